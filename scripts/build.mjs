@@ -1,0 +1,28 @@
+// Bundles the action (dist/index.js) and the CLI (dist/cli.js) with ncc. Both are committed: the action
+// runner and `npx keyleak` run dist/, never src/.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ncc = join('node_modules', '.bin', 'ncc');
+rmSync('dist', { recursive: true, force: true });
+
+function bundle(entry) {
+  const out = mkdtempSync(join(tmpdir(), 'keyleak-build-'));
+  execFileSync(ncc, ['build', entry, '-o', out, '--target', 'es2022', '--license', 'licenses.txt', '-q'], {
+    stdio: 'inherit',
+  });
+  return out;
+}
+
+const action = bundle('src/index.ts');
+renameSync(action, 'dist');
+chmodSync('dist', 0o755);
+const cli = bundle('src/cli.ts');
+let code = readFileSync(join(cli, 'index.js'), 'utf8');
+if (!code.startsWith('#!')) code = '#!/usr/bin/env node\n' + code;
+writeFileSync('dist/cli.js', code);
+chmodSync('dist/cli.js', 0o755);
+rmSync(cli, { recursive: true, force: true });
+if (!existsSync('dist/package.json')) writeFileSync('dist/package.json', '{\n  "type": "module"\n}\n');

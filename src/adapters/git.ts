@@ -1,0 +1,393 @@
+import { spawn } from 'node:child_process';
+import { UsageError } from '../core/errors.js';
+
+/**
+ * The only code in keyleak that runs git. It exposes what the scanner needs (objects, commits and the
+ * files they changed) and hides how git is asked for them.
+ */
+
+export type ObjectType = 'blob' | 'commit' | 'tree' | 'tag';
+
+export interface ObjectInfo {
+  oid: string;
+  type: ObjectType;
+  size: number;
+}
+
+/** Receives one object's content from a streaming reader, in pieces of any size. */
+export interface ObjectSink {
+  begin(oid: string, type: ObjectType, size: number): void;
+  data(piece: Buffer): void;
+  end(): void;
+}
+
+/** A file version a commit introduced (an added or modified path). */
+export interface Change {
+  path: string;
+  oid: string;
+  /** The blob the path held before, or null when the path was added. */
+  srcOid: string | null;
+}
+
+export interface CommitChanges {
+  sha: string;
+  parents: string[];
+  author: string;
+  date: string;
+  /** For merges, the changes against the first parent. */
+  changes: Change[];
+}
+
+export class GitError extends Error {
+  override name = 'GitError';
+}
+
+const ZERO_OID = /^0+$/;
+
+/** Environment that keeps git from prompting or lazily fetching missing objects behind our back. */
+const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_NO_LAZY_FETCH: '1', LC_ALL: 'C' };
+
+export class Git {
+  private constructor(readonly dir: string) {}
+
+  /** Opens the repository at `dir`, or throws a UsageError saying why it is not one. */
+  static async open(dir: string): Promise<Git> {
+    const git = new Git(dir);
+    try {
+      await git.run(['rev-parse', '--git-dir']);
+    } catch (e) {
+      throw new UsageError(`'${dir}' is not a git repository (${(e as Error).message.split('\n')[0]})`);
+    }
+    return git;
+  }
+
+  /** Runs git and returns its stdout; a non-zero exit becomes a GitError carrying git's own message. */
+  run(args: string[], input?: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('git', args, { cwd: this.dir, env: GIT_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
+      child.on('close', (code) => {
+        if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+        else {
+          const msg = Buffer.concat(err).toString('utf8').trim() || `exit code ${code}`;
+          reject(new GitError(`git ${args[0]} failed: ${msg}`));
+        }
+      });
+      child.stdin.on('error', () => {}); // git may exit before reading all input; the exit code tells.
+      child.stdin.end(input ?? '');
+    });
+  }
+
+  async isShallow(): Promise<boolean> {
+    return (await this.run(['rev-parse', '--is-shallow-repository'])).trim() === 'true';
+  }
+
+  /** True for a partial clone (objects may be missing by design). */
+  async isPartial(): Promise<boolean> {
+    const out = await this.run([
+      'config',
+      '--get-regexp',
+      '^(remote\\..*\\.promisor|extensions\\.partialclone)$',
+    ]).catch(() => '');
+    return out.split('\n').some((l) => /\s(true|\S+)$/.test(l) && !/\sfalse$/.test(l));
+  }
+
+  /** The full SHA of a commit, or a UsageError naming the revision that does not resolve. */
+  async resolveCommit(rev: string): Promise<string> {
+    if (rev.startsWith('-')) throw new UsageError(`invalid revision '${rev}'`);
+    try {
+      return (
+        await this.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])
+      ).trim();
+    } catch {
+      throw new UsageError(`unknown revision '${rev}': no such commit in ${this.dir}`);
+    }
+  }
+
+  /** Tips of every branch and tag (tags peeled to what they point at). */
+  async refTips(): Promise<string[]> {
+    const out = await this.run(['for-each-ref', '--format=%(objectname)', 'refs/heads', 'refs/tags']);
+    return out.split('\n').filter(Boolean);
+  }
+
+  /** Branches and tags whose history contains `sha`. */
+  async refsContaining(sha: string): Promise<string[]> {
+    const out = await this.run([
+      'for-each-ref',
+      '--format=%(refname)',
+      `--contains=${sha}`,
+      'refs/heads',
+      'refs/tags',
+    ]);
+    return out.split('\n').filter(Boolean);
+  }
+
+  /** Every blob, commit and tag in the object store, in pack order (fast to read back in that order). */
+  async listObjects(types: ReadonlySet<ObjectType>): Promise<ObjectInfo[]> {
+    const list: ObjectInfo[] = [];
+    await this.streamLines(
+      [
+        'cat-file',
+        '--batch-all-objects',
+        '--batch-check=%(objectname) %(objecttype) %(objectsize)',
+        '--unordered',
+      ],
+      (line) => {
+        const a = line.indexOf(' ');
+        const b = line.indexOf(' ', a + 1);
+        const type = line.slice(a + 1, b) as ObjectType;
+        if (types.has(type)) list.push({ oid: line.slice(0, a), type, size: Number(line.slice(b + 1)) });
+      },
+    );
+    return list;
+  }
+
+  /** Objects reachable from `tips` but not from `exclude` (git's own `rev-list --objects` semantics). */
+  async listNewObjects(tips: string[], exclude: string[]): Promise<string[]> {
+    const oids: string[] = [];
+    const args = ['rev-list', '--objects', '--no-object-names', '--missing=print', ...tips];
+    if (exclude.length > 0) args.push('--not', ...exclude);
+    await this.streamLines(args, (line) => {
+      if (line) oids.push(line.startsWith('?') ? line.slice(1) : line);
+    });
+    return oids;
+  }
+
+  /**
+   * Streams `git cat-file --batch` for `oids` into `sink`. Returns the oids git reported missing. Memory
+   * stays bounded by the pipe's chunk size whatever the size of the objects.
+   */
+  readObjects(oids: readonly string[], sink: ObjectSink): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('git', ['cat-file', '--batch'], {
+        cwd: this.dir,
+        env: GIT_ENV,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const parser = new BatchParser(sink);
+      const err: Buffer[] = [];
+      child.stdout.on('data', (b: Buffer) => {
+        try {
+          parser.push(b);
+        } catch (e) {
+          child.kill();
+          reject(e);
+        }
+      });
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
+      child.on('close', (code) => {
+        if (code !== 0) {
+          reject(
+            new GitError(
+              `git cat-file failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`,
+            ),
+          );
+        } else if (!parser.idle()) {
+          reject(new GitError('git cat-file output ended in the middle of an object'));
+        } else resolve(parser.missing);
+      });
+      child.stdin.on('error', () => {});
+      // One write: git reads as it goes, node buffers the rest (41 bytes an object).
+      child.stdin.end(oids.length > 0 ? oids.join('\n') + '\n' : '');
+    });
+  }
+
+  /**
+   * Streams commits with the files each one added or modified: `git log` with raw diffs, merges diffed
+   * against their first parent (the caller decides what a merge itself introduced).
+   */
+  async logChanges(
+    revArgs: string[],
+    onCommit: (c: CommitChanges) => void,
+    paths: string[] = [],
+  ): Promise<void> {
+    const args = [
+      'log',
+      '--raw',
+      '--no-abbrev',
+      '--no-renames',
+      '-z',
+      '--diff-merges=first-parent',
+      '--format=%x01%H%x02%P%x02%an <%ae>%x02%aI',
+      ...revArgs,
+      '--',
+      ...paths,
+    ];
+    let current: CommitChanges | null = null;
+    let pendingMeta: string | null = null;
+    await this.streamTokens(args, '\0', (token) => {
+      let t = token;
+      if (t.startsWith('\n')) t = t.slice(1);
+      if (pendingMeta !== null) {
+        // The path that follows a raw diff header.
+        const fields = pendingMeta.split(' ');
+        pendingMeta = null;
+        const dst = fields[3]!;
+        const src = fields[2]!;
+        if (current && !ZERO_OID.test(dst)) {
+          current.changes.push({ path: t, oid: dst, srcOid: ZERO_OID.test(src) ? null : src });
+        }
+        return;
+      }
+      const h = t.indexOf('\x01');
+      if (h >= 0) {
+        if (current) onCommit(current);
+        const [sha, parents, author, date] = t.slice(h + 1).split('\x02');
+        current = {
+          sha: sha!,
+          parents: parents ? parents.split(' ') : [],
+          author: author!,
+          date: date!.trim(),
+          changes: [],
+        };
+        return;
+      }
+      if (t.startsWith(':')) pendingMeta = t.slice(1);
+    });
+    if (current) onCommit(current);
+  }
+
+  /** Files staged in the index that differ from HEAD (or every staged file before the first commit). */
+  async stagedChanges(): Promise<Change[]> {
+    const hasHead = await this.run(['rev-parse', '--verify', '--quiet', 'HEAD']).then(
+      () => true,
+      () => false,
+    );
+    const base = hasHead ? 'HEAD' : await this.emptyTree();
+    const out = await this.run(['diff', '--cached', '--raw', '--no-abbrev', '--no-renames', '-z', base]);
+    const tokens = out.split('\0');
+    const changes: Change[] = [];
+    for (let i = 0; i + 1 < tokens.length; i += 2) {
+      const meta = tokens[i]!.replace(/^\n/, '').slice(1).split(' ');
+      const dst = meta[3]!;
+      if (!ZERO_OID.test(dst)) changes.push({ path: tokens[i + 1]!, oid: dst, srcOid: null });
+    }
+    return changes;
+  }
+
+  private async emptyTree(): Promise<string> {
+    return (await this.run(['hash-object', '-t', 'tree', '--stdin'])).trim();
+  }
+
+  /** The blob at `path` in each of `revs`, or null where there is none; one process for all of them. */
+  async blobsAt(specs: string[]): Promise<(string | null)[]> {
+    if (specs.length === 0) return [];
+    const out = await this.run(
+      ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
+      specs.join('\n') + '\n',
+    );
+    return out
+      .split('\n')
+      .slice(0, specs.length)
+      .map((l) => (/^[0-9a-f]{40,64} blob$/.test(l) ? l.split(' ')[0]! : null));
+  }
+
+  private streamLines(args: string[], onLine: (line: string) => void): Promise<void> {
+    return this.streamTokens(args, '\n', onLine);
+  }
+
+  private streamTokens(args: string[], sep: string, onToken: (t: string) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('git', args, { cwd: this.dir, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      let rest = '';
+      const err: Buffer[] = [];
+      let failed: unknown = null;
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (s: string) => {
+        if (failed) return;
+        const parts = (rest + s).split(sep);
+        rest = parts.pop()!;
+        try {
+          for (const p of parts) onToken(p);
+        } catch (e) {
+          failed = e;
+          child.kill();
+        }
+      });
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
+      child.on('close', (code) => {
+        if (failed) return reject(failed);
+        if (code !== 0) {
+          return reject(
+            new GitError(
+              `git ${args[0]} failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`,
+            ),
+          );
+        }
+        if (rest) onToken(rest);
+        resolve();
+      });
+    });
+  }
+}
+
+/** Parses `git cat-file --batch` output: `<oid> <type> <size>\n<content>\n`, or `<oid> missing\n`. */
+class BatchParser {
+  readonly missing: string[] = [];
+  private header: Buffer | null = null;
+  private remaining = -1; // bytes of content still to deliver; -1 when reading a header
+  private trailer = false;
+
+  constructor(private readonly sink: ObjectSink) {}
+
+  idle(): boolean {
+    return this.remaining < 0 && !this.trailer && this.header === null;
+  }
+
+  push(chunk: Buffer): void {
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (this.trailer) {
+        pos++; // the newline after each object's content
+        this.trailer = false;
+        continue;
+      }
+      if (this.remaining > 0) {
+        const n = Math.min(this.remaining, chunk.length - pos);
+        this.sink.data(chunk.subarray(pos, pos + n));
+        pos += n;
+        this.remaining -= n;
+        if (this.remaining === 0) this.finishObject();
+        continue;
+      }
+      const nl = chunk.indexOf(10, pos);
+      if (nl < 0) {
+        const piece = chunk.subarray(pos);
+        this.header = this.header ? Buffer.concat([this.header, piece]) : Buffer.from(piece);
+        return;
+      }
+      let line = chunk.toString('latin1', pos, nl);
+      if (this.header) {
+        line = this.header.toString('latin1') + line;
+        this.header = null;
+      }
+      pos = nl + 1;
+      this.startObject(line);
+    }
+  }
+
+  private startObject(line: string): void {
+    const parts = line.split(' ');
+    if (parts.length === 2 && (parts[1] === 'missing' || parts[1] === 'ambiguous')) {
+      this.missing.push(parts[0]!);
+      return;
+    }
+    if (parts.length !== 3) throw new GitError(`unexpected git cat-file output: '${line.slice(0, 80)}'`);
+    const size = Number(parts[2]);
+    this.sink.begin(parts[0]!, parts[1] as ObjectType, size);
+    this.remaining = size;
+    if (size === 0) this.finishObject();
+  }
+
+  private finishObject(): void {
+    this.sink.end();
+    this.remaining = -1;
+    this.trailer = true;
+  }
+}

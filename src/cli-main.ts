@@ -1,0 +1,53 @@
+import { UsageError } from './core/errors.js';
+import { formatBytes } from './core/render/text.js';
+import { exitCodeFor, render, runScan, writeReport } from './commands/scan.js';
+import type { Progress } from './scan/passes.js';
+import { parseScanArgs, SCAN_USAGE } from './settings.js';
+import { VERSION } from './version.js';
+
+const USAGE = `keyleak ${VERSION}: find leaked AWS access keys in git history
+
+${SCAN_USAGE}
+
+exit status: 0 nothing found, 1 keys found, 2 error or incomplete scan`;
+
+function progressBar(): (p: Progress) => void {
+  return (p) => {
+    const pct = p.totalBytes > 0 ? Math.min(100, Math.floor((p.bytes / p.totalBytes) * 100)) : 0;
+    const width = 30;
+    const filled = Math.round((pct / 100) * width);
+    process.stderr.write(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}%  ${formatBytes(p.bytes)}`,
+    );
+  };
+}
+
+/** The CLI: parses arguments, runs the command, prints errors as messages, returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === '--version' || command === '-V') {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(USAGE + '\n');
+      return command === undefined ? 2 : 0;
+    }
+    if (command === 'scan') {
+      const settings = parseScanArgs(rest, { cwd: process.cwd(), isTTY: Boolean(process.stderr.isTTY) });
+      const result = await runScan(settings, settings.progress ? progressBar() : undefined);
+      if (settings.progress) process.stderr.write('\r\x1b[K');
+      await writeReport(render(result.report, settings.format), settings.output);
+      if (settings.format !== 'text' || settings.output !== null) {
+        for (const w of result.report.warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
+      }
+      return exitCodeFor(result.report);
+    }
+    throw new UsageError(`unknown command '${command}'\n${USAGE}`);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`keyleak: error: ${msg}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,133 @@
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
+import { UsageError } from './errors.js';
+
+/** The validated contents of `.github/keyleak.yml`. */
+export interface KeyleakConfig {
+  /** Key ids that are known and accepted (for example a deliberately public test key). */
+  allowKeyIds: ReadonlySet<string>;
+  /** Glob patterns of paths whose locations are not reported. */
+  allowPaths: readonly string[];
+  /** Commits (full or abbreviated SHAs) whose locations are not reported. */
+  allowCommits: readonly string[];
+  /** Fingerprints of findings already known and handled. */
+  baseline: ReadonlySet<string>;
+  /** Extra canary-token accounts, never verified with STS. */
+  canaryAccounts: ReadonlySet<string>;
+}
+
+export const EMPTY_CONFIG: KeyleakConfig = {
+  allowKeyIds: new Set(),
+  allowPaths: [],
+  allowCommits: [],
+  baseline: new Set(),
+  canaryAccounts: new Set(),
+};
+
+const TOP_LEVEL = new Set(['allow', 'baseline', 'canary-accounts']);
+const ALLOW_KEYS = new Set(['key-ids', 'paths', 'commits']);
+
+/**
+ * Parses a keyleak config file. Every error names the file, the line and the field, so a typo in a
+ * suppression list fails the run loudly instead of silently suppressing nothing (or everything).
+ */
+export function parseConfig(text: string, file: string): KeyleakConfig {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const lineOf = (node: Node | null | undefined): number =>
+    node?.range ? lc.linePos(node.range[0]).line : 1;
+  const fail = (node: Node | null | undefined, field: string, msg: string): never => {
+    throw new UsageError(`${file}:${lineOf(node)}: ${field}: ${msg}`);
+  };
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw new UsageError(`${file}:${e.linePos?.[0]?.line ?? 1}: invalid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) return EMPTY_CONFIG;
+  if (!isMap(root)) return fail(root, '(top level)', 'expected a mapping');
+
+  const strings = (node: unknown, field: string, check?: (s: string) => string | null): string[] => {
+    if (node === undefined || node === null) return [];
+    if (!isSeq(node)) return fail(node as Node, field, 'expected a list');
+    return node.items.map((item) => {
+      if (!isScalar(item) || typeof item.value !== 'string' || item.value.trim() === '') {
+        return fail(item as Node, field, 'expected a non-empty string');
+      }
+      const problem = check?.(item.value);
+      if (problem) fail(item, field, problem);
+      return item.value.trim();
+    });
+  };
+
+  let allowKeyIds: string[] = [];
+  let allowPaths: string[] = [];
+  let allowCommits: string[] = [];
+  let baseline: string[] = [];
+  let canary: string[] = [];
+  for (const pair of root.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (!TOP_LEVEL.has(key))
+      fail(pair.key as Node, key || '(key)', `unknown field; expected one of ${[...TOP_LEVEL].join(', ')}`);
+    if (key === 'allow') {
+      const allow = pair.value;
+      if (allow === null || allow === undefined) continue;
+      if (!isMap(allow)) fail(allow as Node, 'allow', 'expected a mapping with key-ids, paths or commits');
+      for (const ap of (allow as { items: { key: unknown; value: unknown }[] }).items) {
+        const k = isScalar(ap.key) ? String(ap.key.value) : '';
+        if (!ALLOW_KEYS.has(k))
+          fail(ap.key as Node, `allow.${k}`, `unknown field; expected one of ${[...ALLOW_KEYS].join(', ')}`);
+        if (k === 'key-ids') {
+          allowKeyIds = strings(ap.value, 'allow.key-ids', (s) =>
+            /^(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}$/.test(s.trim())
+              ? null
+              : `'${s}' is not an AWS access key id`,
+          );
+        } else if (k === 'paths') {
+          allowPaths = strings(ap.value, 'allow.paths');
+        } else {
+          allowCommits = strings(ap.value, 'allow.commits', (s) =>
+            /^[0-9a-f]{7,64}$/i.test(s.trim()) ? null : `'${s}' is not a commit SHA`,
+          );
+        }
+      }
+    } else if (key === 'baseline') {
+      baseline = strings(pair.value, 'baseline', (s) =>
+        /^keyleak:v1:[0-9a-f]{32}$/.test(s.trim())
+          ? null
+          : `'${s}' is not a keyleak fingerprint (keyleak:v1:<32 hex>)`,
+      );
+    } else {
+      canary = strings(pair.value, 'canary-accounts', (s) =>
+        /^\d{12}$/.test(s.trim()) ? null : `'${s}' is not a 12-digit AWS account id`,
+      );
+    }
+  }
+  return {
+    allowKeyIds: new Set(allowKeyIds),
+    allowPaths,
+    allowCommits: allowCommits.map((c) => c.toLowerCase()),
+    baseline: new Set(baseline),
+    canaryAccounts: new Set(canary),
+  };
+}
+
+/** Matches a path against a gitignore-style glob: `**` crosses directories, `*` and `?` do not. */
+export function globMatch(glob: string, path: string): boolean {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        i++;
+        if (glob[i + 1] === '/') {
+          i++;
+          re += '(?:.*/)?';
+        } else re += '.*';
+      } else re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  // A pattern without a slash matches the file name at any depth, as in .gitignore.
+  const anchored = glob.includes('/') ? `^${re.replace(/^\//, '')}$` : `(?:^|/)${re}$`;
+  return new RegExp(anchored).test(path) || (glob.endsWith('/') && path.startsWith(glob));
+}

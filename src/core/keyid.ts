@@ -1,0 +1,62 @@
+import type { KeyKind } from './types.js';
+
+/** Prefixes of key ids that are credentials. IAM unique ids (AIDA, AROA, …) are identifiers and never match. */
+export const CREDENTIAL_PREFIXES = ['AKIA', 'ASIA', 'ABIA', 'ACCA'] as const;
+
+/**
+ * Thinkst canarytokens.org accounts. Calling STS with one of their keys fires the canary, so these are
+ * decoded offline and never verified. Config may add more (`canaryAccounts`).
+ */
+export const KNOWN_CANARY_ACCOUNTS: ReadonlySet<string> = new Set([
+  '052310077262',
+  '171436882533',
+  '266735846894',
+  '534261010715',
+  '595918472158',
+  '717712589309',
+  '729780141977',
+  '730335385048',
+  '819147034852',
+  '992382622183',
+]);
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+export function keyKind(keyId: string): KeyKind {
+  return keyId.startsWith('ASIA') ? 'temporary' : 'long-term';
+}
+
+/**
+ * The AWS account id encoded in a key id, computed offline: base32-decode the 16 characters after the
+ * prefix and take bits 1..40 of the first six bytes. Legacy ids (fifth character I or J) and A3T ids
+ * predate the encoding and give null.
+ */
+export function accountIdFromKeyId(keyId: string): string | null {
+  if (keyId.length !== 20 || keyId.startsWith('A3T')) return null;
+  if (!CREDENTIAL_PREFIXES.some((p) => keyId.startsWith(p))) return null;
+  if (keyId[4] === 'I' || keyId[4] === 'J') return null;
+  let bits = 0n;
+  for (const ch of keyId.slice(4)) {
+    const v = BASE32.indexOf(ch);
+    if (v < 0) return null;
+    bits = (bits << 5n) | BigInt(v);
+  }
+  // 16 chars × 5 bits = 80 bits = 10 bytes; the first 6 bytes are the top 48 bits.
+  const z = bits >> 32n;
+  const account = (z & 0x7fffffffff80n) >> 7n;
+  return account.toString().padStart(12, '0');
+}
+
+export function isCanaryAccount(accountId: string | null, extra: ReadonlySet<string> = new Set()): boolean {
+  return accountId !== null && (KNOWN_CANARY_ACCOUNTS.has(accountId) || extra.has(accountId));
+}
+
+/** Characters a real key id body never contains (base32 has no 0, 1, 8 or 9). */
+export function hasImpossibleKeyChars(keyId: string): boolean {
+  return /[0189]/.test(keyId.slice(4));
+}
+
+/** A key id made of very few distinct characters (AKIAXXXXXXXXXXXXXXXX, AKIAAAAABBBBCCCCDDDD) is a placeholder. */
+export function isLowEntropyKeyId(keyId: string): boolean {
+  return new Set(keyId.slice(4)).size < 6;
+}

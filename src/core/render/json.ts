@@ -1,0 +1,6 @@
+import type { ScanReport } from '../types.js';
+
+/** The JSON report: `{ findings, suppressed, stats, incomplete, warnings }`. Holds no secret. */
+export function renderJson(report: ScanReport): string {
+  return JSON.stringify(report, null, 2) + '\n';
+}

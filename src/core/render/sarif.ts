@@ -1,0 +1,108 @@
+import { VERSION } from '../../version.js';
+import type { Finding, ScanReport } from '../types.js';
+
+const INFO_URI = 'https://github.com/keyleak/keyleak-action';
+
+const RULES = [
+  {
+    id: 'aws-access-key-pair',
+    name: 'AwsAccessKeyPair',
+    shortDescription: { text: 'AWS access key id and secret access key committed' },
+    fullDescription: {
+      text: 'An AWS access key id was committed together with its secret access key. Anyone who can read the repository history can act as the key owner until the key is deactivated.',
+    },
+    severity: '9.8',
+    level: 'error',
+  },
+  {
+    id: 'aws-access-key-id',
+    name: 'AwsAccessKeyId',
+    shortDescription: { text: 'AWS access key id committed' },
+    fullDescription: {
+      text: 'An AWS access key id was committed. No secret was found next to it, but the secret may be elsewhere (another file, a log, a chat) and the id reveals the AWS account.',
+    },
+    severity: '7.5',
+    level: 'error',
+  },
+] as const;
+
+const HELP = `Treat the key as compromised:
+1. Deactivate the key in IAM (deactivation is reversible; deletion is not) and revoke sessions minted from it.
+2. Review its CloudTrail activity in every region (keyleak trail --key <KEYID>).
+3. Remove resources and principals created with it.
+4. Rotate: issue a new key to its owner through a secret store, never through the repository.
+5. Clean it out of history (keyleak rewrite-plan) — rewriting is not remediation, containment comes first.`;
+
+function resultsFor(f: Finding) {
+  const ruleIndex = f.secretFound ? 0 : 1;
+  const rule = RULES[ruleIndex];
+  const text = f.secretFound
+    ? `AWS access key ${f.keyId} committed with its secret access key (${f.secretRedacted}).`
+    : `AWS access key id ${f.keyId} committed.`;
+  const seen = new Set<string>();
+  const out = [];
+  for (const l of f.locations) {
+    // One result per file and line: code scanning tracks alerts by location, not by commit.
+    const path = l.path ?? '.git/COMMIT_EDITMSG';
+    const id = `${path}:${l.line}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({
+      ruleId: rule.id,
+      ruleIndex,
+      level: rule.level,
+      message: {
+        text:
+          l.path === null
+            ? `${text} It is in the message of commit ${l.commit}.`
+            : `${text}${l.commit ? ` Introduced in commit ${l.commit}.` : ''}`,
+      },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: encodeURI(path) },
+            region: { startLine: l.line },
+          },
+        },
+      ],
+      partialFingerprints: { 'keyleak/v1': `${f.fingerprint.slice('keyleak:v1:'.length)}:${id}` },
+      properties: { keyId: f.keyId, commit: l.commit, accountId: f.accountId },
+    });
+  }
+  return out;
+}
+
+/** SARIF 2.1.0 for `github/codeql-action/upload-sarif`. Secrets appear only in their redacted form. */
+export function renderSarif(report: ScanReport): string {
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'keyleak',
+            semanticVersion: VERSION,
+            informationUri: INFO_URI,
+            rules: RULES.map((r) => ({
+              id: r.id,
+              name: r.name,
+              shortDescription: r.shortDescription,
+              fullDescription: r.fullDescription,
+              help: { text: HELP, markdown: HELP },
+              helpUri: INFO_URI,
+              defaultConfiguration: { level: r.level },
+              properties: {
+                'security-severity': r.severity,
+                tags: ['security', 'secret', 'aws'],
+                precision: 'very-high',
+              },
+            })),
+          },
+        },
+        results: report.findings.flatMap(resultsFor),
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2) + '\n';
+}

@@ -1,0 +1,66 @@
+import type { Finding, Location, ScanReport } from '../types.js';
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+function where(l: Location): string {
+  const file = l.path === null ? '(commit message)' : l.path;
+  const commit = l.commit ? `${l.commit.slice(0, 12)} ` : '';
+  const who = l.author ? `  ${l.author}` : '';
+  const when = l.date ? `  ${l.date.slice(0, 10)}` : '';
+  return `${commit}${file}:${l.line}${who}${when}`;
+}
+
+function describe(f: Finding): string {
+  const parts = [f.keyId, f.keyKind];
+  parts.push(f.accountId ? `account ${f.accountId}` : 'account unknown');
+  if (f.canary) parts.push('CANARY TOKEN (not verified)');
+  parts.push(f.secretFound ? `secret ${f.secretRedacted}` : 'no secret found');
+  if (f.verification) {
+    const v = f.verification;
+    parts.push(`verification: ${v.status}${v.arn ? ` (${v.arn})` : ''}${v.reason ? ` — ${v.reason}` : ''}`);
+  }
+  if (f.response)
+    parts.push(`response: ${f.response.action}${f.response.detail ? ` — ${f.response.detail}` : ''}`);
+  return parts.join('  ');
+}
+
+/** The report for people: each key with where it leaked, then suppressions, stats and warnings. */
+export function renderText(report: ScanReport): string {
+  const out: string[] = [];
+  const n = report.findings.length;
+  const paired = report.findings.filter((f) => f.secretFound).length;
+  if (n === 0) out.push('keyleak: no leaked AWS keys found');
+  else out.push(`keyleak: ${n} leaked AWS key${n === 1 ? '' : 's'} found (${paired} with a secret)`);
+  for (const f of report.findings) {
+    out.push('', `  ${describe(f)}`);
+    for (const l of f.locations) out.push(`    ${where(l)}`);
+  }
+  if (report.suppressed.length > 0) {
+    out.push('', `suppressed (${report.suppressed.length}):`);
+    for (const s of report.suppressed) {
+      out.push(
+        `  ${s.keyId}  ${s.reason}  ${s.locations.length} location${s.locations.length === 1 ? '' : 's'}`,
+      );
+    }
+  }
+  const st = report.stats;
+  out.push(
+    '',
+    `scanned ${st.objectsScanned} object${st.objectsScanned === 1 ? '' : 's'} (${formatBytes(st.bytesScanned)}, ${st.commitsScanned} commits) in ${(st.durationMs / 1000).toFixed(1)} s [${st.mode}]`,
+  );
+  for (const w of report.warnings) out.push(`warning: ${w}`);
+  if (report.incomplete) out.push('INCOMPLETE: part of the history was not scanned (see warnings above)');
+  return out.join('\n') + '\n';
+}
+
+export { formatBytes };

@@ -1,0 +1,86 @@
+/** What kind of credential a key id names. */
+export type KeyKind = 'long-term' | 'temporary';
+
+/** One place a key id was seen. `path` is null for a commit message; `commit` null outside git history. */
+export interface Location {
+  commit: string | null;
+  path: string | null;
+  line: number;
+  author: string | null;
+  date: string | null;
+}
+
+/** A candidate secret found near a key id. The raw value never leaves the process except to STS. */
+export interface SecretCandidate {
+  value: string;
+  /** Where the pairing came from: the same file version, or another file of the same commit. */
+  proximity: 'same-file' | 'same-commit';
+  labelled: boolean;
+}
+
+/** Verification verdicts, kept three-valued plus "skipped" when there was nothing to verify with. */
+export type VerificationStatus = 'live' | 'invalid' | 'unknown' | 'skipped';
+
+export interface Verification {
+  status: VerificationStatus;
+  reason: string | null;
+  accountId: string | null;
+  arn: string | null;
+  userName: string | null;
+}
+
+export type ResponseAction =
+  'deactivated' | 'already-inactive' | 'dry-run' | 'not-managed' | 'manual' | 'failed' | 'none';
+
+export interface KeyResponse {
+  action: ResponseAction;
+  detail: string;
+  at: string;
+}
+
+/** One leaked key id, with every location it was seen at. */
+export interface Finding {
+  keyId: string;
+  keyKind: KeyKind;
+  accountId: string | null;
+  canary: boolean;
+  secretFound: boolean;
+  secretRedacted: string | null;
+  sessionTokenFound: boolean;
+  fingerprint: string;
+  locations: Location[];
+  verification?: Verification;
+  response?: KeyResponse;
+}
+
+export type SuppressionReason =
+  | 'aws-example'
+  | 'placeholder'
+  | 'inline-allow'
+  | 'allowed-key-id'
+  | 'allowed-path'
+  | 'allowed-commit'
+  | 'baseline';
+
+export interface Suppressed {
+  keyId: string;
+  reason: SuppressionReason;
+  fingerprint: string;
+  locations: Location[];
+}
+
+export interface ScanStats {
+  mode: 'all' | 'range' | 'staged' | 'no-git';
+  objectsScanned: number;
+  bytesScanned: number;
+  commitsScanned: number;
+  durationMs: number;
+}
+
+export interface ScanReport {
+  findings: Finding[];
+  suppressed: Suppressed[];
+  stats: ScanStats;
+  incomplete: boolean;
+  warnings: string[];
+}

@@ -1,0 +1,220 @@
+import type { CommitChanges, Git, ObjectType } from '../adapters/git.js';
+import type { KeyleakConfig } from '../core/config.js';
+import type { TextAnalysis } from '../core/detect.js';
+import { buildFindings, type CommitMeta, type ScanUnit } from '../core/findings.js';
+import type { ScanReport } from '../core/types.js';
+import { analyseObjects, prefilter, type Progress } from './passes.js';
+import type { ScanResult } from './result.js';
+
+export interface HistoryScanOptions {
+  config: KeyleakConfig;
+  /** Parallel object readers for the first pass. */
+  jobs: number;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Which history to scan: objects reachable from `include` and not from `exclude`. */
+export interface HistorySelection {
+  mode: 'all' | 'range';
+  include: string[];
+  exclude: string[];
+}
+
+/** Other files of a commit larger than this are not read just to look for a paired secret. */
+const PAIRING_READ_LIMIT = 16 << 20;
+
+/**
+ * Scans a history: one pass over every object to find the few that may hold a key id, then a full
+ * analysis of those and a walk of the commits to attribute them to the commits and paths that
+ * introduced them.
+ */
+export async function scanHistory(
+  git: Git,
+  sel: HistorySelection,
+  opts: HistoryScanOptions,
+): Promise<ScanResult> {
+  const started = Date.now();
+  const warnings: string[] = [];
+  let incomplete = false;
+
+  if (await git.isShallow()) {
+    incomplete = true;
+    warnings.push(
+      'shallow clone: commits beyond the shallow boundary were not scanned (run `git fetch --unshallow` to scan the whole history)',
+    );
+  }
+  if (await git.isPartial()) {
+    incomplete = true;
+    warnings.push('partial clone: objects the clone filtered out were not scanned');
+  }
+
+  // Objects to read: every blob and commit in the store for a full scan (pack order, no traversal), or
+  // what `rev-list --objects` says is new for a range.
+  let oids: string[];
+  let weights: number[] | undefined;
+  let totalBytes = 0;
+  if (sel.mode === 'all') {
+    const objs = await git.listObjects(new Set<ObjectType>(['blob', 'commit']));
+    oids = objs.map((o) => o.oid);
+    weights = objs.map((o) => o.size + 64);
+    totalBytes = objs.reduce((a, o) => a + o.size, 0);
+  } else {
+    oids = await git.listNewObjects(sel.include, sel.exclude);
+  }
+
+  const progress: Progress = { objects: 0, totalObjects: oids.length, bytes: 0, totalBytes };
+  let lastReport = 0;
+  const first = await prefilter(
+    git,
+    oids,
+    sel.mode === 'all' ? opts.jobs : 1,
+    opts.onProgress
+      ? (n) => {
+          progress.bytes += n;
+          const now = Date.now();
+          if (now - lastReport > 100) {
+            lastReport = now;
+            opts.onProgress!(progress);
+          }
+        }
+      : undefined,
+    weights,
+  );
+  if (first.missing.length > 0) {
+    incomplete = true;
+    warnings.push(
+      `${first.missing.length} object(s) could not be read and were not scanned: ${first.missing.slice(0, 5).join(', ')}${first.missing.length > 5 ? ', …' : ''}`,
+    );
+  }
+
+  const units: ScanUnit[] = [];
+  if (first.hits.size > 0) {
+    await attribute(git, sel, first.hits, units);
+  }
+  const built = buildFindings(units, opts.config);
+  const report: ScanReport = {
+    findings: built.findings,
+    suppressed: built.suppressed,
+    stats: {
+      mode: sel.mode,
+      objectsScanned: first.objects,
+      bytesScanned: first.bytes,
+      commitsScanned: first.commits,
+      durationMs: Date.now() - started,
+    },
+    incomplete,
+    warnings,
+  };
+  return { report, secrets: built.secrets };
+}
+
+/**
+ * Maps objects that may hold key ids back to where they were introduced, and analyses them (and, for
+ * pairing, the other files of the same commits) in full.
+ */
+async function attribute(
+  git: Git,
+  sel: HistorySelection,
+  hits: Map<string, ObjectType>,
+  units: ScanUnit[],
+): Promise<void> {
+  const hitOids = [...hits.keys()];
+  const { analyses, commits: parsedCommits } = await analyseObjects(git, hitOids);
+  const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0));
+  if (withKeys.size === 0) return;
+
+  const hitBlobs = new Set([...withKeys].filter((o) => hits.get(o) === 'blob'));
+  const hitCommits = new Set([...withKeys].filter((o) => hits.get(o) === 'commit'));
+  const revs = [...sel.include, ...(sel.exclude.length ? ['--not', ...sel.exclude] : [])];
+
+  // Walk the selected commits once, keeping only those that introduced a file version with a key id.
+  const introducing: { commit: CommitChanges; oids: string[] }[] = [];
+  const reachable = new Set<string>();
+  await git.logChanges(revs, (c) => {
+    if (hitCommits.has(c.sha)) reachable.add(c.sha);
+    if (hitBlobs.size === 0) return;
+    const found = c.changes.filter((ch) => hitBlobs.has(ch.oid)).map((ch) => ch.oid);
+    if (found.length > 0) introducing.push({ commit: c, oids: found });
+  });
+
+  // A merge diffed against its first parent lists what its other parents brought in; the merge only
+  // introduced a version that none of its other parents had at that path (a conflict resolution).
+  const mergeSpecs: { idx: number; path: string; oid: string; specs: string[] }[] = [];
+  introducing.forEach((entry, idx) => {
+    if (entry.commit.parents.length < 2) return;
+    for (const ch of entry.commit.changes) {
+      if (!hitBlobs.has(ch.oid)) continue;
+      mergeSpecs.push({
+        idx,
+        path: ch.path,
+        oid: ch.oid,
+        specs: entry.commit.parents.slice(1).map((p) => `${p}:${ch.path}`),
+      });
+    }
+  });
+  const fromOtherParent = new Set<string>();
+  if (mergeSpecs.length > 0) {
+    const answers = await git.blobsAt(mergeSpecs.flatMap((m) => m.specs));
+    let i = 0;
+    for (const m of mergeSpecs) {
+      const got = answers.slice(i, i + m.specs.length);
+      i += m.specs.length;
+      if (got.includes(m.oid)) fromOtherParent.add(`${m.idx}\0${m.path}`);
+    }
+  }
+
+  const meta = (c: CommitChanges): CommitMeta => ({ sha: c.sha, author: c.author, date: c.date });
+  const pairingOids = new Set<string>();
+  const keyUnits: { commit: CommitChanges; path: string; oid: string }[] = [];
+  introducing.forEach((entry, idx) => {
+    let any = false;
+    for (const ch of entry.commit.changes) {
+      if (!hitBlobs.has(ch.oid) || fromOtherParent.has(`${idx}\0${ch.path}`)) continue;
+      keyUnits.push({ commit: entry.commit, path: ch.path, oid: ch.oid });
+      any = true;
+    }
+    if (any) for (const ch of entry.commit.changes) if (!hitBlobs.has(ch.oid)) pairingOids.add(ch.oid);
+  });
+
+  // Commit messages: a commit from the object store counts only when it is in the selected history.
+  for (const sha of hitCommits) {
+    if (!reachable.has(sha)) continue;
+    const pc = parsedCommits.get(sha)!;
+    units.push({
+      commit: { sha, author: pc.author, date: pc.date },
+      path: null,
+      analysis: analyses.get(sha)!,
+    });
+  }
+
+  // The other files of the introducing commits, read only to find a secret paired with the key id.
+  if (pairingOids.size > 0) {
+    const sizes = await pairingCandidates(git, [...pairingOids]);
+    const extra = await analyseObjects(git, sizes);
+    for (const [oid, a] of extra.analyses) analyses.set(oid, a);
+  }
+  const seenCommitUnits = new Set<string>();
+  for (const ku of keyUnits) {
+    units.push({ commit: meta(ku.commit), path: ku.path, analysis: analyses.get(ku.oid)! });
+    if (seenCommitUnits.has(ku.commit.sha)) continue;
+    seenCommitUnits.add(ku.commit.sha);
+    for (const ch of ku.commit.changes) {
+      if (hitBlobs.has(ch.oid)) continue;
+      const a: TextAnalysis | undefined = analyses.get(ch.oid);
+      if (a && (a.secrets.length > 0 || a.tokens.length > 0))
+        units.push({ commit: meta(ku.commit), path: ch.path, analysis: a });
+    }
+  }
+}
+
+async function pairingCandidates(git: Git, oids: string[]): Promise<string[]> {
+  const out = await git.run(
+    ['cat-file', '--batch-check=%(objectname) %(objectsize)'],
+    oids.join('\n') + '\n',
+  );
+  return out
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((p) => p.length === 2 && Number(p[1]) <= PAIRING_READ_LIMIT)
+    .map((p) => p[0]!);
+}

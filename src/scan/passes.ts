@@ -1,0 +1,183 @@
+import type { Git, ObjectSink, ObjectType } from '../adapters/git.js';
+import { EMPTY_ANALYSIS, LineAnalyzer, mayHoldKeyId, type TextAnalysis } from '../core/detect.js';
+import { KEY_ID_LENGTH } from '../core/rules.js';
+
+/** Progress of a pass, for the CLI's progress bar and the action's log. */
+export interface Progress {
+  objects: number;
+  totalObjects: number;
+  bytes: number;
+  totalBytes: number;
+}
+
+export interface FirstPassResult {
+  /** Objects that may hold a key id, with their type. */
+  hits: Map<string, ObjectType>;
+  missing: string[];
+  objects: number;
+  commits: number;
+  bytes: number;
+}
+
+/**
+ * Reads objects once and keeps only the ids of those that may hold a key id. This is the hot path of a
+ * full-history scan: one latin1 decode and one regex per piece, nothing kept but a short carry-over so a
+ * key id split across two pieces is still seen.
+ */
+class PrefilterSink implements ObjectSink {
+  readonly hits = new Map<string, ObjectType>();
+  objects = 0;
+  commits = 0;
+  bytes = 0;
+  private oid = '';
+  private type: ObjectType = 'blob';
+  private skip = false;
+  private hit = false;
+  private carry = '';
+
+  constructor(private readonly onPiece?: (bytes: number) => void) {}
+
+  begin(oid: string, type: ObjectType, size: number): void {
+    this.oid = oid;
+    this.type = type;
+    this.skip = type === 'tree';
+    this.hit = false;
+    this.carry = '';
+    if (!this.skip) {
+      this.objects++;
+      this.bytes += size;
+      if (type === 'commit') this.commits++;
+    }
+  }
+
+  data(piece: Buffer): void {
+    if (this.skip) return;
+    this.onPiece?.(piece.length);
+    if (this.hit) return;
+    const text = piece.toString('latin1');
+    if (mayHoldKeyId(text)) {
+      this.hit = true;
+      return;
+    }
+    if (this.carry) {
+      // Only the seam: the carried tail and the head of this piece.
+      if (mayHoldKeyId(this.carry + text.slice(0, KEY_ID_LENGTH - 1))) {
+        this.hit = true;
+        return;
+      }
+    }
+    this.carry =
+      text.length >= KEY_ID_LENGTH - 1
+        ? text.slice(-(KEY_ID_LENGTH - 1))
+        : (this.carry + text).slice(-(KEY_ID_LENGTH - 1));
+  }
+
+  end(): void {
+    if (this.hit) this.hits.set(this.oid, this.type);
+  }
+}
+
+/**
+ * First pass over `oids`, split into `jobs` contiguous shares read by parallel `git cat-file` processes
+ * (contiguous so each process keeps pack locality and its delta cache warm).
+ */
+export async function prefilter(
+  git: Git,
+  oids: readonly string[],
+  jobs: number,
+  onProgress?: (bytes: number) => void,
+  weights?: readonly number[],
+): Promise<FirstPassResult> {
+  const shares = splitShares(oids, Math.max(1, jobs), weights);
+  const sinks = shares.map(() => new PrefilterSink(onProgress));
+  const missing = (await Promise.all(shares.map((s, i) => git.readObjects(s, sinks[i]!)))).flat();
+  const result: FirstPassResult = { hits: new Map(), missing, objects: 0, commits: 0, bytes: 0 };
+  for (const s of sinks) {
+    for (const [k, v] of s.hits) result.hits.set(k, v);
+    result.objects += s.objects;
+    result.commits += s.commits;
+    result.bytes += s.bytes;
+  }
+  return result;
+}
+
+function splitShares(oids: readonly string[], jobs: number, weights?: readonly number[]): string[][] {
+  if (jobs === 1 || oids.length < 64) return [oids.slice()];
+  const w = weights ?? oids.map(() => 1);
+  const total = w.reduce((a, b) => a + b, 0);
+  const shares: string[][] = [];
+  let start = 0;
+  let acc = 0;
+  for (let j = 1; j <= jobs; j++) {
+    const target = (total * j) / jobs;
+    let end = start;
+    while (end < oids.length && (acc + w[end]! <= target || j === jobs)) acc += w[end++]!;
+    if (end === start && end < oids.length) acc += w[end++]!;
+    shares.push(oids.slice(start, end));
+    start = end;
+  }
+  return shares.filter((s) => s.length > 0);
+}
+
+/** The author and date of a commit object, and its message (the text after the headers). */
+export interface ParsedCommit {
+  author: string;
+  date: string;
+  message: string;
+}
+
+export function parseCommitObject(text: string): ParsedCommit {
+  const sep = text.indexOf('\n\n');
+  const headers = sep < 0 ? text : text.slice(0, sep);
+  const message = sep < 0 ? '' : text.slice(sep + 2);
+  const m = /^author (.*) (\d+) ([+-]\d{4})$/m.exec(headers);
+  let author = '';
+  let date = '';
+  if (m) {
+    author = m[1]!;
+    const offset = m[3]!;
+    const sign = offset[0] === '-' ? -1 : 1;
+    const minutes = sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(3, 5)));
+    const local = new Date(Number(m[2]) * 1000 + minutes * 60_000).toISOString().slice(0, 19);
+    date = `${local}${offset.slice(0, 3)}:${offset.slice(3)}`;
+  }
+  return { author, date, message };
+}
+
+/** Full analysis of each object in `oids`: blobs as text, commits by their message. */
+export async function analyseObjects(
+  git: Git,
+  oids: readonly string[],
+): Promise<{ analyses: Map<string, TextAnalysis>; commits: Map<string, ParsedCommit>; missing: string[] }> {
+  const analyses = new Map<string, TextAnalysis>();
+  const commits = new Map<string, ParsedCommit>();
+  let oid = '';
+  let type: ObjectType = 'blob';
+  let analyzer: LineAnalyzer | null = null;
+  let commitBuf: Buffer[] = [];
+  const sink: ObjectSink = {
+    begin(o, t) {
+      oid = o;
+      type = t;
+      analyzer = t === 'blob' ? new LineAnalyzer() : null;
+      commitBuf = [];
+    },
+    data(piece) {
+      if (analyzer) analyzer.push(piece.toString('latin1'));
+      else if (type === 'commit') commitBuf.push(Buffer.from(piece));
+    },
+    end() {
+      if (analyzer) analyses.set(oid, analyzer.end());
+      else if (type === 'commit') {
+        const parsed = parseCommitObject(Buffer.concat(commitBuf).toString('utf8'));
+        commits.set(oid, parsed);
+        const a = new LineAnalyzer();
+        a.push(parsed.message);
+        analyses.set(oid, a.end());
+      } else analyses.set(oid, EMPTY_ANALYSIS);
+    },
+  };
+  const unique = [...new Set(oids)];
+  const missing = await git.readObjects(unique, sink);
+  return { analyses, commits, missing };
+}
