@@ -7,17 +7,16 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
  * A fresh, random, well-formed key id for tests, encoding `account` the way AWS does. Generated at run
  * time so no real-looking key is ever committed.
  */
-export function makeKeyId(
-  prefix = 'AKIA',
-  account = String(randomInt(1e11, 1e12 - 1)).padStart(12, '0'),
-): string {
+export function makeKeyId(prefix = 'AKIA', account?: string): string {
   for (;;) {
-    const z = (BigInt(account) << 7n) | BigInt(randomInt(0, 128));
+    const acct = account ?? String(randomInt(1e11, 1e12 - 1)).padStart(12, '0');
+    // Like AWS's own ids, set the top bit (ignored by the decoding) so the fifth character is Q-Z or 2-7,
+    // never the I or J of legacy ids that carry no account.
+    const z = (1n << 47n) | (BigInt(acct) << 7n) | BigInt(randomInt(0, 128));
     const bits = (z << 32n) | BigInt(randomBytes(4).readUInt32BE());
     let body = '';
     for (let i = 15; i >= 0; i--) body += BASE32[Number((bits >> BigInt(i * 5)) & 31n)];
-    // Legacy-looking ids (I or J after the prefix) carry no account: avoid them unless asked.
-    if (body[0] !== 'I' && body[0] !== 'J' && new Set(body).size >= 6) return prefix + body;
+    if (new Set(body).size >= 6) return prefix + body;
   }
 }
 

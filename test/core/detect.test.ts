@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { analyseText, LineAnalyzer, looksLikeSecret, mayHoldKeyId } from '../../src/core/detect.js';
+import { makeKeyId, makeSecret, makeSessionToken } from '../helpers/keys.js';
+
+const ids = (text: string) => analyseText(text).keyIds.map((k) => k.keyId);
+
+describe('key ids', () => {
+  it.each(['AKIA', 'ASIA', 'ABIA', 'ACCA'])('finds %s ids as whole tokens', (prefix) => {
+    const id = makeKeyId(prefix);
+    expect(ids(`key = "${id}"`)).toEqual([id]);
+    expect(ids(`${id}`)).toEqual([id]);
+    expect(ids(`x:${id},`)).toEqual([id]);
+  });
+
+  it('finds legacy A3T ids', () => {
+    const id = 'A3TX' + makeKeyId().slice(4);
+    expect(ids(`id=${id}`)).toEqual([id]);
+  });
+
+  it('ignores ids inside a longer alphanumeric run', () => {
+    const id = makeKeyId();
+    expect(ids(`X${id}`)).toEqual([]);
+    expect(ids(`${id}Q`)).toEqual([]);
+    expect(ids(`abc${id}123`)).toEqual([]);
+  });
+
+  it.each(['AIDA', 'AROA', 'AGPA', 'AIPA', 'ANPA', 'ANVA', 'APKA', 'ASCA'])(
+    'never reports the IAM unique id %s as a key',
+    (prefix) => {
+      const id = prefix + makeKeyId().slice(4);
+      expect(ids(`"UserId": "${id}"`)).toEqual([]);
+    },
+  );
+
+  it('sees ids glued to JSON escapes in notebooks and to URL-encoded separators', () => {
+    const id = makeKeyId();
+    expect(ids(`"source": ["import boto3\\n${id}\\n"]`)).toEqual([id]);
+    expect(ids(`?AWSAccessKeyId%3D${id}%26x`)).toEqual([id]);
+  });
+
+  it('reports 1-based lines, counting CRLF lines as people see them', () => {
+    const id = makeKeyId();
+    const a = analyseText(`one\r\ntwo\r\nkey=${id}\r\n`);
+    expect(a.keyIds).toEqual([{ keyId: id, line: 3, allowed: false }]);
+  });
+
+  it('marks ids on a line carrying keyleak:allow', () => {
+    const id = makeKeyId();
+    expect(analyseText(`key=${id} # keyleak:allow`).keyIds[0]!.allowed).toBe(true);
+  });
+
+  it('the prefilter is a superset of what the full analysis finds', () => {
+    const id = makeKeyId();
+    expect(mayHoldKeyId(`abc ${id}`)).toBe(true);
+    expect(mayHoldKeyId('nothing to see here')).toBe(false);
+  });
+});
+
+describe('secrets', () => {
+  it('finds labelled and unlabelled secrets', () => {
+    const s1 = makeSecret();
+    const s2 = makeSecret();
+    const a = analyseText(`aws_secret_access_key = ${s1}\nfoo("${s2}")\n`);
+    expect(a.secrets).toEqual([
+      { value: s1, line: 1, labelled: true },
+      { value: s2, line: 2, labelled: false },
+    ]);
+  });
+
+  it('does not take git SHAs or other hex strings for secrets', () => {
+    expect(analyseText('commit 4b825dc642cb6eb9a060e54bf8d69288fbee4904').secrets).toEqual([]);
+    expect(looksLikeSecret('4B825DC642CB6EB9A060E54BF8D69288FBEE4904')).toBe(false);
+  });
+
+  it('does not take runs inside longer base64 (integrity hashes) for secrets', () => {
+    const long = makeSecret() + makeSecret();
+    expect(analyseText(`"integrity": "sha512-${long}=="`).secrets).toEqual([]);
+    expect(analyseText(`x=${makeSecret()}==`).secrets).toEqual([]);
+  });
+
+  it('does not take placeholders for secrets', () => {
+    expect(analyseText('secret = xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx').secrets).toEqual([]);
+    expect(analyseText('secret = YOUR_SECRET_ACCESS_KEY_GOES_HERE_PLEASE_X').secrets).toEqual([]);
+    expect(analyseText('secret = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY').secrets).toEqual([]);
+  });
+
+  it('matches through URL encoding and JSON escapes', () => {
+    let s = makeSecret();
+    while (!s.includes('/') && !s.includes('+')) s = makeSecret();
+    const url = s.replace(/\+/g, '%2B').replace(/\//g, '%2F');
+    expect(analyseText(`https://x/?secret=${url}&a=1`).secrets.map((x) => x.value)).toEqual([s]);
+    const json = s.replace(/\//g, '\\/');
+    expect(analyseText(`{"secret": "${json}"}`).secrets.map((x) => x.value)).toEqual([s]);
+  });
+
+  it('finds session tokens when labelled or carrying the STS prefix', () => {
+    const t = makeSessionToken();
+    expect(analyseText(`aws_session_token=${t}`).tokens.map((x) => x.value)).toEqual([t]);
+    expect(analyseText(`"${t}"`).tokens.map((x) => x.value)).toEqual([t]);
+  });
+});
+
+describe('streaming', () => {
+  it('finds the same things whatever the piece boundaries', () => {
+    const id = makeKeyId();
+    const s = makeSecret();
+    const text = `line\n${'x'.repeat(100)}\nkey=${id}\nsecret=${s}\nend`;
+    const whole = analyseText(text);
+    for (let cut = 1; cut < text.length; cut += 7) {
+      const a = new LineAnalyzer();
+      a.push(text.slice(0, cut));
+      a.push(text.slice(cut));
+      expect(a.end()).toEqual(whole);
+    }
+  });
+
+  it('analyses a line longer than the line cap in overlapping pieces', () => {
+    const id = makeKeyId();
+    const a = new LineAnalyzer();
+    const filler = 'a '.repeat(LineAnalyzer.MAX_LINE);
+    a.push(filler);
+    a.push(` ${id} `);
+    a.push(filler + '\nnext');
+    expect(a.end().keyIds).toEqual([{ keyId: id, line: 1, allowed: false }]);
+  });
+});
