@@ -158,6 +158,21 @@ export class Git {
   }
 
   /**
+   * Objects that history reachable from `tips` refers to but the store lacks (corruption, a snapshot
+   * without large objects). A full walk of the history: run it alongside the object pass.
+   */
+  async missingObjects(tips: string[]): Promise<string[]> {
+    const missing: string[] = [];
+    await this.streamLines(
+      ['rev-list', '--objects', '--no-object-names', '--missing=print', ...tips],
+      (line) => {
+        if (line.startsWith('?')) missing.push(line.slice(1));
+      },
+    );
+    return missing;
+  }
+
+  /**
    * Streams `git cat-file --batch` for `oids` into `sink`. Returns the oids git reported missing. Memory
    * stays bounded by the pipe's chunk size whatever the size of the objects.
    */

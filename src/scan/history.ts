@@ -64,7 +64,10 @@ export async function scanHistory(
 
   const progress: Progress = { objects: 0, totalObjects: oids.length, bytes: 0, totalBytes };
   let lastReport = 0;
-  const first = await prefilter(
+  // The object store lists what is present; only a walk of the history tells what is referenced but
+  // absent. It runs beside the object pass, on another core.
+  const missingWalk = sel.mode === 'all' ? git.missingObjects(sel.include) : Promise.resolve([]);
+  const firstPass = prefilter(
     git,
     oids,
     sel.mode === 'all' ? opts.jobs : 1,
@@ -80,10 +83,12 @@ export async function scanHistory(
       : undefined,
     weights,
   );
-  if (first.missing.length > 0) {
+  const [first, unreachable] = await Promise.all([firstPass, missingWalk]);
+  const missing = [...new Set([...first.missing, ...unreachable])];
+  if (missing.length > 0) {
     incomplete = true;
     warnings.push(
-      `${first.missing.length} object(s) could not be read and were not scanned: ${first.missing.slice(0, 5).join(', ')}${first.missing.length > 5 ? ', …' : ''}`,
+      `${missing.length} object(s) are missing from the repository and were not scanned: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
     );
   }
 
@@ -175,6 +180,24 @@ async function attribute(
     }
     if (any) for (const ch of entry.commit.changes) if (!hitBlobs.has(ch.oid)) pairingOids.add(ch.oid);
   });
+
+  // Content already reachable from the start of a range was reported when it arrived there.
+  if (sel.exclude.length > 0 && keyUnits.length > 0) {
+    const paths = [...new Set(keyUnits.map((k) => k.path))];
+    const seenBefore = new Set<string>();
+    await git.logChanges(
+      sel.exclude,
+      (c) => {
+        for (const ch of c.changes) {
+          if (hitBlobs.has(ch.oid)) seenBefore.add(ch.oid);
+          if (ch.srcOid && hitBlobs.has(ch.srcOid)) seenBefore.add(ch.srcOid);
+        }
+      },
+      paths,
+    );
+    for (let i = keyUnits.length - 1; i >= 0; i--)
+      if (seenBefore.has(keyUnits[i]!.oid)) keyUnits.splice(i, 1);
+  }
 
   // Commit messages: a commit from the object store counts only when it is in the selected history.
   for (const sha of hitCommits) {

@@ -1,0 +1,296 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runScan } from '../../src/commands/scan.js';
+import { parseScanArgs } from '../../src/settings.js';
+import { makeKeyId, makePair, makeSecret } from '../helpers/keys.js';
+import { TestRepo } from '../helpers/repo.js';
+
+const repos: TestRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+function newRepo(opts?: { bare?: boolean }): TestRepo {
+  const r = TestRepo.create(opts);
+  repos.push(r);
+  return r;
+}
+
+async function scan(dir: string, ...args: string[]) {
+  const s = parseScanArgs(['--repo', dir, ...args], { cwd: dir, isTTY: false });
+  return runScan(s);
+}
+
+const creds = (p: { keyId: string; secret: string }) =>
+  `[default]\naws_access_key_id = ${p.keyId}\naws_secret_access_key = ${p.secret}\n`;
+
+describe('full-history scan (--all)', () => {
+  it('finds a pair on the default branch, attributed to the introducing commit, file and line', async () => {
+    const r = newRepo();
+    r.commit('init', { 'README.md': 'hello\n' });
+    const p = makePair();
+    const sha = r.commit('add creds', { 'config/creds.ini': creds(p) });
+    r.commit('more', { 'README.md': 'hello again\n' });
+    const { report, secrets } = await scan(r.dir);
+    expect(report.findings).toHaveLength(1);
+    const f = report.findings[0]!;
+    expect(f).toMatchObject({ keyId: p.keyId, keyKind: 'long-term', secretFound: true });
+    expect(f.locations).toEqual([
+      {
+        commit: sha,
+        path: 'config/creds.ini',
+        line: 2,
+        author: 'Ada Tester <ada@example.com>',
+        date: expect.any(String),
+      },
+    ]);
+    expect(secrets.get(p.keyId)!.secrets).toEqual([p.secret]);
+    expect(report.incomplete).toBe(false);
+  });
+
+  it('reads every branch and tag: unmerged branches and history reachable only from a tag', async () => {
+    const r = newRepo();
+    r.commit('init', { a: '1\n' });
+    const onBranch = makeKeyId();
+    const onTag = makeKeyId();
+    r.git('checkout', '-q', '-b', 'feature');
+    r.commit('feature work', { f: `k=${onBranch}\n` });
+    r.git('checkout', '-q', 'main');
+    r.git('checkout', '-q', '-b', 'tmp');
+    r.commit('tagged work', { t: `k=${onTag}\n` });
+    r.git('tag', '-a', 'v1', '-m', 'release');
+    r.git('checkout', '-q', 'main');
+    r.git('branch', '-q', '-D', 'tmp');
+    const { report } = await scan(r.dir);
+    expect(report.findings.map((f) => f.keyId).sort()).toEqual([onBranch, onTag].sort());
+  });
+
+  it('does not report objects no branch or tag reaches', async () => {
+    const r = newRepo();
+    r.commit('init', { a: '1\n' });
+    r.git('checkout', '-q', '-b', 'gone');
+    r.commit('dangling', { d: `k=${makeKeyId()}\n` });
+    r.git('checkout', '-q', 'main');
+    r.git('branch', '-q', '-D', 'gone');
+    const { report } = await scan(r.dir);
+    expect(report.findings).toEqual([]);
+  });
+
+  it('lists every commit and path that introduced the key: copies, renames and re-adds', async () => {
+    const r = newRepo();
+    const id = makeKeyId();
+    const c1 = r.commit('add', { 'a.env': `KEY=${id}\n` });
+    r.git('mv', 'a.env', 'b.env');
+    const c2 = r.commit('rename');
+    const c3 = r.commit('copy', { 'c/d.env': `KEY=${id}\n` });
+    const { report } = await scan(r.dir);
+    expect(report.findings[0]!.locations.map((l) => [l.commit, l.path])).toEqual([
+      [c1, 'a.env'],
+      [c2, 'b.env'],
+      [c3, 'c/d.env'],
+    ]);
+  });
+
+  it('attributes content that only exists in a merge resolution to the merge', async () => {
+    const r = newRepo();
+    r.commit('init', { 'app.cfg': 'x=1\n' });
+    r.git('checkout', '-q', '-b', 'side');
+    r.commit('side', { 'app.cfg': 'x=2\n' });
+    r.git('checkout', '-q', 'main');
+    r.commit('main', { 'app.cfg': 'x=3\n' });
+    try {
+      r.git('merge', '-q', 'side');
+    } catch {
+      // conflict expected
+    }
+    const p = makePair();
+    const merge = r.commit('merge with resolution', { 'app.cfg': creds(p) });
+    const { report } = await scan(r.dir);
+    expect(report.findings[0]!.locations.map((l) => l.commit)).toEqual([merge]);
+    expect(report.findings[0]!.secretFound).toBe(true);
+  });
+
+  it('does not attribute a clean merge of a branch to the merge commit', async () => {
+    const r = newRepo();
+    r.commit('init', { a: '1\n' });
+    r.git('checkout', '-q', '-b', 'side');
+    const id = makeKeyId();
+    const sideCommit = r.commit('side', { k: `k=${id}\n` });
+    r.git('checkout', '-q', 'main');
+    r.commit('main', { b: '2\n' });
+    r.git('merge', '-q', '--no-edit', 'side');
+    const { report } = await scan(r.dir);
+    expect(report.findings[0]!.locations.map((l) => l.commit)).toEqual([sideCommit]);
+  });
+
+  it('finds keys pasted into commit messages', async () => {
+    const r = newRepo();
+    const id = makeKeyId();
+    const sha = r.commit(`fix deploy\n\nused ${id} to test`, { a: '1\n' });
+    const { report } = await scan(r.dir);
+    expect(report.findings[0]!.locations).toEqual([
+      expect.objectContaining({ commit: sha, path: null, line: 3 }),
+    ]);
+  });
+
+  it('scans binary files and large files, at any position relative to read boundaries', async () => {
+    const r = newRepo();
+    const ids: string[] = [];
+    const files: Record<string, Buffer> = {};
+    for (const offset of [0, 65_536 - 10, 65_536 - 20, 65_536 - 19, 65_536, 131_072 - 1]) {
+      const id = makeKeyId();
+      ids.push(id);
+      const buf = Buffer.alloc(offset + 40, 0x20);
+      buf.write(id, offset, 'latin1');
+      files[`boundary-${offset}.txt`] = buf;
+    }
+    const bin = Buffer.alloc(4096);
+    for (let i = 0; i < bin.length; i++) bin[i] = (i * 7919) & 0xff;
+    const binId = makeKeyId();
+    Buffer.from(`\0${binId}\0`, 'latin1').copy(bin, 1000);
+    files['image.bin'] = bin;
+    ids.push(binId);
+    const big = Buffer.alloc(24 << 20, 'a\n');
+    const bigId = makeKeyId();
+    big.write(`\n${bigId}\n`, big.length - 100, 'latin1');
+    files['big.log'] = big;
+    ids.push(bigId);
+    r.commit('files', files);
+    const { report } = await scan(r.dir);
+    expect(report.findings.map((f) => f.keyId).sort()).toEqual(ids.sort());
+    const bigLoc = report.findings.find((f) => f.keyId === bigId)!.locations[0]!;
+    expect(bigLoc.line).toBe(((24 << 20) - 100) / 2 + 2);
+  });
+
+  it('reports a shallow clone as incomplete, with a warning', async () => {
+    const r = newRepo();
+    r.commit('one', { a: '1\n' });
+    r.commit('two', { a: '2\n' });
+    const clone = mkdtempSync(join(tmpdir(), 'keyleak-shallow-'));
+    try {
+      execFileSync('git', ['clone', '-q', '--depth=1', `file://${r.dir}`, clone]);
+      const { report } = await scan(clone);
+      expect(report.incomplete).toBe(true);
+      expect(report.warnings.join('\n')).toMatch(/shallow/);
+    } finally {
+      rmSync(clone, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a missing object as incomplete, naming it', async () => {
+    const r = newRepo();
+    r.commit('one', { a: 'some content\n' });
+    const blob = r.git('rev-parse', 'HEAD:a').trim();
+    rmSync(join(r.dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
+    const { report } = await scan(r.dir);
+    expect(report.incomplete).toBe(true);
+    expect(report.warnings.join('\n')).toContain(blob);
+  });
+
+  it('scans a bare clone and reads its config from HEAD', async () => {
+    const r = newRepo();
+    const allowed = makeKeyId();
+    const leaked = makeKeyId();
+    r.commit('cfg', {
+      '.github/keyleak.yml': `allow:\n  key-ids: [${allowed}]\n`,
+      a: `${allowed}\n${leaked}\n`,
+    });
+    const bare = mkdtempSync(join(tmpdir(), 'keyleak-bare-'));
+    try {
+      execFileSync('git', ['clone', '-q', '--mirror', r.dir, bare]);
+      const { report } = await scan(bare);
+      expect(report.findings.map((f) => f.keyId)).toEqual([leaked]);
+      expect(report.suppressed.map((s) => s.keyId)).toEqual([allowed]);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('push range scan (--range A..B)', () => {
+  it('reports only what the range introduced, attributed to its commit', async () => {
+    const r = newRepo();
+    const old = makeKeyId();
+    const base = r.commit('old leak', { old: `k=${old}\n` });
+    const fresh = makePair();
+    const c = r.commit('new leak', { 'new.env': creds(fresh) });
+    const { report } = await scan(r.dir, '--range', `${base}..HEAD`);
+    expect(report.findings.map((f) => f.keyId)).toEqual([fresh.keyId]);
+    expect(report.findings[0]!.locations[0]!.commit).toBe(c);
+    expect(report.stats.mode).toBe('range');
+  });
+
+  it('sees files added then deleted inside the range', async () => {
+    const r = newRepo();
+    const base = r.commit('init', { a: '1\n' });
+    const id = makeKeyId();
+    const added = r.commit('oops', { 'secret.txt': `k=${id}\n` });
+    r.commit('remove', { 'secret.txt': null });
+    const { report } = await scan(r.dir, '--range', `${base}..HEAD`);
+    expect(report.findings[0]!.locations.map((l) => l.commit)).toEqual([added]);
+  });
+
+  it('does not report content already reachable from the start of the range', async () => {
+    const r = newRepo();
+    const id = makeKeyId();
+    r.commit('leak', { a: `k=${id}\n` });
+    const base = r.commit('remove', { a: null });
+    r.commit('revert the removal', { a: `k=${id}\n` });
+    const { report } = await scan(r.dir, '--range', `${base}..HEAD`);
+    expect(report.findings).toEqual([]);
+  });
+
+  it('pairs with a secret in another file of the same commit', async () => {
+    const r = newRepo();
+    const base = r.commit('init', { a: '1\n' });
+    const p = makePair();
+    r.commit('split', {
+      'id.txt': `AWS_ACCESS_KEY_ID=${p.keyId}\n`,
+      'secret.txt': `AWS_SECRET_ACCESS_KEY=${p.secret}\n`,
+    });
+    const { report, secrets } = await scan(r.dir, '--range', `${base}..HEAD`);
+    expect(report.findings[0]!.secretFound).toBe(true);
+    expect(secrets.get(p.keyId)!.secrets).toEqual([p.secret]);
+  });
+
+  it('rejects an unknown revision with a message naming it', async () => {
+    const r = newRepo();
+    r.commit('init', { a: '1\n' });
+    await expect(scan(r.dir, '--range', 'nope..HEAD')).rejects.toThrow(/unknown revision 'nope'/);
+  });
+});
+
+describe('staged and plain-directory scans', () => {
+  it('--staged sees what is about to be committed, before the first commit too', async () => {
+    const r = newRepo();
+    const p = makePair();
+    r.write('creds', creds(p));
+    r.git('add', 'creds');
+    const { report } = await scan(r.dir, '--staged');
+    expect(report.findings[0]!.locations).toEqual([
+      { commit: null, path: 'creds', line: 2, author: null, date: null },
+    ]);
+  });
+
+  it('--no-git scans a plain directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyleak-plain-'));
+    try {
+      const r = new (TestRepo as unknown as { new (d: string): TestRepo })(dir);
+      r.write(
+        'sub/notebook.ipynb',
+        JSON.stringify({
+          cells: [{ source: [`import os\n`, `key = "${makeKeyId()}"\n`, `s = "${makeSecret()}"`] }],
+        }),
+      );
+      const { report } = await scan(dir, '--no-git');
+      expect(report.findings).toHaveLength(1);
+      expect(report.findings[0]!.secretFound).toBe(true);
+      expect(report.findings[0]!.locations[0]!.path).toBe('sub/notebook.ipynb');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
