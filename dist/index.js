@@ -40194,7 +40194,11 @@ class git_Git {
     }
     /** True for a partial clone (objects may be missing by design). */
     async isPartial() {
-        const out = await this.run(['config', '--get-regexp', '^(remote\\..*\\.promisor|extensions\\.partialclone)$']).catch(() => '');
+        const out = await this.run([
+            'config',
+            '--get-regexp',
+            '^(remote\\..*\\.promisor|extensions\\.partialclone)$',
+        ]).catch(() => '');
         return out.split('\n').some((l) => /\s(true|\S+)$/.test(l) && !/\sfalse$/.test(l));
     }
     /** The full SHA of a commit, or a UsageError naming the revision that does not resolve. */
@@ -40215,13 +40219,24 @@ class git_Git {
     }
     /** Branches and tags whose history contains `sha`. */
     async refsContaining(sha) {
-        const out = await this.run(['for-each-ref', '--format=%(refname)', `--contains=${sha}`, 'refs/heads', 'refs/tags']);
+        const out = await this.run([
+            'for-each-ref',
+            '--format=%(refname)',
+            `--contains=${sha}`,
+            'refs/heads',
+            'refs/tags',
+        ]);
         return out.split('\n').filter(Boolean);
     }
     /** Every blob, commit and tag in the object store, in pack order (fast to read back in that order). */
     async listObjects(types) {
         const list = [];
-        await this.streamLines(['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(objecttype) %(objectsize)', '--unordered'], (line) => {
+        await this.streamLines([
+            'cat-file',
+            '--batch-all-objects',
+            '--batch-check=%(objectname) %(objecttype) %(objectsize)',
+            '--unordered',
+        ], (line) => {
             const a = line.indexOf(' ');
             const b = line.indexOf(' ', a + 1);
             const type = line.slice(a + 1, b);
@@ -40243,12 +40258,28 @@ class git_Git {
         return oids;
     }
     /**
+     * Objects that history reachable from `tips` refers to but the store lacks (corruption, a snapshot
+     * without large objects). A full walk of the history: run it alongside the object pass.
+     */
+    async missingObjects(tips) {
+        const missing = [];
+        await this.streamLines(['rev-list', '--objects', '--no-object-names', '--missing=print', ...tips], (line) => {
+            if (line.startsWith('?'))
+                missing.push(line.slice(1));
+        });
+        return missing;
+    }
+    /**
      * Streams `git cat-file --batch` for `oids` into `sink`. Returns the oids git reported missing. Memory
      * stays bounded by the pipe's chunk size whatever the size of the objects.
      */
     readObjects(oids, sink) {
         return new Promise((resolve, reject) => {
-            const child = (0,external_node_child_process_namespaceObject.spawn)('git', ['cat-file', '--batch'], { cwd: this.dir, env: GIT_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+            const child = (0,external_node_child_process_namespaceObject.spawn)('git', ['cat-file', '--batch'], {
+                cwd: this.dir,
+                env: GIT_ENV,
+                stdio: ['pipe', 'pipe', 'pipe'],
+            });
             const parser = new BatchParser(sink);
             const err = [];
             child.stdout.on('data', (b) => {
@@ -40316,7 +40347,13 @@ class git_Git {
                 if (current)
                     onCommit(current);
                 const [sha, parents, author, date] = t.slice(h + 1).split('\x02');
-                current = { sha: sha, parents: parents ? parents.split(' ') : [], author: author, date: date.trim(), changes: [] };
+                current = {
+                    sha: sha,
+                    parents: parents ? parents.split(' ') : [],
+                    author: author,
+                    date: date.trim(),
+                    changes: [],
+                };
                 return;
             }
             if (t.startsWith(':'))
@@ -40527,7 +40564,9 @@ function parseConfig(text, file) {
                 if (!ALLOW_KEYS.has(k))
                     fail(ap.key, `allow.${k}`, `unknown field; expected one of ${[...ALLOW_KEYS].join(', ')}`);
                 if (k === 'key-ids') {
-                    allowKeyIds = strings(ap.value, 'allow.key-ids', (s) => /^(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}$/.test(s.trim()) ? null : `'${s}' is not an AWS access key id`);
+                    allowKeyIds = strings(ap.value, 'allow.key-ids', (s) => /^(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}$/.test(s.trim())
+                        ? null
+                        : `'${s}' is not an AWS access key id`);
                 }
                 else if (k === 'paths') {
                     allowPaths = strings(ap.value, 'allow.paths');
@@ -40538,7 +40577,9 @@ function parseConfig(text, file) {
             }
         }
         else if (key === 'baseline') {
-            baseline = strings(pair.value, 'baseline', (s) => /^keyleak:v1:[0-9a-f]{32}$/.test(s.trim()) ? null : `'${s}' is not a keyleak fingerprint (keyleak:v1:<32 hex>)`);
+            baseline = strings(pair.value, 'baseline', (s) => /^keyleak:v1:[0-9a-f]{32}$/.test(s.trim())
+                ? null
+                : `'${s}' is not a keyleak fingerprint (keyleak:v1:<32 hex>)`);
         }
         else {
             canary = strings(pair.value, 'canary-accounts', (s) => /^\d{12}$/.test(s.trim()) ? null : `'${s}' is not a 12-digit AWS account id`);
@@ -40673,7 +40714,11 @@ function sarif_renderSarif(report) {
                             help: { text: HELP, markdown: HELP },
                             helpUri: INFO_URI,
                             defaultConfiguration: { level: r.level },
-                            properties: { 'security-severity': r.severity, tags: ['security', 'secret', 'aws'], precision: 'very-high' },
+                            properties: {
+                                'security-severity': r.severity,
+                                tags: ['security', 'secret', 'aws'],
+                                precision: 'very-high',
+                            },
                         })),
                     },
                 },
@@ -40783,7 +40828,7 @@ function locationSuppression(unit, allowedOnLine, config) {
         return 'allowed-commit';
     return null;
 }
-function compareLocations(a, b) {
+function compareLocations(a, b, order) {
     if (a.date !== b.date) {
         if (a.date === null)
             return 1;
@@ -40793,6 +40838,10 @@ function compareLocations(a, b) {
         if (d !== 0)
             return d;
     }
+    const oa = a.commit ? order?.get(a.commit) : undefined;
+    const ob = b.commit ? order?.get(b.commit) : undefined;
+    if (oa !== undefined && ob !== undefined && oa !== ob)
+        return oa - ob;
     return ((a.commit ?? '').localeCompare(b.commit ?? '') ||
         (a.path ?? '').localeCompare(b.path ?? '') ||
         a.line - b.line);
@@ -40815,6 +40864,11 @@ function findings_buildFindings(units, config) {
         else
             byCommit.set(u.commit.sha, [u]);
     }
+    const order = new Map();
+    for (const u of units)
+        if (u.commit?.order !== undefined)
+            order.set(u.commit.sha, u.commit.order);
+    const byOrder = (a, b) => compareLocations(a, b, order);
     const groups = new Map();
     for (const unit of units) {
         for (const hit of unit.analysis.keyIds) {
@@ -40854,7 +40908,7 @@ function findings_buildFindings(units, config) {
     for (const [keyId, g] of groups) {
         const fingerprint = fingerprintKeyId(keyId);
         for (const [reason, locs] of g.suppressed) {
-            suppressed.push({ keyId, reason, fingerprint, locations: [...locs.values()].sort(compareLocations) });
+            suppressed.push({ keyId, reason, fingerprint, locations: [...locs.values()].sort(byOrder) });
         }
         if (g.reported.size === 0)
             continue;
@@ -40870,7 +40924,7 @@ function findings_buildFindings(units, config) {
             secretRedacted: material.secrets[0] ? redactSecret(material.secrets[0]) : null,
             sessionTokenFound: material.sessionTokens.length > 0,
             fingerprint,
-            locations: [...g.reported.values()].sort(compareLocations),
+            locations: [...g.reported.values()].sort(byOrder),
         });
     }
     findings.sort((a, b) => compareLocations(a.locations[0], b.locations[0]) || a.keyId.localeCompare(b.keyId));
@@ -40929,7 +40983,13 @@ const SECRET_LABEL = /secret|aws_?sak|sak\b|credential/i;
 /** Session tokens are long base64; they are only taken when labelled or when they carry STS's own prefix. */
 const SESSION_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{100,}={0,2}(?![A-Za-z0-9+/=])/g;
 const SESSION_TOKEN_LABEL = /session_?token|security_?token|x-amz-security-token/i;
-const SESSION_TOKEN_PREFIXES = ['FwoGZXIvYXdz', 'IQoJb3JpZ2lu', 'IQoJb3JpZ2', 'AgoJb3JpZ2lu', 'FQoGZXIvYXdz'];
+const SESSION_TOKEN_PREFIXES = [
+    'FwoGZXIvYXdz',
+    'IQoJb3JpZ2lu',
+    'IQoJb3JpZ2',
+    'AgoJb3JpZ2lu',
+    'FQoGZXIvYXdz',
+];
 /** The marker that suppresses a finding on its line. */
 const ALLOW_MARKER = 'keyleak:allow';
 /**
@@ -41133,7 +41193,10 @@ class PrefilterSink {
                 return;
             }
         }
-        this.carry = text.length >= KEY_ID_LENGTH - 1 ? text.slice(-(KEY_ID_LENGTH - 1)) : (this.carry + text).slice(-(KEY_ID_LENGTH - 1));
+        this.carry =
+            text.length >= KEY_ID_LENGTH - 1
+                ? text.slice(-(KEY_ID_LENGTH - 1))
+                : (this.carry + text).slice(-(KEY_ID_LENGTH - 1));
     }
     end() {
         if (this.hit)
@@ -41273,7 +41336,10 @@ async function history_scanHistory(git, sel, opts) {
     }
     const progress = { objects: 0, totalObjects: oids.length, bytes: 0, totalBytes };
     let lastReport = 0;
-    const first = await prefilter(git, oids, sel.mode === 'all' ? opts.jobs : 1, opts.onProgress
+    // The object store lists what is present; only a walk of the history tells what is referenced but
+    // absent. It runs beside the object pass, on another core.
+    const missingWalk = sel.mode === 'all' ? git.missingObjects(sel.include) : Promise.resolve([]);
+    const firstPass = prefilter(git, oids, sel.mode === 'all' ? opts.jobs : 1, opts.onProgress
         ? (n) => {
             progress.bytes += n;
             const now = Date.now();
@@ -41283,9 +41349,11 @@ async function history_scanHistory(git, sel, opts) {
             }
         }
         : undefined, weights);
-    if (first.missing.length > 0) {
+    const [first, unreachable] = await Promise.all([firstPass, missingWalk]);
+    const missing = [...new Set([...first.missing, ...unreachable])];
+    if (missing.length > 0) {
         incomplete = true;
-        warnings.push(`${first.missing.length} object(s) could not be read and were not scanned: ${first.missing.slice(0, 5).join(', ')}${first.missing.length > 5 ? ', …' : ''}`);
+        warnings.push(`${missing.length} object(s) are missing from the repository and were not scanned: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
     }
     const units = [];
     if (first.hits.size > 0) {
@@ -41322,15 +41390,17 @@ async function attribute(git, sel, hits, units) {
     const revs = [...sel.include, ...(sel.exclude.length ? ['--not', ...sel.exclude] : [])];
     // Walk the selected commits once, keeping only those that introduced a file version with a key id.
     const introducing = [];
-    const reachable = new Set();
+    const reachable = new Map();
+    let seq = 0;
     await git.logChanges(revs, (c) => {
+        seq++; // git log lists newest first
         if (hitCommits.has(c.sha))
-            reachable.add(c.sha);
+            reachable.set(c.sha, -seq);
         if (hitBlobs.size === 0)
             return;
         const found = c.changes.filter((ch) => hitBlobs.has(ch.oid)).map((ch) => ch.oid);
         if (found.length > 0)
-            introducing.push({ commit: c, oids: found });
+            introducing.push({ commit: c, oids: found, order: -seq });
     });
     // A merge diffed against its first parent lists what its other parents brought in; the merge only
     // introduced a version that none of its other parents had at that path (a conflict resolution).
@@ -41341,7 +41411,12 @@ async function attribute(git, sel, hits, units) {
         for (const ch of entry.commit.changes) {
             if (!hitBlobs.has(ch.oid))
                 continue;
-            mergeSpecs.push({ idx, path: ch.path, oid: ch.oid, specs: entry.commit.parents.slice(1).map((p) => `${p}:${ch.path}`) });
+            mergeSpecs.push({
+                idx,
+                path: ch.path,
+                oid: ch.oid,
+                specs: entry.commit.parents.slice(1).map((p) => `${p}:${ch.path}`),
+            });
         }
     });
     const fromOtherParent = new Set();
@@ -41355,7 +41430,13 @@ async function attribute(git, sel, hits, units) {
                 fromOtherParent.add(`${m.idx}\0${m.path}`);
         }
     }
-    const meta = (c) => ({ sha: c.sha, author: c.author, date: c.date });
+    const orderOf = new Map(introducing.map((e) => [e.commit.sha, e.order]));
+    const meta = (c) => ({
+        sha: c.sha,
+        author: c.author,
+        date: c.date,
+        order: orderOf.get(c.sha),
+    });
     const pairingOids = new Set();
     const keyUnits = [];
     introducing.forEach((entry, idx) => {
@@ -41371,12 +41452,32 @@ async function attribute(git, sel, hits, units) {
                 if (!hitBlobs.has(ch.oid))
                     pairingOids.add(ch.oid);
     });
+    // Content already reachable from the start of a range was reported when it arrived there.
+    if (sel.exclude.length > 0 && keyUnits.length > 0) {
+        const paths = [...new Set(keyUnits.map((k) => k.path))];
+        const seenBefore = new Set();
+        await git.logChanges(sel.exclude, (c) => {
+            for (const ch of c.changes) {
+                if (hitBlobs.has(ch.oid))
+                    seenBefore.add(ch.oid);
+                if (ch.srcOid && hitBlobs.has(ch.srcOid))
+                    seenBefore.add(ch.srcOid);
+            }
+        }, paths);
+        for (let i = keyUnits.length - 1; i >= 0; i--)
+            if (seenBefore.has(keyUnits[i].oid))
+                keyUnits.splice(i, 1);
+    }
     // Commit messages: a commit from the object store counts only when it is in the selected history.
     for (const sha of hitCommits) {
         if (!reachable.has(sha))
             continue;
         const pc = parsedCommits.get(sha);
-        units.push({ commit: { sha, author: pc.author, date: pc.date }, path: null, analysis: analyses.get(sha) });
+        units.push({
+            commit: { sha, author: pc.author, date: pc.date },
+            path: null,
+            analysis: analyses.get(sha),
+        });
     }
     // The other files of the introducing commits, read only to find a secret paired with the key id.
     if (pairingOids.size > 0) {
@@ -41498,7 +41599,13 @@ async function worktree_scanDirectory(dir, config) {
         report: {
             findings: built.findings,
             suppressed: built.suppressed,
-            stats: { mode: 'no-git', objectsScanned: files, bytesScanned: bytes, commitsScanned: 0, durationMs: Date.now() - started },
+            stats: {
+                mode: 'no-git',
+                objectsScanned: files,
+                bytesScanned: bytes,
+                commitsScanned: 0,
+                durationMs: Date.now() - started,
+            },
             incomplete: warnings.length > 0,
             warnings,
         },
@@ -41599,7 +41706,11 @@ function json_renderJson(report) {
 ;// CONCATENATED MODULE: ./src/core/render/markdown.ts
 /** Escapes text for a markdown table cell. */
 function cell(s) {
-    return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/</g, '&lt;');
+    return s
+        .replace(/\\/g, '\\\\')
+        .replace(/\|/g, '\\|')
+        .replace(/[\r\n]+/g, ' ')
+        .replace(/</g, '&lt;');
 }
 function where(l) {
     const file = l.path === null ? 'commit message' : `\`${cell(l.path)}\``;
@@ -41614,7 +41725,8 @@ function markdown_renderMarkdown(report) {
         out.push('| Key id | Kind | Account | Secret | Status | Where |', '| --- | --- | --- | --- | --- | --- |');
         for (const f of report.findings) {
             const status = f.verification ? f.verification.status : f.canary ? 'canary token' : 'not verified';
-            const locs = f.locations.slice(0, 5).map(where).join('<br>') + (f.locations.length > 5 ? `<br>… ${f.locations.length - 5} more` : '');
+            const locs = f.locations.slice(0, 5).map(where).join('<br>') +
+                (f.locations.length > 5 ? `<br>… ${f.locations.length - 5} more` : '');
             out.push(`| \`${f.keyId}\` | ${f.keyKind} | ${f.accountId ?? 'unknown'} | ${f.secretFound ? `\`${cell(f.secretRedacted)}\`` : 'not found'} | ${status} | ${locs} |`);
         }
         out.push('');
@@ -41681,7 +41793,9 @@ async function run() {
                 info('The push deleted a ref: nothing to scan.');
                 return;
             }
-            const exclude = ZERO.test(before) ? ['--branches', '--tags'].filter(() => false) : [await git.resolveCommit(before)];
+            const exclude = ZERO.test(before)
+                ? ['--branches', '--tags'].filter(() => false)
+                : [await git.resolveCommit(before)];
             result = await history_scanHistory(git, { mode: 'range', include: [await git.resolveCommit(after)], exclude }, opts);
         }
         else {
@@ -41699,7 +41813,11 @@ async function run() {
         for (const f of report.findings) {
             for (const l of f.locations) {
                 if (l.path)
-                    error(`AWS access key ${f.keyId} leaked${l.commit ? ` in ${l.commit.slice(0, 12)}` : ''}`, { file: l.path, startLine: l.line, title: 'keyleak' });
+                    error(`AWS access key ${f.keyId} leaked${l.commit ? ` in ${l.commit.slice(0, 12)}` : ''}`, {
+                        file: l.path,
+                        startLine: l.line,
+                        title: 'keyleak',
+                    });
             }
         }
         for (const w of report.warnings)

@@ -13,6 +13,10 @@ exit status: 0 nothing found, 1 keys found, 2 error or incomplete scan`;
 
 function progressBar(): (p: Progress) => void {
   return (p) => {
+    if (p.totalBytes === 0) {
+      process.stderr.write(`\r${formatBytes(p.bytes)} scanned`);
+      return;
+    }
     const pct = p.totalBytes > 0 ? Math.min(100, Math.floor((p.bytes / p.totalBytes) * 100)) : 0;
     const width = 30;
     const filled = Math.round((pct / 100) * width);
