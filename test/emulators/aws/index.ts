@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { makeKeyId, makeSecret, makeSessionToken } from '../../helpers/keys.js';
-import type { Fault, KeyStatus, Scenario, ScenarioAccount, ScenarioEvent, ScenarioKey } from './scenario.js';
+import type { Fault, KeyStatus, Scenario, ScenarioEvent, ScenarioKey } from './scenario.js';
 import { parseAuthorization, signatureMatches, type ParsedAuthorization } from './sigv4.js';
 
 export type * from './scenario.js';
