@@ -10,7 +10,10 @@ export interface TrailDeps {
   aws: Aws;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
-  /** Least time between two LookupEvents calls in one region: AWS admits 2 per second. */
+  /**
+   * Least time between two LookupEvents calls in one region. AWS admits 2 per second; 600 ms leaves room
+   * for requests that arrive closer together than they were sent.
+   */
   minIntervalMs?: number;
   /** First pause after a throttled or failed page; doubles each attempt. */
   backoffBaseMs?: number;
@@ -57,7 +60,7 @@ function reasonOf(e: unknown): string {
 export async function runTrail(s: TrailSettings, deps: TrailDeps): Promise<TrailResult> {
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? sleepFor;
-  const minInterval = deps.minIntervalMs ?? 500;
+  const minInterval = deps.minIntervalMs ?? 600;
   const backoff = deps.backoffBaseMs ?? 500;
   const attempts = Math.max(1, deps.maxAttempts ?? 8);
   const log = deps.log ?? (() => {});

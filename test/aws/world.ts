@@ -126,9 +126,12 @@ export function testAws(timeoutMs = 2_000): Aws {
 export async function startWorld(
   extra: Partial<Scenario> = {},
   responder: 'managed' | 'central' | 'none' = 'managed',
+  tweak: (s: Scenario, k: Keys) => void = () => {},
 ) {
   const keys = standardKeys();
-  const emu = await startAwsEmulator(standardScenario(keys, extra));
+  const scenario = standardScenario(keys, extra);
+  tweak(scenario, keys);
+  const emu = await startAwsEmulator(scenario);
   useEmulatorEnv(
     emu,
     responder === 'managed' ? keys.responder : responder === 'central' ? keys.central : null,
