@@ -134,8 +134,12 @@ export function failureOf(e: unknown): AwsFailure {
   // A body the SDK could not read as an AWS error leaves a generic name ("Unknown", "403", "UnknownError"):
   // that is a proxy or a captive portal speaking, not AWS.
   const code = err.Code ?? err.Error?.Code ?? name;
+  // JSON services fail differently: the SDK throws the parser's SyntaxError, with the response attached.
   const awsCode =
-    /^[A-Z][A-Za-z0-9.]+$/.test(code) && !/^(Unknown|UnknownError|Error)$/.test(code) ? code : null;
+    /^[A-Z][A-Za-z0-9.]+$/.test(code) &&
+    !/^(Unknown|UnknownError|Error|SyntaxError|TypeError|RangeError)$/.test(code)
+      ? code
+      : null;
   return { kind: 'aws', code: awsCode, httpStatus: status, message: (err.message ?? '').slice(0, 300) };
 }
 
