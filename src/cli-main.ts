@@ -1,15 +1,20 @@
 import { UsageError } from './core/errors.js';
 import { formatBytes } from './core/render/text.js';
+import { runRewritePlan } from './commands/rewrite-plan.js';
 import { exitCodeFor, render, runScan, writeReport } from './commands/scan.js';
 import type { Progress } from './scan/passes.js';
-import { parseScanArgs, SCAN_USAGE } from './settings.js';
+import { parseRewritePlanArgs, parseScanArgs, REWRITE_PLAN_USAGE, SCAN_USAGE } from './settings.js';
 import { VERSION } from './version.js';
 
 const USAGE = `keyleak ${VERSION}: find leaked AWS access keys in git history
 
 ${SCAN_USAGE}
 
-exit status: 0 nothing found, 1 keys found, 2 error or incomplete scan`;
+exit status: 0 nothing found, 1 keys found, 2 error or incomplete scan
+
+${REWRITE_PLAN_USAGE}
+
+exit status: 0 plan printed (or nothing to remove), 2 error`;
 
 function progressBar(): (p: Progress) => void {
   return (p) => {
@@ -43,6 +48,13 @@ export async function main(argv: string[]): Promise<number> {
         for (const w of result.report.warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
       }
       return exitCodeFor(result.report);
+    }
+    if (command === 'rewrite-plan') {
+      const settings = parseRewritePlanArgs(rest, { cwd: process.cwd() });
+      const { text, warnings } = await runRewritePlan(settings);
+      await writeReport(text, settings.output);
+      for (const w of warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
+      return 0;
     }
     throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   } catch (e) {
