@@ -396,7 +396,7 @@ export class Git {
     if (needles.length === 0) return [];
     // The needles go through stdin, never argv, so they never show up in a process list.
     const out = await this.run(
-      ['grep', '-z', '-l', '-I', '-F', '--full-name', '-f', '/dev/stdin', commit, '--'],
+      ['grep', '-z', '-l', '-I', '-F', '--full-name', '-f', '-', commit, '--'],
       needles.join('\n') + '\n',
     ).catch((e: Error) => {
       if (/exit code 1$/.test(e.message)) return ''; // git grep's "nothing matched"

@@ -98,7 +98,7 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
   const sdr = plan.sensitiveDataRemoval === false ? '' : ' --sensitive-data-removal';
   out.push(
     `1. **Contain first.** ${plan.incidentUrl ? `See [the incident's status](${plan.incidentUrl}).` : 'See the status above.'} The key must be inactive before the rewrite: the rewrite only stops new copies.`,
-    '2. **Make a fresh mirror clone** (all branches, tags and pull request refs):',
+    '2. **Make a fresh mirror clone** (all branches, tags and pull request refs). Steps 2 to 5 can also run in one go, with every check below: `keyleak rewrite-plan --format sh --output plan.sh && bash plan.sh repo-clean.git`.',
     '   ```sh',
     `   git clone --mirror ${shellQuote(plan.source)} repo-clean.git && cd repo-clean.git`,
     '   ```',
@@ -125,13 +125,12 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
     `   git filter-repo${sdr} --replace-text "$expr" --replace-message "$expr" \\`,
     `     --prune-empty never --prune-degenerate never --replace-refs delete-no-add${remove}`,
     '   ```',
-    '5. **Verify** that no object reachable from any ref holds a key id or secret (this must print `0`), and note the first changed commits:',
+    '5. **Verify** that no object reachable from any ref holds a key id or secret (this must print `0`); `--sensitive-data-removal` and the script also report the first changed commits:',
     '   ```sh',
     `   git rev-list --objects --all --no-object-names | git cat-file --batch | grep -a -c -F -f <(sed 's/==>.*//' "$expr")`,
     '   ```',
-    `   Steps 2 to 5 in one go, with the checks and the list of first changed commits: \`keyleak rewrite-plan --format sh > plan.sh && bash plan.sh repo-clean.git\`.`,
     `6. **Push** the rewritten history: \`git push --force --mirror ${shellQuote(plan.source)}\`. ${plan.refs.length ? `It rewrites ${list(plan.refs, (r) => `\`${cell(refName(r))}\``, 10)}` : 'It rewrites the affected refs'}${plan.defaultBranchAffected && plan.defaultBranch ? `, including the default branch \`${cell(refName(plan.defaultBranch))}\`` : ''}. Protected branches and rulesets refuse force pushes: allow them for the push, then restore the protection at once. The \`refs/pull/*\` updates are rejected; that is expected.`,
-    `7. **Ask [GitHub Support](https://support.github.com/contact)** to remove cached views and dereferenced objects, naming the first changed commits (the ones that introduced the key: ${list(plan.firstCommits, (c) => `\`${short(c)}\``, 10)})${plan.pullRequests.length ? ` and the pull requests ${plan.pullRequests.map((p) => `#${p}`).join(', ')}, whose refs only they can remove` : ''}. Tell collaborators to re-clone (or rebase their work onto the new history, never merge the old one back). Forks keep their copy of the key.`,
+    `7. **Ask [GitHub Support](https://support.github.com/contact)** to remove cached views and dereferenced objects, naming the commits that introduced the key (${list(plan.firstCommits, (c) => `\`${short(c)}\``, 10)}) and the first changed commits the rewrite reported${plan.pullRequests.length ? ` and the pull requests ${plan.pullRequests.map((p) => `#${p}`).join(', ')}, whose refs only they can remove` : ''}. Tell collaborators to re-clone (or rebase their work onto the new history, never merge the old one back). Forks keep their copy of the key.`,
     '',
   );
   return out.join('\n');

@@ -226,7 +226,11 @@ export function renderRewriteScript(plan: RewritePlan): string {
         `add_span ${i} ${s.kind} ${q(k.keyId)} ${s.commit} ${q(s.path ?? '')} ${s.line} ${s.start} ${s.end}`,
       );
     }
-    if (k.secretFound && !k.secretUnlocated) out.push(`need ${i} secret ${q(k.keyId)}`);
+    if (k.secretUnlocated) {
+      out.push(
+        `warn ${q(`the scan paired a secret with ${k.keyId} but could not locate it again: only the key id is replaced and verified`)}`,
+      );
+    } else if (k.secretFound) out.push(`need ${i} secret ${q(k.keyId)}`);
     if (k.sessionTokenFound && plan.spans.some((s) => s.keyId === k.keyId && s.kind === 'session-token'))
       out.push(`need ${i} session-token ${q(k.keyId)}`);
   });
