@@ -1,8 +1,16 @@
 import { UsageError } from './core/errors.js';
 import { formatBytes } from './core/render/text.js';
+import { runRewritePlan } from './commands/rewrite-plan.js';
 import { exitCodeFor, render, runScan, writeReport } from './commands/scan.js';
 import type { Progress } from './scan/passes.js';
-import { parseScanArgs, parseTrailArgs, SCAN_USAGE, TRAIL_USAGE } from './settings.js';
+import {
+  parseRewritePlanArgs,
+  parseScanArgs,
+  parseTrailArgs,
+  REWRITE_PLAN_USAGE,
+  SCAN_USAGE,
+  TRAIL_USAGE,
+} from './settings.js';
 import { createAws, defaultAwsOptions } from './adapters/aws.js';
 import { respond } from './commands/respond.js';
 import { renderTrail, runTrail, trailExitCode, writeEventsOut } from './commands/trail.js';
@@ -15,7 +23,11 @@ ${SCAN_USAGE}
 ${TRAIL_USAGE}
 
 exit status of scan: 0 nothing found, 1 keys found, 2 error or incomplete scan
-exit status of trail: 0 every region read, 1 some regions could not be read, 2 error`;
+exit status of trail: 0 every region read, 1 some regions could not be read, 2 error
+
+${REWRITE_PLAN_USAGE}
+
+exit status of rewrite-plan: 0 plan printed (or nothing to remove), 2 error`;
 
 function progressBar(): (p: Progress) => void {
   return (p) => {
@@ -73,6 +85,13 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(`keyleak: warning: ${r.region} could not be read: ${r.reason}\n`);
       }
       return trailExitCode(trail.summary);
+    }
+    if (command === 'rewrite-plan') {
+      const settings = parseRewritePlanArgs(rest, { cwd: process.cwd() });
+      const { text, warnings } = await runRewritePlan(settings);
+      await writeReport(text, settings.output);
+      for (const w of warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
+      return 0;
     }
     throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   } catch (e) {

@@ -265,3 +265,63 @@ export function parseTrailArgs(argv: string[]): TrailSettings {
     firstExposure: null,
   };
 }
+
+export type RewritePlanFormat = 'markdown' | 'sh';
+
+/** Everything `keyleak rewrite-plan` was asked to do, validated. */
+export interface RewritePlanSettings {
+  /** The repository whose history the plan rewrites. */
+  repo: string;
+  /** Which history to scan for the keys to remove: all of it, or what a range introduced. */
+  mode: 'all' | 'range';
+  range: { from: string; to: string } | null;
+  /** `markdown` for the incident issue's section, `sh` for a script that performs the rewrite. */
+  format: RewritePlanFormat;
+  /** Where to write the plan; null for stdout. */
+  output: string | null;
+  config: string | null;
+  jobs: number;
+}
+
+export const REWRITE_PLAN_USAGE = `usage: keyleak rewrite-plan [--repo DIR] [--all | --range A..B]
+                           [--format markdown|sh] [--output FILE] [--config FILE]`;
+
+/** Parses `keyleak rewrite-plan` arguments. Pure: errors are UsageErrors naming the bad value. */
+export function parseRewritePlanArgs(argv: string[], defaults: { cwd: string }): RewritePlanSettings {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        repo: { type: 'string' },
+        all: { type: 'boolean' },
+        range: { type: 'string' },
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        config: { type: 'string' },
+      },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${REWRITE_PLAN_USAGE}`);
+  }
+  if (values.all && values.range !== undefined) throw new UsageError('choose one of --all, --range');
+  // The range grammar and its errors are the scan's own.
+  const scan = parseScanArgs(values.range !== undefined ? ['--range', values.range] : [], {
+    cwd: defaults.cwd,
+    isTTY: false,
+  });
+  const format = (values.format ?? 'markdown') as RewritePlanFormat;
+  if (format !== 'markdown' && format !== 'sh')
+    throw new UsageError(`invalid --format '${values.format}'. Expected one of markdown, sh`);
+  return {
+    repo: values.repo ?? defaults.cwd,
+    mode: scan.mode === 'range' ? 'range' : 'all',
+    range: scan.range,
+    format,
+    output: values.output ?? null,
+    config: values.config ?? null,
+    jobs: scan.jobs,
+  };
+}
