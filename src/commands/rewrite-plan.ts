@@ -14,7 +14,7 @@ import {
 } from '../core/rewrite-plan.js';
 import type { Finding } from '../core/types.js';
 import type { ScanResult } from '../scan/result.js';
-import type { RewritePlanSettings } from '../settings.js';
+import { NO_RESPONSE, type RewritePlanSettings } from '../settings.js';
 import { runScan } from './scan.js';
 
 /** What only the caller knows: the action knows the pull requests and the incident; the CLI does not. */
@@ -168,6 +168,7 @@ export async function runRewritePlan(s: RewritePlanSettings): Promise<{ text: st
     config: s.config,
     jobs: s.jobs,
     progress: false,
+    ...NO_RESPONSE,
   });
   const git = await Git.open(s.repo);
   const plan = await planRewrite(git, result);

@@ -6,6 +6,7 @@ import { main } from '../../src/cli-main.js';
 import { Git } from '../../src/adapters/git.js';
 import { planRewrite } from '../../src/commands/rewrite-plan.js';
 import { runScan } from '../../src/commands/scan.js';
+import { NO_RESPONSE } from '../../src/settings.js';
 import { makePair } from '../helpers/keys.js';
 import { TestRepo } from '../helpers/repo.js';
 
@@ -30,6 +31,7 @@ async function plan(dir: string) {
     config: null,
     jobs: 1,
     progress: false,
+    ...NO_RESPONSE,
   });
   return planRewrite(await Git.open(dir), result);
 }
