@@ -42,8 +42,8 @@ export interface IncidentState {
   keyId: string;
   verdict: IncidentVerdict;
   action: ResponseAction | null;
-  /** `commit:path:line` of every location listed. */
-  locations: string[];
+  /** Every location listed (authors by name only), so a later run can add to them. */
+  locations: Location[];
   trail: { end: string; totalEvents: number; ips: string[]; flagged: number } | null;
   /** The last check, ISO 8601. */
   checkedAt: string;
@@ -60,7 +60,7 @@ export function stateOf(f: Finding, trail: TrailSummary | null, checkedAt: strin
     keyId: f.keyId,
     verdict: verdictOf(f),
     action: f.response?.action ?? null,
-    locations: f.locations.map(locationKey),
+    locations: f.locations.map((l) => ({ ...l, author: l.author?.replace(/\s*<[^>]*>\s*$/, '') ?? null })),
     trail: trail
       ? {
           end: trail.window.end,
@@ -99,6 +99,23 @@ const STEP_ID = /<!-- keyleak:step ([\w-]+) -->/;
 function checkboxKey(text: string): string {
   const id = STEP_ID.exec(text);
   return id ? `id:${id[1]}` : `text:${text.trim()}`;
+}
+
+/** Locations of both lists, each once, oldest first. */
+export function unionLocations(a: Location[], b: Location[]): Location[] {
+  const m = new Map<string, Location>();
+  for (const l of [...a, ...b]) if (!m.has(locationKey(l))) m.set(locationKey(l), l);
+  return [...m.values()].sort(
+    (x, y) =>
+      (x.date && y.date ? Date.parse(x.date) - Date.parse(y.date) : 0) ||
+      locationKey(x).localeCompare(locationKey(y)),
+  );
+}
+
+/** Keys of `next` locations that `prev` did not list. */
+export function newLocations(prev: Location[], next: Location[]): Location[] {
+  const seen = new Set(prev.map(locationKey));
+  return next.filter((l) => !seen.has(locationKey(l)));
 }
 
 /**
@@ -148,8 +165,8 @@ export function describeChanges(before: IncidentState | null, after: IncidentSta
   if (before.action !== after.action && after.action !== null) {
     out.push(`Containment changed from **${before.action ?? 'nothing'}** to **${after.action}**.`);
   }
-  const seen = new Set(before.locations);
-  const added = after.locations.filter((l) => !seen.has(l));
+  const seen = new Set(before.locations.map(locationKey));
+  const added = after.locations.map(locationKey).filter((l) => !seen.has(l));
   if (added.length > 0) {
     const shown = added.slice(0, 10).map(describeLocation);
     out.push(
