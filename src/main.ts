@@ -1,7 +1,7 @@
 import { DefaultArtifactClient } from '@actions/artifact';
 import * as core from '@actions/core';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { parseActionInputs, resolveMode, type ActionInputs } from './action-inputs.js';
 import { GitHub, parseRepo } from './adapters/github.js';
@@ -86,7 +86,7 @@ export async function run(): Promise<void> {
     const git = await Git.open(workspace);
     const configPath = inputs.config === DEFAULT_CONFIG_PATH ? null : join(workspace, inputs.config);
     const config = await loadConfig(configPath, workspace, git);
-    const outDir = process.env.RUNNER_TEMP ?? (await mkdtemp(join(workspace, '.keyleak-')));
+    const outDir = process.env.RUNNER_TEMP ?? (await mkdtemp(join(tmpdir(), 'keyleak-')));
 
     const deps: FlowDeps = {
       git,
