@@ -83,7 +83,7 @@ describe('push', () => {
     expect(emu.state.repos['octo/app']!.issues).toHaveLength(1);
 
     // The same key in a new place: the body is updated and exactly one comment says what changed.
-    const after2 = w.commit('copy config', { 'deploy/ci.env': leak(k) });
+    const after2 = w.commit('copy config', { 'deploy/ci.env': '# ci\n' + leak(k) });
     w.push('main');
     const n = emu.requests.length;
     const third = await runAction({
@@ -104,11 +104,11 @@ describe('push', () => {
     expect(repo.issues[0]!.body).toContain('config/prod.env');
     expect(repo.issues[0]!.body).toContain('deploy/ci.env');
     expect(repo.comments).toHaveLength(1);
-    expect(repo.comments[0]!.body).toContain('Found in 1 new location: `deploy/ci.env`:2');
+    expect(repo.comments[0]!.body).toContain('Found in 1 new location: `deploy/ci.env`:3');
 
     // Closed, then the key leaks again: reopened, with a comment.
     repo.issues[0]!.state = 'closed';
-    const after3 = w.commit('again', { 'ops/old.env': leak(k) });
+    const after3 = w.commit('again', { 'ops/old.env': '# old\n' + leak(k) });
     w.push('main');
     const fourth = await runAction({
       dist,
