@@ -134,6 +134,7 @@ export async function incidentContext(
     historyPlan: null,
     contacts: deps.contacts,
     checkedAt: deps.now().toISOString(),
+    quarantine: responded.quarantine?.get(finding.keyId) ?? null,
   };
 }
 

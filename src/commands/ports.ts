@@ -30,6 +30,11 @@ export interface Responded {
   trails: Map<string, TrailSummary>;
   /** Why a key was not verified (or had no summary), by key id, in words for the incident. */
   notes: Map<string, { verification: string | null; trail: string | null }>;
+  /**
+   * AWS quarantine policies (`AWSCompromisedKeyQuarantine*`) seen attached to each key's user, by key id;
+   * absent when nobody could look.
+   */
+  quarantine?: Map<string, string[]>;
 }
 
 /**

@@ -144,6 +144,7 @@ describe('incident rendering (golden files)', () => {
         trail: TRAIL,
         trailArtifactUrl: 'https://github.com/octo/app/actions/runs/42/artifacts/9',
         forcePush: { before: C2, after: C1 },
+        quarantine: ['AWSCompromisedKeyQuarantineV3'],
       }),
       'live-deactivated.md',
     ],

@@ -36,6 +36,8 @@ export interface IncidentContext {
   contacts: string;
   /** When this check ran, ISO 8601. */
   checkedAt: string;
+  /** Quarantine policies AWS attached to the key's user; null when nobody could look. */
+  quarantine?: string[] | null;
 }
 
 /** The contacts block used when the repository has no `runbook-template`. Names no one. */
@@ -108,6 +110,14 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
     rows.push([
       'Containment',
       'nothing was done: containment needs responder credentials and `deactivate: true`',
+    ]);
+  }
+  if (ctx.quarantine) {
+    rows.push([
+      'AWS quarantine policy',
+      ctx.quarantine.length > 0
+        ? `${ctx.quarantine.map((q) => `\`${cell(q)}\``).join(', ')} attached: AWS saw the leak too. It blocks the key from acting on itself, not a responder.`
+        : 'none attached',
     ]);
   }
   rows.push(['Last checked', ctx.runUrl ? `${ctx.checkedAt} ([run](${ctx.runUrl}))` : ctx.checkedAt]);
