@@ -210,6 +210,38 @@ describe('push', () => {
     expect(run.summary).not.toContain('incomplete');
   }, 120_000);
 
+  it('fails after reporting everything else when GitHub refuses the incident', async () => {
+    const w = world();
+    const k = makePair();
+    const base = w.commit('init', { 'README.md': 'x\n' });
+    const after = w.commit('leak', { 'app.env': leak(k) });
+    w.push('main');
+    const emu = await emulator();
+    emu.state.faults.push({
+      method: 'POST',
+      path: /\/issues$/,
+      status: 422,
+      times: Infinity,
+      body: { message: 'Validation Failed' },
+    });
+    const run = await runAction({
+      dist,
+      emu,
+      workspace: w.checkout('main', after),
+      event: 'push',
+      payload: pushPayload('refs/heads/main', base, after),
+      inputs: { 'fail-on-findings': 'false' },
+    });
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ findings: '1', issues: '[]' });
+    expect(JSON.parse(run.sarif!).runs[0].results).toHaveLength(1);
+    expect(run.summary).toContain(`could not open or update the incident issue for ${k.keyId}`);
+    expect(run.stdout).toMatch(
+      /::error::keyleak: 1 GitHub or AWS call\(s\) failed: .*Validation Failed.*no incident was written/,
+    );
+    expect(secretNowhere(k.secret, run, emu)).toEqual([]);
+  }, 60_000);
+
   it('fails with the reason when a shallow checkout cannot be deepened', async () => {
     const w = world();
     const base = w.commit('init', { 'README.md': 'x\n' });

@@ -1,3 +1,4 @@
+import { getOctokit } from '@actions/github';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   GitHub,
@@ -171,6 +172,19 @@ describe('GitHub adapter against the emulator', () => {
     const { gh, emu } = await setup(state);
     expect(await gh.pullsForCommit(repo, 'a'.repeat(40))).toEqual([3, 4]);
     expect(emu.requests.map((q) => q.status)).toEqual([502, 429, 200]);
+  });
+
+  it("lists an organisation's repositories page by page through Link headers", async () => {
+    const names = Array.from({ length: 250 }, (_, i) => `r${i}`);
+    const state = makeState(names.map((n) => `big/${n}`));
+    state.orgs.big = names;
+    emu = await startGitHubEmulator(state);
+    const octokit = getOctokit('test-token', { baseUrl: emu.url });
+    const all = await octokit.paginate(octokit.rest.repos.listForOrg, { org: 'big', per_page: 100 });
+    expect(all.map((r) => r.name)).toEqual(names);
+    expect(emu.requests.map((q) => q.query.page ?? '1')).toEqual(['1', '2', '3']);
+    const res = await octokit.rest.repos.get({ owner: 'big', repo: 'r7' });
+    expect(res.headers['x-ratelimit-remaining']).toBe(String(state.rateLimit.remaining));
   });
 
   it('rejects a bad token', async () => {

@@ -207,6 +207,30 @@ describe('flows with a responder', () => {
   });
 });
 
+describe('events that bring nothing new', () => {
+  it('a tag pushed on a commit already on a branch scans nothing new', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'none', trail: null }));
+    const { head, deps, emu } = await setup(r);
+    const out = await runPush(deps, pushPayload('refs/tags/v1.0', '0'.repeat(40), head));
+    expect(out.report.findings).toEqual([]);
+    expect(r.calls[0]!.keyIds).toEqual([]);
+    expect(emu.state.repos['octo/app']!.issues).toEqual([]);
+  });
+
+  it('/rescan on a pull request is ignored', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'none', trail: null }));
+    const { deps, emu } = await setup(r);
+    const out = await runRescan(deps, {
+      action: 'created',
+      issue: { number: 4, pull_request: { url: 'x' } },
+      comment: { id: 1, body: '/rescan', user: { login: 'mia' } },
+    });
+    expect(out.notes).toEqual(['/rescan works on incident issues, not on pull requests: nothing to do.']);
+    expect(emu.requests).toEqual([]);
+    expect(r.calls).toEqual([]);
+  });
+});
+
 describe('push events', () => {
   const sha = 'a'.repeat(40);
   const zero = '0'.repeat(40);
