@@ -144,7 +144,8 @@ export async function run(): Promise<void> {
       );
     } else if (report.incomplete) {
       core.setFailed(`keyleak: the scan was incomplete: ${report.warnings.join('; ')}`);
-    } else if (report.findings.length > 0 && inputs.failOnFindings) {
+    } else if (report.findings.length > 0 && inputs.failOnFindings && mode !== 'rescan') {
+      // A rescan refreshes an incident that already exists; failing it again would only add noise.
       core.setFailed(`keyleak: ${report.findings.length} leaked AWS key(s) found`);
     }
   } catch (e) {

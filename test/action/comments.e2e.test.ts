@@ -165,7 +165,8 @@ describe('/rescan', () => {
       event: 'issue_comment',
       payload: comment(emu, 'mia', '/rescan please'),
     });
-    expect(run.code, run.stdout).toBe(1);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.findings).toBe('1');
     const sent = emu.requests.slice(n).map((r) => `${r.method} ${r.path}`);
     expect(sent).toContain('GET /repos/octo/app/collaborators/mia/permission');
     expect(sent.filter((s) => !s.startsWith('GET'))).toEqual([
