@@ -12,7 +12,7 @@ import {
   newLocations,
   readState,
   stateOf,
-  unionLocations,
+  carryForward,
   type TrailSummary,
 } from '../core/incident.js';
 import { renderIncidentBody, renderIncidentTitle, type IncidentContext } from '../core/render/incident.js';
@@ -65,11 +65,8 @@ export async function upsertIncident(
   }
 
   const before = readState(found.body);
-  // The incident lists every place the key was ever seen, not only what this run looked at.
-  const merged: Finding = {
-    ...finding,
-    locations: unionLocations(before?.locations ?? [], finding.locations),
-  };
+  // The incident lists every place the key was ever seen, and what the last run that could tell said.
+  const merged = carryForward(finding, before);
   const after = stateOf(merged, ctx.trail, ctx.checkedAt);
   const leakedAgain = newLocations(before?.locations ?? [], finding.locations).length > 0;
   const changes = describeChanges(before, after);

@@ -1,7 +1,14 @@
 import { incidentKeyId, mayRespond } from '../adapters/github.js';
 import { fetchOrigin, hasRemote } from '../adapters/git-remote.js';
 import { UsageError } from '../core/errors.js';
-import { describeChanges, mergeIncidentBody, readState, stateOf, unionLocations } from '../core/incident.js';
+import {
+  carryForward,
+  describeChanges,
+  mergeIncidentBody,
+  readState,
+  stateOf,
+  unionLocations,
+} from '../core/incident.js';
 import { accountIdFromKeyId, isCanaryAccount, keyKind } from '../core/keyid.js';
 import { fingerprintKeyId } from '../core/redact.js';
 import { renderIncidentBody, renderIncidentTitle } from '../core/render/incident.js';
@@ -114,7 +121,8 @@ export async function runRescan(deps: FlowDeps, payload: Record<string, unknown>
       containment: ev.command === 'deactivate' ? { deactivate: true, dryRun: false } : undefined,
     },
   );
-  const refreshed = responded.report.findings.find((f) => f.keyId === keyId) ?? finding;
+  // What the responder could not say again (no credentials this time) is kept from the last check.
+  const refreshed = carryForward(responded.report.findings.find((f) => f.keyId === keyId) ?? finding, before);
   const problems: string[] = [];
   let artifactUrl: string | null = null;
   if (responded.trails.size > 0) {

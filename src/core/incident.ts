@@ -1,4 +1,4 @@
-import type { Finding, Location, ResponseAction } from './types.js';
+import type { Finding, KeyResponse, Location, ResponseAction, Verification } from './types.js';
 
 /**
  * The CloudTrail summary of one key (the JSON `keyleak trail --format json` prints), as far as an
@@ -42,6 +42,9 @@ export interface IncidentState {
   keyId: string;
   verdict: IncidentVerdict;
   action: ResponseAction | null;
+  /** The last verification and response, so a run that cannot verify does not erase what one that could found. */
+  verification: Verification | null;
+  response: KeyResponse | null;
   /** Every location listed (authors by name only), so a later run can add to them. */
   locations: Location[];
   trail: { end: string; totalEvents: number; ips: string[]; flagged: number } | null;
@@ -60,6 +63,8 @@ export function stateOf(f: Finding, trail: TrailSummary | null, checkedAt: strin
     keyId: f.keyId,
     verdict: verdictOf(f),
     action: f.response?.action ?? null,
+    verification: f.verification ?? null,
+    response: f.response ?? null,
     locations: f.locations.map((l) => ({ ...l, author: l.author?.replace(/\s*<[^>]*>\s*$/, '') ?? null })),
     trail: trail
       ? {
@@ -99,6 +104,21 @@ const STEP_ID = /<!-- keyleak:step ([\w-]+) -->/;
 function checkboxKey(text: string): string {
   const id = STEP_ID.exec(text);
   return id ? `id:${id[1]}` : `text:${text.trim()}`;
+}
+
+/**
+ * The finding as an incident should show it: every location ever listed, and the last verification and
+ * response when this run had none (a fork pull request or a run without AWS credentials says nothing new
+ * about the key).
+ */
+export function carryForward(f: Finding, before: IncidentState | null): Finding {
+  if (!before) return f;
+  return {
+    ...f,
+    locations: unionLocations(before.locations, f.locations),
+    verification: f.verification ?? before.verification ?? undefined,
+    response: f.response ?? before.response ?? undefined,
+  };
 }
 
 /** Locations of both lists, each once, oldest first. */
@@ -162,7 +182,12 @@ export function describeChanges(before: IncidentState | null, after: IncidentSta
   const out: string[] = [];
   if (before.verdict !== after.verdict)
     out.push(`Status changed from **${before.verdict}** to **${after.verdict}**.`);
-  if (before.action !== after.action && after.action !== null) {
+  // `none` is what an unverifiable key gets: not worth a comment when there was nothing before either.
+  if (
+    before.action !== after.action &&
+    after.action !== null &&
+    !(after.action === 'none' && before.action === null)
+  ) {
     out.push(`Containment changed from **${before.action ?? 'nothing'}** to **${after.action}**.`);
   }
   const seen = new Set(before.locations.map(locationKey));

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  carryForward,
   describeChanges,
   mergeIncidentBody,
   readState,
@@ -249,6 +250,30 @@ describe('updating an incident', () => {
   ];
   it.each(cases)('%s', (_name, f, trail, want) => {
     expect(describeChanges(s0, stateOf(f, trail, 't1'))).toEqual(want);
+  });
+
+  it('a run that cannot verify keeps the verdict and containment of the last one that could', () => {
+    const live = finding({
+      verification: {
+        status: 'live',
+        reason: null,
+        accountId: '123456789012',
+        arn: 'arn:aws:iam::123456789012:user/ci',
+        userName: 'ci',
+      },
+      response: { action: 'deactivated', detail: 'done', at: '2024-01-02T00:00:00Z' },
+    });
+    const before = stateOf(live, null, 't0');
+    const carried = carryForward(finding(), before);
+    expect(carried.verification?.status).toBe('live');
+    expect(carried.response?.action).toBe('deactivated');
+    expect(describeChanges(before, stateOf(carried, null, 't1'))).toEqual([]);
+    expect(renderIncidentTitle(carried)).toBe(`Leaked AWS key ${KEY} (live, deactivated)`);
+  });
+
+  it('a first response of none after nothing is not worth a comment', () => {
+    const withNone = finding({ response: { action: 'none', detail: 'unknown', at: 'x' } });
+    expect(describeChanges(stateOf(finding(), null, 't0'), stateOf(withNone, null, 't1'))).toEqual([]);
   });
 
   it('reads back the state it wrote', () => {
