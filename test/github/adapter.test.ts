@@ -187,6 +187,31 @@ describe('GitHub adapter against the emulator', () => {
     expect(res.headers['x-ratelimit-remaining']).toBe(String(state.rateLimit.remaining));
   });
 
+  it('accepts Bearer tokens and answers issue searches', async () => {
+    const state = makeState();
+    const key = makeKeyId();
+    state.repos['octo/app']!.issues.push({
+      number: 1,
+      title: `Leaked AWS key ${key}`,
+      body: incidentMarker(key),
+      state: 'open',
+      labels: ['keyleak'],
+      user: 'keyleak-bot',
+      isPullRequest: false,
+      createdAt: '2024-01-01T00:00:00Z',
+      updatedAt: '2024-01-01T00:00:00Z',
+    });
+    emu = await startGitHubEmulator(state);
+    const q = encodeURIComponent(`repo:octo/app is:issue label:keyleak "${key}"`);
+    const res = await fetch(`${emu.url}/search/issues?q=${q}`, {
+      headers: { authorization: 'Bearer test-token' },
+    });
+    expect(res.status).toBe(200);
+    const data = (await res.json()) as { total_count: number; items: { number: number }[] };
+    expect(data.total_count).toBe(1);
+    expect(data.items.map((i) => i.number)).toEqual([1]);
+  });
+
   it('rejects a bad token', async () => {
     emu = await startGitHubEmulator(makeState());
     const gh = GitHub.create({
