@@ -11,6 +11,8 @@ import { runPush } from './commands/push.js';
 import { runRescan } from './commands/rescan.js';
 import { NoVerification, type FlowDeps, type FlowResult, type Responder } from './commands/ports.js';
 import { DEFAULT_CONFIG_PATH, loadConfig } from './commands/scan.js';
+import { createAws, defaultAwsOptions } from './adapters/aws.js';
+import { AwsResponder } from './commands/aws-responder.js';
 import { UsageError } from './core/errors.js';
 import type { TrailSummary } from './core/incident.js';
 import { verdictOf } from './core/incident.js';
@@ -23,7 +25,18 @@ import type { ScanReport } from './core/types.js';
 /** The responder the flows use. Verification and containment plug in here. */
 export function buildResponder(inputs: ActionInputs): Responder {
   if (!inputs.verify) return new NoVerification('verification is turned off (`verify: false`)');
-  return new NoVerification('this version of keyleak does not verify keys with STS yet');
+  return new AwsResponder(
+    createAws(defaultAwsOptions()),
+    {
+      deactivate: inputs.deactivate,
+      dryRun: inputs.dryRun,
+      revokeSessions: inputs.revokeSessions,
+      roleTemplate: inputs.awsRoleTemplate,
+      managedAccounts: inputs.managedAccounts.length > 0 ? inputs.managedAccounts : null,
+      trail: true,
+    },
+    { log: (line) => core.info(line) },
+  );
 }
 
 async function readEvent(path: string | undefined): Promise<Record<string, unknown>> {
