@@ -19,6 +19,7 @@ import { describeMachine } from './bench/machine.mjs';
 import { measure, median } from './bench/proc.mjs';
 import { DEFAULT_SYNTH, ensureSyntheticRepo } from './bench/synth.mjs';
 import { summariseProfile } from './bench/profile.mjs';
+import { runOrgBench } from './bench/org.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -44,12 +45,16 @@ const USAGE = `usage: npm run bench -- [options]
   --json            print the results as JSON instead of a table
   --profile         also run keyleak once under node --cpu-prof and print the top self-time functions
   --skip-log-p      do not time git log -p (it is the slowest step on large histories)
+  --org             instead: mirror-clone and scan many small repositories one after another
+  --org-repos N     repositories for --org (default 100)
   --seed S, --commits N, --files N, --large-mib N
                     parameters of the synthetic history (defaults ${JSON.stringify(DEFAULT_SYNTH)})`;
 
 function parseArgs(argv) {
   const o = { repo: null, rounds: 3, jobs: null, range: null, json: false, profile: false, skipLogP: false };
   o.synth = {};
+  o.org = false;
+  o.orgRepos = 100;
   const int = (flag, v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} expects a positive integer, got '${v}'`);
@@ -70,6 +75,8 @@ function parseArgs(argv) {
     } else if (a === '--json') o.json = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--skip-log-p') o.skipLogP = true;
+    else if (a === '--org') o.org = true;
+    else if (a === '--org-repos') o.orgRepos = int(a, next());
     else if (a === '--seed') o.synth.seed = next();
     else if (a === '--commits') o.synth.commits = int(a, next());
     else if (a === '--files') o.synth.files = int(a, next());
@@ -179,6 +186,17 @@ export async function main(argv) {
   const log = (m) => process.stderr.write(`bench: ${m}\n`);
   const machine = describeMachine();
   ensureBuilt(log);
+
+  if (opts.org) {
+    const org = await runOrgBench({ cli: CLI, cacheDir: CACHE, repos: opts.orgRepos, jobs: opts.jobs, log });
+    const { table, ...data } = org;
+    process.stdout.write(
+      opts.json
+        ? JSON.stringify({ machine, org: data }, null, 2) + '\n'
+        : `${renderMachine(machine)}\n${table}\n`,
+    );
+    return 0;
+  }
 
   let repo = opts.repo;
   let manifest = null;
