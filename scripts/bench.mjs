@@ -9,6 +9,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
@@ -43,6 +44,7 @@ const USAGE = `usage: npm run bench -- [options]
   --jobs N          passed to keyleak scan --jobs (default: keyleak's own, the core count)
   --range A..B      the push range to time (default: about 50 commits ending at HEAD)
   --json            print the results as JSON instead of a table
+  --save FILE       also write the results as JSON to FILE
   --profile         also run keyleak once under node --cpu-prof and print the top self-time functions
   --skip-log-p      do not time git log -p (it is the slowest step on large histories)
   --org             instead: mirror-clone and scan many small repositories one after another
@@ -53,6 +55,7 @@ const USAGE = `usage: npm run bench -- [options]
 function parseArgs(argv) {
   const o = { repo: null, rounds: 3, jobs: null, range: null, json: false, profile: false, skipLogP: false };
   o.synth = {};
+  o.save = null;
   o.org = false;
   o.orgRepos = 100;
   const int = (flag, v) => {
@@ -318,7 +321,9 @@ export async function main(argv) {
       gitSecrets,
       profile,
     });
-    process.stdout.write(opts.json ? JSON.stringify(results, null, 2) + '\n' : renderTable(results) + '\n');
+    const json = JSON.stringify(results, null, 2) + '\n';
+    if (opts.save) writeFileSync(opts.save, json);
+    process.stdout.write(opts.json ? json : renderTable(results) + '\n');
     // Targets missed are reported, not an error; a planted key not found is (detection is broken).
     return results.checks.plantedKeys?.pass === false ? 1 : 0;
   } finally {
