@@ -76,6 +76,7 @@ function parseArgs(argv) {
       o.range = next();
       if (!/^[^.]+\.\.[^.]+$/.test(o.range)) throw new Error(`--range expects A..B, got '${o.range}'`);
     } else if (a === '--json') o.json = true;
+    else if (a === '--save') o.save = resolve(next());
     else if (a === '--profile') o.profile = true;
     else if (a === '--skip-log-p') o.skipLogP = true;
     else if (a === '--org') o.org = true;
