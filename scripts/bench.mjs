@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './bench/machine.mjs';
@@ -309,6 +309,7 @@ export async function main(argv) {
       profile = summariseProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')));
     }
 
+    machine.loadAverageEnd = loadavg()[0];
     const results = summarise({
       repo,
       machine,
@@ -387,9 +388,14 @@ function summarise({
         }
       : {}),
   };
+  const medianRun = (name) => {
+    const sorted = [...runs[name]].sort((a, b) => a.wallSeconds - b.wallSeconds);
+    return sorted[(sorted.length - 1) >> 1];
+  };
   const timing = (name) =>
     runs[name]
       ? {
+          processes: medianRun(name).processes,
           wallSeconds: { median: wall(name), all: runs[name].map((r) => r.wallSeconds) },
           cpuSeconds: cpu(name),
           peakBytes: peak(name, 'own'),
@@ -429,7 +435,8 @@ function summarise({
 }
 
 function renderMachine(m) {
-  return `machine: ${m.cpu}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${m.os}, git ${m.git}, node ${m.node}`;
+  const load = `load average ${m.loadAverage.toFixed(1)} at start${m.loadAverageEnd === undefined ? '' : `, ${m.loadAverageEnd.toFixed(1)} at end`}`;
+  return `machine: ${m.cpu}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${m.os}, git ${m.git}, node ${m.node}; ${load}`;
 }
 
 function renderTable(r) {
@@ -534,6 +541,12 @@ function renderTable(r) {
       ),
     );
 
+  const breakdown = r.keyleak.processes
+    .filter((p) => p.cpuSeconds >= 0.05)
+    .map(
+      (p) =>
+        `  ${fmtS(p.cpuSeconds).padStart(8)}  ${p.label}${p.count > 1 ? ` (×${p.count})` : ''}, peak ${fmtMB(p.peakBytes)}`,
+    );
   const repo = r.repository;
   const out = [
     renderMachine(r.machine),
@@ -543,6 +556,9 @@ function renderTable(r) {
     ...table,
     '',
     `throughput: ${r.keyleak.throughputMBps.toFixed(0)} MB/s of object content`,
+    "keyleak's CPU time by process (the round with the median wall time):",
+    ...breakdown,
+    '',
     ...checks,
   ];
   if (r.planted && r.planted.missed.length > 0)

@@ -29,5 +29,7 @@ export function describeMachine() {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     git,
     node: process.version,
+    /** Other work on the machine skews every figure: the 1-minute load average when the run began. */
+    loadAverage: os.loadavg()[0],
   };
 }

@@ -31,6 +31,29 @@ function readStatus(pid) {
   }
 }
 
+/** CPU seconds (user + system) a live process has used so far. */
+function readCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** A short label for a process: its program and first two arguments (`git cat-file --batch`). */
+function readLabel(pid) {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return [argv[0]?.split('/').pop(), ...argv.slice(1, 3).map((a) => a.split('=')[0].split('/').pop())].join(
+      ' ',
+    );
+  } catch {
+    return '?';
+  }
+}
+
 /** `pid` and all its descendants, from the kernel's per-thread children lists. */
 function processTree(pid) {
   const out = [];
@@ -70,7 +93,8 @@ export const canMeasureMemory = (() => {
  * { code, timedOut, wallSeconds, cpuSeconds, stderr, memory }, where memory has, for the root's own group (the
  * processes named like the root, e.g. node) and for the other processes (git):
  * peak — the largest single-process peak (VmHWM) and peakSum — the largest sum of concurrent VmRSS.
- * Memory is polled every `pollMs`; a process living shorter than that may be missed, and growth in the
+ * `processes` breaks CPU seconds and peak memory down by kind of process.
+ * Memory and per-process CPU are polled every `pollMs`; a process living shorter than that may be missed, and growth in the
  * last interval before an exit is not seen.
  */
 export async function measure(
@@ -99,7 +123,7 @@ export async function measure(
   const stderr = [];
   child.stderr.on('data', (b) => stderr.push(b));
 
-  const peaks = new Map(); // pid -> { name, hwm }
+  const peaks = new Map(); // pid -> { name, label, hwm, cpu }
   const groups = { own: { peak: 0, peakSum: 0 }, children: { peak: 0, peakSum: 0 } };
   let rootName = null;
   const poll = () => {
@@ -109,8 +133,16 @@ export async function measure(
       const s = readStatus(pid);
       if (!s) continue;
       if (pid === child.pid) rootName = s.name;
-      const prev = peaks.get(pid);
-      peaks.set(pid, { name: s.name, hwm: Math.max(prev?.hwm ?? 0, s.hwm) });
+      // A child seen between fork and exec still looks like its parent: start afresh once it has
+      // become what it runs.
+      let prev = peaks.get(pid);
+      if (prev && prev.name !== s.name) prev = undefined;
+      peaks.set(pid, {
+        name: s.name,
+        label: prev?.label || readLabel(pid),
+        hwm: Math.max(prev?.hwm ?? 0, s.hwm),
+        cpu: Math.max(prev?.cpu ?? 0, readCpuSeconds(pid)),
+      });
       const g = pid === child.pid || s.name === rootName ? 'own' : 'children';
       sums[g] += s.rss;
     }
@@ -138,9 +170,20 @@ export async function measure(
         .map(([, p]) => p.name),
     ),
   ];
+  // CPU and peak memory by kind of process (one line for every `git cat-file --batch`, say).
+  const processes = new Map();
+  for (const p of peaks.values()) {
+    if (!p.label) continue; // seen only after it exited
+    const e = processes.get(p.label) ?? { label: p.label, count: 0, cpuSeconds: 0, peakBytes: 0 };
+    e.count++;
+    e.cpuSeconds += p.cpu;
+    e.peakBytes = Math.max(e.peakBytes, p.hwm);
+    processes.set(p.label, e);
+  }
   return {
     code,
     timedOut,
+    processes: [...processes.values()].sort((a, b) => b.cpuSeconds - a.cpuSeconds),
     wallSeconds: Number(t1 - t0) / 1e9,
     cpuSeconds: childrenCpuSeconds() - cpu0,
     stderr: Buffer.concat(stderr).toString('utf8'),
