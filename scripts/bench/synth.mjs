@@ -291,7 +291,7 @@ async function writeHistory(p, out) {
       const copy = Buffer.from(large.content);
       const mid = copy.length >> 1;
       let insert = Buffer.from(`\n-- updated ${i}\n`);
-      if (p.plantKeys && plan.get(i) === undefined && !planted.some((x) => x.where === 'large-file')) {
+      if (p.plantKeys && !planted.some((x) => x.where === 'large-file')) {
         const [text, id] = plantedContent(keyRand, 'env');
         insert = Buffer.from(`\n-- restored from backup\n${text}`);
         planted.push({ keyId: id, where: 'large-file', path: large.path, mainIndex: i });

@@ -45,7 +45,7 @@ interface ProfileModule {
 }
 const load = <T>(name: string): Promise<T> => import(join(BENCH, name)) as Promise<T>;
 
-const SMALL = { commits: 120, files: 30, changesPerCommit: 3, largeFiles: 1, largeMiB: 1 };
+const SMALL = { commits: 60, files: 10, changesPerCommit: 2, largeFiles: 1, largeMiB: 1 };
 const dirs: string[] = [];
 const tempDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'keyleak-bench-test-'));
