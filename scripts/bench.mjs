@@ -271,6 +271,7 @@ export async function main(argv) {
     }
     const rangeRuns = [];
     const startupRuns = [];
+    const nodeRuns = [];
     for (let round = 0; round < Math.max(3, opts.rounds); round++) {
       log(`range ${round + 1}: keyleak scan --range (${picked.commits} commits)`);
       const r = await measure(
@@ -281,6 +282,7 @@ export async function main(argv) {
       if (r.code !== 0 && r.code !== 1) fail('keyleak scan --range', r);
       rangeRuns.push(r);
       startupRuns.push(await measure(process.execPath, [CLI, '--version'], { cwd: repo }));
+      nodeRuns.push(await measure(process.execPath, ['-e', '0'], { cwd: repo }));
     }
 
     let gitSecrets = null;
@@ -320,6 +322,7 @@ export async function main(argv) {
       picked,
       rangeRuns,
       startupRuns,
+      nodeRuns,
       gitSecrets,
       profile,
     });
@@ -343,6 +346,7 @@ function summarise({
   picked,
   rangeRuns,
   startupRuns,
+  nodeRuns,
   gitSecrets,
   profile,
 }) {
@@ -424,7 +428,12 @@ function summarise({
       commits: picked.commits,
       wallSeconds: { median: rangeWall, all: rangeRuns.map((r) => r.wallSeconds) },
       peakBytes: Math.max(...rangeRuns.map((r) => r.memory.own.peak)),
+      cpuSeconds: median(rangeRuns.map((r) => r.cpuSeconds)),
+      processes: rangeRuns[rangeRuns.length - 1].processes,
       startupSeconds: median(startupRuns.map((r) => r.wallSeconds)),
+      startupCpuSeconds: median(startupRuns.map((r) => r.cpuSeconds)),
+      nodeSeconds: median(nodeRuns.map((r) => r.wallSeconds)),
+      nodeCpuSeconds: median(nodeRuns.map((r) => r.cpuSeconds)),
     },
     gitSecrets,
     planted,
@@ -473,11 +482,18 @@ function renderTable(r) {
   line(
     `keyleak scan --range (${r.range.commits} commits)`,
     fmtS(r.range.wallSeconds.median),
-    '',
+    fmtS(r.range.cpuSeconds),
     fmtMB(r.range.peakBytes),
     '',
   );
-  line('node dist/cli.js --version (start-up)', fmtS(r.range.startupSeconds), '', '', '');
+  line(
+    'node dist/cli.js --version (start-up)',
+    fmtS(r.range.startupSeconds),
+    fmtS(r.range.startupCpuSeconds),
+    '',
+    '',
+  );
+  line('node -e 0 (node alone)', fmtS(r.range.nodeSeconds), fmtS(r.range.nodeCpuSeconds), '', '');
   if (r.gitSecrets)
     line(
       'git secrets --scan-history (1 run)',
@@ -556,6 +572,7 @@ function renderTable(r) {
     ...table,
     '',
     `throughput: ${r.keyleak.throughputMBps.toFixed(0)} MB/s of object content`,
+    `CPU time (load-insensitive): keyleak / log -p ${(r.keyleak.cpuSeconds / (r.logPatch?.cpuSeconds ?? NaN)).toFixed(2)}, keyleak / cat-file ${(r.keyleak.cpuSeconds / r.catFile.cpuSeconds).toFixed(2)}`,
     "keyleak's CPU time by process (the round with the median wall time):",
     ...breakdown,
     '',
