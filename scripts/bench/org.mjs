@@ -56,6 +56,10 @@ export async function runOrgBench({ cli, cacheDir, repos, jobs, log }) {
       bytes += report.stats.bytesScanned;
       findings += report.findings.length;
       per.push({ clone: c.wallSeconds, scan: s.wallSeconds, peak: s.memory.own.peak });
+      if ((i + 1) % 10 === 0 || i + 1 === dirs.length)
+        log(
+          `org: [${i + 1}/${dirs.length}] clone ${c.wallSeconds.toFixed(2)} s, scan ${s.wallSeconds.toFixed(2)} s`,
+        );
       rmSync(clone, { recursive: true, force: true });
     }
   } finally {
