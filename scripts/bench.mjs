@@ -572,7 +572,7 @@ function renderTable(r) {
     ...table,
     '',
     `throughput: ${r.keyleak.throughputMBps.toFixed(0)} MB/s of object content`,
-    `CPU time (load-insensitive): keyleak / log -p ${(r.keyleak.cpuSeconds / (r.logPatch?.cpuSeconds ?? NaN)).toFixed(2)}, keyleak / cat-file ${(r.keyleak.cpuSeconds / r.catFile.cpuSeconds).toFixed(2)}`,
+    `CPU time (load-insensitive): ${r.logPatch ? `keyleak / log -p ${(r.keyleak.cpuSeconds / r.logPatch.cpuSeconds).toFixed(2)}, ` : ''}keyleak / cat-file ${(r.keyleak.cpuSeconds / r.catFile.cpuSeconds).toFixed(2)}`,
     "keyleak's CPU time by process (the round with the median wall time):",
     ...breakdown,
     '',
