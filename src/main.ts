@@ -1,7 +1,7 @@
 import { DefaultArtifactClient } from '@actions/artifact';
 import * as core from '@actions/core';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { parseActionInputs, resolveMode, type ActionInputs } from './action-inputs.js';
 import { GitHub, parseRepo } from './adapters/github.js';
@@ -14,6 +14,7 @@ import { DEFAULT_CONFIG_PATH, loadConfig } from './commands/scan.js';
 import { createAws, defaultAwsOptions } from './adapters/aws.js';
 import { AwsResponder } from './commands/aws-responder.js';
 import { UsageError } from './core/errors.js';
+import { defaultJobs } from './settings.js';
 import type { TrailSummary } from './core/incident.js';
 import { verdictOf } from './core/incident.js';
 import { DEFAULT_RUNBOOK_TEMPLATE } from './core/render/incident.js';
@@ -110,7 +111,7 @@ export async function run(): Promise<void> {
       }),
       responder: buildResponder(inputs),
       config,
-      jobs: availableParallelism(),
+      jobs: defaultJobs(),
       repo,
       issueRepo: inputs.issueRepo ?? repo,
       serverUrl,

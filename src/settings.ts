@@ -2,6 +2,14 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { UsageError } from './core/errors.js';
 
+/**
+ * Parallel object readers when not told: one per core but one, which the matching itself needs. On a
+ * 2-core runner a second reader only repeats delta decoding the first already does.
+ */
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
 export type ScanMode = 'all' | 'range' | 'staged' | 'no-git';
 export type ScanFormat = 'text' | 'json' | 'sarif' | 'markdown';
 
@@ -95,7 +103,7 @@ export function parseScanArgs(argv: string[], defaults: { cwd: string; isTTY: bo
   if (!FORMATS.includes(format))
     throw new UsageError(`invalid --format '${values.format}'. Expected one of ${FORMATS.join(', ')}`);
 
-  let jobs = availableParallelism();
+  let jobs = defaultJobs();
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
