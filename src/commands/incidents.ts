@@ -18,6 +18,9 @@ import {
 import { renderIncidentBody, renderIncidentTitle, type IncidentContext } from '../core/render/incident.js';
 import type { Finding } from '../core/types.js';
 import type { FlowDeps, Responded } from './ports.js';
+import { planRewrite } from './rewrite-plan.js';
+import type { SecretMaterial } from '../core/findings.js';
+import { renderRewriteMarkdown } from '../core/render/rewrite-markdown.js';
 
 export const INCIDENT_LABELS: LabelSpec[] = [
   { name: INCIDENT_LABEL, color: 'b60205', description: 'A leaked AWS access key (opened by keyleak)' },
@@ -99,7 +102,11 @@ export async function incidentContext(
   deps: FlowDeps,
   finding: Finding,
   responded: Responded,
-  extra: { forcePush?: { before: string; after: string } | null; trailArtifactUrl?: string | null } = {},
+  extra: {
+    forcePush?: { before: string; after: string } | null;
+    trailArtifactUrl?: string | null;
+    secrets?: Map<string, SecretMaterial>;
+  } = {},
 ): Promise<IncidentContext> {
   const commits = [...new Set(finding.locations.map((l) => l.commit).filter((c): c is string => !!c))].slice(
     0,
@@ -115,6 +122,20 @@ export async function incidentContext(
       deps.log(`could not list pull requests containing ${c.slice(0, 12)}: ${(e as Error).message}`);
     }
   }
+  // The history-rewrite plan needs the secret only to find where it sits; the plan itself never holds it.
+  let historyPlan: string | null = null;
+  if (extra.secrets && commits.length > 0) {
+    try {
+      const plan = await planRewrite(
+        deps.git,
+        { report: { ...responded.report, findings: [finding] }, secrets: extra.secrets },
+        { pullRequestsByCommit: pulls },
+      );
+      historyPlan = renderRewriteMarkdown(plan);
+    } catch (e) {
+      deps.log(`could not build the history-rewrite plan for ${finding.keyId}: ${(e as Error).message}`);
+    }
+  }
   const note = responded.notes.get(finding.keyId);
   const trail: TrailSummary | null = responded.trails.get(finding.keyId) ?? null;
   return {
@@ -128,7 +149,7 @@ export async function incidentContext(
     trail,
     trailUnavailable: note?.trail ?? null,
     verificationNote: note?.verification ?? null,
-    historyPlan: null,
+    historyPlan,
     contacts: deps.contacts,
     checkedAt: deps.now().toISOString(),
     quarantine: responded.quarantine?.get(finding.keyId) ?? null,
@@ -142,7 +163,7 @@ export async function incidentContext(
 export async function upsertIncidents(
   deps: FlowDeps,
   responded: Responded,
-  extra: { forcePush?: { before: string; after: string } | null } = {},
+  extra: { forcePush?: { before: string; after: string } | null; secrets?: Map<string, SecretMaterial> } = {},
 ): Promise<{ upserts: IncidentUpsert[]; problems: string[] }> {
   const upserts: IncidentUpsert[] = [];
   const problems: string[] = [];

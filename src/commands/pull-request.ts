@@ -113,7 +113,7 @@ export async function runPullRequest(deps: FlowDeps, payload: Record<string, unk
   if (ev.fork) {
     if (responded.report.findings.length > 0) notes.push(`Not verified: ${FORK_NOTE}.`);
   } else {
-    const r = await upsertIncidents(deps, responded);
+    const r = await upsertIncidents(deps, responded, { secrets: result.secrets });
     issues = r.upserts.map((u) => u.number);
     problems.push(...r.problems);
   }

@@ -230,6 +230,7 @@ export async function runPush(deps: FlowDeps, payload: Record<string, unknown>):
   const responded = await deps.responder.respond(result, {});
   const { upserts, problems } = await upsertIncidents(deps, responded, {
     forcePush: ev.forced ? { before: ev.before, after: ev.after } : null,
+    secrets: result.secrets,
   });
   return {
     report: responded.report,
