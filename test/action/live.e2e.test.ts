@@ -150,7 +150,9 @@ describe('a live key pushed to main', () => {
     expect(issue!.title).toBe(`Leaked AWS key ${leaked.keyId} (live, deactivated)`);
     const body = issue!.body;
     expect(body).toContain('Verdict: **live**');
-    expect(body).toMatch(/\| Containment \| \*\*deactivated\*\*/);
+    expect(body).toContain(
+      `| Containment | **deactivated**: deactivated with iam:UpdateAccessKey (Status=Inactive, UserName=deploy-bot) as arn:aws:iam::${MANAGED}:user/keyleak-responder. (`,
+    );
     expect(body).toContain('## CloudTrail activity');
     expect(body).toContain('### Flagged calls');
     expect(body).toContain('### By source IP');
