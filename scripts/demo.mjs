@@ -46,6 +46,8 @@ async function main() {
     return await new Promise((res) => {
       const child = spawn(process.execPath, [join(driver, 'index.js'), action], {
         cwd: tmp,
+        // Everything the run creates (repositories, the runner's files) lands in tmp and goes with it.
+        env: { ...process.env, TMPDIR: tmp },
         stdio: ['ignore', 'inherit', 'pipe'],
       });
       // git's note when the throwaway remote is cloned while still empty is expected; drop only that.
