@@ -191,7 +191,12 @@ export async function respond(
         await responder!.deactivateKey(f.keyId, plan.userName!);
         response = {
           action: 'deactivated',
-          detail: `deactivated with iam:UpdateAccessKey (Status=Inactive, UserName=${plan.userName}) as ${responder!.arn}. ${plan.detail}`,
+          // Not plan.detail: that is the instruction ("deactivate the key…"), which reads as still to do.
+          detail: `deactivated with iam:UpdateAccessKey (Status=Inactive, UserName=${plan.userName}) as ${responder!.arn}.${
+            iam && iam.quarantinePolicies.length > 0
+              ? ` AWS had already attached ${iam.quarantinePolicies.join(', ')} to the user.`
+              : ''
+          }`,
           at: now().toISOString(),
         };
       } catch (e) {

@@ -20,6 +20,8 @@ export interface RecordedRequest {
   userAgent: string;
   status: number;
   errorCode: string | null;
+  /** The request as sent, for asserting what never travels on the wire (a secret only signs). */
+  raw: { headers: Record<string, string | string[] | undefined>; body: string };
 }
 
 export interface Principal {
@@ -313,6 +315,7 @@ export async function startAwsEmulator(scenario: Scenario): Promise<AwsEmulator>
       userAgent: String(req.headers['user-agent'] ?? ''),
       status: 200,
       errorCode: null,
+      raw: { headers: { ...req.headers }, body: body.toString('utf8') },
     };
     requests.push(rec);
 

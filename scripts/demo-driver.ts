@@ -1,0 +1,191 @@
+// The demo's world: a throwaway repository with a freshly generated key, AWS and GitHub emulated on
+// 127.0.0.1, and the bundled action run on a push exactly as the runner runs it. scripts/demo.mjs bundles
+// this file and the action, then runs `node <driver> <action dir>`.
+import { startAwsEmulator, type AwsEmulator, type ScenarioEvent } from '../test/emulators/aws/index.js';
+import { makeState, startGitHubEmulator } from '../test/emulators/github/index.js';
+import { makePair } from '../test/helpers/keys.js';
+import { pushPayload, runAction, secretNowhere, World } from '../test/action/harness.js';
+
+const ACCOUNT = '123456789012';
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+
+const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+/** What an attacker did with the key before anyone noticed: a look around, then a user of their own. */
+function attack(keyId: string): ScenarioEvent[] {
+  const e = (minutes: number, eventName: string, eventSource: string, region: string, ip: string) => ({
+    eventTime: ago(minutes),
+    eventName,
+    eventSource,
+    region,
+    accessKeyId: keyId,
+    userName: 'deploy-bot',
+    sourceIPAddress: ip,
+    userAgent: 'python-requests/2.31',
+  });
+  return [
+    e(95, 'GetCallerIdentity', 'sts.amazonaws.com', 'us-east-1', '198.51.100.7'),
+    e(90, 'ListBuckets', 's3.amazonaws.com', 'us-east-1', '198.51.100.7'),
+    e(85, 'DescribeInstances', 'ec2.amazonaws.com', 'eu-west-1', '198.51.100.7'),
+    e(84, 'DescribeSecurityGroups', 'ec2.amazonaws.com', 'eu-west-1', '198.51.100.7'),
+    {
+      ...e(60, 'CreateUser', 'iam.amazonaws.com', 'us-east-1', '203.0.113.66'),
+      requestParameters: { userName: 'backup-admin' },
+      resources: [{ ResourceType: 'AWS::IAM::User', ResourceName: 'backup-admin' }],
+    },
+  ];
+}
+
+interface ReportFinding {
+  keyId: string;
+  verification?: { status: string; arn?: string | null; reason?: string | null } | null;
+  response?: { action: string; detail: string } | null;
+}
+
+async function main(actionDir: string): Promise<number> {
+  const leaked = makePair('AKIA', ACCOUNT);
+  const responder = makePair('AKIA', ACCOUNT);
+  const secrets = [leaked.secret, responder.secret];
+  const out: string[] = [];
+  const say = (line = '') => out.push(line);
+
+  const world = new World();
+  const aws: AwsEmulator = await startAwsEmulator({
+    accounts: [
+      {
+        id: ACCOUNT,
+        regions: ['us-east-1', 'eu-west-1'],
+        users: [
+          { name: 'keyleak-responder', keys: [{ id: responder.keyId, secret: responder.secret }] },
+          { name: 'deploy-bot', keys: [{ id: leaked.keyId, secret: leaked.secret }] },
+        ],
+        events: attack(leaked.keyId),
+      },
+    ],
+    lookupEventsPerSecond: null,
+  });
+  const gh = await startGitHubEmulator(makeState(['octo/app']));
+  try {
+    world.commit('Initial commit', { 'README.md': '# app\n' });
+    world.commit('Add the service', { 'src/app.js': 'console.log("hello");\n' });
+    const before = world.commit('Document deployment', { 'docs/deploy.md': 'Run `make deploy`.\n' });
+    const after = world.commit('Add deploy config', {
+      'config/deploy.ini':
+        '[default]\nregion = eu-west-1\n' +
+        `aws_access_key_id = ${leaked.keyId}\naws_secret_access_key = ${leaked.secret}\n`,
+    });
+    world.commit('Tidy README', { 'README.md': '# app\n\nA small service.\n' });
+    const head = world.sha('HEAD');
+    world.push('main');
+
+    say(bold('keyleak demo'));
+    say(`  repository   5 commits pushed to main; ${after.slice(0, 7)} adds config/deploy.ini with a key`);
+    say(`  leaked key   ${leaked.keyId} (user deploy-bot, account ${ACCOUNT}), generated just now`);
+    say(`  AWS          emulated at ${aws.endpoint}: regions us-east-1 and eu-west-1, with CloudTrail`);
+    say(`  GitHub       emulated at ${gh.url}: repository octo/app`);
+    say('  action       push event, verify: true, deactivate: true, managed-accounts: ' + ACCOUNT);
+    say();
+
+    // The runner's environment: the emulator's endpoints and the responder's credentials, nothing else.
+    Object.assign(process.env, aws.env, {
+      AWS_ACCESS_KEY_ID: responder.keyId,
+      AWS_SECRET_ACCESS_KEY: responder.secret,
+      AWS_CONFIG_FILE: '/nonexistent/keyleak-demo-config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/keyleak-demo-credentials',
+    });
+    for (const k of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE'])
+      delete process.env[k];
+
+    const started = Date.now();
+    const run = await runAction({
+      dist: actionDir,
+      emu: gh,
+      workspace: world.checkout('main', head),
+      event: 'push',
+      payload: pushPayload('refs/heads/main', before, head),
+      inputs: { verify: 'true', deactivate: 'true', 'managed-accounts': ACCOUNT },
+    });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+
+    const failed = run.code === 1 ? ': it fails the check, as fail-on-findings asks' : '';
+    say(bold(`What the action did (${seconds}s, exit code ${run.code}${failed})`));
+    const report = JSON.parse(run.report ?? '{"findings":[]}') as { findings: ReportFinding[] };
+    say(`  keys found   ${run.outputs.findings ?? '?'}  (live: ${run.outputs['live-keys'] ?? '?'})`);
+    for (const f of report.findings) {
+      const v = f.verification;
+      say(`  verdict      ${f.keyId}: ${v?.status ?? 'not verified'}${v?.arn ? ` as ${v.arn}` : ''}`);
+      if (f.response) say(`  containment  ${f.response.action}: ${f.response.detail}`);
+    }
+    say('  AWS calls, in order:');
+    for (const r of aws.requests) {
+      const who =
+        r.accessKeyId === leaked.keyId
+          ? 'the leaked key'
+          : r.accessKeyId === responder.keyId
+            ? 'the responder'
+            : (r.accessKeyId ?? 'unsigned');
+      const what = r.action === 'UpdateAccessKey' ? ` (Status=${String(r.params.Status)})` : '';
+      say(
+        `    ${`${r.service}:${r.action}${what}`.padEnd(42)} ${r.region.padEnd(10)} ${r.status}  by ${who}`,
+      );
+    }
+    const issue = gh.state.repos['octo/app']!.issues[0];
+    const trail = /"trail":(\{[^}]*\})/.exec(issue?.body ?? '')?.[1];
+    if (trail) {
+      const t = JSON.parse(trail) as { totalEvents: number; ips: string[]; flagged: number };
+      say(
+        `  CloudTrail   ${t.totalEvents} events, ${t.flagged} flagged, from ${t.ips.join(', ')} (tables below)`,
+      );
+    }
+    say(`  IAM now      ${leaked.keyId} is ${aws.state.keys.get(leaked.keyId)?.status ?? 'gone'}`);
+    say(`  issues       ${run.outputs.issues ?? '[]'}`);
+    say();
+    if (issue) {
+      say(bold(`Incident issue #${issue.number}: ${issue.title}`));
+      say('-'.repeat(100));
+      say(issue.body);
+      say('-'.repeat(100));
+    } else {
+      say(bold('No incident issue was opened. The action log:'));
+      say(run.stdout);
+    }
+
+    // Nothing keyleak wrote or sent may hold a secret: not the log, outputs, summary, SARIF, report, issue
+    // or GitHub request, nor any AWS request except as the key that signed it. Nor may this demo's output.
+    const text = out.join('\n');
+    const leaks = secrets.flatMap((s) => [
+      ...secretNowhere(s, run, gh),
+      ...aws.requests
+        .filter((r) => JSON.stringify(r.raw.headers).includes(s) || r.raw.body.includes(s))
+        .map((r) => `AWS ${r.action} request`),
+      ...(text.includes(s) ? ['this output'] : []),
+    ]);
+    if (leaks.length > 0) {
+      console.error(`FAIL: a full secret appeared in: ${[...new Set(leaks)].join(', ')}`);
+      return 1;
+    }
+    const ok = issue !== undefined && run.outputs['live-keys'] === '1';
+    console.log(text);
+    console.log();
+    console.log(
+      ok
+        ? bold('No full secret appears in the log, outputs, summary, SARIF, report, issue or any request.')
+        : bold('FAIL: the action did not verify the key and open an incident (see above).'),
+    );
+    return ok ? 0 : 1;
+  } finally {
+    await aws.close();
+    await gh.close();
+    world.cleanup();
+  }
+}
+
+main(process.argv[2] ?? '').then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exitCode = 1;
+  },
+);
