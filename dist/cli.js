@@ -95356,6 +95356,13 @@ var external_node_util_ = __nccwpck_require__(7975);
 
 
 
+/**
+ * Parallel object readers when not told: one per core but one, which the matching itself needs. On a
+ * 2-core runner a second reader only repeats delta decoding the first already does.
+ */
+function defaultJobs() {
+    return Math.max(1, (0,external_node_os_.availableParallelism)() - 1);
+}
 const SCAN_USAGE = `usage: keyleak scan [--repo DIR] [--all | --range A..B | --staged | --no-git]
                    [--format text|json|sarif|markdown] [--output FILE] [--config FILE]
                    [--jobs N] [--no-progress]
@@ -95408,7 +95415,7 @@ function parseScanArgs(argv, defaults) {
     const format = (values.format ?? 'text');
     if (!FORMATS.includes(format))
         throw new UsageError(`invalid --format '${values.format}'. Expected one of ${FORMATS.join(', ')}`);
-    let jobs = (0,external_node_os_.availableParallelism)();
+    let jobs = defaultJobs();
     if (values.jobs !== undefined) {
         jobs = Number(values.jobs);
         if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
