@@ -13,7 +13,9 @@ import {
   pruneState,
   recordPending,
   recordScan,
+  recordUnchanged,
   scanOrder,
+  unchangedByListing,
   serializeState,
   type OrgState,
 } from '../core/org/state.js';
@@ -53,6 +55,8 @@ interface RepoScan {
   result: ScanResult | null;
   tips: string[];
   mode: 'all' | 'range';
+  /** What to write to the state: a scan (or an empty repository), tips found unchanged, or nothing. */
+  record: 'scan' | 'checked' | 'none';
 }
 
 /** The first line of an error, without the token should git ever echo it. */
@@ -194,11 +198,13 @@ export async function runOrgScan(s: OrgScanSettings, deps: OrgScanDeps): Promise
   const at = iso(now());
   for (const repo of mine) {
     const scan = scans.get(repo.id);
-    if (!scan?.result) continue;
-    if (!handedOver && scan.result.report.findings.length > 0) continue;
+    if (scan?.record === 'checked') recordUnchanged(state, repo, at);
+    if (scan?.record !== 'scan') continue;
+    const findings = scan.result?.report.findings ?? [];
+    if (!handedOver && findings.length > 0) continue;
     recordScan(state, repo, {
       tips: scan.tips,
-      fingerprints: scan.result.report.findings.map((f) => f.fingerprint),
+      fingerprints: findings.map((f) => f.fingerprint),
       mode: scan.mode,
       at,
     });
@@ -272,27 +278,35 @@ async function scanOne(
   };
   const finish = (x: Partial<RepoScan> = {}): RepoScan => {
     outcome.durationMs = now() - t0;
-    return { outcome, result: x.result ?? null, tips: x.tips ?? [], mode: x.mode ?? 'all' };
+    return {
+      outcome,
+      result: x.result ?? null,
+      tips: x.tips ?? [],
+      mode: x.mode ?? 'all',
+      record: x.record ?? 'none',
+    };
   };
-  const prior = state.repositories[String(repo.id)];
+  const skip = (reason: string, record: RepoScan['record']): RepoScan => {
+    outcome.reason = reason;
+    return finish({ record });
+  };
+  const prior = s.fullRescan ? undefined : state.repositories[String(repo.id)];
+  if (unchangedByListing(prior, repo, t0)) return skip('not pushed to since the last scan', 'none');
   let dir: string | null = null;
   try {
-    // One round trip says whether anything moved; an unchanged repository is never cloned.
-    const remote = await Git.lsRemote(repo.cloneUrl, { token: s.token });
-    const first = decideScan(prior, [...remote.values()], s.fullRescan);
-    if (first.kind === 'unchanged' || first.kind === 'empty') {
-      outcome.reason = first.kind === 'unchanged' ? 'unchanged since the last scan' : 'empty repository';
-      return finish();
+    if (prior) {
+      // One round trip says whether anything moved; an unchanged repository is never cloned.
+      const remote = await Git.lsRemote(repo.cloneUrl, { token: s.token });
+      const first = decideScan(prior, [...remote.values()], false);
+      if (first.kind === 'unchanged') return skip('unchanged since the last scan', 'checked');
     }
     dir = await mkdtemp(join(s.workDir, `r${repo.id}-`));
     const git = await Git.cloneBare(repo.cloneUrl, join(dir, 'repo.git'), { token: s.token });
-    // Decide again on what was cloned: the remote may have moved since it was asked.
+    // Decide on what was cloned: the remote may have moved since it was asked.
     const tips = await git.refTips();
     const decision = decideScan(prior, tips, s.fullRescan);
-    if (decision.kind === 'unchanged' || decision.kind === 'empty') {
-      outcome.reason = decision.kind === 'unchanged' ? 'unchanged since the last scan' : 'empty repository';
-      return finish();
-    }
+    if (decision.kind === 'empty') return skip('empty repository', 'scan');
+    if (decision.kind === 'unchanged') return skip('unchanged since the last scan', 'checked');
     const existing =
       decision.kind === 'changed' ? await git.existingObjects(decision.exclude) : new Set<string>();
     const sel = historySelection(decision, existing);
@@ -308,7 +322,7 @@ async function scanOne(
       commits: st.commitsScanned,
       incomplete: result.report.incomplete,
     } satisfies Partial<RepoOutcome>);
-    return finish({ result, tips, mode: sel.mode });
+    return finish({ result, tips, mode: sel.mode, record: 'scan' });
   } catch (e) {
     outcome.status = 'failed';
     outcome.reason = reasonOf(e, s.token);

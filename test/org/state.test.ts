@@ -11,6 +11,9 @@ import {
   scanOrder,
   serializeState,
   type OrgState,
+  type RepoScanState,
+  unchangedByListing,
+  recordUnchanged,
 } from '../../src/core/org/state.js';
 
 const sha = (c: string) => c.repeat(40);
@@ -18,18 +21,18 @@ const A = sha('a');
 const B = sha('b');
 const C = sha('c');
 
+function entry(fullName: string, tips: string[], at: string, fingerprints: string[] = []): RepoScanState {
+  const iso = Number.isNaN(Date.parse(at)) ? '2026-01-01T00:00:00Z' : at;
+  return { fullName, tips, fingerprints, lastScannedAt: iso, pushedAt: iso, tipsCheckedAt: iso };
+}
+
 function stateWith(repos: OrgState['repositories'], pending: OrgState['pending'] = []): OrgState {
   return { ...emptyState('acme'), updatedAt: '2026-01-02T00:00:00.000Z', repositories: repos, pending };
 }
 
 describe('parseState', () => {
   const good = stateWith({
-    '7': {
-      fullName: 'acme/api',
-      tips: [A],
-      fingerprints: ['keyleak:v1:x'],
-      lastScannedAt: '2026-01-01T00:00:00Z',
-    },
+    '7': entry('acme/api', [A], '2026-01-01T00:00:00Z', ['keyleak:v1:x']),
   });
 
   it('reads back what it wrote', () => {
@@ -74,12 +77,7 @@ describe('parseState', () => {
 });
 
 describe('decideScan', () => {
-  const prior = {
-    fullName: 'acme/api',
-    tips: [B, A],
-    fingerprints: [],
-    lastScannedAt: '2026-01-01T00:00:00Z',
-  };
+  const prior = entry('acme/api', [B, A], '2026-01-01T00:00:00Z', []);
   it.each([
     ['a repository never scanned is new', undefined, [A], false, { kind: 'new' }],
     ['the same tips in any order are unchanged', prior, [A, B, A], false, { kind: 'unchanged' }],
@@ -104,14 +102,56 @@ describe('decideScan', () => {
   });
 });
 
+describe('unchangedByListing', () => {
+  const checked = Date.parse('2026-01-10T00:00:00Z');
+  const prior = { ...entry('acme/api', [A], '2026-01-10T00:00:00Z'), pushedAt: '2026-01-09T00:00:00Z' };
+  const day = 24 * 3600 * 1000;
+  it.each([
+    [
+      'an unmoved pushedAt, tips read a day ago: no request needed',
+      prior,
+      '2026-01-09T00:00:00Z',
+      checked + day,
+      true,
+    ],
+    ['a moved pushedAt: the tips must be read', prior, '2026-01-11T00:00:00Z', checked + day, false],
+    [
+      'tips last read over a week ago: read them anyway',
+      prior,
+      '2026-01-09T00:00:00Z',
+      checked + 8 * day,
+      false,
+    ],
+    ['a listing without pushedAt proves nothing', { ...prior, pushedAt: null }, null, checked, false],
+    ['never scanned', undefined, '2026-01-09T00:00:00Z', checked, false],
+  ] as const)('%s', (_n, p, pushedAt, now, want) => {
+    expect(unchangedByListing(p, { pushedAt }, now)).toBe(want);
+  });
+
+  it('a check that finds the tips unchanged renews the trust', () => {
+    const s = stateWith({ '7': prior });
+    recordUnchanged(
+      s,
+      { id: 7, fullName: 'acme/api', pushedAt: '2026-01-12T00:00:00Z' },
+      '2026-01-12T01:00:00Z',
+    );
+    expect(s.repositories['7']).toMatchObject({
+      tips: [A],
+      lastScannedAt: '2026-01-10T00:00:00Z',
+      pushedAt: '2026-01-12T00:00:00Z',
+      tipsCheckedAt: '2026-01-12T01:00:00Z',
+    });
+  });
+});
+
 describe('historySelection', () => {
   const whole = { mode: 'all', include: ['--branches', '--tags'], exclude: [] };
   it('scans only objects new since the recorded tips that still exist', () => {
-    const d = decideScan({ fullName: 'x', tips: [A, B], fingerprints: [], lastScannedAt: 'x' }, [C], false);
+    const d = decideScan(entry('x', [A, B], 'x', []), [C], false);
     expect(historySelection(d, new Set([A]))).toEqual({ mode: 'range', include: [C], exclude: [A] });
   });
   it('scans the whole history when no recorded tip exists any more (history rewritten)', () => {
-    const d = decideScan({ fullName: 'x', tips: [A], fingerprints: [], lastScannedAt: 'x' }, [C], false);
+    const d = decideScan(entry('x', [A], 'x', []), [C], false);
     expect(historySelection(d, new Set())).toEqual(whole);
   });
   it.each([{ kind: 'new' }, { kind: 'full-rescan' }] as const)('scans the whole history for $kind', (d) => {
@@ -122,15 +162,13 @@ describe('historySelection', () => {
 describe('recording', () => {
   it('a range scan adds fingerprints, a full scan replaces them, and a scan clears pending', () => {
     const s = stateWith({}, [{ id: 7, fullName: 'acme/api', since: '2026-01-01T00:00:00Z' }]);
-    const repo = { id: 7, fullName: 'acme/api' };
+    const repo = { id: 7, fullName: 'acme/api', pushedAt: null };
     recordScan(s, repo, { tips: [B, A], fingerprints: ['f1'], mode: 'all', at: '2026-01-02T00:00:00Z' });
     expect(s.pending).toEqual([]);
     recordScan(s, repo, { tips: [C], fingerprints: ['f2'], mode: 'range', at: '2026-01-03T00:00:00Z' });
     expect(s.repositories['7']).toEqual({
-      fullName: 'acme/api',
-      tips: [C],
-      fingerprints: ['f1', 'f2'],
-      lastScannedAt: '2026-01-03T00:00:00Z',
+      ...entry('acme/api', [C], '2026-01-03T00:00:00Z', ['f1', 'f2']),
+      pushedAt: null,
     });
     recordScan(s, repo, { tips: [C], fingerprints: ['f3'], mode: 'all', at: '2026-01-04T00:00:00Z' });
     expect(s.repositories['7']!.fingerprints).toEqual(['f3']);
@@ -139,8 +177,8 @@ describe('recording', () => {
   it('prunes repositories the owner no longer lists', () => {
     const s = stateWith(
       {
-        '1': { fullName: 'acme/a', tips: [A], fingerprints: [], lastScannedAt: '2026-01-01T00:00:00Z' },
-        '2': { fullName: 'acme/b', tips: [A], fingerprints: [], lastScannedAt: '2026-01-01T00:00:00Z' },
+        '1': entry('acme/a', [A], '2026-01-01T00:00:00Z', []),
+        '2': entry('acme/b', [A], '2026-01-01T00:00:00Z', []),
       },
       [{ id: 3, fullName: 'acme/c', since: '2026-01-01T00:00:00Z' }],
     );
@@ -154,16 +192,16 @@ describe('scanOrder', () => {
   it('takes leftovers first, then never-scanned repositories, then the least recently scanned', () => {
     const s = stateWith(
       {
-        '1': { fullName: 'acme/old', tips: [A], fingerprints: [], lastScannedAt: '2026-01-01T00:00:00Z' },
-        '2': { fullName: 'acme/recent', tips: [A], fingerprints: [], lastScannedAt: '2026-01-05T00:00:00Z' },
+        '1': entry('acme/old', [A], '2026-01-01T00:00:00Z', []),
+        '2': entry('acme/recent', [A], '2026-01-05T00:00:00Z', []),
       },
       [{ id: 4, fullName: 'acme/left', since: '2026-01-05T00:00:00Z' }],
     );
     const repos = [
-      { id: 2, fullName: 'acme/recent' },
-      { id: 3, fullName: 'acme/fresh' },
-      { id: 1, fullName: 'acme/old' },
-      { id: 4, fullName: 'acme/left' },
+      { id: 2, fullName: 'acme/recent', pushedAt: null },
+      { id: 3, fullName: 'acme/fresh', pushedAt: null },
+      { id: 1, fullName: 'acme/old', pushedAt: null },
+      { id: 4, fullName: 'acme/left', pushedAt: null },
     ];
     expect(scanOrder(repos, s).map((r) => r.fullName)).toEqual([
       'acme/left',
@@ -177,13 +215,13 @@ describe('scanOrder', () => {
 describe('mergeStates', () => {
   it('keeps the newest scan of each repository and drops leftovers another shard has scanned since', () => {
     const base = stateWith({
-      '1': { fullName: 'acme/a', tips: [A], fingerprints: [], lastScannedAt: '2026-01-01T00:00:00Z' },
-      '2': { fullName: 'acme/b', tips: [A], fingerprints: [], lastScannedAt: '2026-01-01T00:00:00Z' },
+      '1': entry('acme/a', [A], '2026-01-01T00:00:00Z', []),
+      '2': entry('acme/b', [A], '2026-01-01T00:00:00Z', []),
     });
     const shard1 = structuredClone(base);
     recordScan(
       shard1,
-      { id: 1, fullName: 'acme/a' },
+      { id: 1, fullName: 'acme/a', pushedAt: null },
       { tips: [B], fingerprints: ['f'], mode: 'all', at: '2026-01-02T00:00:00Z' },
     );
     recordPending(shard1, [{ id: 3, fullName: 'acme/c' }], '2026-01-02T00:00:00Z');
@@ -191,7 +229,7 @@ describe('mergeStates', () => {
     const shard2 = structuredClone(base);
     recordScan(
       shard2,
-      { id: 2, fullName: 'acme/b' },
+      { id: 2, fullName: 'acme/b', pushedAt: null },
       { tips: [C], fingerprints: [], mode: 'all', at: '2026-01-02T00:01:00Z' },
     );
     recordPending(shard2, [{ id: 4, fullName: 'acme/d' }], '2026-01-02T00:01:00Z');
@@ -200,7 +238,7 @@ describe('mergeStates', () => {
     const shard3 = structuredClone(base);
     recordScan(
       shard3,
-      { id: 4, fullName: 'acme/d' },
+      { id: 4, fullName: 'acme/d', pushedAt: null },
       { tips: [A], fingerprints: [], mode: 'all', at: '2026-01-02T00:02:00Z' },
     );
 

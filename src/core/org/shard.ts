@@ -33,20 +33,31 @@ export function formatShard(s: Shard): string {
   return `${s.index}/${s.count}`;
 }
 
-function weight(key: string, shard: number): bigint {
-  return createHash('sha256').update(`${key}\0${shard}`).digest().readBigUInt64BE(0);
+/** MurmurHash3's 32-bit finaliser: a cheap, well-mixed permutation of 32-bit integers. */
+function fmix32(x: number): number {
+  let h = x >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /**
  * The shard (1-based) that owns `key`, by rendezvous hashing: each shard draws a pseudo-random weight
  * for the key and the highest wins. The answer depends on the key and `count` alone, so repositories
  * coming and going move nothing else, and growing from n to n+1 shards moves only about 1/(n+1) of them.
+ * The key is hashed once (SHA-256); each shard's weight mixes that digest with the shard number, in
+ * plain integer arithmetic so every runner computes the same answer.
  */
 export function shardOf(key: string, count: number): number {
+  const d = createHash('sha256').update(key).digest();
+  const a = d.readUInt32BE(0);
+  const b = d.readUInt32BE(4);
   let best = 1;
-  let bestWeight = -1n;
+  let bestWeight = -1;
   for (let j = 1; j <= count; j++) {
-    const w = weight(key, j);
+    const s = fmix32(Math.imul(j, 0x9e3779b9));
+    // 53 bits of weight: ties are practically impossible, and the lower shard wins one anyway.
+    const w = fmix32(a ^ s) * 2 ** 21 + (fmix32((b + s) >>> 0) >>> 11);
     if (w > bestWeight) {
       bestWeight = w;
       best = j;

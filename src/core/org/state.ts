@@ -14,6 +14,10 @@ export interface RepoScanState {
   /** Fingerprints of the keys already handed to the incident pipeline for this repository. */
   fingerprints: string[];
   lastScannedAt: string;
+  /** The listing's `pushedAt` when the tips were last read; null when the listing had none. */
+  pushedAt: string | null;
+  /** When the tips were last read from the remote (a scan, or a check that found them unchanged). */
+  tipsCheckedAt: string;
 }
 
 /** A repository a run selected but did not reach before its budget ran out. */
@@ -65,7 +69,10 @@ function problem(data: unknown, owner: string): string | null {
       !r.tips.every((t) => /^[0-9a-f]{40,64}$/.test(t)) ||
       !isStringArray(r.fingerprints) ||
       typeof r.lastScannedAt !== 'string' ||
-      Number.isNaN(Date.parse(r.lastScannedAt))
+      Number.isNaN(Date.parse(r.lastScannedAt)) ||
+      (r.pushedAt !== null && typeof r.pushedAt !== 'string') ||
+      typeof r.tipsCheckedAt !== 'string' ||
+      Number.isNaN(Date.parse(r.tipsCheckedAt))
     )
       return `the entry of repository ${id} is malformed`;
   }
@@ -126,6 +133,28 @@ export type ScanDecision =
   /** Scan what the current tips reach and the recorded ones do not. */
   | { kind: 'changed'; include: string[]; exclude: string[] };
 
+/**
+ * How long a repository's unchanged `pushedAt` is trusted before its tips are read again anyway. GitHub
+ * moves `pushedAt` on every push to a branch or tag, so an unmoved one means nothing to scan and costs
+ * no request at all; the weekly check bounds the cost of ever being wrong about that.
+ */
+export const TIP_CHECK_INTERVAL_MS = 7 * 24 * 3600 * 1000;
+
+/** True when the listing alone shows the repository unchanged since its tips were last read. */
+export function unchangedByListing(
+  prior: RepoScanState | undefined,
+  repo: Pick<RepoRecord, 'pushedAt'>,
+  now: number,
+  interval = TIP_CHECK_INTERVAL_MS,
+): boolean {
+  return (
+    prior !== undefined &&
+    prior.pushedAt !== null &&
+    repo.pushedAt === prior.pushedAt &&
+    now - Date.parse(prior.tipsCheckedAt) < interval
+  );
+}
+
 const uniqueSorted = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
 
 /** Decides from the recorded tips and the ones the remote has now. */
@@ -159,7 +188,7 @@ export function historySelection(d: ScanDecision, existing: ReadonlySet<string>)
 /** Records a finished scan of `repo`; a range scan adds to the fingerprints, a full one replaces them. */
 export function recordScan(
   state: OrgState,
-  repo: Pick<RepoRecord, 'id' | 'fullName'>,
+  repo: Pick<RepoRecord, 'id' | 'fullName' | 'pushedAt'>,
   scan: { tips: readonly string[]; fingerprints: readonly string[]; mode: 'all' | 'range'; at: string },
 ): void {
   const prior = state.repositories[String(repo.id)];
@@ -170,6 +199,25 @@ export function recordScan(
     tips: uniqueSorted(scan.tips),
     fingerprints: uniqueSorted(fingerprints),
     lastScannedAt: scan.at,
+    pushedAt: repo.pushedAt,
+    tipsCheckedAt: scan.at,
+  };
+  state.pending = state.pending.filter((p) => p.id !== repo.id);
+}
+
+/** Records that a repository's tips were read and found unchanged, renewing trust in its `pushedAt`. */
+export function recordUnchanged(
+  state: OrgState,
+  repo: Pick<RepoRecord, 'id' | 'fullName' | 'pushedAt'>,
+  at: string,
+): void {
+  const prior = state.repositories[String(repo.id)];
+  if (!prior) return;
+  state.repositories[String(repo.id)] = {
+    ...prior,
+    fullName: repo.fullName,
+    pushedAt: repo.pushedAt,
+    tipsCheckedAt: at,
   };
   state.pending = state.pending.filter((p) => p.id !== repo.id);
 }
@@ -196,7 +244,7 @@ export function pruneState(state: OrgState, listedIds: ReadonlySet<number>): voi
 
 /**
  * The order to take repositories in: those a budget left over first (oldest first), then those never
- * scanned, then the least recently scanned. Runs cut short by a budget thus still cover everything in turn.
+ * scanned, then those least recently checked. Runs cut short by a budget thus still cover everything in turn.
  */
 export function scanOrder<R extends Pick<RepoRecord, 'id' | 'fullName'>>(
   repos: readonly R[],
@@ -207,7 +255,7 @@ export function scanOrder<R extends Pick<RepoRecord, 'id' | 'fullName'>>(
     const p = pendingSince.get(r.id);
     if (p !== undefined) return [0, p];
     const s = state.repositories[String(r.id)];
-    return s ? [2, s.lastScannedAt] : [1, ''];
+    return s ? [2, s.tipsCheckedAt] : [1, ''];
   };
   return repos
     .map((r) => ({ r, k: rank(r) }))
@@ -232,7 +280,7 @@ export function mergeStates(states: readonly OrgState[], owner: string): OrgStat
       merged.updatedAt = s.updatedAt;
     for (const [id, r] of Object.entries(s.repositories)) {
       const cur = merged.repositories[id];
-      if (!cur || Date.parse(r.lastScannedAt) > Date.parse(cur.lastScannedAt)) merged.repositories[id] = r;
+      if (!cur || Date.parse(r.tipsCheckedAt) > Date.parse(cur.tipsCheckedAt)) merged.repositories[id] = r;
     }
   }
   const pending = new Map<number, PendingRepo>();
@@ -243,7 +291,7 @@ export function mergeStates(states: readonly OrgState[], owner: string): OrgStat
     }
   merged.pending = [...pending.values()].filter((p) => {
     const r = merged.repositories[String(p.id)];
-    return !r || Date.parse(r.lastScannedAt) < Date.parse(p.since);
+    return !r || Date.parse(r.tipsCheckedAt) < Date.parse(p.since);
   });
   return merged;
 }
