@@ -66,8 +66,7 @@ function formatBytes(n: number): string {
 
 /** One log line per repository: `[123/4000] org/repo  3.2 s  0 findings`. */
 export function progressLine(done: number, total: number, o: RepoOutcome): string {
-  const width = String(total).length;
-  const head = `[${String(done).padStart(width)}/${total}] ${o.repo}`;
+  const head = `[${done}/${total}] ${o.repo}`;
   switch (o.status) {
     case 'scanned': {
       const n = `${o.findings} finding${o.findings === 1 ? '' : 's'}`;
