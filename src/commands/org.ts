@@ -1,5 +1,5 @@
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Git } from '../adapters/git.js';
 import type { KeyleakConfig } from '../core/config.js';
 import { selectRepositories, type RepoRecord } from '../core/org/select.js';
@@ -23,6 +23,7 @@ import {
   mergeSummaries,
   parseOrgSummary,
   progressLine,
+  serializeOrgSummary,
   type KeySummary,
   type OrgSummary,
   type RepoOutcome,
@@ -237,7 +238,16 @@ export async function runOrgScan(s: OrgScanSettings, deps: OrgScanDeps): Promise
     budgetExhausted,
     warnings,
   };
+  await writeAtomically(summaryFileFor(s.stateFile), serializeOrgSummary(summary));
   return { summary, state, keys: keyList, verdicts };
+}
+
+/**
+ * Where a run saves its summary as JSON: beside the state file, so one directory holds everything a
+ * shard hands to the job that merges the shards.
+ */
+export function summaryFileFor(stateFile: string): string {
+  return join(dirname(stateFile), 'org-summary.json');
 }
 
 function pendingOutcome(r: RepoRecord): RepoOutcome {
@@ -354,4 +364,38 @@ export async function mergeOrgShards(opts: {
   const summary = mergeSummaries(summaries);
   summary.warnings = [...summary.warnings, ...warnings];
   return { state: mergeStates(states, opts.owner), summary, warnings };
+}
+
+async function filesNamed(dir: string, names: ReadonlySet<string>): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && names.has(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/**
+ * Merges every shard's results found under `dir` (the shards' artifacts, downloaded) into `stateFile`,
+ * starting from the state already there, and writes the merged summary beside it.
+ */
+export async function mergeOrgShardDir(opts: {
+  owner: string;
+  dir: string;
+  stateFile: string;
+}): Promise<{ state: OrgState; summary: OrgSummary; warnings: string[] }> {
+  const stateName = basename(opts.stateFile);
+  const files = await filesNamed(opts.dir, new Set([stateName, 'org-summary.json']));
+  const summaryFiles = files.filter((f) => basename(f) === 'org-summary.json');
+  if (summaryFiles.length === 0)
+    throw new Error(`no shard results under '${opts.dir}': expected */${stateName} and */org-summary.json`);
+  const stateFiles = files.filter((f) => basename(f) === stateName);
+  const merged = await mergeOrgShards({ owner: opts.owner, base: opts.stateFile, stateFiles, summaryFiles });
+  if (stateFiles.length < summaryFiles.length) {
+    const w = `${summaryFiles.length - stateFiles.length} shard(s) saved a summary but no ${stateName}; their repositories keep the previous state`;
+    merged.warnings.push(w);
+    merged.summary.warnings.push(w);
+  }
+  await writeAtomically(opts.stateFile, serializeState(merged.state));
+  await writeAtomically(summaryFileFor(opts.stateFile), serializeOrgSummary(merged.summary));
+  return merged;
 }

@@ -1,7 +1,7 @@
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergeOrgShards, runOrgScan, type OrgScanResult } from '../../src/commands/org.js';
+import { mergeOrgShardDir, runOrgScan, type OrgScanResult } from '../../src/commands/org.js';
 import type { IncidentSink, IncidentVerdict, OrgKeyFinding } from '../../src/commands/ports-org.js';
 import { DEFAULT_REPO_FILTER, type RepoRecord } from '../../src/core/org/select.js';
 import type { OrgScanSettings } from '../../src/core/org/settings.js';
@@ -133,7 +133,9 @@ describe('an org of 540 repositories, scanned nightly in 4 shards', () => {
 
   it('runs every shard from the same state; each takes its own stable share', async () => {
     for (let i = 1; i <= SHARDS; i++) {
-      const stateFile = join(fleet.root, `state-${i}.json`);
+      // Each shard's artifact: a directory with its state and its summary.
+      const stateFile = join(fleet.root, 'shards', `keyleak-org-${i}`, 'org-state.json');
+      mkdirSync(dirname(stateFile), { recursive: true });
       cpSync(join(fleet.root, 'base-state.json'), stateFile);
       const sink = new RecordingSink();
       sink.live.add(shared.keyId);
@@ -222,14 +224,11 @@ describe('an org of 540 repositories, scanned nightly in 4 shards', () => {
   });
 
   it('merges the shards into one summary and one state, with no secret anywhere', async () => {
-    for (let i = 1; i <= SHARDS; i++)
-      writeFileSync(join(fleet.root, `summary-${i}.json`), serializeOrgSummary(runs[i - 1]!.summary));
-    const merged = await mergeOrgShards({
-      owner: 'acme',
-      base: join(fleet.root, 'base-state.json'),
-      stateFiles: [1, 2, 3, 4].map((i) => join(fleet.root, `state-${i}.json`)),
-      summaryFiles: [1, 2, 3, 4].map((i) => join(fleet.root, `summary-${i}.json`)),
-    });
+    // The merging job restores the state the shards started from, under the same name they saved theirs.
+    const stateFile = join(fleet.root, 'merged', 'org-state.json');
+    mkdirSync(dirname(stateFile));
+    cpSync(join(fleet.root, 'base-state.json'), stateFile);
+    const merged = await mergeOrgShardDir({ owner: 'acme', dir: join(fleet.root, 'shards'), stateFile });
     expect(merged.warnings).toEqual([]);
     expect(merged.summary.shards).toEqual(['1/4', '2/4', '3/4', '4/4']);
     expect(merged.summary.outcomes).toHaveLength(522);
@@ -243,7 +242,10 @@ describe('an org of 540 repositories, scanned nightly in 4 shards', () => {
     // Every svc repository is recorded (the corrupt one keeps last night's entry).
     for (const r of svc) expect(ids).toContain(r.id);
     expect(merged.state.repositories[String(changed[0]!.id)]!.tips).toEqual(fleet.tips(changed[0]!));
-    writeFileSync(join(fleet.root, 'state.json'), serializeState(merged.state));
+    expect(readFileSync(stateFile, 'utf8')).toBe(serializeState(merged.state));
+    expect(
+      JSON.parse(readFileSync(join(fleet.root, 'merged', 'org-summary.json'), 'utf8')).shards,
+    ).toHaveLength(4);
 
     const md = renderOrgSummary(merged.summary);
     expect(md).toContain('| Repositories listed | 542 |');
@@ -260,7 +262,8 @@ describe('an org of 540 repositories, scanned nightly in 4 shards', () => {
     const target = svc[100]!;
     fleet.push(target, 'oops', { 'local.env': creds(third) });
     const sink = new RecordingSink();
-    const next = await runOrgScan(settings(fleet), { lister, sink });
+    const stateFile = join(fleet.root, 'merged', 'org-state.json');
+    const next = await runOrgScan(settings(fleet, { stateFile }), { lister, sink });
     const scanned = byStatus(next, 'scanned');
     expect(scanned.map((o) => o.repo)).toEqual([target.fullName]);
     expect(outcomeOf(next, target)).toMatchObject({ scan: 'incremental', commits: 1, findings: 1 });
