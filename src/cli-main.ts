@@ -4,10 +4,15 @@ import { exitCodeFor, render, runScan, writeReport } from './commands/scan.js';
 import type { Progress } from './scan/passes.js';
 import { parseScanArgs, SCAN_USAGE } from './settings.js';
 import { VERSION } from './version.js';
+import { mergeOrgShardDir } from './commands/org.js';
+import { renderOrgSummary } from './core/render/org-summary.js';
+import { ORG_MERGE_USAGE, parseOrgMergeArgs } from './core/org/settings.js';
 
 const USAGE = `keyleak ${VERSION}: find leaked AWS access keys in git history
 
 ${SCAN_USAGE}
+
+${ORG_MERGE_USAGE}
 
 exit status: 0 nothing found, 1 keys found, 2 error or incomplete scan`;
 
@@ -43,6 +48,13 @@ export async function main(argv: string[]): Promise<number> {
         for (const w of result.report.warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
       }
       return exitCodeFor(result.report);
+    }
+    if (command === 'org-merge') {
+      const s = parseOrgMergeArgs(rest);
+      const merged = await mergeOrgShardDir(s);
+      for (const w of merged.warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
+      process.stdout.write(renderOrgSummary(merged.summary));
+      return 0;
     }
     throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   } catch (e) {
