@@ -111,6 +111,21 @@ describe('renderOrgSummary', () => {
   });
 });
 
+describe('renderOrgSummary with many failures', () => {
+  it('lists the first 200 and counts the rest, keeping the summary small', () => {
+    const failed = Array.from({ length: 250 }, (_, i) =>
+      outcome(`acme/f${String(i).padStart(3, '0')}`, {
+        status: 'failed',
+        reason: 'git clone failed: 401',
+        scan: null,
+      }),
+    );
+    const text = renderOrgSummary(summary({ outcomes: failed }));
+    expect(text.match(/\| git clone failed: 401 \|/g)).toHaveLength(200);
+    expect(text).toContain('| … and 50 more | |');
+  });
+});
+
 describe('mergeSummaries', () => {
   it('adds the shards up: one row per key with every repository, exclusions once, the longest time', () => {
     const a = summary({

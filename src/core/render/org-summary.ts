@@ -145,6 +145,8 @@ function cell(s: string): string {
 
 /** Names listed in full before a group is cut to a count, so 10,000 repositories stay readable. */
 const LIST_LIMIT = 50;
+/** Failures listed one per row; past this many they share a cause (an expired token) and a count says enough. */
+const FAILED_LIMIT = 200;
 
 /** The job summary of an org run: counts first, then what needs attention, then the details. */
 export function renderOrgSummary(s: OrgSummary): string {
@@ -197,7 +199,8 @@ export function renderOrgSummary(s: OrgSummary): string {
   }
   if (failed.length > 0) {
     out.push('### Failed', '', '| Repository | Reason |', '| --- | --- |');
-    for (const o of failed) out.push(`| ${cell(o.repo)} | ${cell(o.reason ?? '')} |`);
+    for (const o of failed.slice(0, FAILED_LIMIT)) out.push(`| ${cell(o.repo)} | ${cell(o.reason ?? '')} |`);
+    if (failed.length > FAILED_LIMIT) out.push(`| … and ${failed.length - FAILED_LIMIT} more | |`);
     out.push('');
   }
   const withFindings = scanned.filter((o) => o.findings > 0 || o.incomplete);
