@@ -1,8 +1,19 @@
 import { UsageError } from './core/errors.js';
 import { formatBytes } from './core/render/text.js';
+import { runRewritePlan } from './commands/rewrite-plan.js';
 import { exitCodeFor, render, runScan, writeReport } from './commands/scan.js';
 import type { Progress } from './scan/passes.js';
-import { parseScanArgs, SCAN_USAGE } from './settings.js';
+import {
+  parseRewritePlanArgs,
+  parseScanArgs,
+  parseTrailArgs,
+  REWRITE_PLAN_USAGE,
+  SCAN_USAGE,
+  TRAIL_USAGE,
+} from './settings.js';
+import { createAws, defaultAwsOptions } from './adapters/aws.js';
+import { respond } from './commands/respond.js';
+import { renderTrail, runTrail, trailExitCode, writeEventsOut } from './commands/trail.js';
 import { VERSION } from './version.js';
 import { mergeOrgShardDir } from './commands/org.js';
 import { renderOrgSummary } from './core/render/org-summary.js';
@@ -12,12 +23,25 @@ const USAGE = `keyleak ${VERSION}: find leaked AWS access keys in git history
 
 ${SCAN_USAGE}
 
+${TRAIL_USAGE}
+
+exit status of scan: 0 nothing found, 1 keys found, 2 error or incomplete scan
+exit status of trail: 0 every region read, 1 some regions could not be read, 2 error
+
+${REWRITE_PLAN_USAGE}
+
+exit status of rewrite-plan: 0 plan printed (or nothing to remove), 2 error
+
 ${ORG_MERGE_USAGE}
 
-exit status: 0 nothing found, 1 keys found, 2 error or incomplete scan`;
+exit status of org-merge: 0 merged, 2 error`;
 
 function progressBar(): (p: Progress) => void {
   return (p) => {
+    if (p.totalBytes === 0) {
+      process.stderr.write(`\r${formatBytes(p.bytes)} scanned`);
+      return;
+    }
     const pct = p.totalBytes > 0 ? Math.min(100, Math.floor((p.bytes / p.totalBytes) * 100)) : 0;
     const width = 30;
     const filled = Math.round((pct / 100) * width);
@@ -43,11 +67,38 @@ export async function main(argv: string[]): Promise<number> {
       const settings = parseScanArgs(rest, { cwd: process.cwd(), isTTY: Boolean(process.stderr.isTTY) });
       const result = await runScan(settings, settings.progress ? progressBar() : undefined);
       if (settings.progress) process.stderr.write('\r\x1b[K');
+      if (settings.verify) {
+        // Only here does a scan touch the network: STS with each found pair, IAM with the responder's.
+        result.report = await respond(result, settings, {
+          aws: createAws(defaultAwsOptions()),
+          log: (line) => process.stderr.write(`keyleak: ${line}\n`),
+        });
+      }
       await writeReport(render(result.report, settings.format), settings.output);
       if (settings.format !== 'text' || settings.output !== null) {
         for (const w of result.report.warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
       }
       return exitCodeFor(result.report);
+    }
+    if (command === 'trail') {
+      const settings = parseTrailArgs(rest);
+      const trail = await runTrail(settings, {
+        aws: createAws(defaultAwsOptions()),
+        log: (line) => process.stderr.write(`keyleak: ${line}\n`),
+      });
+      if (settings.eventsOut !== null) await writeEventsOut(trail, settings.eventsOut);
+      process.stdout.write(renderTrail(trail, settings.format));
+      for (const r of trail.summary.incompleteRegions) {
+        process.stderr.write(`keyleak: warning: ${r.region} could not be read: ${r.reason}\n`);
+      }
+      return trailExitCode(trail.summary);
+    }
+    if (command === 'rewrite-plan') {
+      const settings = parseRewritePlanArgs(rest, { cwd: process.cwd() });
+      const { text, warnings } = await runRewritePlan(settings);
+      await writeReport(text, settings.output);
+      for (const w of warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
+      return 0;
     }
     if (command === 'org-merge') {
       const s = parseOrgMergeArgs(rest);

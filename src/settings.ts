@@ -2,6 +2,14 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { UsageError } from './core/errors.js';
 
+/**
+ * Parallel object readers when not told: one per core but one, which the matching itself needs. On a
+ * 2-core runner a second reader only repeats delta decoding the first already does.
+ */
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
 export type ScanMode = 'all' | 'range' | 'staged' | 'no-git';
 export type ScanFormat = 'text' | 'json' | 'sarif' | 'markdown';
 
@@ -21,11 +29,25 @@ export interface ScanSettings {
   jobs: number;
   /** Whether to draw a progress bar on stderr (only ever when stderr is a terminal). */
   progress: boolean;
+  /** Verify findings with STS and respond (`--verify`); without it nothing touches the network. */
+  verify: boolean;
+  /** Deactivate live keys in managed accounts (`--deactivate`). */
+  deactivate: boolean;
+  /** Say what containment would do, change nothing (`--dry-run`). */
+  dryRun: boolean;
+  /** Also end STS sessions minted from a deactivated key (`--revoke-sessions`). */
+  revokeSessions: boolean;
+  /** Role to assume in a key's account, `{accountId}` standing for it (`--role-template`). */
+  roleTemplate: string | null;
+  /** Accounts keyleak may change (`--managed-accounts`); null: the responder credentials' own account. */
+  managedAccounts: string[] | null;
 }
 
 export const SCAN_USAGE = `usage: keyleak scan [--repo DIR] [--all | --range A..B | --staged | --no-git]
                    [--format text|json|sarif|markdown] [--output FILE] [--config FILE]
-                   [--jobs N] [--no-progress]`;
+                   [--jobs N] [--no-progress]
+                   [--verify [--deactivate] [--dry-run] [--revoke-sessions]
+                             [--role-template ARN] [--managed-accounts ID,ID…]]`;
 
 const FORMATS: readonly ScanFormat[] = ['text', 'json', 'sarif', 'markdown'];
 
@@ -46,6 +68,12 @@ export function parseScanArgs(argv: string[], defaults: { cwd: string; isTTY: bo
         config: { type: 'string' },
         jobs: { type: 'string', short: 'j' },
         'no-progress': { type: 'boolean' },
+        verify: { type: 'boolean' },
+        deactivate: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        'revoke-sessions': { type: 'boolean' },
+        'role-template': { type: 'string' },
+        'managed-accounts': { type: 'string' },
       },
       allowPositionals: false,
       strict: true,
@@ -75,14 +103,16 @@ export function parseScanArgs(argv: string[], defaults: { cwd: string; isTTY: bo
   if (!FORMATS.includes(format))
     throw new UsageError(`invalid --format '${values.format}'. Expected one of ${FORMATS.join(', ')}`);
 
-  let jobs = availableParallelism();
+  let jobs = defaultJobs();
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
       throw new UsageError(`invalid --jobs '${values.jobs}'. Expected a whole number from 1 to 256`);
     }
   }
+  const response = parseResponseFlags(values);
   return {
+    ...response,
     repo: values.repo ?? defaults.cwd,
     mode,
     range,
@@ -91,5 +121,228 @@ export function parseScanArgs(argv: string[], defaults: { cwd: string; isTTY: bo
     config: values.config ?? null,
     jobs,
     progress: !values['no-progress'] && defaults.isTTY,
+  };
+}
+
+/** A scan that only reads: no verification, no containment. */
+export const NO_RESPONSE: Pick<
+  ScanSettings,
+  'verify' | 'deactivate' | 'dryRun' | 'revokeSessions' | 'roleTemplate' | 'managedAccounts'
+> = Object.freeze({
+  verify: false,
+  deactivate: false,
+  dryRun: false,
+  revokeSessions: false,
+  roleTemplate: null,
+  managedAccounts: null,
+});
+
+/** Validates the flags that make a scan verify and respond; each needs `--verify`. */
+function parseResponseFlags(values: {
+  verify?: boolean;
+  deactivate?: boolean;
+  'dry-run'?: boolean;
+  'revoke-sessions'?: boolean;
+  'role-template'?: string;
+  'managed-accounts'?: string;
+}): Pick<
+  ScanSettings,
+  'verify' | 'deactivate' | 'dryRun' | 'revokeSessions' | 'roleTemplate' | 'managedAccounts'
+> {
+  const verify = values.verify === true;
+  for (const flag of [
+    'deactivate',
+    'dry-run',
+    'revoke-sessions',
+    'role-template',
+    'managed-accounts',
+  ] as const) {
+    if (values[flag] !== undefined && !verify) throw new UsageError(`--${flag} needs --verify`);
+  }
+  if (values['revoke-sessions'] && !values.deactivate && !values['dry-run']) {
+    throw new UsageError('--revoke-sessions needs --deactivate (or --dry-run)');
+  }
+  return {
+    verify,
+    deactivate: values.deactivate === true,
+    dryRun: values['dry-run'] === true,
+    revokeSessions: values['revoke-sessions'] === true,
+    roleTemplate: values['role-template'] === undefined ? null : parseRoleTemplate(values['role-template']),
+    managedAccounts:
+      values['managed-accounts'] === undefined ? null : parseAccountList(values['managed-accounts']),
+  };
+}
+
+/** A role ARN with `{accountId}` where the key's account goes. */
+export function parseRoleTemplate(value: string): string {
+  if (!/^arn:aws[a-z-]*:iam::\{accountId\}:role\/[\w+=,.@/-]+$/.test(value)) {
+    throw new UsageError(
+      `invalid --role-template '${value}'. Expected a role ARN with {accountId} for the account, e.g. arn:aws:iam::{accountId}:role/keyleak-responder`,
+    );
+  }
+  return value;
+}
+
+/** A comma- or space-separated list of 12-digit account ids. */
+export function parseAccountList(value: string): string[] {
+  const ids = value.split(/[\s,]+/).filter(Boolean);
+  const bad = ids.filter((id) => !/^\d{12}$/.test(id));
+  if (ids.length === 0 || bad.length > 0) {
+    throw new UsageError(
+      `invalid --managed-accounts '${value}'. Expected 12-digit AWS account ids separated by commas`,
+    );
+  }
+  return [...new Set(ids)];
+}
+
+export type TrailFormat = 'text' | 'json' | 'tsv';
+
+/** Everything `keyleak trail` was asked to do, validated. */
+export interface TrailSettings {
+  /** The access key id whose CloudTrail events are read. */
+  keyId: string;
+  /** Window start (ISO); null: a day before the first exposure or 90 days back, whichever is later. */
+  since: string | null;
+  /** Window end (ISO); null: now. */
+  until: string | null;
+  /** Regions to read besides us-east-1, or every enabled region. */
+  regions: string[] | 'all';
+  format: TrailFormat;
+  /** Where to write the raw events as `aws cloudtrail lookup-events --output json` would; null: nowhere. */
+  eventsOut: string | null;
+  roleTemplate: string | null;
+  /** When the key was first exposed (the introducing commit's date), if known; narrows the default window. */
+  firstExposure: string | null;
+}
+
+export const TRAIL_USAGE = `usage: keyleak trail --key KEYID [--since ISO] [--until ISO] [--regions LIST|all]
+                    [--format text|json|tsv] [--events-out FILE] [--role-template ARN]`;
+
+const TRAIL_FORMATS: readonly TrailFormat[] = ['text', 'json', 'tsv'];
+
+function parseTime(flag: string, value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) {
+    throw new UsageError(
+      `invalid --${flag} '${value}'. Expected an ISO 8601 date or time, e.g. 2024-05-01T12:00:00Z`,
+    );
+  }
+  return new Date(ms).toISOString();
+}
+
+/** Parses `keyleak trail` arguments. Pure: errors are UsageErrors naming the bad value. */
+export function parseTrailArgs(argv: string[]): TrailSettings {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        key: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        regions: { type: 'string' },
+        format: { type: 'string' },
+        'events-out': { type: 'string' },
+        'role-template': { type: 'string' },
+      },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${TRAIL_USAGE}`);
+  }
+  if (values.key === undefined) throw new UsageError(`--key is required\n${TRAIL_USAGE}`);
+  if (!/^(AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}$/.test(values.key)) {
+    throw new UsageError(
+      `invalid --key '${values.key}'. Expected an access key id (AKIA… or ASIA…, 20 characters)`,
+    );
+  }
+  const since = parseTime('since', values.since);
+  const until = parseTime('until', values.until);
+  if (since && until && since > until) throw new UsageError(`--since ${since} is after --until ${until}`);
+  let regions: TrailSettings['regions'] = 'all';
+  if (values.regions !== undefined && values.regions !== 'all') {
+    regions = values.regions.split(/[\s,]+/).filter(Boolean);
+    const bad = regions.filter((r) => !/^[a-z]{2}(-[a-z]+)+-\d$/.test(r));
+    if (regions.length === 0 || bad.length > 0) {
+      throw new UsageError(
+        `invalid --regions '${values.regions}'. Expected 'all' or region names such as us-east-1,eu-west-1`,
+      );
+    }
+  }
+  const format = (values.format ?? 'text') as TrailFormat;
+  if (!TRAIL_FORMATS.includes(format)) {
+    throw new UsageError(`invalid --format '${values.format}'. Expected one of ${TRAIL_FORMATS.join(', ')}`);
+  }
+  return {
+    keyId: values.key,
+    since,
+    until,
+    regions,
+    format,
+    eventsOut: values['events-out'] ?? null,
+    roleTemplate: values['role-template'] === undefined ? null : parseRoleTemplate(values['role-template']),
+    firstExposure: null,
+  };
+}
+
+export type RewritePlanFormat = 'markdown' | 'sh';
+
+/** Everything `keyleak rewrite-plan` was asked to do, validated. */
+export interface RewritePlanSettings {
+  /** The repository whose history the plan rewrites. */
+  repo: string;
+  /** Which history to scan for the keys to remove: all of it, or what a range introduced. */
+  mode: 'all' | 'range';
+  range: { from: string; to: string } | null;
+  /** `markdown` for the incident issue's section, `sh` for a script that performs the rewrite. */
+  format: RewritePlanFormat;
+  /** Where to write the plan; null for stdout. */
+  output: string | null;
+  config: string | null;
+  jobs: number;
+}
+
+export const REWRITE_PLAN_USAGE = `usage: keyleak rewrite-plan [--repo DIR] [--all | --range A..B]
+                           [--format markdown|sh] [--output FILE] [--config FILE]`;
+
+/** Parses `keyleak rewrite-plan` arguments. Pure: errors are UsageErrors naming the bad value. */
+export function parseRewritePlanArgs(argv: string[], defaults: { cwd: string }): RewritePlanSettings {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        repo: { type: 'string' },
+        all: { type: 'boolean' },
+        range: { type: 'string' },
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        config: { type: 'string' },
+      },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${REWRITE_PLAN_USAGE}`);
+  }
+  if (values.all && values.range !== undefined) throw new UsageError('choose one of --all, --range');
+  // The range grammar and its errors are the scan's own.
+  const scan = parseScanArgs(values.range !== undefined ? ['--range', values.range] : [], {
+    cwd: defaults.cwd,
+    isTTY: false,
+  });
+  const format = (values.format ?? 'markdown') as RewritePlanFormat;
+  if (format !== 'markdown' && format !== 'sh')
+    throw new UsageError(`invalid --format '${values.format}'. Expected one of markdown, sh`);
+  return {
+    repo: values.repo ?? defaults.cwd,
+    mode: scan.mode === 'range' ? 'range' : 'all',
+    range: scan.range,
+    format,
+    output: values.output ?? null,
+    config: values.config ?? null,
+    jobs: scan.jobs,
   };
 }

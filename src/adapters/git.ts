@@ -342,6 +342,111 @@ export class Git {
   }
 
   /**
+   * The branch a clone checks out: `origin/HEAD` when the remote told us, otherwise the branch `HEAD`
+   * names (in a bare mirror that is the remote's default). Null on a detached HEAD without a remote.
+   */
+  async defaultBranch(): Promise<string | null> {
+    for (const ref of ['refs/remotes/origin/HEAD', 'HEAD']) {
+      const name = await this.run(['symbolic-ref', '--quiet', ref]).then(
+        (out) => out.trim(),
+        () => '',
+      );
+      if (name) return name.replace(/^refs\/remotes\/origin\//, 'refs/heads/');
+    }
+    return null;
+  }
+
+  /** The branch `HEAD` names (full ref name), or null when `HEAD` is detached. */
+  async currentBranch(): Promise<string | null> {
+    return this.run(['symbolic-ref', '--quiet', 'HEAD']).then(
+      (out) => out.trim() || null,
+      () => null,
+    );
+  }
+
+  /** The SHA `HEAD` points at, or null in a repository without commits. */
+  async headCommit(): Promise<string | null> {
+    return this.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).then(
+      (out) => out.trim() || null,
+      () => null,
+    );
+  }
+
+  /** Remote-tracking branches whose history contains `sha`: where a commit has already been shared. */
+  async remoteRefsContaining(sha: string): Promise<string[]> {
+    const out = await this.run(['for-each-ref', '--format=%(refname)', `--contains=${sha}`, 'refs/remotes']);
+    return out.split('\n').filter(Boolean);
+  }
+
+  /** The fetch URL of `remote`, or null when there is no such remote. */
+  async remoteUrl(remote = 'origin'): Promise<string | null> {
+    return this.run(['config', '--get', `remote.${remote}.url`]).then(
+      (out) => out.trim() || null,
+      () => null,
+    );
+  }
+
+  /** The raw bytes of a blob (`<commit>:<path>`) or of a commit object (its SHA). */
+  readBytes(spec: string, type: 'blob' | 'commit' = 'blob'): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('git', ['cat-file', type, spec], {
+        cwd: this.dir,
+        env: GIT_ENV,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
+      child.on('close', (code) => {
+        if (code === 0) resolve(Buffer.concat(out));
+        else reject(new GitError(`git cat-file failed: ${Buffer.concat(err).toString('utf8').trim()}`));
+      });
+    });
+  }
+
+  /** Paths in `commit`'s tree whose content holds any of `needles` (fixed strings). */
+  async filesContaining(commit: string, needles: string[]): Promise<string[]> {
+    if (needles.length === 0) return [];
+    // The needles go through stdin, never argv, so they never show up in a process list.
+    const out = await this.run(
+      ['grep', '-z', '-l', '-I', '-F', '--full-name', '-f', '-', commit, '--'],
+      needles.join('\n') + '\n',
+    ).catch((e: Error) => {
+      if (/exit code 1$/.test(e.message)) return ''; // git grep's "nothing matched"
+      throw e;
+    });
+    return out
+      .split('\0')
+      .filter(Boolean)
+      .map((s) => s.slice(commit.length + 1));
+  }
+
+  /** Every blob `path` held on any branch or tag. */
+  async blobsOfPath(path: string): Promise<string[]> {
+    const out = await this.run([
+      'log',
+      '--branches',
+      '--tags',
+      '--format=',
+      '--raw',
+      '--no-abbrev',
+      '--no-renames',
+      '-z',
+      '--',
+      path,
+    ]);
+    const tokens = out.split('\0');
+    const oids = new Set<string>();
+    for (let i = 0; i + 1 < tokens.length; i += 2) {
+      const dst = tokens[i]!.replace(/^\n+/, '').slice(1).split(' ')[3];
+      if (dst && !ZERO_OID.test(dst)) oids.add(dst);
+    }
+    return [...oids];
+  }
+
+  /**
    * Branch and tag tips of a remote repository (unpeeled: a tag's tip is its tag object, as in a clone),
    * read without cloning so an unchanged repository costs one round trip.
    */

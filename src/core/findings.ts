@@ -15,6 +15,8 @@ export interface CommitMeta {
   sha: string;
   author: string;
   date: string;
+  /** Position in history, oldest first, to order commits made within the same second. */
+  order?: number;
 }
 
 /** One analysed text at one place: a file version at a commit and path, a commit message, a plain file. */
@@ -60,13 +62,16 @@ function locationSuppression(
   return null;
 }
 
-function compareLocations(a: Location, b: Location): number {
+function compareLocations(a: Location, b: Location, order?: Map<string, number>): number {
   if (a.date !== b.date) {
     if (a.date === null) return 1;
     if (b.date === null) return -1;
     const d = Date.parse(a.date) - Date.parse(b.date);
     if (d !== 0) return d;
   }
+  const oa = a.commit ? order?.get(a.commit) : undefined;
+  const ob = b.commit ? order?.get(b.commit) : undefined;
+  if (oa !== undefined && ob !== undefined && oa !== ob) return oa - ob;
   return (
     (a.commit ?? '').localeCompare(b.commit ?? '') ||
     (a.path ?? '').localeCompare(b.path ?? '') ||
@@ -97,6 +102,10 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
     if (list) list.push(u);
     else byCommit.set(u.commit.sha, [u]);
   }
+
+  const order = new Map<string, number>();
+  for (const u of units) if (u.commit?.order !== undefined) order.set(u.commit.sha, u.commit.order);
+  const byOrder = (a: Location, b: Location) => compareLocations(a, b, order);
 
   const groups = new Map<string, KeyGroup>();
   for (const unit of units) {
@@ -134,7 +143,7 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
   for (const [keyId, g] of groups) {
     const fingerprint = fingerprintKeyId(keyId);
     for (const [reason, locs] of g.suppressed) {
-      suppressed.push({ keyId, reason, fingerprint, locations: [...locs.values()].sort(compareLocations) });
+      suppressed.push({ keyId, reason, fingerprint, locations: [...locs.values()].sort(byOrder) });
     }
     if (g.reported.size === 0) continue;
     const material = pairSecrets(keyId, g, byCommit);
@@ -149,7 +158,7 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
       secretRedacted: material.secrets[0] ? redactSecret(material.secrets[0]) : null,
       sessionTokenFound: material.sessionTokens.length > 0,
       fingerprint,
-      locations: [...g.reported.values()].sort(compareLocations),
+      locations: [...g.reported.values()].sort(byOrder),
     });
   }
   findings.sort(

@@ -27,6 +27,19 @@ export interface Verification {
   accountId: string | null;
   arn: string | null;
   userName: string | null;
+  /** What IAM says about the key, read with the responder's credentials; only for managed accounts. */
+  iam?: KeyIamState;
+}
+
+/** A key as IAM describes it to the responder. */
+export interface KeyIamState {
+  userName: string | null;
+  status: 'Active' | 'Inactive' | null;
+  lastUsedDate: string | null;
+  lastUsedService: string | null;
+  lastUsedRegion: string | null;
+  /** AWS managed quarantine policies (`AWSCompromisedKeyQuarantine*`) attached to the key's user. */
+  quarantinePolicies: string[];
 }
 
 export type ResponseAction =

@@ -133,13 +133,15 @@ async function attribute(
   const revs = [...sel.include, ...(sel.exclude.length ? ['--not', ...sel.exclude] : [])];
 
   // Walk the selected commits once, keeping only those that introduced a file version with a key id.
-  const introducing: { commit: CommitChanges; oids: string[] }[] = [];
-  const reachable = new Set<string>();
+  const introducing: { commit: CommitChanges; oids: string[]; order: number }[] = [];
+  const reachable = new Map<string, number>();
+  let seq = 0;
   await git.logChanges(revs, (c) => {
-    if (hitCommits.has(c.sha)) reachable.add(c.sha);
+    seq++; // git log lists newest first
+    if (hitCommits.has(c.sha)) reachable.set(c.sha, -seq);
     if (hitBlobs.size === 0) return;
     const found = c.changes.filter((ch) => hitBlobs.has(ch.oid)).map((ch) => ch.oid);
-    if (found.length > 0) introducing.push({ commit: c, oids: found });
+    if (found.length > 0) introducing.push({ commit: c, oids: found, order: -seq });
   });
 
   // A merge diffed against its first parent lists what its other parents brought in; the merge only
@@ -168,7 +170,13 @@ async function attribute(
     }
   }
 
-  const meta = (c: CommitChanges): CommitMeta => ({ sha: c.sha, author: c.author, date: c.date });
+  const orderOf = new Map(introducing.map((e) => [e.commit.sha, e.order]));
+  const meta = (c: CommitChanges): CommitMeta => ({
+    sha: c.sha,
+    author: c.author,
+    date: c.date,
+    order: orderOf.get(c.sha),
+  });
   const pairingOids = new Set<string>();
   const keyUnits: { commit: CommitChanges; path: string; oid: string }[] = [];
   introducing.forEach((entry, idx) => {

@@ -1,0 +1,319 @@
+import { getOctokit } from '@actions/github';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+
+/**
+ * The GitHub side of keyleak: incident issues, PR comments, permissions and reactions, behind verbs
+ * named after what keyleak does with them. Only entry points construct it.
+ */
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+export interface IncidentIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  url: string;
+}
+
+export interface LabelSpec {
+  name: string;
+  color: string;
+  description: string;
+}
+
+/** A collaborator's effective permission, as `role_name` reports it (custom roles map to their base). */
+export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
+export type Reaction = '+1' | '-1' | 'laugh' | 'confused' | 'heart' | 'hooray' | 'rocket' | 'eyes';
+
+/** How patient the client is. Production uses the defaults; tests shrink the waits. */
+export interface GitHubTiming {
+  /** Milliseconds per second of `retry-after` (and per unit of the retry plugin's backoff). */
+  retryAfterBaseMs: number;
+  /** Retries after a rate-limit answer or a server error before giving up. */
+  maxRetries: number;
+  /** Longest `retry-after` (seconds) worth waiting for; a longer one fails the request instead. */
+  maxRetryAfterSeconds: number;
+  /**
+   * Least time between two writes, and between two writes that notify people (issues, comments).
+   * Null keeps the throttling plugin's own spacing (1 s and 3 s), which GitHub's guidance asks for.
+   */
+  writeSpacingMs: { write: number; notify: number } | null;
+}
+
+export const DEFAULT_TIMING: GitHubTiming = {
+  retryAfterBaseMs: 1000,
+  maxRetries: 3,
+  maxRetryAfterSeconds: 120,
+  writeSpacingMs: null,
+};
+
+/**
+ * A stand-in for the plugin's Bottleneck groups that only spaces jobs apart. The plugin calls
+ * `group.key(id).schedule(options, fn, ...args)` and nothing else.
+ */
+function spacing(ms: number) {
+  let next = 0;
+  let chain: Promise<unknown> = Promise.resolve();
+  const limiter = {
+    schedule<T>(_opts: unknown, fn: (...a: unknown[]) => Promise<T>, ...args: unknown[]): Promise<T> {
+      const run = chain.then(async () => {
+        const wait = next - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        next = Date.now() + ms;
+      });
+      chain = run;
+      return run.then(() => fn(...args));
+    },
+  };
+  return { key: () => limiter };
+}
+
+export interface GitHubOptions {
+  token: string;
+  /** API root, e.g. https://api.github.com or GITHUB_API_URL on GHES and in tests. */
+  baseUrl: string;
+  timing?: Partial<GitHubTiming>;
+  /** Where rate-limit waits are reported. */
+  log?: (message: string) => void;
+}
+
+export const INCIDENT_LABEL = 'keyleak';
+
+const MARKER = /<!--\s*keyleak:incident\s+(\{[^\n]*?\})\s*-->/;
+
+/** The key id in an incident body's hidden marker, or null when the body carries none. */
+export function incidentKeyId(body: string | null | undefined): string | null {
+  const m = MARKER.exec(body ?? '');
+  if (!m) return null;
+  try {
+    const v = JSON.parse(m[1]!) as { keyId?: unknown };
+    return typeof v.keyId === 'string' ? v.keyId : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The hidden marker an incident issue is found again by. */
+export function incidentMarker(keyId: string): string {
+  return `<!-- keyleak:incident ${JSON.stringify({ keyId })} -->`;
+}
+
+export function parseRepo(full: string): RepoRef {
+  const m = /^([A-Za-z0-9][A-Za-z0-9-]*)\/([A-Za-z0-9._-]+)$/.exec(full);
+  if (!m) throw new Error(`Invalid repository '${full}'. Expected format {owner}/{repo}.`);
+  return { owner: m[1]!, repo: m[2]! };
+}
+
+type Octokit = ReturnType<typeof getOctokit>;
+
+interface IssueData {
+  number: number;
+  title: string;
+  body?: string | null;
+  state: string;
+  html_url: string;
+  pull_request?: unknown;
+}
+
+function toIncident(d: IssueData): IncidentIssue {
+  return {
+    number: d.number,
+    title: d.title,
+    body: d.body ?? '',
+    state: d.state === 'closed' ? 'closed' : 'open',
+    url: d.html_url,
+  };
+}
+
+const ORDER: Permission[] = ['none', 'read', 'triage', 'write', 'maintain', 'admin'];
+
+/**
+ * Reads a permission answer. `role_name` is the truth (admin, maintain, write, triage, read, or a custom
+ * role's name); `user.permissions` backs it up. The legacy `permission` field folds maintain into write
+ * and triage into read, so it is only a last resort and never reads higher than what it says.
+ */
+export function permissionFromResponse(data: {
+  permission?: string | null;
+  role_name?: string | null;
+  user?: { permissions?: Record<string, boolean | undefined> | null } | null;
+}): Permission {
+  const role = data.role_name ?? '';
+  if ((ORDER as string[]).includes(role)) return role as Permission;
+  const p = data.user?.permissions;
+  if (p) {
+    if (p.admin) return 'admin';
+    if (p.maintain) return 'maintain';
+    if (p.push) return 'write';
+    if (p.triage) return 'triage';
+    if (p.pull) return 'read';
+    return 'none';
+  }
+  const legacy = data.permission ?? 'none';
+  return (ORDER as string[]).includes(legacy) ? (legacy as Permission) : 'none';
+}
+
+/** Whether a permission may trigger AWS calls from an issue comment: write, maintain or admin. */
+export function mayRespond(p: Permission): boolean {
+  return ORDER.indexOf(p) >= ORDER.indexOf('write');
+}
+
+export class GitHub {
+  private constructor(private readonly octokit: Octokit) {}
+
+  static create(opts: GitHubOptions): GitHub {
+    const timing = { ...DEFAULT_TIMING, ...opts.timing };
+    const log = opts.log ?? (() => {});
+    const wait =
+      (kind: string) => (retryAfter: number, o: { method: string; url: string }, _k: unknown, n: number) => {
+        if (n >= timing.maxRetries || retryAfter > timing.maxRetryAfterSeconds) {
+          log(
+            `GitHub ${kind} on ${o.method} ${o.url}: giving up after ${n} retries (retry-after ${retryAfter} s)`,
+          );
+          return false;
+        }
+        log(`GitHub ${kind} on ${o.method} ${o.url}: retrying in ${retryAfter} s`);
+        return true;
+      };
+    const octokit = getOctokit(
+      opts.token,
+      {
+        baseUrl: opts.baseUrl,
+        throttle: {
+          onRateLimit: wait('rate limit'),
+          onSecondaryRateLimit: wait('secondary rate limit'),
+          retryAfterBaseValue: timing.retryAfterBaseMs,
+          fallbackSecondaryRateRetryAfter: 60,
+          ...(timing.writeSpacingMs
+            ? ({
+                write: spacing(timing.writeSpacingMs.write),
+                notifications: spacing(timing.writeSpacingMs.notify),
+              } as unknown as object)
+            : {}),
+        },
+        retry: { retries: timing.maxRetries, retryAfterBaseValue: timing.retryAfterBaseMs },
+      },
+      throttling,
+      retry,
+    );
+    return new GitHub(octokit);
+  }
+
+  /** The open or closed incident for `keyId`: an issue labelled keyleak whose marker names the key. */
+  async findIncident(repo: RepoRef, keyId: string): Promise<IncidentIssue | null> {
+    const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, {
+      ...repo,
+      labels: INCIDENT_LABEL,
+      state: 'all',
+      per_page: 100,
+    });
+    let found: IncidentIssue | null = null;
+    for await (const page of pages) {
+      for (const d of page.data) {
+        if (d.pull_request) continue;
+        // Oldest wins when two issues carry the marker (one opened by hand, say): keep updating that one.
+        if (incidentKeyId(d.body) === keyId && (!found || d.number < found.number)) found = toIncident(d);
+      }
+    }
+    return found;
+  }
+
+  async createIncident(repo: RepoRef, issue: { title: string; body: string; labels: string[] }) {
+    const r = await this.octokit.rest.issues.create({ ...repo, ...issue });
+    return toIncident(r.data);
+  }
+
+  async updateIncident(repo: RepoRef, number: number, change: { title?: string; body?: string }) {
+    const r = await this.octokit.rest.issues.update({ ...repo, issue_number: number, ...change });
+    return toIncident(r.data);
+  }
+
+  async reopenIncident(repo: RepoRef, number: number): Promise<IncidentIssue> {
+    const r = await this.octokit.rest.issues.update({ ...repo, issue_number: number, state: 'open' });
+    return toIncident(r.data);
+  }
+
+  async commentIncident(repo: RepoRef, number: number, body: string): Promise<number> {
+    const r = await this.octokit.rest.issues.createComment({ ...repo, issue_number: number, body });
+    return r.data.id;
+  }
+
+  async getIncident(repo: RepoRef, number: number): Promise<IncidentIssue & { isPullRequest: boolean }> {
+    const r = await this.octokit.rest.issues.get({ ...repo, issue_number: number });
+    return { ...toIncident(r.data), isPullRequest: Boolean(r.data.pull_request) };
+  }
+
+  /** Creates the labels that do not exist yet. */
+  async ensureLabels(repo: RepoRef, labels: LabelSpec[]): Promise<void> {
+    for (const l of labels) {
+      try {
+        await this.octokit.rest.issues.getLabel({ ...repo, name: l.name });
+      } catch (e) {
+        if ((e as { status?: number }).status !== 404) throw e;
+        try {
+          await this.octokit.rest.issues.createLabel({ ...repo, ...l });
+        } catch (e2) {
+          // Another run created it in between: that is what we wanted.
+          if ((e2 as { status?: number }).status !== 422) throw e2;
+        }
+      }
+    }
+  }
+
+  /** The commenter's permission, asked of the API: `author_association` hides private org members. */
+  async permissionOf(repo: RepoRef, user: string): Promise<Permission> {
+    try {
+      const r = await this.octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: user });
+      return permissionFromResponse(r.data as Parameters<typeof permissionFromResponse>[0]);
+    } catch (e) {
+      if ((e as { status?: number }).status === 404) return 'none';
+      throw e;
+    }
+  }
+
+  async reactTo(repo: RepoRef, commentId: number, content: Reaction): Promise<void> {
+    await this.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: commentId, content });
+  }
+
+  /**
+   * Keeps one comment on a pull request: the first comment of ours carrying `marker` is updated, never
+   * repeated. Returns the comment id, and whether anything was written.
+   */
+  async upsertPrComment(
+    repo: RepoRef,
+    pr: number,
+    marker: string,
+    body: string,
+    opts: { createIfMissing?: boolean } = {},
+  ): Promise<{ id: number | null; written: boolean }> {
+    const full = body.includes(marker) ? body : `${marker}\n${body}`;
+    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
+      ...repo,
+      issue_number: pr,
+      per_page: 100,
+    });
+    const mine = comments.find((c) => (c.body ?? '').includes(marker));
+    if (mine) {
+      if (mine.body === full) return { id: mine.id, written: false };
+      await this.octokit.rest.issues.updateComment({ ...repo, comment_id: mine.id, body: full });
+      return { id: mine.id, written: true };
+    }
+    if (opts.createIfMissing === false) return { id: null, written: false };
+    const r = await this.octokit.rest.issues.createComment({ ...repo, issue_number: pr, body: full });
+    return { id: r.data.id, written: true };
+  }
+
+  /** Numbers of the pull requests containing `sha` (their refs survive a force push). */
+  async pullsForCommit(repo: RepoRef, sha: string): Promise<number[]> {
+    const r = await this.octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+      ...repo,
+      commit_sha: sha,
+    });
+    return r.data.map((p) => p.number);
+  }
+}

@@ -1,0 +1,88 @@
+import type { Aws } from '../adapters/aws.js';
+import type { Finding } from '../core/types.js';
+import type { ScanResult } from '../scan/result.js';
+import type { Responded, Responder, RespondOptions } from './ports.js';
+import { respond, type RespondSettings } from './respond.js';
+import { runTrail, type TrailDeps } from './trail.js';
+
+export interface AwsResponderSettings extends RespondSettings {
+  /** Read each verified key's CloudTrail activity. */
+  trail: boolean;
+}
+
+function firstExposure(f: Finding): string | null {
+  const dates = f.locations.map((l) => l.date).filter((d): d is string => d !== null);
+  return dates.length > 0 ? new Date(Math.min(...dates.map((d) => Date.parse(d)))).toISOString() : null;
+}
+
+/** A key whose CloudTrail is worth reading: proven live, or known to IAM in an account keyleak manages. */
+function wantsTrail(f: Finding): boolean {
+  return f.verification?.status === 'live' || f.verification?.iam !== undefined;
+}
+
+/**
+ * The action's AWS side: verification and containment (`respond`), then a CloudTrail summary per key
+ * that was proven live or is known to IAM. What could not be done is said per key, in words.
+ */
+export class AwsResponder implements Responder {
+  constructor(
+    private readonly aws: Aws,
+    private readonly settings: AwsResponderSettings,
+    private readonly deps: { log?: (line: string) => void; trail?: Omit<TrailDeps, 'aws'> } = {},
+  ) {}
+
+  async respond(result: ScanResult, opts: RespondOptions): Promise<Responded> {
+    const wanted = opts.keyIds ? new Set(opts.keyIds) : null;
+    const selected = result.report.findings.filter((f) => !wanted || wanted.has(f.keyId));
+    const settings: RespondSettings = {
+      ...this.settings,
+      ...(opts.containment ?? {}),
+    };
+    const responded = await respond(
+      { report: { ...result.report, findings: selected }, secrets: result.secrets },
+      settings,
+      { aws: this.aws, log: this.deps.log },
+    );
+    const byKey = new Map(responded.findings.map((f) => [f.keyId, f]));
+    const findings = result.report.findings.map((f) => byKey.get(f.keyId) ?? f);
+
+    const trails: Responded['trails'] = new Map();
+    const notes: Responded['notes'] = new Map();
+    const quarantine: NonNullable<Responded['quarantine']> = new Map();
+    for (const f of responded.findings) {
+      const v = f.verification;
+      const iam = v?.iam;
+      if (iam) quarantine.set(f.keyId, iam.quarantinePolicies);
+      let trailNote: string | null = null;
+      if (!this.settings.trail) trailNote = 'CloudTrail was not read (turned off)';
+      else if (f.canary) trailNote = 'a canary token: its CloudTrail belongs to the canary service';
+      else if (!wantsTrail(f)) {
+        trailNote =
+          v?.status === 'invalid'
+            ? 'the key is not valid, so it made no calls worth reading'
+            : 'CloudTrail is read for keys proven live or known to IAM in a managed account';
+      } else {
+        try {
+          const t = await runTrail(
+            {
+              keyId: f.keyId,
+              since: opts.since?.get(f.keyId) ?? null,
+              until: null,
+              regions: 'all',
+              format: 'json',
+              eventsOut: null,
+              roleTemplate: this.settings.roleTemplate,
+              firstExposure: firstExposure(f),
+            },
+            { aws: this.aws, log: this.deps.log, ...this.deps.trail },
+          );
+          trails.set(f.keyId, t.summary);
+        } catch (e) {
+          trailNote = `CloudTrail could not be read: ${e instanceof Error ? e.message : String(e)}`;
+        }
+      }
+      notes.set(f.keyId, { verification: v?.reason ?? null, trail: trailNote });
+    }
+    return { report: { ...responded, findings }, trails, notes, quarantine };
+  }
+}

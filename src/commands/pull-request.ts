@@ -1,0 +1,138 @@
+import { fetchOrigin, hasCommit, hasRemote } from '../adapters/git-remote.js';
+import { UsageError } from '../core/errors.js';
+import { verdictOf } from '../core/incident.js';
+import { cell } from '../core/render/markdown.js';
+import type { ScanReport } from '../core/types.js';
+import { scanHistory } from '../scan/history.js';
+import { upsertIncidents } from './incidents.js';
+import { NoVerification, type FlowDeps, type FlowResult } from './ports.js';
+
+const SHA = /^[0-9a-f]{40}$/;
+
+export interface PullRequestEvent {
+  number: number;
+  base: string;
+  head: string;
+  /** The head branch lives in another repository: the run has a read-only token and no secrets. */
+  fork: boolean;
+}
+
+/** Validates a pull_request payload. Pure. */
+export function parsePullRequestEvent(payload: Record<string, unknown>): PullRequestEvent {
+  const pr = payload.pull_request as
+    | {
+        number?: unknown;
+        base?: { sha?: unknown; repo?: { full_name?: unknown } | null };
+        head?: { sha?: unknown; repo?: { full_name?: unknown } | null };
+      }
+    | undefined;
+  const base = String(pr?.base?.sha ?? '');
+  const head = String(pr?.head?.sha ?? '');
+  if (!pr || typeof pr.number !== 'number' || !SHA.test(base) || !SHA.test(head)) {
+    throw new UsageError(`malformed pull_request event: expected pull_request.number, base.sha and head.sha`);
+  }
+  const headRepo = pr.head?.repo?.full_name;
+  const baseRepo = pr.base?.repo?.full_name;
+  // A head repository that was deleted comes as null: it was a fork.
+  return { number: pr.number, base, head, fork: headRepo == null || headRepo !== baseRepo };
+}
+
+export const PR_MARKER = '<!-- keyleak:pull-request -->';
+
+export const FORK_NOTE =
+  'fork pull request: GitHub gives such runs no secrets and a read-only token, so keys were detected and reported without verification';
+
+/** The PR comment: a findings table, or an all-clear once earlier findings are gone. */
+export function renderPrComment(report: ScanReport, ev: PullRequestEvent, issues: number[]): string {
+  const out = [PR_MARKER, '## keyleak', ''];
+  const n = report.findings.length;
+  if (n === 0) {
+    out.push('No leaked AWS keys in the commits of this pull request.');
+    return out.join('\n') + '\n';
+  }
+  out.push(
+    `**${n} leaked AWS key${n === 1 ? '' : 's'}** in the commits of this pull request. Removing ${n === 1 ? 'it' : 'them'} in a later commit does not help: ${n === 1 ? 'it stays' : 'they stay'} in the history GitHub already has. Treat ${n === 1 ? 'it' : 'them'} as compromised.`,
+    '',
+  );
+  if (ev.fork) out.push(`> [!NOTE]\n> Not verified: ${FORK_NOTE}.`, '');
+  out.push('| Key id | Status | Where |', '| --- | --- | --- |');
+  for (const f of report.findings) {
+    const where = f.locations
+      .slice(0, 5)
+      .map(
+        (l) =>
+          `${l.commit ? `\`${l.commit.slice(0, 12)}\` ` : ''}${l.path === null ? 'commit message' : `\`${cell(l.path)}\``}:${l.line}`,
+      )
+      .join('<br>');
+    out.push(`| \`${f.keyId}\` | ${verdictOf(f)} | ${where}${f.locations.length > 5 ? '<br>…' : ''} |`);
+  }
+  if (issues.length > 0) out.push('', `Incidents: ${issues.map((i) => `#${i}`).join(', ')}.`);
+  return out.join('\n') + '\n';
+}
+
+/** The pull_request flow: scan the PR's commits, respond (not on forks), comment once on the PR. */
+export async function runPullRequest(deps: FlowDeps, payload: Record<string, unknown>): Promise<FlowResult> {
+  const ev = parsePullRequestEvent(payload);
+  const { git } = deps;
+  const problems: string[] = [];
+  const notes: string[] = [];
+  if (await git.isShallow()) {
+    if (!(await hasRemote(git)))
+      throw new Error(
+        'the checkout is shallow and has no origin to deepen it from. Use fetch-depth: 0 on actions/checkout.',
+      );
+    deps.log('the checkout is shallow: fetching the whole history of the pull request and its base');
+    await fetchOrigin(git, [
+      '--unshallow',
+      'origin',
+      `+refs/pull/${ev.number}/head:refs/remotes/pull/${ev.number}/head`,
+    ]).catch(async () => fetchOrigin(git, ['--unshallow', 'origin']));
+  }
+  for (const sha of [ev.head, ev.base]) {
+    if (await hasCommit(git, sha)) continue;
+    const src = sha === ev.head ? `refs/pull/${ev.number}/head` : sha;
+    try {
+      await fetchOrigin(git, ['origin', src]);
+    } catch (e) {
+      throw new Error(
+        `the pull request's ${sha === ev.head ? 'head' : 'base'} commit ${sha} could not be fetched: ${(e as Error).message}`,
+      );
+    }
+    if (!(await hasCommit(git, sha)))
+      throw new Error(`the pull request's commit ${sha} is not in the checkout`);
+  }
+  const result = await scanHistory(
+    git,
+    { mode: 'range', include: [ev.head], exclude: [ev.base] },
+    { config: deps.config, jobs: 1 },
+  );
+  deps.mask(result.secrets);
+  const responder = ev.fork ? new NoVerification(FORK_NOTE) : deps.responder;
+  const responded = await responder.respond(result, {});
+  let issues: number[] = [];
+  if (ev.fork) {
+    if (responded.report.findings.length > 0) notes.push(`Not verified: ${FORK_NOTE}.`);
+  } else {
+    const r = await upsertIncidents(deps, responded, { secrets: result.secrets });
+    issues = r.upserts.map((u) => u.number);
+    problems.push(...r.problems);
+  }
+  try {
+    const c = await deps.github.upsertPrComment(
+      deps.repo,
+      ev.number,
+      PR_MARKER,
+      renderPrComment(responded.report, ev, issues),
+      {
+        createIfMissing: responded.report.findings.length > 0,
+      },
+    );
+    if (c.written) notes.push(`Commented on pull request #${ev.number}.`);
+  } catch (e) {
+    const msg = `could not comment on pull request #${ev.number}: ${(e as Error).message}`;
+    // A fork's token is read-only: the job summary and annotations carry the findings instead.
+    if (ev.fork) notes.push(`${msg} (fork pull requests get a read-only token).`);
+    else problems.push(msg);
+  }
+  return { report: responded.report, issues, notes, problems };
+}

@@ -1,0 +1,234 @@
+import { AwsCallError, type AccountResponder, type Aws } from '../adapters/aws.js';
+import { isQuarantinePolicy, planContainment, type ContainmentOptions } from '../core/containment.js';
+import type { Finding, KeyIamState, KeyResponse, ScanReport, Verification } from '../core/types.js';
+import {
+  classifyCallerIdentity,
+  combineCandidates,
+  isRootArn,
+  type CandidateVerdict,
+} from '../core/verdict.js';
+import type { ScanResult } from '../scan/result.js';
+
+/** What `--verify` and its companions asked for. */
+export interface RespondSettings extends ContainmentOptions {
+  /** Role to assume in a key's account, `{accountId}` standing for it; null: use the responder's own account. */
+  roleTemplate: string | null;
+  /** Accounts keyleak may change; null: the responder credentials' own account. */
+  managedAccounts: string[] | null;
+}
+
+export interface RespondDeps {
+  aws: Aws;
+  /** Pause before retrying a SignatureDoesNotMatch once (STS answers it to a second secret within ~5 s). */
+  signatureRetryDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => Date;
+  /** Progress lines for people (stderr); never given a secret. */
+  log?: (line: string) => void;
+}
+
+export const SIGNATURE_RETRY_DELAY_MS = 6_000;
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function denied(e: unknown): boolean {
+  const code = e instanceof AwsCallError ? e.failure.code : null;
+  return code === 'AccessDenied' || code === 'AccessDeniedException' || code === 'UnauthorizedOperation';
+}
+
+function message(e: unknown): string {
+  return e instanceof AwsCallError ? e.message : e instanceof Error ? e.message : String(e);
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+async function settle<T>(p: Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await p };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/**
+ * Verifies each finding with STS, then decides and performs containment. Candidate secrets of a key are
+ * tried one after another; the leaked pair is used for GetCallerIdentity only; every change is made with
+ * the responder's credentials, in managed accounts, for keys proven live. Returns the report with
+ * `verification` and `response` set on every finding.
+ */
+export async function respond(
+  result: ScanResult,
+  s: RespondSettings,
+  deps: RespondDeps,
+): Promise<ScanReport> {
+  const { aws } = deps;
+  const sleep = deps.sleep ?? sleepFor;
+  const delay = deps.signatureRetryDelayMs ?? SIGNATURE_RETRY_DELAY_MS;
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log ?? (() => {});
+
+  let own: Promise<Outcome<AccountResponder>> | null = null;
+  const ownResponder = () => (own ??= settle(aws.responder()));
+  const assumed = new Map<string, Promise<Outcome<AccountResponder>>>();
+
+  async function managed(accountId: string | null): Promise<{ managed: boolean; note: string | null }> {
+    if (accountId === null) return { managed: false, note: 'the account could not be determined' };
+    if (s.managedAccounts !== null) return { managed: s.managedAccounts.includes(accountId), note: null };
+    const r = await ownResponder();
+    if (!r.ok) return { managed: false, note: `no responder credentials to decide (${message(r.error)})` };
+    return { managed: r.value.accountId === accountId, note: null };
+  }
+
+  async function responderFor(accountId: string): Promise<Outcome<AccountResponder>> {
+    if (s.roleTemplate !== null) {
+      const roleArn = s.roleTemplate.replace(/\{accountId\}/g, accountId);
+      let p = assumed.get(accountId);
+      if (!p) assumed.set(accountId, (p = settle(aws.assumeResponder(accountId, roleArn))));
+      return p;
+    }
+    const r = await ownResponder();
+    if (r.ok && r.value.accountId !== accountId) {
+      return {
+        ok: false,
+        error: new Error(
+          `the responder credentials belong to account ${r.value.accountId}, not ${accountId}; set --role-template`,
+        ),
+      };
+    }
+    return r;
+  }
+
+  async function readIam(r: AccountResponder, keyId: string): Promise<KeyIamState> {
+    const state = await r.keyStatus(keyId);
+    const policies =
+      state.userName && state.userName !== 'root' ? await r.attachedPolicies(state.userName) : [];
+    return {
+      userName: state.userName,
+      status: state.status,
+      lastUsedDate: state.lastUsed?.date ?? null,
+      lastUsedService: state.lastUsed?.service ?? null,
+      lastUsedRegion: state.lastUsed?.region ?? null,
+      quarantinePolicies: policies.filter(isQuarantinePolicy),
+    };
+  }
+
+  async function verify(f: Finding): Promise<Verification> {
+    const blank = { accountId: f.accountId, arn: null, userName: null };
+    if (f.canary) {
+      return { status: 'skipped', reason: 'canary token account: never verified with STS', ...blank };
+    }
+    const material = result.secrets.get(f.keyId);
+    if (!material || material.secrets.length === 0) {
+      return { status: 'skipped', reason: 'no secret found', ...blank };
+    }
+    const tokens: (string | null)[] = f.keyKind === 'temporary' ? material.sessionTokens : [null];
+    if (tokens.length === 0) {
+      return { status: 'skipped', reason: 'temporary key found without its session token', ...blank };
+    }
+    const verdicts: CandidateVerdict[] = [];
+    // One candidate after another, never in parallel: STS misreports parallel or quick successive tries.
+    for (const secret of material.secrets) {
+      for (const sessionToken of tokens) {
+        const pair = { keyId: f.keyId, secret, sessionToken };
+        let v = classifyCallerIdentity(await aws.callerIdentity(pair));
+        if (v.status === 'invalid' && v.retry) {
+          await sleep(delay);
+          v = classifyCallerIdentity(await aws.callerIdentity(pair));
+        }
+        verdicts.push(v);
+        if (v.status === 'live') return combineCandidates(verdicts);
+      }
+    }
+    const combined = combineCandidates(verdicts);
+    return { ...combined, accountId: combined.accountId ?? f.accountId };
+  }
+
+  const findings: Finding[] = [];
+  for (const f of result.report.findings) {
+    let verification = await verify(f);
+    const accountId = verification.accountId ?? f.accountId;
+    log(`${f.keyId}: ${verification.status}${verification.reason ? ` (${verification.reason})` : ''}`);
+
+    let iam: KeyIamState | null = null;
+    let responderProblem: { message: string; accessDenied: boolean } | null = null;
+    let isManaged = false;
+    let managedNote: string | null = null;
+    const wantsIam =
+      (verification.status === 'live' && f.keyKind === 'long-term' && !isRootArn(verification.arn)) ||
+      (verification.status === 'skipped' && !f.canary && f.keyKind === 'long-term');
+    if (verification.status === 'live' || (verification.status === 'skipped' && !f.canary)) {
+      ({ managed: isManaged, note: managedNote } = await managed(accountId));
+    }
+    let responder: AccountResponder | null = null;
+    if (isManaged && wantsIam && accountId !== null) {
+      const r = await responderFor(accountId);
+      if (!r.ok) responderProblem = { message: message(r.error), accessDenied: denied(r.error) };
+      else {
+        responder = r.value;
+        try {
+          iam = await readIam(responder, f.keyId);
+        } catch (e) {
+          responderProblem = { message: message(e), accessDenied: denied(e) };
+        }
+      }
+      if (iam) verification = { ...verification, iam };
+    }
+
+    const at = now();
+    const plan = planContainment({
+      finding: f,
+      verification,
+      managed: isManaged,
+      accountId,
+      iam,
+      responderProblem: verification.status === 'live' ? responderProblem : null,
+      options: s,
+      now: at.toISOString(),
+    });
+    let response: KeyResponse;
+    if (plan.action === 'deactivate') {
+      try {
+        await responder!.deactivateKey(f.keyId, plan.userName!);
+        response = {
+          action: 'deactivated',
+          detail: `deactivated with iam:UpdateAccessKey (Status=Inactive, UserName=${plan.userName}) as ${responder!.arn}. ${plan.detail}`,
+          at: now().toISOString(),
+        };
+      } catch (e) {
+        response = denied(e)
+          ? {
+              action: 'manual',
+              detail: `the responder may not deactivate it (${message(e)}). A person with iam:UpdateAccessKey in account ${accountId} must run: aws iam update-access-key --access-key-id ${f.keyId} --status Inactive --user-name ${plan.userName}`,
+              at: now().toISOString(),
+            }
+          : { action: 'failed', detail: `deactivation failed: ${message(e)}`, at: now().toISOString() };
+      }
+    } else {
+      let detail = plan.detail;
+      if (plan.action === 'not-managed' && managedNote) detail += ` (${managedNote})`;
+      response = { action: plan.action, detail, at: at.toISOString() };
+    }
+    if (
+      plan.revokeSessions &&
+      responder &&
+      plan.userName &&
+      response.action !== 'failed' &&
+      response.action !== 'manual'
+    ) {
+      try {
+        const name = await responder.revokeSessions(plan.userName, at);
+        response.detail += ` Sessions issued before ${at.toISOString()} revoked (inline policy ${name} on user ${plan.userName}).`;
+      } catch (e) {
+        response.detail += ` Revoking sessions failed: ${message(e)}.`;
+      }
+    }
+    if (verification.status === 'skipped' && iam) {
+      response.detail += ` IAM: user ${iam.userName ?? 'unknown'}, status ${iam.status ?? 'unknown'}, last used ${iam.lastUsedDate ?? 'never'}${iam.lastUsedService ? ` (${iam.lastUsedService} in ${iam.lastUsedRegion})` : ''}.`;
+    } else if (verification.status === 'skipped' && responderProblem) {
+      response.detail += ` IAM could not be read: ${responderProblem.message}.`;
+    }
+    log(`${f.keyId}: ${response.action}`);
+    findings.push({ ...f, verification, response });
+  }
+  return { ...result.report, findings };
+}

@@ -1,0 +1,177 @@
+import { resolve } from 'node:path';
+import { Git } from '../adapters/git.js';
+import { renderRewriteMarkdown } from '../core/render/rewrite-markdown.js';
+import { renderRewriteScript } from '../core/render/rewrite-sh.js';
+import {
+  buildRewritePlan,
+  commitMessageBytes,
+  isCredentialFileName,
+  isCredentialsOnly,
+  locateValue,
+  type RewriteFacts,
+  type RewritePlan,
+  type SecretSpan,
+} from '../core/rewrite-plan.js';
+import type { Finding } from '../core/types.js';
+import type { ScanResult } from '../scan/result.js';
+import { NO_RESPONSE, type RewritePlanSettings } from '../settings.js';
+import { runScan } from './scan.js';
+
+/** What only the caller knows: the action knows the pull requests and the incident; the CLI does not. */
+export interface ExtraFacts {
+  pullRequestsByCommit?: Record<string, number[]>;
+  incidentUrl?: string | null;
+  sensitiveDataRemoval?: boolean | null;
+}
+
+const COPIES_PER_FORM = 3;
+
+/** The encodings a secret may be stored in, for git grep to find the files worth reading. */
+function storedForms(value: string): string[] {
+  const url = value.replace(/\+/g, '%2B').replace(/\//g, '%2F').replace(/=/g, '%3D');
+  const lower = url.replace(/%2B/g, '%2b').replace(/%2F/g, '%2f').replace(/%3D/g, '%3d');
+  return [...new Set([value, value.replace(/\//g, '\\/'), url, lower])];
+}
+
+/**
+ * Finds, for each finding, where its secret and session token sit in the objects that leaked them: one
+ * span per distinct stored form, first in the file versions (and messages) that hold the key id, then in
+ * the other files of those commits (a secret paired from a neighbouring file).
+ */
+async function locateSecrets(git: Git, findings: Finding[], result: ScanResult): Promise<SecretSpan[]> {
+  const spans: SecretSpan[] = [];
+  const bytesCache = new Map<string, Promise<Buffer>>();
+  const read = (commit: string, path: string | null): Promise<Buffer> => {
+    const id = `${commit}\0${path ?? ''}`;
+    let p = bytesCache.get(id);
+    if (!p) {
+      p =
+        path === null
+          ? git.readBytes(commit, 'commit').then(commitMessageBytes)
+          : git.readBytes(`${commit}:${path}`);
+      bytesCache.set(id, p);
+    }
+    return p;
+  };
+  for (const f of findings) {
+    const material = result.secrets.get(f.keyId);
+    if (!material) continue;
+    // The reported secret only: other candidates may be any 40-character token of the file.
+    const values: { kind: SecretSpan['kind']; value: string }[] = [
+      ...material.secrets.slice(0, 1).map((value) => ({ kind: 'secret' as const, value })),
+      ...material.sessionTokens.map((value) => ({ kind: 'session-token' as const, value })),
+    ];
+    const places = new Map<string, { commit: string; path: string | null }>();
+    for (const l of f.locations) {
+      if (l.commit !== null) places.set(`${l.commit}\0${l.path ?? ''}`, { commit: l.commit, path: l.path });
+    }
+    for (const v of values) {
+      const seenForms = new Map<string, number>();
+      const addFrom = async (commit: string, path: string | null) => {
+        const bytes = await read(commit, path).catch(() => null);
+        if (!bytes) return;
+        for (const r of locateValue(bytes, v.value)) {
+          // A few copies of each stored form, so that a commit missing from the clone is not fatal.
+          const form = bytes.toString('latin1', r.start - 1, r.end);
+          const copies = seenForms.get(form) ?? 0;
+          if (copies >= COPIES_PER_FORM) continue;
+          seenForms.set(form, copies + 1);
+          spans.push({
+            keyId: f.keyId,
+            kind: v.kind,
+            commit,
+            path,
+            line: r.line,
+            start: r.start,
+            end: r.end,
+          });
+        }
+      };
+      for (const p of places.values()) await addFrom(p.commit, p.path);
+      if (seenForms.size > 0) continue;
+      for (const commit of new Set([...places.values()].map((p) => p.commit))) {
+        for (const path of await git.filesContaining(commit, storedForms(v.value)))
+          await addFrom(commit, path);
+        if (seenForms.size > 0) break;
+      }
+    }
+  }
+  return spans;
+}
+
+/** Paths named like credential files whose every version, on every branch and tag, is only credentials. */
+async function credentialFiles(git: Git, findings: Finding[]): Promise<string[]> {
+  const paths = new Set<string>();
+  for (const f of findings)
+    for (const l of f.locations) if (l.path && isCredentialFileName(l.path)) paths.add(l.path);
+  const out: string[] = [];
+  for (const path of paths) {
+    const blobs = await git.blobsOfPath(path);
+    let only = blobs.length > 0;
+    for (const oid of blobs) {
+      if (!only) break;
+      only = isCredentialsOnly((await git.readBytes(oid)).toString('utf8'));
+    }
+    if (only) out.push(path);
+  }
+  return out.sort();
+}
+
+/** Gathers what the plan needs to know about the repository, through the git adapter. */
+export async function gatherRewriteFacts(
+  git: Git,
+  result: ScanResult,
+  extra: ExtraFacts = {},
+): Promise<RewriteFacts> {
+  const findings = result.report.findings;
+  const commits = [
+    ...new Set(findings.flatMap((f) => f.locations.map((l) => l.commit)).filter((c) => c !== null)),
+  ];
+  const refsByCommit: Record<string, string[]> = {};
+  const sharedCommits: string[] = [];
+  for (const c of commits) {
+    refsByCommit[c] = await git.refsContaining(c);
+    if ((await git.remoteRefsContaining(c)).length > 0) sharedCommits.push(c);
+  }
+  return {
+    source: (await git.remoteUrl()) ?? resolve(git.dir),
+    defaultBranch: await git.defaultBranch(),
+    refsByCommit,
+    head: await git.headCommit(),
+    headBranch: await git.currentBranch(),
+    sharedCommits,
+    pullRequestsByCommit: extra.pullRequestsByCommit ?? {},
+    spans: await locateSecrets(git, findings, result),
+    credentialFiles: await credentialFiles(git, findings),
+    sensitiveDataRemoval: extra.sensitiveDataRemoval ?? null,
+    incidentUrl: extra.incidentUrl ?? null,
+  };
+}
+
+/** Builds the rewrite plan for the keys a scan found in `git`'s history. */
+export async function planRewrite(
+  git: Git,
+  result: ScanResult,
+  extra: ExtraFacts = {},
+): Promise<RewritePlan> {
+  return buildRewritePlan(result.report.findings, await gatherRewriteFacts(git, result, extra));
+}
+
+/** `keyleak rewrite-plan`: scans, plans and renders. Returns the rendered plan and the scan's warnings. */
+export async function runRewritePlan(s: RewritePlanSettings): Promise<{ text: string; warnings: string[] }> {
+  const result = await runScan({
+    repo: s.repo,
+    mode: s.mode,
+    range: s.range,
+    format: 'text',
+    output: null,
+    config: s.config,
+    jobs: s.jobs,
+    progress: false,
+    ...NO_RESPONSE,
+  });
+  const git = await Git.open(s.repo);
+  const plan = await planRewrite(git, result);
+  const text = s.format === 'sh' ? renderRewriteScript(plan) : renderRewriteMarkdown(plan);
+  return { text, warnings: result.report.warnings };
+}

@@ -1,0 +1,179 @@
+import { writeFile } from 'node:fs/promises';
+import { AwsCallError, type AccountResponder, type Aws } from '../adapters/aws.js';
+import { defaultWindow, digestTrail, type TrailEvent, type TrailSummary } from '../core/cloudtrail.js';
+import { UsageError } from '../core/errors.js';
+import { accountIdFromKeyId } from '../core/keyid.js';
+import { renderEventsOut, renderTrailJson, renderTrailText, renderTrailTsv } from '../core/render/trail.js';
+import type { TrailSettings } from '../settings.js';
+
+export interface TrailDeps {
+  aws: Aws;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Least time between two LookupEvents calls in one region. AWS admits 2 per second; 600 ms leaves room
+   * for requests that arrive closer together than they were sent.
+   */
+  minIntervalMs?: number;
+  /** First pause after a throttled or failed page; doubles each attempt. */
+  backoffBaseMs?: number;
+  /** Attempts per page before the region is declared incomplete. */
+  maxAttempts?: number;
+  log?: (line: string) => void;
+}
+
+export interface TrailResult {
+  summary: TrailSummary;
+  /** Every event read, with the region it was read in, in the order LookupEvents returned them. */
+  events: { region: string; event: TrailEvent }[];
+}
+
+/** Where IAM and global STS events land; always read. */
+export const HOME_REGION = 'us-east-1';
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// Worth another attempt: throttling, 5xx, timeouts, dropped connections. Not: access denied, bad input.
+function transient(e: unknown): boolean {
+  if (!(e instanceof AwsCallError)) return false;
+  const f = e.failure;
+  if (f.kind !== 'aws') return true;
+  if (
+    f.code &&
+    /Throttl|RequestLimitExceeded|TooManyRequests|ServiceUnavailable|InternalFailure|InternalError/.test(
+      f.code,
+    )
+  )
+    return true;
+  return f.httpStatus !== null && f.httpStatus >= 500;
+}
+
+function reasonOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Reads every CloudTrail management event of a key in us-east-1 and the chosen (default: every enabled)
+ * region, all pages, paced per region and backing off on throttling, and digests them. A region that
+ * cannot be read is listed in `incompleteRegions`, never silently skipped.
+ */
+export async function runTrail(s: TrailSettings, deps: TrailDeps): Promise<TrailResult> {
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? sleepFor;
+  const minInterval = deps.minIntervalMs ?? 600;
+  const backoff = deps.backoffBaseMs ?? 500;
+  const attempts = Math.max(1, deps.maxAttempts ?? 8);
+  const log = deps.log ?? (() => {});
+
+  const end = s.until ? new Date(s.until) : now();
+  const start = s.since ? new Date(s.since) : defaultWindow(end, s.firstExposure).start;
+  if (start > end)
+    throw new UsageError(`--since ${start.toISOString()} is after --until ${end.toISOString()}`);
+
+  let responder: AccountResponder;
+  if (s.roleTemplate !== null) {
+    const accountId = accountIdFromKeyId(s.keyId);
+    if (accountId === null) {
+      throw new UsageError(
+        `cannot tell the account of ${s.keyId} offline, so --role-template cannot name a role`,
+      );
+    }
+    responder = await deps.aws.assumeResponder(
+      accountId,
+      s.roleTemplate.replace(/\{accountId\}/g, accountId),
+    );
+  } else {
+    responder = await deps.aws.responder();
+  }
+
+  const incomplete: { region: string; reason: string }[] = [];
+  let regions: string[];
+  if (s.regions === 'all') {
+    regions = [HOME_REGION];
+    try {
+      regions.push(...(await responder.enabledRegions()));
+    } catch (e) {
+      incomplete.push({
+        region: 'other enabled regions',
+        reason: `could not list enabled regions: ${reasonOf(e)}`,
+      });
+    }
+  } else regions = [HOME_REGION, ...s.regions];
+  regions = [...new Set(regions)];
+
+  const perRegion = new Map<string, { region: string; event: TrailEvent }[]>();
+  async function readRegion(region: string): Promise<void> {
+    const got: { region: string; event: TrailEvent }[] = [];
+    perRegion.set(region, got);
+    let nextToken: string | null = null;
+    let last = -Infinity;
+    for (;;) {
+      let page = null;
+      for (let attempt = 1; page === null; attempt++) {
+        const wait = last + minInterval - Date.now();
+        if (wait > 0) await sleep(wait);
+        last = Date.now();
+        try {
+          page = await responder.lookupEvents(region, {
+            keyId: s.keyId,
+            start,
+            end,
+            nextToken,
+            maxResults: 50,
+          });
+        } catch (e) {
+          if (!transient(e) || attempt >= attempts) {
+            incomplete.push({
+              region,
+              reason: `${reasonOf(e)}${transient(e) ? ` (gave up after ${attempt} attempts)` : ''}; ${got.length} events read before`,
+            });
+            return;
+          }
+          const pause = Math.min(backoff * 2 ** (attempt - 1), 20_000);
+          log(`${region}: ${reasonOf(e)}; retrying in ${pause} ms`);
+          await sleep(pause);
+        }
+      }
+      for (const event of page.events) got.push({ region, event });
+      if (!page.nextToken) return;
+      nextToken = page.nextToken;
+    }
+  }
+  // Regions are independent (the limit is per region), so they are read side by side, a few at a time.
+  const queue = [...regions];
+  await Promise.all(
+    Array.from({ length: Math.min(4, queue.length) }, async () => {
+      for (let r = queue.shift(); r !== undefined; r = queue.shift()) await readRegion(r);
+    }),
+  );
+  const events = regions.flatMap((r) => perRegion.get(r) ?? []);
+  const summary = digestTrail({
+    keyId: s.keyId,
+    window: { start: start.toISOString(), end: end.toISOString() },
+    regions,
+    events,
+    incompleteRegions: incomplete,
+  });
+  return { summary, events };
+}
+
+/** 0 when every region was read, 1 when some could not be. */
+export function trailExitCode(summary: TrailSummary): number {
+  return summary.incompleteRegions.length > 0 ? 1 : 0;
+}
+
+export function renderTrail(r: TrailResult, format: TrailSettings['format']): string {
+  if (format === 'json') return renderTrailJson(r.summary);
+  if (format === 'tsv') return renderTrailTsv(r.events);
+  return renderTrailText(r.summary);
+}
+
+export async function writeEventsOut(r: TrailResult, file: string): Promise<void> {
+  try {
+    await writeFile(file, renderEventsOut(r.events));
+  } catch (e) {
+    throw new UsageError(
+      `cannot write --events-out '${file}': ${(e as NodeJS.ErrnoException).code ?? reasonOf(e)}`,
+    );
+  }
+}

@@ -1,0 +1,224 @@
+/** One event exactly as `aws cloudtrail lookup-events --output json` prints it (keys in the CLI's order). */
+export interface TrailEvent {
+  EventId: string;
+  EventName: string;
+  ReadOnly: string;
+  AccessKeyId: string;
+  EventTime: string;
+  EventSource: string;
+  Username?: string;
+  Resources: { ResourceType: string; ResourceName: string }[];
+  /** The full record, as a JSON string. */
+  CloudTrailEvent: string;
+}
+
+export type TrailCategory =
+  | 'iam-persistence'
+  | 'temporary-credentials'
+  | 'resource-abuse'
+  | 'defense-evasion'
+  | 'data-access'
+  | 'reconnaissance'
+  | 'failed-call';
+
+export interface TrailSummary {
+  keyId: string;
+  window: { start: string; end: string };
+  regions: string[];
+  totalEvents: number;
+  /** Events keyleak itself caused (its user agent), kept out of the tables below. */
+  ownEvents: number;
+  byIp: { ip: string; count: number; first: string; last: string }[];
+  byUserAgent: { userAgent: string; count: number }[];
+  byEvent: { eventSource: string; eventName: string; count: number; errors: number }[];
+  flagged: {
+    category: TrailCategory;
+    eventName: string;
+    eventTime: string;
+    region: string;
+    sourceIPAddress: string;
+    userAgent: string;
+  }[];
+  incompleteRegions: { region: string; reason: string }[];
+}
+
+/** The fields of a CloudTrail record the digest and the runbook's recipes read. */
+export interface TrailRecord {
+  eventTime: string;
+  accessKeyId: string;
+  eventSource: string;
+  eventName: string;
+  awsRegion: string;
+  sourceIPAddress: string;
+  userAgent: string;
+  errorCode: string | null;
+}
+
+// Event lists from AWS's incident-response playbooks for compromised credentials.
+const NAMED: Record<Exclude<TrailCategory, 'failed-call'>, ReadonlySet<string>> = {
+  'iam-persistence': new Set([
+    'CreateUser',
+    'CreateAccessKey',
+    'CreateLoginProfile',
+    'UpdateLoginProfile',
+    'AttachUserPolicy',
+    'PutUserPolicy',
+    'AttachRolePolicy',
+    'PutRolePolicy',
+    'CreateRole',
+    'UpdateAssumeRolePolicy',
+    'AddUserToGroup',
+  ]),
+  'temporary-credentials': new Set(['GetSessionToken', 'GetFederationToken', 'AssumeRole']),
+  'resource-abuse': new Set(['RunInstances', 'RequestSpotInstances', 'RequestSpotFleet', 'StartInstances']),
+  'defense-evasion': new Set(['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors']),
+  'data-access': new Set(['GetObject', 'GetSecretValue', 'GetParameter', 'GetParameters']),
+  reconnaissance: new Set(['GetCallerIdentity', 'ListBuckets']),
+};
+
+/**
+ * The category an event is flagged under, or null. A call that failed is `failed-call` whatever it was:
+ * it did not happen, but it shows what the holder of the key was probing for.
+ */
+export function categorize(
+  r: Pick<TrailRecord, 'eventSource' | 'eventName' | 'errorCode'>,
+): TrailCategory | null {
+  if (r.errorCode) return 'failed-call';
+  // Lambda records API versions in the name (CreateFunction20150331, UpdateFunctionCode20150331v2).
+  const name =
+    r.eventSource === 'lambda.amazonaws.com' ? r.eventName.replace(/\d{8}(v\d+)?$/, '') : r.eventName;
+  for (const [category, names] of Object.entries(NAMED)) {
+    if (names.has(name)) return category as TrailCategory;
+  }
+  if (
+    r.eventSource === 'lambda.amazonaws.com' &&
+    (name === 'CreateFunction' || name === 'UpdateFunctionCode')
+  ) {
+    return 'resource-abuse';
+  }
+  if (r.eventSource === 'lightsail.amazonaws.com' && name.startsWith('Create')) return 'resource-abuse';
+  if (/^(List|Describe)[A-Z]/.test(name)) return 'reconnaissance';
+  return null;
+}
+
+/** keyleak's own calls carry `keyleak/<version>` in their user agent. */
+export function isOwnUserAgent(userAgent: string): boolean {
+  return /(^|[\s(])keyleak\/\S+/.test(userAgent);
+}
+
+/** The record inside an event's CloudTrailEvent string, with the lookup fields as fallback. */
+export function recordOf(e: TrailEvent, region: string): TrailRecord {
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(e.CloudTrailEvent) as Record<string, unknown>;
+  } catch {
+    body = {};
+  }
+  const identity = (body.userIdentity ?? {}) as Record<string, unknown>;
+  const str = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
+  return {
+    eventTime: toIso(str(body.eventTime, e.EventTime)),
+    accessKeyId: str(identity.accessKeyId, e.AccessKeyId),
+    eventSource: str(body.eventSource, e.EventSource),
+    eventName: str(body.eventName, e.EventName),
+    awsRegion: str(body.awsRegion, region),
+    sourceIPAddress: str(body.sourceIPAddress, ''),
+    userAgent: str(body.userAgent, ''),
+    errorCode: typeof body.errorCode === 'string' && body.errorCode ? body.errorCode : null,
+  };
+}
+
+/** ISO 8601 UTC without milliseconds, whatever offset or precision came in. */
+export function toIso(t: string): string {
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? t : new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+export interface DigestInput {
+  keyId: string;
+  window: { start: string; end: string };
+  regions: string[];
+  events: { region: string; event: TrailEvent }[];
+  incompleteRegions: { region: string; reason: string }[];
+}
+
+/** Summarises a key's CloudTrail events: who called from where, what, and what deserves a look first. */
+export function digestTrail(input: DigestInput): TrailSummary {
+  const seen = new Set<string>();
+  const ips = new Map<string, { count: number; first: string; last: string }>();
+  const agents = new Map<string, number>();
+  const calls = new Map<string, { eventSource: string; eventName: string; count: number; errors: number }>();
+  const flagged: TrailSummary['flagged'] = [];
+  let total = 0;
+  let own = 0;
+  for (const { region, event } of input.events) {
+    if (event.EventId && seen.has(event.EventId)) continue;
+    if (event.EventId) seen.add(event.EventId);
+    total++;
+    const r = recordOf(event, region);
+    const callKey = `${r.eventSource}\0${r.eventName}`;
+    const c = calls.get(callKey) ?? {
+      eventSource: r.eventSource,
+      eventName: r.eventName,
+      count: 0,
+      errors: 0,
+    };
+    c.count++;
+    if (r.errorCode) c.errors++;
+    calls.set(callKey, c);
+    if (isOwnUserAgent(r.userAgent)) {
+      own++;
+      continue;
+    }
+    const ip = ips.get(r.sourceIPAddress);
+    if (!ip) ips.set(r.sourceIPAddress, { count: 1, first: r.eventTime, last: r.eventTime });
+    else {
+      ip.count++;
+      if (r.eventTime < ip.first) ip.first = r.eventTime;
+      if (r.eventTime > ip.last) ip.last = r.eventTime;
+    }
+    agents.set(r.userAgent, (agents.get(r.userAgent) ?? 0) + 1);
+    const category = categorize(r);
+    if (category) {
+      flagged.push({
+        category,
+        eventName: r.eventName,
+        eventTime: r.eventTime,
+        region: r.awsRegion,
+        sourceIPAddress: r.sourceIPAddress,
+        userAgent: r.userAgent,
+      });
+    }
+  }
+  const byCount =
+    <T extends { count: number }>(key: (x: T) => string) =>
+    (a: T, b: T) =>
+      b.count - a.count || key(a).localeCompare(key(b));
+  return {
+    keyId: input.keyId,
+    window: { start: toIso(input.window.start), end: toIso(input.window.end) },
+    regions: [...input.regions],
+    totalEvents: total,
+    ownEvents: own,
+    byIp: [...ips].map(([ip, v]) => ({ ip, ...v })).sort(byCount((x) => x.ip)),
+    byUserAgent: [...agents]
+      .map(([userAgent, count]) => ({ userAgent, count }))
+      .sort(byCount((x) => x.userAgent)),
+    byEvent: [...calls.values()].sort(byCount((x) => `${x.eventSource} ${x.eventName}`)),
+    flagged: flagged.sort(
+      (a, b) => a.eventTime.localeCompare(b.eventTime) || a.eventName.localeCompare(b.eventName),
+    ),
+    incompleteRegions: [...input.incompleteRegions].sort((a, b) => a.region.localeCompare(b.region)),
+  };
+}
+
+/**
+ * The default window: from a day before the first exposure, or 90 days back (as far as LookupEvents
+ * reaches), whichever is later, to now.
+ */
+export function defaultWindow(now: Date, firstExposure: string | null): { start: Date; end: Date } {
+  const ninety = new Date(now.getTime() - 90 * 86_400_000);
+  const exposed = firstExposure ? Date.parse(firstExposure) : NaN;
+  const fromExposure = Number.isNaN(exposed) ? null : new Date(exposed - 86_400_000);
+  return { start: fromExposure && fromExposure > ninety ? fromExposure : ninety, end: now };
+}

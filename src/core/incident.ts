@@ -1,0 +1,213 @@
+import type { Finding, KeyResponse, Location, ResponseAction, Verification } from './types.js';
+
+/**
+ * The CloudTrail summary of one key (the JSON `keyleak trail --format json` prints), as far as an
+ * incident issue needs it. Times are ISO 8601 UTC.
+ */
+export interface TrailSummary {
+  keyId: string;
+  window: { start: string; end: string };
+  regions: string[];
+  totalEvents: number;
+  /** keyleak's own calls (its STS verification), kept out of the tables below. */
+  ownEvents: number;
+  byIp: { ip: string; count: number; first: string; last: string }[];
+  byUserAgent: { userAgent: string; count: number }[];
+  byEvent: { eventSource: string; eventName: string; count: number; errors: number }[];
+  flagged: {
+    category: string;
+    eventName: string;
+    eventTime: string;
+    region: string;
+    sourceIPAddress: string;
+    userAgent: string;
+  }[];
+  incompleteRegions: { region: string; reason: string }[];
+}
+
+/** The verdict an incident shows, in the words the `Status` section uses. */
+export type IncidentVerdict = 'live' | 'invalid' | 'unknown' | 'not verified';
+
+export function verdictOf(f: Finding): IncidentVerdict {
+  const s = f.verification?.status;
+  if (s === 'live' || s === 'invalid' || s === 'unknown') return s;
+  return 'not verified';
+}
+
+/**
+ * What an incident last said, kept in a hidden comment of its body so the next run can tell what changed
+ * without parsing the markdown people read.
+ */
+export interface IncidentState {
+  keyId: string;
+  verdict: IncidentVerdict;
+  action: ResponseAction | null;
+  /** The last verification and response, so a run that cannot verify does not erase what one that could found. */
+  verification: Verification | null;
+  response: KeyResponse | null;
+  /** Every location listed (authors by name only), so a later run can add to them. */
+  locations: Location[];
+  trail: { end: string; totalEvents: number; ips: string[]; flagged: number } | null;
+  /** The last check, ISO 8601. */
+  checkedAt: string;
+}
+
+const STATE_RE = /<!--\s*keyleak:state\s+(\{[^\n]*?\})\s*-->/;
+
+export function locationKey(l: Location): string {
+  return `${l.commit ?? ''}:${l.path ?? ''}:${l.line}`;
+}
+
+export function stateOf(f: Finding, trail: TrailSummary | null, checkedAt: string): IncidentState {
+  return {
+    keyId: f.keyId,
+    verdict: verdictOf(f),
+    action: f.response?.action ?? null,
+    verification: f.verification ?? null,
+    response: f.response ?? null,
+    locations: f.locations.map((l) => ({ ...l, author: l.author?.replace(/\s*<[^>]*>\s*$/, '') ?? null })),
+    trail: trail
+      ? {
+          end: trail.window.end,
+          totalEvents: trail.totalEvents,
+          ips: trail.byIp.map((i) => i.ip).sort(),
+          flagged: trail.flagged.length,
+        }
+      : null,
+    checkedAt,
+  };
+}
+
+/** The hidden state comment. `--` is escaped so no value can end the HTML comment early. */
+export function stateComment(s: IncidentState): string {
+  return `<!-- keyleak:state ${JSON.stringify(s).replace(/--/g, '\\u002d\\u002d')} -->`;
+}
+
+export function readState(body: string): IncidentState | null {
+  const m = STATE_RE.exec(body);
+  if (!m) return null;
+  try {
+    const s = JSON.parse(m[1]!) as IncidentState;
+    return typeof s.keyId === 'string' && Array.isArray(s.locations) ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Everything after this line of an incident body belongs to people and survives every refresh. */
+export const GENERATED_END =
+  '<!-- keyleak:end: notes below this line are kept when keyleak updates the issue -->';
+
+const CHECKBOX = /^(\s*[-*] \[)([ xX])(\] )(.*)$/;
+const STEP_ID = /<!-- keyleak:step ([\w-]+) -->/;
+
+function checkboxKey(text: string): string {
+  const id = STEP_ID.exec(text);
+  return id ? `id:${id[1]}` : `text:${text.trim()}`;
+}
+
+/**
+ * The finding as an incident should show it: every location ever listed, and the last verification and
+ * response when this run had none (a fork pull request or a run without AWS credentials says nothing new
+ * about the key).
+ */
+export function carryForward(f: Finding, before: IncidentState | null): Finding {
+  if (!before) return f;
+  return {
+    ...f,
+    locations: unionLocations(before.locations, f.locations),
+    verification: f.verification ?? before.verification ?? undefined,
+    response: f.response ?? before.response ?? undefined,
+  };
+}
+
+/** Locations of both lists, each once, oldest first. */
+export function unionLocations(a: Location[], b: Location[]): Location[] {
+  const m = new Map<string, Location>();
+  for (const l of [...a, ...b]) if (!m.has(locationKey(l))) m.set(locationKey(l), l);
+  return [...m.values()].sort(
+    (x, y) =>
+      (x.date && y.date ? Date.parse(x.date) - Date.parse(y.date) : 0) ||
+      locationKey(x).localeCompare(locationKey(y)),
+  );
+}
+
+/** Keys of `next` locations that `prev` did not list. */
+export function newLocations(prev: Location[], next: Location[]): Location[] {
+  const seen = new Set(prev.map(locationKey));
+  return next.filter((l) => !seen.has(locationKey(l)));
+}
+
+/**
+ * Merges a regenerated body into the one a person may have edited: every checkbox ticked in `previous`
+ * stays ticked (matched by its step id, or by its text), and notes below the generated part are kept.
+ */
+export function mergeIncidentBody(previous: string, regenerated: string): string {
+  const ticked = new Set<string>();
+  for (const line of previous.split('\n')) {
+    const m = CHECKBOX.exec(line);
+    if (m && m[2] !== ' ') ticked.add(checkboxKey(m[4]!));
+  }
+  const merged = regenerated
+    .split('\n')
+    .map((line) => {
+      const m = CHECKBOX.exec(line);
+      if (m && m[2] === ' ' && ticked.has(checkboxKey(m[4]!))) return `${m[1]}x${m[3]}${m[4]}`;
+      return line;
+    })
+    .join('\n');
+  const cut = previous.indexOf(GENERATED_END);
+  if (cut < 0) return merged;
+  const notes = previous.slice(cut + GENERATED_END.length);
+  const mine = merged.indexOf(GENERATED_END);
+  return mine < 0 ? merged : merged.slice(0, mine + GENERATED_END.length) + notes;
+}
+
+function describeLocation(key: string): string {
+  const [commit, path, line] = [
+    key.slice(0, key.indexOf(':')),
+    key.slice(key.indexOf(':') + 1, key.lastIndexOf(':')),
+    key.slice(key.lastIndexOf(':') + 1),
+  ];
+  const where = path ? `\`${path}\`:${line}` : 'a commit message';
+  return commit ? `${where} in \`${commit.slice(0, 12)}\`` : where;
+}
+
+/**
+ * What changed between two states, one sentence each, for the single comment an update adds. Empty when
+ * nothing did (a rerun over the same history changes nothing). `checkedAt` alone is not a change.
+ */
+export function describeChanges(before: IncidentState | null, after: IncidentState): string[] {
+  if (!before) return [];
+  const out: string[] = [];
+  if (before.verdict !== after.verdict)
+    out.push(`Status changed from **${before.verdict}** to **${after.verdict}**.`);
+  // `none` is what an unverifiable key gets: not worth a comment when there was nothing before either.
+  if (
+    before.action !== after.action &&
+    after.action !== null &&
+    !(after.action === 'none' && before.action === null)
+  ) {
+    out.push(`Containment changed from **${before.action ?? 'nothing'}** to **${after.action}**.`);
+  }
+  const seen = new Set(before.locations.map(locationKey));
+  const added = after.locations.map(locationKey).filter((l) => !seen.has(l));
+  if (added.length > 0) {
+    const shown = added.slice(0, 10).map(describeLocation);
+    out.push(
+      `Found in ${added.length} new location${added.length === 1 ? '' : 's'}: ${shown.join(', ')}${added.length > 10 ? ', …' : ''}.`,
+    );
+  }
+  if (after.trail) {
+    const prev = before.trail;
+    const ips = new Set(prev?.ips ?? []);
+    const newIps = after.trail.ips.filter((ip) => !ips.has(ip));
+    const newEvents = after.trail.totalEvents - (prev?.totalEvents ?? 0);
+    if (!prev) out.push(`CloudTrail summarised: ${after.trail.totalEvents} events.`);
+    else if (newEvents > 0) out.push(`CloudTrail: ${newEvents} new events since the last check.`);
+    if (newIps.length > 0) out.push(`New source IPs: ${newIps.map((i) => `\`${i}\``).join(', ')}.`);
+    const newFlagged = after.trail.flagged - (prev?.flagged ?? 0);
+    if (newFlagged > 0) out.push(`${newFlagged} new flagged calls (see CloudTrail activity).`);
+  }
+  return out;
+}

@@ -1,0 +1,93 @@
+import { recordOf, type TrailEvent, type TrailSummary } from '../cloudtrail.js';
+
+/** The summary JSON. */
+export function renderTrailJson(s: TrailSummary): string {
+  return JSON.stringify(s, null, 2) + '\n';
+}
+
+function tsvField(s: string): string {
+  return s.replace(/[\t\r\n]+/g, ' ');
+}
+
+/**
+ * One line per event with the runbook's fields — eventTime, accessKeyId, eventSource, eventName,
+ * sourceIPAddress, userAgent — oldest first, as its `jq … | @tsv` recipe prints them.
+ */
+export function renderTrailTsv(events: { region: string; event: TrailEvent }[]): string {
+  const rows = events
+    .map(({ region, event }) => recordOf(event, region))
+    .sort((a, b) => a.eventTime.localeCompare(b.eventTime));
+  return rows
+    .map((r) =>
+      [r.eventTime, r.accessKeyId, r.eventSource, r.eventName, r.sourceIPAddress, r.userAgent]
+        .map(tsvField)
+        .join('\t'),
+    )
+    .map((l) => l + '\n')
+    .join('');
+}
+
+function table(headers: string[], rows: string[][]): string[] {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)];
+}
+
+const TOP = 20;
+
+function more(n: number): string[] {
+  return n > TOP ? [`  … ${n - TOP} more (see --format json)`] : [];
+}
+
+/** The tables a responder reads first: what was flagged, from where, with what, then every call. */
+export function renderTrailText(s: TrailSummary): string {
+  const out: string[] = [
+    `CloudTrail activity of ${s.keyId}`,
+    `window ${s.window.start} .. ${s.window.end}; regions read: ${s.regions.join(', ') || 'none'}`,
+    `${s.totalEvents} event${s.totalEvents === 1 ? '' : 's'}, ${s.ownEvents} of them keyleak's own`,
+  ];
+  if (s.incompleteRegions.length > 0) {
+    out.push('', 'INCOMPLETE: these regions could not be read:');
+    for (const r of s.incompleteRegions) out.push(`  ${r.region}: ${r.reason}`);
+  }
+  if (s.flagged.length > 0) {
+    out.push('', `flagged (${s.flagged.length}):`);
+    const rows = s.flagged
+      .slice(0, TOP)
+      .map((f) => [f.eventTime, f.category, f.eventName, f.region, f.sourceIPAddress, f.userAgent]);
+    out.push(
+      ...table(['time', 'category', 'event', 'region', 'ip', 'user agent'], rows).map((l) => `  ${l}`),
+    );
+    out.push(...more(s.flagged.length));
+  }
+  if (s.byIp.length > 0) {
+    out.push('', 'source IPs:');
+    const rows = s.byIp.slice(0, TOP).map((r) => [String(r.count), r.ip, r.first, r.last]);
+    out.push(...table(['count', 'ip', 'first', 'last'], rows).map((l) => `  ${l}`));
+    out.push(...more(s.byIp.length));
+  }
+  if (s.byUserAgent.length > 0) {
+    out.push('', 'user agents:');
+    const rows = s.byUserAgent.slice(0, TOP).map((r) => [String(r.count), r.userAgent]);
+    out.push(...table(['count', 'user agent'], rows).map((l) => `  ${l}`));
+    out.push(...more(s.byUserAgent.length));
+  }
+  if (s.byEvent.length > 0) {
+    out.push('', 'calls:');
+    const rows = s.byEvent
+      .slice(0, TOP)
+      .map((r) => [String(r.count), String(r.errors), r.eventSource, r.eventName]);
+    out.push(...table(['count', 'errors', 'source', 'event'], rows).map((l) => `  ${l}`));
+    out.push(...more(s.byEvent.length));
+  }
+  return out.join('\n') + '\n';
+}
+
+/** `{ "Events": [...] }` exactly as `aws cloudtrail lookup-events --output json` writes it (4-space indent). */
+export function renderEventsOut(events: { event: TrailEvent }[]): string {
+  return JSON.stringify({ Events: events.map((e) => e.event) }, null, 4) + '\n';
+}

@@ -1,0 +1,244 @@
+import { normaliseLine } from './rules.js';
+import type { Finding, KeyKind, Location } from './types.js';
+
+/**
+ * Where one secret (or session token) sits, as bytes of one line of one object: the plan and the script
+ * carry this address and never the value, which the script reads back from the object at run time.
+ */
+export interface SecretSpan {
+  keyId: string;
+  kind: 'secret' | 'session-token';
+  commit: string;
+  /** null for the commit message. */
+  path: string | null;
+  /** 1-based line of the blob (or of the message). */
+  line: number;
+  /** 1-based first and last byte of the value on that line, as `cut -b START-END` takes them. */
+  start: number;
+  end: number;
+}
+
+/** What the repository says about the leak, gathered through the git adapter (and GitHub, when known). */
+export interface RewriteFacts {
+  /** What the script mirror-clones and the plan pushes back to: the remote URL, or the local path. */
+  source: string;
+  /** Full ref name of the default branch (`refs/heads/main`), null when unknown. */
+  defaultBranch: string | null;
+  /** Branches and tags (full ref names) containing each offending commit. */
+  refsByCommit: Record<string, string[]>;
+  /** The newest commit of the checked-out branch, and that branch (full ref name). */
+  head: string | null;
+  headBranch: string | null;
+  /** Offending commits already contained in a remote-tracking branch. */
+  sharedCommits: string[];
+  /** Pull requests whose head or merge commits include each offending commit, when GitHub was asked. */
+  pullRequestsByCommit: Record<string, number[]>;
+  /** Where each key's secret and session token sit in the offending objects. */
+  spans: SecretSpan[];
+  /** Paths whose every version holds nothing but credentials: removed whole rather than edited. */
+  credentialFiles: string[];
+  /** Whether the installed git-filter-repo has `--sensitive-data-removal`; null lets the script ask it. */
+  sensitiveDataRemoval: boolean | null;
+  /** The incident issue (or its status section), linked from "contain first". */
+  incidentUrl: string | null;
+}
+
+/** One leaked key as the rewrite sees it. */
+export interface KeyRewrite {
+  keyId: string;
+  keyKind: KeyKind;
+  secretRedacted: string | null;
+  secretFound: boolean;
+  sessionTokenFound: boolean;
+  locations: Location[];
+  /** The commits that introduced the key, oldest first. */
+  commits: string[];
+  refs: string[];
+  defaultBranchAffected: boolean;
+  pullRequests: number[];
+  /** A secret was paired with the key but no place to read it back from was found. */
+  secretUnlocated: boolean;
+}
+
+/** When the leak is only in commits nobody else has yet, rewriting the shared history is not needed. */
+export interface ShortPath {
+  kind: 'amend' | 'rebase';
+  branch: string;
+  commits: string[];
+}
+
+/** Everything the markdown section and the script render. Holds no secret. */
+export interface RewritePlan {
+  source: string;
+  keys: KeyRewrite[];
+  spans: SecretSpan[];
+  /** Files removed from every commit with `--invert-paths`. */
+  removePaths: string[];
+  /** Commits whose message holds a key id (rewritten with `--replace-message`). */
+  messageCommits: string[];
+  /** Every branch and tag the rewrite changes. */
+  refs: string[];
+  defaultBranch: string | null;
+  defaultBranchAffected: boolean;
+  pullRequests: number[];
+  /** The commits that introduced the keys: what GitHub Support is asked about. */
+  firstCommits: string[];
+  shortPath: ShortPath | null;
+  sensitiveDataRemoval: boolean | null;
+  incidentUrl: string | null;
+}
+
+/** What filter-repo writes in place of every removed value. */
+export const REPLACEMENT = '***REMOVED***';
+
+const uniq = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
+
+/** Builds the rewrite plan for `findings` (only those located in git history take part). */
+export function buildRewritePlan(findings: readonly Finding[], facts: RewriteFacts): RewritePlan {
+  const keys: KeyRewrite[] = [];
+  const shared = new Set(facts.sharedCommits);
+  for (const f of findings) {
+    const locations = f.locations.filter((l) => l.commit !== null);
+    if (locations.length === 0) continue;
+    const commits = uniq(locations.map((l) => l.commit!));
+    const refs = uniq(commits.flatMap((c) => facts.refsByCommit[c] ?? [])).sort();
+    const spans = facts.spans.filter((s) => s.keyId === f.keyId);
+    keys.push({
+      keyId: f.keyId,
+      keyKind: f.keyKind,
+      secretRedacted: f.secretRedacted,
+      secretFound: f.secretFound,
+      sessionTokenFound: f.sessionTokenFound,
+      locations,
+      commits,
+      refs,
+      defaultBranchAffected: facts.defaultBranch !== null && refs.includes(facts.defaultBranch),
+      pullRequests: uniq(commits.flatMap((c) => facts.pullRequestsByCommit[c] ?? [])).sort((a, b) => a - b),
+      secretUnlocated: f.secretFound && !spans.some((s) => s.kind === 'secret'),
+    });
+  }
+  const keyIds = new Set(keys.map((k) => k.keyId));
+  const allLocations = keys.flatMap((k) => k.locations);
+  const firstCommits = uniq(allLocations.map((l) => l.commit!));
+  const refs = uniq(keys.flatMap((k) => k.refs)).sort();
+  const touchedPaths = new Set(allLocations.map((l) => l.path));
+  return {
+    source: facts.source,
+    keys,
+    spans: facts.spans.filter((s) => keyIds.has(s.keyId)),
+    removePaths: facts.credentialFiles.filter((p) => touchedPaths.has(p)).sort(),
+    messageCommits: uniq(allLocations.filter((l) => l.path === null).map((l) => l.commit!)),
+    refs,
+    defaultBranch: facts.defaultBranch,
+    defaultBranchAffected: keys.some((k) => k.defaultBranchAffected),
+    pullRequests: uniq(keys.flatMap((k) => k.pullRequests)).sort((a, b) => a - b),
+    firstCommits,
+    shortPath: shortPathFor(firstCommits, refs, facts, shared),
+    sensitiveDataRemoval: facts.sensitiveDataRemoval,
+    incidentUrl: facts.incidentUrl,
+  };
+}
+
+/**
+ * The leak can be fixed on the branch itself when every offending commit is on the checked-out branch
+ * only, in no tag and in no remote-tracking branch: nobody else has them yet.
+ */
+function shortPathFor(
+  commits: string[],
+  refs: string[],
+  facts: RewriteFacts,
+  shared: Set<string>,
+): ShortPath | null {
+  if (commits.length === 0 || facts.head === null || facts.headBranch === null) return null;
+  if (refs.length !== 1 || refs[0] !== facts.headBranch) return null;
+  if (commits.some((c) => shared.has(c))) return null;
+  if (commits.length === 1 && commits[0] === facts.head) {
+    return { kind: 'amend', branch: facts.headBranch, commits };
+  }
+  return { kind: 'rebase', branch: facts.headBranch, commits };
+}
+
+// One raw piece of a line and the character it stands for once `normaliseLine` has undone its encoding.
+const ENCODED_UNIT = /%2[bBfF]|%3[dD]|\\u002[bBfF]|\\u003[dD]|\\\/|\\[nrt]/y;
+
+/**
+ * Finds `value` on the lines of `bytes` in any of the encodings the scanner sees through (URL encoding,
+ * JSON escapes) and returns each raw occurrence as a 1-based line and byte range. Lines are counted the
+ * way the scanner counts them, so a span can be checked against a finding's location.
+ */
+export function locateValue(bytes: Buffer, value: string): { line: number; start: number; end: number }[] {
+  const found: { line: number; start: number; end: number }[] = [];
+  // latin1 maps each byte to one character, so string offsets are byte offsets.
+  const text = bytes.toString('latin1');
+  let lineNo = 0;
+  let pos = 0;
+  while (pos <= text.length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    lineNo++;
+    const raw = text.slice(pos, nl);
+    if (raw.length >= value.length && normaliseLine(raw).includes(value)) {
+      for (const r of rawOccurrences(raw, value)) found.push({ line: lineNo, start: r[0] + 1, end: r[1] });
+    }
+    if (nl === text.length) break;
+    pos = nl + 1;
+  }
+  return found;
+}
+
+function rawOccurrences(raw: string, value: string): [number, number][] {
+  const norm: string[] = [];
+  const starts: number[] = [];
+  let i = 0;
+  while (i < raw.length) {
+    ENCODED_UNIT.lastIndex = i;
+    const m = ENCODED_UNIT.exec(raw);
+    starts.push(i);
+    if (m) {
+      norm.push(normaliseLine(m[0]));
+      i += m[0].length;
+    } else {
+      norm.push(raw[i]!);
+      i++;
+    }
+  }
+  starts.push(raw.length);
+  const joined = norm.join('');
+  const out: [number, number][] = [];
+  // Units normalise to one character each, so unit index and normalised offset coincide.
+  for (let at = joined.indexOf(value); at >= 0; at = joined.indexOf(value, at + 1)) {
+    out.push([starts[at]!, starts[at + value.length]!]);
+  }
+  return out;
+}
+
+/** The text of a commit object after its headers: the message, as the scanner numbers its lines. */
+export function commitMessageBytes(commitObject: Buffer): Buffer {
+  const sep = commitObject.indexOf('\n\n');
+  return sep < 0 ? Buffer.alloc(0) : commitObject.subarray(sep + 2);
+}
+
+const CREDENTIAL_FILE = /(^|\/)(\.env(\.[^/]+)?|credentials)$/;
+const CREDENTIAL_LINE =
+  /^\s*(export\s+)?["']?(aws_access_key_id|aws_secret_access_key|aws_session_token|aws_security_token)["']?\s*[=:]\s*\S*\s*$/i;
+
+/** Whether `path` is named like a file that exists to hold credentials (`.env`, `.aws/credentials`). */
+export function isCredentialFileName(path: string): boolean {
+  return CREDENTIAL_FILE.test(path);
+}
+
+/**
+ * Whether a file version is nothing but credentials: AWS key, secret and token assignments, profile
+ * headers, comments and blank lines. Anything else (a region, a database URL) means the file is edited
+ * in place instead, so nobody loses a setting to the cleanup.
+ */
+export function isCredentialsOnly(content: string): boolean {
+  let any = false;
+  for (const raw of content.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (/^\s*$/.test(line) || /^\s*[#;]/.test(line) || /^\s*\[[^\]]+\]\s*$/.test(line)) continue;
+    if (!CREDENTIAL_LINE.test(line)) return false;
+    any = true;
+  }
+  return any;
+}

@@ -1,0 +1,2 @@
+export { startGitHubEmulator, secondaryRateLimit, type GitHubEmulator } from './server.js';
+export * from './state.js';

@@ -1,0 +1,282 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { GitHub } from '../../src/adapters/github.js';
+import { Git } from '../../src/adapters/git.js';
+import type { FlowDeps, RespondOptions, Responded, Responder } from '../../src/commands/ports.js';
+import { NoVerification } from '../../src/commands/ports.js';
+import { dropCoveredShallowWarning, parsePushEvent, runPush } from '../../src/commands/push.js';
+import { runRescan } from '../../src/commands/rescan.js';
+import { EMPTY_CONFIG } from '../../src/core/config.js';
+import type { TrailSummary } from '../../src/core/incident.js';
+import { DEFAULT_RUNBOOK_TEMPLATE } from '../../src/core/render/incident.js';
+import type { ResponseAction, ScanReport } from '../../src/core/types.js';
+import type { ScanResult } from '../../src/scan/result.js';
+import { makeState, startGitHubEmulator, type GitHubEmulator } from '../emulators/github/index.js';
+import { makePair, type KeyPair } from '../helpers/keys.js';
+import { pushPayload, World } from '../action/harness.js';
+
+/** A responder that answers what a test scripts, and records what it was asked. */
+class ScriptedResponder implements Responder {
+  calls: { keyIds: string[]; opts: RespondOptions; secrets: string[] }[] = [];
+  constructor(
+    private readonly answer: (
+      keyId: string,
+      opts: RespondOptions,
+    ) => {
+      status: 'live' | 'invalid' | 'unknown';
+      action: ResponseAction;
+      trail: TrailSummary | null;
+    },
+  ) {}
+  async respond(result: ScanResult, opts: RespondOptions): Promise<Responded> {
+    this.calls.push({
+      keyIds: result.report.findings.map((f) => f.keyId),
+      opts,
+      secrets: [...result.secrets.values()].flatMap((m) => m.secrets),
+    });
+    const trails = new Map<string, TrailSummary>();
+    const findings = result.report.findings.map((f) => {
+      const a = this.answer(f.keyId, opts);
+      if (a.trail) trails.set(f.keyId, a.trail);
+      return {
+        ...f,
+        verification: {
+          status: a.status,
+          reason: null,
+          accountId: f.accountId,
+          arn: `arn:aws:iam::${f.accountId}:user/ci`,
+          userName: 'ci',
+        },
+        response: { action: a.action, detail: `${a.action} (scripted)`, at: '2024-01-02T00:00:00Z' },
+      };
+    });
+    return { report: { ...result.report, findings }, trails, notes: new Map() };
+  }
+}
+
+function trail(keyId: string, ips: string[], total: number): TrailSummary {
+  return {
+    keyId,
+    window: { start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z' },
+    regions: ['us-east-1'],
+    totalEvents: total,
+    ownEvents: 1,
+    byIp: ips.map((ip, i) => ({
+      ip,
+      count: i + 1,
+      first: '2024-01-01T01:00:00Z',
+      last: '2024-01-01T02:00:00Z',
+    })),
+    byUserAgent: [{ userAgent: 'aws-cli/2', count: total }],
+    byEvent: [{ eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity', count: total, errors: 0 }],
+    flagged: [],
+    incompleteRegions: [],
+  };
+}
+
+const leak = (k: KeyPair) => `aws_access_key_id = ${k.keyId}\naws_secret_access_key = ${k.secret}\n`;
+const worlds: World[] = [];
+let emu: GitHubEmulator | null = null;
+afterEach(async () => {
+  await emu?.close();
+  emu = null;
+});
+afterAll(() => worlds.forEach((w) => w.cleanup()));
+
+async function setup(responder: Responder) {
+  const w = new World();
+  worlds.push(w);
+  const k = makePair();
+  const base = w.commit('init', { 'README.md': 'x\n' });
+  const head = w.commit('leak', { 'app.env': leak(k) });
+  w.push('main');
+  emu = await startGitHubEmulator(makeState(['octo/app']));
+  emu.state.repos['octo/app']!.collaborators = { mia: 'write', tom: 'read' };
+  const uploads: Map<string, TrailSummary>[] = [];
+  const deps: FlowDeps = {
+    git: await Git.open(w.checkout('main', head)),
+    github: GitHub.create({
+      token: 'test-token',
+      baseUrl: emu.url,
+      timing: { retryAfterBaseMs: 1, writeSpacingMs: { write: 0, notify: 0 } },
+    }),
+    responder,
+    config: EMPTY_CONFIG,
+    jobs: 1,
+    repo: { owner: 'octo', repo: 'app' },
+    issueRepo: { owner: 'octo', repo: 'app' },
+    serverUrl: 'https://github.com',
+    runUrl: 'https://github.com/octo/app/actions/runs/1',
+    contacts: DEFAULT_RUNBOOK_TEMPLATE,
+    now: () => new Date('2024-01-02T00:00:00Z'),
+    log: () => {},
+    mask: () => {},
+    uploadTrails: async (t) => {
+      uploads.push(t);
+      return 'https://github.com/octo/app/actions/runs/1/artifacts/5';
+    },
+  };
+  return { w, k, base, head, emu, deps, uploads };
+}
+
+function commentPayload(e: GitHubEmulator, user: string, body: string) {
+  const id = e.state.nextId++;
+  e.state.repos['octo/app']!.comments.push({
+    id,
+    issueNumber: 1,
+    body,
+    user,
+    createdAt: 'x',
+    updatedAt: 'x',
+    reactions: [],
+  });
+  return { action: 'created', issue: { number: 1 }, comment: { id, body, user: { login: user } } };
+}
+
+describe('flows with a responder', () => {
+  it('a push hands the raw secret to the responder only, and the incident shows its verdict and trail', async () => {
+    const r = new ScriptedResponder((keyId) => ({
+      status: 'live',
+      action: 'deactivated',
+      trail: trail(keyId, ['198.51.100.4'], 3),
+    }));
+    const { k, base, head, emu, deps, uploads } = await setup(r);
+    const result = await runPush(deps, pushPayload('refs/heads/main', base, head));
+    expect(result.issues).toEqual([1]);
+    expect(r.calls).toEqual([{ keyIds: [k.keyId], opts: {}, secrets: [k.secret] }]);
+    expect(uploads).toHaveLength(1);
+    const issue = emu.state.repos['octo/app']!.issues[0]!;
+    expect(issue.title).toBe(`Leaked AWS key ${k.keyId} (live, deactivated)`);
+    expect(issue.body).toContain('```mermaid');
+    expect(issue.body).toContain('[`trail.json`](https://github.com/octo/app/actions/runs/1/artifacts/5)');
+    expect(issue.body).toMatch(/- \[x\] 1\. \*\*Deactivate the key\*\*/);
+    expect(JSON.stringify(emu.state)).not.toContain(k.secret);
+  });
+
+  it('an allowed /rescan refreshes since the last check and comments the status change and new IPs', async () => {
+    let phase = 0;
+    const r = new ScriptedResponder((keyId) =>
+      phase === 0
+        ? { status: 'unknown', action: 'none', trail: trail(keyId, ['198.51.100.4'], 3) }
+        : { status: 'invalid', action: 'none', trail: trail(keyId, ['198.51.100.4', '203.0.113.50'], 8) },
+    );
+    const { head, base, emu, deps } = await setup(r);
+    await runPush(deps, pushPayload('refs/heads/main', base, head));
+    phase = 1;
+    const out = await runRescan(deps, commentPayload(emu, 'mia', '/rescan'));
+    expect(out.issues).toEqual([1]);
+    expect(r.calls[1]!.opts.since).toEqual(new Map([[r.calls[1]!.keyIds[0]!, '2024-01-02T00:00:00Z']]));
+    const last = emu.state.repos['octo/app']!.comments.at(-1)!.body;
+    expect(last).toContain('Status changed from **unknown** to **invalid**.');
+    expect(last).toContain('CloudTrail: 5 new events since the last check.');
+    expect(last).toContain('New source IPs: `203.0.113.50`.');
+    expect(emu.state.repos['octo/app']!.issues[0]!.title).toContain('(invalid)');
+  });
+
+  it('/deactivate on a dry-run incident asks the responder to contain the key', async () => {
+    const r = new ScriptedResponder((keyId, opts) => ({
+      status: 'live',
+      action: opts.containment?.deactivate ? 'deactivated' : 'dry-run',
+      trail: null,
+    }));
+    const { head, base, emu, deps } = await setup(r);
+    await runPush(deps, pushPayload('refs/heads/main', base, head));
+    await runRescan(deps, commentPayload(emu, 'mia', '/deactivate'));
+    expect(r.calls[1]!.opts.containment).toEqual({ deactivate: true, dryRun: false });
+    expect(emu.state.repos['octo/app']!.comments.at(-1)!.body).toContain(
+      'Containment changed from **dry-run** to **deactivated**.',
+    );
+  });
+
+  it('a refused /rescan makes no responder call', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'dry-run', trail: null }));
+    const { head, base, emu, deps } = await setup(r);
+    await runPush(deps, pushPayload('refs/heads/main', base, head));
+    const out = await runRescan(deps, commentPayload(emu, 'tom', '/rescan'));
+    expect(r.calls).toHaveLength(1);
+    expect(out.notes).toEqual(['/rescan by @tom refused: permission read.']);
+  });
+
+  it('the no-op responder leaves findings unverified and says why', async () => {
+    const { head, base, emu, deps } = await setup(
+      new NoVerification('verification is turned off (`verify: false`)'),
+    );
+    await runPush(deps, pushPayload('refs/heads/main', base, head));
+    expect(emu.state.repos['octo/app']!.issues[0]!.body).toContain(
+      'Verdict: **not verified**: verification is turned off (`verify: false`). Treat the key as live.',
+    );
+  });
+});
+
+describe('events that bring nothing new', () => {
+  it('a tag pushed on a commit already on a branch scans nothing new', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'none', trail: null }));
+    const { head, deps, emu } = await setup(r);
+    const out = await runPush(deps, pushPayload('refs/tags/v1.0', '0'.repeat(40), head));
+    expect(out.report.findings).toEqual([]);
+    expect(r.calls[0]!.keyIds).toEqual([]);
+    expect(emu.state.repos['octo/app']!.issues).toEqual([]);
+  });
+
+  it('/rescan on a pull request is ignored', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'none', trail: null }));
+    const { deps, emu } = await setup(r);
+    const out = await runRescan(deps, {
+      action: 'created',
+      issue: { number: 4, pull_request: { url: 'x' } },
+      comment: { id: 1, body: '/rescan', user: { login: 'mia' } },
+    });
+    expect(out.notes).toEqual(['/rescan works on incident issues, not on pull requests: nothing to do.']);
+    expect(emu.requests).toEqual([]);
+    expect(r.calls).toEqual([]);
+  });
+});
+
+describe('push events', () => {
+  const sha = 'a'.repeat(40);
+  const zero = '0'.repeat(40);
+  const cases: [string, Record<string, unknown>, object | RegExp][] = [
+    [
+      'an ordinary push',
+      { ref: 'refs/heads/main', before: sha, after: 'b'.repeat(40) },
+      { created: false, deleted: false, forced: false },
+    ],
+    ['a new branch', { ref: 'refs/heads/x', before: zero, after: sha }, { created: true, deleted: false }],
+    [
+      'a deleted branch',
+      { ref: 'refs/heads/x', before: sha, after: zero },
+      { created: false, deleted: true },
+    ],
+    [
+      'a force push',
+      { ref: 'refs/heads/x', before: sha, after: 'b'.repeat(40), forced: true },
+      { forced: true },
+    ],
+    ['a tag', { ref: 'refs/tags/v1', before: zero, after: sha }, { created: true, ref: 'refs/tags/v1' }],
+    [
+      'a short sha',
+      { ref: 'refs/heads/x', before: 'abc', after: sha },
+      /'before' and 'after' must be 40-character commit SHAs/,
+    ],
+    ['a short ref', { ref: 'main', before: sha, after: sha }, /'ref' must be a full ref name, got 'main'/],
+  ];
+  it.each(cases)('%s', (_n, payload, want) => {
+    if (want instanceof RegExp) expect(() => parsePushEvent(payload)).toThrow(want);
+    else expect(parsePushEvent(payload)).toMatchObject(want);
+  });
+
+  it('drops the shallow warning only when it was the sole reason the scan was incomplete', () => {
+    const base: ScanReport = {
+      findings: [],
+      suppressed: [],
+      stats: { mode: 'range', objectsScanned: 0, bytesScanned: 0, commitsScanned: 0, durationMs: 0 },
+      incomplete: true,
+      warnings: ['shallow clone: commits beyond the shallow boundary were not scanned'],
+    };
+    expect(dropCoveredShallowWarning(base)).toMatchObject({ incomplete: false, warnings: [] });
+    const two = { ...base, warnings: [...base.warnings, '3 object(s) could not be read'] };
+    expect(dropCoveredShallowWarning(two)).toMatchObject({
+      incomplete: true,
+      warnings: ['3 object(s) could not be read'],
+    });
+  });
+});

@@ -1,0 +1,267 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli-main.js';
+import { runRewritePlan } from '../../src/commands/rewrite-plan.js';
+import { makeKeyId, makePair, makeSecret, makeSessionToken } from '../helpers/keys.js';
+import { TestRepo } from '../helpers/repo.js';
+
+const hasFilterRepo = spawnSync('git', ['filter-repo', '--version']).status === 0;
+const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
+
+/** A secret with the characters JSON and URLs encode, so the encoded copies are exercised too. */
+function awkwardSecret(): string {
+  for (;;) {
+    const s = makeSecret();
+    if (s.includes('/') && s.includes('+')) return s;
+  }
+}
+
+function sh(cwd: string, cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+}
+
+/** Every object reachable from every ref, in full. */
+function reachableContent(dir: string): string {
+  const list = sh(dir, 'git', ['rev-list', '--objects', '--all', '--no-object-names']);
+  return execFileSync('git', ['cat-file', '--batch'], { cwd: dir, input: list, maxBuffer: 1 << 30 }).toString(
+    'latin1',
+  );
+}
+
+/** Each ref with its commit count. */
+function shape(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const ref of sh(dir, 'git', ['for-each-ref', '--format=%(refname)']).split('\n').filter(Boolean)) {
+    out[ref] = sh(dir, 'git', ['rev-list', '--count', ref]).trim();
+  }
+  return out;
+}
+
+/** A fingerprint of everything in a repository: refs, objects and the work tree's status. */
+function snapshot(dir: string): string {
+  return [
+    sh(dir, 'git', ['for-each-ref', '--format=%(objectname) %(refname)']),
+    sh(dir, 'git', ['cat-file', '--batch-all-objects', '--batch-check']),
+    sh(dir, 'git', ['status', '--porcelain', '--ignored']),
+    sh(dir, 'git', ['config', '--list', '--local']),
+  ].join('\n--\n');
+}
+
+describe.skipIf(!hasFilterRepo)('the generated script, run with the real git-filter-repo', () => {
+  const pair = makePair();
+  pair.secret = awkwardSecret();
+  const temp = { keyId: makeKeyId('ASIA'), secret: makeSecret(), token: makeSessionToken() };
+  const jsonSecret = pair.secret.replace(/\//g, '\\/');
+  const urlSecret = pair.secret.replace(/\+/g, '%2B').replace(/\//g, '%2F');
+  const radioactive = [pair.secret, jsonSecret, urlSecret, temp.secret, temp.token];
+  let repo: TestRepo;
+  let work: string;
+  let before: string;
+  let script: string;
+  let markdown: string;
+  let run: { status: number | null; stdout: string; stderr: string };
+  let target: string;
+
+  beforeAll(async () => {
+    repo = TestRepo.create();
+    work = mkdtempSync(join(tmpdir(), 'keyleak-rewrite-'));
+    repo.commit('initial', {
+      'README.md': '# service\n',
+      'src/app.js': 'console.log("hello");\n',
+      'assets/logo.bin': Buffer.from([0, 1, 2, 3, 255, 254, 0, 10]),
+    });
+    repo.commit('add settings', {
+      'config/settings.ini': `[db]\nhost = db.internal\n[aws]\naws_access_key_id = ${pair.keyId}\naws_secret_access_key = ${pair.secret}\nregion = eu-west-1\n`,
+    });
+    repo.git('mv', 'config/settings.ini', 'config/app.ini');
+    repo.commit('rename settings');
+    repo.git('tag', '-a', 'v1.0', '-m', 'first release');
+
+    // A branch with a credentials file, a .env holding a temporary key and a notebook with the
+    // JSON-escaped secret.
+    repo.git('checkout', '-q', '-b', 'feature');
+    repo.commit('local credentials', {
+      '.aws/credentials': `[default]\naws_access_key_id = ${pair.keyId}\naws_secret_access_key = ${pair.secret}\n`,
+      '.env': `AWS_ACCESS_KEY_ID=${temp.keyId}\nAWS_SECRET_ACCESS_KEY=${temp.secret}\nAWS_SESSION_TOKEN=${temp.token}\n`,
+    });
+    repo.commit('notebook', {
+      'notes/run.ipynb': `{"cells": [{"source": ["s3 = boto3.client('s3', aws_access_key_id='${pair.keyId}', aws_secret_access_key='${jsonSecret}')\\n"]}]}\n`,
+      'src/feature.js': 'export const feature = true;\n',
+    });
+
+    // A merge whose conflict resolution introduces the key.
+    repo.git('checkout', '-q', 'main');
+    repo.git('checkout', '-q', '-b', 'left');
+    repo.commit('left', { 'deploy.sh': 'echo left\n' });
+    repo.git('checkout', '-q', 'main');
+    repo.git('checkout', '-q', '-b', 'right');
+    repo.commit('right', { 'deploy.sh': 'echo right\n' });
+    repo.git('checkout', '-q', 'left');
+    expect(() => repo.git('merge', '-q', '--no-edit', 'right')).toThrow(); // a conflict on deploy.sh
+    repo.write(
+      'deploy.sh',
+      `echo merged\ncurl "https://example.com/upload?key=${pair.keyId}&secret=${urlSecret}"\n`,
+    );
+    repo.git('add', 'deploy.sh');
+    repo.commit('merge right into left');
+    expect(repo.git('rev-list', '--parents', '-n1', 'left').trim().split(' ')).toHaveLength(3);
+
+    // The key in a commit message, on main.
+    repo.git('checkout', '-q', 'main');
+    repo.commit(`debug with ${pair.keyId} ${pair.secret}`, { 'src/debug.js': 'debug();\n' });
+    repo.git('tag', 'light', 'HEAD');
+
+    before = snapshot(repo.dir);
+    const settings = {
+      repo: repo.dir,
+      mode: 'all' as const,
+      range: null,
+      output: null,
+      config: null,
+      jobs: 2,
+    };
+    script = (await runRewritePlan({ ...settings, format: 'sh' })).text;
+    markdown = (await runRewritePlan({ ...settings, format: 'markdown' })).text;
+    writeFileSync(join(work, 'plan.sh'), script);
+    target = join(work, 'clean.git');
+    const r = spawnSync('bash', [join(work, 'plan.sh'), target], { cwd: work, encoding: 'utf8' });
+    run = { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }, 120_000);
+
+  afterAll(() => {
+    repo?.cleanup();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('exits 0 and reports the first changed commits', () => {
+    expect(run.stderr).not.toMatch(/FAILED|error/i);
+    expect(run.status).toBe(0);
+    // Every other offending commit descends from the one that added the settings file.
+    expect(run.stdout).toMatch(
+      /First changed commits \(1\), old -> new:\n {2}[0-9a-f]{40} -> [0-9a-f]{40}\n {6}replaced in config\/settings.ini\n/,
+    );
+    expect(run.stdout).toMatch(/Verified: .*; 6 ref\(s\) kept/);
+    expect(run.stdout).toMatch(/Removed from every commit:\n {2}\.aws\/credentials\n {2}\.env\n/);
+    expect(run.stdout).toContain('Nothing was pushed');
+  });
+
+  it('leaves no object of any ref holding the key ids, the secrets or the session token', () => {
+    const content = reachableContent(target);
+    for (const s of [pair.keyId, temp.keyId, ...radioactive]) expect(content.includes(s)).toBe(false);
+  });
+
+  it('keeps every branch and tag with the same number of commits', () => {
+    expect(shape(target)).toEqual(shape(repo.dir));
+    expect(Object.keys(shape(target))).toEqual(
+      expect.arrayContaining([
+        'refs/heads/main',
+        'refs/heads/feature',
+        'refs/heads/left',
+        'refs/heads/right',
+        'refs/tags/v1.0',
+        'refs/tags/light',
+      ]),
+    );
+    expect(sh(target, 'git', ['cat-file', '-t', 'refs/tags/v1.0']).trim()).toBe('tag');
+  });
+
+  it('leaves untouched files byte-identical and edits the others in place', () => {
+    for (const ref of Object.keys(shape(repo.dir))) {
+      const original = sh(repo.dir, 'git', ['ls-tree', '-r', ref]);
+      const rewritten = sh(target, 'git', ['ls-tree', '-r', ref]);
+      for (const entry of original.split('\n').filter(Boolean)) {
+        const [meta, path] = entry.split('\t');
+        const oid = meta!.split(' ')[2]!;
+        const body = execFileSync('git', ['cat-file', 'blob', oid], { cwd: repo.dir }).toString('latin1');
+        const leaked = [pair.keyId, temp.keyId, ...radioactive].some((s) => body.includes(s));
+        if (!leaked) expect(rewritten, `${ref}:${path}`).toContain(entry);
+      }
+    }
+    const ini = sh(target, 'git', ['show', 'refs/heads/main:config/app.ini']);
+    expect(ini).toContain('host = db.internal');
+    expect(ini).toContain('region = eu-west-1');
+    expect(ini).toContain('aws_secret_access_key = ***REMOVED***');
+  });
+
+  it('removes files that are nothing but credentials from every commit', () => {
+    const files = sh(target, 'git', ['log', '--all', '--format=', '--name-only']);
+    expect(files).not.toMatch(/^\.aws\/credentials$/m);
+    expect(files).not.toMatch(/^\.env$/m);
+    expect(files).toMatch(/^notes\/run\.ipynb$/m);
+  });
+
+  it('leaves the original repository unchanged', () => {
+    expect(snapshot(repo.dir)).toBe(before);
+  });
+
+  it('never prints or writes a secret', () => {
+    for (const text of [script, markdown, run.stdout, run.stderr]) {
+      for (const s of radioactive) expect(text.includes(s)).toBe(false);
+    }
+    expect(readFileSync(join(work, 'plan.sh'), 'utf8')).toBe(script);
+  });
+
+  it.skipIf(!hasShellcheck)('passes shellcheck with no warning', () => {
+    const r = spawnSync('shellcheck', ['--shell=bash', join(work, 'plan.sh')], { encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('fails verification, without printing the secret, when a copy survives the rewrite', () => {
+    // Simulates a copy the expressions missed: a text the rewrite keeps (the tag's message) is looked
+    // for as if it were one of the key's forms.
+    const altered = script.replace(
+      /^shape >"\$work\/shape.before"$/m,
+      `printf '%s\\n' 'first release' | tee -a "$work/patterns.0" >>"$work/all-patterns"\n$&`,
+    );
+    expect(altered).not.toBe(script);
+    writeFileSync(join(work, 'altered.sh'), altered);
+    const r = spawnSync('bash', [join(work, 'altered.sh'), join(work, 'altered.git')], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`FAILED: ${pair.keyId} (or its secret) is still in 1 line(s)`);
+    expect(r.stderr).toContain('verification failed: do not push');
+    expect(r.stdout).not.toContain('Verified');
+    for (const s of radioactive) expect(r.stdout + r.stderr).not.toContain(s);
+  });
+
+  it('refuses to rewrite when a secret cannot be read back from the clone', () => {
+    // A repository holding only part of the scanned history: the temporary key's commit is missing.
+    const other = TestRepo.create();
+    try {
+      other.git('pull', '-q', repo.dir, 'main');
+      const r = spawnSync('bash', [join(work, 'plan.sh'), join(work, 'partial.git'), other.dir], {
+        encoding: 'utf8',
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`could not read the secret of ${temp.keyId} from any commit it leaked in`);
+      expect(r.stdout).not.toContain('Running git filter-repo');
+      for (const s of radioactive) expect(r.stdout + r.stderr).not.toContain(s);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('prints usage and exits 2 without a target, and refuses an existing one', () => {
+    const none = spawnSync('bash', [join(work, 'plan.sh')], { encoding: 'utf8' });
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('usage: bash');
+    const exists = spawnSync('bash', [join(work, 'plan.sh'), work], { encoding: 'utf8' });
+    expect(exists.status).toBe(1);
+    expect(exists.stderr).toContain('already exists');
+  });
+
+  it('is what `keyleak rewrite-plan --format sh --output FILE` writes', async () => {
+    const out = join(work, 'cli.sh');
+    expect(await main(['rewrite-plan', '--repo', repo.dir, '--format', 'sh', '--output', out])).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(script);
+  });
+});
+
+if (!hasFilterRepo) {
+  describe('the generated script', () => {
+    it.skip('needs git-filter-repo on PATH (pip install git-filter-repo) to run', () => {});
+  });
+}
