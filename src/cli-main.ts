@@ -15,6 +15,9 @@ import { createAws, defaultAwsOptions } from './adapters/aws.js';
 import { respond } from './commands/respond.js';
 import { renderTrail, runTrail, trailExitCode, writeEventsOut } from './commands/trail.js';
 import { VERSION } from './version.js';
+import { mergeOrgShardDir } from './commands/org.js';
+import { renderOrgSummary } from './core/render/org-summary.js';
+import { ORG_MERGE_USAGE, parseOrgMergeArgs } from './core/org/settings.js';
 
 const USAGE = `keyleak ${VERSION}: find leaked AWS access keys in git history
 
@@ -27,7 +30,11 @@ exit status of trail: 0 every region read, 1 some regions could not be read, 2 e
 
 ${REWRITE_PLAN_USAGE}
 
-exit status of rewrite-plan: 0 plan printed (or nothing to remove), 2 error`;
+exit status of rewrite-plan: 0 plan printed (or nothing to remove), 2 error
+
+${ORG_MERGE_USAGE}
+
+exit status of org-merge: 0 merged, 2 error`;
 
 function progressBar(): (p: Progress) => void {
   return (p) => {
@@ -91,6 +98,13 @@ export async function main(argv: string[]): Promise<number> {
       const { text, warnings } = await runRewritePlan(settings);
       await writeReport(text, settings.output);
       for (const w of warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
+      return 0;
+    }
+    if (command === 'org-merge') {
+      const s = parseOrgMergeArgs(rest);
+      const merged = await mergeOrgShardDir(s);
+      for (const w of merged.warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
+      process.stdout.write(renderOrgSummary(merged.summary));
       return 0;
     }
     throw new UsageError(`unknown command '${command}'\n${USAGE}`);

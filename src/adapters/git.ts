@@ -445,6 +445,74 @@ export class Git {
     }
     return [...oids];
   }
+
+  /**
+   * Branch and tag tips of a remote repository (unpeeled: a tag's tip is its tag object, as in a clone),
+   * read without cloning so an unchanged repository costs one round trip.
+   */
+  static async lsRemote(url: string, opts: RemoteAuth = {}): Promise<Map<string, string>> {
+    const out = await Git.runRemote(['ls-remote', '--heads', '--tags', '--refs', '--', url], opts, url);
+    const tips = new Map<string, string>();
+    for (const line of out.split('\n')) {
+      const tab = line.indexOf('\t');
+      if (tab > 0) tips.set(line.slice(tab + 1), line.slice(0, tab));
+    }
+    return tips;
+  }
+
+  /** Clones every branch and tag of `url` into a new bare repository at `dir` (no work tree, no pull refs). */
+  static async cloneBare(url: string, dir: string, opts: RemoteAuth = {}): Promise<Git> {
+    await Git.runRemote(['clone', '--bare', '--quiet', '--', url, dir], opts, url);
+    return new Git(dir);
+  }
+
+  /** Which of `oids` the object store has (a force push can take a recorded tip away). */
+  async existingObjects(oids: readonly string[]): Promise<Set<string>> {
+    if (oids.length === 0) return new Set();
+    const out = await this.run(['cat-file', '--batch-check=%(objectname)'], oids.join('\n') + '\n');
+    return new Set(out.split('\n').filter((l) => /^[0-9a-f]{40,64}$/.test(l)));
+  }
+
+  /**
+   * Runs a git command that talks to a remote. The token travels as an `http.<origin>/.extraHeader`
+   * set through git's environment config (GIT_CONFIG_COUNT), the way actions/checkout authenticates,
+   * but never written to a config file, never in the URL, the command line or an error message.
+   */
+  private static runRemote(args: string[], opts: RemoteAuth, url: string): Promise<string> {
+    const env: NodeJS.ProcessEnv = { ...GIT_ENV };
+    const token = opts.token ?? null;
+    if (token) {
+      let origin: string;
+      try {
+        const u = new URL(url);
+        if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('not http');
+        origin = `${u.protocol}//${u.host}/`;
+      } catch {
+        origin = '';
+      }
+      if (origin) {
+        const n = Number(env.GIT_CONFIG_COUNT ?? 0) || 0;
+        const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+        env.GIT_CONFIG_COUNT = String(n + 1);
+        env[`GIT_CONFIG_KEY_${n}`] = `http.${origin}.extraHeader`;
+        env[`GIT_CONFIG_VALUE_${n}`] = `AUTHORIZATION: basic ${basic}`;
+      }
+    }
+    return new Promise((resolve, reject) => {
+      const child = spawn('git', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
+      child.on('close', (code) => {
+        if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
+        let msg = Buffer.concat(err).toString('utf8').trim() || `exit code ${code}`;
+        if (token) msg = msg.split(token).join('***');
+        reject(new GitError(`git ${args[0]} failed: ${msg}`));
+      });
+    });
+  }
 }
 
 /** Parses `git cat-file --batch` output: `<oid> <type> <size>\n<content>\n`, or `<oid> missing\n`. */
@@ -510,4 +578,9 @@ class BatchParser {
     this.remaining = -1;
     this.trailer = true;
   }
+}
+
+/** Credentials for a remote: a GitHub token (App installation token or PAT), or none. */
+export interface RemoteAuth {
+  token?: string | null;
 }

@@ -1,6 +1,7 @@
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import type { RepoRecord } from '../core/org/select.js';
 
 /**
  * The GitHub side of keyleak: incident issues, PR comments, permissions and reactions, behind verbs
@@ -316,4 +317,63 @@ export class GitHub {
     });
     return r.data.map((p) => p.number);
   }
+
+  /**
+   * Every repository of an organisation, or of a user when `owner` is not one, all pages of them (the
+   * RepoLister an org scan needs). A listing without `pushed_at` or `size` yields null and 0.
+   */
+  async *listRepositories(owner: string): AsyncIterable<RepoRecord> {
+    let pagesRead = 0;
+    try {
+      const org = this.octokit.paginate.iterator(this.octokit.rest.repos.listForOrg, {
+        org: owner,
+        type: 'all',
+        per_page: 100,
+      });
+      for await (const page of org) {
+        pagesRead++;
+        for (const r of page.data as ListedRepo[]) yield repoRecord(r);
+      }
+      return;
+    } catch (e) {
+      // Not an organisation: a user. Any other failure, or one after the first page, is the run's.
+      if (pagesRead > 0 || (e as { status?: number }).status !== 404) throw e;
+    }
+    const user = this.octokit.paginate.iterator(this.octokit.rest.repos.listForUser, {
+      username: owner,
+      type: 'all',
+      per_page: 100,
+    });
+    for await (const page of user) for (const r of page.data as ListedRepo[]) yield repoRecord(r);
+  }
+}
+
+/** The fields of a listed repository an org scan reads. */
+interface ListedRepo {
+  id: number;
+  full_name: string;
+  private: boolean;
+  fork: boolean;
+  archived?: boolean;
+  visibility?: string;
+  topics?: string[];
+  default_branch?: string;
+  clone_url?: string;
+  size?: number;
+  pushed_at?: string | null;
+}
+
+function repoRecord(r: ListedRepo): RepoRecord {
+  return {
+    fullName: r.full_name,
+    id: r.id,
+    archived: r.archived ?? false,
+    fork: r.fork,
+    visibility: (r.visibility as RepoRecord['visibility'] | undefined) ?? (r.private ? 'private' : 'public'),
+    topics: r.topics ?? [],
+    defaultBranch: r.default_branch ?? 'main',
+    cloneUrl: r.clone_url ?? `https://github.com/${r.full_name}.git`,
+    sizeKb: r.size ?? 0,
+    pushedAt: r.pushed_at ?? null,
+  };
 }

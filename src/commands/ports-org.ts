@@ -1,0 +1,45 @@
+import type { SecretMaterial } from '../core/findings.js';
+import type { RepoRecord } from '../core/org/select.js';
+import type { Finding, VerificationStatus } from '../core/types.js';
+
+/** Lists an owner's repositories (an organisation, or a user), every page of them. */
+export interface RepoLister {
+  listRepositories(owner: string): AsyncIterable<RepoRecord>;
+}
+
+/** One key's finding in one repository: `finding.locations` are all in `repo`. */
+export interface KeyOccurrence {
+  repo: RepoRecord;
+  finding: Finding;
+  /** This key was already handed over for this repository by an earlier run (its fingerprint is in the state). */
+  alreadyReported: boolean;
+}
+
+/**
+ * One leaked key across every repository a run found it in: the unit of an incident. The same key in
+ * three repositories is one of these, with three occurrences.
+ */
+export interface OrgKeyFinding {
+  keyId: string;
+  fingerprint: string;
+  occurrences: KeyOccurrence[];
+  /** Candidate secrets from every repository, for STS only; never rendered. */
+  secrets: SecretMaterial;
+}
+
+/** What the incident pipeline made of one key. */
+export interface IncidentVerdict {
+  keyId: string;
+  status: VerificationStatus | 'not verified';
+  /** The incident issue opened or updated, when there is one. */
+  issue: number | null;
+}
+
+/**
+ * Verifies, contains and opens or updates one incident per key. Called once per run (per shard) with
+ * every key found; a key also found by another shard of the same run arrives there separately, so an
+ * incident found again by its key id must gain the new locations rather than be duplicated.
+ */
+export interface IncidentSink {
+  report(keys: readonly OrgKeyFinding[]): Promise<IncidentVerdict[]>;
+}

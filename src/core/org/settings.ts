@@ -1,0 +1,130 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import { parseRepoFilter, type RawRepoFilter, type RepoFilter } from './select.js';
+import { parseShard, type Shard } from './shard.js';
+
+/** Everything an org scan was asked to do, validated. */
+export interface OrgScanSettings {
+  /** The organisation or user whose repositories are scanned. */
+  owner: string;
+  /** The share of the repositories this run takes (1/1: all of them). */
+  shard: Shard;
+  filter: RepoFilter;
+  /** Ignore the state and scan every selected repository's whole history. */
+  fullRescan: boolean;
+  /** Run budget: no repository is started after it; null for none. */
+  maxDurationMs: number | null;
+  /** Repositories cloned and scanned at once. */
+  concurrency: number;
+  /** Parallel object readers within one repository's scan. */
+  jobs: number;
+  /** Token for cloning (an App installation token or a PAT); null for public repositories only. */
+  token: string | null;
+  /** Where the incremental state is read from and written back to. */
+  stateFile: string;
+  /** A config file applied to every repository; null means each repository's own `.github/keyleak.yml`. */
+  config: string | null;
+  /** Where clones are made (each removed once scanned). */
+  workDir: string;
+}
+
+export interface RawOrgInputs extends RawRepoFilter {
+  org?: string;
+  shard?: string;
+  fullRescan?: string;
+  maxDuration?: string;
+  concurrency?: string;
+  stateFile?: string;
+  config?: string;
+  token?: string;
+}
+
+/** GitHub logins: alphanumerics and single hyphens, at most 39 characters. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+
+export const DEFAULT_STATE_FILE = '.keyleak/org-state.json';
+export const DEFAULT_CONCURRENCY = 4;
+
+/** Parses `30m`, `1h30m`, `90s`, `2h` (or a bare number of minutes) into milliseconds; empty is null. */
+export function parseDuration(text: string, name = 'max-duration'): number | null {
+  const t = text.trim().toLowerCase();
+  if (t === '' || t === '0') return null;
+  const bare = /^\d+$/.test(t) ? `${t}m` : t;
+  const m = /^(?:(\d+)h)?\s*(?:(\d+)m(?:in)?)?\s*(?:(\d+)s)?$/.exec(bare);
+  if (!m || (m[1] === undefined && m[2] === undefined && m[3] === undefined)) {
+    throw new UsageError(`invalid ${name} '${text}'. Expected a duration like 30m, 1h30m or 90s`);
+  }
+  return (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000;
+}
+
+function bool(name: string, text: string | undefined): boolean {
+  const t = (text ?? '').trim().toLowerCase();
+  if (t === '' || t === 'false') return false;
+  if (t === 'true') return true;
+  throw new UsageError(`invalid ${name} '${text}'. Expected true or false`);
+}
+
+/** Validates org-scan inputs; each error names the input, the bad value and what was expected. */
+export function parseOrgSettings(
+  raw: RawOrgInputs,
+  defaults: { workDir: string; cpus: number },
+): OrgScanSettings {
+  const owner = (raw.org ?? '').trim();
+  if (owner === '') throw new UsageError('org mode needs `org`: the organisation or user to scan');
+  if (!LOGIN.test(owner))
+    throw new UsageError(`invalid org '${owner}'. Expected an organisation or user login, like my-org`);
+  let concurrency = DEFAULT_CONCURRENCY;
+  if (raw.concurrency !== undefined && raw.concurrency.trim() !== '') {
+    concurrency = Number(raw.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+      throw new UsageError(`invalid concurrency '${raw.concurrency}'. Expected a whole number from 1 to 64`);
+  }
+  return {
+    owner,
+    shard: parseShard(raw.shard ?? ''),
+    filter: parseRepoFilter(raw),
+    fullRescan: bool('full-rescan', raw.fullRescan),
+    maxDurationMs: parseDuration(raw.maxDuration ?? ''),
+    concurrency,
+    jobs: Math.max(1, Math.floor(defaults.cpus / concurrency)),
+    token: raw.token?.trim() || null,
+    stateFile: raw.stateFile?.trim() || DEFAULT_STATE_FILE,
+    config: raw.config?.trim() || null,
+    workDir: defaults.workDir,
+  };
+}
+
+/** What `keyleak org-merge` was asked to do. */
+export interface OrgMergeSettings {
+  owner: string;
+  /** Directory holding the shards' results (their artifacts, downloaded). */
+  dir: string;
+  /** The state the shards started from; the merged state is written back to it. */
+  stateFile: string;
+}
+
+export const ORG_MERGE_USAGE = `usage: keyleak org-merge --owner NAME --dir DIR [--state FILE]
+       merges the org-state.json and org-summary.json files of every shard under DIR into FILE
+       (default ${DEFAULT_STATE_FILE}) and prints the merged summary as markdown`;
+
+/** Parses `keyleak org-merge` arguments; errors are UsageErrors naming the bad value. */
+export function parseOrgMergeArgs(argv: string[]): OrgMergeSettings {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { owner: { type: 'string' }, dir: { type: 'string' }, state: { type: 'string' } },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${ORG_MERGE_USAGE}`);
+  }
+  if (!values.owner) throw new UsageError(`--owner is required\n${ORG_MERGE_USAGE}`);
+  if (!LOGIN.test(values.owner))
+    throw new UsageError(
+      `invalid --owner '${values.owner}'. Expected an organisation or user login, like my-org`,
+    );
+  if (!values.dir) throw new UsageError(`--dir is required\n${ORG_MERGE_USAGE}`);
+  return { owner: values.owner, dir: values.dir, stateFile: values.state ?? DEFAULT_STATE_FILE };
+}
