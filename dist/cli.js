@@ -94285,7 +94285,7 @@ var __webpack_exports__ = {};
 const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
 ;// CONCATENATED MODULE: ./src/core/errors.ts
 /** A problem with what the user asked for (flags, revisions, config): exit code 2, message only. */
-class UsageError extends Error {
+class errors_UsageError extends Error {
     name = 'UsageError';
 }
 
@@ -94366,19 +94366,19 @@ class GitError extends Error {
 const ZERO_OID = /^0+$/;
 /** Environment that keeps git from prompting or lazily fetching missing objects behind our back. */
 const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_NO_LAZY_FETCH: '1', LC_ALL: 'C' };
-class Git {
+class git_Git {
     dir;
     constructor(dir) {
         this.dir = dir;
     }
     /** Opens the repository at `dir`, or throws a UsageError saying why it is not one. */
     static async open(dir) {
-        const git = new Git(dir);
+        const git = new git_Git(dir);
         try {
             await git.run(['rev-parse', '--git-dir']);
         }
         catch (e) {
-            throw new UsageError(`'${dir}' is not a git repository (${e.message.split('\n')[0]})`);
+            throw new errors_UsageError(`'${dir}' is not a git repository (${e.message.split('\n')[0]})`);
         }
         return git;
     }
@@ -94418,12 +94418,12 @@ class Git {
     /** The full SHA of a commit, or a UsageError naming the revision that does not resolve. */
     async resolveCommit(rev) {
         if (rev.startsWith('-'))
-            throw new UsageError(`invalid revision '${rev}'`);
+            throw new errors_UsageError(`invalid revision '${rev}'`);
         try {
             return (await this.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])).trim();
         }
         catch {
-            throw new UsageError(`unknown revision '${rev}': no such commit in ${this.dir}`);
+            throw new errors_UsageError(`unknown revision '${rev}': no such commit in ${this.dir}`);
         }
     }
     /** Tips of every branch and tag (tags peeled to what they point at). */
@@ -94729,6 +94729,76 @@ class Git {
                 oids.add(dst);
         }
         return [...oids];
+    }
+    /**
+     * Branch and tag tips of a remote repository (unpeeled: a tag's tip is its tag object, as in a clone),
+     * read without cloning so an unchanged repository costs one round trip.
+     */
+    static async lsRemote(url, opts = {}) {
+        const out = await git_Git.runRemote(['ls-remote', '--heads', '--tags', '--refs', '--', url], opts, url);
+        const tips = new Map();
+        for (const line of out.split('\n')) {
+            const tab = line.indexOf('\t');
+            if (tab > 0)
+                tips.set(line.slice(tab + 1), line.slice(0, tab));
+        }
+        return tips;
+    }
+    /** Clones every branch and tag of `url` into a new bare repository at `dir` (no work tree, no pull refs). */
+    static async cloneBare(url, dir, opts = {}) {
+        await git_Git.runRemote(['clone', '--bare', '--quiet', '--', url, dir], opts, url);
+        return new git_Git(dir);
+    }
+    /** Which of `oids` the object store has (a force push can take a recorded tip away). */
+    async existingObjects(oids) {
+        if (oids.length === 0)
+            return new Set();
+        const out = await this.run(['cat-file', '--batch-check=%(objectname)'], oids.join('\n') + '\n');
+        return new Set(out.split('\n').filter((l) => /^[0-9a-f]{40,64}$/.test(l)));
+    }
+    /**
+     * Runs a git command that talks to a remote. The token travels as an `http.<origin>/.extraHeader`
+     * set through git's environment config (GIT_CONFIG_COUNT), the way actions/checkout authenticates,
+     * but never written to a config file, never in the URL, the command line or an error message.
+     */
+    static runRemote(args, opts, url) {
+        const env = { ...GIT_ENV };
+        const token = opts.token ?? null;
+        if (token) {
+            let origin;
+            try {
+                const u = new URL(url);
+                if (u.protocol !== 'https:' && u.protocol !== 'http:')
+                    throw new Error('not http');
+                origin = `${u.protocol}//${u.host}/`;
+            }
+            catch {
+                origin = '';
+            }
+            if (origin) {
+                const n = Number(env.GIT_CONFIG_COUNT ?? 0) || 0;
+                const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+                env.GIT_CONFIG_COUNT = String(n + 1);
+                env[`GIT_CONFIG_KEY_${n}`] = `http.${origin}.extraHeader`;
+                env[`GIT_CONFIG_VALUE_${n}`] = `AUTHORIZATION: basic ${basic}`;
+            }
+        }
+        return new Promise((resolve, reject) => {
+            const child = (0,external_node_child_process_.spawn)('git', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+            const out = [];
+            const err = [];
+            child.stdout.on('data', (b) => out.push(b));
+            child.stderr.on('data', (b) => err.push(b));
+            child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
+            child.on('close', (code) => {
+                if (code === 0)
+                    return resolve(Buffer.concat(out).toString('utf8'));
+                let msg = Buffer.concat(err).toString('utf8').trim() || `exit code ${code}`;
+                if (token)
+                    msg = msg.split(token).join('***');
+                reject(new GitError(`git ${args[0]} failed: ${msg}`));
+            });
+        });
     }
 }
 /** Parses `git cat-file --batch` output: `<oid> <type> <size>\n<content>\n`, or `<oid> missing\n`. */
@@ -95398,28 +95468,28 @@ function parseScanArgs(argv, defaults) {
         }));
     }
     catch (e) {
-        throw new UsageError(`${e.message}\n${SCAN_USAGE}`);
+        throw new errors_UsageError(`${e.message}\n${SCAN_USAGE}`);
     }
     const modes = ['all', 'range', 'staged', 'no-git'].filter((m) => values[m] !== undefined);
     if (modes.length > 1)
-        throw new UsageError(`choose one of --all, --range, --staged, --no-git (got ${modes.map((m) => `--${m}`).join(', ')})`);
+        throw new errors_UsageError(`choose one of --all, --range, --staged, --no-git (got ${modes.map((m) => `--${m}`).join(', ')})`);
     const mode = modes[0] ?? 'all';
     let range = null;
     if (mode === 'range') {
         const m = /^([^.\s]+|[^\s]*[^.\s])\.\.([^.\s][^\s]*)$/.exec(values.range);
         if (!m || values.range.includes('...')) {
-            throw new UsageError(`invalid --range '${values.range}'. Expected A..B (two revisions separated by '..')`);
+            throw new errors_UsageError(`invalid --range '${values.range}'. Expected A..B (two revisions separated by '..')`);
         }
         range = { from: m[1], to: m[2] };
     }
     const format = (values.format ?? 'text');
     if (!FORMATS.includes(format))
-        throw new UsageError(`invalid --format '${values.format}'. Expected one of ${FORMATS.join(', ')}`);
+        throw new errors_UsageError(`invalid --format '${values.format}'. Expected one of ${FORMATS.join(', ')}`);
     let jobs = defaultJobs();
     if (values.jobs !== undefined) {
         jobs = Number(values.jobs);
         if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
-            throw new UsageError(`invalid --jobs '${values.jobs}'. Expected a whole number from 1 to 256`);
+            throw new errors_UsageError(`invalid --jobs '${values.jobs}'. Expected a whole number from 1 to 256`);
         }
     }
     const response = parseResponseFlags(values);
@@ -95455,10 +95525,10 @@ function parseResponseFlags(values) {
         'managed-accounts',
     ]) {
         if (values[flag] !== undefined && !verify)
-            throw new UsageError(`--${flag} needs --verify`);
+            throw new errors_UsageError(`--${flag} needs --verify`);
     }
     if (values['revoke-sessions'] && !values.deactivate && !values['dry-run']) {
-        throw new UsageError('--revoke-sessions needs --deactivate (or --dry-run)');
+        throw new errors_UsageError('--revoke-sessions needs --deactivate (or --dry-run)');
     }
     return {
         verify,
@@ -95472,7 +95542,7 @@ function parseResponseFlags(values) {
 /** A role ARN with `{accountId}` where the key's account goes. */
 function parseRoleTemplate(value) {
     if (!/^arn:aws[a-z-]*:iam::\{accountId\}:role\/[\w+=,.@/-]+$/.test(value)) {
-        throw new UsageError(`invalid --role-template '${value}'. Expected a role ARN with {accountId} for the account, e.g. arn:aws:iam::{accountId}:role/keyleak-responder`);
+        throw new errors_UsageError(`invalid --role-template '${value}'. Expected a role ARN with {accountId} for the account, e.g. arn:aws:iam::{accountId}:role/keyleak-responder`);
     }
     return value;
 }
@@ -95481,7 +95551,7 @@ function parseAccountList(value) {
     const ids = value.split(/[\s,]+/).filter(Boolean);
     const bad = ids.filter((id) => !/^\d{12}$/.test(id));
     if (ids.length === 0 || bad.length > 0) {
-        throw new UsageError(`invalid --managed-accounts '${value}'. Expected 12-digit AWS account ids separated by commas`);
+        throw new errors_UsageError(`invalid --managed-accounts '${value}'. Expected 12-digit AWS account ids separated by commas`);
     }
     return [...new Set(ids)];
 }
@@ -95493,7 +95563,7 @@ function parseTime(flag, value) {
         return null;
     const ms = Date.parse(value);
     if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) {
-        throw new UsageError(`invalid --${flag} '${value}'. Expected an ISO 8601 date or time, e.g. 2024-05-01T12:00:00Z`);
+        throw new errors_UsageError(`invalid --${flag} '${value}'. Expected an ISO 8601 date or time, e.g. 2024-05-01T12:00:00Z`);
     }
     return new Date(ms).toISOString();
 }
@@ -95517,28 +95587,28 @@ function parseTrailArgs(argv) {
         }));
     }
     catch (e) {
-        throw new UsageError(`${e.message}\n${TRAIL_USAGE}`);
+        throw new errors_UsageError(`${e.message}\n${TRAIL_USAGE}`);
     }
     if (values.key === undefined)
-        throw new UsageError(`--key is required\n${TRAIL_USAGE}`);
+        throw new errors_UsageError(`--key is required\n${TRAIL_USAGE}`);
     if (!/^(AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}$/.test(values.key)) {
-        throw new UsageError(`invalid --key '${values.key}'. Expected an access key id (AKIA… or ASIA…, 20 characters)`);
+        throw new errors_UsageError(`invalid --key '${values.key}'. Expected an access key id (AKIA… or ASIA…, 20 characters)`);
     }
     const since = parseTime('since', values.since);
     const until = parseTime('until', values.until);
     if (since && until && since > until)
-        throw new UsageError(`--since ${since} is after --until ${until}`);
+        throw new errors_UsageError(`--since ${since} is after --until ${until}`);
     let regions = 'all';
     if (values.regions !== undefined && values.regions !== 'all') {
         regions = values.regions.split(/[\s,]+/).filter(Boolean);
         const bad = regions.filter((r) => !/^[a-z]{2}(-[a-z]+)+-\d$/.test(r));
         if (regions.length === 0 || bad.length > 0) {
-            throw new UsageError(`invalid --regions '${values.regions}'. Expected 'all' or region names such as us-east-1,eu-west-1`);
+            throw new errors_UsageError(`invalid --regions '${values.regions}'. Expected 'all' or region names such as us-east-1,eu-west-1`);
         }
     }
     const format = (values.format ?? 'text');
     if (!TRAIL_FORMATS.includes(format)) {
-        throw new UsageError(`invalid --format '${values.format}'. Expected one of ${TRAIL_FORMATS.join(', ')}`);
+        throw new errors_UsageError(`invalid --format '${values.format}'. Expected one of ${TRAIL_FORMATS.join(', ')}`);
     }
     return {
         keyId: values.key,
@@ -95572,10 +95642,10 @@ function parseRewritePlanArgs(argv, defaults) {
         }));
     }
     catch (e) {
-        throw new UsageError(`${e.message}\n${REWRITE_PLAN_USAGE}`);
+        throw new errors_UsageError(`${e.message}\n${REWRITE_PLAN_USAGE}`);
     }
     if (values.all && values.range !== undefined)
-        throw new UsageError('choose one of --all, --range');
+        throw new errors_UsageError('choose one of --all, --range');
     // The range grammar and its errors are the scan's own.
     const scan = parseScanArgs(values.range !== undefined ? ['--range', values.range] : [], {
         cwd: defaults.cwd,
@@ -95583,7 +95653,7 @@ function parseRewritePlanArgs(argv, defaults) {
     });
     const format = (values.format ?? 'markdown');
     if (format !== 'markdown' && format !== 'sh')
-        throw new UsageError(`invalid --format '${values.format}'. Expected one of markdown, sh`);
+        throw new errors_UsageError(`invalid --format '${values.format}'. Expected one of markdown, sh`);
     return {
         repo: values.repo ?? defaults.cwd,
         mode: scan.mode === 'range' ? 'range' : 'all',
@@ -95620,11 +95690,11 @@ function parseConfig(text, file) {
     const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lc, prettyErrors: false });
     const lineOf = (node) => node?.range ? lc.linePos(node.range[0]).line : 1;
     const fail = (node, field, msg) => {
-        throw new UsageError(`${file}:${lineOf(node)}: ${field}: ${msg}`);
+        throw new errors_UsageError(`${file}:${lineOf(node)}: ${field}: ${msg}`);
     };
     if (doc.errors.length > 0) {
         const e = doc.errors[0];
-        throw new UsageError(`${file}:${e.linePos?.[0]?.line ?? 1}: invalid YAML: ${e.message.split('\n')[0]}`);
+        throw new errors_UsageError(`${file}:${e.linePos?.[0]?.line ?? 1}: invalid YAML: ${e.message.split('\n')[0]}`);
     }
     const root = doc.contents;
     if (root === null || ((0,dist/* isScalar */.jn)(root) && (root.value === null || root.value === '')))
@@ -96364,7 +96434,7 @@ const PAIRING_READ_LIMIT = 16 << 20;
  * analysis of those and a walk of the commits to attribute them to the commits and paths that
  * introduced them.
  */
-async function scanHistory(git, sel, opts) {
+async function history_scanHistory(git, sel, opts) {
     const started = Date.now();
     const warnings = [];
     let incomplete = false;
@@ -96607,7 +96677,7 @@ async function scanDirectory(dir, config) {
     const started = Date.now();
     const st = await (0,promises_.lstat)(dir).catch(() => null);
     if (!st || !st.isDirectory())
-        throw new UsageError(`'${dir}' is not a directory`);
+        throw new errors_UsageError(`'${dir}' is not a directory`);
     const units = [];
     const warnings = [];
     let files = 0;
@@ -96686,14 +96756,14 @@ const DEFAULT_CONFIG_PATH = '.github/keyleak.yml';
  * Loads the config: an explicit file must exist; the default is read from the work tree, or from HEAD
  * in a bare clone, and may be absent.
  */
-async function loadConfig(path, repoDir, git) {
+async function scan_loadConfig(path, repoDir, git) {
     if (path !== null) {
         let text;
         try {
             text = await (0,promises_.readFile)(path, 'utf8');
         }
         catch (e) {
-            throw new UsageError(`cannot read config file '${path}': ${e.code ?? e.message}`);
+            throw new errors_UsageError(`cannot read config file '${path}': ${e.code ?? e.message}`);
         }
         return parseConfig(text, path);
     }
@@ -96708,19 +96778,19 @@ async function loadConfig(path, repoDir, git) {
 /** Runs the scan the settings describe. */
 async function runScan(s, onProgress) {
     if (s.mode === 'no-git') {
-        return scanDirectory(s.repo, await loadConfig(s.config, s.repo, null));
+        return scanDirectory(s.repo, await scan_loadConfig(s.config, s.repo, null));
     }
-    const git = await Git.open(s.repo);
-    const config = await loadConfig(s.config, s.repo, git);
+    const git = await git_Git.open(s.repo);
+    const config = await scan_loadConfig(s.config, s.repo, git);
     if (s.mode === 'staged')
         return scanStaged(git, config);
     if (s.mode === 'range') {
         const from = await git.resolveCommit(s.range.from);
         const to = await git.resolveCommit(s.range.to);
-        return scanHistory(git, { mode: 'range', include: [to], exclude: [from] }, { config, jobs: s.jobs, onProgress });
+        return history_scanHistory(git, { mode: 'range', include: [to], exclude: [from] }, { config, jobs: s.jobs, onProgress });
     }
     const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD']).then(() => ['HEAD'], () => []);
-    return scanHistory(git, { mode: 'all', include: ['--branches', '--tags', ...head], exclude: [] }, { config, jobs: s.jobs, onProgress });
+    return history_scanHistory(git, { mode: 'all', include: ['--branches', '--tags', ...head], exclude: [] }, { config, jobs: s.jobs, onProgress });
 }
 function render(report, format) {
     switch (format) {
@@ -96748,7 +96818,7 @@ async function writeReport(text, output) {
             await (0,promises_.writeFile)(output, text);
         }
         catch (e) {
-            throw new UsageError(`cannot write --output '${output}': ${e.code ?? e.message}`);
+            throw new errors_UsageError(`cannot write --output '${output}': ${e.code ?? e.message}`);
         }
     }
 }
@@ -96905,7 +96975,7 @@ async function runRewritePlan(s) {
         progress: false,
         ...NO_RESPONSE,
     });
-    const git = await Git.open(s.repo);
+    const git = await git_Git.open(s.repo);
     const plan = await planRewrite(git, result);
     const text = s.format === 'sh' ? renderRewriteScript(plan) : renderRewriteMarkdown(plan);
     return { text, warnings: result.report.warnings };
@@ -97558,7 +97628,10 @@ async function respond(result, s, deps) {
                 await responder.deactivateKey(f.keyId, plan.userName);
                 response = {
                     action: 'deactivated',
-                    detail: `deactivated with iam:UpdateAccessKey (Status=Inactive, UserName=${plan.userName}) as ${responder.arn}. ${plan.detail}`,
+                    // Not plan.detail: that is the instruction ("deactivate the key…"), which reads as still to do.
+                    detail: `deactivated with iam:UpdateAccessKey (Status=Inactive, UserName=${plan.userName}) as ${responder.arn}.${iam && iam.quarantinePolicies.length > 0
+                        ? ` AWS had already attached ${iam.quarantinePolicies.join(', ')} to the user.`
+                        : ''}`,
                     at: now().toISOString(),
                 };
             }
@@ -97883,12 +97956,12 @@ async function runTrail(s, deps) {
     const end = s.until ? new Date(s.until) : now();
     const start = s.since ? new Date(s.since) : defaultWindow(end, s.firstExposure).start;
     if (start > end)
-        throw new UsageError(`--since ${start.toISOString()} is after --until ${end.toISOString()}`);
+        throw new errors_UsageError(`--since ${start.toISOString()} is after --until ${end.toISOString()}`);
     let responder;
     if (s.roleTemplate !== null) {
         const accountId = accountIdFromKeyId(s.keyId);
         if (accountId === null) {
-            throw new UsageError(`cannot tell the account of ${s.keyId} offline, so --role-template cannot name a role`);
+            throw new errors_UsageError(`cannot tell the account of ${s.keyId} offline, so --role-template cannot name a role`);
         }
         responder = await deps.aws.assumeResponder(accountId, s.roleTemplate.replace(/\{accountId\}/g, accountId));
     }
@@ -97986,11 +98059,1004 @@ async function writeEventsOut(r, file) {
         await (0,promises_.writeFile)(file, renderEventsOut(r.events));
     }
     catch (e) {
-        throw new UsageError(`cannot write --events-out '${file}': ${e.code ?? reasonOf(e)}`);
+        throw new errors_UsageError(`cannot write --events-out '${file}': ${e.code ?? reasonOf(e)}`);
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/org/select.ts
+
+const DEFAULT_REPO_FILTER = {
+    includeArchived: false,
+    includeForks: false,
+    visibility: [],
+    include: [],
+    exclude: [],
+    topics: [],
+    excludeTopics: [],
+};
+/**
+ * A name glob: `*` any run of characters but `/`, `?` one. A glob without `/` matches the repository
+ * name, one with `/` the full `owner/name`. GitHub names are case-insensitive, and so is the match.
+ */
+function repoGlobMatch(glob, fullName) {
+    let re = '';
+    for (const c of glob.toLowerCase()) {
+        if (c === '*')
+            re += '[^/]*';
+        else if (c === '?')
+            re += '[^/]';
+        else
+            re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+    const name = fullName.toLowerCase();
+    const subject = glob.includes('/') ? name : name.slice(name.indexOf('/') + 1);
+    return new RegExp(`^${re}$`).test(subject);
+}
+function exclusion(r, f) {
+    const out = (reason, detail) => ({ repo: r.fullName, reason, detail });
+    if (r.archived && !f.includeArchived)
+        return out('archived', 'archived (set include-archived to scan it)');
+    if (r.fork && !f.includeForks)
+        return out('fork', 'a fork (set include-forks to scan it)');
+    if (f.visibility.length > 0 && !f.visibility.includes(r.visibility))
+        return out('visibility', `${r.visibility}, not one of ${f.visibility.join(', ')}`);
+    const excludedBy = f.exclude.find((g) => repoGlobMatch(g, r.fullName));
+    if (excludedBy !== undefined)
+        return out('name-excluded', `matches exclude glob '${excludedBy}'`);
+    if (f.include.length > 0 && !f.include.some((g) => repoGlobMatch(g, r.fullName)))
+        return out('name-not-included', `matches none of ${f.include.map((g) => `'${g}'`).join(', ')}`);
+    const topics = new Set(r.topics.map((t) => t.toLowerCase()));
+    const badTopic = f.excludeTopics.find((t) => topics.has(t.toLowerCase()));
+    if (badTopic !== undefined)
+        return out('topic-excluded', `has topic '${badTopic}'`);
+    if (f.topics.length > 0 && !f.topics.some((t) => topics.has(t.toLowerCase())))
+        return out('topic-missing', `has none of the topics ${f.topics.join(', ')}`);
+    return null;
+}
+/** Splits the listed repositories into those to scan and those left out, each with its reason. */
+function select_selectRepositories(repos, filter) {
+    const selected = [];
+    const excluded = [];
+    for (const r of repos) {
+        const why = exclusion(r, filter);
+        if (why)
+            excluded.push(why);
+        else
+            selected.push(r);
+    }
+    return { selected, excluded };
+}
+const VISIBILITIES = (/* unused pure expression or super */ null && (['public', 'private', 'internal']));
+function select_list(text) {
+    return (text ?? '')
+        .split(/[,\n]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+}
+function bool(name, text) {
+    const t = (text ?? '').trim().toLowerCase();
+    if (t === '' || t === 'false')
+        return false;
+    if (t === 'true')
+        return true;
+    throw new UsageError(`invalid ${name} '${text}'. Expected true or false`);
+}
+/** Validates filter inputs into a RepoFilter; errors name the input and the bad value. */
+function select_parseRepoFilter(raw) {
+    const visibility = select_list(raw.visibility).map((v) => v.toLowerCase());
+    const bad = visibility.find((v) => !VISIBILITIES.includes(v));
+    if (bad !== undefined)
+        throw new UsageError(`invalid visibility '${bad}'. Expected one of ${VISIBILITIES.join(', ')}`);
+    return {
+        includeArchived: bool('include-archived', raw.includeArchived),
+        includeForks: bool('include-forks', raw.includeForks),
+        visibility: visibility,
+        include: select_list(raw.include),
+        exclude: select_list(raw.exclude),
+        topics: select_list(raw.topics),
+        excludeTopics: select_list(raw.excludeTopics),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/org/shard.ts
+
+
+const WHOLE = { index: 1, count: 1 };
+/** GitHub caps a matrix at 256 jobs; more shards than that cannot run in one workflow. */
+const MAX_SHARDS = 256;
+/** Parses `i/n`; an empty value is the whole org (1/1). */
+function shard_parseShard(text) {
+    const t = text.trim();
+    if (t === '')
+        return WHOLE;
+    const m = /^(\d+)\s*\/\s*(\d+)$/.exec(t);
+    const index = m ? Number(m[1]) : NaN;
+    const count = m ? Number(m[2]) : NaN;
+    if (!m || index < 1 || count < 1 || index > count) {
+        throw new UsageError(`invalid shard '${text}'. Expected i/n with 1 ≤ i ≤ n`);
+    }
+    if (count > MAX_SHARDS) {
+        throw new UsageError(`invalid shard '${text}'. At most ${MAX_SHARDS} shards (a matrix's job limit)`);
+    }
+    return { index, count };
+}
+function shard_formatShard(s) {
+    return `${s.index}/${s.count}`;
+}
+/** MurmurHash3's 32-bit finaliser: a cheap, well-mixed permutation of 32-bit integers. */
+function fmix32(x) {
+    let h = x >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+}
+/**
+ * The shard (1-based) that owns `key`, by rendezvous hashing: each shard draws a pseudo-random weight
+ * for the key and the highest wins. The answer depends on the key and `count` alone, so repositories
+ * coming and going move nothing else, and growing from n to n+1 shards moves only about 1/(n+1) of them.
+ * The key is hashed once (SHA-256); each shard's weight mixes that digest with the shard number, in
+ * plain integer arithmetic so every runner computes the same answer.
+ */
+function shardOf(key, count) {
+    const d = createHash('sha256').update(key).digest();
+    const a = d.readUInt32BE(0);
+    const b = d.readUInt32BE(4);
+    let best = 1;
+    let bestWeight = -1;
+    for (let j = 1; j <= count; j++) {
+        const s = fmix32(Math.imul(j, 0x9e3779b9));
+        // 53 bits of weight: ties are practically impossible, and the lower shard wins one anyway.
+        const w = fmix32(a ^ s) * 2 ** 21 + (fmix32((b + s) >>> 0) >>> 11);
+        if (w > bestWeight) {
+            bestWeight = w;
+            best = j;
+        }
+    }
+    return best;
+}
+/** The key a repository is sharded on: its id, which survives renames and transfers. */
+function shardKey(repo) {
+    return `repo:${repo.id}`;
+}
+function shard_inShard(repo, shard) {
+    return shard.count === 1 || shardOf(shardKey(repo), shard.count) === shard.index;
+}
+
+;// CONCATENATED MODULE: ./src/core/org/state.ts
+/**
+ * The incremental state of an org scan, restored before a run and saved after it. Versioned JSON, keyed
+ * on repository ids (names change, ids do not).
+ */
+const STATE_VERSION = 1;
+function emptyState(owner) {
+    return { version: STATE_VERSION, owner, updatedAt: null, repositories: {}, pending: [] };
+}
+const isStringArray = (v) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+function problem(data, owner) {
+    if (!isObject(data))
+        return 'it is not a JSON object';
+    if (data.version !== STATE_VERSION)
+        return `its version is ${JSON.stringify(data.version)}, this keyleak reads version ${STATE_VERSION}`;
+    if (typeof data.owner !== 'string')
+        return "'owner' is missing";
+    if (data.owner.toLowerCase() !== owner.toLowerCase())
+        return `it belongs to '${data.owner}', not '${owner}'`;
+    if (data.updatedAt !== null && typeof data.updatedAt !== 'string')
+        return "'updatedAt' is not a string";
+    if (!isObject(data.repositories))
+        return "'repositories' is not an object";
+    for (const [id, r] of Object.entries(data.repositories)) {
+        if (!/^\d+$/.test(id))
+            return `repository key '${id}' is not a repository id`;
+        if (!isObject(r) ||
+            typeof r.fullName !== 'string' ||
+            !isStringArray(r.tips) ||
+            !r.tips.every((t) => /^[0-9a-f]{40,64}$/.test(t)) ||
+            !isStringArray(r.fingerprints) ||
+            typeof r.lastScannedAt !== 'string' ||
+            Number.isNaN(Date.parse(r.lastScannedAt)) ||
+            (r.pushedAt !== null && typeof r.pushedAt !== 'string') ||
+            typeof r.tipsCheckedAt !== 'string' ||
+            Number.isNaN(Date.parse(r.tipsCheckedAt)))
+            return `the entry of repository ${id} is malformed`;
+    }
+    if (!Array.isArray(data.pending) ||
+        !data.pending.every((p) => isObject(p) &&
+            typeof p.id === 'number' &&
+            typeof p.fullName === 'string' &&
+            typeof p.since === 'string'))
+        return "'pending' is not a list of repositories";
+    return null;
+}
+/**
+ * Reads a state file's text. A file that cannot be trusted is never an error and never a reason to skip
+ * anything: the run warns, names the problem and scans every repository in full.
+ */
+function parseState(text, source, owner) {
+    if (text === null)
+        return { state: emptyState(owner), warning: null };
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (e) {
+        return {
+            state: emptyState(owner),
+            warning: `state file '${source}' is not valid JSON (${e.message}); scanning every repository in full`,
+        };
+    }
+    const why = problem(data, owner);
+    if (why !== null) {
+        return {
+            state: emptyState(owner),
+            warning: `state file '${source}' was not used: ${why}; scanning every repository in full`,
+        };
+    }
+    return { state: data, warning: null };
+}
+/** Stable JSON: repositories in id order, so saved states diff cleanly. */
+function state_serializeState(state) {
+    const repositories = {};
+    for (const id of Object.keys(state.repositories).sort((a, b) => Number(a) - Number(b)))
+        repositories[id] = state.repositories[id];
+    const pending = [...state.pending].sort((a, b) => a.id - b.id);
+    return JSON.stringify({ ...state, repositories, pending }, null, 2) + '\n';
+}
+/**
+ * How long a repository's unchanged `pushedAt` is trusted before its tips are read again anyway. GitHub
+ * moves `pushedAt` on every push to a branch or tag, so an unmoved one means nothing to scan and costs
+ * no request at all; the weekly check bounds the cost of ever being wrong about that.
+ */
+const TIP_CHECK_INTERVAL_MS = (/* unused pure expression or super */ null && (7 * 24 * 3600 * 1000));
+/** True when the listing alone shows the repository unchanged since its tips were last read. */
+function state_unchangedByListing(prior, repo, now, interval = TIP_CHECK_INTERVAL_MS) {
+    return (prior !== undefined &&
+        prior.pushedAt !== null &&
+        repo.pushedAt === prior.pushedAt &&
+        now - Date.parse(prior.tipsCheckedAt) < interval);
+}
+const uniqueSorted = (xs) => [...new Set(xs)].sort();
+/** Decides from the recorded tips and the ones the remote has now. */
+function state_decideScan(prior, currentTips, fullRescan) {
+    const tips = uniqueSorted(currentTips);
+    if (tips.length === 0)
+        return { kind: 'empty' };
+    if (fullRescan)
+        return { kind: 'full-rescan' };
+    if (!prior)
+        return { kind: 'new' };
+    const old = uniqueSorted(prior.tips);
+    if (old.length === tips.length && old.every((t, i) => t === tips[i]))
+        return { kind: 'unchanged' };
+    return { kind: 'changed', include: tips, exclude: old };
+}
+const WHOLE_HISTORY = { mode: 'all', include: ['--branches', '--tags'], exclude: [] };
+/**
+ * The history to scan for a decision, once the clone tells which recorded tips still exist (a force
+ * push or a deleted branch can take them away). With none left, the whole history is new.
+ */
+function state_historySelection(d, existing) {
+    if (d.kind !== 'changed')
+        return WHOLE_HISTORY;
+    const exclude = d.exclude.filter((t) => existing.has(t));
+    if (exclude.length === 0)
+        return WHOLE_HISTORY;
+    return { mode: 'range', include: d.include, exclude };
+}
+/** Records a finished scan of `repo`; a range scan adds to the fingerprints, a full one replaces them. */
+function state_recordScan(state, repo, scan) {
+    const prior = state.repositories[String(repo.id)];
+    const fingerprints = scan.mode === 'range' && prior ? [...prior.fingerprints, ...scan.fingerprints] : scan.fingerprints;
+    state.repositories[String(repo.id)] = {
+        fullName: repo.fullName,
+        tips: uniqueSorted(scan.tips),
+        fingerprints: uniqueSorted(fingerprints),
+        lastScannedAt: scan.at,
+        pushedAt: repo.pushedAt,
+        tipsCheckedAt: scan.at,
+    };
+    state.pending = state.pending.filter((p) => p.id !== repo.id);
+}
+/** Records that a repository's tips were read and found unchanged, renewing trust in its `pushedAt`. */
+function state_recordUnchanged(state, repo, at) {
+    const prior = state.repositories[String(repo.id)];
+    if (!prior)
+        return;
+    state.repositories[String(repo.id)] = {
+        ...prior,
+        fullName: repo.fullName,
+        pushedAt: repo.pushedAt,
+        tipsCheckedAt: at,
+    };
+    state.pending = state.pending.filter((p) => p.id !== repo.id);
+}
+/** Records repositories a run's budget left over, for the next run to take first. */
+function state_recordPending(state, repos, at) {
+    const ids = new Set(repos.map((r) => r.id));
+    state.pending = [
+        ...state.pending.filter((p) => !ids.has(p.id)),
+        ...repos.map((r) => ({ id: r.id, fullName: r.fullName, since: at })),
+    ];
+}
+/** Drops repositories the owner no longer has (deleted, transferred away). */
+function state_pruneState(state, listedIds) {
+    for (const id of Object.keys(state.repositories))
+        if (!listedIds.has(Number(id)))
+            delete state.repositories[id];
+    state.pending = state.pending.filter((p) => listedIds.has(p.id));
+}
+/**
+ * The order to take repositories in: those a budget left over first (oldest first), then those never
+ * scanned, then those least recently checked. Runs cut short by a budget thus still cover everything in turn.
+ */
+function state_scanOrder(repos, state) {
+    const pendingSince = new Map(state.pending.map((p) => [p.id, p.since]));
+    const rank = (r) => {
+        const p = pendingSince.get(r.id);
+        if (p !== undefined)
+            return [0, p];
+        const s = state.repositories[String(r.id)];
+        return s ? [2, s.tipsCheckedAt] : [1, ''];
+    };
+    return repos
+        .map((r) => ({ r, k: rank(r) }))
+        .sort((a, b) => a.k[0] - b.k[0] ||
+        Date.parse(a.k[1] || '1970-01-01') - Date.parse(b.k[1] || '1970-01-01') ||
+        a.r.fullName.localeCompare(b.r.fullName))
+        .map((x) => x.r);
+}
+/**
+ * Merges the states the shards of one run saved. Each shard starts from the same state and updates its
+ * own repositories, so per repository the most recent scan wins; a repository stays pending only if no
+ * shard scanned it after it was left over.
+ */
+function mergeStates(states, owner) {
+    const merged = emptyState(owner);
+    for (const s of states) {
+        if (s.updatedAt && (!merged.updatedAt || Date.parse(s.updatedAt) > Date.parse(merged.updatedAt)))
+            merged.updatedAt = s.updatedAt;
+        for (const [id, r] of Object.entries(s.repositories)) {
+            const cur = merged.repositories[id];
+            if (!cur || Date.parse(r.tipsCheckedAt) > Date.parse(cur.tipsCheckedAt))
+                merged.repositories[id] = r;
+        }
+    }
+    const pending = new Map();
+    for (const s of states)
+        for (const p of s.pending) {
+            const cur = pending.get(p.id);
+            if (!cur || Date.parse(p.since) > Date.parse(cur.since))
+                pending.set(p.id, p);
+        }
+    merged.pending = [...pending.values()].filter((p) => {
+        const r = merged.repositories[String(p.id)];
+        return !r || Date.parse(r.tipsCheckedAt) < Date.parse(p.since);
+    });
+    return merged;
+}
+
+;// CONCATENATED MODULE: ./src/core/render/org-summary.ts
+const ORG_SUMMARY_VERSION = 1;
+/** Seconds with one decimal, the way the progress lines and the table show durations. */
+function formatSeconds(ms) {
+    if (ms >= 3_600_000)
+        return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
+    if (ms >= 60_000)
+        return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+    return `${(ms / 1000).toFixed(1)} s`;
+}
+function org_summary_formatBytes(n) {
+    if (n >= 1 << 30)
+        return `${(n / (1 << 30)).toFixed(1)} GiB`;
+    if (n >= 1 << 20)
+        return `${(n / (1 << 20)).toFixed(1)} MiB`;
+    if (n >= 1 << 10)
+        return `${(n / (1 << 10)).toFixed(1)} KiB`;
+    return `${n} B`;
+}
+/** One log line per repository: `[123/4000] org/repo  3.2 s  0 findings`. */
+function org_summary_progressLine(done, total, o) {
+    const head = `[${done}/${total}] ${o.repo}`;
+    switch (o.status) {
+        case 'scanned': {
+            const n = `${o.findings} finding${o.findings === 1 ? '' : 's'}`;
+            const extra = [o.scan === 'incremental' ? 'incremental' : null, o.incomplete ? 'incomplete' : null]
+                .filter(Boolean)
+                .join(', ');
+            return `${head}  ${formatSeconds(o.durationMs)}  ${n}${extra ? `  (${extra})` : ''}`;
+        }
+        case 'skipped':
+            return `${head}  skipped: ${o.reason}`;
+        case 'failed':
+            return `${head}  FAILED after ${formatSeconds(o.durationMs)}: ${o.reason}`;
+        default:
+            return `${head}  pending: ${o.reason}`;
+    }
+}
+/**
+ * Merges the summaries of the shards of one run. Keys found in several shards become one row with every
+ * repository; exclusions, computed identically by every shard, are listed once.
+ */
+function mergeSummaries(parts) {
+    if (parts.length === 0)
+        throw new Error('no shard summaries to merge');
+    const excluded = new Map();
+    const outcomes = new Map();
+    const keys = new Map();
+    for (const p of parts) {
+        for (const e of p.excluded)
+            excluded.set(e.repo, e);
+        for (const o of p.outcomes) {
+            // A repository reported by two shards (the shard count changed mid-run) keeps its best outcome.
+            const cur = outcomes.get(o.repo);
+            if (!cur || rankStatus(o.status) < rankStatus(cur.status))
+                outcomes.set(o.repo, o);
+        }
+        for (const k of p.keys) {
+            const cur = keys.get(k.keyId);
+            if (!cur)
+                keys.set(k.keyId, { ...k, repos: [...k.repos] });
+            else {
+                cur.repos = [...new Set([...cur.repos, ...k.repos])].sort();
+                cur.locations += k.locations;
+                cur.status = strongerStatus(cur.status, k.status);
+            }
+        }
+    }
+    return {
+        owner: parts[0].owner,
+        shards: [...new Set(parts.flatMap((p) => p.shards))].sort(compareShards),
+        startedAt: parts.map((p) => p.startedAt).sort()[0],
+        durationMs: Math.max(...parts.map((p) => p.durationMs)),
+        listed: Math.max(...parts.map((p) => p.listed)),
+        excluded: [...excluded.values()].sort((a, b) => a.repo.localeCompare(b.repo)),
+        outcomes: [...outcomes.values()].sort((a, b) => a.repo.localeCompare(b.repo)),
+        keys: [...keys.values()].sort((a, b) => a.keyId.localeCompare(b.keyId)),
+        budgetExhausted: parts.some((p) => p.budgetExhausted),
+        warnings: [...new Set(parts.flatMap((p) => p.warnings))],
+    };
+}
+const rankStatus = (s) => ['scanned', 'skipped', 'failed', 'pending'].indexOf(s);
+function compareShards(a, b) {
+    const [ai, an] = a.split('/').map(Number);
+    const [bi, bn] = b.split('/').map(Number);
+    return an - bn || ai - bi;
+}
+/** `live` beats everything: one shard's STS answer is as good as another's. */
+function strongerStatus(a, b) {
+    const order = ['live', 'invalid', 'unknown', 'skipped', 'not verified'];
+    return order.indexOf(a) <= order.indexOf(b) ? a : b;
+}
+/** Table cells may hold error messages: keep them on one line and out of the table's syntax. */
+function org_summary_cell(s) {
+    return s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').slice(0, 300);
+}
+/** Names listed in full before a group is cut to a count, so 10,000 repositories stay readable. */
+const LIST_LIMIT = 50;
+/** Failures listed one per row; past this many they share a cause (an expired token) and a count says enough. */
+const FAILED_LIMIT = 200;
+/** The job summary of an org run: counts first, then what needs attention, then the details. */
+function renderOrgSummary(s) {
+    const by = (st) => s.outcomes.filter((o) => o.status === st);
+    const scanned = by('scanned');
+    const skipped = by('skipped');
+    const failed = by('failed');
+    const pending = by('pending');
+    const incremental = scanned.filter((o) => o.scan === 'incremental').length;
+    const findings = scanned.reduce((a, o) => a + o.findings, 0);
+    const bytes = scanned.reduce((a, o) => a + o.bytes, 0);
+    const live = s.keys.filter((k) => k.status === 'live').length;
+    const out = [];
+    const shardText = s.shards.length === 1 && s.shards[0] === '1/1' ? '' : ` (shards ${s.shards.join(', ')})`;
+    out.push(`## keyleak org scan: ${s.owner}${shardText}`, '');
+    out.push('| | |', '| --- | --- |');
+    out.push(`| Repositories listed | ${s.listed} |`);
+    out.push(`| Left out by filters | ${s.excluded.length} |`);
+    out.push(`| Scanned | ${scanned.length} (${scanned.length - incremental} full, ${incremental} incremental; ${org_summary_formatBytes(bytes)}) |`);
+    out.push(`| Skipped | ${skipped.length} |`);
+    out.push(`| Failed | ${failed.length} |`);
+    out.push(`| Left for the next run | ${pending.length} |`);
+    out.push(`| Leaked keys | ${s.keys.length} (${findings} finding${findings === 1 ? '' : 's'} across repositories) |`);
+    out.push(`| Live keys | ${live} |`);
+    out.push(`| Time | ${formatSeconds(s.durationMs)} |`);
+    out.push('');
+    if (s.budgetExhausted) {
+        out.push(`> [!WARNING]\n> The run budget ran out: ${pending.length} repositor${pending.length === 1 ? 'y was' : 'ies were'} not reached and ${pending.length === 1 ? 'is' : 'are'} recorded in the state for the next run.`, '');
+    }
+    for (const w of s.warnings)
+        out.push(`> [!WARNING]\n> ${org_summary_cell(w)}`, '');
+    if (s.keys.length > 0) {
+        out.push('### Leaked keys', '', '| Key id | Status | Repositories | Locations |', '| --- | --- | --- | --- |');
+        for (const k of s.keys)
+            out.push(`| \`${k.keyId}\` | ${k.status} | ${k.repos.map(org_summary_cell).join(', ')} | ${k.locations} |`);
+        out.push('');
+    }
+    if (failed.length > 0) {
+        out.push('### Failed', '', '| Repository | Reason |', '| --- | --- |');
+        for (const o of failed.slice(0, FAILED_LIMIT))
+            out.push(`| ${org_summary_cell(o.repo)} | ${org_summary_cell(o.reason ?? '')} |`);
+        if (failed.length > FAILED_LIMIT)
+            out.push(`| … and ${failed.length - FAILED_LIMIT} more | |`);
+        out.push('');
+    }
+    const withFindings = scanned.filter((o) => o.findings > 0 || o.incomplete);
+    if (withFindings.length > 0) {
+        out.push('### Repositories with findings or incomplete scans', '');
+        out.push('| Repository | Findings | Scan | Time |', '| --- | --- | --- | --- |');
+        for (const o of withFindings)
+            out.push(`| ${org_summary_cell(o.repo)} | ${o.findings} | ${o.scan}${o.incomplete ? ', incomplete' : ''} | ${formatSeconds(o.durationMs)} |`);
+        out.push('');
+    }
+    const groups = new Map();
+    for (const o of [...skipped, ...pending]) {
+        const why = `${o.status === 'pending' ? 'left for the next run' : 'skipped'}: ${o.reason ?? ''}`;
+        groups.set(why, [...(groups.get(why) ?? []), o.repo]);
+    }
+    for (const e of s.excluded) {
+        const why = `left out: ${e.reason}`;
+        groups.set(why, [...(groups.get(why) ?? []), e.repo]);
+    }
+    if (groups.size > 0) {
+        out.push('### Not scanned', '', '| Why | Count | Repositories |', '| --- | --- | --- |');
+        for (const [why, repos] of [...groups].sort((a, b) => b[1].length - a[1].length)) {
+            const names = repos.slice(0, LIST_LIMIT).map(org_summary_cell).join(', ');
+            const more = repos.length > LIST_LIMIT ? `, … and ${repos.length - LIST_LIMIT} more` : '';
+            out.push(`| ${org_summary_cell(why)} | ${repos.length} | ${names}${more} |`);
+        }
+        out.push('');
+    }
+    const slowest = [...scanned].sort((a, b) => b.durationMs - a.durationMs).slice(0, 10);
+    if (slowest.length > 0) {
+        out.push('### Slowest scans', '', '| Repository | Time | Objects | Bytes |', '| --- | --- | --- | --- |');
+        for (const o of slowest)
+            out.push(`| ${org_summary_cell(o.repo)} | ${formatSeconds(o.durationMs)} | ${o.objects} | ${org_summary_formatBytes(o.bytes)} |`);
+        out.push('');
+    }
+    return out.join('\n');
+}
+/** Reads back a summary a shard saved (as JSON, for the merging job); errors name the file. */
+function parseOrgSummary(text, source) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (e) {
+        throw new Error(`shard summary '${source}' is not valid JSON: ${e.message}`);
+    }
+    const d = data;
+    if (typeof d !== 'object' ||
+        d === null ||
+        d.version !== ORG_SUMMARY_VERSION ||
+        typeof d.owner !== 'string' ||
+        !Array.isArray(d.shards) ||
+        !Array.isArray(d.outcomes) ||
+        !Array.isArray(d.keys) ||
+        !Array.isArray(d.excluded))
+        throw new Error(`shard summary '${source}' is not a keyleak org summary (version ${ORG_SUMMARY_VERSION})`);
+    const { version: _v, ...summary } = d;
+    return summary;
+}
+function org_summary_serializeOrgSummary(s) {
+    return JSON.stringify({ version: ORG_SUMMARY_VERSION, ...s }, null, 2) + '\n';
+}
+
+;// CONCATENATED MODULE: ./src/commands/org.ts
+
+
+
+
+
+
+
+
+
+/** The first line of an error, without the token should git ever echo it. */
+function org_reasonOf(e, token) {
+    let msg = (e instanceof Error ? e.message : String(e)).split('\n')[0].trim();
+    if (token)
+        msg = msg.split(token).join('***');
+    return msg.length > 300 ? msg.slice(0, 299) + '…' : msg;
+}
+/** Reads a state file: absent is a first run; unreadable is warned about and scanned in full. */
+async function readStateFile(path, owner) {
+    let text = null;
+    try {
+        text = await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (e) {
+        const code = e.code;
+        if (code !== 'ENOENT') {
+            return {
+                state: parseState(null, path, owner).state,
+                warning: `state file '${path}' could not be read (${code ?? e.message}); scanning every repository in full`,
+            };
+        }
+    }
+    return parseState(text, path, owner);
+}
+async function writeAtomically(path, text) {
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    await (0,promises_.writeFile)(tmp, text);
+    await (0,promises_.rename)(tmp, path);
+}
+/**
+ * Scans an owner's repositories: lists them, keeps those the filters and this shard select, skips the
+ * ones whose branches and tags have not moved since the state was saved, clones and scans the rest
+ * (only what is new where the state allows), hands every key found to the incident pipeline grouped by
+ * key id, and saves the state. One repository failing never stops the others.
+ */
+async function runOrgScan(s, deps) {
+    const now = deps.now ?? Date.now;
+    const log = deps.log ?? (() => { });
+    const started = now();
+    const iso = (ms) => new Date(ms).toISOString();
+    const warnings = [];
+    const parsed = await readStateFile(s.stateFile, s.owner);
+    if (parsed.warning) {
+        warnings.push(parsed.warning);
+        log(`warning: ${parsed.warning}`);
+    }
+    const state = parsed.state;
+    const prior = structuredClone(state.repositories);
+    const listed = [];
+    for await (const r of deps.lister.listRepositories(s.owner))
+        listed.push(r);
+    const { selected, excluded } = selectRepositories(listed, s.filter);
+    const mine = scanOrder(selected.filter((r) => inShard(r, s.shard)), state);
+    log(`${s.owner}: ${listed.length} repositories, ${excluded.length} left out by filters, ` +
+        `${mine.length} in shard ${formatShard(s.shard)}`);
+    pruneState(state, new Set(listed.map((r) => r.id)));
+    const sharedConfig = s.config !== null ? await loadConfig(s.config, '.', null) : null;
+    await mkdir(s.workDir, { recursive: true });
+    const deadline = s.maxDurationMs === null ? Infinity : started + s.maxDurationMs;
+    const scans = new Map();
+    const notStarted = [];
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+        for (;;) {
+            if (next >= mine.length)
+                return;
+            if (now() >= deadline) {
+                // The budget is spent: start nothing more; what is running finishes.
+                notStarted.push(...mine.slice(next));
+                next = mine.length;
+                return;
+            }
+            const repo = mine[next++];
+            const scan = await scanOne(repo, s, state, sharedConfig, now);
+            scans.set(repo.id, scan);
+            log(progressLine(++done, mine.length, scan.outcome));
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(s.concurrency, Math.max(1, mine.length)) }, worker));
+    const budgetExhausted = notStarted.length > 0;
+    if (budgetExhausted)
+        log(`run budget spent: ${notStarted.length} repositories left for the next run`);
+    // Group every key across repositories: one incident per key, listing every place it leaked.
+    const keys = new Map();
+    for (const repo of mine) {
+        const scan = scans.get(repo.id);
+        if (!scan?.result)
+            continue;
+        const before = new Set(prior[String(repo.id)]?.fingerprints ?? []);
+        for (const f of scan.result.report.findings) {
+            let k = keys.get(f.keyId);
+            if (!k) {
+                k = {
+                    keyId: f.keyId,
+                    fingerprint: f.fingerprint,
+                    occurrences: [],
+                    secrets: { secrets: [], sessionTokens: [] },
+                };
+                keys.set(f.keyId, k);
+            }
+            k.occurrences.push({ repo, finding: f, alreadyReported: before.has(f.fingerprint) });
+            const m = scan.result.secrets.get(f.keyId);
+            if (m) {
+                k.secrets.secrets = [...new Set([...k.secrets.secrets, ...m.secrets])];
+                k.secrets.sessionTokens = [...new Set([...k.secrets.sessionTokens, ...m.sessionTokens])];
+            }
+        }
+    }
+    const keyList = [...keys.values()].sort((a, b) => a.keyId.localeCompare(b.keyId));
+    let verdicts = [];
+    let handedOver = true;
+    if (keyList.length > 0) {
+        try {
+            verdicts = await deps.sink.report(keyList);
+        }
+        catch (e) {
+            handedOver = false;
+            const w = `the incident pipeline failed (${org_reasonOf(e, s.token)}); repositories with findings keep their previous state and are scanned again next run`;
+            warnings.push(w);
+            log(`warning: ${w}`);
+        }
+    }
+    // Record scans. A repository whose keys did not reach the incident pipeline keeps its old tips, so the
+    // next run finds them again instead of treating them as seen.
+    const at = iso(now());
+    for (const repo of mine) {
+        const scan = scans.get(repo.id);
+        if (scan?.record === 'checked')
+            recordUnchanged(state, repo, at);
+        if (scan?.record !== 'scan')
+            continue;
+        const findings = scan.result?.report.findings ?? [];
+        if (!handedOver && findings.length > 0)
+            continue;
+        recordScan(state, repo, {
+            tips: scan.tips,
+            fingerprints: findings.map((f) => f.fingerprint),
+            mode: scan.mode,
+            at,
+        });
+    }
+    recordPending(state, notStarted, at);
+    state.updatedAt = at;
+    await writeAtomically(s.stateFile, serializeState(state));
+    const verdictOf = new Map(verdicts.map((v) => [v.keyId, v.status]));
+    const keySummaries = keyList.map((k) => ({
+        keyId: k.keyId,
+        fingerprint: k.fingerprint,
+        repos: [...new Set(k.occurrences.map((o) => o.repo.fullName))].sort(),
+        locations: k.occurrences.reduce((a, o) => a + o.finding.locations.length, 0),
+        status: verdictOf.get(k.keyId) ?? 'not verified',
+    }));
+    const outcomes = [
+        ...[...scans.values()].map((x) => x.outcome),
+        ...notStarted.map((r) => pendingOutcome(r)),
+    ].sort((a, b) => a.repo.localeCompare(b.repo));
+    const summary = {
+        owner: s.owner,
+        shards: [formatShard(s.shard)],
+        startedAt: iso(started),
+        durationMs: now() - started,
+        listed: listed.length,
+        excluded,
+        outcomes,
+        keys: keySummaries,
+        budgetExhausted,
+        warnings,
+    };
+    await writeAtomically(summaryFileFor(s.stateFile), serializeOrgSummary(summary));
+    return { summary, state, keys: keyList, verdicts };
+}
+/**
+ * Where a run saves its summary as JSON: beside the state file, so one directory holds everything a
+ * shard hands to the job that merges the shards.
+ */
+function summaryFileFor(stateFile) {
+    return (0,external_node_path_.join)((0,external_node_path_.dirname)(stateFile), 'org-summary.json');
+}
+function pendingOutcome(r) {
+    return {
+        repo: r.fullName,
+        status: 'pending',
+        reason: 'run budget spent',
+        scan: null,
+        findings: 0,
+        objects: 0,
+        bytes: 0,
+        commits: 0,
+        durationMs: 0,
+        incomplete: false,
+    };
+}
+/** Decides, clones and scans one repository; every failure becomes a `failed` outcome with its reason. */
+async function scanOne(repo, s, state, sharedConfig, now) {
+    const t0 = now();
+    const outcome = {
+        repo: repo.fullName,
+        status: 'skipped',
+        reason: null,
+        scan: null,
+        findings: 0,
+        objects: 0,
+        bytes: 0,
+        commits: 0,
+        durationMs: 0,
+        incomplete: false,
+    };
+    const finish = (x = {}) => {
+        outcome.durationMs = now() - t0;
+        return {
+            outcome,
+            result: x.result ?? null,
+            tips: x.tips ?? [],
+            mode: x.mode ?? 'all',
+            record: x.record ?? 'none',
+        };
+    };
+    const skip = (reason, record) => {
+        outcome.reason = reason;
+        return finish({ record });
+    };
+    const prior = s.fullRescan ? undefined : state.repositories[String(repo.id)];
+    if (unchangedByListing(prior, repo, t0))
+        return skip('not pushed to since the last scan', 'none');
+    let dir = null;
+    try {
+        if (prior) {
+            // One round trip says whether anything moved; an unchanged repository is never cloned.
+            const remote = await Git.lsRemote(repo.cloneUrl, { token: s.token });
+            const first = decideScan(prior, [...remote.values()], false);
+            if (first.kind === 'unchanged')
+                return skip('unchanged since the last scan', 'checked');
+        }
+        dir = await mkdtemp(join(s.workDir, `r${repo.id}-`));
+        const git = await Git.cloneBare(repo.cloneUrl, join(dir, 'repo.git'), { token: s.token });
+        // Decide on what was cloned: the remote may have moved since it was asked.
+        const tips = await git.refTips();
+        const decision = decideScan(prior, tips, s.fullRescan);
+        if (decision.kind === 'empty')
+            return skip('empty repository', 'scan');
+        if (decision.kind === 'unchanged')
+            return skip('unchanged since the last scan', 'checked');
+        const existing = decision.kind === 'changed' ? await git.existingObjects(decision.exclude) : new Set();
+        const sel = historySelection(decision, existing);
+        const config = sharedConfig ?? (await loadConfig(null, join(dir, 'repo.git'), git));
+        const result = await scanHistory(git, sel, { config, jobs: s.jobs });
+        const st = result.report.stats;
+        Object.assign(outcome, {
+            status: 'scanned',
+            scan: sel.mode === 'range' ? 'incremental' : 'full',
+            findings: result.report.findings.length,
+            objects: st.objectsScanned,
+            bytes: st.bytesScanned,
+            commits: st.commitsScanned,
+            incomplete: result.report.incomplete,
+        });
+        return finish({ result, tips, mode: sel.mode, record: 'scan' });
+    }
+    catch (e) {
+        outcome.status = 'failed';
+        outcome.reason = org_reasonOf(e, s.token);
+        return finish();
+    }
+    finally {
+        if (dir)
+            await rm(dir, { recursive: true, force: true });
+    }
+}
+/**
+ * The final job of a sharded run: merges the states and summaries the shards saved. `base` is the state
+ * the shards started from, so a shard that saved nothing loses nothing.
+ */
+async function mergeOrgShards(opts) {
+    const warnings = [];
+    const states = [];
+    for (const f of [...(opts.base ? [opts.base] : []), ...opts.stateFiles]) {
+        const p = await readStateFile(f, opts.owner);
+        if (p.warning)
+            warnings.push(p.warning);
+        else
+            states.push(p.state);
+    }
+    const summaries = [];
+    for (const f of opts.summaryFiles)
+        summaries.push(parseOrgSummary(await (0,promises_.readFile)(f, 'utf8'), f));
+    const summary = mergeSummaries(summaries);
+    summary.warnings = [...summary.warnings, ...warnings];
+    return { state: mergeStates(states, opts.owner), summary, warnings };
+}
+async function filesNamed(dir, names) {
+    const entries = await (0,promises_.readdir)(dir, { recursive: true, withFileTypes: true });
+    return entries
+        .filter((e) => e.isFile() && names.has(e.name))
+        .map((e) => (0,external_node_path_.join)(e.parentPath, e.name))
+        .sort();
+}
+/**
+ * Merges every shard's results found under `dir` (the shards' artifacts, downloaded) into `stateFile`,
+ * starting from the state already there, and writes the merged summary beside it.
+ */
+async function mergeOrgShardDir(opts) {
+    const stateName = (0,external_node_path_.basename)(opts.stateFile);
+    const files = await filesNamed(opts.dir, new Set([stateName, 'org-summary.json']));
+    const summaryFiles = files.filter((f) => (0,external_node_path_.basename)(f) === 'org-summary.json');
+    if (summaryFiles.length === 0)
+        throw new Error(`no shard results under '${opts.dir}': expected */${stateName} and */org-summary.json`);
+    const stateFiles = files.filter((f) => (0,external_node_path_.basename)(f) === stateName);
+    const merged = await mergeOrgShards({ owner: opts.owner, base: opts.stateFile, stateFiles, summaryFiles });
+    if (stateFiles.length < summaryFiles.length) {
+        const w = `${summaryFiles.length - stateFiles.length} shard(s) saved a summary but no ${stateName}; their repositories keep the previous state`;
+        merged.warnings.push(w);
+        merged.summary.warnings.push(w);
+    }
+    await writeAtomically(opts.stateFile, state_serializeState(merged.state));
+    await writeAtomically(summaryFileFor(opts.stateFile), org_summary_serializeOrgSummary(merged.summary));
+    return merged;
+}
+
+;// CONCATENATED MODULE: ./src/core/org/settings.ts
+
+
+
+
+/** GitHub logins: alphanumerics and single hyphens, at most 39 characters. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+const DEFAULT_STATE_FILE = '.keyleak/org-state.json';
+const DEFAULT_CONCURRENCY = 4;
+/** Parses `30m`, `1h30m`, `90s`, `2h` (or a bare number of minutes) into milliseconds; empty is null. */
+function parseDuration(text, name = 'max-duration') {
+    const t = text.trim().toLowerCase();
+    if (t === '' || t === '0')
+        return null;
+    const bare = /^\d+$/.test(t) ? `${t}m` : t;
+    const m = /^(?:(\d+)h)?\s*(?:(\d+)m(?:in)?)?\s*(?:(\d+)s)?$/.exec(bare);
+    if (!m || (m[1] === undefined && m[2] === undefined && m[3] === undefined)) {
+        throw new UsageError(`invalid ${name} '${text}'. Expected a duration like 30m, 1h30m or 90s`);
+    }
+    return (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000;
+}
+function settings_bool(name, text) {
+    const t = (text ?? '').trim().toLowerCase();
+    if (t === '' || t === 'false')
+        return false;
+    if (t === 'true')
+        return true;
+    throw new UsageError(`invalid ${name} '${text}'. Expected true or false`);
+}
+/** Validates org-scan inputs; each error names the input, the bad value and what was expected. */
+function parseOrgSettings(raw, defaults) {
+    const owner = (raw.org ?? '').trim();
+    if (owner === '')
+        throw new UsageError('org mode needs `org`: the organisation or user to scan');
+    if (!LOGIN.test(owner))
+        throw new UsageError(`invalid org '${owner}'. Expected an organisation or user login, like my-org`);
+    let concurrency = DEFAULT_CONCURRENCY;
+    if (raw.concurrency !== undefined && raw.concurrency.trim() !== '') {
+        concurrency = Number(raw.concurrency);
+        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+            throw new UsageError(`invalid concurrency '${raw.concurrency}'. Expected a whole number from 1 to 64`);
+    }
+    return {
+        owner,
+        shard: parseShard(raw.shard ?? ''),
+        filter: parseRepoFilter(raw),
+        fullRescan: settings_bool('full-rescan', raw.fullRescan),
+        maxDurationMs: parseDuration(raw.maxDuration ?? ''),
+        concurrency,
+        jobs: Math.max(1, Math.floor(defaults.cpus / concurrency)),
+        token: raw.token?.trim() || null,
+        stateFile: raw.stateFile?.trim() || DEFAULT_STATE_FILE,
+        config: raw.config?.trim() || null,
+        workDir: defaults.workDir,
+    };
+}
+const ORG_MERGE_USAGE = `usage: keyleak org-merge --owner NAME --dir DIR [--state FILE]
+       merges the org-state.json and org-summary.json files of every shard under DIR into FILE
+       (default ${DEFAULT_STATE_FILE}) and prints the merged summary as markdown`;
+/** Parses `keyleak org-merge` arguments; errors are UsageErrors naming the bad value. */
+function parseOrgMergeArgs(argv) {
+    let values;
+    try {
+        ({ values } = (0,external_node_util_.parseArgs)({
+            args: argv,
+            options: { owner: { type: 'string' }, dir: { type: 'string' }, state: { type: 'string' } },
+            allowPositionals: false,
+            strict: true,
+        }));
+    }
+    catch (e) {
+        throw new errors_UsageError(`${e.message}\n${ORG_MERGE_USAGE}`);
+    }
+    if (!values.owner)
+        throw new errors_UsageError(`--owner is required\n${ORG_MERGE_USAGE}`);
+    if (!LOGIN.test(values.owner))
+        throw new errors_UsageError(`invalid --owner '${values.owner}'. Expected an organisation or user login, like my-org`);
+    if (!values.dir)
+        throw new errors_UsageError(`--dir is required\n${ORG_MERGE_USAGE}`);
+    return { owner: values.owner, dir: values.dir, stateFile: values.state ?? DEFAULT_STATE_FILE };
+}
+
 ;// CONCATENATED MODULE: ./src/cli-main.ts
+
+
+
 
 
 
@@ -98011,7 +99077,11 @@ exit status of trail: 0 every region read, 1 some regions could not be read, 2 e
 
 ${REWRITE_PLAN_USAGE}
 
-exit status of rewrite-plan: 0 plan printed (or nothing to remove), 2 error`;
+exit status of rewrite-plan: 0 plan printed (or nothing to remove), 2 error
+
+${ORG_MERGE_USAGE}
+
+exit status of org-merge: 0 merged, 2 error`;
 function progressBar() {
     return (p) => {
         if (p.totalBytes === 0) {
@@ -98077,7 +99147,15 @@ async function main(argv) {
                 process.stderr.write(`keyleak: warning: ${w}\n`);
             return 0;
         }
-        throw new UsageError(`unknown command '${command}'\n${USAGE}`);
+        if (command === 'org-merge') {
+            const s = parseOrgMergeArgs(rest);
+            const merged = await mergeOrgShardDir(s);
+            for (const w of merged.warnings)
+                process.stderr.write(`keyleak: warning: ${w}\n`);
+            process.stdout.write(renderOrgSummary(merged.summary));
+            return 0;
+        }
+        throw new errors_UsageError(`unknown command '${command}'\n${USAGE}`);
     }
     catch (e) {
         const msg = e instanceof Error ? e.message : String(e);

@@ -1,7 +1,7 @@
 import { parseRepo, type RepoRef } from './adapters/github.js';
 import { UsageError } from './core/errors.js';
 
-export type ActionMode = 'push' | 'pull-request' | 'org' | 'rescan';
+export type ActionMode = 'push' | 'pull-request' | 'org' | 'org-merge' | 'rescan';
 
 /** Every input of action.yml, parsed once and validated. */
 export interface ActionInputs {
@@ -33,7 +33,7 @@ export interface ActionInputs {
   failOnFindings: boolean;
 }
 
-const MODES = ['auto', 'push', 'pull-request', 'org', 'rescan'] as const;
+const MODES = ['auto', 'push', 'pull-request', 'org', 'org-merge', 'rescan'] as const;
 
 // The YAML 1.2 core schema booleans, as @actions/core's getBooleanInput accepts them.
 function bool(name: string, raw: string): boolean {
@@ -86,7 +86,9 @@ export function parseActionInputs(get: (name: string) => string): ActionInputs {
   if (org !== null && !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(org)) {
     throw new UsageError(`Invalid input 'org': '${org}'. Expected an organisation or user login.`);
   }
-  if (mode === 'org' && org === null) throw new UsageError(`Input 'org' is required when mode is org.`);
+  if ((mode === 'org' || mode === 'org-merge') && org === null) {
+    throw new UsageError(`Input 'org' is required when mode is ${mode}.`);
+  }
   const dryRun = bool('dry-run', v('dry-run', 'false'));
   const deactivate = bool('deactivate', v('deactivate', 'false'));
   const revokeSessions = bool('revoke-sessions', v('revoke-sessions', 'false'));

@@ -1,7 +1,7 @@
 import { DefaultArtifactClient } from '@actions/artifact';
 import * as core from '@actions/core';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { parseActionInputs, resolveMode, type ActionInputs } from './action-inputs.js';
 import { GitHub, parseRepo } from './adapters/github.js';
@@ -13,6 +13,10 @@ import { NoVerification, type FlowDeps, type FlowResult, type Responder } from '
 import { DEFAULT_CONFIG_PATH, loadConfig } from './commands/scan.js';
 import { createAws, defaultAwsOptions } from './adapters/aws.js';
 import { AwsResponder } from './commands/aws-responder.js';
+import { mergeOrgShardDir, runOrgScan } from './commands/org.js';
+import { OrgIncidents } from './commands/org-incidents.js';
+import { parseOrgSettings, type RawOrgInputs } from './core/org/settings.js';
+import { renderOrgSummary } from './core/render/org-summary.js';
 import { UsageError } from './core/errors.js';
 import { defaultJobs } from './settings.js';
 import type { TrailSummary } from './core/incident.js';
@@ -91,7 +95,10 @@ export async function run(): Promise<void> {
     const eventName = process.env.GITHUB_EVENT_NAME ?? '';
     const payload = await readEvent(process.env.GITHUB_EVENT_PATH);
     const mode = resolveMode(inputs.mode, eventName);
-    if (mode === 'org') throw new UsageError(`mode 'org' is not available in this version of keyleak`);
+    if (mode === 'org' || mode === 'org-merge') {
+      await runOrgMode(mode, inputs, workspace);
+      return;
+    }
     const repoName = process.env.GITHUB_REPOSITORY ?? '';
     const repo = parseRepo(repoName);
     const serverUrl = (process.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
@@ -164,6 +171,91 @@ export async function run(): Promise<void> {
     }
   } catch (e) {
     core.setFailed(`keyleak: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** The org's raw inputs, as parseOrgSettings validates them. */
+function orgInputs(inputs: ActionInputs): RawOrgInputs {
+  const get = (name: string) => core.getInput(name);
+  return {
+    org: inputs.org ?? '',
+    shard: get('shard'),
+    fullRescan: get('full-rescan'),
+    maxDuration: get('max-duration'),
+    concurrency: get('concurrency'),
+    stateFile: get('state-file'),
+    config: inputs.config === DEFAULT_CONFIG_PATH ? '' : inputs.config,
+    token: inputs.githubToken,
+    includeArchived: get('include-archived'),
+    includeForks: get('include-forks'),
+    visibility: get('visibility'),
+    include: get('include'),
+    exclude: get('exclude'),
+    topics: get('topics'),
+    excludeTopics: get('exclude-topics'),
+  };
+}
+
+/** `mode: org` scans an organisation's repositories; `mode: org-merge` merges the shards' results. */
+async function runOrgMode(mode: 'org' | 'org-merge', inputs: ActionInputs, workspace: string): Promise<void> {
+  const raw = orgInputs(inputs);
+  const settings = parseOrgSettings(raw, { workDir: workspace, cpus: availableParallelism() });
+  if (mode === 'org-merge') {
+    const dir = core.getInput('shard-results');
+    if (!dir) throw new UsageError(`Input 'shard-results' is required when mode is org-merge.`);
+    const merged = await mergeOrgShardDir({ owner: settings.owner, dir, stateFile: settings.stateFile });
+    for (const w of merged.warnings) core.warning(w);
+    await core.summary.addRaw(renderOrgSummary(merged.summary)).write();
+    return;
+  }
+  const repoName = process.env.GITHUB_REPOSITORY ?? '';
+  const serverUrl = (process.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
+  const runId = process.env.GITHUB_RUN_ID;
+  const outDir = process.env.RUNNER_TEMP ?? (await mkdtemp(join(tmpdir(), 'keyleak-')));
+  const github = GitHub.create({
+    token: inputs.githubToken,
+    baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
+    log: (m) => core.info(m),
+  });
+  const sink = new OrgIncidents({
+    github,
+    responder: buildResponder(inputs),
+    issueRepo: inputs.issueRepo ?? parseRepo(repoName),
+    serverUrl,
+    runUrl: runId ? `${serverUrl}/${repoName}/actions/runs/${runId}` : null,
+    contacts: await readContacts(workspace, inputs.runbookTemplate),
+    now: () => new Date(),
+    log: (m) => core.info(m),
+    mask: (secrets) => {
+      for (const m of secrets.values()) for (const s of [...m.secrets, ...m.sessionTokens]) core.setSecret(s);
+    },
+    uploadTrails: (trails) => uploadTrails(trails, outDir, serverUrl, repoName, runId),
+  });
+  const result = await runOrgScan(settings, { lister: github, sink, log: (m) => core.info(m) });
+  const findings = sink.responded?.findings ?? [];
+  const report: ScanReport = {
+    findings,
+    suppressed: [],
+    stats: { mode: 'all', objectsScanned: 0, bytesScanned: 0, commitsScanned: 0, durationMs: 0 },
+    incomplete: false,
+    warnings: [],
+  };
+  const reportFile = join(outDir, 'keyleak-report.json');
+  await writeFile(reportFile, renderJson(report));
+  await core.summary.addRaw(renderOrgSummary(result.summary)).write();
+  for (const p of sink.problems) core.error(p);
+  const issues = [...new Set(result.verdicts.map((v) => v.issue).filter((n): n is number => n !== null))];
+  core.setOutput('findings', result.keys.length);
+  core.setOutput('live-keys', result.verdicts.filter((v) => v.status === 'live').length);
+  core.setOutput('issues', JSON.stringify(issues));
+  core.setOutput('sarif-file', '');
+  core.setOutput('report-file', reportFile);
+  if (sink.problems.length > 0) {
+    core.setFailed(
+      `keyleak: ${sink.problems.length} GitHub or AWS call(s) failed: ${sink.problems.join('; ')}`,
+    );
+  } else if (result.keys.length > 0 && inputs.failOnFindings) {
+    core.setFailed(`keyleak: ${result.keys.length} leaked AWS key(s) found across the organisation`);
   }
 }
 

@@ -3,6 +3,8 @@ export type KeyKind = 'long-term' | 'temporary';
 
 /** One place a key id was seen. `path` is null for a commit message; `commit` null outside git history. */
 export interface Location {
+  /** The repository (`owner/name`), set only when one report spans several (org scans). */
+  repo?: string;
   commit: string | null;
   path: string | null;
   line: number;

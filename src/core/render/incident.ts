@@ -138,30 +138,41 @@ function author(a: string | null): string {
 }
 
 function whereSection(f: Finding, ctx: IncidentContext): string[] {
-  const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}`;
-  const out = [
-    '## Where it leaked',
-    '',
-    `In [${ctx.repo.owner}/${ctx.repo.repo}](${base}):`,
-    '',
-    '| Commit | File | Author | Date | Branches and tags |',
-    '| --- | --- | --- | --- | --- |',
-  ];
+  const out = ['## Where it leaked', ''];
+  // An org scan's incident spans repositories: one table per repository, in order of first leak.
+  const byRepo = new Map<string, typeof f.locations>();
   for (const l of f.locations) {
-    const commit = l.commit ? `[\`${short(l.commit)}\`](${base}/commit/${l.commit})` : 'not committed';
-    const file =
-      l.path === null
-        ? 'commit message'
-        : l.commit
-          ? `[\`${cell(l.path)}:${l.line}\`](${base}/blob/${l.commit}/${encodeURI(l.path)}#L${l.line})`
-          : `\`${cell(l.path)}:${l.line}\``;
-    const refs = (l.commit ? (ctx.refs[l.commit] ?? []) : []).map(
-      (r) => `\`${cell(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}\``,
-    );
-    out.push(
-      `| ${commit} | ${file} | ${author(l.author)} | ${l.date ?? ''} | ${refs.join(', ') || 'none'} |`,
-    );
+    const name = l.repo ?? `${ctx.repo.owner}/${ctx.repo.repo}`;
+    const list = byRepo.get(name);
+    if (list) list.push(l);
+    else byRepo.set(name, [l]);
   }
+  for (const [name, locations] of byRepo) {
+    const base = `${ctx.serverUrl}/${name}`;
+    out.push(
+      `In [${name}](${base}):`,
+      '',
+      '| Commit | File | Author | Date | Branches and tags |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const l of locations) {
+      const commit = l.commit ? `[\`${short(l.commit)}\`](${base}/commit/${l.commit})` : 'not committed';
+      const file =
+        l.path === null
+          ? 'commit message'
+          : l.commit
+            ? `[\`${cell(l.path)}:${l.line}\`](${base}/blob/${l.commit}/${encodeURI(l.path)}#L${l.line})`
+            : `\`${cell(l.path)}:${l.line}\``;
+      const refs = (l.commit ? (ctx.refs[l.commit] ?? []) : []).map(
+        (r) => `\`${cell(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}\``,
+      );
+      out.push(
+        `| ${commit} | ${file} | ${author(l.author)} | ${l.date ?? ''} | ${refs.join(', ') || 'none'} |`,
+      );
+    }
+    out.push('');
+  }
+  out.pop();
   const prs = [...new Set(f.locations.flatMap((l) => (l.commit ? (ctx.pulls[l.commit] ?? []) : [])))].sort(
     (a, b) => a - b,
   );
