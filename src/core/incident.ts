@@ -1,29 +1,8 @@
+import type { TrailSummary } from './cloudtrail.js';
 import type { Finding, KeyResponse, Location, ResponseAction, Verification } from './types.js';
 
-/**
- * The CloudTrail summary of one key (the JSON `keyleak trail --format json` prints), as far as an
- * incident issue needs it. Times are ISO 8601 UTC.
- */
-export interface TrailSummary {
-  keyId: string;
-  window: { start: string; end: string };
-  regions: string[];
-  totalEvents: number;
-  /** keyleak's own calls (its STS verification), kept out of the tables below. */
-  ownEvents: number;
-  byIp: { ip: string; count: number; first: string; last: string }[];
-  byUserAgent: { userAgent: string; count: number }[];
-  byEvent: { eventSource: string; eventName: string; count: number; errors: number }[];
-  flagged: {
-    category: string;
-    eventName: string;
-    eventTime: string;
-    region: string;
-    sourceIPAddress: string;
-    userAgent: string;
-  }[];
-  incompleteRegions: { region: string; reason: string }[];
-}
+/** The CloudTrail summary of one key, as `keyleak trail --format json` prints it. */
+export type { TrailSummary };
 
 /** The verdict an incident shows, in the words the `Status` section uses. */
 export type IncidentVerdict = 'live' | 'invalid' | 'unknown' | 'not verified';

@@ -56,7 +56,7 @@ export function hasImpossibleKeyChars(keyId: string): boolean {
   return /[0189]/.test(keyId.slice(4));
 }
 
-/** A key id made of very few distinct characters (AKIAXXXXXXXXXXXXXXXX, AKIAAAAABBBBCCCCDDDD) is a placeholder. */
+/** A key id made of very few distinct characters (AKIA and sixteen X, or four runs of four) is a placeholder. */
 export function isLowEntropyKeyId(keyId: string): boolean {
   return new Set(keyId.slice(4)).size < 6;
 }
