@@ -95961,7 +95961,7 @@ function isCanaryAccount(accountId, extra = new Set()) {
 function hasImpossibleKeyChars(keyId) {
     return /[0189]/.test(keyId.slice(4));
 }
-/** A key id made of very few distinct characters (AKIAXXXXXXXXXXXXXXXX, AKIAAAAABBBBCCCCDDDD) is a placeholder. */
+/** A key id made of very few distinct characters (AKIA and sixteen X, or four runs of four) is a placeholder. */
 function isLowEntropyKeyId(keyId) {
     return new Set(keyId.slice(4)).size < 6;
 }
