@@ -6,7 +6,7 @@ import { main } from '../../src/cli-main.js';
 import { Git } from '../../src/adapters/git.js';
 import { planRewrite } from '../../src/commands/rewrite-plan.js';
 import { runScan } from '../../src/commands/scan.js';
-import { makePair } from '../helpers/keys.js';
+import { freshPair } from './keys.js';
 import { TestRepo } from '../helpers/repo.js';
 
 const cleanup: (() => void)[] = [];
@@ -57,7 +57,7 @@ describe('keyleak rewrite-plan', () => {
   });
 
   it('offers the short path for a key only in the newest commit not yet pushed, and not once pushed', async () => {
-    const pair = makePair();
+    const pair = freshPair();
     const origin = repo();
     origin.commit('first', { 'README.md': 'hello\n' });
     const clone = repo();
@@ -86,7 +86,7 @@ describe('keyleak rewrite-plan', () => {
   });
 
   it('finds a secret paired from another file of the commit, and credential files to remove', async () => {
-    const pair = makePair();
+    const pair = freshPair();
     const r = repo();
     r.commit('split', {
       'config/id.txt': `key id: ${pair.keyId}\n`,

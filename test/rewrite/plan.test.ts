@@ -9,7 +9,8 @@ import {
 } from '../../src/core/rewrite-plan.js';
 import type { Finding } from '../../src/core/types.js';
 import { parseRewritePlanArgs } from '../../src/settings.js';
-import { makeKeyId, makeSecret } from '../helpers/keys.js';
+import { makeSecret } from '../helpers/keys.js';
+import { freshKeyId } from './keys.js';
 
 function secretWith(chars: string[]): string {
   for (;;) {
@@ -82,7 +83,7 @@ describe('credential files are removed whole only when they hold nothing else', 
 });
 
 describe('buildRewritePlan', () => {
-  const keyId = makeKeyId();
+  const keyId = freshKeyId();
   const A = 'a'.repeat(40);
   const B = 'b'.repeat(40);
   const finding = (commits: string[], paths: (string | null)[] = commits.map(() => 'x.env')): Finding => ({

@@ -6,7 +6,8 @@ import { renderRewriteMarkdown } from '../../src/core/render/rewrite-markdown.js
 import { renderRewriteScript } from '../../src/core/render/rewrite-sh.js';
 import { buildRewritePlan, type RewriteFacts } from '../../src/core/rewrite-plan.js';
 import type { Finding, Location } from '../../src/core/types.js';
-import { makeKeyId, makeSecret } from '../helpers/keys.js';
+import { makeSecret } from '../helpers/keys.js';
+import { freshKeyId } from './keys.js';
 
 const TESTDATA = join(import.meta.dirname, 'testdata');
 const C1 = '1111111111111111111111111111111111111111';
@@ -58,14 +59,16 @@ function stable(text: string, values: Record<string, string>): string {
 
 function golden(name: string, actual: string): void {
   const file = join(TESTDATA, name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, actual);
+  // UPDATE_GOLDEN=1 rewrites the expected files; review the diff before committing it.
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
+  expect(existsSync(file), `${file} is missing: run with UPDATE_GOLDEN=1`).toBe(true);
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }
 
 describe('the rewrite plan, rendered', () => {
-  const key = makeKeyId('AKIA');
+  const key = freshKeyId('AKIA');
   const secret = makeSecret();
-  const temp = makeKeyId('ASIA');
+  const temp = freshKeyId('ASIA');
   const tempSecret = makeSecret();
   const findings = [
     finding(key, secret, [loc(C1, 'config/app.ini', 4), loc(C2, 'deploy.sh', 2), loc(C3, null, 1)]),
