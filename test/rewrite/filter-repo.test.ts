@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,7 +127,12 @@ describe.skipIf(!hasFilterRepo)('the generated script, run with the real git-fil
     markdown = (await runRewritePlan({ ...settings, format: 'markdown' })).text;
     writeFileSync(join(work, 'plan.sh'), script);
     target = join(work, 'clean.git');
-    const r = spawnSync('bash', [join(work, 'plan.sh'), target], { cwd: work, encoding: 'utf8' });
+    mkdirSync(join(work, 'tmp'));
+    const r = spawnSync('bash', [join(work, 'plan.sh'), target], {
+      cwd: work,
+      encoding: 'utf8',
+      env: { ...process.env, TMPDIR: join(work, 'tmp') },
+    });
     run = { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }, 120_000);
 
@@ -197,6 +202,10 @@ describe.skipIf(!hasFilterRepo)('the generated script, run with the real git-fil
     expect(snapshot(repo.dir)).toBe(before);
   });
 
+  it('deletes its temporary files', () => {
+    expect(readdirSync(join(work, 'tmp'))).toEqual([]);
+  });
+
   it('never prints or writes a secret', () => {
     for (const text of [script, markdown, run.stdout, run.stderr]) {
       for (const s of radioactive) expect(text.includes(s)).toBe(false);
@@ -204,18 +213,23 @@ describe.skipIf(!hasFilterRepo)('the generated script, run with the real git-fil
     expect(readFileSync(join(work, 'plan.sh'), 'utf8')).toBe(script);
   });
 
-  it.skipIf(!hasShellcheck)('passes shellcheck with no warning', () => {
-    const r = spawnSync('shellcheck', ['--shell=bash', join(work, 'plan.sh')], { encoding: 'utf8' });
-    expect(r.stdout + r.stderr).toBe('');
-    expect(r.status).toBe(0);
-  });
+  it.skipIf(!hasShellcheck)(
+    hasShellcheck
+      ? 'passes shellcheck with no warning'
+      : 'passes shellcheck (SKIPPED: shellcheck is not installed)',
+    () => {
+      const r = spawnSync('shellcheck', ['--shell=bash', join(work, 'plan.sh')], { encoding: 'utf8' });
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    },
+  );
 
   it('fails verification, without printing the secret, when a copy survives the rewrite', () => {
     // Simulates a copy the expressions missed: a text the rewrite keeps (the tag's message) is looked
     // for as if it were one of the key's forms.
     const altered = script.replace(
       /^shape >"\$work\/shape.before"$/m,
-      `printf '%s\\n' 'first release' | tee -a "$work/patterns.0" >>"$work/all-patterns"\n$&`,
+      `printf '%s\\n' 'first release' | tee -a "$work/patterns.0" >>"$work/all-patterns"\nstat -c 'mode %a' "$work" "$expressions" >&2\n$&`,
     );
     expect(altered).not.toBe(script);
     writeFileSync(join(work, 'altered.sh'), altered);
@@ -223,6 +237,7 @@ describe.skipIf(!hasFilterRepo)('the generated script, run with the real git-fil
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`FAILED: ${pair.keyId} (or its secret) is still in 1 line(s)`);
     expect(r.stderr).toContain('verification failed: do not push');
+    expect(r.stderr).toContain('mode 700\nmode 600\n');
     expect(r.stdout).not.toContain('Verified');
     for (const s of radioactive) expect(r.stdout + r.stderr).not.toContain(s);
   });

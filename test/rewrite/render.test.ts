@@ -58,7 +58,9 @@ function stable(text: string, values: Record<string, string>): string {
 
 function golden(name: string, actual: string): void {
   const file = join(TESTDATA, name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, actual);
+  // UPDATE_GOLDEN=1 rewrites the expected files; review the diff before committing it.
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
+  expect(existsSync(file), `${file} is missing: run with UPDATE_GOLDEN=1`).toBe(true);
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }
 
