@@ -1,40 +1,13 @@
 // The demo's world: a throwaway repository with a freshly generated key, AWS and GitHub emulated on
 // 127.0.0.1, and the bundled action run on a push exactly as the runner runs it. scripts/demo.mjs bundles
 // this file and the action, then runs `node <driver> <action dir>`.
-import { startAwsEmulator, type AwsEmulator, type ScenarioEvent } from '../test/emulators/aws/index.js';
+import { startAwsEmulator, type AwsEmulator } from '../test/emulators/aws/index.js';
 import { makeState, startGitHubEmulator } from '../test/emulators/github/index.js';
 import { makePair } from '../test/helpers/keys.js';
-import { pushPayload, runAction, secretNowhere, World } from '../test/action/harness.js';
+import { attackerEvents, pushPayload, runAction, secretNowhere, World } from '../test/action/harness.js';
 
 const ACCOUNT = '123456789012';
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-
-const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
-
-/** What an attacker did with the key before anyone noticed: a look around, then a user of their own. */
-function attack(keyId: string): ScenarioEvent[] {
-  const e = (minutes: number, eventName: string, eventSource: string, region: string, ip: string) => ({
-    eventTime: ago(minutes),
-    eventName,
-    eventSource,
-    region,
-    accessKeyId: keyId,
-    userName: 'deploy-bot',
-    sourceIPAddress: ip,
-    userAgent: 'python-requests/2.31',
-  });
-  return [
-    e(95, 'GetCallerIdentity', 'sts.amazonaws.com', 'us-east-1', '198.51.100.7'),
-    e(90, 'ListBuckets', 's3.amazonaws.com', 'us-east-1', '198.51.100.7'),
-    e(85, 'DescribeInstances', 'ec2.amazonaws.com', 'eu-west-1', '198.51.100.7'),
-    e(84, 'DescribeSecurityGroups', 'ec2.amazonaws.com', 'eu-west-1', '198.51.100.7'),
-    {
-      ...e(60, 'CreateUser', 'iam.amazonaws.com', 'us-east-1', '203.0.113.66'),
-      requestParameters: { userName: 'backup-admin' },
-      resources: [{ ResourceType: 'AWS::IAM::User', ResourceName: 'backup-admin' }],
-    },
-  ];
-}
 
 interface ReportFinding {
   keyId: string;
@@ -59,7 +32,7 @@ async function main(actionDir: string): Promise<number> {
           { name: 'keyleak-responder', keys: [{ id: responder.keyId, secret: responder.secret }] },
           { name: 'deploy-bot', keys: [{ id: leaked.keyId, secret: leaked.secret }] },
         ],
-        events: attack(leaked.keyId),
+        events: attackerEvents(leaked.keyId),
       },
     ],
     lookupEventsPerSecond: null,

@@ -1,14 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  startAwsEmulator,
-  type AwsEmulator,
-  type Fault,
-  type ScenarioEvent,
-} from '../emulators/aws/index.js';
+import { startAwsEmulator, type AwsEmulator, type Fault } from '../emulators/aws/index.js';
 import { makeState, startGitHubEmulator, type GitHubEmulator } from '../emulators/github/index.js';
 import { makePair, type KeyPair } from '../helpers/keys.js';
 import { MANAGED, useEmulatorEnv } from '../aws/world.js';
-import { buildAction, pushPayload, runAction, secretNowhere, World } from './harness.js';
+import { attackerEvents, buildAction, pushPayload, runAction, secretNowhere, World } from './harness.js';
 
 let dist = '';
 beforeAll(() => {
@@ -35,32 +30,6 @@ const CHANGES = new Set([
   'CreateUser',
 ]);
 
-const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
-
-/** An attacker's use of the leaked key: reconnaissance in two regions, then a new user from a VPS. */
-function attack(keyId: string): ScenarioEvent[] {
-  const e = (minutes: number, eventName: string, eventSource: string, region: string, ip: string) => ({
-    eventTime: ago(minutes),
-    eventName,
-    eventSource,
-    region,
-    accessKeyId: keyId,
-    userName: 'deploy-bot',
-    sourceIPAddress: ip,
-    userAgent: 'python-requests/2.31',
-  });
-  return [
-    e(90, 'GetCallerIdentity', 'sts.amazonaws.com', 'us-east-1', '198.51.100.7'),
-    e(80, 'ListBuckets', 's3.amazonaws.com', 'us-east-1', '198.51.100.7'),
-    e(70, 'DescribeInstances', 'ec2.amazonaws.com', 'eu-west-1', '198.51.100.7'),
-    {
-      ...e(60, 'CreateUser', 'iam.amazonaws.com', 'us-east-1', '203.0.113.66'),
-      requestParameters: { userName: 'backup-admin' },
-      resources: [{ ResourceType: 'AWS::IAM::User', ResourceName: 'backup-admin' }],
-    },
-  ];
-}
-
 interface Live {
   w: World;
   gh: GitHubEmulator;
@@ -82,7 +51,7 @@ async function livePush(inputs: Record<string, string>, faults: Fault[] = []) {
           { name: 'keyleak-responder', keys: [{ id: responder.keyId, secret: responder.secret }] },
           { name: 'deploy-bot', keys: [{ id: leaked.keyId, secret: leaked.secret }] },
         ],
-        events: attack(leaked.keyId),
+        events: attackerEvents(leaked.keyId),
       },
     ],
     lookupEventsPerSecond: null,
