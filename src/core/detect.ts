@@ -52,7 +52,6 @@ export function looksLikeSecret(value: string): boolean {
   if (!/[A-Z]/.test(value) || !/[a-z]/.test(value)) return false;
   if (!/[0-9+/]/.test(value)) return false;
   if (/EXAMPLEKEY$/.test(value)) return false; // AWS's documentation secret
-  if (/^[A-Za-z0-9]+(?:\/[A-Za-z0-9]+){2,}$/.test(value) && /\/[a-z]+\//.test(value)) return false; // a path
   return new Set(value).size >= 16;
 }
 

@@ -67,6 +67,12 @@ describe('secrets', () => {
     ]);
   });
 
+  it('finds secrets whose slashes happen to frame a lowercase run, like a path', () => {
+    const r = makeSecret();
+    const s = `${r.slice(0, 3)}/abc/${r.slice(8)}`;
+    expect(analyseText(`secret = ${s}`).secrets.map((x) => x.value)).toEqual([s]);
+  });
+
   it('does not take git SHAs or other hex strings for secrets', () => {
     expect(analyseText('commit 4b825dc642cb6eb9a060e54bf8d69288fbee4904').secrets).toEqual([]);
     expect(looksLikeSecret('4B825DC642CB6EB9A060E54BF8D69288FBEE4904')).toBe(false);
