@@ -96159,8 +96159,6 @@ function looksLikeSecret(value) {
         return false;
     if (/EXAMPLEKEY$/.test(value))
         return false; // AWS's documentation secret
-    if (/^[A-Za-z0-9]+(?:\/[A-Za-z0-9]+){2,}$/.test(value) && /\/[a-z]+\//.test(value))
-        return false; // a path
     return new Set(value).size >= 16;
 }
 function looksLikeSessionToken(value, line) {
