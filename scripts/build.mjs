@@ -1,4 +1,5 @@
-// Bundles the action (dist/index.js) and the CLI (dist/cli.js) with ncc. Both are committed: the action
+// Bundles the action (dist/index.js), the CLI (dist/cli.js) and the pack-reading threads both start
+// (dist/pack-worker.js) with ncc. Both are committed: the action
 // runner and `npx keyleak` run dist/, never src/.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -25,4 +26,8 @@ if (!code.startsWith('#!')) code = '#!/usr/bin/env node\n' + code;
 writeFileSync('dist/cli.js', code);
 chmodSync('dist/cli.js', 0o755);
 rmSync(cli, { recursive: true, force: true });
+// The threads a full-history scan reads packs on: a bundle of their own, small to start.
+const worker = bundle('src/pack-worker.ts');
+renameSync(join(worker, 'index.js'), 'dist/pack-worker.js');
+rmSync(worker, { recursive: true, force: true });
 if (!existsSync('dist/package.json')) writeFileSync('dist/package.json', '{\n  "type": "module"\n}\n');

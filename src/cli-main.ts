@@ -1,3 +1,4 @@
+import type { Aws } from './adapters/aws.js';
 import { UsageError } from './core/errors.js';
 import { formatBytes } from './core/render/text.js';
 import { runRewritePlan } from './commands/rewrite-plan.js';
@@ -11,7 +12,6 @@ import {
   SCAN_USAGE,
   TRAIL_USAGE,
 } from './settings.js';
-import { createAws, defaultAwsOptions } from './adapters/aws.js';
 import { respond } from './commands/respond.js';
 import { renderTrail, runTrail, trailExitCode, writeEventsOut } from './commands/trail.js';
 import { VERSION } from './version.js';
@@ -36,13 +36,26 @@ ${ORG_MERGE_USAGE}
 
 exit status of org-merge: 0 merged, 2 error`;
 
+/**
+ * The AWS SDK clients, loaded only by the commands that call AWS: a scan without --verify never pays
+ * for them (they are most of the CLI's start-up time and memory).
+ */
+async function loadAws(): Promise<Aws> {
+  const { createAws, defaultAwsOptions } = await import(/* webpackMode: "eager" */ './adapters/aws.js');
+  return createAws(defaultAwsOptions());
+}
+
 function progressBar(): (p: Progress) => void {
   return (p) => {
-    if (p.totalBytes === 0) {
+    // Objects read from packs are counted as they come (their sizes are known only once rebuilt); the
+    // rest is measured in bytes.
+    const done =
+      p.totalBytes > 0 ? p.bytes / p.totalBytes : p.totalObjects > 0 ? p.objects / p.totalObjects : -1;
+    if (done < 0) {
       process.stderr.write(`\r${formatBytes(p.bytes)} scanned`);
       return;
     }
-    const pct = p.totalBytes > 0 ? Math.min(100, Math.floor((p.bytes / p.totalBytes) * 100)) : 0;
+    const pct = Math.min(100, Math.floor(done * 100));
     const width = 30;
     const filled = Math.round((pct / 100) * width);
     process.stderr.write(
@@ -70,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
       if (settings.verify) {
         // Only here does a scan touch the network: STS with each found pair, IAM with the responder's.
         result.report = await respond(result, settings, {
-          aws: createAws(defaultAwsOptions()),
+          aws: await loadAws(),
           log: (line) => process.stderr.write(`keyleak: ${line}\n`),
         });
       }
@@ -83,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'trail') {
       const settings = parseTrailArgs(rest);
       const trail = await runTrail(settings, {
-        aws: createAws(defaultAwsOptions()),
+        aws: await loadAws(),
         log: (line) => process.stderr.write(`keyleak: ${line}\n`),
       });
       if (settings.eventsOut !== null) await writeEventsOut(trail, settings.eventsOut);

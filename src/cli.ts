@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { isMainThread } from 'node:worker_threads';
 import { main } from './cli-main.js';
+import { workerScriptBeside } from './scan/pack-pass.js';
 
-if (isMainThread) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+// Full-history scans read packs on threads started from the worker bundle beside this file.
+workerScriptBeside(import.meta.url);
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

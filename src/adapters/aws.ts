@@ -18,6 +18,8 @@ import type { TrailEvent } from '../core/cloudtrail.js';
 import { VERSION } from '../version.js';
 
 export type { AwsFailure } from '../core/verdict.js';
+import { AwsCallError } from './aws-errors.js';
+export { AwsCallError, describeFailure } from './aws-errors.js';
 
 /** How every AWS client keyleak builds behaves. */
 export interface AwsOptions {
@@ -46,23 +48,6 @@ export interface LeakedPair {
 
 export type CallerIdentityOutcome =
   { ok: true; account: string; arn: string; userId: string } | { ok: false; failure: AwsFailure };
-
-/** An AWS call that failed, with what is known about why. */
-export class AwsCallError extends Error {
-  override name = 'AwsCallError';
-  constructor(
-    readonly operation: string,
-    readonly failure: AwsFailure,
-  ) {
-    super(`${operation} failed: ${describeFailure(failure)}`);
-  }
-}
-
-export function describeFailure(f: AwsFailure): string {
-  if (f.kind === 'timeout') return `timed out (${f.message})`;
-  if (f.kind === 'network') return `network error (${f.message})`;
-  return `${f.code ?? `HTTP ${f.httpStatus ?? '?'} without an AWS error code`}${f.message ? `: ${f.message}` : ''}`;
-}
 
 /** What IAM says about one access key, read with the responder's credentials. */
 export interface AccessKeyState {

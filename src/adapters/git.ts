@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../core/errors.js';
 
 /**
@@ -86,6 +87,19 @@ export class Git {
     return (await this.run(['rev-parse', '--is-shallow-repository'])).trim() === 'true';
   }
 
+  /**
+   * The object directory, when this reader can read it directly (SHA-1 objects); null otherwise, and
+   * the caller asks git for every object.
+   */
+  async objectDirectory(): Promise<string | null> {
+    const out = await this.run(['rev-parse', '--show-object-format', '--git-path', 'objects']).catch(
+      () => '',
+    );
+    const [format, path] = out.split('\n');
+    if (format !== 'sha1' || !path) return null;
+    return resolvePath(this.dir, path);
+  }
+
   /** True for a partial clone (objects may be missing by design). */
   async isPartial(): Promise<boolean> {
     const out = await this.run([
@@ -163,8 +177,9 @@ export class Git {
    */
   async missingObjects(tips: string[]): Promise<string[]> {
     const missing: string[] = [];
+    // --quiet keeps the present objects out of the output; only the missing ones are printed.
     await this.streamLines(
-      ['rev-list', '--objects', '--no-object-names', '--missing=print', ...tips],
+      ['rev-list', '--objects', '--no-object-names', '--missing=print', '--quiet', ...tips],
       (line) => {
         if (line.startsWith('?')) missing.push(line.slice(1));
       },

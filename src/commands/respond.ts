@@ -1,4 +1,5 @@
-import { AwsCallError, type AccountResponder, type Aws } from '../adapters/aws.js';
+import { AwsCallError } from '../adapters/aws-errors.js';
+import type { AccountResponder, Aws } from '../adapters/aws.js';
 import { isQuarantinePolicy, planContainment, type ContainmentOptions } from '../core/containment.js';
 import type { Finding, KeyIamState, KeyResponse, ScanReport, Verification } from '../core/types.js';
 import {

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { AwsCallError, type AccountResponder, type Aws } from '../adapters/aws.js';
+import { AwsCallError } from '../adapters/aws-errors.js';
+import type { AccountResponder, Aws } from '../adapters/aws.js';
 import { defaultWindow, digestTrail, type TrailEvent, type TrailSummary } from '../core/cloudtrail.js';
 import { UsageError } from '../core/errors.js';
 import { accountIdFromKeyId } from '../core/keyid.js';

@@ -3,7 +3,10 @@ import type { KeyleakConfig } from '../core/config.js';
 import type { TextAnalysis } from '../core/detect.js';
 import { buildFindings, type CommitMeta, type ScanUnit } from '../core/findings.js';
 import type { ScanReport } from '../core/types.js';
-import { analyseObjects, prefilter, type Progress } from './passes.js';
+import { PackFile, PackFormatError, objectStoreLayout, type ObjectStoreLayout } from '../adapters/packs.js';
+import { DeltaError } from './delta.js';
+import { packPass } from './pack-pass.js';
+import { analyseObjects, prefilter, type FirstPassResult, type Progress } from './passes.js';
 import type { ScanResult } from './result.js';
 
 export interface HistoryScanOptions {
@@ -48,42 +51,42 @@ export async function scanHistory(
     warnings.push('partial clone: objects the clone filtered out were not scanned');
   }
 
-  // Objects to read: every blob and commit in the store for a full scan (pack order, no traversal), or
-  // what `rev-list --objects` says is new for a range.
-  let oids: string[];
-  let weights: number[] | undefined;
-  let totalBytes = 0;
-  if (sel.mode === 'all') {
-    const objs = await git.listObjects(new Set<ObjectType>(['blob', 'commit']));
-    oids = objs.map((o) => o.oid);
-    weights = objs.map((o) => o.size + 64);
-    totalBytes = objs.reduce((a, o) => a + o.size, 0);
-  } else {
-    oids = await git.listNewObjects(sel.include, sel.exclude);
-  }
-
-  const progress: Progress = { objects: 0, totalObjects: oids.length, bytes: 0, totalBytes };
+  const progress: Progress = { objects: 0, totalObjects: 0, bytes: 0, totalBytes: 0 };
   let lastReport = 0;
-  // The object store lists what is present; only a walk of the history tells what is referenced but
-  // absent. It runs beside the object pass, on another core.
-  const missingWalk = sel.mode === 'all' ? git.missingObjects(sel.include) : Promise.resolve([]);
-  const firstPass = prefilter(
-    git,
-    oids,
-    sel.mode === 'all' ? opts.jobs : 1,
-    opts.onProgress
-      ? (n) => {
-          progress.bytes += n;
-          const now = Date.now();
-          if (now - lastReport > 100) {
-            lastReport = now;
-            opts.onProgress!(progress);
-          }
+  const onBytes = opts.onProgress
+    ? (n: number): void => {
+        progress.bytes += n;
+        const now = Date.now();
+        if (now - lastReport > 100) {
+          lastReport = now;
+          opts.onProgress!(progress);
         }
-      : undefined,
-    weights,
-  );
-  const [first, unreachable] = await Promise.all([firstPass, missingWalk]);
+      }
+    : undefined;
+
+  let first: FirstPassResult;
+  let unreachable: string[] = [];
+  if (sel.mode === 'all') {
+    const store = await openStore(git);
+    try {
+      // The object store lists what is present; only a walk of the history tells what is referenced but
+      // absent. It runs beside the object pass, on another core, unless git itself vouches for the store.
+      const walk =
+        store && !incomplete && (await vouchedFor(git, store))
+          ? Promise.resolve([])
+          : git.missingObjects(sel.include);
+      [first, unreachable] = await Promise.all([
+        fullFirstPass(git, store, opts.jobs, progress, onBytes),
+        walk,
+      ]);
+    } finally {
+      for (const p of store?.packs ?? []) p.close();
+    }
+  } else {
+    // What `rev-list --objects` says is new in the range, read through git.
+    const oids = await git.listNewObjects(sel.include, sel.exclude);
+    first = await prefilter(git, oids, 1, onBytes);
+  }
   const missing = [...new Set([...first.missing, ...unreachable])];
   if (missing.length > 0) {
     incomplete = true;
@@ -248,4 +251,99 @@ async function pairingCandidates(git: Git, oids: string[]): Promise<string[]> {
     .map((l) => l.split(' '))
     .filter((p) => p.length === 2 && Number(p[1]) <= PAIRING_READ_LIMIT)
     .map((p) => p[0]!);
+}
+
+/** The object store, opened for direct reading: null when it is git's alone to read. */
+interface OpenStore {
+  layout: ObjectStoreLayout;
+  packs: PackFile[];
+}
+
+async function openStore(git: Git): Promise<OpenStore | null> {
+  const objectsDir = await git.objectDirectory();
+  const layout = objectsDir ? objectStoreLayout(objectsDir) : null;
+  if (!layout) return null;
+  const packs: PackFile[] = [];
+  try {
+    for (const p of layout.packs) packs.push(PackFile.open(p.idx, p.pack));
+  } catch (e) {
+    for (const p of packs) p.close();
+    // A pack this reader does not understand is git's to read.
+    if (e instanceof PackFormatError) return null;
+    throw e;
+  }
+  return { layout, packs };
+}
+
+/**
+ * True when the store is one pack and nothing else, holding every branch and tag tip and HEAD: the
+ * state git's clone, gc and repack leave. Each of them writes the pack from a walk of the history that
+ * fails on a missing object (clone checks the received pack's connectivity besides), and a pack cannot
+ * lose objects without its index no longer matching. Any loose object, second pack or alternate store
+ * means objects arrived another way, and the walk runs.
+ */
+async function vouchedFor(git: Git, store: OpenStore): Promise<boolean> {
+  const { layout, packs } = store;
+  if (packs.length !== 1 || layout.loose.length > 0 || layout.alternates) return false;
+  const tips = await git.refTips();
+  const head = await git.headCommit();
+  if (head) tips.push(head);
+  return tips.every((t) => packs[0]!.has(t));
+}
+
+/**
+ * The first pass over every blob and commit in the store: pack files read directly, and whatever that
+ * reader leaves (loose objects, objects too large to hold, deltas against another pack) read through git.
+ * A store the reader cannot read is read through git entirely.
+ */
+async function fullFirstPass(
+  git: Git,
+  store: OpenStore | null,
+  jobs: number,
+  progress: Progress,
+  onBytes?: (n: number) => void,
+): Promise<FirstPassResult> {
+  if (store) {
+    try {
+      const packed = await packPass(
+        store.packs,
+        jobs,
+        onBytes && {
+          plan: (n) => {
+            progress.totalObjects += n;
+          },
+          objects: (n, bytes) => {
+            progress.objects += n;
+            onBytes(bytes);
+          },
+        },
+      );
+      const rest = [...store.layout.loose, ...packed.deferred];
+      const other = rest.length > 0 ? await prefilter(git, rest, jobs, onBytes) : null;
+      const hits = new Map(packed.hits);
+      for (const [k, v] of other?.hits ?? []) hits.set(k, v);
+      return {
+        hits,
+        missing: other?.missing ?? [],
+        objects: packed.objects + (other?.objects ?? 0),
+        commits: packed.commits + (other?.commits ?? 0),
+        bytes: packed.bytes + (other?.bytes ?? 0),
+      };
+    } catch (e) {
+      // A pack this reader does not understand is git's to read: start over through git.
+      if (!(e instanceof PackFormatError || e instanceof DeltaError)) throw e;
+    }
+  }
+  const objs = await git.listObjects(new Set<ObjectType>(['blob', 'commit']));
+  progress.objects = 0;
+  progress.bytes = 0;
+  progress.totalObjects = 0;
+  progress.totalBytes = objs.reduce((a, o) => a + o.size, 0);
+  return prefilter(
+    git,
+    objs.map((o) => o.oid),
+    jobs,
+    onBytes,
+    objs.map((o) => o.size + 64),
+  );
 }

@@ -1,58 +1,14 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ScenarioEvent } from '../emulators/aws/index.js';
+import { bundle } from '../helpers/bundle.js';
 import type { GitHubEmulator } from '../emulators/github/index.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-
-function hashTree(dir: string, h: ReturnType<typeof createHash>): void {
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) hashTree(p, h);
-    else h.update(p).update(readFileSync(p));
-  }
-}
-
-/**
- * Bundles the action the way `npm run build` does (ncc, src/index.ts → index.js) into a temp dir keyed
- * by the sources, so test files share one build and the committed dist/ is never touched.
- */
+/** Bundles the action the way `npm run build` does (ncc, src/index.ts → index.js), once per source state. */
 export function buildAction(): string {
-  const h = createHash('sha256');
-  hashTree(join(ROOT, 'src'), h);
-  h.update(readFileSync(join(ROOT, 'package-lock.json')));
-  const dir = join(tmpdir(), `keyleak-action-${h.digest('hex').slice(0, 16)}`);
-  if (existsSync(join(dir, 'index.js'))) return dir;
-  const work = mkdtempSync(join(tmpdir(), 'keyleak-action-build-'));
-  execFileSync(
-    join(ROOT, 'node_modules/.bin/ncc'),
-    ['build', 'src/index.ts', '-o', work, '--target', 'es2022', '-q'],
-    {
-      cwd: ROOT,
-      stdio: 'inherit',
-    },
-  );
-  if (!existsSync(join(work, 'package.json')))
-    writeFileSync(join(work, 'package.json'), '{ "type": "module" }\n');
-  try {
-    renameSync(work, dir);
-  } catch {
-    rmSync(work, { recursive: true, force: true }); // another test file built it first
-  }
-  return dir;
+  return bundle('src/index.ts');
 }
 
 const GIT_ENV = {

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Git } from '../../src/adapters/git.js';
 import { runScan } from '../../src/commands/scan.js';
 import { parseScanArgs } from '../../src/settings.js';
 import { makeKeyId, makePair, makeSecret } from '../helpers/keys.js';
@@ -19,15 +20,40 @@ function newRepo(opts?: { bare?: boolean }): TestRepo {
   return r;
 }
 
+/** How the repository under test keeps its objects when scanned. */
+type Storage = 'loose objects' | 'one pack';
+let storage: Storage = 'loose objects';
+
 async function scan(dir: string, ...args: string[]) {
   const s = parseScanArgs(['--repo', dir, ...args], { cwd: dir, isTTY: false });
-  return runScan(s);
+  if (storage === 'loose objects') return runScan(s);
+  // Packed with deep delta chains, so the pack reader rebuilds objects from deltas of deltas; and read
+  // by that reader, not handed back to git whole.
+  git(dir, 'repack', '-a', '-d', '-f', '-q', '--depth=50', '--window=50');
+  const throughGit = vi.spyOn(Git.prototype, 'listObjects');
+  try {
+    return await runScan(s);
+  } finally {
+    expect(throughGit).not.toHaveBeenCalled();
+    throughGit.mockRestore();
+  }
+}
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
 }
 
 const creds = (p: { keyId: string; secret: string }) =>
   `[default]\naws_access_key_id = ${p.keyId}\naws_secret_access_key = ${p.secret}\n`;
 
-describe('full-history scan (--all)', () => {
+describe.each<Storage>(['loose objects', 'one pack'])('full-history scan (--all) of %s', (kind) => {
+  beforeEach(() => {
+    storage = kind;
+  });
+  afterEach(() => {
+    storage = 'loose objects';
+  });
+
   it('finds a pair on the default branch, attributed to the introducing commit, file and line', async () => {
     const r = newRepo();
     r.commit('init', { 'README.md': 'hello\n' });
@@ -164,7 +190,9 @@ describe('full-history scan (--all)', () => {
     const bigLoc = report.findings.find((f) => f.keyId === bigId)!.locations[0]!;
     expect(bigLoc.line).toBe(((24 << 20) - 100) / 2 + 2);
   });
+});
 
+describe('full-history scan (--all): incomplete and unusual stores', () => {
   it('reports a shallow clone as incomplete, with a warning', async () => {
     const r = newRepo();
     r.commit('one', { a: '1\n' });
@@ -188,6 +216,57 @@ describe('full-history scan (--all)', () => {
     const { report } = await scan(r.dir);
     expect(report.incomplete).toBe(true);
     expect(report.warnings.join('\n')).toContain(blob);
+  });
+
+  it('reports an object missing beside a pack as incomplete, naming it', async () => {
+    const r = newRepo();
+    r.commit('one', { a: 'packed\n' });
+    r.git('repack', '-a', '-d', '-q');
+    r.commit('two', { b: 'loose\n' });
+    const blob = r.git('rev-parse', 'HEAD:b').trim();
+    rmSync(join(r.dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
+    const { report } = await scan(r.dir);
+    expect(report.incomplete).toBe(true);
+    expect(report.warnings.join('\n')).toContain(blob);
+  });
+
+  it('reads several packs and loose objects, reporting an object found in two packs once', async () => {
+    const r = newRepo();
+    const [a, b, c] = [makeKeyId(), makeKeyId(), makeKeyId()];
+    const c1 = r.commit('one', { 'a.env': `K=${a}\n` });
+    r.git('repack', '-a', '-d', '-q');
+    const c2 = r.commit('two', { 'b.env': `K=${b}\n` });
+    r.git('repack', '-d', '-q'); // a second pack, of the new objects only
+    // A third pack holding everything again, beside the first two.
+    const all = r.git('rev-list', '--objects', '--all');
+    execFileSync('git', ['pack-objects', '-q', join(r.dir, '.git', 'objects', 'pack', 'pack')], {
+      cwd: r.dir,
+      input: all,
+    });
+    const c3 = r.commit('three', { 'c.env': `K=${c}\n` }); // loose
+    const { report } = await scan(r.dir);
+    expect(report.incomplete).toBe(false);
+    expect(report.findings.map((f) => [f.keyId, f.locations.map((l) => l.commit)])).toEqual(
+      expect.arrayContaining([
+        [a, [c1]],
+        [b, [c2]],
+        [c, [c3]],
+      ]),
+    );
+    expect(report.findings).toHaveLength(3);
+  });
+
+  it('reads a pack whose index it does not know (version 1) through git', async () => {
+    const r = newRepo();
+    const id = makeKeyId();
+    r.commit('one', { 'a.env': `K=${id}\n` });
+    r.git('repack', '-a', '-d', '-q');
+    const packDir = join(r.dir, '.git', 'objects', 'pack');
+    const pack = readdirSync(packDir).find((f) => f.endsWith('.pack'))!;
+    rmSync(join(packDir, pack.replace(/\.pack$/, '.idx')));
+    r.git('index-pack', '--index-version=1', join(packDir, pack));
+    const { report } = await scan(r.dir);
+    expect(report.findings.map((f) => f.keyId)).toEqual([id]);
   });
 
   it('scans a bare clone and reads its config from HEAD', async () => {

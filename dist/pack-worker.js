@@ -1,0 +1,963 @@
+import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+var __webpack_exports__ = {};
+
+;// CONCATENATED MODULE: external "node:worker_threads"
+const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+;// CONCATENATED MODULE: external "node:zlib"
+const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+;// CONCATENATED MODULE: ./src/adapters/packs.ts
+
+
+
+/**
+ * Reads git's object store from disk: pack files through their version-2 indexes, and the names of loose
+ * objects. The full-history pass reads packs itself because piping every object, fully expanded,
+ * through `git cat-file` costs more than the scan; it hands git whatever this reader does not cover.
+ */
+/** Pack object kinds, as numbered in the pack format. */
+const packs_KIND = { commit: 1, tree: 2, blob: 3, tag: 4, ofsDelta: 6, refDelta: 7 };
+class packs_PackFormatError extends Error {
+    name = 'PackFormatError';
+}
+const IDX_MAGIC = 0xff744f63; // "\377tOc"
+const OID_BYTES = 20;
+/** Longest object header: type and size varint, then a delta's base offset varint or base object id. */
+const MAX_HEADER = 32;
+const HEADER_CHUNK = 8 << 20;
+function shared(make, bytesPer, n) {
+    return new make(new SharedArrayBuffer(Math.max(1, n) * bytesPer));
+}
+/** One pack file: its objects in offset order, with kind, size and delta base, read lazily. */
+class PackFile {
+    share;
+    /** Number of objects. */
+    count;
+    /** Pack kind of each object (KIND). */
+    kinds;
+    /** Inflated size: of the object itself, or of its delta for delta kinds. */
+    sizes;
+    /** For deltas, the index of the base in this pack, or -1 when the base is not in it. */
+    bases;
+    /** Where each object starts and ends in the pack: its stored size is the difference. */
+    starts;
+    ends;
+    dataStarts;
+    idxPos;
+    idx;
+    fd;
+    scratch = Buffer.allocUnsafe(1 << 20);
+    constructor(share) {
+        this.share = share;
+        this.idx = Buffer.from(share.idx.buffer, share.idx.byteOffset, share.idx.byteLength);
+        this.count = share.kinds.length;
+        this.kinds = share.kinds;
+        this.sizes = share.sizes;
+        this.bases = share.bases;
+        this.starts = share.starts;
+        this.ends = share.ends;
+        this.dataStarts = share.dataStarts;
+        this.idxPos = share.idxPos;
+        this.fd = (0,external_node_fs_namespaceObject.openSync)(share.packPath, 'r');
+    }
+    /** Opens a pack through its index, reading every object's header. Throws PackFormatError. */
+    static open(idxPath, packPath) {
+        const file = (0,external_node_fs_namespaceObject.readFileSync)(idxPath);
+        const idx = Buffer.from(new SharedArrayBuffer(file.length));
+        file.copy(idx);
+        if (idx.length < 8 + 1024 || idx.readUInt32BE(0) !== IDX_MAGIC || idx.readUInt32BE(4) !== 2)
+            throw new packs_PackFormatError(`${idxPath}: not a version-2 pack index`);
+        const n = idx.readUInt32BE(8 + 255 * 4);
+        const shaTable = 8 + 1024;
+        const offTable = shaTable + n * (OID_BYTES + 4);
+        const largeTable = offTable + n * 4;
+        if (idx.length < largeTable + 40)
+            throw new packs_PackFormatError(`${idxPath}: truncated pack index`);
+        // Objects sorted by where they start in the pack; each one ends where the next begins.
+        const raw = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+            const o = idx.readUInt32BE(offTable + i * 4);
+            raw[i] = o & 0x80000000 ? Number(idx.readBigUInt64BE(largeTable + (o & 0x7fffffff) * 8)) : o;
+        }
+        const idxPos = shared(Uint32Array, 4, n).subarray(0, n);
+        for (let i = 0; i < n; i++)
+            idxPos[i] = i;
+        idxPos.sort((x, y) => raw[x] - raw[y]);
+        const share = {
+            packPath,
+            idx,
+            kinds: shared(Uint8Array, 1, n).subarray(0, n),
+            sizes: shared(Float64Array, 8, n).subarray(0, n),
+            bases: shared(Int32Array, 4, n).subarray(0, n).fill(-1),
+            starts: shared(Float64Array, 8, n).subarray(0, n),
+            dataStarts: shared(Float64Array, 8, n).subarray(0, n),
+            ends: shared(Float64Array, 8, n).subarray(0, n),
+            idxPos,
+        };
+        for (let i = 0; i < n; i++)
+            share.starts[i] = raw[idxPos[i]];
+        const fd = (0,external_node_fs_namespaceObject.openSync)(packPath, 'r');
+        try {
+            const packSize = (0,external_node_fs_namespaceObject.fstatSync)(fd).size;
+            readHeaders(fd, packSize, share, n);
+            for (let i = 0; i < n; i++)
+                share.ends[i] = i + 1 < n ? share.starts[i + 1] : packSize - OID_BYTES;
+        }
+        finally {
+            (0,external_node_fs_namespaceObject.closeSync)(fd);
+        }
+        return new PackFile(share);
+    }
+    /** Reopens a pack from what another thread's reader shared. */
+    static fromShare(share) {
+        return new PackFile(share);
+    }
+    /** What a worker thread needs to read this pack (shared, not copied). */
+    shared() {
+        return this.share;
+    }
+    /** The object id of the object at `i`, in hex. */
+    oid(i) {
+        const at = 8 + 1024 + this.idxPos[i] * OID_BYTES;
+        return this.idx.toString('hex', at, at + OID_BYTES);
+    }
+    /** Whether the object `oid` (hex) is in this pack. */
+    has(oid) {
+        return /^[0-9a-f]{40}$/.test(oid) && findInIndex(this.idx, Buffer.from(oid, 'hex')) >= 0;
+    }
+    /** The inflated data of the object at `i`: its content, or its delta for delta kinds. */
+    read(i) {
+        const start = this.dataStarts[i];
+        const len = this.ends[i] - start;
+        if (len > this.scratch.length)
+            this.scratch = Buffer.allocUnsafe(len);
+        const got = (0,external_node_fs_namespaceObject.readSync)(this.fd, this.scratch, 0, len, start);
+        if (got !== len)
+            throw new packs_PackFormatError(`pack ended inside object ${this.oid(i)}`);
+        const size = this.sizes[i];
+        // An output chunk of exactly the object's size: one allocation, no concatenation.
+        const out = (0,external_node_zlib_namespaceObject.inflateSync)(this.scratch.subarray(0, len), { chunkSize: Math.max(64, size) });
+        if (out.length !== size)
+            throw new packs_PackFormatError(`object ${this.oid(i)} inflates to ${out.length} bytes, not ${size}`);
+        return out;
+    }
+    close() {
+        (0,external_node_fs_namespaceObject.closeSync)(this.fd);
+    }
+}
+function readHeaders(fd, packSize, share, n) {
+    const { starts, kinds, sizes, bases, dataStarts, idx, idxPos } = share;
+    const buf = Buffer.allocUnsafe(HEADER_CHUNK);
+    let chunkAt = 0;
+    let chunkLen = (0,external_node_fs_namespaceObject.readSync)(fd, buf, 0, Math.min(HEADER_CHUNK, packSize), 0);
+    if (chunkLen < 12 || buf.toString('latin1', 0, 4) !== 'PACK')
+        throw new packs_PackFormatError('not a pack file');
+    const version = buf.readUInt32BE(4);
+    if (version !== 2 && version !== 3)
+        throw new packs_PackFormatError(`pack version ${version} is not supported`);
+    if (buf.readUInt32BE(8) !== n)
+        throw new packs_PackFormatError('pack and index disagree on the number of objects');
+    const refBases = [];
+    for (let i = 0; i < n; i++) {
+        const start = starts[i];
+        if (start + MAX_HEADER > chunkAt + chunkLen && chunkAt + chunkLen < packSize) {
+            chunkAt = start;
+            chunkLen = (0,external_node_fs_namespaceObject.readSync)(fd, buf, 0, Math.min(HEADER_CHUNK, packSize - start), start);
+        }
+        let p = start - chunkAt;
+        let c = buf[p++];
+        const kind = (c >> 4) & 7;
+        let size = c & 15;
+        let shift = 4;
+        while (c & 0x80) {
+            c = buf[p++];
+            size += (c & 0x7f) * 2 ** shift;
+            shift += 7;
+        }
+        kinds[i] = kind;
+        sizes[i] = size;
+        if (kind === packs_KIND.ofsDelta) {
+            c = buf[p++];
+            let rel = c & 0x7f;
+            while (c & 0x80) {
+                c = buf[p++];
+                rel = (rel + 1) * 128 + (c & 0x7f);
+            }
+            const baseAt = start - rel;
+            const b = findStart(starts, baseAt, i);
+            if (b < 0)
+                throw new packs_PackFormatError(`delta at ${start} points at ${baseAt}, where no object starts`);
+            bases[i] = b;
+        }
+        else if (kind === packs_KIND.refDelta) {
+            refBases.push([i, findInIndex(idx, buf.subarray(p, p + OID_BYTES))]);
+            p += OID_BYTES;
+        }
+        else if (kind < packs_KIND.commit || kind > packs_KIND.tag) {
+            throw new packs_PackFormatError(`unknown object kind ${kind} at ${start}`);
+        }
+        dataStarts[i] = chunkAt + p;
+    }
+    if (refBases.length > 0) {
+        const sortedOf = new Int32Array(n);
+        for (let i = 0; i < n; i++)
+            sortedOf[idxPos[i]] = i;
+        for (const [i, pos] of refBases)
+            bases[i] = pos < 0 ? -1 : sortedOf[pos];
+    }
+}
+/** Index (in offset order, below `before`) of the object starting at `at`, or -1. */
+function findStart(starts, at, before) {
+    let lo = 0;
+    let hi = before - 1;
+    while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const v = starts[mid];
+        if (v === at)
+            return mid;
+        if (v < at)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+/** Position in the index's sorted object ids of `oid`, or -1. */
+function findInIndex(idx, oid) {
+    const view = Buffer.from(idx.buffer, idx.byteOffset, idx.byteLength);
+    const first = oid[0];
+    let lo = first === 0 ? 0 : view.readUInt32BE(8 + (first - 1) * 4);
+    let hi = view.readUInt32BE(8 + first * 4) - 1;
+    const table = 8 + 1024;
+    while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const cmp = view.compare(oid, 0, OID_BYTES, table + mid * OID_BYTES, table + (mid + 1) * OID_BYTES);
+        if (cmp === 0)
+            return mid;
+        if (cmp > 0)
+            hi = mid - 1;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
+/**
+ * Lists the packs and loose objects of `objectsDir` and of its alternates. Returns null when the store
+ * uses something this reader does not (alternates named in the environment): the caller then asks git.
+ */
+function objectStoreLayout(objectsDir) {
+    if (process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES)
+        return null;
+    const layout = { packs: [], loose: [], alternates: false };
+    const seen = new Set();
+    const visit = (dir, depth) => {
+        const abs = resolve(dir);
+        if (seen.has(abs) || depth > 5)
+            return;
+        seen.add(abs);
+        const packDir = join(abs, 'pack');
+        if (existsSync(packDir)) {
+            for (const name of readdirSync(packDir).sort()) {
+                if (!name.endsWith('.idx'))
+                    continue;
+                const pack = join(packDir, name.slice(0, -4) + '.pack');
+                if (existsSync(pack))
+                    layout.packs.push({ idx: join(packDir, name), pack });
+            }
+        }
+        for (const sub of existsSync(abs) ? readdirSync(abs) : []) {
+            if (!/^[0-9a-f]{2}$/.test(sub))
+                continue;
+            for (const rest of readdirSync(join(abs, sub)))
+                if (/^[0-9a-f]{38}$/.test(rest))
+                    layout.loose.push(sub + rest);
+        }
+        const alternates = join(abs, 'info', 'alternates');
+        if (existsSync(alternates)) {
+            layout.alternates = true;
+            for (const line of readFileSync(alternates, 'utf8').split('\n')) {
+                const p = line.trim();
+                if (!p || p.startsWith('#'))
+                    continue;
+                visit(isAbsolute(p) ? p : join(abs, p), depth + 1);
+            }
+        }
+    };
+    visit(objectsDir, 0);
+    return layout;
+}
+
+;// CONCATENATED MODULE: ./src/core/rules.ts
+/**
+ * The patterns keyleak matches. Kept in one place so the fast first pass and the full analysis agree.
+ */
+/**
+ * First-pass pattern over raw bytes read as latin1: a superset of real key ids (no boundary checks, the
+ * body allows 0/1/8/9 so placeholders reach the suppressed list). The full analysis decides the rest.
+ */
+const KEY_ID_PREFILTER = /(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}/g;
+/** The longest match of KEY_ID_PREFILTER: chunk readers carry this many bytes over a boundary. */
+const KEY_ID_LENGTH = 20;
+/** A key id as a whole token, on a line already normalised by `normaliseLine`. */
+const KEY_ID_TOKEN = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/g;
+/**
+ * A 40-character secret access key as a whole token: not part of a longer base64 run (integrity hashes,
+ * PEM bodies) and not followed by padding.
+ */
+const SECRET_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g;
+/** Words that label a secret access key on the same line. */
+const SECRET_LABEL = /secret|aws_?sak|sak\b|credential/i;
+/** Session tokens are long base64; they are only taken when labelled or when they carry STS's own prefix. */
+const SESSION_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{100,}={0,2}(?![A-Za-z0-9+/=])/g;
+const SESSION_TOKEN_LABEL = /session_?token|security_?token|x-amz-security-token/i;
+const SESSION_TOKEN_PREFIXES = (/* unused pure expression or super */ null && ([
+    'FwoGZXIvYXdz',
+    'IQoJb3JpZ2lu',
+    'IQoJb3JpZ2',
+    'AgoJb3JpZ2lu',
+    'FQoGZXIvYXdz',
+]));
+/** The marker that suppresses a finding on its line. */
+const ALLOW_MARKER = 'keyleak:allow';
+/**
+ * Undo the encodings a key or secret travels through in files people commit, without moving line
+ * boundaries: URL encoding of + / = (query strings, .env files copied from URLs), JSON's `\/` and
+ * `\uXXXX` escapes, and JSON's `\n`, `\r`, `\t` escapes, which in a notebook glue a token to the
+ * escape's letter and would otherwise hide it from the whole-token check.
+ */
+function normaliseLine(line) {
+    if (line.indexOf('%') < 0 && line.indexOf('\\') < 0)
+        return line;
+    return line
+        .replace(/%2B/gi, '+')
+        .replace(/%2F/gi, '/')
+        .replace(/%3D/gi, '=')
+        .replace(/\\u002[bB]/g, '+')
+        .replace(/\\u002[fF]/g, '/')
+        .replace(/\\u003[dD]/g, '=')
+        .replace(/\\\//g, '/')
+        .replace(/\\[nrt]/g, ' ');
+}
+
+;// CONCATENATED MODULE: ./src/scan/delta.ts
+/**
+ * Git's delta format, as stored in pack files: the base's size, the target's size, then instructions
+ * that either copy a range of the base or insert literal bytes. Applying one costs a few memory copies,
+ * and its instructions tell which bytes of the target are new: the full-history pass looks only there.
+ */
+class delta_DeltaError extends Error {
+    name = 'DeltaError';
+}
+/**
+ * Instructions of a delta, three numbers each in `data[0, length)`: where in the target, how many bytes,
+ * and where from (an offset in the base, or for inserted bytes `-(position in the delta) - 1`). One
+ * instance is reused for every delta of a pass.
+ */
+class DeltaOps {
+    data = new Int32Array(3 * 1024);
+    length = 0;
+    push(t, n, from) {
+        if (this.length + 3 > this.data.length) {
+            const grown = new Int32Array(this.data.length * 2);
+            grown.set(this.data);
+            this.data = grown;
+        }
+        const d = this.data;
+        d[this.length] = t;
+        d[this.length + 1] = n;
+        d[this.length + 2] = from;
+        this.length += 3;
+    }
+}
+/** Copies shorter than this are done byte by byte: cheaper than a call into a native copy. */
+const SMALL_COPY = 48;
+function readSize(delta, start) {
+    let value = 0;
+    let shift = 0;
+    let p = start;
+    for (;;) {
+        if (p >= delta.length)
+            throw new delta_DeltaError('delta header is truncated');
+        const c = delta[p++];
+        value += (c & 0x7f) * 2 ** shift;
+        shift += 7;
+        if ((c & 0x80) === 0)
+            return [value, p];
+    }
+}
+/** The size of the object a delta produces, read from its header alone. */
+function deltaTargetSize(delta) {
+    const [, p] = readSize(delta, 0);
+    return readSize(delta, p)[0];
+}
+/**
+ * Reads the instructions of `delta` into `ops` and returns the size of the object it produces. Copies
+ * are recorded with their offset in the base; inserts with `-(position in the delta) - 1`. Throws a
+ * DeltaError when the delta does not fit a base of `baseLength` bytes.
+ */
+function parseDelta(delta, baseLength, ops) {
+    const [baseSize, p0] = readSize(delta, 0);
+    if (baseSize !== baseLength)
+        throw new delta_DeltaError(`delta expects a base of ${baseSize} bytes, got ${baseLength}`);
+    const [targetSize, p1] = readSize(delta, p0);
+    ops.length = 0;
+    const end = delta.length;
+    let p = p1;
+    let t = 0;
+    while (p < end) {
+        const op = delta[p++];
+        if (op & 0x80) {
+            let off = 0;
+            let size = 0;
+            if (op & 0x01)
+                off = delta[p++];
+            if (op & 0x02)
+                off |= delta[p++] << 8;
+            if (op & 0x04)
+                off |= delta[p++] << 16;
+            if (op & 0x08)
+                off = (off | (delta[p++] << 24)) >>> 0;
+            if (op & 0x10)
+                size = delta[p++];
+            if (op & 0x20)
+                size |= delta[p++] << 8;
+            if (op & 0x40)
+                size |= delta[p++] << 16;
+            if (size === 0)
+                size = 0x10000;
+            if (p > end || off + size > baseLength || t + size > targetSize)
+                throw new delta_DeltaError('delta copies outside its base or target');
+            ops.push(t, size, off);
+            t += size;
+        }
+        else if (op !== 0) {
+            if (p + op > end || t + op > targetSize)
+                throw new delta_DeltaError('delta inserts past its end');
+            ops.push(t, op, -p - 1);
+            t += op;
+            p += op;
+        }
+        else {
+            throw new delta_DeltaError('delta uses the reserved instruction 0');
+        }
+    }
+    if (t !== targetSize)
+        throw new delta_DeltaError(`delta produced ${t} bytes, its header says ${targetSize}`);
+    return targetSize;
+}
+/**
+ * Builds a delta's target at `mem[outAt…]` from its base at `mem[baseAt…]` (one buffer, so each copy is
+ * a memmove) and the inserts of `delta`, following `ops` from parseDelta.
+ */
+function buildTarget(mem, baseAt, outAt, delta, ops) {
+    const d = ops.data;
+    for (let k = 0; k < ops.length; k += 3) {
+        const to = outAt + d[k];
+        const n = d[k + 1];
+        const src = d[k + 2];
+        if (src >= 0) {
+            const from = baseAt + src;
+            if (n < SMALL_COPY)
+                for (let i = 0; i < n; i++)
+                    mem[to + i] = mem[from + i];
+            else
+                mem.copyWithin(to, from, from + n);
+        }
+        else {
+            const from = -src - 1;
+            if (n < SMALL_COPY)
+                for (let i = 0; i < n; i++)
+                    mem[to + i] = delta[from + i];
+            else
+                mem.set(delta.subarray(from, from + n), to);
+        }
+    }
+}
+/**
+ * Copies `target[from, to)` of a delta's target, without building the rest of it, into `out`. `ops` are
+ * the delta's instructions, `mem[baseAt…]` its base.
+ */
+function readTarget(mem, baseAt, delta, ops, from, to, out) {
+    const d = ops.data;
+    let lo = 0;
+    let hi = ops.length / 3 - 1;
+    while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (d[mid * 3] + d[mid * 3 + 1] <= from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    let pos = from;
+    let w = 0;
+    for (let k = lo * 3; pos < to; k += 3) {
+        const skip = pos - d[k];
+        const take = Math.min(d[k + 1] - skip, to - pos);
+        const src = d[k + 2];
+        if (src >= 0)
+            out.set(mem.subarray(baseAt + src + skip, baseAt + src + skip + take), w);
+        else
+            delta.copy(out, w, -src - 1 + skip, -src - 1 + skip + take);
+        w += take;
+        pos += take;
+    }
+    return out.subarray(0, w);
+}
+/** Applies `delta` to `base`. Throws a DeltaError on a corrupt delta. */
+function applyDelta(base, delta, ops = new DeltaOps()) {
+    const size = parseDelta(delta, base.length, ops);
+    const mem = Buffer.allocUnsafe(base.length + size);
+    base.copy(mem, 0);
+    buildTarget(mem, 0, base.length, delta, ops);
+    return mem.subarray(base.length);
+}
+
+;// CONCATENATED MODULE: ./src/scan/pack-pass.ts
+
+
+
+
+
+
+
+/** Objects larger than this are streamed by git instead of held whole. */
+const LARGE_OBJECT = 8 << 20;
+/** Bound on the bytes held for the open part of a delta chain; what does not fit goes to git. */
+const HELD_BUDGET = 32 << 20;
+/** A match that ends inside a range starts at most this far before it. */
+const REACH = KEY_ID_LENGTH - 1;
+/** Windows closer than this are searched as one. */
+const MERGE_GAP = 64;
+/** The pass yields to the event loop this often, so progress and child processes keep moving. */
+const YIELD_MS = 25;
+const WANTED_ROOTS = new Set([packs_KIND.blob, packs_KIND.commit]);
+const UNKNOWN = 255;
+/**
+ * Where the prefilter matches in `buf[from, to)`, overlapping ones included, appended to `out` as
+ * offsets from `origin`. Every match, not only the leftmost of a run: a delta may copy the second of
+ * two overlapping matches without the first.
+ */
+function matchStarts(buf, from, to, out, origin = 0) {
+    const text = buf.toString('latin1', from, to);
+    const re = KEY_ID_PREFILTER;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        out.push(from - origin + m.index);
+        re.lastIndex = m.index + 1;
+    }
+}
+function isKeyChar(b) {
+    return (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39);
+}
+/**
+ * The start of every prefilter match in a delta's target, given those of its base (`baseSpans`): a match
+ * inside one copied range is carried over from the base; any other touches inserted bytes, or the seam
+ * where two copies meet, and is found by searching around those alone. `mem[baseAt…]` is the base;
+ * `search` reads the target.
+ */
+function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search) {
+    const spans = [];
+    let winStart = -1;
+    let winEnd = -1;
+    const want = (s, e) => {
+        const from = Math.max(0, s);
+        const to = Math.min(targetSize, e);
+        if (winStart >= 0 && from <= winEnd + MERGE_GAP) {
+            if (to > winEnd)
+                winEnd = to;
+            return;
+        }
+        if (winStart >= 0)
+            search(winStart, winEnd, spans);
+        winStart = from;
+        winEnd = to;
+    };
+    let prevCopy = false;
+    const d = ops.data;
+    for (let k = 0; k < ops.length; k += 3) {
+        const t = d[k];
+        const n = d[k + 1];
+        const src = d[k + 2];
+        if (src < 0) {
+            want(t - REACH, t + n + REACH);
+            prevCopy = false;
+            continue;
+        }
+        for (const a of baseSpans)
+            if (a >= src && a + KEY_ID_LENGTH <= src + n)
+                spans.push(t + a - src);
+        // A match across the seam of two copies holds both bytes at the seam; most seams fall elsewhere.
+        if (prevCopy && isKeyChar(mem[baseAt + d[k - 1] + d[k - 2] - 1]) && isKeyChar(mem[baseAt + src]))
+            want(t - REACH, t + REACH);
+        prevCopy = true;
+    }
+    if (winStart >= 0)
+        search(winStart, winEnd, spans);
+    if (spans.length < 2)
+        return spans;
+    // A match found by a search may also lie inside a copy: keep each start once.
+    spans.sort((x, y) => x - y);
+    let w = 1;
+    for (let i = 1; i < spans.length; i++)
+        if (spans[i] !== spans[w - 1])
+            spans[w++] = spans[i];
+    spans.length = w;
+    return spans;
+}
+/**
+ * Memory for the open part of a delta chain, one buffer so that building a target from its base is a
+ * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.
+ */
+class Arena {
+    mem = new Uint8Array(1 << 20);
+    view = Buffer.from(this.mem.buffer);
+    top = 0;
+    /** Where `size` bytes were reserved, or -1 past the budget. */
+    reserve(size) {
+        if (this.top + size > this.mem.length) {
+            if (this.top + size > HELD_BUDGET)
+                return -1;
+            const grown = new Uint8Array(Math.min(HELD_BUDGET, Math.max(this.mem.length * 2, this.top + size)));
+            grown.set(this.mem.subarray(0, this.top));
+            this.mem = grown;
+            this.view = Buffer.from(grown.buffer);
+        }
+        const at = this.top;
+        this.top += size;
+        return at;
+    }
+    release(at) {
+        this.top = at;
+    }
+}
+/** The script worker threads run (dist/pack-worker.js), or null to read every share on this thread. */
+let workerScript = null;
+/**
+ * Lets the pass run shares of a pack on threads started from `pack-worker.js` beside the module at
+ * `moduleUrl`, when that bundle is there (it is beside dist/index.js and dist/cli.js, not beside src/).
+ */
+function workerScriptBeside(moduleUrl) {
+    const script = join(dirname(fileURLToPath(moduleUrl)), 'pack-worker.js');
+    workerScript = existsSync(script) ? script : null;
+}
+function isPackWorkerData(d) {
+    return typeof d === 'object' && d !== null && d.keyleakPackWorker === true;
+}
+/** A worker thread's whole job: scan its share of chains and post the result. */
+async function runPackWorker(data) {
+    const port = external_node_worker_threads_namespaceObject.parentPort;
+    let pack = null;
+    try {
+        pack = PackFile.fromShare(data.share);
+        let objects = 0;
+        let bytes = 0;
+        let last = performance.now();
+        const result = await scanShare(pack, data.plan, data.roots, (n, b) => {
+            objects += n;
+            bytes += b;
+            const now = performance.now();
+            if (now - last > 100) {
+                port.postMessage({ type: 'progress', objects, bytes });
+                objects = 0;
+                bytes = 0;
+                last = now;
+            }
+        });
+        if (objects > 0)
+            port.postMessage({ type: 'progress', objects, bytes });
+        port.postMessage({ type: 'done', result });
+    }
+    catch (e) {
+        const err = e;
+        port.postMessage({ type: 'error', name: err.name, message: err.message });
+    }
+    finally {
+        pack?.close();
+    }
+}
+function runShareOnWorker(pack, plan, roots, onObjects) {
+    return new Promise((resolve, reject) => {
+        const data = { keyleakPackWorker: true, share: pack.shared(), plan, roots };
+        const worker = new Worker(workerScript, { workerData: data });
+        let settled = false;
+        worker.on('message', (m) => {
+            if (m.type === 'progress')
+                onObjects(m.objects, m.bytes);
+            else if (m.type === 'done') {
+                settled = true;
+                resolve(m.result);
+            }
+            else {
+                settled = true;
+                const Err = m.name === 'DeltaError' ? DeltaError : m.name === 'PackFormatError' ? PackFormatError : Error;
+                reject(new Err(m.message));
+            }
+        });
+        worker.on('error', (e) => {
+            settled = true;
+            reject(e);
+        });
+        worker.on('exit', (code) => {
+            if (!settled)
+                reject(new Error(`pack reader thread exited with code ${code} before finishing`));
+        });
+    });
+}
+/**
+ * Runs the first pass over `packs`, on `jobs` threads when worker threads are available. Throws
+ * PackFormatError or DeltaError on a pack it cannot read.
+ */
+async function packPass(packs, jobs, onProgress) {
+    const result = { hits: new Map(), objects: 0, commits: 0, bytes: 0, deferred: [] };
+    // The same object can sit in two packs; count and report it once.
+    const seen = packs.length > 1 ? new Set() : null;
+    const onObjects = (n, b) => onProgress?.objects(n, b);
+    for (const pack of packs) {
+        const plan = planPack(pack);
+        const { roots, weights } = chainRoots(pack);
+        if (onProgress) {
+            let planned = 0;
+            for (let i = 0; i < pack.count; i++)
+                if (WANTED_ROOTS.has(plan.rootKind[i]))
+                    planned++;
+            onProgress.plan(planned);
+        }
+        const shares = workerScript && jobs > 1 ? splitRoots(roots, weights, jobs) : [roots];
+        // The first share runs here; the others on worker threads, all at once.
+        const parts = await Promise.all(shares.map((share, k) => k === 0 ? scanShare(pack, plan, share, onObjects) : runShareOnWorker(pack, plan, share, onObjects)));
+        for (const part of parts) {
+            for (const oid of part.deferred)
+                result.deferred.push(oid);
+            for (const [oid, type] of part.hits) {
+                if (seen?.has(oid))
+                    continue;
+                result.hits.set(oid, type);
+            }
+            result.objects += part.objects;
+            result.commits += part.commits;
+            result.bytes += part.bytes;
+        }
+        // Counted once per pack: an object in two packs is counted in both, but reported once.
+        if (seen)
+            for (const oid of result.hits.keys())
+                seen.add(oid);
+    }
+    return result;
+}
+/** Scans the chains that start at `roots`, each object once. */
+async function scanShare(pack, plan, roots, onObjects) {
+    const { rootKind, childStart, children } = plan;
+    const result = { hits: [], objects: 0, commits: 0, bytes: 0, deferred: [] };
+    let lastYield = performance.now();
+    const maybeYield = async () => {
+        const now = performance.now();
+        if (now - lastYield < YIELD_MS)
+            return;
+        await new Promise((r) => setImmediate(r));
+        lastYield = performance.now();
+    };
+    const arena = new Arena();
+    const ops = new DeltaOps();
+    let scratch = Buffer.allocUnsafe(1 << 16);
+    const hasChildren = (i) => childStart[i] !== childStart[i + 1];
+    const record = (i, size, hit) => {
+        const kind = rootKind[i];
+        result.objects++;
+        result.bytes += size;
+        if (kind === packs_KIND.commit)
+            result.commits++;
+        if (hit)
+            result.hits.push([pack.oid(i), kind === packs_KIND.commit ? 'commit' : 'blob']);
+        onObjects?.(1, size);
+    };
+    const defer = (from) => {
+        const todo = [from];
+        while (todo.length > 0) {
+            const i = todo.pop();
+            result.deferred.push(pack.oid(i));
+            for (let c = childStart[i]; c < childStart[i + 1]; c++)
+                todo.push(children[c]);
+        }
+    };
+    for (let k = 0; k < roots.length; k++) {
+        const r = roots[k];
+        if (pack.kinds[r] >= packs_KIND.ofsDelta || pack.sizes[r] > LARGE_OBJECT) {
+            // A chain based outside this pack, or an object too large to hold: git reads them.
+            defer(r);
+            continue;
+        }
+        const content = pack.read(r);
+        const spans = [];
+        matchStarts(content, 0, content.length, spans);
+        record(r, content.length, spans.length > 0);
+        if (!hasChildren(r))
+            continue;
+        arena.release(0);
+        const at = arena.reserve(content.length);
+        if (at < 0) {
+            for (let c = childStart[r]; c < childStart[r + 1]; c++)
+                defer(children[c]);
+            continue;
+        }
+        arena.mem.set(content, at);
+        const stack = [{ i: r, at, size: content.length, spans, next: childStart[r] }];
+        while (stack.length > 0) {
+            const f = stack[stack.length - 1];
+            if (f.next >= childStart[f.i + 1]) {
+                stack.pop();
+                arena.release(f.at);
+                continue;
+            }
+            const c = children[f.next++];
+            const delta = pack.read(c);
+            const size = parseDelta(delta, f.size, ops);
+            if (size > LARGE_OBJECT) {
+                defer(c);
+                continue;
+            }
+            let cs;
+            if (hasChildren(c)) {
+                // A base for more deltas: build it whole, above its own base.
+                const out = arena.reserve(size);
+                if (out < 0) {
+                    defer(c);
+                    continue;
+                }
+                buildTarget(arena.mem, f.at, out, delta, ops);
+                const view = arena.view;
+                cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => matchStarts(view, out + s, out + e, o, out));
+                stack.push({ i: c, at: out, size, spans: cs, next: childStart[c] });
+            }
+            else {
+                // A leaf: only the windows searched are ever built.
+                cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => {
+                    if (e - s > scratch.length)
+                        scratch = Buffer.allocUnsafe(e - s);
+                    matchStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
+                });
+            }
+            record(c, size, cs.length > 0);
+            await maybeYield();
+        }
+        await maybeYield();
+    }
+    return result;
+}
+/** Resolves kinds through delta chains and lists each object's deltas. */
+function planPack(pack) {
+    const rootKind = new Uint8Array(new SharedArrayBuffer(Math.max(1, pack.count))).subarray(0, pack.count);
+    resolveRootKinds(pack, rootKind);
+    return { rootKind, ...childLists(pack) };
+}
+/**
+ * The objects chains start from (wanted non-delta objects, and deltas whose base is elsewhere), with the
+ * stored bytes of each chain: the work of reading it.
+ */
+function chainRoots(pack) {
+    const n = pack.count;
+    const list = [];
+    for (let i = 0; i < n; i++) {
+        const k = pack.kinds[i];
+        if (k >= KIND.ofsDelta ? pack.bases[i] < 0 : WANTED_ROOTS.has(k))
+            list.push(i);
+    }
+    const roots = Uint32Array.from(list);
+    // Chain weights: each object's stored size added to its root's, bases before deltas (offset order
+    // puts a base before its deltas except for deltas named by id, resolved by walking up).
+    const rootOf = new Int32Array(n).fill(-1);
+    for (let k = 0; k < roots.length; k++)
+        rootOf[roots[k]] = k;
+    const weights = new Float64Array(roots.length);
+    for (let i = 0; i < n; i++) {
+        let j = i;
+        let steps = 0;
+        while (rootOf[j] === -1 && pack.kinds[j] >= KIND.ofsDelta && pack.bases[j] >= 0 && steps++ < n)
+            j = pack.bases[j];
+        const k = rootOf[j];
+        if (k >= 0) {
+            if (j !== i)
+                rootOf[i] = k;
+            weights[k] = weights[k] + (pack.ends[i] - pack.starts[i]);
+        }
+    }
+    return { roots, weights };
+}
+/** Splits chains into `jobs` shares of about equal weight, each kept in pack order. */
+function splitRoots(roots, weights, jobs) {
+    const order = Array.from(roots.keys()).sort((a, b) => weights[b] - weights[a]);
+    const load = new Float64Array(jobs);
+    const assigned = Array.from({ length: jobs }, () => []);
+    for (const k of order) {
+        let best = 0;
+        for (let j = 1; j < jobs; j++)
+            if (load[j] < load[best])
+                best = j;
+        load[best] = load[best] + weights[k];
+        assigned[best].push(roots[k]);
+    }
+    return assigned
+        .filter((a) => a.length > 0)
+        .map((a) => {
+        const share = new Uint32Array(new SharedArrayBuffer(Math.max(1, a.length) * 4)).subarray(0, a.length);
+        share.set(a.sort((x, y) => x - y));
+        return share;
+    });
+}
+/** The kind of object each entry is once its delta chain is resolved (UNKNOWN when the base is elsewhere). */
+function resolveRootKinds(pack, kinds) {
+    const n = pack.count;
+    const chain = [];
+    for (let i = 0; i < n; i++) {
+        if (kinds[i] !== 0)
+            continue;
+        let j = i;
+        chain.length = 0;
+        while (kinds[j] === 0 && pack.kinds[j] >= KIND.ofsDelta && pack.bases[j] >= 0) {
+            chain.push(j);
+            if (chain.length > n)
+                throw new PackFormatError('pack has a cycle of deltas');
+            j = pack.bases[j];
+        }
+        const k = kinds[j] !== 0 ? kinds[j] : pack.kinds[j] < KIND.ofsDelta ? pack.kinds[j] : UNKNOWN;
+        kinds[j] = k;
+        for (const c of chain)
+            kinds[c] = k;
+    }
+}
+/** For each object, the deltas based on it, as one flat list with start positions (shared memory). */
+function childLists(pack) {
+    const n = pack.count;
+    const childStart = new Uint32Array(new SharedArrayBuffer((n + 1) * 4));
+    for (let i = 0; i < n; i++) {
+        const b = pack.bases[i];
+        if (pack.kinds[i] >= KIND.ofsDelta && b >= 0)
+            childStart[b + 1] = childStart[b + 1] + 1;
+    }
+    for (let i = 0; i < n; i++)
+        childStart[i + 1] = childStart[i + 1] + childStart[i];
+    const fill = childStart.slice(0, n);
+    const total = childStart[n];
+    const children = new Uint32Array(new SharedArrayBuffer(Math.max(1, total) * 4)).subarray(0, total);
+    for (let i = 0; i < n; i++) {
+        const b = pack.bases[i];
+        if (pack.kinds[i] >= KIND.ofsDelta && b >= 0) {
+            children[fill[b]] = i;
+            fill[b] = fill[b] + 1;
+        }
+    }
+    return { childStart, children };
+}
+
+;// CONCATENATED MODULE: ./src/pack-worker.ts
+
+
+// Entry of the threads that read shares of a pack during a full-history scan (bundled as
+// dist/pack-worker.js, beside the action and the CLI that start them).
+if (isPackWorkerData(external_node_worker_threads_namespaceObject.workerData))
+    void runPackWorker(external_node_worker_threads_namespaceObject.workerData);
+

@@ -1,0 +1,293 @@
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { inflateSync } from 'node:zlib';
+
+/**
+ * Reads git's object store from disk: pack files through their version-2 indexes, and the names of loose
+ * objects. The full-history pass reads packs itself because piping every object, fully expanded,
+ * through `git cat-file` costs more than the scan; it hands git whatever this reader does not cover.
+ */
+
+/** Pack object kinds, as numbered in the pack format. */
+export const KIND = { commit: 1, tree: 2, blob: 3, tag: 4, ofsDelta: 6, refDelta: 7 } as const;
+
+export class PackFormatError extends Error {
+  override name = 'PackFormatError';
+}
+
+const IDX_MAGIC = 0xff744f63; // "\377tOc"
+const OID_BYTES = 20;
+/** Longest object header: type and size varint, then a delta's base offset varint or base object id. */
+const MAX_HEADER = 32;
+const HEADER_CHUNK = 8 << 20;
+
+/**
+ * What a pack's reader learnt from its index and headers, in shared memory: a worker thread reads the
+ * same pack from it without parsing anything again.
+ */
+export interface PackShare {
+  packPath: string;
+  idx: Uint8Array;
+  kinds: Uint8Array;
+  sizes: Float64Array;
+  bases: Int32Array;
+  starts: Float64Array;
+  dataStarts: Float64Array;
+  ends: Float64Array;
+  idxPos: Uint32Array;
+}
+
+function shared<T>(make: new (b: SharedArrayBuffer) => T, bytesPer: number, n: number): T {
+  return new make(new SharedArrayBuffer(Math.max(1, n) * bytesPer));
+}
+
+/** One pack file: its objects in offset order, with kind, size and delta base, read lazily. */
+export class PackFile {
+  /** Number of objects. */
+  readonly count: number;
+  /** Pack kind of each object (KIND). */
+  readonly kinds: Uint8Array;
+  /** Inflated size: of the object itself, or of its delta for delta kinds. */
+  readonly sizes: Float64Array;
+  /** For deltas, the index of the base in this pack, or -1 when the base is not in it. */
+  readonly bases: Int32Array;
+  /** Where each object starts and ends in the pack: its stored size is the difference. */
+  readonly starts: Float64Array;
+  readonly ends: Float64Array;
+  private readonly dataStarts: Float64Array;
+  private readonly idxPos: Uint32Array;
+  private readonly idx: Buffer;
+  private readonly fd: number;
+  private scratch = Buffer.allocUnsafe(1 << 20);
+
+  private constructor(private readonly share: PackShare) {
+    this.idx = Buffer.from(share.idx.buffer, share.idx.byteOffset, share.idx.byteLength);
+    this.count = share.kinds.length;
+    this.kinds = share.kinds;
+    this.sizes = share.sizes;
+    this.bases = share.bases;
+    this.starts = share.starts;
+    this.ends = share.ends;
+    this.dataStarts = share.dataStarts;
+    this.idxPos = share.idxPos;
+    this.fd = openSync(share.packPath, 'r');
+  }
+
+  /** Opens a pack through its index, reading every object's header. Throws PackFormatError. */
+  static open(idxPath: string, packPath: string): PackFile {
+    const file = readFileSync(idxPath);
+    const idx = Buffer.from(new SharedArrayBuffer(file.length));
+    file.copy(idx);
+    if (idx.length < 8 + 1024 || idx.readUInt32BE(0) !== IDX_MAGIC || idx.readUInt32BE(4) !== 2)
+      throw new PackFormatError(`${idxPath}: not a version-2 pack index`);
+    const n = idx.readUInt32BE(8 + 255 * 4);
+    const shaTable = 8 + 1024;
+    const offTable = shaTable + n * (OID_BYTES + 4);
+    const largeTable = offTable + n * 4;
+    if (idx.length < largeTable + 40) throw new PackFormatError(`${idxPath}: truncated pack index`);
+
+    // Objects sorted by where they start in the pack; each one ends where the next begins.
+    const raw = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const o = idx.readUInt32BE(offTable + i * 4);
+      raw[i] = o & 0x80000000 ? Number(idx.readBigUInt64BE(largeTable + (o & 0x7fffffff) * 8)) : o;
+    }
+    const idxPos = shared(Uint32Array, 4, n).subarray(0, n);
+    for (let i = 0; i < n; i++) idxPos[i] = i;
+    idxPos.sort((x, y) => raw[x]! - raw[y]!);
+    const share: PackShare = {
+      packPath,
+      idx,
+      kinds: shared(Uint8Array, 1, n).subarray(0, n),
+      sizes: shared(Float64Array, 8, n).subarray(0, n),
+      bases: shared(Int32Array, 4, n).subarray(0, n).fill(-1),
+      starts: shared(Float64Array, 8, n).subarray(0, n),
+      dataStarts: shared(Float64Array, 8, n).subarray(0, n),
+      ends: shared(Float64Array, 8, n).subarray(0, n),
+      idxPos,
+    };
+    for (let i = 0; i < n; i++) share.starts[i] = raw[idxPos[i]!]!;
+    const fd = openSync(packPath, 'r');
+    try {
+      const packSize = fstatSync(fd).size;
+      readHeaders(fd, packSize, share, n);
+      for (let i = 0; i < n; i++) share.ends[i] = i + 1 < n ? share.starts[i + 1]! : packSize - OID_BYTES;
+    } finally {
+      closeSync(fd);
+    }
+    return new PackFile(share);
+  }
+
+  /** Reopens a pack from what another thread's reader shared. */
+  static fromShare(share: PackShare): PackFile {
+    return new PackFile(share);
+  }
+
+  /** What a worker thread needs to read this pack (shared, not copied). */
+  shared(): PackShare {
+    return this.share;
+  }
+
+  /** The object id of the object at `i`, in hex. */
+  oid(i: number): string {
+    const at = 8 + 1024 + this.idxPos[i]! * OID_BYTES;
+    return this.idx.toString('hex', at, at + OID_BYTES);
+  }
+
+  /** Whether the object `oid` (hex) is in this pack. */
+  has(oid: string): boolean {
+    return /^[0-9a-f]{40}$/.test(oid) && findInIndex(this.idx, Buffer.from(oid, 'hex')) >= 0;
+  }
+
+  /** The inflated data of the object at `i`: its content, or its delta for delta kinds. */
+  read(i: number): Buffer {
+    const start = this.dataStarts[i]!;
+    const len = this.ends[i]! - start;
+    if (len > this.scratch.length) this.scratch = Buffer.allocUnsafe(len);
+    const got = readSync(this.fd, this.scratch, 0, len, start);
+    if (got !== len) throw new PackFormatError(`pack ended inside object ${this.oid(i)}`);
+    const size = this.sizes[i]!;
+    // An output chunk of exactly the object's size: one allocation, no concatenation.
+    const out = inflateSync(this.scratch.subarray(0, len), { chunkSize: Math.max(64, size) });
+    if (out.length !== size)
+      throw new PackFormatError(`object ${this.oid(i)} inflates to ${out.length} bytes, not ${size}`);
+    return out;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+function readHeaders(fd: number, packSize: number, share: PackShare, n: number): void {
+  const { starts, kinds, sizes, bases, dataStarts, idx, idxPos } = share;
+  const buf = Buffer.allocUnsafe(HEADER_CHUNK);
+  let chunkAt = 0;
+  let chunkLen = readSync(fd, buf, 0, Math.min(HEADER_CHUNK, packSize), 0);
+  if (chunkLen < 12 || buf.toString('latin1', 0, 4) !== 'PACK') throw new PackFormatError('not a pack file');
+  const version = buf.readUInt32BE(4);
+  if (version !== 2 && version !== 3) throw new PackFormatError(`pack version ${version} is not supported`);
+  if (buf.readUInt32BE(8) !== n)
+    throw new PackFormatError('pack and index disagree on the number of objects');
+  const refBases: [number, number][] = [];
+  for (let i = 0; i < n; i++) {
+    const start = starts[i]!;
+    if (start + MAX_HEADER > chunkAt + chunkLen && chunkAt + chunkLen < packSize) {
+      chunkAt = start;
+      chunkLen = readSync(fd, buf, 0, Math.min(HEADER_CHUNK, packSize - start), start);
+    }
+    let p = start - chunkAt;
+    let c = buf[p++]!;
+    const kind = (c >> 4) & 7;
+    let size = c & 15;
+    let shift = 4;
+    while (c & 0x80) {
+      c = buf[p++]!;
+      size += (c & 0x7f) * 2 ** shift;
+      shift += 7;
+    }
+    kinds[i] = kind;
+    sizes[i] = size;
+    if (kind === KIND.ofsDelta) {
+      c = buf[p++]!;
+      let rel = c & 0x7f;
+      while (c & 0x80) {
+        c = buf[p++]!;
+        rel = (rel + 1) * 128 + (c & 0x7f);
+      }
+      const baseAt = start - rel;
+      const b = findStart(starts, baseAt, i);
+      if (b < 0) throw new PackFormatError(`delta at ${start} points at ${baseAt}, where no object starts`);
+      bases[i] = b;
+    } else if (kind === KIND.refDelta) {
+      refBases.push([i, findInIndex(idx, buf.subarray(p, p + OID_BYTES))]);
+      p += OID_BYTES;
+    } else if (kind < KIND.commit || kind > KIND.tag) {
+      throw new PackFormatError(`unknown object kind ${kind} at ${start}`);
+    }
+    dataStarts[i] = chunkAt + p;
+  }
+  if (refBases.length > 0) {
+    const sortedOf = new Int32Array(n);
+    for (let i = 0; i < n; i++) sortedOf[idxPos[i]!] = i;
+    for (const [i, pos] of refBases) bases[i] = pos < 0 ? -1 : sortedOf[pos]!;
+  }
+}
+
+/** Index (in offset order, below `before`) of the object starting at `at`, or -1. */
+function findStart(starts: Float64Array, at: number, before: number): number {
+  let lo = 0;
+  let hi = before - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = starts[mid]!;
+    if (v === at) return mid;
+    if (v < at) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Position in the index's sorted object ids of `oid`, or -1. */
+function findInIndex(idx: Uint8Array, oid: Buffer): number {
+  const view = Buffer.from(idx.buffer, idx.byteOffset, idx.byteLength);
+  const first = oid[0]!;
+  let lo = first === 0 ? 0 : view.readUInt32BE(8 + (first - 1) * 4);
+  let hi = view.readUInt32BE(8 + first * 4) - 1;
+  const table = 8 + 1024;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const cmp = view.compare(oid, 0, OID_BYTES, table + mid * OID_BYTES, table + (mid + 1) * OID_BYTES);
+    if (cmp === 0) return mid;
+    if (cmp > 0) hi = mid - 1;
+    else lo = mid + 1;
+  }
+  return -1;
+}
+
+/** Where a repository's objects are: its pack files and the ids of its loose objects. */
+export interface ObjectStoreLayout {
+  packs: { idx: string; pack: string }[];
+  loose: string[];
+  /** Whether objects also come from other repositories' stores. */
+  alternates: boolean;
+}
+
+/**
+ * Lists the packs and loose objects of `objectsDir` and of its alternates. Returns null when the store
+ * uses something this reader does not (alternates named in the environment): the caller then asks git.
+ */
+export function objectStoreLayout(objectsDir: string): ObjectStoreLayout | null {
+  if (process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES) return null;
+  const layout: ObjectStoreLayout = { packs: [], loose: [], alternates: false };
+  const seen = new Set<string>();
+  const visit = (dir: string, depth: number): void => {
+    const abs = resolve(dir);
+    if (seen.has(abs) || depth > 5) return;
+    seen.add(abs);
+    const packDir = join(abs, 'pack');
+    if (existsSync(packDir)) {
+      for (const name of readdirSync(packDir).sort()) {
+        if (!name.endsWith('.idx')) continue;
+        const pack = join(packDir, name.slice(0, -4) + '.pack');
+        if (existsSync(pack)) layout.packs.push({ idx: join(packDir, name), pack });
+      }
+    }
+    for (const sub of existsSync(abs) ? readdirSync(abs) : []) {
+      if (!/^[0-9a-f]{2}$/.test(sub)) continue;
+      for (const rest of readdirSync(join(abs, sub)))
+        if (/^[0-9a-f]{38}$/.test(rest)) layout.loose.push(sub + rest);
+    }
+    const alternates = join(abs, 'info', 'alternates');
+    if (existsSync(alternates)) {
+      layout.alternates = true;
+      for (const line of readFileSync(alternates, 'utf8').split('\n')) {
+        const p = line.trim();
+        if (!p || p.startsWith('#')) continue;
+        visit(isAbsolute(p) ? p : join(abs, p), depth + 1);
+      }
+    }
+  };
+  visit(objectsDir, 0);
+  return layout;
+}

@@ -1,0 +1,510 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker, parentPort } from 'node:worker_threads';
+import type { ObjectType } from '../adapters/git.js';
+import { KIND, PackFile, PackFormatError, type PackShare } from '../adapters/packs.js';
+import { KEY_ID_LENGTH, KEY_ID_PREFILTER } from '../core/rules.js';
+import { DeltaError, DeltaOps, buildTarget, parseDelta, readTarget } from './delta.js';
+
+/**
+ * The first pass of a full-history scan, read straight from pack files. Each delta chain is walked from
+ * its base outwards, so every object is inflated once and rebuilt from its parent with a few copies.
+ * Only the bytes a delta inserts, and the seams between its pieces, are searched: whatever a delta copies
+ * was searched in its base, and the base's matches are carried over to the copies that hold them.
+ */
+
+export interface PackPassResult {
+  /** Objects that may hold a key id, with their type. */
+  hits: Map<string, ObjectType>;
+  objects: number;
+  commits: number;
+  bytes: number;
+  /** Objects left to git: too large to hold, based on an object outside their pack, or of unknown kind. */
+  deferred: string[];
+}
+
+/** Objects larger than this are streamed by git instead of held whole. */
+const LARGE_OBJECT = 8 << 20;
+/** Bound on the bytes held for the open part of a delta chain; what does not fit goes to git. */
+const HELD_BUDGET = 32 << 20;
+/** A match that ends inside a range starts at most this far before it. */
+const REACH = KEY_ID_LENGTH - 1;
+/** Windows closer than this are searched as one. */
+const MERGE_GAP = 64;
+/** The pass yields to the event loop this often, so progress and child processes keep moving. */
+const YIELD_MS = 25;
+
+const WANTED_ROOTS = new Set<number>([KIND.blob, KIND.commit]);
+const UNKNOWN = 255;
+
+/**
+ * Where the prefilter matches in `buf[from, to)`, overlapping ones included, appended to `out` as
+ * offsets from `origin`. Every match, not only the leftmost of a run: a delta may copy the second of
+ * two overlapping matches without the first.
+ */
+export function matchStarts(buf: Buffer, from: number, to: number, out: number[], origin = 0): void {
+  const text = buf.toString('latin1', from, to);
+  const re = KEY_ID_PREFILTER;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    out.push(from - origin + m.index);
+    re.lastIndex = m.index + 1;
+  }
+}
+
+function isKeyChar(b: number): boolean {
+  return (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39);
+}
+
+/** Searches `target[from, to)` of the object being read, appending match starts to `out`. */
+export type WindowSearch = (from: number, to: number, out: number[]) => void;
+
+/**
+ * The start of every prefilter match in a delta's target, given those of its base (`baseSpans`): a match
+ * inside one copied range is carried over from the base; any other touches inserted bytes, or the seam
+ * where two copies meet, and is found by searching around those alone. `mem[baseAt…]` is the base;
+ * `search` reads the target.
+ */
+export function deltaSpans(
+  ops: DeltaOps,
+  targetSize: number,
+  mem: Uint8Array,
+  baseAt: number,
+  baseSpans: readonly number[],
+  search: WindowSearch,
+): number[] {
+  const spans: number[] = [];
+  let winStart = -1;
+  let winEnd = -1;
+  const want = (s: number, e: number): void => {
+    const from = Math.max(0, s);
+    const to = Math.min(targetSize, e);
+    if (winStart >= 0 && from <= winEnd + MERGE_GAP) {
+      if (to > winEnd) winEnd = to;
+      return;
+    }
+    if (winStart >= 0) search(winStart, winEnd, spans);
+    winStart = from;
+    winEnd = to;
+  };
+  let prevCopy = false;
+  const d = ops.data;
+  for (let k = 0; k < ops.length; k += 3) {
+    const t = d[k]!;
+    const n = d[k + 1]!;
+    const src = d[k + 2]!;
+    if (src < 0) {
+      want(t - REACH, t + n + REACH);
+      prevCopy = false;
+      continue;
+    }
+    for (const a of baseSpans) if (a >= src && a + KEY_ID_LENGTH <= src + n) spans.push(t + a - src);
+    // A match across the seam of two copies holds both bytes at the seam; most seams fall elsewhere.
+    if (prevCopy && isKeyChar(mem[baseAt + d[k - 1]! + d[k - 2]! - 1]!) && isKeyChar(mem[baseAt + src]!))
+      want(t - REACH, t + REACH);
+    prevCopy = true;
+  }
+  if (winStart >= 0) search(winStart, winEnd, spans);
+  if (spans.length < 2) return spans;
+  // A match found by a search may also lie inside a copy: keep each start once.
+  spans.sort((x, y) => x - y);
+  let w = 1;
+  for (let i = 1; i < spans.length; i++) if (spans[i] !== spans[w - 1]) spans[w++] = spans[i]!;
+  spans.length = w;
+  return spans;
+}
+
+/**
+ * Memory for the open part of a delta chain, one buffer so that building a target from its base is a
+ * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.
+ */
+class Arena {
+  mem = new Uint8Array(1 << 20);
+  view = Buffer.from(this.mem.buffer);
+  top = 0;
+
+  /** Where `size` bytes were reserved, or -1 past the budget. */
+  reserve(size: number): number {
+    if (this.top + size > this.mem.length) {
+      if (this.top + size > HELD_BUDGET) return -1;
+      const grown = new Uint8Array(Math.min(HELD_BUDGET, Math.max(this.mem.length * 2, this.top + size)));
+      grown.set(this.mem.subarray(0, this.top));
+      this.mem = grown;
+      this.view = Buffer.from(grown.buffer);
+    }
+    const at = this.top;
+    this.top += size;
+    return at;
+  }
+
+  release(at: number): void {
+    this.top = at;
+  }
+}
+
+interface Frame {
+  i: number;
+  at: number;
+  size: number;
+  spans: number[];
+  next: number;
+}
+
+export interface PackProgress {
+  /** Called once per pack before it is read, with the number of objects it will report. */
+  plan(objects: number): void;
+  /** Called as objects are read: how many, and their bytes. */
+  objects(count: number, bytes: number): void;
+}
+
+/** How a pack's objects hang together: kinds resolved through delta chains, and each object's deltas. */
+export interface PackPlan {
+  rootKind: Uint8Array;
+  childStart: Uint32Array;
+  children: Uint32Array;
+}
+
+/** What one share of a pack's chains yielded. Plain data: it crosses from worker threads. */
+export interface ShareResult {
+  hits: [string, ObjectType][];
+  objects: number;
+  commits: number;
+  bytes: number;
+  deferred: string[];
+}
+
+/** The script worker threads run (dist/pack-worker.js), or null to read every share on this thread. */
+let workerScript: string | null = null;
+
+/**
+ * Lets the pass run shares of a pack on threads started from `pack-worker.js` beside the module at
+ * `moduleUrl`, when that bundle is there (it is beside dist/index.js and dist/cli.js, not beside src/).
+ */
+export function workerScriptBeside(moduleUrl: string): void {
+  const script = join(dirname(fileURLToPath(moduleUrl)), 'pack-worker.js');
+  workerScript = existsSync(script) ? script : null;
+}
+
+export interface PackWorkerData {
+  keyleakPackWorker: true;
+  share: PackShare;
+  plan: PackPlan;
+  roots: Uint32Array;
+}
+
+export function isPackWorkerData(d: unknown): d is PackWorkerData {
+  return typeof d === 'object' && d !== null && (d as PackWorkerData).keyleakPackWorker === true;
+}
+
+type WorkerMessage =
+  | { type: 'progress'; objects: number; bytes: number }
+  | { type: 'done'; result: ShareResult }
+  | { type: 'error'; name: string; message: string };
+
+/** A worker thread's whole job: scan its share of chains and post the result. */
+export async function runPackWorker(data: PackWorkerData): Promise<void> {
+  const port = parentPort!;
+  let pack: PackFile | null = null;
+  try {
+    pack = PackFile.fromShare(data.share);
+    let objects = 0;
+    let bytes = 0;
+    let last = performance.now();
+    const result = await scanShare(pack, data.plan, data.roots, (n, b) => {
+      objects += n;
+      bytes += b;
+      const now = performance.now();
+      if (now - last > 100) {
+        port.postMessage({ type: 'progress', objects, bytes } satisfies WorkerMessage);
+        objects = 0;
+        bytes = 0;
+        last = now;
+      }
+    });
+    if (objects > 0) port.postMessage({ type: 'progress', objects, bytes } satisfies WorkerMessage);
+    port.postMessage({ type: 'done', result } satisfies WorkerMessage);
+  } catch (e) {
+    const err = e as Error;
+    port.postMessage({ type: 'error', name: err.name, message: err.message } satisfies WorkerMessage);
+  } finally {
+    pack?.close();
+  }
+}
+
+function runShareOnWorker(
+  pack: PackFile,
+  plan: PackPlan,
+  roots: Uint32Array,
+  onObjects: (count: number, bytes: number) => void,
+): Promise<ShareResult> {
+  return new Promise((resolve, reject) => {
+    const data: PackWorkerData = { keyleakPackWorker: true, share: pack.shared(), plan, roots };
+    const worker = new Worker(workerScript!, { workerData: data });
+    let settled = false;
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') onObjects(m.objects, m.bytes);
+      else if (m.type === 'done') {
+        settled = true;
+        resolve(m.result);
+      } else {
+        settled = true;
+        const Err =
+          m.name === 'DeltaError' ? DeltaError : m.name === 'PackFormatError' ? PackFormatError : Error;
+        reject(new Err(m.message));
+      }
+    });
+    worker.on('error', (e) => {
+      settled = true;
+      reject(e);
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new Error(`pack reader thread exited with code ${code} before finishing`));
+    });
+  });
+}
+
+/**
+ * Runs the first pass over `packs`, on `jobs` threads when worker threads are available. Throws
+ * PackFormatError or DeltaError on a pack it cannot read.
+ */
+export async function packPass(
+  packs: readonly PackFile[],
+  jobs: number,
+  onProgress?: PackProgress,
+): Promise<PackPassResult> {
+  const result: PackPassResult = { hits: new Map(), objects: 0, commits: 0, bytes: 0, deferred: [] };
+  // The same object can sit in two packs; count and report it once.
+  const seen = packs.length > 1 ? new Set<string>() : null;
+  const onObjects = (n: number, b: number): void => onProgress?.objects(n, b);
+  for (const pack of packs) {
+    const plan = planPack(pack);
+    const { roots, weights } = chainRoots(pack);
+    if (onProgress) {
+      let planned = 0;
+      for (let i = 0; i < pack.count; i++) if (WANTED_ROOTS.has(plan.rootKind[i]!)) planned++;
+      onProgress.plan(planned);
+    }
+    const shares = workerScript && jobs > 1 ? splitRoots(roots, weights, jobs) : [roots];
+    // The first share runs here; the others on worker threads, all at once.
+    const parts = await Promise.all(
+      shares.map((share, k) =>
+        k === 0 ? scanShare(pack, plan, share, onObjects) : runShareOnWorker(pack, plan, share, onObjects),
+      ),
+    );
+    for (const part of parts) {
+      for (const oid of part.deferred) result.deferred.push(oid);
+      for (const [oid, type] of part.hits) {
+        if (seen?.has(oid)) continue;
+        result.hits.set(oid, type);
+      }
+      result.objects += part.objects;
+      result.commits += part.commits;
+      result.bytes += part.bytes;
+    }
+    // Counted once per pack: an object in two packs is counted in both, but reported once.
+    if (seen) for (const oid of result.hits.keys()) seen.add(oid);
+  }
+  return result;
+}
+
+/** Scans the chains that start at `roots`, each object once. */
+export async function scanShare(
+  pack: PackFile,
+  plan: PackPlan,
+  roots: ArrayLike<number>,
+  onObjects?: (count: number, bytes: number) => void,
+): Promise<ShareResult> {
+  const { rootKind, childStart, children } = plan;
+  const result: ShareResult = { hits: [], objects: 0, commits: 0, bytes: 0, deferred: [] };
+  let lastYield = performance.now();
+  const maybeYield = async (): Promise<void> => {
+    const now = performance.now();
+    if (now - lastYield < YIELD_MS) return;
+    await new Promise((r) => setImmediate(r));
+    lastYield = performance.now();
+  };
+  const arena = new Arena();
+  const ops = new DeltaOps();
+  let scratch = Buffer.allocUnsafe(1 << 16);
+  const hasChildren = (i: number): boolean => childStart[i] !== childStart[i + 1];
+
+  const record = (i: number, size: number, hit: boolean): void => {
+    const kind = rootKind[i]!;
+    result.objects++;
+    result.bytes += size;
+    if (kind === KIND.commit) result.commits++;
+    if (hit) result.hits.push([pack.oid(i), kind === KIND.commit ? 'commit' : 'blob']);
+    onObjects?.(1, size);
+  };
+  const defer = (from: number): void => {
+    const todo = [from];
+    while (todo.length > 0) {
+      const i = todo.pop()!;
+      result.deferred.push(pack.oid(i));
+      for (let c = childStart[i]!; c < childStart[i + 1]!; c++) todo.push(children[c]!);
+    }
+  };
+
+  for (let k = 0; k < roots.length; k++) {
+    const r = roots[k]!;
+    if (pack.kinds[r]! >= KIND.ofsDelta || pack.sizes[r]! > LARGE_OBJECT) {
+      // A chain based outside this pack, or an object too large to hold: git reads them.
+      defer(r);
+      continue;
+    }
+    const content = pack.read(r);
+    const spans: number[] = [];
+    matchStarts(content, 0, content.length, spans);
+    record(r, content.length, spans.length > 0);
+    if (!hasChildren(r)) continue;
+
+    arena.release(0);
+    const at = arena.reserve(content.length);
+    if (at < 0) {
+      for (let c = childStart[r]!; c < childStart[r + 1]!; c++) defer(children[c]!);
+      continue;
+    }
+    arena.mem.set(content, at);
+    const stack: Frame[] = [{ i: r, at, size: content.length, spans, next: childStart[r]! }];
+    while (stack.length > 0) {
+      const f = stack[stack.length - 1]!;
+      if (f.next >= childStart[f.i + 1]!) {
+        stack.pop();
+        arena.release(f.at);
+        continue;
+      }
+      const c = children[f.next++]!;
+      const delta = pack.read(c);
+      const size = parseDelta(delta, f.size, ops);
+      if (size > LARGE_OBJECT) {
+        defer(c);
+        continue;
+      }
+      let cs: number[];
+      if (hasChildren(c)) {
+        // A base for more deltas: build it whole, above its own base.
+        const out = arena.reserve(size);
+        if (out < 0) {
+          defer(c);
+          continue;
+        }
+        buildTarget(arena.mem, f.at, out, delta, ops);
+        const view = arena.view;
+        cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) =>
+          matchStarts(view, out + s, out + e, o, out),
+        );
+        stack.push({ i: c, at: out, size, spans: cs, next: childStart[c]! });
+      } else {
+        // A leaf: only the windows searched are ever built.
+        cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => {
+          if (e - s > scratch.length) scratch = Buffer.allocUnsafe(e - s);
+          matchStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
+        });
+      }
+      record(c, size, cs.length > 0);
+      await maybeYield();
+    }
+    await maybeYield();
+  }
+  return result;
+}
+
+/** Resolves kinds through delta chains and lists each object's deltas. */
+export function planPack(pack: PackFile): PackPlan {
+  const rootKind = new Uint8Array(new SharedArrayBuffer(Math.max(1, pack.count))).subarray(0, pack.count);
+  resolveRootKinds(pack, rootKind);
+  return { rootKind, ...childLists(pack) };
+}
+
+/**
+ * The objects chains start from (wanted non-delta objects, and deltas whose base is elsewhere), with the
+ * stored bytes of each chain: the work of reading it.
+ */
+function chainRoots(pack: PackFile): { roots: Uint32Array; weights: Float64Array } {
+  const n = pack.count;
+  const list: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = pack.kinds[i]!;
+    if (k >= KIND.ofsDelta ? pack.bases[i]! < 0 : WANTED_ROOTS.has(k)) list.push(i);
+  }
+  const roots = Uint32Array.from(list);
+  // Chain weights: each object's stored size added to its root's, bases before deltas (offset order
+  // puts a base before its deltas except for deltas named by id, resolved by walking up).
+  const rootOf = new Int32Array(n).fill(-1);
+  for (let k = 0; k < roots.length; k++) rootOf[roots[k]!] = k;
+  const weights = new Float64Array(roots.length);
+  for (let i = 0; i < n; i++) {
+    let j = i;
+    let steps = 0;
+    while (rootOf[j] === -1 && pack.kinds[j]! >= KIND.ofsDelta && pack.bases[j]! >= 0 && steps++ < n)
+      j = pack.bases[j]!;
+    const k = rootOf[j]!;
+    if (k >= 0) {
+      if (j !== i) rootOf[i] = k;
+      weights[k] = weights[k]! + (pack.ends[i]! - pack.starts[i]!);
+    }
+  }
+  return { roots, weights };
+}
+
+/** Splits chains into `jobs` shares of about equal weight, each kept in pack order. */
+function splitRoots(roots: Uint32Array, weights: Float64Array, jobs: number): Uint32Array[] {
+  const order = Array.from(roots.keys()).sort((a, b) => weights[b]! - weights[a]!);
+  const load = new Float64Array(jobs);
+  const assigned: number[][] = Array.from({ length: jobs }, () => []);
+  for (const k of order) {
+    let best = 0;
+    for (let j = 1; j < jobs; j++) if (load[j]! < load[best]!) best = j;
+    load[best] = load[best]! + weights[k]!;
+    assigned[best]!.push(roots[k]!);
+  }
+  return assigned
+    .filter((a) => a.length > 0)
+    .map((a) => {
+      const share = new Uint32Array(new SharedArrayBuffer(Math.max(1, a.length) * 4)).subarray(0, a.length);
+      share.set(a.sort((x, y) => x - y));
+      return share;
+    });
+}
+
+/** The kind of object each entry is once its delta chain is resolved (UNKNOWN when the base is elsewhere). */
+function resolveRootKinds(pack: PackFile, kinds: Uint8Array): void {
+  const n = pack.count;
+  const chain: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (kinds[i] !== 0) continue;
+    let j = i;
+    chain.length = 0;
+    while (kinds[j] === 0 && pack.kinds[j]! >= KIND.ofsDelta && pack.bases[j]! >= 0) {
+      chain.push(j);
+      if (chain.length > n) throw new PackFormatError('pack has a cycle of deltas');
+      j = pack.bases[j]!;
+    }
+    const k = kinds[j] !== 0 ? kinds[j]! : pack.kinds[j]! < KIND.ofsDelta ? pack.kinds[j]! : UNKNOWN;
+    kinds[j] = k;
+    for (const c of chain) kinds[c] = k;
+  }
+}
+
+/** For each object, the deltas based on it, as one flat list with start positions (shared memory). */
+function childLists(pack: PackFile): { childStart: Uint32Array; children: Uint32Array } {
+  const n = pack.count;
+  const childStart = new Uint32Array(new SharedArrayBuffer((n + 1) * 4));
+  for (let i = 0; i < n; i++) {
+    const b = pack.bases[i]!;
+    if (pack.kinds[i]! >= KIND.ofsDelta && b >= 0) childStart[b + 1] = childStart[b + 1]! + 1;
+  }
+  for (let i = 0; i < n; i++) childStart[i + 1] = childStart[i + 1]! + childStart[i]!;
+  const fill = childStart.slice(0, n);
+  const total = childStart[n]!;
+  const children = new Uint32Array(new SharedArrayBuffer(Math.max(1, total) * 4)).subarray(0, total);
+  for (let i = 0; i < n; i++) {
+    const b = pack.bases[i]!;
+    if (pack.kinds[i]! >= KIND.ofsDelta && b >= 0) {
+      children[fill[b]!] = i;
+      fill[b] = fill[b]! + 1;
+    }
+  }
+  return { childStart, children };
+}
