@@ -95734,11 +95734,11 @@ var external_node_util_ = __nccwpck_require__(7975);
 
 
 /**
- * Parallel object readers when not told: one per core but one, which the matching itself needs. On a
- * 2-core runner a second reader only repeats delta decoding the first already does.
+ * Threads that read a full history's packs when not told: one per core. Each rebuilds and searches its
+ * own share of the delta chains, so the work divides without being repeated.
  */
 function defaultJobs() {
-    return Math.max(1, (0,external_node_os_.availableParallelism)() - 1);
+    return Math.max(1, (0,external_node_os_.availableParallelism)());
 }
 const SCAN_USAGE = `usage: keyleak scan [--repo DIR] [--all | --range A..B | --staged | --no-git]
                    [--format text|json|sarif|markdown] [--output FILE] [--config FILE]
@@ -96466,6 +96466,7 @@ const OID_BYTES = 20;
 /** Longest object header: type and size varint, then a delta's base offset varint or base object id. */
 const MAX_HEADER = 32;
 const HEADER_CHUNK = 8 << 20;
+const WINDOW = 64 << 10;
 function shared(make, bytesPer, n) {
     return new make(new SharedArrayBuffer(Math.max(1, n) * bytesPer));
 }
@@ -96487,7 +96488,10 @@ class packs_PackFile {
     idxPos;
     idx;
     fd;
-    scratch = Buffer.allocUnsafe(1 << 20);
+    scratch = Buffer.allocUnsafe(1 << 16);
+    window = Buffer.allocUnsafe(WINDOW);
+    windowAt = -1;
+    windowLen = 0;
     constructor(share) {
         this.share = share;
         this.idx = Buffer.from(share.idx.buffer, share.idx.byteOffset, share.idx.byteLength);
@@ -96520,10 +96524,26 @@ class packs_PackFile {
             const o = idx.readUInt32BE(offTable + i * 4);
             raw[i] = o & 0x80000000 ? Number(idx.readBigUInt64BE(largeTable + (o & 0x7fffffff) * 8)) : o;
         }
+        // Offset and index position in one number, sorted natively: offsets stay below 2^32 here (larger
+        // packs take the comparator).
         const idxPos = shared(Uint32Array, 4, n).subarray(0, n);
-        for (let i = 0; i < n; i++)
-            idxPos[i] = i;
-        idxPos.sort((x, y) => raw[x] - raw[y]);
+        const packed = new Float64Array(n);
+        let small = true;
+        for (let i = 0; i < n; i++) {
+            if (raw[i] >= 2 ** 32)
+                small = false;
+            packed[i] = raw[i] * 2 ** 20 + i;
+        }
+        if (small && n < 2 ** 20) {
+            packed.sort();
+            for (let i = 0; i < n; i++)
+                idxPos[i] = packed[i] % 2 ** 20;
+        }
+        else {
+            for (let i = 0; i < n; i++)
+                idxPos[i] = i;
+            idxPos.sort((x, y) => raw[x] - raw[y]);
+        }
         const share = {
             packPath,
             idx,
@@ -96570,17 +96590,32 @@ class packs_PackFile {
     read(i) {
         const start = this.dataStarts[i];
         const len = this.ends[i] - start;
-        if (len > this.scratch.length)
-            this.scratch = Buffer.allocUnsafe(len);
-        const got = (0,external_node_fs_.readSync)(this.fd, this.scratch, 0, len, start);
-        if (got !== len)
-            throw new PackFormatError(`pack ended inside object ${this.oid(i)}`);
         const size = this.sizes[i];
         // An output chunk of exactly the object's size: one allocation, no concatenation.
-        const out = (0,external_node_zlib_.inflateSync)(this.scratch.subarray(0, len), { chunkSize: Math.max(64, size) });
+        const out = (0,external_node_zlib_.inflateSync)(this.stored(i, start, len), { chunkSize: Math.max(64, size) });
         if (out.length !== size)
             throw new PackFormatError(`object ${this.oid(i)} inflates to ${out.length} bytes, not ${size}`);
         return out;
+    }
+    /**
+     * The stored bytes of object `i`. Deltas tend to sit near the objects they are based on, so a small
+     * window read ahead serves most of them without a system call of their own.
+     */
+    stored(i, start, len) {
+        if (start >= this.windowAt && start + len <= this.windowAt + this.windowLen)
+            return this.window.subarray(start - this.windowAt, start - this.windowAt + len);
+        if (len > WINDOW) {
+            if (len > this.scratch.length)
+                this.scratch = Buffer.allocUnsafe(len);
+            if ((0,external_node_fs_.readSync)(this.fd, this.scratch, 0, len, start) !== len)
+                throw new PackFormatError(`pack ended inside object ${this.oid(i)}`);
+            return this.scratch.subarray(0, len);
+        }
+        this.windowAt = start;
+        this.windowLen = (0,external_node_fs_.readSync)(this.fd, this.window, 0, WINDOW, start);
+        if (this.windowLen < len)
+            throw new PackFormatError(`pack ended inside object ${this.oid(i)}`);
+        return this.window.subarray(0, len);
     }
     close() {
         (0,external_node_fs_.closeSync)(this.fd);

@@ -3,11 +3,11 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './core/errors.js';
 
 /**
- * Parallel object readers when not told: one per core but one, which the matching itself needs. On a
- * 2-core runner a second reader only repeats delta decoding the first already does.
+ * Threads that read a full history's packs when not told: one per core. Each rebuilds and searches its
+ * own share of the delta chains, so the work divides without being repeated.
  */
 export function defaultJobs(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return Math.max(1, availableParallelism());
 }
 
 export type ScanMode = 'all' | 'range' | 'staged' | 'no-git';
