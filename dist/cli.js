@@ -97132,24 +97132,34 @@ function runShareOnWorker(pack, plan, roots, onObjects) {
     });
 }
 /**
- * Runs the first pass over `packs`, on `jobs` threads when worker threads are available. Throws
- * PackFormatError or DeltaError on a pack it cannot read.
+ * Runs the first pass over `packs`, on `jobs` threads when worker threads are available. Chains this
+ * reader leaves to git and can tell before reading (based outside their pack, or starting from an object
+ * too large to hold) go to `toGit` first, so git can read them while the packs are read; those it finds
+ * on the way are in the result's `deferred`. Throws PackFormatError or DeltaError on a pack it cannot read.
  */
-async function packPass(packs, jobs, onProgress) {
+async function packPass(packs, jobs, onProgress, toGit) {
     const result = { hits: new Map(), objects: 0, commits: 0, bytes: 0, deferred: [] };
+    const planned = packs.map((pack) => {
+        const plan = planPack(pack);
+        return { pack, plan, ...chainRoots(pack) };
+    });
+    const early = planned.flatMap(({ pack, plan, early }) => early.flatMap((i) => subtree(pack, plan, i)));
+    if (toGit)
+        toGit(early);
+    else
+        result.deferred.push(...early);
+    if (onProgress) {
+        let count = 0;
+        for (const { pack, plan } of planned)
+            for (let i = 0; i < pack.count; i++)
+                if (WANTED_ROOTS.has(plan.rootKind[i]))
+                    count++;
+        onProgress.plan(count - early.length);
+    }
     // The same object can sit in two packs; count and report it once.
     const seen = packs.length > 1 ? new Set() : null;
     const onObjects = (n, b) => onProgress?.objects(n, b);
-    for (const pack of packs) {
-        const plan = planPack(pack);
-        const { roots, weights } = chainRoots(pack);
-        if (onProgress) {
-            let planned = 0;
-            for (let i = 0; i < pack.count; i++)
-                if (WANTED_ROOTS.has(plan.rootKind[i]))
-                    planned++;
-            onProgress.plan(planned);
-        }
+    for (const { pack, plan, roots, weights } of planned) {
         const shares = workerScript && jobs > 1 ? splitRoots(roots, weights, jobs) : [roots];
         // The first share runs here; the others on worker threads, all at once.
         const parts = await Promise.all(shares.map((share, k) => k === 0 ? scanShare(pack, plan, share, onObjects) : runShareOnWorker(pack, plan, share, onObjects)));
@@ -97171,6 +97181,19 @@ async function packPass(packs, jobs, onProgress) {
                 seen.add(oid);
     }
     return result;
+}
+/** Object ids of `from` and every delta based on it, directly or not. */
+function subtree(pack, plan, from) {
+    const { childStart, children } = plan;
+    const out = [];
+    const todo = [from];
+    while (todo.length > 0) {
+        const i = todo.pop();
+        out.push(pack.oid(i));
+        for (let c = childStart[i]; c < childStart[i + 1]; c++)
+            todo.push(children[c]);
+    }
+    return out;
 }
 /** Scans the chains that start at `roots`, each object once. */
 async function scanShare(pack, plan, roots, onObjects) {
@@ -97278,16 +97301,27 @@ function planPack(pack) {
     return { rootKind, ...childLists(pack) };
 }
 /**
- * The objects chains start from (wanted non-delta objects, and deltas whose base is elsewhere), with the
- * stored bytes of each chain: the work of reading it.
+ * The objects the chains this reader reads start from, with the stored bytes of each chain (the work of
+ * reading it); and those of the chains it leaves to git: deltas whose base is in another pack, and
+ * objects too large to hold.
  */
 function chainRoots(pack) {
     const n = pack.count;
     const list = [];
+    const early = [];
     for (let i = 0; i < n; i++) {
         const k = pack.kinds[i];
-        if (k >= KIND.ofsDelta ? pack.bases[i] < 0 : WANTED_ROOTS.has(k))
-            list.push(i);
+        if (k >= KIND.ofsDelta) {
+            // Based on an object outside this pack: of a kind only git can tell.
+            if (pack.bases[i] < 0)
+                early.push(i);
+        }
+        else if (WANTED_ROOTS.has(k)) {
+            if (pack.sizes[i] > LARGE_OBJECT)
+                early.push(i);
+            else
+                list.push(i);
+        }
     }
     const roots = Uint32Array.from(list);
     // Chain weights: each object's stored size added to its root's, bases before deltas (offset order
@@ -97308,7 +97342,7 @@ function chainRoots(pack) {
             weights[k] = weights[k] + (pack.ends[i] - pack.starts[i]);
         }
     }
-    return { roots, weights };
+    return { roots, weights, early };
 }
 /** Splits chains into `jobs` shares of about equal weight, each kept in pack order. */
 function splitRoots(roots, weights, jobs) {
@@ -97881,6 +97915,9 @@ async function pairingCandidates(git, oids) {
         .filter((p) => p.length === 2 && Number(p[1]) <= PAIRING_READ_LIMIT)
         .map((p) => p[0]);
 }
+function sum(items, f) {
+    return items.reduce((a, t) => a + f(t), 0);
+}
 async function openStore(git) {
     const objectsDir = await git.objectDirectory();
     const layout = objectsDir ? objectStoreLayout(objectsDir) : null;
@@ -97925,6 +97962,8 @@ async function vouchedFor(git, store) {
  */
 async function fullFirstPass(git, store, jobs, progress, onBytes) {
     if (store) {
+        // Loose objects, and chains the pack reader leaves to git, are read by git while the packs are read.
+        let early = null;
         try {
             const packed = await packPass(store.packs, jobs, onBytes && {
                 plan: (n) => {
@@ -97934,24 +97973,36 @@ async function fullFirstPass(git, store, jobs, progress, onBytes) {
                     progress.objects += n;
                     onBytes(bytes);
                 },
+            }, (oids) => {
+                const toGit = [...store.layout.loose, ...oids];
+                if (toGit.length === 0)
+                    return;
+                early = prefilter(git, toGit, 1, onBytes);
+                early.catch(() => { }); // awaited below; not left unhandled if the pack pass fails first
             });
-            const rest = [...store.layout.loose, ...packed.deferred];
-            const other = rest.length > 0 ? await prefilter(git, rest, jobs, onBytes) : null;
+            const parts = [];
+            if (early)
+                parts.push(await early);
+            if (packed.deferred.length > 0)
+                parts.push(await prefilter(git, packed.deferred, jobs, onBytes));
             const hits = new Map(packed.hits);
-            for (const [k, v] of other?.hits ?? [])
-                hits.set(k, v);
+            for (const p of parts)
+                for (const [k, v] of p.hits)
+                    hits.set(k, v);
             return {
                 hits,
-                missing: other?.missing ?? [],
-                objects: packed.objects + (other?.objects ?? 0),
-                commits: packed.commits + (other?.commits ?? 0),
-                bytes: packed.bytes + (other?.bytes ?? 0),
+                missing: parts.flatMap((p) => p.missing),
+                objects: packed.objects + sum(parts, (p) => p.objects),
+                commits: packed.commits + sum(parts, (p) => p.commits),
+                bytes: packed.bytes + sum(parts, (p) => p.bytes),
             };
         }
         catch (e) {
             // A pack this reader does not understand is git's to read: start over through git.
             if (!(e instanceof PackFormatError || e instanceof DeltaError))
                 throw e;
+            if (early)
+                await early.catch(() => null);
         }
     }
     const objs = await git.listObjects(new Set(['blob', 'commit']));

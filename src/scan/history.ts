@@ -253,6 +253,10 @@ async function pairingCandidates(git: Git, oids: string[]): Promise<string[]> {
     .map((p) => p[0]!);
 }
 
+function sum<T>(items: readonly T[], f: (t: T) => number): number {
+  return items.reduce((a, t) => a + f(t), 0);
+}
+
 /** The object store, opened for direct reading: null when it is git's alone to read. */
 interface OpenStore {
   layout: ObjectStoreLayout;
@@ -304,6 +308,8 @@ async function fullFirstPass(
   onBytes?: (n: number) => void,
 ): Promise<FirstPassResult> {
   if (store) {
+    // Loose objects, and chains the pack reader leaves to git, are read by git while the packs are read.
+    let early: Promise<FirstPassResult> | null = null;
     try {
       const packed = await packPass(
         store.packs,
@@ -317,21 +323,29 @@ async function fullFirstPass(
             onBytes(bytes);
           },
         },
+        (oids) => {
+          const toGit = [...store.layout.loose, ...oids];
+          if (toGit.length === 0) return;
+          early = prefilter(git, toGit, 1, onBytes);
+          early.catch(() => {}); // awaited below; not left unhandled if the pack pass fails first
+        },
       );
-      const rest = [...store.layout.loose, ...packed.deferred];
-      const other = rest.length > 0 ? await prefilter(git, rest, jobs, onBytes) : null;
+      const parts: FirstPassResult[] = [];
+      if (early) parts.push(await early);
+      if (packed.deferred.length > 0) parts.push(await prefilter(git, packed.deferred, jobs, onBytes));
       const hits = new Map(packed.hits);
-      for (const [k, v] of other?.hits ?? []) hits.set(k, v);
+      for (const p of parts) for (const [k, v] of p.hits) hits.set(k, v);
       return {
         hits,
-        missing: other?.missing ?? [],
-        objects: packed.objects + (other?.objects ?? 0),
-        commits: packed.commits + (other?.commits ?? 0),
-        bytes: packed.bytes + (other?.bytes ?? 0),
+        missing: parts.flatMap((p) => p.missing),
+        objects: packed.objects + sum(parts, (p) => p.objects),
+        commits: packed.commits + sum(parts, (p) => p.commits),
+        bytes: packed.bytes + sum(parts, (p) => p.bytes),
       };
     } catch (e) {
       // A pack this reader does not understand is git's to read: start over through git.
       if (!(e instanceof PackFormatError || e instanceof DeltaError)) throw e;
+      if (early) await (early as Promise<FirstPassResult>).catch(() => null);
     }
   }
   const objs = await git.listObjects(new Set<ObjectType>(['blob', 'commit']));

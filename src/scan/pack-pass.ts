@@ -265,26 +265,36 @@ function runShareOnWorker(
 }
 
 /**
- * Runs the first pass over `packs`, on `jobs` threads when worker threads are available. Throws
- * PackFormatError or DeltaError on a pack it cannot read.
+ * Runs the first pass over `packs`, on `jobs` threads when worker threads are available. Chains this
+ * reader leaves to git and can tell before reading (based outside their pack, or starting from an object
+ * too large to hold) go to `toGit` first, so git can read them while the packs are read; those it finds
+ * on the way are in the result's `deferred`. Throws PackFormatError or DeltaError on a pack it cannot read.
  */
 export async function packPass(
   packs: readonly PackFile[],
   jobs: number,
   onProgress?: PackProgress,
+  toGit?: (oids: string[]) => void,
 ): Promise<PackPassResult> {
   const result: PackPassResult = { hits: new Map(), objects: 0, commits: 0, bytes: 0, deferred: [] };
+  const planned = packs.map((pack) => {
+    const plan = planPack(pack);
+    return { pack, plan, ...chainRoots(pack) };
+  });
+  const early = planned.flatMap(({ pack, plan, early }) => early.flatMap((i) => subtree(pack, plan, i)));
+  if (toGit) toGit(early);
+  else result.deferred.push(...early);
+  if (onProgress) {
+    let count = 0;
+    for (const { pack, plan } of planned)
+      for (let i = 0; i < pack.count; i++) if (WANTED_ROOTS.has(plan.rootKind[i]!)) count++;
+    onProgress.plan(count - early.length);
+  }
+
   // The same object can sit in two packs; count and report it once.
   const seen = packs.length > 1 ? new Set<string>() : null;
   const onObjects = (n: number, b: number): void => onProgress?.objects(n, b);
-  for (const pack of packs) {
-    const plan = planPack(pack);
-    const { roots, weights } = chainRoots(pack);
-    if (onProgress) {
-      let planned = 0;
-      for (let i = 0; i < pack.count; i++) if (WANTED_ROOTS.has(plan.rootKind[i]!)) planned++;
-      onProgress.plan(planned);
-    }
+  for (const { pack, plan, roots, weights } of planned) {
     const shares = workerScript && jobs > 1 ? splitRoots(roots, weights, jobs) : [roots];
     // The first share runs here; the others on worker threads, all at once.
     const parts = await Promise.all(
@@ -306,6 +316,19 @@ export async function packPass(
     if (seen) for (const oid of result.hits.keys()) seen.add(oid);
   }
   return result;
+}
+
+/** Object ids of `from` and every delta based on it, directly or not. */
+function subtree(pack: PackFile, plan: PackPlan, from: number): string[] {
+  const { childStart, children } = plan;
+  const out: string[] = [];
+  const todo = [from];
+  while (todo.length > 0) {
+    const i = todo.pop()!;
+    out.push(pack.oid(i));
+    for (let c = childStart[i]!; c < childStart[i + 1]!; c++) todo.push(children[c]!);
+  }
+  return out;
 }
 
 /** Scans the chains that start at `roots`, each object once. */
@@ -418,15 +441,23 @@ export function planPack(pack: PackFile): PackPlan {
 }
 
 /**
- * The objects chains start from (wanted non-delta objects, and deltas whose base is elsewhere), with the
- * stored bytes of each chain: the work of reading it.
+ * The objects the chains this reader reads start from, with the stored bytes of each chain (the work of
+ * reading it); and those of the chains it leaves to git: deltas whose base is in another pack, and
+ * objects too large to hold.
  */
-function chainRoots(pack: PackFile): { roots: Uint32Array; weights: Float64Array } {
+function chainRoots(pack: PackFile): { roots: Uint32Array; weights: Float64Array; early: number[] } {
   const n = pack.count;
   const list: number[] = [];
+  const early: number[] = [];
   for (let i = 0; i < n; i++) {
     const k = pack.kinds[i]!;
-    if (k >= KIND.ofsDelta ? pack.bases[i]! < 0 : WANTED_ROOTS.has(k)) list.push(i);
+    if (k >= KIND.ofsDelta) {
+      // Based on an object outside this pack: of a kind only git can tell.
+      if (pack.bases[i]! < 0) early.push(i);
+    } else if (WANTED_ROOTS.has(k)) {
+      if (pack.sizes[i]! > LARGE_OBJECT) early.push(i);
+      else list.push(i);
+    }
   }
   const roots = Uint32Array.from(list);
   // Chain weights: each object's stored size added to its root's, bases before deltas (offset order
@@ -445,7 +476,7 @@ function chainRoots(pack: PackFile): { roots: Uint32Array; weights: Float64Array
       weights[k] = weights[k]! + (pack.ends[i]! - pack.starts[i]!);
     }
   }
-  return { roots, weights };
+  return { roots, weights, early };
 }
 
 /** Splits chains into `jobs` shares of about equal weight, each kept in pack order. */
