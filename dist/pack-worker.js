@@ -715,10 +715,12 @@ async function runPackWorker(data) {
         pack?.close();
     }
 }
-function runShareOnWorker(pack, plan, roots, onObjects) {
+function runShareOnWorker(pack, plan, roots, onObjects, cancel) {
     return new Promise((resolve, reject) => {
         const data = { keyleakPackWorker: true, share: pack.shared(), plan, roots };
         const worker = new Worker(workerScript, { workerData: data });
+        // Another share failed: this one's result would be thrown away.
+        cancel.addEventListener('abort', () => void worker.terminate(), { once: true });
         let settled = false;
         worker.on('message', (m) => {
             if (m.type === 'progress')
@@ -773,8 +775,19 @@ async function packPass(packs, jobs, onProgress, toGit) {
     const onObjects = (n, b) => onProgress?.objects(n, b);
     for (const { pack, plan, roots, weights } of planned) {
         const shares = workerScript && jobs > 1 ? splitRoots(roots, weights, jobs) : [roots];
-        // The first share runs here; the others on worker threads, all at once.
-        const parts = await Promise.all(shares.map((share, k) => k === 0 ? scanShare(pack, plan, share, onObjects) : runShareOnWorker(pack, plan, share, onObjects)));
+        // The first share runs here; the others on worker threads, all at once. A thread that cannot start
+        // or dies (not a pack it cannot read) leaves its share to this thread.
+        const cancel = new AbortController();
+        const parts = await Promise.all(shares.map((share, k) => k === 0
+            ? scanShare(pack, plan, share, onObjects)
+            : runShareOnWorker(pack, plan, share, onObjects, cancel.signal).catch((e) => {
+                if (e instanceof PackFormatError || e instanceof DeltaError || cancel.signal.aborted)
+                    throw e;
+                return scanShare(pack, plan, share);
+            }))).catch((e) => {
+            cancel.abort();
+            throw e;
+        });
         for (const part of parts) {
             for (const oid of part.deferred)
                 result.deferred.push(oid);

@@ -237,10 +237,13 @@ function runShareOnWorker(
   plan: PackPlan,
   roots: Uint32Array,
   onObjects: (count: number, bytes: number) => void,
+  cancel: AbortSignal,
 ): Promise<ShareResult> {
   return new Promise((resolve, reject) => {
     const data: PackWorkerData = { keyleakPackWorker: true, share: pack.shared(), plan, roots };
     const worker = new Worker(workerScript!, { workerData: data });
+    // Another share failed: this one's result would be thrown away.
+    cancel.addEventListener('abort', () => void worker.terminate(), { once: true });
     let settled = false;
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') onObjects(m.objects, m.bytes);
@@ -296,12 +299,22 @@ export async function packPass(
   const onObjects = (n: number, b: number): void => onProgress?.objects(n, b);
   for (const { pack, plan, roots, weights } of planned) {
     const shares = workerScript && jobs > 1 ? splitRoots(roots, weights, jobs) : [roots];
-    // The first share runs here; the others on worker threads, all at once.
+    // The first share runs here; the others on worker threads, all at once. A thread that cannot start
+    // or dies (not a pack it cannot read) leaves its share to this thread.
+    const cancel = new AbortController();
     const parts = await Promise.all(
       shares.map((share, k) =>
-        k === 0 ? scanShare(pack, plan, share, onObjects) : runShareOnWorker(pack, plan, share, onObjects),
+        k === 0
+          ? scanShare(pack, plan, share, onObjects)
+          : runShareOnWorker(pack, plan, share, onObjects, cancel.signal).catch((e: unknown) => {
+              if (e instanceof PackFormatError || e instanceof DeltaError || cancel.signal.aborted) throw e;
+              return scanShare(pack, plan, share);
+            }),
       ),
-    );
+    ).catch((e: unknown) => {
+      cancel.abort();
+      throw e;
+    });
     for (const part of parts) {
       for (const oid of part.deferred) result.deferred.push(oid);
       for (const [oid, type] of part.hits) {

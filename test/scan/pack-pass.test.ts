@@ -162,6 +162,23 @@ describe('reading packs directly', () => {
     }
   }, 60_000);
 
+  it('reads a share on this thread when its worker thread dies', async () => {
+    const contents = versions(8, 120);
+    const { pack, oids } = packOf(contents, 'dying');
+    const broken = mkdtempSync(join(tmpdir(), 'keyleak-broken-worker-'));
+    writeFileSync(join(broken, 'pack-worker.js'), "throw new Error('this thread fails to start');\n");
+    workerScriptBeside(pathToFileURL(join(broken, 'entry.js')).href);
+    try {
+      const result = await packPass([pack], 2);
+      expect(new Set(result.hits.keys())).toEqual(new Set(oids.filter((_, i) => mayHold(contents[i]!))));
+      expect(result.objects).toBe(new Set(oids).size);
+    } finally {
+      workerScriptBeside(pathToFileURL(join(tmpdir(), 'nowhere', 'entry.js')).href);
+      rmSync(broken, { recursive: true, force: true });
+      pack.close();
+    }
+  });
+
   it('rejects a pack whose index is not version 2, and a truncated pack', () => {
     const { pack } = packOf(['a\n', 'b\n'], 'formats');
     pack.close();
