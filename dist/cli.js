@@ -97037,18 +97037,19 @@ function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search) {
  * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.
  */
 class Arena {
-    mem = new Uint8Array(1 << 20);
-    view = Buffer.from(this.mem.buffer);
+    // Unzeroed: the pages of a large arena become resident only as chains reach them.
+    view = Buffer.allocUnsafeSlow(1 << 20);
+    mem = this.view;
     top = 0;
     /** Where `size` bytes were reserved, or -1 past the budget. */
     reserve(size) {
         if (this.top + size > this.mem.length) {
             if (this.top + size > HELD_BUDGET)
                 return -1;
-            const grown = new Uint8Array(Math.min(HELD_BUDGET, Math.max(this.mem.length * 2, this.top + size)));
+            const grown = Buffer.allocUnsafeSlow(Math.min(HELD_BUDGET, Math.max(this.mem.length * 2, this.top + size)));
             grown.set(this.mem.subarray(0, this.top));
             this.mem = grown;
-            this.view = Buffer.from(grown.buffer);
+            this.view = grown;
         }
         const at = this.top;
         this.top += size;
@@ -97106,7 +97107,11 @@ async function runPackWorker(data) {
 function runShareOnWorker(pack, plan, roots, onObjects, cancel) {
     return new Promise((resolve, reject) => {
         const data = { keyleakPackWorker: true, share: pack.shared(), plan, roots };
-        const worker = new external_node_worker_threads_namespaceObject.Worker(workerScript, { workerData: data });
+        // A small nursery: the inflated deltas a thread drops are freed sooner, and its memory stays small.
+        const worker = new external_node_worker_threads_namespaceObject.Worker(workerScript, {
+            workerData: data,
+            resourceLimits: { maxYoungGenerationSizeMb: 4 },
+        });
         // Another share failed: this one's result would be thrown away.
         cancel.addEventListener('abort', () => void worker.terminate(), { once: true });
         let settled = false;
