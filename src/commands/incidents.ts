@@ -13,6 +13,7 @@ import {
   readState,
   stateOf,
   carryForward,
+  keepEarlierTrail,
   type TrailSummary,
 } from '../core/incident.js';
 import { renderIncidentBody, renderIncidentTitle, type IncidentContext } from '../core/render/incident.js';
@@ -70,14 +71,19 @@ export async function upsertIncident(
   const before = readState(found.body);
   // The incident lists every place the key was ever seen, and what the last run that could tell said.
   const merged = carryForward(finding, before);
+  // Without CloudTrail this time, the summary an earlier run wrote stands.
+  const earlierTrail = !ctx.trail ? (before?.trail ?? null) : null;
   const after = stateOf(merged, ctx.trail, ctx.checkedAt);
+  if (earlierTrail) after.trail = earlierTrail;
   const leakedAgain = newLocations(before?.locations ?? [], finding.locations).length > 0;
   const changes = describeChanges(before, after);
   const reopen = found.state === 'closed' && leakedAgain;
   if (changes.length === 0 && !reopen && before) {
     return { keyId: finding.keyId, number: found.number, url: found.url, outcome: 'unchanged' };
   }
-  const body = mergeIncidentBody(found.body, renderIncidentBody(merged, ctx));
+  let regenerated = renderIncidentBody(merged, ctx);
+  if (earlierTrail) regenerated = keepEarlierTrail(found.body, regenerated, earlierTrail);
+  const body = mergeIncidentBody(found.body, regenerated);
   await github.updateIncident(issueRepo, found.number, { title: renderIncidentTitle(merged), body });
   if (reopen) await github.reopenIncident(issueRepo, found.number);
   const head = reopen

@@ -117,6 +117,42 @@ export function newLocations(prev: Location[], next: Location[]): Location[] {
   return next.filter((l) => !seen.has(locationKey(l)));
 }
 
+const TRAIL_HEADING = '## CloudTrail activity';
+
+/** The CloudTrail section of a body: from its heading to the next section or the end of the generated part. */
+function trailSectionSpan(body: string): [number, number] | null {
+  const start = body.indexOf(`\n${TRAIL_HEADING}\n`);
+  if (start < 0) return null;
+  const from = start + 1;
+  const next = body.indexOf('\n## ', from + TRAIL_HEADING.length);
+  const end = body.indexOf(GENERATED_END, from);
+  const stop = [next >= 0 ? next + 1 : -1, end].filter((i) => i >= 0);
+  return [from, stop.length > 0 ? Math.min(...stop) : body.length];
+}
+
+/**
+ * A run that could not read CloudTrail (no responder credentials this time) keeps the summary an earlier
+ * run wrote: `regenerated` gets the CloudTrail section of `previous`, the runbook step it was evidence
+ * for, and in its state the earlier summary.
+ */
+export function keepEarlierTrail(
+  previous: string,
+  regenerated: string,
+  trail: NonNullable<IncidentState['trail']>,
+): string {
+  const old = trailSectionSpan(previous);
+  const now = trailSectionSpan(regenerated);
+  if (!old || !now) return regenerated;
+  let body = regenerated.slice(0, now[0]) + previous.slice(old[0], old[1]) + regenerated.slice(now[1]);
+  // The runbook step the summary was evidence for keeps its evidence too.
+  const step = (b: string) => b.split('\n').find((l) => l.includes('<!-- keyleak:step access -->'));
+  const [was, is] = [step(previous), step(body)];
+  if (was && is) body = body.replace(is, () => was);
+  const state = readState(body);
+  if (state) body = body.replace(STATE_RE, () => stateComment({ ...state, trail }));
+  return body;
+}
+
 /**
  * Merges a regenerated body into the one a person may have edited: every checkbox ticked in `previous`
  * stays ticked (matched by its step id, or by its text), and notes below the generated part are kept.

@@ -17,6 +17,8 @@ import {
   type IncidentContext,
 } from '../../src/core/render/incident.js';
 import type { Finding } from '../../src/core/types.js';
+import { upsertIncident } from '../../src/commands/incidents.js';
+import type { IncidentIssue } from '../../src/adapters/github.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -274,6 +276,46 @@ describe('updating an incident', () => {
   it('a first response of none after nothing is not worth a comment', () => {
     const withNone = finding({ response: { action: 'none', detail: 'unknown', at: 'x' } });
     expect(describeChanges(stateOf(finding(), null, 't0'), stateOf(withNone, null, 't1'))).toEqual([]);
+  });
+
+  it('a rerun that cannot read CloudTrail keeps the summary, its evidence and its state from the last run that could', async () => {
+    const first = renderIncidentBody(finding(), ctx({ trail: TRAIL }));
+    const issues = new Map<number, IncidentIssue>([
+      [1, { number: 1, title: 't', url: 'u1', state: 'open', body: first }],
+    ]);
+    const github = {
+      findIncident: async () => issues.get(1)!,
+      createIncident: async () => {
+        throw new Error('not expected');
+      },
+      updateIncident: async (_r: unknown, n: number, u: { body: string }) => {
+        issues.set(n, { ...issues.get(n)!, body: u.body });
+        return issues.get(n)!;
+      },
+      commentIncident: async () => 1,
+      reopenIncident: async () => issues.get(1)!,
+      ensureLabels: async () => {},
+    };
+    const moved = finding({
+      locations: [...finding().locations, { ...finding().locations[0]!, path: 'config/copy.env' }],
+    });
+    const out = await upsertIncident(
+      github,
+      { owner: 'octo', repo: 'app' },
+      moved,
+      ctx({ trailUnavailable: 'no responder credentials were configured' }),
+      { done: true },
+    );
+    expect(out.outcome).toBe('updated');
+    const body = issues.get(1)!.body;
+    const section = (b: string) =>
+      b.slice(b.indexOf('## CloudTrail activity'), b.indexOf('## Remove it from history'));
+    const step = (b: string) => b.split('\n').find((l) => l.includes('keyleak:step access'));
+    expect(body).toContain('config/copy.env');
+    expect(section(body)).toBe(section(first));
+    expect(body).not.toContain('CloudTrail was not read');
+    expect(step(body)).toBe(step(first));
+    expect(readState(body)!.trail).toEqual(readState(first)!.trail);
   });
 
   it('reads back the state it wrote', () => {
