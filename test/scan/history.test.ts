@@ -256,6 +256,36 @@ describe('full-history scan (--all): incomplete and unusual stores', () => {
     expect(report.findings).toHaveLength(3);
   });
 
+  it('reads objects borrowed from another repository (alternates), and walks for missing ones', async () => {
+    const r = newRepo();
+    const id = makeKeyId();
+    const c1 = r.commit('one', { 'a.env': `K=${id}\n` });
+    r.git('repack', '-a', '-d', '-q');
+    const shared = mkdtempSync(join(tmpdir(), 'keyleak-shared-'));
+    try {
+      execFileSync('git', ['clone', '-q', '--shared', '--bare', r.dir, shared]);
+      const walk = vi.spyOn(Git.prototype, 'missingObjects');
+      const { report } = await scan(shared);
+      expect(walk).toHaveBeenCalled();
+      walk.mockRestore();
+      expect(report.findings.map((f) => [f.keyId, f.locations[0]!.commit])).toEqual([[id, c1]]);
+      expect(report.incomplete).toBe(false);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
+  it('skips the walk for missing objects on a store that is one pack holding every tip', async () => {
+    const r = newRepo();
+    r.commit('one', { a: '1\n' });
+    r.git('repack', '-a', '-d', '-q');
+    const walk = vi.spyOn(Git.prototype, 'missingObjects');
+    const { report } = await scan(r.dir);
+    expect(walk).not.toHaveBeenCalled();
+    walk.mockRestore();
+    expect(report.incomplete).toBe(false);
+  });
+
   it('reads a pack whose index it does not know (version 1) through git', async () => {
     const r = newRepo();
     const id = makeKeyId();
