@@ -94784,10 +94784,20 @@ class git_Git {
     async missingObjects(tips) {
         const missing = [];
         // --quiet keeps the present objects out of the output; only the missing ones are printed.
-        await this.streamLines(['rev-list', '--objects', '--no-object-names', '--missing=print', '--quiet', ...tips], (line) => {
-            if (line.startsWith('?'))
-                missing.push(line.slice(1));
-        });
+        try {
+            await this.streamLines(['rev-list', '--objects', '--no-object-names', '--missing=print', '--quiet', ...tips], (line) => {
+                if (line.startsWith('?'))
+                    missing.push(line.slice(1));
+            });
+        }
+        catch (e) {
+            // A missing commit stops the walk (--missing covers trees and blobs only): it is missing too, and
+            // what lies behind it could not be walked.
+            const commit = /Could not read ([0-9a-f]{40})/.exec(e.message)?.[1];
+            if (!commit)
+                throw e;
+            missing.push(commit);
+        }
         return missing;
     }
     /**
@@ -97145,7 +97155,14 @@ function runShareOnWorker(pack, plan, roots, onObjects, cancel) {
  * on the way are in the result's `deferred`. Throws PackFormatError or DeltaError on a pack it cannot read.
  */
 async function packPass(packs, jobs, onProgress, toGit) {
-    const result = { hits: new Map(), objects: 0, commits: 0, bytes: 0, deferred: [] };
+    const result = {
+        hits: new Map(),
+        absent: [],
+        objects: 0,
+        commits: 0,
+        bytes: 0,
+        deferred: [],
+    };
     const planned = packs.map((pack) => {
         const plan = planPack(pack);
         return { pack, plan, ...chainRoots(pack) };
@@ -97184,6 +97201,8 @@ async function packPass(packs, jobs, onProgress, toGit) {
         for (const part of parts) {
             for (const oid of part.deferred)
                 result.deferred.push(oid);
+            for (const oid of part.absent)
+                result.absent.push(oid);
             for (const [oid, type] of part.hits) {
                 if (seen?.has(oid))
                     continue;
@@ -97216,7 +97235,23 @@ function subtree(pack, plan, from) {
 /** Scans the chains that start at `roots`, each object once. */
 async function scanShare(pack, plan, roots, onObjects) {
     const { rootKind, childStart, children } = plan;
-    const result = { hits: [], objects: 0, commits: 0, bytes: 0, deferred: [] };
+    const result = { hits: [], absent: [], objects: 0, commits: 0, bytes: 0, deferred: [] };
+    // A commit's tree and parents, read from its header: whether the pack stands on its own.
+    const checkCommit = (buf, from, to) => {
+        let p = from;
+        for (;;) {
+            const nl = buf.indexOf(0x0a, p);
+            if (nl < 0 || nl >= to || nl === p)
+                return;
+            const line = buf.toString('latin1', p, Math.min(nl, p + 48));
+            const m = /^(?:tree|parent) ([0-9a-f]{40})$/.exec(line);
+            if (m && !pack.has(m[1]))
+                result.absent.push(m[1]);
+            else if (!m && !line.startsWith('tree ') && !line.startsWith('parent '))
+                return;
+            p = nl + 1;
+        }
+    };
     let lastYield = performance.now();
     const maybeYield = async () => {
         const now = performance.now();
@@ -97259,6 +97294,8 @@ async function scanShare(pack, plan, roots, onObjects) {
         const spans = [];
         matchStarts(content, 0, content.length, spans);
         record(r, content.length, spans.length > 0);
+        if (rootKind[r] === KIND.commit)
+            checkCommit(content, 0, content.length);
         if (!hasChildren(r))
             continue;
         arena.release(0);
@@ -97296,6 +97333,8 @@ async function scanShare(pack, plan, roots, onObjects) {
                 const view = arena.view;
                 cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => matchStarts(view, out + s, out + e, o, out));
                 stack.push({ i: c, at: out, size, spans: cs, next: childStart[c] });
+                if (rootKind[c] === KIND.commit)
+                    checkCommit(view, out, out + size);
             }
             else {
                 // A leaf: only the windows searched are ever built.
@@ -97304,6 +97343,11 @@ async function scanShare(pack, plan, roots, onObjects) {
                         scratch = Buffer.allocUnsafe(e - s);
                     matchStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
                 });
+                if (rootKind[c] === KIND.commit) {
+                    if (size > scratch.length)
+                        scratch = Buffer.allocUnsafe(size);
+                    checkCommit(readTarget(arena.mem, f.at, delta, ops, 0, size, scratch), 0, size);
+                }
             }
             record(c, size, cs.length > 0);
             await maybeYield();
@@ -97755,14 +97799,15 @@ async function history_scanHistory(git, sel, opts) {
         const store = await openStore(git);
         try {
             // The object store lists what is present; only a walk of the history tells what is referenced but
-            // absent. It runs beside the object pass, on another core, unless git itself vouches for the store.
-            const walk = store && !incomplete && (await vouchedFor(git, store))
-                ? Promise.resolve([])
-                : git.missingObjects(sel.include);
+            // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
+            // and after it when a commit of that store turns out to name a tree or parent it lacks.
+            const vouched = store !== null && !incomplete && (await vouchedFor(git, store));
             [first, unreachable] = await Promise.all([
                 fullFirstPass(git, store, opts.jobs, progress, onBytes),
-                walk,
+                vouched ? Promise.resolve([]) : git.missingObjects(sel.include),
             ]);
+            if (vouched && (first.absent?.length ?? 0) > 0)
+                unreachable = [...first.absent, ...(await git.missingObjects(sel.include))];
         }
         finally {
             for (const p of store?.packs ?? [])
@@ -97961,7 +98006,8 @@ async function openStore(git) {
  * state git's clone, gc and repack leave. Each of them writes the pack from a walk of the history that
  * fails on a missing object (clone checks the received pack's connectivity besides), and a pack cannot
  * lose objects without its index no longer matching. Any loose object, second pack or alternate store
- * means objects arrived another way, and the walk runs.
+ * means objects arrived another way, and the walk runs; so it does when the pack reader finds a commit
+ * whose tree or parent the pack lacks (a pack a fetch wrote, its older history deleted).
  */
 async function vouchedFor(git, store) {
     const { layout, packs } = store;
@@ -98009,6 +98055,7 @@ async function fullFirstPass(git, store, jobs, progress, onBytes) {
                     hits.set(k, v);
             return {
                 hits,
+                absent: packed.absent,
                 missing: parts.flatMap((p) => p.missing),
                 objects: packed.objects + sum(parts, (p) => p.objects),
                 commits: packed.commits + sum(parts, (p) => p.commits),

@@ -757,7 +757,14 @@ function runShareOnWorker(pack, plan, roots, onObjects, cancel) {
  * on the way are in the result's `deferred`. Throws PackFormatError or DeltaError on a pack it cannot read.
  */
 async function packPass(packs, jobs, onProgress, toGit) {
-    const result = { hits: new Map(), objects: 0, commits: 0, bytes: 0, deferred: [] };
+    const result = {
+        hits: new Map(),
+        absent: [],
+        objects: 0,
+        commits: 0,
+        bytes: 0,
+        deferred: [],
+    };
     const planned = packs.map((pack) => {
         const plan = planPack(pack);
         return { pack, plan, ...chainRoots(pack) };
@@ -796,6 +803,8 @@ async function packPass(packs, jobs, onProgress, toGit) {
         for (const part of parts) {
             for (const oid of part.deferred)
                 result.deferred.push(oid);
+            for (const oid of part.absent)
+                result.absent.push(oid);
             for (const [oid, type] of part.hits) {
                 if (seen?.has(oid))
                     continue;
@@ -828,7 +837,23 @@ function subtree(pack, plan, from) {
 /** Scans the chains that start at `roots`, each object once. */
 async function scanShare(pack, plan, roots, onObjects) {
     const { rootKind, childStart, children } = plan;
-    const result = { hits: [], objects: 0, commits: 0, bytes: 0, deferred: [] };
+    const result = { hits: [], absent: [], objects: 0, commits: 0, bytes: 0, deferred: [] };
+    // A commit's tree and parents, read from its header: whether the pack stands on its own.
+    const checkCommit = (buf, from, to) => {
+        let p = from;
+        for (;;) {
+            const nl = buf.indexOf(0x0a, p);
+            if (nl < 0 || nl >= to || nl === p)
+                return;
+            const line = buf.toString('latin1', p, Math.min(nl, p + 48));
+            const m = /^(?:tree|parent) ([0-9a-f]{40})$/.exec(line);
+            if (m && !pack.has(m[1]))
+                result.absent.push(m[1]);
+            else if (!m && !line.startsWith('tree ') && !line.startsWith('parent '))
+                return;
+            p = nl + 1;
+        }
+    };
     let lastYield = performance.now();
     const maybeYield = async () => {
         const now = performance.now();
@@ -871,6 +896,8 @@ async function scanShare(pack, plan, roots, onObjects) {
         const spans = [];
         matchStarts(content, 0, content.length, spans);
         record(r, content.length, spans.length > 0);
+        if (rootKind[r] === packs_KIND.commit)
+            checkCommit(content, 0, content.length);
         if (!hasChildren(r))
             continue;
         arena.release(0);
@@ -908,6 +935,8 @@ async function scanShare(pack, plan, roots, onObjects) {
                 const view = arena.view;
                 cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => matchStarts(view, out + s, out + e, o, out));
                 stack.push({ i: c, at: out, size, spans: cs, next: childStart[c] });
+                if (rootKind[c] === packs_KIND.commit)
+                    checkCommit(view, out, out + size);
             }
             else {
                 // A leaf: only the windows searched are ever built.
@@ -916,6 +945,11 @@ async function scanShare(pack, plan, roots, onObjects) {
                         scratch = Buffer.allocUnsafe(e - s);
                     matchStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
                 });
+                if (rootKind[c] === packs_KIND.commit) {
+                    if (size > scratch.length)
+                        scratch = Buffer.allocUnsafe(size);
+                    checkCommit(readTarget(arena.mem, f.at, delta, ops, 0, size, scratch), 0, size);
+                }
             }
             record(c, size, cs.length > 0);
             await maybeYield();

@@ -178,12 +178,20 @@ export class Git {
   async missingObjects(tips: string[]): Promise<string[]> {
     const missing: string[] = [];
     // --quiet keeps the present objects out of the output; only the missing ones are printed.
-    await this.streamLines(
-      ['rev-list', '--objects', '--no-object-names', '--missing=print', '--quiet', ...tips],
-      (line) => {
-        if (line.startsWith('?')) missing.push(line.slice(1));
-      },
-    );
+    try {
+      await this.streamLines(
+        ['rev-list', '--objects', '--no-object-names', '--missing=print', '--quiet', ...tips],
+        (line) => {
+          if (line.startsWith('?')) missing.push(line.slice(1));
+        },
+      );
+    } catch (e) {
+      // A missing commit stops the walk (--missing covers trees and blobs only): it is missing too, and
+      // what lies behind it could not be walked.
+      const commit = /Could not read ([0-9a-f]{40})/.exec((e as Error).message)?.[1];
+      if (!commit) throw e;
+      missing.push(commit);
+    }
     return missing;
   }
 

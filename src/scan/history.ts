@@ -70,15 +70,15 @@ export async function scanHistory(
     const store = await openStore(git);
     try {
       // The object store lists what is present; only a walk of the history tells what is referenced but
-      // absent. It runs beside the object pass, on another core, unless git itself vouches for the store.
-      const walk =
-        store && !incomplete && (await vouchedFor(git, store))
-          ? Promise.resolve([])
-          : git.missingObjects(sel.include);
+      // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
+      // and after it when a commit of that store turns out to name a tree or parent it lacks.
+      const vouched = store !== null && !incomplete && (await vouchedFor(git, store));
       [first, unreachable] = await Promise.all([
         fullFirstPass(git, store, opts.jobs, progress, onBytes),
-        walk,
+        vouched ? Promise.resolve([]) : git.missingObjects(sel.include),
       ]);
+      if (vouched && (first.absent?.length ?? 0) > 0)
+        unreachable = [...first.absent!, ...(await git.missingObjects(sel.include))];
     } finally {
       for (const p of store?.packs ?? []) p.close();
     }
@@ -284,7 +284,8 @@ async function openStore(git: Git): Promise<OpenStore | null> {
  * state git's clone, gc and repack leave. Each of them writes the pack from a walk of the history that
  * fails on a missing object (clone checks the received pack's connectivity besides), and a pack cannot
  * lose objects without its index no longer matching. Any loose object, second pack or alternate store
- * means objects arrived another way, and the walk runs.
+ * means objects arrived another way, and the walk runs; so it does when the pack reader finds a commit
+ * whose tree or parent the pack lacks (a pack a fetch wrote, its older history deleted).
  */
 async function vouchedFor(git: Git, store: OpenStore): Promise<boolean> {
   const { layout, packs } = store;
@@ -337,6 +338,7 @@ async function fullFirstPass(
       for (const p of parts) for (const [k, v] of p.hits) hits.set(k, v);
       return {
         hits,
+        absent: packed.absent,
         missing: parts.flatMap((p) => p.missing),
         objects: packed.objects + sum(parts, (p) => p.objects),
         commits: packed.commits + sum(parts, (p) => p.commits),

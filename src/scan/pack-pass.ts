@@ -15,6 +15,8 @@ import { DeltaError, DeltaOps, buildTarget, parseDelta, readTarget } from './del
  */
 
 export interface PackPassResult {
+  /** Trees and parents that commits name but no pack holds (a store of several packs may hold them all). */
+  absent: string[];
   /** Objects that may hold a key id, with their type. */
   hits: Map<string, ObjectType>;
   objects: number;
@@ -171,6 +173,8 @@ export interface PackPlan {
 /** What one share of a pack's chains yielded. Plain data: it crosses from worker threads. */
 export interface ShareResult {
   hits: [string, ObjectType][];
+  /** Trees and parents that commits of the pack name but the pack does not hold. */
+  absent: string[];
   objects: number;
   commits: number;
   bytes: number;
@@ -286,7 +290,14 @@ export async function packPass(
   onProgress?: PackProgress,
   toGit?: (oids: string[]) => void,
 ): Promise<PackPassResult> {
-  const result: PackPassResult = { hits: new Map(), objects: 0, commits: 0, bytes: 0, deferred: [] };
+  const result: PackPassResult = {
+    hits: new Map(),
+    absent: [],
+    objects: 0,
+    commits: 0,
+    bytes: 0,
+    deferred: [],
+  };
   const planned = packs.map((pack) => {
     const plan = planPack(pack);
     return { pack, plan, ...chainRoots(pack) };
@@ -324,6 +335,7 @@ export async function packPass(
     });
     for (const part of parts) {
       for (const oid of part.deferred) result.deferred.push(oid);
+      for (const oid of part.absent) result.absent.push(oid);
       for (const [oid, type] of part.hits) {
         if (seen?.has(oid)) continue;
         result.hits.set(oid, type);
@@ -359,7 +371,20 @@ export async function scanShare(
   onObjects?: (count: number, bytes: number) => void,
 ): Promise<ShareResult> {
   const { rootKind, childStart, children } = plan;
-  const result: ShareResult = { hits: [], objects: 0, commits: 0, bytes: 0, deferred: [] };
+  const result: ShareResult = { hits: [], absent: [], objects: 0, commits: 0, bytes: 0, deferred: [] };
+  // A commit's tree and parents, read from its header: whether the pack stands on its own.
+  const checkCommit = (buf: Buffer, from: number, to: number): void => {
+    let p = from;
+    for (;;) {
+      const nl = buf.indexOf(0x0a, p);
+      if (nl < 0 || nl >= to || nl === p) return;
+      const line = buf.toString('latin1', p, Math.min(nl, p + 48));
+      const m = /^(?:tree|parent) ([0-9a-f]{40})$/.exec(line);
+      if (m && !pack.has(m[1]!)) result.absent.push(m[1]!);
+      else if (!m && !line.startsWith('tree ') && !line.startsWith('parent ')) return;
+      p = nl + 1;
+    }
+  };
   let lastYield = performance.now();
   const maybeYield = async (): Promise<void> => {
     const now = performance.now();
@@ -400,6 +425,7 @@ export async function scanShare(
     const spans: number[] = [];
     matchStarts(content, 0, content.length, spans);
     record(r, content.length, spans.length > 0);
+    if (rootKind[r] === KIND.commit) checkCommit(content, 0, content.length);
     if (!hasChildren(r)) continue;
 
     arena.release(0);
@@ -438,12 +464,17 @@ export async function scanShare(
           matchStarts(view, out + s, out + e, o, out),
         );
         stack.push({ i: c, at: out, size, spans: cs, next: childStart[c]! });
+        if (rootKind[c] === KIND.commit) checkCommit(view, out, out + size);
       } else {
         // A leaf: only the windows searched are ever built.
         cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => {
           if (e - s > scratch.length) scratch = Buffer.allocUnsafe(e - s);
           matchStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
         });
+        if (rootKind[c] === KIND.commit) {
+          if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
+          checkCommit(readTarget(arena.mem, f.at, delta, ops, 0, size, scratch), 0, size);
+        }
       }
       record(c, size, cs.length > 0);
       await maybeYield();

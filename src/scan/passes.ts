@@ -14,6 +14,8 @@ export interface FirstPassResult {
   /** Objects that may hold a key id, with their type. */
   hits: Map<string, ObjectType>;
   missing: string[];
+  /** From the pack reader: trees and parents its commits name that no pack holds. */
+  absent?: string[];
   objects: number;
   commits: number;
   bytes: number;

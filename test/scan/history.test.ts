@@ -286,6 +286,21 @@ describe('full-history scan (--all): incomplete and unusual stores', () => {
     expect(report.incomplete).toBe(false);
   });
 
+  it('walks for missing objects when the one pack left names history it does not hold', async () => {
+    const r = newRepo();
+    r.commit('one', { a: '1\n' });
+    r.git('repack', '-a', '-d', '-q');
+    const packDir = join(r.dir, '.git', 'objects', 'pack');
+    const older = readdirSync(packDir).filter((f) => /\.(pack|idx)$/.test(f));
+    r.commit('two', { b: '2\n' });
+    r.git('repack', '-d', '-q'); // a pack of the new commit's objects only
+    for (const f of older) rmSync(join(packDir, f));
+    const parent = r.git('rev-parse', 'HEAD~1').trim();
+    const { report } = await scan(r.dir);
+    expect(report.incomplete).toBe(true);
+    expect(report.warnings.join('\n')).toContain(parent);
+  });
+
   it('reads a pack whose index it does not know (version 1) through git', async () => {
     const r = newRepo();
     const id = makeKeyId();
