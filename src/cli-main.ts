@@ -38,10 +38,11 @@ exit status of org-merge: 0 merged, 2 error`;
 
 /**
  * The AWS SDK clients, loaded only by the commands that call AWS: a scan without --verify never pays
- * for them (they are most of the CLI's start-up time and memory).
+ * for them (they are most of the CLI's start-up time and memory; the bundle keeps them in a chunk of
+ * their own).
  */
 async function loadAws(): Promise<Aws> {
-  const { createAws, defaultAwsOptions } = await import(/* webpackMode: "eager" */ './adapters/aws.js');
+  const { createAws, defaultAwsOptions } = await import('./adapters/aws.js');
   return createAws(defaultAwsOptions());
 }
 
