@@ -1,7 +1,8 @@
 // Bundles the action (dist/index.js), the CLI (dist/cli.js) and the pack-reading threads both start
-// (dist/pack-worker.js) with ncc. Both are committed: the action
-// runner and `npx keyleak` run dist/, never src/.
-import { execFileSync } from 'node:child_process';
+// (dist/pack-worker.js) with ncc. All are committed: the action runner and `npx keyleak` run dist/,
+// never src/.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import {
   chmodSync,
   existsSync,
@@ -18,18 +19,38 @@ import { join } from 'node:path';
 const ncc = join('node_modules', '.bin', 'ncc');
 rmSync('dist', { recursive: true, force: true });
 
-function bundle(entry) {
+/**
+ * One ncc build into a temp dir. The three run at once, each without ncc's shared cache (so that they
+ * cannot race on it); a fresh machine has no cache anyway.
+ */
+async function bundle(entry) {
   const out = mkdtempSync(join(tmpdir(), 'keyleak-build-'));
-  execFileSync(ncc, ['build', entry, '-o', out, '--target', 'es2022', '--license', 'licenses.txt', '-q'], {
-    stdio: 'inherit',
-  });
+  const args = [
+    'build',
+    entry,
+    '-o',
+    out,
+    '--target',
+    'es2022',
+    '--license',
+    'licenses.txt',
+    '-q',
+    '--no-cache',
+  ];
+  try {
+    await promisify(execFile)(ncc, args, { maxBuffer: 1 << 26 });
+  } catch (e) {
+    process.stderr.write(`${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`ncc could not bundle ${entry}`);
+  }
   return out;
 }
 
-const action = bundle('src/index.ts');
+const [action, cli, worker] = await Promise.all(
+  ['src/index.ts', 'src/cli.ts', 'src/pack-worker.ts'].map((entry) => bundle(entry)),
+);
 renameSync(action, 'dist');
 chmodSync('dist', 0o755);
-const cli = bundle('src/cli.ts');
 let code = readFileSync(join(cli, 'index.js'), 'utf8');
 if (!code.startsWith('#!')) code = '#!/usr/bin/env node\n' + code;
 writeFileSync('dist/cli.js', code);
@@ -44,7 +65,6 @@ for (const name of readdirSync(cli)) {
 }
 rmSync(cli, { recursive: true, force: true });
 // The threads a full-history scan reads packs on: a bundle of their own, small to start.
-const worker = bundle('src/pack-worker.ts');
 renameSync(join(worker, 'index.js'), 'dist/pack-worker.js');
 rmSync(worker, { recursive: true, force: true });
 if (!existsSync('dist/package.json')) writeFileSync('dist/package.json', '{\n  "type": "module"\n}\n');
