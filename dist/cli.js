@@ -11281,26 +11281,17 @@ function applyDelta(base, delta, ops = new DeltaOps()) {
 const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 ;// CONCATENATED MODULE: external "node:worker_threads"
 const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
-;// CONCATENATED MODULE: ./src/scan/pack-pass.ts
+;// CONCATENATED MODULE: ./src/scan/spans.ts
 
-
-
-
-
-
-
-/** Objects larger than this are streamed by git instead of held whole. */
-const LARGE_OBJECT = 8 << 20;
-/** Bound on the bytes held for the open part of a delta chain; what does not fit goes to git. */
-const HELD_BUDGET = 32 << 20;
+/**
+ * Where the key-id prefilter matches in an object, worked out from its delta: matches inside copied
+ * ranges are carried over from the base, and only inserted bytes and seams between copies are searched.
+ * Pure: the pack pass feeds it bytes and instructions.
+ */
 /** A match that ends inside a range starts at most this far before it. */
 const REACH = KEY_ID_LENGTH - 1;
 /** Windows closer than this are searched as one. */
 const MERGE_GAP = 64;
-/** The pass yields to the event loop this often, so progress and child processes keep moving. */
-const YIELD_MS = 25;
-const WANTED_ROOTS = new Set([KIND.blob, KIND.commit]);
-const UNKNOWN = 255;
 /**
  * Where the prefilter matches in `buf[from, to)`, overlapping ones included, appended to `out` as
  * offsets from `origin`. Every match, not only the leftmost of a run: a delta may copy the second of
@@ -11373,6 +11364,23 @@ function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search) {
     spans.length = w;
     return spans;
 }
+
+;// CONCATENATED MODULE: ./src/scan/pack-pass.ts
+
+
+
+
+
+
+
+/** Objects larger than this are streamed by git instead of held whole. */
+const LARGE_OBJECT = 8 << 20;
+/** Bound on the bytes held for the open part of a delta chain; what does not fit goes to git. */
+const HELD_BUDGET = 32 << 20;
+/** The pass yields to the event loop this often, so progress and child processes keep moving. */
+const YIELD_MS = 25;
+const WANTED_ROOTS = new Set([KIND.blob, KIND.commit]);
+const UNKNOWN = 255;
 /**
  * Memory for the open part of a delta chain, one buffer so that building a target from its base is a
  * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.

@@ -327,58 +327,6 @@ function objectStoreLayout(objectsDir) {
     return layout;
 }
 
-;// CONCATENATED MODULE: ./src/core/rules.ts
-/**
- * The patterns keyleak matches. Kept in one place so the fast first pass and the full analysis agree.
- */
-/**
- * First-pass pattern over raw bytes read as latin1: a superset of real key ids (no boundary checks, the
- * body allows 0/1/8/9 so placeholders reach the suppressed list). The full analysis decides the rest.
- */
-const KEY_ID_PREFILTER = /(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}/g;
-/** The longest match of KEY_ID_PREFILTER: chunk readers carry this many bytes over a boundary. */
-const KEY_ID_LENGTH = 20;
-/** A key id as a whole token, on a line already normalised by `normaliseLine`. */
-const KEY_ID_TOKEN = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/g;
-/**
- * A 40-character secret access key as a whole token: not part of a longer base64 run (integrity hashes,
- * PEM bodies) and not followed by padding.
- */
-const SECRET_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g;
-/** Words that label a secret access key on the same line. */
-const SECRET_LABEL = /secret|aws_?sak|sak\b|credential/i;
-/** Session tokens are long base64; they are only taken when labelled or when they carry STS's own prefix. */
-const SESSION_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{100,}={0,2}(?![A-Za-z0-9+/=])/g;
-const SESSION_TOKEN_LABEL = /session_?token|security_?token|x-amz-security-token/i;
-const SESSION_TOKEN_PREFIXES = (/* unused pure expression or super */ null && ([
-    'FwoGZXIvYXdz',
-    'IQoJb3JpZ2lu',
-    'IQoJb3JpZ2',
-    'AgoJb3JpZ2lu',
-    'FQoGZXIvYXdz',
-]));
-/** The marker that suppresses a finding on its line. */
-const ALLOW_MARKER = 'keyleak:allow';
-/**
- * Undo the encodings a key or secret travels through in files people commit, without moving line
- * boundaries: URL encoding of + / = (query strings, .env files copied from URLs), JSON's `\/` and
- * `\uXXXX` escapes, and JSON's `\n`, `\r`, `\t` escapes, which in a notebook glue a token to the
- * escape's letter and would otherwise hide it from the whole-token check.
- */
-function normaliseLine(line) {
-    if (line.indexOf('%') < 0 && line.indexOf('\\') < 0)
-        return line;
-    return line
-        .replace(/%2B/gi, '+')
-        .replace(/%2F/gi, '/')
-        .replace(/%3D/gi, '=')
-        .replace(/\\u002[bB]/g, '+')
-        .replace(/\\u002[fF]/g, '/')
-        .replace(/\\u003[dD]/g, '=')
-        .replace(/\\\//g, '/')
-        .replace(/\\[nrt]/g, ' ');
-}
-
 ;// CONCATENATED MODULE: ./src/scan/delta.ts
 /**
  * Git's delta format, as stored in pack files: the base's size, the target's size, then instructions
@@ -552,26 +500,69 @@ function applyDelta(base, delta, ops = new DeltaOps()) {
     return mem.subarray(base.length);
 }
 
-;// CONCATENATED MODULE: ./src/scan/pack-pass.ts
+;// CONCATENATED MODULE: ./src/core/rules.ts
+/**
+ * The patterns keyleak matches. Kept in one place so the fast first pass and the full analysis agree.
+ */
+/**
+ * First-pass pattern over raw bytes read as latin1: a superset of real key ids (no boundary checks, the
+ * body allows 0/1/8/9 so placeholders reach the suppressed list). The full analysis decides the rest.
+ */
+const KEY_ID_PREFILTER = /(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}/g;
+/** The longest match of KEY_ID_PREFILTER: chunk readers carry this many bytes over a boundary. */
+const KEY_ID_LENGTH = 20;
+/** A key id as a whole token, on a line already normalised by `normaliseLine`. */
+const KEY_ID_TOKEN = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/g;
+/**
+ * A 40-character secret access key as a whole token: not part of a longer base64 run (integrity hashes,
+ * PEM bodies) and not followed by padding.
+ */
+const SECRET_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g;
+/** Words that label a secret access key on the same line. */
+const SECRET_LABEL = /secret|aws_?sak|sak\b|credential/i;
+/** Session tokens are long base64; they are only taken when labelled or when they carry STS's own prefix. */
+const SESSION_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{100,}={0,2}(?![A-Za-z0-9+/=])/g;
+const SESSION_TOKEN_LABEL = /session_?token|security_?token|x-amz-security-token/i;
+const SESSION_TOKEN_PREFIXES = (/* unused pure expression or super */ null && ([
+    'FwoGZXIvYXdz',
+    'IQoJb3JpZ2lu',
+    'IQoJb3JpZ2',
+    'AgoJb3JpZ2lu',
+    'FQoGZXIvYXdz',
+]));
+/** The marker that suppresses a finding on its line. */
+const ALLOW_MARKER = 'keyleak:allow';
+/**
+ * Undo the encodings a key or secret travels through in files people commit, without moving line
+ * boundaries: URL encoding of + / = (query strings, .env files copied from URLs), JSON's `\/` and
+ * `\uXXXX` escapes, and JSON's `\n`, `\r`, `\t` escapes, which in a notebook glue a token to the
+ * escape's letter and would otherwise hide it from the whole-token check.
+ */
+function normaliseLine(line) {
+    if (line.indexOf('%') < 0 && line.indexOf('\\') < 0)
+        return line;
+    return line
+        .replace(/%2B/gi, '+')
+        .replace(/%2F/gi, '/')
+        .replace(/%3D/gi, '=')
+        .replace(/\\u002[bB]/g, '+')
+        .replace(/\\u002[fF]/g, '/')
+        .replace(/\\u003[dD]/g, '=')
+        .replace(/\\\//g, '/')
+        .replace(/\\[nrt]/g, ' ');
+}
 
+;// CONCATENATED MODULE: ./src/scan/spans.ts
 
-
-
-
-
-
-/** Objects larger than this are streamed by git instead of held whole. */
-const LARGE_OBJECT = 8 << 20;
-/** Bound on the bytes held for the open part of a delta chain; what does not fit goes to git. */
-const HELD_BUDGET = 32 << 20;
+/**
+ * Where the key-id prefilter matches in an object, worked out from its delta: matches inside copied
+ * ranges are carried over from the base, and only inserted bytes and seams between copies are searched.
+ * Pure: the pack pass feeds it bytes and instructions.
+ */
 /** A match that ends inside a range starts at most this far before it. */
 const REACH = KEY_ID_LENGTH - 1;
 /** Windows closer than this are searched as one. */
 const MERGE_GAP = 64;
-/** The pass yields to the event loop this often, so progress and child processes keep moving. */
-const YIELD_MS = 25;
-const WANTED_ROOTS = new Set([packs_KIND.blob, packs_KIND.commit]);
-const UNKNOWN = 255;
 /**
  * Where the prefilter matches in `buf[from, to)`, overlapping ones included, appended to `out` as
  * offsets from `origin`. Every match, not only the leftmost of a run: a delta may copy the second of
@@ -644,6 +635,23 @@ function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search) {
     spans.length = w;
     return spans;
 }
+
+;// CONCATENATED MODULE: ./src/scan/pack-pass.ts
+
+
+
+
+
+
+
+/** Objects larger than this are streamed by git instead of held whole. */
+const LARGE_OBJECT = 8 << 20;
+/** Bound on the bytes held for the open part of a delta chain; what does not fit goes to git. */
+const HELD_BUDGET = 32 << 20;
+/** The pass yields to the event loop this often, so progress and child processes keep moving. */
+const YIELD_MS = 25;
+const WANTED_ROOTS = new Set([packs_KIND.blob, packs_KIND.commit]);
+const UNKNOWN = 255;
 /**
  * Memory for the open part of a delta chain, one buffer so that building a target from its base is a
  * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.

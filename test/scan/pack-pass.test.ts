@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PackFile, PackFormatError } from '../../src/adapters/packs.js';
 import { KEY_ID_PREFILTER } from '../../src/core/rules.js';
 import { DeltaError, DeltaOps, applyDelta } from '../../src/scan/delta.js';
-import { deltaSpans, matchStarts, packPass, workerScriptBeside } from '../../src/scan/pack-pass.js';
+import { packPass, workerScriptBeside } from '../../src/scan/pack-pass.js';
+import { deltaSpans, matchStarts } from '../../src/scan/spans.js';
 import { bundle } from '../helpers/bundle.js';
 import { makeKeyId } from '../helpers/keys.js';
 
