@@ -10975,6 +10975,7 @@ function readHeaders(fd, packSize, share, n) {
     if (buf.readUInt32BE(8) !== n)
         throw new PackFormatError('pack and index disagree on the number of objects');
     const refBases = [];
+    const idxView = Buffer.from(idx.buffer, idx.byteOffset, idx.byteLength);
     for (let i = 0; i < n; i++) {
         const start = starts[i];
         if (start + MAX_HEADER > chunkAt + chunkLen && chunkAt + chunkLen < packSize) {
@@ -11007,7 +11008,7 @@ function readHeaders(fd, packSize, share, n) {
             bases[i] = b;
         }
         else if (kind === KIND.refDelta) {
-            refBases.push([i, findInIndex(idx, buf.subarray(p, p + OID_BYTES))]);
+            refBases.push([i, findInIndex(idxView, buf.subarray(p, p + OID_BYTES))]);
             p += OID_BYTES;
         }
         else if (kind < KIND.commit || kind > KIND.tag) {
@@ -11040,8 +11041,7 @@ function findStart(starts, at, before) {
     return -1;
 }
 /** Position in the index's sorted object ids of `oid`, or -1. */
-function findInIndex(idx, oid) {
-    const view = Buffer.from(idx.buffer, idx.byteOffset, idx.byteLength);
+function findInIndex(view, oid) {
     const first = oid[0];
     let lo = first === 0 ? 0 : view.readUInt32BE(8 + (first - 1) * 4);
     let hi = view.readUInt32BE(8 + first * 4) - 1;
@@ -11519,8 +11519,7 @@ async function packPass(packs, jobs, onProgress, toGit) {
                     count++;
         onProgress.plan(count - early.length);
     }
-    // The same object can sit in two packs; count and report it once.
-    const seen = packs.length > 1 ? new Set() : null;
+    // An object in two packs is counted in both; as a hit it is one key of the map.
     const onObjects = (n, b) => onProgress?.objects(n, b);
     for (const { pack, plan, roots, weights } of planned) {
         const shares = workerScript && jobs > 1 ? splitRoots(roots, weights, jobs) : [roots];
@@ -11542,19 +11541,12 @@ async function packPass(packs, jobs, onProgress, toGit) {
                 result.deferred.push(oid);
             for (const oid of part.absent)
                 result.absent.push(oid);
-            for (const [oid, type] of part.hits) {
-                if (seen?.has(oid))
-                    continue;
+            for (const [oid, type] of part.hits)
                 result.hits.set(oid, type);
-            }
             result.objects += part.objects;
             result.commits += part.commits;
             result.bytes += part.bytes;
         }
-        // Counted once per pack: an object in two packs is counted in both, but reported once.
-        if (seen)
-            for (const oid of result.hits.keys())
-                seen.add(oid);
     }
     return result;
 }
@@ -11571,7 +11563,10 @@ function subtree(pack, plan, from) {
     }
     return out;
 }
-/** Scans the chains that start at `roots`, each object once. */
+/**
+ * Scans the chains that start at `roots` (chainRoots' choice: objects of this pack small enough to hold),
+ * each object once; deltas found too large on the way are left to git.
+ */
 async function scanShare(pack, plan, roots, onObjects) {
     const { rootKind, childStart, children } = plan;
     const result = { hits: [], absent: [], objects: 0, commits: 0, bytes: 0, deferred: [] };
@@ -11614,21 +11609,11 @@ async function scanShare(pack, plan, roots, onObjects) {
         onObjects?.(1, size);
     };
     const defer = (from) => {
-        const todo = [from];
-        while (todo.length > 0) {
-            const i = todo.pop();
-            result.deferred.push(pack.oid(i));
-            for (let c = childStart[i]; c < childStart[i + 1]; c++)
-                todo.push(children[c]);
-        }
+        for (const oid of subtree(pack, plan, from))
+            result.deferred.push(oid);
     };
     for (let k = 0; k < roots.length; k++) {
         const r = roots[k];
-        if (pack.kinds[r] >= KIND.ofsDelta || pack.sizes[r] > LARGE_OBJECT) {
-            // A chain based outside this pack, or an object too large to hold: git reads them.
-            defer(r);
-            continue;
-        }
         const content = pack.read(r);
         const spans = [];
         matchStarts(content, 0, content.length, spans);

@@ -203,6 +203,7 @@ function readHeaders(fd: number, packSize: number, share: PackShare, n: number):
   if (buf.readUInt32BE(8) !== n)
     throw new PackFormatError('pack and index disagree on the number of objects');
   const refBases: [number, number][] = [];
+  const idxView = Buffer.from(idx.buffer, idx.byteOffset, idx.byteLength);
   for (let i = 0; i < n; i++) {
     const start = starts[i]!;
     if (start + MAX_HEADER > chunkAt + chunkLen && chunkAt + chunkLen < packSize) {
@@ -233,7 +234,7 @@ function readHeaders(fd: number, packSize: number, share: PackShare, n: number):
       if (b < 0) throw new PackFormatError(`delta at ${start} points at ${baseAt}, where no object starts`);
       bases[i] = b;
     } else if (kind === KIND.refDelta) {
-      refBases.push([i, findInIndex(idx, buf.subarray(p, p + OID_BYTES))]);
+      refBases.push([i, findInIndex(idxView, buf.subarray(p, p + OID_BYTES))]);
       p += OID_BYTES;
     } else if (kind < KIND.commit || kind > KIND.tag) {
       throw new PackFormatError(`unknown object kind ${kind} at ${start}`);
@@ -262,8 +263,7 @@ function findStart(starts: Float64Array, at: number, before: number): number {
 }
 
 /** Position in the index's sorted object ids of `oid`, or -1. */
-function findInIndex(idx: Uint8Array, oid: Buffer): number {
-  const view = Buffer.from(idx.buffer, idx.byteOffset, idx.byteLength);
+function findInIndex(view: Buffer, oid: Buffer): number {
   const first = oid[0]!;
   let lo = first === 0 ? 0 : view.readUInt32BE(8 + (first - 1) * 4);
   let hi = view.readUInt32BE(8 + first * 4) - 1;

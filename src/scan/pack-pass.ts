@@ -231,8 +231,7 @@ export async function packPass(
     onProgress.plan(count - early.length);
   }
 
-  // The same object can sit in two packs; count and report it once.
-  const seen = packs.length > 1 ? new Set<string>() : null;
+  // An object in two packs is counted in both; as a hit it is one key of the map.
   const onObjects = (n: number, b: number): void => onProgress?.objects(n, b);
   for (const { pack, plan, roots, weights } of planned) {
     const shares = workerScript && jobs > 1 ? splitRoots(roots, weights, jobs) : [roots];
@@ -255,16 +254,11 @@ export async function packPass(
     for (const part of parts) {
       for (const oid of part.deferred) result.deferred.push(oid);
       for (const oid of part.absent) result.absent.push(oid);
-      for (const [oid, type] of part.hits) {
-        if (seen?.has(oid)) continue;
-        result.hits.set(oid, type);
-      }
+      for (const [oid, type] of part.hits) result.hits.set(oid, type);
       result.objects += part.objects;
       result.commits += part.commits;
       result.bytes += part.bytes;
     }
-    // Counted once per pack: an object in two packs is counted in both, but reported once.
-    if (seen) for (const oid of result.hits.keys()) seen.add(oid);
   }
   return result;
 }
@@ -282,7 +276,10 @@ function subtree(pack: PackFile, plan: PackPlan, from: number): string[] {
   return out;
 }
 
-/** Scans the chains that start at `roots`, each object once. */
+/**
+ * Scans the chains that start at `roots` (chainRoots' choice: objects of this pack small enough to hold),
+ * each object once; deltas found too large on the way are left to git.
+ */
 export async function scanShare(
   pack: PackFile,
   plan: PackPlan,
@@ -325,21 +322,11 @@ export async function scanShare(
     onObjects?.(1, size);
   };
   const defer = (from: number): void => {
-    const todo = [from];
-    while (todo.length > 0) {
-      const i = todo.pop()!;
-      result.deferred.push(pack.oid(i));
-      for (let c = childStart[i]!; c < childStart[i + 1]!; c++) todo.push(children[c]!);
-    }
+    for (const oid of subtree(pack, plan, from)) result.deferred.push(oid);
   };
 
   for (let k = 0; k < roots.length; k++) {
     const r = roots[k]!;
-    if (pack.kinds[r]! >= KIND.ofsDelta || pack.sizes[r]! > LARGE_OBJECT) {
-      // A chain based outside this pack, or an object too large to hold: git reads them.
-      defer(r);
-      continue;
-    }
     const content = pack.read(r);
     const spans: number[] = [];
     matchStarts(content, 0, content.length, spans);
