@@ -4,7 +4,7 @@ import { verdictOf } from '../core/incident.js';
 import { cell } from '../core/render/markdown.js';
 import type { ScanReport } from '../core/types.js';
 import { scanHistory } from '../scan/history.js';
-import { upsertIncidents } from './incidents.js';
+import { refreshRepositoryIncidents } from './incidents.js';
 import { NoVerification, type FlowDeps, type FlowResult } from './ports.js';
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -113,7 +113,7 @@ export async function runPullRequest(deps: FlowDeps, payload: Record<string, unk
   if (ev.fork) {
     if (responded.report.findings.length > 0) notes.push(`Not verified: ${FORK_NOTE}.`);
   } else {
-    const r = await upsertIncidents(deps, responded, { secrets: result.secrets });
+    const r = await refreshRepositoryIncidents(deps, responded, { secrets: result.secrets });
     issues = r.upserts.map((u) => u.number);
     problems.push(...r.problems);
   }

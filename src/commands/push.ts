@@ -3,7 +3,7 @@ import type { Git } from '../adapters/git.js';
 import { UsageError } from '../core/errors.js';
 import type { ScanReport } from '../core/types.js';
 import { scanHistory } from '../scan/history.js';
-import { upsertIncidents } from './incidents.js';
+import { refreshRepositoryIncidents } from './incidents.js';
 import type { FlowDeps, FlowResult } from './ports.js';
 
 const ZERO = /^0{40}$/;
@@ -228,7 +228,7 @@ export async function runPush(deps: FlowDeps, payload: Record<string, unknown>):
   deps.mask(result.secrets);
   if (plan.coveredDespiteShallow) result.report = dropCoveredShallowWarning(result.report);
   const responded = await deps.responder.respond(result, {});
-  const { upserts, problems } = await upsertIncidents(deps, responded, {
+  const { upserts, problems } = await refreshRepositoryIncidents(deps, responded, {
     forcePush: ev.forced ? { before: ev.before, after: ev.after } : null,
     secrets: result.secrets,
   });

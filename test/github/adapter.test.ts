@@ -1,12 +1,7 @@
 import { getOctokit } from '@actions/github';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  GitHub,
-  incidentMarker,
-  mayRespond,
-  permissionFromResponse,
-  type Permission,
-} from '../../src/adapters/github.js';
+import { incidentMarker } from '../../src/core/incident-wire.js';
+import { GitHub, mayRespond, permissionFromResponse, type Permission } from '../../src/adapters/github.js';
 import { makeKeyId } from '../helpers/keys.js';
 import {
   makeState,

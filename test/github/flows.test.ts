@@ -152,7 +152,7 @@ describe('flows with a responder', () => {
     expect(JSON.stringify(emu.state)).not.toContain(k.secret);
   });
 
-  it('an allowed /rescan refreshes since the last check and comments the status change and new IPs', async () => {
+  it('an allowed /rescan reads CloudTrail since first exposure and comments the status change and new IPs', async () => {
     let phase = 0;
     const r = new ScriptedResponder((keyId) =>
       phase === 0
@@ -164,12 +164,59 @@ describe('flows with a responder', () => {
     phase = 1;
     const out = await runRescan(deps, commentPayload(emu, 'mia', '/rescan'));
     expect(out.issues).toEqual([1]);
-    expect(r.calls[1]!.opts.since).toEqual(new Map([[r.calls[1]!.keyIds[0]!, '2024-01-02T00:00:00Z']]));
+    expect(r.calls[1]!.opts.since).toBeUndefined();
     const last = emu.state.repos['octo/app']!.comments.at(-1)!.body;
     expect(last).toContain('Status changed from **unknown** to **invalid**.');
     expect(last).toContain('CloudTrail: 5 new events since the last check.');
     expect(last).toContain('New source IPs: `203.0.113.50`.');
+    const body = emu.state.repos['octo/app']!.issues[0]!.body;
     expect(emu.state.repos['octo/app']!.issues[0]!.title).toContain('(invalid)');
+    expect(body).toContain('198.51.100.4');
+    expect(body).toContain('203.0.113.50');
+  });
+
+  const keeps: [string, (keyId: string) => TrailSummary | null][] = [
+    ['a /rescan without CloudTrail keeps the earlier summary and its IPs', () => null],
+    [
+      'a /rescan whose window no longer reaches the earlier start keeps the earlier summary',
+      (keyId) => ({
+        ...trail(keyId, ['192.0.2.77'], 1),
+        window: { start: '2024-01-01T12:00:00Z', end: '2024-01-03T00:00:00Z' },
+      }),
+    ],
+  ];
+  it.each(keeps)('%s', async (_name, later) => {
+    let phase = 0;
+    const r = new ScriptedResponder((keyId) =>
+      phase === 0
+        ? { status: 'live', action: 'dry-run', trail: trail(keyId, ['198.51.100.4'], 3) }
+        : { status: 'live', action: 'dry-run', trail: later(keyId) },
+    );
+    const { head, base, emu, deps } = await setup(r);
+    await runPush(deps, pushPayload('refs/heads/main', base, head));
+    const first = emu.state.repos['octo/app']!.issues[0]!.body;
+    phase = 1;
+    await runRescan(deps, commentPayload(emu, 'mia', '/rescan'));
+    const body = emu.state.repos['octo/app']!.issues[0]!.body;
+    const section = (b: string) =>
+      b.slice(b.indexOf('## CloudTrail activity'), b.indexOf('## Remove it from history'));
+    expect(section(body)).toBe(section(first));
+    expect(body).toContain('198.51.100.4');
+    expect(body).not.toContain('192.0.2.77');
+  });
+
+  it('a /rescan keeps the tailored history-rewrite plan', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'dry-run', trail: null }));
+    const { head, base, emu, deps } = await setup(r);
+    await runPush(deps, pushPayload('refs/heads/main', base, head));
+    const plan = (b: string) =>
+      b.slice(b.indexOf('## Remove it from history'), b.indexOf('<!-- keyleak:end'));
+    const first = emu.state.repos['octo/app']!.issues[0]!.body;
+    expect(plan(first)).toContain('<!-- keyleak:plan tailored -->');
+    await runRescan(deps, commentPayload(emu, 'mia', '/rescan'));
+    const body = emu.state.repos['octo/app']!.issues[0]!.body;
+    expect(plan(body)).toContain('<!-- keyleak:plan tailored -->');
+    expect(plan(body)).toBe(plan(first));
   });
 
   it('/deactivate on a dry-run incident asks the responder to contain the key', async () => {

@@ -17,7 +17,7 @@ import {
   type IncidentContext,
 } from '../../src/core/render/incident.js';
 import type { Finding } from '../../src/core/types.js';
-import { upsertIncident } from '../../src/commands/incidents.js';
+import { refreshIncident } from '../../src/commands/incidents.js';
 import type { IncidentIssue } from '../../src/adapters/github.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -110,10 +110,13 @@ function ctx(over: Partial<IncidentContext> = {}): IncidentContext {
 
 function golden(name: string, text: string): void {
   const file = join(here, 'testdata', name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
+  if (process.env.UPDATE_GOLDEN === '1') {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);
   }
+  // A missing golden file is a failure, never a silent first write: new ones are made on purpose.
+  if (!existsSync(file))
+    throw new Error(`golden file ${name} is missing; run with UPDATE_GOLDEN=1 to write it`);
   expect(text).toBe(readFileSync(file, 'utf8'));
 }
 
@@ -281,10 +284,15 @@ describe('updating an incident', () => {
   it('a rerun that cannot read CloudTrail keeps the summary, its evidence and its state from the last run that could', async () => {
     const first = renderIncidentBody(finding(), ctx({ trail: TRAIL }));
     const issues = new Map<number, IncidentIssue>([
-      [1, { number: 1, title: 't', url: 'u1', state: 'open', body: first }],
+      [
+        1,
+        { number: 1, title: 't', url: 'u1', state: 'open', body: first, author: 'keyleak-bot', labels: [] },
+      ],
     ]);
     const github = {
       findIncident: async () => issues.get(1)!,
+      findIncidents: async () => [issues.get(1)!],
+      closeDuplicate: async () => {},
       createIncident: async () => {
         throw new Error('not expected');
       },
@@ -299,12 +307,21 @@ describe('updating an incident', () => {
     const moved = finding({
       locations: [...finding().locations, { ...finding().locations[0]!, path: 'config/copy.env' }],
     });
-    const out = await upsertIncident(
+    const env = {
       github,
-      { owner: 'octo', repo: 'app' },
+      issueRepo: { owner: 'octo', repo: 'app' },
+      serverUrl: 'https://github.com',
+      runUrl: null,
+      contacts: DEFAULT_RUNBOOK_TEMPLATE,
+      now: () => new Date('2024-01-03T00:00:00Z'),
+      log: () => {},
+      uploadTrails: async () => null,
+    };
+    const out = await refreshIncident(
+      env,
       moved,
       ctx({ trailUnavailable: 'no responder credentials were configured' }),
-      { done: true },
+      { labelsEnsured: { done: true } },
     );
     expect(out.outcome).toBe('updated');
     const body = issues.get(1)!.body;

@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeOrgShardDir, runOrgScan, type OrgScanResult } from '../../src/commands/org.js';
-import type { IncidentSink, IncidentVerdict, OrgKeyFinding } from '../../src/commands/ports-org.js';
+import type { IncidentSink, KeyIncident, OrgKeyFinding } from '../../src/commands/ports-org.js';
 import { DEFAULT_REPO_FILTER, type RepoRecord } from '../../src/core/org/select.js';
 import type { OrgScanSettings } from '../../src/core/org/settings.js';
 import { inShard } from '../../src/core/org/shard.js';
@@ -16,7 +16,7 @@ class RecordingSink implements IncidentSink {
   calls: OrgKeyFinding[][] = [];
   live = new Set<string>();
   failWith: Error | null = null;
-  async report(keys: readonly OrgKeyFinding[]): Promise<IncidentVerdict[]> {
+  async report(keys: readonly OrgKeyFinding[]): Promise<KeyIncident[]> {
     if (this.failWith) throw this.failWith;
     this.calls.push([...keys]);
     return keys.map((k, i) => ({

@@ -6,6 +6,7 @@ import {
   type IncidentVerdict,
   type TrailSummary,
 } from '../incident.js';
+import { incidentMarker, stepTag, TAILORED_PLAN } from '../incident-wire.js';
 import type { Finding } from '../types.js';
 import { cell } from './markdown.js';
 
@@ -247,7 +248,7 @@ function runbookSection(f: Finding, ctx: IncidentContext): string[] {
   const out = ['## Runbook', '', ctx.contacts.trim(), ''];
   runbookSteps(f, ctx).forEach((s, i) => {
     const extra = s.done ? ` _Done: ${s.done}._` : s.note ? ` _${s.note}_` : '';
-    out.push(`- [${s.done ? 'x' : ' '}] ${i + 1}. ${s.text}${extra} <!-- keyleak:step ${s.id} -->`);
+    out.push(`- [${s.done ? 'x' : ' '}] ${i + 1}. ${s.text}${extra} ${stepTag(s.id)}`);
   });
   out.push('');
   return out;
@@ -388,7 +389,7 @@ function trailSection(ctx: IncidentContext): string[] {
 
 function historySection(f: Finding, ctx: IncidentContext): string[] {
   const out = ['## Remove it from history', ''];
-  if (ctx.historyPlan) return [...out, ctx.historyPlan.trim(), ''];
+  if (ctx.historyPlan) return [...out, TAILORED_PLAN, ctx.historyPlan.trim(), ''];
   const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}`;
   const commits = [
     ...new Set(f.locations.map((l) => l.commit).filter((c): c is string => !!c && !ZERO.test(c))),
@@ -426,7 +427,7 @@ function historySection(f: Finding, ctx: IncidentContext): string[] {
 /** The whole incident body, markers included. Never holds a secret: findings carry only the redacted form. */
 export function renderIncidentBody(f: Finding, ctx: IncidentContext): string {
   const lines = [
-    `<!-- keyleak:incident ${JSON.stringify({ keyId: f.keyId })} -->`,
+    incidentMarker(f.keyId),
     stateComment(stateOf(f, ctx.trail, ctx.checkedAt)),
     '',
     ...statusSection(f, ctx),

@@ -63,6 +63,18 @@ export interface EmuFault {
   body?: unknown;
   /** How many matching requests get the fault; then it is spent. Infinity for every one. */
   times: number;
+  /** Carry the request out first, then answer with the fault: a success whose answer was lost. */
+  afterHandling?: boolean;
+}
+
+/**
+ * Holds requests matching `method` and `path` until `count` of them have arrived, then lets them all
+ * through at once: two runs made to race at a chosen step.
+ */
+export interface EmuBarrier {
+  method?: string;
+  path: RegExp;
+  count: number;
 }
 
 export interface EmuRequest {
@@ -82,6 +94,7 @@ export interface GitHubState {
   orgs: Record<string, string[]>;
   users: Record<string, string[]>;
   faults: EmuFault[];
+  barriers?: EmuBarrier[];
   /** Remaining core rate limit, reported in x-ratelimit-* headers. */
   rateLimit: { limit: number; remaining: number; reset: number };
   nextId: number;
