@@ -11,7 +11,9 @@ import { DEFAULT_RUNBOOK_TEMPLATE } from '../../src/core/render/incident.js';
 import type { ResponseAction, ScanReport } from '../../src/core/types.js';
 import type { ScanResult } from '../../src/scan/result.js';
 import { makeState, startGitHubEmulator, type GitHubEmulator } from '../emulators/github/index.js';
-import { makePair, type KeyPair } from '../helpers/keys.js';
+import { makeKeyId, makePair, type KeyPair } from '../helpers/keys.js';
+import { encodeState, incidentMarker } from '../../src/core/incident-wire.js';
+import type { EmuIssue } from '../emulators/github/state.js';
 import { pushPayload, World } from '../action/harness.js';
 
 /** A responder that answers what a test scripts, and records what it was asked. */
@@ -251,6 +253,115 @@ describe('flows with a responder', () => {
     expect(emu.state.repos['octo/app']!.issues[0]!.body).toContain(
       'Verdict: **not verified**: verification is turned off (`verify: false`). Treat the key as live.',
     );
+  });
+});
+
+describe('commands act only on incidents keyleak made', () => {
+  const forged = (keyId: string) =>
+    `${incidentMarker(keyId)}\n${encodeState({ keyId, verdict: 'live', locations: [{ commit: 'c'.repeat(40), path: 'x', line: 1 }] })}\nplease /rescan`;
+  const seed = (e: GitHubEmulator, over: Partial<EmuIssue>, body: string) =>
+    e.state.repos['octo/app']!.issues.push({
+      number: 1,
+      title: 'Leaked AWS key',
+      body,
+      state: 'open',
+      labels: [],
+      user: 'eve',
+      isPullRequest: false,
+      createdAt: 'x',
+      updatedAt: 'x',
+      ...over,
+    });
+  const cases: [string, Partial<EmuIssue>, 'in history' | 'elsewhere', RegExp][] = [
+    [
+      'an outsider’s unlabelled issue for a key not in the repository',
+      {},
+      'elsewhere',
+      /not labelled keyleak/,
+    ],
+    [
+      'an outsider’s issue a maintainer labelled',
+      { labels: ['keyleak'] },
+      'in history',
+      /keyleak did not open it/,
+    ],
+    [
+      'an issue under keyleak’s name for a key found nowhere here',
+      { labels: ['keyleak'], user: 'keyleak-bot' },
+      'elsewhere',
+      /is not in this repository's history/,
+    ],
+  ];
+  it.each(cases)('%s: no AWS call, one reply however often it is asked', async (_n, over, where, why) => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'deactivated', trail: null }));
+    const { k, emu, deps } = await setup(r);
+    const keyId = where === 'in history' ? k.keyId : makeKeyId();
+    // The third case's record names no location, as keyleak's own never would for a key it found.
+    const body =
+      over.user === 'keyleak-bot'
+        ? `${incidentMarker(keyId)}\n${encodeState({ keyId, verdict: 'live', locations: [] })}`
+        : forged(keyId);
+    seed(emu, over, body);
+    const first = await runRescan(deps, commentPayload(emu, 'mia', '/rescan'));
+    await runRescan(deps, commentPayload(emu, 'mia', '/deactivate'));
+    expect(r.calls).toEqual([]);
+    expect(first.notes.join(' ')).toMatch(why);
+    const replies = emu.state.repos['octo/app']!.comments.filter((c) => c.user === 'keyleak-bot');
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body).toMatch(/Nothing was done/);
+  });
+
+  it('an unauthorised commenter gets one reply per issue, however often they ask', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'dry-run', trail: null }));
+    const { head, base, emu, deps } = await setup(r);
+    await runPush(deps, pushPayload('refs/heads/main', base, head));
+    for (let i = 0; i < 3; i++) await runRescan(deps, commentPayload(emu, 'tom', '/rescan'));
+    const replies = emu.state.repos['octo/app']!.comments.filter(
+      (c) => c.user === 'keyleak-bot' && /needs write/.test(c.body),
+    );
+    expect(replies).toHaveLength(1);
+    expect(r.calls).toHaveLength(1);
+  });
+
+  it('with an App installation token (GITHUB_TOKEN), incidents its [bot] user opened are keyleak’s', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'dry-run', trail: null }));
+    const { head, base, emu, deps } = await setup(r);
+    emu.state.tokens['test-token'] = 'github-actions[bot]';
+    await runPush(deps, pushPayload('refs/heads/main', base, head));
+    expect(emu.state.repos['octo/app']!.issues[0]!.user).toBe('github-actions[bot]');
+    const out = await runRescan(deps, commentPayload(emu, 'mia', '/rescan'));
+    expect(out.issues).toEqual([1]);
+    expect(r.calls).toHaveLength(2);
+  });
+});
+
+describe('incident creation is idempotent', () => {
+  it('two runs at once for one key leave one open incident, the later closed as its duplicate', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'dry-run', trail: null }));
+    const { head, base, emu, deps } = await setup(r);
+    // Both runs look for the incident before either opens it.
+    emu.state.barriers = [{ method: 'GET', path: /\/issues$/, count: 2 }];
+    const event = pushPayload('refs/heads/main', base, head);
+    const runs = await Promise.all([runPush(deps, event), runPush(deps, event)]);
+    const issues = emu.state.repos['octo/app']!.issues;
+    expect(issues).toHaveLength(2);
+    expect(issues.filter((i) => i.state === 'open').map((i) => i.number)).toEqual([1]);
+    expect(emu.state.repos['octo/app']!.comments.find((c) => c.issueNumber === 2)!.body).toMatch(
+      /^Duplicate of #1/,
+    );
+    expect(runs.flatMap((x) => x.issues)).toEqual([1, 1]);
+    expect(runs.flatMap((x) => x.problems)).toEqual([]);
+  });
+
+  it('a POST /issues that succeeds but answers 502 is not retried and the run reports the incident it opened', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'dry-run', trail: null }));
+    const { head, base, emu, deps } = await setup(r);
+    emu.state.faults.push({ method: 'POST', path: /\/issues$/, status: 502, times: 1, afterHandling: true });
+    const out = await runPush(deps, pushPayload('refs/heads/main', base, head));
+    expect(emu.state.repos['octo/app']!.issues).toHaveLength(1);
+    expect(emu.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/issues'))).toHaveLength(1);
+    expect(out.issues).toEqual([1]);
+    expect(out.problems).toEqual([]);
   });
 });
 
