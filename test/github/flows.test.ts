@@ -303,7 +303,7 @@ describe('commands act only on incidents keyleak made', () => {
         : forged(keyId);
     seed(emu, over, body);
     const first = await runRescan(deps, commentPayload(emu, 'mia', '/rescan'));
-    await runRescan(deps, commentPayload(emu, 'mia', '/deactivate'));
+    await runRescan(deps, commentPayload(emu, 'mia', '/rescan'));
     expect(r.calls).toEqual([]);
     expect(first.notes.join(' ')).toMatch(why);
     const replies = emu.state.repos['octo/app']!.comments.filter((c) => c.user === 'keyleak-bot');
