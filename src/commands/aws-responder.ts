@@ -3,7 +3,8 @@ import type { Finding } from '../core/types.js';
 import type { ScanResult } from '../scan/result.js';
 import type { Responded, Responder, RespondOptions } from './ports.js';
 import { respond, type RespondSettings } from './respond.js';
-import { runTrail, type TrailDeps } from './trail.js';
+import { ResponderSessions } from './sessions.js';
+import { readTrail, trailWindow, type TrailDeps } from './trail.js';
 
 export interface AwsResponderSettings extends RespondSettings {
   /** Read each verified key's CloudTrail activity. */
@@ -25,6 +26,8 @@ function wantsTrail(f: Finding): boolean {
  * that was proven live or is known to IAM. What could not be done is said per key, in words.
  */
 export class AwsResponder implements Responder {
+  private sessions: ResponderSessions | null = null;
+
   constructor(
     private readonly aws: Aws,
     private readonly settings: AwsResponderSettings,
@@ -38,10 +41,12 @@ export class AwsResponder implements Responder {
       ...this.settings,
       ...(opts.containment ?? {}),
     };
+    // One session per account for the whole run: containment and CloudTrail share it.
+    const sessions = (this.sessions ??= new ResponderSessions(this.aws, this.settings.roleTemplate));
     const responded = await respond(
       { report: { ...result.report, findings: selected }, secrets: result.secrets },
       settings,
-      { aws: this.aws, log: this.deps.log },
+      { aws: this.aws, log: this.deps.log, sessions },
     );
     const byKey = new Map(responded.findings.map((f) => [f.keyId, f]));
     const findings = result.report.findings.map((f) => byKey.get(f.keyId) ?? f);
@@ -63,18 +68,23 @@ export class AwsResponder implements Responder {
             : 'CloudTrail is read for keys proven live or known to IAM in a managed account';
       } else {
         try {
-          const t = await runTrail(
-            {
-              keyId: f.keyId,
-              since: opts.since?.get(f.keyId) ?? null,
-              until: null,
-              regions: 'all',
-              format: 'json',
-              eventsOut: null,
-              roleTemplate: this.settings.roleTemplate,
-              firstExposure: firstExposure(f),
-            },
-            { aws: this.aws, log: this.deps.log, ...this.deps.trail },
+          const window = trailWindow(
+            { since: null, until: null, firstExposure: firstExposure(f) },
+            (this.deps.trail?.now ?? (() => new Date()))(),
+          );
+          const accountId = v?.accountId ?? f.accountId;
+          // As `keyleak trail` does: the role in the key's account, or the responder's own credentials.
+          const session =
+            this.settings.roleTemplate === null
+              ? await sessions.ownSession()
+              : accountId === null
+                ? { ok: false as const, error: new Error(`the account of ${f.keyId} is not known`) }
+                : await sessions.assumedSession(accountId);
+          if (!session.ok) throw session.error;
+          const t = await readTrail(
+            session.value,
+            { keyId: f.keyId, ...window, regions: 'all' },
+            { log: this.deps.log, ...this.deps.trail },
           );
           trails.set(f.keyId, t.summary);
         } catch (e) {

@@ -17,8 +17,6 @@ export interface Responder {
 export interface RespondOptions {
   /** Only these key ids (a `/rescan` names one); all findings when absent. */
   keyIds?: string[];
-  /** Start of the CloudTrail window per key id (the last check), when refreshing an incident. */
-  since?: Map<string, string>;
   /** Overrides the run's containment settings (`/deactivate` on a dry-run incident). */
   containment?: { deactivate: boolean; dryRun: boolean };
 }

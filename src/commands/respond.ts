@@ -9,6 +9,7 @@ import {
   type CandidateVerdict,
 } from '../core/verdict.js';
 import type { ScanResult } from '../scan/result.js';
+import { ResponderSessions } from './sessions.js';
 
 /** What `--verify` and its companions asked for. */
 export interface RespondSettings extends ContainmentOptions {
@@ -26,6 +27,8 @@ export interface RespondDeps {
   now?: () => Date;
   /** Progress lines for people (stderr); never given a secret. */
   log?: (line: string) => void;
+  /** The run's sessions, when the caller shares them (one AssumeRole per account per run). */
+  sessions?: ResponderSessions;
 }
 
 export const SIGNATURE_RETRY_DELAY_MS = 6_000;
@@ -39,16 +42,6 @@ function denied(e: unknown): boolean {
 
 function message(e: unknown): string {
   return e instanceof AwsCallError ? e.message : e instanceof Error ? e.message : String(e);
-}
-
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-async function settle<T>(p: Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await p };
-  } catch (error) {
-    return { ok: false, error };
-  }
 }
 
 /**
@@ -68,35 +61,14 @@ export async function respond(
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? (() => {});
 
-  let own: Promise<Outcome<AccountResponder>> | null = null;
-  const ownResponder = () => (own ??= settle(aws.responder()));
-  const assumed = new Map<string, Promise<Outcome<AccountResponder>>>();
+  const sessions = deps.sessions ?? new ResponderSessions(aws, s.roleTemplate);
 
   async function managed(accountId: string | null): Promise<{ managed: boolean; note: string | null }> {
     if (accountId === null) return { managed: false, note: 'the account could not be determined' };
     if (s.managedAccounts !== null) return { managed: s.managedAccounts.includes(accountId), note: null };
-    const r = await ownResponder();
+    const r = await sessions.ownSession();
     if (!r.ok) return { managed: false, note: `no responder credentials to decide (${message(r.error)})` };
     return { managed: r.value.accountId === accountId, note: null };
-  }
-
-  async function responderFor(accountId: string): Promise<Outcome<AccountResponder>> {
-    if (s.roleTemplate !== null) {
-      const roleArn = s.roleTemplate.replace(/\{accountId\}/g, accountId);
-      let p = assumed.get(accountId);
-      if (!p) assumed.set(accountId, (p = settle(aws.assumeResponder(accountId, roleArn))));
-      return p;
-    }
-    const r = await ownResponder();
-    if (r.ok && r.value.accountId !== accountId) {
-      return {
-        ok: false,
-        error: new Error(
-          `the responder credentials belong to account ${r.value.accountId}, not ${accountId}; set --role-template`,
-        ),
-      };
-    }
-    return r;
   }
 
   async function readIam(r: AccountResponder, keyId: string): Promise<KeyIamState> {
@@ -162,7 +134,7 @@ export async function respond(
     }
     let responder: AccountResponder | null = null;
     if (isManaged && wantsIam && accountId !== null) {
-      const r = await responderFor(accountId);
+      const r = await sessions.sessionFor(accountId);
       if (!r.ok) responderProblem = { message: message(r.error), accessDenied: denied(r.error) };
       else {
         responder = r.value;

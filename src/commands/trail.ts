@@ -6,6 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { accountIdFromKeyId } from '../core/keyid.js';
 import { renderEventsOut, renderTrailJson, renderTrailText, renderTrailTsv } from '../core/render/trail.js';
 import type { TrailSettings } from '../settings.js';
+import { ResponderSessions, type Outcome } from './sessions.js';
 
 export interface TrailDeps {
   aws: Aws;
@@ -53,25 +54,37 @@ function reasonOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/**
- * Reads every CloudTrail management event of a key in us-east-1 and the chosen (default: every enabled)
- * region, all pages, paced per region and backing off on throttling, and digests them. A region that
- * cannot be read is listed in `incompleteRegions`, never silently skipped.
- */
-export async function runTrail(s: TrailSettings, deps: TrailDeps): Promise<TrailResult> {
-  const now = deps.now ?? (() => new Date());
-  const sleep = deps.sleep ?? sleepFor;
-  const minInterval = deps.minIntervalMs ?? 600;
-  const backoff = deps.backoffBaseMs ?? 500;
-  const attempts = Math.max(1, deps.maxAttempts ?? 8);
-  const log = deps.log ?? (() => {});
+/** What to read of a key's CloudTrail: its id, the window, and the regions besides us-east-1. */
+export interface TrailQuery {
+  keyId: string;
+  start: Date;
+  end: Date;
+  regions: 'all' | string[];
+}
 
-  const end = s.until ? new Date(s.until) : now();
-  const start = s.since ? new Date(s.since) : defaultWindow(end, s.firstExposure).start;
+/**
+ * The window to read: from `since` (default: a day before first exposure, at most 90 days back, which is
+ * all LookupEvents keeps) to `until` (default: now).
+ */
+export function trailWindow(
+  w: { since: string | null; until: string | null; firstExposure: string | null },
+  now: Date,
+): { start: Date; end: Date } {
+  const end = w.until ? new Date(w.until) : now;
+  const start = w.since ? new Date(w.since) : defaultWindow(end, w.firstExposure).start;
   if (start > end)
     throw new UsageError(`--since ${start.toISOString()} is after --until ${end.toISOString()}`);
+  return { start, end };
+}
 
-  let responder: AccountResponder;
+/**
+ * `keyleak trail`: the window from the settings, the session from the role template (or the default
+ * credentials), then `readTrail`.
+ */
+export async function runTrail(s: TrailSettings, deps: TrailDeps): Promise<TrailResult> {
+  const { start, end } = trailWindow(s, (deps.now ?? (() => new Date()))());
+  const sessions = new ResponderSessions(deps.aws, s.roleTemplate);
+  let session: Outcome<AccountResponder>;
   if (s.roleTemplate !== null) {
     const accountId = accountIdFromKeyId(s.keyId);
     if (accountId === null) {
@@ -79,13 +92,31 @@ export async function runTrail(s: TrailSettings, deps: TrailDeps): Promise<Trail
         `cannot tell the account of ${s.keyId} offline, so --role-template cannot name a role`,
       );
     }
-    responder = await deps.aws.assumeResponder(
-      accountId,
-      s.roleTemplate.replace(/\{accountId\}/g, accountId),
-    );
+    session = await sessions.assumedSession(accountId);
   } else {
-    responder = await deps.aws.responder();
+    session = await sessions.ownSession();
   }
+  if (!session.ok) throw session.error;
+  return readTrail(session.value, { keyId: s.keyId, start, end, regions: s.regions }, deps);
+}
+
+/**
+ * Reads every CloudTrail management event of a key in us-east-1 and the chosen (default: every enabled)
+ * region, all pages, paced per region and backing off on throttling, and digests them. A region that
+ * cannot be read is listed in `incompleteRegions`, never silently skipped.
+ */
+export async function readTrail(
+  responder: AccountResponder,
+  q: TrailQuery,
+  deps: Omit<TrailDeps, 'aws' | 'now'>,
+): Promise<TrailResult> {
+  const sleep = deps.sleep ?? sleepFor;
+  const minInterval = deps.minIntervalMs ?? 600;
+  const backoff = deps.backoffBaseMs ?? 500;
+  const attempts = Math.max(1, deps.maxAttempts ?? 8);
+  const log = deps.log ?? (() => {});
+  const { keyId, start, end } = q;
+  const s = { keyId, regions: q.regions };
 
   const incomplete: { region: string; reason: string }[] = [];
   let regions: string[];
