@@ -2,7 +2,7 @@ import type { Aws } from './adapters/aws.js';
 import { UsageError } from './core/errors.js';
 import { formatBytes } from './core/render/text.js';
 import { runRewritePlan } from './commands/rewrite-plan.js';
-import { exitCodeFor, render, runScan, writeReport } from './commands/scan.js';
+import { exitCodeFor, render, scanRepository, writeReport } from './commands/scan.js';
 import type { Progress } from './scan/passes.js';
 import {
   parseRewritePlanArgs,
@@ -79,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'scan') {
       const settings = parseScanArgs(rest, { cwd: process.cwd(), isTTY: Boolean(process.stderr.isTTY) });
-      const result = await runScan(settings, settings.progress ? progressBar() : undefined);
+      const result = await scanRepository(settings, settings.progress ? progressBar() : undefined);
       if (settings.progress) process.stderr.write('\r\x1b[K');
       if (settings.verify) {
         // Only here does a scan touch the network: STS with each found pair, IAM with the responder's.

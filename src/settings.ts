@@ -124,19 +124,6 @@ export function parseScanArgs(argv: string[], defaults: { cwd: string; isTTY: bo
   };
 }
 
-/** A scan that only reads: no verification, no containment. */
-export const NO_RESPONSE: Pick<
-  ScanSettings,
-  'verify' | 'deactivate' | 'dryRun' | 'revokeSessions' | 'roleTemplate' | 'managedAccounts'
-> = Object.freeze({
-  verify: false,
-  deactivate: false,
-  dryRun: false,
-  revokeSessions: false,
-  roleTemplate: null,
-  managedAccounts: null,
-});
-
 /** Validates the flags that make a scan verify and respond; each needs `--verify`. */
 function parseResponseFlags(values: {
   verify?: boolean;

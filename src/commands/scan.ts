@@ -44,8 +44,11 @@ export async function loadConfig(
   return text === null ? EMPTY_CONFIG : parseConfig(text, DEFAULT_CONFIG_PATH);
 }
 
-/** Runs the scan the settings describe. */
-export async function runScan(s: ScanSettings, onProgress?: (p: Progress) => void): Promise<ScanResult> {
+/** What to scan: the part of `keyleak scan`'s settings a scan needs, and all other callers give. */
+export type ScanTarget = Pick<ScanSettings, 'repo' | 'mode' | 'range' | 'config' | 'jobs'>;
+
+/** Scans a repository (or, with no-git, a directory) as `target` describes. */
+export async function scanRepository(s: ScanTarget, onProgress?: (p: Progress) => void): Promise<ScanResult> {
   if (s.mode === 'no-git') {
     return scanDirectory(s.repo, await loadConfig(s.config, s.repo, null));
   }
