@@ -110,7 +110,7 @@ export async function runRescan(deps: FlowDeps, payload: Record<string, unknown>
   const permission = await github.permissionOf(issueRepo, ev.user);
   if (!mayRespond(permission)) {
     return refuse(
-      `\`/${ev.command}\` needs write, maintain or admin permission on this repository. Nothing was done.`,
+      `@${ev.user} \`/${ev.command}\` needs write, maintain or admin permission on this repository (yours: ${permission}). Nothing was done.`,
       `/${ev.command} by @${ev.user} refused: permission ${permission}.`,
     );
   }

@@ -3,13 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ScenarioEvent } from '../emulators/aws/index.js';
-import { bundle } from '../helpers/bundle.js';
 import type { GitHubEmulator } from '../emulators/github/index.js';
-
-/** Bundles the action the way `npm run build` does (ncc, src/index.ts → index.js), once per source state. */
-export function buildAction(): string {
-  return bundle('src/index.ts');
-}
 
 const GIT_ENV = {
   GIT_CONFIG_NOSYSTEM: '1',

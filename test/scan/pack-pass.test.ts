@@ -161,7 +161,7 @@ describe('reading packs directly', () => {
       workerScriptBeside(pathToFileURL(join(tmpdir(), 'nowhere', 'entry.js')).href);
       pack.close();
     }
-  }, 60_000);
+  });
 
   it('reads a share on this thread when its worker thread dies', async () => {
     const contents = versions(8, 120);
