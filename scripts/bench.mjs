@@ -21,6 +21,7 @@ import { measure, median } from './bench/proc.mjs';
 import { DEFAULT_SYNTH, ensureSyntheticRepo } from './bench/synth.mjs';
 import { summariseProfile } from './bench/profile.mjs';
 import { runOrgBench } from './bench/org.mjs';
+import { runActionStartBench } from './bench/action-start.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -49,6 +50,7 @@ const USAGE = `usage: npm run bench -- [options]
   --skip-log-p      do not time git log -p (it is the slowest step on large histories)
   --org             instead: mirror-clone and scan many small repositories one after another
   --org-repos N     repositories for --org (default 100)
+  --action-start    instead: the action's main chunk size, start-up time and memory (rounds as --rounds)
   --seed S, --commits N, --files N, --large-mib N
                     parameters of the synthetic history (defaults ${JSON.stringify(DEFAULT_SYNTH)})`;
 
@@ -57,6 +59,7 @@ function parseArgs(argv) {
   o.synth = {};
   o.save = null;
   o.org = false;
+  o.actionStart = false;
   o.orgRepos = 100;
   const int = (flag, v) => {
     const n = Number(v);
@@ -80,6 +83,7 @@ function parseArgs(argv) {
     else if (a === '--profile') o.profile = true;
     else if (a === '--skip-log-p') o.skipLogP = true;
     else if (a === '--org') o.org = true;
+    else if (a === '--action-start') o.actionStart = true;
     else if (a === '--org-repos') o.orgRepos = int(a, next());
     else if (a === '--seed') o.synth.seed = next();
     else if (a === '--commits') o.synth.commits = int(a, next());
@@ -190,6 +194,20 @@ export async function main(argv) {
   const log = (m) => process.stderr.write(`bench: ${m}\n`);
   const machine = describeMachine();
   ensureBuilt(log);
+
+  if (opts.actionStart) {
+    const { table, ...data } = await runActionStartBench({
+      dist: join(ROOT, 'dist'),
+      rounds: Math.max(opts.rounds, 5),
+      log,
+    });
+    process.stdout.write(
+      opts.json
+        ? JSON.stringify({ machine, actionStart: data }, null, 2) + '\n'
+        : `${renderMachine(machine)}\n${table}\n`,
+    );
+    return 0;
+  }
 
   if (opts.org) {
     const org = await runOrgBench({ cli: CLI, cacheDir: CACHE, repos: opts.orgRepos, jobs: opts.jobs, log });
