@@ -201,6 +201,33 @@ describe('/rescan', () => {
     expect(repo.issues[0]!.body).toBe(before);
   });
 
+  it('on an outsider’s copy of a real incident: one reply however often asked, nothing else', async () => {
+    const { w, emu, repo, head } = await incident();
+    // Same marker, state and label as keyleak's own incident, but opened by someone else.
+    repo.issues.push({ ...repo.issues[0]!, number: 2, user: 'eve', labels: ['keyleak'] });
+    const forged = repo.issues[1]!.body;
+    const n = emu.requests.length;
+    for (let i = 0; i < 2; i++) {
+      const run = await runAction({
+        dist,
+        emu,
+        workspace: w.checkout('main', head, { depth: 1 }),
+        event: 'issue_comment',
+        payload: comment(emu, 'mia', '/rescan', 2),
+      });
+      expect(run.code, run.stdout).toBe(0);
+    }
+    expect(
+      emu.requests
+        .slice(n)
+        .filter((r) => r.method !== 'GET')
+        .map((r) => `${r.method} ${r.path}`),
+    ).toEqual(['POST /repos/octo/app/issues/2/comments']);
+    const replies = repo.comments.filter((c) => c.issueNumber === 2 && c.user !== 'mia');
+    expect(replies.map((c) => c.body)).toEqual([expect.stringContaining('keyleak did not open it')]);
+    expect(repo.issues[1]!.body).toBe(forged);
+  });
+
   it('/deactivate on an incident that is not a dry run does nothing but say so', async () => {
     const { w, emu, repo, head } = await incident();
     const run = await runAction({
