@@ -73,6 +73,8 @@ export class AwsResponder implements Responder {
               eventsOut: null,
               roleTemplate: this.settings.roleTemplate,
               firstExposure: firstExposure(f),
+              follow: true,
+              filter: null,
             },
             { aws: this.aws, log: this.deps.log, ...this.deps.trail },
           );
