@@ -42,6 +42,8 @@ export interface TrailDeps {
 
 export interface TrailResult {
   summary: TrailSummary;
+  /** The responder that read the trail, for what follows from it (containment, cost). */
+  responder: AccountResponder;
   /** Every event read, with the region it was read in, in the order LookupEvents returned them. */
   events: { region: string; event: TrailEvent }[];
 }
@@ -223,7 +225,7 @@ export async function runTrail(s: TrailSettings, deps: TrailDeps): Promise<Trail
     followed,
     notFollowed,
   });
-  return { summary, events: filtered };
+  return { summary, events: filtered, responder };
 }
 
 /** Keys minted by the successful calls among `events`, labelled with the path that led to them. */

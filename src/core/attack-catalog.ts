@@ -190,10 +190,12 @@ export const CATALOG: CatalogEntry[] = [
     what: 'VPC flow logs deleted',
     cite: 'ATT&CK T1562.008',
     read: (r) => ({
-      items: strings(list(r.params, 'DeleteFlowLogsRequest.FlowLogId')).map((id) => ({
-        kind: 'flow log',
-        id,
-      })),
+      // The query API's list arrives as one `{ content, tag }` or an array of them.
+      items: strings(
+        [at(r.params, 'DeleteFlowLogsRequest.FlowLogId')]
+          .flat()
+          .map((x) => (typeof x === 'string' ? x : str(x, 'content'))),
+      ).map((id) => ({ kind: 'flow log', id })),
       undo: [],
       review: 'recreate the flow logs (aws ec2 create-flow-logs)',
     }),
@@ -1074,7 +1076,12 @@ export const CATALOG: CatalogEntry[] = [
   },
   {
     source: 's3.amazonaws.com',
-    names: ['DeleteBucketPublicAccessBlock', 'PutBucketPublicAccessBlock', 'DeletePublicAccessBlock'],
+    names: [
+      'DeleteBucketPublicAccessBlock',
+      'PutBucketPublicAccessBlock',
+      'DeletePublicAccessBlock',
+      'DeleteAccountPublicAccessBlock',
+    ],
     category: 'resources',
     severity: 1,
     what: 'public access block removed',

@@ -1,3 +1,4 @@
+import type { CostReport, PersistenceStep } from './persistence.js';
 import { attackRecordOf, digestAttack, type AttackDigest, type FollowedKey } from './attack-digest.js';
 
 /** One event exactly as `aws cloudtrail lookup-events --output json` prints it (keys in the CLI's order). */
@@ -44,6 +45,10 @@ export interface TrailSummary {
   incompleteRegions: { region: string; reason: string }[];
   /** What the attacker did: by category and severity, with what each call created and how to undo it. */
   activity?: AttackDigest;
+  /** What `contain-persistence` did about it; absent when it was not asked for. */
+  persistence?: PersistenceStep[];
+  /** Daily cost since the exposure (`cost-check`); absent when not asked for. */
+  cost?: CostReport;
 }
 
 /** The fields of a CloudTrail record the digest and the runbook's recipes read. */

@@ -211,17 +211,17 @@ function buildState(scenario: Scenario): EmulatorState {
   return { accounts, keys, faults: (scenario.faults ?? []).map((f) => ({ ...f })) };
 }
 
-function addEvent(acc: AccountState, e: ScenarioEvent): void {
+/** The CloudTrail record of a scenario event, as LookupEvents returns it in `CloudTrailEvent`. */
+export function recordBody(accountId: string, e: ScenarioEvent, eventId: string): Record<string, unknown> {
   const region = e.region ?? 'us-east-1';
-  const eventId = randomUUID();
   const eventSource = e.eventSource ?? 'iam.amazonaws.com';
   const body: Record<string, unknown> = {
     eventVersion: '1.09',
-    userIdentity: {
+    userIdentity: e.userIdentity ?? {
       type: 'IAMUser',
       principalId: 'AIDAEMULATOR',
-      arn: `arn:aws:iam::${acc.id}:user/${e.userName ?? 'unknown'}`,
-      accountId: acc.id,
+      arn: `arn:aws:iam::${accountId}:user/${e.userName ?? 'unknown'}`,
+      accountId,
       accessKeyId: e.accessKeyId,
       userName: e.userName,
     },
@@ -232,24 +232,32 @@ function addEvent(acc: AccountState, e: ScenarioEvent): void {
     sourceIPAddress: e.sourceIPAddress ?? '203.0.113.10',
     userAgent: e.userAgent ?? 'aws-cli/2.15.0',
     requestParameters: e.requestParameters ?? null,
-    responseElements: null,
+    responseElements: e.responseElements ?? null,
+    ...(e.additionalEventData ? { additionalEventData: e.additionalEventData } : {}),
     requestID: randomUUID(),
     eventID: eventId,
     readOnly: e.readOnly ?? /^(Get|List|Describe|Lookup)/.test(e.eventName),
     eventType: 'AwsApiCall',
     managementEvent: true,
-    recipientAccountId: acc.id,
+    recipientAccountId: accountId,
   };
   if (e.errorCode) {
     body.errorCode = e.errorCode;
     body.errorMessage = e.errorMessage ?? `${e.errorCode}`;
   }
+  return body;
+}
+
+function addEvent(acc: AccountState, e: ScenarioEvent): void {
+  const region = e.region ?? 'us-east-1';
+  const eventId = randomUUID();
+  const eventSource = e.eventSource ?? 'iam.amazonaws.com';
   acc.events.push({
     region,
     eventId,
     eventTime: new Date(e.eventTime),
     event: { ...e, eventSource, region },
-    cloudTrailEvent: JSON.stringify(body),
+    cloudTrailEvent: JSON.stringify(recordBody(acc.id, e, eventId)),
   });
 }
 
