@@ -243,6 +243,30 @@ function readingOf(r: AttackRecord, read: CatalogEntry['read']): Reading {
   }
 }
 
+/**
+ * What a call missing from the table touched: its resources, else the ids, ARNs and names in its response,
+ * else in its request (a few, shallow), so "other changes" still say what changed.
+ */
+function namedIn(r: AttackRecord): TouchedItem[] {
+  const fromResources = r.resources
+    .filter((x) => x.ResourceName)
+    .map((x) => ({ kind: x.ResourceType || 'resource', id: x.ResourceName }));
+  if (fromResources.length > 0) return fromResources;
+  const found: TouchedItem[] = [];
+  const walk = (v: unknown, depth: number) => {
+    if (found.length >= 3 || depth > 3 || !v || typeof v !== 'object') return;
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (found.length >= 3) return;
+      if (typeof x === 'string' && x && /(Id|Arn|ARN|Name|Identifier)$/.test(k) && k !== 'requestId')
+        found.push({ kind: k, id: x });
+      else walk(x, depth + 1);
+    }
+  };
+  walk(r.response, 0);
+  if (found.length === 0) walk(r.params, 0);
+  return found;
+}
+
 /** Limits on following minted keys, said in the incident. */
 export const FOLLOW_DEPTH = 3;
 export const FOLLOW_KEYS = 25;
@@ -277,14 +301,7 @@ export function digestAttack(
       else count(noise, r);
       continue;
     }
-    const reading: Reading = entry
-      ? readingOf(r, entry.read)
-      : {
-          items: r.resources
-            .filter((x) => x.ResourceName)
-            .map((x) => ({ kind: x.ResourceType || 'resource', id: x.ResourceName })),
-          undo: [],
-        };
+    const reading: Reading = entry ? readingOf(r, entry.read) : { items: namedIn(r), undo: [] };
     actions.push({
       eventId: r.eventId,
       eventTime: r.eventTime,
