@@ -824,6 +824,11 @@ export function attackScenario(o: AttackOptions): Attack {
     createdIdentity,
   );
 
+  // A world with fewer regions sees the attack in the ones it has (global calls stay in us-east-1).
+  if (o.regions) {
+    const last = o.regions[o.regions.length - 1]!;
+    for (const e of events) if (!o.regions.includes(e.region ?? 'us-east-1')) e.region = last;
+  }
   const attackCount = events.length;
   // Reconnaissance fills the rest, spread over every region, the way enumeration tools sweep them.
   const recon: [string, string][] = [
