@@ -337,12 +337,11 @@ export const CATALOG: CatalogEntry[] = [
     cite: `${PB}; ATT&CK T1136.003`,
     read: (r) => {
       const u = str(r.params, 'userName') || str(r.response, 'user.userName');
-      return one(
-        'IAM user',
-        u,
-        [iam('delete-user', '--user-name', u)],
-        'delete its keys, login profile and policies first',
-      );
+      return {
+        ...one('IAM user', u, [iam('delete-user', '--user-name', u)]),
+        review:
+          'delete-user fails until its keys, password, MFA devices, policies and groups are gone: the commands above them first',
+      };
     },
   },
   {
@@ -526,12 +525,10 @@ export const CATALOG: CatalogEntry[] = [
     cite: `${PB}; ATT&CK T1098.003`,
     read: (r) => {
       const name = str(r.params, 'roleName');
-      return one(
-        'IAM role',
-        name,
-        [iam('delete-role', '--role-name', name)],
-        'detach its policies and remove it from instance profiles first',
-      );
+      return {
+        ...one('IAM role', name, [iam('delete-role', '--role-name', name)]),
+        review: 'delete-role fails until its policies are detached and it is out of instance profiles',
+      };
     },
   },
   {

@@ -40,6 +40,14 @@ function fenced(lang: string, lines: string[]): string[] {
   return [`${fence}${lang}`, ...lines, fence];
 }
 
+// IAM refuses to delete a user, role, policy or instance profile that still has keys, attachments or
+// members: those deletions go after everything else, detaching before deleting.
+const LAST = / (delete-user|delete-role|delete-policy|delete-instance-profile|delete-virtual-mfa-device) /;
+
+function inDependencyOrder(cmds: string[]): string[] {
+  return [...cmds.filter((c) => !LAST.test(c)), ...cmds.filter((c) => LAST.test(c))];
+}
+
 const LABEL: Record<AttackAction['category'], string> = {
   'defense-evasion': 'defense evasion',
   access: 'access created or changed',
@@ -195,7 +203,7 @@ export function renderAttackSection(d: AttackDigest, o: AttackRenderOptions): st
         'Check each against your own records first: a name in CloudTrail is what the caller sent.',
         '',
       );
-      if (cmds.length > 0) out.push(...fenced('sh', [...new Set(cmds)]), '');
+      if (cmds.length > 0) out.push(...fenced('sh', inDependencyOrder([...new Set(cmds)])), '');
       if (unsafe > 0)
         out.push(
           `${plural(unsafe, 'command')} left out: a value holds control characters (see \`trail.json\`).`,
