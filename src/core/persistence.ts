@@ -129,7 +129,7 @@ export function findSpike(days: { date: string; amount: number }[], exposedOn: s
         date: d.date,
         amount: d.amount,
         baseline,
-        factor: baseline > 0 ? d.amount / baseline : Infinity,
+        factor: baseline > 0 ? d.amount / baseline : 0,
       };
     }
   }

@@ -6,6 +6,7 @@ import { shellQuote } from './rewrite-sh.js';
 // code span (no markdown, HTML or @mention inside one) and every command argument is shell-quoted.
 
 /** Characters no name from a record keeps: controls, and the line and paragraph separators. */
+// eslint-disable-next-line no-control-regex -- control characters are what is being removed
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 /** A value as inline code in a table cell: any backtick run is fenced by a longer one, `|` escaped. */
@@ -29,6 +30,7 @@ export function shellArg(s: string): string {
  * command in the reader's shell, and no quoting makes that obvious to a person).
  */
 export function commandLine(argv: string[]): string | null {
+  // eslint-disable-next-line no-control-regex -- control characters are what is being removed
   if (argv.some((a) => /[\u0000-\u001f\u007f]/.test(a))) return null;
   return argv.map(shellArg).join(' ');
 }
@@ -149,7 +151,7 @@ function costLines(c: CostReport): string[] {
   const days = c.days.map((d) => `${d.date} ${d.amount.toFixed(2)}`).join(', ');
   return [
     c.spike
-      ? `> [!WARNING]\n> **Cost spike**: ${c.spike.date} cost ${c.currency} ${c.spike.amount.toFixed(2)}, ${c.spike.factor.toFixed(1)}× the ${c.currency} ${c.spike.baseline.toFixed(2)} daily baseline before the exposure.`
+      ? `> [!WARNING]\n> **Cost spike**: ${c.spike.date} cost ${c.currency} ${c.spike.amount.toFixed(2)}, ${c.spike.baseline > 0 ? `${c.spike.factor.toFixed(1)}× the ${c.currency} ${c.spike.baseline.toFixed(2)} daily baseline` : 'against nothing a day'} before the exposure.`
       : `Cost check: no spike in daily cost since the exposure (${c.currency}).`,
     '',
     `<details><summary>Daily cost (${c.currency}, unblended)</summary>\n\n${days}\n\n</details>`,

@@ -274,7 +274,12 @@ function accessToRemove(t: TrailSummary | null, checkedAt: string): { open: numb
     if (m.kind !== 'session') continue;
     const role = m.roleArn ? roleNameOf(m.roleArn) : null;
     if (role && done.has(role)) contained++;
-    else if (m.expiry === null || Date.parse(m.expiry) > Date.now() || Number.isNaN(Date.parse(m.expiry)))
+    // A session still valid when this check ran (or of unknown expiry) is open until its role is revoked.
+    else if (
+      m.expiry === null ||
+      Number.isNaN(Date.parse(m.expiry)) ||
+      Date.parse(m.expiry) > Date.parse(checkedAt)
+    )
       open++;
   }
   return { open, contained };

@@ -7,6 +7,7 @@ import { commandLine } from './attack.js';
  * become U+FFFD, so a user agent cannot move the cursor, recolour or rewrite what a responder reads.
  */
 export function term(s: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is being removed
   return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '\ufffd');
 }
 

@@ -661,7 +661,11 @@ export async function startAwsEmulator(scenario: Scenario): Promise<AwsEmulator>
       deny(who, 'ce:GetCostAndUsage', '*');
       const period = (p.TimePeriod ?? {}) as { Start?: string; End?: string };
       if (!period.Start || !period.End || period.Start >= period.End || p.Granularity !== 'DAILY') {
-        throw new AwsError(400, 'ValidationException', 'Start date must be before end date; granularity DAILY');
+        throw new AwsError(
+          400,
+          'ValidationException',
+          'Start date must be before end date; granularity DAILY',
+        );
       }
       const results = [];
       for (let d = Date.parse(period.Start); d < Date.parse(period.End); d += 86_400_000) {
