@@ -824,11 +824,11 @@ export const CATALOG: CatalogEntry[] = [
         .map((i) => ({ id: str(i, 'instanceId'), type: str(i, 'instanceType') }))
         .filter((i) => i.id);
       const type = str(r.params, 'instanceType');
+      // A failed launch has no response: say what was asked for, when the request says it.
       if (ids.length === 0)
-        return one(
-          'EC2 instances',
-          `${str(r.params, 'instancesSet.items.0.minCount') || '?'} × ${type || '?'}`,
-        );
+        return type
+          ? one('EC2 instances', `${str(r.params, 'instancesSet.items.0.maxCount') || '?'} × ${type}`)
+          : one('', '');
       return {
         items: ids.map((i) => ({ kind: 'EC2 instance', id: i.id, detail: i.type || type })),
         undo: [ec2(r.region, 'terminate-instances', '--instance-ids', ...ids.map((i) => i.id))],
