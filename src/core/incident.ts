@@ -118,13 +118,14 @@ export function newLocations(prev: Location[], next: Location[]): Location[] {
 }
 
 const TRAIL_HEADING = '## CloudTrail activity';
+const ATTACK_HEADING = '## What the attacker did';
 
-/** The CloudTrail section of a body: from its heading to the next section or the end of the generated part. */
-function trailSectionSpan(body: string): [number, number] | null {
-  const start = body.indexOf(`\n${TRAIL_HEADING}\n`);
+/** A section of a body: from its heading to the next section or the end of the generated part. */
+function sectionSpan(body: string, heading: string): [number, number] | null {
+  const start = body.indexOf(`\n${heading}\n`);
   if (start < 0) return null;
   const from = start + 1;
-  const next = body.indexOf('\n## ', from + TRAIL_HEADING.length);
+  const next = body.indexOf('\n## ', from + heading.length);
   const end = body.indexOf(GENERATED_END, from);
   const stop = [next >= 0 ? next + 1 : -1, end].filter((i) => i >= 0);
   return [from, stop.length > 0 ? Math.min(...stop) : body.length];
@@ -132,22 +133,29 @@ function trailSectionSpan(body: string): [number, number] | null {
 
 /**
  * A run that could not read CloudTrail (no responder credentials this time) keeps the summary an earlier
- * run wrote: `regenerated` gets the CloudTrail section of `previous`, the runbook step it was evidence
- * for, and in its state the earlier summary.
+ * run wrote: `regenerated` gets the CloudTrail and "What the attacker did" sections of `previous`, the
+ * runbook steps they were evidence for, and in its state the earlier summary.
  */
 export function keepEarlierTrail(
   previous: string,
   regenerated: string,
   trail: NonNullable<IncidentState['trail']>,
 ): string {
-  const old = trailSectionSpan(previous);
-  const now = trailSectionSpan(regenerated);
+  const old = sectionSpan(previous, TRAIL_HEADING);
+  const now = sectionSpan(regenerated, TRAIL_HEADING);
   if (!old || !now) return regenerated;
   let body = regenerated.slice(0, now[0]) + previous.slice(old[0], old[1]) + regenerated.slice(now[1]);
-  // The runbook step the summary was evidence for keeps its evidence too.
-  const step = (b: string) => b.split('\n').find((l) => l.includes('<!-- keyleak:step access -->'));
-  const [was, is] = [step(previous), step(body)];
-  if (was && is) body = body.replace(is, () => was);
+  // The attacker's activity goes back where it stood: before "Where it leaked".
+  const attack = sectionSpan(previous, ATTACK_HEADING);
+  const where = body.indexOf('\n## Where it leaked\n');
+  if (attack && !sectionSpan(body, ATTACK_HEADING) && where >= 0)
+    body = body.slice(0, where + 1) + previous.slice(attack[0], attack[1]) + body.slice(where + 1);
+  // The runbook steps the summary was evidence for keep their evidence too.
+  for (const id of ['access', 'resources']) {
+    const step = (b: string) => b.split('\n').find((l) => l.includes(`<!-- keyleak:step ${id} -->`));
+    const [was, is] = [step(previous), step(body)];
+    if (was && is) body = body.replace(is, () => was);
+  }
   const state = readState(body);
   if (state) body = body.replace(STATE_RE, () => stateComment({ ...state, trail }));
   return body;

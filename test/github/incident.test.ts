@@ -16,6 +16,7 @@ import {
   renderIncidentTitle,
   type IncidentContext,
 } from '../../src/core/render/incident.js';
+import { attackRecordOf, digestAttack } from '../../src/core/attack-digest.js';
 import type { Finding } from '../../src/core/types.js';
 import { upsertIncident } from '../../src/commands/incidents.js';
 import type { IncidentIssue } from '../../src/adapters/github.js';
@@ -279,7 +280,32 @@ describe('updating an incident', () => {
   });
 
   it('a rerun that cannot read CloudTrail keeps the summary, its evidence and its state from the last run that could', async () => {
-    const first = renderIncidentBody(finding(), ctx({ trail: TRAIL }));
+    const activity = digestAttack(
+      [
+        attackRecordOf(
+          {
+            eventID: 'e1',
+            eventTime: '2024-01-01T01:00:00Z',
+            eventSource: 'iam.amazonaws.com',
+            eventName: 'CreateLoginProfile',
+            awsRegion: 'us-east-1',
+            requestParameters: { userName: 'backup-admin' },
+          },
+          {
+            eventId: 'e1',
+            eventTime: '',
+            eventSource: '',
+            eventName: '',
+            region: 'us-east-1',
+            resources: [],
+          },
+          null,
+        ),
+      ],
+      TRAIL.window,
+    );
+    const first = renderIncidentBody(finding(), ctx({ trail: { ...TRAIL, activity } }));
+    expect(first).toContain('aws iam delete-login-profile --user-name backup-admin');
     const issues = new Map<number, IncidentIssue>([
       [1, { number: 1, title: 't', url: 'u1', state: 'open', body: first }],
     ]);
@@ -311,6 +337,10 @@ describe('updating an incident', () => {
     const section = (b: string) =>
       b.slice(b.indexOf('## CloudTrail activity'), b.indexOf('## Remove it from history'));
     const step = (b: string) => b.split('\n').find((l) => l.includes('keyleak:step access'));
+    const attack = (b: string) =>
+      b.slice(b.indexOf('## What the attacker did'), b.indexOf('## Where it leaked'));
+    expect(attack(body)).toBe(attack(first));
+    expect(attack(body)).toContain('delete-login-profile');
     expect(body).toContain('config/copy.env');
     expect(section(body)).toBe(section(first));
     expect(body).not.toContain('CloudTrail was not read');
