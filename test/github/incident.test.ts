@@ -348,6 +348,41 @@ describe('updating an incident', () => {
     expect(readState(body)!.trail).toEqual(readState(first)!.trail);
   });
 
+  it("stays under GitHub's 65,536 characters whatever the trail, counting what it leaves out", () => {
+    const records = Array.from({ length: 4000 }, (_, i) =>
+      attackRecordOf(
+        {
+          eventID: `e${i}`,
+          eventTime: '2024-01-01T01:00:00Z',
+          eventSource: i % 2 ? 'ec2.amazonaws.com' : 'sts.amazonaws.com',
+          eventName: i % 2 ? 'RunInstances' : 'AssumeRole',
+          awsRegion: 'eu-west-1',
+          userAgent: 'x'.repeat(5000),
+          requestParameters: {
+            roleArn: `arn:aws:iam::123456789012:role/${'r'.repeat(60)}${i}`,
+            roleSessionName: 's',
+          },
+          responseElements: {
+            instancesSet: {
+              items: [{ instanceId: `i-${String(i).padStart(17, '0')}`, instanceType: 'p3.16xlarge' }],
+            },
+            credentials: {
+              accessKeyId: `ASIA${String(i).padStart(16, 'Q')}`,
+              expiration: 'Jan 1, 2024, 1:00:00 PM',
+            },
+          },
+        },
+        { eventId: '', eventTime: '', eventSource: '', eventName: '', region: 'eu-west-1', resources: [] },
+        null,
+      ),
+    );
+    const activity = digestAttack(records, TRAIL.window);
+    const body = renderIncidentBody(finding(), ctx({ trail: { ...TRAIL, activity } }));
+    expect(body.length).toBeLessThan(65_536);
+    expect(body).toMatch(/… and [\d,]+ more calls, all in `trail.json`/);
+    expect(body).toContain('- … and 1,970 more keys in `trail.json`.');
+  });
+
   it('reads back the state it wrote', () => {
     const body = renderIncidentBody(finding(), ctx({ trail: TRAIL }));
     expect(readState(body)).toEqual(stateOf(finding(), TRAIL, '2024-01-03T00:00:00Z'));

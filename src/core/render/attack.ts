@@ -98,7 +98,9 @@ const KEY_ID = /^A[A-Z0-9]{15,127}$/;
 
 /** The queries that reach what LookupEvents cannot: data events, older than 90 days, an organisation trail. */
 function limitsSection(d: AttackDigest, keyId: string): string[] {
-  const ids = [keyId, ...d.minted.map((m) => m.keyId)].filter((k) => KEY_ID.test(k));
+  const all = [keyId, ...d.minted.map((m) => m.keyId)].filter((k) => KEY_ID.test(k));
+  // A query names 40 keys at most: the body has a size limit, and trail.json lists every minted key.
+  const ids = all.slice(0, 40);
   const list = ids.map((k) => `'${k}'`).join(', ');
   const since = d.window.start.slice(0, 19).replace('T', ' ');
   return [
@@ -118,6 +120,9 @@ function limitsSection(d: AttackDigest, keyId: string): string[] {
       'ORDER BY eventtime;',
     ]),
     '',
+    ...(all.length > ids.length
+      ? [`These name ${ids.length} of the ${all.length} keys; add the rest from \`trail.json\`.`, '']
+      : []),
     'CloudTrail Lake, on an event data store that includes data events:',
     '',
     ...fenced('sql', [
