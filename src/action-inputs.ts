@@ -17,6 +17,10 @@ export interface ActionInputs {
   deactivate: boolean;
   /** Also deny sessions minted from the key before now. */
   revokeSessions: boolean;
+  /** Contain what the attacker left behind: keys and passwords it created, sessions of roles it assumed. */
+  containPersistence: boolean;
+  /** Read daily cost since the exposure from Cost Explorer and flag a spike. */
+  costCheck: boolean;
   /** Role to assume in the key's account; contains `{accountId}`. Null when unset. */
   awsRoleTemplate: string | null;
   /** Accounts keyleak may act in; empty means the responder credentials' own account. */
@@ -99,6 +103,8 @@ export function parseActionInputs(get: (name: string) => string): ActionInputs {
     dryRun,
     deactivate,
     revokeSessions,
+    containPersistence: bool('contain-persistence', v('contain-persistence', 'false')),
+    costCheck: bool('cost-check', v('cost-check', 'false')),
     awsRoleTemplate: template,
     managedAccounts: [...new Set(managed)],
     issueRepo,

@@ -70,6 +70,8 @@ export function buildResponder(inputs: ActionInputs): Responder {
       roleTemplate: inputs.awsRoleTemplate,
       managedAccounts: inputs.managedAccounts.length > 0 ? inputs.managedAccounts : null,
       trail: true,
+      containPersistence: inputs.containPersistence,
+      costCheck: inputs.costCheck,
     },
     { log: (line) => core.info(line) },
   );

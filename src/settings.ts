@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { TrailFilter } from './core/cloudtrail.js';
 import { UsageError } from './core/errors.js';
 
 /**
@@ -200,10 +201,15 @@ export interface TrailSettings {
   roleTemplate: string | null;
   /** When the key was first exposed (the introducing commit's date), if known; narrows the default window. */
   firstExposure: string | null;
+  /** Also read the events of sessions and access keys the key minted (`--follow`). */
+  follow: boolean;
+  /** Only events matching every given field (`--ip`, `--event-name`, `--user-agent`); null: all events. */
+  filter: TrailFilter | null;
 }
 
 export const TRAIL_USAGE = `usage: keyleak trail --key KEYID [--since ISO] [--until ISO] [--regions LIST|all]
-                    [--format text|json|tsv] [--events-out FILE] [--role-template ARN]`;
+                    [--format text|json|tsv] [--events-out FILE] [--role-template ARN]
+                    [--follow] [--ip IP]… [--event-name NAME]… [--user-agent TEXT]`;
 
 const TRAIL_FORMATS: readonly TrailFormat[] = ['text', 'json', 'tsv'];
 
@@ -232,6 +238,10 @@ export function parseTrailArgs(argv: string[]): TrailSettings {
         format: { type: 'string' },
         'events-out': { type: 'string' },
         'role-template': { type: 'string' },
+        follow: { type: 'boolean' },
+        ip: { type: 'string', multiple: true },
+        'event-name': { type: 'string', multiple: true },
+        'user-agent': { type: 'string' },
       },
       allowPositionals: false,
       strict: true,
@@ -271,7 +281,35 @@ export function parseTrailArgs(argv: string[]): TrailSettings {
     eventsOut: values['events-out'] ?? null,
     roleTemplate: values['role-template'] === undefined ? null : parseRoleTemplate(values['role-template']),
     firstExposure: null,
+    follow: values.follow === true,
+    filter: parseTrailFilter(values.ip, values['event-name'], values['user-agent']),
   };
+}
+
+function parseTrailFilter(
+  ips: string[] | undefined,
+  names: string[] | undefined,
+  userAgent: string | undefined,
+): TrailFilter | null {
+  const split = (xs: string[] | undefined) => (xs ?? []).flatMap((x) => x.split(',')).map((x) => x.trim());
+  const ip = split(ips);
+  const eventName = split(names);
+  for (const i of ip) {
+    if (!/^[0-9a-fA-F.:]+$|^[a-z0-9.-]+\.amazonaws\.com$/.test(i))
+      throw new UsageError(
+        `invalid --ip '${i}'. Expected an IP address or an AWS service name such as ec2.amazonaws.com`,
+      );
+  }
+  for (const n of eventName) {
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(n))
+      throw new UsageError(
+        `invalid --event-name '${n}'. Expected a CloudTrail event name such as ListBuckets`,
+      );
+  }
+  if (userAgent !== undefined && userAgent.trim() === '')
+    throw new UsageError("invalid --user-agent ''. Expected text the user agent contains");
+  if (ip.length === 0 && eventName.length === 0 && userAgent === undefined) return null;
+  return { ip, eventName, userAgent: userAgent ?? null };
 }
 
 export type RewritePlanFormat = 'markdown' | 'sh';

@@ -3,12 +3,15 @@ import {
   LookupEventsCommand,
   type Event as SdkTrailEvent,
 } from '@aws-sdk/client-cloudtrail';
+import { CostExplorerClient, GetCostAndUsageCommand } from '@aws-sdk/client-cost-explorer';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
+  DeleteLoginProfileCommand,
   GetAccessKeyLastUsedCommand,
   IAMClient,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
+  PutRolePolicyCommand,
   PutUserPolicyCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
@@ -70,6 +73,15 @@ export interface AccountResponder {
   /** Attaches an inline deny on `aws:TokenIssueTime` before `before`; returns the policy name. */
   revokeSessions(userName: string, before: Date): Promise<string>;
   attachedPolicies(userName: string): Promise<string[]>;
+  /** Deletes a user's console password (login profile). */
+  deleteLoginProfile(userName: string): Promise<void>;
+  /** Attaches the inline deny on `aws:TokenIssueTime` before `before` to a role; returns the policy name. */
+  revokeRoleSessions(roleName: string, before: Date): Promise<string>;
+  /** Daily unblended cost from Cost Explorer, `start` inclusive to `end` exclusive (YYYY-MM-DD). */
+  dailyCost(
+    start: string,
+    end: string,
+  ): Promise<{ currency: string; days: { date: string; amount: number }[] }>;
   enabledRegions(): Promise<string[]>;
   lookupEvents(
     region: string,
@@ -88,6 +100,21 @@ export interface Aws {
 }
 
 export const REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
+
+/** The policy IAM's console attaches to "revoke active sessions": deny everything to older tokens. */
+function revokePolicy(before: Date) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': before.toISOString() } },
+      },
+    ],
+  };
+}
 
 /** Normalises whatever the SDK threw into code, status and kind. */
 export function failureOf(e: unknown): AwsFailure {
@@ -236,17 +263,7 @@ export function createAws(options: AwsOptions = defaultAwsOptions()): Aws {
         );
       },
       async revokeSessions(userName, before) {
-        const policy = {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Deny',
-              Action: '*',
-              Resource: '*',
-              Condition: { DateLessThan: { 'aws:TokenIssueTime': before.toISOString() } },
-            },
-          ],
-        };
+        const policy = revokePolicy(before);
         await call('iam:PutUserPolicy', (abortSignal) =>
           iam.send(
             new PutUserPolicyCommand({
@@ -258,6 +275,51 @@ export function createAws(options: AwsOptions = defaultAwsOptions()): Aws {
           ),
         );
         return REVOKE_POLICY_NAME;
+      },
+      async deleteLoginProfile(userName) {
+        await call('iam:DeleteLoginProfile', (abortSignal) =>
+          iam.send(new DeleteLoginProfileCommand({ UserName: userName }), { abortSignal }),
+        );
+      },
+      async revokeRoleSessions(roleName, before) {
+        await call('iam:PutRolePolicy', (abortSignal) =>
+          iam.send(
+            new PutRolePolicyCommand({
+              RoleName: roleName,
+              PolicyName: REVOKE_POLICY_NAME,
+              PolicyDocument: JSON.stringify(revokePolicy(before)),
+            }),
+            { abortSignal },
+          ),
+        );
+        return REVOKE_POLICY_NAME;
+      },
+      async dailyCost(start, end) {
+        // Cost Explorer has one endpoint, in us-east-1.
+        const ce = new CostExplorerClient({ ...withCreds(options.maxAttempts), region: 'us-east-1' });
+        const days: { date: string; amount: number }[] = [];
+        let currency = 'USD';
+        let token: string | undefined;
+        do {
+          const out = await call('ce:GetCostAndUsage', (abortSignal) =>
+            ce.send(
+              new GetCostAndUsageCommand({
+                TimePeriod: { Start: start, End: end },
+                Granularity: 'DAILY',
+                Metrics: ['UnblendedCost'],
+                NextPageToken: token,
+              }),
+              { abortSignal },
+            ),
+          );
+          for (const r of out.ResultsByTime ?? []) {
+            const m = r.Total?.UnblendedCost;
+            if (m?.Unit) currency = m.Unit;
+            days.push({ date: r.TimePeriod?.Start ?? '', amount: Number(m?.Amount ?? 0) || 0 });
+          }
+          token = out.NextPageToken;
+        } while (token);
+        return { currency, days };
       },
       async attachedPolicies(userName) {
         const names: string[] = [];

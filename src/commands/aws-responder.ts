@@ -3,12 +3,17 @@ import type { Finding } from '../core/types.js';
 import type { ScanResult } from '../scan/result.js';
 import type { Responded, Responder, RespondOptions } from './ports.js';
 import { respond, type RespondSettings } from './respond.js';
+import { checkCost, containPersistence } from './persistence.js';
 import { ResponderSessions } from './sessions.js';
 import { readTrail, trailWindow, type TrailDeps } from './trail.js';
 
 export interface AwsResponderSettings extends RespondSettings {
   /** Read each verified key's CloudTrail activity. */
   trail: boolean;
+  /** Contain what the trail shows the attacker left behind (keys, passwords, role sessions). */
+  containPersistence?: boolean;
+  /** Read the account's daily cost since the exposure and flag a spike. */
+  costCheck?: boolean;
 }
 
 function firstExposure(f: Finding): string | null {
@@ -83,10 +88,26 @@ export class AwsResponder implements Responder {
           if (!session.ok) throw session.error;
           const t = await readTrail(
             session.value,
-            { keyId: f.keyId, ...window, regions: 'all' },
+            { keyId: f.keyId, ...window, regions: 'all', follow: true, filter: null },
             { log: this.deps.log, ...this.deps.trail },
           );
-          trails.set(f.keyId, t.summary);
+          const summary = { ...t.summary };
+          // Never on "could not tell" or an unverified key: only one STS answered for, live or not.
+          if (
+            this.settings.containPersistence &&
+            summary.activity &&
+            (v?.status === 'live' || v?.status === 'invalid')
+          ) {
+            summary.persistence = await containPersistence(t.responder, summary.activity, {
+              dryRun: settings.dryRun,
+              now: () => new Date(),
+              log: this.deps.log,
+            });
+          }
+          if (this.settings.costCheck) {
+            summary.cost = await checkCost(t.responder, firstExposure(f) ?? summary.window.start, new Date());
+          }
+          trails.set(f.keyId, summary);
         } catch (e) {
           trailNote = `CloudTrail could not be read: ${e instanceof Error ? e.message : String(e)}`;
         }

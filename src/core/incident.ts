@@ -127,6 +127,7 @@ export function newLocations(prev: Location[], next: Location[]): Location[] {
 
 const TRAIL_HEADING = '## CloudTrail activity';
 const HISTORY_HEADING = '## Remove it from history';
+const ATTACK_HEADING = '## What the attacker did';
 
 /** A section of a body: from its heading to the next section or the end of the generated part. */
 function sectionSpan(body: string, heading: string): [number, number] | null {
@@ -161,17 +162,30 @@ export function chooseTrail(earlier: StateTrail | null, now: TrailSummary | null
 }
 
 /**
- * `regenerated` keeping the CloudTrail summary an earlier run wrote (see `chooseTrail`): its section, the
- * runbook step it was evidence for, and in the state the earlier summary.
+ * `regenerated` keeping the CloudTrail summary an earlier run wrote (see `chooseTrail`): its CloudTrail and
+ * "What the attacker did" sections, the runbook steps they were evidence for, and in the state the earlier
+ * summary.
  */
 export function keepEarlierTrail(previous: string, regenerated: string, trail: StateTrail): string {
   if (!sectionSpan(previous, TRAIL_HEADING) || !sectionSpan(regenerated, TRAIL_HEADING)) return regenerated;
   let body = keepSection(previous, regenerated, TRAIL_HEADING);
-  // The runbook step the summary was evidence for keeps its evidence too.
-  const tag = stepTag('access');
-  const step = (b: string) => b.split('\n').find((l) => l.includes(tag));
-  const [was, is] = [step(previous), step(body)];
-  if (was && is) body = body.replace(is, () => was);
+  // The attacker's activity goes back where it stood: before "Where it leaked".
+  const attack = sectionSpan(previous, ATTACK_HEADING);
+  if (attack) {
+    if (sectionSpan(body, ATTACK_HEADING)) body = keepSection(previous, body, ATTACK_HEADING);
+    else {
+      const where = body.indexOf('\n## Where it leaked\n');
+      if (where >= 0)
+        body = body.slice(0, where + 1) + previous.slice(attack[0], attack[1]) + body.slice(where + 1);
+    }
+  }
+  // The runbook steps the summary was evidence for keep their evidence too.
+  for (const id of ['access', 'resources']) {
+    const tag = stepTag(id);
+    const step = (b: string) => b.split('\n').find((l) => l.includes(tag));
+    const [was, is] = [step(previous), step(body)];
+    if (was && is) body = body.replace(is, () => was);
+  }
   const state = readState(body);
   if (state) body = body.replace(STATE_RE, () => stateComment({ ...state, trail }));
   return body;

@@ -120,10 +120,11 @@ describe('a live key pushed to main', () => {
       `| Containment | **deactivated**: deactivated with iam:UpdateAccessKey (Status=Inactive, UserName=deploy-bot) as arn:aws:iam::${MANAGED}:user/keyleak-responder. (`,
     );
     expect(body).toContain('## CloudTrail activity');
-    expect(body).toContain('### Flagged calls');
+    expect(body).toContain('## What the attacker did');
+    expect(body).toContain('via role ops-admin, session key ASIA');
     expect(body).toContain('### By source IP');
     expect(body).toContain('### By call');
-    expect(body).toMatch(/in 2 regions: \*\*5 events\*\*/);
+    expect(body).toMatch(/in 2 regions: \*\*\d+ events\*\*/);
     expect(body).toContain('203.0.113.66');
     expect(body).toContain('CreateUser');
     expect(body).toContain('eu-west-1');

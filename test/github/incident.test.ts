@@ -16,6 +16,7 @@ import {
   renderIncidentTitle,
   type IncidentContext,
 } from '../../src/core/render/incident.js';
+import { attackRecordOf, digestAttack } from '../../src/core/attack-digest.js';
 import type { Finding } from '../../src/core/types.js';
 import { refreshIncident } from '../../src/commands/incidents.js';
 import type { IncidentIssue } from '../../src/adapters/github.js';
@@ -282,7 +283,32 @@ describe('updating an incident', () => {
   });
 
   it('a rerun that cannot read CloudTrail keeps the summary, its evidence and its state from the last run that could', async () => {
-    const first = renderIncidentBody(finding(), ctx({ trail: TRAIL }));
+    const activity = digestAttack(
+      [
+        attackRecordOf(
+          {
+            eventID: 'e1',
+            eventTime: '2024-01-01T01:00:00Z',
+            eventSource: 'iam.amazonaws.com',
+            eventName: 'CreateLoginProfile',
+            awsRegion: 'us-east-1',
+            requestParameters: { userName: 'backup-admin' },
+          },
+          {
+            eventId: 'e1',
+            eventTime: '',
+            eventSource: '',
+            eventName: '',
+            region: 'us-east-1',
+            resources: [],
+          },
+          null,
+        ),
+      ],
+      TRAIL.window,
+    );
+    const first = renderIncidentBody(finding(), ctx({ trail: { ...TRAIL, activity } }));
+    expect(first).toContain('aws iam delete-login-profile --user-name backup-admin');
     const issues = new Map<number, IncidentIssue>([
       [
         1,
@@ -328,11 +354,50 @@ describe('updating an incident', () => {
     const section = (b: string) =>
       b.slice(b.indexOf('## CloudTrail activity'), b.indexOf('## Remove it from history'));
     const step = (b: string) => b.split('\n').find((l) => l.includes('keyleak:step access'));
+    const attack = (b: string) =>
+      b.slice(b.indexOf('## What the attacker did'), b.indexOf('## Where it leaked'));
+    expect(attack(body)).toBe(attack(first));
+    expect(attack(body)).toContain('delete-login-profile');
     expect(body).toContain('config/copy.env');
     expect(section(body)).toBe(section(first));
     expect(body).not.toContain('CloudTrail was not read');
     expect(step(body)).toBe(step(first));
     expect(readState(body)!.trail).toEqual(readState(first)!.trail);
+  });
+
+  it("stays under GitHub's 65,536 characters whatever the trail, counting what it leaves out", () => {
+    const records = Array.from({ length: 4000 }, (_, i) =>
+      attackRecordOf(
+        {
+          eventID: `e${i}`,
+          eventTime: '2024-01-01T01:00:00Z',
+          eventSource: i % 2 ? 'ec2.amazonaws.com' : 'sts.amazonaws.com',
+          eventName: i % 2 ? 'RunInstances' : 'AssumeRole',
+          awsRegion: 'eu-west-1',
+          userAgent: 'x'.repeat(5000),
+          requestParameters: {
+            roleArn: `arn:aws:iam::123456789012:role/${'r'.repeat(60)}${i}`,
+            roleSessionName: 's',
+          },
+          responseElements: {
+            instancesSet: {
+              items: [{ instanceId: `i-${String(i).padStart(17, '0')}`, instanceType: 'p3.16xlarge' }],
+            },
+            credentials: {
+              accessKeyId: `ASIA${String(i).padStart(16, 'Q')}`,
+              expiration: 'Jan 1, 2024, 1:00:00 PM',
+            },
+          },
+        },
+        { eventId: '', eventTime: '', eventSource: '', eventName: '', region: 'eu-west-1', resources: [] },
+        null,
+      ),
+    );
+    const activity = digestAttack(records, TRAIL.window);
+    const body = renderIncidentBody(finding(), ctx({ trail: { ...TRAIL, activity } }));
+    expect(body.length).toBeLessThan(65_536);
+    expect(body).toMatch(/… and [\d,]+ more calls, all in `trail.json`/);
+    expect(body).toContain('- … and 1,970 more keys in `trail.json`.');
   });
 
   it('reads back the state it wrote', () => {

@@ -8,6 +8,9 @@ import {
 } from '../incident.js';
 import { incidentMarker, stepTag, TAILORED_PLAN } from '../incident-wire.js';
 import type { Finding } from '../types.js';
+import { toRemove, type AttackAction, type AttackDigest } from '../attack-digest.js';
+import { roleNameOf } from '../persistence.js';
+import { renderAttackSection, code } from './attack.js';
 import { cell } from './markdown.js';
 
 /** What an incident issue says beyond the finding itself. Plain data: the commands gather it. */
@@ -194,7 +197,9 @@ function runbookSteps(f: Finding, ctx: IncidentContext): Step[] {
   const a = f.response;
   const contained = a && (a.action === 'deactivated' || a.action === 'already-inactive');
   const trail = ctx.trail;
-  const trailDone = trail && trail.incompleteRegions.length === 0;
+  const trailDone = trail && trail.incompleteRegions.length === 0 && trail.activity;
+  const access = accessToRemove(trail, ctx.checkedAt);
+  const resources = trail?.activity ? resourcesToRemove(trail.activity) : [];
   return [
     {
       id: 'deactivate',
@@ -215,16 +220,22 @@ function runbookSteps(f: Finding, ctx: IncidentContext): Step[] {
     {
       id: 'access',
       text: '**Find unauthorised access in CloudTrail, in every region**: new IAM users, access keys, login profiles, policies, roles and temporary credentials. Revoke sessions minted from the key with a deny on `aws:TokenIssueTime`; deactivation alone does not end them.',
-      done: trailDone
-        ? `summarised by keyleak: ${trail.totalEvents} events in ${trail.regions.length} regions, ${trail.flagged.length} flagged (see CloudTrail activity below)`
-        : null,
+      done: trailDone && access.open === 0 ? accessDone(trail, access) : null,
       note:
-        trail && !trailDone ? `keyleak: ${trail.incompleteRegions.length} regions could not be read` : null,
+        trail && !trailDone
+          ? `keyleak: ${trail.incompleteRegions.length} regions could not be read`
+          : access.open > 0
+            ? `keyleak: ${access.open} item${access.open === 1 ? '' : 's'} to remove (see *What the attacker did*)${access.contained > 0 ? `; ${access.contained} contained` : ''}.`
+            : null,
     },
     {
       id: 'resources',
-      text: '**Find and remove unauthorised resources**: EC2 instances, Spot requests, Lambda functions and anything else the key created. Check the billing dashboard and Cost Explorer for a spike since the exposure.',
-      done: null,
+      text: '**Find and remove unauthorised resources**: EC2 instances, Spot requests, Lambda functions and anything else the key created. Check the [billing dashboard](https://console.aws.amazon.com/billing/home#/) and [Cost Explorer](https://console.aws.amazon.com/cost-management/home#/cost-explorer) for a spike since the exposure.',
+      done:
+        trailDone && resources.length === 0 && trail.cost && !trail.cost.error && !trail.cost.spike
+          ? `keyleak found no resources launched or exposed in ${trail.totalEvents} events, and no cost spike`
+          : null,
+      note: resourcesNote(trail, resources),
     },
     {
       id: 'security',
@@ -242,6 +253,60 @@ function runbookSteps(f: Finding, ctx: IncidentContext): Step[] {
       done: null,
     },
   ];
+}
+
+/** Access the attacker created, and how much of it keyleak contained. */
+function accessToRemove(t: TrailSummary | null, checkedAt: string): { open: number; contained: number } {
+  if (!t?.activity) return { open: 0, contained: 0 };
+  const done = new Set((t.persistence ?? []).filter((p) => p.outcome === 'done').map((p) => p.target));
+  let open = 0;
+  let contained = 0;
+  for (const a of toRemove(t.activity)) {
+    if (a.category !== 'access') continue;
+    // Only what keyleak switched off counts as contained: a key it deactivated, a password it deleted.
+    const handled =
+      (a.eventName === 'CreateAccessKey' || a.eventName === 'CreateLoginProfile') &&
+      a.items.length > 0 &&
+      a.items.every((i) => done.has(i.id));
+    if (handled) contained++;
+    else open++;
+  }
+  for (const m of t.activity.minted) {
+    if (m.kind !== 'session') continue;
+    const role = m.roleArn ? roleNameOf(m.roleArn) : null;
+    if (role && done.has(role)) contained++;
+    // A session still valid when this check ran (or of unknown expiry) is open until its role is revoked.
+    else if (
+      m.expiry === null ||
+      Number.isNaN(Date.parse(m.expiry)) ||
+      Date.parse(m.expiry) > Date.parse(checkedAt)
+    )
+      open++;
+  }
+  return { open, contained };
+}
+
+function accessDone(t: TrailSummary, a: { open: number; contained: number }): string {
+  return a.contained > 0
+    ? `keyleak contained all ${a.contained} items it found in ${t.totalEvents} events in ${t.regions.length} regions`
+    : `keyleak found no access created in ${t.totalEvents} events in ${t.regions.length} regions`;
+}
+
+function resourcesToRemove(d: AttackDigest): AttackAction[] {
+  return toRemove(d).filter((a) => a.category === 'resources' || a.category === 'execution');
+}
+
+function resourcesNote(t: TrailSummary | null, list: AttackAction[]): string | null {
+  const parts: string[] = [];
+  if (list.length > 0) {
+    const names = list.flatMap((a) => a.items.map((i) => `${i.kind} ${code(i.id, 80)}`));
+    parts.push(
+      `keyleak: ${list.length} to remove: ${names.slice(0, 12).join(', ')}${names.length > 12 ? `, … ${names.length - 12} more` : ''}.`,
+    );
+  }
+  if (t?.cost?.spike)
+    parts.push(`Cost spike on ${t.cost.spike.date}: ${t.cost.currency} ${t.cost.spike.amount.toFixed(2)}.`);
+  return parts.length > 0 ? parts.join(' ') : null;
 }
 
 function runbookSection(f: Finding, ctx: IncidentContext): string[] {
@@ -336,25 +401,6 @@ function trailSection(ctx: IncidentContext): string[] {
     out.push('');
   }
   if (t.byIp.length > 0) out.push(...activityChart(t), '');
-  if (t.flagged.length > 0) {
-    out.push('### Flagged calls', '');
-    out.push(
-      ...table(
-        ['Category', 'Event', 'Time', 'Region', 'Source IP', 'User agent'],
-        t.flagged
-          .slice(0, ROWS)
-          .map((e) => [
-            e.category,
-            `\`${cell(e.eventName)}\``,
-            e.eventTime,
-            e.region,
-            `\`${cell(e.sourceIPAddress)}\``,
-            cell(e.userAgent),
-          ]),
-        t.flagged.length - ROWS,
-      ),
-    );
-  }
   out.push('### By source IP', '');
   out.push(
     ...table(
@@ -367,7 +413,7 @@ function trailSection(ctx: IncidentContext): string[] {
   out.push(
     ...table(
       ['User agent', 'Calls'],
-      t.byUserAgent.slice(0, ROWS).map((u) => [cell(u.userAgent), String(u.count)]),
+      t.byUserAgent.slice(0, ROWS).map((u) => [cell(u.userAgent.slice(0, 200)), String(u.count)]),
       t.byUserAgent.length - ROWS,
     ),
   );
@@ -424,19 +470,42 @@ function historySection(f: Finding, ctx: IncidentContext): string[] {
   return out;
 }
 
-/** The whole incident body, markers included. Never holds a secret: findings carry only the redacted form. */
+/** GitHub refuses an issue body of 65,536 characters or more; people's notes below the end marker need room. */
+export const BODY_BUDGET = 60_000;
+
+function attackSection(ctx: IncidentContext, f: Finding, maxRows: number): string[] {
+  const t = ctx.trail;
+  if (!t?.activity) return [];
+  return renderAttackSection(t.activity, {
+    maxRows,
+    keyId: f.keyId,
+    persistence: t.persistence ?? null,
+    cost: t.cost ?? null,
+  });
+}
+
+/**
+ * The whole incident body, markers included. Never holds a secret: findings carry only the redacted form.
+ * The attacker's calls are listed worst first, as many as fit the budget; the rest are counted.
+ */
 export function renderIncidentBody(f: Finding, ctx: IncidentContext): string {
-  const lines = [
-    incidentMarker(f.keyId),
-    stateComment(stateOf(f, ctx.trail, ctx.checkedAt)),
-    '',
-    ...statusSection(f, ctx),
-    ...whereSection(f, ctx),
-    ...runbookSection(f, ctx),
-    ...trailSection(ctx),
-    ...historySection(f, ctx),
-    GENERATED_END,
-    '',
-  ];
-  return lines.join('\n');
+  let body = '';
+  for (const rows of [Infinity, 400, 200, 100, 50, 25, 10, 0]) {
+    const lines = [
+      incidentMarker(f.keyId),
+      stateComment(stateOf(f, ctx.trail, ctx.checkedAt)),
+      '',
+      ...statusSection(f, ctx),
+      ...attackSection(ctx, f, rows),
+      ...whereSection(f, ctx),
+      ...runbookSection(f, ctx),
+      ...trailSection(ctx),
+      ...historySection(f, ctx),
+      GENERATED_END,
+      '',
+    ];
+    body = lines.join('\n');
+    if (body.length <= BODY_BUDGET) return body;
+  }
+  return body;
 }
