@@ -1,0 +1,174 @@
+import type { CommitChanges, Git, ObjectType } from '../adapters/git.js';
+import type { KeyleakConfig } from '../core/config.js';
+import type { TextAnalysis } from '../core/detect.js';
+import { suppressionOf, type CommitMeta, type ScanUnit } from '../core/findings.js';
+import { analyseObjects } from './passes.js';
+
+/**
+ * Attribution: from the objects the first pass flagged, to the commits and paths that introduced each
+ * key id. Its cost follows the hits: the flagged objects are analysed in full, the walk of the history
+ * keeps only the commits that touched one of them, and the other files of a commit are read (to pair a
+ * secret with a key id) only where that commit reports a key.
+ */
+
+/** Which history to scan: objects reachable from `include` and not from `exclude`. */
+export interface HistorySelection {
+  mode: 'all' | 'range';
+  include: string[];
+  exclude: string[];
+}
+
+/** Other files of a commit larger than this are not read just to look for a paired secret. */
+const PAIRING_READ_LIMIT = 16 << 20;
+
+/**
+ * Maps objects that may hold key ids back to where they were introduced, and analyses them (and, for
+ * pairing, the other files of the commits that report a key) in full.
+ */
+export async function attribute(
+  git: Git,
+  sel: HistorySelection,
+  hits: Map<string, ObjectType>,
+  config: KeyleakConfig,
+  units: ScanUnit[],
+): Promise<void> {
+  const hitOids = [...hits.keys()];
+  const flaggedBlobs = new Set(hitOids.filter((o) => hits.get(o) === 'blob'));
+  const flaggedCommits = new Set(hitOids.filter((o) => hits.get(o) === 'commit'));
+  const revs = [...sel.include, ...(sel.exclude.length ? ['--not', ...sel.exclude] : [])];
+
+  // The walk of the selected commits and the full analysis of the flagged objects do not depend on each
+  // other: git walks while this process analyses. The walk keeps only the commits that introduced a
+  // flagged file version (or are a flagged commit), so what it holds grows with the hits.
+  const introducing: { commit: CommitChanges; order: number }[] = [];
+  const reachable = new Set<string>();
+  let seq = 0;
+  const walk = git.logChanges(revs, (c) => {
+    seq++; // git log lists newest first
+    if (flaggedCommits.has(c.sha)) reachable.add(c.sha);
+    if (flaggedBlobs.size > 0 && c.changes.some((ch) => flaggedBlobs.has(ch.oid)))
+      introducing.push({ commit: c, order: -seq });
+  });
+  walk.catch(() => {}); // awaited below; not left unhandled if the analysis fails first
+  const [{ analyses, commits: parsedCommits }] = await Promise.all([analyseObjects(git, hitOids), walk]);
+
+  const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0));
+  if (withKeys.size === 0) return;
+  const hitBlobs = new Set([...withKeys].filter((o) => hits.get(o) === 'blob'));
+  const hitCommits = new Set([...withKeys].filter((o) => hits.get(o) === 'commit'));
+  const keyed = introducing.filter((e) => e.commit.changes.some((ch) => hitBlobs.has(ch.oid)));
+
+  // A merge diffed against its first parent lists what its other parents brought in; the merge only
+  // introduced a version that none of its other parents had at that path (a conflict resolution).
+  const mergeSpecs: { idx: number; path: string; oid: string; specs: string[] }[] = [];
+  keyed.forEach((entry, idx) => {
+    if (entry.commit.parents.length < 2) return;
+    for (const ch of entry.commit.changes) {
+      if (!hitBlobs.has(ch.oid)) continue;
+      mergeSpecs.push({
+        idx,
+        path: ch.path,
+        oid: ch.oid,
+        specs: entry.commit.parents.slice(1).map((p) => `${p}:${ch.path}`),
+      });
+    }
+  });
+  const fromOtherParent = new Set<string>();
+  if (mergeSpecs.length > 0) {
+    const answers = await git.blobsAt(mergeSpecs.flatMap((m) => m.specs));
+    let i = 0;
+    for (const m of mergeSpecs) {
+      const got = answers.slice(i, i + m.specs.length);
+      i += m.specs.length;
+      if (got.includes(m.oid)) fromOtherParent.add(`${m.idx}\0${m.path}`);
+    }
+  }
+
+  const orderOf = new Map(keyed.map((e) => [e.commit.sha, e.order]));
+  const meta = (c: CommitChanges): CommitMeta => ({
+    sha: c.sha,
+    author: c.author,
+    date: c.date,
+    order: orderOf.get(c.sha),
+  });
+  let keyUnits: { commit: CommitChanges; path: string; oid: string }[] = [];
+  keyed.forEach((entry, idx) => {
+    for (const ch of entry.commit.changes) {
+      if (!hitBlobs.has(ch.oid) || fromOtherParent.has(`${idx}\0${ch.path}`)) continue;
+      keyUnits.push({ commit: entry.commit, path: ch.path, oid: ch.oid });
+    }
+  });
+
+  // Content already reachable from the start of a range was reported when it arrived there.
+  if (sel.exclude.length > 0 && keyUnits.length > 0) {
+    const paths = [...new Set(keyUnits.map((k) => k.path))];
+    const seenBefore = new Set<string>();
+    await git.logChanges(
+      sel.exclude,
+      (c) => {
+        for (const ch of c.changes) {
+          if (hitBlobs.has(ch.oid)) seenBefore.add(ch.oid);
+          if (ch.srcOid && hitBlobs.has(ch.srcOid)) seenBefore.add(ch.srcOid);
+        }
+      },
+      paths,
+    );
+    keyUnits = keyUnits.filter((k) => !seenBefore.has(k.oid));
+  }
+
+  // Commit messages: a commit from the object store counts only when it is in the selected history.
+  for (const sha of hitCommits) {
+    if (!reachable.has(sha)) continue;
+    const pc = parsedCommits.get(sha)!;
+    units.push({
+      commit: { sha, author: pc.author, date: pc.date },
+      path: null,
+      analysis: analyses.get(sha)!,
+    });
+  }
+
+  // A secret paired with a key id is looked for in the other files of a commit only when that commit
+  // reports a key: a suppressed key's report names its places, never a secret.
+  const reporting = new Set<string>();
+  for (const ku of keyUnits) {
+    if (reporting.has(ku.commit.sha)) continue;
+    const unit: ScanUnit = { commit: meta(ku.commit), path: ku.path, analysis: analyses.get(ku.oid)! };
+    if (unit.analysis.keyIds.some((h) => suppressionOf(h.keyId, unit, h.allowed, config) === null))
+      reporting.add(ku.commit.sha);
+  }
+  const pairingOids = new Set<string>();
+  for (const entry of keyed) {
+    if (!reporting.has(entry.commit.sha)) continue;
+    for (const ch of entry.commit.changes) if (!hitBlobs.has(ch.oid)) pairingOids.add(ch.oid);
+  }
+  if (pairingOids.size > 0) {
+    const sizes = await pairingCandidates(git, [...pairingOids]);
+    const extra = await analyseObjects(git, sizes);
+    for (const [oid, a] of extra.analyses) analyses.set(oid, a);
+  }
+
+  const seenCommitUnits = new Set<string>();
+  for (const ku of keyUnits) {
+    units.push({ commit: meta(ku.commit), path: ku.path, analysis: analyses.get(ku.oid)! });
+    if (seenCommitUnits.has(ku.commit.sha) || !reporting.has(ku.commit.sha)) continue;
+    seenCommitUnits.add(ku.commit.sha);
+    for (const ch of ku.commit.changes) {
+      if (hitBlobs.has(ch.oid)) continue;
+      const a: TextAnalysis | undefined = analyses.get(ch.oid);
+      if (a && (a.secrets.length > 0 || a.tokens.length > 0))
+        units.push({ commit: meta(ku.commit), path: ch.path, analysis: a });
+    }
+  }
+}
+
+async function pairingCandidates(git: Git, oids: string[]): Promise<string[]> {
+  const out = await git.run(
+    ['cat-file', '--batch-check=%(objectname) %(objectsize)'],
+    oids.join('\n') + '\n',
+  );
+  return out
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((p) => p.length === 2 && Number(p[1]) <= PAIRING_READ_LIMIT)
+    .map((p) => p[0]!);
+}
