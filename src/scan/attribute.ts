@@ -31,6 +31,7 @@ export async function attribute(
   hits: Map<string, ObjectType>,
   config: KeyleakConfig,
   units: ScanUnit[],
+  onAnalysed?: (bytes: number) => void,
 ): Promise<void> {
   const hitOids = [...hits.keys()];
   const flaggedBlobs = new Set(hitOids.filter((o) => hits.get(o) === 'blob'));
@@ -50,7 +51,10 @@ export async function attribute(
       introducing.push({ commit: c, order: -seq });
   });
   walk.catch(() => {}); // awaited below; not left unhandled if the analysis fails first
-  const [{ analyses, commits: parsedCommits }] = await Promise.all([analyseObjects(git, hitOids), walk]);
+  const [{ analyses, commits: parsedCommits }] = await Promise.all([
+    analyseObjects(git, hitOids, onAnalysed),
+    walk,
+  ]);
 
   const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0));
   if (withKeys.size === 0) return;

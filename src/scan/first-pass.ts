@@ -107,6 +107,7 @@ export async function fullFirstPass(
     }
   }
   const objs = await git.listObjects(new Set<ObjectType>(['blob', 'commit']));
+  progress.phase = 'reading objects';
   progress.objects = 0;
   progress.bytes = 0;
   progress.totalObjects = 0;

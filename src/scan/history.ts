@@ -41,16 +41,25 @@ export async function scanHistory(
     warnings.push('partial clone: objects the clone filtered out were not scanned');
   }
 
-  const progress: Progress = { objects: 0, totalObjects: 0, bytes: 0, totalBytes: 0 };
+  const progress: Progress = {
+    phase: 'reading objects',
+    objects: 0,
+    totalObjects: 0,
+    bytes: 0,
+    totalBytes: 0,
+  };
   let lastReport = 0;
+  const tell = (force = false): void => {
+    const now = Date.now();
+    if (force || now - lastReport > 100) {
+      lastReport = now;
+      opts.onProgress!(progress);
+    }
+  };
   const onBytes = opts.onProgress
     ? (n: number): void => {
         progress.bytes += n;
-        const now = Date.now();
-        if (now - lastReport > 100) {
-          lastReport = now;
-          opts.onProgress!(progress);
-        }
+        tell();
       }
     : undefined;
 
@@ -58,6 +67,7 @@ export async function scanHistory(
   let unreachable: string[] = [];
   if (sel.mode === 'all') {
     const store = await openStore(git);
+    if (store) progress.phase = 'reading packs';
     try {
       // The object store lists what is present; only a walk of the history tells what is referenced but
       // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
@@ -87,7 +97,22 @@ export async function scanHistory(
 
   const units: ScanUnit[] = [];
   if (first.hits.size > 0) {
-    await attribute(git, sel, first.hits, opts.config, units);
+    Object.assign(progress, {
+      phase: 'attributing',
+      objects: 0,
+      totalObjects: first.hits.size,
+      bytes: 0,
+      totalBytes: 0,
+    } satisfies Progress);
+    const onAnalysed = opts.onProgress
+      ? (n: number): void => {
+          progress.objects++;
+          progress.bytes += n;
+          tell();
+        }
+      : undefined;
+    if (opts.onProgress) tell(true);
+    await attribute(git, sel, first.hits, opts.config, units, onAnalysed);
   }
   const built = buildFindings(units, opts.config);
   const report: ScanReport = {
