@@ -6,9 +6,10 @@ import { analyseObjects } from './passes.js';
 
 /**
  * Attribution: from the objects the first pass flagged, to the commits and paths that introduced each
- * key id. Its cost follows the hits: the flagged objects are analysed in full, the walk of the history
- * keeps only the commits that touched one of them, and the other files of a commit are read (to pair a
- * secret with a key id) only where that commit reports a key.
+ * key id. Its cost follows the hits: the flagged objects are searched for key ids, the walk of the
+ * history keeps only the commits that touched one of them, and secrets are looked for (in the files with
+ * key ids and, to pair one with a key id, in the other files of the commit) only where a commit reports
+ * a key.
  */
 
 /** Which history to scan: objects reachable from `include` and not from `exclude`. */
@@ -51,8 +52,10 @@ export async function attribute(
       introducing.push({ commit: c, order: -seq });
   });
   walk.catch(() => {}); // awaited below; not left unhandled if the analysis fails first
+  // Blobs are searched for key ids only at first: where each key id is, which is all a suppressed key's
+  // report needs. The few blobs of commits that report a key are analysed again in full below.
   const [{ analyses, commits: parsedCommits }] = await Promise.all([
-    analyseObjects(git, hitOids, onAnalysed),
+    analyseObjects(git, hitOids, { onObject: onAnalysed, keyIdsOnly: true }),
     walk,
   ]);
 
@@ -131,24 +134,28 @@ export async function attribute(
     });
   }
 
-  // A secret paired with a key id is looked for in the other files of a commit only when that commit
-  // reports a key: a suppressed key's report names its places, never a secret.
+  // Secrets are looked for only in commits that report a key (a suppressed key's report names its places,
+  // never a secret): in full in their files with key ids, and in their other files, for pairing.
+  const reports = (unit: ScanUnit): boolean =>
+    unit.analysis.keyIds.some((h) => suppressionOf(h.keyId, unit, h.allowed, config) === null);
   const reporting = new Set<string>();
+  for (const u of units) if (u.commit && reports(u)) reporting.add(u.commit.sha);
   for (const ku of keyUnits) {
     if (reporting.has(ku.commit.sha)) continue;
-    const unit: ScanUnit = { commit: meta(ku.commit), path: ku.path, analysis: analyses.get(ku.oid)! };
-    if (unit.analysis.keyIds.some((h) => suppressionOf(h.keyId, unit, h.allowed, config) === null))
+    if (reports({ commit: meta(ku.commit), path: ku.path, analysis: analyses.get(ku.oid)! }))
       reporting.add(ku.commit.sha);
   }
+  const fullOids = new Set<string>();
+  for (const ku of keyUnits) if (reporting.has(ku.commit.sha)) fullOids.add(ku.oid);
   const pairingOids = new Set<string>();
   for (const entry of keyed) {
     if (!reporting.has(entry.commit.sha)) continue;
     for (const ch of entry.commit.changes) if (!hitBlobs.has(ch.oid)) pairingOids.add(ch.oid);
   }
-  if (pairingOids.size > 0) {
-    const sizes = await pairingCandidates(git, [...pairingOids]);
-    const extra = await analyseObjects(git, sizes);
-    for (const [oid, a] of extra.analyses) analyses.set(oid, a);
+  const sizes = pairingOids.size > 0 ? await pairingCandidates(git, [...pairingOids]) : [];
+  if (fullOids.size + sizes.length > 0) {
+    const full = await analyseObjects(git, [...fullOids, ...sizes]);
+    for (const [oid, a] of full.analyses) analyses.set(oid, a);
   }
 
   const seenCommitUnits = new Set<string>();

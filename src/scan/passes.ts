@@ -142,11 +142,16 @@ export function parseCommitObject(text: string): ParsedCommit {
   return { author, date, message };
 }
 
-/** Full analysis of each object in `oids`: blobs as text, commits by their message. */
+/** Analysis of each object in `oids`: blobs as text, commits by their message. */
 export async function analyseObjects(
   git: Git,
   oids: readonly string[],
-  onObject?: (bytes: number) => void,
+  opts: {
+    /** Called after each object with its size. */
+    onObject?: (bytes: number) => void;
+    /** Blobs are searched for key ids only (LineAnalyzer's keyIdsOnly). */
+    keyIdsOnly?: boolean;
+  } = {},
 ): Promise<{ analyses: Map<string, TextAnalysis>; commits: Map<string, ParsedCommit>; missing: string[] }> {
   const analyses = new Map<string, TextAnalysis>();
   const commits = new Map<string, ParsedCommit>();
@@ -160,7 +165,7 @@ export async function analyseObjects(
       oid = o;
       type = t;
       size = n;
-      analyzer = t === 'blob' ? new LineAnalyzer() : null;
+      analyzer = t === 'blob' ? new LineAnalyzer(opts.keyIdsOnly) : null;
       commitBuf = [];
     },
     data(piece) {
@@ -176,7 +181,7 @@ export async function analyseObjects(
         a.push(parsed.message);
         analyses.set(oid, a.end());
       } else analyses.set(oid, EMPTY_ANALYSIS);
-      onObject?.(size);
+      opts.onObject?.(size);
     },
   };
   const unique = [...new Set(oids)];

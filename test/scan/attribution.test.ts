@@ -78,6 +78,16 @@ function buildHistory() {
   });
   add(expected, split.keyId, { commit: cSplit, path: 'conf/id.txt', line: 1 });
 
+  // A real key whose only secret sits beside a documentation key in another file of the commit: that
+  // file is read in full although its own key is suppressed.
+  const mixed = makePair();
+  const cMixed = r.commit('mixed', {
+    'deploy/id.txt': `id: ${mixed.keyId}\n`,
+    'docs/example.ini': `aws_access_key_id = ${DOC_KEY_ID}\naws_secret_access_key = ${mixed.secret}\n`,
+  });
+  add(expected, mixed.keyId, { commit: cMixed, path: 'deploy/id.txt', line: 1 });
+  add(suppressed, DOC_KEY_ID, { commit: cMixed, path: 'docs/example.ini', line: 1 });
+
   // A commit message.
   const inMessage = makeKeyId();
   const cMsg = r.commit(`deploy fix\n\ntested with ${inMessage}`, { 'README.md': 'hello again\n' });
@@ -121,7 +131,12 @@ function buildHistory() {
     r,
     expected,
     suppressed,
-    secrets: { [split.keyId]: split.secret, [resolved.keyId]: resolved.secret },
+    secrets: {
+      [split.keyId]: split.secret,
+      [resolved.keyId]: resolved.secret,
+      [often.keyId]: often.secret,
+      [mixed.keyId]: mixed.secret,
+    },
   };
 }
 
