@@ -1,4 +1,4 @@
-import type { CommitChanges, Git, ObjectType } from '../adapters/git.js';
+import type { Change, CommitChanges, Git, ObjectType } from '../adapters/git.js';
 import type { KeyleakConfig } from '../core/config.js';
 import type { TextAnalysis } from '../core/detect.js';
 import { suppressionOf, type CommitMeta, type ScanUnit } from '../core/findings.js';
@@ -21,6 +21,8 @@ export interface HistorySelection {
 
 /** Other files of a commit larger than this are not read just to look for a paired secret. */
 const PAIRING_READ_LIMIT = 16 << 20;
+/** Commits named on one command line. */
+const LIST_CHUNK = 1000;
 
 /**
  * Maps objects that may hold key ids back to where they were introduced, and analyses them (and, for
@@ -41,15 +43,17 @@ export async function attribute(
 
   // The walk of the selected commits and the full analysis of the flagged objects do not depend on each
   // other: git walks while this process analyses. The walk keeps only the commits that introduced a
-  // flagged file version (or are a flagged commit), so what it holds grows with the hits.
+  // flagged file version (or are a flagged commit), and of each only those changes, so what it holds
+  // grows with the hits (a vendoring commit can change thousands of files).
   const introducing: { commit: CommitChanges; order: number }[] = [];
   const reachable = new Set<string>();
   let seq = 0;
   const walk = git.logChanges(revs, (c) => {
     seq++; // git log lists newest first
     if (flaggedCommits.has(c.sha)) reachable.add(c.sha);
-    if (flaggedBlobs.size > 0 && c.changes.some((ch) => flaggedBlobs.has(ch.oid)))
-      introducing.push({ commit: c, order: -seq });
+    if (flaggedBlobs.size === 0) return;
+    const changes = c.changes.filter((ch) => flaggedBlobs.has(ch.oid));
+    if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
   });
   walk.catch(() => {}); // awaited below; not left unhandled if the analysis fails first
   // Blobs are searched for key ids only at first: where each key id is, which is all a suppressed key's
@@ -147,11 +151,19 @@ export async function attribute(
   }
   const fullOids = new Set<string>();
   for (const ku of keyUnits) if (reporting.has(ku.commit.sha)) fullOids.add(ku.oid);
-  const pairingOids = new Set<string>();
-  for (const entry of keyed) {
-    if (!reporting.has(entry.commit.sha)) continue;
-    for (const ch of entry.commit.changes) if (!hitBlobs.has(ch.oid)) pairingOids.add(ch.oid);
+  // The other files of the reporting commits: their changes listed again, for those commits alone.
+  const others = new Map<string, Change[]>();
+  const shas = keyed.map((e) => e.commit.sha).filter((sha) => reporting.has(sha));
+  for (let i = 0; i < shas.length; i += LIST_CHUNK) {
+    await git.logChanges(['--no-walk=unsorted', ...shas.slice(i, i + LIST_CHUNK)], (c) =>
+      others.set(
+        c.sha,
+        c.changes.filter((ch) => !hitBlobs.has(ch.oid)),
+      ),
+    );
   }
+  const pairingOids = new Set<string>();
+  for (const changes of others.values()) for (const ch of changes) pairingOids.add(ch.oid);
   const sizes = pairingOids.size > 0 ? await pairingCandidates(git, [...pairingOids]) : [];
   if (fullOids.size + sizes.length > 0) {
     const full = await analyseObjects(git, [...fullOids, ...sizes]);
@@ -163,8 +175,7 @@ export async function attribute(
     units.push({ commit: meta(ku.commit), path: ku.path, analysis: analyses.get(ku.oid)! });
     if (seenCommitUnits.has(ku.commit.sha) || !reporting.has(ku.commit.sha)) continue;
     seenCommitUnits.add(ku.commit.sha);
-    for (const ch of ku.commit.changes) {
-      if (hitBlobs.has(ch.oid)) continue;
+    for (const ch of others.get(ku.commit.sha) ?? []) {
       const a: TextAnalysis | undefined = analyses.get(ch.oid);
       if (a && (a.secrets.length > 0 || a.tokens.length > 0))
         units.push({ commit: meta(ku.commit), path: ch.path, analysis: a });
