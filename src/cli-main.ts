@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
         const phase = {
           phase: 'verifying',
           objects: keys,
-          totalObjects: keys,
+          totalObjects: 0,
           bytes: 0,
           totalBytes: 0,
         } as const;
