@@ -1,9 +1,8 @@
 import type { Aws } from './adapters/aws.js';
 import { UsageError } from './core/errors.js';
-import { formatBytes } from './core/render/text.js';
+import { ProgressLine } from './core/render/progress.js';
 import { runRewritePlan } from './commands/rewrite-plan.js';
 import { exitCodeFor, render, scanRepository, writeReport } from './commands/scan.js';
-import type { Progress } from './scan/passes.js';
 import {
   parseRewritePlanArgs,
   parseScanArgs,
@@ -46,25 +45,6 @@ async function loadAws(): Promise<Aws> {
   return createAws(defaultAwsOptions());
 }
 
-function progressBar(): (p: Progress) => void {
-  return (p) => {
-    // Objects read from packs are counted as they come (their sizes are known only once rebuilt); the
-    // rest is measured in bytes.
-    const done =
-      p.totalBytes > 0 ? p.bytes / p.totalBytes : p.totalObjects > 0 ? p.objects / p.totalObjects : -1;
-    if (done < 0) {
-      process.stderr.write(`\r${formatBytes(p.bytes)} scanned`);
-      return;
-    }
-    const pct = Math.min(100, Math.floor(done * 100));
-    const width = 30;
-    const filled = Math.round((pct / 100) * width);
-    process.stderr.write(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}%  ${formatBytes(p.bytes)}`,
-    );
-  };
-}
-
 /** The CLI: parses arguments, runs the command, prints errors as messages, returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -79,14 +59,29 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'scan') {
       const settings = parseScanArgs(rest, { cwd: process.cwd(), isTTY: Boolean(process.stderr.isTTY) });
-      const result = await scanRepository(settings, settings.progress ? progressBar() : undefined);
-      if (settings.progress) process.stderr.write('\r\x1b[K');
+      const line = settings.progress ? new ProgressLine((t) => process.stderr.write(t)) : null;
+      const result = await scanRepository(settings, line ? (p) => line.draw(p) : undefined);
+      line?.clear();
       if (settings.verify) {
         // Only here does a scan touch the network: STS with each found pair, IAM with the responder's.
+        const keys = result.report.findings.length;
+        const phase = {
+          phase: 'verifying',
+          objects: keys,
+          totalObjects: 0,
+          bytes: 0,
+          totalBytes: 0,
+        } as const;
+        if (keys > 0) line?.draw(phase);
         result.report = await respond(result, settings, {
           aws: await loadAws(),
-          log: (line) => process.stderr.write(`keyleak: ${line}\n`),
+          log: (l) => {
+            line?.clear();
+            process.stderr.write(`keyleak: ${l}\n`);
+            if (keys > 0) line?.draw(phase);
+          },
         });
+        line?.clear();
       }
       await writeReport(render(result.report, settings.format), settings.output);
       if (settings.format !== 'text' || settings.output !== null) {

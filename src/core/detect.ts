@@ -68,6 +68,12 @@ export class LineAnalyzer {
   private lineNo = 0;
   readonly result: TextAnalysis = { keyIds: [], secrets: [], tokens: [] };
 
+  /**
+   * `keyIdsOnly`: key ids (with their lines and allow markers) and nothing else, for texts where no
+   * report will need a secret (a history's documentation keys): the secret patterns are most of the cost.
+   */
+  constructor(private readonly keyIdsOnly = false) {}
+
   /** Longest line held in memory; longer lines (minified files) are analysed in overlapping pieces. */
   static readonly MAX_LINE = 1 << 20;
 
@@ -112,7 +118,7 @@ export class LineAnalyzer {
         this.result.keyIds.push({ keyId: m[0], line, allowed });
       }
     }
-    if (text.length < 40) return;
+    if (this.keyIdsOnly || text.length < 40) return;
     SECRET_TOKEN.lastIndex = 0;
     for (let m = SECRET_TOKEN.exec(text); m; m = SECRET_TOKEN.exec(text)) {
       if (!looksLikeSecret(m[0])) continue;

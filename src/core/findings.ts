@@ -42,6 +42,16 @@ export interface BuiltFindings {
 /** How many candidate secrets one key id keeps; each one costs an STS call, made one after another. */
 export const MAX_SECRET_CANDIDATES = 8;
 
+/** Why the key id `keyId` at `unit` is suppressed, or null when it is reported. */
+export function suppressionOf(
+  keyId: string,
+  unit: ScanUnit,
+  allowedOnLine: boolean,
+  config: KeyleakConfig,
+): SuppressionReason | null {
+  return keySuppression(keyId, config) ?? locationSuppression(unit, allowedOnLine, config);
+}
+
 function keySuppression(keyId: string, config: KeyleakConfig): SuppressionReason | null {
   if (keyId.endsWith('EXAMPLE')) return 'aws-example';
   if (hasImpossibleKeyChars(keyId) || isLowEntropyKeyId(keyId)) return 'placeholder';
@@ -122,7 +132,7 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
         author: unit.commit?.author ?? null,
         date: unit.commit?.date ?? null,
       };
-      const reason = keySuppression(hit.keyId, config) ?? locationSuppression(unit, hit.allowed, config);
+      const reason = suppressionOf(hit.keyId, unit, hit.allowed, config);
       if (reason) {
         let m = g.suppressed.get(reason);
         if (!m) g.suppressed.set(reason, (m = new Map()));
