@@ -345,7 +345,12 @@ export class GitHub {
       return { id: mine.id, written: true };
     }
     if (opts.createIfMissing === false) return { id: null, written: false };
-    const r = await this.octokit.rest.issues.createComment({ ...repo, issue_number: pr, body: full });
+    const r = await this.octokit.rest.issues.createComment({
+      ...repo,
+      issue_number: pr,
+      body: full,
+      request: { retries: 0 },
+    });
     return { id: r.data.id, written: true };
   }
 

@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   carryForward,
+  chooseTrail,
   describeChanges,
+  keepTailoredPlan,
   mergeIncidentBody,
   readState,
   stateOf,
@@ -403,5 +405,47 @@ describe('updating an incident', () => {
   it('reads back the state it wrote', () => {
     const body = renderIncidentBody(finding(), ctx({ trail: TRAIL }));
     expect(readState(body)).toEqual(stateOf(finding(), TRAIL, '2024-01-03T00:00:00Z'));
+  });
+});
+
+describe('what a refresh keeps', () => {
+  const earlier = {
+    start: '2024-01-01T00:00:00Z',
+    end: '2024-01-02T00:00:00Z',
+    totalEvents: 3,
+    ips: [],
+    flagged: 0,
+  };
+  const from = (start: string): TrailSummary => ({
+    ...TRAIL,
+    window: { start, end: '2024-01-05T00:00:00Z' },
+  });
+  const cases: [string, Parameters<typeof chooseTrail>[0], TrailSummary | null, 'now' | 'earlier'][] = [
+    ['a first summary is shown', null, from('2024-01-01T00:00:00Z'), 'now'],
+    ['a run without CloudTrail keeps the earlier summary', earlier, null, 'earlier'],
+    ['a summary reaching back as far replaces it', earlier, from('2024-01-01T00:00:00Z'), 'now'],
+    ['a summary reaching further back replaces it', earlier, from('2023-12-01T00:00:00Z'), 'now'],
+    [
+      'a summary starting later (older events aged out) does not',
+      earlier,
+      from('2024-01-01T06:00:00Z'),
+      'earlier',
+    ],
+    [
+      'an earlier summary of unknown start is replaced',
+      { ...earlier, start: undefined },
+      from('2024-01-03T00:00:00Z'),
+      'now',
+    ],
+  ];
+  it.each(cases)('%s', (_n, before, now, want) => expect(chooseTrail(before, now)).toBe(want));
+
+  it('a tailored history-rewrite plan is never replaced by the generic text', () => {
+    const tailored = renderIncidentBody(finding(), ctx({ historyPlan: '1. Run the plan.' }));
+    const generic = renderIncidentBody(finding(), ctx());
+    expect(keepTailoredPlan(tailored, generic)).toBe(tailored);
+    const newer = renderIncidentBody(finding(), ctx({ historyPlan: '1. Run the new plan.' }));
+    expect(keepTailoredPlan(tailored, newer)).toBe(newer);
+    expect(keepTailoredPlan(generic, generic)).toBe(generic);
   });
 });
