@@ -15,6 +15,7 @@ const DEFAULTS: Record<string, string> = {
   config: '.github/keyleak.yml',
   'runbook-template': '',
   'fail-on-findings': 'true',
+  'fail-on-errors': 'true',
 };
 
 const parse = (over: Record<string, string> = {}) =>
@@ -36,6 +37,7 @@ describe('action inputs', () => {
       config: '.github/keyleak.yml',
       runbookTemplate: null,
       failOnFindings: true,
+      failOnErrors: true,
     });
   });
 
