@@ -1,7 +1,8 @@
 import { fetchOrigin, hasCommit, hasRemote } from '../adapters/git-remote.js';
 import { UsageError } from '../core/errors.js';
 import { verdictOf } from '../core/incident.js';
-import { cell } from '../core/render/markdown.js';
+import { mdCode } from '../core/render/escape.js';
+import { whereMd } from '../core/render/markdown.js';
 import type { ScanReport } from '../core/types.js';
 import { scanHistory } from '../scan/history.js';
 import { upsertIncidents } from './incidents.js';
@@ -57,14 +58,8 @@ export function renderPrComment(report: ScanReport, ev: PullRequestEvent, issues
   if (ev.fork) out.push(`> [!NOTE]\n> Not verified: ${FORK_NOTE}.`, '');
   out.push('| Key id | Status | Where |', '| --- | --- | --- |');
   for (const f of report.findings) {
-    const where = f.locations
-      .slice(0, 5)
-      .map(
-        (l) =>
-          `${l.commit ? `\`${l.commit.slice(0, 12)}\` ` : ''}${l.path === null ? 'commit message' : `\`${cell(l.path)}\``}:${l.line}`,
-      )
-      .join('<br>');
-    out.push(`| \`${f.keyId}\` | ${verdictOf(f)} | ${where}${f.locations.length > 5 ? '<br>…' : ''} |`);
+    const where = f.locations.slice(0, 5).map(whereMd).join('<br>');
+    out.push(`| ${mdCode(f.keyId)} | ${verdictOf(f)} | ${where}${f.locations.length > 5 ? '<br>…' : ''} |`);
   }
   if (issues.length > 0) out.push('', `Incidents: ${issues.map((i) => `#${i}`).join(', ')}.`);
   return out.join('\n') + '\n';

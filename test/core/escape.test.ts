@@ -14,11 +14,12 @@ import { stripUrlCredentials } from '../../src/core/redact.js';
 describe('markdown text', () => {
   it.each([
     ['a mention', '@octocat', '@\u200boctocat'],
-    ['an issue reference', 'fixes #1', 'fixes \\#1'],
-    ['a link', '[x](https://evil.example)', '\\[x\\]\\(https:\u200b//evil\\.example\\)'],
+    ['an issue reference', 'fixes #1', 'fixes #\u200b1'],
+    ['a link', '[x](https://evil.example)', '\\[x\\]\\(https:\u200b//evil.example\\)'],
+    ['a bare domain', 'see www.evil.example', 'see www\u200b.evil.example'],
     ['an image', '![x](y)', '\\!\\[x\\]\\(y\\)'],
-    ['HTML', '<img src=x>', '&lt;img src\\=x&gt;'],
-    ['a newline that would start a heading', 'a\n# b', 'a\\\\n\\# b'],
+    ['HTML', '<img src=x>', '&lt;img src=x&gt;'],
+    ['a newline that would start a heading', 'a\n# b', 'a\\\\n#\u200b b'],
     ['a table pipe', 'a|b', 'a\\|b'],
   ])('neutralises %s', (_name, input, expected) => {
     expect(mdText(input)).toBe(expected);

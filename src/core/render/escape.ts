@@ -47,9 +47,10 @@ export function workflowLine(s: string): string {
   return /^\s*::/.test(one) ? `${ZWSP}${one}` : one;
 }
 
-// Markdown punctuation that can start or end a construct inline (emphasis, links, images, code, tables,
-// headings, lists, block quotes, strikethrough, autolinks, HTML, entities).
-const MD_PUNCT = /[\\`*_[\]()!#|~{}+\-.>=]/g;
+// Markdown punctuation that can start or end a construct inside a line (emphasis, links, images, code,
+// table cells, strikethrough). Text never starts a line (line breaks are escaped and callers put their own
+// words first), so the block openers (`#`, `-`, `1.`, `>`, `=`) need nothing; `<` and `&` become entities.
+const MD_PUNCT = /[\\`*_[\]()!|~]/g;
 
 /**
  * Plain text inside markdown (paragraphs, table cells, list items): one line, HTML and entities shown as
@@ -62,10 +63,9 @@ export function mdText(s: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(MD_PUNCT, (c) => `\\${c}`)
-    .replace(/@/g, `@${ZWSP}`)
+    .replace(/[@#]/g, (c) => `${c}${ZWSP}`)
     .replace(/:\/\//g, `:${ZWSP}//`)
-    .replace(/www\\\./gi, (m) => `${m.slice(0, 3)}${ZWSP}\\.`)
-    .replace(/:([a-z0-9_+-]+):/gi, `:${ZWSP}$1:`); // :emoji: shortcodes
+    .replace(/www\./gi, (m) => `${m.slice(0, 3)}${ZWSP}.`);
 }
 
 function longestRun(s: string, ch: string): number {
@@ -81,10 +81,12 @@ function longestRun(s: string, ch: string): number {
 /**
  * An inline code span holding `s` exactly as typed, on one line: delimited by one more backtick than the
  * longest run inside, padded when it starts or ends with one. Pipes are escaped because a GitHub table
- * splits cells on them even inside code.
+ * splits cells on them even inside code, which would leave the rest of the cell unprotected; outside a
+ * table (`{ table: false }`) they are kept as they are, so a command can be copied.
  */
-export function mdCode(s: string): string {
-  const one = terminal(s).replace(/\|/g, '\\|');
+export function mdCode(s: string, opts: { table?: boolean } = {}): string {
+  let one = terminal(s);
+  if (opts.table !== false) one = one.replace(/\|/g, '\\|');
   const fence = '`'.repeat(longestRun(one, '`') + 1);
   const pad = one.startsWith('`') || one.endsWith('`') || /^ .* $/.test(one) ? ' ' : '';
   return `${fence}${pad}${one}${pad}${fence}`;

@@ -1,9 +1,5 @@
 import { REPLACEMENT, type RewritePlan } from '../rewrite-plan.js';
-
-/** Quotes a string for bash: single quotes, with embedded single quotes spliced in. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+import { shellComment, shellQuote } from './escape.js';
 
 /** String.raw, where `\${` stands for a bash `${` that must not be read as interpolation. */
 function bash(strings: TemplateStringsArray, ...values: unknown[]): string {
@@ -199,7 +195,7 @@ export function renderRewriteScript(plan: RewritePlan): string {
   const n = plan.keys.length;
   out.push(
     `# Removes ${n} leaked AWS key${n === 1 ? '' : 's'} from the history of a fresh mirror clone of`,
-    `# ${plan.source.replace(/\n/g, ' ')}`,
+    `# ${shellComment(plan.source)}`,
     '# Written by `keyleak rewrite-plan --format sh`. It pushes nothing.',
     '#',
     '# usage: bash plan.sh TARGET_DIR [SOURCE]',

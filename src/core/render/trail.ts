@@ -1,4 +1,5 @@
 import { recordOf, type TrailEvent, type TrailSummary } from '../cloudtrail.js';
+import { terminal } from './escape.js';
 
 /** The summary JSON. */
 export function renderTrailJson(s: TrailSummary): string {
@@ -6,7 +7,7 @@ export function renderTrailJson(s: TrailSummary): string {
 }
 
 function tsvField(s: string): string {
-  return s.replace(/[\t\r\n]+/g, ' ');
+  return terminal(s);
 }
 
 /**
@@ -27,7 +28,9 @@ export function renderTrailTsv(events: { region: string; event: TrailEvent }[]):
     .join('');
 }
 
-function table(headers: string[], rows: string[][]): string[] {
+function table(headers: string[], raw: string[][]): string[] {
+  // User agents are chosen by whoever holds the key: nothing in a cell reaches the terminal unescaped.
+  const rows = raw.map((r) => r.map(terminal));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells
@@ -52,7 +55,7 @@ export function renderTrailText(s: TrailSummary): string {
   ];
   if (s.incompleteRegions.length > 0) {
     out.push('', 'INCOMPLETE: these regions could not be read:');
-    for (const r of s.incompleteRegions) out.push(`  ${r.region}: ${r.reason}`);
+    for (const r of s.incompleteRegions) out.push(`  ${terminal(r.region)}: ${terminal(r.reason)}`);
   }
   if (s.flagged.length > 0) {
     out.push('', `flagged (${s.flagged.length}):`);
