@@ -1,5 +1,6 @@
 import { DefaultArtifactClient } from '@actions/artifact';
 import * as core from '@actions/core';
+import * as log from './adapters/log.js';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -23,6 +24,7 @@ import type { TrailSummary } from './core/incident.js';
 import { verdictOf } from './core/incident.js';
 import { DEFAULT_RUNBOOK_TEMPLATE } from './core/render/incident.js';
 import { renderJson } from './core/render/json.js';
+import { mdText } from './core/render/escape.js';
 import { renderMarkdown } from './core/render/markdown.js';
 import { renderSarif } from './core/render/sarif.js';
 import type { ScanReport } from './core/types.js';
@@ -40,7 +42,7 @@ export function buildResponder(inputs: ActionInputs): Responder {
       managedAccounts: inputs.managedAccounts.length > 0 ? inputs.managedAccounts : null,
       trail: true,
     },
-    { log: (line) => core.info(line) },
+    { log: (line) => log.info(line) },
   );
 }
 
@@ -69,7 +71,7 @@ function annotate(report: ScanReport): void {
   for (const f of report.findings) {
     for (const l of f.locations) {
       if (!l.path) continue;
-      core.error(
+      log.error(
         `AWS access key ${f.keyId} leaked${l.commit ? ` in ${l.commit.slice(0, 12)}` : ''} (${verdictOf(f)})`,
         { file: l.path, startLine: l.line, title: 'keyleak: leaked AWS access key' },
       );
@@ -81,8 +83,9 @@ function summary(result: FlowResult): string {
   const out = [renderMarkdown(result.report)];
   if (result.issues.length > 0)
     out.push(`**Incidents:** ${result.issues.map((n) => `#${n}`).join(', ')}`, '');
-  if (result.notes.length > 0) out.push(...result.notes.map((n) => `- ${n}`), '');
-  if (result.problems.length > 0) out.push('> [!CAUTION]', ...result.problems.map((p) => `> - ${p}`), '');
+  if (result.notes.length > 0) out.push(...result.notes.map((n) => `- ${mdText(n)}`), '');
+  if (result.problems.length > 0)
+    out.push('> [!CAUTION]', ...result.problems.map((p) => `> - ${mdText(p)}`), '');
   return out.join('\n') + '\n';
 }
 
@@ -114,7 +117,7 @@ export async function run(): Promise<void> {
       github: GitHub.create({
         token: inputs.githubToken,
         baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
-        log: (m) => core.info(m),
+        log: (m) => log.info(m),
       }),
       responder: buildResponder(inputs),
       config,
@@ -125,7 +128,7 @@ export async function run(): Promise<void> {
       runUrl,
       contacts: await readContacts(workspace, inputs.runbookTemplate),
       now: () => new Date(),
-      log: (m) => core.info(m),
+      log: (m) => log.info(m),
       mask: (secrets) => {
         for (const m of secrets.values())
           for (const s of [...m.secrets, ...m.sessionTokens]) core.setSecret(s);
@@ -146,8 +149,8 @@ export async function run(): Promise<void> {
     await writeFile(sarifFile, renderSarif(report));
     await writeFile(reportFile, renderJson(report));
     annotate(report);
-    for (const w of report.warnings) core.warning(w);
-    for (const p of result.problems) core.error(p);
+    for (const w of report.warnings) log.warning(w);
+    for (const p of result.problems) log.error(p);
     await core.summary.addRaw(summary(result)).write();
     core.setOutput('findings', report.findings.length);
     core.setOutput('live-keys', report.findings.filter((f) => f.verification?.status === 'live').length);
@@ -160,17 +163,17 @@ export async function run(): Promise<void> {
         result.issues.length > 0
           ? `incidents ${result.issues.map((n) => `#${n}`).join(', ')} were written`
           : 'no incident was written';
-      core.setFailed(
+      log.setFailed(
         `keyleak: ${result.problems.length} GitHub or AWS call(s) failed: ${result.problems.join('; ')}. The scan, SARIF and report were written; ${done}.`,
       );
     } else if (report.incomplete) {
-      core.setFailed(`keyleak: the scan was incomplete: ${report.warnings.join('; ')}`);
+      log.setFailed(`keyleak: the scan was incomplete: ${report.warnings.join('; ')}`);
     } else if (report.findings.length > 0 && inputs.failOnFindings && mode !== 'rescan') {
       // A rescan refreshes an incident that already exists; failing it again would only add noise.
-      core.setFailed(`keyleak: ${report.findings.length} leaked AWS key(s) found`);
+      log.setFailed(`keyleak: ${report.findings.length} leaked AWS key(s) found`);
     }
   } catch (e) {
-    core.setFailed(`keyleak: ${e instanceof Error ? e.message : String(e)}`);
+    log.setFailed(`keyleak: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
@@ -204,7 +207,7 @@ async function runOrgMode(mode: 'org' | 'org-merge', inputs: ActionInputs, works
     const dir = core.getInput('shard-results');
     if (!dir) throw new UsageError(`Input 'shard-results' is required when mode is org-merge.`);
     const merged = await mergeOrgShardDir({ owner: settings.owner, dir, stateFile: settings.stateFile });
-    for (const w of merged.warnings) core.warning(w);
+    for (const w of merged.warnings) log.warning(w);
     await core.summary.addRaw(renderOrgSummary(merged.summary)).write();
     return;
   }
@@ -215,7 +218,7 @@ async function runOrgMode(mode: 'org' | 'org-merge', inputs: ActionInputs, works
   const github = GitHub.create({
     token: inputs.githubToken,
     baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
-    log: (m) => core.info(m),
+    log: (m) => log.info(m),
   });
   const sink = new OrgIncidents({
     github,
@@ -225,13 +228,13 @@ async function runOrgMode(mode: 'org' | 'org-merge', inputs: ActionInputs, works
     runUrl: runId ? `${serverUrl}/${repoName}/actions/runs/${runId}` : null,
     contacts: await readContacts(workspace, inputs.runbookTemplate),
     now: () => new Date(),
-    log: (m) => core.info(m),
+    log: (m) => log.info(m),
     mask: (secrets) => {
       for (const m of secrets.values()) for (const s of [...m.secrets, ...m.sessionTokens]) core.setSecret(s);
     },
     uploadTrails: (trails) => uploadTrails(trails, outDir, serverUrl, repoName, runId),
   });
-  const result = await runOrgScan(settings, { lister: github, sink, log: (m) => core.info(m) });
+  const result = await runOrgScan(settings, { lister: github, sink, log: (m) => log.info(m) });
   const findings = sink.responded?.findings ?? [];
   const report: ScanReport = {
     findings,
@@ -243,7 +246,7 @@ async function runOrgMode(mode: 'org' | 'org-merge', inputs: ActionInputs, works
   const reportFile = join(outDir, 'keyleak-report.json');
   await writeFile(reportFile, renderJson(report));
   await core.summary.addRaw(renderOrgSummary(result.summary)).write();
-  for (const p of sink.problems) core.error(p);
+  for (const p of sink.problems) log.error(p);
   const issues = [...new Set(result.verdicts.map((v) => v.issue).filter((n): n is number => n !== null))];
   core.setOutput('findings', result.keys.length);
   core.setOutput('live-keys', result.verdicts.filter((v) => v.status === 'live').length);
@@ -251,11 +254,11 @@ async function runOrgMode(mode: 'org' | 'org-merge', inputs: ActionInputs, works
   core.setOutput('sarif-file', '');
   core.setOutput('report-file', reportFile);
   if (sink.problems.length > 0) {
-    core.setFailed(
+    log.setFailed(
       `keyleak: ${sink.problems.length} GitHub or AWS call(s) failed: ${sink.problems.join('; ')}`,
     );
   } else if (result.keys.length > 0 && inputs.failOnFindings) {
-    core.setFailed(`keyleak: ${result.keys.length} leaked AWS key(s) found across the organisation`);
+    log.setFailed(`keyleak: ${result.keys.length} leaked AWS key(s) found across the organisation`);
   }
 }
 
@@ -269,7 +272,7 @@ async function uploadTrails(
   const file = join(outDir, 'trail.json');
   await writeFile(file, JSON.stringify({ trails: [...trails.values()] }, null, 2) + '\n');
   if (!process.env.ACTIONS_RUNTIME_TOKEN) {
-    core.info(`trail.json written to ${file} (no artifact service in this environment)`);
+    log.info(`trail.json written to ${file} (no artifact service in this environment)`);
     return null;
   }
   const r = await new DefaultArtifactClient().uploadArtifact('keyleak-trail', [file], outDir);
