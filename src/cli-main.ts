@@ -93,7 +93,9 @@ export async function main(argv: string[]): Promise<number> {
       if (settings.format !== 'text' || settings.output !== null) {
         for (const w of result.report.warnings) stderrLine(`warning: ${w}`);
       }
-      return exitCodeFor(result.report);
+      for (const f of result.report.findings)
+        for (const e of f.response?.errors ?? []) stderrLine(`error: ${e}`);
+      return exitCodeFor(result.report, { failOnErrors: settings.failOnErrors });
     }
     if (command === 'trail') {
       const settings = parseTrailArgs(rest);

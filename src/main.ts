@@ -79,13 +79,19 @@ function annotate(report: ScanReport): void {
   }
 }
 
+/** What keyleak was asked to do on AWS for each key and could not: containment, IAM, CloudTrail. */
+export function responseErrors(report: ScanReport): string[] {
+  return report.findings.flatMap((f) => f.response?.errors ?? []);
+}
+
 function summary(result: FlowResult): string {
   const out = [renderMarkdown(result.report)];
   if (result.issues.length > 0)
     out.push(`**Incidents:** ${result.issues.map((n) => `#${n}`).join(', ')}`, '');
   if (result.notes.length > 0) out.push(...result.notes.map((n) => `- ${mdText(n)}`), '');
-  if (result.problems.length > 0)
-    out.push('> [!CAUTION]', ...result.problems.map((p) => `> - ${mdText(p)}`), '');
+  const errors = [...result.problems, ...responseErrors(result.report)];
+  if (errors.length > 0)
+    out.push('> [!CAUTION]', '> Could not be done:', ...errors.map((p) => `> - ${mdText(p)}`), '');
   return out.join('\n') + '\n';
 }
 
@@ -150,7 +156,7 @@ export async function run(): Promise<void> {
     await writeFile(reportFile, renderJson(report));
     annotate(report);
     for (const w of report.warnings) log.warning(w);
-    for (const p of result.problems) log.error(p);
+    for (const p of [...result.problems, ...responseErrors(report)]) log.error(p);
     await core.summary.addRaw(summary(result)).write();
     core.setOutput('findings', report.findings.length);
     core.setOutput('live-keys', report.findings.filter((f) => f.verification?.status === 'live').length);
@@ -158,13 +164,14 @@ export async function run(): Promise<void> {
     core.setOutput('sarif-file', sarifFile);
     core.setOutput('report-file', reportFile);
 
-    if (result.problems.length > 0) {
+    const errors = [...result.problems, ...responseErrors(report)];
+    if (errors.length > 0 && inputs.failOnErrors) {
       const done =
         result.issues.length > 0
           ? `incidents ${result.issues.map((n) => `#${n}`).join(', ')} were written`
           : 'no incident was written';
       log.setFailed(
-        `keyleak: ${result.problems.length} GitHub or AWS call(s) failed: ${result.problems.join('; ')}. The scan, SARIF and report were written; ${done}.`,
+        `keyleak: ${errors.length} thing(s) could not be done: ${errors.join('; ')}. The scan, SARIF and report were written; ${done}.`,
       );
     } else if (report.incomplete) {
       log.setFailed(`keyleak: the scan was incomplete: ${report.warnings.join('; ')}`);
@@ -246,17 +253,16 @@ async function runOrgMode(mode: 'org' | 'org-merge', inputs: ActionInputs, works
   const reportFile = join(outDir, 'keyleak-report.json');
   await writeFile(reportFile, renderJson(report));
   await core.summary.addRaw(renderOrgSummary(result.summary)).write();
-  for (const p of sink.problems) log.error(p);
+  const errors = [...sink.problems, ...responseErrors(report)];
+  for (const p of errors) log.error(p);
   const issues = [...new Set(result.verdicts.map((v) => v.issue).filter((n): n is number => n !== null))];
   core.setOutput('findings', result.keys.length);
   core.setOutput('live-keys', result.verdicts.filter((v) => v.status === 'live').length);
   core.setOutput('issues', JSON.stringify(issues));
   core.setOutput('sarif-file', '');
   core.setOutput('report-file', reportFile);
-  if (sink.problems.length > 0) {
-    log.setFailed(
-      `keyleak: ${sink.problems.length} GitHub or AWS call(s) failed: ${sink.problems.join('; ')}`,
-    );
+  if (errors.length > 0 && inputs.failOnErrors) {
+    log.setFailed(`keyleak: ${errors.length} thing(s) could not be done: ${errors.join('; ')}`);
   } else if (result.keys.length > 0 && inputs.failOnFindings) {
     log.setFailed(`keyleak: ${result.keys.length} leaked AWS key(s) found across the organisation`);
   }
