@@ -3,7 +3,7 @@ import * as core from '@actions/core';
 import * as log from './adapters/log.js';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, normalize } from 'node:path';
 import { parseActionInputs, resolveMode, type ActionInputs } from './action-inputs.js';
 import { GitHub, parseRepo } from './adapters/github.js';
 import { Git } from './adapters/git.js';
@@ -18,6 +18,7 @@ import { mergeOrgShardDir, runOrgScan } from './commands/org.js';
 import { OrgIncidents } from './commands/org-incidents.js';
 import { parseOrgSettings, type RawOrgInputs } from './core/org/settings.js';
 import { renderOrgSummary } from './core/render/org-summary.js';
+import { EMPTY_CONFIG } from './core/config.js';
 import { UsageError } from './core/errors.js';
 import { defaultJobs } from './settings.js';
 import type { TrailSummary } from './core/incident.js';
@@ -114,8 +115,15 @@ export async function run(): Promise<void> {
     const runId = process.env.GITHUB_RUN_ID;
     const runUrl = runId ? `${serverUrl}/${repoName}/actions/runs/${runId}` : null;
     const git = await Git.open(workspace);
+    // A push or pull request can edit the config in the work tree: those flows read it as committed before
+    // the change. Only a config outside the repository (an absolute path) is read from disk for them.
+    const inRepo = !isAbsolute(inputs.config);
+    const scansChange = mode === 'push' || mode === 'pull-request';
     const configPath = inputs.config === DEFAULT_CONFIG_PATH ? null : join(workspace, inputs.config);
-    const config = await loadConfig(configPath, workspace, git);
+    const config =
+      scansChange && inRepo
+        ? EMPTY_CONFIG
+        : await loadConfig(inRepo ? configPath : inputs.config, workspace, git);
     const outDir = process.env.RUNNER_TEMP ?? (await mkdtemp(join(tmpdir(), 'keyleak-')));
 
     const deps: FlowDeps = {
@@ -127,6 +135,7 @@ export async function run(): Promise<void> {
       }),
       responder: buildResponder(inputs),
       config,
+      configPath: scansChange && inRepo ? normalize(inputs.config).replace(/^(\.\/)+/, '') : null,
       jobs: defaultJobs(),
       repo,
       issueRepo: inputs.issueRepo ?? repo,

@@ -1,10 +1,11 @@
 import { fetchOrigin, hasCommit, hasRemote } from '../adapters/git-remote.js';
 import { UsageError } from '../core/errors.js';
 import { verdictOf } from '../core/incident.js';
-import { mdCode } from '../core/render/escape.js';
+import { mdCode, mdText } from '../core/render/escape.js';
 import { whereMd } from '../core/render/markdown.js';
 import type { ScanReport } from '../core/types.js';
 import { scanHistory } from '../scan/history.js';
+import { configForChange } from './change-config.js';
 import { upsertIncidents } from './incidents.js';
 import { NoVerification, type FlowDeps, type FlowResult } from './ports.js';
 
@@ -47,8 +48,9 @@ export const FORK_NOTE =
 export function renderPrComment(report: ScanReport, ev: PullRequestEvent, issues: number[]): string {
   const out = [PR_MARKER, '## keyleak', ''];
   const n = report.findings.length;
+  const warnings = report.warnings.flatMap((w) => ['', `> [!WARNING]\n> ${mdText(w)}`]);
   if (n === 0) {
-    out.push('No leaked AWS keys in the commits of this pull request.');
+    out.push('No leaked AWS keys in the commits of this pull request.', ...warnings);
     return out.join('\n') + '\n';
   }
   out.push(
@@ -62,6 +64,7 @@ export function renderPrComment(report: ScanReport, ev: PullRequestEvent, issues
     out.push(`| ${mdCode(f.keyId)} | ${verdictOf(f)} | ${where}${f.locations.length > 5 ? '<br>…' : ''} |`);
   }
   if (issues.length > 0) out.push('', `Incidents: ${issues.map((i) => `#${i}`).join(', ')}.`);
+  out.push(...warnings);
   return out.join('\n') + '\n';
 }
 
@@ -96,11 +99,21 @@ export async function runPullRequest(deps: FlowDeps, payload: Record<string, unk
     if (!(await hasCommit(git, sha)))
       throw new Error(`the pull request's commit ${sha} is not in the checkout`);
   }
+  // The pull request may edit the config: the base's governs it.
+  const { config, warnings } = deps.configPath
+    ? await configForChange(git, deps.configPath, {
+        before: ev.base,
+        after: ev.head,
+        fallback: null,
+        what: 'pull request',
+      })
+    : { config: deps.config, warnings: [] };
   const result = await scanHistory(
     git,
     { mode: 'range', include: [ev.head], exclude: [ev.base] },
-    { config: deps.config, jobs: 1 },
+    { config, jobs: 1 },
   );
+  result.report.warnings.push(...warnings);
   deps.mask(result.secrets);
   const responder = ev.fork ? new NoVerification(FORK_NOTE) : deps.responder;
   const responded = await responder.respond(result, {});
