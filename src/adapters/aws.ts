@@ -5,11 +5,11 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
+  AttachUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
   IAMClient,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
-  PutUserPolicyCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -67,8 +67,11 @@ export interface AccountResponder {
   readonly arn: string;
   keyStatus(keyId: string): Promise<AccessKeyState>;
   deactivateKey(keyId: string, userName: string): Promise<void>;
-  /** Attaches an inline deny on `aws:TokenIssueTime` before `before`; returns the policy name. */
-  revokeSessions(userName: string, before: Date): Promise<string>;
+  /**
+   * Attaches the account's `keyleak-revoke-sessions` managed policy (a deny on every request made with
+   * temporary credentials) to the user; returns its ARN.
+   */
+  revokeSessions(userName: string): Promise<string>;
   attachedPolicies(userName: string): Promise<string[]>;
   enabledRegions(): Promise<string[]>;
   lookupEvents(
@@ -87,7 +90,13 @@ export interface Aws {
   assumeResponder(accountId: string, roleArn: string): Promise<AccountResponder>;
 }
 
-export const REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
+/**
+ * The managed policy `--revoke-sessions` attaches, created once per account by its administrators (see
+ * docs/aws/revoke-sessions-policy.json). A fixed, pre-made policy lets the responder's
+ * iam:AttachUserPolicy be limited to it with an iam:PolicyARN condition: the responder can never attach
+ * or write a policy that grants anything.
+ */
+export const REVOKE_POLICY_NAME = 'keyleak-revoke-sessions';
 
 /** Normalises whatever the SDK threw into code, status and kind. */
 export function failureOf(e: unknown): AwsFailure {
@@ -235,29 +244,13 @@ export function createAws(options: AwsOptions = defaultAwsOptions()): Aws {
           ),
         );
       },
-      async revokeSessions(userName, before) {
-        const policy = {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Deny',
-              Action: '*',
-              Resource: '*',
-              Condition: { DateLessThan: { 'aws:TokenIssueTime': before.toISOString() } },
-            },
-          ],
-        };
-        await call('iam:PutUserPolicy', (abortSignal) =>
-          iam.send(
-            new PutUserPolicyCommand({
-              UserName: userName,
-              PolicyName: REVOKE_POLICY_NAME,
-              PolicyDocument: JSON.stringify(policy),
-            }),
-            { abortSignal },
-          ),
+      async revokeSessions(userName) {
+        const partition = identity.arn.split(':')[1] ?? 'aws';
+        const arn = `arn:${partition}:iam::${identity.account}:policy/${REVOKE_POLICY_NAME}`;
+        await call('iam:AttachUserPolicy', (abortSignal) =>
+          iam.send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: arn }), { abortSignal }),
         );
-        return REVOKE_POLICY_NAME;
+        return arn;
       },
       async attachedPolicies(userName) {
         const names: string[] = [];

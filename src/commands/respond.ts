@@ -232,8 +232,8 @@ export async function respond(
       response.action !== 'manual'
     ) {
       try {
-        const name = await responder.revokeSessions(plan.userName, at);
-        response.detail += ` Sessions issued before ${at.toISOString()} revoked (inline policy ${name} on user ${plan.userName}).`;
+        const arn = await responder.revokeSessions(plan.userName);
+        response.detail += ` Sessions minted from the user's keys denied (managed policy ${arn} attached to user ${plan.userName}).`;
       } catch (e) {
         revokeFailed = message(e);
         response.detail += ` Revoking sessions failed: ${message(e)}.`;

@@ -108,7 +108,7 @@ describe('keyleak scan --verify', () => {
       for (const s of allSecrets(w.keys)) expect(out).not.toContain(s);
     }
     expect(
-      emu.requests.filter((r) => r.action === 'UpdateAccessKey' || r.action === 'PutUserPolicy'),
+      emu.requests.filter((r) => r.action === 'UpdateAccessKey' || r.action === 'AttachUserPolicy'),
     ).toEqual([]);
     expect(emu.state.keys.get(w.keys.alice.keyId)!.status).toBe('Active');
   });

@@ -74,21 +74,22 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'deactivated, and sessions minted from it revoked with a deny on aws:TokenIssueTime',
+    name: 'deactivated, and the sessions of its user denied with the pre-made managed policy',
     found: (k) => ({ keyId: k.alice.keyId, secrets: [k.alice.secret] }),
     settings: { revokeSessions: true },
     action: 'deactivated',
-    detail: /Sessions issued before .* revoked \(inline policy AWSRevokeOlderSessions on user alice\)/,
-    changes: ['UpdateAccessKey alice', 'PutUserPolicy alice'],
+    detail:
+      /Sessions minted from the user's keys denied \(managed policy arn:aws:iam::123456789012:policy\/keyleak-revoke-sessions attached to user alice\)/,
+    changes: ['UpdateAccessKey alice', 'AttachUserPolicy alice'],
     statusAfter: 'Inactive',
     more: (emu) => {
-      const doc = emu.state.accounts
-        .get(MANAGED)!
-        .users.get('alice')!
-        .inlinePolicies.get('AWSRevokeOlderSessions')!;
-      const policy = JSON.parse(doc);
-      expect(policy.Statement[0]).toMatchObject({ Effect: 'Deny', Action: '*', Resource: '*' });
-      expect(Date.parse(policy.Statement[0].Condition.DateLessThan['aws:TokenIssueTime'])).not.toBeNaN();
+      const alice = emu.state.accounts.get(MANAGED)!.users.get('alice')!;
+      expect(alice.attachedPolicies).toContain('keyleak-revoke-sessions');
+      // No policy is ever written: PutUserPolicy is not called.
+      expect(alice.inlinePolicies.size).toBe(0);
+      expect(emu.requests.find((r) => r.action === 'AttachUserPolicy')!.params).toMatchObject({
+        PolicyArn: 'arn:aws:iam::123456789012:policy/keyleak-revoke-sessions',
+      });
     },
   },
   {
@@ -146,7 +147,7 @@ const cases: Case[] = [
     settings: { dryRun: true, revokeSessions: true },
     action: 'dry-run',
     detail:
-      /would deactivate the key of user alice in account 123456789012 .*AWSRevokeOlderSessions.*nothing was changed/,
+      /would deactivate the key of user alice in account 123456789012 .*keyleak-revoke-sessions.*nothing was changed/,
     changes: [],
     statusAfter: 'Active',
   },
@@ -217,7 +218,8 @@ const cases: Case[] = [
     detail:
       /may not deactivate it .*AccessDenied.*aws iam update-access-key --access-key-id AKIA\S+ --status Inactive --user-name alice/,
     changes: ['UpdateAccessKey alice'], // refused by IAM
-    error: /containment of AKIA\S+ could not be done: the responder may not deactivate it \(iam:UpdateAccessKey failed: access denied \(AccessDenied\)\)/,
+    error:
+      /containment of AKIA\S+ could not be done: the responder may not deactivate it \(iam:UpdateAccessKey failed: access denied \(AccessDenied\)\)/,
     statusAfter: 'Active',
   },
   {
@@ -376,6 +378,6 @@ describe('containment', () => {
       emu.requests
         .filter((r) => CHANGES.has(r.action))
         .map((r) => `${r.action} ${String(r.params.UserName)}`),
-    ).toEqual(['UpdateAccessKey alice', 'PutUserPolicy alice']);
+    ).toEqual(['UpdateAccessKey alice', 'AttachUserPolicy alice']);
   });
 });
