@@ -180,7 +180,7 @@ export async function run(): Promise<void> {
           ? `incidents ${result.issues.map((n) => `#${n}`).join(', ')} were written`
           : 'no incident was written';
       log.setFailed(
-        `keyleak: ${errors.length} thing(s) could not be done: ${errors.join('; ')}. The scan, SARIF and report were written; ${done}.`,
+        `keyleak: ${errors.length} GitHub or AWS step(s) could not be done: ${errors.join('; ')}. The scan, SARIF and report were written; ${done}.`,
       );
     } else if (report.incomplete) {
       log.setFailed(`keyleak: the scan was incomplete: ${report.warnings.join('; ')}`);
@@ -271,7 +271,7 @@ async function runOrgMode(mode: 'org' | 'org-merge', inputs: ActionInputs, works
   core.setOutput('sarif-file', '');
   core.setOutput('report-file', reportFile);
   if (errors.length > 0 && inputs.failOnErrors) {
-    log.setFailed(`keyleak: ${errors.length} thing(s) could not be done: ${errors.join('; ')}`);
+    log.setFailed(`keyleak: ${errors.length} GitHub or AWS step(s) could not be done: ${errors.join('; ')}`);
   } else if (result.keys.length > 0 && inputs.failOnFindings) {
     log.setFailed(`keyleak: ${result.keys.length} leaked AWS key(s) found across the organisation`);
   }

@@ -4,8 +4,7 @@ import { verdictOf } from '../core/incident.js';
 import { mdCode, mdText } from '../core/render/escape.js';
 import { whereMd } from '../core/render/markdown.js';
 import type { ScanReport } from '../core/types.js';
-import { scanHistory } from '../scan/history.js';
-import { configForChange } from './change-config.js';
+import { configForChange, scanChange } from './change-config.js';
 import { upsertIncidents } from './incidents.js';
 import { NoVerification, type FlowDeps, type FlowResult } from './ports.js';
 
@@ -104,16 +103,16 @@ export async function runPullRequest(deps: FlowDeps, payload: Record<string, unk
     ? await configForChange(git, deps.configPath, {
         before: ev.base,
         after: ev.head,
-        fallback: null,
         what: 'pull request',
       })
     : { config: deps.config, warnings: [] };
-  const result = await scanHistory(
+  const { result, warnings: markers } = await scanChange(
     git,
-    { mode: 'range', include: [ev.head], exclude: [ev.base] },
-    { config, jobs: 1 },
+    { include: [ev.head], exclude: [ev.base] },
+    { before: ev.base, what: 'pull request' },
+    config,
   );
-  result.report.warnings.push(...warnings);
+  result.report.warnings.push(...warnings, ...markers);
   deps.mask(result.secrets);
   const responder = ev.fork ? new NoVerification(FORK_NOTE) : deps.responder;
   const responded = await responder.respond(result, {});

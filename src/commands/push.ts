@@ -2,8 +2,7 @@ import { fetchOrigin, hasCommit, hasRemote, isAncestor, listRefs } from '../adap
 import type { Git } from '../adapters/git.js';
 import { UsageError } from '../core/errors.js';
 import type { ScanReport } from '../core/types.js';
-import { scanHistory } from '../scan/history.js';
-import { configForChange } from './change-config.js';
+import { configForChange, scanChange } from './change-config.js';
 import { upsertIncidents } from './incidents.js';
 import type { FlowDeps, FlowResult } from './ports.js';
 
@@ -229,20 +228,17 @@ export async function runPush(deps: FlowDeps, payload: Record<string, unknown>):
   }
   for (const n of plan.notes) deps.log(n);
   // The push may edit the config: the one at `before` governs it (a new branch: the default branch's).
+  const before = ev.created ? await defaultBranchTip(deps.git, payload) : ev.before;
   const { config, warnings } = deps.configPath
-    ? await configForChange(deps.git, deps.configPath, {
-        before: ev.created ? null : ev.before,
-        after: ev.after,
-        fallback: ev.created ? await defaultBranchTip(deps.git, payload) : null,
-        what: 'push',
-      })
+    ? await configForChange(deps.git, deps.configPath, { before, after: ev.after, what: 'push' })
     : { config: deps.config, warnings: [] };
-  const result = await scanHistory(
+  const { result, warnings: markers } = await scanChange(
     deps.git,
-    { mode: 'range', include: plan.include, exclude: plan.exclude },
-    { config, jobs: 1 },
+    { include: plan.include, exclude: plan.exclude },
+    { before, what: 'push' },
+    config,
   );
-  result.report.warnings.push(...warnings);
+  result.report.warnings.push(...warnings, ...markers);
   deps.mask(result.secrets);
   if (plan.coveredDespiteShallow) result.report = dropCoveredShallowWarning(result.report);
   const responded = await deps.responder.respond(result, {});

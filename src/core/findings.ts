@@ -122,7 +122,9 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
         author: unit.commit?.author ?? null,
         date: unit.commit?.date ?? null,
       };
-      const reason = keySuppression(hit.keyId, config) ?? locationSuppression(unit, hit.allowed, config);
+      // A marker the scanned change added itself does not silence it.
+      const allowed = hit.allowed && !config.ignoreInlineAllow?.has(hit.keyId);
+      const reason = keySuppression(hit.keyId, config) ?? locationSuppression(unit, allowed, config);
       if (reason) {
         let m = g.suppressed.get(reason);
         if (!m) g.suppressed.set(reason, (m = new Map()));

@@ -158,6 +158,43 @@ describe('attacks through the action', () => {
     expect(run.summary).toContain('allow list widened in this pull request');
   });
 
+  it('a pull request cannot silence its own leak with an allow marker', async () => {
+    const w = world();
+    const k = makePair();
+    const old = makePair();
+    // A marker that was there before the change keeps working.
+    const base = w.commit('init', {
+      'docs/example.md': `aws_access_key_id = ${old.keyId} # keyleak:allow documented example\n`,
+    });
+    w.push('main');
+    git(w.dev, 'checkout', '-q', '-b', 'feature');
+    const head = w.commit('add config', {
+      'app.env': `aws_access_key_id = ${k.keyId} # keyleak:allow\naws_secret_access_key = ${k.secret}\n`,
+      'docs/example.md': `aws_access_key_id = ${old.keyId} # keyleak:allow documented example\nmore\n`,
+    });
+    w.push('feature');
+    git(w.dev, 'push', '-q', 'origin', `feature:refs/pull/8/head`);
+    const emu = await github();
+    const run = await runAction({
+      dist,
+      emu,
+      workspace: w.checkout('feature', head),
+      event: 'pull_request',
+      payload: {
+        number: 8,
+        pull_request: {
+          number: 8,
+          base: { sha: base, repo: { full_name: 'octo/app' } },
+          head: { sha: head, repo: { full_name: 'octo/app' } },
+        },
+      },
+    });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.outputs.findings).toBe('1');
+    expect(JSON.parse(run.report!).findings.map((f: { keyId: string }) => f.keyId)).toEqual([k.keyId]);
+    expect(run.summary).toContain(`allow marker (keyleak:allow) added in this pull request for ${k.keyId}`);
+  });
+
   it('revoked responder credentials fail the run and are named as such, never as "not managed"', async () => {
     const leaked = makePair('AKIA', MANAGED);
     const responder = makePair('AKIA', MANAGED);

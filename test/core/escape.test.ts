@@ -15,9 +15,9 @@ describe('markdown text', () => {
   it.each([
     ['a mention', '@octocat', '@\u200boctocat'],
     ['an issue reference', 'fixes #1', 'fixes #\u200b1'],
-    ['a link', '[x](https://evil.example)', '\\[x\\]\\(https:\u200b//evil.example\\)'],
+    ['a link', '[x](https://evil.example)', '\\[x\\](https:\u200b//evil.example)'],
     ['a bare domain', 'see www.evil.example', 'see www\u200b.evil.example'],
-    ['an image', '![x](y)', '\\!\\[x\\]\\(y\\)'],
+    ['an image', '![x](y)', '!\\[x\\](y)'],
     ['HTML', '<img src=x>', '&lt;img src=x&gt;'],
     ['a newline that would start a heading', 'a\n# b', 'a\\\\n#\u200b b'],
     ['a table pipe', 'a|b', 'a\\|b'],
@@ -53,7 +53,7 @@ describe('link destinations', () => {
   });
 
   it('keeps the text of a link plain', () => {
-    expect(mdLink('![i](x)', 'https://x.test/')).toBe('[\\!\\[i\\]\\(x\\)](https://x.test/)');
+    expect(mdLink('![i](x)', 'https://x.test/')).toBe('[!\\[i\\](x)](https://x.test/)');
   });
 });
 

@@ -48,9 +48,10 @@ export function workflowLine(s: string): string {
 }
 
 // Markdown punctuation that can start or end a construct inside a line (emphasis, links, images, code,
-// table cells, strikethrough). Text never starts a line (line breaks are escaped and callers put their own
+// table cells, strikethrough); with `[` and `]` escaped no link or image can form, so `(`, `)` and `!` stay
+// as they are. Text never starts a line (line breaks are escaped and callers put their own
 // words first), so the block openers (`#`, `-`, `1.`, `>`, `=`) need nothing; `<` and `&` become entities.
-const MD_PUNCT = /[\\`*_[\]()!|~]/g;
+const MD_PUNCT = /[\\`*_[\]|~]/g;
 
 /**
  * Plain text inside markdown (paragraphs, table cells, list items): one line, HTML and entities shown as

@@ -162,7 +162,7 @@ export function renderOrgSummary(s: OrgSummary): string {
   const live = s.keys.filter((k) => k.status === 'live').length;
   const out: string[] = [];
   const shardText = s.shards.length === 1 && s.shards[0] === '1/1' ? '' : ` (shards ${s.shards.join(', ')})`;
-  out.push(`## keyleak org scan: ${mdText(s.owner)}${mdText(shardText)}`, '');
+  out.push(`## keyleak org scan: ${mdText(s.owner)}${shardText}`, '');
   out.push('| | |', '| --- | --- |');
   out.push(`| Repositories listed | ${s.listed} |`);
   out.push(`| Left out by filters | ${s.excluded.length} |`);
