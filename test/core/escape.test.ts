@@ -79,6 +79,7 @@ describe('shell', () => {
     ['plain', "it's", "'it'\\''s'"],
     ['a newline', 'a\n```\nrm -rf ~', "$'a\\n```\\nrm -rf ~'"],
     ['an escape', 'a\x1bb', "$'a\\x1bb'"],
+    ['a right-to-left override', 'a\u202eb', "$'a\\xe2\\x80\\xaeb'"],
   ])('quotes %s on one line', (_name, input, expected) => {
     expect(shellQuote(input)).toBe(expected);
   });

@@ -156,7 +156,8 @@ export function shellQuote(s: string): string {
       (n >= 0x202a && n <= 0x202e) ||
       (n >= 0x2066 && n <= 0x2069)
     )
-      out += `\\u${n.toString(16).padStart(4, '0')}`;
+      // As UTF-8 bytes: `\xHH` works in every bash, `\u` only from 4.2 (macOS ships 3.2).
+      for (const b of Buffer.from(c, 'utf8')) out += `\\x${b.toString(16).padStart(2, '0')}`;
     else out += c;
   }
   return `${out}'`;
