@@ -35,6 +35,11 @@ export interface ActionInputs {
   runbookTemplate: string | null;
   /** Fail the run when keys are found. */
   failOnFindings: boolean;
+  /**
+   * Fail the run when something keyleak was asked to do could not be done: containment, investigation,
+   * an incident, a repository of an org scan. True unless set to false.
+   */
+  failOnErrors: boolean;
 }
 
 const MODES = ['auto', 'push', 'pull-request', 'org', 'org-merge', 'rescan'] as const;
@@ -112,6 +117,7 @@ export function parseActionInputs(get: (name: string) => string): ActionInputs {
     config: v('config', '.github/keyleak.yml'),
     runbookTemplate: v('runbook-template') || null,
     failOnFindings: bool('fail-on-findings', v('fail-on-findings', 'true')),
+    failOnErrors: bool('fail-on-errors', v('fail-on-errors', 'true')),
   };
 }
 

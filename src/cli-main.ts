@@ -1,4 +1,5 @@
 import type { Aws } from './adapters/aws.js';
+import { stderrLine } from './adapters/stderr.js';
 import { UsageError } from './core/errors.js';
 import { ProgressLine } from './core/render/progress.js';
 import { runRewritePlan } from './commands/rewrite-plan.js';
@@ -77,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
           aws: await loadAws(),
           log: (l) => {
             line?.clear();
-            process.stderr.write(`keyleak: ${l}\n`);
+            stderrLine(l);
             if (keys > 0) line?.draw(phase);
           },
         });
@@ -85,20 +86,22 @@ export async function main(argv: string[]): Promise<number> {
       }
       await writeReport(render(result.report, settings.format), settings.output);
       if (settings.format !== 'text' || settings.output !== null) {
-        for (const w of result.report.warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
+        for (const w of result.report.warnings) stderrLine(`warning: ${w}`);
       }
-      return exitCodeFor(result.report);
+      for (const f of result.report.findings)
+        for (const e of f.response?.errors ?? []) stderrLine(`error: ${e}`);
+      return exitCodeFor(result.report, { failOnErrors: settings.failOnErrors });
     }
     if (command === 'trail') {
       const settings = parseTrailArgs(rest);
       const trail = await runTrail(settings, {
         aws: await loadAws(),
-        log: (line) => process.stderr.write(`keyleak: ${line}\n`),
+        log: stderrLine,
       });
       if (settings.eventsOut !== null) await writeEventsOut(trail, settings.eventsOut);
       process.stdout.write(renderTrail(trail, settings.format));
       for (const r of trail.summary.incompleteRegions) {
-        process.stderr.write(`keyleak: warning: ${r.region} could not be read: ${r.reason}\n`);
+        stderrLine(`warning: ${r.region} could not be read: ${r.reason}`);
       }
       return trailExitCode(trail.summary);
     }
@@ -106,20 +109,20 @@ export async function main(argv: string[]): Promise<number> {
       const settings = parseRewritePlanArgs(rest, { cwd: process.cwd() });
       const { text, warnings } = await runRewritePlan(settings);
       await writeReport(text, settings.output);
-      for (const w of warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
+      for (const w of warnings) stderrLine(`warning: ${w}`);
       return 0;
     }
     if (command === 'org-merge') {
       const s = parseOrgMergeArgs(rest);
       const merged = await mergeOrgShardDir(s);
-      for (const w of merged.warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
+      for (const w of merged.warnings) stderrLine(`warning: ${w}`);
       process.stdout.write(renderOrgSummary(merged.summary));
       return 0;
     }
     throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`keyleak: error: ${msg}\n`);
+    stderrLine(`error: ${msg}`);
     return 2;
   }
 }

@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
+import * as log from './adapters/log.js';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, normalize } from 'node:path';
 import { parseActionInputs, resolveMode, type ActionInputs, type ActionMode } from './action-inputs.js';
 import { lazyAws } from './adapters/aws-lazy.js';
 import { GitHub, parseRepo, type RepoRef } from './adapters/github.js';
@@ -15,6 +16,7 @@ import { runPullRequest } from './commands/pull-request.js';
 import { runPush } from './commands/push.js';
 import { runRescan } from './commands/rescan.js';
 import { DEFAULT_CONFIG_PATH, loadConfig } from './commands/scan.js';
+import { EMPTY_CONFIG } from './core/config.js';
 import { UsageError } from './core/errors.js';
 import type { SecretMaterial } from './core/findings.js';
 import type { TrailSummary } from './core/incident.js';
@@ -22,6 +24,7 @@ import { verdictOf } from './core/incident.js';
 import { parseOrgSettings, type RawOrgInputs } from './core/org/settings.js';
 import { DEFAULT_RUNBOOK_TEMPLATE } from './core/render/incident.js';
 import { renderJson } from './core/render/json.js';
+import { mdText } from './core/render/escape.js';
 import { renderMarkdown } from './core/render/markdown.js';
 import { renderOrgSummary } from './core/render/org-summary.js';
 import { renderSarif } from './core/render/sarif.js';
@@ -73,7 +76,7 @@ export function buildResponder(inputs: ActionInputs): Responder {
       containPersistence: inputs.containPersistence,
       costCheck: inputs.costCheck,
     },
-    { log: (line) => core.info(line) },
+    { log: (line) => log.info(line) },
   );
 }
 
@@ -126,7 +129,7 @@ async function buildIncidentEnv(
     github: GitHub.create({
       token: ctx.inputs.githubToken,
       baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
-      log: (m) => core.info(m),
+      log: (m) => log.info(m),
     }),
     responder: buildResponder(ctx.inputs),
     issueRepo,
@@ -134,7 +137,7 @@ async function buildIncidentEnv(
     runUrl: ctx.runUrl,
     contacts: await readContacts(ctx.workspace, ctx.inputs.runbookTemplate),
     now: () => new Date(),
-    log: (m) => core.info(m),
+    log: (m) => log.info(m),
     mask: (secrets: Map<string, SecretMaterial>) => {
       for (const m of secrets.values()) for (const s of [...m.secrets, ...m.sessionTokens]) core.setSecret(s);
     },
@@ -146,7 +149,7 @@ function annotate(report: ScanReport): void {
   for (const f of report.findings) {
     for (const l of f.locations) {
       if (!l.path) continue;
-      core.error(
+      log.error(
         `AWS access key ${f.keyId} leaked${l.commit ? ` in ${l.commit.slice(0, 12)}` : ''} (${verdictOf(f)})`,
         { file: l.path, startLine: l.line, title: 'keyleak: leaked AWS access key' },
       );
@@ -154,12 +157,19 @@ function annotate(report: ScanReport): void {
   }
 }
 
+/** What keyleak was asked to do on AWS for each key and could not: containment, IAM, CloudTrail. */
+export function responseErrors(report: ScanReport): string[] {
+  return report.findings.flatMap((f) => f.response?.errors ?? []);
+}
+
 function flowSummary(result: FlowResult): string {
   const out = [renderMarkdown(result.report)];
   if (result.issues.length > 0)
     out.push(`**Incidents:** ${result.issues.map((n) => `#${n}`).join(', ')}`, '');
-  if (result.notes.length > 0) out.push(...result.notes.map((n) => `- ${n}`), '');
-  if (result.problems.length > 0) out.push('> [!CAUTION]', ...result.problems.map((p) => `> - ${p}`), '');
+  if (result.notes.length > 0) out.push(...result.notes.map((n) => `- ${mdText(n)}`), '');
+  const errors = [...result.problems, ...responseErrors(result.report)];
+  if (errors.length > 0)
+    out.push('> [!CAUTION]', '> Could not be done:', ...errors.map((p) => `> - ${mdText(p)}`), '');
   return out.join('\n') + '\n';
 }
 
@@ -169,10 +179,18 @@ async function runRepositoryMode(ctx: ActionContext): Promise<Outcome> {
   const git = await Git.open(ctx.workspace);
   const configPath =
     ctx.inputs.config === DEFAULT_CONFIG_PATH ? null : join(ctx.workspace, ctx.inputs.config);
+  // A push or pull request can edit the config in the work tree: those flows read it as committed before
+  // the change. Only a config outside the repository (an absolute path) is read from disk for them.
+  const inRepo = !isAbsolute(ctx.inputs.config);
+  const scansChange = ctx.mode === 'push' || ctx.mode === 'pull-request';
   const deps: FlowDeps = {
     ...(await buildIncidentEnv(ctx, ctx.inputs.issueRepo ?? repo)),
     git,
-    config: await loadConfig(configPath, ctx.workspace, git),
+    config:
+      scansChange && inRepo
+        ? EMPTY_CONFIG
+        : await loadConfig(inRepo ? configPath : ctx.inputs.config, ctx.workspace, git),
+    configPath: scansChange && inRepo ? normalize(ctx.inputs.config).replace(/^(\.\/)+/, '') : null,
     jobs: defaultJobs(),
     repo,
   };
@@ -186,7 +204,7 @@ async function runRepositoryMode(ctx: ActionContext): Promise<Outcome> {
     liveKeys: report.findings.filter((f) => f.verification?.status === 'live').length,
     issues: result.issues,
     summary: flowSummary(result),
-    problems: result.problems,
+    problems: [...result.problems, ...responseErrors(report)],
     sarif: true,
     // A rescan refreshes an incident that already exists; failing it again would only add noise.
     foundFailure:
@@ -235,7 +253,7 @@ async function runOrgMergeMode(ctx: ActionContext): Promise<null> {
   const dir = core.getInput('shard-results');
   if (!dir) throw new UsageError(`Input 'shard-results' is required when mode is org-merge.`);
   const merged = await mergeOrgShardDir({ owner: settings.owner, dir, stateFile: settings.stateFile });
-  for (const w of merged.warnings) core.warning(w);
+  for (const w of merged.warnings) log.warning(w);
   await core.summary.addRaw(renderOrgSummary(merged.summary)).write();
   return null;
 }
@@ -248,14 +266,14 @@ async function runOrgMode(ctx: ActionContext): Promise<Outcome> {
   });
   const env = await buildIncidentEnv(ctx, ctx.inputs.issueRepo ?? parseRepo(ctx.repoName));
   const sink = new OrgIncidents(env);
-  const result = await runOrgScan(settings, { lister: env.github, sink, log: (m) => core.info(m) });
+  const result = await runOrgScan(settings, { lister: env.github, sink, log: (m) => log.info(m) });
   return {
     report: { ...EMPTY_REPORT, findings: sink.responded?.findings ?? [] },
     findings: result.keys.length,
     liveKeys: result.verdicts.filter((v) => v.status === 'live').length,
     issues: [...new Set(result.verdicts.map((v) => v.issue).filter((n): n is number => n !== null))],
     summary: renderOrgSummary(result.summary),
-    problems: sink.problems,
+    problems: [...sink.problems, ...responseErrors(sink.responded ?? EMPTY_REPORT)],
     sarif: false,
     foundFailure:
       result.keys.length > 0
@@ -270,8 +288,8 @@ async function report(ctx: ActionContext, o: Outcome): Promise<string | null> {
   const reportFile = join(ctx.outDir, 'keyleak-report.json');
   if (sarifFile) await writeFile(sarifFile, renderSarif(o.report));
   await writeFile(reportFile, renderJson(o.report));
-  for (const w of o.report.warnings) core.warning(w);
-  for (const p of o.problems) core.error(p);
+  for (const w of o.report.warnings) log.warning(w);
+  for (const p of o.problems) log.error(p);
   await core.summary.addRaw(o.summary).write();
   core.setOutput('findings', o.findings);
   core.setOutput('live-keys', o.liveKeys);
@@ -279,12 +297,12 @@ async function report(ctx: ActionContext, o: Outcome): Promise<string | null> {
   core.setOutput('sarif-file', sarifFile);
   core.setOutput('report-file', reportFile);
 
-  if (o.problems.length > 0) {
+  if (o.problems.length > 0 && ctx.inputs.failOnErrors) {
     const done =
       o.issues.length > 0
         ? `incidents ${o.issues.map((n) => `#${n}`).join(', ')} were written`
         : 'no incident was written';
-    return `keyleak: ${o.problems.length} GitHub or AWS call(s) failed: ${o.problems.join('; ')}. The scan${o.sarif ? ', SARIF' : ''} and report were written; ${done}.`;
+    return `keyleak: ${o.problems.length} GitHub or AWS step(s) could not be done: ${o.problems.join('; ')}. The scan${o.sarif ? ', SARIF' : ''} and report were written; ${done}.`;
   }
   if (o.report.incomplete) return `keyleak: the scan was incomplete: ${o.report.warnings.join('; ')}`;
   if (o.foundFailure && ctx.inputs.failOnFindings) return o.foundFailure;
@@ -309,14 +327,14 @@ export async function run(): Promise<void> {
   } catch (e) {
     failure = `keyleak: ${e instanceof Error ? e.message : String(e)}`;
   }
-  if (failure) core.setFailed(failure);
+  if (failure) log.setFailed(failure);
 }
 
 async function uploadTrails(trails: Map<string, TrailSummary>, ctx: ActionContext): Promise<string | null> {
   const file = join(ctx.outDir, 'trail.json');
   await writeFile(file, JSON.stringify({ trails: [...trails.values()] }, null, 2) + '\n');
   if (!process.env.ACTIONS_RUNTIME_TOKEN) {
-    core.info(`trail.json written to ${file} (no artifact service in this environment)`);
+    log.info(`trail.json written to ${file} (no artifact service in this environment)`);
     return null;
   }
   // The artifact client is large and needed only when there is a trail to upload: loaded then.

@@ -42,13 +42,19 @@ export interface ScanSettings {
   roleTemplate: string | null;
   /** Accounts keyleak may change (`--managed-accounts`); null: the responder credentials' own account. */
   managedAccounts: string[] | null;
+  /**
+   * Exit non-zero when containment or investigation could not be done, findings or not (true unless
+   * `--no-fail-on-errors`).
+   */
+  failOnErrors: boolean;
 }
 
 export const SCAN_USAGE = `usage: keyleak scan [--repo DIR] [--all | --range A..B | --staged | --no-git]
                    [--format text|json|sarif|markdown] [--output FILE] [--config FILE]
                    [--jobs N] [--no-progress]
                    [--verify [--deactivate] [--dry-run] [--revoke-sessions]
-                             [--role-template ARN] [--managed-accounts ID,ID…]]`;
+                             [--role-template ARN] [--managed-accounts ID,ID…]
+                             [--no-fail-on-errors]]`;
 
 const FORMATS: readonly ScanFormat[] = ['text', 'json', 'sarif', 'markdown'];
 
@@ -75,6 +81,7 @@ export function parseScanArgs(argv: string[], defaults: { cwd: string; isTTY: bo
         'revoke-sessions': { type: 'boolean' },
         'role-template': { type: 'string' },
         'managed-accounts': { type: 'string' },
+        'no-fail-on-errors': { type: 'boolean' },
       },
       allowPositionals: false,
       strict: true,
@@ -133,9 +140,10 @@ function parseResponseFlags(values: {
   'revoke-sessions'?: boolean;
   'role-template'?: string;
   'managed-accounts'?: string;
+  'no-fail-on-errors'?: boolean;
 }): Pick<
   ScanSettings,
-  'verify' | 'deactivate' | 'dryRun' | 'revokeSessions' | 'roleTemplate' | 'managedAccounts'
+  'verify' | 'deactivate' | 'dryRun' | 'revokeSessions' | 'roleTemplate' | 'managedAccounts' | 'failOnErrors'
 > {
   const verify = values.verify === true;
   for (const flag of [
@@ -144,6 +152,7 @@ function parseResponseFlags(values: {
     'revoke-sessions',
     'role-template',
     'managed-accounts',
+    'no-fail-on-errors',
   ] as const) {
     if (values[flag] !== undefined && !verify) throw new UsageError(`--${flag} needs --verify`);
   }
@@ -154,6 +163,7 @@ function parseResponseFlags(values: {
     verify,
     deactivate: values.deactivate === true,
     dryRun: values['dry-run'] === true,
+    failOnErrors: values['no-fail-on-errors'] !== true,
     revokeSessions: values['revoke-sessions'] === true,
     roleTemplate: values['role-template'] === undefined ? null : parseRoleTemplate(values['role-template']),
     managedAccounts:

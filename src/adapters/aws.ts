@@ -6,13 +6,13 @@ import {
 import { CostExplorerClient, GetCostAndUsageCommand } from '@aws-sdk/client-cost-explorer';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
+  AttachUserPolicyCommand,
   DeleteLoginProfileCommand,
   GetAccessKeyLastUsedCommand,
   IAMClient,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
   PutRolePolicyCommand,
-  PutUserPolicyCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -70,8 +70,11 @@ export interface AccountResponder {
   readonly arn: string;
   keyStatus(keyId: string): Promise<AccessKeyState>;
   deactivateKey(keyId: string, userName: string): Promise<void>;
-  /** Attaches an inline deny on `aws:TokenIssueTime` before `before`; returns the policy name. */
-  revokeSessions(userName: string, before: Date): Promise<string>;
+  /**
+   * Attaches the account's `keyleak-revoke-sessions` managed policy (a deny on every request made with
+   * temporary credentials) to the user; returns its ARN.
+   */
+  revokeSessions(userName: string): Promise<string>;
   attachedPolicies(userName: string): Promise<string[]>;
   /** Deletes a user's console password (login profile). */
   deleteLoginProfile(userName: string): Promise<void>;
@@ -99,7 +102,13 @@ export interface Aws {
   assumeResponder(accountId: string, roleArn: string): Promise<AccountResponder>;
 }
 
-export const REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
+/**
+ * The managed policy `--revoke-sessions` attaches, created once per account by its administrators (see
+ * docs/aws/revoke-sessions-policy.json). A fixed, pre-made policy lets the responder's
+ * iam:AttachUserPolicy be limited to it with an iam:PolicyARN condition: the responder can never attach
+ * or write a policy that grants anything.
+ */
+export const REVOKE_POLICY_NAME = 'keyleak-revoke-sessions';
 
 /** The policy IAM's console attaches to "revoke active sessions": deny everything to older tokens. */
 function revokePolicy(before: Date) {
@@ -262,19 +271,13 @@ export function createAws(options: AwsOptions = defaultAwsOptions()): Aws {
           ),
         );
       },
-      async revokeSessions(userName, before) {
-        const policy = revokePolicy(before);
-        await call('iam:PutUserPolicy', (abortSignal) =>
-          iam.send(
-            new PutUserPolicyCommand({
-              UserName: userName,
-              PolicyName: REVOKE_POLICY_NAME,
-              PolicyDocument: JSON.stringify(policy),
-            }),
-            { abortSignal },
-          ),
+      async revokeSessions(userName) {
+        const partition = identity.arn.split(':')[1] ?? 'aws';
+        const arn = `arn:${partition}:iam::${identity.account}:policy/${REVOKE_POLICY_NAME}`;
+        await call('iam:AttachUserPolicy', (abortSignal) =>
+          iam.send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: arn }), { abortSignal }),
         );
-        return REVOKE_POLICY_NAME;
+        return arn;
       },
       async deleteLoginProfile(userName) {
         await call('iam:DeleteLoginProfile', (abortSignal) =>

@@ -49,6 +49,11 @@ export interface GitHubTiming {
    * Null keeps the throttling plugin's own spacing (1 s and 3 s), which GitHub's guidance asks for.
    */
   writeSpacingMs: { write: number; notify: number } | null;
+  /**
+   * Longest wait for one answer, headers and body, before the request is abandoned. A read that times
+   * out is retried (within `maxRetries`); a write is not, since it may have been done.
+   */
+  requestTimeoutMs: number;
 }
 
 export const DEFAULT_TIMING: GitHubTiming = {
@@ -56,7 +61,27 @@ export const DEFAULT_TIMING: GitHubTiming = {
   maxRetries: 3,
   maxRetryAfterSeconds: 120,
   writeSpacingMs: null,
+  requestTimeoutMs: 30_000,
 };
+
+/**
+ * fetch with a deadline on every request, so that a GitHub call that never answers ends in an error
+ * naming it instead of hanging the run. The deadline covers the body too: the signal stays attached
+ * while Octokit reads it.
+ */
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return async (input, init) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    try {
+      return await fetch(input, { ...init, signal });
+    } catch (e) {
+      // Not an AbortError: Octokit turns other errors into a request error its retry plugin can see.
+      if (timeout.aborted) throw new Error(`GitHub did not answer within ${timeoutMs / 1000} s`);
+      throw e;
+    }
+  };
+}
 
 /**
  * A stand-in for the plugin's Bottleneck groups that only spaces jobs apart. The plugin calls
@@ -187,10 +212,17 @@ export class GitHub {
             : {}),
         },
         retry: { retries: timing.maxRetries, retryAfterBaseValue: timing.retryAfterBaseMs },
+        request: { fetch: fetchWithTimeout(timing.requestTimeoutMs) },
       },
       throttling,
       retry,
     );
+    // A POST that failed with a server error or no answer may have been done upstream (an issue opened, a
+    // comment posted): retrying it blindly would do it twice. Rate-limit refusals (never done) still wait
+    // and retry through the throttling plugin.
+    octokit.hook.before('request', (o) => {
+      if (o.method === 'POST') o.request = { ...o.request, retries: 0 };
+    });
     return new GitHub(octokit);
   }
 

@@ -1,3 +1,4 @@
+import { AwsCallError } from '../adapters/aws-errors.js';
 import type { Aws } from '../adapters/aws.js';
 import type { Finding } from '../core/types.js';
 import type { ScanResult } from '../scan/result.js';
@@ -54,11 +55,16 @@ export class AwsResponder implements Responder {
       { aws: this.aws, log: this.deps.log, sessions },
     );
     const byKey = new Map(responded.findings.map((f) => [f.keyId, f]));
-    const findings = result.report.findings.map((f) => byKey.get(f.keyId) ?? f);
 
     const trails: Responded['trails'] = new Map();
     const notes: Responded['notes'] = new Map();
     const quarantine: NonNullable<Responded['quarantine']> = new Map();
+    // An investigation that could not be done fails the run like a containment that could not.
+    const investigationFailed = (keyId: string, error: string) => {
+      const f = byKey.get(keyId);
+      if (!f?.response) return;
+      byKey.set(keyId, { ...f, response: { ...f.response, errors: [...(f.response.errors ?? []), error] } });
+    };
     for (const f of responded.findings) {
       const v = f.verification;
       const iam = v?.iam;
@@ -108,12 +114,25 @@ export class AwsResponder implements Responder {
             summary.cost = await checkCost(t.responder, firstExposure(f) ?? summary.window.start, new Date());
           }
           trails.set(f.keyId, summary);
+          if (summary.incompleteRegions.length > 0) {
+            investigationFailed(
+              f.keyId,
+              `CloudTrail of ${f.keyId} could not be read in ${summary.incompleteRegions.map((r) => `${r.region} (${r.reason})`).join(', ')}`,
+            );
+          }
         } catch (e) {
           trailNote = `CloudTrail could not be read: ${e instanceof Error ? e.message : String(e)}`;
+          // No credentials at all: no responder was configured, so no investigation was asked for.
+          if (!(e instanceof AwsCallError && e.failureClass === 'no-credentials'))
+            investigationFailed(
+              f.keyId,
+              `CloudTrail of ${f.keyId} could not be read: ${e instanceof Error ? e.message : String(e)}`,
+            );
         }
       }
       notes.set(f.keyId, { verification: v?.reason ?? null, trail: trailNote });
     }
+    const findings = result.report.findings.map((f) => byKey.get(f.keyId) ?? f);
     return { report: { ...responded, findings }, trails, notes, quarantine };
   }
 }

@@ -62,7 +62,13 @@ export interface FlowDeps {
   git: Git;
   github: GitHub;
   responder: Responder;
+  /** The config for flows that do not scan a change (rescan), or the one file given outside the repository. */
   config: KeyleakConfig;
+  /**
+   * The config file's path in the repository, for flows that scan a change: they read it as committed
+   * before the change (see configForChange). Null or absent: `config` is used as it is.
+   */
+  configPath?: string | null;
   /** Parallel readers for full-history scans. */
   jobs: number;
   /** The repository the workflow runs in (what is scanned). */

@@ -36,8 +36,12 @@ export const SIGNATURE_RETRY_DELAY_MS = 6_000;
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function denied(e: unknown): boolean {
-  const code = e instanceof AwsCallError ? e.failure.code : null;
-  return code === 'AccessDenied' || code === 'AccessDeniedException' || code === 'UnauthorizedOperation';
+  return e instanceof AwsCallError && e.failureClass === 'access-denied';
+}
+
+/** The default chain found no credentials: keyleak was given no responder, which is not a failure. */
+function noResponder(e: unknown): boolean {
+  return e instanceof AwsCallError && e.failureClass === 'no-credentials';
 }
 
 function message(e: unknown): string {
@@ -67,7 +71,10 @@ export async function respond(
     if (accountId === null) return { managed: false, note: 'the account could not be determined' };
     if (s.managedAccounts !== null) return { managed: s.managedAccounts.includes(accountId), note: null };
     const r = await sessions.ownSession();
-    if (!r.ok) return { managed: false, note: `no responder credentials to decide (${message(r.error)})` };
+    if (!r.ok && noResponder(r.error)) return { managed: false, note: 'no responder credentials to decide' };
+    // Responder credentials that fail (revoked, expired, denied, unreachable) are a failure to contain,
+    // never "not managed": the key is taken as managed so that the failure is reported as such.
+    if (!r.ok) return { managed: true, note: null };
     return { managed: r.value.accountId === accountId, note: null };
   }
 
@@ -159,6 +166,8 @@ export async function respond(
       now: at.toISOString(),
     });
     let response: KeyResponse;
+    let deactivateDenied = false;
+    let revokeFailed: string | null = null;
     if (plan.action === 'deactivate') {
       try {
         await responder!.deactivateKey(f.keyId, plan.userName!);
@@ -173,6 +182,7 @@ export async function respond(
           at: now().toISOString(),
         };
       } catch (e) {
+        deactivateDenied = denied(e);
         response = denied(e)
           ? {
               action: 'manual',
@@ -194,9 +204,10 @@ export async function respond(
       response.action !== 'manual'
     ) {
       try {
-        const name = await responder.revokeSessions(plan.userName, at);
-        response.detail += ` Sessions issued before ${at.toISOString()} revoked (inline policy ${name} on user ${plan.userName}).`;
+        const arn = await responder.revokeSessions(plan.userName);
+        response.detail += ` Sessions minted from the user's keys denied (managed policy ${arn} attached to user ${plan.userName}).`;
       } catch (e) {
+        revokeFailed = message(e);
         response.detail += ` Revoking sessions failed: ${message(e)}.`;
       }
     }
@@ -205,6 +216,16 @@ export async function respond(
     } else if (verification.status === 'skipped' && responderProblem) {
       response.detail += ` IAM could not be read: ${responderProblem.message}.`;
     }
+    const errors: string[] = [];
+    if (
+      response.action === 'failed' ||
+      (response.action === 'manual' && (responderProblem || deactivateDenied))
+    )
+      errors.push(`containment of ${f.keyId} could not be done: ${response.detail}`);
+    if (revokeFailed) errors.push(`revoking the sessions of ${f.keyId} failed: ${revokeFailed}`);
+    if (verification.status === 'skipped' && responderProblem)
+      errors.push(`IAM could not be read for ${f.keyId}: ${responderProblem.message}`);
+    if (errors.length > 0) response.errors = errors;
     log(`${f.keyId}: ${response.action}`);
     findings.push({ ...f, verification, response });
   }

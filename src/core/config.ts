@@ -13,6 +13,11 @@ export interface KeyleakConfig {
   baseline: ReadonlySet<string>;
   /** Extra canary-token accounts, never verified with STS. */
   canaryAccounts: ReadonlySet<string>;
+  /**
+   * Key ids whose inline `keyleak:allow` markers are not honoured: markers the scanned change itself added
+   * (never read from the file; set by the flows that scan a change).
+   */
+  ignoreInlineAllow?: ReadonlySet<string>;
 }
 
 export const EMPTY_CONFIG: KeyleakConfig = {

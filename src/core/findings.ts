@@ -132,7 +132,9 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
         author: unit.commit?.author ?? null,
         date: unit.commit?.date ?? null,
       };
-      const reason = suppressionOf(hit.keyId, unit, hit.allowed, config);
+      // A marker the scanned change added itself does not silence it.
+      const allowed = hit.allowed && !config.ignoreInlineAllow?.has(hit.keyId);
+      const reason = suppressionOf(hit.keyId, unit, allowed, config);
       if (reason) {
         let m = g.suppressed.get(reason);
         if (!m) g.suppressed.set(reason, (m = new Map()));

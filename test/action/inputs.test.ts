@@ -15,6 +15,7 @@ const DEFAULTS: Record<string, string> = {
   config: '.github/keyleak.yml',
   'runbook-template': '',
   'fail-on-findings': 'true',
+  'fail-on-errors': 'true',
 };
 
 const parse = (over: Record<string, string> = {}) =>
@@ -38,6 +39,7 @@ describe('action inputs', () => {
       config: '.github/keyleak.yml',
       runbookTemplate: null,
       failOnFindings: true,
+      failOnErrors: true,
     });
   });
 

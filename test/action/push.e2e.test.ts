@@ -234,7 +234,7 @@ describe('push', () => {
     expect(JSON.parse(run.sarif!).runs[0].results).toHaveLength(1);
     expect(run.summary).toContain(`could not open or update the incident issue for ${k.keyId}`);
     expect(run.stdout).toMatch(
-      /::error::keyleak: 1 GitHub or AWS call\(s\) failed: .*Validation Failed.*no incident was written/,
+      /::error::keyleak: 1 GitHub or AWS step\(s\) could not be done: .*Validation Failed.*no incident was written/,
     );
     expect(secretNowhere(k.secret, run, emu)).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import type { AttackAction, AttackDigest, CountedCalls } from '../attack-digest.js';
 import type { CostReport, PersistenceStep } from '../persistence.js';
-import { shellQuote } from './rewrite-sh.js';
+import { shellQuote } from './escape.js';
 
 // Everything here comes from CloudTrail records, which the key's holder wrote: every value is shown as a
 // code span (no markdown, HTML or @mention inside one) and every command argument is shell-quoted.

@@ -11,7 +11,7 @@ import type { Finding } from '../types.js';
 import { toRemove, type AttackAction, type AttackDigest } from '../attack-digest.js';
 import { roleNameOf } from '../persistence.js';
 import { renderAttackSection, code } from './attack.js';
-import { cell } from './markdown.js';
+import { mdCode, mdCodeLink, mdLink, mdText, mdUrl } from './escape.js';
 
 /** What an incident issue says beyond the finding itself. Plain data: the commands gather it. */
 export interface IncidentContext {
@@ -77,16 +77,17 @@ function verdictSentence(f: Finding, v: IncidentVerdict, ctx: IncidentContext): 
     case 'live':
       return '**live**: STS `GetCallerIdentity` accepted the leaked pair. Anyone who read it can act as its owner until it is deactivated.';
     case 'invalid':
-      return `**invalid**: STS rejected the leaked pair${ver?.reason ? ` (${cell(ver.reason)})` : ''}. The key is deleted, inactive or the secret is wrong; confirm before closing.`;
+      return `**invalid**: STS rejected the leaked pair${ver?.reason ? ` (${mdText(ver.reason)})` : ''}. The key is deleted, inactive or the secret is wrong; confirm before closing.`;
     case 'unknown':
-      return `**unknown**: STS could not tell${ver?.reason ? ` (${cell(ver.reason)})` : ''}. Nothing was changed; treat the key as live until a rescan says otherwise.`;
+      return `**unknown**: STS could not tell${ver?.reason ? ` (${mdText(ver.reason)})` : ''}. Nothing was changed; treat the key as live until a rescan says otherwise.`;
     default: {
       const why = f.canary
         ? 'the key belongs to a canary-token account, and verifying it would trip the canary'
         : ver?.status === 'skipped'
           ? (ver.reason ?? 'no secret was found next to the key id')
           : (ctx.verificationNote ?? 'verification is turned off');
-      return `**not verified**: ${cell(why)}. Treat the key as live.`;
+      // keyleak's own words (why it did not verify), with their code spans.
+      return `**not verified**: ${why}. Treat the key as live.`;
     }
   }
 }
@@ -97,7 +98,7 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
   const out = ['## Status', '', `Verdict: ${verdictSentence(f, v, ctx)}`, ''];
   const rows: [string, string][] = [
     ['Key id', `\`${f.keyId}\` (${f.keyKind === 'temporary' ? 'temporary, ASIA' : 'long-term'})`],
-    ['Secret', f.secretFound ? `found next to it (\`${cell(f.secretRedacted ?? '')}\`)` : 'not found'],
+    ['Secret', f.secretFound ? `found next to it (${mdCode(f.secretRedacted ?? '')})` : 'not found'],
     [
       'Account',
       ver?.accountId
@@ -107,9 +108,12 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
           : 'unknown',
     ],
   ];
-  if (ver?.arn) rows.push(['Principal', `\`${cell(ver.arn)}\``]);
+  if (ver?.arn) rows.push(['Principal', `${mdCode(ver.arn)}`]);
   if (f.response) {
-    rows.push(['Containment', `**${f.response.action}**: ${cell(f.response.detail)} (${f.response.at})`]);
+    rows.push([
+      'Containment',
+      `**${f.response.action}**: ${mdText(f.response.detail)} (${mdText(f.response.at)})`,
+    ]);
   } else {
     rows.push([
       'Containment',
@@ -120,11 +124,14 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
     rows.push([
       'AWS quarantine policy',
       ctx.quarantine.length > 0
-        ? `${ctx.quarantine.map((q) => `\`${cell(q)}\``).join(', ')} attached: AWS saw the leak too. It blocks the key from acting on itself, not a responder.`
+        ? `${ctx.quarantine.map((q) => `${mdCode(q)}`).join(', ')} attached: AWS saw the leak too. It blocks the key from acting on itself, not a responder.`
         : 'none attached',
     ]);
   }
-  rows.push(['Last checked', ctx.runUrl ? `${ctx.checkedAt} ([run](${ctx.runUrl}))` : ctx.checkedAt]);
+  rows.push([
+    'Last checked',
+    ctx.runUrl ? `${mdText(ctx.checkedAt)} ([run](${mdUrl(ctx.runUrl)}))` : mdText(ctx.checkedAt),
+  ]);
   out.push('| | |', '| --- | --- |', ...rows.map(([k, val]) => `| ${k} | ${val} |`), '');
   if (ctx.forcePush) {
     out.push(
@@ -138,7 +145,12 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
 
 function author(a: string | null): string {
   // Names only: the issue may be more widely readable than the repository's history.
-  return a ? cell(a.replace(/\s*<[^>]*>\s*$/, '')) : '';
+  return a ? mdText(a.replace(/\s*<[^>]*>\s*$/, '')) : '';
+}
+
+/** A path as a URL path: each segment percent-encoded, so `#`, `?` and spaces stay part of the name. */
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
 }
 
 function whereSection(f: Finding, ctx: IncidentContext): string[] {
@@ -154,24 +166,24 @@ function whereSection(f: Finding, ctx: IncidentContext): string[] {
   for (const [name, locations] of byRepo) {
     const base = `${ctx.serverUrl}/${name}`;
     out.push(
-      `In [${name}](${base}):`,
+      `In ${mdLink(name, base)}:`,
       '',
       '| Commit | File | Author | Date | Branches and tags |',
       '| --- | --- | --- | --- | --- |',
     );
     for (const l of locations) {
-      const commit = l.commit ? `[\`${short(l.commit)}\`](${base}/commit/${l.commit})` : 'not committed';
+      const commit = l.commit ? mdCodeLink(short(l.commit), `${base}/commit/${l.commit}`) : 'not committed';
       const file =
         l.path === null
           ? 'commit message'
           : l.commit
-            ? `[\`${cell(l.path)}:${l.line}\`](${base}/blob/${l.commit}/${encodeURI(l.path)}#L${l.line})`
-            : `\`${cell(l.path)}:${l.line}\``;
+            ? mdCodeLink(`${l.path}:${l.line}`, `${base}/blob/${l.commit}/${encodePath(l.path)}#L${l.line}`)
+            : mdCode(`${l.path}:${l.line}`);
       const refs = (l.commit ? (ctx.refs[l.commit] ?? []) : []).map(
-        (r) => `\`${cell(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}\``,
+        (r) => `${mdCode(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}`,
       );
       out.push(
-        `| ${commit} | ${file} | ${author(l.author)} | ${l.date ?? ''} | ${refs.join(', ') || 'none'} |`,
+        `| ${commit} | ${file} | ${author(l.author)} | ${mdText(l.date ?? '')} | ${refs.join(', ') || 'none'} |`,
       );
     }
     out.push('');
@@ -204,10 +216,10 @@ function runbookSteps(f: Finding, ctx: IncidentContext): Step[] {
     {
       id: 'deactivate',
       text: "**Deactivate the key** (or delete it) in IAM, under the key owner's security credentials, and rotate it for its owner through a secret store.",
-      done: contained ? `${a.action} by keyleak: ${cell(a.detail)} (${a.at})` : null,
+      done: contained ? `${a.action} by keyleak: ${mdText(a.detail)} (${a.at})` : null,
       note:
         a && !contained && a.action !== 'none'
-          ? `keyleak: ${a.action}: ${cell(a.detail)}`
+          ? `keyleak: ${a.action}: ${mdText(a.detail)}`
           : verdictOf(f) === 'invalid'
             ? 'keyleak: STS already rejects the key; confirm in IAM that it is inactive or deleted.'
             : null,
@@ -323,7 +335,8 @@ function mermaidTime(iso: string): string {
   return iso
     .replace('T', ' ')
     .replace(/(\.\d+)?Z$/, '')
-    .slice(0, 19);
+    .slice(0, 19)
+    .replace(/[^0-9 :-]/g, '0');
 }
 
 /**
@@ -344,7 +357,8 @@ function activityChart(t: TrailSummary): string[] {
     if (Date.parse(end) - Date.parse(ip.first) < 60_000)
       end = new Date(Date.parse(ip.first) + 60_000).toISOString();
     out.push(
-      `    section ${ip.ip.replace(/:/g, '\ua789')}`,
+      // Anything but an address's characters could end the block or the chart's syntax.
+      `    section ${ip.ip.replace(/[^0-9A-Za-z.:_-]/g, '?').replace(/:/g, '\ua789')}`,
       `    ${ip.count} call${ip.count === 1 ? '' : 's'} : ${mermaidTime(ip.first)}, ${mermaidTime(end)}`,
     );
   }
@@ -367,7 +381,7 @@ function trailSection(ctx: IncidentContext): string[] {
   const t = ctx.trail;
   if (!t) {
     out.push(
-      `CloudTrail was not read: ${cell(ctx.trailUnavailable ?? 'no responder credentials were available')}.`,
+      `CloudTrail was not read: ${mdText(ctx.trailUnavailable ?? 'no responder credentials were available')}.`,
       '',
       "To summarise the key's activity here, give the job responder credentials in the key's account, for example a role assumed through OIDC before keyleak runs:",
       '',
@@ -397,7 +411,7 @@ function trailSection(ctx: IncidentContext): string[] {
       '> [!WARNING]',
       `> ${t.incompleteRegions.length} region(s) could not be read; their events are missing:`,
     );
-    for (const r of t.incompleteRegions) out.push(`> - \`${cell(r.region)}\`: ${cell(r.reason)}`);
+    for (const r of t.incompleteRegions) out.push(`> - ${mdCode(r.region)}: ${mdText(r.reason)}`);
     out.push('');
   }
   if (t.byIp.length > 0) out.push(...activityChart(t), '');
@@ -405,7 +419,7 @@ function trailSection(ctx: IncidentContext): string[] {
   out.push(
     ...table(
       ['Source IP', 'Calls', 'First', 'Last'],
-      t.byIp.slice(0, ROWS).map((i) => [`\`${cell(i.ip)}\``, String(i.count), i.first, i.last]),
+      t.byIp.slice(0, ROWS).map((i) => [mdCode(i.ip), String(i.count), mdText(i.first), mdText(i.last)]),
       t.byIp.length - ROWS,
     ),
   );
@@ -413,7 +427,7 @@ function trailSection(ctx: IncidentContext): string[] {
   out.push(
     ...table(
       ['User agent', 'Calls'],
-      t.byUserAgent.slice(0, ROWS).map((u) => [cell(u.userAgent.slice(0, 200)), String(u.count)]),
+      t.byUserAgent.slice(0, ROWS).map((u) => [mdText(u.userAgent), String(u.count)]),
       t.byUserAgent.length - ROWS,
     ),
   );
@@ -423,13 +437,14 @@ function trailSection(ctx: IncidentContext): string[] {
       ['Service', 'Call', 'Count', 'Errors'],
       t.byEvent
         .slice(0, ROWS)
-        .map((e) => [cell(e.eventSource), `\`${cell(e.eventName)}\``, String(e.count), String(e.errors)]),
+        .map((e) => [mdText(e.eventSource), `${mdCode(e.eventName)}`, String(e.count), String(e.errors)]),
       t.byEvent.length - ROWS,
     ),
   );
   if (ctx.trailArtifactUrl)
-    out.push(`Every event: [\`trail.json\`](${ctx.trailArtifactUrl}) (an artifact of this run).`, '');
-  else if (ctx.runUrl) out.push(`Every event: \`trail.json\`, an artifact of [this run](${ctx.runUrl}).`, '');
+    out.push(`Every event: [\`trail.json\`](${mdUrl(ctx.trailArtifactUrl)}) (an artifact of this run).`, '');
+  else if (ctx.runUrl)
+    out.push(`Every event: \`trail.json\`, an artifact of [this run](${mdUrl(ctx.runUrl)}).`, '');
   return out;
 }
 
@@ -449,7 +464,7 @@ function historySection(f: Finding, ctx: IncidentContext): string[] {
     for (const c of commits) {
       const prs = ctx.pulls[c] ?? [];
       out.push(
-        `- [\`${short(c)}\`](${base}/commit/${c})${prs.length ? ` (in ${prs.map((n) => `#${n}`).join(', ')})` : ''}`,
+        `- ${mdCodeLink(short(c), `${base}/commit/${c}`)}${prs.length ? ` (in ${prs.map((n) => `#${n}`).join(', ')})` : ''}`,
       );
     }
     out.push('');

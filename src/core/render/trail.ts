@@ -1,15 +1,7 @@
 import type { AttackDigest } from '../attack-digest.js';
 import { recordOf, type TrailEvent, type TrailSummary } from '../cloudtrail.js';
 import { commandLine } from './attack.js';
-
-/**
- * A value from a record, safe for a terminal: control characters (escape sequences, carriage returns)
- * become U+FFFD, so a user agent cannot move the cursor, recolour or rewrite what a responder reads.
- */
-export function term(s: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what is being removed
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '\ufffd');
-}
+import { terminal } from './escape.js';
 
 /** The summary JSON. */
 export function renderTrailJson(s: TrailSummary): string {
@@ -17,7 +9,7 @@ export function renderTrailJson(s: TrailSummary): string {
 }
 
 function tsvField(s: string): string {
-  return s.replace(/[\t\r\n]+/g, ' ');
+  return terminal(s);
 }
 
 /**
@@ -38,7 +30,9 @@ export function renderTrailTsv(events: { region: string; event: TrailEvent }[]):
     .join('');
 }
 
-function table(headers: string[], rows: string[][]): string[] {
+function table(headers: string[], raw: string[][]): string[] {
+  // User agents are chosen by whoever holds the key: nothing in a cell reaches the terminal unescaped.
+  const rows = raw.map((r) => r.map(terminal));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells
@@ -61,10 +55,10 @@ function attackText(d: AttackDigest): string[] {
     const rows = d.actions.map((a) => [
       a.eventTime,
       a.category,
-      term(a.eventName) + (a.failed ? ` FAILED ${term(a.failed)}` : ''),
-      term(a.region),
-      term(a.items.map((i) => `${i.kind} ${i.id}${i.detail ? ` (${i.detail})` : ''}`).join('; ')) +
-        (a.via ? ` [${term(a.via)}]` : ''),
+      terminal(a.eventName) + (a.failed ? ` FAILED ${terminal(a.failed)}` : ''),
+      terminal(a.region),
+      terminal(a.items.map((i) => `${i.kind} ${i.id}${i.detail ? ` (${i.detail})` : ''}`).join('; ')) +
+        (a.via ? ` [${terminal(a.via)}]` : ''),
     ]);
     out.push(...table(['time', 'category', 'event', 'region', 'what'], rows).map((l) => `  ${l}`));
   }
@@ -77,7 +71,7 @@ function attackText(d: AttackDigest): string[] {
     for (const m of d.minted) {
       const f = d.followed.find((x) => x.keyId === m.keyId);
       out.push(
-        `  ${term(m.keyId)}  ${m.kind}${m.roleArn ? ` role ${term(m.roleArn)}` : ''}${m.sessionName ? ` session ${term(m.sessionName)}` : ''}${m.userName ? ` user ${term(m.userName)}` : ''}${m.expiry ? ` expires ${term(m.expiry)}` : ''}  ${f ? `followed: ${f.events} events` : 'not followed (--follow)'}`,
+        `  ${terminal(m.keyId)}  ${m.kind}${m.roleArn ? ` role ${terminal(m.roleArn)}` : ''}${m.sessionName ? ` session ${terminal(m.sessionName)}` : ''}${m.userName ? ` user ${terminal(m.userName)}` : ''}${m.expiry ? ` expires ${terminal(m.expiry)}` : ''}  ${f ? `followed: ${f.events} events` : 'not followed (--follow)'}`,
       );
     }
   }
@@ -86,7 +80,7 @@ function attackText(d: AttackDigest): string[] {
       c.calls.length
         ? ` (${c.calls
             .slice(0, 8)
-            .map((x) => `${term(x.eventName)} ${x.count}`)
+            .map((x) => `${terminal(x.eventName)} ${x.count}`)
             .join(', ')})`
         : ''
     }`;
@@ -110,7 +104,7 @@ export function renderTrailText(s: TrailSummary): string {
   ];
   if (s.incompleteRegions.length > 0) {
     out.push('', 'INCOMPLETE: these regions could not be read:');
-    for (const r of s.incompleteRegions) out.push(`  ${r.region}: ${r.reason}`);
+    for (const r of s.incompleteRegions) out.push(`  ${terminal(r.region)}: ${terminal(r.reason)}`);
   }
   if (s.activity) out.push('', ...attackText(s.activity));
   if (s.flagged.length > 0 && !s.activity) {
@@ -120,10 +114,10 @@ export function renderTrailText(s: TrailSummary): string {
       .map((f) => [
         f.eventTime,
         f.category,
-        term(f.eventName),
-        term(f.region),
-        term(f.sourceIPAddress),
-        term(f.userAgent),
+        terminal(f.eventName),
+        terminal(f.region),
+        terminal(f.sourceIPAddress),
+        terminal(f.userAgent),
       ]);
     out.push(
       ...table(['time', 'category', 'event', 'region', 'ip', 'user agent'], rows).map((l) => `  ${l}`),
@@ -132,13 +126,13 @@ export function renderTrailText(s: TrailSummary): string {
   }
   if (s.byIp.length > 0) {
     out.push('', 'source IPs:');
-    const rows = s.byIp.slice(0, TOP).map((r) => [String(r.count), term(r.ip), r.first, r.last]);
+    const rows = s.byIp.slice(0, TOP).map((r) => [String(r.count), terminal(r.ip), r.first, r.last]);
     out.push(...table(['count', 'ip', 'first', 'last'], rows).map((l) => `  ${l}`));
     out.push(...more(s.byIp.length));
   }
   if (s.byUserAgent.length > 0) {
     out.push('', 'user agents:');
-    const rows = s.byUserAgent.slice(0, TOP).map((r) => [String(r.count), term(r.userAgent)]);
+    const rows = s.byUserAgent.slice(0, TOP).map((r) => [String(r.count), terminal(r.userAgent)]);
     out.push(...table(['count', 'user agent'], rows).map((l) => `  ${l}`));
     out.push(...more(s.byUserAgent.length));
   }
@@ -146,7 +140,7 @@ export function renderTrailText(s: TrailSummary): string {
     out.push('', 'calls:');
     const rows = s.byEvent
       .slice(0, TOP)
-      .map((r) => [String(r.count), String(r.errors), term(r.eventSource), term(r.eventName)]);
+      .map((r) => [String(r.count), String(r.errors), terminal(r.eventSource), terminal(r.eventName)]);
     out.push(...table(['count', 'errors', 'source', 'event'], rows).map((l) => `  ${l}`));
     out.push(...more(s.byEvent.length));
   }

@@ -616,6 +616,21 @@ export async function startAwsEmulator(scenario: Scenario): Promise<AwsEmulator>
         );
         return `<AttachedPolicies>${members.join('')}</AttachedPolicies><IsTruncated>false</IsTruncated>`;
       }
+      if (action === 'AttachUserPolicy') {
+        const user = userOf(acc, p.UserName);
+        deny(who, 'iam:AttachUserPolicy', `user ${user.name}`);
+        // Only this account's own managed policies (the revoke policy its administrators created).
+        const m = /^arn:aws:iam::(\d{12}):policy\/([\w+=,.@-]+)$/.exec(String(p.PolicyArn ?? ''));
+        if (!m || m[1] !== acc.id) {
+          throw new AwsError(
+            404,
+            'NoSuchEntity',
+            `Policy ${String(p.PolicyArn)} does not exist or is not attachable.`,
+          );
+        }
+        if (!user.attachedPolicies.includes(m[2]!)) user.attachedPolicies.push(m[2]!);
+        return '';
+      }
       if (action === 'PutUserPolicy') {
         const user = userOf(acc, p.UserName);
         deny(who, 'iam:PutUserPolicy', `user ${user.name}`);

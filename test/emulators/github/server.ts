@@ -490,6 +490,7 @@ export function startGitHubEmulator(state: GitHubState): Promise<GitHubEmulator>
       );
       if (fault && !fault.afterHandling) {
         fault.times--;
+        if (fault.hang) return;
         return send(fault.status, fault.body ?? { message: `injected fault ${fault.status}` }, fault.headers);
       }
       if (state.rateLimit.remaining > 0) state.rateLimit.remaining--;

@@ -61,6 +61,8 @@ export interface EmuFault {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Never answer (the connection stays open until the emulator closes); `status` is then unused. */
+  hang?: boolean;
   /** How many matching requests get the fault; then it is spent. Infinity for every one. */
   times: number;
   /** Carry the request out first, then answer with the fault: a success whose answer was lost. */
