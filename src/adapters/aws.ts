@@ -110,7 +110,14 @@ export interface Aws {
  */
 export const REVOKE_POLICY_NAME = 'keyleak-revoke-sessions';
 
-/** The policy IAM's console attaches to "revoke active sessions": deny everything to older tokens. */
+/**
+ * The inline policy IAM's console puts on a role to "revoke active sessions" (`contain-persistence`):
+ * deny everything to tokens issued before now. A role's sessions are all temporary, so the fixed
+ * user policy above would end the role's legitimate use too; this one ends only the sessions that exist.
+ */
+export const ROLE_REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
+
+/** The deny on tokens issued before `before`. */
 function revokePolicy(before: Date) {
   return {
     Version: '2012-10-17',
@@ -289,13 +296,13 @@ export function createAws(options: AwsOptions = defaultAwsOptions()): Aws {
           iam.send(
             new PutRolePolicyCommand({
               RoleName: roleName,
-              PolicyName: REVOKE_POLICY_NAME,
+              PolicyName: ROLE_REVOKE_POLICY_NAME,
               PolicyDocument: JSON.stringify(revokePolicy(before)),
             }),
             { abortSignal },
           ),
         );
-        return REVOKE_POLICY_NAME;
+        return ROLE_REVOKE_POLICY_NAME;
       },
       async dailyCost(start, end) {
         // Cost Explorer has one endpoint, in us-east-1.

@@ -1,4 +1,4 @@
-import { REVOKE_POLICY_NAME, type AccountResponder } from '../adapters/aws.js';
+import { ROLE_REVOKE_POLICY_NAME, type AccountResponder } from '../adapters/aws.js';
 import type { AttackDigest } from '../core/attack-digest.js';
 import {
   costWindow,
@@ -24,7 +24,7 @@ export async function containPersistence(
 ): Promise<PersistenceStep[]> {
   const steps: PersistenceStep[] = [];
   for (const item of planPersistence(digest)) {
-    const { what, undo } = describePersistence(item, REVOKE_POLICY_NAME);
+    const { what, undo } = describePersistence(item, ROLE_REVOKE_POLICY_NAME);
     const at = o.now();
     const step: PersistenceStep = {
       kind: item.kind,
