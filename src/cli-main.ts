@@ -2,9 +2,12 @@ import type { Aws } from './adapters/aws.js';
 import { UsageError } from './core/errors.js';
 import { formatBytes } from './core/render/text.js';
 import { runRewritePlan } from './commands/rewrite-plan.js';
-import { exitCodeFor, render, runScan, writeReport } from './commands/scan.js';
+import { runBaseline } from './commands/baseline.js';
+import { checkOutput, exitCodeFor, render, runScan, writeReport } from './commands/scan.js';
 import type { Progress } from './scan/passes.js';
 import {
+  BASELINE_USAGE,
+  parseBaselineArgs,
   parseRewritePlanArgs,
   parseScanArgs,
   parseTrailArgs,
@@ -34,7 +37,22 @@ exit status of rewrite-plan: 0 plan printed (or nothing to remove), 2 error
 
 ${ORG_MERGE_USAGE}
 
-exit status of org-merge: 0 merged, 2 error`;
+exit status of org-merge: 0 merged, 2 error
+
+${BASELINE_USAGE}
+
+exit status of baseline: 0 recorded (or nothing new), 2 error or incomplete scan
+
+keyleak COMMAND --help prints one command's usage.`;
+
+/** Each command's usage, printed by `keyleak COMMAND --help`. */
+const COMMAND_USAGE: Record<string, string> = {
+  scan: SCAN_USAGE,
+  trail: TRAIL_USAGE,
+  'rewrite-plan': REWRITE_PLAN_USAGE,
+  'org-merge': ORG_MERGE_USAGE,
+  baseline: BASELINE_USAGE,
+};
 
 /**
  * The AWS SDK clients, loaded only by the commands that call AWS: a scan without --verify never pays
@@ -77,8 +95,14 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE + '\n');
       return command === undefined ? 2 : 0;
     }
+    const usage = Object.hasOwn(COMMAND_USAGE, command) ? COMMAND_USAGE[command] : undefined;
+    if (usage !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+      process.stdout.write(usage + '\n');
+      return 0;
+    }
     if (command === 'scan') {
       const settings = parseScanArgs(rest, { cwd: process.cwd(), isTTY: Boolean(process.stderr.isTTY) });
+      await checkOutput(settings.output);
       const result = await runScan(settings, settings.progress ? progressBar() : undefined);
       if (settings.progress) process.stderr.write('\r\x1b[K');
       if (settings.verify) {
@@ -96,6 +120,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'trail') {
       const settings = parseTrailArgs(rest);
+      await checkOutput(settings.eventsOut, '--events-out');
       const trail = await runTrail(settings, {
         aws: await loadAws(),
         log: (line) => process.stderr.write(`keyleak: ${line}\n`),
@@ -109,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'rewrite-plan') {
       const settings = parseRewritePlanArgs(rest, { cwd: process.cwd() });
+      await checkOutput(settings.output);
       const { text, warnings } = await runRewritePlan(settings);
       await writeReport(text, settings.output);
       for (const w of warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
@@ -120,6 +146,23 @@ export async function main(argv: string[]): Promise<number> {
       for (const w of merged.warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
       process.stdout.write(renderOrgSummary(merged.summary));
       return 0;
+    }
+    if (command === 'baseline') {
+      const s = parseBaselineArgs(rest, { cwd: process.cwd(), isTTY: Boolean(process.stderr.isTTY) });
+      const done = await runBaseline(s, new Date(), s.scan.progress ? progressBar() : undefined);
+      if (s.scan.progress) process.stderr.write('\r\x1b[K');
+      for (const w of done.report.warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
+      const n = done.added.length;
+      const already = done.report.suppressed.filter((x) => x.reason === 'baseline').length;
+      process.stdout.write(
+        n === 0
+          ? `keyleak: nothing new to record in ${done.file}${already > 0 ? ` (${already} key${already === 1 ? '' : 's'} already in the baseline)` : ''}\n`
+          : `keyleak: recorded ${n} key${n === 1 ? '' : 's'} in the baseline of ${done.file}:\n` +
+              done.added.map((f) => `  ${f.fingerprint}  ${f.keyId}\n`).join('') +
+              'Commit the file: from now on only keys leaked after today are reported. The recorded keys are still\n' +
+              'leaked: deactivate them in IAM (keyleak scan --verify says which are live).\n',
+      );
+      return done.report.incomplete ? 2 : 0;
     }
     throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   } catch (e) {

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './core/errors.js';
 
@@ -344,5 +345,54 @@ export function parseRewritePlanArgs(argv: string[], defaults: { cwd: string }):
     output: values.output ?? null,
     config: values.config ?? null,
     jobs: scan.jobs,
+  };
+}
+
+/** Everything `keyleak baseline` was asked to do, validated. */
+export interface BaselineSettings {
+  /** The scan whose findings are recorded (whole history by default). */
+  scan: ScanSettings;
+  /** The config file the fingerprints are written to. */
+  configFile: string;
+}
+
+export const BASELINE_USAGE = `usage: keyleak baseline [--repo DIR] [--all | --range A..B] [--config FILE] [--jobs N] [--no-progress]
+       records the fingerprints of every key found today in the config file's baseline list
+       (default DIR/.github/keyleak.yml, created if absent; comments and other fields are kept),
+       so that only keys leaked from now on are reported`;
+
+/** Parses `keyleak baseline` arguments. Pure: errors are UsageErrors naming the bad value. */
+export function parseBaselineArgs(
+  argv: string[],
+  defaults: { cwd: string; isTTY: boolean },
+): BaselineSettings {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        repo: { type: 'string' },
+        all: { type: 'boolean' },
+        range: { type: 'string' },
+        config: { type: 'string' },
+        jobs: { type: 'string', short: 'j' },
+        'no-progress': { type: 'boolean' },
+      },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${BASELINE_USAGE}`);
+  }
+  // The selection, jobs and progress flags and their errors are the scan's own.
+  const forwarded: string[] = [];
+  for (const [flag, value] of Object.entries(values)) {
+    if (value === true) forwarded.push(`--${flag}`);
+    else if (typeof value === 'string') forwarded.push(`--${flag}`, value);
+  }
+  const scan = parseScanArgs(forwarded, defaults);
+  return {
+    scan,
+    configFile: scan.config ?? join(scan.repo, '.github', 'keyleak.yml'),
   };
 }
