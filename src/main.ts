@@ -24,7 +24,8 @@ import { verdictOf } from './core/incident.js';
 import { DEFAULT_RUNBOOK_TEMPLATE } from './core/render/incident.js';
 import { renderJson } from './core/render/json.js';
 import { renderMarkdown } from './core/render/markdown.js';
-import { renderSarif } from './core/render/sarif.js';
+import { renderSarif, SARIF_CATEGORIES, type SarifCategory } from './core/render/sarif.js';
+import { runFull } from './commands/full.js';
 import type { ScanReport } from './core/types.js';
 
 /** The responder the flows use. Verification and containment plug in here. */
@@ -86,6 +87,11 @@ function summary(result: FlowResult): string {
   return out.join('\n') + '\n';
 }
 
+/** Each kind of scan uploads under a code-scanning category of its own (see SARIF_CATEGORIES). */
+function sarifCategoryFor(mode: 'push' | 'pull-request' | 'full' | 'rescan'): SarifCategory {
+  return SARIF_CATEGORIES[mode];
+}
+
 /** The action: dispatch by mode, report everything that can be reported, then decide the exit status. */
 export async function run(): Promise<void> {
   try {
@@ -94,7 +100,7 @@ export async function run(): Promise<void> {
     const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
     const eventName = process.env.GITHUB_EVENT_NAME ?? '';
     const payload = await readEvent(process.env.GITHUB_EVENT_PATH);
-    const mode = resolveMode(inputs.mode, eventName);
+    const mode = resolveMode(inputs.mode, eventName, inputs.org);
     if (mode === 'org' || mode === 'org-merge') {
       await runOrgMode(mode, inputs, workspace);
       return;
@@ -138,12 +144,15 @@ export async function run(): Promise<void> {
         ? await runPush(deps, payload)
         : mode === 'pull-request'
           ? await runPullRequest(deps, payload)
-          : await runRescan(deps, payload);
+          : mode === 'full'
+            ? await runFull(deps)
+            : await runRescan(deps, payload);
 
     const report = result.report;
     const sarifFile = join(outDir, 'keyleak.sarif');
     const reportFile = join(outDir, 'keyleak-report.json');
-    await writeFile(sarifFile, renderSarif(report));
+    const sarifCategory = sarifCategoryFor(mode);
+    await writeFile(sarifFile, renderSarif(report, sarifCategory));
     await writeFile(reportFile, renderJson(report));
     annotate(report);
     for (const w of report.warnings) core.warning(w);
@@ -153,6 +162,7 @@ export async function run(): Promise<void> {
     core.setOutput('live-keys', report.findings.filter((f) => f.verification?.status === 'live').length);
     core.setOutput('issues', JSON.stringify(result.issues));
     core.setOutput('sarif-file', sarifFile);
+    core.setOutput('sarif-category', sarifCategory);
     core.setOutput('report-file', reportFile);
 
     if (result.problems.length > 0) {

@@ -82,6 +82,7 @@ export const SARIF_CATEGORIES = {
   full: 'keyleak/full',
   push: 'keyleak/push',
   'pull-request': 'keyleak/pull-request',
+  rescan: 'keyleak/rescan',
   range: 'keyleak/range',
   staged: 'keyleak/staged',
   directory: 'keyleak/directory',
