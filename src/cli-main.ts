@@ -3,11 +3,15 @@ import { UsageError } from './core/errors.js';
 import { formatBytes } from './core/render/text.js';
 import { runRewritePlan } from './commands/rewrite-plan.js';
 import { runBaseline } from './commands/baseline.js';
+import { blockedAdvice, runHook } from './commands/hook.js';
+import { renderText } from './core/render/text.js';
 import { checkOutput, exitCodeFor, render, runScan, writeReport } from './commands/scan.js';
 import type { Progress } from './scan/passes.js';
 import {
   BASELINE_USAGE,
+  HOOK_USAGE,
   parseBaselineArgs,
+  parseHookArgs,
   parseRewritePlanArgs,
   parseScanArgs,
   parseTrailArgs,
@@ -43,6 +47,10 @@ ${BASELINE_USAGE}
 
 exit status of baseline: 0 recorded (or nothing new), 2 error or incomplete scan
 
+${HOOK_USAGE}
+
+exit status of hook: 0 nothing found, 1 keys found (the commit or push is blocked), 2 error or incomplete scan
+
 keyleak COMMAND --help prints one command's usage.`;
 
 /** Each command's usage, printed by `keyleak COMMAND --help`. */
@@ -52,6 +60,7 @@ const COMMAND_USAGE: Record<string, string> = {
   'rewrite-plan': REWRITE_PLAN_USAGE,
   'org-merge': ORG_MERGE_USAGE,
   baseline: BASELINE_USAGE,
+  hook: HOOK_USAGE,
 };
 
 /**
@@ -81,6 +90,12 @@ function progressBar(): (p: Progress) => void {
       `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}%  ${formatBytes(p.bytes)}`,
     );
   };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The CLI: parses arguments, runs the command, prints errors as messages, returns the exit status. */
@@ -146,6 +161,16 @@ export async function main(argv: string[]): Promise<number> {
       for (const w of merged.warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
       process.stdout.write(renderOrgSummary(merged.summary));
       return 0;
+    }
+    if (command === 'hook') {
+      const s = parseHookArgs(rest, process.env, { cwd: process.cwd() });
+      const { report } = await runHook(s, readStdin);
+      if (report.findings.length > 0 || report.incomplete) {
+        process.stdout.write(renderText(report));
+        if (report.findings.length > 0) process.stderr.write('\n' + blockedAdvice(report, s.stage));
+        else process.stderr.write('keyleak: the scan was incomplete (see the warnings above): blocked\n');
+      }
+      return exitCodeFor(report);
     }
     if (command === 'baseline') {
       const s = parseBaselineArgs(rest, { cwd: process.cwd(), isTTY: Boolean(process.stderr.isTTY) });

@@ -10,7 +10,7 @@ import { renderMarkdown } from '../core/render/markdown.js';
 import { renderSarif } from '../core/render/sarif.js';
 import { renderText } from '../core/render/text.js';
 import type { ScanReport } from '../core/types.js';
-import { scanHistory } from '../scan/history.js';
+import { scanHistory, type HistorySelection } from '../scan/history.js';
 import type { Progress } from '../scan/passes.js';
 import type { ScanResult } from '../scan/result.js';
 import { scanDirectory, scanStaged } from '../scan/worktree.js';
@@ -81,6 +81,27 @@ export async function checkOutput(output: string | null, flag = '--output'): Pro
   });
 }
 
+/**
+ * What a set of ranges `from..to` brought in: everything reachable from the `to`s and from none of the
+ * `from`s. The zero id is what git hooks pass for "the remote has no such ref yet" (pre-push on a new
+ * branch): then everything the remotes do not have yet is new; with no remotes, all of it.
+ */
+export async function rangeSelection(
+  git: Git,
+  ranges: readonly { from: string; to: string }[],
+): Promise<HistorySelection> {
+  const include: string[] = [];
+  const exclude = new Set<string>();
+  for (const r of ranges) {
+    include.push(await git.resolveCommit(r.to));
+    if (!ZERO_ID.test(r.from)) exclude.add(await git.resolveCommit(r.from));
+    else {
+      for (const ref of await listRefs(git)) if (ref.ref.startsWith('refs/remotes/')) exclude.add(ref.sha);
+    }
+  }
+  return { mode: 'range', include, exclude: [...exclude] };
+}
+
 /** Runs the scan the settings describe. */
 export async function runScan(s: ScanSettings, onProgress?: (p: Progress) => void): Promise<ScanResult> {
   await checkRepoDir(s.repo);
@@ -91,13 +112,7 @@ export async function runScan(s: ScanSettings, onProgress?: (p: Progress) => voi
   const config = await loadConfig(s.config, s.repo, git);
   if (s.mode === 'staged') return scanStaged(git, config);
   if (s.mode === 'range') {
-    const to = await git.resolveCommit(s.range!.to);
-    // The zero id is what git hooks pass for "the remote has no such ref yet" (pre-push on a new
-    // branch): everything the remotes do not have yet is new; with no remotes, all of it.
-    const exclude = ZERO_ID.test(s.range!.from)
-      ? [...new Set((await listRefs(git)).filter((r) => r.ref.startsWith('refs/remotes/')).map((r) => r.sha))]
-      : [await git.resolveCommit(s.range!.from)];
-    return scanHistory(git, { mode: 'range', include: [to], exclude }, { config, jobs: s.jobs, onProgress });
+    return scanHistory(git, await rangeSelection(git, [s.range!]), { config, jobs: s.jobs, onProgress });
   }
   const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD']).then(
     () => ['HEAD'],
