@@ -37,6 +37,15 @@ function denied(e: unknown): boolean {
   return code === 'AccessDenied' || code === 'AccessDeniedException' || code === 'UnauthorizedOperation';
 }
 
+/**
+ * The SDK found no credentials in any of its providers: nobody configured a responder, which is a setup
+ * step to explain, not a failure to show as SDK text.
+ */
+function noCredentials(e: unknown): boolean {
+  const code = e instanceof AwsCallError ? e.failure.code : (e as { name?: string } | null)?.name;
+  return code === 'CredentialsProviderError';
+}
+
 function message(e: unknown): string {
   return e instanceof AwsCallError ? e.message : e instanceof Error ? e.message : String(e);
 }
@@ -72,11 +81,16 @@ export async function respond(
   const ownResponder = () => (own ??= settle(aws.responder()));
   const assumed = new Map<string, Promise<Outcome<AccountResponder>>>();
 
-  async function managed(accountId: string | null): Promise<{ managed: boolean; note: string | null }> {
+  async function managed(
+    accountId: string | null,
+  ): Promise<{ managed: boolean; note: string | null; noResponder?: boolean }> {
     if (accountId === null) return { managed: false, note: 'the account could not be determined' };
     if (s.managedAccounts !== null) return { managed: s.managedAccounts.includes(accountId), note: null };
     const r = await ownResponder();
-    if (!r.ok) return { managed: false, note: `no responder credentials to decide (${message(r.error)})` };
+    if (!r.ok) {
+      if (noCredentials(r.error)) return { managed: false, note: null, noResponder: true };
+      return { managed: false, note: `the responder credentials could not be checked (${message(r.error)})` };
+    }
     return { managed: r.value.accountId === accountId, note: null };
   }
 
@@ -154,11 +168,14 @@ export async function respond(
     let responderProblem: { message: string; accessDenied: boolean } | null = null;
     let isManaged = false;
     let managedNote: string | null = null;
+    let noResponder = false;
     const wantsIam =
       (verification.status === 'live' && f.keyKind === 'long-term' && !isRootArn(verification.arn)) ||
       (verification.status === 'skipped' && !f.canary && f.keyKind === 'long-term');
     if (verification.status === 'live' || (verification.status === 'skipped' && !f.canary)) {
-      ({ managed: isManaged, note: managedNote } = await managed(accountId));
+      const m = await managed(accountId);
+      ({ managed: isManaged, note: managedNote } = m);
+      noResponder = m.noResponder === true;
     }
     let responder: AccountResponder | null = null;
     if (isManaged && wantsIam && accountId !== null) {
@@ -180,6 +197,7 @@ export async function respond(
       finding: f,
       verification,
       managed: isManaged,
+      noResponder,
       accountId,
       iam,
       responderProblem: verification.status === 'live' ? responderProblem : null,

@@ -62,7 +62,8 @@ export function renderIncidentTitle(f: Finding): string {
   else if (a === 'already-inactive') state.push('inactive');
   else if (a === 'dry-run') state.push('dry run');
   else if (a === 'failed') state.push('containment failed');
-  else if (a === 'manual' || a === 'not-managed') state.push('needs manual containment');
+  else if (a === 'manual' || a === 'not-managed' || a === 'no-responder')
+    state.push('needs manual containment');
   if (f.canary) state.push('canary token');
   return `Leaked AWS key ${f.keyId} (${state.join(', ')})`;
 }
