@@ -23,6 +23,8 @@ export interface ActionInputs {
   managedAccounts: string[];
   /** Where incident issues are opened; null means the scanned repository. */
   issueRepo: RepoRef | null;
+  /** Write verdicts, secrets' redacted forms and CloudTrail details into incidents on a public repository. */
+  publicDetails: boolean;
   /** Organisation or user to scan in org mode. */
   org: string | null;
   /** Config file path (relative to the workspace). */
@@ -102,6 +104,7 @@ export function parseActionInputs(get: (name: string) => string): ActionInputs {
     awsRoleTemplate: template,
     managedAccounts: [...new Set(managed)],
     issueRepo,
+    publicDetails: bool('public-details', v('public-details', 'false')),
     org,
     config: v('config', '.github/keyleak.yml'),
     runbookTemplate: v('runbook-template') || null,

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { parseActionInputs, resolveMode, type ActionInputs } from './action-inputs.js';
-import { GitHub, parseRepo } from './adapters/github.js';
+import { GitHub, parseRepo, type RepoRef } from './adapters/github.js';
 import { Git } from './adapters/git.js';
 import { runPullRequest } from './commands/pull-request.js';
 import { runPush } from './commands/push.js';
@@ -87,6 +87,26 @@ function summary(result: FlowResult): string {
   return out.join('\n') + '\n';
 }
 
+/**
+ * Whether incident issues would be readable by anyone. When GitHub cannot say, they are taken to be:
+ * leaving details out is the side that can be corrected by a rerun.
+ */
+async function issuesArePublic(github: GitHub, issueRepo: RepoRef): Promise<boolean> {
+  try {
+    const isPublic = await github.isPublic(issueRepo);
+    if (isPublic)
+      core.info(
+        `${issueRepo.owner}/${issueRepo.repo} is public: incident issues leave out the verdict, the secret, containment and CloudTrail details (set issue-repo to a private repository, or public-details: true)`,
+      );
+    return isPublic;
+  } catch (e) {
+    core.warning(
+      `could not read the visibility of ${issueRepo.owner}/${issueRepo.repo} (${(e as Error).message}): incident issues leave out the verdict and details as on a public repository`,
+    );
+    return true;
+  }
+}
+
 /** Each kind of scan uploads under a code-scanning category of its own (see SARIF_CATEGORIES). */
 function sarifCategoryFor(mode: 'push' | 'pull-request' | 'full' | 'rescan'): SarifCategory {
   return SARIF_CATEGORIES[mode];
@@ -115,13 +135,15 @@ export async function run(): Promise<void> {
     const config = await loadConfig(configPath, workspace, git);
     const outDir = process.env.RUNNER_TEMP ?? (await mkdtemp(join(tmpdir(), 'keyleak-')));
 
+    const github = GitHub.create({
+      token: inputs.githubToken,
+      baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
+      log: (m) => core.info(m),
+    });
     const deps: FlowDeps = {
       git,
-      github: GitHub.create({
-        token: inputs.githubToken,
-        baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
-        log: (m) => core.info(m),
-      }),
+      github,
+      withholdDetails: inputs.publicDetails ? false : await issuesArePublic(github, inputs.issueRepo ?? repo),
       responder: buildResponder(inputs),
       config,
       jobs: defaultJobs(),

@@ -19,6 +19,7 @@ import {
 import { renderIncidentBody, renderIncidentTitle, type IncidentContext } from '../core/render/incident.js';
 import type { Finding } from '../core/types.js';
 import type { FlowDeps, Responded } from './ports.js';
+import { withholdDetails } from '../core/disclosure.js';
 import { planRewrite } from './rewrite-plan.js';
 import type { SecretMaterial } from '../core/findings.js';
 import { renderRewriteMarkdown } from '../core/render/rewrite-markdown.js';
@@ -61,7 +62,7 @@ export async function upsertIncident(
       labelsEnsured.done = true;
     }
     const issue = await github.createIncident(issueRepo, {
-      title: renderIncidentTitle(finding),
+      title: renderIncidentTitle(finding, ctx),
       body: renderIncidentBody(finding, ctx),
       labels: [INCIDENT_LABEL],
     });
@@ -84,7 +85,7 @@ export async function upsertIncident(
   let regenerated = renderIncidentBody(merged, ctx);
   if (earlierTrail) regenerated = keepEarlierTrail(found.body, regenerated, earlierTrail);
   const body = mergeIncidentBody(found.body, regenerated);
-  await github.updateIncident(issueRepo, found.number, { title: renderIncidentTitle(merged), body });
+  await github.updateIncident(issueRepo, found.number, { title: renderIncidentTitle(merged, ctx), body });
   if (reopen) await github.reopenIncident(issueRepo, found.number);
   const head = reopen
     ? 'This key leaked again after the incident was closed, so keyleak reopened it.'
@@ -186,8 +187,9 @@ export async function upsertIncidents(
   const labels = { done: false };
   for (const f of findings) {
     try {
-      const ctx = await incidentContext(deps, f, responded, { ...extra, trailArtifactUrl: artifactUrl });
-      const u = await upsertIncident(deps.github, deps.issueRepo, f, ctx, labels);
+      const full = await incidentContext(deps, f, responded, { ...extra, trailArtifactUrl: artifactUrl });
+      const shown = deps.withholdDetails ? withholdDetails(f, full) : { finding: f, ctx: full };
+      const u = await upsertIncident(deps.github, deps.issueRepo, shown.finding, shown.ctx, labels);
       deps.log(`incident for ${f.keyId}: #${u.number} ${u.outcome}`);
       upserts.push(u);
     } catch (e) {

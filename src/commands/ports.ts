@@ -81,6 +81,11 @@ export interface FlowDeps {
   mask: (secrets: Map<string, SecretMaterial>) => void;
   /** Uploads the CloudTrail summaries as trail.json; returns where, or null when nothing was uploaded. */
   uploadTrails: (trails: Map<string, TrailSummary>) => Promise<string | null>;
+  /**
+   * Incident issues are public (the issue repository is public and `public-details` is off): they carry
+   * no verdict, secret, containment or CloudTrail details (see core/disclosure.ts).
+   */
+  withholdDetails?: boolean;
 }
 
 /** What a flow did, for the entry point to report (outputs, summary, exit status). */

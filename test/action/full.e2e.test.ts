@@ -60,3 +60,50 @@ describe('mode: full (a schedule or a manual run without org)', () => {
     },
   );
 });
+
+describe('incidents on a public repository', () => {
+  async function scanPublic(inputs: Record<string, string>, privateRepos: string[] = []) {
+    const w = new World();
+    worlds.push(w);
+    const k = makePair();
+    w.commit('init', { 'README.md': 'hello\n' });
+    const head = w.commit('leak', { 'config/prod.env': leak(k) });
+    w.push('main');
+    const state = makeState(['octo/app', 'octo/security']);
+    for (const r of privateRepos) state.repos[r]!.private = true;
+    const emu = await startGitHubEmulator(state);
+    emus.push(emu);
+    const run = await runAction({
+      dist,
+      emu,
+      workspace: w.checkout('main', head),
+      event: 'workflow_dispatch',
+      payload: {},
+      inputs: { 'public-details': '', ...inputs },
+    });
+    return { run, emu, k };
+  }
+
+  it('leave the verdict, the secret and CloudTrail out, and say where the details can go', async () => {
+    const { run, emu, k } = await scanPublic({});
+    expect(run.code, run.stdout).toBe(1);
+    const issue = emu.state.repos['octo/app']!.issues[0]!;
+    expect(issue.title).toMatch(/^Leaked AWS access key found \([0-9a-f]{8}\)$/);
+    expect(issue.body).not.toMatch(/\*\*(live|invalid|unknown|not verified)\*\*/);
+    expect(issue.body).toContain('Verdict: **not said here**: this repository is public');
+    expect(issue.body).toContain('`issue-repo` to a private repository');
+    expect(issue.body).toContain('| Secret | not said here (public repository) |');
+    expect(issue.body).not.toContain(k.secret.slice(0, 4) + '*');
+    expect(run.stdout).toContain('octo/app is public: incident issues leave out the verdict');
+    expect(secretNowhere(k.secret, run, emu)).toEqual([]);
+  });
+
+  it('carry the details when issue-repo is a private repository', async () => {
+    const { run, emu } = await scanPublic({ 'issue-repo': 'octo/security' }, ['octo/security']);
+    expect(run.code, run.stdout).toBe(1);
+    expect(emu.state.repos['octo/app']!.issues).toEqual([]);
+    const issue = emu.state.repos['octo/security']!.issues[0]!;
+    expect(issue.title).toMatch(/^Leaked AWS key AKIA[A-Z2-7]{16} \(not verified\)$/);
+    expect(issue.body).toContain('verification is turned off');
+  });
+});

@@ -8,6 +8,7 @@ import {
 } from '../incident.js';
 import type { Finding } from '../types.js';
 import { cell } from './markdown.js';
+import { WITHHELD_NOTE } from '../disclosure.js';
 
 /** What an incident issue says beyond the finding itself. Plain data: the commands gather it. */
 export interface IncidentContext {
@@ -38,6 +39,8 @@ export interface IncidentContext {
   checkedAt: string;
   /** Quarantine policies AWS attached to the key's user; null when nobody could look. */
   quarantine?: string[] | null;
+  /** A public repository's incident: no verdict, secret, containment or CloudTrail (see disclosure.ts). */
+  withheld?: boolean;
 }
 
 /** The contacts block used when the repository has no `runbook-template`. Names no one. */
@@ -53,8 +56,12 @@ function short(sha: string): string {
   return sha.slice(0, 12);
 }
 
-/** The issue title: the key id (never the secret) and its state. */
-export function renderIncidentTitle(f: Finding): string {
+/**
+ * The issue title: the key id (never the secret) and its state. On a public repository, neither: the title
+ * is what shows in notifications and search, so it only says that a key was found.
+ */
+export function renderIncidentTitle(f: Finding, ctx?: Pick<IncidentContext, 'withheld'>): string {
+  if (ctx?.withheld) return `Leaked AWS access key found (${f.fingerprint.slice(-8)})`;
   const v = verdictOf(f);
   const state: string[] = [v];
   const a = f.response?.action;
@@ -69,6 +76,7 @@ export function renderIncidentTitle(f: Finding): string {
 }
 
 function verdictSentence(f: Finding, v: IncidentVerdict, ctx: IncidentContext): string {
+  if (ctx.withheld) return `**not said here**: ${cell(WITHHELD_NOTE)}. Treat the key as live.`;
   const ver = f.verification;
   switch (v) {
     case 'live':
@@ -94,7 +102,14 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
   const out = ['## Status', '', `Verdict: ${verdictSentence(f, v, ctx)}`, ''];
   const rows: [string, string][] = [
     ['Key id', `\`${f.keyId}\` (${f.keyKind === 'temporary' ? 'temporary, ASIA' : 'long-term'})`],
-    ['Secret', f.secretFound ? `found next to it (\`${cell(f.secretRedacted ?? '')}\`)` : 'not found'],
+    [
+      'Secret',
+      ctx.withheld
+        ? 'not said here (public repository)'
+        : f.secretFound
+          ? `found next to it (\`${cell(f.secretRedacted ?? '')}\`)`
+          : 'not found',
+    ],
     [
       'Account',
       ver?.accountId
@@ -105,7 +120,9 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
     ],
   ];
   if (ver?.arn) rows.push(['Principal', `\`${cell(ver.arn)}\``]);
-  if (f.response) {
+  if (ctx.withheld) {
+    rows.push(['Containment', 'not said here (public repository): see the workflow run']);
+  } else if (f.response) {
     rows.push(['Containment', `**${f.response.action}**: ${cell(f.response.detail)} (${f.response.at})`]);
   } else {
     rows.push([
@@ -299,6 +316,7 @@ const ROWS = 20;
 
 function trailSection(ctx: IncidentContext): string[] {
   const out = ['## CloudTrail activity', ''];
+  if (ctx.withheld) return [...out, `Not shown: ${cell(WITHHELD_NOTE)}.`, ''];
   const t = ctx.trail;
   if (!t) {
     out.push(
