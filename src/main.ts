@@ -78,10 +78,17 @@ function annotate(report: ScanReport): void {
   }
 }
 
-function summary(result: FlowResult): string {
-  const out = [renderMarkdown(result.report)];
+function summary(result: FlowResult, issueUrl: (n: number) => string, withheld: boolean): string {
+  const incidents = new Map((result.incidents ?? []).map((i) => [i.keyId, i]));
+  const out = [
+    renderMarkdown(result.report, {
+      incidents: result.incidents ? incidents : undefined,
+      trails: result.trails,
+      withheld,
+    }),
+  ];
   if (result.issues.length > 0)
-    out.push(`**Incidents:** ${result.issues.map((n) => `#${n}`).join(', ')}`, '');
+    out.push(`**Incidents:** ${result.issues.map((n) => `[#${n}](${issueUrl(n)})`).join(', ')}`, '');
   if (result.notes.length > 0) out.push(...result.notes.map((n) => `- ${n}`), '');
   if (result.problems.length > 0) out.push('> [!CAUTION]', ...result.problems.map((p) => `> - ${p}`), '');
   return out.join('\n') + '\n';
@@ -179,7 +186,10 @@ export async function run(): Promise<void> {
     annotate(report);
     for (const w of report.warnings) core.warning(w);
     for (const p of result.problems) core.error(p);
-    await core.summary.addRaw(summary(result)).write();
+    const issuesAt = `${serverUrl}/${deps.issueRepo.owner}/${deps.issueRepo.repo}/issues`;
+    await core.summary
+      .addRaw(summary(result, (n) => `${issuesAt}/${n}`, deps.withholdDetails === true))
+      .write();
     core.setOutput('findings', report.findings.length);
     core.setOutput('live-keys', report.findings.filter((f) => f.verification?.status === 'live').length);
     core.setOutput('issues', JSON.stringify(result.issues));

@@ -55,6 +55,8 @@ export async function runFull(deps: FlowDeps): Promise<FlowResult> {
   return {
     report: responded.report,
     issues: upserts.map((u) => u.number),
+    incidents: upserts,
+    trails: responded.trails,
     notes: [
       `Whole history: ${st.commitsScanned} commits on every branch and tag.`,
       ...upserts.map((u) => `Incident #${u.number} for ${u.keyId}: ${u.outcome}.`),

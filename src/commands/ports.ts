@@ -97,4 +97,8 @@ export interface FlowResult {
   notes: string[];
   /** Failures of GitHub or AWS calls: the run fails after reporting everything else. */
   problems: string[];
+  /** The incident issue of each key, for the job summary's links (flows that open incidents). */
+  incidents?: { keyId: string; number: number; url: string }[];
+  /** CloudTrail summaries by key id, for the job summary (flows that read CloudTrail). */
+  trails?: Map<string, TrailSummary>;
 }

@@ -7,7 +7,7 @@ import type { Finding } from './types.js';
  * is a signpost. The people who must act are told where the details can go instead.
  */
 export const WITHHELD_NOTE =
-  'this repository is public, so keyleak leaves the verdict, the secret, containment and CloudTrail details out of its issues. The workflow run has them; set `issue-repo` to a private repository to get them in the incident there, or `public-details: true` to write them here';
+  'this repository is public, so keyleak leaves the verdict, the secret, containment and CloudTrail details out of its issues and the job summary. Set `issue-repo` to a private repository to get them in the incident there, or `public-details: true` to write them here';
 
 /**
  * The finding and context as a public incident shows them: where the key is and what to do, without
