@@ -37,6 +37,7 @@ const report: ScanReport = {
     finding(LIVE, {
       verification: {
         status: 'live',
+        reason: null,
         accountId: '123456789012',
         arn: 'arn:aws:iam::123456789012:user/ci',
         userName: 'ci',
