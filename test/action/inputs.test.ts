@@ -32,6 +32,7 @@ describe('action inputs', () => {
       awsRoleTemplate: null,
       managedAccounts: [],
       issueRepo: null,
+      publicDetails: false,
       org: null,
       config: '.github/keyleak.yml',
       runbookTemplate: null,
