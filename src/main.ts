@@ -99,6 +99,8 @@ function summary(result: FlowResult, issueUrl: (n: number) => string, withheld: 
  * leaving details out is the side that can be corrected by a rerun.
  */
 async function issuesArePublic(github: GitHub, issueRepo: RepoRef): Promise<boolean> {
+  // The run's first GitHub call: said before it is made, so an unreachable API shows in the log at once.
+  core.info(`reading the visibility of ${issueRepo.owner}/${issueRepo.repo} from the GitHub API`);
   try {
     const isPublic = await github.isPublic(issueRepo);
     if (isPublic)
