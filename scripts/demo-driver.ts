@@ -1,10 +1,10 @@
 // The demo's world: a throwaway repository with a freshly generated key, AWS and GitHub emulated on
-// 127.0.0.1, and the bundled action run on a push exactly as the runner runs it. scripts/demo.mjs bundles
-// this file and the action, then runs `node <driver> <action dir>`.
+// 127.0.0.1, and the action (dist/) run on a push and on a pull request exactly as the runner runs it.
+// scripts/demo.mjs transpiles this file, then runs `node <driver> <action dir>`.
 import { startAwsEmulator, type AwsEmulator } from '../test/emulators/aws/index.js';
 import { makeState, startGitHubEmulator } from '../test/emulators/github/index.js';
 import { makePair } from '../test/helpers/keys.js';
-import { attackerEvents, pushPayload, runAction, secretNowhere, World } from '../test/action/harness.js';
+import { attackerEvents, git, pushPayload, runAction, secretNowhere, World } from '../test/action/harness.js';
 
 const ACCOUNT = '123456789012';
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -18,7 +18,9 @@ interface ReportFinding {
 async function main(actionDir: string): Promise<number> {
   const leaked = makePair('AKIA', ACCOUNT);
   const responder = makePair('AKIA', ACCOUNT);
-  const secrets = [leaked.secret, responder.secret];
+  // A second key, for the pull request: one AWS does not know (deleted long ago, say).
+  const stale = makePair('AKIA', ACCOUNT);
+  const secrets = [leaked.secret, responder.secret, stale.secret];
   const out: string[] = [];
   const say = (line = '') => out.push(line);
 
@@ -37,7 +39,10 @@ async function main(actionDir: string): Promise<number> {
     ],
     lookupEventsPerSecond: null,
   });
-  const gh = await startGitHubEmulator(makeState(['octo/app']));
+  const state = makeState(['octo/app']);
+  // A private repository: incidents carry every detail (a public one's would leave them out).
+  state.repos['octo/app']!.private = true;
+  const gh = await startGitHubEmulator(state);
   try {
     world.commit('Initial commit', { 'README.md': '# app\n' });
     world.commit('Add the service', { 'src/app.js': 'console.log("hello");\n' });
@@ -52,10 +57,13 @@ async function main(actionDir: string): Promise<number> {
     world.push('main');
 
     say(bold('keyleak demo'));
-    say(`  repository   5 commits pushed to main; ${after.slice(0, 7)} adds config/deploy.ini with a key`);
+    const pushed = Number(git(world.dev, 'rev-list', '--count', `${before}..${head}`).trim());
+    say(
+      `  repository   ${pushed} commit${pushed === 1 ? '' : 's'} pushed to main; ${after.slice(0, 7)} adds config/deploy.ini with a key`,
+    );
     say(`  leaked key   ${leaked.keyId} (user deploy-bot, account ${ACCOUNT}), generated just now`);
     say(`  AWS          emulated at ${aws.endpoint}: regions us-east-1 and eu-west-1, with CloudTrail`);
-    say(`  GitHub       emulated at ${gh.url}: repository octo/app`);
+    say(`  GitHub       emulated at ${gh.url}: private repository octo/app`);
     say('  action       push event, verify: true, deactivate: true, managed-accounts: ' + ACCOUNT);
     say();
 
@@ -76,7 +84,7 @@ async function main(actionDir: string): Promise<number> {
       workspace: world.checkout('main', head),
       event: 'push',
       payload: pushPayload('refs/heads/main', before, head),
-      inputs: { verify: 'true', deactivate: 'true', 'managed-accounts': ACCOUNT },
+      inputs: { verify: 'true', deactivate: 'true', 'managed-accounts': ACCOUNT, 'public-details': 'false' },
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
@@ -122,12 +130,76 @@ async function main(actionDir: string): Promise<number> {
       say(bold('No incident issue was opened. The action log:'));
       say(run.stdout);
     }
+    say();
+    say(bold('Job summary (the run page on GitHub)'));
+    say('-'.repeat(100));
+    say(run.summary.trim());
+    say('-'.repeat(100));
+    say();
+    const sarif = JSON.parse(run.sarif ?? '{"runs":[{"results":[]}]}') as {
+      runs: {
+        automationDetails?: { id: string };
+        results: {
+          ruleId: string;
+          locations: {
+            physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
+          }[];
+        }[];
+      }[];
+    };
+    const sarifRun = sarif.runs[0]!;
+    say(bold(`SARIF for code scanning (category ${run.outputs['sarif-category'] ?? '?'})`));
+    for (const r of sarifRun.results) {
+      const l = r.locations[0]!.physicalLocation;
+      say(`  ${r.ruleId.padEnd(22)} ${l.artifactLocation.uri}:${l.region.startLine}`);
+    }
+    say();
+
+    // A pull request adding another key: the comment on the PR.
+    git(world.dev, 'checkout', '-q', '-b', 'feature');
+    const prHead = world.commit('Add staging config', {
+      'config/staging.ini': `[staging]\naws_access_key_id = ${stale.keyId}\naws_secret_access_key = ${stale.secret}\n`,
+    });
+    world.push('feature:refs/pull/7/head');
+    gh.state.repos['octo/app']!.issues.push({
+      number: 7,
+      title: 'Staging config',
+      body: '',
+      state: 'open',
+      labels: [],
+      user: 'dev',
+      isPullRequest: true,
+      createdAt: '2024-01-01T00:00:00Z',
+      updatedAt: '2024-01-01T00:00:00Z',
+    });
+    const pr = await runAction({
+      dist: actionDir,
+      emu: gh,
+      workspace: world.checkout('feature', prHead, { depth: 1 }),
+      event: 'pull_request',
+      payload: {
+        action: 'synchronize',
+        number: 7,
+        pull_request: {
+          number: 7,
+          base: { sha: head, ref: 'main', repo: { full_name: 'octo/app' } },
+          head: { sha: prHead, ref: 'feature', repo: { full_name: 'octo/app' } },
+        },
+      },
+      inputs: { verify: 'true', deactivate: 'true', 'managed-accounts': ACCOUNT, 'public-details': 'false' },
+    });
+    const comment = gh.state.repos['octo/app']!.comments.find((c) => c.issueNumber === 7);
+    say(bold(`Pull request #7: the comment keyleak left (exit code ${pr.code})`));
+    say('-'.repeat(100));
+    say(comment ? comment.body.trim() : '(no comment)');
+    say('-'.repeat(100));
 
     // Nothing keyleak wrote or sent may hold a secret: not the log, outputs, summary, SARIF, report, issue
     // or GitHub request, nor any AWS request except as the key that signed it. Nor may this demo's output.
     const text = out.join('\n');
     const leaks = secrets.flatMap((s) => [
       ...secretNowhere(s, run, gh),
+      ...secretNowhere(s, pr, gh),
       ...aws.requests
         .filter((r) => JSON.stringify(r.raw.headers).includes(s) || r.raw.body.includes(s))
         .map((r) => `AWS ${r.action} request`),
@@ -137,13 +209,15 @@ async function main(actionDir: string): Promise<number> {
       console.error(`FAIL: a full secret appeared in: ${[...new Set(leaks)].join(', ')}`);
       return 1;
     }
-    const ok = issue !== undefined && run.outputs['live-keys'] === '1';
+    const ok = issue !== undefined && run.outputs['live-keys'] === '1' && comment !== undefined;
     console.log(text);
     console.log();
     console.log(
       ok
         ? bold('No full secret appears in the log, outputs, summary, SARIF, report, issue or any request.')
-        : bold('FAIL: the action did not verify the key and open an incident (see above).'),
+        : bold(
+            'FAIL: the action did not verify the key, open an incident and comment on the PR (see above).',
+          ),
     );
     return ok ? 0 : 1;
   } finally {

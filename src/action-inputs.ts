@@ -1,7 +1,7 @@
 import { parseRepo, type RepoRef } from './adapters/github.js';
 import { UsageError } from './core/errors.js';
 
-export type ActionMode = 'push' | 'pull-request' | 'org' | 'org-merge' | 'rescan';
+export type ActionMode = 'push' | 'pull-request' | 'full' | 'org' | 'org-merge' | 'rescan';
 
 /** Every input of action.yml, parsed once and validated. */
 export interface ActionInputs {
@@ -27,6 +27,8 @@ export interface ActionInputs {
   managedAccounts: string[];
   /** Where incident issues are opened; null means the scanned repository. */
   issueRepo: RepoRef | null;
+  /** Write verdicts, secrets' redacted forms and CloudTrail details into incidents on a public repository. */
+  publicDetails: boolean;
   /** Organisation or user to scan in org mode. */
   org: string | null;
   /** Config file path (relative to the workspace). */
@@ -42,7 +44,7 @@ export interface ActionInputs {
   failOnErrors: boolean;
 }
 
-const MODES = ['auto', 'push', 'pull-request', 'org', 'org-merge', 'rescan'] as const;
+const MODES = ['auto', 'push', 'pull-request', 'full', 'org', 'org-merge', 'rescan'] as const;
 
 // The YAML 1.2 core schema booleans, as @actions/core's getBooleanInput accepts them.
 function bool(name: string, raw: string): boolean {
@@ -113,6 +115,7 @@ export function parseActionInputs(get: (name: string) => string): ActionInputs {
     awsRoleTemplate: template,
     managedAccounts: [...new Set(managed)],
     issueRepo,
+    publicDetails: bool('public-details', v('public-details', 'false')),
     org,
     config: v('config', '.github/keyleak.yml'),
     runbookTemplate: v('runbook-template') || null,
@@ -121,8 +124,15 @@ export function parseActionInputs(get: (name: string) => string): ActionInputs {
   };
 }
 
-/** The mode for an event when `mode` is auto; an error names events keyleak does not handle. */
-export function resolveMode(mode: ActionInputs['mode'], eventName: string): ActionMode {
+/**
+ * The mode for an event when `mode` is auto; an error names events keyleak does not handle. A schedule
+ * or a manual run scans the organisation when `org` is set, and this repository's whole history when not.
+ */
+export function resolveMode(
+  mode: ActionInputs['mode'],
+  eventName: string,
+  org: string | null = null,
+): ActionMode {
   if (mode !== 'auto') return mode;
   switch (eventName) {
     case 'push':
@@ -134,7 +144,7 @@ export function resolveMode(mode: ActionInputs['mode'], eventName: string): Acti
       return 'rescan';
     case 'schedule':
     case 'workflow_dispatch':
-      return 'org';
+      return org === null ? 'full' : 'org';
     default:
       throw new UsageError(
         `mode: auto cannot handle the '${eventName}' event. Expected push, pull_request, issue_comment, schedule or workflow_dispatch, or set mode.`,

@@ -3,8 +3,16 @@ import { stderrLine } from './adapters/stderr.js';
 import { UsageError } from './core/errors.js';
 import { ProgressLine } from './core/render/progress.js';
 import { runRewritePlan } from './commands/rewrite-plan.js';
-import { exitCodeFor, render, scanRepository, writeReport } from './commands/scan.js';
+import { runBaseline } from './commands/baseline.js';
+import { blockedAdvice, runHook } from './commands/hook.js';
+import { renderText } from './core/render/text.js';
+import { terminalBlock } from './core/render/escape.js';
+import { checkOutput, exitCodeFor, render, scanRepository, writeReport } from './commands/scan.js';
 import {
+  BASELINE_USAGE,
+  HOOK_USAGE,
+  parseBaselineArgs,
+  parseHookArgs,
   parseRewritePlanArgs,
   parseScanArgs,
   parseTrailArgs,
@@ -34,7 +42,27 @@ exit status of rewrite-plan: 0 plan printed (or nothing to remove), 2 error
 
 ${ORG_MERGE_USAGE}
 
-exit status of org-merge: 0 merged, 2 error`;
+exit status of org-merge: 0 merged, 2 error
+
+${BASELINE_USAGE}
+
+exit status of baseline: 0 recorded (or nothing new), 2 error or incomplete scan
+
+${HOOK_USAGE}
+
+exit status of hook: 0 nothing found, 1 keys found (the commit or push is blocked), 2 error or incomplete scan
+
+keyleak COMMAND --help prints one command's usage.`;
+
+/** Each command's usage, printed by `keyleak COMMAND --help`. */
+const COMMAND_USAGE: Record<string, string> = {
+  scan: SCAN_USAGE,
+  trail: TRAIL_USAGE,
+  'rewrite-plan': REWRITE_PLAN_USAGE,
+  'org-merge': ORG_MERGE_USAGE,
+  baseline: BASELINE_USAGE,
+  hook: HOOK_USAGE,
+};
 
 /**
  * The AWS SDK clients, loaded only by the commands that call AWS: a scan without --verify never pays
@@ -44,6 +72,12 @@ exit status of org-merge: 0 merged, 2 error`;
 async function loadAws(): Promise<Aws> {
   const { createAws, defaultAwsOptions } = await import('./adapters/aws.js');
   return createAws(defaultAwsOptions());
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The CLI: parses arguments, runs the command, prints errors as messages, returns the exit status. */
@@ -58,8 +92,14 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE + '\n');
       return command === undefined ? 2 : 0;
     }
+    const usage = Object.hasOwn(COMMAND_USAGE, command) ? COMMAND_USAGE[command] : undefined;
+    if (usage !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+      process.stdout.write(usage + '\n');
+      return 0;
+    }
     if (command === 'scan') {
       const settings = parseScanArgs(rest, { cwd: process.cwd(), isTTY: Boolean(process.stderr.isTTY) });
+      await checkOutput(settings.output);
       const line = settings.progress ? new ProgressLine((t) => process.stderr.write(t)) : null;
       const result = await scanRepository(settings, line ? (p) => line.draw(p) : undefined);
       line?.clear();
@@ -94,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'trail') {
       const settings = parseTrailArgs(rest);
+      await checkOutput(settings.eventsOut, '--events-out');
       const trail = await runTrail(settings, {
         aws: await loadAws(),
         log: stderrLine,
@@ -107,6 +148,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'rewrite-plan') {
       const settings = parseRewritePlanArgs(rest, { cwd: process.cwd() });
+      await checkOutput(settings.output);
       const { text, warnings } = await runRewritePlan(settings);
       await writeReport(text, settings.output);
       for (const w of warnings) stderrLine(`warning: ${w}`);
@@ -118,6 +160,35 @@ export async function main(argv: string[]): Promise<number> {
       for (const w of merged.warnings) stderrLine(`warning: ${w}`);
       process.stdout.write(renderOrgSummary(merged.summary));
       return 0;
+    }
+    if (command === 'hook') {
+      const s = parseHookArgs(rest, process.env, { cwd: process.cwd() });
+      const { report } = await runHook(s, readStdin);
+      if (report.findings.length > 0 || report.incomplete) {
+        process.stdout.write(renderText(report));
+        if (report.findings.length > 0)
+          process.stderr.write('\n' + terminalBlock(blockedAdvice(report, s.stage)));
+        else stderrLine('the scan was incomplete (see the warnings above): blocked');
+      }
+      return exitCodeFor(report);
+    }
+    if (command === 'baseline') {
+      const s = parseBaselineArgs(rest, { cwd: process.cwd(), isTTY: Boolean(process.stderr.isTTY) });
+      const line = s.scan.progress ? new ProgressLine((t) => process.stderr.write(t)) : null;
+      const done = await runBaseline(s, new Date(), line ? (p) => line.draw(p) : undefined);
+      line?.clear();
+      for (const w of done.report.warnings) stderrLine(`warning: ${w}`);
+      const n = done.added.length;
+      const already = done.report.suppressed.filter((x) => x.reason === 'baseline').length;
+      process.stdout.write(
+        n === 0
+          ? `keyleak: nothing new to record in ${done.file}${already > 0 ? ` (${already} key${already === 1 ? '' : 's'} already in the baseline)` : ''}\n`
+          : `keyleak: recorded ${n} key${n === 1 ? '' : 's'} in the baseline of ${done.file}:\n` +
+              done.added.map((f) => `  ${f.fingerprint}  ${f.keyId}\n`).join('') +
+              'Commit the file: from now on only keys leaked after today are reported. The recorded keys are still\n' +
+              'leaked: deactivate them in IAM (keyleak scan --verify says which are live).\n',
+      );
+      return done.report.incomplete ? 2 : 0;
     }
     throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   } catch (e) {

@@ -4,6 +4,11 @@ import { workerScriptBeside } from './scan/pack-pass.js';
 
 // Full-history scans read packs on threads started from the worker bundle beside this file.
 workerScriptBeside(import.meta.url);
+// A reader that stops early (`keyleak scan --all | head -2`) closes the pipe: what it did not read is
+// not an error, and the exit status stays the command's own.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+});
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

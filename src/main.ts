@@ -24,10 +24,11 @@ import { verdictOf } from './core/incident.js';
 import { parseOrgSettings, type RawOrgInputs } from './core/org/settings.js';
 import { DEFAULT_RUNBOOK_TEMPLATE } from './core/render/incident.js';
 import { renderJson } from './core/render/json.js';
-import { mdText } from './core/render/escape.js';
+import { mdLink, mdText } from './core/render/escape.js';
 import { renderMarkdown } from './core/render/markdown.js';
 import { renderOrgSummary } from './core/render/org-summary.js';
-import { renderSarif } from './core/render/sarif.js';
+import { renderSarif, SARIF_CATEGORIES, type SarifCategory } from './core/render/sarif.js';
+import { runFull } from './commands/full.js';
 import type { ScanReport } from './core/types.js';
 import { defaultJobs } from './settings.js';
 
@@ -55,8 +56,8 @@ interface Outcome {
   issues: number[];
   summary: string;
   problems: string[];
-  /** Written for the repository modes; an org scan has no single SARIF. */
-  sarif: boolean;
+  /** The code-scanning category of the SARIF written for the repository modes; an org scan has no single SARIF. */
+  sarif: SarifCategory | null;
   /** The failure when keys were found and `fail-on-findings` holds, or null when finding them is no failure. */
   foundFailure: string | null;
 }
@@ -109,7 +110,7 @@ async function readContext(): Promise<ActionContext> {
   const runId = process.env.GITHUB_RUN_ID;
   return {
     inputs,
-    mode: resolveMode(inputs.mode, process.env.GITHUB_EVENT_NAME ?? ''),
+    mode: resolveMode(inputs.mode, process.env.GITHUB_EVENT_NAME ?? '', inputs.org),
     workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
     payload: await readEvent(process.env.GITHUB_EVENT_PATH),
     repoName,
@@ -125,12 +126,14 @@ async function buildIncidentEnv(
   ctx: ActionContext,
   issueRepo: RepoRef,
 ): Promise<IncidentEnv & { github: GitHub; responder: Responder; mask: FlowDeps['mask'] }> {
+  const github = GitHub.create({
+    token: ctx.inputs.githubToken,
+    baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
+    log: (m) => log.info(m),
+  });
   return {
-    github: GitHub.create({
-      token: ctx.inputs.githubToken,
-      baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
-      log: (m) => log.info(m),
-    }),
+    github,
+    withholdDetails: ctx.inputs.publicDetails ? false : await issuesArePublic(github, issueRepo),
     responder: buildResponder(ctx.inputs),
     issueRepo,
     serverUrl: ctx.serverUrl,
@@ -162,10 +165,17 @@ export function responseErrors(report: ScanReport): string[] {
   return report.findings.flatMap((f) => f.response?.errors ?? []);
 }
 
-function flowSummary(result: FlowResult): string {
-  const out = [renderMarkdown(result.report)];
+function flowSummary(result: FlowResult, issueUrl: (n: number) => string, withheld: boolean): string {
+  const incidents = new Map((result.incidents ?? []).map((i) => [i.keyId, i]));
+  const out = [
+    renderMarkdown(result.report, {
+      incidents: result.incidents ? incidents : undefined,
+      trails: result.trails,
+      withheld,
+    }),
+  ];
   if (result.issues.length > 0)
-    out.push(`**Incidents:** ${result.issues.map((n) => `#${n}`).join(', ')}`, '');
+    out.push(`**Incidents:** ${result.issues.map((n) => mdLink(`#${n}`, issueUrl(n))).join(', ')}`, '');
   if (result.notes.length > 0) out.push(...result.notes.map((n) => `- ${mdText(n)}`), '');
   const errors = [...result.problems, ...responseErrors(result.report)];
   if (errors.length > 0)
@@ -173,7 +183,30 @@ function flowSummary(result: FlowResult): string {
   return out.join('\n') + '\n';
 }
 
-/** push, pull-request and rescan: one repository, checked out in the workspace. */
+/**
+ * Whether incident issues would be readable by anyone. When GitHub cannot say, they are taken to be:
+ * leaving details out is the side that can be corrected by a rerun.
+ */
+async function issuesArePublic(github: GitHub, issueRepo: RepoRef): Promise<boolean> {
+  const name = `${issueRepo.owner}/${issueRepo.repo}`;
+  // The run's first GitHub call: said before it is made, so an unreachable API shows in the log at once.
+  log.info(`reading the visibility of ${name} from the GitHub API`);
+  try {
+    const isPublic = await github.isPublic(issueRepo);
+    if (isPublic)
+      log.info(
+        `${name} is public: incident issues leave out the verdict, the secret, containment and CloudTrail details (set issue-repo to a private repository, or public-details: true)`,
+      );
+    return isPublic;
+  } catch (e) {
+    log.warning(
+      `could not read the visibility of ${name} (${(e as Error).message}): incident issues leave out the verdict and details as on a public repository`,
+    );
+    return true;
+  }
+}
+
+/** push, pull-request, full and rescan: one repository, checked out in the workspace. */
 async function runRepositoryMode(ctx: ActionContext): Promise<Outcome> {
   const repo = parseRepo(ctx.repoName);
   const git = await Git.open(ctx.workspace);
@@ -194,8 +227,14 @@ async function runRepositoryMode(ctx: ActionContext): Promise<Outcome> {
     jobs: defaultJobs(),
     repo,
   };
-  const run = ctx.mode === 'push' ? runPush : ctx.mode === 'pull-request' ? runPullRequest : runRescan;
-  const result = await run(deps, ctx.payload);
+  const result =
+    ctx.mode === 'push'
+      ? await runPush(deps, ctx.payload)
+      : ctx.mode === 'pull-request'
+        ? await runPullRequest(deps, ctx.payload)
+        : ctx.mode === 'full'
+          ? await runFull(deps)
+          : await runRescan(deps, ctx.payload);
   const report = result.report;
   annotate(report);
   return {
@@ -203,9 +242,14 @@ async function runRepositoryMode(ctx: ActionContext): Promise<Outcome> {
     findings: report.findings.length,
     liveKeys: report.findings.filter((f) => f.verification?.status === 'live').length,
     issues: result.issues,
-    summary: flowSummary(result),
+    summary: flowSummary(
+      result,
+      (n) => `${ctx.serverUrl}/${deps.issueRepo.owner}/${deps.issueRepo.repo}/issues/${n}`,
+      deps.withholdDetails === true,
+    ),
     problems: [...result.problems, ...responseErrors(report)],
-    sarif: true,
+    // Each kind of scan uploads under a code-scanning category of its own (see SARIF_CATEGORIES).
+    sarif: SARIF_CATEGORIES[ctx.mode as 'push' | 'pull-request' | 'full' | 'rescan'],
     // A rescan refreshes an incident that already exists; failing it again would only add noise.
     foundFailure:
       ctx.mode !== 'rescan' && report.findings.length > 0
@@ -274,7 +318,7 @@ async function runOrgMode(ctx: ActionContext): Promise<Outcome> {
     issues: [...new Set(result.verdicts.map((v) => v.issue).filter((n): n is number => n !== null))],
     summary: renderOrgSummary(result.summary),
     problems: [...sink.problems, ...responseErrors(sink.responded ?? EMPTY_REPORT)],
-    sarif: false,
+    sarif: null,
     foundFailure:
       result.keys.length > 0
         ? `keyleak: ${result.keys.length} leaked AWS key(s) found across the organisation`
@@ -286,7 +330,7 @@ async function runOrgMode(ctx: ActionContext): Promise<Outcome> {
 async function report(ctx: ActionContext, o: Outcome): Promise<string | null> {
   const sarifFile = o.sarif ? join(ctx.outDir, 'keyleak.sarif') : '';
   const reportFile = join(ctx.outDir, 'keyleak-report.json');
-  if (sarifFile) await writeFile(sarifFile, renderSarif(o.report));
+  if (o.sarif) await writeFile(sarifFile, renderSarif(o.report, o.sarif));
   await writeFile(reportFile, renderJson(o.report));
   for (const w of o.report.warnings) log.warning(w);
   for (const p of o.problems) log.error(p);
@@ -295,6 +339,7 @@ async function report(ctx: ActionContext, o: Outcome): Promise<string | null> {
   core.setOutput('live-keys', o.liveKeys);
   core.setOutput('issues', JSON.stringify(o.issues));
   core.setOutput('sarif-file', sarifFile);
+  core.setOutput('sarif-category', o.sarif ?? '');
   core.setOutput('report-file', reportFile);
 
   if (o.problems.length > 0 && ctx.inputs.failOnErrors) {

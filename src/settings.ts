@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TrailFilter } from './core/cloudtrail.js';
 import { UsageError } from './core/errors.js';
@@ -380,4 +381,135 @@ export function parseRewritePlanArgs(argv: string[], defaults: { cwd: string }):
     config: values.config ?? null,
     jobs: scan.jobs,
   };
+}
+
+/** Everything `keyleak baseline` was asked to do, validated. */
+export interface BaselineSettings {
+  /** The scan whose findings are recorded (whole history by default). */
+  scan: ScanSettings;
+  /** The config file the fingerprints are written to. */
+  configFile: string;
+}
+
+export const BASELINE_USAGE = `usage: keyleak baseline [--repo DIR] [--all | --range A..B] [--config FILE] [--jobs N] [--no-progress]
+       records the fingerprints of every key found today in the config file's baseline list
+       (default DIR/.github/keyleak.yml, created if absent; comments and other fields are kept),
+       so that only keys leaked from now on are reported`;
+
+/** Parses `keyleak baseline` arguments. Pure: errors are UsageErrors naming the bad value. */
+export function parseBaselineArgs(
+  argv: string[],
+  defaults: { cwd: string; isTTY: boolean },
+): BaselineSettings {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        repo: { type: 'string' },
+        all: { type: 'boolean' },
+        range: { type: 'string' },
+        config: { type: 'string' },
+        jobs: { type: 'string', short: 'j' },
+        'no-progress': { type: 'boolean' },
+      },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${BASELINE_USAGE}`);
+  }
+  // The selection, jobs and progress flags and their errors are the scan's own.
+  const forwarded: string[] = [];
+  for (const [flag, value] of Object.entries(values)) {
+    if (value === true) forwarded.push(`--${flag}`);
+    else if (typeof value === 'string') forwarded.push(`--${flag}`, value);
+  }
+  const scan = parseScanArgs(forwarded, defaults);
+  return {
+    scan,
+    configFile: scan.config ?? join(scan.repo, '.github', 'keyleak.yml'),
+  };
+}
+
+/** What `keyleak hook` scans, decided from how it was called. */
+export type HookTarget =
+  /** pre-commit's `--from-ref/--to-ref`, or its pre-push stage: what the range brought in. */
+  | { kind: 'range'; from: string; to: string }
+  /** A plain git pre-push hook: the ranges git writes on stdin. */
+  | { kind: 'push-stdin' }
+  /** The files pre-commit passes: the staged ones, or every tracked file with `--all-files`. */
+  | { kind: 'files'; files: string[] }
+  /** A plain git pre-commit hook: what is staged. */
+  | { kind: 'staged' };
+
+/** Everything `keyleak hook` was asked to do, validated. */
+export interface HookSettings {
+  repo: string;
+  /** Which git hook runs it, for the advice printed when it blocks. */
+  stage: 'commit' | 'push';
+  target: HookTarget;
+  config: string | null;
+}
+
+export const HOOK_USAGE = `usage: keyleak hook [--pre-push] [--config FILE] [FILE…]
+       for git hooks and pre-commit: blocks a commit or a push that adds AWS keys.
+       Scans PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF when pre-commit sets them (--from-ref/--to-ref, the
+       pre-push stage), else the FILEs pre-commit passes (--all-files passes every tracked file), else, in
+       a plain git hook, what is staged (pre-commit) or the pushed ranges git writes on stdin (--pre-push)`;
+
+/** Parses `keyleak hook` arguments and pre-commit's environment. Pure. */
+export function parseHookArgs(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  defaults: { cwd: string },
+): HookSettings {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { 'pre-push': { type: 'boolean' }, config: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${HOOK_USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  const from = env.PRE_COMMIT_FROM_REF;
+  const to = env.PRE_COMMIT_TO_REF;
+  // pre-commit names the remote only in its pre-push stage.
+  const prePush = values['pre-push'] === true || Boolean(env.PRE_COMMIT_REMOTE_NAME);
+  let target: HookTarget;
+  if (from && to) target = { kind: 'range', from, to };
+  else if (positionals.length > 0) target = { kind: 'files', files: positionals };
+  else if (values['pre-push']) target = { kind: 'push-stdin' };
+  else target = { kind: 'staged' };
+  return {
+    repo: defaults.cwd,
+    stage: prePush || target.kind === 'push-stdin' ? 'push' : 'commit',
+    target,
+    config: values.config ?? null,
+  };
+}
+
+const ZERO_OID = /^0+$/;
+
+/**
+ * The ranges of a git pre-push hook's stdin (`<local ref> <local sha> <remote ref> <remote sha>` per
+ * line) as `remote..local`; a deleted ref (local zero) brings nothing in.
+ */
+export function parsePrePushLines(text: string): { from: string; to: string }[] {
+  const ranges: { from: string; to: string }[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const parts = line.trim().split(/\s+/);
+    const [, local, , remote] = parts;
+    if (parts.length !== 4 || !/^[0-9a-f]{40,64}$/.test(local!) || !/^[0-9a-f]{40,64}$/.test(remote!)) {
+      throw new UsageError(`unexpected pre-push input line: expected '<local ref> <sha> <remote ref> <sha>'`);
+    }
+    if (ZERO_OID.test(local!)) continue;
+    ranges.push({ from: remote!, to: local! });
+  }
+  return ranges;
 }

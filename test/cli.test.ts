@@ -117,7 +117,7 @@ describe('keyleak scan', () => {
 
 describe('bad input gets a message and exit 2, never a stack trace', () => {
   it.each([
-    [['scan', '--repo', '/nonexistent/dir'], /is not a git repository/],
+    [['scan', '--repo', '/nonexistent/dir'], /--repo '\/nonexistent\/dir' does not exist/],
     [['scan', '--bogus'], /Unknown option '--bogus'/],
     [['scan', '--format', 'xml'], /invalid --format 'xml'/],
     [['scan', '--jobs', '0'], /invalid --jobs '0'/],

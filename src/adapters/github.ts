@@ -226,6 +226,12 @@ export class GitHub {
     return new GitHub(octokit);
   }
 
+  /** Whether anyone can read `repo` (its issues included): public, as opposed to private or internal. */
+  async isPublic(repo: RepoRef): Promise<boolean> {
+    const r = await this.octokit.rest.repos.get({ ...repo });
+    return r.data.visibility === 'public' || (r.data.visibility === undefined && !r.data.private);
+  }
+
   /** The open or closed incident for `keyId`: an issue labelled keyleak whose marker names the key. */
   async findIncident(repo: RepoRef, keyId: string): Promise<IncidentIssue | null> {
     // Oldest wins when two issues carry the marker (one opened by hand, say): keep updating that one.

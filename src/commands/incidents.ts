@@ -22,6 +22,7 @@ import {
 import { renderIncidentBody, renderIncidentTitle, type IncidentContext } from '../core/render/incident.js';
 import type { Finding } from '../core/types.js';
 import type { FlowDeps, Responded } from './ports.js';
+import { withholdDetails } from '../core/disclosure.js';
 import { planRewrite } from './rewrite-plan.js';
 import type { SecretMaterial } from '../core/findings.js';
 import { renderRewriteMarkdown } from '../core/render/rewrite-markdown.js';
@@ -71,6 +72,11 @@ export interface IncidentEnv {
   now: () => Date;
   log: (message: string) => void;
   uploadTrails: (trails: Map<string, TrailSummary>) => Promise<string | null>;
+  /**
+   * Incident issues are public (the issue repository is public and `public-details` is off): they carry
+   * no verdict, secret, containment or CloudTrail details (see core/disclosure.ts).
+   */
+  withholdDetails?: boolean;
 }
 
 /** What a flow knows of where a key sits, beyond the finding: the repository, its refs and pull requests. */
@@ -96,7 +102,7 @@ async function createOnce(
   let mine: IncidentIssue;
   try {
     mine = await github.createIncident(issueRepo, {
-      title: renderIncidentTitle(finding),
+      title: renderIncidentTitle(finding, ctx),
       body,
       labels: [INCIDENT_LABEL],
     });
@@ -165,7 +171,7 @@ export async function refreshIncident(
   if (earlierTrail) regenerated = keepEarlierTrail(found.body, regenerated, earlierTrail);
   regenerated = keepTailoredPlan(found.body, regenerated);
   const body = mergeIncidentBody(found.body, regenerated);
-  await github.updateIncident(issueRepo, found.number, { title: renderIncidentTitle(merged), body });
+  await github.updateIncident(issueRepo, found.number, { title: renderIncidentTitle(merged, ctx), body });
   if (reopen) await github.reopenIncident(issueRepo, found.number);
   const head = reopen
     ? 'This key leaked again after the incident was closed, so keyleak reopened it.'
@@ -279,8 +285,9 @@ export async function refreshIncidents(
   const labelsEnsured = { done: false };
   for (const f of findings) {
     try {
-      const ctx = incidentContext(env, f, responded, await evidenceOf(f), artifactUrl);
-      const u = await refreshIncident(env, f, ctx, {
+      const full = incidentContext(env, f, responded, await evidenceOf(f), artifactUrl);
+      const shown = env.withholdDetails ? withholdDetails(f, full) : { finding: f, ctx: full };
+      const u = await refreshIncident(env, shown.finding, shown.ctx, {
         labelsEnsured,
         existing: opts.existing,
         announce: opts.announce,

@@ -85,6 +85,11 @@ export interface FlowDeps {
   mask: (secrets: Map<string, SecretMaterial>) => void;
   /** Uploads the CloudTrail summaries as trail.json; returns where, or null when nothing was uploaded. */
   uploadTrails: (trails: Map<string, TrailSummary>) => Promise<string | null>;
+  /**
+   * Incident issues are public (the issue repository is public and `public-details` is off): they carry
+   * no verdict, secret, containment or CloudTrail details (see core/disclosure.ts).
+   */
+  withholdDetails?: boolean;
 }
 
 /** What a flow did, for the entry point to report (outputs, summary, exit status). */
@@ -96,4 +101,8 @@ export interface FlowResult {
   notes: string[];
   /** Failures of GitHub or AWS calls: the run fails after reporting everything else. */
   problems: string[];
+  /** The incident issue of each key, for the job summary's links (flows that open incidents). */
+  incidents?: { keyId: string; number: number; url: string }[];
+  /** CloudTrail summaries by key id, for the job summary (flows that read CloudTrail). */
+  trails?: Map<string, TrailSummary>;
 }

@@ -249,6 +249,8 @@ export async function runPush(deps: FlowDeps, payload: Record<string, unknown>):
   return {
     report: responded.report,
     issues: upserts.map((u) => u.number),
+    incidents: upserts,
+    trails: responded.trails,
     notes: [...plan.notes, ...upserts.map((u) => `Incident #${u.number} for ${u.keyId}: ${u.outcome}.`)],
     problems,
   };

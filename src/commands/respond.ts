@@ -39,9 +39,13 @@ function denied(e: unknown): boolean {
   return e instanceof AwsCallError && e.failureClass === 'access-denied';
 }
 
-/** The default chain found no credentials: keyleak was given no responder, which is not a failure. */
-function noResponder(e: unknown): boolean {
-  return e instanceof AwsCallError && e.failureClass === 'no-credentials';
+/**
+ * The SDK found no credentials in any of its providers: nobody configured a responder, which is a setup
+ * step to explain, not a failure to show as SDK text.
+ */
+function noCredentials(e: unknown): boolean {
+  if (e instanceof AwsCallError) return e.failureClass === 'no-credentials';
+  return (e as { name?: string } | null)?.name === 'CredentialsProviderError';
 }
 
 function message(e: unknown): string {
@@ -67,14 +71,18 @@ export async function respond(
 
   const sessions = deps.sessions ?? new ResponderSessions(aws, s.roleTemplate);
 
-  async function managed(accountId: string | null): Promise<{ managed: boolean; note: string | null }> {
+  async function managed(
+    accountId: string | null,
+  ): Promise<{ managed: boolean; note: string | null; noResponder?: boolean }> {
     if (accountId === null) return { managed: false, note: 'the account could not be determined' };
     if (s.managedAccounts !== null) return { managed: s.managedAccounts.includes(accountId), note: null };
     const r = await sessions.ownSession();
-    if (!r.ok && noResponder(r.error)) return { managed: false, note: 'no responder credentials to decide' };
-    // Responder credentials that fail (revoked, expired, denied, unreachable) are a failure to contain,
-    // never "not managed": the key is taken as managed so that the failure is reported as such.
-    if (!r.ok) return { managed: true, note: null };
+    if (!r.ok) {
+      if (noCredentials(r.error)) return { managed: false, note: null, noResponder: true };
+      // Responder credentials that fail (revoked, expired, denied, unreachable) are a failure to contain,
+      // never "not managed": the key is taken as managed so that the failure is reported as such.
+      return { managed: true, note: null };
+    }
     return { managed: r.value.accountId === accountId, note: null };
   }
 
@@ -133,11 +141,14 @@ export async function respond(
     let responderProblem: { message: string; accessDenied: boolean } | null = null;
     let isManaged = false;
     let managedNote: string | null = null;
+    let noResponder = false;
     const wantsIam =
       (verification.status === 'live' && f.keyKind === 'long-term' && !isRootArn(verification.arn)) ||
       (verification.status === 'skipped' && !f.canary && f.keyKind === 'long-term');
     if (verification.status === 'live' || (verification.status === 'skipped' && !f.canary)) {
-      ({ managed: isManaged, note: managedNote } = await managed(accountId));
+      const m = await managed(accountId);
+      ({ managed: isManaged, note: managedNote } = m);
+      noResponder = m.noResponder === true;
     }
     let responder: AccountResponder | null = null;
     if (isManaged && wantsIam && accountId !== null) {
@@ -159,6 +170,7 @@ export async function respond(
       finding: f,
       verification,
       managed: isManaged,
+      noResponder,
       accountId,
       iam,
       responderProblem: verification.status === 'live' ? responderProblem : null,

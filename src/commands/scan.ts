@@ -1,5 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants } from 'node:fs';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { listRefs } from '../adapters/git-remote.js';
 import { Git } from '../adapters/git.js';
 import { EMPTY_CONFIG, parseConfig, type KeyleakConfig } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
@@ -8,13 +10,15 @@ import { renderMarkdown } from '../core/render/markdown.js';
 import { renderSarif } from '../core/render/sarif.js';
 import { renderText } from '../core/render/text.js';
 import type { ScanReport } from '../core/types.js';
-import { scanHistory } from '../scan/history.js';
+import { scanHistory, type HistorySelection } from '../scan/history.js';
 import type { Progress } from '../scan/passes.js';
 import type { ScanResult } from '../scan/result.js';
 import { scanDirectory, scanStaged } from '../scan/worktree.js';
 import type { ScanFormat, ScanSettings } from '../settings.js';
 
 export const DEFAULT_CONFIG_PATH = '.github/keyleak.yml';
+
+const ZERO_ID = /^0{40}$|^0{64}$/;
 
 /**
  * Loads the config: an explicit file must exist; the default is read from the work tree, or from HEAD
@@ -44,11 +48,66 @@ export async function loadConfig(
   return text === null ? EMPTY_CONFIG : parseConfig(text, DEFAULT_CONFIG_PATH);
 }
 
+/**
+ * Fails before any work when `--repo` names nothing scannable, saying what is wrong with the path (git
+ * started in a missing directory reports only "spawn git ENOENT", which reads as if git were missing).
+ */
+export async function checkRepoDir(dir: string): Promise<void> {
+  const st = await stat(dir).catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(
+      e.code === 'ENOENT'
+        ? `--repo '${dir}' does not exist`
+        : `cannot read --repo '${dir}': ${e.code ?? e.message}`,
+    );
+  });
+  if (!st.isDirectory()) throw new UsageError(`--repo '${dir}' is not a directory`);
+}
+
+/**
+ * Fails before any work when a report could not be written where asked: a long scan should not end in
+ * "cannot write". Checks the directory exists and is writable, and that the file is not a directory.
+ */
+export async function checkOutput(output: string | null, flag = '--output'): Promise<void> {
+  if (output === null) return;
+  const dir = dirname(resolve(output));
+  const why = (reason: string) =>
+    new UsageError(`cannot write ${flag} '${output}': ${reason}; nothing was scanned`);
+  const d = await stat(dir).catch(() => null);
+  if (d === null) throw why(`directory '${dir}' does not exist`);
+  if (!d.isDirectory()) throw why(`'${dir}' is not a directory`);
+  if ((await stat(output).catch(() => null))?.isDirectory()) throw why('it is a directory');
+  await access(dir, constants.W_OK).catch(() => {
+    throw why(`directory '${dir}' is not writable`);
+  });
+}
+
+/**
+ * What a set of ranges `from..to` brought in: everything reachable from the `to`s and from none of the
+ * `from`s. The zero id is what git hooks pass for "the remote has no such ref yet" (pre-push on a new
+ * branch): then everything the remotes do not have yet is new; with no remotes, all of it.
+ */
+export async function rangeSelection(
+  git: Git,
+  ranges: readonly { from: string; to: string }[],
+): Promise<HistorySelection> {
+  const include: string[] = [];
+  const exclude = new Set<string>();
+  for (const r of ranges) {
+    include.push(await git.resolveCommit(r.to));
+    if (!ZERO_ID.test(r.from)) exclude.add(await git.resolveCommit(r.from));
+    else {
+      for (const ref of await listRefs(git)) if (ref.ref.startsWith('refs/remotes/')) exclude.add(ref.sha);
+    }
+  }
+  return { mode: 'range', include, exclude: [...exclude] };
+}
+
 /** What to scan: the part of `keyleak scan`'s settings a scan needs, and all other callers give. */
 export type ScanTarget = Pick<ScanSettings, 'repo' | 'mode' | 'range' | 'config' | 'jobs'>;
 
 /** Scans a repository (or, with no-git, a directory) as `target` describes. */
 export async function scanRepository(s: ScanTarget, onProgress?: (p: Progress) => void): Promise<ScanResult> {
+  await checkRepoDir(s.repo);
   if (s.mode === 'no-git') {
     return scanDirectory(s.repo, await loadConfig(s.config, s.repo, null));
   }
@@ -56,13 +115,7 @@ export async function scanRepository(s: ScanTarget, onProgress?: (p: Progress) =
   const config = await loadConfig(s.config, s.repo, git);
   if (s.mode === 'staged') return scanStaged(git, config);
   if (s.mode === 'range') {
-    const from = await git.resolveCommit(s.range!.from);
-    const to = await git.resolveCommit(s.range!.to);
-    return scanHistory(
-      git,
-      { mode: 'range', include: [to], exclude: [from] },
-      { config, jobs: s.jobs, onProgress },
-    );
+    return scanHistory(git, await rangeSelection(git, [s.range!]), { config, jobs: s.jobs, onProgress });
   }
   const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD']).then(
     () => ['HEAD'],

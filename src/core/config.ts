@@ -64,6 +64,22 @@ export function parseConfig(text: string, file: string): KeyleakConfig {
     });
   };
 
+  // Account ids are often written unquoted (`- 111122223333`), which YAML reads as a number. The digits
+  // as written are what count: the number would lose a leading zero (`012345678901`), and a float or
+  // hex form is no account id at all.
+  const accountIds = (node: unknown): string[] => {
+    const field = 'canary-accounts';
+    if (node === undefined || node === null) return [];
+    if (!isSeq(node)) return fail(node as Node, field, 'expected a list');
+    return node.items.map((item) => {
+      if (!isScalar(item)) return fail(item as Node, field, 'expected a 12-digit AWS account id');
+      const written =
+        typeof item.value === 'number' && item.range ? text.slice(item.range[0], item.range[1]) : item.value;
+      const id = typeof written === 'string' ? written.trim() : String(written);
+      return /^\d{12}$/.test(id) ? id : fail(item, field, `'${id}' is not a 12-digit AWS account id`);
+    });
+  };
+
   let allowKeyIds: string[] = [];
   let allowPaths: string[] = [];
   let allowCommits: string[] = [];
@@ -102,9 +118,7 @@ export function parseConfig(text: string, file: string): KeyleakConfig {
           : `'${s}' is not a keyleak fingerprint (keyleak:v1:<32 hex>)`,
       );
     } else {
-      canary = strings(pair.value, 'canary-accounts', (s) =>
-        /^\d{12}$/.test(s.trim()) ? null : `'${s}' is not a 12-digit AWS account id`,
-      );
+      canary = accountIds(pair.value);
     }
   }
   return {

@@ -13,6 +13,8 @@ export interface ContainmentInput {
   verification: Verification;
   /** The key's account is one keyleak may change. */
   managed: boolean;
+  /** No responder credentials are configured at all, so nobody could decide or act. */
+  noResponder?: boolean;
   /** The account the key belongs to, when known (from STS, else decoded offline). */
   accountId: string | null;
   /** IAM's view of the key, when it could be read; null when it was not or could not be. */
@@ -76,6 +78,14 @@ export function planContainment(input: ContainmentInput): ContainmentPlan {
   }
   // live from here on.
   const account = input.accountId ?? 'unknown';
+  if (!input.managed && input.noResponder) {
+    return {
+      action: 'no-responder',
+      detail: `live key of account ${account}; nothing was done: no responder credentials configured. To contain keys automatically, give the job AWS credentials for a responder role (aws-actions/configure-aws-credentials, see "AWS responder role" in keyleak's README) and set deactivate: true. Until then, ask the account owner to deactivate it: ${deactivateCommand(f.keyId, v.userName)}, and review its CloudTrail activity.`,
+      userName: v.userName,
+      revokeSessions: false,
+    };
+  }
   if (!input.managed) {
     return {
       action: 'not-managed',

@@ -44,8 +44,19 @@ export interface KeyIamState {
   quarantinePolicies: string[];
 }
 
+/**
+ * `no-responder`: nothing was done because no responder credentials are configured at all (not a
+ * judgement about the account, which `not-managed` is).
+ */
 export type ResponseAction =
-  'deactivated' | 'already-inactive' | 'dry-run' | 'not-managed' | 'manual' | 'failed' | 'none';
+  | 'deactivated'
+  | 'already-inactive'
+  | 'dry-run'
+  | 'not-managed'
+  | 'no-responder'
+  | 'manual'
+  | 'failed'
+  | 'none';
 
 export interface KeyResponse {
   action: ResponseAction;

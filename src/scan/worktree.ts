@@ -39,6 +39,73 @@ export async function scanStaged(git: Git, config: KeyleakConfig): Promise<ScanR
   };
 }
 
+/** Reads one file through the detector; null (with a warning) when it could not be read. */
+async function analyseFile(
+  full: string,
+  path: string,
+  warnings: string[],
+): Promise<{ bytes: number; unit: ScanUnit | null } | null> {
+  const analyzer = new LineAnalyzer();
+  let bytes = 0;
+  try {
+    for await (const chunk of createReadStream(full)) {
+      const b = chunk as Buffer;
+      bytes += b.length;
+      analyzer.push(b.toString('latin1'));
+    }
+  } catch (err) {
+    warnings.push(`could not read ${path}: ${(err as Error).message}`);
+    return null;
+  }
+  const analysis = analyzer.end();
+  const found = analysis.keyIds.length > 0 || analysis.secrets.length > 0;
+  return { bytes, unit: found ? { commit: null, path, analysis } : null };
+}
+
+/**
+ * Scans the named files of a work tree as they are on disk: what pre-commit hands a hook (the staged
+ * files, or every tracked file with `--all-files`). Files that no longer exist (a deletion being
+ * committed) have nothing to leak and are skipped.
+ */
+export async function scanFiles(
+  dir: string,
+  paths: readonly string[],
+  config: KeyleakConfig,
+): Promise<ScanResult> {
+  const started = Date.now();
+  const units: ScanUnit[] = [];
+  const warnings: string[] = [];
+  let files = 0;
+  let bytes = 0;
+  for (const path of [...new Set(paths)]) {
+    const full = join(dir, path);
+    const st = await lstat(full).catch(() => null);
+    if (!st?.isFile()) continue;
+    const a = await analyseFile(full, path.split(sep).join('/'), warnings);
+    if (a === null) continue;
+    files++;
+    bytes += a.bytes;
+    if (a.unit) units.push(a.unit);
+  }
+  const built = buildFindings(units, config);
+  return {
+    report: {
+      findings: built.findings,
+      suppressed: built.suppressed,
+      stats: {
+        mode: 'no-git',
+        objectsScanned: files,
+        bytesScanned: bytes,
+        commitsScanned: 0,
+        durationMs: Date.now() - started,
+      },
+      incomplete: warnings.length > 0,
+      warnings,
+    },
+    secrets: built.secrets,
+  };
+}
+
 /** Scans a plain directory (no git): every regular file, streamed so size does not matter. */
 export async function scanDirectory(dir: string, config: KeyleakConfig): Promise<ScanResult> {
   const started = Date.now();
@@ -62,22 +129,12 @@ export async function scanDirectory(dir: string, config: KeyleakConfig): Promise
       if (e.isDirectory()) {
         if (e.name !== '.git') await walk(full);
       } else if (e.isFile()) {
-        const analyzer = new LineAnalyzer();
-        try {
-          for await (const chunk of createReadStream(full)) {
-            const b = chunk as Buffer;
-            bytes += b.length;
-            analyzer.push(b.toString('latin1'));
-          }
-        } catch (err) {
-          warnings.push(`could not read ${relative(dir, full)}: ${(err as Error).message}`);
-          continue;
-        }
+        const rel = relative(dir, full).split(sep).join('/');
+        const a = await analyseFile(full, rel, warnings);
+        if (a === null) continue;
         files++;
-        const analysis = analyzer.end();
-        if (analysis.keyIds.length > 0 || analysis.secrets.length > 0) {
-          units.push({ commit: null, path: relative(dir, full).split(sep).join('/'), analysis });
-        }
+        bytes += a.bytes;
+        if (a.unit) units.push(a.unit);
       }
     }
   };

@@ -113,6 +113,8 @@ export async function runAction(opts: {
     mode: 'auto',
     // AWS is not emulated in these runs unless a test starts the AWS emulator and turns this on.
     verify: 'false',
+    // The emulator's repositories are public; most tests look at the details a private one gets.
+    'public-details': 'true',
     'dry-run': 'false',
     deactivate: 'false',
     'revoke-sessions': 'false',

@@ -35,6 +35,7 @@ describe('action inputs', () => {
       awsRoleTemplate: null,
       managedAccounts: [],
       issueRepo: null,
+      publicDetails: false,
       org: null,
       config: '.github/keyleak.yml',
       runbookTemplate: null,
@@ -100,16 +101,19 @@ describe('action inputs', () => {
     expect(() => parse(over)).toThrow(msg);
   });
 
-  const modes: [string, string, string][] = [
-    ['auto', 'push', 'push'],
-    ['auto', 'pull_request', 'pull-request'],
-    ['auto', 'pull_request_target', 'pull-request'],
-    ['auto', 'issue_comment', 'rescan'],
-    ['auto', 'schedule', 'org'],
-    ['push', 'workflow_dispatch', 'push'],
+  const modes: [string, string, string | null, string][] = [
+    ['auto', 'push', null, 'push'],
+    ['auto', 'pull_request', null, 'pull-request'],
+    ['auto', 'pull_request_target', null, 'pull-request'],
+    ['auto', 'issue_comment', null, 'rescan'],
+    ['auto', 'schedule', 'acme', 'org'],
+    ['auto', 'schedule', null, 'full'],
+    ['auto', 'workflow_dispatch', null, 'full'],
+    ['auto', 'workflow_dispatch', 'acme', 'org'],
+    ['push', 'workflow_dispatch', null, 'push'],
   ];
-  it.each(modes)('mode %s on %s is %s', (mode, event, want) => {
-    expect(resolveMode(mode as 'auto', event)).toBe(want);
+  it.each(modes)('mode %s on %s with org %s is %s', (mode, event, org, want) => {
+    expect(resolveMode(mode as 'auto', event, org)).toBe(want);
   });
 
   it('names the event auto cannot handle', () => {

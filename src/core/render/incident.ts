@@ -12,6 +12,7 @@ import { toRemove, type AttackAction, type AttackDigest } from '../attack-digest
 import { roleNameOf } from '../persistence.js';
 import { renderAttackSection, code } from './attack.js';
 import { mdCode, mdCodeLink, mdLink, mdText, mdUrl } from './escape.js';
+import { WITHHELD_NOTE } from '../disclosure.js';
 
 /** What an incident issue says beyond the finding itself. Plain data: the commands gather it. */
 export interface IncidentContext {
@@ -42,6 +43,8 @@ export interface IncidentContext {
   checkedAt: string;
   /** Quarantine policies AWS attached to the key's user; null when nobody could look. */
   quarantine?: string[] | null;
+  /** A public repository's incident: no verdict, secret, containment or CloudTrail (see disclosure.ts). */
+  withheld?: boolean;
 }
 
 /** The contacts block used when the repository has no `runbook-template`. Names no one. */
@@ -57,8 +60,12 @@ function short(sha: string): string {
   return sha.slice(0, 12);
 }
 
-/** The issue title: the key id (never the secret) and its state. */
-export function renderIncidentTitle(f: Finding): string {
+/**
+ * The issue title: the key id (never the secret) and its state. On a public repository, neither: the title
+ * is what shows in notifications and search, so it only says that a key was found.
+ */
+export function renderIncidentTitle(f: Finding, ctx?: Pick<IncidentContext, 'withheld'>): string {
+  if (ctx?.withheld) return `Leaked AWS access key found (${f.fingerprint.slice(-8)})`;
   const v = verdictOf(f);
   const state: string[] = [v];
   const a = f.response?.action;
@@ -66,12 +73,14 @@ export function renderIncidentTitle(f: Finding): string {
   else if (a === 'already-inactive') state.push('inactive');
   else if (a === 'dry-run') state.push('dry run');
   else if (a === 'failed') state.push('containment failed');
-  else if (a === 'manual' || a === 'not-managed') state.push('needs manual containment');
+  else if (a === 'manual' || a === 'not-managed' || a === 'no-responder')
+    state.push('needs manual containment');
   if (f.canary) state.push('canary token');
   return `Leaked AWS key ${f.keyId} (${state.join(', ')})`;
 }
 
 function verdictSentence(f: Finding, v: IncidentVerdict, ctx: IncidentContext): string {
+  if (ctx.withheld) return `**not said here**: ${mdText(WITHHELD_NOTE)}. Treat the key as live.`;
   const ver = f.verification;
   switch (v) {
     case 'live':
@@ -98,7 +107,14 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
   const out = ['## Status', '', `Verdict: ${verdictSentence(f, v, ctx)}`, ''];
   const rows: [string, string][] = [
     ['Key id', `\`${f.keyId}\` (${f.keyKind === 'temporary' ? 'temporary, ASIA' : 'long-term'})`],
-    ['Secret', f.secretFound ? `found next to it (${mdCode(f.secretRedacted ?? '')})` : 'not found'],
+    [
+      'Secret',
+      ctx.withheld
+        ? 'not said here (public repository)'
+        : f.secretFound
+          ? `found next to it (${mdCode(f.secretRedacted ?? '')})`
+          : 'not found',
+    ],
     [
       'Account',
       ver?.accountId
@@ -109,7 +125,9 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
     ],
   ];
   if (ver?.arn) rows.push(['Principal', `${mdCode(ver.arn)}`]);
-  if (f.response) {
+  if (ctx.withheld) {
+    rows.push(['Containment', 'not said here (public repository): see the workflow run']);
+  } else if (f.response) {
     rows.push([
       'Containment',
       `**${f.response.action}**: ${mdText(f.response.detail)} (${mdText(f.response.at)})`,
@@ -378,6 +396,7 @@ const ROWS = 20;
 
 function trailSection(ctx: IncidentContext): string[] {
   const out = ['## CloudTrail activity', ''];
+  if (ctx.withheld) return [...out, `Not shown: ${mdText(WITHHELD_NOTE)}.`, ''];
   const t = ctx.trail;
   if (!t) {
     out.push(
@@ -489,6 +508,7 @@ function historySection(f: Finding, ctx: IncidentContext): string[] {
 export const BODY_BUDGET = 60_000;
 
 function attackSection(ctx: IncidentContext, f: Finding, maxRows: number): string[] {
+  if (ctx.withheld) return [];
   const t = ctx.trail;
   if (!t?.activity) return [];
   return renderAttackSection(t.activity, {

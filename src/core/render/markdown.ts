@@ -1,5 +1,6 @@
-import type { Location, ScanReport } from '../types.js';
-import { mdCode, mdText } from './escape.js';
+import type { TrailSummary } from '../cloudtrail.js';
+import type { Finding, Location, ResponseAction, ScanReport } from '../types.js';
+import { mdCode, mdLink, mdText } from './escape.js';
 
 /** Where a key leaked, as a table cell: the commit, then the path (or the message) and line, as code. */
 export function whereMd(l: Location): string {
@@ -7,26 +8,84 @@ export function whereMd(l: Location): string {
   return `${l.commit ? `${mdCode(l.commit.slice(0, 12))} ` : ''}${file}:${l.line}`;
 }
 
-/** A markdown summary of a scan: a findings table (for job summaries, PR comments and `--format markdown`). */
-export function renderMarkdown(report: ScanReport): string {
+/** What the run knows beyond the scan, for the job summary. */
+export interface SummaryExtras {
+  /** The incident issue of each key id, when one was opened or updated. */
+  incidents?: ReadonlyMap<string, { number: number; url: string }>;
+  /** CloudTrail summaries by key id; absent when this kind of run does not read CloudTrail. */
+  trails?: ReadonlyMap<string, TrailSummary>;
+  /** A public repository's run: verdicts, containment and CloudTrail are not shown (see disclosure.ts). */
+  withheld?: boolean;
+}
+
+// Short enough for a table cell; the incident (or `--format json`) has the whole sentence.
+const CONTAINMENT: Record<ResponseAction, string> = {
+  deactivated: '**deactivated**',
+  'already-inactive': 'already inactive',
+  'dry-run': 'dry run: would deactivate',
+  'not-managed': 'not done: account not managed, its owner must deactivate',
+  'no-responder': 'not done: no responder credentials configured',
+  manual: '**needs a person** (see the incident)',
+  failed: '**failed** (see the incident)',
+  none: 'nothing to do',
+};
+
+function verdict(f: Finding): string {
+  if (f.canary) return 'canary token';
+  const v = f.verification?.status;
+  const text = v === 'live' ? '**live**' : v === undefined || v === 'skipped' ? 'not verified' : v;
+  return f.secretFound ? text : `${text} (no secret found)`;
+}
+
+function trailHeadline(t: TrailSummary | undefined): string {
+  if (!t) return 'not read';
+  const parts = [
+    `${t.totalEvents} event${t.totalEvents === 1 ? '' : 's'}`,
+    `${t.byIp.length} IP${t.byIp.length === 1 ? '' : 's'}`,
+  ];
+  const acted = t.activity?.actions.length ?? 0;
+  if (acted > 0) parts.push(`**${acted} attacker action${acted === 1 ? '' : 's'}**`);
+  else if (t.flagged.length > 0) parts.push(`**${t.flagged.length} flagged**`);
+  if (t.incompleteRegions.length > 0) parts.push(`${t.incompleteRegions.length} region(s) unread`);
+  return parts.join(', ');
+}
+
+/**
+ * A markdown summary of a scan, for job summaries and `--format markdown`: one row per key with what an
+ * on-call engineer acts on first (verdict, containment, CloudTrail, incident), then where it leaked.
+ */
+export function renderMarkdown(report: ScanReport, extras: SummaryExtras = {}): string {
   const out: string[] = ['## keyleak scan', ''];
   const n = report.findings.length;
   out.push(n === 0 ? 'No leaked AWS keys found.' : `**${n} leaked AWS key${n === 1 ? '' : 's'} found.**`, '');
   if (n > 0) {
-    out.push(
-      '| Key id | Kind | Account | Secret | Status | Where |',
-      '| --- | --- | --- | --- | --- | --- |',
-    );
+    const cols = ['Key id', ...(extras.withheld ? [] : ['Verdict', 'Containment'])];
+    if (extras.trails && !extras.withheld) cols.push('CloudTrail');
+    if (extras.incidents) cols.push('Incident');
+    cols.push('Where');
+    out.push(`| ${cols.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`);
     for (const f of report.findings) {
-      const status = f.verification ? f.verification.status : f.canary ? 'canary token' : 'not verified';
       const locs =
-        f.locations.slice(0, 5).map(whereMd).join('<br>') +
-        (f.locations.length > 5 ? `<br>… ${f.locations.length - 5} more` : '');
-      out.push(
-        `| ${mdCode(f.keyId)} | ${f.keyKind} | ${mdText(f.accountId ?? 'unknown')} | ${f.secretFound ? mdCode(f.secretRedacted!) : 'not found'} | ${status} | ${locs} |`,
-      );
+        f.locations.slice(0, 3).map(whereMd).join('<br>') +
+        (f.locations.length > 3 ? `<br>… ${f.locations.length - 3} more` : '');
+      const row = [`${mdCode(f.keyId)}${f.accountId ? `<br>account ${mdText(f.accountId)}` : ''}`];
+      if (!extras.withheld)
+        row.push(verdict(f), f.response ? CONTAINMENT[f.response.action] : 'not attempted');
+      if (extras.trails && !extras.withheld) row.push(trailHeadline(extras.trails.get(f.keyId)));
+      if (extras.incidents) {
+        const i = extras.incidents.get(f.keyId);
+        row.push(i ? mdLink(`#${i.number}`, i.url) : 'none');
+      }
+      row.push(locs);
+      out.push(`| ${row.join(' | ')} |`);
     }
     out.push('');
+    if (extras.withheld) {
+      out.push(
+        'This repository is public: verdicts, containment and CloudTrail are not shown here (set `issue-repo` to a private repository, or `public-details: true`).',
+        '',
+      );
+    }
   }
   if (report.suppressed.length > 0) {
     out.push(`<details><summary>${report.suppressed.length} suppressed</summary>`, '');

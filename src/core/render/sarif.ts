@@ -72,13 +72,46 @@ function resultsFor(f: Finding) {
   return out;
 }
 
+/**
+ * Code scanning keeps one set of alerts per category and closes, at each upload, the alerts of that
+ * category the upload no longer contains. A range scan (a push, a pull request) only reports what the
+ * range added, so sharing a category with the whole-history scan would close every alert the range did
+ * not touch: each kind of scan gets a category of its own.
+ */
+export const SARIF_CATEGORIES = {
+  full: 'keyleak/full',
+  push: 'keyleak/push',
+  'pull-request': 'keyleak/pull-request',
+  rescan: 'keyleak/rescan',
+  range: 'keyleak/range',
+  staged: 'keyleak/staged',
+  directory: 'keyleak/directory',
+} as const;
+export type SarifCategory = (typeof SARIF_CATEGORIES)[keyof typeof SARIF_CATEGORIES];
+
+/** The category of a CLI scan, from what it scanned. */
+export function sarifCategoryOf(report: ScanReport): SarifCategory {
+  switch (report.stats.mode) {
+    case 'all':
+      return SARIF_CATEGORIES.full;
+    case 'range':
+      return SARIF_CATEGORIES.range;
+    case 'staged':
+      return SARIF_CATEGORIES.staged;
+    default:
+      return SARIF_CATEGORIES.directory;
+  }
+}
+
 /** SARIF 2.1.0 for `github/codeql-action/upload-sarif`. Secrets appear only in their redacted form. */
-export function renderSarif(report: ScanReport): string {
+export function renderSarif(report: ScanReport, category: SarifCategory = sarifCategoryOf(report)): string {
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [
       {
+        // GitHub takes the category from the part of the id before its last slash.
+        automationDetails: { id: `${category}/` },
         tool: {
           driver: {
             name: 'keyleak',

@@ -46,7 +46,7 @@ export function renderText(report: ScanReport): string {
   if (n === 0) out.push('keyleak: no leaked AWS keys found');
   else out.push(`keyleak: ${n} leaked AWS key${n === 1 ? '' : 's'} found (${paired} with a secret)`);
   for (const f of report.findings) {
-    out.push('', `  ${describe(f)}`);
+    out.push('', `  ${describe(f)}`, `    fingerprint ${f.fingerprint}`);
     for (const l of f.locations) out.push(`    ${where(l)}`);
   }
   if (report.suppressed.length > 0) {

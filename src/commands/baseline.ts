@@ -1,0 +1,62 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { addToBaseline } from '../core/baseline.js';
+import { UsageError } from '../core/errors.js';
+import type { Finding, ScanReport } from '../core/types.js';
+import type { Progress } from '../scan/passes.js';
+import type { BaselineSettings } from '../settings.js';
+import { scanRepository } from './scan.js';
+
+export interface BaselineResult {
+  report: ScanReport;
+  /** The findings whose fingerprints were added. */
+  added: Finding[];
+  /** The config file written (or left as it was when nothing was added). */
+  file: string;
+}
+
+/** Words beside a fingerprint in the config, made only from what keyleak itself decided. */
+function noteFor(f: Finding, today: string): string {
+  const n = f.locations.length;
+  return `${f.keyKind} key, ${n} location${n === 1 ? '' : 's'}, baselined ${today}`;
+}
+
+/**
+ * `keyleak baseline`: scans as `keyleak scan` would and records every finding's fingerprint in the
+ * config's `baseline:` list, so that adopting keyleak on a repository with old leaks starts clean and
+ * reports only new ones. The keys stay leaked: the baseline only stops reporting them.
+ */
+export async function runBaseline(
+  s: BaselineSettings,
+  now: Date,
+  onProgress?: (p: Progress) => void,
+): Promise<BaselineResult> {
+  // The config is read before the long scan so that a broken file fails at once.
+  const before = await readFile(s.configFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw new UsageError(`cannot read config file '${s.configFile}': ${e.code ?? e.message}`);
+  });
+  addToBaseline(before, s.configFile, []);
+  const { report } = await scanRepository(
+    { ...s.scan, config: before === null ? null : s.configFile },
+    onProgress,
+  );
+  const today = now.toISOString().slice(0, 10);
+  const { text, added } = addToBaseline(
+    before,
+    s.configFile,
+    report.findings.map((f) => ({ fingerprint: f.fingerprint, note: noteFor(f, today) })),
+  );
+  if (added.length > 0) {
+    try {
+      await mkdir(dirname(s.configFile), { recursive: true });
+      await writeFile(s.configFile, text);
+    } catch (e) {
+      throw new UsageError(
+        `cannot write config file '${s.configFile}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+  }
+  const fresh = new Set(added);
+  return { report, added: report.findings.filter((f) => fresh.has(f.fingerprint)), file: s.configFile };
+}
