@@ -24,7 +24,7 @@ import { verdictOf } from './core/incident.js';
 import { parseOrgSettings, type RawOrgInputs } from './core/org/settings.js';
 import { DEFAULT_RUNBOOK_TEMPLATE } from './core/render/incident.js';
 import { renderJson } from './core/render/json.js';
-import { mdLink, mdText } from './core/render/escape.js';
+import { mdText, mdUrl } from './core/render/escape.js';
 import { renderMarkdown } from './core/render/markdown.js';
 import { renderOrgSummary } from './core/render/org-summary.js';
 import { renderSarif, SARIF_CATEGORIES, type SarifCategory } from './core/render/sarif.js';
@@ -175,7 +175,7 @@ function flowSummary(result: FlowResult, issueUrl: (n: number) => string, withhe
     }),
   ];
   if (result.issues.length > 0)
-    out.push(`**Incidents:** ${result.issues.map((n) => mdLink(`#${n}`, issueUrl(n))).join(', ')}`, '');
+    out.push(`**Incidents:** ${result.issues.map((n) => `[#${n}](${mdUrl(issueUrl(n))})`).join(', ')}`, '');
   if (result.notes.length > 0) out.push(...result.notes.map((n) => `- ${mdText(n)}`), '');
   const errors = [...result.problems, ...responseErrors(result.report)];
   if (errors.length > 0)

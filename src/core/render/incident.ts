@@ -80,7 +80,7 @@ export function renderIncidentTitle(f: Finding, ctx?: Pick<IncidentContext, 'wit
 }
 
 function verdictSentence(f: Finding, v: IncidentVerdict, ctx: IncidentContext): string {
-  if (ctx.withheld) return `**not said here**: ${mdText(WITHHELD_NOTE)}. Treat the key as live.`;
+  if (ctx.withheld) return `**not said here**: ${WITHHELD_NOTE}. Treat the key as live.`;
   const ver = f.verification;
   switch (v) {
     case 'live':
@@ -396,7 +396,7 @@ const ROWS = 20;
 
 function trailSection(ctx: IncidentContext): string[] {
   const out = ['## CloudTrail activity', ''];
-  if (ctx.withheld) return [...out, `Not shown: ${mdText(WITHHELD_NOTE)}.`, ''];
+  if (ctx.withheld) return [...out, `Not shown: ${WITHHELD_NOTE}.`, ''];
   const t = ctx.trail;
   if (!t) {
     out.push(

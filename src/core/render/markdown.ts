@@ -1,6 +1,6 @@
 import type { TrailSummary } from '../cloudtrail.js';
 import type { Finding, Location, ResponseAction, ScanReport } from '../types.js';
-import { mdCode, mdLink, mdText } from './escape.js';
+import { mdCode, mdText, mdUrl } from './escape.js';
 
 /** Where a key leaked, as a table cell: the commit, then the path (or the message) and line, as code. */
 export function whereMd(l: Location): string {
@@ -74,7 +74,8 @@ export function renderMarkdown(report: ScanReport, extras: SummaryExtras = {}): 
       if (extras.trails && !extras.withheld) row.push(trailHeadline(extras.trails.get(f.keyId)));
       if (extras.incidents) {
         const i = extras.incidents.get(f.keyId);
-        row.push(i ? mdLink(`#${i.number}`, i.url) : 'none');
+        // The number is keyleak's own: `#` here is meant to link.
+        row.push(i ? `[#${i.number}](${mdUrl(i.url)})` : 'none');
       }
       row.push(locs);
       out.push(`| ${row.join(' | ')} |`);
