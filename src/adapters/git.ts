@@ -128,6 +128,21 @@ export class Git {
     return out.split('\n').filter(Boolean);
   }
 
+  /** Annotated tag objects named by tag refs, each with the first ref naming it. */
+  async tagRefs(): Promise<Map<string, string>> {
+    const out = await this.run([
+      'for-each-ref',
+      '--format=%(objecttype) %(objectname) %(refname)',
+      'refs/tags',
+    ]);
+    const refs = new Map<string, string>();
+    for (const line of out.split('\n')) {
+      const [type, oid, ref] = line.split(' ');
+      if (type === 'tag' && oid && ref && !refs.has(oid)) refs.set(oid, ref);
+    }
+    return refs;
+  }
+
   /** Branches and tags whose history contains `sha`. */
   async refsContaining(sha: string): Promise<string[]> {
     const out = await this.run([
@@ -140,8 +155,11 @@ export class Git {
     return out.split('\n').filter(Boolean);
   }
 
-  /** Every blob, commit and tag in the object store, in pack order (fast to read back in that order). */
-  async listObjects(types: ReadonlySet<ObjectType>): Promise<ObjectInfo[]> {
+  /**
+   * Objects of `types` in the object store, in pack order (fast to read back in that order). An object
+   * git lists but cannot read is in `unreadable` (an index naming objects its pack does not hold).
+   */
+  async listObjects(types: ReadonlySet<ObjectType>, unreadable: string[] = []): Promise<ObjectInfo[]> {
     const list: ObjectInfo[] = [];
     await this.streamLines(
       [
@@ -153,6 +171,11 @@ export class Git {
       (line) => {
         const a = line.indexOf(' ');
         const b = line.indexOf(' ', a + 1);
+        if (a > 0 && b < 0) {
+          // `<oid> missing` (or another one-word status): listed, not readable.
+          if (line.length > a + 1) unreadable.push(line.slice(0, a));
+          return;
+        }
         const type = line.slice(a + 1, b) as ObjectType;
         if (types.has(type)) list.push({ oid: line.slice(0, a), type, size: Number(line.slice(b + 1)) });
       },

@@ -6,7 +6,13 @@ import type { ScanReport } from '../core/types.js';
 import { PackFile, PackFormatError, objectStoreLayout, type ObjectStoreLayout } from '../adapters/packs.js';
 import { DeltaError } from './delta.js';
 import { packPass } from './pack-pass.js';
-import { analyseObjects, prefilter, type FirstPassResult, type Progress } from './passes.js';
+import {
+  analyseObjects,
+  prefilter,
+  type FirstPassResult,
+  type ParsedCommit,
+  type Progress,
+} from './passes.js';
 import type { ScanResult } from './result.js';
 
 export interface HistoryScanOptions {
@@ -87,7 +93,12 @@ export async function scanHistory(
     const oids = await git.listNewObjects(sel.include, sel.exclude);
     first = await prefilter(git, oids, 1, onBytes);
   }
-  const missing = [...new Set([...first.missing, ...unreachable])];
+  const units: ScanUnit[] = [];
+  const lost: string[] = [];
+  if (first.hits.size > 0) {
+    await attribute(git, sel, first.hits, units, lost);
+  }
+  const missing = [...new Set([...first.missing, ...unreachable, ...lost])];
   if (missing.length > 0) {
     incomplete = true;
     warnings.push(
@@ -95,10 +106,6 @@ export async function scanHistory(
     );
   }
 
-  const units: ScanUnit[] = [];
-  if (first.hits.size > 0) {
-    await attribute(git, sel, first.hits, units);
-  }
   const built = buildFindings(units, opts.config);
   const report: ScanReport = {
     findings: built.findings,
@@ -125,14 +132,25 @@ async function attribute(
   sel: HistorySelection,
   hits: Map<string, ObjectType>,
   units: ScanUnit[],
+  lost: string[],
 ): Promise<void> {
   const hitOids = [...hits.keys()];
-  const { analyses, commits: parsedCommits } = await analyseObjects(git, hitOids);
+  const { analyses, commits: parsedCommits, tags: parsedTags, missing } = await analyseObjects(git, hitOids);
+  // What the first pass read but git cannot: reported, never dropped (a damaged index git refuses).
+  lost.push(...missing);
   const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0));
   if (withKeys.size === 0) return;
 
   const hitBlobs = new Set([...withKeys].filter((o) => hits.get(o) === 'blob'));
   const hitCommits = new Set([...withKeys].filter((o) => hits.get(o) === 'commit'));
+  await tagUnits(
+    git,
+    sel,
+    [...withKeys].filter((o) => hits.get(o) === 'tag'),
+    parsedTags,
+    analyses,
+    units,
+  );
   const revs = [...sel.include, ...(sel.exclude.length ? ['--not', ...sel.exclude] : [])];
 
   // Walk the selected commits once, keeping only those that introduced a file version with a key id.
@@ -238,6 +256,32 @@ async function attribute(
       if (a && (a.secrets.length > 0 || a.tokens.length > 0))
         units.push({ commit: meta(ku.commit), path: ch.path, analysis: a });
     }
+  }
+}
+
+/**
+ * Annotated tag messages, located at the tag. A range lists the tags it brings; in a whole history a
+ * tag object counts when a tag ref names it (an unreferenced one is not part of the history).
+ */
+async function tagUnits(
+  git: Git,
+  sel: HistorySelection,
+  oids: string[],
+  parsed: Map<string, ParsedCommit & { name: string }>,
+  analyses: Map<string, TextAnalysis>,
+  units: ScanUnit[],
+): Promise<void> {
+  if (oids.length === 0) return;
+  const refs = await git.tagRefs();
+  for (const oid of oids) {
+    const tag = parsed.get(oid);
+    const ref = refs.get(oid);
+    if (!tag || (sel.mode === 'all' && !ref)) continue;
+    units.push({
+      commit: { sha: oid, author: tag.author, date: tag.date, tag: ref ?? `refs/tags/${tag.name}` },
+      path: null,
+      analysis: analyses.get(oid)!,
+    });
   }
 }
 
@@ -350,16 +394,18 @@ async function fullFirstPass(
       if (early) await (early as Promise<FirstPassResult>).catch(() => null);
     }
   }
-  const objs = await git.listObjects(new Set<ObjectType>(['blob', 'commit']));
+  const unreadable: string[] = [];
+  const objs = await git.listObjects(new Set<ObjectType>(['blob', 'commit', 'tag']), unreadable);
   progress.objects = 0;
   progress.bytes = 0;
   progress.totalObjects = 0;
   progress.totalBytes = objs.reduce((a, o) => a + o.size, 0);
-  return prefilter(
+  const read = await prefilter(
     git,
     objs.map((o) => o.oid),
     jobs,
     onBytes,
     objs.map((o) => o.size + 64),
   );
+  return { ...read, missing: [...unreadable, ...read.missing] };
 }

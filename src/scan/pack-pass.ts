@@ -33,7 +33,7 @@ const HELD_BUDGET = 32 << 20;
 /** The pass yields to the event loop this often, so progress and child processes keep moving. */
 const YIELD_MS = 25;
 
-const WANTED_ROOTS = new Set<number>([KIND.blob, KIND.commit]);
+const WANTED_ROOTS = new Set<number>([KIND.blob, KIND.commit, KIND.tag]);
 const UNKNOWN = 255;
 
 /**
@@ -318,7 +318,8 @@ export async function scanShare(
     result.objects++;
     result.bytes += size;
     if (kind === KIND.commit) result.commits++;
-    if (hit) result.hits.push([pack.oid(i), kind === KIND.commit ? 'commit' : 'blob']);
+    if (hit)
+      result.hits.push([pack.oid(i), kind === KIND.commit ? 'commit' : kind === KIND.tag ? 'tag' : 'blob']);
     onObjects?.(1, size);
   };
   const defer = (from: number): void => {

@@ -13,7 +13,7 @@ function formatBytes(n: number): string {
 }
 
 function where(l: Location): string {
-  const file = l.path === null ? '(commit message)' : l.path;
+  const file = l.tag ? `(message of tag ${l.tag})` : l.path === null ? '(commit message)' : l.path;
   const commit = l.commit ? `${l.commit.slice(0, 12)} ` : '';
   const who = l.author ? `  ${l.author}` : '';
   const when = l.date ? `  ${l.date.slice(0, 10)}` : '';
