@@ -44,9 +44,21 @@ export class GitError extends Error {
 }
 
 const ZERO_OID = /^0+$/;
+/** How many times one read restarts git past an object it could not read. */
+const MAX_RESTARTS = 1000;
 
-/** Environment that keeps git from prompting or lazily fetching missing objects behind our back. */
-const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_NO_LAZY_FETCH: '1', LC_ALL: 'C' };
+/**
+ * Environment that keeps git from prompting or lazily fetching missing objects behind our back, and
+ * takes every path keyleak passes as a literal path: a file named `:(glob)…` is a file, not pathspec
+ * magic that makes git refuse the whole command.
+ */
+const GIT_ENV = {
+  ...process.env,
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_NO_LAZY_FETCH: '1',
+  GIT_LITERAL_PATHSPECS: '1',
+  LC_ALL: 'C',
+};
 
 export class Git {
   private constructor(readonly dir: string) {}
@@ -219,10 +231,33 @@ export class Git {
   }
 
   /**
-   * Streams `git cat-file --batch` for `oids` into `sink`. Returns the oids git reported missing. Memory
-   * stays bounded by the pipe's chunk size whatever the size of the objects.
+   * Streams `git cat-file --batch` for `oids` into `sink`. Returns the oids git reported missing or could
+   * not read: git stops at an object it cannot read (a corrupt pack entry), and the rest is read by a new
+   * process, so one bad object never hides the others. Memory stays bounded by the pipe's chunk size
+   * whatever the size of the objects.
    */
-  readObjects(oids: readonly string[], sink: ObjectSink): Promise<string[]> {
+  async readObjects(oids: readonly string[], sink: ObjectSink): Promise<string[]> {
+    const missing: string[] = [];
+    let rest = oids;
+    for (let restarts = 0; rest.length > 0; restarts++) {
+      const got = await this.readObjectsOnce(rest, sink);
+      missing.push(...got.missing);
+      if (got.failedAt < 0) break;
+      missing.push(rest[got.failedAt]!);
+      // Bounded: a store that breaks git this often is reported as unread past this point.
+      if (restarts >= MAX_RESTARTS) {
+        missing.push(...rest.slice(got.failedAt + 1));
+        break;
+      }
+      rest = rest.slice(got.failedAt + 1);
+    }
+    return missing;
+  }
+
+  private readObjectsOnce(
+    oids: readonly string[],
+    sink: ObjectSink,
+  ): Promise<{ missing: string[]; failedAt: number }> {
     return new Promise((resolve, reject) => {
       const child = spawn('git', ['cat-file', '--batch'], {
         cwd: this.dir,
@@ -242,15 +277,19 @@ export class Git {
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
       child.on('close', (code) => {
-        if (code !== 0) {
-          reject(
+        if (code === 0 && parser.idle()) return resolve({ missing: parser.missing, failedAt: -1 });
+        // git stopped at the object it was answering: the one whose header came last, if its content
+        // was cut short, or the next one.
+        const failedAt = parser.idle() ? parser.answered : parser.answered - 1;
+        if (failedAt < 0 || failedAt >= oids.length) {
+          return reject(
             new GitError(
               `git cat-file failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`,
             ),
           );
-        } else if (!parser.idle()) {
-          reject(new GitError('git cat-file output ended in the middle of an object'));
-        } else resolve(parser.missing);
+        }
+        parser.reset();
+        resolve({ missing: parser.missing, failedAt });
       });
       child.stdin.on('error', () => {});
       // One write: git reads as it goes, node buffers the rest (41 bytes an object).
@@ -564,6 +603,8 @@ export class Git {
 /** Parses `git cat-file --batch` output: `<oid> <type> <size>\n<content>\n`, or `<oid> missing\n`. */
 class BatchParser {
   readonly missing: string[] = [];
+  /** Header lines read: objects answered, present or not. */
+  answered = 0;
   private header: Buffer | null = null;
   private remaining = -1; // bytes of content still to deliver; -1 when reading a header
   private trailer = false;
@@ -606,7 +647,15 @@ class BatchParser {
     }
   }
 
+  /** Forgets an object cut short (its sink saw a begin without an end). */
+  reset(): void {
+    this.header = null;
+    this.remaining = -1;
+    this.trailer = false;
+  }
+
   private startObject(line: string): void {
+    this.answered++;
     const parts = line.split(' ');
     if (parts.length === 2 && (parts[1] === 'missing' || parts[1] === 'ambiguous')) {
       this.missing.push(parts[0]!);

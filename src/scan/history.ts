@@ -98,11 +98,18 @@ export async function scanHistory(
   if (first.hits.size > 0) {
     await attribute(git, sel, first.hits, units, lost);
   }
+  for (const d of first.damaged ?? []) {
+    incomplete = true;
+    warnings.push(
+      `${d}: objects in it may have been misread or skipped (run \`git fsck\`, then re-clone or restore the repository)`,
+    );
+  }
+  for (const n of first.notes ?? []) warnings.push(`${n}; read through git instead`);
   const missing = [...new Set([...first.missing, ...unreachable, ...lost])];
   if (missing.length > 0) {
     incomplete = true;
     warnings.push(
-      `${missing.length} object(s) are missing from the repository and were not scanned: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
+      `${missing.length} object(s) are missing from the repository or could not be read, and were not scanned: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
     );
   }
 
@@ -305,6 +312,8 @@ function sum<T>(items: readonly T[], f: (t: T) => number): number {
 interface OpenStore {
   layout: ObjectStoreLayout;
   packs: PackFile[];
+  /** Packs whose checksums do not match, said as what is wrong. */
+  damaged: string[];
 }
 
 async function openStore(git: Git): Promise<OpenStore | null> {
@@ -320,7 +329,10 @@ async function openStore(git: Git): Promise<OpenStore | null> {
     if (e instanceof PackFormatError) return null;
     throw e;
   }
-  return { layout, packs };
+  // Every byte of a pack is covered by its checksum: a flipped bit that still decodes (an object's type,
+  // a size) cannot pass as a clean read.
+  const damaged = packs.map((p) => p.checksumProblem()).filter((m): m is string => m !== null);
+  return { layout, packs, damaged };
 }
 
 /**
@@ -383,6 +395,8 @@ async function fullFirstPass(
       return {
         hits,
         absent: packed.absent,
+        damaged: store.damaged,
+        notes: packed.errors,
         missing: parts.flatMap((p) => p.missing),
         objects: packed.objects + sum(parts, (p) => p.objects),
         commits: packed.commits + sum(parts, (p) => p.commits),

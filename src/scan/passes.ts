@@ -16,6 +16,10 @@ export interface FirstPassResult {
   missing: string[];
   /** From the pack reader: trees and parents its commits name that no pack holds. */
   absent?: string[];
+  /** Damage found on the way, each naming the pack or object: the scan cannot vouch for what it read. */
+  damaged?: string[];
+  /** Objects the pack reader could not decode and left to git, each named with its pack. */
+  notes?: string[];
   objects: number;
   commits: number;
   bytes: number;

@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { exitCodeFor, runScan } from '../../src/commands/scan.js';
+import { parseScanArgs } from '../../src/settings.js';
+import { onePack, packedObjects, patchFile, setPackedType } from '../helpers/damage.js';
+import { makePair, type KeyPair } from '../helpers/keys.js';
+import { TestRepo } from '../helpers/repo.js';
+
+/**
+ * Damaged stores and hostile objects never pass as clean: what keyleak cannot read is reported (the scan
+ * is incomplete, exit 2 when nothing else was found), and every other key is still found.
+ */
+
+const repos: TestRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+const creds = (p: KeyPair) => `aws_access_key_id = ${p.keyId}\naws_secret_access_key = ${p.secret}\n`;
+/** Text unlike any other file's, so no file's versions are stored as deltas of another file's. */
+const filler = (n: number, seed: string) =>
+  Array.from(
+    { length: n },
+    (_, i) => `${createHash('sha256').update(`${seed}:${i}`).digest('base64')}\n`,
+  ).join('');
+
+/** A repository with one key per file, each file edited twice so that its versions form delta chains. */
+function keyRepo(count: number): { repo: TestRepo; keys: KeyPair[] } {
+  const repo = TestRepo.create();
+  repos.push(repo);
+  const keys = Array.from({ length: count }, () => makePair());
+  repo.commit('init', { 'README.md': 'hello\n' });
+  for (let v = 0; v < 3; v++) {
+    const files: Record<string, string> = {};
+    keys.forEach(
+      (k, i) => (files[`k${i}.env`] = filler(40, k.keyId) + creds(k) + filler(v + 1, `${k.keyId}${v}`)),
+    );
+    repo.commit(`version ${v}`, files);
+  }
+  repo.git('repack', '-a', '-d', '-f', '-q', '--depth=50', '--window=50');
+  repo.git('prune-packed');
+  return { repo, keys };
+}
+
+async function scanAll(repo: TestRepo, ...args: string[]) {
+  const s = parseScanArgs(['--repo', repo.dir, '--all', '--jobs', '1', ...args], {
+    cwd: repo.dir,
+    isTTY: false,
+  });
+  const { report } = await runScan(s);
+  return { report, keys: report.findings.map((f) => f.keyId).sort(), exit: exitCodeFor(report) };
+}
+
+const sorted = (ks: KeyPair[]) => ks.map((k) => k.keyId).sort();
+
+describe('a damaged pack', () => {
+  it("an object whose type bits were flipped is said, and the other files' keys are still found", async () => {
+    const { repo, keys } = keyRepo(4);
+    const target = repo.head('HEAD:k0.env');
+    const obj = packedObjects(repo).find((o) => o.oid === target)!;
+    setPackedType(onePack(repo).pack, obj.offset, 2);
+    const got = await scanAll(repo);
+    expect(got.report.incomplete).toBe(true);
+    expect(got.report.warnings.join('\n')).toMatch(/fails its checksum.*git fsck/);
+    expect(got.keys).toEqual(expect.arrayContaining(sorted(keys.slice(1))));
+    expect(got.exit).toBe(1);
+  });
+
+  it('an index that does not belong to its pack (git refuses it) is not clean: exit 2, incomplete', async () => {
+    const { repo } = keyRepo(2);
+    const { idx } = onePack(repo);
+    patchFile(idx, (b) => {
+      b[b.length - 40] = b[b.length - 40]! ^ 0xff;
+    });
+    const got = await scanAll(repo);
+    expect(got.report.incomplete).toBe(true);
+    expect(got.report.warnings.join('\n')).toMatch(/pack index .* fails its checksum/);
+    expect(got.exit).toBe(got.keys.length > 0 ? 1 : 2);
+    expect(got.keys.length === 0 || got.report.warnings.some((w) => /could not be read/.test(w))).toBe(true);
+  });
+
+  it('an object whose data no longer inflates is named, read by git if it can, else reported', async () => {
+    const { repo, keys } = keyRepo(3);
+    const target = repo.head('HEAD:k1.env');
+    const objs = packedObjects(repo);
+    const obj = objs.find((o) => o.oid === target)!;
+    const next = Math.min(...objs.filter((o) => o.offset > obj.offset).map((o) => o.offset));
+    patchFile(onePack(repo).pack, (b) => {
+      // Scramble the middle of the compressed data: zlib's own check fails.
+      for (let p = obj.offset + 6; p < Math.min(next - 4, obj.offset + 40); p++) b[p] = b[p]! ^ 0x5a;
+    });
+    const got = await scanAll(repo);
+    expect(got.report.incomplete).toBe(true);
+    expect(got.keys).toEqual(expect.arrayContaining(sorted([keys[0]!, keys[2]!])));
+    const said = got.report.warnings.join('\n');
+    expect(said).toContain(target);
+    expect(said).not.toMatch(/incorrect (data|header) check$/m);
+  });
+
+  it('an object declaring fewer bytes than it inflates to is an error for that object alone', async () => {
+    const { repo, keys } = keyRepo(3);
+    // A whole (not delta) version of k2.env: the base its other versions are rebuilt from.
+    const obj = packedObjects(repo).find(
+      (o) => o.base === null && o.type === 'blob' && repo.git('cat-file', 'blob', o.oid).includes(keys[2]!.keyId),
+    )!;
+    const target = obj.oid;
+    patchFile(onePack(repo).pack, (b) => {
+      // The size's low four bits live in the first header byte: declare 1 to 15 bytes fewer.
+      const low = b[obj.offset]! & 0x0f;
+      b[obj.offset] = (b[obj.offset]! & 0xf0) | (low === 0 ? 1 : low - 1);
+    });
+    const got = await scanAll(repo);
+    expect(got.report.incomplete).toBe(true);
+    expect(got.keys).toEqual(expect.arrayContaining(sorted(keys.slice(0, 2))));
+    expect(got.report.warnings.join('\n')).toMatch(new RegExp(`${target}.*(declares|declared)`));
+  });
+});
+
+describe('annotated tags', () => {
+  it.each([
+    ['loose', false],
+    ['packed', true],
+  ])('a key in a %s tag message is found, located at the tag', async (_n, packed) => {
+    const repo = TestRepo.create();
+    repos.push(repo);
+    const k = makePair();
+    repo.commit('init', { 'README.md': 'hello\n' });
+    repo.git('tag', '-a', 'v1', '-m', `release\n${creds(k)}`);
+    if (packed) repo.git('repack', '-a', '-d', '-q');
+    const got = await scanAll(repo);
+    expect(got.keys).toEqual([k.keyId]);
+    const loc = got.report.findings[0]!.locations[0]!;
+    expect(loc).toMatchObject({ path: null, tag: 'refs/tags/v1', commit: repo.head('refs/tags/v1') });
+  });
+});
+
+describe('odd paths', () => {
+  it('a file named like pathspec magic does not stop a range scan: both keys are found', async () => {
+    const repo = TestRepo.create();
+    repos.push(repo);
+    const [a, b] = [makePair(), makePair()];
+    const base = repo.commit('init', { 'README.md': 'hello\n' });
+    repo.commit('leaks', { ':(bad)/.env': creds(a), 'ok.env': creds(b) });
+    const s = parseScanArgs(['--repo', repo.dir, '--range', `${base}..HEAD`], {
+      cwd: repo.dir,
+      isTTY: false,
+    });
+    const { report } = await runScan(s);
+    expect(report.findings.map((f) => f.keyId).sort()).toEqual(sorted([a, b]));
+    expect(report.findings.flatMap((f) => f.locations.map((l) => l.path)).sort()).toEqual([
+      ':(bad)/.env',
+      'ok.env',
+    ]);
+  });
+});
