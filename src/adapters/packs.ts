@@ -198,7 +198,9 @@ export class PackFile {
       throw new ObjectReadError(`${this.describe(i)} ${why}`);
     }
     if (out.length !== size)
-      throw new ObjectReadError(`${this.describe(i)} inflates to ${out.length} bytes, not the ${size} declared`);
+      throw new ObjectReadError(
+        `${this.describe(i)} inflates to ${out.length} bytes, not the ${size} declared`,
+      );
     return out;
   }
 
@@ -213,7 +215,9 @@ export class PackFile {
    */
   checksumProblem(): string | null {
     const idx = this.idx;
-    const idxSum = createHash('sha1').update(idx.subarray(0, idx.length - OID_BYTES)).digest();
+    const idxSum = createHash('sha1')
+      .update(idx.subarray(0, idx.length - OID_BYTES))
+      .digest();
     if (!idxSum.equals(idx.subarray(idx.length - OID_BYTES)))
       return `the pack index of ${this.share.packPath} fails its checksum`;
     const size = fstatSync(this.fd).size;
@@ -221,7 +225,7 @@ export class PackFile {
     const hash = createHash('sha1');
     const buf = Buffer.allocUnsafe(1 << 20);
     const body = size - OID_BYTES;
-    for (let at = 0; at < body; ) {
+    for (let at = 0; at < body;) {
       const n = readSync(this.fd, buf, 0, Math.min(buf.length, body - at), at);
       if (n <= 0) return `${this.share.packPath} could not be read to its end`;
       hash.update(buf.subarray(0, n));

@@ -1,4 +1,4 @@
-import type { CommitChanges, Git, ObjectType } from '../adapters/git.js';
+import { GitError, type CommitChanges, type Git, type ObjectType } from '../adapters/git.js';
 import type { KeyleakConfig } from '../core/config.js';
 import type { TextAnalysis } from '../core/detect.js';
 import { buildFindings, type CommitMeta, type ScanUnit } from '../core/findings.js';
@@ -45,6 +45,14 @@ export async function scanHistory(
   const started = Date.now();
   const warnings: string[] = [];
   let incomplete = false;
+  const problems: string[] = [];
+  // The walk for missing objects: one git cannot finish is said, never taken for "nothing missing".
+  const missingObjects = (tips: string[]): Promise<string[]> =>
+    git.missingObjects(tips).catch((e: unknown) => {
+      if (!(e instanceof GitError)) throw e;
+      problems.push(`git could not walk the history to find missing objects (${firstLine(e.message)})`);
+      return [];
+    });
 
   if (await git.isShallow()) {
     incomplete = true;
@@ -81,10 +89,10 @@ export async function scanHistory(
       const vouched = store !== null && !incomplete && (await vouchedFor(git, store));
       [first, unreachable] = await Promise.all([
         fullFirstPass(git, store, opts.jobs, progress, onBytes),
-        vouched ? Promise.resolve([]) : git.missingObjects(sel.include),
+        vouched ? Promise.resolve([]) : missingObjects(sel.include),
       ]);
       if (vouched && (first.absent?.length ?? 0) > 0)
-        unreachable = [...first.absent!, ...(await git.missingObjects(sel.include))];
+        unreachable = [...first.absent!, ...(await missingObjects(sel.include))];
     } finally {
       for (const p of store?.packs ?? []) p.close();
     }
@@ -96,7 +104,11 @@ export async function scanHistory(
   const units: ScanUnit[] = [];
   const lost: string[] = [];
   if (first.hits.size > 0) {
-    await attribute(git, sel, first.hits, units, lost);
+    await attribute(git, sel, first.hits, units, lost, problems);
+  }
+  if (problems.length > 0) {
+    incomplete = true;
+    warnings.push(...problems);
   }
   for (const d of first.damaged ?? []) {
     incomplete = true;
@@ -140,7 +152,16 @@ async function attribute(
   hits: Map<string, ObjectType>,
   units: ScanUnit[],
   lost: string[],
+  problems: string[],
 ): Promise<void> {
+  // A walk git cannot finish (a damaged commit or tree) is said, and what it reached is kept.
+  const walk = (what: string, p: Promise<void>): Promise<void> =>
+    p.catch((e: unknown) => {
+      if (!(e instanceof GitError)) throw e;
+      problems.push(
+        `git could not walk ${what} (${firstLine(e.message)}): keys in commits past that point were not reported (run \`git fsck\`)`,
+      );
+    });
   const hitOids = [...hits.keys()];
   const { analyses, commits: parsedCommits, tags: parsedTags, missing } = await analyseObjects(git, hitOids);
   // What the first pass read but git cannot: reported, never dropped (a damaged index git refuses).
@@ -164,13 +185,16 @@ async function attribute(
   const introducing: { commit: CommitChanges; oids: string[]; order: number }[] = [];
   const reachable = new Map<string, number>();
   let seq = 0;
-  await git.logChanges(revs, (c) => {
-    seq++; // git log lists newest first
-    if (hitCommits.has(c.sha)) reachable.set(c.sha, -seq);
-    if (hitBlobs.size === 0) return;
-    const found = c.changes.filter((ch) => hitBlobs.has(ch.oid)).map((ch) => ch.oid);
-    if (found.length > 0) introducing.push({ commit: c, oids: found, order: -seq });
-  });
+  await walk(
+    'the history to attribute what was found',
+    git.logChanges(revs, (c) => {
+      seq++; // git log lists newest first
+      if (hitCommits.has(c.sha)) reachable.set(c.sha, -seq);
+      if (hitBlobs.size === 0) return;
+      const found = c.changes.filter((ch) => hitBlobs.has(ch.oid)).map((ch) => ch.oid);
+      if (found.length > 0) introducing.push({ commit: c, oids: found, order: -seq });
+    }),
+  );
 
   // A merge diffed against its first parent lists what its other parents brought in; the merge only
   // introduced a version that none of its other parents had at that path (a conflict resolution).
@@ -189,7 +213,12 @@ async function attribute(
   });
   const fromOtherParent = new Set<string>();
   if (mergeSpecs.length > 0) {
-    const answers = await git.blobsAt(mergeSpecs.flatMap((m) => m.specs));
+    const answers = await git.blobsAt(mergeSpecs.flatMap((m) => m.specs)).catch((e: unknown) => {
+      if (!(e instanceof GitError)) throw e;
+      // Not knowing which parent brought a version in reports it at the merge too: more, never less.
+      problems.push(`git could not read the files of merges (${firstLine(e.message)})`);
+      return mergeSpecs.flatMap((m) => m.specs).map(() => null);
+    });
     let i = 0;
     for (const m of mergeSpecs) {
       const got = answers.slice(i, i + m.specs.length);
@@ -221,15 +250,18 @@ async function attribute(
   if (sel.exclude.length > 0 && keyUnits.length > 0) {
     const paths = [...new Set(keyUnits.map((k) => k.path))];
     const seenBefore = new Set<string>();
-    await git.logChanges(
-      sel.exclude,
-      (c) => {
-        for (const ch of c.changes) {
-          if (hitBlobs.has(ch.oid)) seenBefore.add(ch.oid);
-          if (ch.srcOid && hitBlobs.has(ch.srcOid)) seenBefore.add(ch.srcOid);
-        }
-      },
-      paths,
+    await walk(
+      'the history before the range',
+      git.logChanges(
+        sel.exclude,
+        (c) => {
+          for (const ch of c.changes) {
+            if (hitBlobs.has(ch.oid)) seenBefore.add(ch.oid);
+            if (ch.srcOid && hitBlobs.has(ch.srcOid)) seenBefore.add(ch.srcOid);
+          }
+        },
+        paths,
+      ),
     );
     for (let i = keyUnits.length - 1; i >= 0; i--)
       if (seenBefore.has(keyUnits[i]!.oid)) keyUnits.splice(i, 1);
@@ -292,11 +324,18 @@ async function tagUnits(
   }
 }
 
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.slice(0, 300);
+}
+
 async function pairingCandidates(git: Git, oids: string[]): Promise<string[]> {
-  const out = await git.run(
-    ['cat-file', '--batch-check=%(objectname) %(objectsize)'],
-    oids.join('\n') + '\n',
-  );
+  const out = await git
+    .run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], oids.join('\n') + '\n')
+    // The sizes are only a limit on what is read for pairing: without them, every file is a candidate.
+    .catch((e: unknown) => {
+      if (!(e instanceof GitError)) throw e;
+      return oids.map((o) => `${o} 0`).join('\n');
+    });
   return out
     .split('\n')
     .map((l) => l.split(' '))
@@ -409,7 +448,21 @@ async function fullFirstPass(
     }
   }
   const unreadable: string[] = [];
-  const objs = await git.listObjects(new Set<ObjectType>(['blob', 'commit', 'tag']), unreadable);
+  let objs: Awaited<ReturnType<Git['listObjects']>>;
+  try {
+    objs = await git.listObjects(new Set<ObjectType>(['blob', 'commit', 'tag']), unreadable);
+  } catch (e) {
+    if (!(e instanceof GitError)) throw e;
+    // Neither reader can list the store: nothing was scanned, and the scan says so.
+    return {
+      hits: new Map(),
+      missing: [],
+      damaged: [...(store?.damaged ?? []), `git could not list the objects (${firstLine(e.message)})`],
+      objects: 0,
+      commits: 0,
+      bytes: 0,
+    };
+  }
   progress.objects = 0;
   progress.bytes = 0;
   progress.totalObjects = 0;

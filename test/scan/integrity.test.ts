@@ -101,7 +101,8 @@ describe('a damaged pack', () => {
     const { repo, keys } = keyRepo(3);
     // A whole (not delta) version of k2.env: the base its other versions are rebuilt from.
     const obj = packedObjects(repo).find(
-      (o) => o.base === null && o.type === 'blob' && repo.git('cat-file', 'blob', o.oid).includes(keys[2]!.keyId),
+      (o) =>
+        o.base === null && o.type === 'blob' && repo.git('cat-file', 'blob', o.oid).includes(keys[2]!.keyId),
     )!;
     const target = obj.oid;
     patchFile(onePack(repo).pack, (b) => {
