@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams, type SpawnOptions } from 'node:child_process';
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../core/errors.js';
 
@@ -44,6 +44,41 @@ export class GitError extends Error {
 }
 
 const ZERO_OID = /^0+$/;
+/**
+ * A git child that writes nothing (output, errors or progress) for this long is stopped: a damaged or
+ * hostile store (a cycle of deltas) must not hang the run. Idle time, not total time, so the limit grows
+ * with the work: a long walk or a large read keeps writing. KEYLEAK_GIT_IDLE_SECONDS overrides it.
+ */
+/** Title of git's progress lines, kept out of error messages. */
+const PROGRESS = 'keyleak-walk';
+
+const IDLE_MS = (Number(process.env.KEYLEAK_GIT_IDLE_SECONDS) || 600) * 1000;
+
+/** Spawns git with the idle watchdog: `stalled` says why it was stopped, or stays null. */
+function spawnGit(
+  args: string[],
+  opts: SpawnOptions,
+): ChildProcessWithoutNullStreams & { stalled: string | null } {
+  // Every caller pipes stdout and stderr; those that pipe stdin too use it.
+  const child = Object.assign(spawn('git', args, opts) as ChildProcessWithoutNullStreams, {
+    stalled: null as string | null,
+  });
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      child.stalled = `git ${args.find((a) => !a.startsWith('-')) ?? args[0]} made no progress for ${IDLE_MS / 1000} s and was stopped (a damaged or hostile object store can do this: run \`git fsck\`; KEYLEAK_GIT_IDLE_SECONDS raises the limit)`;
+      child.kill('SIGKILL');
+    }, IDLE_MS);
+    timer.unref();
+  };
+  arm();
+  child.stdout.on('data', arm);
+  child.stderr.on('data', arm);
+  child.on('close', () => clearTimeout(timer));
+  return child;
+}
+
 /** How many times one read restarts git past an object it could not read. */
 const MAX_RESTARTS = 1000;
 
@@ -77,13 +112,14 @@ export class Git {
   /** Runs git and returns its stdout; a non-zero exit becomes a GitError carrying git's own message. */
   run(args: string[], input?: string): Promise<string> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', args, { cwd: this.dir, env: GIT_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawnGit(args, { cwd: this.dir, env: GIT_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
       child.on('close', (code) => {
+        if (child.stalled) return reject(new GitError(child.stalled));
         if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
         else {
           const msg = Buffer.concat(err).toString('utf8').trim() || `exit code ${code}`;
@@ -215,7 +251,16 @@ export class Git {
     // --quiet keeps the present objects out of the output; only the missing ones are printed.
     try {
       await this.streamLines(
-        ['rev-list', '--objects', '--no-object-names', '--missing=print', '--quiet', ...tips],
+        // Progress on stderr tells the idle watchdog the walk is moving (--quiet prints nothing else).
+        [
+          'rev-list',
+          '--objects',
+          '--no-object-names',
+          '--missing=print',
+          '--quiet',
+          `--progress=${PROGRESS}`,
+          ...tips,
+        ],
         (line) => {
           if (line.startsWith('?')) missing.push(line.slice(1));
         },
@@ -259,7 +304,7 @@ export class Git {
     sink: ObjectSink,
   ): Promise<{ missing: string[]; failedAt: number }> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', ['cat-file', '--batch'], {
+      const child = spawnGit(['cat-file', '--batch'], {
         cwd: this.dir,
         env: GIT_ENV,
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -277,6 +322,7 @@ export class Git {
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
       child.on('close', (code) => {
+        if (child.stalled) return reject(new GitError(child.stalled));
         if (code === 0 && parser.idle()) return resolve({ missing: parser.missing, failedAt: -1 });
         // git stopped at the object it was answering: the one whose header came last, if its content
         // was cut short, or the next one.
@@ -393,7 +439,7 @@ export class Git {
 
   private streamTokens(args: string[], sep: string, onToken: (t: string) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', args, { cwd: this.dir, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnGit(args, { cwd: this.dir, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
       let rest = '';
       const err: Buffer[] = [];
       let failed: unknown = null;
@@ -412,13 +458,15 @@ export class Git {
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
       child.on('close', (code) => {
+        if (child.stalled) return reject(new GitError(child.stalled));
         if (failed) return reject(failed);
         if (code !== 0) {
-          return reject(
-            new GitError(
-              `git ${args[0]} failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`,
-            ),
-          );
+          const said = Buffer.concat(err)
+            .toString('utf8')
+            .split(/[\r\n]+/)
+            .filter((l) => l && !l.startsWith(PROGRESS))
+            .join('\n');
+          return reject(new GitError(`git ${args[0]} failed: ${said || `exit ${code}`}`));
         }
         if (rest) onToken(rest);
         resolve();
@@ -474,7 +522,7 @@ export class Git {
   /** The raw bytes of a blob (`<commit>:<path>`) or of a commit object (its SHA). */
   readBytes(spec: string, type: 'blob' | 'commit' = 'blob'): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', ['cat-file', type, spec], {
+      const child = spawnGit(['cat-file', type, spec], {
         cwd: this.dir,
         env: GIT_ENV,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -485,6 +533,7 @@ export class Git {
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
       child.on('close', (code) => {
+        if (child.stalled) return reject(new GitError(child.stalled));
         if (code === 0) resolve(Buffer.concat(out));
         else reject(new GitError(`git cat-file failed: ${Buffer.concat(err).toString('utf8').trim()}`));
       });
@@ -584,13 +633,14 @@ export class Git {
       }
     }
     return new Promise((resolve, reject) => {
-      const child = spawn('git', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnGit(args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
       child.on('close', (code) => {
+        if (child.stalled) return reject(new GitError(child.stalled));
         if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
         let msg = Buffer.concat(err).toString('utf8').trim() || `exit code ${code}`;
         if (token) msg = msg.split(token).join('***');
