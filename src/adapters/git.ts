@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams, type SpawnOptions } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../core/errors.js';
 
@@ -146,6 +147,13 @@ export class Git {
     const [format, path] = out.split('\n');
     if (format !== 'sha1' || !path) return null;
     return resolvePath(this.dir, path);
+  }
+
+  /** The shallow boundary: commits whose parents the clone does not have (empty when not shallow). */
+  async shallowCommits(): Promise<Set<string>> {
+    const path = (await this.run(['rev-parse', '--git-path', 'shallow'])).trim();
+    const text = await readFile(resolvePath(this.dir, path), 'utf8').catch(() => '');
+    return new Set(text.split('\n').filter((l) => /^[0-9a-f]{40,64}$/.test(l)));
   }
 
   /** True for a partial clone (objects may be missing by design). */

@@ -355,6 +355,8 @@ export interface ObjectStoreLayout {
   loose: string[];
   /** Whether objects also come from other repositories' stores. */
   alternates: boolean;
+  /** Whether a pack came from a partial clone's remote (`.promisor`): objects it names may be absent. */
+  promisor: boolean;
 }
 
 /**
@@ -363,7 +365,7 @@ export interface ObjectStoreLayout {
  */
 export function objectStoreLayout(objectsDir: string): ObjectStoreLayout | null {
   if (process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES) return null;
-  const layout: ObjectStoreLayout = { packs: [], loose: [], alternates: false };
+  const layout: ObjectStoreLayout = { packs: [], loose: [], alternates: false, promisor: false };
   const seen = new Set<string>();
   const visit = (dir: string, depth: number): void => {
     const abs = resolve(dir);
@@ -375,6 +377,7 @@ export function objectStoreLayout(objectsDir: string): ObjectStoreLayout | null 
         if (!name.endsWith('.idx')) continue;
         const pack = join(packDir, name.slice(0, -4) + '.pack');
         if (existsSync(pack)) layout.packs.push({ idx: join(packDir, name), pack });
+        if (existsSync(join(packDir, name.slice(0, -4) + '.promisor'))) layout.promisor = true;
       }
     }
     for (const sub of existsSync(abs) ? readdirSync(abs) : []) {

@@ -170,6 +170,13 @@ export async function runRewritePlan(s: RewritePlanSettings): Promise<{ text: st
     progress: false,
     ...NO_RESPONSE,
   });
+  // A rewrite must remove every copy: a plan drawn from part of the history would leave the rest.
+  if (result.report.incomplete) {
+    throw new Error(
+      `no rewrite plan: the scan could not see the whole history (${result.report.warnings.join('; ')}). ` +
+        'Make the history whole first (`git fetch --unshallow`, fetch what a partial clone left out, or re-clone), then run rewrite-plan again.',
+    );
+  }
   const git = await Git.open(s.repo);
   const plan = await planRewrite(git, result);
   const text = s.format === 'sh' ? renderRewriteScript(plan) : renderRewriteMarkdown(plan);

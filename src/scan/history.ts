@@ -54,16 +54,18 @@ export async function scanHistory(
       return [];
     });
 
-  if (await git.isShallow()) {
+  // A shallow or partial clone is incomplete only where the scan needed what it lacks: a range that
+  // stops short of the shallow boundary is whole; objects a partial clone filtered out and the scan
+  // needed are listed as missing by the walks below.
+  const shallow = await git.shallowCommits();
+  const shallowWarning = (where: string): void => {
     incomplete = true;
     warnings.push(
-      'shallow clone: commits beyond the shallow boundary were not scanned (run `git fetch --unshallow` to scan the whole history)',
+      `shallow clone: ${where}; commits beyond the shallow boundary were not scanned (run \`git fetch --unshallow\` to scan the whole history)`,
     );
-  }
-  if (await git.isPartial()) {
-    incomplete = true;
-    warnings.push('partial clone: objects the clone filtered out were not scanned');
-  }
+  };
+  if (shallow.size > 0 && sel.mode === 'all') shallowWarning('the history is cut short');
+  const partial = await git.isPartial();
 
   const progress: Progress = { objects: 0, totalObjects: 0, bytes: 0, totalBytes: 0 };
   let lastReport = 0;
@@ -86,7 +88,7 @@ export async function scanHistory(
       // The object store lists what is present; only a walk of the history tells what is referenced but
       // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
       // and after it when a commit of that store turns out to name a tree or parent it lacks.
-      const vouched = store !== null && !incomplete && (await vouchedFor(git, store));
+      const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
       [first, unreachable] = await Promise.all([
         fullFirstPass(git, store, opts.jobs, progress, onBytes),
         vouched ? Promise.resolve([]) : missingObjects(sel.include),
@@ -99,6 +101,8 @@ export async function scanHistory(
   } else {
     // What `rev-list --objects` says is new in the range, read through git.
     const oids = await git.listNewObjects(sel.include, sel.exclude);
+    const boundary = oids.find((o) => shallow.has(o));
+    if (boundary) shallowWarning(`the range reaches the shallow boundary at ${boundary}`);
     first = await prefilter(git, oids, 1, onBytes);
   }
   const units: ScanUnit[] = [];
@@ -379,12 +383,13 @@ async function openStore(git: Git): Promise<OpenStore | null> {
  * state git's clone, gc and repack leave. Each of them writes the pack from a walk of the history that
  * fails on a missing object (clone checks the received pack's connectivity besides), and a pack cannot
  * lose objects without its index no longer matching. Any loose object, second pack or alternate store
- * means objects arrived another way, and the walk runs; so it does when the pack reader finds a commit
+ * means objects arrived another way, and the walk runs; so does a pack from a partial clone's remote
+ * (`.promisor`), whose objects may name others by design absent, configured as partial or not; and so it does when the pack reader finds a commit
  * whose tree or parent the pack lacks (a pack a fetch wrote, its older history deleted).
  */
 async function vouchedFor(git: Git, store: OpenStore): Promise<boolean> {
   const { layout, packs } = store;
-  if (packs.length !== 1 || layout.loose.length > 0 || layout.alternates) return false;
+  if (packs.length !== 1 || layout.loose.length > 0 || layout.alternates || layout.promisor) return false;
   const tips = await git.refTips();
   const head = await git.headCommit();
   if (head) tips.push(head);

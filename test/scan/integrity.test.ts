@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli-main.js';
 import { exitCodeFor, runScan } from '../../src/commands/scan.js';
 import { parseScanArgs } from '../../src/settings.js';
 import { onePack, packedObjects, patchFile, setPackedType } from '../helpers/damage.js';
@@ -152,5 +157,80 @@ describe('odd paths', () => {
       ':(bad)/.env',
       'ok.env',
     ]);
+  });
+});
+
+/** A clone of `from` in a new temp dir, made with `git clone` and `args`. */
+function cloneOf(from: TestRepo, ...args: string[]): TestRepo {
+  const dir = mkdtempSync(join(tmpdir(), 'keyleak-clone-'));
+  execFileSync('git', ['clone', '-q', ...args, `file://${from.dir}`, dir], { stdio: 'ignore' });
+  const r = Object.assign(Object.create(TestRepo.prototype) as TestRepo, { dir, tick: 0 });
+  repos.push(r);
+  return r;
+}
+
+describe('completeness is decided from what the scan needed', () => {
+  function history(): { repo: TestRepo; old: KeyPair; recent: KeyPair } {
+    const repo = TestRepo.create();
+    repos.push(repo);
+    const [old, recent] = [makePair(), makePair()];
+    repo.commit('init', { 'README.md': 'hello\n' });
+    repo.commit('old leak', { 'old.env': creds(old) });
+    repo.commit('fix', { 'old.env': null });
+    for (let i = 0; i < 3; i++) repo.commit(`work ${i}`, { 'README.md': `v${i}\n` });
+    repo.commit('recent leak', { 'new.env': creds(recent) });
+    return { repo, old, recent };
+  }
+
+  it('a range whose commits are all in a shallow clone is complete', async () => {
+    const { repo, recent } = history();
+    const clone = cloneOf(repo, '--depth=3');
+    const s = parseScanArgs(['--repo', clone.dir, '--range', 'HEAD~1..HEAD'], {
+      cwd: clone.dir,
+      isTTY: false,
+    });
+    const { report } = await runScan(s);
+    expect(report.incomplete).toBe(false);
+    expect(report.findings.map((f) => f.keyId)).toEqual([recent.keyId]);
+  });
+
+  it('the whole history of a shallow clone is incomplete, and what it holds is still reported', async () => {
+    const { repo, recent } = history();
+    const clone = cloneOf(repo, '--depth=3');
+    const got = await scanAll(clone);
+    expect(got.report.incomplete).toBe(true);
+    expect(got.report.warnings.join('\n')).toMatch(/shallow clone: .*git fetch --unshallow/);
+    expect(got.keys).toEqual([recent.keyId]);
+  });
+
+  it('a promisor pack whose configuration was removed: the missing blob makes the scan incomplete', async () => {
+    const { repo, old, recent } = history();
+    repo.git('config', 'uploadpack.allowFilter', 'true');
+    // Only the newest version of each file is fetched; the old key's blob stays on the server.
+    const clone = cloneOf(repo, '--filter=blob:none', '--no-checkout');
+    const blob = clone.git('rev-parse', 'HEAD:new.env').trim();
+    clone.git('cat-file', 'blob', blob); // fetches it lazily, into a second pack
+    clone.git('repack', '-a', '-d', '-q');
+    clone.git('config', '--unset', 'remote.origin.promisor');
+    clone.git('config', '--unset-all', 'remote.origin.partialclonefilter');
+    const got = await scanAll(clone);
+    expect(got.report.incomplete).toBe(true);
+    expect(got.keys).toEqual([recent.keyId]);
+    expect(got.keys).not.toContain(old.keyId);
+    expect(got.report.warnings.join('\n')).toContain(repo.head('HEAD~5:old.env'));
+  });
+
+  it('rewrite-plan refuses a history it cannot see whole, and says how to make it whole', async () => {
+    const { repo } = history();
+    const clone = cloneOf(repo, '--depth=3');
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['rewrite-plan', '--repo', clone.dir, '--output', join(clone.dir, 'plan.md')])).toBe(
+        2,
+      );
+      expect(String(stderr.mock.calls[0]?.[0])).toMatch(/no rewrite plan: .*git fetch --unshallow/);
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });
