@@ -31,6 +31,8 @@ export interface ActionInputs {
   runbookTemplate: string | null;
   /** Fail the run when keys are found. */
   failOnFindings: boolean;
+  /** Fail the run when something could not be done: org repositories that could not be scanned whole. */
+  failOnErrors: boolean;
 }
 
 const MODES = ['auto', 'push', 'pull-request', 'org', 'org-merge', 'rescan'] as const;
@@ -106,6 +108,7 @@ export function parseActionInputs(get: (name: string) => string): ActionInputs {
     config: v('config', '.github/keyleak.yml'),
     runbookTemplate: v('runbook-template') || null,
     failOnFindings: bool('fail-on-findings', v('fail-on-findings', 'true')),
+    failOnErrors: bool('fail-on-errors', v('fail-on-errors', 'true')),
   };
 }
 

@@ -13,7 +13,7 @@ import { NoVerification, type FlowDeps, type FlowResult, type Responder } from '
 import { DEFAULT_CONFIG_PATH, loadConfig } from './commands/scan.js';
 import { createAws, defaultAwsOptions } from './adapters/aws.js';
 import { AwsResponder } from './commands/aws-responder.js';
-import { mergeOrgShardDir, runOrgScan } from './commands/org.js';
+import { mergeOrgShardDir, runOrgScan, unscannedRepositories } from './commands/org.js';
 import { OrgIncidents } from './commands/org-incidents.js';
 import { parseOrgSettings, type RawOrgInputs } from './core/org/settings.js';
 import { renderOrgSummary } from './core/render/org-summary.js';
@@ -250,9 +250,14 @@ async function runOrgMode(mode: 'org' | 'org-merge', inputs: ActionInputs, works
   core.setOutput('issues', JSON.stringify(issues));
   core.setOutput('sarif-file', '');
   core.setOutput('report-file', reportFile);
+  const unscanned = unscannedRepositories(result.summary);
   if (sink.problems.length > 0) {
     core.setFailed(
       `keyleak: ${sink.problems.length} GitHub or AWS call(s) failed: ${sink.problems.join('; ')}`,
+    );
+  } else if (unscanned.length > 0 && inputs.failOnErrors) {
+    core.setFailed(
+      `keyleak: ${unscanned.length} repositories could not be scanned whole and will be scanned again next run: ${unscanned.slice(0, 20).join('; ')}${unscanned.length > 20 ? '; …' : ''}. Set fail-on-errors: false to let the run pass.`,
     );
   } else if (result.keys.length > 0 && inputs.failOnFindings) {
     core.setFailed(`keyleak: ${result.keys.length} leaked AWS key(s) found across the organisation`);

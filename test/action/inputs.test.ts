@@ -36,6 +36,7 @@ describe('action inputs', () => {
       config: '.github/keyleak.yml',
       runbookTemplate: null,
       failOnFindings: true,
+      failOnErrors: true,
     });
   });
 
@@ -68,6 +69,7 @@ describe('action inputs', () => {
       config: 'ci/keyleak.yml',
       runbookTemplate: '.github/keyleak-runbook.md',
       failOnFindings: false,
+      failOnErrors: true,
     });
   });
 
