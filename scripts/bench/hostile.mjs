@@ -104,8 +104,7 @@ function writeIndex(path, ids, offsets, packSum) {
   const head = Buffer.alloc(8 + 1024);
   head.writeUInt32BE(0xff744f63, 0);
   head.writeUInt32BE(2, 4);
-  for (let b = 0; b < 256; b++)
-    head.writeUInt32BE(order.filter((o) => o.id[0] <= b).length, 8 + b * 4);
+  for (let b = 0; b < 256; b++) head.writeUInt32BE(order.filter((o) => o.id[0] <= b).length, 8 + b * 4);
   const crcs = Buffer.alloc(4 * order.length);
   const offs = Buffer.alloc(4 * order.length);
   order.forEach((o, i) => offs.writeUInt32BE(o.off, i * 4));
