@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import type { TestRepo } from './repo.js';
 
 /** Where an object sits in a repository's single pack, as `git verify-pack -v` tells. */
@@ -43,4 +45,34 @@ export function setPackedType(pack: string, offset: number, kind: number): void 
   patchFile(pack, (b) => {
     b[offset] = (b[offset]! & 0x8f) | (kind << 4);
   });
+}
+
+/**
+ * Adds to `repo` a pack of one blob, claimed to be `oid`, whose header declares `declared` bytes while
+ * its data inflates to `content`; indexed here, since git refuses to index such a pack.
+ */
+export function addLyingPack(repo: TestRepo, oid: string, declared: number, content: Buffer): void {
+  const head = [0x30 | (declared % 16)];
+  let rest = Math.floor(declared / 16);
+  while (rest > 0) {
+    head[head.length - 1]! |= 0x80;
+    head.push(rest % 128);
+    rest = Math.floor(rest / 128);
+  }
+  const count = Buffer.alloc(8);
+  count.writeUInt32BE(2, 0);
+  count.writeUInt32BE(1, 4);
+  const pack = Buffer.concat([Buffer.from('PACK'), count, Buffer.from(head), deflateSync(content)]);
+  const sum = createHash('sha1').update(pack).digest();
+  const base = join(repo.dir, '.git', 'objects', 'pack', `pack-${sum.toString('hex')}`);
+  writeFileSync(`${base}.pack`, Buffer.concat([pack, sum]));
+  const id = Buffer.from(oid, 'hex');
+  const fanout = Buffer.alloc(8 + 1024);
+  fanout.writeUInt32BE(0xff744f63, 0);
+  fanout.writeUInt32BE(2, 4);
+  for (let b = 0; b < 256; b++) fanout.writeUInt32BE(id[0]! <= b ? 1 : 0, 8 + b * 4);
+  const offset = Buffer.alloc(4);
+  offset.writeUInt32BE(12, 0);
+  const body = Buffer.concat([fanout, id, Buffer.alloc(4), offset, sum]);
+  writeFileSync(`${base}.idx`, Buffer.concat([body, createHash('sha1').update(body).digest()]));
 }

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli-main.js';
 import { exitCodeFor, runScan } from '../../src/commands/scan.js';
 import { parseScanArgs } from '../../src/settings.js';
-import { onePack, packedObjects, patchFile, setPackedType } from '../helpers/damage.js';
+import { addLyingPack, onePack, packedObjects, patchFile, setPackedType } from '../helpers/damage.js';
 import { makePair, type KeyPair } from '../helpers/keys.js';
 import { TestRepo } from '../helpers/repo.js';
 
@@ -120,6 +120,26 @@ describe('a damaged pack', () => {
     expect(got.keys).toEqual(expect.arrayContaining(sorted(keys.slice(0, 2))));
     expect(got.report.warnings.join('\n')).toMatch(new RegExp(`${target}.*(declares|declared)`));
   });
+});
+
+describe('objects that lie about their size', () => {
+  it.each([
+    ['2^40 bytes', 2 ** 40, Buffer.from('small\n')],
+    ['100 bytes but inflates to 64 MiB', 100, Buffer.alloc(64 << 20)],
+  ])(
+    'a blob declaring %s: the scan goes on, is incomplete, names it, and shows no raw exception',
+    async (_n, declared, content) => {
+      const { repo, keys } = keyRepo(2);
+      const oid = createHash('sha1').update(`lying ${declared}`).digest('hex');
+      addLyingPack(repo, oid, declared, content);
+      const got = await scanAll(repo);
+      expect(got.keys).toEqual(sorted(keys));
+      expect(got.report.incomplete).toBe(true);
+      const said = got.report.warnings.join('\n');
+      expect(said).toContain(oid);
+      expect(said).not.toMatch(/RangeError|ERR_|Array buffer allocation/);
+    },
+  );
 });
 
 describe('annotated tags', () => {
