@@ -22,6 +22,7 @@ import { DEFAULT_SYNTH, ensureSyntheticRepo } from './bench/synth.mjs';
 import { summariseProfile } from './bench/profile.mjs';
 import { runOrgBench } from './bench/org.mjs';
 import { runActionStartBench } from './bench/action-start.mjs';
+import { runHostileBench } from './bench/hostile.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -52,6 +53,8 @@ const USAGE = `usage: npm run bench -- [options]
   --org             instead: mirror-clone and scan many small repositories one after another
   --org-repos N     repositories for --org (default 100)
   --action-start    instead: the action's main chunk size, start-up time and memory (rounds as --rounds)
+  --hostile         instead: object stores built to stall or bloat a scanner (pathological deltas, an
+                    inflation bomb, 500 small packs), keyleak beside git's read of every object
   --seed S, --commits N, --files N, --large-mib N
                     parameters of the synthetic history (defaults ${JSON.stringify(DEFAULT_SYNTH)})`;
 
@@ -62,6 +65,7 @@ function parseArgs(argv) {
   o.org = false;
   o.actionStart = false;
   o.orgRepos = 100;
+  o.hostile = false;
   const int = (flag, v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} expects a positive integer, got '${v}'`);
@@ -85,6 +89,7 @@ function parseArgs(argv) {
     else if (a === '--skip-log-p') o.skipLogP = true;
     else if (a === '--org') o.org = true;
     else if (a === '--action-start') o.actionStart = true;
+    else if (a === '--hostile') o.hostile = true;
     else if (a === '--org-repos') o.orgRepos = int(a, next());
     else if (a === '--seed') o.synth.seed = next();
     else if (a === '--commits') o.synth.commits = int(a, next());
@@ -205,6 +210,17 @@ export async function main(argv) {
     process.stdout.write(
       opts.json
         ? JSON.stringify({ machine, actionStart: data }, null, 2) + '\n'
+        : `${renderMachine(machine)}\n${table}\n`,
+    );
+    return 0;
+  }
+
+  if (opts.hostile) {
+    const hostile = await runHostileBench({ cli: CLI, jobs: opts.jobs, log });
+    const { table, ...data } = hostile;
+    process.stdout.write(
+      opts.json
+        ? JSON.stringify({ machine, hostile: data }, null, 2) + '\n'
         : `${renderMachine(machine)}\n${table}\n`,
     );
     return 0;

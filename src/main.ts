@@ -10,7 +10,7 @@ import { Git } from './adapters/git.js';
 import { AwsResponder } from './commands/aws-responder.js';
 import type { IncidentEnv } from './commands/incidents.js';
 import { OrgIncidents } from './commands/org-incidents.js';
-import { mergeOrgShardDir, runOrgScan } from './commands/org.js';
+import { mergeOrgShardDir, runOrgScan, unscannedRepositories } from './commands/org.js';
 import { NoVerification, type FlowDeps, type FlowResult, type Responder } from './commands/ports.js';
 import { runPullRequest } from './commands/pull-request.js';
 import { runPush } from './commands/push.js';
@@ -302,6 +302,14 @@ async function runOrgMergeMode(ctx: ActionContext): Promise<null> {
   return null;
 }
 
+/** Repositories an org scan could not clone or scan whole: a failure, and scanned again next run. */
+function unscannedProblem(unscanned: string[]): string[] {
+  if (unscanned.length === 0) return [];
+  return [
+    `${unscanned.length} repositories could not be scanned whole and will be scanned again next run: ${unscanned.slice(0, 20).join('; ')}${unscanned.length > 20 ? '; …' : ''}`,
+  ];
+}
+
 /** `mode: org` scans an organisation's repositories and opens one incident per key. */
 async function runOrgMode(ctx: ActionContext): Promise<Outcome> {
   const settings = parseOrgSettings(orgInputs(ctx.inputs), {
@@ -317,7 +325,11 @@ async function runOrgMode(ctx: ActionContext): Promise<Outcome> {
     liveKeys: result.verdicts.filter((v) => v.status === 'live').length,
     issues: [...new Set(result.verdicts.map((v) => v.issue).filter((n): n is number => n !== null))],
     summary: renderOrgSummary(result.summary),
-    problems: [...sink.problems, ...responseErrors(sink.responded ?? EMPTY_REPORT)],
+    problems: [
+      ...sink.problems,
+      ...responseErrors(sink.responded ?? EMPTY_REPORT),
+      ...unscannedProblem(unscannedRepositories(result.summary)),
+    ],
     sarif: null,
     foundFailure:
       result.keys.length > 0

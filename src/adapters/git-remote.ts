@@ -52,6 +52,19 @@ export async function listRefs(git: Git): Promise<{ ref: string; sha: string }[]
     .map((p) => ({ ref: p[0]!, sha: p[2] || p[1]! }));
 }
 
+/** Branches (origin's included) and tags whose tips `sha`'s history holds (the tip itself included). */
+export async function refsMergedInto(git: Git, sha: string): Promise<string[]> {
+  const out = await git.run([
+    'for-each-ref',
+    '--format=%(refname)',
+    `--merged=${sha}`,
+    'refs/heads',
+    'refs/remotes',
+    'refs/tags',
+  ]);
+  return out.split('\n').filter((r) => r && !r.endsWith('/HEAD'));
+}
+
 /** Branches (origin's included) and tags containing `sha`, each named once. */
 export async function refsHolding(git: Git, sha: string): Promise<string[]> {
   const out = await git

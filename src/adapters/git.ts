@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams, type SpawnOptions } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../core/errors.js';
 
@@ -44,6 +45,13 @@ export class GitError extends Error {
 }
 
 const ZERO_OID = /^0+$/;
+/**
+ * A git child that writes nothing (output, errors or progress) for this long is stopped: a damaged or
+ * hostile store (a cycle of deltas) must not hang the run. Idle time, not total time, so the limit grows
+ * with the work: a long walk or a large read keeps writing. KEYLEAK_GIT_IDLE_SECONDS overrides it.
+ */
+/** Title of git's progress lines, kept out of error messages. */
+const PROGRESS = 'keyleak-walk';
 
 /**
  * For the git children that read many objects (cat-file, log, rev-list): pack windows mapped a little at
@@ -59,8 +67,48 @@ const BOUNDED_READS = [
   'core.deltaBaseCacheLimit=48m',
 ];
 
-/** Environment that keeps git from prompting or lazily fetching missing objects behind our back. */
-const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_NO_LAZY_FETCH: '1', LC_ALL: 'C' };
+const IDLE_MS = (Number(process.env.KEYLEAK_GIT_IDLE_SECONDS) || 600) * 1000;
+
+/** Spawns git with the idle watchdog: `stalled` says why it was stopped, or stays null. */
+function spawnGit(
+  args: string[],
+  opts: SpawnOptions,
+): ChildProcessWithoutNullStreams & { stalled: string | null } {
+  // Every caller pipes stdout and stderr; those that pipe stdin too use it.
+  const child = Object.assign(spawn('git', args, opts) as ChildProcessWithoutNullStreams, {
+    stalled: null as string | null,
+  });
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      child.stalled = `git ${args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? args[0]} made no progress for ${IDLE_MS / 1000} s and was stopped (a damaged or hostile object store can do this: run \`git fsck\`; KEYLEAK_GIT_IDLE_SECONDS raises the limit)`;
+      child.kill('SIGKILL');
+    }, IDLE_MS);
+    timer.unref();
+  };
+  arm();
+  child.stdout.on('data', arm);
+  child.stderr.on('data', arm);
+  child.on('close', () => clearTimeout(timer));
+  return child;
+}
+
+/** How many times one read restarts git past an object it could not read. */
+const MAX_RESTARTS = 1000;
+
+/**
+ * Environment that keeps git from prompting or lazily fetching missing objects behind our back, and
+ * takes every path keyleak passes as a literal path: a file named `:(glob)…` is a file, not pathspec
+ * magic that makes git refuse the whole command.
+ */
+const GIT_ENV = {
+  ...process.env,
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_NO_LAZY_FETCH: '1',
+  GIT_LITERAL_PATHSPECS: '1',
+  LC_ALL: 'C',
+};
 
 export class Git {
   private constructor(readonly dir: string) {}
@@ -79,13 +127,14 @@ export class Git {
   /** Runs git and returns its stdout; a non-zero exit becomes a GitError carrying git's own message. */
   run(args: string[], input?: string): Promise<string> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', args, { cwd: this.dir, env: GIT_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawnGit(args, { cwd: this.dir, env: GIT_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
       child.on('close', (code) => {
+        if (child.stalled) return reject(new GitError(child.stalled));
         if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
         else {
           const msg = Buffer.concat(err).toString('utf8').trim() || `exit code ${code}`;
@@ -112,6 +161,13 @@ export class Git {
     const [format, path] = out.split('\n');
     if (format !== 'sha1' || !path) return null;
     return resolvePath(this.dir, path);
+  }
+
+  /** The shallow boundary: commits whose parents the clone does not have (empty when not shallow). */
+  async shallowCommits(): Promise<Set<string>> {
+    const path = (await this.run(['rev-parse', '--git-path', 'shallow'])).trim();
+    const text = await readFile(resolvePath(this.dir, path), 'utf8').catch(() => '');
+    return new Set(text.split('\n').filter((l) => /^[0-9a-f]{40,64}$/.test(l)));
   }
 
   /** True for a partial clone (objects may be missing by design). */
@@ -142,6 +198,21 @@ export class Git {
     return out.split('\n').filter(Boolean);
   }
 
+  /** Annotated tag objects named by tag refs, each with the first ref naming it. */
+  async tagRefs(): Promise<Map<string, string>> {
+    const out = await this.run([
+      'for-each-ref',
+      '--format=%(objecttype) %(objectname) %(refname)',
+      'refs/tags',
+    ]);
+    const refs = new Map<string, string>();
+    for (const line of out.split('\n')) {
+      const [type, oid, ref] = line.split(' ');
+      if (type === 'tag' && oid && ref && !refs.has(oid)) refs.set(oid, ref);
+    }
+    return refs;
+  }
+
   /** Branches and tags whose history contains `sha`. */
   async refsContaining(sha: string): Promise<string[]> {
     const out = await this.run([
@@ -154,8 +225,11 @@ export class Git {
     return out.split('\n').filter(Boolean);
   }
 
-  /** Every blob, commit and tag in the object store, in pack order (fast to read back in that order). */
-  async listObjects(types: ReadonlySet<ObjectType>): Promise<ObjectInfo[]> {
+  /**
+   * Objects of `types` in the object store, in pack order (fast to read back in that order). An object
+   * git lists but cannot read is in `unreadable` (an index naming objects its pack does not hold).
+   */
+  async listObjects(types: ReadonlySet<ObjectType>, unreadable: string[] = []): Promise<ObjectInfo[]> {
     const list: ObjectInfo[] = [];
     await this.streamLines(
       [
@@ -167,6 +241,11 @@ export class Git {
       (line) => {
         const a = line.indexOf(' ');
         const b = line.indexOf(' ', a + 1);
+        if (a > 0 && b < 0) {
+          // `<oid> missing` (or another one-word status): listed, not readable.
+          if (line.length > a + 1) unreadable.push(line.slice(0, a));
+          return;
+        }
         const type = line.slice(a + 1, b) as ObjectType;
         if (types.has(type)) list.push({ oid: line.slice(0, a), type, size: Number(line.slice(b + 1)) });
       },
@@ -194,7 +273,16 @@ export class Git {
     // --quiet keeps the present objects out of the output; only the missing ones are printed.
     try {
       await this.streamLines(
-        ['rev-list', '--objects', '--no-object-names', '--missing=print', '--quiet', ...tips],
+        // Progress on stderr tells the idle watchdog the walk is moving (--quiet prints nothing else).
+        [
+          'rev-list',
+          '--objects',
+          '--no-object-names',
+          '--missing=print',
+          '--quiet',
+          `--progress=${PROGRESS}`,
+          ...tips,
+        ],
         (line) => {
           if (line.startsWith('?')) missing.push(line.slice(1));
         },
@@ -210,12 +298,35 @@ export class Git {
   }
 
   /**
-   * Streams `git cat-file --batch` for `oids` into `sink`. Returns the oids git reported missing. Memory
-   * stays bounded by the pipe's chunk size whatever the size of the objects.
+   * Streams `git cat-file --batch` for `oids` into `sink`. Returns the oids git reported missing or could
+   * not read: git stops at an object it cannot read (a corrupt pack entry), and the rest is read by a new
+   * process, so one bad object never hides the others. Memory stays bounded by the pipe's chunk size
+   * whatever the size of the objects.
    */
-  readObjects(oids: readonly string[], sink: ObjectSink): Promise<string[]> {
+  async readObjects(oids: readonly string[], sink: ObjectSink): Promise<string[]> {
+    const missing: string[] = [];
+    let rest = oids;
+    for (let restarts = 0; rest.length > 0; restarts++) {
+      const got = await this.readObjectsOnce(rest, sink);
+      missing.push(...got.missing);
+      if (got.failedAt < 0) break;
+      missing.push(rest[got.failedAt]!);
+      // Bounded: a store that breaks git this often is reported as unread past this point.
+      if (restarts >= MAX_RESTARTS) {
+        missing.push(...rest.slice(got.failedAt + 1));
+        break;
+      }
+      rest = rest.slice(got.failedAt + 1);
+    }
+    return missing;
+  }
+
+  private readObjectsOnce(
+    oids: readonly string[],
+    sink: ObjectSink,
+  ): Promise<{ missing: string[]; failedAt: number }> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', [...BOUNDED_READS, 'cat-file', '--batch'], {
+      const child = spawnGit([...BOUNDED_READS, 'cat-file', '--batch'], {
         cwd: this.dir,
         env: GIT_ENV,
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -233,15 +344,20 @@ export class Git {
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
       child.on('close', (code) => {
-        if (code !== 0) {
-          reject(
+        if (child.stalled) return reject(new GitError(child.stalled));
+        if (code === 0 && parser.idle()) return resolve({ missing: parser.missing, failedAt: -1 });
+        // git stopped at the object it was answering: the one whose header came last, if its content
+        // was cut short, or the next one.
+        const failedAt = parser.idle() ? parser.answered : parser.answered - 1;
+        if (failedAt < 0 || failedAt >= oids.length) {
+          return reject(
             new GitError(
               `git cat-file failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`,
             ),
           );
-        } else if (!parser.idle()) {
-          reject(new GitError('git cat-file output ended in the middle of an object'));
-        } else resolve(parser.missing);
+        }
+        parser.reset();
+        resolve({ missing: parser.missing, failedAt });
       });
       child.stdin.on('error', () => {});
       // One write: git reads as it goes, node buffers the rest (41 bytes an object).
@@ -345,7 +461,7 @@ export class Git {
 
   private streamTokens(args: string[], sep: string, onToken: (t: string) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', [...BOUNDED_READS, ...args], {
+      const child = spawnGit([...BOUNDED_READS, ...args], {
         cwd: this.dir,
         env: GIT_ENV,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -368,13 +484,15 @@ export class Git {
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
       child.on('close', (code) => {
+        if (child.stalled) return reject(new GitError(child.stalled));
         if (failed) return reject(failed);
         if (code !== 0) {
-          return reject(
-            new GitError(
-              `git ${args[0]} failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`,
-            ),
-          );
+          const said = Buffer.concat(err)
+            .toString('utf8')
+            .split(/[\r\n]+/)
+            .filter((l) => l && !l.startsWith(PROGRESS))
+            .join('\n');
+          return reject(new GitError(`git ${args[0]} failed: ${said || `exit ${code}`}`));
         }
         if (rest) onToken(rest);
         resolve();
@@ -430,7 +548,7 @@ export class Git {
   /** The raw bytes of a blob (`<commit>:<path>`) or of a commit object (its SHA). */
   readBytes(spec: string, type: 'blob' | 'commit' = 'blob'): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', ['cat-file', type, spec], {
+      const child = spawnGit(['cat-file', type, spec], {
         cwd: this.dir,
         env: GIT_ENV,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -441,6 +559,7 @@ export class Git {
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
       child.on('close', (code) => {
+        if (child.stalled) return reject(new GitError(child.stalled));
         if (code === 0) resolve(Buffer.concat(out));
         else reject(new GitError(`git cat-file failed: ${Buffer.concat(err).toString('utf8').trim()}`));
       });
@@ -540,13 +659,14 @@ export class Git {
       }
     }
     return new Promise((resolve, reject) => {
-      const child = spawn('git', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnGit(args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
       child.on('close', (code) => {
+        if (child.stalled) return reject(new GitError(child.stalled));
         if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
         let msg = Buffer.concat(err).toString('utf8').trim() || `exit code ${code}`;
         if (token) msg = msg.split(token).join('***');
@@ -559,6 +679,8 @@ export class Git {
 /** Parses `git cat-file --batch` output: `<oid> <type> <size>\n<content>\n`, or `<oid> missing\n`. */
 class BatchParser {
   readonly missing: string[] = [];
+  /** Header lines read: objects answered, present or not. */
+  answered = 0;
   private header: Buffer | null = null;
   private remaining = -1; // bytes of content still to deliver; -1 when reading a header
   private trailer = false;
@@ -601,7 +723,15 @@ class BatchParser {
     }
   }
 
+  /** Forgets an object cut short (its sink saw a begin without an end). */
+  reset(): void {
+    this.header = null;
+    this.remaining = -1;
+    this.trailer = false;
+  }
+
   private startObject(line: string): void {
+    this.answered++;
     const parts = line.split(' ');
     if (parts.length === 2 && (parts[1] === 'missing' || parts[1] === 'ambiguous')) {
       this.missing.push(parts[0]!);

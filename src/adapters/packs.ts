@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 
 /**
@@ -14,6 +15,14 @@ export const KIND = { commit: 1, tree: 2, blob: 3, tag: 4, ofsDelta: 6, refDelta
 export class PackFormatError extends Error {
   override name = 'PackFormatError';
 }
+
+/** One object this reader could not decode; the rest of its pack is read, and this object goes to git. */
+export class ObjectReadError extends Error {
+  override name = 'ObjectReadError';
+}
+
+/** Objects whose inflated data is larger than this are never inflated here (git reads them, streaming). */
+export const MAX_INFLATE = 64 << 20;
 
 const IDX_MAGIC = 0xff744f63; // "\377tOc"
 const OID_BYTES = 20;
@@ -156,16 +165,78 @@ export class PackFile {
     return /^[0-9a-f]{40}$/.test(oid) && findInIndex(this.idx, Buffer.from(oid, 'hex')) >= 0;
   }
 
-  /** The inflated data of the object at `i`: its content, or its delta for delta kinds. */
+  /** The pack file's path, for messages. */
+  get path(): string {
+    return this.share.packPath;
+  }
+
+  /**
+   * The inflated data of the object at `i`: its content, or its delta for delta kinds. Inflation stops
+   * one byte past the size the object's header declares: an object that inflates to more (or less, or
+   * not at all) is an ObjectReadError naming it, and nothing larger than that is ever held.
+   */
   read(i: number): Buffer {
     const start = this.dataStarts[i]!;
     const len = this.ends[i]! - start;
     const size = this.sizes[i]!;
-    // An output chunk of exactly the object's size: one allocation, no concatenation.
-    const out = inflateSync(this.stored(i, start, len), { chunkSize: Math.max(64, size) });
+    if (size > MAX_INFLATE)
+      throw new ObjectReadError(
+        `${this.describe(i)} declares ${size} bytes, more than this reader inflates (${MAX_INFLATE})`,
+      );
+    let out: Buffer;
+    try {
+      // An output chunk of exactly the object's size: one allocation, no concatenation.
+      out = inflateSync(this.stored(i, start, len), {
+        chunkSize: Math.max(64, size),
+        maxOutputLength: size + 1,
+      });
+    } catch (e) {
+      if (e instanceof PackFormatError) throw new ObjectReadError(e.message);
+      const why = (e as Error).message.includes('maxOutputLength')
+        ? `inflates to more than the ${size} bytes its header declares`
+        : `does not inflate (${(e as Error).message})`;
+      throw new ObjectReadError(`${this.describe(i)} ${why}`);
+    }
     if (out.length !== size)
-      throw new PackFormatError(`object ${this.oid(i)} inflates to ${out.length} bytes, not ${size}`);
+      throw new ObjectReadError(
+        `${this.describe(i)} inflates to ${out.length} bytes, not the ${size} declared`,
+      );
     return out;
+  }
+
+  /** Names object `i` and its pack for an error message. */
+  describe(i: number): string {
+    return `object ${this.oid(i)} (at offset ${this.starts[i]} of ${this.share.packPath})`;
+  }
+
+  /**
+   * Why the pack or its index fails its checksum (damaged on disk, or not what git wrote), or null when
+   * both match. Reads the whole pack once.
+   */
+  checksumProblem(): string | null {
+    const idx = this.idx;
+    const idxSum = createHash('sha1')
+      .update(idx.subarray(0, idx.length - OID_BYTES))
+      .digest();
+    if (!idxSum.equals(idx.subarray(idx.length - OID_BYTES)))
+      return `the pack index of ${this.share.packPath} fails its checksum`;
+    const size = fstatSync(this.fd).size;
+    if (size < 12 + OID_BYTES) return `${this.share.packPath} is truncated`;
+    const hash = createHash('sha1');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    const body = size - OID_BYTES;
+    for (let at = 0; at < body;) {
+      const n = readSync(this.fd, buf, 0, Math.min(buf.length, body - at), at);
+      if (n <= 0) return `${this.share.packPath} could not be read to its end`;
+      hash.update(buf.subarray(0, n));
+      at += n;
+    }
+    const trailer = Buffer.allocUnsafe(OID_BYTES);
+    readSync(this.fd, trailer, 0, OID_BYTES, body);
+    if (!hash.digest().equals(trailer)) return `${this.share.packPath} fails its checksum`;
+    if (!trailer.equals(idx.subarray(idx.length - 2 * OID_BYTES, idx.length - OID_BYTES)))
+      return `the pack index of ${this.share.packPath} belongs to another pack`;
+    return null;
   }
 
   /**
@@ -284,6 +355,8 @@ export interface ObjectStoreLayout {
   loose: string[];
   /** Whether objects also come from other repositories' stores. */
   alternates: boolean;
+  /** Whether a pack came from a partial clone's remote (`.promisor`): objects it names may be absent. */
+  promisor: boolean;
 }
 
 /**
@@ -292,7 +365,7 @@ export interface ObjectStoreLayout {
  */
 export function objectStoreLayout(objectsDir: string): ObjectStoreLayout | null {
   if (process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES) return null;
-  const layout: ObjectStoreLayout = { packs: [], loose: [], alternates: false };
+  const layout: ObjectStoreLayout = { packs: [], loose: [], alternates: false, promisor: false };
   const seen = new Set<string>();
   const visit = (dir: string, depth: number): void => {
     const abs = resolve(dir);
@@ -304,6 +377,7 @@ export function objectStoreLayout(objectsDir: string): ObjectStoreLayout | null 
         if (!name.endsWith('.idx')) continue;
         const pack = join(packDir, name.slice(0, -4) + '.pack');
         if (existsSync(pack)) layout.packs.push({ idx: join(packDir, name), pack });
+        if (existsSync(join(packDir, name.slice(0, -4) + '.promisor'))) layout.promisor = true;
       }
     }
     for (const sub of existsSync(abs) ? readdirSync(abs) : []) {

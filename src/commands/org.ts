@@ -203,6 +203,9 @@ export async function runOrgScan(s: OrgScanSettings, deps: OrgScanDeps): Promise
     if (scan?.record !== 'scan') continue;
     const findings = scan.result?.report.findings ?? [];
     if (!handedOver && findings.length > 0) continue;
+    // An incomplete scan is not a scan of the repository: it keeps its previous state, and the next run
+    // scans it again.
+    if (scan.result?.report.incomplete) continue;
     recordScan(state, repo, {
       tips: scan.tips,
       fingerprints: findings.map((f) => f.fingerprint),
@@ -240,6 +243,17 @@ export async function runOrgScan(s: OrgScanSettings, deps: OrgScanDeps): Promise
   };
   await writeAtomically(summaryFileFor(s.stateFile), serializeOrgSummary(summary));
   return { summary, state, keys: keyList, verdicts };
+}
+
+/**
+ * Repositories a run could not scan whole: failed to clone or scan, or scanned incompletely. Each is
+ * counted in the summary and scanned again by the next run; the run fails on them unless
+ * `fail-on-errors: false`.
+ */
+export function unscannedRepositories(summary: OrgSummary): string[] {
+  return summary.outcomes
+    .filter((o) => o.status === 'failed' || (o.status === 'scanned' && o.incomplete))
+    .map((o) => `${o.repo} (${o.status === 'failed' ? (o.reason ?? 'failed') : 'incomplete scan'})`);
 }
 
 /**

@@ -1,4 +1,11 @@
-import { fetchOrigin, hasCommit, hasRemote, isAncestor, listRefs } from '../adapters/git-remote.js';
+import {
+  fetchOrigin,
+  hasCommit,
+  hasRemote,
+  isAncestor,
+  listRefs,
+  refsMergedInto,
+} from '../adapters/git-remote.js';
 import type { Git } from '../adapters/git.js';
 import { UsageError } from '../core/errors.js';
 import type { ScanReport } from '../core/types.js';
@@ -17,6 +24,8 @@ export interface PushEvent {
   created: boolean;
   deleted: boolean;
   forced: boolean;
+  /** The repository's default branch (full ref name), when the payload names it. */
+  defaultBranch: string | null;
 }
 
 /** Validates a push payload. Pure. */
@@ -29,6 +38,8 @@ export function parsePushEvent(payload: Record<string, unknown>): PushEvent {
   }
   if (!ref.startsWith('refs/'))
     throw new UsageError(`malformed push event: 'ref' must be a full ref name, got '${ref}'`);
+  const repo = payload.repository as { default_branch?: unknown } | undefined;
+  const def = typeof repo?.default_branch === 'string' ? repo.default_branch : '';
   return {
     ref,
     before,
@@ -36,6 +47,7 @@ export function parsePushEvent(payload: Record<string, unknown>): PushEvent {
     created: payload.created === true || ZERO.test(before),
     deleted: payload.deleted === true || ZERO.test(after),
     forced: payload.forced === true,
+    defaultBranch: def && !def.startsWith('-') ? `refs/heads/${def}` : null,
   };
 }
 
@@ -52,6 +64,58 @@ export type PushPlan =
     };
 
 const DEEPEN_STEPS = [50, 500];
+
+/** A ref's name as every run spells it: origin's branches are the repository's branches. */
+function canonicalRef(ref: string): string {
+  return ref.replace(/^refs\/remotes\/origin\//, 'refs/heads/');
+}
+
+/**
+ * Where a ref stands among refs at the same commit: the default branch first, then branches, then tags,
+ * then by name. Every run ranks the same refs the same way, so of two refs created at one commit by the
+ * same push exactly one scans it.
+ */
+function rank(ref: string, defaultBranch: string | null): [number, string] {
+  if (ref === defaultBranch) return [0, ref];
+  return [ref.startsWith('refs/heads/') ? 1 : 2, ref];
+}
+
+function before(a: [number, string], b: [number, string]): boolean {
+  return a[0] !== b[0] ? a[0] < b[0] : a[1] < b[1];
+}
+
+/**
+ * What a run for a created ref may leave out. Several refs created by one push start one run each, in
+ * any order, and each sees the others already there; so a run leaves out only history another run is
+ * sure to scan:
+ * - the default branch's: every commit it ever held was scanned by the run of the push that brought it
+ *   (its creation scans its whole history, each update `before..after`);
+ * - refs whose tips are strict ancestors of the pushed commit, and refs at the same commit ranked
+ *   before this one: among the refs holding a new commit, the lowest in that order excludes none of the
+ *   others, and scans it.
+ * Other refs, however old, are kept: the run cannot tell them from refs created by the same push, and
+ * scans more rather than less.
+ */
+async function createdRefExclusions(git: Git, ev: PushEvent): Promise<string[]> {
+  const self = canonicalRef(ev.ref);
+  // The default branch being created has no one to lean on: it scans everything it holds.
+  if (self === ev.defaultBranch) return [];
+  const me = rank(self, ev.defaultBranch);
+  const refs = await listRefs(git);
+  const merged = new Set(await refsMergedInto(git, ev.after));
+  const pushed = (
+    await git.run(['rev-parse', '--verify', '--end-of-options', `${ev.after}^{commit}`])
+  ).trim();
+  const exclude = new Set<string>();
+  for (const r of refs) {
+    const name = canonicalRef(r.ref);
+    if (name === self) continue;
+    if (name === ev.defaultBranch) exclude.add(r.sha);
+    else if (merged.has(r.ref) && (r.sha !== pushed || before(rank(name, ev.defaultBranch), me)))
+      exclude.add(r.sha);
+  }
+  return [...exclude];
+}
 
 /** Fetches `shas` from origin when the clone lacks them; returns false when it could not. */
 async function ensureCommits(git: Git, shas: string[], log: (m: string) => void): Promise<boolean> {
@@ -113,17 +177,13 @@ export async function planPush(git: Git, ev: PushEvent, log: (m: string) => void
         );
       }
     }
-    const name = ev.ref.replace(/^refs\/(heads|tags)\//, '');
-    const same = new Set([ev.ref, `refs/remotes/origin/${name}`]);
-    const others = (await listRefs(git)).filter((r) => !same.has(r.ref)).map((r) => r.sha);
-    notes.push(`new ref ${ev.ref}: scanning the commits that are on no other branch or tag`);
-    return {
-      kind: 'range',
-      include: [ev.after],
-      exclude: [...new Set(others)],
-      coveredDespiteShallow: false,
-      notes,
-    };
+    const exclude = await createdRefExclusions(git, ev);
+    notes.push(
+      exclude.length === 0
+        ? `new ref ${ev.ref}: scanning its whole history (no other ref is known to cover any of it)`
+        : `new ref ${ev.ref}: scanning the commits that the default branch and the refs it builds on do not hold`,
+    );
+    return { kind: 'range', include: [ev.after], exclude, coveredDespiteShallow: false, notes };
   }
 
   if (ev.forced) {

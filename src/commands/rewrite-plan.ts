@@ -160,6 +160,13 @@ export async function planRewrite(
 /** `keyleak rewrite-plan`: scans, plans and renders. Returns the rendered plan and the scan's warnings. */
 export async function runRewritePlan(s: RewritePlanSettings): Promise<{ text: string; warnings: string[] }> {
   const result = await scanRepository(s);
+  // A rewrite must remove every copy: a plan drawn from part of the history would leave the rest.
+  if (result.report.incomplete) {
+    throw new Error(
+      `no rewrite plan: the scan could not see the whole history (${result.report.warnings.join('; ')}). ` +
+        'Make the history whole first (`git fetch --unshallow`, fetch what a partial clone left out, or re-clone), then run rewrite-plan again.',
+    );
+  }
   const git = await Git.open(s.repo);
   const plan = await planRewrite(git, result);
   const text = s.format === 'sh' ? renderRewriteScript(plan) : renderRewriteMarkdown(plan);

@@ -130,23 +130,76 @@ export function parseConfig(text: string, file: string): KeyleakConfig {
   };
 }
 
-/** Matches a path against a gitignore-style glob: `**` crosses directories, `*` and `?` do not. */
-export function globMatch(glob: string, path: string): boolean {
-  let re = '';
+/** One step of a compiled glob. */
+type GlobToken =
+  | { kind: 'char'; c: string }
+  /** `?`: one character other than `/`. */
+  | { kind: 'one' }
+  /** `*`: any run without `/`. */
+  | { kind: 'star' }
+  /** `**`: any run; `skip` is set for `**` followed by `/`, which may match nothing at all. */
+  | { kind: 'any'; skip: boolean };
+
+function compileGlob(glob: string): GlobToken[] {
+  const tokens: GlobToken[] = [];
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
+    if (c === '*' && glob[i + 1] === '*') {
+      i++;
+      const slash = glob[i + 1] === '/';
+      tokens.push({ kind: 'any', skip: slash });
+      if (slash) {
         i++;
-        if (glob[i + 1] === '/') {
-          i++;
-          re += '(?:.*/)?';
-        } else re += '.*';
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+        tokens.push({ kind: 'char', c: '/' });
+      }
+    } else if (c === '*') tokens.push({ kind: 'star' });
+    else if (c === '?') tokens.push({ kind: 'one' });
+    else tokens.push({ kind: 'char', c });
   }
+  return tokens;
+}
+
+/**
+ * Matches a path against a gitignore-style glob: `**` crosses directories, `*` and `?` do not. The glob
+ * runs as a set of positions advanced together over the path, one character at a time: time grows with
+ * the path times the pattern, whatever the pattern (a regular expression backtracks on many `**`).
+ */
+export function globMatch(glob: string, path: string): boolean {
+  if (glob.endsWith('/') && path.startsWith(glob)) return true;
   // A pattern without a slash matches the file name at any depth, as in .gitignore.
-  const anchored = glob.includes('/') ? `^${re.replace(/^\//, '')}$` : `(?:^|/)${re}$`;
-  return new RegExp(anchored).test(path) || (glob.endsWith('/') && path.startsWith(glob));
+  const anywhere = !glob.includes('/');
+  const tokens = compileGlob(anywhere ? glob : glob.replace(/^\//, ''));
+  const m = tokens.length;
+  let on = new Uint8Array(m + 1);
+  let next = new Uint8Array(m + 1);
+  // Positions reachable without reading a character: past stars, and past `**/` as a whole.
+  const close = (set: Uint8Array): void => {
+    for (let i = 0; i < m; i++) {
+      if (!set[i]) continue;
+      const t = tokens[i]!;
+      if (t.kind === 'star' || t.kind === 'any') set[i + 1] = 1;
+      if (t.kind === 'any' && t.skip) set[i + 2] = 1;
+    }
+  };
+  on[0] = 1;
+  close(on);
+  for (let p = 0; p < path.length; p++) {
+    const ch = path[p]!;
+    next.fill(0);
+    for (let i = 0; i < m; i++) {
+      if (!on[i]) continue;
+      const t = tokens[i]!;
+      if (t.kind === 'char') {
+        if (t.c === ch) next[i + 1] = 1;
+      } else if (t.kind === 'one') {
+        if (ch !== '/') next[i + 1] = 1;
+      } else if (t.kind === 'star') {
+        if (ch !== '/') next[i] = 1;
+      } else next[i] = 1;
+    }
+    if (anywhere && ch === '/') next[0] = 1;
+    close(next);
+    [on, next] = [next, on];
+  }
+  return on[m] === 1;
 }

@@ -17,6 +17,8 @@ export interface CommitMeta {
   date: string;
   /** Position in history, oldest first, to order commits made within the same second. */
   order?: number;
+  /** For an annotated tag's message: the tag's ref name (`sha` is then the tag object's id). */
+  tag?: string;
 }
 
 /** One analysed text at one place: a file version at a commit and path, a commit message, a plain file. */
@@ -131,6 +133,7 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
         line: hit.line,
         author: unit.commit?.author ?? null,
         date: unit.commit?.date ?? null,
+        ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
       };
       // A marker the scanned change added itself does not silence it.
       const allowed = hit.allowed && !config.ignoreInlineAllow?.has(hit.keyId);

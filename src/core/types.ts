@@ -10,6 +10,11 @@ export interface Location {
   line: number;
   author: string | null;
   date: string | null;
+  /**
+   * Set for an annotated tag's message: the tag's ref name. `commit` is then the tag object's id and
+   * `path` null.
+   */
+  tag?: string;
 }
 
 /** A candidate secret found near a key id. The raw value never leaves the process except to STS. */

@@ -1,8 +1,8 @@
-import type { Change, CommitChanges, Git, ObjectType } from '../adapters/git.js';
+import { GitError, type Change, type CommitChanges, type Git, type ObjectType } from '../adapters/git.js';
 import type { KeyleakConfig } from '../core/config.js';
 import type { TextAnalysis } from '../core/detect.js';
 import { suppressionOf, type CommitMeta, type ScanUnit } from '../core/findings.js';
-import { analyseObjects } from './passes.js';
+import { analyseObjects, type ParsedCommit } from './passes.js';
 
 /**
  * Attribution: from the objects the first pass flagged, to the commits and paths that introduced each
@@ -34,8 +34,18 @@ export async function attribute(
   hits: Map<string, ObjectType>,
   config: KeyleakConfig,
   units: ScanUnit[],
-  onAnalysed?: (bytes: number) => void,
+  onAnalysed: ((bytes: number) => void) | undefined,
+  lost: string[],
+  problems: string[],
 ): Promise<void> {
+  // A walk git cannot finish (a damaged commit or tree) is said, and what it reached is kept.
+  const walked = (what: string, p: Promise<void>): Promise<void> =>
+    p.catch((e: unknown) => {
+      if (!(e instanceof GitError)) throw e;
+      problems.push(
+        `git could not walk ${what} (${firstLine(e.message)}): keys in commits past that point were not reported (run \`git fsck\`)`,
+      );
+    });
   const hitOids = [...hits.keys()];
   const flaggedBlobs = new Set(hitOids.filter((o) => hits.get(o) === 'blob'));
   const flaggedCommits = new Set(hitOids.filter((o) => hits.get(o) === 'commit'));
@@ -48,25 +58,38 @@ export async function attribute(
   const introducing: { commit: CommitChanges; order: number }[] = [];
   const reachable = new Set<string>();
   let seq = 0;
-  const walk = git.logChanges(revs, (c) => {
-    seq++; // git log lists newest first
-    if (flaggedCommits.has(c.sha)) reachable.add(c.sha);
-    if (flaggedBlobs.size === 0) return;
-    const changes = c.changes.filter((ch) => flaggedBlobs.has(ch.oid));
-    if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
-  });
+  const walk = walked(
+    'the history to attribute what was found',
+    git.logChanges(revs, (c) => {
+      seq++; // git log lists newest first
+      if (flaggedCommits.has(c.sha)) reachable.add(c.sha);
+      if (flaggedBlobs.size === 0) return;
+      const changes = c.changes.filter((ch) => flaggedBlobs.has(ch.oid));
+      if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
+    }),
+  );
   walk.catch(() => {}); // awaited below; not left unhandled if the analysis fails first
   // Blobs are searched for key ids only at first: where each key id is, which is all a suppressed key's
   // report needs. The few blobs of commits that report a key are analysed again in full below.
-  const [{ analyses, commits: parsedCommits }] = await Promise.all([
+  const [{ analyses, commits: parsedCommits, tags: parsedTags, missing }] = await Promise.all([
     analyseObjects(git, hitOids, { onObject: onAnalysed, keyIdsOnly: true }),
     walk,
   ]);
+  // What the first pass read but git cannot: reported, never dropped (a damaged index git refuses).
+  lost.push(...missing);
 
   const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0));
   if (withKeys.size === 0) return;
   const hitBlobs = new Set([...withKeys].filter((o) => hits.get(o) === 'blob'));
   const hitCommits = new Set([...withKeys].filter((o) => hits.get(o) === 'commit'));
+  await tagUnits(
+    git,
+    sel,
+    [...withKeys].filter((o) => hits.get(o) === 'tag'),
+    parsedTags,
+    analyses,
+    units,
+  );
   const keyed = introducing.filter((e) => e.commit.changes.some((ch) => hitBlobs.has(ch.oid)));
 
   // A merge diffed against its first parent lists what its other parents brought in; the merge only
@@ -86,7 +109,12 @@ export async function attribute(
   });
   const fromOtherParent = new Set<string>();
   if (mergeSpecs.length > 0) {
-    const answers = await git.blobsAt(mergeSpecs.flatMap((m) => m.specs));
+    const answers = await git.blobsAt(mergeSpecs.flatMap((m) => m.specs)).catch((e: unknown) => {
+      if (!(e instanceof GitError)) throw e;
+      // Not knowing which parent brought a version in reports it at the merge too: more, never less.
+      problems.push(`git could not read the files of merges (${firstLine(e.message)})`);
+      return mergeSpecs.flatMap((m) => m.specs).map(() => null);
+    });
     let i = 0;
     for (const m of mergeSpecs) {
       const got = answers.slice(i, i + m.specs.length);
@@ -114,15 +142,18 @@ export async function attribute(
   if (sel.exclude.length > 0 && keyUnits.length > 0) {
     const paths = [...new Set(keyUnits.map((k) => k.path))];
     const seenBefore = new Set<string>();
-    await git.logChanges(
-      sel.exclude,
-      (c) => {
-        for (const ch of c.changes) {
-          if (hitBlobs.has(ch.oid)) seenBefore.add(ch.oid);
-          if (ch.srcOid && hitBlobs.has(ch.srcOid)) seenBefore.add(ch.srcOid);
-        }
-      },
-      paths,
+    await walked(
+      'the history before the range',
+      git.logChanges(
+        sel.exclude,
+        (c) => {
+          for (const ch of c.changes) {
+            if (hitBlobs.has(ch.oid)) seenBefore.add(ch.oid);
+            if (ch.srcOid && hitBlobs.has(ch.srcOid)) seenBefore.add(ch.srcOid);
+          }
+        },
+        paths,
+      ),
     );
     keyUnits = keyUnits.filter((k) => !seenBefore.has(k.oid));
   }
@@ -155,10 +186,13 @@ export async function attribute(
   const others = new Map<string, Change[]>();
   const shas = keyed.map((e) => e.commit.sha).filter((sha) => reporting.has(sha));
   for (let i = 0; i < shas.length; i += LIST_CHUNK) {
-    await git.logChanges(['--no-walk=unsorted', ...shas.slice(i, i + LIST_CHUNK)], (c) =>
-      others.set(
-        c.sha,
-        c.changes.filter((ch) => !hitBlobs.has(ch.oid)),
+    await walked(
+      'the commits that report a key',
+      git.logChanges(['--no-walk=unsorted', ...shas.slice(i, i + LIST_CHUNK)], (c) =>
+        others.set(
+          c.sha,
+          c.changes.filter((ch) => !hitBlobs.has(ch.oid)),
+        ),
       ),
     );
   }
@@ -183,11 +217,44 @@ export async function attribute(
   }
 }
 
+/**
+ * Annotated tag messages, located at the tag. A range lists the tags it brings; in a whole history a
+ * tag object counts when a tag ref names it (an unreferenced one is not part of the history).
+ */
+async function tagUnits(
+  git: Git,
+  sel: HistorySelection,
+  oids: string[],
+  parsed: Map<string, ParsedCommit & { name: string }>,
+  analyses: Map<string, TextAnalysis>,
+  units: ScanUnit[],
+): Promise<void> {
+  if (oids.length === 0) return;
+  const refs = await git.tagRefs();
+  for (const oid of oids) {
+    const tag = parsed.get(oid);
+    const ref = refs.get(oid);
+    if (!tag || (sel.mode === 'all' && !ref)) continue;
+    units.push({
+      commit: { sha: oid, author: tag.author, date: tag.date, tag: ref ?? `refs/tags/${tag.name}` },
+      path: null,
+      analysis: analyses.get(oid)!,
+    });
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.slice(0, 300);
+}
+
 async function pairingCandidates(git: Git, oids: string[]): Promise<string[]> {
-  const out = await git.run(
-    ['cat-file', '--batch-check=%(objectname) %(objectsize)'],
-    oids.join('\n') + '\n',
-  );
+  const out = await git
+    .run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], oids.join('\n') + '\n')
+    // The sizes are only a limit on what is read for pairing: without them, every file is a candidate.
+    .catch((e: unknown) => {
+      if (!(e instanceof GitError)) throw e;
+      return oids.map((o) => `${o} 0`).join('\n');
+    });
   return out
     .split('\n')
     .map((l) => l.split(' '))

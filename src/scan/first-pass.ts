@@ -1,4 +1,4 @@
-import type { Git, ObjectType } from '../adapters/git.js';
+import { GitError, type Git, type ObjectType } from '../adapters/git.js';
 import { PackFile, PackFormatError, objectStoreLayout, type ObjectStoreLayout } from '../adapters/packs.js';
 import { DeltaError } from './delta.js';
 import { packPass } from './pack-pass.js';
@@ -17,6 +17,8 @@ function sum<T>(items: readonly T[], f: (t: T) => number): number {
 export interface OpenStore {
   layout: ObjectStoreLayout;
   packs: PackFile[];
+  /** Packs whose checksums do not match, said as what is wrong. */
+  damaged: string[];
 }
 
 export async function openStore(git: Git): Promise<OpenStore | null> {
@@ -32,7 +34,10 @@ export async function openStore(git: Git): Promise<OpenStore | null> {
     if (e instanceof PackFormatError) return null;
     throw e;
   }
-  return { layout, packs };
+  // Every byte of a pack is covered by its checksum: a flipped bit that still decodes (an object's type,
+  // a size) cannot pass as a clean read.
+  const damaged = packs.map((p) => p.checksumProblem()).filter((m): m is string => m !== null);
+  return { layout, packs, damaged };
 }
 
 /**
@@ -40,12 +45,14 @@ export async function openStore(git: Git): Promise<OpenStore | null> {
  * state git's clone, gc and repack leave. Each of them writes the pack from a walk of the history that
  * fails on a missing object (clone checks the received pack's connectivity besides), and a pack cannot
  * lose objects without its index no longer matching. Any loose object, second pack or alternate store
- * means objects arrived another way, and the walk runs; so it does when the pack reader finds a commit
- * whose tree or parent the pack lacks (a pack a fetch wrote, its older history deleted).
+ * means objects arrived another way, and the walk runs; so does a pack from a partial clone's remote
+ * (`.promisor`), whose objects may name others absent by design, configured as partial or not; and so it
+ * does when the pack reader finds a commit whose tree or parent the pack lacks (a pack a fetch wrote, its
+ * older history deleted).
  */
 export async function vouchedFor(git: Git, store: OpenStore): Promise<boolean> {
   const { layout, packs } = store;
-  if (packs.length !== 1 || layout.loose.length > 0 || layout.alternates) return false;
+  if (packs.length !== 1 || layout.loose.length > 0 || layout.alternates || layout.promisor) return false;
   const tips = await git.refTips();
   const head = await git.headCommit();
   if (head) tips.push(head);
@@ -95,6 +102,8 @@ export async function fullFirstPass(
       return {
         hits,
         absent: packed.absent,
+        damaged: store.damaged,
+        notes: packed.errors,
         missing: parts.flatMap((p) => p.missing),
         objects: packed.objects + sum(parts, (p) => p.objects),
         commits: packed.commits + sum(parts, (p) => p.commits),
@@ -106,17 +115,36 @@ export async function fullFirstPass(
       if (early) await (early as Promise<FirstPassResult>).catch(() => null);
     }
   }
-  const objs = await git.listObjects(new Set<ObjectType>(['blob', 'commit']));
+  const unreadable: string[] = [];
+  let objs: Awaited<ReturnType<Git['listObjects']>>;
+  try {
+    objs = await git.listObjects(new Set<ObjectType>(['blob', 'commit', 'tag']), unreadable);
+  } catch (e) {
+    if (!(e instanceof GitError)) throw e;
+    // Neither reader can list the store: nothing was scanned, and the scan says so.
+    return {
+      hits: new Map(),
+      missing: [],
+      damaged: [
+        ...(store?.damaged ?? []),
+        `git could not list the objects (${e.message.split('\n')[0]!.slice(0, 300)})`,
+      ],
+      objects: 0,
+      commits: 0,
+      bytes: 0,
+    };
+  }
   progress.phase = 'reading objects';
   progress.objects = 0;
   progress.bytes = 0;
   progress.totalObjects = 0;
   progress.totalBytes = objs.reduce((a, o) => a + o.size, 0);
-  return prefilter(
+  const read = await prefilter(
     git,
     objs.map((o) => o.oid),
     jobs,
     onBytes,
     objs.map((o) => o.size + 64),
   );
+  return { ...read, missing: [...unreadable, ...read.missing] };
 }

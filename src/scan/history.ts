@@ -1,4 +1,4 @@
-import type { Git } from '../adapters/git.js';
+import { GitError, type Git } from '../adapters/git.js';
 import type { KeyleakConfig } from '../core/config.js';
 import { buildFindings, type ScanUnit } from '../core/findings.js';
 import type { ScanReport } from '../core/types.js';
@@ -29,17 +29,27 @@ export async function scanHistory(
   const started = Date.now();
   const warnings: string[] = [];
   let incomplete = false;
+  const problems: string[] = [];
+  // The walk for missing objects: one git cannot finish is said, never taken for "nothing missing".
+  const missingObjects = (tips: string[]): Promise<string[]> =>
+    git.missingObjects(tips).catch((e: unknown) => {
+      if (!(e instanceof GitError)) throw e;
+      problems.push(`git could not walk the history to find missing objects (${firstLine(e.message)})`);
+      return [];
+    });
 
-  if (await git.isShallow()) {
+  // A shallow or partial clone is incomplete only where the scan needed what it lacks: a range that
+  // stops short of the shallow boundary is whole; objects a partial clone filtered out and the scan
+  // needed are listed as missing by the walks below.
+  const shallow = await git.shallowCommits();
+  const shallowWarning = (where: string): void => {
     incomplete = true;
     warnings.push(
-      'shallow clone: commits beyond the shallow boundary were not scanned (run `git fetch --unshallow` to scan the whole history)',
+      `shallow clone: ${where}; commits beyond the shallow boundary were not scanned (run \`git fetch --unshallow\` to scan the whole history)`,
     );
-  }
-  if (await git.isPartial()) {
-    incomplete = true;
-    warnings.push('partial clone: objects the clone filtered out were not scanned');
-  }
+  };
+  if (shallow.size > 0 && sel.mode === 'all') shallowWarning('the history is cut short');
+  const partial = await git.isPartial();
 
   const progress: Progress = {
     phase: 'reading objects',
@@ -72,30 +82,25 @@ export async function scanHistory(
       // The object store lists what is present; only a walk of the history tells what is referenced but
       // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
       // and after it when a commit of that store turns out to name a tree or parent it lacks.
-      const vouched = store !== null && !incomplete && (await vouchedFor(git, store));
+      const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
       [first, unreachable] = await Promise.all([
         fullFirstPass(git, store, opts.jobs, progress, onBytes),
-        vouched ? Promise.resolve([]) : git.missingObjects(sel.include),
+        vouched ? Promise.resolve([]) : missingObjects(sel.include),
       ]);
       if (vouched && (first.absent?.length ?? 0) > 0)
-        unreachable = [...first.absent!, ...(await git.missingObjects(sel.include))];
+        unreachable = [...first.absent!, ...(await missingObjects(sel.include))];
     } finally {
       for (const p of store?.packs ?? []) p.close();
     }
   } else {
     // What `rev-list --objects` says is new in the range, read through git.
     const oids = await git.listNewObjects(sel.include, sel.exclude);
+    const boundary = oids.find((o) => shallow.has(o));
+    if (boundary) shallowWarning(`the range reaches the shallow boundary at ${boundary}`);
     first = await prefilter(git, oids, 1, onBytes);
   }
-  const missing = [...new Set([...first.missing, ...unreachable])];
-  if (missing.length > 0) {
-    incomplete = true;
-    warnings.push(
-      `${missing.length} object(s) are missing from the repository and were not scanned: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
-    );
-  }
-
   const units: ScanUnit[] = [];
+  const lost: string[] = [];
   if (first.hits.size > 0) {
     Object.assign(progress, {
       phase: 'attributing',
@@ -112,8 +117,27 @@ export async function scanHistory(
         }
       : undefined;
     if (opts.onProgress) tell(true);
-    await attribute(git, sel, first.hits, opts.config, units, onAnalysed);
+    await attribute(git, sel, first.hits, opts.config, units, onAnalysed, lost, problems);
   }
+  if (problems.length > 0) {
+    incomplete = true;
+    warnings.push(...problems);
+  }
+  for (const d of first.damaged ?? []) {
+    incomplete = true;
+    warnings.push(
+      `${d}: objects in it may have been misread or skipped (run \`git fsck\`, then re-clone or restore the repository)`,
+    );
+  }
+  for (const n of first.notes ?? []) warnings.push(`${n}; read through git instead`);
+  const missing = [...new Set([...first.missing, ...unreachable, ...lost])];
+  if (missing.length > 0) {
+    incomplete = true;
+    warnings.push(
+      `${missing.length} object(s) are missing from the repository or could not be read, and were not scanned: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
+    );
+  }
+
   const built = buildFindings(units, opts.config);
   const report: ScanReport = {
     findings: built.findings,
@@ -129,4 +153,8 @@ export async function scanHistory(
     warnings,
   };
   return { report, secrets: built.secrets };
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.slice(0, 300);
 }

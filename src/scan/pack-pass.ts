@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, parentPort } from 'node:worker_threads';
 import type { ObjectType } from '../adapters/git.js';
-import { KIND, PackFile, PackFormatError, type PackShare } from '../adapters/packs.js';
+import { KIND, ObjectReadError, PackFile, PackFormatError, type PackShare } from '../adapters/packs.js';
 import { DeltaError, DeltaOps, buildTarget, parseDelta, readTarget } from './delta.js';
 import { deltaSpans, matchStarts } from './spans.js';
 import { threadsFor } from './threads.js';
@@ -25,6 +25,8 @@ export interface PackPassResult {
   bytes: number;
   /** Objects left to git: too large to hold, based on an object outside their pack, or of unknown kind. */
   deferred: string[];
+  /** Objects this reader could not decode (left to git), each named with its pack. */
+  errors: string[];
 }
 
 /** Objects larger than this are streamed by git instead of held whole. */
@@ -34,7 +36,7 @@ const HELD_BUDGET = 32 << 20;
 /** The pass yields to the event loop this often, so progress and child processes keep moving. */
 const YIELD_MS = 25;
 
-const WANTED_ROOTS = new Set<number>([KIND.blob, KIND.commit]);
+const WANTED_ROOTS = new Set<number>([KIND.blob, KIND.commit, KIND.tag]);
 const UNKNOWN = 255;
 
 /**
@@ -99,6 +101,8 @@ export interface ShareResult {
   commits: number;
   bytes: number;
   deferred: string[];
+  /** Objects this reader could not decode (left to git), each named with its pack. */
+  errors: string[];
 }
 
 /** The script worker threads run (dist/pack-worker.js), or null to read every share on this thread. */
@@ -184,7 +188,13 @@ function runShareOnWorker(
       } else {
         settled = true;
         const Err =
-          m.name === 'DeltaError' ? DeltaError : m.name === 'PackFormatError' ? PackFormatError : Error;
+          m.name === 'DeltaError'
+            ? DeltaError
+            : m.name === 'PackFormatError'
+              ? PackFormatError
+              : m.name === 'ObjectReadError'
+                ? ObjectReadError
+                : Error;
         reject(new Err(m.message));
       }
     });
@@ -217,6 +227,7 @@ export async function packPass(
     commits: 0,
     bytes: 0,
     deferred: [],
+    errors: [],
   };
   const planned = packs.map((pack) => {
     const plan = planPack(pack);
@@ -261,6 +272,7 @@ export async function packPass(
     for (const part of parts) {
       for (const oid of part.deferred) result.deferred.push(oid);
       for (const oid of part.absent) result.absent.push(oid);
+      for (const m of part.errors) result.errors.push(m);
       for (const [oid, type] of part.hits) result.hits.set(oid, type);
       result.objects += part.objects;
       result.commits += part.commits;
@@ -294,7 +306,15 @@ export async function scanShare(
   onObjects?: (count: number, bytes: number) => void,
 ): Promise<ShareResult> {
   const { rootKind, childStart, children } = plan;
-  const result: ShareResult = { hits: [], absent: [], objects: 0, commits: 0, bytes: 0, deferred: [] };
+  const result: ShareResult = {
+    hits: [],
+    absent: [],
+    objects: 0,
+    commits: 0,
+    bytes: 0,
+    deferred: [],
+    errors: [],
+  };
   // A commit's tree and parents, read from its header: whether the pack stands on its own.
   const checkCommit = (buf: Buffer, from: number, to: number): void => {
     let p = from;
@@ -325,16 +345,32 @@ export async function scanShare(
     result.objects++;
     result.bytes += size;
     if (kind === KIND.commit) result.commits++;
-    if (hit) result.hits.push([pack.oid(i), kind === KIND.commit ? 'commit' : 'blob']);
+    if (hit)
+      result.hits.push([pack.oid(i), kind === KIND.commit ? 'commit' : kind === KIND.tag ? 'tag' : 'blob']);
     onObjects?.(1, size);
   };
   const defer = (from: number): void => {
     for (const oid of subtree(pack, plan, from)) result.deferred.push(oid);
   };
 
+  // An object this reader cannot decode is git's to read, with everything built on it; git then reads it
+  // or reports it unreadable.
+  const undecodable = (e: unknown, i: number): boolean => {
+    if (!(e instanceof ObjectReadError || e instanceof DeltaError)) return false;
+    result.errors.push(e instanceof DeltaError ? `${pack.describe(i)}: ${e.message}` : e.message);
+    defer(i);
+    return true;
+  };
+
   for (let k = 0; k < roots.length; k++) {
     const r = roots[k]!;
-    const content = pack.read(r);
+    let content: Buffer;
+    try {
+      content = pack.read(r);
+    } catch (e) {
+      if (undecodable(e, r)) continue;
+      throw e;
+    }
     const spans: number[] = [];
     matchStarts(content, 0, content.length, spans);
     record(r, content.length, spans.length > 0);
@@ -357,8 +393,15 @@ export async function scanShare(
         continue;
       }
       const c = children[f.next++]!;
-      const delta = pack.read(c);
-      const size = parseDelta(delta, f.size, ops);
+      let delta: Buffer;
+      let size: number;
+      try {
+        delta = pack.read(c);
+        size = parseDelta(delta, f.size, ops);
+      } catch (e) {
+        if (undecodable(e, c)) continue;
+        throw e;
+      }
       if (size > LARGE_OBJECT) {
         defer(c);
         continue;

@@ -12,6 +12,10 @@ export interface FirstPassResult {
   missing: string[];
   /** From the pack reader: trees and parents its commits name that no pack holds. */
   absent?: string[];
+  /** Damage found on the way, each naming the pack or object: the scan cannot vouch for what it read. */
+  damaged?: string[];
+  /** Objects the pack reader could not decode and left to git, each named with its pack. */
+  notes?: string[];
   objects: number;
   commits: number;
   bytes: number;
@@ -125,10 +129,22 @@ export interface ParsedCommit {
 }
 
 export function parseCommitObject(text: string): ParsedCommit {
+  return parseSigned(text, /^author (.*) (\d+) ([+-]\d{4})$/m);
+}
+
+/** An annotated tag's tagger, date and message, with the name its own header gives. */
+export function parseTagObject(text: string): ParsedCommit & { name: string } {
+  const parsed = parseSigned(text, /^tagger (.*) (\d+) ([+-]\d{4})$/m);
+  const sep = text.indexOf('\n\n');
+  const name = /^tag (.+)$/m.exec(sep < 0 ? text : text.slice(0, sep))?.[1] ?? '';
+  return { ...parsed, name };
+}
+
+function parseSigned(text: string, who: RegExp): ParsedCommit {
   const sep = text.indexOf('\n\n');
   const headers = sep < 0 ? text : text.slice(0, sep);
   const message = sep < 0 ? '' : text.slice(sep + 2);
-  const m = /^author (.*) (\d+) ([+-]\d{4})$/m.exec(headers);
+  const m = who.exec(headers);
   let author = '';
   let date = '';
   if (m) {
@@ -142,7 +158,7 @@ export function parseCommitObject(text: string): ParsedCommit {
   return { author, date, message };
 }
 
-/** Analysis of each object in `oids`: blobs as text, commits by their message. */
+/** Analysis of each object in `oids`: blobs as text, commits and annotated tags by their message. */
 export async function analyseObjects(
   git: Git,
   oids: readonly string[],
@@ -152,9 +168,15 @@ export async function analyseObjects(
     /** Blobs are searched for key ids only (LineAnalyzer's keyIdsOnly). */
     keyIdsOnly?: boolean;
   } = {},
-): Promise<{ analyses: Map<string, TextAnalysis>; commits: Map<string, ParsedCommit>; missing: string[] }> {
+): Promise<{
+  analyses: Map<string, TextAnalysis>;
+  commits: Map<string, ParsedCommit>;
+  tags: Map<string, ParsedCommit & { name: string }>;
+  missing: string[];
+}> {
   const analyses = new Map<string, TextAnalysis>();
   const commits = new Map<string, ParsedCommit>();
+  const tags = new Map<string, ParsedCommit & { name: string }>();
   let oid = '';
   let type: ObjectType = 'blob';
   let analyzer: LineAnalyzer | null = null;
@@ -170,7 +192,7 @@ export async function analyseObjects(
     },
     data(piece) {
       if (analyzer) analyzer.push(piece.toString('latin1'));
-      else if (type === 'commit') commitBuf.push(Buffer.from(piece));
+      else if (type === 'commit' || type === 'tag') commitBuf.push(Buffer.from(piece));
     },
     end() {
       if (analyzer) analyses.set(oid, analyzer.end());
@@ -180,11 +202,17 @@ export async function analyseObjects(
         const a = new LineAnalyzer();
         a.push(parsed.message);
         analyses.set(oid, a.end());
+      } else if (type === 'tag') {
+        const parsed = parseTagObject(Buffer.concat(commitBuf).toString('utf8'));
+        tags.set(oid, parsed);
+        const a = new LineAnalyzer();
+        a.push(parsed.message);
+        analyses.set(oid, a.end());
       } else analyses.set(oid, EMPTY_ANALYSIS);
       opts.onObject?.(size);
     },
   };
   const unique = [...new Set(oids)];
   const missing = await git.readObjects(unique, sink);
-  return { analyses, commits, missing };
+  return { analyses, commits, tags, missing };
 }

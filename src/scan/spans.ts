@@ -27,6 +27,18 @@ export function matchStarts(buf: Buffer, from: number, to: number, out: number[]
   }
 }
 
+/** Index of the first of the sorted `xs` at or after `v`. */
+function firstAtOrAfter(xs: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function isKeyChar(b: number): boolean {
   return (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39);
 }
@@ -73,7 +85,11 @@ export function deltaSpans(
       prevCopy = false;
       continue;
     }
-    for (const a of baseSpans) if (a >= src && a + KEY_ID_LENGTH <= src + n) spans.push(t + a - src);
+    // The base's matches are sorted: find the first inside this copy, so a delta of many copies over a
+    // base of many matches costs a search per copy, not a walk of every match.
+    const end = src + n - KEY_ID_LENGTH;
+    for (let j = firstAtOrAfter(baseSpans, src); j < baseSpans.length && baseSpans[j]! <= end; j++)
+      spans.push(t + baseSpans[j]! - src);
     // A match across the seam of two copies holds both bytes at the seam; most seams fall elsewhere.
     if (prevCopy && isKeyChar(mem[baseAt + d[k - 1]! + d[k - 2]! - 1]!) && isKeyChar(mem[baseAt + src]!))
       want(t - REACH, t + REACH);

@@ -77,6 +77,7 @@ describe('action inputs', () => {
       config: 'ci/keyleak.yml',
       runbookTemplate: '.github/keyleak-runbook.md',
       failOnFindings: false,
+      failOnErrors: true,
     });
   });
 

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -43,4 +43,25 @@ export interface KeyPair {
 
 export function makePair(prefix = 'AKIA', account?: string): KeyPair {
   return { keyId: makeKeyId(prefix, account), secret: makeSecret() };
+}
+
+/**
+ * A key pair derived from `seed` alone, for tests that must build the same bytes on every run (a seeded
+ * fuzz test). Shaped like makePair's; never a real key, as it is generated at run time.
+ */
+export function seededPair(seed: string): KeyPair {
+  for (let n = 0; ; n++) {
+    const h = createHash('sha256').update(`${seed}:${n}`).digest();
+    const acct = BigInt(h.readUInt32BE(0) % 1_000_000) * 1_000_000n + BigInt(h.readUInt32BE(4) % 1_000_000);
+    const z = (1n << 47n) | (acct << 7n) | BigInt(h[8]! & 127);
+    const bits = (z << 32n) | BigInt(h.readUInt32BE(9));
+    let body = '';
+    for (let i = 15; i >= 0; i--) body += BASE32[Number((bits >> BigInt(i * 5)) & 31n)];
+    if (acct < 100_000_000_000n || new Set(body).size < 6) continue;
+    const s = createHash('sha512').update(`${seed}:secret:${n}`).digest();
+    let secret = '';
+    for (let i = 0; i < 40; i++) secret += B64[s[i]! & 63];
+    if (/[A-Z]/.test(secret) && /[a-z]/.test(secret) && /[0-9]/.test(secret))
+      return { keyId: 'AKIA' + body, secret };
+  }
 }

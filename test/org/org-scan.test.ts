@@ -1,7 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergeOrgShardDir, runOrgScan, type OrgScanResult } from '../../src/commands/org.js';
+import {
+  mergeOrgShardDir,
+  runOrgScan,
+  unscannedRepositories,
+  type OrgScanResult,
+} from '../../src/commands/org.js';
 import type { IncidentSink, KeyIncident, OrgKeyFinding } from '../../src/commands/ports-org.js';
 import { DEFAULT_REPO_FILTER, type RepoRecord } from '../../src/core/org/select.js';
 import type { OrgScanSettings } from '../../src/core/org/settings.js';
@@ -284,6 +290,38 @@ describe('small org runs', () => {
     fleet = Fleet.create();
   });
   afterAll(() => fleet.cleanup());
+
+  it('a repository scanned incompletely is listed as not scanned whole, kept out of the state and scanned again', async () => {
+    const whole = fleet.add('acme/whole');
+    const shallow = fleet.add('acme/shallow');
+    // The server's copy is itself shallow: every clone of it lacks the older history.
+    rmSync(fleet.pathOf(shallow), { recursive: true, force: true });
+    execFileSync('git', [
+      'clone',
+      '-q',
+      '--bare',
+      '--depth=1',
+      `file://${fleet.pathOf(whole)}`,
+      fleet.pathOf(shallow),
+    ]);
+    const lister = new PagedLister(() => fleet.records.filter((r) => r === whole || r === shallow), 10);
+    const stateFile = join(fleet.root, 'incomplete-state.json');
+    const first = await runOrgScan(settings(fleet, { stateFile, concurrency: 1 }), {
+      lister,
+      sink: new RecordingSink(),
+    });
+    expect(outcomeOf(first, shallow)).toMatchObject({ status: 'scanned', incomplete: true });
+    expect(unscannedRepositories(first.summary)).toEqual(['acme/shallow (incomplete scan)']);
+    const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as OrgState;
+    expect(Object.keys(saved.repositories)).toEqual([String(whole.id)]);
+
+    const second = await runOrgScan(settings(fleet, { stateFile, concurrency: 1 }), {
+      lister,
+      sink: new RecordingSink(),
+    });
+    expect(outcomeOf(second, shallow)).toMatchObject({ status: 'scanned', incomplete: true });
+    expect(outcomeOf(second, whole)).toMatchObject({ status: 'skipped' });
+  });
 
   it('a run budget stops starting repositories, records the rest, and the next run takes them first', async () => {
     const repos = Array.from({ length: 8 }, (_, i) => fleet.add(`acme/budget-${i}`));

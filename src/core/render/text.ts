@@ -15,7 +15,7 @@ function formatBytes(n: number): string {
 
 function where(l: Location): string {
   // Paths, author names and dates come from the repository: any escape sequence in them is shown, not sent.
-  const file = l.path === null ? '(commit message)' : t(l.path);
+  const file = l.tag ? `(message of tag ${t(l.tag)})` : l.path === null ? '(commit message)' : t(l.path);
   const commit = l.commit ? `${t(l.commit.slice(0, 12))} ` : '';
   const who = l.author ? `  ${t(l.author)}` : '';
   const when = l.date ? `  ${t(l.date.slice(0, 10))}` : '';

@@ -1,0 +1,203 @@
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { GitHub } from '../../src/adapters/github.js';
+import { Git } from '../../src/adapters/git.js';
+import { NoVerification, type FlowDeps } from '../../src/commands/ports.js';
+import { runPush } from '../../src/commands/push.js';
+import { EMPTY_CONFIG } from '../../src/core/config.js';
+import { DEFAULT_RUNBOOK_TEMPLATE } from '../../src/core/render/incident.js';
+import { makeState, startGitHubEmulator, type GitHubEmulator } from '../emulators/github/index.js';
+import { makePair, type KeyPair } from '../helpers/keys.js';
+import { git, pushPayload, World, ZERO_SHA } from '../action/harness.js';
+
+/**
+ * One push of several refs starts one run per ref, each on its own checkout, in any order. Whatever the
+ * shape of the push, every key it brings is reported by at least one of those runs.
+ */
+
+const leak = (k: KeyPair) => `aws_access_key_id = ${k.keyId}\naws_secret_access_key = ${k.secret}\n`;
+const worlds: World[] = [];
+const emus: GitHubEmulator[] = [];
+afterEach(async () => {
+  for (const e of emus.splice(0)) await e.close();
+});
+afterAll(() => worlds.forEach((w) => w.cleanup()));
+
+function world(): World {
+  const w = new World();
+  worlds.push(w);
+  return w;
+}
+
+/**
+ * The runner's checkout for a push of `ref`, as actions/checkout leaves it: depth 1, or with
+ * `fetch-depth: 0` every branch and tag.
+ */
+function runnerCheckout(w: World, ref: string, sha: string, full: boolean): string {
+  if (ref.startsWith('refs/heads/') && !full)
+    return w.checkout(ref.slice('refs/heads/'.length), sha, { depth: 1 });
+  const dir = mkdtempSync(join(w.root, 'checkout-'));
+  git(dir, 'init', '-q');
+  git(dir, 'remote', 'add', 'origin', `file://${w.remote}`);
+  if (full) git(dir, 'fetch', '-q', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*');
+  else git(dir, 'fetch', '-q', '--no-tags', '--depth=1', 'origin', `+${ref}:${ref}`);
+  git(dir, 'checkout', '-q', '--detach', sha);
+  return dir;
+}
+
+/** Runs the push flow for one ref's event on a fresh checkout; returns the key ids it reported. */
+async function run(
+  w: World,
+  ref: string,
+  before = ZERO_SHA,
+  full = false,
+): Promise<{ keys: string[]; notes: string[] }> {
+  const after = git(w.remote, 'rev-parse', ref).trim();
+  const emu = await startGitHubEmulator(makeState(['octo/app']));
+  emus.push(emu);
+  const deps: FlowDeps = {
+    git: await Git.open(runnerCheckout(w, ref, after, full)),
+    github: GitHub.create({
+      token: 'test-token',
+      baseUrl: emu.url,
+      timing: { retryAfterBaseMs: 1, writeSpacingMs: { write: 0, notify: 0 } },
+    }),
+    responder: new NoVerification('verification is turned off (`verify: false`)'),
+    config: EMPTY_CONFIG,
+    jobs: 1,
+    repo: { owner: 'octo', repo: 'app' },
+    issueRepo: { owner: 'octo', repo: 'app' },
+    serverUrl: 'https://github.com',
+    runUrl: 'https://github.com/octo/app/actions/runs/1',
+    contacts: DEFAULT_RUNBOOK_TEMPLATE,
+    now: () => new Date('2024-01-02T00:00:00Z'),
+    log: () => {},
+    mask: () => {},
+    uploadTrails: async () => null,
+  };
+  const out = await runPush(deps, pushPayload(ref, before, after));
+  return { keys: out.report.findings.map((f) => f.keyId).sort(), notes: out.notes };
+}
+
+/** A repository whose main branch holds one old key, already reported when it was pushed. */
+function withHistory(): { w: World; old: KeyPair } {
+  const w = world();
+  const old = makePair();
+  w.commit('init', { 'README.md': 'x\n' });
+  w.commit('old leak', { 'old.env': leak(old) });
+  w.commit('more', { 'README.md': 'y\n' });
+  w.push('main');
+  return { w, old };
+}
+
+describe('refs created by one push', () => {
+  it.each([
+    ['depth-1 checkouts', false],
+    ['checkouts of every branch and tag', true],
+  ])(
+    'git push --follow-tags (%s): the branch run reports the key, the tag run the key in its message',
+    async (_n, full) => {
+      const { w } = withHistory();
+      const k = makePair();
+      const t = makePair();
+      git(w.dev, 'checkout', '-q', '-b', 'release');
+      w.commit('leak on release', { 'release.env': leak(k) });
+      git(w.dev, 'tag', '-a', 'v1.0', '-m', `release notes\n${leak(t)}`);
+      git(w.dev, 'push', '-q', '--follow-tags', 'origin', 'release');
+
+      const branch = await run(w, 'refs/heads/release', ZERO_SHA, full);
+      const tag = await run(w, 'refs/tags/v1.0', ZERO_SHA, full);
+      expect(branch.keys).toEqual([k.keyId]);
+      expect(tag.keys).toEqual([t.keyId]);
+    },
+  );
+
+  it('two branches at one new commit: exactly one run reports its key', async () => {
+    const { w } = withHistory();
+    const k = makePair();
+    git(w.dev, 'checkout', '-q', '-b', 'feature-a');
+    w.commit('leak', { 'a.env': leak(k) });
+    git(w.dev, 'branch', 'feature-b');
+    w.push('feature-a', 'feature-b');
+
+    const a = await run(w, 'refs/heads/feature-a', ZERO_SHA, true);
+    const b = await run(w, 'refs/heads/feature-b', ZERO_SHA, true);
+    expect([...a.keys, ...b.keys]).toEqual([k.keyId]);
+  });
+
+  it('a branch on top of another new branch: the key on the lower one is still reported', async () => {
+    const { w } = withHistory();
+    const k = makePair();
+    const k2 = makePair();
+    git(w.dev, 'checkout', '-q', '-b', 'feature-a');
+    w.commit('leak', { 'a.env': leak(k) });
+    git(w.dev, 'checkout', '-q', '-b', 'feature-b');
+    w.commit('leak 2', { 'b.env': leak(k2) });
+    w.push('feature-a', 'feature-b');
+
+    const a = await run(w, 'refs/heads/feature-a');
+    const b = await run(w, 'refs/heads/feature-b');
+    expect(a.keys).toEqual([k.keyId]);
+    expect(b.keys).toEqual([k2.keyId]);
+  });
+
+  it('two new branches diverging after a shared new commit: both report the shared key', async () => {
+    const { w } = withHistory();
+    const shared = makePair();
+    const [ka, kb] = [makePair(), makePair()];
+    git(w.dev, 'checkout', '-q', '-b', 'feature-a');
+    w.commit('shared leak', { 'shared.env': leak(shared) });
+    git(w.dev, 'checkout', '-q', '-b', 'feature-b');
+    w.commit('b', { 'b.env': leak(kb) });
+    git(w.dev, 'checkout', '-q', 'feature-a');
+    w.commit('a', { 'a.env': leak(ka) });
+    w.push('feature-a', 'feature-b');
+
+    const a = await run(w, 'refs/heads/feature-a');
+    const b = await run(w, 'refs/heads/feature-b');
+    expect(a.keys).toEqual([shared.keyId, ka.keyId].sort());
+    expect(b.keys).toEqual([shared.keyId, kb.keyId].sort());
+  });
+
+  it('a branch and the default branch pushed together: the default branch covers what they share', async () => {
+    const { w } = withHistory();
+    const before = w.sha('main');
+    const onMain = makePair();
+    const onFeature = makePair();
+    w.commit('leak on main', { 'main.env': leak(onMain) });
+    git(w.dev, 'checkout', '-q', '-b', 'feature');
+    w.commit('leak on feature', { 'feature.env': leak(onFeature) });
+    w.push('main', 'feature');
+
+    const main = await run(w, 'refs/heads/main', before);
+    const feature = await run(w, 'refs/heads/feature');
+    expect(main.keys).toEqual([onMain.keyId]);
+    expect(feature.keys).toEqual([onFeature.keyId]);
+  });
+
+  it('a branch started from an older commit of the default branch does not report its old keys again', async () => {
+    const { w } = withHistory();
+    const k = makePair();
+    git(w.dev, 'checkout', '-q', '-b', 'feature', 'main~1');
+    w.commit('leak', { 'f.env': leak(k) });
+    git(w.dev, 'checkout', '-q', 'main');
+    w.commit('main moves on', { 'README.md': 'z\n' });
+    w.push('main');
+    w.push('feature');
+    expect((await run(w, 'refs/heads/feature')).keys).toEqual([k.keyId]);
+  });
+
+  it('the default branch created with a tag on its history scans its whole history', async () => {
+    const w = world();
+    const [k1, k2] = [makePair(), makePair()];
+    w.commit('one', { 'one.env': leak(k1) });
+    git(w.dev, 'tag', 'v0');
+    w.commit('two', { 'two.env': leak(k2) });
+    git(w.dev, 'push', '-q', 'origin', 'main', 'v0');
+    const main = await run(w, 'refs/heads/main', ZERO_SHA, true);
+    const tag = await run(w, 'refs/tags/v0', ZERO_SHA, true);
+    expect(main.keys).toEqual([k1.keyId, k2.keyId].sort());
+    expect(tag.keys).toEqual([]);
+  });
+});
