@@ -9,9 +9,12 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "node:url"
 const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:zlib"
 const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 ;// CONCATENATED MODULE: ./src/adapters/packs.ts
+
 
 
 
@@ -25,6 +28,12 @@ const packs_KIND = { commit: 1, tree: 2, blob: 3, tag: 4, ofsDelta: 6, refDelta:
 class packs_PackFormatError extends Error {
     name = 'PackFormatError';
 }
+/** One object this reader could not decode; the rest of its pack is read, and this object goes to git. */
+class packs_ObjectReadError extends Error {
+    name = 'ObjectReadError';
+}
+/** Objects whose inflated data is larger than this are never inflated here (git reads them, streaming). */
+const MAX_INFLATE = 64 << 20;
 const IDX_MAGIC = 0xff744f63; // "\377tOc"
 const OID_BYTES = 20;
 /** Longest object header: type and size varint, then a delta's base offset varint or base object id. */
@@ -53,6 +62,7 @@ class PackFile {
     idx;
     fd;
     scratch = Buffer.allocUnsafe(1 << 16);
+    inflater = new Inflater();
     window = Buffer.allocUnsafe(WINDOW);
     windowAt = -1;
     windowLen = 0;
@@ -150,16 +160,83 @@ class PackFile {
     has(oid) {
         return /^[0-9a-f]{40}$/.test(oid) && findInIndex(this.idx, Buffer.from(oid, 'hex')) >= 0;
     }
-    /** The inflated data of the object at `i`: its content, or its delta for delta kinds. */
-    read(i) {
+    /** The pack file's path, for messages. */
+    get path() {
+        return this.share.packPath;
+    }
+    /**
+     * The inflated data of the object at `i`: its content, or its delta for delta kinds. Inflation stops
+     * one byte past the size the object's header declares: an object that inflates to more (or less, or
+     * not at all) is an ObjectReadError naming it, and nothing larger than that is ever held. Without
+     * `into`, the data is in a buffer of its own; with it, at `into[at…]` (which must hold one byte more
+     * than the declared size), so that a pass over every object reuses its memory instead of leaving each
+     * object's buffer for the collector.
+     */
+    read(i, into, at = 0) {
         const start = this.dataStarts[i];
         const len = this.ends[i] - start;
         const size = this.sizes[i];
-        // An output chunk of exactly the object's size: one allocation, no concatenation.
-        const out = (0,external_node_zlib_namespaceObject.inflateSync)(this.stored(i, start, len), { chunkSize: Math.max(64, size) });
+        if (size > MAX_INFLATE)
+            throw new packs_ObjectReadError(`${this.describe(i)} declares ${size} bytes, more than this reader inflates (${MAX_INFLATE})`);
+        let out;
+        try {
+            const stored = this.stored(i, start, len);
+            if (into) {
+                const n = this.inflater.inflate(stored, into, at, size + 1);
+                out = Buffer.from(into.buffer, into.byteOffset + at, n);
+            }
+            else {
+                // An output chunk of exactly the object's size: one allocation, no concatenation.
+                out = (0,external_node_zlib_namespaceObject.inflateSync)(stored, { chunkSize: Math.max(64, size), maxOutputLength: size + 1 });
+            }
+        }
+        catch (e) {
+            if (e instanceof packs_PackFormatError)
+                throw new packs_ObjectReadError(e.message);
+            const why = e.message.includes('maxOutputLength') || e instanceof Overlong
+                ? `inflates to more than the ${size} bytes its header declares`
+                : `does not inflate (${e.message})`;
+            throw new packs_ObjectReadError(`${this.describe(i)} ${why}`);
+        }
         if (out.length !== size)
-            throw new packs_PackFormatError(`object ${this.oid(i)} inflates to ${out.length} bytes, not ${size}`);
+            throw new packs_ObjectReadError(`${this.describe(i)} inflates to ${out.length} bytes, not the ${size} declared`);
         return out;
+    }
+    /** Names object `i` and its pack for an error message. */
+    describe(i) {
+        return `object ${this.oid(i)} (at offset ${this.starts[i]} of ${this.share.packPath})`;
+    }
+    /**
+     * Why the pack or its index fails its checksum (damaged on disk, or not what git wrote), or null when
+     * both match. Reads the whole pack once.
+     */
+    checksumProblem() {
+        const idx = this.idx;
+        const idxSum = (0,external_node_crypto_namespaceObject.createHash)('sha1')
+            .update(idx.subarray(0, idx.length - OID_BYTES))
+            .digest();
+        if (!idxSum.equals(idx.subarray(idx.length - OID_BYTES)))
+            return `the pack index of ${this.share.packPath} fails its checksum`;
+        const size = (0,external_node_fs_namespaceObject.fstatSync)(this.fd).size;
+        if (size < 12 + OID_BYTES)
+            return `${this.share.packPath} is truncated`;
+        const hash = (0,external_node_crypto_namespaceObject.createHash)('sha1');
+        const buf = Buffer.allocUnsafe(1 << 20);
+        const body = size - OID_BYTES;
+        for (let at = 0; at < body;) {
+            const n = (0,external_node_fs_namespaceObject.readSync)(this.fd, buf, 0, Math.min(buf.length, body - at), at);
+            if (n <= 0)
+                return `${this.share.packPath} could not be read to its end`;
+            hash.update(buf.subarray(0, n));
+            at += n;
+        }
+        const trailer = Buffer.allocUnsafe(OID_BYTES);
+        (0,external_node_fs_namespaceObject.readSync)(this.fd, trailer, 0, OID_BYTES, body);
+        if (!hash.digest().equals(trailer))
+            return `${this.share.packPath} fails its checksum`;
+        if (!trailer.equals(idx.subarray(idx.length - 2 * OID_BYTES, idx.length - OID_BYTES)))
+            return `the pack index of ${this.share.packPath} belongs to another pack`;
+        return null;
     }
     /**
      * The stored bytes of object `i`. Deltas tend to sit near the objects they are based on, so a small
@@ -182,7 +259,62 @@ class PackFile {
         return this.window.subarray(0, len);
     }
     close() {
+        this.inflater.close();
         (0,external_node_fs_namespaceObject.closeSync)(this.fd);
+    }
+}
+class Overlong extends Error {
+}
+/**
+ * One zlib stream reused for every object of a pass, inflating into memory the caller owns. Node offers
+ * this only through the handle its own synchronous inflate drives; where that handle is not as expected,
+ * each object is inflated into a buffer of its own and copied.
+ */
+class Inflater {
+    z = null;
+    error = null;
+    /** Inflates `input` into `out[at, at + room)`; returns the bytes written. Throws Overlong past `room`. */
+    inflate(input, out, at, room) {
+        const z = this.z ?? this.open();
+        if (!z) {
+            const whole = (0,external_node_zlib_namespaceObject.inflateSync)(input, { chunkSize: Math.max(64, room), maxOutputLength: room });
+            if (whole.length >= room)
+                throw new Overlong();
+            out.set(whole, at);
+            return whole.length;
+        }
+        this.error = null;
+        z.handle.writeSync(external_node_zlib_namespaceObject.constants.Z_FINISH, input, 0, input.length, out, at, room);
+        if (this.error !== null) {
+            // A stream that failed is not reused: the next object starts a new one.
+            this.z = null;
+            z.stream.close();
+            throw new Error(this.error);
+        }
+        const written = room - z.state[0];
+        z.handle.reset();
+        if (written >= room)
+            throw new Overlong();
+        return written;
+    }
+    close() {
+        this.z?.stream.close();
+        this.z = null;
+    }
+    open() {
+        const stream = new external_node_zlib_namespaceObject.Inflate();
+        const handle = stream._handle;
+        const state = stream._writeState;
+        if (!handle || !(state instanceof Uint32Array) || typeof handle.writeSync !== 'function') {
+            stream.close();
+            return null;
+        }
+        // zlib reports a failure through this callback, during writeSync.
+        handle.onerror = (message) => {
+            this.error = message;
+        };
+        this.z = { stream, handle, state };
+        return this.z;
     }
 }
 function readHeaders(fd, packSize, share, n) {
@@ -288,7 +420,7 @@ function findInIndex(view, oid) {
 function objectStoreLayout(objectsDir) {
     if (process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES)
         return null;
-    const layout = { packs: [], loose: [], alternates: false };
+    const layout = { packs: [], loose: [], alternates: false, promisor: false };
     const seen = new Set();
     const visit = (dir, depth) => {
         const abs = resolve(dir);
@@ -303,6 +435,8 @@ function objectStoreLayout(objectsDir) {
                 const pack = join(packDir, name.slice(0, -4) + '.pack');
                 if (existsSync(pack))
                     layout.packs.push({ idx: join(packDir, name), pack });
+                if (existsSync(join(packDir, name.slice(0, -4) + '.promisor')))
+                    layout.promisor = true;
             }
         }
         for (const sub of existsSync(abs) ? readdirSync(abs) : []) {
@@ -577,6 +711,19 @@ function matchStarts(buf, from, to, out, origin = 0) {
         re.lastIndex = m.index + 1;
     }
 }
+/** Index of the first of the sorted `xs` at or after `v`. */
+function firstAtOrAfter(xs, v) {
+    let lo = 0;
+    let hi = xs.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (xs[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
 function isKeyChar(b) {
     return (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39);
 }
@@ -614,9 +761,11 @@ function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search) {
             prevCopy = false;
             continue;
         }
-        for (const a of baseSpans)
-            if (a >= src && a + KEY_ID_LENGTH <= src + n)
-                spans.push(t + a - src);
+        // The base's matches are sorted: find the first inside this copy, so a delta of many copies over a
+        // base of many matches costs a search per copy, not a walk of every match.
+        const end = src + n - KEY_ID_LENGTH;
+        for (let j = firstAtOrAfter(baseSpans, src); j < baseSpans.length && baseSpans[j] <= end; j++)
+            spans.push(t + baseSpans[j] - src);
         // A match across the seam of two copies holds both bytes at the seam; most seams fall elsewhere.
         if (prevCopy && isKeyChar(mem[baseAt + d[k - 1] + d[k - 2] - 1]) && isKeyChar(mem[baseAt + src]))
             want(t - REACH, t + REACH);
@@ -644,33 +793,28 @@ function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search) {
 
 
 
+
 /** Objects larger than this are streamed by git instead of held whole. */
 const LARGE_OBJECT = 8 << 20;
 /** Bound on the bytes held for the open part of a delta chain; what does not fit goes to git. */
 const HELD_BUDGET = 32 << 20;
 /** The pass yields to the event loop this often, so progress and child processes keep moving. */
 const YIELD_MS = 25;
-const WANTED_ROOTS = new Set([packs_KIND.blob, packs_KIND.commit]);
+const WANTED_ROOTS = new Set([packs_KIND.blob, packs_KIND.commit, packs_KIND.tag]);
 const UNKNOWN = 255;
 /**
  * Memory for the open part of a delta chain, one buffer so that building a target from its base is a
  * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.
  */
 class Arena {
-    // Unzeroed: the pages of a large arena become resident only as chains reach them.
-    view = Buffer.allocUnsafeSlow(1 << 20);
-    mem = this.view;
+    // Reserved whole and unzeroed: its pages become resident only as chains reach them, so what it costs
+    // is the deepest point a chain reached, never a series of grown copies left for the collector.
+    mem = Buffer.allocUnsafeSlow(HELD_BUDGET);
     top = 0;
     /** Where `size` bytes were reserved, or -1 past the budget. */
     reserve(size) {
-        if (this.top + size > this.mem.length) {
-            if (this.top + size > HELD_BUDGET)
-                return -1;
-            const grown = Buffer.allocUnsafeSlow(Math.min(HELD_BUDGET, Math.max(this.mem.length * 2, this.top + size)));
-            grown.set(this.mem.subarray(0, this.top));
-            this.mem = grown;
-            this.view = grown;
-        }
+        if (this.top + size > this.mem.length)
+            return -1;
         const at = this.top;
         this.top += size;
         return at;
@@ -744,7 +888,13 @@ function runShareOnWorker(pack, plan, roots, onObjects, cancel) {
             }
             else {
                 settled = true;
-                const Err = m.name === 'DeltaError' ? DeltaError : m.name === 'PackFormatError' ? PackFormatError : Error;
+                const Err = m.name === 'DeltaError'
+                    ? DeltaError
+                    : m.name === 'PackFormatError'
+                        ? PackFormatError
+                        : m.name === 'ObjectReadError'
+                            ? ObjectReadError
+                            : Error;
                 reject(new Err(m.message));
             }
         });
@@ -772,6 +922,7 @@ async function packPass(packs, jobs, onProgress, toGit) {
         commits: 0,
         bytes: 0,
         deferred: [],
+        errors: [],
     };
     const planned = packs.map((pack) => {
         const plan = planPack(pack);
@@ -793,7 +944,10 @@ async function packPass(packs, jobs, onProgress, toGit) {
     // An object in two packs is counted in both; as a hit it is one key of the map.
     const onObjects = (n, b) => onProgress?.objects(n, b);
     for (const { pack, plan, roots, weights } of planned) {
-        const shares = workerScript && jobs > 1 ? splitRoots(roots, weights, jobs) : [roots];
+        const threads = workerScript
+            ? threadsFor(weights.reduce((a, w) => a + w, 0), jobs)
+            : 1;
+        const shares = threads > 1 ? splitRoots(roots, weights, threads) : [roots];
         // The first share runs here; the others on worker threads, all at once. A thread that cannot start
         // or dies (not a pack it cannot read) leaves its share to this thread.
         const cancel = new AbortController();
@@ -812,6 +966,8 @@ async function packPass(packs, jobs, onProgress, toGit) {
                 result.deferred.push(oid);
             for (const oid of part.absent)
                 result.absent.push(oid);
+            for (const m of part.errors)
+                result.errors.push(m);
             for (const [oid, type] of part.hits)
                 result.hits.set(oid, type);
             result.objects += part.objects;
@@ -840,7 +996,15 @@ function subtree(pack, plan, from) {
  */
 async function scanShare(pack, plan, roots, onObjects) {
     const { rootKind, childStart, children } = plan;
-    const result = { hits: [], absent: [], objects: 0, commits: 0, bytes: 0, deferred: [] };
+    const result = {
+        hits: [],
+        absent: [],
+        objects: 0,
+        commits: 0,
+        bytes: 0,
+        deferred: [],
+        errors: [],
+    };
     // A commit's tree and parents, read from its header: whether the pack stands on its own.
     const checkCommit = (buf, from, to) => {
         let p = from;
@@ -876,16 +1040,43 @@ async function scanShare(pack, plan, roots, onObjects) {
         if (kind === packs_KIND.commit)
             result.commits++;
         if (hit)
-            result.hits.push([pack.oid(i), kind === packs_KIND.commit ? 'commit' : 'blob']);
+            result.hits.push([pack.oid(i), kind === packs_KIND.commit ? 'commit' : kind === packs_KIND.tag ? 'tag' : 'blob']);
         onObjects?.(1, size);
     };
     const defer = (from) => {
         for (const oid of subtree(pack, plan, from))
             result.deferred.push(oid);
     };
+    // An object this reader cannot decode is git's to read, with everything built on it; git then reads it
+    // or reports it unreadable.
+    const undecodable = (e, i) => {
+        if (!(e instanceof packs_ObjectReadError || e instanceof delta_DeltaError))
+            return false;
+        result.errors.push(e instanceof delta_DeltaError ? `${pack.describe(i)}: ${e.message}` : e.message);
+        defer(i);
+        return true;
+    };
+    // Deltas are inflated into one buffer, reused: a pass over every object leaves nothing per object.
+    let deltaBuf = Buffer.allocUnsafeSlow(1 << 16);
     for (let k = 0; k < roots.length; k++) {
         const r = roots[k];
-        const content = pack.read(r);
+        // The root is inflated straight into the arena, where its deltas are built from it.
+        arena.release(0);
+        const at = arena.reserve(pack.sizes[r] + 1);
+        if (at < 0) {
+            defer(r);
+            continue;
+        }
+        let content;
+        try {
+            content = pack.read(r, arena.mem, at);
+        }
+        catch (e) {
+            if (undecodable(e, r))
+                continue;
+            throw e;
+        }
+        arena.release(at + content.length);
         const spans = [];
         matchStarts(content, 0, content.length, spans);
         record(r, content.length, spans.length > 0);
@@ -893,14 +1084,6 @@ async function scanShare(pack, plan, roots, onObjects) {
             checkCommit(content, 0, content.length);
         if (!hasChildren(r))
             continue;
-        arena.release(0);
-        const at = arena.reserve(content.length);
-        if (at < 0) {
-            for (let c = childStart[r]; c < childStart[r + 1]; c++)
-                defer(children[c]);
-            continue;
-        }
-        arena.mem.set(content, at);
         const stack = [{ i: r, at, size: content.length, spans, next: childStart[r] }];
         while (stack.length > 0) {
             const f = stack[stack.length - 1];
@@ -910,8 +1093,19 @@ async function scanShare(pack, plan, roots, onObjects) {
                 continue;
             }
             const c = children[f.next++];
-            const delta = pack.read(c);
-            const size = parseDelta(delta, f.size, ops);
+            let delta;
+            let size;
+            try {
+                if (pack.sizes[c] + 1 > deltaBuf.length && pack.sizes[c] <= MAX_INFLATE)
+                    deltaBuf = Buffer.allocUnsafeSlow(Math.max(pack.sizes[c] + 1, deltaBuf.length * 2));
+                delta = pack.read(c, deltaBuf);
+                size = parseDelta(delta, f.size, ops);
+            }
+            catch (e) {
+                if (undecodable(e, c))
+                    continue;
+                throw e;
+            }
             if (size > LARGE_OBJECT) {
                 defer(c);
                 continue;
@@ -925,11 +1119,21 @@ async function scanShare(pack, plan, roots, onObjects) {
                     continue;
                 }
                 buildTarget(arena.mem, f.at, out, delta, ops);
-                const view = arena.view;
+                const view = arena.mem;
                 cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => matchStarts(view, out + s, out + e, o, out));
-                stack.push({ i: c, at: out, size, spans: cs, next: childStart[c] });
                 if (rootKind[c] === packs_KIND.commit)
                     checkCommit(view, out, out + size);
+                if (f.next >= childStart[f.i + 1]) {
+                    // The base's last delta: the base is needed no more, and the delta takes its place. A chain
+                    // of versions holds two of them at a time, not the whole chain.
+                    arena.mem.copyWithin(f.at, out, out + size);
+                    arena.release(f.at + size);
+                    stack.pop();
+                    stack.push({ i: c, at: f.at, size, spans: cs, next: childStart[c] });
+                }
+                else {
+                    stack.push({ i: c, at: out, size, spans: cs, next: childStart[c] });
+                }
             }
             else {
                 // A leaf: only the windows searched are ever built.

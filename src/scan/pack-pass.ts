@@ -44,22 +44,14 @@ const UNKNOWN = 255;
  * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.
  */
 class Arena {
-  // Unzeroed: the pages of a large arena become resident only as chains reach them.
-  view = Buffer.allocUnsafeSlow(1 << 20);
-  mem: Uint8Array = this.view;
+  // Reserved whole and unzeroed: its pages become resident only as chains reach them, so what it costs
+  // is the deepest point a chain reached, never a series of grown copies left for the collector.
+  readonly mem = Buffer.allocUnsafeSlow(HELD_BUDGET);
   top = 0;
 
   /** Where `size` bytes were reserved, or -1 past the budget. */
   reserve(size: number): number {
-    if (this.top + size > this.mem.length) {
-      if (this.top + size > HELD_BUDGET) return -1;
-      const grown = Buffer.allocUnsafeSlow(
-        Math.min(HELD_BUDGET, Math.max(this.mem.length * 2, this.top + size)),
-      );
-      grown.set(this.mem.subarray(0, this.top));
-      this.mem = grown;
-      this.view = grown;
-    }
+    if (this.top + size > this.mem.length) return -1;
     const at = this.top;
     this.top += size;
     return at;
@@ -420,7 +412,7 @@ export async function scanShare(
           continue;
         }
         buildTarget(arena.mem, f.at, out, delta, ops);
-        const view = arena.view;
+        const view = arena.mem;
         cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) =>
           matchStarts(view, out + s, out + e, o, out),
         );
