@@ -1,4 +1,4 @@
-import { normaliseLine } from './rules.js';
+import { ENCODED_UNIT_SOURCE, decodeUnit, normaliseLine } from './rules.js';
 import type { Finding, KeyKind, Location } from './types.js';
 
 /**
@@ -159,7 +159,7 @@ function shortPathFor(
 }
 
 // One raw piece of a line and the character it stands for once `normaliseLine` has undone its encoding.
-const ENCODED_UNIT = /%2[bBfF]|%3[dD]|\\u002[bBfF]|\\u003[dD]|\\\/|\\[nrt]/y;
+const ENCODED_UNIT = new RegExp(ENCODED_UNIT_SOURCE, 'y');
 
 /**
  * Finds `value` on the lines of `bytes` in any of the encodings the scanner sees through (URL encoding,
@@ -195,7 +195,7 @@ function rawOccurrences(raw: string, value: string): [number, number][] {
     const m = ENCODED_UNIT.exec(raw);
     starts.push(i);
     if (m) {
-      norm.push(normaliseLine(m[0]));
+      norm.push(decodeUnit(m[0]));
       i += m[0].length;
     } else {
       norm.push(raw[i]!);

@@ -71,6 +71,7 @@ export interface Finding {
 export type SuppressionReason =
   | 'aws-example'
   | 'placeholder'
+  | 'not-aws-key-id'
   | 'inline-allow'
   | 'allowed-key-id'
   | 'allowed-path'

@@ -1,5 +1,5 @@
 import type { CommitChanges, Git, ObjectType } from '../adapters/git.js';
-import type { KeyleakConfig } from '../core/config.js';
+import { markersToNote, type KeyleakConfig } from '../core/config.js';
 import type { TextAnalysis } from '../core/detect.js';
 import { buildFindings, type CommitMeta, type ScanUnit } from '../core/findings.js';
 import type { ScanReport } from '../core/types.js';
@@ -97,7 +97,7 @@ export async function scanHistory(
 
   const units: ScanUnit[] = [];
   if (first.hits.size > 0) {
-    await attribute(git, sel, first.hits, units);
+    await attribute(git, sel, first.hits, units, markersToNote(opts.config));
   }
   const built = buildFindings(units, opts.config);
   const report: ScanReport = {
@@ -125,9 +125,10 @@ async function attribute(
   sel: HistorySelection,
   hits: Map<string, ObjectType>,
   units: ScanUnit[],
+  markers: readonly string[],
 ): Promise<void> {
   const hitOids = [...hits.keys()];
-  const { analyses, commits: parsedCommits } = await analyseObjects(git, hitOids);
+  const { analyses, commits: parsedCommits } = await analyseObjects(git, hitOids, markers);
   const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0));
   if (withKeys.size === 0) return;
 
@@ -224,7 +225,7 @@ async function attribute(
   // The other files of the introducing commits, read only to find a secret paired with the key id.
   if (pairingOids.size > 0) {
     const sizes = await pairingCandidates(git, [...pairingOids]);
-    const extra = await analyseObjects(git, sizes);
+    const extra = await analyseObjects(git, sizes, markers);
     for (const [oid, a] of extra.analyses) analyses.set(oid, a);
   }
   const seenCommitUnits = new Set<string>();

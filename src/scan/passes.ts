@@ -150,6 +150,7 @@ export function parseCommitObject(text: string): ParsedCommit {
 export async function analyseObjects(
   git: Git,
   oids: readonly string[],
+  markers?: readonly string[],
 ): Promise<{ analyses: Map<string, TextAnalysis>; commits: Map<string, ParsedCommit>; missing: string[] }> {
   const analyses = new Map<string, TextAnalysis>();
   const commits = new Map<string, ParsedCommit>();
@@ -161,7 +162,7 @@ export async function analyseObjects(
     begin(o, t) {
       oid = o;
       type = t;
-      analyzer = t === 'blob' ? new LineAnalyzer() : null;
+      analyzer = t === 'blob' ? new LineAnalyzer(markers) : null;
       commitBuf = [];
     },
     data(piece) {
@@ -173,7 +174,7 @@ export async function analyseObjects(
       else if (type === 'commit') {
         const parsed = parseCommitObject(Buffer.concat(commitBuf).toString('utf8'));
         commits.set(oid, parsed);
-        const a = new LineAnalyzer();
+        const a = new LineAnalyzer(markers);
         a.push(parsed.message);
         analyses.set(oid, a.end());
       } else analyses.set(oid, EMPTY_ANALYSIS);

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Git } from '../adapters/git.js';
-import type { KeyleakConfig } from '../core/config.js';
+import { markersToNote, type KeyleakConfig } from '../core/config.js';
 import { LineAnalyzer } from '../core/detect.js';
 import { UsageError } from '../core/errors.js';
 import { buildFindings, type ScanUnit } from '../core/findings.js';
@@ -16,6 +16,7 @@ export async function scanStaged(git: Git, config: KeyleakConfig): Promise<ScanR
   const { analyses, missing } = await analyseObjects(
     git,
     changes.map((c) => c.oid),
+    markersToNote(config),
   );
   const units: ScanUnit[] = changes
     .filter((c) => analyses.has(c.oid))
@@ -62,7 +63,7 @@ export async function scanDirectory(dir: string, config: KeyleakConfig): Promise
       if (e.isDirectory()) {
         if (e.name !== '.git') await walk(full);
       } else if (e.isFile()) {
-        const analyzer = new LineAnalyzer();
+        const analyzer = new LineAnalyzer(markersToNote(config));
         try {
           for await (const chunk of createReadStream(full)) {
             const b = chunk as Buffer;
