@@ -37,6 +37,8 @@ export interface SecretMaterial {
    * history rewrite removes before STS has said which secret is the key's.
    */
   strong?: string[];
+  /** The candidates labelled as secrets (`aws_secret_access_key = …`) that this key claims. */
+  labelled?: string[];
   sessionTokens: string[];
   /** The candidate STS accepted, once verification found it: from then on the only secret used. */
   verified?: string;
@@ -283,5 +285,6 @@ function materialOf(
     }
     for (const unit of near) tokens.push(...unit.analysis.tokens.map((t) => t.value));
   }
-  return { secrets, strong, sessionTokens: [...new Set(tokens)].slice(0, 2) };
+  const labelled = [...new Set(sorted.filter((c) => c.labelled).map((c) => c.value))];
+  return { secrets, strong, labelled, sessionTokens: [...new Set(tokens)].slice(0, 2) };
 }

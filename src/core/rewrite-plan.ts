@@ -16,6 +16,8 @@ export interface SecretSpan {
   /** 1-based first and last byte of the value on that line, as `cut -b START-END` takes them. */
   start: number;
   end: number;
+  /** Which of the key's secrets (0 the first): the script checks that every one was read back. */
+  value?: number;
 }
 
 /** What the repository says about the leak, gathered through the git adapter (and GitHub, when known). */
@@ -35,6 +37,11 @@ export interface RewriteFacts {
   pullRequestsByCommit: Record<string, number[]>;
   /** Where each key's secret and session token sit in the offending objects. */
   spans: SecretSpan[];
+  /**
+   * How many secrets the plan removes for each key: the one STS accepted, or those the key claims
+   * strongly, plus every labelled one. Absent: the key's one reported secret.
+   */
+  secretsToRemove?: Record<string, number>;
   /** Paths whose every version holds nothing but credentials: removed whole rather than edited. */
   credentialFiles: string[];
   /** Whether the installed git-filter-repo has `--sensitive-data-removal`; null lets the script ask it. */
@@ -58,6 +65,10 @@ export interface KeyRewrite {
   pullRequests: number[];
   /** A secret was paired with the key but no place to read it back from was found. */
   secretUnlocated: boolean;
+  /** How many distinct secrets the script must read back (and then finds nowhere) for this key. */
+  secretCount: number;
+  /** Secrets were found near the key but none is known to be its own: only the key id is removed. */
+  secretUnclaimed: boolean;
 }
 
 /** When the leak is only in commits nobody else has yet, rewriting the shared history is not needed. */
@@ -103,6 +114,8 @@ export function buildRewritePlan(findings: readonly Finding[], facts: RewriteFac
     const commits = uniq(locations.map((l) => l.commit!));
     const refs = uniq(commits.flatMap((c) => facts.refsByCommit[c] ?? [])).sort();
     const spans = facts.spans.filter((s) => s.keyId === f.keyId);
+    const wanted = facts.secretsToRemove?.[f.keyId] ?? (f.secretFound ? 1 : 0);
+    const located = new Set(spans.filter((s) => s.kind === 'secret').map((s) => s.value ?? 0)).size;
     keys.push({
       keyId: f.keyId,
       keyKind: f.keyKind,
@@ -114,7 +127,9 @@ export function buildRewritePlan(findings: readonly Finding[], facts: RewriteFac
       refs,
       defaultBranchAffected: facts.defaultBranch !== null && refs.includes(facts.defaultBranch),
       pullRequests: uniq(commits.flatMap((c) => facts.pullRequestsByCommit[c] ?? [])).sort((a, b) => a - b),
-      secretUnlocated: f.secretFound && !spans.some((s) => s.kind === 'secret'),
+      secretUnlocated: wanted > 0 && located < wanted,
+      secretCount: wanted,
+      secretUnclaimed: f.secretFound && wanted === 0,
     });
   }
   const keyIds = new Set(keys.map((k) => k.keyId));

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { respond, type RespondSettings } from '../../src/commands/respond.js';
+import type { VerificationStatus } from '../../src/core/types.js';
 import type { AwsEmulator, Fault } from '../emulators/aws/index.js';
 import { makeKeyId, makeSecret } from '../helpers/keys.js';
 import { MANAGED, scanResultOf, startWorld, testAws, type Found, type Keys } from './world.js';
@@ -23,7 +24,7 @@ interface Case {
   name: string;
   found: (k: Keys) => Found;
   faults?: Fault[];
-  status: 'live' | 'invalid' | 'unknown' | 'skipped';
+  status: VerificationStatus;
   reason?: RegExp;
   /** GetCallerIdentity calls signed with the found key id. */
   stsCalls: number;
