@@ -190,7 +190,10 @@ interface Claim {
   value: string;
   /** 0 the same line, 1 the same file version, 2 another file of the same commit. */
   tier: number;
-  /** Within a file: twice the line distance, plus one when the secret comes before the key id. */
+  /**
+   * Within a file: twice the line distance, plus one when the secret comes before the key id. Across
+   * files: 1 when the key id has a secret of its own in its file, else 0.
+   */
   distance: number;
   labelled: boolean;
 }
@@ -226,16 +229,21 @@ function claimSecrets(
     } else group = [unit];
     const hits = group.flatMap((u) => u.analysis.keyIds.map((k) => ({ unit: u, k })));
     if (hits.length === 0) continue;
+    // A key id with a secret of its own in its file claims another file's secret less than one without.
+    const candidate = (s: SecretHit, u: ScanUnit) =>
+      !s.documented && locationSuppression(u, s.marker, config) !== 'inline-allow';
+    const hasOwn = new Set(
+      group.filter((u) => u.analysis.secrets.some((s) => candidate(s, u))).flatMap((u) => u.analysis.keyIds),
+    );
     for (const u of group) {
       for (const s of u.analysis.secrets) {
-        if (s.documented) continue;
-        if (locationSuppression(u, s.marker, config) === 'inline-allow') continue;
+        if (!candidate(s, u)) continue;
         let best: Claim | null = null;
         const winners: string[] = [];
         for (const { unit: ku, k } of hits) {
           const c: Claim =
             ku !== u
-              ? { value: s.value, tier: 2, distance: 0, labelled: s.labelled }
+              ? { value: s.value, tier: 2, distance: hasOwn.has(k) ? 1 : 0, labelled: s.labelled }
               : k.line === s.line
                 ? { value: s.value, tier: 0, distance: 0, labelled: s.labelled }
                 : {
