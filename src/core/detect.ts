@@ -124,6 +124,7 @@ export class LineAnalyzer {
     const buf = Buffer.from(bytes, 'latin1');
     if (this.utf16 === 'be') buf.swap16();
     // Characters beyond latin1 cannot be part of a key or a secret: keep one character per unit.
+    // eslint-disable-next-line no-control-regex -- the range is every latin1 character, NUL included
     return buf.toString('utf16le').replace(/[^\x00-\xff]/g, '?');
   }
 

@@ -46,7 +46,7 @@ describe('key ids', () => {
 
   it('marks ids on a line carrying keyleak:allow', () => {
     const id = makeKeyId();
-    expect(analyseText(`key=${id} # keyleak:allow`).keyIds[0]!.marker).toBe("keyleak:allow");
+    expect(analyseText(`key=${id} # keyleak:allow`).keyIds[0]!.marker).toBe('keyleak:allow');
   });
 
   it('the prefilter is a superset of what the full analysis finds', () => {

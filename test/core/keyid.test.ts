@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  accountIdFromKeyId,
-  hasImpossibleAccount,
-  isCanaryAccount,
-  keyKind,
-} from '../../src/core/keyid.js';
+import { accountIdFromKeyId, hasImpossibleAccount, isCanaryAccount, keyKind } from '../../src/core/keyid.js';
 import { makeKeyId } from '../helpers/keys.js';
 
 describe('key ids', () => {
