@@ -53,16 +53,19 @@ renameSync(action, 'dist');
 chmodSync('dist', 0o755);
 let code = readFileSync(join(cli, 'index.js'), 'utf8');
 if (!code.startsWith('#!')) code = '#!/usr/bin/env node\n' + code;
+// The action and the CLI load the AWS SDK (and the action its artifact client) only when used: they sit
+// in chunks of their own, loaded from beside the entry and numbered by webpack, the same on every build.
+// Both entries number their chunks alike, so the CLI's are renamed <id>.cli.js, and so is the name its
+// chunk loader asks for.
+const LOADER = 'return "" + chunkId + ".index.js";';
+const chunks = readdirSync(cli).filter((n) => n !== 'index.js' && n.endsWith('.index.js'));
+if (chunks.length > 0) {
+  if (code.split(LOADER).length !== 2) throw new Error("cannot find the CLI bundle's chunk loader");
+  code = code.replace(LOADER, 'return "" + chunkId + ".cli.js";');
+}
+for (const name of chunks) renameSync(join(cli, name), join('dist', name.replace(/\.index\.js$/, '.cli.js')));
 writeFileSync('dist/cli.js', code);
 chmodSync('dist/cli.js', 0o755);
-// The CLI loads the AWS SDK only when a command calls AWS: it sits in chunks of its own, loaded from
-// beside dist/cli.js (numbered by webpack, the same on every build).
-for (const name of readdirSync(cli)) {
-  if (name === 'index.js' || !name.endsWith('.index.js')) continue;
-  if (existsSync(join('dist', name)))
-    throw new Error(`dist/${name}: the action and the CLI both made this chunk`);
-  renameSync(join(cli, name), join('dist', name));
-}
 rmSync(cli, { recursive: true, force: true });
 // The threads a full-history scan reads packs on: a bundle of their own, small to start.
 renameSync(join(worker, 'index.js'), 'dist/pack-worker.js');

@@ -17,6 +17,10 @@ export interface ActionInputs {
   deactivate: boolean;
   /** Also deny sessions minted from the key before now. */
   revokeSessions: boolean;
+  /** Contain what the attacker left behind: keys and passwords it created, sessions of roles it assumed. */
+  containPersistence: boolean;
+  /** Read daily cost since the exposure from Cost Explorer and flag a spike. */
+  costCheck: boolean;
   /** Role to assume in the key's account; contains `{accountId}`. Null when unset. */
   awsRoleTemplate: string | null;
   /** Accounts keyleak may act in; empty means the responder credentials' own account. */
@@ -31,6 +35,11 @@ export interface ActionInputs {
   runbookTemplate: string | null;
   /** Fail the run when keys are found. */
   failOnFindings: boolean;
+  /**
+   * Fail the run when something keyleak was asked to do could not be done: containment, investigation,
+   * an incident, a repository of an org scan. True unless set to false.
+   */
+  failOnErrors: boolean;
 }
 
 const MODES = ['auto', 'push', 'pull-request', 'org', 'org-merge', 'rescan'] as const;
@@ -99,6 +108,8 @@ export function parseActionInputs(get: (name: string) => string): ActionInputs {
     dryRun,
     deactivate,
     revokeSessions,
+    containPersistence: bool('contain-persistence', v('contain-persistence', 'false')),
+    costCheck: bool('cost-check', v('cost-check', 'false')),
     awsRoleTemplate: template,
     managedAccounts: [...new Set(managed)],
     issueRepo,
@@ -106,6 +117,7 @@ export function parseActionInputs(get: (name: string) => string): ActionInputs {
     config: v('config', '.github/keyleak.yml'),
     runbookTemplate: v('runbook-template') || null,
     failOnFindings: bool('fail-on-findings', v('fail-on-findings', 'true')),
+    failOnErrors: bool('fail-on-errors', v('fail-on-errors', 'true')),
   };
 }
 

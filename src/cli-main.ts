@@ -1,9 +1,9 @@
 import type { Aws } from './adapters/aws.js';
+import { stderrLine } from './adapters/stderr.js';
 import { UsageError } from './core/errors.js';
-import { formatBytes } from './core/render/text.js';
+import { ProgressLine } from './core/render/progress.js';
 import { runRewritePlan } from './commands/rewrite-plan.js';
-import { exitCodeFor, render, runScan, writeReport } from './commands/scan.js';
-import type { Progress } from './scan/passes.js';
+import { exitCodeFor, render, scanRepository, writeReport } from './commands/scan.js';
 import {
   parseRewritePlanArgs,
   parseScanArgs,
@@ -46,25 +46,6 @@ async function loadAws(): Promise<Aws> {
   return createAws(defaultAwsOptions());
 }
 
-function progressBar(): (p: Progress) => void {
-  return (p) => {
-    // Objects read from packs are counted as they come (their sizes are known only once rebuilt); the
-    // rest is measured in bytes.
-    const done =
-      p.totalBytes > 0 ? p.bytes / p.totalBytes : p.totalObjects > 0 ? p.objects / p.totalObjects : -1;
-    if (done < 0) {
-      process.stderr.write(`\r${formatBytes(p.bytes)} scanned`);
-      return;
-    }
-    const pct = Math.min(100, Math.floor(done * 100));
-    const width = 30;
-    const filled = Math.round((pct / 100) * width);
-    process.stderr.write(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}%  ${formatBytes(p.bytes)}`,
-    );
-  };
-}
-
 /** The CLI: parses arguments, runs the command, prints errors as messages, returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -79,31 +60,48 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'scan') {
       const settings = parseScanArgs(rest, { cwd: process.cwd(), isTTY: Boolean(process.stderr.isTTY) });
-      const result = await runScan(settings, settings.progress ? progressBar() : undefined);
-      if (settings.progress) process.stderr.write('\r\x1b[K');
+      const line = settings.progress ? new ProgressLine((t) => process.stderr.write(t)) : null;
+      const result = await scanRepository(settings, line ? (p) => line.draw(p) : undefined);
+      line?.clear();
       if (settings.verify) {
         // Only here does a scan touch the network: STS with each found pair, IAM with the responder's.
+        const keys = result.report.findings.length;
+        const phase = {
+          phase: 'verifying',
+          objects: keys,
+          totalObjects: 0,
+          bytes: 0,
+          totalBytes: 0,
+        } as const;
+        if (keys > 0) line?.draw(phase);
         result.report = await respond(result, settings, {
           aws: await loadAws(),
-          log: (line) => process.stderr.write(`keyleak: ${line}\n`),
+          log: (l) => {
+            line?.clear();
+            stderrLine(l);
+            if (keys > 0) line?.draw(phase);
+          },
         });
+        line?.clear();
       }
       await writeReport(render(result.report, settings.format), settings.output);
       if (settings.format !== 'text' || settings.output !== null) {
-        for (const w of result.report.warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
+        for (const w of result.report.warnings) stderrLine(`warning: ${w}`);
       }
-      return exitCodeFor(result.report);
+      for (const f of result.report.findings)
+        for (const e of f.response?.errors ?? []) stderrLine(`error: ${e}`);
+      return exitCodeFor(result.report, { failOnErrors: settings.failOnErrors });
     }
     if (command === 'trail') {
       const settings = parseTrailArgs(rest);
       const trail = await runTrail(settings, {
         aws: await loadAws(),
-        log: (line) => process.stderr.write(`keyleak: ${line}\n`),
+        log: stderrLine,
       });
       if (settings.eventsOut !== null) await writeEventsOut(trail, settings.eventsOut);
       process.stdout.write(renderTrail(trail, settings.format));
       for (const r of trail.summary.incompleteRegions) {
-        process.stderr.write(`keyleak: warning: ${r.region} could not be read: ${r.reason}\n`);
+        stderrLine(`warning: ${r.region} could not be read: ${r.reason}`);
       }
       return trailExitCode(trail.summary);
     }
@@ -111,20 +109,20 @@ export async function main(argv: string[]): Promise<number> {
       const settings = parseRewritePlanArgs(rest, { cwd: process.cwd() });
       const { text, warnings } = await runRewritePlan(settings);
       await writeReport(text, settings.output);
-      for (const w of warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
+      for (const w of warnings) stderrLine(`warning: ${w}`);
       return 0;
     }
     if (command === 'org-merge') {
       const s = parseOrgMergeArgs(rest);
       const merged = await mergeOrgShardDir(s);
-      for (const w of merged.warnings) process.stderr.write(`keyleak: warning: ${w}\n`);
+      for (const w of merged.warnings) stderrLine(`warning: ${w}`);
       process.stdout.write(renderOrgSummary(merged.summary));
       return 0;
     }
     throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`keyleak: error: ${msg}\n`);
+    stderrLine(`error: ${msg}`);
     return 2;
   }
 }

@@ -1,37 +1,71 @@
-import { DefaultArtifactClient } from '@actions/artifact';
 import * as core from '@actions/core';
+import * as log from './adapters/log.js';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
-import { parseActionInputs, resolveMode, type ActionInputs } from './action-inputs.js';
-import { GitHub, parseRepo } from './adapters/github.js';
+import { isAbsolute, join, normalize } from 'node:path';
+import { parseActionInputs, resolveMode, type ActionInputs, type ActionMode } from './action-inputs.js';
+import { lazyAws } from './adapters/aws-lazy.js';
+import { GitHub, parseRepo, type RepoRef } from './adapters/github.js';
 import { Git } from './adapters/git.js';
+import { AwsResponder } from './commands/aws-responder.js';
+import type { IncidentEnv } from './commands/incidents.js';
+import { OrgIncidents } from './commands/org-incidents.js';
+import { mergeOrgShardDir, runOrgScan } from './commands/org.js';
+import { NoVerification, type FlowDeps, type FlowResult, type Responder } from './commands/ports.js';
 import { runPullRequest } from './commands/pull-request.js';
 import { runPush } from './commands/push.js';
 import { runRescan } from './commands/rescan.js';
-import { NoVerification, type FlowDeps, type FlowResult, type Responder } from './commands/ports.js';
 import { DEFAULT_CONFIG_PATH, loadConfig } from './commands/scan.js';
-import { createAws, defaultAwsOptions } from './adapters/aws.js';
-import { AwsResponder } from './commands/aws-responder.js';
-import { mergeOrgShardDir, runOrgScan } from './commands/org.js';
-import { OrgIncidents } from './commands/org-incidents.js';
-import { parseOrgSettings, type RawOrgInputs } from './core/org/settings.js';
-import { renderOrgSummary } from './core/render/org-summary.js';
+import { EMPTY_CONFIG } from './core/config.js';
 import { UsageError } from './core/errors.js';
-import { defaultJobs } from './settings.js';
+import type { SecretMaterial } from './core/findings.js';
 import type { TrailSummary } from './core/incident.js';
 import { verdictOf } from './core/incident.js';
+import { parseOrgSettings, type RawOrgInputs } from './core/org/settings.js';
 import { DEFAULT_RUNBOOK_TEMPLATE } from './core/render/incident.js';
 import { renderJson } from './core/render/json.js';
+import { mdText } from './core/render/escape.js';
 import { renderMarkdown } from './core/render/markdown.js';
+import { renderOrgSummary } from './core/render/org-summary.js';
 import { renderSarif } from './core/render/sarif.js';
 import type { ScanReport } from './core/types.js';
+import { defaultJobs } from './settings.js';
+
+/** What the run is: inputs, event and runner environment, read once. */
+interface ActionContext {
+  inputs: ActionInputs;
+  mode: ActionMode;
+  workspace: string;
+  payload: Record<string, unknown>;
+  /** `owner/name` of the repository the workflow runs in. */
+  repoName: string;
+  serverUrl: string;
+  runId: string | undefined;
+  runUrl: string | null;
+  /** Where the SARIF, report and trail.json files go. */
+  outDir: string;
+}
+
+/** What every mode reports: the outputs, the files, the summary, and what decides the exit status. */
+interface Outcome {
+  report: ScanReport;
+  /** Findings and live keys for the outputs (an org scan counts keys, not findings). */
+  findings: number;
+  liveKeys: number;
+  issues: number[];
+  summary: string;
+  problems: string[];
+  /** Written for the repository modes; an org scan has no single SARIF. */
+  sarif: boolean;
+  /** The failure when keys were found and `fail-on-findings` holds, or null when finding them is no failure. */
+  foundFailure: string | null;
+}
 
 /** The responder the flows use. Verification and containment plug in here. */
 export function buildResponder(inputs: ActionInputs): Responder {
   if (!inputs.verify) return new NoVerification('verification is turned off (`verify: false`)');
   return new AwsResponder(
-    createAws(defaultAwsOptions()),
+    lazyAws(),
     {
       deactivate: inputs.deactivate,
       dryRun: inputs.dryRun,
@@ -39,8 +73,10 @@ export function buildResponder(inputs: ActionInputs): Responder {
       roleTemplate: inputs.awsRoleTemplate,
       managedAccounts: inputs.managedAccounts.length > 0 ? inputs.managedAccounts : null,
       trail: true,
+      containPersistence: inputs.containPersistence,
+      costCheck: inputs.costCheck,
     },
-    { log: (line) => core.info(line) },
+    { log: (line) => log.info(line) },
   );
 }
 
@@ -65,11 +101,55 @@ async function readContacts(workspace: string, path: string | null): Promise<str
   }
 }
 
+async function readContext(): Promise<ActionContext> {
+  const inputs = parseActionInputs((name) => core.getInput(name));
+  core.setSecret(inputs.githubToken);
+  const serverUrl = (process.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
+  const repoName = process.env.GITHUB_REPOSITORY ?? '';
+  const runId = process.env.GITHUB_RUN_ID;
+  return {
+    inputs,
+    mode: resolveMode(inputs.mode, process.env.GITHUB_EVENT_NAME ?? ''),
+    workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+    payload: await readEvent(process.env.GITHUB_EVENT_PATH),
+    repoName,
+    serverUrl,
+    runId,
+    runUrl: runId ? `${serverUrl}/${repoName}/actions/runs/${runId}` : null,
+    outDir: process.env.RUNNER_TEMP ?? (await mkdtemp(join(tmpdir(), 'keyleak-'))),
+  };
+}
+
+/** The dependencies every incident-writing mode shares, built once. */
+async function buildIncidentEnv(
+  ctx: ActionContext,
+  issueRepo: RepoRef,
+): Promise<IncidentEnv & { github: GitHub; responder: Responder; mask: FlowDeps['mask'] }> {
+  return {
+    github: GitHub.create({
+      token: ctx.inputs.githubToken,
+      baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
+      log: (m) => log.info(m),
+    }),
+    responder: buildResponder(ctx.inputs),
+    issueRepo,
+    serverUrl: ctx.serverUrl,
+    runUrl: ctx.runUrl,
+    contacts: await readContacts(ctx.workspace, ctx.inputs.runbookTemplate),
+    now: () => new Date(),
+    log: (m) => log.info(m),
+    mask: (secrets: Map<string, SecretMaterial>) => {
+      for (const m of secrets.values()) for (const s of [...m.secrets, ...m.sessionTokens]) core.setSecret(s);
+    },
+    uploadTrails: (trails) => uploadTrails(trails, ctx),
+  };
+}
+
 function annotate(report: ScanReport): void {
   for (const f of report.findings) {
     for (const l of f.locations) {
       if (!l.path) continue;
-      core.error(
+      log.error(
         `AWS access key ${f.keyId} leaked${l.commit ? ` in ${l.commit.slice(0, 12)}` : ''} (${verdictOf(f)})`,
         { file: l.path, startLine: l.line, title: 'keyleak: leaked AWS access key' },
       );
@@ -77,101 +157,61 @@ function annotate(report: ScanReport): void {
   }
 }
 
-function summary(result: FlowResult): string {
+/** What keyleak was asked to do on AWS for each key and could not: containment, IAM, CloudTrail. */
+export function responseErrors(report: ScanReport): string[] {
+  return report.findings.flatMap((f) => f.response?.errors ?? []);
+}
+
+function flowSummary(result: FlowResult): string {
   const out = [renderMarkdown(result.report)];
   if (result.issues.length > 0)
     out.push(`**Incidents:** ${result.issues.map((n) => `#${n}`).join(', ')}`, '');
-  if (result.notes.length > 0) out.push(...result.notes.map((n) => `- ${n}`), '');
-  if (result.problems.length > 0) out.push('> [!CAUTION]', ...result.problems.map((p) => `> - ${p}`), '');
+  if (result.notes.length > 0) out.push(...result.notes.map((n) => `- ${mdText(n)}`), '');
+  const errors = [...result.problems, ...responseErrors(result.report)];
+  if (errors.length > 0)
+    out.push('> [!CAUTION]', '> Could not be done:', ...errors.map((p) => `> - ${mdText(p)}`), '');
   return out.join('\n') + '\n';
 }
 
-/** The action: dispatch by mode, report everything that can be reported, then decide the exit status. */
-export async function run(): Promise<void> {
-  try {
-    const inputs = parseActionInputs((name) => core.getInput(name));
-    core.setSecret(inputs.githubToken);
-    const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-    const eventName = process.env.GITHUB_EVENT_NAME ?? '';
-    const payload = await readEvent(process.env.GITHUB_EVENT_PATH);
-    const mode = resolveMode(inputs.mode, eventName);
-    if (mode === 'org' || mode === 'org-merge') {
-      await runOrgMode(mode, inputs, workspace);
-      return;
-    }
-    const repoName = process.env.GITHUB_REPOSITORY ?? '';
-    const repo = parseRepo(repoName);
-    const serverUrl = (process.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
-    const runId = process.env.GITHUB_RUN_ID;
-    const runUrl = runId ? `${serverUrl}/${repoName}/actions/runs/${runId}` : null;
-    const git = await Git.open(workspace);
-    const configPath = inputs.config === DEFAULT_CONFIG_PATH ? null : join(workspace, inputs.config);
-    const config = await loadConfig(configPath, workspace, git);
-    const outDir = process.env.RUNNER_TEMP ?? (await mkdtemp(join(tmpdir(), 'keyleak-')));
-
-    const deps: FlowDeps = {
-      git,
-      github: GitHub.create({
-        token: inputs.githubToken,
-        baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
-        log: (m) => core.info(m),
-      }),
-      responder: buildResponder(inputs),
-      config,
-      jobs: defaultJobs(),
-      repo,
-      issueRepo: inputs.issueRepo ?? repo,
-      serverUrl,
-      runUrl,
-      contacts: await readContacts(workspace, inputs.runbookTemplate),
-      now: () => new Date(),
-      log: (m) => core.info(m),
-      mask: (secrets) => {
-        for (const m of secrets.values())
-          for (const s of [...m.secrets, ...m.sessionTokens]) core.setSecret(s);
-      },
-      uploadTrails: (trails) => uploadTrails(trails, outDir, serverUrl, repoName, runId),
-    };
-
-    const result =
-      mode === 'push'
-        ? await runPush(deps, payload)
-        : mode === 'pull-request'
-          ? await runPullRequest(deps, payload)
-          : await runRescan(deps, payload);
-
-    const report = result.report;
-    const sarifFile = join(outDir, 'keyleak.sarif');
-    const reportFile = join(outDir, 'keyleak-report.json');
-    await writeFile(sarifFile, renderSarif(report));
-    await writeFile(reportFile, renderJson(report));
-    annotate(report);
-    for (const w of report.warnings) core.warning(w);
-    for (const p of result.problems) core.error(p);
-    await core.summary.addRaw(summary(result)).write();
-    core.setOutput('findings', report.findings.length);
-    core.setOutput('live-keys', report.findings.filter((f) => f.verification?.status === 'live').length);
-    core.setOutput('issues', JSON.stringify(result.issues));
-    core.setOutput('sarif-file', sarifFile);
-    core.setOutput('report-file', reportFile);
-
-    if (result.problems.length > 0) {
-      const done =
-        result.issues.length > 0
-          ? `incidents ${result.issues.map((n) => `#${n}`).join(', ')} were written`
-          : 'no incident was written';
-      core.setFailed(
-        `keyleak: ${result.problems.length} GitHub or AWS call(s) failed: ${result.problems.join('; ')}. The scan, SARIF and report were written; ${done}.`,
-      );
-    } else if (report.incomplete) {
-      core.setFailed(`keyleak: the scan was incomplete: ${report.warnings.join('; ')}`);
-    } else if (report.findings.length > 0 && inputs.failOnFindings && mode !== 'rescan') {
-      // A rescan refreshes an incident that already exists; failing it again would only add noise.
-      core.setFailed(`keyleak: ${report.findings.length} leaked AWS key(s) found`);
-    }
-  } catch (e) {
-    core.setFailed(`keyleak: ${e instanceof Error ? e.message : String(e)}`);
-  }
+/** push, pull-request and rescan: one repository, checked out in the workspace. */
+async function runRepositoryMode(ctx: ActionContext): Promise<Outcome> {
+  const repo = parseRepo(ctx.repoName);
+  const git = await Git.open(ctx.workspace);
+  const configPath =
+    ctx.inputs.config === DEFAULT_CONFIG_PATH ? null : join(ctx.workspace, ctx.inputs.config);
+  // A push or pull request can edit the config in the work tree: those flows read it as committed before
+  // the change. Only a config outside the repository (an absolute path) is read from disk for them.
+  const inRepo = !isAbsolute(ctx.inputs.config);
+  const scansChange = ctx.mode === 'push' || ctx.mode === 'pull-request';
+  const deps: FlowDeps = {
+    ...(await buildIncidentEnv(ctx, ctx.inputs.issueRepo ?? repo)),
+    git,
+    config:
+      scansChange && inRepo
+        ? EMPTY_CONFIG
+        : await loadConfig(inRepo ? configPath : ctx.inputs.config, ctx.workspace, git),
+    configPath: scansChange && inRepo ? normalize(ctx.inputs.config).replace(/^(\.\/)+/, '') : null,
+    jobs: defaultJobs(),
+    repo,
+  };
+  const run = ctx.mode === 'push' ? runPush : ctx.mode === 'pull-request' ? runPullRequest : runRescan;
+  const result = await run(deps, ctx.payload);
+  const report = result.report;
+  annotate(report);
+  return {
+    report,
+    findings: report.findings.length,
+    liveKeys: report.findings.filter((f) => f.verification?.status === 'live').length,
+    issues: result.issues,
+    summary: flowSummary(result),
+    problems: [...result.problems, ...responseErrors(report)],
+    sarif: true,
+    // A rescan refreshes an incident that already exists; failing it again would only add noise.
+    foundFailure:
+      ctx.mode !== 'rescan' && report.findings.length > 0
+        ? `keyleak: ${report.findings.length} leaked AWS key(s) found`
+        : null,
+  };
 }
 
 /** The org's raw inputs, as parseOrgSettings validates them. */
@@ -196,82 +236,111 @@ function orgInputs(inputs: ActionInputs): RawOrgInputs {
   };
 }
 
-/** `mode: org` scans an organisation's repositories; `mode: org-merge` merges the shards' results. */
-async function runOrgMode(mode: 'org' | 'org-merge', inputs: ActionInputs, workspace: string): Promise<void> {
-  const raw = orgInputs(inputs);
-  const settings = parseOrgSettings(raw, { workDir: workspace, cpus: availableParallelism() });
-  if (mode === 'org-merge') {
-    const dir = core.getInput('shard-results');
-    if (!dir) throw new UsageError(`Input 'shard-results' is required when mode is org-merge.`);
-    const merged = await mergeOrgShardDir({ owner: settings.owner, dir, stateFile: settings.stateFile });
-    for (const w of merged.warnings) core.warning(w);
-    await core.summary.addRaw(renderOrgSummary(merged.summary)).write();
-    return;
-  }
-  const repoName = process.env.GITHUB_REPOSITORY ?? '';
-  const serverUrl = (process.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
-  const runId = process.env.GITHUB_RUN_ID;
-  const outDir = process.env.RUNNER_TEMP ?? (await mkdtemp(join(tmpdir(), 'keyleak-')));
-  const github = GitHub.create({
-    token: inputs.githubToken,
-    baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
-    log: (m) => core.info(m),
+const EMPTY_REPORT: ScanReport = {
+  findings: [],
+  suppressed: [],
+  stats: { mode: 'all', objectsScanned: 0, bytesScanned: 0, commitsScanned: 0, durationMs: 0 },
+  incomplete: false,
+  warnings: [],
+};
+
+/** `mode: org-merge` merges the shards' results into the state file and one summary. */
+async function runOrgMergeMode(ctx: ActionContext): Promise<null> {
+  const settings = parseOrgSettings(orgInputs(ctx.inputs), {
+    workDir: ctx.workspace,
+    cpus: availableParallelism(),
   });
-  const sink = new OrgIncidents({
-    github,
-    responder: buildResponder(inputs),
-    issueRepo: inputs.issueRepo ?? parseRepo(repoName),
-    serverUrl,
-    runUrl: runId ? `${serverUrl}/${repoName}/actions/runs/${runId}` : null,
-    contacts: await readContacts(workspace, inputs.runbookTemplate),
-    now: () => new Date(),
-    log: (m) => core.info(m),
-    mask: (secrets) => {
-      for (const m of secrets.values()) for (const s of [...m.secrets, ...m.sessionTokens]) core.setSecret(s);
-    },
-    uploadTrails: (trails) => uploadTrails(trails, outDir, serverUrl, repoName, runId),
-  });
-  const result = await runOrgScan(settings, { lister: github, sink, log: (m) => core.info(m) });
-  const findings = sink.responded?.findings ?? [];
-  const report: ScanReport = {
-    findings,
-    suppressed: [],
-    stats: { mode: 'all', objectsScanned: 0, bytesScanned: 0, commitsScanned: 0, durationMs: 0 },
-    incomplete: false,
-    warnings: [],
-  };
-  const reportFile = join(outDir, 'keyleak-report.json');
-  await writeFile(reportFile, renderJson(report));
-  await core.summary.addRaw(renderOrgSummary(result.summary)).write();
-  for (const p of sink.problems) core.error(p);
-  const issues = [...new Set(result.verdicts.map((v) => v.issue).filter((n): n is number => n !== null))];
-  core.setOutput('findings', result.keys.length);
-  core.setOutput('live-keys', result.verdicts.filter((v) => v.status === 'live').length);
-  core.setOutput('issues', JSON.stringify(issues));
-  core.setOutput('sarif-file', '');
-  core.setOutput('report-file', reportFile);
-  if (sink.problems.length > 0) {
-    core.setFailed(
-      `keyleak: ${sink.problems.length} GitHub or AWS call(s) failed: ${sink.problems.join('; ')}`,
-    );
-  } else if (result.keys.length > 0 && inputs.failOnFindings) {
-    core.setFailed(`keyleak: ${result.keys.length} leaked AWS key(s) found across the organisation`);
-  }
+  const dir = core.getInput('shard-results');
+  if (!dir) throw new UsageError(`Input 'shard-results' is required when mode is org-merge.`);
+  const merged = await mergeOrgShardDir({ owner: settings.owner, dir, stateFile: settings.stateFile });
+  for (const w of merged.warnings) log.warning(w);
+  await core.summary.addRaw(renderOrgSummary(merged.summary)).write();
+  return null;
 }
 
-async function uploadTrails(
-  trails: Map<string, TrailSummary>,
-  outDir: string,
-  serverUrl: string,
-  repo: string,
-  runId: string | undefined,
-): Promise<string | null> {
-  const file = join(outDir, 'trail.json');
+/** `mode: org` scans an organisation's repositories and opens one incident per key. */
+async function runOrgMode(ctx: ActionContext): Promise<Outcome> {
+  const settings = parseOrgSettings(orgInputs(ctx.inputs), {
+    workDir: ctx.workspace,
+    cpus: availableParallelism(),
+  });
+  const env = await buildIncidentEnv(ctx, ctx.inputs.issueRepo ?? parseRepo(ctx.repoName));
+  const sink = new OrgIncidents(env);
+  const result = await runOrgScan(settings, { lister: env.github, sink, log: (m) => log.info(m) });
+  return {
+    report: { ...EMPTY_REPORT, findings: sink.responded?.findings ?? [] },
+    findings: result.keys.length,
+    liveKeys: result.verdicts.filter((v) => v.status === 'live').length,
+    issues: [...new Set(result.verdicts.map((v) => v.issue).filter((n): n is number => n !== null))],
+    summary: renderOrgSummary(result.summary),
+    problems: [...sink.problems, ...responseErrors(sink.responded ?? EMPTY_REPORT)],
+    sarif: false,
+    foundFailure:
+      result.keys.length > 0
+        ? `keyleak: ${result.keys.length} leaked AWS key(s) found across the organisation`
+        : null,
+  };
+}
+
+/** Writes the files, annotations, summary and outputs of a run; returns why it fails, or null. */
+async function report(ctx: ActionContext, o: Outcome): Promise<string | null> {
+  const sarifFile = o.sarif ? join(ctx.outDir, 'keyleak.sarif') : '';
+  const reportFile = join(ctx.outDir, 'keyleak-report.json');
+  if (sarifFile) await writeFile(sarifFile, renderSarif(o.report));
+  await writeFile(reportFile, renderJson(o.report));
+  for (const w of o.report.warnings) log.warning(w);
+  for (const p of o.problems) log.error(p);
+  await core.summary.addRaw(o.summary).write();
+  core.setOutput('findings', o.findings);
+  core.setOutput('live-keys', o.liveKeys);
+  core.setOutput('issues', JSON.stringify(o.issues));
+  core.setOutput('sarif-file', sarifFile);
+  core.setOutput('report-file', reportFile);
+
+  if (o.problems.length > 0 && ctx.inputs.failOnErrors) {
+    const done =
+      o.issues.length > 0
+        ? `incidents ${o.issues.map((n) => `#${n}`).join(', ')} were written`
+        : 'no incident was written';
+    return `keyleak: ${o.problems.length} GitHub or AWS step(s) could not be done: ${o.problems.join('; ')}. The scan${o.sarif ? ', SARIF' : ''} and report were written; ${done}.`;
+  }
+  if (o.report.incomplete) return `keyleak: the scan was incomplete: ${o.report.warnings.join('; ')}`;
+  if (o.foundFailure && ctx.inputs.failOnFindings) return o.foundFailure;
+  return null;
+}
+
+/**
+ * The action: read the context once, dispatch by mode, report everything that can be reported, then
+ * decide the exit status. The one place that fails the run.
+ */
+export async function run(): Promise<void> {
+  let failure: string | null;
+  try {
+    const ctx = await readContext();
+    const outcome =
+      ctx.mode === 'org-merge'
+        ? await runOrgMergeMode(ctx)
+        : ctx.mode === 'org'
+          ? await runOrgMode(ctx)
+          : await runRepositoryMode(ctx);
+    failure = outcome ? await report(ctx, outcome) : null;
+  } catch (e) {
+    failure = `keyleak: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (failure) log.setFailed(failure);
+}
+
+async function uploadTrails(trails: Map<string, TrailSummary>, ctx: ActionContext): Promise<string | null> {
+  const file = join(ctx.outDir, 'trail.json');
   await writeFile(file, JSON.stringify({ trails: [...trails.values()] }, null, 2) + '\n');
   if (!process.env.ACTIONS_RUNTIME_TOKEN) {
-    core.info(`trail.json written to ${file} (no artifact service in this environment)`);
+    log.info(`trail.json written to ${file} (no artifact service in this environment)`);
     return null;
   }
-  const r = await new DefaultArtifactClient().uploadArtifact('keyleak-trail', [file], outDir);
-  return r.id !== undefined && runId ? `${serverUrl}/${repo}/actions/runs/${runId}/artifacts/${r.id}` : null;
+  // The artifact client is large and needed only when there is a trail to upload: loaded then.
+  const { DefaultArtifactClient } = await import('@actions/artifact');
+  const r = await new DefaultArtifactClient().uploadArtifact('keyleak-trail', [file], ctx.outDir);
+  return r.id !== undefined && ctx.runId
+    ? `${ctx.serverUrl}/${ctx.repoName}/actions/runs/${ctx.runId}/artifacts/${r.id}`
+    : null;
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { TrailFilter } from './core/cloudtrail.js';
 import { UsageError } from './core/errors.js';
 
 /**
@@ -41,13 +42,19 @@ export interface ScanSettings {
   roleTemplate: string | null;
   /** Accounts keyleak may change (`--managed-accounts`); null: the responder credentials' own account. */
   managedAccounts: string[] | null;
+  /**
+   * Exit non-zero when containment or investigation could not be done, findings or not (true unless
+   * `--no-fail-on-errors`).
+   */
+  failOnErrors: boolean;
 }
 
 export const SCAN_USAGE = `usage: keyleak scan [--repo DIR] [--all | --range A..B | --staged | --no-git]
                    [--format text|json|sarif|markdown] [--output FILE] [--config FILE]
                    [--jobs N] [--no-progress]
                    [--verify [--deactivate] [--dry-run] [--revoke-sessions]
-                             [--role-template ARN] [--managed-accounts ID,ID…]]`;
+                             [--role-template ARN] [--managed-accounts ID,ID…]
+                             [--no-fail-on-errors]]`;
 
 const FORMATS: readonly ScanFormat[] = ['text', 'json', 'sarif', 'markdown'];
 
@@ -74,6 +81,7 @@ export function parseScanArgs(argv: string[], defaults: { cwd: string; isTTY: bo
         'revoke-sessions': { type: 'boolean' },
         'role-template': { type: 'string' },
         'managed-accounts': { type: 'string' },
+        'no-fail-on-errors': { type: 'boolean' },
       },
       allowPositionals: false,
       strict: true,
@@ -124,19 +132,6 @@ export function parseScanArgs(argv: string[], defaults: { cwd: string; isTTY: bo
   };
 }
 
-/** A scan that only reads: no verification, no containment. */
-export const NO_RESPONSE: Pick<
-  ScanSettings,
-  'verify' | 'deactivate' | 'dryRun' | 'revokeSessions' | 'roleTemplate' | 'managedAccounts'
-> = Object.freeze({
-  verify: false,
-  deactivate: false,
-  dryRun: false,
-  revokeSessions: false,
-  roleTemplate: null,
-  managedAccounts: null,
-});
-
 /** Validates the flags that make a scan verify and respond; each needs `--verify`. */
 function parseResponseFlags(values: {
   verify?: boolean;
@@ -145,9 +140,10 @@ function parseResponseFlags(values: {
   'revoke-sessions'?: boolean;
   'role-template'?: string;
   'managed-accounts'?: string;
+  'no-fail-on-errors'?: boolean;
 }): Pick<
   ScanSettings,
-  'verify' | 'deactivate' | 'dryRun' | 'revokeSessions' | 'roleTemplate' | 'managedAccounts'
+  'verify' | 'deactivate' | 'dryRun' | 'revokeSessions' | 'roleTemplate' | 'managedAccounts' | 'failOnErrors'
 > {
   const verify = values.verify === true;
   for (const flag of [
@@ -156,6 +152,7 @@ function parseResponseFlags(values: {
     'revoke-sessions',
     'role-template',
     'managed-accounts',
+    'no-fail-on-errors',
   ] as const) {
     if (values[flag] !== undefined && !verify) throw new UsageError(`--${flag} needs --verify`);
   }
@@ -166,6 +163,7 @@ function parseResponseFlags(values: {
     verify,
     deactivate: values.deactivate === true,
     dryRun: values['dry-run'] === true,
+    failOnErrors: values['no-fail-on-errors'] !== true,
     revokeSessions: values['revoke-sessions'] === true,
     roleTemplate: values['role-template'] === undefined ? null : parseRoleTemplate(values['role-template']),
     managedAccounts:
@@ -213,10 +211,15 @@ export interface TrailSettings {
   roleTemplate: string | null;
   /** When the key was first exposed (the introducing commit's date), if known; narrows the default window. */
   firstExposure: string | null;
+  /** Also read the events of sessions and access keys the key minted (`--follow`). */
+  follow: boolean;
+  /** Only events matching every given field (`--ip`, `--event-name`, `--user-agent`); null: all events. */
+  filter: TrailFilter | null;
 }
 
 export const TRAIL_USAGE = `usage: keyleak trail --key KEYID [--since ISO] [--until ISO] [--regions LIST|all]
-                    [--format text|json|tsv] [--events-out FILE] [--role-template ARN]`;
+                    [--format text|json|tsv] [--events-out FILE] [--role-template ARN]
+                    [--follow] [--ip IP]… [--event-name NAME]… [--user-agent TEXT]`;
 
 const TRAIL_FORMATS: readonly TrailFormat[] = ['text', 'json', 'tsv'];
 
@@ -245,6 +248,10 @@ export function parseTrailArgs(argv: string[]): TrailSettings {
         format: { type: 'string' },
         'events-out': { type: 'string' },
         'role-template': { type: 'string' },
+        follow: { type: 'boolean' },
+        ip: { type: 'string', multiple: true },
+        'event-name': { type: 'string', multiple: true },
+        'user-agent': { type: 'string' },
       },
       allowPositionals: false,
       strict: true,
@@ -284,7 +291,35 @@ export function parseTrailArgs(argv: string[]): TrailSettings {
     eventsOut: values['events-out'] ?? null,
     roleTemplate: values['role-template'] === undefined ? null : parseRoleTemplate(values['role-template']),
     firstExposure: null,
+    follow: values.follow === true,
+    filter: parseTrailFilter(values.ip, values['event-name'], values['user-agent']),
   };
+}
+
+function parseTrailFilter(
+  ips: string[] | undefined,
+  names: string[] | undefined,
+  userAgent: string | undefined,
+): TrailFilter | null {
+  const split = (xs: string[] | undefined) => (xs ?? []).flatMap((x) => x.split(',')).map((x) => x.trim());
+  const ip = split(ips);
+  const eventName = split(names);
+  for (const i of ip) {
+    if (!/^[0-9a-fA-F.:]+$|^[a-z0-9.-]+\.amazonaws\.com$/.test(i))
+      throw new UsageError(
+        `invalid --ip '${i}'. Expected an IP address or an AWS service name such as ec2.amazonaws.com`,
+      );
+  }
+  for (const n of eventName) {
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(n))
+      throw new UsageError(
+        `invalid --event-name '${n}'. Expected a CloudTrail event name such as ListBuckets`,
+      );
+  }
+  if (userAgent !== undefined && userAgent.trim() === '')
+    throw new UsageError("invalid --user-agent ''. Expected text the user agent contains");
+  if (ip.length === 0 && eventName.length === 0 && userAgent === undefined) return null;
+  return { ip, eventName, userAgent: userAgent ?? null };
 }
 
 export type RewritePlanFormat = 'markdown' | 'sh';

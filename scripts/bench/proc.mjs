@@ -45,7 +45,9 @@ function readCpuSeconds(pid) {
 /** A short label for a process: its program and first two arguments (`git cat-file --batch`). */
 function readLabel(pid) {
   try {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    let argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    // git's own `-c key=value` settings come before the command that names the process.
+    while (argv[1] === '-c') argv = [argv[0], ...argv.slice(3)];
     return [argv[0]?.split('/').pop(), ...argv.slice(1, 3).map((a) => a.split('=')[0].split('/').pop())].join(
       ' ',
     );

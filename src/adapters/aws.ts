@@ -3,13 +3,16 @@ import {
   LookupEventsCommand,
   type Event as SdkTrailEvent,
 } from '@aws-sdk/client-cloudtrail';
+import { CostExplorerClient, GetCostAndUsageCommand } from '@aws-sdk/client-cost-explorer';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
+  AttachUserPolicyCommand,
+  DeleteLoginProfileCommand,
   GetAccessKeyLastUsedCommand,
   IAMClient,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
-  PutUserPolicyCommand,
+  PutRolePolicyCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -67,9 +70,21 @@ export interface AccountResponder {
   readonly arn: string;
   keyStatus(keyId: string): Promise<AccessKeyState>;
   deactivateKey(keyId: string, userName: string): Promise<void>;
-  /** Attaches an inline deny on `aws:TokenIssueTime` before `before`; returns the policy name. */
-  revokeSessions(userName: string, before: Date): Promise<string>;
+  /**
+   * Attaches the account's `keyleak-revoke-sessions` managed policy (a deny on every request made with
+   * temporary credentials) to the user; returns its ARN.
+   */
+  revokeSessions(userName: string): Promise<string>;
   attachedPolicies(userName: string): Promise<string[]>;
+  /** Deletes a user's console password (login profile). */
+  deleteLoginProfile(userName: string): Promise<void>;
+  /** Attaches the inline deny on `aws:TokenIssueTime` before `before` to a role; returns the policy name. */
+  revokeRoleSessions(roleName: string, before: Date): Promise<string>;
+  /** Daily unblended cost from Cost Explorer, `start` inclusive to `end` exclusive (YYYY-MM-DD). */
+  dailyCost(
+    start: string,
+    end: string,
+  ): Promise<{ currency: string; days: { date: string; amount: number }[] }>;
   enabledRegions(): Promise<string[]>;
   lookupEvents(
     region: string,
@@ -87,7 +102,35 @@ export interface Aws {
   assumeResponder(accountId: string, roleArn: string): Promise<AccountResponder>;
 }
 
-export const REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
+/**
+ * The managed policy `--revoke-sessions` attaches, created once per account by its administrators (see
+ * docs/aws/revoke-sessions-policy.json). A fixed, pre-made policy lets the responder's
+ * iam:AttachUserPolicy be limited to it with an iam:PolicyARN condition: the responder can never attach
+ * or write a policy that grants anything.
+ */
+export const REVOKE_POLICY_NAME = 'keyleak-revoke-sessions';
+
+/**
+ * The inline policy IAM's console puts on a role to "revoke active sessions" (`contain-persistence`):
+ * deny everything to tokens issued before now. A role's sessions are all temporary, so the fixed
+ * user policy above would end the role's legitimate use too; this one ends only the sessions that exist.
+ */
+export const ROLE_REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
+
+/** The deny on tokens issued before `before`. */
+function revokePolicy(before: Date) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': before.toISOString() } },
+      },
+    ],
+  };
+}
 
 /** Normalises whatever the SDK threw into code, status and kind. */
 export function failureOf(e: unknown): AwsFailure {
@@ -235,29 +278,58 @@ export function createAws(options: AwsOptions = defaultAwsOptions()): Aws {
           ),
         );
       },
-      async revokeSessions(userName, before) {
-        const policy = {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Deny',
-              Action: '*',
-              Resource: '*',
-              Condition: { DateLessThan: { 'aws:TokenIssueTime': before.toISOString() } },
-            },
-          ],
-        };
-        await call('iam:PutUserPolicy', (abortSignal) =>
+      async revokeSessions(userName) {
+        const partition = identity.arn.split(':')[1] ?? 'aws';
+        const arn = `arn:${partition}:iam::${identity.account}:policy/${REVOKE_POLICY_NAME}`;
+        await call('iam:AttachUserPolicy', (abortSignal) =>
+          iam.send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: arn }), { abortSignal }),
+        );
+        return arn;
+      },
+      async deleteLoginProfile(userName) {
+        await call('iam:DeleteLoginProfile', (abortSignal) =>
+          iam.send(new DeleteLoginProfileCommand({ UserName: userName }), { abortSignal }),
+        );
+      },
+      async revokeRoleSessions(roleName, before) {
+        await call('iam:PutRolePolicy', (abortSignal) =>
           iam.send(
-            new PutUserPolicyCommand({
-              UserName: userName,
-              PolicyName: REVOKE_POLICY_NAME,
-              PolicyDocument: JSON.stringify(policy),
+            new PutRolePolicyCommand({
+              RoleName: roleName,
+              PolicyName: ROLE_REVOKE_POLICY_NAME,
+              PolicyDocument: JSON.stringify(revokePolicy(before)),
             }),
             { abortSignal },
           ),
         );
-        return REVOKE_POLICY_NAME;
+        return ROLE_REVOKE_POLICY_NAME;
+      },
+      async dailyCost(start, end) {
+        // Cost Explorer has one endpoint, in us-east-1.
+        const ce = new CostExplorerClient({ ...withCreds(options.maxAttempts), region: 'us-east-1' });
+        const days: { date: string; amount: number }[] = [];
+        let currency = 'USD';
+        let token: string | undefined;
+        do {
+          const out = await call('ce:GetCostAndUsage', (abortSignal) =>
+            ce.send(
+              new GetCostAndUsageCommand({
+                TimePeriod: { Start: start, End: end },
+                Granularity: 'DAILY',
+                Metrics: ['UnblendedCost'],
+                NextPageToken: token,
+              }),
+              { abortSignal },
+            ),
+          );
+          for (const r of out.ResultsByTime ?? []) {
+            const m = r.Total?.UnblendedCost;
+            if (m?.Unit) currency = m.Unit;
+            days.push({ date: r.TimePeriod?.Start ?? '', amount: Number(m?.Amount ?? 0) || 0 });
+          }
+          token = out.NextPageToken;
+        } while (token);
+        return { currency, days };
       },
       async attachedPolicies(userName) {
         const names: string[] = [];

@@ -45,6 +45,20 @@ export class GitError extends Error {
 
 const ZERO_OID = /^0+$/;
 
+/**
+ * For the git children that read many objects (cat-file, log, rev-list): pack windows mapped a little at
+ * a time and a smaller delta-base cache, so a child's memory stays bounded instead of mapping every pack
+ * whole (resident as it is read: the size of the history).
+ */
+const BOUNDED_READS = [
+  '-c',
+  'core.packedGitWindowSize=16m',
+  '-c',
+  'core.packedGitLimit=64m',
+  '-c',
+  'core.deltaBaseCacheLimit=48m',
+];
+
 /** Environment that keeps git from prompting or lazily fetching missing objects behind our back. */
 const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_NO_LAZY_FETCH: '1', LC_ALL: 'C' };
 
@@ -201,7 +215,7 @@ export class Git {
    */
   readObjects(oids: readonly string[], sink: ObjectSink): Promise<string[]> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', ['cat-file', '--batch'], {
+      const child = spawn('git', [...BOUNDED_READS, 'cat-file', '--batch'], {
         cwd: this.dir,
         env: GIT_ENV,
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -331,7 +345,11 @@ export class Git {
 
   private streamTokens(args: string[], sep: string, onToken: (t: string) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', args, { cwd: this.dir, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('git', [...BOUNDED_READS, ...args], {
+        cwd: this.dir,
+        env: GIT_ENV,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let rest = '';
       const err: Buffer[] = [];
       let failed: unknown = null;

@@ -1,6 +1,7 @@
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import { incidentKeyId } from '../core/incident-wire.js';
 import type { RepoRecord } from '../core/org/select.js';
 
 /**
@@ -19,6 +20,9 @@ export interface IncidentIssue {
   body: string;
   state: 'open' | 'closed';
   url: string;
+  /** Who opened the issue (a login; Apps end in `[bot]`). */
+  author: string;
+  labels: string[];
 }
 
 export interface LabelSpec {
@@ -45,6 +49,11 @@ export interface GitHubTiming {
    * Null keeps the throttling plugin's own spacing (1 s and 3 s), which GitHub's guidance asks for.
    */
   writeSpacingMs: { write: number; notify: number } | null;
+  /**
+   * Longest wait for one answer, headers and body, before the request is abandoned. A read that times
+   * out is retried (within `maxRetries`); a write is not, since it may have been done.
+   */
+  requestTimeoutMs: number;
 }
 
 export const DEFAULT_TIMING: GitHubTiming = {
@@ -52,7 +61,27 @@ export const DEFAULT_TIMING: GitHubTiming = {
   maxRetries: 3,
   maxRetryAfterSeconds: 120,
   writeSpacingMs: null,
+  requestTimeoutMs: 30_000,
 };
+
+/**
+ * fetch with a deadline on every request, so that a GitHub call that never answers ends in an error
+ * naming it instead of hanging the run. The deadline covers the body too: the signal stays attached
+ * while Octokit reads it.
+ */
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return async (input, init) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    try {
+      return await fetch(input, { ...init, signal });
+    } catch (e) {
+      // Not an AbortError: Octokit turns other errors into a request error its retry plugin can see.
+      if (timeout.aborted) throw new Error(`GitHub did not answer within ${timeoutMs / 1000} s`);
+      throw e;
+    }
+  };
+}
 
 /**
  * A stand-in for the plugin's Bottleneck groups that only spaces jobs apart. The plugin calls
@@ -86,25 +115,6 @@ export interface GitHubOptions {
 
 export const INCIDENT_LABEL = 'keyleak';
 
-const MARKER = /<!--\s*keyleak:incident\s+(\{[^\n]*?\})\s*-->/;
-
-/** The key id in an incident body's hidden marker, or null when the body carries none. */
-export function incidentKeyId(body: string | null | undefined): string | null {
-  const m = MARKER.exec(body ?? '');
-  if (!m) return null;
-  try {
-    const v = JSON.parse(m[1]!) as { keyId?: unknown };
-    return typeof v.keyId === 'string' ? v.keyId : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The hidden marker an incident issue is found again by. */
-export function incidentMarker(keyId: string): string {
-  return `<!-- keyleak:incident ${JSON.stringify({ keyId })} -->`;
-}
-
 export function parseRepo(full: string): RepoRef {
   const m = /^([A-Za-z0-9][A-Za-z0-9-]*)\/([A-Za-z0-9._-]+)$/.exec(full);
   if (!m) throw new Error(`Invalid repository '${full}'. Expected format {owner}/{repo}.`);
@@ -120,6 +130,8 @@ interface IssueData {
   state: string;
   html_url: string;
   pull_request?: unknown;
+  user?: { login?: string } | null;
+  labels?: (string | { name?: string })[];
 }
 
 function toIncident(d: IssueData): IncidentIssue {
@@ -129,6 +141,8 @@ function toIncident(d: IssueData): IncidentIssue {
     body: d.body ?? '',
     state: d.state === 'closed' ? 'closed' : 'open',
     url: d.html_url,
+    author: d.user?.login ?? '',
+    labels: (d.labels ?? []).map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
   };
 }
 
@@ -198,55 +212,113 @@ export class GitHub {
             : {}),
         },
         retry: { retries: timing.maxRetries, retryAfterBaseValue: timing.retryAfterBaseMs },
+        request: { fetch: fetchWithTimeout(timing.requestTimeoutMs) },
       },
       throttling,
       retry,
     );
+    // A POST that failed with a server error or no answer may have been done upstream (an issue opened, a
+    // comment posted): retrying it blindly would do it twice. Rate-limit refusals (never done) still wait
+    // and retry through the throttling plugin.
+    octokit.hook.before('request', (o) => {
+      if (o.method === 'POST') o.request = { ...o.request, retries: 0 };
+    });
     return new GitHub(octokit);
   }
 
   /** The open or closed incident for `keyId`: an issue labelled keyleak whose marker names the key. */
   async findIncident(repo: RepoRef, keyId: string): Promise<IncidentIssue | null> {
+    // Oldest wins when two issues carry the marker (one opened by hand, say): keep updating that one.
+    return (await this.findIncidents(repo, keyId))[0] ?? null;
+  }
+
+  /** Every issue labelled keyleak whose marker names `keyId`, oldest first. */
+  async findIncidents(repo: RepoRef, keyId: string): Promise<IncidentIssue[]> {
     const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, {
       ...repo,
       labels: INCIDENT_LABEL,
       state: 'all',
       per_page: 100,
     });
-    let found: IncidentIssue | null = null;
+    const found: IncidentIssue[] = [];
     for await (const page of pages) {
       for (const d of page.data) {
         if (d.pull_request) continue;
-        // Oldest wins when two issues carry the marker (one opened by hand, say): keep updating that one.
-        if (incidentKeyId(d.body) === keyId && (!found || d.number < found.number)) found = toIncident(d);
+        if (incidentKeyId(d.body) === keyId) found.push(toIncident(d as IssueData));
       }
     }
-    return found;
+    return found.sort((a, b) => a.number - b.number);
+  }
+
+  /**
+   * The login the token acts as, or null for a GitHub App installation token (GITHUB_TOKEN included),
+   * which may not read `GET /user`: its issues are opened by the App's `[bot]` user.
+   */
+  async ownLogin(): Promise<string | null> {
+    try {
+      const r = await this.octokit.rest.users.getAuthenticated();
+      return r.data.login;
+    } catch (e) {
+      const status = (e as { status?: number }).status;
+      if (status === 403 || status === 401) return null;
+      throw e;
+    }
+  }
+
+  /** Closes a duplicate incident, saying which one it duplicates. */
+  async closeDuplicate(repo: RepoRef, number: number, of: IncidentIssue): Promise<void> {
+    await this.commentIncident(
+      repo,
+      number,
+      `Duplicate of #${of.number}: another keyleak run opened the incident for this key at the same time. Follow ${of.url}.`,
+    );
+    await this.octokit.rest.issues.update({
+      ...repo,
+      issue_number: number,
+      state: 'closed',
+      state_reason: 'not_planned',
+    });
+  }
+
+  /** The comments on an issue, each with its author's login. */
+  async comments(repo: RepoRef, number: number): Promise<{ author: string; body: string }[]> {
+    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
+      ...repo,
+      issue_number: number,
+      per_page: 100,
+    });
+    return comments.map((c) => ({ author: c.user?.login ?? '', body: c.body ?? '' }));
   }
 
   async createIncident(repo: RepoRef, issue: { title: string; body: string; labels: string[] }) {
-    const r = await this.octokit.rest.issues.create({ ...repo, ...issue });
-    return toIncident(r.data);
+    const r = await this.octokit.rest.issues.create({ ...repo, ...issue, request: { retries: 0 } });
+    return toIncident(r.data as IssueData);
   }
 
   async updateIncident(repo: RepoRef, number: number, change: { title?: string; body?: string }) {
     const r = await this.octokit.rest.issues.update({ ...repo, issue_number: number, ...change });
-    return toIncident(r.data);
+    return toIncident(r.data as IssueData);
   }
 
   async reopenIncident(repo: RepoRef, number: number): Promise<IncidentIssue> {
     const r = await this.octokit.rest.issues.update({ ...repo, issue_number: number, state: 'open' });
-    return toIncident(r.data);
+    return toIncident(r.data as IssueData);
   }
 
   async commentIncident(repo: RepoRef, number: number, body: string): Promise<number> {
-    const r = await this.octokit.rest.issues.createComment({ ...repo, issue_number: number, body });
+    // Not retried on a server error either: a second try could post the comment twice.
+    const r = await this.octokit.rest.issues.createComment({
+      ...repo,
+      issue_number: number,
+      body,
+      request: { retries: 0 },
+    });
     return r.data.id;
   }
 
   async getIncident(repo: RepoRef, number: number): Promise<IncidentIssue & { isPullRequest: boolean }> {
     const r = await this.octokit.rest.issues.get({ ...repo, issue_number: number });
-    return { ...toIncident(r.data), isPullRequest: Boolean(r.data.pull_request) };
+    return { ...toIncident(r.data as IssueData), isPullRequest: Boolean(r.data.pull_request) };
   }
 
   /** Creates the labels that do not exist yet. */
@@ -305,7 +377,12 @@ export class GitHub {
       return { id: mine.id, written: true };
     }
     if (opts.createIfMissing === false) return { id: null, written: false };
-    const r = await this.octokit.rest.issues.createComment({ ...repo, issue_number: pr, body: full });
+    const r = await this.octokit.rest.issues.createComment({
+      ...repo,
+      issue_number: pr,
+      body: full,
+      request: { retries: 0 },
+    });
     return { id: r.data.id, written: true };
   }
 

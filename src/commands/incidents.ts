@@ -6,14 +6,17 @@ import {
   type RepoRef,
 } from '../adapters/github.js';
 import { refsHolding } from '../adapters/git-remote.js';
+import type { Git } from '../adapters/git.js';
 import {
+  carryForward,
+  chooseTrail,
   describeChanges,
+  keepEarlierTrail,
+  keepTailoredPlan,
   mergeIncidentBody,
   newLocations,
   readState,
   stateOf,
-  carryForward,
-  keepEarlierTrail,
   type TrailSummary,
 } from '../core/incident.js';
 import { renderIncidentBody, renderIncidentTitle, type IncidentContext } from '../core/render/incident.js';
@@ -29,6 +32,7 @@ export const INCIDENT_LABELS: LabelSpec[] = [
 
 export type IncidentOutcome = 'created' | 'updated' | 'reopened' | 'unchanged';
 
+/** What refreshing one key's incident did. */
 export interface IncidentUpsert {
   keyId: string;
   number: number;
@@ -36,61 +40,142 @@ export interface IncidentUpsert {
   outcome: IncidentOutcome;
 }
 
-type IncidentGitHub = Pick<
+export type IncidentGitHub = Pick<
   GitHub,
-  'findIncident' | 'createIncident' | 'updateIncident' | 'commentIncident' | 'reopenIncident' | 'ensureLabels'
+  | 'findIncident'
+  | 'findIncidents'
+  | 'createIncident'
+  | 'updateIncident'
+  | 'commentIncident'
+  | 'reopenIncident'
+  | 'ensureLabels'
+  | 'closeDuplicate'
 >;
 
+/** A `/rescan` or `/deactivate`: its issue is known, and its comment is written whatever changed. */
+export interface Announce {
+  /** The first line of the change comment. */
+  head: string;
+  /** The line written when nothing changed. */
+  quiet: string;
+}
+
+/** What the refresher needs of the run, whichever flow (push, pull request, rescan, org scan) runs it. */
+export interface IncidentEnv {
+  github: IncidentGitHub;
+  /** Where incident issues live. */
+  issueRepo: RepoRef;
+  serverUrl: string;
+  runUrl: string | null;
+  contacts: string;
+  now: () => Date;
+  log: (message: string) => void;
+  uploadTrails: (trails: Map<string, TrailSummary>) => Promise<string | null>;
+}
+
+/** What a flow knows of where a key sits, beyond the finding: the repository, its refs and pull requests. */
+export type Evidence = Pick<IncidentContext, 'repo' | 'refs' | 'pulls' | 'forcePush' | 'historyPlan'>;
+
+function isServerError(e: unknown): boolean {
+  const status = (e as { status?: number }).status;
+  return status === undefined || status >= 500;
+}
+
 /**
- * Opens or refreshes the one incident issue of a key. A rerun with nothing new changes nothing; new
- * locations or a status change rewrite the body (keeping every box a person ticked) and add one comment
- * saying what changed; a closed incident whose key shows up in new places is reopened.
+ * Opens the incident of a key once, even when two runs race or the answer to POST /issues is lost: a
+ * failed create looks for the issue it may have opened all the same, and after creating, the oldest
+ * open incident of the key wins; a later one (this run's) is closed with a link to it.
  */
-export async function upsertIncident(
-  github: IncidentGitHub,
-  issueRepo: RepoRef,
+async function createOnce(
+  env: IncidentEnv,
   finding: Finding,
   ctx: IncidentContext,
-  labelsEnsured: { done: boolean },
-  existing?: IncidentIssue | null,
-): Promise<IncidentUpsert> {
-  const found = existing === undefined ? await github.findIncident(issueRepo, finding.keyId) : existing;
-  if (!found) {
-    if (!labelsEnsured.done) {
-      await github.ensureLabels(issueRepo, INCIDENT_LABELS);
-      labelsEnsured.done = true;
-    }
-    const issue = await github.createIncident(issueRepo, {
+): Promise<{ issue: IncidentIssue; created: boolean }> {
+  const { github, issueRepo } = env;
+  const body = renderIncidentBody(finding, ctx);
+  let mine: IncidentIssue;
+  try {
+    mine = await github.createIncident(issueRepo, {
       title: renderIncidentTitle(finding),
-      body: renderIncidentBody(finding, ctx),
+      body,
       labels: [INCIDENT_LABEL],
     });
-    return { keyId: finding.keyId, number: issue.number, url: issue.url, outcome: 'created' };
+  } catch (e) {
+    if (!isServerError(e)) throw e;
+    const landed = await github.findIncident(issueRepo, finding.keyId);
+    if (!landed) throw e;
+    env.log(`creating the incident for ${finding.keyId} answered an error, but it exists: #${landed.number}`);
+    mine = landed;
+  }
+  const open = (await github.findIncidents(issueRepo, finding.keyId)).filter((i) => i.state === 'open');
+  const first = open[0];
+  if (first && first.number < mine.number) {
+    await github.closeDuplicate(issueRepo, mine.number, first);
+    env.log(`incident #${mine.number} for ${finding.keyId} duplicated #${first.number}: closed`);
+    return { issue: first, created: false };
+  }
+  return { issue: mine, created: true };
+}
+
+export function changeComment(head: string, lines: string[], runUrl: string | null): string {
+  return [head + (runUrl ? ` ([run](${runUrl}))` : ''), '', ...lines.map((l) => `- ${l}`), ''].join('\n');
+}
+
+/**
+ * Opens or refreshes the one incident issue of a key: finds it (or takes `existing`), keeps what earlier
+ * runs established (every location, the last verdict and containment, the CloudTrail summary, the
+ * tailored history-rewrite plan, every box a person ticked and their notes), and writes one comment
+ * saying what changed. A rerun with nothing new changes nothing; a closed incident whose key shows up in
+ * new places is reopened.
+ */
+export async function refreshIncident(
+  env: IncidentEnv,
+  finding: Finding,
+  ctx: IncidentContext,
+  opts: { labelsEnsured: { done: boolean }; existing?: IncidentIssue | null; announce?: Announce },
+): Promise<IncidentUpsert> {
+  const { github, issueRepo } = env;
+  let found =
+    opts.existing === undefined ? await github.findIncident(issueRepo, finding.keyId) : opts.existing;
+  if (!found) {
+    if (!opts.labelsEnsured.done) {
+      await github.ensureLabels(issueRepo, INCIDENT_LABELS);
+      opts.labelsEnsured.done = true;
+    }
+    const { issue, created } = await createOnce(env, finding, ctx);
+    if (created) return { keyId: finding.keyId, number: issue.number, url: issue.url, outcome: 'created' };
+    // Another run opened it first: this run's news goes there, as to any existing incident.
+    found = issue;
   }
 
   const before = readState(found.body);
   // The incident lists every place the key was ever seen, and what the last run that could tell said.
   const merged = carryForward(finding, before);
-  // Without CloudTrail this time, the summary an earlier run wrote stands.
-  const earlierTrail = !ctx.trail ? (before?.trail ?? null) : null;
-  const after = stateOf(merged, ctx.trail, ctx.checkedAt);
+  const earlierTrail =
+    before?.trail && chooseTrail(before.trail, ctx.trail) === 'earlier' ? before.trail : null;
+  const after = stateOf(merged, earlierTrail ? null : ctx.trail, ctx.checkedAt);
   if (earlierTrail) after.trail = earlierTrail;
   const leakedAgain = newLocations(before?.locations ?? [], finding.locations).length > 0;
   const changes = describeChanges(before, after);
   const reopen = found.state === 'closed' && leakedAgain;
-  if (changes.length === 0 && !reopen && before) {
+  if (changes.length === 0 && !reopen && before && !opts.announce) {
     return { keyId: finding.keyId, number: found.number, url: found.url, outcome: 'unchanged' };
   }
   let regenerated = renderIncidentBody(merged, ctx);
   if (earlierTrail) regenerated = keepEarlierTrail(found.body, regenerated, earlierTrail);
+  regenerated = keepTailoredPlan(found.body, regenerated);
   const body = mergeIncidentBody(found.body, regenerated);
   await github.updateIncident(issueRepo, found.number, { title: renderIncidentTitle(merged), body });
   if (reopen) await github.reopenIncident(issueRepo, found.number);
   const head = reopen
     ? 'This key leaked again after the incident was closed, so keyleak reopened it.'
-    : 'keyleak updated this incident.';
-  const lines = changes.length > 0 ? changes : ['The incident body was regenerated.'];
-  await github.commentIncident(issueRepo, found.number, changeComment(head, lines, ctx.runUrl));
+    : (opts.announce?.head ?? 'keyleak updated this incident.');
+  const quiet = opts.announce?.quiet ?? 'The incident body was regenerated.';
+  await github.commentIncident(
+    issueRepo,
+    found.number,
+    changeComment(head, changes.length > 0 ? changes : [quiet], env.runUrl),
+  );
   return {
     keyId: finding.keyId,
     number: found.number,
@@ -99,21 +184,16 @@ export async function upsertIncident(
   };
 }
 
-export function changeComment(head: string, lines: string[], runUrl: string | null): string {
-  return [head + (runUrl ? ` ([run](${runUrl}))` : ''), '', ...lines.map((l) => `- ${l}`), ''].join('\n');
-}
-
-/** The incident context of one finding: refs and pull requests holding its commits, and the responder's notes. */
-export async function incidentContext(
-  deps: FlowDeps,
+/**
+ * Where a key sits in a checked-out repository: the refs and pull requests holding its commits, and the
+ * history-rewrite plan tailored to them (built from the secret, which the plan itself never holds).
+ */
+export async function repositoryEvidence(
+  deps: { git: Git; github: Pick<GitHub, 'pullsForCommit'>; repo: RepoRef; log: (m: string) => void },
   finding: Finding,
   responded: Responded,
-  extra: {
-    forcePush?: { before: string; after: string } | null;
-    trailArtifactUrl?: string | null;
-    secrets?: Map<string, SecretMaterial>;
-  } = {},
-): Promise<IncidentContext> {
+  extra: { forcePush?: { before: string; after: string } | null; secrets?: Map<string, SecretMaterial> } = {},
+): Promise<Evidence> {
   const commits = [...new Set(finding.locations.map((l) => l.commit).filter((c): c is string => !!c))].slice(
     0,
     20,
@@ -128,9 +208,8 @@ export async function incidentContext(
       deps.log(`could not list pull requests containing ${c.slice(0, 12)}: ${(e as Error).message}`);
     }
   }
-  // The history-rewrite plan needs the secret only to find where it sits; the plan itself never holds it.
   let historyPlan: string | null = null;
-  if (extra.secrets && commits.length > 0) {
+  if (extra.secrets?.has(finding.keyId) && commits.length > 0) {
     try {
       const plan = await planRewrite(
         deps.git,
@@ -142,57 +221,86 @@ export async function incidentContext(
       deps.log(`could not build the history-rewrite plan for ${finding.keyId}: ${(e as Error).message}`);
     }
   }
+  return { repo: deps.repo, refs, pulls, forcePush: extra.forcePush ?? null, historyPlan };
+}
+
+/** The evidence of a finding known only by its repository's name (an org scan keeps no checkout). */
+export function remoteEvidence(repo: RepoRef): Evidence {
+  return { repo, refs: {}, pulls: {}, forcePush: null, historyPlan: null };
+}
+
+/** The incident context of one finding: its evidence and what the responder said of it. */
+export function incidentContext(
+  env: IncidentEnv,
+  finding: Finding,
+  responded: Responded,
+  evidence: Evidence,
+  trailArtifactUrl: string | null,
+): IncidentContext {
   const note = responded.notes.get(finding.keyId);
   const trail: TrailSummary | null = responded.trails.get(finding.keyId) ?? null;
   return {
-    repo: deps.repo,
-    serverUrl: deps.serverUrl,
-    runUrl: deps.runUrl,
-    trailArtifactUrl: trail ? (extra.trailArtifactUrl ?? null) : null,
-    refs,
-    pulls,
-    forcePush: extra.forcePush ?? null,
+    ...evidence,
+    serverUrl: env.serverUrl,
+    runUrl: env.runUrl,
+    trailArtifactUrl: trail ? trailArtifactUrl : null,
     trail,
     trailUnavailable: note?.trail ?? null,
     verificationNote: note?.verification ?? null,
-    historyPlan,
-    contacts: deps.contacts,
-    checkedAt: deps.now().toISOString(),
+    contacts: env.contacts,
+    checkedAt: env.now().toISOString(),
     quarantine: responded.quarantine?.get(finding.keyId) ?? null,
   };
 }
 
 /**
- * Opens or refreshes the incident of every finding. A failure on one key is recorded and the others
- * still get theirs.
+ * Opens or refreshes the incident of every responded finding, after uploading their CloudTrail
+ * summaries once. A failure on one key is recorded and the others still get theirs.
  */
-export async function upsertIncidents(
-  deps: FlowDeps,
+export async function refreshIncidents(
+  env: IncidentEnv,
   responded: Responded,
-  extra: { forcePush?: { before: string; after: string } | null; secrets?: Map<string, SecretMaterial> } = {},
-): Promise<{ upserts: IncidentUpsert[]; problems: string[] }> {
+  evidenceOf: (f: Finding) => Promise<Evidence>,
+  opts: { existing?: IncidentIssue; announce?: Announce } = {},
+): Promise<{ upserts: IncidentUpsert[]; problems: string[]; failed: string[] }> {
   const upserts: IncidentUpsert[] = [];
   const problems: string[] = [];
+  const failed: string[] = [];
   const findings = responded.report.findings;
-  if (findings.length === 0) return { upserts, problems };
+  if (findings.length === 0) return { upserts, problems, failed };
   let artifactUrl: string | null = null;
   if (responded.trails.size > 0) {
     try {
-      artifactUrl = await deps.uploadTrails(responded.trails);
+      artifactUrl = await env.uploadTrails(responded.trails);
     } catch (e) {
       problems.push(`could not upload trail.json: ${(e as Error).message}`);
     }
   }
-  const labels = { done: false };
+  const labelsEnsured = { done: false };
   for (const f of findings) {
     try {
-      const ctx = await incidentContext(deps, f, responded, { ...extra, trailArtifactUrl: artifactUrl });
-      const u = await upsertIncident(deps.github, deps.issueRepo, f, ctx, labels);
-      deps.log(`incident for ${f.keyId}: #${u.number} ${u.outcome}`);
+      const ctx = incidentContext(env, f, responded, await evidenceOf(f), artifactUrl);
+      const u = await refreshIncident(env, f, ctx, {
+        labelsEnsured,
+        existing: opts.existing,
+        announce: opts.announce,
+      });
+      env.log(`incident for ${f.keyId}: #${u.number} ${u.outcome}`);
       upserts.push(u);
     } catch (e) {
       problems.push(`could not open or update the incident issue for ${f.keyId}: ${(e as Error).message}`);
+      failed.push(f.keyId);
     }
   }
-  return { upserts, problems };
+  return { upserts, problems, failed };
+}
+
+/** `refreshIncidents` for a flow that runs in a checkout of the repository (push, pull request, rescan). */
+export function refreshRepositoryIncidents(
+  deps: FlowDeps,
+  responded: Responded,
+  extra: { forcePush?: { before: string; after: string } | null; secrets?: Map<string, SecretMaterial> } = {},
+  opts: { existing?: IncidentIssue; announce?: Announce } = {},
+): ReturnType<typeof refreshIncidents> {
+  return refreshIncidents(deps, responded, (f) => repositoryEvidence(deps, f, responded, extra), opts);
 }

@@ -1,10 +1,9 @@
 import { parseRepo, type GitHub, type RepoRef } from '../adapters/github.js';
 import type { SecretMaterial } from '../core/findings.js';
 import type { TrailSummary } from '../core/incident.js';
-import type { IncidentContext } from '../core/render/incident.js';
 import type { Finding, ScanReport } from '../core/types.js';
-import { upsertIncident } from './incidents.js';
-import type { IncidentSink, IncidentVerdict, OrgKeyFinding } from './ports-org.js';
+import { refreshIncidents, remoteEvidence } from './incidents.js';
+import type { IncidentSink, KeyIncident, OrgKeyFinding } from './ports-org.js';
 import type { Responder } from './ports.js';
 
 export interface OrgIncidentDeps {
@@ -45,7 +44,7 @@ export class OrgIncidents implements IncidentSink {
 
   constructor(private readonly deps: OrgIncidentDeps) {}
 
-  async report(keys: readonly OrgKeyFinding[]): Promise<IncidentVerdict[]> {
+  async report(keys: readonly OrgKeyFinding[]): Promise<KeyIncident[]> {
     const fresh = keys.filter((k) => k.occurrences.some((o) => !o.alreadyReported));
     const secrets = new Map(fresh.map((k) => [k.keyId, k.secrets]));
     this.deps.mask(secrets);
@@ -59,48 +58,17 @@ export class OrgIncidents implements IncidentSink {
     };
     const responded = await this.deps.responder.respond({ report: scan, secrets }, {});
     this.responded = responded.report;
-    let artifactUrl: string | null = null;
-    if (responded.trails.size > 0) {
-      try {
-        artifactUrl = await this.deps.uploadTrails(responded.trails);
-      } catch (e) {
-        this.problems.push(`could not upload trail.json: ${(e as Error).message}`);
-      }
-    }
-    const labels = { done: false };
-    const verdicts: IncidentVerdict[] = [];
-    for (const f of responded.report.findings) {
-      const note = responded.notes.get(f.keyId);
-      const trail = responded.trails.get(f.keyId) ?? null;
+    const { upserts, problems } = await refreshIncidents(this.deps, responded, async (f) => {
       const first = f.locations[0]?.repo;
-      const ctx: IncidentContext = {
-        repo: first ? parseRepo(first) : this.deps.issueRepo,
-        serverUrl: this.deps.serverUrl,
-        runUrl: this.deps.runUrl,
-        trailArtifactUrl: trail ? artifactUrl : null,
-        refs: {},
-        pulls: {},
-        forcePush: null,
-        trail,
-        trailUnavailable: note?.trail ?? null,
-        verificationNote: note?.verification ?? null,
-        historyPlan: null,
-        contacts: this.deps.contacts,
-        checkedAt: this.deps.now().toISOString(),
-        quarantine: responded.quarantine?.get(f.keyId) ?? null,
-      };
-      const status = f.verification?.status ?? 'not verified';
-      try {
-        const u = await upsertIncident(this.deps.github, this.deps.issueRepo, f, ctx, labels);
-        this.deps.log(`incident for ${f.keyId}: #${u.number} ${u.outcome}`);
-        verdicts.push({ keyId: f.keyId, status, issue: u.number });
-      } catch (e) {
-        this.problems.push(
-          `could not open or update the incident issue for ${f.keyId}: ${(e as Error).message}`,
-        );
-        verdicts.push({ keyId: f.keyId, status, issue: null });
-      }
-    }
+      return remoteEvidence(first ? parseRepo(first) : this.deps.issueRepo);
+    });
+    this.problems.push(...problems);
+    const issueOf = new Map(upserts.map((u) => [u.keyId, u.number]));
+    const verdicts: KeyIncident[] = responded.report.findings.map((f) => ({
+      keyId: f.keyId,
+      status: f.verification?.status ?? 'not verified',
+      issue: issueOf.get(f.keyId) ?? null,
+    }));
     return verdicts;
   }
 }

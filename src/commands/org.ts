@@ -30,7 +30,7 @@ import {
 } from '../core/render/org-summary.js';
 import { scanHistory } from '../scan/history.js';
 import type { ScanResult } from '../scan/result.js';
-import type { IncidentSink, IncidentVerdict, OrgKeyFinding, RepoLister } from './ports-org.js';
+import type { IncidentSink, KeyIncident, OrgKeyFinding, RepoLister } from './ports-org.js';
 import { loadConfig } from './scan.js';
 
 export interface OrgScanDeps {
@@ -48,7 +48,7 @@ export interface OrgScanResult {
   state: OrgState;
   /** What was handed to the incident pipeline, and what it answered. */
   keys: OrgKeyFinding[];
-  verdicts: IncidentVerdict[];
+  verdicts: KeyIncident[];
 }
 
 interface RepoScan {
@@ -182,7 +182,7 @@ export async function runOrgScan(s: OrgScanSettings, deps: OrgScanDeps): Promise
     }
   }
   const keyList = [...keys.values()].sort((a, b) => a.keyId.localeCompare(b.keyId));
-  let verdicts: IncidentVerdict[] = [];
+  let verdicts: KeyIncident[] = [];
   let handedOver = true;
   if (keyList.length > 0) {
     try {

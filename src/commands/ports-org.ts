@@ -27,8 +27,8 @@ export interface OrgKeyFinding {
   secrets: SecretMaterial;
 }
 
-/** What the incident pipeline made of one key. */
-export interface IncidentVerdict {
+/** What the incident pipeline made of one key: its verification status and its incident issue. */
+export interface KeyIncident {
   keyId: string;
   status: VerificationStatus | 'not verified';
   /** The incident issue opened or updated, when there is one. */
@@ -41,5 +41,5 @@ export interface IncidentVerdict {
  * incident found again by its key id must gain the new locations rather than be duplicated.
  */
 export interface IncidentSink {
-  report(keys: readonly OrgKeyFinding[]): Promise<IncidentVerdict[]>;
+  report(keys: readonly OrgKeyFinding[]): Promise<KeyIncident[]>;
 }

@@ -17,8 +17,6 @@ export interface Responder {
 export interface RespondOptions {
   /** Only these key ids (a `/rescan` names one); all findings when absent. */
   keyIds?: string[];
-  /** Start of the CloudTrail window per key id (the last check), when refreshing an incident. */
-  since?: Map<string, string>;
   /** Overrides the run's containment settings (`/deactivate` on a dry-run incident). */
   containment?: { deactivate: boolean; dryRun: boolean };
 }
@@ -64,7 +62,13 @@ export interface FlowDeps {
   git: Git;
   github: GitHub;
   responder: Responder;
+  /** The config for flows that do not scan a change (rescan), or the one file given outside the repository. */
   config: KeyleakConfig;
+  /**
+   * The config file's path in the repository, for flows that scan a change: they read it as committed
+   * before the change (see configForChange). Null or absent: `config` is used as it is.
+   */
+  configPath?: string | null;
   /** Parallel readers for full-history scans. */
   jobs: number;
   /** The repository the workflow runs in (what is scanned). */

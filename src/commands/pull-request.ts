@@ -1,10 +1,11 @@
 import { fetchOrigin, hasCommit, hasRemote } from '../adapters/git-remote.js';
 import { UsageError } from '../core/errors.js';
 import { verdictOf } from '../core/incident.js';
-import { cell } from '../core/render/markdown.js';
+import { mdCode, mdText } from '../core/render/escape.js';
+import { whereMd } from '../core/render/markdown.js';
 import type { ScanReport } from '../core/types.js';
-import { scanHistory } from '../scan/history.js';
-import { upsertIncidents } from './incidents.js';
+import { configForChange, scanChange } from './change-config.js';
+import { refreshRepositoryIncidents } from './incidents.js';
 import { NoVerification, type FlowDeps, type FlowResult } from './ports.js';
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -46,8 +47,9 @@ export const FORK_NOTE =
 export function renderPrComment(report: ScanReport, ev: PullRequestEvent, issues: number[]): string {
   const out = [PR_MARKER, '## keyleak', ''];
   const n = report.findings.length;
+  const warnings = report.warnings.flatMap((w) => ['', `> [!WARNING]\n> ${mdText(w)}`]);
   if (n === 0) {
-    out.push('No leaked AWS keys in the commits of this pull request.');
+    out.push('No leaked AWS keys in the commits of this pull request.', ...warnings);
     return out.join('\n') + '\n';
   }
   out.push(
@@ -57,16 +59,11 @@ export function renderPrComment(report: ScanReport, ev: PullRequestEvent, issues
   if (ev.fork) out.push(`> [!NOTE]\n> Not verified: ${FORK_NOTE}.`, '');
   out.push('| Key id | Status | Where |', '| --- | --- | --- |');
   for (const f of report.findings) {
-    const where = f.locations
-      .slice(0, 5)
-      .map(
-        (l) =>
-          `${l.commit ? `\`${l.commit.slice(0, 12)}\` ` : ''}${l.path === null ? 'commit message' : `\`${cell(l.path)}\``}:${l.line}`,
-      )
-      .join('<br>');
-    out.push(`| \`${f.keyId}\` | ${verdictOf(f)} | ${where}${f.locations.length > 5 ? '<br>…' : ''} |`);
+    const where = f.locations.slice(0, 5).map(whereMd).join('<br>');
+    out.push(`| ${mdCode(f.keyId)} | ${verdictOf(f)} | ${where}${f.locations.length > 5 ? '<br>…' : ''} |`);
   }
   if (issues.length > 0) out.push('', `Incidents: ${issues.map((i) => `#${i}`).join(', ')}.`);
+  out.push(...warnings);
   return out.join('\n') + '\n';
 }
 
@@ -101,11 +98,21 @@ export async function runPullRequest(deps: FlowDeps, payload: Record<string, unk
     if (!(await hasCommit(git, sha)))
       throw new Error(`the pull request's commit ${sha} is not in the checkout`);
   }
-  const result = await scanHistory(
+  // The pull request may edit the config: the base's governs it.
+  const { config, warnings } = deps.configPath
+    ? await configForChange(git, deps.configPath, {
+        before: ev.base,
+        after: ev.head,
+        what: 'pull request',
+      })
+    : { config: deps.config, warnings: [] };
+  const { result, warnings: markers } = await scanChange(
     git,
-    { mode: 'range', include: [ev.head], exclude: [ev.base] },
-    { config: deps.config, jobs: 1 },
+    { include: [ev.head], exclude: [ev.base] },
+    { before: ev.base, what: 'pull request' },
+    config,
   );
+  result.report.warnings.push(...warnings, ...markers);
   deps.mask(result.secrets);
   const responder = ev.fork ? new NoVerification(FORK_NOTE) : deps.responder;
   const responded = await responder.respond(result, {});
@@ -113,7 +120,7 @@ export async function runPullRequest(deps: FlowDeps, payload: Record<string, unk
   if (ev.fork) {
     if (responded.report.findings.length > 0) notes.push(`Not verified: ${FORK_NOTE}.`);
   } else {
-    const r = await upsertIncidents(deps, responded, { secrets: result.secrets });
+    const r = await refreshRepositoryIncidents(deps, responded, { secrets: result.secrets });
     issues = r.upserts.map((u) => u.number);
     problems.push(...r.problems);
   }

@@ -2,8 +2,8 @@ import { fetchOrigin, hasCommit, hasRemote, isAncestor, listRefs } from '../adap
 import type { Git } from '../adapters/git.js';
 import { UsageError } from '../core/errors.js';
 import type { ScanReport } from '../core/types.js';
-import { scanHistory } from '../scan/history.js';
-import { upsertIncidents } from './incidents.js';
+import { configForChange, scanChange } from './change-config.js';
+import { refreshRepositoryIncidents } from './incidents.js';
 import type { FlowDeps, FlowResult } from './ports.js';
 
 const ZERO = /^0{40}$/;
@@ -211,6 +211,13 @@ export function dropCoveredShallowWarning(report: ScanReport): ScanReport {
   };
 }
 
+/** The tip of the repository's default branch as origin has it, when the checkout knows it. */
+async function defaultBranchTip(git: Git, payload: Record<string, unknown>): Promise<string | null> {
+  const name = (payload.repository as { default_branch?: unknown } | undefined)?.default_branch;
+  if (typeof name !== 'string' || name === '') return null;
+  return git.resolveCommit(`refs/remotes/origin/${name}`).catch(() => null);
+}
+
 /** The push flow: scan what the push brought in, respond, open or refresh incidents. */
 export async function runPush(deps: FlowDeps, payload: Record<string, unknown>): Promise<FlowResult> {
   const ev = parsePushEvent(payload);
@@ -220,15 +227,22 @@ export async function runPush(deps: FlowDeps, payload: Record<string, unknown>):
     return { report: emptyReport(), issues: [], notes: [`${plan.reason}: nothing to scan.`], problems: [] };
   }
   for (const n of plan.notes) deps.log(n);
-  const result = await scanHistory(
+  // The push may edit the config: the one at `before` governs it (a new branch: the default branch's).
+  const before = ev.created ? await defaultBranchTip(deps.git, payload) : ev.before;
+  const { config, warnings } = deps.configPath
+    ? await configForChange(deps.git, deps.configPath, { before, after: ev.after, what: 'push' })
+    : { config: deps.config, warnings: [] };
+  const { result, warnings: markers } = await scanChange(
     deps.git,
-    { mode: 'range', include: plan.include, exclude: plan.exclude },
-    { config: deps.config, jobs: 1 },
+    { include: plan.include, exclude: plan.exclude },
+    { before, what: 'push' },
+    config,
   );
+  result.report.warnings.push(...warnings, ...markers);
   deps.mask(result.secrets);
   if (plan.coveredDespiteShallow) result.report = dropCoveredShallowWarning(result.report);
   const responded = await deps.responder.respond(result, {});
-  const { upserts, problems } = await upsertIncidents(deps, responded, {
+  const { upserts, problems } = await refreshRepositoryIncidents(deps, responded, {
     forcePush: ev.forced ? { before: ev.before, after: ev.after } : null,
     secrets: result.secrets,
   });

@@ -1,20 +1,13 @@
-import { incidentKeyId, mayRespond } from '../adapters/github.js';
+import { INCIDENT_LABEL, mayRespond } from '../adapters/github.js';
 import { fetchOrigin, hasRemote } from '../adapters/git-remote.js';
 import { UsageError } from '../core/errors.js';
-import {
-  carryForward,
-  describeChanges,
-  mergeIncidentBody,
-  readState,
-  stateOf,
-  unionLocations,
-} from '../core/incident.js';
+import { readState, unionLocations } from '../core/incident.js';
+import { incidentKeyId, refusalTag } from '../core/incident-wire.js';
 import { accountIdFromKeyId, isCanaryAccount, keyKind } from '../core/keyid.js';
 import { fingerprintKeyId } from '../core/redact.js';
-import { renderIncidentBody, renderIncidentTitle } from '../core/render/incident.js';
 import type { Finding } from '../core/types.js';
 import { scanHistory } from '../scan/history.js';
-import { changeComment, incidentContext } from './incidents.js';
+import { refreshRepositoryIncidents } from './incidents.js';
 import { emptyReport } from './push.js';
 import type { FlowDeps, FlowResult } from './ports.js';
 
@@ -46,11 +39,37 @@ export function parseCommentEvent(payload: Record<string, unknown>): CommentEven
   };
 }
 
+/** An issue as the provenance check reads it. */
+interface IssueFacts {
+  author: string;
+  labels: string[];
+  body: string;
+}
+
 /**
- * `/rescan` and `/deactivate` on an incident issue. The commenter's permission is asked of the API
- * (write, maintain or admin pass); anyone else gets a reply and triggers no AWS call. An allowed rescan
- * re-verifies the key, refreshes its CloudTrail summary since the last check, rewrites the body while
- * keeping ticked boxes, and comments what changed. `/deactivate` contains a key a dry run left alone.
+ * Why an issue is not an incident keyleak made, or null when it is: it carries the keyleak label, was
+ * opened by the token's own identity (`ownLogin`; null for an App installation token, whose issues are
+ * opened by a `[bot]` user), and its marker and state name the same key. Anyone can open an issue with a
+ * copied marker; only keyleak opens one with all of these. Pure.
+ */
+export function whyNotOurs(issue: IssueFacts, ownLogin: string | null): string | null {
+  const keyId = incidentKeyId(issue.body);
+  if (!keyId) return 'it carries no keyleak incident marker';
+  if (!issue.labels.includes(INCIDENT_LABEL)) return `it is not labelled ${INCIDENT_LABEL}`;
+  const byUs = ownLogin === null ? issue.author.endsWith('[bot]') : issue.author === ownLogin;
+  if (!byUs) return 'keyleak did not open it';
+  const state = readState(issue.body);
+  if (!state || state.keyId !== keyId) return 'its state does not match its marker';
+  return null;
+}
+
+/**
+ * `/rescan` and `/deactivate` on an incident issue. They act only on incidents keyleak made (see
+ * `whyNotOurs`), for commenters with write, maintain or admin permission (asked of the API), and for a
+ * key found again in this repository's history or listed in the incident's own record. Anything else
+ * triggers no AWS call and gets at most one reply per user and issue. An allowed rescan re-verifies the
+ * key, summarises its CloudTrail since first exposure, and refreshes the incident as a push would.
+ * `/deactivate` contains a key a dry run left alone.
  */
 export async function runRescan(deps: FlowDeps, payload: Record<string, unknown>): Promise<FlowResult> {
   const ev = parseCommentEvent(payload);
@@ -65,17 +84,35 @@ export async function runRescan(deps: FlowDeps, payload: Record<string, unknown>
     return idle(`/${ev.command} works on incident issues, not on pull requests: nothing to do.`);
   const { github, issueRepo } = deps;
   const issue = await github.getIncident(issueRepo, ev.issueNumber);
-  const keyId = incidentKeyId(issue.body);
-  if (!keyId) return idle(`Issue #${ev.issueNumber} is not a keyleak incident: nothing to do.`);
+  if (!incidentKeyId(issue.body))
+    return idle(`Issue #${ev.issueNumber} is not a keyleak incident: nothing to do.`);
+  const ownLogin = await github.ownLogin();
+
+  /** Replies once per user and issue; a second refused command from the same user gets no comment. */
+  const refuse = async (reply: string, note: string): Promise<FlowResult> => {
+    const tag = refusalTag(ev.user);
+    const ours = (author: string) => (ownLogin === null ? author.endsWith('[bot]') : author === ownLogin);
+    const earlier = await github.comments(issueRepo, ev.issueNumber);
+    if (!earlier.some((c) => ours(c.author) && c.body.includes(tag)))
+      await github.commentIncident(issueRepo, ev.issueNumber, `${reply}\n\n${tag}`);
+    return idle(note);
+  };
+
+  const notOurs = whyNotOurs(issue, ownLogin);
+  if (notOurs) {
+    return refuse(
+      `\`/${ev.command}\` acts only on incident issues keyleak opened; ${notOurs}. Nothing was done.`,
+      `/${ev.command} on #${ev.issueNumber} ignored: ${notOurs}.`,
+    );
+  }
+  const keyId = incidentKeyId(issue.body)!;
 
   const permission = await github.permissionOf(issueRepo, ev.user);
   if (!mayRespond(permission)) {
-    await github.commentIncident(
-      issueRepo,
-      ev.issueNumber,
+    return refuse(
       `@${ev.user} \`/${ev.command}\` needs write, maintain or admin permission on this repository (yours: ${permission}). Nothing was done.`,
+      `/${ev.command} by @${ev.user} refused: permission ${permission}.`,
     );
-    return idle(`/${ev.command} by @${ev.user} refused: permission ${permission}.`);
   }
   await github.reactTo(issueRepo, ev.commentId, 'eyes');
 
@@ -109,45 +146,46 @@ export async function runRescan(deps: FlowDeps, payload: Record<string, unknown>
   );
   deps.mask(result.secrets);
   const found = result.report.findings.find((f) => f.keyId === keyId);
+  // A key neither in this history nor in the incident's own record is not one keyleak found here.
+  if (!found && (before?.locations.length ?? 0) === 0) {
+    return refuse(
+      `\`/${ev.command}\`: key ${keyId} is neither in this repository's history nor in this incident's record. Nothing was done.`,
+      `/${ev.command} on #${ev.issueNumber} ignored: ${keyId} is not in this repository's history.`,
+    );
+  }
   const finding: Finding = found
     ? { ...found, locations: unionLocations(before?.locations ?? [], found.locations) }
     : findingFromState(keyId, before?.locations ?? [], deps.config.canaryAccounts);
-  const since = before?.trail?.end ?? before?.checkedAt;
+  // No `since`: the summary covers the whole window since first exposure, so it holds everything the
+  // earlier one did (an attacker's IPs included) and the refresher can replace it.
   const responded = await deps.responder.respond(
     { report: { ...result.report, findings: [finding] }, secrets: result.secrets },
     {
       keyIds: [keyId],
-      since: since ? new Map([[keyId, since]]) : undefined,
       containment: ev.command === 'deactivate' ? { deactivate: true, dryRun: false } : undefined,
     },
   );
-  // What the responder could not say again (no credentials this time) is kept from the last check.
-  const refreshed = carryForward(responded.report.findings.find((f) => f.keyId === keyId) ?? finding, before);
-  const problems: string[] = [];
-  let artifactUrl: string | null = null;
-  if (responded.trails.size > 0) {
-    artifactUrl = await deps.uploadTrails(responded.trails).catch((e: Error) => {
-      problems.push(`could not upload trail.json: ${e.message}`);
-      return null;
-    });
-  }
-  const ctx = await incidentContext(deps, refreshed, responded, { trailArtifactUrl: artifactUrl });
-  const body = mergeIncidentBody(issue.body, renderIncidentBody(refreshed, ctx));
-  await github.updateIncident(issueRepo, ev.issueNumber, { title: renderIncidentTitle(refreshed), body });
-  const changes = describeChanges(before, stateOf(refreshed, ctx.trail, ctx.checkedAt));
-  await github.commentIncident(
-    issueRepo,
-    ev.issueNumber,
-    changeComment(
-      `\`/${ev.command}\` by @${ev.user}: keyleak checked the key again.`,
-      changes.length > 0 ? changes : ['Nothing changed since the last check.'],
-      deps.runUrl,
-    ),
+  const { upserts, problems } = await refreshRepositoryIncidents(
+    deps,
+    {
+      ...responded,
+      report: { ...responded.report, findings: responded.report.findings.filter((f) => f.keyId === keyId) },
+    },
+    { secrets: result.secrets },
+    {
+      existing: issue,
+      announce: {
+        head: `\`/${ev.command}\` by @${ev.user}: keyleak checked the key again.`,
+        quiet: 'Nothing changed since the last check.',
+      },
+    },
   );
   return {
     report: responded.report,
     issues: [ev.issueNumber],
-    notes: [`/${ev.command} by @${ev.user} on #${ev.issueNumber}: ${changes.length} change(s).`],
+    notes: [
+      `/${ev.command} by @${ev.user} on #${ev.issueNumber}: ${upserts.length > 0 ? upserts[0]!.outcome : 'not refreshed'}.`,
+    ],
     problems,
   };
 }

@@ -10,6 +10,7 @@ import {
 } from '../core/verdict.js';
 import { redactSecret } from '../core/redact.js';
 import type { ScanResult } from '../scan/result.js';
+import { ResponderSessions } from './sessions.js';
 
 /** What `--verify` and its companions asked for. */
 export interface RespondSettings extends ContainmentOptions {
@@ -27,6 +28,8 @@ export interface RespondDeps {
   now?: () => Date;
   /** Progress lines for people (stderr); never given a secret. */
   log?: (line: string) => void;
+  /** The run's sessions, when the caller shares them (one AssumeRole per account per run). */
+  sessions?: ResponderSessions;
 }
 
 export const SIGNATURE_RETRY_DELAY_MS = 6_000;
@@ -34,22 +37,16 @@ export const SIGNATURE_RETRY_DELAY_MS = 6_000;
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function denied(e: unknown): boolean {
-  const code = e instanceof AwsCallError ? e.failure.code : null;
-  return code === 'AccessDenied' || code === 'AccessDeniedException' || code === 'UnauthorizedOperation';
+  return e instanceof AwsCallError && e.failureClass === 'access-denied';
+}
+
+/** The default chain found no credentials: keyleak was given no responder, which is not a failure. */
+function noResponder(e: unknown): boolean {
+  return e instanceof AwsCallError && e.failureClass === 'no-credentials';
 }
 
 function message(e: unknown): string {
   return e instanceof AwsCallError ? e.message : e instanceof Error ? e.message : String(e);
-}
-
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-async function settle<T>(p: Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await p };
-  } catch (error) {
-    return { ok: false, error };
-  }
 }
 
 /**
@@ -69,35 +66,17 @@ export async function respond(
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? (() => {});
 
-  let own: Promise<Outcome<AccountResponder>> | null = null;
-  const ownResponder = () => (own ??= settle(aws.responder()));
-  const assumed = new Map<string, Promise<Outcome<AccountResponder>>>();
+  const sessions = deps.sessions ?? new ResponderSessions(aws, s.roleTemplate);
 
   async function managed(accountId: string | null): Promise<{ managed: boolean; note: string | null }> {
     if (accountId === null) return { managed: false, note: 'the account could not be determined' };
     if (s.managedAccounts !== null) return { managed: s.managedAccounts.includes(accountId), note: null };
-    const r = await ownResponder();
-    if (!r.ok) return { managed: false, note: `no responder credentials to decide (${message(r.error)})` };
+    const r = await sessions.ownSession();
+    if (!r.ok && noResponder(r.error)) return { managed: false, note: 'no responder credentials to decide' };
+    // Responder credentials that fail (revoked, expired, denied, unreachable) are a failure to contain,
+    // never "not managed": the key is taken as managed so that the failure is reported as such.
+    if (!r.ok) return { managed: true, note: null };
     return { managed: r.value.accountId === accountId, note: null };
-  }
-
-  async function responderFor(accountId: string): Promise<Outcome<AccountResponder>> {
-    if (s.roleTemplate !== null) {
-      const roleArn = s.roleTemplate.replace(/\{accountId\}/g, accountId);
-      let p = assumed.get(accountId);
-      if (!p) assumed.set(accountId, (p = settle(aws.assumeResponder(accountId, roleArn))));
-      return p;
-    }
-    const r = await ownResponder();
-    if (r.ok && r.value.accountId !== accountId) {
-      return {
-        ok: false,
-        error: new Error(
-          `the responder credentials belong to account ${r.value.accountId}, not ${accountId}; set --role-template`,
-        ),
-      };
-    }
-    return r;
   }
 
   async function readIam(r: AccountResponder, keyId: string): Promise<KeyIamState> {
@@ -168,7 +147,7 @@ export async function respond(
     }
     let responder: AccountResponder | null = null;
     if (isManaged && wantsIam && accountId !== null) {
-      const r = await responderFor(accountId);
+      const r = await sessions.sessionFor(accountId);
       if (!r.ok) responderProblem = { message: message(r.error), accessDenied: denied(r.error) };
       else {
         responder = r.value;
@@ -193,6 +172,8 @@ export async function respond(
       now: at.toISOString(),
     });
     let response: KeyResponse;
+    let deactivateDenied = false;
+    let revokeFailed: string | null = null;
     if (plan.action === 'deactivate') {
       try {
         await responder!.deactivateKey(f.keyId, plan.userName!);
@@ -207,6 +188,7 @@ export async function respond(
           at: now().toISOString(),
         };
       } catch (e) {
+        deactivateDenied = denied(e);
         response = denied(e)
           ? {
               action: 'manual',
@@ -228,9 +210,10 @@ export async function respond(
       response.action !== 'manual'
     ) {
       try {
-        const name = await responder.revokeSessions(plan.userName, at);
-        response.detail += ` Sessions issued before ${at.toISOString()} revoked (inline policy ${name} on user ${plan.userName}).`;
+        const arn = await responder.revokeSessions(plan.userName);
+        response.detail += ` Sessions minted from the user's keys denied (managed policy ${arn} attached to user ${plan.userName}).`;
       } catch (e) {
+        revokeFailed = message(e);
         response.detail += ` Revoking sessions failed: ${message(e)}.`;
       }
     }
@@ -239,6 +222,16 @@ export async function respond(
     } else if (idOnly(verification) && responderProblem) {
       response.detail += ` IAM could not be read: ${responderProblem.message}.`;
     }
+    const errors: string[] = [];
+    if (
+      response.action === 'failed' ||
+      (response.action === 'manual' && (responderProblem || deactivateDenied))
+    )
+      errors.push(`containment of ${f.keyId} could not be done: ${response.detail}`);
+    if (revokeFailed) errors.push(`revoking the sessions of ${f.keyId} failed: ${revokeFailed}`);
+    if (verification.status === 'skipped' && responderProblem)
+      errors.push(`IAM could not be read for ${f.keyId}: ${responderProblem.message}`);
+    if (errors.length > 0) response.errors = errors;
     log(`${f.keyId}: ${response.action}`);
     const material = result.secrets.get(f.keyId);
     const secretRedacted = material?.verified ? redactSecret(material.verified) : f.secretRedacted;

@@ -15,8 +15,8 @@ import {
 import type { Finding } from '../core/types.js';
 import type { SecretMaterial } from '../core/findings.js';
 import type { ScanResult } from '../scan/result.js';
-import { NO_RESPONSE, type RewritePlanSettings } from '../settings.js';
-import { runScan } from './scan.js';
+import type { RewritePlanSettings } from '../settings.js';
+import { scanRepository } from './scan.js';
 
 /** What only the caller knows: the action knows the pull requests and the incident; the CLI does not. */
 export interface ExtraFacts {
@@ -176,17 +176,7 @@ export async function planRewrite(
 
 /** `keyleak rewrite-plan`: scans, plans and renders. Returns the rendered plan and the scan's warnings. */
 export async function runRewritePlan(s: RewritePlanSettings): Promise<{ text: string; warnings: string[] }> {
-  const result = await runScan({
-    repo: s.repo,
-    mode: s.mode,
-    range: s.range,
-    format: 'text',
-    output: null,
-    config: s.config,
-    jobs: s.jobs,
-    progress: false,
-    ...NO_RESPONSE,
-  });
+  const result = await scanRepository(s);
   const git = await Git.open(s.repo);
   const plan = await planRewrite(git, result);
   const text = s.format === 'sh' ? renderRewriteScript(plan) : renderRewriteMarkdown(plan);

@@ -44,8 +44,11 @@ export async function loadConfig(
   return text === null ? EMPTY_CONFIG : parseConfig(text, DEFAULT_CONFIG_PATH);
 }
 
-/** Runs the scan the settings describe. */
-export async function runScan(s: ScanSettings, onProgress?: (p: Progress) => void): Promise<ScanResult> {
+/** What to scan: the part of `keyleak scan`'s settings a scan needs, and all other callers give. */
+export type ScanTarget = Pick<ScanSettings, 'repo' | 'mode' | 'range' | 'config' | 'jobs'>;
+
+/** Scans a repository (or, with no-git, a directory) as `target` describes. */
+export async function scanRepository(s: ScanTarget, onProgress?: (p: Progress) => void): Promise<ScanResult> {
   if (s.mode === 'no-git') {
     return scanDirectory(s.repo, await loadConfig(s.config, s.repo, null));
   }
@@ -86,7 +89,13 @@ export function render(report: ScanReport, format: ScanFormat): string {
 }
 
 /** Exit status of a scan: 1 when keys were found, 2 when nothing was found but the scan was incomplete. */
-export function exitCodeFor(report: ScanReport): number {
+/**
+ * 0: nothing found; 1: keys found; 2: the scan was incomplete; 4: containment or investigation that was
+ * asked for could not be done (unless `--no-fail-on-errors`), whatever else was found.
+ */
+export function exitCodeFor(report: ScanReport, opts: { failOnErrors?: boolean } = {}): number {
+  if (opts.failOnErrors !== false && report.findings.some((f) => (f.response?.errors ?? []).length > 0))
+    return 4;
   if (report.findings.length > 0) return 1;
   return report.incomplete ? 2 : 0;
 }

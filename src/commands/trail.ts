@@ -1,11 +1,30 @@
 import { writeFile } from 'node:fs/promises';
 import { AwsCallError } from '../adapters/aws-errors.js';
 import type { AccountResponder, Aws } from '../adapters/aws.js';
-import { defaultWindow, digestTrail, type TrailEvent, type TrailSummary } from '../core/cloudtrail.js';
+import {
+  FOLLOW_DEPTH,
+  FOLLOW_KEYS,
+  attackRecordOf,
+  mintedBy,
+  pathOf,
+  type FollowedKey,
+  type MintedKey,
+} from '../core/attack-digest.js';
+import {
+  defaultWindow,
+  digestTrail,
+  matchesFilter,
+  parsed,
+  recordOf,
+  type TrailEvent,
+  type TrailFilter,
+  type TrailSummary,
+} from '../core/cloudtrail.js';
 import { UsageError } from '../core/errors.js';
 import { accountIdFromKeyId } from '../core/keyid.js';
 import { renderEventsOut, renderTrailJson, renderTrailText, renderTrailTsv } from '../core/render/trail.js';
 import type { TrailSettings } from '../settings.js';
+import { ResponderSessions, type Outcome } from './sessions.js';
 
 export interface TrailDeps {
   aws: Aws;
@@ -25,6 +44,8 @@ export interface TrailDeps {
 
 export interface TrailResult {
   summary: TrailSummary;
+  /** The responder that read the trail, for what follows from it (containment, cost). */
+  responder: AccountResponder;
   /** Every event read, with the region it was read in, in the order LookupEvents returned them. */
   events: { region: string; event: TrailEvent }[];
 }
@@ -53,25 +74,41 @@ function reasonOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/**
- * Reads every CloudTrail management event of a key in us-east-1 and the chosen (default: every enabled)
- * region, all pages, paced per region and backing off on throttling, and digests them. A region that
- * cannot be read is listed in `incompleteRegions`, never silently skipped.
- */
-export async function runTrail(s: TrailSettings, deps: TrailDeps): Promise<TrailResult> {
-  const now = deps.now ?? (() => new Date());
-  const sleep = deps.sleep ?? sleepFor;
-  const minInterval = deps.minIntervalMs ?? 600;
-  const backoff = deps.backoffBaseMs ?? 500;
-  const attempts = Math.max(1, deps.maxAttempts ?? 8);
-  const log = deps.log ?? (() => {});
+/** What to read of a key's CloudTrail: its id, the window, and the regions besides us-east-1. */
+export interface TrailQuery {
+  keyId: string;
+  start: Date;
+  end: Date;
+  regions: 'all' | string[];
+  /** Also read the events of sessions and access keys the key minted. */
+  follow: boolean;
+  /** Keep only the events matching this (the runbook's jq recipes), or all. */
+  filter: TrailFilter | null;
+}
 
-  const end = s.until ? new Date(s.until) : now();
-  const start = s.since ? new Date(s.since) : defaultWindow(end, s.firstExposure).start;
+/**
+ * The window to read: from `since` (default: a day before first exposure, at most 90 days back, which is
+ * all LookupEvents keeps) to `until` (default: now).
+ */
+export function trailWindow(
+  w: { since: string | null; until: string | null; firstExposure: string | null },
+  now: Date,
+): { start: Date; end: Date } {
+  const end = w.until ? new Date(w.until) : now;
+  const start = w.since ? new Date(w.since) : defaultWindow(end, w.firstExposure).start;
   if (start > end)
     throw new UsageError(`--since ${start.toISOString()} is after --until ${end.toISOString()}`);
+  return { start, end };
+}
 
-  let responder: AccountResponder;
+/**
+ * `keyleak trail`: the window from the settings, the session from the role template (or the default
+ * credentials), then `readTrail`.
+ */
+export async function runTrail(s: TrailSettings, deps: TrailDeps): Promise<TrailResult> {
+  const { start, end } = trailWindow(s, (deps.now ?? (() => new Date()))());
+  const sessions = new ResponderSessions(deps.aws, s.roleTemplate);
+  let session: Outcome<AccountResponder>;
   if (s.roleTemplate !== null) {
     const accountId = accountIdFromKeyId(s.keyId);
     if (accountId === null) {
@@ -79,13 +116,35 @@ export async function runTrail(s: TrailSettings, deps: TrailDeps): Promise<Trail
         `cannot tell the account of ${s.keyId} offline, so --role-template cannot name a role`,
       );
     }
-    responder = await deps.aws.assumeResponder(
-      accountId,
-      s.roleTemplate.replace(/\{accountId\}/g, accountId),
-    );
+    session = await sessions.assumedSession(accountId);
   } else {
-    responder = await deps.aws.responder();
+    session = await sessions.ownSession();
   }
+  if (!session.ok) throw session.error;
+  return readTrail(
+    session.value,
+    { keyId: s.keyId, start, end, regions: s.regions, follow: s.follow, filter: s.filter },
+    deps,
+  );
+}
+
+/**
+ * Reads every CloudTrail management event of a key in us-east-1 and the chosen (default: every enabled)
+ * region, all pages, paced per region and backing off on throttling, and digests them. A region that
+ * cannot be read is listed in `incompleteRegions`, never silently skipped.
+ */
+export async function readTrail(
+  responder: AccountResponder,
+  q: TrailQuery,
+  deps: Omit<TrailDeps, 'aws' | 'now'>,
+): Promise<TrailResult> {
+  const sleep = deps.sleep ?? sleepFor;
+  const minInterval = deps.minIntervalMs ?? 600;
+  const backoff = deps.backoffBaseMs ?? 500;
+  const attempts = Math.max(1, deps.maxAttempts ?? 8);
+  const log = deps.log ?? (() => {});
+  const { start, end } = q;
+  const s = q;
 
   const incomplete: { region: string; reason: string }[] = [];
   let regions: string[];
@@ -102,10 +161,13 @@ export async function runTrail(s: TrailSettings, deps: TrailDeps): Promise<Trail
   } else regions = [HOME_REGION, ...s.regions];
   regions = [...new Set(regions)];
 
-  const perRegion = new Map<string, { region: string; event: TrailEvent }[]>();
-  async function readRegion(region: string): Promise<void> {
-    const got: { region: string; event: TrailEvent }[] = [];
-    perRegion.set(region, got);
+  // Reads every page of one key's events in one region; a region that cannot be read is said, not skipped.
+  async function readRegion(
+    keyId: string,
+    region: string,
+    got: { region: string; event: TrailEvent }[],
+    incompleteFor: { region: string; reason: string }[],
+  ): Promise<void> {
     let nextToken: string | null = null;
     let last = -Infinity;
     for (;;) {
@@ -115,16 +177,10 @@ export async function runTrail(s: TrailSettings, deps: TrailDeps): Promise<Trail
         if (wait > 0) await sleep(wait);
         last = Date.now();
         try {
-          page = await responder.lookupEvents(region, {
-            keyId: s.keyId,
-            start,
-            end,
-            nextToken,
-            maxResults: 50,
-          });
+          page = await responder.lookupEvents(region, { keyId, start, end, nextToken, maxResults: 50 });
         } catch (e) {
           if (!transient(e) || attempt >= attempts) {
-            incomplete.push({
+            incompleteFor.push({
               region,
               reason: `${reasonOf(e)}${transient(e) ? ` (gave up after ${attempt} attempts)` : ''}; ${got.length} events read before`,
             });
@@ -140,22 +196,90 @@ export async function runTrail(s: TrailSettings, deps: TrailDeps): Promise<Trail
       nextToken = page.nextToken;
     }
   }
+
   // Regions are independent (the limit is per region), so they are read side by side, a few at a time.
-  const queue = [...regions];
-  await Promise.all(
-    Array.from({ length: Math.min(4, queue.length) }, async () => {
-      for (let r = queue.shift(); r !== undefined; r = queue.shift()) await readRegion(r);
-    }),
+  async function readKey(keyId: string, incompleteFor: { region: string; reason: string }[]) {
+    const perRegion = new Map<string, { region: string; event: TrailEvent }[]>();
+    const queue = [...regions];
+    await Promise.all(
+      Array.from({ length: Math.min(4, queue.length) }, async () => {
+        for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
+          const got: { region: string; event: TrailEvent }[] = [];
+          perRegion.set(r, got);
+          await readRegion(keyId, r, got, incompleteFor);
+        }
+      }),
+    );
+    return regions.flatMap((r) => perRegion.get(r) ?? []);
+  }
+
+  const events: { region: string; event: TrailEvent; via?: string | null }[] = await readKey(
+    s.keyId,
+    incomplete,
   );
-  const events = regions.flatMap((r) => perRegion.get(r) ?? []);
+
+  // Follow the credentials: sessions the key minted and access keys created with it are read by their
+  // own key ids, breadth first, as deep and as many as FOLLOW_DEPTH and FOLLOW_KEYS allow.
+  const followed: FollowedKey[] = [];
+  const notFollowed: { keyId: string; reason: string }[] = [];
+  if (s.follow) {
+    const known = new Set([s.keyId]);
+    let frontier = mintedIn(events, null);
+    for (let depth = 1; frontier.length > 0; depth++) {
+      const next: MintedKey[] = [];
+      for (const m of frontier) {
+        if (known.has(m.keyId)) continue;
+        known.add(m.keyId);
+        if (depth > FOLLOW_DEPTH) {
+          notFollowed.push({ keyId: m.keyId, reason: `deeper than ${FOLLOW_DEPTH} hops` });
+          continue;
+        }
+        if (followed.length >= FOLLOW_KEYS) {
+          notFollowed.push({ keyId: m.keyId, reason: `more than ${FOLLOW_KEYS} keys to follow` });
+          continue;
+        }
+        const via = pathOf(m);
+        const missing: { region: string; reason: string }[] = [];
+        const got = (await readKey(m.keyId, missing)).map((e) => ({ ...e, via }));
+        log(`${m.keyId}: ${got.length} events (${via})`);
+        events.push(...got);
+        followed.push({
+          keyId: m.keyId,
+          via,
+          events: got.length,
+          incomplete: missing.length > 0 ? missing.map((x) => `${x.region}: ${x.reason}`).join('; ') : null,
+        });
+        next.push(...mintedIn(got, via));
+      }
+      frontier = next;
+    }
+  }
+
+  const filtered = s.filter ? events.filter((e) => matchesFilter(e.event, e.region, s.filter!)) : events;
   const summary = digestTrail({
     keyId: s.keyId,
     window: { start: start.toISOString(), end: end.toISOString() },
     regions,
-    events,
+    events: filtered,
     incompleteRegions: incomplete,
+    followed,
+    notFollowed,
   });
-  return { summary, events };
+  return { summary, events: filtered, responder };
+}
+
+/** Keys minted by the successful calls among `events`, labelled with the path that led to them. */
+function mintedIn(events: { region: string; event: TrailEvent }[], via: string | null): MintedKey[] {
+  return events.flatMap(({ region, event }) => {
+    const r = recordOf(event, region);
+    return mintedBy(
+      attackRecordOf(
+        parsed(event),
+        { ...r, eventId: event.EventId, region, resources: event.Resources ?? [] },
+        via,
+      ),
+    );
+  });
 }
 
 /** 0 when every region was read, 1 when some could not be. */

@@ -1,3 +1,6 @@
+import type { CostReport, PersistenceStep } from './persistence.js';
+import { attackRecordOf, digestAttack, type AttackDigest, type FollowedKey } from './attack-digest.js';
+
 /** One event exactly as `aws cloudtrail lookup-events --output json` prints it (keys in the CLI's order). */
 export interface TrailEvent {
   EventId: string;
@@ -40,6 +43,12 @@ export interface TrailSummary {
     userAgent: string;
   }[];
   incompleteRegions: { region: string; reason: string }[];
+  /** What the attacker did: by category and severity, with what each call created and how to undo it. */
+  activity?: AttackDigest;
+  /** What `contain-persistence` did about it; absent when it was not asked for. */
+  persistence?: PersistenceStep[];
+  /** Daily cost since the exposure (`cost-check`); absent when not asked for. */
+  cost?: CostReport;
 }
 
 /** The fields of a CloudTrail record the digest and the runbook's recipes read. */
@@ -128,6 +137,23 @@ export function recordOf(e: TrailEvent, region: string): TrailRecord {
   };
 }
 
+/** The runbook's jq selections: events from these IPs, of these names, whose user agent contains this. */
+export interface TrailFilter {
+  ip: string[];
+  eventName: string[];
+  userAgent: string | null;
+}
+
+/** Whether an event passes every field of the filter that is set. */
+export function matchesFilter(e: TrailEvent, region: string, f: TrailFilter): boolean {
+  const r = recordOf(e, region);
+  return (
+    (f.ip.length === 0 || f.ip.includes(r.sourceIPAddress)) &&
+    (f.eventName.length === 0 || f.eventName.includes(r.eventName)) &&
+    (f.userAgent === null || r.userAgent.includes(f.userAgent))
+  );
+}
+
 /** ISO 8601 UTC without milliseconds, whatever offset or precision came in. */
 export function toIso(t: string): string {
   const ms = Date.parse(t);
@@ -138,8 +164,20 @@ export interface DigestInput {
   keyId: string;
   window: { start: string; end: string };
   regions: string[];
-  events: { region: string; event: TrailEvent }[];
+  /** Events of the key and, with `via` set, of keys it minted that were followed. */
+  events: { region: string; event: TrailEvent; via?: string | null }[];
   incompleteRegions: { region: string; reason: string }[];
+  followed?: FollowedKey[];
+  notFollowed?: { keyId: string; reason: string }[];
+}
+
+export function parsed(e: TrailEvent): Record<string, unknown> {
+  try {
+    const body = JSON.parse(e.CloudTrailEvent) as unknown;
+    return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Summarises a key's CloudTrail events: who called from where, what, and what deserves a look first. */
@@ -149,9 +187,10 @@ export function digestTrail(input: DigestInput): TrailSummary {
   const agents = new Map<string, number>();
   const calls = new Map<string, { eventSource: string; eventName: string; count: number; errors: number }>();
   const flagged: TrailSummary['flagged'] = [];
+  const attack: Parameters<typeof digestAttack>[0] = [];
   let total = 0;
   let own = 0;
-  for (const { region, event } of input.events) {
+  for (const { region, event, via } of input.events) {
     if (event.EventId && seen.has(event.EventId)) continue;
     if (event.EventId) seen.add(event.EventId);
     total++;
@@ -178,6 +217,20 @@ export function digestTrail(input: DigestInput): TrailSummary {
       if (r.eventTime > ip.last) ip.last = r.eventTime;
     }
     agents.set(r.userAgent, (agents.get(r.userAgent) ?? 0) + 1);
+    attack.push(
+      attackRecordOf(
+        parsed(event),
+        {
+          eventId: event.EventId,
+          eventTime: r.eventTime,
+          eventSource: r.eventSource,
+          eventName: r.eventName,
+          region,
+          resources: event.Resources ?? [],
+        },
+        via ?? null,
+      ),
+    );
     const category = categorize(r);
     if (category) {
       flagged.push({
@@ -209,6 +262,12 @@ export function digestTrail(input: DigestInput): TrailSummary {
       (a, b) => a.eventTime.localeCompare(b.eventTime) || a.eventName.localeCompare(b.eventName),
     ),
     incompleteRegions: [...input.incompleteRegions].sort((a, b) => a.region.localeCompare(b.region)),
+    activity: digestAttack(
+      attack.map((a) => ({ ...a, eventTime: toIso(a.eventTime) })),
+      { start: toIso(input.window.start), end: toIso(input.window.end) },
+      input.followed ?? [],
+      input.notFollowed ?? [],
+    ),
   };
 }
 

@@ -16,6 +16,11 @@ export interface KeyleakConfig {
   canaryAccounts: ReadonlySet<string>;
   /** Line markers that suppress what is on their line (`allow.markers`; default `keyleak:allow`). */
   allowMarkers: readonly string[];
+  /**
+   * Key ids whose inline `keyleak:allow` markers are not honoured: markers the scanned change itself added
+   * (never read from the file; set by the flows that scan a change).
+   */
+  ignoreInlineAllow?: ReadonlySet<string>;
 }
 
 export const EMPTY_CONFIG: KeyleakConfig = {

@@ -133,7 +133,7 @@ export function planContainment(input: ContainmentInput): ContainmentPlan {
   }
   const revoke = o.revokeSessions;
   const revokeText = revoke
-    ? ` and end sessions issued before ${input.now} with an inline deny on aws:TokenIssueTime (AWSRevokeOlderSessions)`
+    ? ` and deny the user's sessions by attaching the keyleak-revoke-sessions managed policy (a deny on aws:TokenIssueTime)`
     : '';
   if (iam?.status === 'Inactive') {
     return {

@@ -77,11 +77,18 @@ export class LineAnalyzer {
   private oddByte = '';
   readonly result: TextAnalysis = { keyIds: [], secrets: [], tokens: [] };
 
+  /**
+   * `keyIdsOnly`: key ids (with their lines and allow markers) and nothing else, for texts where no
+   * report will need a secret (a history's documentation keys): the secret patterns are most of the cost.
+   */
+  constructor(
+    private readonly keyIdsOnly = false,
+    /** The allow markers to note on a line (config's `allow.markers` and other scanners'). */
+    private readonly markers: readonly string[] = KNOWN_ALLOW_MARKERS,
+  ) {}
+
   /** Longest line held in memory; longer lines (minified files) are analysed in overlapping pieces. */
   static readonly MAX_LINE = 1 << 20;
-
-  /** `markers`: the allow markers to note on a line (config's `allow.markers` and other scanners'). */
-  constructor(private readonly markers: readonly string[] = KNOWN_ALLOW_MARKERS) {}
 
   /** Takes bytes read as latin1 (one character per byte), in pieces of any size. */
   push(piece: string): void {
@@ -159,7 +166,7 @@ export class LineAnalyzer {
         this.result.keyIds.push({ keyId: m[0], line, marker });
       }
     }
-    if (text.length < 40) return;
+    if (this.keyIdsOnly || text.length < 40) return;
     SECRET_TOKEN.lastIndex = 0;
     for (let m = SECRET_TOKEN.exec(text); m; m = SECRET_TOKEN.exec(text)) {
       if (!hasSecretShape(m[0])) continue;

@@ -53,6 +53,17 @@ export interface BuiltFindings {
 /** How many candidate secrets one key id keeps; each one costs an STS call, made one after another. */
 export const MAX_SECRET_CANDIDATES = 8;
 
+/** Why the key id `keyId` at `unit` is suppressed, or null when it is reported. */
+export function suppressionOf(
+  keyId: string,
+  unit: ScanUnit,
+  marker: string | null | undefined,
+  config: KeyleakConfig,
+): SuppressionReason | null {
+  const honoured = config.ignoreInlineAllow?.has(keyId) ? null : marker;
+  return keySuppression(keyId, config) ?? locationSuppression(unit, honoured, config);
+}
+
 function keySuppression(keyId: string, config: KeyleakConfig): SuppressionReason | null {
   if (keyId.includes('EXAMPLE')) return 'aws-example';
   if (hasImpossibleKeyChars(keyId) || isLowEntropyKeyId(keyId)) return 'placeholder';
@@ -135,10 +146,11 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
         date: unit.commit?.date ?? null,
       };
       const documented = unit.analysis.secrets.some((s) => s.documented && Math.abs(s.line - hit.line) <= 2);
+      // A marker the scanned change added itself does not silence it (suppressionOf).
       const reason =
         keySuppression(hit.keyId, config) ??
         (documented ? 'aws-example' : null) ??
-        locationSuppression(unit, hit.marker, config);
+        suppressionOf(hit.keyId, unit, hit.marker, config);
       if (reason) {
         let m = g.suppressed.get(reason);
         if (!m) g.suppressed.set(reason, (m = new Map()));
@@ -198,6 +210,8 @@ interface Claim {
   labelled: boolean;
 }
 
+const NOT_A_KEY: ReadonlySet<string> = new Set(['aws-example', 'placeholder', 'not-aws-key-id']);
+
 /** Lines within which an unlabelled secret in the same file is claimed strongly enough to be removed. */
 const STRONG_DISTANCE = 3;
 
@@ -205,8 +219,8 @@ const STRONG_DISTANCE = 3;
  * Gives each secret to the key id that claims it most strongly: the same line, then the nearest in the
  * same file version (a secret after its key id before one above it), then any key id of the same commit.
  * Another key id gets the secret only when nothing nearer claims it, so a neighbour's secret is never
- * tried on (or removed for) the wrong key. Every key id claims, suppressed ones too: an example key's
- * secret stays with it.
+ * tried on (or removed for) the wrong key. Allowed and baselined key ids claim too; documentation ids and
+ * placeholders do not.
  */
 function claimSecrets(
   units: readonly ScanUnit[],
@@ -227,7 +241,13 @@ function claimSecrets(
       seenCommits.add(unit.commit.sha);
       group = byCommit.get(unit.commit.sha) ?? [unit];
     } else group = [unit];
-    const hits = group.flatMap((u) => u.analysis.keyIds.map((k) => ({ unit: u, k })));
+    // Documentation ids, placeholders and ids that are no AWS key id own no secret: a real secret beside
+    // one belongs to a real key id of the commit.
+    const hits = group.flatMap((u) =>
+      u.analysis.keyIds
+        .filter((k) => !NOT_A_KEY.has(keySuppression(k.keyId, config) ?? ''))
+        .map((k) => ({ unit: u, k })),
+    );
     if (hits.length === 0) continue;
     // A key id with a secret of its own in its file claims another file's secret less than one without.
     const candidate = (s: SecretHit, u: ScanUnit) =>

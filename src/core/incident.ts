@@ -1,4 +1,13 @@
 import type { TrailSummary } from './cloudtrail.js';
+import {
+  decodeState,
+  encodeState,
+  GENERATED_END,
+  STATE_RE,
+  stepIdOf,
+  stepTag,
+  TAILORED_PLAN,
+} from './incident-wire.js';
 import type { Finding, KeyResponse, Location, ResponseAction, Verification } from './types.js';
 
 /** The CloudTrail summary of one key, as `keyleak trail --format json` prints it. */
@@ -6,6 +15,8 @@ export type { TrailSummary };
 
 /** The verdict an incident shows, in the words the `Status` section uses. */
 export type IncidentVerdict = 'live' | 'invalid' | 'wrong secret' | 'unknown' | 'not verified';
+
+export { GENERATED_END };
 
 export function verdictOf(f: Finding): IncidentVerdict {
   const s = f.verification?.status;
@@ -27,12 +38,19 @@ export interface IncidentState {
   response: KeyResponse | null;
   /** Every location listed (authors by name only), so a later run can add to them. */
   locations: Location[];
-  trail: { end: string; totalEvents: number; ips: string[]; flagged: number } | null;
+  trail: StateTrail | null;
   /** The last check, ISO 8601. */
   checkedAt: string;
 }
 
-const STATE_RE = /<!--\s*keyleak:state\s+(\{[^\n]*?\})\s*-->/;
+/** What the state remembers of a CloudTrail summary. `start` is absent in incidents written before it was kept. */
+export interface StateTrail {
+  start?: string;
+  end: string;
+  totalEvents: number;
+  ips: string[];
+  flagged: number;
+}
 
 export function locationKey(l: Location): string {
   return `${l.commit ?? ''}:${l.path ?? ''}:${l.line}`;
@@ -48,6 +66,7 @@ export function stateOf(f: Finding, trail: TrailSummary | null, checkedAt: strin
     locations: f.locations.map((l) => ({ ...l, author: l.author?.replace(/\s*<[^>]*>\s*$/, '') ?? null })),
     trail: trail
       ? {
+          start: trail.window.start,
           end: trail.window.end,
           totalEvents: trail.totalEvents,
           ips: trail.byIp.map((i) => i.ip).sort(),
@@ -58,32 +77,21 @@ export function stateOf(f: Finding, trail: TrailSummary | null, checkedAt: strin
   };
 }
 
-/** The hidden state comment. `--` is escaped so no value can end the HTML comment early. */
+/** The hidden state comment of an incident body. */
 export function stateComment(s: IncidentState): string {
-  return `<!-- keyleak:state ${JSON.stringify(s).replace(/--/g, '\\u002d\\u002d')} -->`;
+  return encodeState(s);
 }
 
 export function readState(body: string): IncidentState | null {
-  const m = STATE_RE.exec(body);
-  if (!m) return null;
-  try {
-    const s = JSON.parse(m[1]!) as IncidentState;
-    return typeof s.keyId === 'string' && Array.isArray(s.locations) ? s : null;
-  } catch {
-    return null;
-  }
+  const s = decodeState(body) as IncidentState | null;
+  return s && typeof s.keyId === 'string' && Array.isArray(s.locations) ? s : null;
 }
 
-/** Everything after this line of an incident body belongs to people and survives every refresh. */
-export const GENERATED_END =
-  '<!-- keyleak:end: notes below this line are kept when keyleak updates the issue -->';
-
 const CHECKBOX = /^(\s*[-*] \[)([ xX])(\] )(.*)$/;
-const STEP_ID = /<!-- keyleak:step ([\w-]+) -->/;
 
 function checkboxKey(text: string): string {
-  const id = STEP_ID.exec(text);
-  return id ? `id:${id[1]}` : `text:${text.trim()}`;
+  const id = stepIdOf(text);
+  return id ? `id:${id}` : `text:${text.trim()}`;
 }
 
 /**
@@ -119,39 +127,84 @@ export function newLocations(prev: Location[], next: Location[]): Location[] {
 }
 
 const TRAIL_HEADING = '## CloudTrail activity';
+const HISTORY_HEADING = '## Remove it from history';
+const ATTACK_HEADING = '## What the attacker did';
 
-/** The CloudTrail section of a body: from its heading to the next section or the end of the generated part. */
-function trailSectionSpan(body: string): [number, number] | null {
-  const start = body.indexOf(`\n${TRAIL_HEADING}\n`);
+/** A section of a body: from its heading to the next section or the end of the generated part. */
+function sectionSpan(body: string, heading: string): [number, number] | null {
+  const start = body.indexOf(`\n${heading}\n`);
   if (start < 0) return null;
   const from = start + 1;
-  const next = body.indexOf('\n## ', from + TRAIL_HEADING.length);
+  const next = body.indexOf('\n## ', from + heading.length);
   const end = body.indexOf(GENERATED_END, from);
   const stop = [next >= 0 ? next + 1 : -1, end].filter((i) => i >= 0);
   return [from, stop.length > 0 ? Math.min(...stop) : body.length];
 }
 
-/**
- * A run that could not read CloudTrail (no responder credentials this time) keeps the summary an earlier
- * run wrote: `regenerated` gets the CloudTrail section of `previous`, the runbook step it was evidence
- * for, and in its state the earlier summary.
- */
-export function keepEarlierTrail(
-  previous: string,
-  regenerated: string,
-  trail: NonNullable<IncidentState['trail']>,
-): string {
-  const old = trailSectionSpan(previous);
-  const now = trailSectionSpan(regenerated);
+/** `regenerated` with the section under `heading` taken from `previous`, when both have it. */
+function keepSection(previous: string, regenerated: string, heading: string): string {
+  const old = sectionSpan(previous, heading);
+  const now = sectionSpan(regenerated, heading);
   if (!old || !now) return regenerated;
-  let body = regenerated.slice(0, now[0]) + previous.slice(old[0], old[1]) + regenerated.slice(now[1]);
-  // The runbook step the summary was evidence for keeps its evidence too.
-  const step = (b: string) => b.split('\n').find((l) => l.includes('<!-- keyleak:step access -->'));
-  const [was, is] = [step(previous), step(body)];
-  if (was && is) body = body.replace(is, () => was);
+  return regenerated.slice(0, now[0]) + previous.slice(old[0], old[1]) + regenerated.slice(now[1]);
+}
+
+/**
+ * Which CloudTrail summary an incident should show after a refresh. A summary replaces the earlier one
+ * only when its window reaches back at least as far, so nothing an earlier run saw (an attacker's IPs,
+ * flagged calls) drops out of the issue: a run without credentials, or one whose window no longer reaches
+ * the earlier start (LookupEvents keeps 90 days), keeps the earlier summary.
+ */
+export function chooseTrail(earlier: StateTrail | null, now: TrailSummary | null): 'now' | 'earlier' {
+  if (!earlier) return 'now';
+  if (!now) return 'earlier';
+  if (earlier.start === undefined) return 'now';
+  return Date.parse(now.window.start) <= Date.parse(earlier.start) ? 'now' : 'earlier';
+}
+
+/**
+ * `regenerated` keeping the CloudTrail summary an earlier run wrote (see `chooseTrail`): its CloudTrail and
+ * "What the attacker did" sections, the runbook steps they were evidence for, and in the state the earlier
+ * summary.
+ */
+export function keepEarlierTrail(previous: string, regenerated: string, trail: StateTrail): string {
+  if (!sectionSpan(previous, TRAIL_HEADING) || !sectionSpan(regenerated, TRAIL_HEADING)) return regenerated;
+  let body = keepSection(previous, regenerated, TRAIL_HEADING);
+  // The attacker's activity goes back where it stood: before "Where it leaked".
+  const attack = sectionSpan(previous, ATTACK_HEADING);
+  if (attack) {
+    if (sectionSpan(body, ATTACK_HEADING)) body = keepSection(previous, body, ATTACK_HEADING);
+    else {
+      const where = body.indexOf('\n## Where it leaked\n');
+      if (where >= 0)
+        body = body.slice(0, where + 1) + previous.slice(attack[0], attack[1]) + body.slice(where + 1);
+    }
+  }
+  // The runbook steps the summary was evidence for keep their evidence too.
+  for (const id of ['access', 'resources']) {
+    const tag = stepTag(id);
+    const step = (b: string) => b.split('\n').find((l) => l.includes(tag));
+    const [was, is] = [step(previous), step(body)];
+    if (was && is) body = body.replace(is, () => was);
+  }
   const state = readState(body);
   if (state) body = body.replace(STATE_RE, () => stateComment({ ...state, trail }));
   return body;
+}
+
+/** Whether a body's history-rewrite section was built from the repository itself. */
+export function hasTailoredPlan(body: string): boolean {
+  const span = sectionSpan(body, HISTORY_HEADING);
+  return span !== null && body.slice(span[0], span[1]).includes(TAILORED_PLAN);
+}
+
+/**
+ * `regenerated` keeping the tailored history-rewrite plan of `previous` when this run could only write
+ * the generic one (the secret is no longer in the history it scanned, or the plan could not be built).
+ */
+export function keepTailoredPlan(previous: string, regenerated: string): string {
+  if (!hasTailoredPlan(previous) || hasTailoredPlan(regenerated)) return regenerated;
+  return keepSection(previous, regenerated, HISTORY_HEADING);
 }
 
 /**

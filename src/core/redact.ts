@@ -9,3 +9,12 @@ export function redactSecret(secret: string): string {
 export function fingerprintKeyId(keyId: string): string {
   return `keyleak:v1:${createHash('sha256').update(keyId).digest('hex').slice(0, 32)}`;
 }
+
+/**
+ * Text with the user info of every URL in it dropped (`https://x-access-token:TOKEN@github.com/o/r` →
+ * `https://github.com/o/r`). Checkouts, mirrors and CI systems put tokens in remote URLs, and git quotes
+ * them in its errors; nothing keyleak prints, writes or embeds may carry one.
+ */
+export function stripUrlCredentials(s: string): string {
+  return s.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, '$1');
+}

@@ -1,3 +1,4 @@
+import { stripUrlCredentials } from './redact.js';
 import { ENCODED_UNIT_SOURCE, decodeUnit, normaliseLine } from './rules.js';
 import type { Finding, KeyKind, Location } from './types.js';
 
@@ -138,7 +139,8 @@ export function buildRewritePlan(findings: readonly Finding[], facts: RewriteFac
   const refs = uniq(keys.flatMap((k) => k.refs)).sort();
   const touchedPaths = new Set(allLocations.map((l) => l.path));
   return {
-    source: facts.source,
+    // A remote URL may carry a token (x-access-token:…@): the plan is published, the token never is.
+    source: stripUrlCredentials(facts.source),
     keys,
     spans: facts.spans.filter((s) => keyIds.has(s.keyId)),
     removePaths: facts.credentialFiles.filter((p) => touchedPaths.has(p)).sort(),

@@ -54,6 +54,11 @@ export interface KeyResponse {
   action: ResponseAction;
   detail: string;
   at: string;
+  /**
+   * What keyleak was asked to do for this key and could not (containment, reading IAM or CloudTrail),
+   * each with the class of the failure. Any entry fails the run unless `fail-on-errors` is false.
+   */
+  errors?: string[];
 }
 
 /** One leaked key id, with every location it was seen at. */

@@ -6,6 +6,7 @@ import type { ObjectType } from '../adapters/git.js';
 import { KIND, PackFile, PackFormatError, type PackShare } from '../adapters/packs.js';
 import { DeltaError, DeltaOps, buildTarget, parseDelta, readTarget } from './delta.js';
 import { deltaSpans, matchStarts } from './spans.js';
+import { threadsFor } from './threads.js';
 
 /**
  * The first pass of a full-history scan, read straight from pack files. Each delta chain is walked from
@@ -234,7 +235,13 @@ export async function packPass(
   // An object in two packs is counted in both; as a hit it is one key of the map.
   const onObjects = (n: number, b: number): void => onProgress?.objects(n, b);
   for (const { pack, plan, roots, weights } of planned) {
-    const shares = workerScript && jobs > 1 ? splitRoots(roots, weights, jobs) : [roots];
+    const threads = workerScript
+      ? threadsFor(
+          weights.reduce((a, w) => a + w, 0),
+          jobs,
+        )
+      : 1;
+    const shares = threads > 1 ? splitRoots(roots, weights, threads) : [roots];
     // The first share runs here; the others on worker threads, all at once. A thread that cannot start
     // or dies (not a pack it cannot read) leaves its share to this thread.
     const cancel = new AbortController();

@@ -1,14 +1,10 @@
 import type { Git, ObjectSink, ObjectType } from '../adapters/git.js';
 import { EMPTY_ANALYSIS, LineAnalyzer, mayHoldKeyId, type TextAnalysis } from '../core/detect.js';
+import type { PhaseProgress } from '../core/render/progress.js';
 import { KEY_ID_LENGTH } from '../core/rules.js';
 
-/** Progress of a pass, for the CLI's progress bar and the action's log. */
-export interface Progress {
-  objects: number;
-  totalObjects: number;
-  bytes: number;
-  totalBytes: number;
-}
+/** Progress of a scan's phase, for the CLI's progress line. */
+export type Progress = PhaseProgress;
 
 export interface FirstPassResult {
   /** Objects that may hold a key id, with their type. */
@@ -146,11 +142,18 @@ export function parseCommitObject(text: string): ParsedCommit {
   return { author, date, message };
 }
 
-/** Full analysis of each object in `oids`: blobs as text, commits by their message. */
+/** Analysis of each object in `oids`: blobs as text, commits by their message. */
 export async function analyseObjects(
   git: Git,
   oids: readonly string[],
-  markers?: readonly string[],
+  opts: {
+    /** Called after each object with its size. */
+    onObject?: (bytes: number) => void;
+    /** Blobs are searched for key ids only (LineAnalyzer's keyIdsOnly). */
+    keyIdsOnly?: boolean;
+    /** Allow markers to note on a line (see LineAnalyzer). */
+    markers?: readonly string[];
+  } = {},
 ): Promise<{ analyses: Map<string, TextAnalysis>; commits: Map<string, ParsedCommit>; missing: string[] }> {
   const analyses = new Map<string, TextAnalysis>();
   const commits = new Map<string, ParsedCommit>();
@@ -158,11 +161,13 @@ export async function analyseObjects(
   let type: ObjectType = 'blob';
   let analyzer: LineAnalyzer | null = null;
   let commitBuf: Buffer[] = [];
+  let size = 0;
   const sink: ObjectSink = {
-    begin(o, t) {
+    begin(o, t, n) {
       oid = o;
       type = t;
-      analyzer = t === 'blob' ? new LineAnalyzer(markers) : null;
+      size = n;
+      analyzer = t === 'blob' ? new LineAnalyzer(opts.keyIdsOnly, opts.markers) : null;
       commitBuf = [];
     },
     data(piece) {
@@ -174,10 +179,11 @@ export async function analyseObjects(
       else if (type === 'commit') {
         const parsed = parseCommitObject(Buffer.concat(commitBuf).toString('utf8'));
         commits.set(oid, parsed);
-        const a = new LineAnalyzer(markers);
+        const a = new LineAnalyzer(false, opts.markers);
         a.push(parsed.message);
         analyses.set(oid, a.end());
       } else analyses.set(oid, EMPTY_ANALYSIS);
+      opts.onObject?.(size);
     },
   };
   const unique = [...new Set(oids)];

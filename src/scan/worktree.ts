@@ -16,7 +16,7 @@ export async function scanStaged(git: Git, config: KeyleakConfig): Promise<ScanR
   const { analyses, missing } = await analyseObjects(
     git,
     changes.map((c) => c.oid),
-    markersToNote(config),
+    { markers: markersToNote(config) },
   );
   const units: ScanUnit[] = changes
     .filter((c) => analyses.has(c.oid))
@@ -63,7 +63,7 @@ export async function scanDirectory(dir: string, config: KeyleakConfig): Promise
       if (e.isDirectory()) {
         if (e.name !== '.git') await walk(full);
       } else if (e.isFile()) {
-        const analyzer = new LineAnalyzer(markersToNote(config));
+        const analyzer = new LineAnalyzer(false, markersToNote(config));
         try {
           for await (const chunk of createReadStream(full)) {
             const b = chunk as Buffer;

@@ -1,13 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, inject } from 'vitest';
 import { makePair, type KeyPair } from '../helpers/keys.js';
 import { makeState, startGitHubEmulator, type GitHubEmulator } from '../emulators/github/index.js';
 import type { EmuIssue } from '../emulators/github/state.js';
-import { buildAction, git, pushPayload, runAction, secretNowhere, World } from './harness.js';
+import { git, pushPayload, runAction, secretNowhere, World } from './harness.js';
 
-let dist = '';
-beforeAll(() => {
-  dist = buildAction();
-}, 600_000);
+const dist = inject('actionDist');
 
 const worlds: World[] = [];
 const emus: GitHubEmulator[] = [];
@@ -80,7 +77,7 @@ describe('pull_request', () => {
     expect(again.outputs.findings).toBe('1');
     expect(repo.comments).toHaveLength(1);
     expect(secretNowhere(k.secret, again, emu)).toEqual([]);
-  }, 120_000);
+  });
 
   it('reports a fork PR without verification and says so', async () => {
     const w = new World();
@@ -108,7 +105,7 @@ describe('pull_request', () => {
     expect(repo.comments[0]!.body).toContain('Not verified: fork pull request');
     expect(run.summary).toContain('Not verified: fork pull request');
     expect(secretNowhere(k.secret, run, emu)).toEqual([]);
-  }, 120_000);
+  });
 });
 
 describe('/rescan', () => {
@@ -180,7 +177,7 @@ describe('/rescan', () => {
       'eyes',
     ]);
     expect(secretNowhere(k.secret, run, emu)).toEqual([]);
-  }, 120_000);
+  });
 
   it('by someone with triage only: replies, and changes nothing', async () => {
     const { w, emu, repo, head } = await incident();
@@ -202,7 +199,34 @@ describe('/rescan', () => {
     ).toEqual(['POST /repos/octo/app/issues/1/comments']);
     expect(repo.comments.at(-1)!.body).toContain('@tom `/rescan` needs write, maintain or admin permission');
     expect(repo.issues[0]!.body).toBe(before);
-  }, 120_000);
+  });
+
+  it('on an outsider’s copy of a real incident: one reply however often asked, nothing else', async () => {
+    const { w, emu, repo, head } = await incident();
+    // Same marker, state and label as keyleak's own incident, but opened by someone else.
+    repo.issues.push({ ...repo.issues[0]!, number: 2, user: 'eve', labels: ['keyleak'] });
+    const forged = repo.issues[1]!.body;
+    const n = emu.requests.length;
+    for (let i = 0; i < 2; i++) {
+      const run = await runAction({
+        dist,
+        emu,
+        workspace: w.checkout('main', head, { depth: 1 }),
+        event: 'issue_comment',
+        payload: comment(emu, 'mia', '/rescan', 2),
+      });
+      expect(run.code, run.stdout).toBe(0);
+    }
+    expect(
+      emu.requests
+        .slice(n)
+        .filter((r) => r.method !== 'GET')
+        .map((r) => `${r.method} ${r.path}`),
+    ).toEqual(['POST /repos/octo/app/issues/2/comments']);
+    const replies = repo.comments.filter((c) => c.issueNumber === 2 && c.user !== 'mia');
+    expect(replies.map((c) => c.body)).toEqual([expect.stringContaining('keyleak did not open it')]);
+    expect(repo.issues[1]!.body).toBe(forged);
+  });
 
   it('/deactivate on an incident that is not a dry run does nothing but say so', async () => {
     const { w, emu, repo, head } = await incident();
@@ -215,5 +239,5 @@ describe('/rescan', () => {
     });
     expect(run.code, run.stdout).toBe(0);
     expect(repo.comments.at(-1)!.body).toContain("this incident's containment is **nothing**");
-  }, 120_000);
+  });
 });

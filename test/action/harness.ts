@@ -2,14 +2,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { attackScenario } from '../emulators/aws/attack.js';
 import type { ScenarioEvent } from '../emulators/aws/index.js';
-import { bundle } from '../helpers/bundle.js';
 import type { GitHubEmulator } from '../emulators/github/index.js';
-
-/** Bundles the action the way `npm run build` does (ncc, src/index.ts → index.js), once per source state. */
-export function buildAction(): string {
-  return bundle('src/index.ts');
-}
 
 const GIT_ENV = {
   GIT_CONFIG_NOSYSTEM: '1',
@@ -199,28 +194,17 @@ export function pushPayload(ref: string, before: string, after: string, extra: R
 
 export const ZERO_SHA = '0'.repeat(40);
 
-const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
-
-/** An attacker's use of the leaked key: reconnaissance in two regions, then a new user from a VPS. */
-export function attackerEvents(keyId: string): ScenarioEvent[] {
-  const e = (minutes: number, eventName: string, eventSource: string, region: string, ip: string) => ({
-    eventTime: ago(minutes),
-    eventName,
-    eventSource,
-    region,
-    accessKeyId: keyId,
+/**
+ * An attacker's use of the leaked key, shared by the demo and the live-key tests: reconnaissance, then
+ * persistence, a role session that leaves the organisation, evasion, launches, exposure, secret reads and
+ * commands (test/emulators/aws/attack.ts), in the two regions those worlds enable.
+ */
+export function attackerEvents(keyId: string, accountId = '123456789012'): ScenarioEvent[] {
+  return attackScenario({
+    accountId,
+    keyId,
     userName: 'deploy-bot',
-    sourceIPAddress: ip,
-    userAgent: 'python-requests/2.31',
-  });
-  return [
-    e(90, 'GetCallerIdentity', 'sts.amazonaws.com', 'us-east-1', '198.51.100.7'),
-    e(80, 'ListBuckets', 's3.amazonaws.com', 'us-east-1', '198.51.100.7'),
-    e(70, 'DescribeInstances', 'ec2.amazonaws.com', 'eu-west-1', '198.51.100.7'),
-    {
-      ...e(60, 'CreateUser', 'iam.amazonaws.com', 'us-east-1', '203.0.113.66'),
-      requestParameters: { userName: 'backup-admin' },
-      resources: [{ ResourceType: 'AWS::IAM::User', ResourceName: 'backup-admin' }],
-    },
-  ];
+    now: new Date(),
+    regions: ['us-east-1', 'eu-west-1'],
+  }).events;
 }

@@ -15,6 +15,7 @@ const DEFAULTS: Record<string, string> = {
   config: '.github/keyleak.yml',
   'runbook-template': '',
   'fail-on-findings': 'true',
+  'fail-on-errors': 'true',
 };
 
 const parse = (over: Record<string, string> = {}) =>
@@ -29,6 +30,8 @@ describe('action inputs', () => {
       dryRun: false,
       deactivate: false,
       revokeSessions: false,
+      containPersistence: false,
+      costCheck: false,
       awsRoleTemplate: null,
       managedAccounts: [],
       issueRepo: null,
@@ -36,6 +39,7 @@ describe('action inputs', () => {
       config: '.github/keyleak.yml',
       runbookTemplate: null,
       failOnFindings: true,
+      failOnErrors: true,
     });
   });
 
@@ -47,6 +51,8 @@ describe('action inputs', () => {
         'dry-run': 'TRUE',
         deactivate: 'true',
         'revoke-sessions': 'true',
+        'contain-persistence': 'true',
+        'cost-check': 'True',
         'aws-role-template': 'arn:aws:iam::{accountId}:role/keyleak-responder',
         'managed-accounts': '111122223333, 444455556666\n111122223333',
         'issue-repo': 'octo/security',
@@ -61,6 +67,8 @@ describe('action inputs', () => {
       dryRun: true,
       deactivate: true,
       revokeSessions: true,
+      containPersistence: true,
+      costCheck: true,
       awsRoleTemplate: 'arn:aws:iam::{accountId}:role/keyleak-responder',
       managedAccounts: ['111122223333', '444455556666'],
       issueRepo: { owner: 'octo', repo: 'security' },

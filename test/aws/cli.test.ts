@@ -84,6 +84,30 @@ describe('keyleak scan --verify', () => {
     }
   });
 
+  it('exits 4 when containment could not be done, and 1 with --no-fail-on-errors', async () => {
+    const w = await startWorld();
+    emu = w.emu;
+    repo = leakingRepo(w.keys);
+    emu.state.keys.get(w.keys.responder.keyId)!.status = 'Inactive';
+    const args = [
+      'scan',
+      '--repo',
+      repo.dir,
+      '--verify',
+      '--deactivate',
+      '--format',
+      'json',
+      '--no-progress',
+    ];
+    expect(await main(args)).toBe(4);
+    expect(err).toMatch(/error: containment of AKIA\S+ could not be done: .*invalid or expired/);
+    expect(err).not.toMatch(/not-managed/);
+    err = '';
+    out = '';
+    expect(await main([...args, '--no-fail-on-errors'])).toBe(1);
+    expect(err).toMatch(/error: containment of AKIA\S+ could not be done/);
+  });
+
   it('--dry-run changes nothing and says what it would do, in every format', async () => {
     const w = await startWorld();
     emu = w.emu;
@@ -108,7 +132,7 @@ describe('keyleak scan --verify', () => {
       for (const s of allSecrets(w.keys)) expect(out).not.toContain(s);
     }
     expect(
-      emu.requests.filter((r) => r.action === 'UpdateAccessKey' || r.action === 'PutUserPolicy'),
+      emu.requests.filter((r) => r.action === 'UpdateAccessKey' || r.action === 'AttachUserPolicy'),
     ).toEqual([]);
     expect(emu.state.keys.get(w.keys.alice.keyId)!.status).toBe('Active');
   });

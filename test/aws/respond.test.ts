@@ -49,6 +49,8 @@ interface Case {
   changes: string[];
   /** The key's IAM status afterwards. */
   statusAfter?: 'Active' | 'Inactive';
+  /** What could not be done and fails the run; unset: nothing. */
+  error?: RegExp;
   more?: (emu: AwsEmulator, k: Keys, f: import('../../src/core/types.js').Finding) => void;
 }
 
@@ -72,21 +74,22 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'deactivated, and sessions minted from it revoked with a deny on aws:TokenIssueTime',
+    name: 'deactivated, and the sessions of its user denied with the pre-made managed policy',
     found: (k) => ({ keyId: k.alice.keyId, secrets: [k.alice.secret] }),
     settings: { revokeSessions: true },
     action: 'deactivated',
-    detail: /Sessions issued before .* revoked \(inline policy AWSRevokeOlderSessions on user alice\)/,
-    changes: ['UpdateAccessKey alice', 'PutUserPolicy alice'],
+    detail:
+      /Sessions minted from the user's keys denied \(managed policy arn:aws:iam::123456789012:policy\/keyleak-revoke-sessions attached to user alice\)/,
+    changes: ['UpdateAccessKey alice', 'AttachUserPolicy alice'],
     statusAfter: 'Inactive',
     more: (emu) => {
-      const doc = emu.state.accounts
-        .get(MANAGED)!
-        .users.get('alice')!
-        .inlinePolicies.get('AWSRevokeOlderSessions')!;
-      const policy = JSON.parse(doc);
-      expect(policy.Statement[0]).toMatchObject({ Effect: 'Deny', Action: '*', Resource: '*' });
-      expect(Date.parse(policy.Statement[0].Condition.DateLessThan['aws:TokenIssueTime'])).not.toBeNaN();
+      const alice = emu.state.accounts.get(MANAGED)!.users.get('alice')!;
+      expect(alice.attachedPolicies).toContain('keyleak-revoke-sessions');
+      // No policy is ever written: PutUserPolicy is not called.
+      expect(alice.inlinePolicies.size).toBe(0);
+      expect(emu.requests.find((r) => r.action === 'AttachUserPolicy')!.params).toMatchObject({
+        PolicyArn: 'arn:aws:iam::123456789012:policy/keyleak-revoke-sessions',
+      });
     },
   },
   {
@@ -144,7 +147,7 @@ const cases: Case[] = [
     settings: { dryRun: true, revokeSessions: true },
     action: 'dry-run',
     detail:
-      /would deactivate the key of user alice in account 123456789012 .*AWSRevokeOlderSessions.*nothing was changed/,
+      /would deactivate the key of user alice in account 123456789012 .*keyleak-revoke-sessions.*nothing was changed/,
     changes: [],
     statusAfter: 'Active',
   },
@@ -178,6 +181,20 @@ const cases: Case[] = [
     statusAfter: 'Active',
   },
   {
+    name: 'failed, never "not managed": the responder credentials were revoked',
+    found: (k) => ({ keyId: k.alice.keyId, secrets: [k.alice.secret] }),
+    settings: { managedAccounts: null },
+    setup: (emu, k) => {
+      emu.state.keys.get(k.responder.keyId)!.status = 'Inactive';
+    },
+    action: 'failed',
+    detail: /the credentials are invalid or expired \(InvalidClientTokenId\)/,
+    error: /containment of AKIA\S+ could not be done: .*invalid or expired/,
+    changes: [],
+    statusAfter: 'Active',
+    more: (_emu, _k, f) => expect(f.response!.detail).not.toMatch(/security token included/),
+  },
+  {
     name: 'manual: a root user key can only be deactivated by root',
     found: (k) => ({ keyId: k.root.keyId, secrets: [k.root.secret] }),
     action: 'manual',
@@ -201,7 +218,8 @@ const cases: Case[] = [
     detail:
       /may not deactivate it .*AccessDenied.*aws iam update-access-key --access-key-id AKIA\S+ --status Inactive --user-name alice/,
     changes: ['UpdateAccessKey alice'], // refused by IAM
-
+    error:
+      /containment of AKIA\S+ could not be done: the responder may not deactivate it \(iam:UpdateAccessKey failed: access denied \(AccessDenied\)\)/,
     statusAfter: 'Active',
   },
   {
@@ -211,6 +229,7 @@ const cases: Case[] = [
     settings: { roleTemplate: 'arn:aws:iam::{accountId}:role/no-such-role' },
     action: 'manual',
     detail: /may not do this .*sts:AssumeRole/,
+    error: /containment of AKIA\S+ could not be done/,
     changes: [],
     statusAfter: 'Active',
   },
@@ -228,7 +247,8 @@ const cases: Case[] = [
     found: (k) => ({ keyId: k.alice.keyId, secrets: [k.alice.secret] }),
     faults: [{ kind: '5xx', service: 'iam', action: 'UpdateAccessKey' }],
     action: 'failed',
-    detail: /deactivation failed: iam:UpdateAccessKey failed: ServiceUnavailable/,
+    detail: /deactivation failed: iam:UpdateAccessKey failed: AWS server error \(ServiceUnavailable\)/,
+    error: /containment of AKIA\S+ could not be done: deactivation failed/,
     changes: ['UpdateAccessKey alice'],
     statusAfter: 'Active',
   },
@@ -237,7 +257,8 @@ const cases: Case[] = [
     found: (k) => ({ keyId: k.alice.keyId, secrets: [k.alice.secret] }),
     faults: [{ kind: 'hang', service: 'iam', action: 'GetAccessKeyLastUsed' }],
     action: 'failed',
-    detail: /could not read the key in IAM .*timed out.*nothing was changed/,
+    detail: /could not read the key in IAM .*no answer from AWS \(timed out\).*nothing was changed/,
+    error: /containment of AKIA\S+ could not be done/,
     changes: [],
     statusAfter: 'Active',
   },
@@ -308,6 +329,8 @@ describe('containment', () => {
       emu.requests.filter((r) => r.accessKeyId === found.keyId && r.action !== 'GetCallerIdentity'),
     ).toEqual([]);
     if (c.statusAfter) expect(emu.state.keys.get(found.keyId)!.status).toBe(c.statusAfter);
+    if (c.error) expect(f.response!.errors).toEqual([expect.stringMatching(c.error)]);
+    else expect(f.response!.errors).toBeUndefined();
     c.more?.(emu, k, f);
 
     const outputs = [
@@ -355,6 +378,6 @@ describe('containment', () => {
       emu.requests
         .filter((r) => CHANGES.has(r.action))
         .map((r) => `${r.action} ${String(r.params.UserName)}`),
-    ).toEqual(['UpdateAccessKey alice', 'PutUserPolicy alice']);
+    ).toEqual(['UpdateAccessKey alice', 'AttachUserPolicy alice']);
   });
 });

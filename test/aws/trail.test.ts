@@ -75,6 +75,8 @@ function settings(keyId: string, over: Partial<TrailSettings> = {}): TrailSettin
     eventsOut: null,
     roleTemplate: null,
     firstExposure: null,
+    follow: false,
+    filter: null,
     ...over,
   };
 }

@@ -178,9 +178,10 @@ describe('the digest', () => {
   it('renders text tables a responder reads first, incomplete regions on top', () => {
     const text = renderTrailText(summary);
     expect(text).toMatch(/INCOMPLETE: these regions could not be read:\n {2}ap-south-1: ThrottlingException/);
-    expect(text).toMatch(/flagged \(4\):/);
+    expect(text).toMatch(/what the attacker did \(3 calls, worst first\):/);
+    expect(text).toMatch(/CreateUser FAILED AccessDenied/);
     expect(text).toMatch(/5 events, 1 of them keyleak's own/);
-    expect(text.indexOf('flagged')).toBeLessThan(text.indexOf('source IPs'));
+    expect(text.indexOf('what the attacker did')).toBeLessThan(text.indexOf('source IPs'));
   });
 
   it('writes events as the AWS CLI does: { "Events": [...] } with a 4-space indent', () => {

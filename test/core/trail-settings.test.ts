@@ -63,6 +63,33 @@ describe('trail arguments', () => {
       eventsOut: null,
       roleTemplate: null,
       firstExposure: null,
+      follow: false,
+      filter: null,
+    });
+  });
+
+  it("take the runbook's filters and --follow", () => {
+    expect(
+      parseTrailArgs([
+        '--key',
+        key,
+        '--follow',
+        '--ip',
+        '198.51.100.7,2001:db8::1',
+        '--ip',
+        'ec2.amazonaws.com',
+        '--event-name',
+        'ListBuckets',
+        '--user-agent',
+        'pacu',
+      ]),
+    ).toMatchObject({
+      follow: true,
+      filter: {
+        ip: ['198.51.100.7', '2001:db8::1', 'ec2.amazonaws.com'],
+        eventName: ['ListBuckets'],
+        userAgent: 'pacu',
+      },
     });
   });
 
@@ -98,6 +125,9 @@ describe('trail arguments', () => {
     [['--key', key, '--since', '2026-02-01', '--until', '2026-01-01'], /is after --until/],
     [['--key', key, '--regions', 'mars-1'], /invalid --regions/],
     [['--key', key, '--format', 'csv'], /invalid --format 'csv'/],
+    [['--key', key, '--ip', '1.2.3.4; rm -rf /'], /invalid --ip '1.2.3.4; rm -rf \/'/],
+    [['--key', key, '--event-name', 'List*'], /invalid --event-name 'List\*'/],
+    [['--key', key, '--user-agent', ' '], /invalid --user-agent/],
   ])('reject %j', (argv, message) => {
     expect(() => parseTrailArgs(argv)).toThrow(message);
   });

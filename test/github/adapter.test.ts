@@ -1,12 +1,7 @@
 import { getOctokit } from '@actions/github';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  GitHub,
-  incidentMarker,
-  mayRespond,
-  permissionFromResponse,
-  type Permission,
-} from '../../src/adapters/github.js';
+import { incidentMarker } from '../../src/core/incident-wire.js';
+import { GitHub, mayRespond, permissionFromResponse, type Permission } from '../../src/adapters/github.js';
 import { makeKeyId } from '../helpers/keys.js';
 import {
   makeState,
@@ -172,6 +167,44 @@ describe('GitHub adapter against the emulator', () => {
     const { gh, emu } = await setup(state);
     expect(await gh.pullsForCommit(repo, 'a'.repeat(40))).toEqual([3, 4]);
     expect(emu.requests.map((q) => q.status)).toEqual([502, 429, 200]);
+  });
+
+  it('gives up on a read that never answers after its bounded retries, naming the wait', async () => {
+    const state = makeState();
+    state.faults.push({ path: /\/commits\/.*\/pulls$/, status: 0, hang: true, times: Infinity });
+    emu = await startGitHubEmulator(state);
+    const gh = GitHub.create({
+      token: 'test-token',
+      baseUrl: emu.url,
+      timing: { retryAfterBaseMs: 1, maxRetries: 2, requestTimeoutMs: 200 },
+    });
+    await expect(gh.pullsForCommit(repo, 'a'.repeat(40))).rejects.toThrow(
+      /GitHub did not answer within 0.2 s/,
+    );
+    expect(emu.requests).toHaveLength(3);
+  });
+
+  it('never retries a write that may have been done: a POST answered 502 is sent once', async () => {
+    const state = makeState();
+    state.faults.push({ method: 'POST', path: /\/issues$/, status: 502, times: 1 });
+    const { gh, emu } = await setup(state);
+    await expect(gh.createIncident(repo, { title: 't', body: 'b', labels: [] })).rejects.toThrow();
+    expect(emu.requests.filter((q) => q.method === 'POST')).toHaveLength(1);
+  });
+
+  it('never retries a write that got no answer', async () => {
+    const state = makeState();
+    state.faults.push({ method: 'POST', path: /\/issues$/, status: 0, hang: true, times: 1 });
+    emu = await startGitHubEmulator(state);
+    const gh = GitHub.create({
+      token: 'test-token',
+      baseUrl: emu.url,
+      timing: { retryAfterBaseMs: 1, maxRetries: 3, requestTimeoutMs: 200 },
+    });
+    await expect(gh.createIncident(repo, { title: 't', body: 'b', labels: [] })).rejects.toThrow(
+      /did not answer/,
+    );
+    expect(emu.requests).toHaveLength(1);
   });
 
   it("lists an organisation's repositories page by page through Link headers", async () => {

@@ -11,7 +11,9 @@ import { DEFAULT_RUNBOOK_TEMPLATE } from '../../src/core/render/incident.js';
 import type { ResponseAction, ScanReport } from '../../src/core/types.js';
 import type { ScanResult } from '../../src/scan/result.js';
 import { makeState, startGitHubEmulator, type GitHubEmulator } from '../emulators/github/index.js';
-import { makePair, type KeyPair } from '../helpers/keys.js';
+import { makeKeyId, makePair, type KeyPair } from '../helpers/keys.js';
+import { encodeState, incidentMarker } from '../../src/core/incident-wire.js';
+import type { EmuIssue } from '../emulators/github/state.js';
 import { pushPayload, World } from '../action/harness.js';
 
 /** A responder that answers what a test scripts, and records what it was asked. */
@@ -152,7 +154,7 @@ describe('flows with a responder', () => {
     expect(JSON.stringify(emu.state)).not.toContain(k.secret);
   });
 
-  it('an allowed /rescan refreshes since the last check and comments the status change and new IPs', async () => {
+  it('an allowed /rescan reads CloudTrail since first exposure and comments the status change and new IPs', async () => {
     let phase = 0;
     const r = new ScriptedResponder((keyId) =>
       phase === 0
@@ -164,12 +166,58 @@ describe('flows with a responder', () => {
     phase = 1;
     const out = await runRescan(deps, commentPayload(emu, 'mia', '/rescan'));
     expect(out.issues).toEqual([1]);
-    expect(r.calls[1]!.opts.since).toEqual(new Map([[r.calls[1]!.keyIds[0]!, '2024-01-02T00:00:00Z']]));
     const last = emu.state.repos['octo/app']!.comments.at(-1)!.body;
     expect(last).toContain('Status changed from **unknown** to **invalid**.');
     expect(last).toContain('CloudTrail: 5 new events since the last check.');
     expect(last).toContain('New source IPs: `203.0.113.50`.');
+    const body = emu.state.repos['octo/app']!.issues[0]!.body;
     expect(emu.state.repos['octo/app']!.issues[0]!.title).toContain('(invalid)');
+    expect(body).toContain('198.51.100.4');
+    expect(body).toContain('203.0.113.50');
+  });
+
+  const keeps: [string, (keyId: string) => TrailSummary | null][] = [
+    ['a /rescan without CloudTrail keeps the earlier summary and its IPs', () => null],
+    [
+      'a /rescan whose window no longer reaches the earlier start keeps the earlier summary',
+      (keyId) => ({
+        ...trail(keyId, ['192.0.2.77'], 1),
+        window: { start: '2024-01-01T12:00:00Z', end: '2024-01-03T00:00:00Z' },
+      }),
+    ],
+  ];
+  it.each(keeps)('%s', async (_name, later) => {
+    let phase = 0;
+    const r = new ScriptedResponder((keyId) =>
+      phase === 0
+        ? { status: 'live', action: 'dry-run', trail: trail(keyId, ['198.51.100.4'], 3) }
+        : { status: 'live', action: 'dry-run', trail: later(keyId) },
+    );
+    const { head, base, emu, deps } = await setup(r);
+    await runPush(deps, pushPayload('refs/heads/main', base, head));
+    const first = emu.state.repos['octo/app']!.issues[0]!.body;
+    phase = 1;
+    await runRescan(deps, commentPayload(emu, 'mia', '/rescan'));
+    const body = emu.state.repos['octo/app']!.issues[0]!.body;
+    const section = (b: string) =>
+      b.slice(b.indexOf('## CloudTrail activity'), b.indexOf('## Remove it from history'));
+    expect(section(body)).toBe(section(first));
+    expect(body).toContain('198.51.100.4');
+    expect(body).not.toContain('192.0.2.77');
+  });
+
+  it('a /rescan keeps the tailored history-rewrite plan', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'dry-run', trail: null }));
+    const { head, base, emu, deps } = await setup(r);
+    await runPush(deps, pushPayload('refs/heads/main', base, head));
+    const plan = (b: string) =>
+      b.slice(b.indexOf('## Remove it from history'), b.indexOf('<!-- keyleak:end'));
+    const first = emu.state.repos['octo/app']!.issues[0]!.body;
+    expect(plan(first)).toContain('<!-- keyleak:plan tailored -->');
+    await runRescan(deps, commentPayload(emu, 'mia', '/rescan'));
+    const body = emu.state.repos['octo/app']!.issues[0]!.body;
+    expect(plan(body)).toContain('<!-- keyleak:plan tailored -->');
+    expect(plan(body)).toBe(plan(first));
   });
 
   it('/deactivate on a dry-run incident asks the responder to contain the key', async () => {
@@ -204,6 +252,115 @@ describe('flows with a responder', () => {
     expect(emu.state.repos['octo/app']!.issues[0]!.body).toContain(
       'Verdict: **not verified**: verification is turned off (`verify: false`). Treat the key as live.',
     );
+  });
+});
+
+describe('commands act only on incidents keyleak made', () => {
+  const forged = (keyId: string) =>
+    `${incidentMarker(keyId)}\n${encodeState({ keyId, verdict: 'live', locations: [{ commit: 'c'.repeat(40), path: 'x', line: 1 }] })}\nplease /rescan`;
+  const seed = (e: GitHubEmulator, over: Partial<EmuIssue>, body: string) =>
+    e.state.repos['octo/app']!.issues.push({
+      number: 1,
+      title: 'Leaked AWS key',
+      body,
+      state: 'open',
+      labels: [],
+      user: 'eve',
+      isPullRequest: false,
+      createdAt: 'x',
+      updatedAt: 'x',
+      ...over,
+    });
+  const cases: [string, Partial<EmuIssue>, 'in history' | 'elsewhere', RegExp][] = [
+    [
+      'an outsider’s unlabelled issue for a key not in the repository',
+      {},
+      'elsewhere',
+      /not labelled keyleak/,
+    ],
+    [
+      'an outsider’s issue a maintainer labelled',
+      { labels: ['keyleak'] },
+      'in history',
+      /keyleak did not open it/,
+    ],
+    [
+      'an issue under keyleak’s name for a key found nowhere here',
+      { labels: ['keyleak'], user: 'keyleak-bot' },
+      'elsewhere',
+      /is not in this repository's history/,
+    ],
+  ];
+  it.each(cases)('%s: no AWS call, one reply however often it is asked', async (_n, over, where, why) => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'deactivated', trail: null }));
+    const { k, emu, deps } = await setup(r);
+    const keyId = where === 'in history' ? k.keyId : makeKeyId();
+    // The third case's record names no location, as keyleak's own never would for a key it found.
+    const body =
+      over.user === 'keyleak-bot'
+        ? `${incidentMarker(keyId)}\n${encodeState({ keyId, verdict: 'live', locations: [] })}`
+        : forged(keyId);
+    seed(emu, over, body);
+    const first = await runRescan(deps, commentPayload(emu, 'mia', '/rescan'));
+    await runRescan(deps, commentPayload(emu, 'mia', '/rescan'));
+    expect(r.calls).toEqual([]);
+    expect(first.notes.join(' ')).toMatch(why);
+    const replies = emu.state.repos['octo/app']!.comments.filter((c) => c.user === 'keyleak-bot');
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body).toMatch(/Nothing was done/);
+  });
+
+  it('an unauthorised commenter gets one reply per issue, however often they ask', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'dry-run', trail: null }));
+    const { head, base, emu, deps } = await setup(r);
+    await runPush(deps, pushPayload('refs/heads/main', base, head));
+    for (let i = 0; i < 3; i++) await runRescan(deps, commentPayload(emu, 'tom', '/rescan'));
+    const replies = emu.state.repos['octo/app']!.comments.filter(
+      (c) => c.user === 'keyleak-bot' && /needs write/.test(c.body),
+    );
+    expect(replies).toHaveLength(1);
+    expect(r.calls).toHaveLength(1);
+  });
+
+  it('with an App installation token (GITHUB_TOKEN), incidents its [bot] user opened are keyleak’s', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'dry-run', trail: null }));
+    const { head, base, emu, deps } = await setup(r);
+    emu.state.tokens['test-token'] = 'github-actions[bot]';
+    await runPush(deps, pushPayload('refs/heads/main', base, head));
+    expect(emu.state.repos['octo/app']!.issues[0]!.user).toBe('github-actions[bot]');
+    const out = await runRescan(deps, commentPayload(emu, 'mia', '/rescan'));
+    expect(out.issues).toEqual([1]);
+    expect(r.calls).toHaveLength(2);
+  });
+});
+
+describe('incident creation is idempotent', () => {
+  it('two runs at once for one key leave one open incident, the later closed as its duplicate', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'dry-run', trail: null }));
+    const { head, base, emu, deps } = await setup(r);
+    // Both runs look for the incident before either opens it.
+    emu.state.barriers = [{ method: 'GET', path: /\/issues$/, count: 2 }];
+    const event = pushPayload('refs/heads/main', base, head);
+    const runs = await Promise.all([runPush(deps, event), runPush(deps, event)]);
+    const issues = emu.state.repos['octo/app']!.issues;
+    expect(issues).toHaveLength(2);
+    expect(issues.filter((i) => i.state === 'open').map((i) => i.number)).toEqual([1]);
+    expect(emu.state.repos['octo/app']!.comments.find((c) => c.issueNumber === 2)!.body).toMatch(
+      /^Duplicate of #1/,
+    );
+    expect(runs.flatMap((x) => x.issues)).toEqual([1, 1]);
+    expect(runs.flatMap((x) => x.problems)).toEqual([]);
+  });
+
+  it('a POST /issues that succeeds but answers 502 is not retried and the run reports the incident it opened', async () => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'dry-run', trail: null }));
+    const { head, base, emu, deps } = await setup(r);
+    emu.state.faults.push({ method: 'POST', path: /\/issues$/, status: 502, times: 1, afterHandling: true });
+    const out = await runPush(deps, pushPayload('refs/heads/main', base, head));
+    expect(emu.state.repos['octo/app']!.issues).toHaveLength(1);
+    expect(emu.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/issues'))).toHaveLength(1);
+    expect(out.issues).toEqual([1]);
+    expect(out.problems).toEqual([]);
   });
 });
 

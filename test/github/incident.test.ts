@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   carryForward,
+  chooseTrail,
   describeChanges,
+  keepTailoredPlan,
   mergeIncidentBody,
   readState,
   stateOf,
@@ -16,8 +18,9 @@ import {
   renderIncidentTitle,
   type IncidentContext,
 } from '../../src/core/render/incident.js';
+import { attackRecordOf, digestAttack } from '../../src/core/attack-digest.js';
 import type { Finding } from '../../src/core/types.js';
-import { upsertIncident } from '../../src/commands/incidents.js';
+import { refreshIncident } from '../../src/commands/incidents.js';
 import type { IncidentIssue } from '../../src/adapters/github.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -110,10 +113,13 @@ function ctx(over: Partial<IncidentContext> = {}): IncidentContext {
 
 function golden(name: string, text: string): void {
   const file = join(here, 'testdata', name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
+  if (process.env.UPDATE_GOLDEN === '1') {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);
   }
+  // A missing golden file is a failure, never a silent first write: new ones are made on purpose.
+  if (!existsSync(file))
+    throw new Error(`golden file ${name} is missing; run with UPDATE_GOLDEN=1 to write it`);
   expect(text).toBe(readFileSync(file, 'utf8'));
 }
 
@@ -279,12 +285,42 @@ describe('updating an incident', () => {
   });
 
   it('a rerun that cannot read CloudTrail keeps the summary, its evidence and its state from the last run that could', async () => {
-    const first = renderIncidentBody(finding(), ctx({ trail: TRAIL }));
+    const activity = digestAttack(
+      [
+        attackRecordOf(
+          {
+            eventID: 'e1',
+            eventTime: '2024-01-01T01:00:00Z',
+            eventSource: 'iam.amazonaws.com',
+            eventName: 'CreateLoginProfile',
+            awsRegion: 'us-east-1',
+            requestParameters: { userName: 'backup-admin' },
+          },
+          {
+            eventId: 'e1',
+            eventTime: '',
+            eventSource: '',
+            eventName: '',
+            region: 'us-east-1',
+            resources: [],
+          },
+          null,
+        ),
+      ],
+      TRAIL.window,
+    );
+    const first = renderIncidentBody(finding(), ctx({ trail: { ...TRAIL, activity } }));
+    expect(first).toContain('aws iam delete-login-profile --user-name backup-admin');
     const issues = new Map<number, IncidentIssue>([
-      [1, { number: 1, title: 't', url: 'u1', state: 'open', body: first }],
+      [
+        1,
+        { number: 1, title: 't', url: 'u1', state: 'open', body: first, author: 'keyleak-bot', labels: [] },
+      ],
     ]);
     const github = {
       findIncident: async () => issues.get(1)!,
+      findIncidents: async () => [issues.get(1)!],
+      closeDuplicate: async () => {},
       createIncident: async () => {
         throw new Error('not expected');
       },
@@ -299,18 +335,31 @@ describe('updating an incident', () => {
     const moved = finding({
       locations: [...finding().locations, { ...finding().locations[0]!, path: 'config/copy.env' }],
     });
-    const out = await upsertIncident(
+    const env = {
       github,
-      { owner: 'octo', repo: 'app' },
+      issueRepo: { owner: 'octo', repo: 'app' },
+      serverUrl: 'https://github.com',
+      runUrl: null,
+      contacts: DEFAULT_RUNBOOK_TEMPLATE,
+      now: () => new Date('2024-01-03T00:00:00Z'),
+      log: () => {},
+      uploadTrails: async () => null,
+    };
+    const out = await refreshIncident(
+      env,
       moved,
       ctx({ trailUnavailable: 'no responder credentials were configured' }),
-      { done: true },
+      { labelsEnsured: { done: true } },
     );
     expect(out.outcome).toBe('updated');
     const body = issues.get(1)!.body;
     const section = (b: string) =>
       b.slice(b.indexOf('## CloudTrail activity'), b.indexOf('## Remove it from history'));
     const step = (b: string) => b.split('\n').find((l) => l.includes('keyleak:step access'));
+    const attack = (b: string) =>
+      b.slice(b.indexOf('## What the attacker did'), b.indexOf('## Where it leaked'));
+    expect(attack(body)).toBe(attack(first));
+    expect(attack(body)).toContain('delete-login-profile');
     expect(body).toContain('config/copy.env');
     expect(section(body)).toBe(section(first));
     expect(body).not.toContain('CloudTrail was not read');
@@ -318,8 +367,85 @@ describe('updating an incident', () => {
     expect(readState(body)!.trail).toEqual(readState(first)!.trail);
   });
 
+  it("stays under GitHub's 65,536 characters whatever the trail, counting what it leaves out", () => {
+    const records = Array.from({ length: 4000 }, (_, i) =>
+      attackRecordOf(
+        {
+          eventID: `e${i}`,
+          eventTime: '2024-01-01T01:00:00Z',
+          eventSource: i % 2 ? 'ec2.amazonaws.com' : 'sts.amazonaws.com',
+          eventName: i % 2 ? 'RunInstances' : 'AssumeRole',
+          awsRegion: 'eu-west-1',
+          userAgent: 'x'.repeat(5000),
+          requestParameters: {
+            roleArn: `arn:aws:iam::123456789012:role/${'r'.repeat(60)}${i}`,
+            roleSessionName: 's',
+          },
+          responseElements: {
+            instancesSet: {
+              items: [{ instanceId: `i-${String(i).padStart(17, '0')}`, instanceType: 'p3.16xlarge' }],
+            },
+            credentials: {
+              accessKeyId: `ASIA${String(i).padStart(16, 'Q')}`,
+              expiration: 'Jan 1, 2024, 1:00:00 PM',
+            },
+          },
+        },
+        { eventId: '', eventTime: '', eventSource: '', eventName: '', region: 'eu-west-1', resources: [] },
+        null,
+      ),
+    );
+    const activity = digestAttack(records, TRAIL.window);
+    const body = renderIncidentBody(finding(), ctx({ trail: { ...TRAIL, activity } }));
+    expect(body.length).toBeLessThan(65_536);
+    expect(body).toMatch(/… and [\d,]+ more calls, all in `trail.json`/);
+    expect(body).toContain('- … and 1,970 more keys in `trail.json`.');
+  });
+
   it('reads back the state it wrote', () => {
     const body = renderIncidentBody(finding(), ctx({ trail: TRAIL }));
     expect(readState(body)).toEqual(stateOf(finding(), TRAIL, '2024-01-03T00:00:00Z'));
+  });
+});
+
+describe('what a refresh keeps', () => {
+  const earlier = {
+    start: '2024-01-01T00:00:00Z',
+    end: '2024-01-02T00:00:00Z',
+    totalEvents: 3,
+    ips: [],
+    flagged: 0,
+  };
+  const from = (start: string): TrailSummary => ({
+    ...TRAIL,
+    window: { start, end: '2024-01-05T00:00:00Z' },
+  });
+  const cases: [string, Parameters<typeof chooseTrail>[0], TrailSummary | null, 'now' | 'earlier'][] = [
+    ['a first summary is shown', null, from('2024-01-01T00:00:00Z'), 'now'],
+    ['a run without CloudTrail keeps the earlier summary', earlier, null, 'earlier'],
+    ['a summary reaching back as far replaces it', earlier, from('2024-01-01T00:00:00Z'), 'now'],
+    ['a summary reaching further back replaces it', earlier, from('2023-12-01T00:00:00Z'), 'now'],
+    [
+      'a summary starting later (older events aged out) does not',
+      earlier,
+      from('2024-01-01T06:00:00Z'),
+      'earlier',
+    ],
+    [
+      'an earlier summary of unknown start is replaced',
+      { ...earlier, start: undefined },
+      from('2024-01-03T00:00:00Z'),
+      'now',
+    ],
+  ];
+  it.each(cases)('%s', (_n, before, now, want) => expect(chooseTrail(before, now)).toBe(want));
+
+  it('a tailored history-rewrite plan is never replaced by the generic text', () => {
+    const tailored = renderIncidentBody(finding(), ctx({ historyPlan: '1. Run the plan.' }));
+    const generic = renderIncidentBody(finding(), ctx());
+    expect(keepTailoredPlan(tailored, generic)).toBe(tailored);
+    const newer = renderIncidentBody(finding(), ctx({ historyPlan: '1. Run the new plan.' }));
+    expect(keepTailoredPlan(tailored, newer)).toBe(newer);
+    expect(keepTailoredPlan(generic, generic)).toBe(generic);
   });
 });

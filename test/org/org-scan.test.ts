@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeOrgShardDir, runOrgScan, type OrgScanResult } from '../../src/commands/org.js';
-import type { IncidentSink, IncidentVerdict, OrgKeyFinding } from '../../src/commands/ports-org.js';
+import type { IncidentSink, KeyIncident, OrgKeyFinding } from '../../src/commands/ports-org.js';
 import { DEFAULT_REPO_FILTER, type RepoRecord } from '../../src/core/org/select.js';
 import type { OrgScanSettings } from '../../src/core/org/settings.js';
 import { inShard } from '../../src/core/org/shard.js';
@@ -16,7 +16,7 @@ class RecordingSink implements IncidentSink {
   calls: OrgKeyFinding[][] = [];
   live = new Set<string>();
   failWith: Error | null = null;
-  async report(keys: readonly OrgKeyFinding[]): Promise<IncidentVerdict[]> {
+  async report(keys: readonly OrgKeyFinding[]): Promise<KeyIncident[]> {
     if (this.failWith) throw this.failWith;
     this.calls.push([...keys]);
     return keys.map((k, i) => ({
@@ -127,7 +127,7 @@ describe('an org of 540 repositories, scanned nightly in 4 shards', () => {
     fleet.rewrite(rewritten, { 'NEW.md': 'fresh start\n' });
     pushedNoMove = svc[30]!;
     pushedNoMove.pushedAt = '2026-02-01T00:00:00Z';
-  }, 180_000);
+  });
 
   afterAll(() => fleet.cleanup());
 
@@ -151,7 +151,7 @@ describe('an org of 540 repositories, scanned nightly in 4 shards', () => {
     // Every page was read by every shard: 542 repositories, 100 a page.
     expect(lister.pagesServed).toBe(6 * SHARDS);
     for (const r of runs) expect(r.summary.listed).toBe(542);
-  }, 300_000);
+  });
 
   it('leaves archived repositories and forks out, with the reason, in every shard', () => {
     for (const r of runs) {
@@ -275,7 +275,7 @@ describe('an org of 540 repositories, scanned nightly in 4 shards', () => {
     ).toEqual([corrupt.fullName, missing.fullName].sort());
     // Only the new key reaches the incident pipeline: what earlier runs reported is not read again.
     expect(sink.calls.flat().map((k) => k.keyId)).toEqual([third.keyId]);
-  }, 120_000);
+  });
 });
 
 describe('small org runs', () => {
@@ -331,7 +331,7 @@ describe('small org runs', () => {
     expect(byStatus(second, 'skipped')).toHaveLength(3);
     expect(second.state.pending).toEqual([]);
     expect(Object.keys(second.state.repositories)).toHaveLength(repos.length);
-  }, 120_000);
+  });
 
   it('a corrupt state file is warned about and every repository is scanned in full', async () => {
     const r = fleet.add('acme/corrupt-state-0');
@@ -348,7 +348,7 @@ describe('small org runs', () => {
     expect(logs[0]).toContain('scanning every repository in full');
     expect(outcomeOf(res, r)).toMatchObject({ status: 'scanned', scan: 'full' });
     expect(JSON.parse(readFileSync(stateFile, 'utf8')).repositories[String(r.id)].fullName).toBe(r.fullName);
-  }, 60_000);
+  });
 
   it('full-rescan ignores the state', async () => {
     const r = fleet.add('acme/rescan-0');
@@ -362,7 +362,7 @@ describe('small org runs', () => {
       sink: new RecordingSink(),
     });
     expect(outcomeOf(full, r)).toMatchObject({ status: 'scanned', scan: 'full', commits: 3 });
-  }, 60_000);
+  });
 
   it('when the incident pipeline fails, repositories with findings are not marked scanned', async () => {
     const r = fleet.add('acme/pipeline-0');
@@ -381,5 +381,5 @@ describe('small org runs', () => {
     const second = await runOrgScan(settings(fleet, { stateFile }), { lister, sink });
     expect(outcomeOf(second, r)).toMatchObject({ status: 'scanned', scan: 'full', findings: 1 });
     expect(sink.calls.flat().map((k) => k.keyId)).toEqual([key.keyId]);
-  }, 60_000);
+  });
 });

@@ -5,8 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli-main.js';
 import { Git } from '../../src/adapters/git.js';
 import { planRewrite } from '../../src/commands/rewrite-plan.js';
-import { runScan } from '../../src/commands/scan.js';
-import { NO_RESPONSE } from '../../src/settings.js';
+import { scanRepository } from '../../src/commands/scan.js';
 import { makePair } from '../helpers/keys.js';
 import { TestRepo } from '../helpers/repo.js';
 
@@ -22,16 +21,12 @@ function repo(): TestRepo {
 }
 
 async function plan(dir: string) {
-  const result = await runScan({
+  const result = await scanRepository({
     repo: dir,
     mode: 'all',
     range: null,
-    format: 'text',
-    output: null,
     config: null,
     jobs: 1,
-    progress: false,
-    ...NO_RESPONSE,
   });
   return planRewrite(await Git.open(dir), result);
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Git } from '../../src/adapters/git.js';
-import { runScan } from '../../src/commands/scan.js';
+import { scanRepository } from '../../src/commands/scan.js';
 import { parseScanArgs } from '../../src/settings.js';
 import { makeKeyId, makePair, makeSecret } from '../helpers/keys.js';
 import { TestRepo } from '../helpers/repo.js';
@@ -26,13 +26,13 @@ let storage: Storage = 'loose objects';
 
 async function scan(dir: string, ...args: string[]) {
   const s = parseScanArgs(['--repo', dir, ...args], { cwd: dir, isTTY: false });
-  if (storage === 'loose objects') return runScan(s);
+  if (storage === 'loose objects') return scanRepository(s);
   // Packed with deep delta chains, so the pack reader rebuilds objects from deltas of deltas; and read
   // by that reader, not handed back to git whole.
   git(dir, 'repack', '-a', '-d', '-f', '-q', '--depth=50', '--window=50');
   const throughGit = vi.spyOn(Git.prototype, 'listObjects');
   try {
-    return await runScan(s);
+    return await scanRepository(s);
   } finally {
     expect(throughGit).not.toHaveBeenCalled();
     throughGit.mockRestore();

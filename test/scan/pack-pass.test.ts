@@ -8,6 +8,7 @@ import { PackFile, PackFormatError } from '../../src/adapters/packs.js';
 import { KEY_ID_PREFILTER } from '../../src/core/rules.js';
 import { DeltaError, DeltaOps, applyDelta } from '../../src/scan/delta.js';
 import { packPass, workerScriptBeside } from '../../src/scan/pack-pass.js';
+import { setThreadMinWork, THREAD_MIN_WORK } from '../../src/scan/threads.js';
 import { deltaSpans, matchStarts } from '../../src/scan/spans.js';
 import { bundle } from '../helpers/bundle.js';
 import { makeKeyId } from '../helpers/keys.js';
@@ -152,16 +153,18 @@ describe('reading packs directly', () => {
     const built = bundle('src/pack-worker.ts');
     copyFileSync(join(built, 'index.js'), join(built, 'pack-worker.js'));
     workerScriptBeside(pathToFileURL(join(built, 'entry.js')).href);
+    setThreadMinWork(1); // a pack this small would be read on this thread alone
     try {
       const result = await packPass([pack], 3);
       const truth = new Set(oids.filter((_, i) => mayHold(contents[i]!)));
       expect(new Set(result.hits.keys())).toEqual(truth);
       expect(result.objects).toBe(new Set(oids).size);
     } finally {
+      setThreadMinWork(THREAD_MIN_WORK);
       workerScriptBeside(pathToFileURL(join(tmpdir(), 'nowhere', 'entry.js')).href);
       pack.close();
     }
-  }, 60_000);
+  });
 
   it('reads a share on this thread when its worker thread dies', async () => {
     const contents = versions(8, 120);
@@ -169,11 +172,13 @@ describe('reading packs directly', () => {
     const broken = mkdtempSync(join(tmpdir(), 'keyleak-broken-worker-'));
     writeFileSync(join(broken, 'pack-worker.js'), "throw new Error('this thread fails to start');\n");
     workerScriptBeside(pathToFileURL(join(broken, 'entry.js')).href);
+    setThreadMinWork(1);
     try {
       const result = await packPass([pack], 2);
       expect(new Set(result.hits.keys())).toEqual(new Set(oids.filter((_, i) => mayHold(contents[i]!))));
       expect(result.objects).toBe(new Set(oids).size);
     } finally {
+      setThreadMinWork(THREAD_MIN_WORK);
       workerScriptBeside(pathToFileURL(join(tmpdir(), 'nowhere', 'entry.js')).href);
       rmSync(broken, { recursive: true, force: true });
       pack.close();

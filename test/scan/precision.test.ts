@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runScan } from '../../src/commands/scan.js';
+import { scanRepository } from '../../src/commands/scan.js';
 import { parseScanArgs } from '../../src/settings.js';
 import { makeKeyId, makeSecret } from '../helpers/keys.js';
 import { TestRepo } from '../helpers/repo.js';
@@ -31,7 +31,7 @@ async function scanFiles(mode: '--no-git' | '--all', files: Files) {
     dir = repo.dir;
   }
   const s = parseScanArgs(['--repo', dir, mode], { cwd: dir, isTTY: false });
-  return runScan(s);
+  return scanRepository(s);
 }
 
 const redacted = (s: string) => s.slice(0, 4) + '*'.repeat(36);

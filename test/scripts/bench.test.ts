@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runScan } from '../../src/commands/scan.js';
+import { scanRepository } from '../../src/commands/scan.js';
 import { parseScanArgs } from '../../src/settings.js';
 
 // The benchmark is plain JavaScript run by node; its modules are loaded by path so the type checker
@@ -83,7 +83,7 @@ describe('the synthetic benchmark history', () => {
       ].sort(),
     );
     const settings = parseScanArgs(['--all', '--repo', dir, '--no-progress'], { cwd: dir, isTTY: false });
-    const { report } = await runScan(settings);
+    const { report } = await scanRepository(settings);
     expect(report.findings.map((f) => f.keyId).sort()).toEqual(manifest.planted.map((p) => p.keyId).sort());
     expect(report.incomplete).toBe(false);
   }, 180_000);

@@ -6,8 +6,12 @@ import {
   type IncidentVerdict,
   type TrailSummary,
 } from '../incident.js';
+import { incidentMarker, stepTag, TAILORED_PLAN } from '../incident-wire.js';
 import type { Finding } from '../types.js';
-import { cell } from './markdown.js';
+import { toRemove, type AttackAction, type AttackDigest } from '../attack-digest.js';
+import { roleNameOf } from '../persistence.js';
+import { renderAttackSection, code } from './attack.js';
+import { mdCode, mdCodeLink, mdLink, mdText, mdUrl } from './escape.js';
 
 /** What an incident issue says beyond the finding itself. Plain data: the commands gather it. */
 export interface IncidentContext {
@@ -73,18 +77,19 @@ function verdictSentence(f: Finding, v: IncidentVerdict, ctx: IncidentContext): 
     case 'live':
       return '**live**: STS `GetCallerIdentity` accepted the leaked pair. Anyone who read it can act as its owner until it is deactivated.';
     case 'invalid':
-      return `**invalid**: STS rejected the leaked pair${ver?.reason ? ` (${cell(ver.reason)})` : ''}. The key is deleted, inactive or the secret is wrong; confirm before closing.`;
+      return `**invalid**: STS rejected the leaked pair${ver?.reason ? ` (${mdText(ver.reason)})` : ''}. The key is deleted, inactive or the secret is wrong; confirm before closing.`;
     case 'wrong secret':
       return '**key exists and is active; the secret found is not its secret**: STS answered `SignatureDoesNotMatch` (after the documented retry). AWS knows this key and it works for whoever holds its real secret, which may be elsewhere (another file, a CI variable, a laptop). Treat it as live: find its owner in IAM and rotate it.';
     case 'unknown':
-      return `**unknown**: STS could not tell${ver?.reason ? ` (${cell(ver.reason)})` : ''}. Nothing was changed; treat the key as live until a rescan says otherwise.`;
+      return `**unknown**: STS could not tell${ver?.reason ? ` (${mdText(ver.reason)})` : ''}. Nothing was changed; treat the key as live until a rescan says otherwise.`;
     default: {
       const why = f.canary
         ? 'the key belongs to a canary-token account, and verifying it would trip the canary'
         : ver?.status === 'skipped'
           ? (ver.reason ?? 'no secret was found next to the key id')
           : (ctx.verificationNote ?? 'verification is turned off');
-      return `**not verified**: ${cell(why)}. Treat the key as live.`;
+      // keyleak's own words (why it did not verify), with their code spans.
+      return `**not verified**: ${why}. Treat the key as live.`;
     }
   }
 }
@@ -95,7 +100,7 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
   const out = ['## Status', '', `Verdict: ${verdictSentence(f, v, ctx)}`, ''];
   const rows: [string, string][] = [
     ['Key id', `\`${f.keyId}\` (${f.keyKind === 'temporary' ? 'temporary, ASIA' : 'long-term'})`],
-    ['Secret', f.secretFound ? `found next to it (\`${cell(f.secretRedacted ?? '')}\`)` : 'not found'],
+    ['Secret', f.secretFound ? `found next to it (${mdCode(f.secretRedacted ?? '')})` : 'not found'],
     [
       'Account',
       ver?.accountId
@@ -105,9 +110,12 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
           : 'unknown',
     ],
   ];
-  if (ver?.arn) rows.push(['Principal', `\`${cell(ver.arn)}\``]);
+  if (ver?.arn) rows.push(['Principal', `${mdCode(ver.arn)}`]);
   if (f.response) {
-    rows.push(['Containment', `**${f.response.action}**: ${cell(f.response.detail)} (${f.response.at})`]);
+    rows.push([
+      'Containment',
+      `**${f.response.action}**: ${mdText(f.response.detail)} (${mdText(f.response.at)})`,
+    ]);
   } else {
     rows.push([
       'Containment',
@@ -118,11 +126,14 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
     rows.push([
       'AWS quarantine policy',
       ctx.quarantine.length > 0
-        ? `${ctx.quarantine.map((q) => `\`${cell(q)}\``).join(', ')} attached: AWS saw the leak too. It blocks the key from acting on itself, not a responder.`
+        ? `${ctx.quarantine.map((q) => `${mdCode(q)}`).join(', ')} attached: AWS saw the leak too. It blocks the key from acting on itself, not a responder.`
         : 'none attached',
     ]);
   }
-  rows.push(['Last checked', ctx.runUrl ? `${ctx.checkedAt} ([run](${ctx.runUrl}))` : ctx.checkedAt]);
+  rows.push([
+    'Last checked',
+    ctx.runUrl ? `${mdText(ctx.checkedAt)} ([run](${mdUrl(ctx.runUrl)}))` : mdText(ctx.checkedAt),
+  ]);
   out.push('| | |', '| --- | --- |', ...rows.map(([k, val]) => `| ${k} | ${val} |`), '');
   if (ctx.forcePush) {
     out.push(
@@ -136,7 +147,12 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
 
 function author(a: string | null): string {
   // Names only: the issue may be more widely readable than the repository's history.
-  return a ? cell(a.replace(/\s*<[^>]*>\s*$/, '')) : '';
+  return a ? mdText(a.replace(/\s*<[^>]*>\s*$/, '')) : '';
+}
+
+/** A path as a URL path: each segment percent-encoded, so `#`, `?` and spaces stay part of the name. */
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
 }
 
 function whereSection(f: Finding, ctx: IncidentContext): string[] {
@@ -152,24 +168,24 @@ function whereSection(f: Finding, ctx: IncidentContext): string[] {
   for (const [name, locations] of byRepo) {
     const base = `${ctx.serverUrl}/${name}`;
     out.push(
-      `In [${name}](${base}):`,
+      `In ${mdLink(name, base)}:`,
       '',
       '| Commit | File | Author | Date | Branches and tags |',
       '| --- | --- | --- | --- | --- |',
     );
     for (const l of locations) {
-      const commit = l.commit ? `[\`${short(l.commit)}\`](${base}/commit/${l.commit})` : 'not committed';
+      const commit = l.commit ? mdCodeLink(short(l.commit), `${base}/commit/${l.commit}`) : 'not committed';
       const file =
         l.path === null
           ? 'commit message'
           : l.commit
-            ? `[\`${cell(l.path)}:${l.line}\`](${base}/blob/${l.commit}/${encodeURI(l.path)}#L${l.line})`
-            : `\`${cell(l.path)}:${l.line}\``;
+            ? mdCodeLink(`${l.path}:${l.line}`, `${base}/blob/${l.commit}/${encodePath(l.path)}#L${l.line}`)
+            : mdCode(`${l.path}:${l.line}`);
       const refs = (l.commit ? (ctx.refs[l.commit] ?? []) : []).map(
-        (r) => `\`${cell(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}\``,
+        (r) => `${mdCode(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}`,
       );
       out.push(
-        `| ${commit} | ${file} | ${author(l.author)} | ${l.date ?? ''} | ${refs.join(', ') || 'none'} |`,
+        `| ${commit} | ${file} | ${author(l.author)} | ${mdText(l.date ?? '')} | ${refs.join(', ') || 'none'} |`,
       );
     }
     out.push('');
@@ -195,15 +211,17 @@ function runbookSteps(f: Finding, ctx: IncidentContext): Step[] {
   const a = f.response;
   const contained = a && (a.action === 'deactivated' || a.action === 'already-inactive');
   const trail = ctx.trail;
-  const trailDone = trail && trail.incompleteRegions.length === 0;
+  const trailDone = trail && trail.incompleteRegions.length === 0 && trail.activity;
+  const access = accessToRemove(trail, ctx.checkedAt);
+  const resources = trail?.activity ? resourcesToRemove(trail.activity) : [];
   return [
     {
       id: 'deactivate',
       text: "**Deactivate the key** (or delete it) in IAM, under the key owner's security credentials, and rotate it for its owner through a secret store.",
-      done: contained ? `${a.action} by keyleak: ${cell(a.detail)} (${a.at})` : null,
+      done: contained ? `${a.action} by keyleak: ${mdText(a.detail)} (${a.at})` : null,
       note:
         a && !contained && a.action !== 'none'
-          ? `keyleak: ${a.action}: ${cell(a.detail)}`
+          ? `keyleak: ${a.action}: ${mdText(a.detail)}`
           : verdictOf(f) === 'invalid'
             ? 'keyleak: STS already rejects the key; confirm in IAM that it is inactive or deleted.'
             : verdictOf(f) === 'wrong secret'
@@ -218,16 +236,22 @@ function runbookSteps(f: Finding, ctx: IncidentContext): Step[] {
     {
       id: 'access',
       text: '**Find unauthorised access in CloudTrail, in every region**: new IAM users, access keys, login profiles, policies, roles and temporary credentials. Revoke sessions minted from the key with a deny on `aws:TokenIssueTime`; deactivation alone does not end them.',
-      done: trailDone
-        ? `summarised by keyleak: ${trail.totalEvents} events in ${trail.regions.length} regions, ${trail.flagged.length} flagged (see CloudTrail activity below)`
-        : null,
+      done: trailDone && access.open === 0 ? accessDone(trail, access) : null,
       note:
-        trail && !trailDone ? `keyleak: ${trail.incompleteRegions.length} regions could not be read` : null,
+        trail && !trailDone
+          ? `keyleak: ${trail.incompleteRegions.length} regions could not be read`
+          : access.open > 0
+            ? `keyleak: ${access.open} item${access.open === 1 ? '' : 's'} to remove (see *What the attacker did*)${access.contained > 0 ? `; ${access.contained} contained` : ''}.`
+            : null,
     },
     {
       id: 'resources',
-      text: '**Find and remove unauthorised resources**: EC2 instances, Spot requests, Lambda functions and anything else the key created. Check the billing dashboard and Cost Explorer for a spike since the exposure.',
-      done: null,
+      text: '**Find and remove unauthorised resources**: EC2 instances, Spot requests, Lambda functions and anything else the key created. Check the [billing dashboard](https://console.aws.amazon.com/billing/home#/) and [Cost Explorer](https://console.aws.amazon.com/cost-management/home#/cost-explorer) for a spike since the exposure.',
+      done:
+        trailDone && resources.length === 0 && trail.cost && !trail.cost.error && !trail.cost.spike
+          ? `keyleak found no resources launched or exposed in ${trail.totalEvents} events, and no cost spike`
+          : null,
+      note: resourcesNote(trail, resources),
     },
     {
       id: 'security',
@@ -247,11 +271,65 @@ function runbookSteps(f: Finding, ctx: IncidentContext): Step[] {
   ];
 }
 
+/** Access the attacker created, and how much of it keyleak contained. */
+function accessToRemove(t: TrailSummary | null, checkedAt: string): { open: number; contained: number } {
+  if (!t?.activity) return { open: 0, contained: 0 };
+  const done = new Set((t.persistence ?? []).filter((p) => p.outcome === 'done').map((p) => p.target));
+  let open = 0;
+  let contained = 0;
+  for (const a of toRemove(t.activity)) {
+    if (a.category !== 'access') continue;
+    // Only what keyleak switched off counts as contained: a key it deactivated, a password it deleted.
+    const handled =
+      (a.eventName === 'CreateAccessKey' || a.eventName === 'CreateLoginProfile') &&
+      a.items.length > 0 &&
+      a.items.every((i) => done.has(i.id));
+    if (handled) contained++;
+    else open++;
+  }
+  for (const m of t.activity.minted) {
+    if (m.kind !== 'session') continue;
+    const role = m.roleArn ? roleNameOf(m.roleArn) : null;
+    if (role && done.has(role)) contained++;
+    // A session still valid when this check ran (or of unknown expiry) is open until its role is revoked.
+    else if (
+      m.expiry === null ||
+      Number.isNaN(Date.parse(m.expiry)) ||
+      Date.parse(m.expiry) > Date.parse(checkedAt)
+    )
+      open++;
+  }
+  return { open, contained };
+}
+
+function accessDone(t: TrailSummary, a: { open: number; contained: number }): string {
+  return a.contained > 0
+    ? `keyleak contained all ${a.contained} items it found in ${t.totalEvents} events in ${t.regions.length} regions`
+    : `keyleak found no access created in ${t.totalEvents} events in ${t.regions.length} regions`;
+}
+
+function resourcesToRemove(d: AttackDigest): AttackAction[] {
+  return toRemove(d).filter((a) => a.category === 'resources' || a.category === 'execution');
+}
+
+function resourcesNote(t: TrailSummary | null, list: AttackAction[]): string | null {
+  const parts: string[] = [];
+  if (list.length > 0) {
+    const names = list.flatMap((a) => a.items.map((i) => `${i.kind} ${code(i.id, 80)}`));
+    parts.push(
+      `keyleak: ${list.length} to remove: ${names.slice(0, 12).join(', ')}${names.length > 12 ? `, … ${names.length - 12} more` : ''}.`,
+    );
+  }
+  if (t?.cost?.spike)
+    parts.push(`Cost spike on ${t.cost.spike.date}: ${t.cost.currency} ${t.cost.spike.amount.toFixed(2)}.`);
+  return parts.length > 0 ? parts.join(' ') : null;
+}
+
 function runbookSection(f: Finding, ctx: IncidentContext): string[] {
   const out = ['## Runbook', '', ctx.contacts.trim(), ''];
   runbookSteps(f, ctx).forEach((s, i) => {
     const extra = s.done ? ` _Done: ${s.done}._` : s.note ? ` _${s.note}_` : '';
-    out.push(`- [${s.done ? 'x' : ' '}] ${i + 1}. ${s.text}${extra} <!-- keyleak:step ${s.id} -->`);
+    out.push(`- [${s.done ? 'x' : ' '}] ${i + 1}. ${s.text}${extra} ${stepTag(s.id)}`);
   });
   out.push('');
   return out;
@@ -261,7 +339,8 @@ function mermaidTime(iso: string): string {
   return iso
     .replace('T', ' ')
     .replace(/(\.\d+)?Z$/, '')
-    .slice(0, 19);
+    .slice(0, 19)
+    .replace(/[^0-9 :-]/g, '0');
 }
 
 /**
@@ -282,7 +361,8 @@ function activityChart(t: TrailSummary): string[] {
     if (Date.parse(end) - Date.parse(ip.first) < 60_000)
       end = new Date(Date.parse(ip.first) + 60_000).toISOString();
     out.push(
-      `    section ${ip.ip.replace(/:/g, '\ua789')}`,
+      // Anything but an address's characters could end the block or the chart's syntax.
+      `    section ${ip.ip.replace(/[^0-9A-Za-z.:_-]/g, '?').replace(/:/g, '\ua789')}`,
       `    ${ip.count} call${ip.count === 1 ? '' : 's'} : ${mermaidTime(ip.first)}, ${mermaidTime(end)}`,
     );
   }
@@ -305,7 +385,7 @@ function trailSection(ctx: IncidentContext): string[] {
   const t = ctx.trail;
   if (!t) {
     out.push(
-      `CloudTrail was not read: ${cell(ctx.trailUnavailable ?? 'no responder credentials were available')}.`,
+      `CloudTrail was not read: ${mdText(ctx.trailUnavailable ?? 'no responder credentials were available')}.`,
       '',
       "To summarise the key's activity here, give the job responder credentials in the key's account, for example a role assumed through OIDC before keyleak runs:",
       '',
@@ -335,34 +415,15 @@ function trailSection(ctx: IncidentContext): string[] {
       '> [!WARNING]',
       `> ${t.incompleteRegions.length} region(s) could not be read; their events are missing:`,
     );
-    for (const r of t.incompleteRegions) out.push(`> - \`${cell(r.region)}\`: ${cell(r.reason)}`);
+    for (const r of t.incompleteRegions) out.push(`> - ${mdCode(r.region)}: ${mdText(r.reason)}`);
     out.push('');
   }
   if (t.byIp.length > 0) out.push(...activityChart(t), '');
-  if (t.flagged.length > 0) {
-    out.push('### Flagged calls', '');
-    out.push(
-      ...table(
-        ['Category', 'Event', 'Time', 'Region', 'Source IP', 'User agent'],
-        t.flagged
-          .slice(0, ROWS)
-          .map((e) => [
-            e.category,
-            `\`${cell(e.eventName)}\``,
-            e.eventTime,
-            e.region,
-            `\`${cell(e.sourceIPAddress)}\``,
-            cell(e.userAgent),
-          ]),
-        t.flagged.length - ROWS,
-      ),
-    );
-  }
   out.push('### By source IP', '');
   out.push(
     ...table(
       ['Source IP', 'Calls', 'First', 'Last'],
-      t.byIp.slice(0, ROWS).map((i) => [`\`${cell(i.ip)}\``, String(i.count), i.first, i.last]),
+      t.byIp.slice(0, ROWS).map((i) => [mdCode(i.ip), String(i.count), mdText(i.first), mdText(i.last)]),
       t.byIp.length - ROWS,
     ),
   );
@@ -370,7 +431,7 @@ function trailSection(ctx: IncidentContext): string[] {
   out.push(
     ...table(
       ['User agent', 'Calls'],
-      t.byUserAgent.slice(0, ROWS).map((u) => [cell(u.userAgent), String(u.count)]),
+      t.byUserAgent.slice(0, ROWS).map((u) => [mdText(u.userAgent), String(u.count)]),
       t.byUserAgent.length - ROWS,
     ),
   );
@@ -380,19 +441,20 @@ function trailSection(ctx: IncidentContext): string[] {
       ['Service', 'Call', 'Count', 'Errors'],
       t.byEvent
         .slice(0, ROWS)
-        .map((e) => [cell(e.eventSource), `\`${cell(e.eventName)}\``, String(e.count), String(e.errors)]),
+        .map((e) => [mdText(e.eventSource), `${mdCode(e.eventName)}`, String(e.count), String(e.errors)]),
       t.byEvent.length - ROWS,
     ),
   );
   if (ctx.trailArtifactUrl)
-    out.push(`Every event: [\`trail.json\`](${ctx.trailArtifactUrl}) (an artifact of this run).`, '');
-  else if (ctx.runUrl) out.push(`Every event: \`trail.json\`, an artifact of [this run](${ctx.runUrl}).`, '');
+    out.push(`Every event: [\`trail.json\`](${mdUrl(ctx.trailArtifactUrl)}) (an artifact of this run).`, '');
+  else if (ctx.runUrl)
+    out.push(`Every event: \`trail.json\`, an artifact of [this run](${mdUrl(ctx.runUrl)}).`, '');
   return out;
 }
 
 function historySection(f: Finding, ctx: IncidentContext): string[] {
   const out = ['## Remove it from history', ''];
-  if (ctx.historyPlan) return [...out, ctx.historyPlan.trim(), ''];
+  if (ctx.historyPlan) return [...out, TAILORED_PLAN, ctx.historyPlan.trim(), ''];
   const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}`;
   const commits = [
     ...new Set(f.locations.map((l) => l.commit).filter((c): c is string => !!c && !ZERO.test(c))),
@@ -406,7 +468,7 @@ function historySection(f: Finding, ctx: IncidentContext): string[] {
     for (const c of commits) {
       const prs = ctx.pulls[c] ?? [];
       out.push(
-        `- [\`${short(c)}\`](${base}/commit/${c})${prs.length ? ` (in ${prs.map((n) => `#${n}`).join(', ')})` : ''}`,
+        `- ${mdCodeLink(short(c), `${base}/commit/${c}`)}${prs.length ? ` (in ${prs.map((n) => `#${n}`).join(', ')})` : ''}`,
       );
     }
     out.push('');
@@ -427,19 +489,42 @@ function historySection(f: Finding, ctx: IncidentContext): string[] {
   return out;
 }
 
-/** The whole incident body, markers included. Never holds a secret: findings carry only the redacted form. */
+/** GitHub refuses an issue body of 65,536 characters or more; people's notes below the end marker need room. */
+export const BODY_BUDGET = 60_000;
+
+function attackSection(ctx: IncidentContext, f: Finding, maxRows: number): string[] {
+  const t = ctx.trail;
+  if (!t?.activity) return [];
+  return renderAttackSection(t.activity, {
+    maxRows,
+    keyId: f.keyId,
+    persistence: t.persistence ?? null,
+    cost: t.cost ?? null,
+  });
+}
+
+/**
+ * The whole incident body, markers included. Never holds a secret: findings carry only the redacted form.
+ * The attacker's calls are listed worst first, as many as fit the budget; the rest are counted.
+ */
 export function renderIncidentBody(f: Finding, ctx: IncidentContext): string {
-  const lines = [
-    `<!-- keyleak:incident ${JSON.stringify({ keyId: f.keyId })} -->`,
-    stateComment(stateOf(f, ctx.trail, ctx.checkedAt)),
-    '',
-    ...statusSection(f, ctx),
-    ...whereSection(f, ctx),
-    ...runbookSection(f, ctx),
-    ...trailSection(ctx),
-    ...historySection(f, ctx),
-    GENERATED_END,
-    '',
-  ];
-  return lines.join('\n');
+  let body = '';
+  for (const rows of [Infinity, 400, 200, 100, 50, 25, 10, 0]) {
+    const lines = [
+      incidentMarker(f.keyId),
+      stateComment(stateOf(f, ctx.trail, ctx.checkedAt)),
+      '',
+      ...statusSection(f, ctx),
+      ...attackSection(ctx, f, rows),
+      ...whereSection(f, ctx),
+      ...runbookSection(f, ctx),
+      ...trailSection(ctx),
+      ...historySection(f, ctx),
+      GENERATED_END,
+      '',
+    ];
+    body = lines.join('\n');
+    if (body.length <= BODY_BUDGET) return body;
+  }
+  return body;
 }

@@ -1,17 +1,10 @@
 import type { Location, ScanReport } from '../types.js';
+import { mdCode, mdText } from './escape.js';
 
-/** Escapes text for a markdown table cell. */
-export function cell(s: string): string {
-  return s
-    .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/</g, '&lt;');
-}
-
-function where(l: Location): string {
-  const file = l.path === null ? 'commit message' : `\`${cell(l.path)}\``;
-  return `${l.commit ? `\`${l.commit.slice(0, 12)}\` ` : ''}${file}:${l.line}`;
+/** Where a key leaked, as a table cell: the commit, then the path (or the message) and line, as code. */
+export function whereMd(l: Location): string {
+  const file = l.path === null ? 'commit message' : mdCode(l.path);
+  return `${l.commit ? `${mdCode(l.commit.slice(0, 12))} ` : ''}${file}:${l.line}`;
 }
 
 /** A markdown summary of a scan: a findings table (for job summaries, PR comments and `--format markdown`). */
@@ -27,10 +20,10 @@ export function renderMarkdown(report: ScanReport): string {
     for (const f of report.findings) {
       const status = f.verification ? f.verification.status : f.canary ? 'canary token' : 'not verified';
       const locs =
-        f.locations.slice(0, 5).map(where).join('<br>') +
+        f.locations.slice(0, 5).map(whereMd).join('<br>') +
         (f.locations.length > 5 ? `<br>… ${f.locations.length - 5} more` : '');
       out.push(
-        `| \`${f.keyId}\` | ${f.keyKind} | ${f.accountId ?? 'unknown'} | ${f.secretFound ? `\`${cell(f.secretRedacted!)}\`` : 'not found'} | ${status} | ${locs} |`,
+        `| ${mdCode(f.keyId)} | ${f.keyKind} | ${mdText(f.accountId ?? 'unknown')} | ${f.secretFound ? mdCode(f.secretRedacted!) : 'not found'} | ${status} | ${locs} |`,
       );
     }
     out.push('');
@@ -38,14 +31,15 @@ export function renderMarkdown(report: ScanReport): string {
   if (report.suppressed.length > 0) {
     out.push(`<details><summary>${report.suppressed.length} suppressed</summary>`, '');
     out.push('| Key id | Reason | Locations |', '| --- | --- | --- |');
-    for (const s of report.suppressed) out.push(`| \`${s.keyId}\` | ${s.reason} | ${s.locations.length} |`);
+    for (const s of report.suppressed)
+      out.push(`| ${mdCode(s.keyId)} | ${mdText(s.reason)} | ${s.locations.length} |`);
     out.push('', '</details>', '');
   }
   const st = report.stats;
   out.push(
     `Scanned ${st.objectsScanned} objects (${st.commitsScanned} commits) in ${(st.durationMs / 1000).toFixed(1)} s.`,
   );
-  for (const w of report.warnings) out.push('', `> [!WARNING]\n> ${cell(w)}`);
+  for (const w of report.warnings) out.push('', `> [!WARNING]\n> ${mdText(w)}`);
   if (report.incomplete)
     out.push('', '> [!CAUTION]\n> This scan is incomplete: part of the history was not scanned.');
   return out.join('\n') + '\n';

@@ -1,5 +1,6 @@
 import type { VerificationStatus } from '../types.js';
 import type { Exclusion } from '../org/select.js';
+import { mdCode, mdText } from './escape.js';
 
 /** What happened to one repository in an org run. */
 export type RepoStatus = 'scanned' | 'skipped' | 'failed' | 'pending';
@@ -145,9 +146,9 @@ function strongerStatus(a: KeySummary['status'], b: KeySummary['status']): KeySu
   return order.indexOf(a) <= order.indexOf(b) ? a : b;
 }
 
-/** Table cells may hold error messages: keep them on one line and out of the table's syntax. */
+/** Table cells may hold error messages (which quote hostile names): one line, plain text, cut short. */
 function cell(s: string): string {
-  return s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').slice(0, 300);
+  return mdText(s.length > 300 ? `${s.slice(0, 300)}…` : s);
 }
 
 /** Names listed in full before a group is cut to a count, so 10,000 repositories stay readable. */
@@ -168,7 +169,7 @@ export function renderOrgSummary(s: OrgSummary): string {
   const live = s.keys.filter((k) => k.status === 'live').length;
   const out: string[] = [];
   const shardText = s.shards.length === 1 && s.shards[0] === '1/1' ? '' : ` (shards ${s.shards.join(', ')})`;
-  out.push(`## keyleak org scan: ${s.owner}${shardText}`, '');
+  out.push(`## keyleak org scan: ${mdText(s.owner)}${shardText}`, '');
   out.push('| | |', '| --- | --- |');
   out.push(`| Repositories listed | ${s.listed} |`);
   out.push(`| Left out by filters | ${s.excluded.length} |`);
@@ -201,7 +202,7 @@ export function renderOrgSummary(s: OrgSummary): string {
       '| --- | --- | --- | --- |',
     );
     for (const k of s.keys)
-      out.push(`| \`${k.keyId}\` | ${k.status} | ${k.repos.map(cell).join(', ')} | ${k.locations} |`);
+      out.push(`| ${mdCode(k.keyId)} | ${k.status} | ${k.repos.map(cell).join(', ')} | ${k.locations} |`);
     out.push('');
   }
   if (failed.length > 0) {

@@ -1,14 +1,13 @@
 import { REPLACEMENT, type RewritePlan, type SecretSpan } from '../rewrite-plan.js';
 import type { Location } from '../types.js';
-import { cell } from './markdown.js';
-import { shellQuote } from './rewrite-sh.js';
+import { mdCode, mdFence, mdUrl, shellQuote } from './escape.js';
 
 const short = (sha: string) => sha.slice(0, 12);
 const refName = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, '');
 
 function where(l: Location): string {
-  const file = l.path === null ? 'commit message' : `\`${cell(l.path)}\`:${l.line}`;
-  return `\`${short(l.commit!)}\` ${file}`;
+  const file = l.path === null ? 'commit message' : `${mdCode(l.path)}:${l.line}`;
+  return `${mdCode(short(l.commit!))} ${file}`;
 }
 
 function list<T>(items: T[], show: (t: T) => string, max: number): string {
@@ -35,7 +34,9 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
     return 'Nothing to remove: no leaked key was found in the history of this repository.\n';
   }
   const out: string[] = [];
-  const contain = plan.incidentUrl ? `[Contain the key first](${plan.incidentUrl})` : 'Contain the key first';
+  const contain = plan.incidentUrl
+    ? `[Contain the key first](${mdUrl(plan.incidentUrl)})`
+    : 'Contain the key first';
   out.push(
     `> [!IMPORTANT]`,
     `> ${contain}: deactivate it and rotate it before anything else. Rewriting history is not remediation —`,
@@ -48,9 +49,9 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
     '| --- | --- | --- | --- | --- |',
   );
   for (const k of plan.keys) {
-    const secret = k.secretFound ? `\`${cell(k.secretRedacted ?? '')}\`` : 'not found';
+    const secret = k.secretFound ? `${mdCode(k.secretRedacted ?? '')}` : 'not found';
     out.push(
-      `| \`${k.keyId}\` | ${secret} | ${list(k.locations, where, 5)} | ${k.refs.length ? list(k.refs, (r) => `\`${cell(refName(r))}\``, 8) : 'none (unreachable)'} | ${k.defaultBranchAffected ? '**affected**' : 'not affected'} |`,
+      `| \`${k.keyId}\` | ${secret} | ${list(k.locations, where, 5)} | ${k.refs.length ? list(k.refs, (r) => `${mdCode(refName(r))}`, 8) : 'none (unreachable)'} | ${k.defaultBranchAffected ? '**affected**' : 'not affected'} |`,
     );
   }
   out.push('');
@@ -70,7 +71,7 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
   if (plan.shortPath) {
     const sp = plan.shortPath;
     out.push(
-      `**Short path.** The key is only in ${sp.kind === 'amend' ? 'the newest commit' : 'commits'} of \`${cell(refName(sp.branch))}\` that nobody else has yet (${list(sp.commits, (c) => `\`${short(c)}\``, 5)}, in no tag or remote branch). Fix it there instead of rewriting shared history:`,
+      `**Short path.** The key is only in ${sp.kind === 'amend' ? 'the newest commit' : 'commits'} of ${mdCode(refName(sp.branch))} that nobody else has yet (${list(sp.commits, (c) => `\`${short(c)}\``, 5)}, in no tag or remote branch). Fix it there instead of rewriting shared history:`,
       '',
     );
     out.push('```sh');
@@ -97,39 +98,41 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
 
   const sdr = plan.sensitiveDataRemoval === false ? '' : ' --sensitive-data-removal';
   out.push(
-    `1. **Contain first.** ${plan.incidentUrl ? `See [the incident's status](${plan.incidentUrl}).` : 'See the status above.'} The key must be inactive before the rewrite: the rewrite only stops new copies.`,
+    `1. **Contain first.** ${plan.incidentUrl ? `See [the incident's status](${mdUrl(plan.incidentUrl)}).` : 'See the status above.'} The key must be inactive before the rewrite: the rewrite only stops new copies.`,
     '2. **Make a fresh mirror clone** (all branches, tags and pull request refs). Steps 2 to 5 can also run in one go, with every check below: `keyleak rewrite-plan --format sh --output plan.sh && bash plan.sh repo-clean.git`.',
-    '   ```sh',
-    `   git clone --mirror ${shellQuote(plan.source)} repo-clean.git && cd repo-clean.git`,
-    '   ```',
+    ...mdFence(
+      `git clone --mirror ${shellQuote(plan.source)} repo-clean.git && cd repo-clean.git`,
+      'sh',
+      '   ',
+    ),
     '3. **Build the replacement file locally**, reading each secret back from the commit it leaked in so it never appears in this issue, a terminal or a shell history:',
-    '   ```sh',
-    '   umask 077; expr=$(mktemp); trap \'rm -f "$expr"\' EXIT',
   );
+  const extract = ['umask 077; expr=$(mktemp); trap \'rm -f "$expr"\' EXIT'];
   for (const k of plan.keys) {
-    out.push(`   printf '%s==>${REPLACEMENT}\\n' ${k.keyId} >>"$expr"`);
-    for (const s of plan.spans.filter((x) => x.keyId === k.keyId)) out.push(`   ${extractLine(s)}`);
+    extract.push(`printf '%s==>${REPLACEMENT}\\n' ${k.keyId} >>"$expr"`);
+    for (const s of plan.spans.filter((x) => x.keyId === k.keyId)) extract.push(extractLine(s));
   }
-  out.push('   ```');
+  out.push(...mdFence(extract.join('\n'), 'sh', '   '));
   if (plan.removePaths.length > 0) {
     out.push(
-      `   These files hold nothing but credentials in every version and are removed from every commit instead: ${plan.removePaths.map((p) => `\`${cell(p)}\``).join(', ')}.`,
+      `   These files hold nothing but credentials in every version and are removed from every commit instead: ${plan.removePaths.map((p) => `${mdCode(p)}`).join(', ')}.`,
     );
   }
   const remove = plan.removePaths.length
-    ? ` \\\n     --invert-paths${plan.removePaths.map((p) => ` --path ${shellQuote(p)}`).join('')}`
+    ? ` \\\n  --invert-paths${plan.removePaths.map((p) => ` --path ${shellQuote(p)}`).join('')}`
     : '';
   out.push(
     `4. **Rewrite** with [git filter-repo](https://github.com/newren/git-filter-repo)${plan.sensitiveDataRemoval === null ? ' (drop `--sensitive-data-removal` if `git filter-repo -h` does not list it: it needs 2.47 or later)' : ''}:`,
-    '   ```sh',
-    `   git filter-repo${sdr} --replace-text "$expr" --replace-message "$expr" \\`,
-    `     --prune-empty never --prune-degenerate never --replace-refs delete-no-add${remove}`,
-    '   ```',
+    ...mdFence(
+      `git filter-repo${sdr} --replace-text "$expr" --replace-message "$expr" \\\n  --prune-empty never --prune-degenerate never --replace-refs delete-no-add${remove}`,
+      'sh',
+      '   ',
+    ),
     '5. **Verify** that no object reachable from any ref holds a key id or secret (this must print `0`); `--sensitive-data-removal` and the script also report the first changed commits:',
     '   ```sh',
     `   git rev-list --objects --all --no-object-names | git cat-file --batch | grep -a -c -F -f <(sed 's/==>.*//' "$expr")`,
     '   ```',
-    `6. **Push** the rewritten history: \`git push --force --mirror ${shellQuote(plan.source)}\`. ${plan.refs.length ? `It rewrites ${list(plan.refs, (r) => `\`${cell(refName(r))}\``, 10)}` : 'It rewrites the affected refs'}${plan.defaultBranchAffected && plan.defaultBranch ? `, including the default branch \`${cell(refName(plan.defaultBranch))}\`` : ''}. Protected branches and rulesets refuse force pushes: allow them for the push, then restore the protection at once. The \`refs/pull/*\` updates are rejected; that is expected.`,
+    `6. **Push** the rewritten history: ${mdCode(`git push --force --mirror ${shellQuote(plan.source)}`, { table: false })}. ${plan.refs.length ? `It rewrites ${list(plan.refs, (r) => `${mdCode(refName(r))}`, 10)}` : 'It rewrites the affected refs'}${plan.defaultBranchAffected && plan.defaultBranch ? `, including the default branch ${mdCode(refName(plan.defaultBranch))}` : ''}. Protected branches and rulesets refuse force pushes: allow them for the push, then restore the protection at once. The \`refs/pull/*\` updates are rejected; that is expected.`,
     `7. **Ask [GitHub Support](https://support.github.com/contact)** to remove cached views and dereferenced objects, naming the commits that introduced the key (${list(plan.firstCommits, (c) => `\`${short(c)}\``, 10)}) and the first changed commits the rewrite reported${plan.pullRequests.length ? ` and the pull requests ${plan.pullRequests.map((p) => `#${p}`).join(', ')}, whose refs only they can remove` : ''}. Tell collaborators to re-clone (or rebase their work onto the new history, never merge the old one back). Forks keep their copy of the key.`,
     '',
   );

@@ -1,9 +1,5 @@
 import { REPLACEMENT, type RewritePlan } from '../rewrite-plan.js';
-
-/** Quotes a string for bash: single quotes, with embedded single quotes spliced in. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+import { shellComment, shellQuote } from './escape.js';
 
 /** String.raw, where `\${` stands for a bash `${` that must not be read as interpolation. */
 function bash(strings: TemplateStringsArray, ...values: unknown[]): string {
@@ -195,11 +191,12 @@ done
  */
 export function renderRewriteScript(plan: RewritePlan): string {
   const q = shellQuote;
-  const out: string[] = ['#!/usr/bin/env bash'];
+  // File names are data, single-quoted on purpose: a `$(…)` in one must stay text.
+  const out: string[] = ['#!/usr/bin/env bash', '# shellcheck disable=SC2016'];
   const n = plan.keys.length;
   out.push(
     `# Removes ${n} leaked AWS key${n === 1 ? '' : 's'} from the history of a fresh mirror clone of`,
-    `# ${plan.source.replace(/\n/g, ' ')}`,
+    `# ${shellComment(plan.source)}`,
     '# Written by `keyleak rewrite-plan --format sh`. It pushes nothing.',
     '#',
     '# usage: bash plan.sh TARGET_DIR [SOURCE]',

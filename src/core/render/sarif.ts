@@ -67,7 +67,7 @@ function resultsFor(f: Finding) {
       locations: [
         {
           physicalLocation: {
-            artifactLocation: { uri: encodeURI(path) },
+            artifactLocation: { uri: path.split('/').map(encodeURIComponent).join('/') },
             region: { startLine: l.line },
           },
         },

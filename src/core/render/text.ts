@@ -1,4 +1,5 @@
 import type { Finding, Location, ScanReport } from '../types.js';
+import { terminal as t } from './escape.js';
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -16,24 +17,27 @@ function formatBytes(n: number): string {
 export const MAX_LOCATIONS = 5;
 
 function where(l: Location): string {
-  const file = l.path === null ? '(commit message)' : l.path;
-  const commit = l.commit ? `${l.commit.slice(0, 12)} ` : '';
-  const who = l.author ? `  ${l.author}` : '';
-  const when = l.date ? `  ${l.date.slice(0, 10)}` : '';
+  // Paths, author names and dates come from the repository: any escape sequence in them is shown, not sent.
+  const file = l.path === null ? '(commit message)' : t(l.path);
+  const commit = l.commit ? `${t(l.commit.slice(0, 12))} ` : '';
+  const who = l.author ? `  ${t(l.author)}` : '';
+  const when = l.date ? `  ${t(l.date.slice(0, 10))}` : '';
   return `${commit}${file}:${l.line}${who}${when}`;
 }
 
 function describe(f: Finding): string {
   const parts = [f.keyId, f.keyKind];
-  parts.push(f.accountId ? `account ${f.accountId}` : 'account unknown');
+  parts.push(f.accountId ? `account ${t(f.accountId)}` : 'account unknown');
   if (f.canary) parts.push('CANARY TOKEN (not verified)');
-  parts.push(f.secretFound ? `secret ${f.secretRedacted}` : 'no secret found');
+  parts.push(f.secretFound ? `secret ${t(f.secretRedacted ?? '')}` : 'no secret found');
   if (f.verification) {
     const v = f.verification;
-    parts.push(`verification: ${v.status}${v.arn ? ` (${v.arn})` : ''}${v.reason ? ` — ${v.reason}` : ''}`);
+    parts.push(
+      `verification: ${v.status}${v.arn ? ` (${t(v.arn)})` : ''}${v.reason ? ` — ${t(v.reason)}` : ''}`,
+    );
   }
   if (f.response)
-    parts.push(`response: ${f.response.action}${f.response.detail ? ` — ${f.response.detail}` : ''}`);
+    parts.push(`response: ${f.response.action}${f.response.detail ? ` — ${t(f.response.detail)}` : ''}`);
   return parts.join('  ');
 }
 
@@ -58,7 +62,7 @@ export function renderText(report: ScanReport): string {
     out.push('', `suppressed (${report.suppressed.length}):`);
     for (const s of report.suppressed) {
       out.push(
-        `  ${s.keyId}  ${s.reason}  ${s.locations.length} location${s.locations.length === 1 ? '' : 's'}`,
+        `  ${s.keyId}  ${t(s.reason)}  ${s.locations.length} location${s.locations.length === 1 ? '' : 's'}`,
       );
     }
   }
@@ -67,7 +71,7 @@ export function renderText(report: ScanReport): string {
     '',
     `scanned ${st.objectsScanned} object${st.objectsScanned === 1 ? '' : 's'} (${formatBytes(st.bytesScanned)}, ${st.commitsScanned} commits) in ${(st.durationMs / 1000).toFixed(1)} s [${st.mode}]`,
   );
-  for (const w of report.warnings) out.push(`warning: ${w}`);
+  for (const w of report.warnings) out.push(`warning: ${t(w)}`);
   if (report.incomplete) out.push('INCOMPLETE: part of the history was not scanned (see warnings above)');
   return out.join('\n') + '\n';
 }

@@ -1,4 +1,7 @@
+import type { AttackDigest } from '../attack-digest.js';
 import { recordOf, type TrailEvent, type TrailSummary } from '../cloudtrail.js';
+import { commandLine } from './attack.js';
+import { terminal } from './escape.js';
 
 /** The summary JSON. */
 export function renderTrailJson(s: TrailSummary): string {
@@ -6,7 +9,7 @@ export function renderTrailJson(s: TrailSummary): string {
 }
 
 function tsvField(s: string): string {
-  return s.replace(/[\t\r\n]+/g, ' ');
+  return terminal(s);
 }
 
 /**
@@ -27,7 +30,9 @@ export function renderTrailTsv(events: { region: string; event: TrailEvent }[]):
     .join('');
 }
 
-function table(headers: string[], rows: string[][]): string[] {
+function table(headers: string[], raw: string[][]): string[] {
+  // User agents are chosen by whoever holds the key: nothing in a cell reaches the terminal unescaped.
+  const rows = raw.map((r) => r.map(terminal));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells
@@ -43,6 +48,53 @@ function more(n: number): string[] {
   return n > TOP ? [`  … ${n - TOP} more (see --format json)`] : [];
 }
 
+/** What the attacker did, worst first, every item and the commands that undo it. */
+function attackText(d: AttackDigest): string[] {
+  const out = [`what the attacker did (${d.actions.length} calls, worst first):`];
+  if (d.actions.length > 0) {
+    const rows = d.actions.map((a) => [
+      a.eventTime,
+      a.category,
+      terminal(a.eventName) + (a.failed ? ` FAILED ${terminal(a.failed)}` : ''),
+      terminal(a.region),
+      terminal(a.items.map((i) => `${i.kind} ${i.id}${i.detail ? ` (${i.detail})` : ''}`).join('; ')) +
+        (a.via ? ` [${terminal(a.via)}]` : ''),
+    ]);
+    out.push(...table(['time', 'category', 'event', 'region', 'what'], rows).map((l) => `  ${l}`));
+  }
+  const cmds = [
+    ...new Set(d.actions.flatMap((a) => a.undo.map(commandLine)).filter((c): c is string => c !== null)),
+  ];
+  if (cmds.length > 0) out.push('', 'to remove or revert (check each first):', ...cmds.map((c) => `  ${c}`));
+  if (d.minted.length > 0) {
+    out.push('', 'credentials minted:');
+    for (const m of d.minted) {
+      const f = d.followed.find((x) => x.keyId === m.keyId);
+      out.push(
+        `  ${terminal(m.keyId)}  ${m.kind}${m.roleArn ? ` role ${terminal(m.roleArn)}` : ''}${m.sessionName ? ` session ${terminal(m.sessionName)}` : ''}${m.userName ? ` user ${terminal(m.userName)}` : ''}${m.expiry ? ` expires ${terminal(m.expiry)}` : ''}  ${f ? `followed: ${f.events} events` : 'not followed (--follow)'}`,
+      );
+    }
+  }
+  const counts = (title: string, c: AttackDigest['reconnaissance']) =>
+    `${title}: ${c.total}${
+      c.calls.length
+        ? ` (${c.calls
+            .slice(0, 8)
+            .map((x) => `${terminal(x.eventName)} ${x.count}`)
+            .join(', ')})`
+        : ''
+    }`;
+  out.push(
+    '',
+    counts('reconnaissance, counted', d.reconnaissance),
+    counts('denied probing', d.denied),
+    counts('noise (throttled, not found)', d.noise),
+    '',
+    'LookupEvents reads management events of the last 90 days; data events (S3 GetObject, DynamoDB) need a trail or CloudTrail Lake.',
+  );
+  return out;
+}
+
 /** The tables a responder reads first: what was flagged, from where, with what, then every call. */
 export function renderTrailText(s: TrailSummary): string {
   const out: string[] = [
@@ -52,13 +104,21 @@ export function renderTrailText(s: TrailSummary): string {
   ];
   if (s.incompleteRegions.length > 0) {
     out.push('', 'INCOMPLETE: these regions could not be read:');
-    for (const r of s.incompleteRegions) out.push(`  ${r.region}: ${r.reason}`);
+    for (const r of s.incompleteRegions) out.push(`  ${terminal(r.region)}: ${terminal(r.reason)}`);
   }
-  if (s.flagged.length > 0) {
+  if (s.activity) out.push('', ...attackText(s.activity));
+  if (s.flagged.length > 0 && !s.activity) {
     out.push('', `flagged (${s.flagged.length}):`);
     const rows = s.flagged
       .slice(0, TOP)
-      .map((f) => [f.eventTime, f.category, f.eventName, f.region, f.sourceIPAddress, f.userAgent]);
+      .map((f) => [
+        f.eventTime,
+        f.category,
+        terminal(f.eventName),
+        terminal(f.region),
+        terminal(f.sourceIPAddress),
+        terminal(f.userAgent),
+      ]);
     out.push(
       ...table(['time', 'category', 'event', 'region', 'ip', 'user agent'], rows).map((l) => `  ${l}`),
     );
@@ -66,13 +126,13 @@ export function renderTrailText(s: TrailSummary): string {
   }
   if (s.byIp.length > 0) {
     out.push('', 'source IPs:');
-    const rows = s.byIp.slice(0, TOP).map((r) => [String(r.count), r.ip, r.first, r.last]);
+    const rows = s.byIp.slice(0, TOP).map((r) => [String(r.count), terminal(r.ip), r.first, r.last]);
     out.push(...table(['count', 'ip', 'first', 'last'], rows).map((l) => `  ${l}`));
     out.push(...more(s.byIp.length));
   }
   if (s.byUserAgent.length > 0) {
     out.push('', 'user agents:');
-    const rows = s.byUserAgent.slice(0, TOP).map((r) => [String(r.count), r.userAgent]);
+    const rows = s.byUserAgent.slice(0, TOP).map((r) => [String(r.count), terminal(r.userAgent)]);
     out.push(...table(['count', 'user agent'], rows).map((l) => `  ${l}`));
     out.push(...more(s.byUserAgent.length));
   }
@@ -80,7 +140,7 @@ export function renderTrailText(s: TrailSummary): string {
     out.push('', 'calls:');
     const rows = s.byEvent
       .slice(0, TOP)
-      .map((r) => [String(r.count), String(r.errors), r.eventSource, r.eventName]);
+      .map((r) => [String(r.count), String(r.errors), terminal(r.eventSource), terminal(r.eventName)]);
     out.push(...table(['count', 'errors', 'source', 'event'], rows).map((l) => `  ${l}`));
     out.push(...more(s.byEvent.length));
   }

@@ -7,7 +7,10 @@ import { parseAuthorization, signatureMatches, type ParsedAuthorization } from '
 
 export type * from './scenario.js';
 
-type Service = 'sts' | 'iam' | 'ec2' | 'cloudtrail';
+type Service = 'sts' | 'iam' | 'ec2' | 'cloudtrail' | 'ce';
+
+/** Services speaking JSON 1.1 (X-Amz-Target), the rest the query protocol with XML answers. */
+const isJson = (s: string) => s === 'cloudtrail' || s === 'ce';
 
 /** One request as the emulator saw it, for asserting what was (and was not) called. */
 export interface RecordedRequest {
@@ -50,6 +53,12 @@ export interface UserRecord {
   principal: Principal;
   attachedPolicies: string[];
   inlinePolicies: Map<string, string>;
+  loginProfile: boolean;
+}
+
+export interface RoleRecord {
+  name: string;
+  inlinePolicies: Map<string, string>;
 }
 
 export interface StoredEvent {
@@ -67,6 +76,8 @@ export interface AccountState {
   responderRole: { name: string; deny: Set<string>; trustedAccounts: Set<string> | null } | null;
   regions: string[];
   events: StoredEvent[];
+  roles: Map<string, RoleRecord>;
+  dailyCost: Record<string, number>;
 }
 
 export interface EmulatorState {
@@ -173,6 +184,8 @@ function buildState(scenario: Scenario): EmulatorState {
             },
       regions: [...new Set(['us-east-1', ...(a.regions ?? ['us-east-1', 'us-west-2', 'eu-west-1'])])],
       events: [],
+      roles: new Map((a.roles ?? []).map((name) => [name, { name, inlinePolicies: new Map() }])),
+      dailyCost: { ...(a.dailyCost ?? {}) },
     };
     accounts.set(a.id, acc);
     for (const k of a.rootKeys ?? []) addKey(k, root);
@@ -192,6 +205,7 @@ function buildState(scenario: Scenario): EmulatorState {
         principal,
         attachedPolicies: [...(u.attachedPolicies ?? [])],
         inlinePolicies: new Map(),
+        loginProfile: u.loginProfile ?? false,
       });
       for (const k of u.keys ?? []) addKey(k, principal);
     }
@@ -211,17 +225,17 @@ function buildState(scenario: Scenario): EmulatorState {
   return { accounts, keys, faults: (scenario.faults ?? []).map((f) => ({ ...f })) };
 }
 
-function addEvent(acc: AccountState, e: ScenarioEvent): void {
+/** The CloudTrail record of a scenario event, as LookupEvents returns it in `CloudTrailEvent`. */
+export function recordBody(accountId: string, e: ScenarioEvent, eventId: string): Record<string, unknown> {
   const region = e.region ?? 'us-east-1';
-  const eventId = randomUUID();
   const eventSource = e.eventSource ?? 'iam.amazonaws.com';
   const body: Record<string, unknown> = {
     eventVersion: '1.09',
-    userIdentity: {
+    userIdentity: e.userIdentity ?? {
       type: 'IAMUser',
       principalId: 'AIDAEMULATOR',
-      arn: `arn:aws:iam::${acc.id}:user/${e.userName ?? 'unknown'}`,
-      accountId: acc.id,
+      arn: `arn:aws:iam::${accountId}:user/${e.userName ?? 'unknown'}`,
+      accountId,
       accessKeyId: e.accessKeyId,
       userName: e.userName,
     },
@@ -232,24 +246,32 @@ function addEvent(acc: AccountState, e: ScenarioEvent): void {
     sourceIPAddress: e.sourceIPAddress ?? '203.0.113.10',
     userAgent: e.userAgent ?? 'aws-cli/2.15.0',
     requestParameters: e.requestParameters ?? null,
-    responseElements: null,
+    responseElements: e.responseElements ?? null,
+    ...(e.additionalEventData ? { additionalEventData: e.additionalEventData } : {}),
     requestID: randomUUID(),
     eventID: eventId,
     readOnly: e.readOnly ?? /^(Get|List|Describe|Lookup)/.test(e.eventName),
     eventType: 'AwsApiCall',
     managementEvent: true,
-    recipientAccountId: acc.id,
+    recipientAccountId: accountId,
   };
   if (e.errorCode) {
     body.errorCode = e.errorCode;
     body.errorMessage = e.errorMessage ?? `${e.errorCode}`;
   }
+  return body;
+}
+
+function addEvent(acc: AccountState, e: ScenarioEvent): void {
+  const region = e.region ?? 'us-east-1';
+  const eventId = randomUUID();
+  const eventSource = e.eventSource ?? 'iam.amazonaws.com';
   acc.events.push({
     region,
     eventId,
     eventTime: new Date(e.eventTime),
     event: { ...e, eventSource, region },
-    cloudTrailEvent: JSON.stringify(body),
+    cloudTrailEvent: JSON.stringify(recordBody(acc.id, e, eventId)),
   });
 }
 
@@ -292,7 +314,7 @@ export async function startAwsEmulator(scenario: Scenario): Promise<AwsEmulator>
     const region = auth?.region ?? 'us-east-1';
     let params: Record<string, unknown> = {};
     let action = '';
-    if (service === 'cloudtrail') {
+    if (isJson(service)) {
       action =
         String(req.headers['x-amz-target'] ?? '')
           .split('.')
@@ -335,10 +357,10 @@ export async function startAwsEmulator(scenario: Scenario): Promise<AwsEmulator>
         fault.kind === '5xx'
           ? new AwsError(
               503,
-              service === 'cloudtrail' ? 'ServiceUnavailableException' : 'ServiceUnavailable',
+              isJson(service) ? 'ServiceUnavailableException' : 'ServiceUnavailable',
               'Service is unavailable. Please try again later.',
             )
-          : service === 'cloudtrail'
+          : isJson(service)
             ? new AwsError(400, 'ThrottlingException', 'Rate exceeded')
             : new AwsError(400, service === 'ec2' ? 'RequestLimitExceeded' : 'Throttling', 'Rate exceeded');
       return sendError(res, rec, service, err);
@@ -594,6 +616,21 @@ export async function startAwsEmulator(scenario: Scenario): Promise<AwsEmulator>
         );
         return `<AttachedPolicies>${members.join('')}</AttachedPolicies><IsTruncated>false</IsTruncated>`;
       }
+      if (action === 'AttachUserPolicy') {
+        const user = userOf(acc, p.UserName);
+        deny(who, 'iam:AttachUserPolicy', `user ${user.name}`);
+        // Only this account's own managed policies (the revoke policy its administrators created).
+        const m = /^arn:aws:iam::(\d{12}):policy\/([\w+=,.@-]+)$/.exec(String(p.PolicyArn ?? ''));
+        if (!m || m[1] !== acc.id) {
+          throw new AwsError(
+            404,
+            'NoSuchEntity',
+            `Policy ${String(p.PolicyArn)} does not exist or is not attachable.`,
+          );
+        }
+        if (!user.attachedPolicies.includes(m[2]!)) user.attachedPolicies.push(m[2]!);
+        return '';
+      }
       if (action === 'PutUserPolicy') {
         const user = userOf(acc, p.UserName);
         deny(who, 'iam:PutUserPolicy', `user ${user.name}`);
@@ -614,6 +651,50 @@ export async function startAwsEmulator(scenario: Scenario): Promise<AwsEmulator>
       );
       return `<regionInfo>${items.join('')}</regionInfo>`;
     }
+    if (service === 'iam' && action === 'DeleteLoginProfile') {
+      const user = userOf(acc, p.UserName);
+      deny(who, 'iam:DeleteLoginProfile', `user ${user.name}`);
+      if (!user.loginProfile)
+        throw new AwsError(404, 'NoSuchEntity', `Login Profile for User ${user.name} cannot be found.`);
+      user.loginProfile = false;
+      return '';
+    }
+    if (service === 'iam' && action === 'PutRolePolicy') {
+      const name = String(p.RoleName ?? '');
+      deny(who, 'iam:PutRolePolicy', `role ${name}`);
+      const role = acc.roles.get(name);
+      if (!role) throw new AwsError(404, 'NoSuchEntity', `The role with name ${name} cannot be found.`);
+      try {
+        JSON.parse(String(p.PolicyDocument ?? ''));
+      } catch {
+        throw new AwsError(400, 'MalformedPolicyDocument', 'Syntax errors in policy.');
+      }
+      role.inlinePolicies.set(String(p.PolicyName), String(p.PolicyDocument));
+      return '';
+    }
+    if (service === 'ce' && action === 'GetCostAndUsage') {
+      deny(who, 'ce:GetCostAndUsage', '*');
+      const period = (p.TimePeriod ?? {}) as { Start?: string; End?: string };
+      if (!period.Start || !period.End || period.Start >= period.End || p.Granularity !== 'DAILY') {
+        throw new AwsError(
+          400,
+          'ValidationException',
+          'Start date must be before end date; granularity DAILY',
+        );
+      }
+      const results = [];
+      for (let d = Date.parse(period.Start); d < Date.parse(period.End); d += 86_400_000) {
+        const day = new Date(d).toISOString().slice(0, 10);
+        const next = new Date(d + 86_400_000).toISOString().slice(0, 10);
+        results.push({
+          TimePeriod: { Start: day, End: next },
+          Total: { UnblendedCost: { Amount: String(acc.dailyCost[day] ?? 0), Unit: 'USD' } },
+          Groups: [],
+          Estimated: false,
+        });
+      }
+      return { ResultsByTime: results, DimensionValueAttributes: [] };
+    }
     if (service === 'cloudtrail' && action === 'LookupEvents') {
       deny(who, 'cloudtrail:LookupEvents', '*');
       return lookupEvents(acc, region, p);
@@ -621,7 +702,7 @@ export async function startAwsEmulator(scenario: Scenario): Promise<AwsEmulator>
     void key;
     throw new AwsError(
       400,
-      service === 'cloudtrail' ? 'UnknownOperationException' : 'InvalidAction',
+      isJson(service) ? 'UnknownOperationException' : 'InvalidAction',
       `Could not find operation ${action} for version`,
     );
   }
@@ -708,7 +789,7 @@ export async function startAwsEmulator(scenario: Scenario): Promise<AwsEmulator>
     result: string | Record<string, unknown>,
   ): void {
     const requestId = randomUUID();
-    if (service === 'cloudtrail') {
+    if (isJson(service)) {
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId });
       res.end(JSON.stringify(result));
       return;
@@ -729,7 +810,7 @@ export async function startAwsEmulator(scenario: Scenario): Promise<AwsEmulator>
     const requestId = randomUUID();
     rec.status = e.status;
     rec.errorCode = e.code;
-    if (service === 'cloudtrail') {
+    if (isJson(service)) {
       // JSON protocol services name an invalid key and a bad signature differently from query ones.
       const code =
         e.code === 'InvalidClientTokenId'
@@ -773,6 +854,7 @@ export async function startAwsEmulator(scenario: Scenario): Promise<AwsEmulator>
       AWS_ENDPOINT_URL_IAM: endpoint,
       AWS_ENDPOINT_URL_CLOUDTRAIL: endpoint,
       AWS_ENDPOINT_URL_EC2: endpoint,
+      AWS_ENDPOINT_URL_COST_EXPLORER: endpoint,
       AWS_REGION: 'us-east-1',
       AWS_EC2_METADATA_DISABLED: 'true',
     },

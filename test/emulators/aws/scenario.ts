@@ -33,6 +33,8 @@ export interface ScenarioUser {
   attachedPolicies?: string[];
   /** IAM actions (`iam:UpdateAccessKey`) this user may not call. */
   deny?: string[];
+  /** Whether the user has a console password. */
+  loginProfile?: boolean;
 }
 
 export interface ScenarioAccount {
@@ -44,6 +46,10 @@ export interface ScenarioAccount {
   /** Enabled regions (EC2 DescribeRegions); us-east-1 is always one. */
   regions?: string[];
   events?: ScenarioEvent[];
+  /** IAM roles (besides the responder role) that exist in the account. */
+  roles?: string[];
+  /** Daily unblended cost (USD) by day (YYYY-MM-DD), as Cost Explorer reports it. */
+  dailyCost?: Record<string, number>;
 }
 
 export interface ScenarioSession {
@@ -68,6 +74,10 @@ export interface ScenarioEvent {
   userName?: string;
   resources?: { ResourceType: string; ResourceName: string }[];
   requestParameters?: Record<string, unknown> | null;
+  responseElements?: Record<string, unknown> | null;
+  /** The caller as CloudTrail records it; default: the IAM user `userName` of the account. */
+  userIdentity?: Record<string, unknown>;
+  additionalEventData?: Record<string, unknown>;
 }
 
 export type FaultKind = '5xx' | 'hang' | 'throttle' | 'proxy-403';
@@ -75,7 +85,7 @@ export type FaultKind = '5xx' | 'hang' | 'throttle' | 'proxy-403';
 /** A failure injected before AWS would look at the request. Unset matchers match anything. */
 export interface Fault {
   kind: FaultKind;
-  service?: 'sts' | 'iam' | 'ec2' | 'cloudtrail';
+  service?: 'sts' | 'iam' | 'ec2' | 'cloudtrail' | 'ce';
   action?: string;
   region?: string;
   accessKeyId?: string;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EmuComment, EmuIssue, EmuRepo, EmuRequest, GitHubState } from './state.js';
+import type { EmuBarrier, EmuComment, EmuIssue, EmuRepo, EmuRequest, GitHubState } from './state.js';
 
 /**
  * A local GitHub REST API for the endpoints keyleak uses, spoken over HTTP so the real Octokit (with its
@@ -78,7 +78,7 @@ function issueJson(ctx: Ctx, repo: EmuRepo, i: EmuIssue) {
       const l = repo.labels.find((x) => x.name === n);
       return { name: n, color: l?.color ?? 'ededed', description: l?.description ?? null };
     }),
-    user: { login: i.user },
+    user: { login: i.user, type: i.user.endsWith('[bot]') ? 'Bot' : 'User' },
     comments: repo.comments.filter((c) => c.issueNumber === i.number).length,
     html_url: `https://github.com/${repo.owner}/${repo.name}/${i.isPullRequest ? 'pull' : 'issues'}/${i.number}`,
     url: `${api}/issues/${i.number}`,
@@ -150,6 +150,15 @@ function str(v: unknown, name: string): string {
 }
 
 const routes: [string, RegExp, Handler][] = [
+  [
+    'GET',
+    /^\/user$/,
+    (_m, ctx) => {
+      // An App installation token (GITHUB_TOKEN among them) acts as a `[bot]` user and may not read /user.
+      if (ctx.login.endsWith('[bot]')) throw new HttpError(403, 'Resource not accessible by integration');
+      return { status: 200, body: { login: ctx.login, type: 'User' } };
+    },
+  ],
   [
     'GET',
     /^\/rate_limit$/,
@@ -418,6 +427,21 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export function startGitHubEmulator(state: GitHubState): Promise<GitHubEmulator> {
   const requests: EmuRequest[] = [];
   let base = '';
+  const waiting = new Map<EmuBarrier, (() => void)[]>();
+  async function passBarriers(method: string, path: string): Promise<void> {
+    const b = (state.barriers ?? []).find(
+      (x) => x.count > 0 && (!x.method || x.method === method) && x.path.test(path),
+    );
+    if (!b) return;
+    const queue = waiting.get(b) ?? [];
+    waiting.set(b, queue);
+    if (queue.length + 1 >= b.count) {
+      b.count = 0;
+      for (const release of queue.splice(0)) release();
+      return;
+    }
+    await new Promise<void>((resolve) => queue.push(resolve));
+  }
   const server = createServer((req, res) => {
     void handle(req, res);
   });
@@ -426,6 +450,7 @@ export function startGitHubEmulator(state: GitHubState): Promise<GitHubEmulator>
     const url = new URL(req.url ?? '/', base);
     const method = req.method ?? 'GET';
     const raw = await readBody(req);
+    await passBarriers(method, url.pathname);
     let body: unknown = null;
     try {
       body = raw ? JSON.parse(raw) : null;
@@ -463,8 +488,9 @@ export function startGitHubEmulator(state: GitHubState): Promise<GitHubEmulator>
       const fault = state.faults.find(
         (f) => f.times > 0 && (!f.method || f.method === method) && f.path.test(url.pathname),
       );
-      if (fault) {
+      if (fault && !fault.afterHandling) {
         fault.times--;
+        if (fault.hang) return;
         return send(fault.status, fault.body ?? { message: `injected fault ${fault.status}` }, fault.headers);
       }
       if (state.rateLimit.remaining > 0) state.rateLimit.remaining--;
@@ -479,6 +505,15 @@ export function startGitHubEmulator(state: GitHubState): Promise<GitHubEmulator>
           base,
           state,
         });
+        if (fault) {
+          // The request took effect, but the answer is lost on the way back (a 502 from a proxy, say).
+          fault.times--;
+          return send(
+            fault.status,
+            fault.body ?? { message: `injected fault ${fault.status}` },
+            fault.headers,
+          );
+        }
         return send(reply.status, reply.body, reply.headers);
       }
       throw new HttpError(404, 'Not Found');

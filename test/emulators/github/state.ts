@@ -61,8 +61,22 @@ export interface EmuFault {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Never answer (the connection stays open until the emulator closes); `status` is then unused. */
+  hang?: boolean;
   /** How many matching requests get the fault; then it is spent. Infinity for every one. */
   times: number;
+  /** Carry the request out first, then answer with the fault: a success whose answer was lost. */
+  afterHandling?: boolean;
+}
+
+/**
+ * Holds requests matching `method` and `path` until `count` of them have arrived, then lets them all
+ * through at once: two runs made to race at a chosen step.
+ */
+export interface EmuBarrier {
+  method?: string;
+  path: RegExp;
+  count: number;
 }
 
 export interface EmuRequest {
@@ -82,6 +96,7 @@ export interface GitHubState {
   orgs: Record<string, string[]>;
   users: Record<string, string[]>;
   faults: EmuFault[];
+  barriers?: EmuBarrier[];
   /** Remaining core rate limit, reported in x-ratelimit-* headers. */
   rateLimit: { limit: number; remaining: number; reset: number };
   nextId: number;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016
 # Removes 2 leaked AWS keys from the history of a fresh mirror clone of
 # https://github.com/acme/shop.git
 # Written by `keyleak rewrite-plan --format sh`. It pushes nothing.

@@ -1,0 +1,99 @@
+import type { Git } from '../adapters/git.js';
+import { ALLOW_MARKER } from '../core/rules.js';
+import { scanHistory } from '../scan/history.js';
+import type { ScanResult } from '../scan/result.js';
+import { EMPTY_CONFIG, parseConfig, type KeyleakConfig } from '../core/config.js';
+import { widenings } from '../core/config-change.js';
+import { UsageError } from '../core/errors.js';
+
+/** The config file as committed at `commit`; null when the commit has no such file. */
+async function configAt(git: Git, commit: string, path: string): Promise<KeyleakConfig | null> {
+  const [blob] = await git.blobsAt([`${commit}:${path}`]);
+  if (!blob) return null;
+  return parseConfig(await git.run(['cat-file', 'blob', blob]), `${path} at ${commit.slice(0, 12)}`);
+}
+
+/**
+ * The config that governs a change (a pull request, a push): the one committed before it, read from git
+ * and never from the work tree, which the change itself wrote. A change that widens what is suppressed
+ * is said so and does not get the wider config; `what` names the change in that warning.
+ *
+ * `before` null (a new branch whose default branch the checkout does not know): nothing is suppressed.
+ */
+export async function configForChange(
+  git: Git,
+  path: string,
+  change: { before: string | null; after: string; what: string },
+): Promise<{ config: KeyleakConfig; warnings: string[] }> {
+  const base = change.before;
+  const warnings: string[] = [];
+  let config = EMPTY_CONFIG;
+  if (base !== null) {
+    try {
+      config = (await configAt(git, base, path)) ?? EMPTY_CONFIG;
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new Error(`could not read ${path} at ${base.slice(0, 12)}: ${(e as Error).message}`);
+    }
+  } else {
+    warnings.push(`no commit before this ${change.what} to read ${path} from: nothing is suppressed`);
+  }
+  let after: KeyleakConfig | null = null;
+  try {
+    after = await configAt(git, change.after, path);
+  } catch (e) {
+    warnings.push(
+      `${path} as changed in this ${change.what} is invalid and was not used: ${(e as Error).message}`,
+    );
+  }
+  const wider = after ? widenings(config, after) : [];
+  if (wider.length > 0) {
+    warnings.push(
+      `allow list widened in this ${change.what}: ${wider.join('; ')}. The change is scanned with the config from before it (${base ? base.slice(0, 12) : 'none'}); the wider list applies once it is merged.`,
+    );
+  }
+  return { config, warnings };
+}
+
+/** Whether a line of `commit`'s tree holds both the key id and an allow marker. */
+async function markedAt(git: Git, commit: string, keyId: string): Promise<boolean> {
+  // git grep exits 1 when nothing matches.
+  return git.run(['grep', '-q', '-F', '-I', '-e', keyId, '--and', '-e', ALLOW_MARKER, commit, '--']).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Scans a change (`include` minus `exclude`) with the config that governs it. An inline `keyleak:allow`
+ * marker the change added — no line before it held the key id with a marker — does not apply: such keys
+ * are scanned again with their markers ignored, and a warning says so.
+ */
+export async function scanChange(
+  git: Git,
+  range: { include: string[]; exclude: string[] },
+  change: { before: string | null; what: string },
+  config: KeyleakConfig,
+): Promise<{ result: ScanResult; warnings: string[] }> {
+  const scan = (c: KeyleakConfig) =>
+    scanHistory(
+      git,
+      { mode: 'range', include: range.include, exclude: range.exclude },
+      { config: c, jobs: 1 },
+    );
+  const result = await scan(config);
+  const marked = [
+    ...new Set(result.report.suppressed.filter((s) => s.reason === 'inline-allow').map((s) => s.keyId)),
+  ];
+  const added: string[] = [];
+  for (const keyId of marked) {
+    if (change.before === null || !(await markedAt(git, change.before, keyId))) added.push(keyId);
+  }
+  if (added.length === 0) return { result, warnings: [] };
+  return {
+    result: await scan({ ...config, ignoreInlineAllow: new Set(added) }),
+    warnings: [
+      `allow marker (${ALLOW_MARKER}) added in this ${change.what} for ${added.join(', ')}: not applied to the ${change.what} that adds it`,
+    ],
+  };
+}

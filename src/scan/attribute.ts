@@ -1,0 +1,196 @@
+import type { Change, CommitChanges, Git, ObjectType } from '../adapters/git.js';
+import { markersToNote, type KeyleakConfig } from '../core/config.js';
+import type { TextAnalysis } from '../core/detect.js';
+import { suppressionOf, type CommitMeta, type ScanUnit } from '../core/findings.js';
+import { analyseObjects } from './passes.js';
+
+/**
+ * Attribution: from the objects the first pass flagged, to the commits and paths that introduced each
+ * key id. Its cost follows the hits: the flagged objects are searched for key ids, the walk of the
+ * history keeps only the commits that touched one of them, and secrets are looked for (in the files with
+ * key ids and, to pair one with a key id, in the other files of the commit) only where a commit reports
+ * a key.
+ */
+
+/** Which history to scan: objects reachable from `include` and not from `exclude`. */
+export interface HistorySelection {
+  mode: 'all' | 'range';
+  include: string[];
+  exclude: string[];
+}
+
+/** Other files of a commit larger than this are not read just to look for a paired secret. */
+const PAIRING_READ_LIMIT = 16 << 20;
+/** Commits named on one command line. */
+const LIST_CHUNK = 1000;
+
+/**
+ * Maps objects that may hold key ids back to where they were introduced, and analyses them (and, for
+ * pairing, the other files of the commits that report a key) in full.
+ */
+export async function attribute(
+  git: Git,
+  sel: HistorySelection,
+  hits: Map<string, ObjectType>,
+  config: KeyleakConfig,
+  units: ScanUnit[],
+  onAnalysed?: (bytes: number) => void,
+): Promise<void> {
+  const hitOids = [...hits.keys()];
+  const flaggedBlobs = new Set(hitOids.filter((o) => hits.get(o) === 'blob'));
+  const flaggedCommits = new Set(hitOids.filter((o) => hits.get(o) === 'commit'));
+  const revs = [...sel.include, ...(sel.exclude.length ? ['--not', ...sel.exclude] : [])];
+
+  // The walk of the selected commits and the full analysis of the flagged objects do not depend on each
+  // other: git walks while this process analyses. The walk keeps only the commits that introduced a
+  // flagged file version (or are a flagged commit), and of each only those changes, so what it holds
+  // grows with the hits (a vendoring commit can change thousands of files).
+  const introducing: { commit: CommitChanges; order: number }[] = [];
+  const reachable = new Set<string>();
+  let seq = 0;
+  const walk = git.logChanges(revs, (c) => {
+    seq++; // git log lists newest first
+    if (flaggedCommits.has(c.sha)) reachable.add(c.sha);
+    if (flaggedBlobs.size === 0) return;
+    const changes = c.changes.filter((ch) => flaggedBlobs.has(ch.oid));
+    if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
+  });
+  walk.catch(() => {}); // awaited below; not left unhandled if the analysis fails first
+  // Blobs are searched for key ids only at first: where each key id is, which is all a suppressed key's
+  // report needs. The few blobs of commits that report a key are analysed again in full below.
+  const [{ analyses, commits: parsedCommits }] = await Promise.all([
+    analyseObjects(git, hitOids, { onObject: onAnalysed, keyIdsOnly: true, markers: markersToNote(config) }),
+    walk,
+  ]);
+
+  const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0));
+  if (withKeys.size === 0) return;
+  const hitBlobs = new Set([...withKeys].filter((o) => hits.get(o) === 'blob'));
+  const hitCommits = new Set([...withKeys].filter((o) => hits.get(o) === 'commit'));
+  const keyed = introducing.filter((e) => e.commit.changes.some((ch) => hitBlobs.has(ch.oid)));
+
+  // A merge diffed against its first parent lists what its other parents brought in; the merge only
+  // introduced a version that none of its other parents had at that path (a conflict resolution).
+  const mergeSpecs: { idx: number; path: string; oid: string; specs: string[] }[] = [];
+  keyed.forEach((entry, idx) => {
+    if (entry.commit.parents.length < 2) return;
+    for (const ch of entry.commit.changes) {
+      if (!hitBlobs.has(ch.oid)) continue;
+      mergeSpecs.push({
+        idx,
+        path: ch.path,
+        oid: ch.oid,
+        specs: entry.commit.parents.slice(1).map((p) => `${p}:${ch.path}`),
+      });
+    }
+  });
+  const fromOtherParent = new Set<string>();
+  if (mergeSpecs.length > 0) {
+    const answers = await git.blobsAt(mergeSpecs.flatMap((m) => m.specs));
+    let i = 0;
+    for (const m of mergeSpecs) {
+      const got = answers.slice(i, i + m.specs.length);
+      i += m.specs.length;
+      if (got.includes(m.oid)) fromOtherParent.add(`${m.idx}\0${m.path}`);
+    }
+  }
+
+  const orderOf = new Map(keyed.map((e) => [e.commit.sha, e.order]));
+  const meta = (c: CommitChanges): CommitMeta => ({
+    sha: c.sha,
+    author: c.author,
+    date: c.date,
+    order: orderOf.get(c.sha),
+  });
+  let keyUnits: { commit: CommitChanges; path: string; oid: string }[] = [];
+  keyed.forEach((entry, idx) => {
+    for (const ch of entry.commit.changes) {
+      if (!hitBlobs.has(ch.oid) || fromOtherParent.has(`${idx}\0${ch.path}`)) continue;
+      keyUnits.push({ commit: entry.commit, path: ch.path, oid: ch.oid });
+    }
+  });
+
+  // Content already reachable from the start of a range was reported when it arrived there.
+  if (sel.exclude.length > 0 && keyUnits.length > 0) {
+    const paths = [...new Set(keyUnits.map((k) => k.path))];
+    const seenBefore = new Set<string>();
+    await git.logChanges(
+      sel.exclude,
+      (c) => {
+        for (const ch of c.changes) {
+          if (hitBlobs.has(ch.oid)) seenBefore.add(ch.oid);
+          if (ch.srcOid && hitBlobs.has(ch.srcOid)) seenBefore.add(ch.srcOid);
+        }
+      },
+      paths,
+    );
+    keyUnits = keyUnits.filter((k) => !seenBefore.has(k.oid));
+  }
+
+  // Commit messages: a commit from the object store counts only when it is in the selected history.
+  for (const sha of hitCommits) {
+    if (!reachable.has(sha)) continue;
+    const pc = parsedCommits.get(sha)!;
+    units.push({
+      commit: { sha, author: pc.author, date: pc.date },
+      path: null,
+      analysis: analyses.get(sha)!,
+    });
+  }
+
+  // Secrets are looked for only in commits that report a key (a suppressed key's report names its places,
+  // never a secret): in full in their files with key ids, and in their other files, for pairing.
+  const reports = (unit: ScanUnit): boolean =>
+    unit.analysis.keyIds.some((h) => suppressionOf(h.keyId, unit, h.marker, config) === null);
+  const reporting = new Set<string>();
+  for (const u of units) if (u.commit && reports(u)) reporting.add(u.commit.sha);
+  for (const ku of keyUnits) {
+    if (reporting.has(ku.commit.sha)) continue;
+    if (reports({ commit: meta(ku.commit), path: ku.path, analysis: analyses.get(ku.oid)! }))
+      reporting.add(ku.commit.sha);
+  }
+  const fullOids = new Set<string>();
+  for (const ku of keyUnits) if (reporting.has(ku.commit.sha)) fullOids.add(ku.oid);
+  // The other files of the reporting commits: their changes listed again, for those commits alone.
+  const others = new Map<string, Change[]>();
+  const shas = keyed.map((e) => e.commit.sha).filter((sha) => reporting.has(sha));
+  for (let i = 0; i < shas.length; i += LIST_CHUNK) {
+    await git.logChanges(['--no-walk=unsorted', ...shas.slice(i, i + LIST_CHUNK)], (c) =>
+      others.set(
+        c.sha,
+        c.changes.filter((ch) => !hitBlobs.has(ch.oid)),
+      ),
+    );
+  }
+  const pairingOids = new Set<string>();
+  for (const changes of others.values()) for (const ch of changes) pairingOids.add(ch.oid);
+  const sizes = pairingOids.size > 0 ? await pairingCandidates(git, [...pairingOids]) : [];
+  if (fullOids.size + sizes.length > 0) {
+    const full = await analyseObjects(git, [...fullOids, ...sizes], { markers: markersToNote(config) });
+    for (const [oid, a] of full.analyses) analyses.set(oid, a);
+  }
+
+  const seenCommitUnits = new Set<string>();
+  for (const ku of keyUnits) {
+    units.push({ commit: meta(ku.commit), path: ku.path, analysis: analyses.get(ku.oid)! });
+    if (seenCommitUnits.has(ku.commit.sha) || !reporting.has(ku.commit.sha)) continue;
+    seenCommitUnits.add(ku.commit.sha);
+    for (const ch of others.get(ku.commit.sha) ?? []) {
+      const a: TextAnalysis | undefined = analyses.get(ch.oid);
+      if (a && (a.secrets.length > 0 || a.tokens.length > 0))
+        units.push({ commit: meta(ku.commit), path: ch.path, analysis: a });
+    }
+  }
+}
+
+async function pairingCandidates(git: Git, oids: string[]): Promise<string[]> {
+  const out = await git.run(
+    ['cat-file', '--batch-check=%(objectname) %(objectsize)'],
+    oids.join('\n') + '\n',
+  );
+  return out
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((p) => p.length === 2 && Number(p[1]) <= PAIRING_READ_LIMIT)
+    .map((p) => p[0]!);
+}

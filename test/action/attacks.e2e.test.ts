@@ -1,0 +1,251 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { startAwsEmulator } from '../emulators/aws/index.js';
+import { makeState, startGitHubEmulator, type GitHubEmulator } from '../emulators/github/index.js';
+import { makePair, type KeyPair } from '../helpers/keys.js';
+import { MANAGED, useEmulatorEnv } from '../aws/world.js';
+import { git, pushPayload, runAction, secretNowhere, World } from './harness.js';
+
+// Each test is an attack on the action, run through the bundle against the emulators, and asserts that
+// the attack fails.
+
+const dist = inject('actionDist');
+
+const worlds: World[] = [];
+const closers: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c.close();
+  vi.unstubAllEnvs();
+});
+afterAll(() => {
+  for (const w of worlds.splice(0)) w.cleanup();
+});
+
+function world(): World {
+  const w = new World();
+  worlds.push(w);
+  return w;
+}
+
+async function github(): Promise<GitHubEmulator> {
+  const e = await startGitHubEmulator(makeState(['octo/app']));
+  closers.push(e);
+  return e;
+}
+
+const leak = (k: KeyPair) =>
+  `region = eu-west-1\naws_access_key_id = ${k.keyId}\naws_secret_access_key = ${k.secret}\n`;
+
+/** Lines of the log the runner would execute as workflow commands. */
+function commands(log: string): string[] {
+  return log
+    .split(/\r?\n/)
+    .map((l) => l.trimStart())
+    .filter((l) => l.startsWith('::') || l.includes('##['));
+}
+
+describe('attacks through the action', () => {
+  it('a token in the origin URL is published nowhere', async () => {
+    const w = world();
+    const k = makePair();
+    const token = `ghs_${'T0kenValue'.repeat(4)}`;
+    const base = w.commit('init', { 'README.md': 'x\n' });
+    const after = w.commit('leak', { 'app.env': leak(k) });
+    w.push('main');
+    const ws = w.checkout('main', after);
+    // As some checkouts and mirrors leave it; git still reaches the remote through insteadOf.
+    const tokenUrl = `https://x-access-token:${token}@github.com/octo/app.git`;
+    git(ws, 'remote', 'set-url', 'origin', tokenUrl);
+    git(ws, 'config', `url.file://${w.remote}.insteadOf`, tokenUrl);
+    const emu = await github();
+    const run = await runAction({
+      dist,
+      emu,
+      workspace: ws,
+      event: 'push',
+      payload: pushPayload('refs/heads/main', base, after),
+    });
+    expect(run.code, run.stdout).toBe(1);
+    const issue = emu.state.repos['octo/app']!.issues[0]!;
+    expect(issue.body).toContain('git clone --mirror');
+    expect(issue.body).toContain("'https://github.com/octo/app.git'");
+    expect(secretNowhere(token, run, emu)).toEqual([]);
+    expect(secretNowhere('x-access-token', run, emu)).toEqual([]);
+  });
+
+  it('hostile names run no workflow command, mention nobody and break no markup', async () => {
+    const w = world();
+    const k = makePair();
+    const base = w.commit('init', { 'README.md': 'x\n' });
+    git(w.dev, 'config', 'user.name', '@octocat [x](https://evil.test) ![i](https://evil.test/i.png) <b>');
+    const path = 'ops/a`b\n::stop-commands::pwned\n::warning::owned\n```\nrun this.env';
+    const after = w.commit('leak', { [path]: leak(k) });
+    execFileSync('git', ['commit', '-q', '--amend', '--no-edit', '--reset-author'], {
+      cwd: w.dev,
+      env: {
+        ...process.env,
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        GIT_AUTHOR_NAME: '@octocat [x](https://evil.test) ![i](https://evil.test/i.png) <b>',
+        GIT_AUTHOR_EMAIL: 'evil@example.com',
+        GIT_COMMITTER_NAME: 'x',
+        GIT_COMMITTER_EMAIL: 'x@example.com',
+      },
+    });
+    const head = w.sha('HEAD');
+    expect(head).not.toBe(after);
+    w.push('main');
+    const emu = await github();
+    const run = await runAction({
+      dist,
+      emu,
+      workspace: w.checkout('main', head),
+      event: 'push',
+      payload: pushPayload('refs/heads/main', base, head),
+    });
+    expect(run.code, run.stdout).toBe(1);
+    // Workflow commands: only keyleak's own (masks, annotations, outputs); none from the file name.
+    for (const c of commands(run.stdout)) {
+      expect(c).toMatch(/^::(add-mask|error|warning|debug)[ :]/);
+      expect(c).not.toMatch(/^::(stop-commands|warning::owned)/);
+    }
+    const body = emu.state.repos['octo/app']!.issues[0]!.body;
+    // keyleak's state marker holds the raw values, inside an HTML comment that `--` cannot close.
+    const rendered = body.split('\n').filter((l) => !/^<!-- keyleak:\w+ \{.*\} -->$/.test(l));
+    expect(rendered.filter((l) => /@octocat/.test(l))).toEqual([]);
+    expect(body).toContain('@\u200boctocat');
+    expect(rendered.filter((l) => /\]\(https:\/\/evil|<b>/.test(l))).toEqual([]);
+    // The file name stays inside its code span, and no line of the body is a fence the name opened.
+    const fences = body.split('\n').filter((l) => /^\s*```/.test(l));
+    expect(fences.every((l) => /^\s*```+(sh|mermaid|yaml)?$/.test(l))).toBe(true);
+    expect(body.split('\n').some((l) => /^\s*run this/.test(l))).toBe(false);
+    for (const out of [run.summary, body]) expect(out).not.toMatch(/^::/m);
+    expect(secretNowhere(k.secret, run, emu)).toEqual([]);
+  });
+
+  it('a pull request cannot silence its own leak by widening the allow list', async () => {
+    const w = world();
+    const k = makePair();
+    const base = w.commit('init', { 'README.md': 'x\n' });
+    w.push('main');
+    git(w.dev, 'checkout', '-q', '-b', 'feature');
+    const head = w.commit('tidy config', {
+      '.github/keyleak.yml': `allow:\n  paths: ['**']\n  key-ids: ['${k.keyId}']\n`,
+      'app.env': leak(k),
+    });
+    w.push('feature');
+    git(w.dev, 'push', '-q', 'origin', `feature:refs/pull/7/head`);
+    const emu = await github();
+    const run = await runAction({
+      dist,
+      emu,
+      workspace: w.checkout('feature', head),
+      event: 'pull_request',
+      payload: {
+        number: 7,
+        pull_request: {
+          number: 7,
+          base: { sha: base, repo: { full_name: 'octo/app' } },
+          head: { sha: head, repo: { full_name: 'octo/app' } },
+        },
+      },
+    });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.outputs.findings).toBe('1');
+    expect(run.summary).toContain('allow list widened in this pull request');
+  });
+
+  it('a pull request cannot silence its own leak with an allow marker', async () => {
+    const w = world();
+    const k = makePair();
+    const old = makePair();
+    // A marker that was there before the change keeps working.
+    const base = w.commit('init', {
+      'docs/example.md': `aws_access_key_id = ${old.keyId} # keyleak:allow documented example\n`,
+    });
+    w.push('main');
+    git(w.dev, 'checkout', '-q', '-b', 'feature');
+    const head = w.commit('add config', {
+      'app.env': `aws_access_key_id = ${k.keyId} # keyleak:allow\naws_secret_access_key = ${k.secret}\n`,
+      'docs/example.md': `aws_access_key_id = ${old.keyId} # keyleak:allow documented example\nmore\n`,
+    });
+    w.push('feature');
+    git(w.dev, 'push', '-q', 'origin', `feature:refs/pull/8/head`);
+    const emu = await github();
+    const run = await runAction({
+      dist,
+      emu,
+      workspace: w.checkout('feature', head),
+      event: 'pull_request',
+      payload: {
+        number: 8,
+        pull_request: {
+          number: 8,
+          base: { sha: base, repo: { full_name: 'octo/app' } },
+          head: { sha: head, repo: { full_name: 'octo/app' } },
+        },
+      },
+    });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.outputs.findings).toBe('1');
+    expect(JSON.parse(run.report!).findings.map((f: { keyId: string }) => f.keyId)).toEqual([k.keyId]);
+    expect(run.summary).toContain(`allow marker (keyleak:allow) added in this pull request for ${k.keyId}`);
+  });
+
+  it('revoked responder credentials fail the run and are named as such, never as "not managed"', async () => {
+    const leaked = makePair('AKIA', MANAGED);
+    const responder = makePair('AKIA', MANAGED);
+    const aws = await startAwsEmulator({
+      accounts: [
+        {
+          id: MANAGED,
+          regions: ['us-east-1'],
+          users: [
+            { name: 'keyleak-responder', keys: [{ id: responder.keyId, secret: responder.secret }] },
+            { name: 'deploy-bot', keys: [{ id: leaked.keyId, secret: leaked.secret }] },
+          ],
+          events: [],
+        },
+      ],
+      lookupEventsPerSecond: null,
+    });
+    closers.push(aws);
+    aws.state.keys.get(responder.keyId)!.status = 'Inactive';
+    useEmulatorEnv(aws, responder);
+    const w = world();
+    const base = w.commit('init', { 'README.md': 'x\n' });
+    const after = w.commit('leak', { 'app.env': leak(leaked) });
+    w.push('main');
+    const emu = await github();
+    const run = await runAction({
+      dist,
+      emu,
+      workspace: w.checkout('main', after),
+      event: 'push',
+      payload: pushPayload('refs/heads/main', base, after),
+      // Findings alone would not fail this run: the failure to contain does.
+      inputs: { verify: 'true', deactivate: 'true', 'fail-on-findings': 'false' },
+    });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toMatch(/could not be done/);
+    const issue = emu.state.repos['octo/app']!.issues[0]!;
+    expect(issue.title).toContain('containment failed');
+    expect(issue.body).toMatch(/invalid or expired \(InvalidClientTokenId\)/);
+    expect(issue.body).not.toMatch(/not managed|not-managed/);
+    expect(issue.body).not.toMatch(/security token included in the request/);
+    expect(run.summary).toMatch(/Could not be done/);
+    expect(aws.state.keys.get(leaked.keyId)!.status).toBe('Active');
+
+    // fail-on-errors: false reports the same and lets the run pass.
+    const again = await runAction({
+      dist,
+      emu,
+      workspace: w.checkout('main', after),
+      event: 'push',
+      payload: pushPayload('refs/heads/main', base, after),
+      inputs: { verify: 'true', deactivate: 'true', 'fail-on-findings': 'false', 'fail-on-errors': 'false' },
+    });
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.summary).toMatch(/Could not be done/);
+  });
+});

@@ -1,0 +1,321 @@
+/* eslint-disable no-control-regex -- the test looks for control characters */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderPrComment } from '../../src/commands/pull-request.js';
+import type { TrailSummary } from '../../src/core/incident.js';
+import { redactSecret } from '../../src/core/redact.js';
+import { terminal, workflowLine } from '../../src/core/render/escape.js';
+import { renderIncidentBody, renderIncidentTitle } from '../../src/core/render/incident.js';
+import { renderMarkdown } from '../../src/core/render/markdown.js';
+import { renderOrgSummary, type OrgSummary } from '../../src/core/render/org-summary.js';
+import { renderRewriteMarkdown } from '../../src/core/render/rewrite-markdown.js';
+import { renderRewriteScript } from '../../src/core/render/rewrite-sh.js';
+import { renderSarif } from '../../src/core/render/sarif.js';
+import { renderText } from '../../src/core/render/text.js';
+import { renderTrailText, renderTrailTsv } from '../../src/core/render/trail.js';
+import { buildRewritePlan } from '../../src/core/rewrite-plan.js';
+import type { Finding, ScanReport } from '../../src/core/types.js';
+import { makeKeyId, makeSecret } from '../helpers/keys.js';
+
+// Every renderer gets the same hostile strings in every field a repository, an author or a key holder
+// chooses, and every output is checked against what its sink would do with them.
+
+const CORPUS: string[] = readFileSync(join(import.meta.dirname, 'testdata/hostile-strings.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as string);
+
+const C = (i: number) => i.toString(16).padStart(40, 'c');
+const KEY = makeKeyId('AKIA');
+const SECRET = makeSecret();
+
+const finding: Finding = {
+  keyId: KEY,
+  keyKind: 'long-term',
+  accountId: '123456789012',
+  canary: false,
+  secretFound: true,
+  secretRedacted: redactSecret(SECRET),
+  sessionTokenFound: false,
+  fingerprint: 'keyleak:v1:0',
+  locations: CORPUS.map((h, i) => ({
+    commit: C(i),
+    path: `dir/${h}.env`,
+    line: 1,
+    author: `${h} <evil@example.com>`,
+    date: '2024-01-01T00:00:00Z',
+  })),
+  verification: {
+    status: 'invalid',
+    reason: CORPUS.join(' '),
+    accountId: null,
+    arn: CORPUS[0]!,
+    userName: null,
+  },
+  response: { action: 'failed', detail: CORPUS.join(' '), at: '2024-01-02T00:00:00Z', errors: CORPUS },
+};
+
+const report: ScanReport = {
+  findings: [finding],
+  suppressed: [],
+  stats: { mode: 'range', objectsScanned: 1, bytesScanned: 1, commitsScanned: 1, durationMs: 1 },
+  incomplete: false,
+  warnings: CORPUS,
+};
+
+const trail: TrailSummary = {
+  keyId: KEY,
+  window: { start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z' },
+  regions: ['us-east-1'],
+  totalEvents: CORPUS.length,
+  ownEvents: 0,
+  byIp: CORPUS.map((h) => ({ ip: h, count: 1, first: '2024-01-01T00:00:00Z', last: '2024-01-01T00:00:00Z' })),
+  byUserAgent: CORPUS.map((h) => ({ userAgent: h, count: 1 })),
+  byEvent: CORPUS.map((h) => ({ eventSource: h, eventName: h, count: 1, errors: 0 })),
+  flagged: CORPUS.map((h) => ({
+    category: 'iam-persistence' as const,
+    eventName: h,
+    eventTime: '2024-01-01T00:00:00Z',
+    region: h,
+    sourceIPAddress: h,
+    userAgent: h,
+  })),
+  incompleteRegions: CORPUS.map((h) => ({ region: h, reason: h })),
+};
+
+const plan = buildRewritePlan([finding], {
+  source: 'https://x-access-token:ghs_secret@github.com/octo/app.git',
+  defaultBranch: 'refs/heads/main',
+  refsByCommit: Object.fromEntries(CORPUS.map((h, i) => [C(i), [`refs/heads/${h}`]])),
+  head: C(0),
+  headBranch: 'refs/heads/main',
+  sharedCommits: CORPUS.map((_, i) => C(i)),
+  pullRequestsByCommit: {},
+  spans: CORPUS.map((h, i) => ({
+    keyId: KEY,
+    kind: 'secret' as const,
+    commit: C(i),
+    path: `dir/${h}.env`,
+    line: 2,
+    start: 1,
+    end: 40,
+  })),
+  credentialFiles: CORPUS.map((h) => `dir/${h}.env`),
+  sensitiveDataRemoval: null,
+  incidentUrl: null,
+});
+
+const org: OrgSummary = {
+  owner: 'octo',
+  shards: ['1/1'],
+  startedAt: '2024-01-01T00:00:00Z',
+  durationMs: 1,
+  listed: CORPUS.length,
+  excluded: [],
+  outcomes: CORPUS.map((h) => ({
+    repo: `octo/${h}`,
+    status: 'failed' as const,
+    reason: h,
+    scan: null,
+    findings: 0,
+    objects: 0,
+    bytes: 0,
+    commits: 0,
+    durationMs: 0,
+    incomplete: false,
+  })),
+  keys: [{ keyId: KEY, fingerprint: 'keyleak:v1:0', repos: CORPUS, locations: 1, status: 'live' }],
+  budgetExhausted: false,
+  warnings: CORPUS,
+};
+
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/** Unescaped pipes in a table row: the cells GitHub would see. */
+function cells(row: string): number {
+  let n = 0;
+  for (let i = 0; i < row.length; i++) if (row[i] === '|' && row[i - 1] !== '\\') n++;
+  return n;
+}
+
+/** A line without its code spans, where mentions, links and HTML are inert. */
+function outsideCode(l: string): string {
+  return l.replace(/(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g, '');
+}
+
+function checkMarkdown(md: string): void {
+  const lines = md.split('\n');
+  // keyleak's own markers carry raw values inside a comment that `--` cannot end.
+  const rendered = lines.filter((l) => !/^<!-- keyleak:\w+ \{[\s\S]*\} -->$/.test(l));
+  let fence: string | null = null;
+  for (const line of rendered) {
+    expect(line).not.toMatch(CONTROL);
+    // Inside a fence nothing renders; the fences themselves are checked below.
+    const f = /^\s*(`{3,})/.exec(line)?.[1];
+    if (fence !== null) {
+      if (f !== undefined && f.length >= fence.length && /^\s*`+$/.test(line)) fence = null;
+      continue;
+    }
+    if (f !== undefined) {
+      fence = f;
+      continue;
+    }
+    expect(line.trimStart()).not.toMatch(/^::/);
+    const l = outsideCode(line);
+    expect(l).not.toMatch(/@octocat/);
+    expect(l).not.toMatch(/\]\(https:\/\/evil|\]\(javascript:/);
+    expect(l).not.toMatch(/<img|<script|<details open|<!-- keyleak:incident \{"keyId":"x"\}/);
+    expect(l).not.toMatch(/(^|[^\u200b])https:\/\/evil/);
+    expect(l).not.toMatch(/^\s*(run this|# heading|> quote|1\. list|\$\(touch)/);
+  }
+  // Every fence is one keyleak opened, and closes.
+  const fences = rendered.filter((l) => /^\s*(`{3,}|~{3,})/.test(l));
+  for (const f of fences) expect(f).toMatch(/^\s*`{3,}(sh|mermaid|yaml)?$/);
+  expect(fences.length % 2).toBe(0);
+  // Every row of a table has as many cells as its header.
+  let header: number | null = null;
+  for (const l of rendered) {
+    if (!l.startsWith('|')) header = null;
+    else if (header === null) header = cells(l);
+    else expect(cells(l), l).toBe(header);
+  }
+}
+
+function checkTerminal(text: string): void {
+  // Tabs separate TSV fields; nothing else below a space reaches the terminal.
+  for (const l of text.split('\n')) expect(l.replace(/\t/g, ' ')).not.toMatch(CONTROL);
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'keyleak-hostile-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('hostile strings through every renderer', () => {
+  it('the job summary markdown', () => checkMarkdown(renderMarkdown(report)));
+
+  it('the pull request comment', () =>
+    checkMarkdown(renderPrComment(report, { number: 1, base: C(0), head: C(1), fork: false }, [])));
+
+  it('the incident issue, CloudTrail section included', () => {
+    const body = renderIncidentBody(finding, {
+      repo: { owner: 'octo', repo: 'app' },
+      serverUrl: 'https://github.com',
+      runUrl: 'https://github.com/octo/app/actions/runs/1',
+      trailArtifactUrl: null,
+      refs: Object.fromEntries(CORPUS.map((h, i) => [C(i), [`refs/heads/${h}`]])),
+      pulls: {},
+      forcePush: null,
+      trail,
+      trailUnavailable: null,
+      verificationNote: null,
+      historyPlan: renderRewriteMarkdown(plan),
+      contacts: 'contacts',
+      checkedAt: '2024-01-02T00:00:00Z',
+      quarantine: CORPUS,
+    });
+    checkMarkdown(body);
+    expect(body).toContain("git clone --mirror 'https://github.com/octo/app.git'");
+    expect(renderIncidentTitle(finding)).not.toMatch(CONTROL);
+  });
+
+  it('the incident issue without CloudTrail, with the reason it was not read', () => {
+    checkMarkdown(
+      renderIncidentBody(finding, {
+        repo: { owner: 'octo', repo: 'app' },
+        serverUrl: 'https://github.com',
+        runUrl: null,
+        trailArtifactUrl: null,
+        refs: {},
+        pulls: {},
+        forcePush: null,
+        trail: null,
+        trailUnavailable: CORPUS.join(' '),
+        verificationNote: null,
+        historyPlan: null,
+        contacts: 'contacts',
+        checkedAt: '2024-01-02T00:00:00Z',
+      }),
+    );
+  });
+
+  it('the rewrite plan markdown', () => {
+    const md = renderRewriteMarkdown(plan);
+    checkMarkdown(md);
+    // The remote's token is gone; a file name that looks like a URL is a file name, kept as it is.
+    expect(md).toContain("git clone --mirror 'https://github.com/octo/app.git'");
+    expect(md).toContain("git push --force --mirror 'https://github.com/octo/app.git'");
+  });
+
+  it('the org summary', () => checkMarkdown(renderOrgSummary(org)));
+
+  it('text output and CloudTrail tables reach the terminal with no control character', () => {
+    checkTerminal(renderText(report));
+    checkTerminal(renderTrailText(trail));
+    checkTerminal(
+      renderTrailTsv(
+        CORPUS.map((h) => ({
+          region: 'us-east-1',
+          event: {
+            EventId: '1',
+            EventName: h,
+            ReadOnly: 'false',
+            AccessKeyId: KEY,
+            EventTime: '2024-01-01T00:00:00+00:00',
+            EventSource: h,
+            Resources: [],
+            CloudTrailEvent: JSON.stringify({ sourceIPAddress: h, userAgent: h }),
+          },
+        })),
+      ),
+    );
+  });
+
+  it('annotations and log lines never start a workflow command', () => {
+    for (const h of CORPUS) {
+      const line = workflowLine(`could not read '${h}'`);
+      expect(line).not.toMatch(/[\r\n\u2028\u2029\u0085]/);
+      expect(workflowLine(h).trimStart()).not.toMatch(/^::/);
+      expect(workflowLine(h)).not.toContain('##[');
+      expect(terminal(h)).not.toMatch(CONTROL);
+    }
+  });
+
+  it('SARIF: valid under GitHub ingestion rules, every URI well formed', () => {
+    const sarif = renderSarif(report);
+    const uris = (
+      JSON.parse(sarif) as {
+        runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[];
+      }
+    ).runs[0]!.results.map((r) => r.locations[0]!.physicalLocation.artifactLocation.uri);
+    for (const u of uris) expect(u).toMatch(/^[A-Za-z0-9%._~/!$&'()*+,;=:@-]+$/);
+    const file = join(tmp, 'hostile.sarif');
+    writeFileSync(file, sarif);
+    const bin = createRequire(import.meta.url)('@microsoft/sarif-multitool') as string;
+    const out = join(tmp, 'validation.sarif');
+    const v = spawnSync(bin, ['validate', '--rule-kind', 'Gh;Sarif', '--output', out, file], {
+      encoding: 'utf8',
+    });
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    const results = JSON.parse(readFileSync(out, 'utf8')).runs[0].results as unknown[];
+    expect(results).toEqual([]);
+  }, 60_000);
+
+  it('the plan script: one line per span, no added command, and shellcheck passes', () => {
+    const sh = renderRewriteScript(plan);
+    const lines = sh.split('\n');
+    expect(lines.filter((l) => l.startsWith('add_span ')).length).toBe(CORPUS.length);
+    for (const l of lines) expect(l).not.toMatch(/^\s*(run this|touch|::|\$\(touch)/);
+    expect(lines.find((l) => l.startsWith('DEFAULT_SOURCE='))).toBe(
+      "DEFAULT_SOURCE='https://github.com/octo/app.git'",
+    );
+    const file = join(tmp, 'plan.sh');
+    writeFileSync(file, sh);
+    expect(spawnSync('bash', ['-n', file], { encoding: 'utf8' }).status).toBe(0);
+    const sc = spawnSync('shellcheck', ['--severity=style', file], { encoding: 'utf8' });
+    if (sc.error) throw new Error('shellcheck is not installed');
+    expect(sc.status, sc.stdout).toBe(0);
+  });
+});

@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { scanRepository } from '../../src/commands/scan.js';
+import { parseScanArgs } from '../../src/settings.js';
+import { makeKeyId, makePair } from '../helpers/keys.js';
+import { TestRepo } from '../helpers/repo.js';
+
+const repos: TestRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+const creds = (p: { keyId: string; secret: string }) =>
+  `[default]\naws_access_key_id = ${p.keyId}\naws_secret_access_key = ${p.secret}\n`;
+
+/** AWS's own documentation key id, assembled so no key-shaped literal sits in the source. */
+const DOC_KEY_ID = ['AKIA', 'IOSFODNN7', 'EXAMPLE'].join('');
+
+interface Where {
+  commit: string;
+  path: string | null;
+  line: number;
+}
+
+/**
+ * A history with a key at every kind of place attribution has to get right: a merge resolution, a clean
+ * merge, a rename, a file deleted later, a commit reachable only from a tag, a commit message, a pair
+ * split over two files of one commit, many versions of one file, and documentation keys (suppressed)
+ * in many versions of another.
+ */
+function buildHistory() {
+  const r = TestRepo.create();
+  repos.push(r);
+  const expected = new Map<string, Where[]>();
+  const suppressed = new Map<string, Where[]>();
+  const add = (m: Map<string, Where[]>, keyId: string, w: Where) =>
+    m.set(keyId, [...(m.get(keyId) ?? []), w]);
+
+  const base = r.commit('init', { 'README.md': 'hello\n', 'app.cfg': 'x=1\n' });
+  void base;
+
+  // A file with many versions: the key stays, the rest of the file changes; each version is introduced by
+  // its own commit (same line each time).
+  const often = makePair();
+  for (let v = 0; v < 25; v++) {
+    const sha = r.commit(`settings v${v}`, {
+      'settings.ini': `${creds(often)}version = ${v}\n${'filler line\n'.repeat(v)}`,
+    });
+    add(expected, often.keyId, { commit: sha, path: 'settings.ini', line: 2 });
+  }
+
+  // Documentation example key in many versions of a doc page: suppressed, every version located.
+  for (let v = 0; v < 12; v++) {
+    const sha = r.commit(`docs v${v}`, {
+      'docs/usage.rst': `${'intro\n'.repeat(v + 1)}export AWS_ACCESS_KEY_ID=${DOC_KEY_ID}\n`,
+    });
+    add(suppressed, DOC_KEY_ID, { commit: sha, path: 'docs/usage.rst', line: v + 2 });
+  }
+
+  // Rename: the version is introduced again under its new path by the renaming commit.
+  const renamed = makeKeyId();
+  const cAdd = r.commit('add env', { 'old/a.env': `KEY=${renamed}\n` });
+  r.git('mv', 'old/a.env', 'new-a.env');
+  const cMv = r.commit('rename env');
+  add(expected, renamed, { commit: cAdd, path: 'old/a.env', line: 1 });
+  add(expected, renamed, { commit: cMv, path: 'new-a.env', line: 1 });
+
+  // Deleted later: still found where it was added.
+  const deleted = makeKeyId();
+  const cDel = r.commit('oops', { 'tmp/secret.txt': `\n\nk=${deleted}\n` });
+  r.commit('remove oops', { 'tmp/secret.txt': null });
+  add(expected, deleted, { commit: cDel, path: 'tmp/secret.txt', line: 3 });
+
+  // A pair split over two files of one commit.
+  const split = makePair();
+  const cSplit = r.commit('split pair', {
+    'conf/id.txt': `AWS_ACCESS_KEY_ID=${split.keyId}\n`,
+    'conf/secret.txt': `AWS_SECRET_ACCESS_KEY=${split.secret}\n`,
+  });
+  add(expected, split.keyId, { commit: cSplit, path: 'conf/id.txt', line: 1 });
+
+  // A real key whose only secret sits beside a documentation key in another file of the commit: that
+  // file is read in full although its own key is suppressed.
+  const mixed = makePair();
+  const cMixed = r.commit('mixed', {
+    'deploy/id.txt': `id: ${mixed.keyId}\n`,
+    'docs/example.ini': `aws_access_key_id = ${DOC_KEY_ID}\naws_secret_access_key = ${mixed.secret}\n`,
+  });
+  add(expected, mixed.keyId, { commit: cMixed, path: 'deploy/id.txt', line: 1 });
+  add(suppressed, DOC_KEY_ID, { commit: cMixed, path: 'docs/example.ini', line: 1 });
+
+  // A commit message.
+  const inMessage = makeKeyId();
+  const cMsg = r.commit(`deploy fix\n\ntested with ${inMessage}`, { 'README.md': 'hello again\n' });
+  add(expected, inMessage, { commit: cMsg, path: null, line: 3 });
+
+  // A clean merge of a side branch: attributed to the side commit, not the merge.
+  const onSide = makeKeyId();
+  r.git('checkout', '-q', '-b', 'side');
+  const cSide = r.commit('side work', { 'side.env': `K=${onSide}\n` });
+  r.git('checkout', '-q', 'main');
+  r.commit('main work', { 'main.txt': 'm\n' });
+  r.git('merge', '-q', '--no-edit', 'side');
+  add(expected, onSide, { commit: cSide, path: 'side.env', line: 1 });
+
+  // A merge resolution: the key exists only in the merge commit.
+  r.git('checkout', '-q', '-b', 'conflict');
+  r.commit('conflict side', { 'app.cfg': 'x=2\n' });
+  r.git('checkout', '-q', 'main');
+  r.commit('conflict main', { 'app.cfg': 'x=3\n' });
+  try {
+    r.git('merge', '-q', 'conflict');
+  } catch {
+    // the conflict is the point
+  }
+  const resolved = makePair();
+  const cMerge = r.commit('merge with resolution', { 'app.cfg': creds(resolved) });
+  add(expected, resolved.keyId, { commit: cMerge, path: 'app.cfg', line: 2 });
+  r.git('branch', '-q', '-D', 'conflict', 'side');
+
+  // A commit reachable only from a tag.
+  const onTag = makeKeyId();
+  r.git('checkout', '-q', '-b', 'release-tmp');
+  const cTag = r.commit('tagged work', { 'release/notes.txt': `id ${onTag}\n` });
+  r.git('tag', '-a', 'v1', '-m', 'release');
+  r.git('checkout', '-q', 'main');
+  r.git('branch', '-q', '-D', 'release-tmp');
+  add(expected, onTag, { commit: cTag, path: 'release/notes.txt', line: 1 });
+
+  r.commit('tail', { 'README.md': 'bye\n' });
+  return {
+    r,
+    expected,
+    suppressed,
+    secrets: {
+      [split.keyId]: split.secret,
+      [resolved.keyId]: resolved.secret,
+      [often.keyId]: often.secret,
+      [mixed.keyId]: mixed.secret,
+    },
+  };
+}
+
+const sortWhere = (ws: Where[]) =>
+  [...ws].sort((a, b) => `${a.commit}${a.path}${a.line}`.localeCompare(`${b.commit}${b.path}${b.line}`));
+
+describe.each(['loose objects', 'one pack'])('attribution of a full-history scan (%s)', (storage) => {
+  it('reports every key at every place that introduced it, and every suppressed one', async () => {
+    const { r, expected, suppressed, secrets } = buildHistory();
+    if (storage === 'one pack') r.git('repack', '-a', '-d', '-f', '-q', '--depth=50', '--window=50');
+    const s = parseScanArgs(['--repo', r.dir, '--all'], { cwd: r.dir, isTTY: false });
+    const { report, secrets: material } = await scanRepository(s);
+
+    const got = new Map(
+      report.findings.map((f) => [
+        f.keyId,
+        sortWhere(f.locations.map(({ commit, path, line }) => ({ commit: commit!, path, line }))),
+      ]),
+    );
+    expect(got).toEqual(new Map([...expected].map(([k, ws]) => [k, sortWhere(ws)])));
+    const gotSuppressed = new Map(
+      report.suppressed.map((x) => [
+        `${x.keyId} ${x.reason}`,
+        sortWhere(x.locations.map(({ commit, path, line }) => ({ commit: commit!, path, line }))),
+      ]),
+    );
+    expect(gotSuppressed).toEqual(
+      new Map([...suppressed].map(([k, ws]) => [`${k} aws-example`, sortWhere(ws)])),
+    );
+    for (const [keyId, secret] of Object.entries(secrets))
+      expect(material.get(keyId)!.secrets[0]).toBe(secret);
+    expect(report.incomplete).toBe(false);
+  });
+});
