@@ -38544,6 +38544,8 @@ function formatBytes(n) {
     }
     return `${v.toFixed(1)} ${units[i]}`;
 }
+/** Locations listed per key, as in the markdown summary: a key copied into every fixture would bury the rest. */
+const MAX_LOCATIONS = 5;
 function where(l) {
     // Paths, author names and dates come from the repository: any escape sequence in them is shown, not sent.
     const file = l.tag ? `(message of tag ${terminal(l.tag)})` : l.path === null ? '(commit message)' : terminal(l.path);
@@ -38577,8 +38579,12 @@ function renderText(report) {
         out.push(`keyleak: ${n} leaked AWS key${n === 1 ? '' : 's'} found (${paired} with a secret)`);
     for (const f of report.findings) {
         out.push('', `  ${describe(f)}`, `    fingerprint ${f.fingerprint}`);
-        for (const l of f.locations)
+        for (const l of f.locations.slice(0, MAX_LOCATIONS))
             out.push(`    ${where(l)}`);
+        const more = f.locations.length - MAX_LOCATIONS;
+        if (more > 0) {
+            out.push(`    … ${more} more location${more === 1 ? '' : 's'} (${f.locations.length} in all; --format json lists every one)`);
+        }
     }
     if (report.suppressed.length > 0) {
         out.push('', `suppressed (${report.suppressed.length}):`);
@@ -39359,6 +39365,8 @@ const KEY_ID_TOKEN = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9
 const SECRET_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g;
 /** Words that label a secret access key on the same line. */
 const SECRET_LABEL = /secret|aws_?sak|sak\b|credential/i;
+/** Labels that name an AWS secret access key itself: such a secret is reported even without a key id. */
+const AWS_SECRET_LABEL = /aws.{0,24}secret|secret_?access_?key|secret-access-key/i;
 /** Session tokens are long base64; they are only taken when labelled or when they carry STS's own prefix. */
 const SESSION_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{100,}={0,2}(?![A-Za-z0-9+/=])/g;
 const SESSION_TOKEN_LABEL = /session_?token|security_?token|x-amz-security-token/i;
@@ -39369,26 +39377,137 @@ const SESSION_TOKEN_PREFIXES = [
     'AgoJb3JpZ2lu',
     'FQoGZXIvYXdz',
 ];
-/** The marker that suppresses a finding on its line. */
+/** The marker that suppresses a finding on its line, unless `allow.markers` names others. */
 const rules_ALLOW_MARKER = 'keyleak:allow';
 /**
- * Undo the encodings a key or secret travels through in files people commit, without moving line
- * boundaries: URL encoding of + / = (query strings, .env files copied from URLs), JSON's `\/` and
- * `\uXXXX` escapes, and JSON's `\n`, `\r`, `\t` escapes, which in a notebook glue a token to the
- * escape's letter and would otherwise hide it from the whole-token check.
+ * Other scanners' markers, listed here so the analysis can note which one a line carries; a hit on such
+ * a line is suppressed only when `allow.markers` names the marker.
+ */
+const KNOWN_ALLOW_MARKERS = [
+    rules_ALLOW_MARKER,
+    'gitleaks:allow',
+    'trufflehog:ignore',
+    'pragma: allowlist secret',
+    'nosec',
+];
+/**
+ * AWS's documentation secrets: the one every page uses, its published variants (the same body with `+`
+ * or an extra letter) and the second one the IAM guide pairs with `AKIAI44QH8DHBEXAMPLE`.
+ */
+function rules_isDocumentedSecret(value) {
+    return (value.includes('EXAMPLE') ||
+        value.startsWith('wJalrXUtnFEMI') ||
+        value.startsWith('je7MtGbClwBF') ||
+        /K7MDENG[/+]bPxRfiCY/.test(value));
+}
+/**
+ * Words of AWS's documentation paths and API model names (`com/AmazonS3/latest/dev/…`,
+ * `/AuthorizeDBSecurityGroupIngressResponse`). Two of them in a 40-character run, or one in a run that is
+ * mostly pronounceable, make it a name, not a random secret: a five-letter word appears by chance in a
+ * random secret about once in 3,000, two about once in ten million.
+ */
+const NAME_WORDS = ('access accessing action alarm allocation amazon analytics apply artifact associate attribute ' +
+    'authority authorize average balancer batch bucket builder cache certificate change check cluster ' +
+    'common complete config configure connect create customer datastore dedicated default delete describe ' +
+    'deploy developer direct distribution domain engine entry error event export fleet function group ' +
+    'guide health hosted identit image import ingress initiate instance launch latest listener logging ' +
+    'managed management memory message metric model multi network notification object operation optimiz ' +
+    'option order origin output parameter policy profile protected public record recommend reference ' +
+    'region request resource response restore result revoke route schedule scaling secret security server ' +
+    'service session setting signer snapshot source splice storage stream subnet subscription summary ' +
+    'tagging target template update upload version visibility volume website welcome windows ' +
+    'withdraw working')
+    .split(' ')
+    .filter((w) => /^[a-z]{5,}$/.test(w));
+/** Letters of runs that read like words (a vowel in four, no four consonants together). */
+function pronounceableLetters(value) {
+    let n = 0;
+    for (const m of value.matchAll(/[A-Z]?[a-z]{2,}/g)) {
+        const r = m[0].toLowerCase();
+        if (r.length < 3 || /[^aeiouy]{4}/.test(r))
+            continue;
+        const vowels = r.replace(/[^aeiouy]/g, '').length;
+        if (vowels * 4 >= r.length)
+            n += r.length;
+    }
+    return n;
+}
+/**
+ * Whether a 40-character run has the shape of a random secret access key rather than a hash, a path, a
+ * URL or a name. Measured on random keys, the name rules turn away about one real secret in 50,000
+ * (which is then reported as a key id without its secret); on the histories of aws-cli, botocore and
+ * boto3 they turn away every documentation path and model name that used to pair.
+ */
+function rules_hasSecretShape(value) {
+    if (/^[0-9a-fA-F]+$/.test(value))
+        return false; // git SHAs, hex digests
+    if (!/[A-Z]/.test(value) || !/[a-z]/.test(value))
+        return false;
+    if (!/[0-9+/]/.test(value))
+        return false;
+    if (new Set(value).size < 16)
+        return false;
+    const words = pronounceableLetters(value);
+    if (words >= 28)
+        return false;
+    const lower = value.toLowerCase();
+    let named = 0;
+    for (const w of NAME_WORDS)
+        if (lower.includes(w))
+            named++;
+    return named < 2 && !(named === 1 && words >= 18);
+}
+/**
+ * One encoded character as files carry it: URL encoding of + / = (query strings, .env files copied from
+ * URLs), every JSON `\uXXXX` escape, JSON's `\/`, `\n`, `\r` and `\t` (which in a notebook glue a token
+ * to the escape's letter), and HTML numeric and named entities. Each unit stands for exactly one
+ * character, which is what lets the rewrite plan map a decoded match back to the bytes stored.
+ */
+const ENCODED_UNIT_SOURCE = /%2[bBfF]|%3[dD]|\\u[0-9a-fA-F]{4}|\\\/|\\[nrt]|&#[0-9]{1,7};|&#[xX][0-9a-fA-F]{1,6};|&(?:amp|lt|gt|quot|apos|plus|sol|equals|nbsp|num|percnt);/
+    .source;
+const ENCODED_UNIT = new RegExp(ENCODED_UNIT_SOURCE, 'g');
+const NAMED_ENTITIES = {
+    amp: '&',
+    lt: '<',
+    gt: '>',
+    quot: '"',
+    apos: "'",
+    plus: '+',
+    sol: '/',
+    equals: '=',
+    nbsp: ' ',
+    num: '#',
+    percnt: '%',
+};
+/** The character one encoded unit stands for; control and astral characters become a space. */
+function decodeUnit(unit) {
+    let code;
+    if (unit[0] === '%')
+        return unit[1] === '3' ? '=' : /[bB]/.test(unit[2]) ? '+' : '/';
+    if (unit[0] === '\\') {
+        if (unit[1] === '/')
+            return '/';
+        if (unit[1] !== 'u')
+            return ' ';
+        code = parseInt(unit.slice(2), 16);
+    }
+    else if (unit[1] === '#') {
+        code =
+            unit[2] === 'x' || unit[2] === 'X' ? parseInt(unit.slice(3, -1), 16) : parseInt(unit.slice(2, -1), 10);
+    }
+    else
+        return NAMED_ENTITIES[unit.slice(1, -1)] ?? ' ';
+    return code < 0x20 || code > 0xffff || (code >= 0xd800 && code < 0xe000) ? ' ' : String.fromCharCode(code);
+}
+/**
+ * Undo the encodings a key or secret travels through in files people commit (see ENCODED_UNIT_SOURCE),
+ * without moving line boundaries. Lines with none of `%`, `\\` or `&` are returned as they are.
  */
 function normaliseLine(line) {
-    if (line.indexOf('%') < 0 && line.indexOf('\\') < 0)
+    if (line.indexOf('%') < 0 && line.indexOf('\\') < 0 && line.indexOf('&') < 0)
         return line;
-    return line
-        .replace(/%2B/gi, '+')
-        .replace(/%2F/gi, '/')
-        .replace(/%3D/gi, '=')
-        .replace(/\\u002[bB]/g, '+')
-        .replace(/\\u002[fF]/g, '/')
-        .replace(/\\u003[dD]/g, '=')
-        .replace(/\\\//g, '/')
-        .replace(/\\[nrt]/g, ' ');
+    ENCODED_UNIT.lastIndex = 0;
+    return line.replace(ENCODED_UNIT, decodeUnit);
 }
 
 ;// CONCATENATED MODULE: ./src/core/rewrite-plan.ts
@@ -39408,6 +39527,8 @@ function buildRewritePlan(findings, facts) {
         const commits = uniq(locations.map((l) => l.commit));
         const refs = uniq(commits.flatMap((c) => facts.refsByCommit[c] ?? [])).sort();
         const spans = facts.spans.filter((s) => s.keyId === f.keyId);
+        const wanted = facts.secretsToRemove?.[f.keyId] ?? (f.secretFound ? 1 : 0);
+        const located = new Set(spans.filter((s) => s.kind === 'secret').map((s) => s.value ?? 0)).size;
         keys.push({
             keyId: f.keyId,
             keyKind: f.keyKind,
@@ -39419,7 +39540,9 @@ function buildRewritePlan(findings, facts) {
             refs,
             defaultBranchAffected: facts.defaultBranch !== null && refs.includes(facts.defaultBranch),
             pullRequests: uniq(commits.flatMap((c) => facts.pullRequestsByCommit[c] ?? [])).sort((a, b) => a - b),
-            secretUnlocated: f.secretFound && !spans.some((s) => s.kind === 'secret'),
+            secretUnlocated: wanted > 0 && located < wanted,
+            secretCount: wanted,
+            secretUnclaimed: f.secretFound && wanted === 0,
         });
     }
     const keyIds = new Set(keys.map((k) => k.keyId));
@@ -39461,7 +39584,7 @@ function shortPathFor(commits, refs, facts, shared) {
     return { kind: 'rebase', branch: facts.headBranch, commits };
 }
 // One raw piece of a line and the character it stands for once `normaliseLine` has undone its encoding.
-const ENCODED_UNIT = /%2[bBfF]|%3[dD]|\\u002[bBfF]|\\u003[dD]|\\\/|\\[nrt]/y;
+const rewrite_plan_ENCODED_UNIT = new RegExp(ENCODED_UNIT_SOURCE, 'y');
 /**
  * Finds `value` on the lines of `bytes` in any of the encodings the scanner sees through (URL encoding,
  * JSON escapes) and returns each raw occurrence as a 1-based line and byte range. Lines are counted the
@@ -39494,11 +39617,11 @@ function rawOccurrences(raw, value) {
     const starts = [];
     let i = 0;
     while (i < raw.length) {
-        ENCODED_UNIT.lastIndex = i;
-        const m = ENCODED_UNIT.exec(raw);
+        rewrite_plan_ENCODED_UNIT.lastIndex = i;
+        const m = rewrite_plan_ENCODED_UNIT.exec(raw);
         starts.push(i);
         if (m) {
-            norm.push(normaliseLine(m[0]));
+            norm.push(decodeUnit(m[0]));
             i += m[0].length;
         }
         else {
@@ -39824,14 +39947,23 @@ function renderRewriteScript(plan) {
     out.push('key_ids=(' + plan.keys.map((k) => q(k.keyId)).join(' ') + ')');
     plan.keys.forEach((k, i) => {
         out.push('', `# ${k.keyId}`, `add_key ${i} ${q(k.keyId)}`);
+        const secretKind = (n) => (n ? `secret-${n + 1}` : 'secret');
         for (const s of plan.spans.filter((sp) => sp.keyId === k.keyId)) {
-            out.push(`add_span ${i} ${s.kind} ${q(k.keyId)} ${s.commit} ${q(s.path ?? '')} ${s.line} ${s.start} ${s.end}`);
+            const kind = s.kind === 'secret' ? secretKind(s.value) : s.kind;
+            out.push(`add_span ${i} ${kind} ${q(k.keyId)} ${s.commit} ${q(s.path ?? '')} ${s.line} ${s.start} ${s.end}`);
         }
-        if (k.secretUnlocated) {
-            out.push(`warn ${q(`the scan paired a secret with ${k.keyId} but could not locate it again: only the key id is replaced and verified`)}`);
+        if (k.secretUnclaimed) {
+            out.push(`warn ${q(`the text found near ${k.keyId} is not known to be its secret (STS did not accept it, and nothing labels it or sits next to the key id): only the key id is replaced and verified`)}`);
         }
-        else if (k.secretFound)
-            out.push(`need ${i} secret ${q(k.keyId)}`);
+        else {
+            if (k.secretUnlocated) {
+                out.push(`warn ${q(`the scan paired a secret with ${k.keyId} but could not locate it again: it is not replaced or verified`)}`);
+            }
+            // Every secret the plan removes must have been read back, or the verification below could not see it.
+            const located = new Set(plan.spans.filter((s) => s.keyId === k.keyId && s.kind === 'secret').map((s) => s.value ?? 0));
+            for (const n of [...located].sort())
+                out.push(`need ${i} ${secretKind(n)} ${q(k.keyId)}`);
+        }
         if (k.sessionTokenFound && plan.spans.some((s) => s.keyId === k.keyId && s.kind === 'session-token'))
             out.push(`need ${i} session-token ${q(k.keyId)}`);
     });
@@ -39927,15 +40059,17 @@ var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/core/config.ts
 
 
+
 const config_EMPTY_CONFIG = {
     allowKeyIds: new Set(),
     allowPaths: [],
     allowCommits: [],
     baseline: new Set(),
     canaryAccounts: new Set(),
+    allowMarkers: [rules_ALLOW_MARKER],
 };
 const TOP_LEVEL = new Set(['allow', 'baseline', 'canary-accounts']);
-const ALLOW_KEYS = new Set(['key-ids', 'paths', 'commits']);
+const ALLOW_KEYS = new Set(['key-ids', 'paths', 'commits', 'markers']);
 /**
  * Parses a keyleak config file. Every error names the file, the line and the field, so a typo in a
  * suppression list fails the run loudly instead of silently suppressing nothing (or everything).
@@ -39993,6 +40127,7 @@ function config_parseConfig(text, file) {
     let allowCommits = [];
     let baseline = [];
     let canary = [];
+    let allowMarkers = null;
     for (const pair of root.items) {
         const key = (0,dist/* isScalar */.jn)(pair.key) ? String(pair.key.value) : '';
         if (!TOP_LEVEL.has(key))
@@ -40002,7 +40137,7 @@ function config_parseConfig(text, file) {
             if (allow === null || allow === undefined)
                 continue;
             if (!(0,dist/* isMap */.jh)(allow))
-                fail(allow, 'allow', 'expected a mapping with key-ids, paths or commits');
+                fail(allow, 'allow', 'expected a mapping with key-ids, paths, commits or markers');
             for (const ap of allow.items) {
                 const k = (0,dist/* isScalar */.jn)(ap.key) ? String(ap.key.value) : '';
                 if (!ALLOW_KEYS.has(k))
@@ -40011,6 +40146,9 @@ function config_parseConfig(text, file) {
                     allowKeyIds = strings(ap.value, 'allow.key-ids', (s) => /^(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}$/.test(s.trim())
                         ? null
                         : `'${s}' is not an AWS access key id`);
+                }
+                else if (k === 'markers') {
+                    allowMarkers = strings(ap.value, 'allow.markers', (s) => s.trim().length < 4 ? `'${s}' is too short to mark a line (4 characters at least)` : null);
                 }
                 else if (k === 'paths') {
                     allowPaths = strings(ap.value, 'allow.paths');
@@ -40035,6 +40173,7 @@ function config_parseConfig(text, file) {
         allowCommits: allowCommits.map((c) => c.toLowerCase()),
         baseline: new Set(baseline),
         canaryAccounts: new Set(canary),
+        allowMarkers: allowMarkers ?? [rules_ALLOW_MARKER],
     };
 }
 function compileGlob(glob) {
@@ -40115,6 +40254,10 @@ function globMatch(glob, path) {
         [on, next] = [next, on];
     }
     return on[m] === 1;
+}
+/** The markers the analysis notes on a line: the configured ones and other scanners' (reported as such). */
+function markersToNote(config) {
+    return [...new Set([...config.allowMarkers, ...KNOWN_ALLOW_MARKERS])];
 }
 
 ;// CONCATENATED MODULE: ./src/core/render/json.ts
@@ -40253,9 +40396,15 @@ const HELP = `Treat the key as compromised:
 function resultsFor(f) {
     const ruleIndex = f.secretFound ? 0 : 1;
     const rule = RULES[ruleIndex];
+    const v = f.verification;
+    const verdict = v?.status === 'wrong-secret'
+        ? ' Verification: the key exists and is active; the secret found is not its secret.'
+        : v
+            ? ` Verification: ${v.status}.`
+            : '';
     const text = f.secretFound
-        ? `AWS access key ${f.keyId} committed with its secret access key (${f.secretRedacted}).`
-        : `AWS access key id ${f.keyId} committed.`;
+        ? `AWS access key ${f.keyId} committed with ${v?.status === 'wrong-secret' ? 'a secret access key' : 'its secret access key'} (${f.secretRedacted}).${verdict}`
+        : `AWS access key id ${f.keyId} committed.${verdict}`;
     const seen = new Set();
     const out = [];
     for (const l of f.locations) {
@@ -40283,7 +40432,12 @@ function resultsFor(f) {
                 },
             ],
             partialFingerprints: { 'keyleak/v1': `${f.fingerprint.slice('keyleak:v1:'.length)}:${id}` },
-            properties: { keyId: f.keyId, commit: l.commit, accountId: f.accountId },
+            properties: {
+                keyId: f.keyId,
+                commit: l.commit,
+                accountId: f.accountId,
+                ...(v ? { verification: v.status } : {}),
+            },
         });
     }
     return out;
@@ -40376,17 +40530,15 @@ const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 function keyKind(keyId) {
     return keyId.startsWith('ASIA') ? 'temporary' : 'long-term';
 }
-/**
- * The AWS account id encoded in a key id, computed offline: base32-decode the 16 characters after the
- * prefix and take bits 1..40 of the first six bytes. Legacy ids (fifth character I or J) and A3T ids
- * predate the encoding and give null.
- */
-function accountIdFromKeyId(keyId) {
+/** The 48 bits after the prefix that carry the account in ids that have one; null for others. */
+function accountBits(keyId) {
     if (keyId.length !== 20 || keyId.startsWith('A3T'))
         return null;
     if (!CREDENTIAL_PREFIXES.some((p) => keyId.startsWith(p)))
         return null;
-    if (keyId[4] === 'I' || keyId[4] === 'J')
+    // Only ids whose fifth character is Q-Z or 2-7 (the top bit of the body set) encode an account;
+    // older ids (A-P, among them the I and J of the first ones) carry none.
+    if (!/[Q-Z2-7]/.test(keyId[4]))
         return null;
     let bits = 0n;
     for (const ch of keyId.slice(4)) {
@@ -40396,9 +40548,25 @@ function accountIdFromKeyId(keyId) {
         bits = (bits << 5n) | BigInt(v);
     }
     // 16 chars × 5 bits = 80 bits = 10 bytes; the first 6 bytes are the top 48 bits.
-    const z = bits >> 32n;
-    const account = (z & 0x7fffffffff80n) >> 7n;
+    return ((bits >> 32n) & 0x7fffffffff80n) >> 7n;
+}
+/** Largest AWS account id: twelve digits. */
+const MAX_ACCOUNT = 999999999999n;
+/**
+ * The AWS account id encoded in a key id, computed offline: base32-decode the 16 characters after the
+ * prefix and take bits 1..40 of the first six bytes. Null for ids that carry no account (fifth character
+ * A-P, A3T ids) and for ids whose decoded value is no account at all.
+ */
+function accountIdFromKeyId(keyId) {
+    const account = accountBits(keyId);
+    if (account === null || account > MAX_ACCOUNT)
+        return null;
     return account.toString().padStart(12, '0');
+}
+/** An id that should carry an account but decodes to more than twelve digits: not an AWS key id. */
+function hasImpossibleAccount(keyId) {
+    const account = accountBits(keyId);
+    return account !== null && account > MAX_ACCOUNT;
 }
 function isCanaryAccount(accountId, extra = new Set()) {
     return accountId !== null && (KNOWN_CANARY_ACCOUNTS.has(accountId) || extra.has(accountId));
@@ -40419,22 +40587,25 @@ function isLowEntropyKeyId(keyId) {
 /** How many candidate secrets one key id keeps; each one costs an STS call, made one after another. */
 const MAX_SECRET_CANDIDATES = 8;
 /** Why the key id `keyId` at `unit` is suppressed, or null when it is reported. */
-function suppressionOf(keyId, unit, allowedOnLine, config) {
-    return keySuppression(keyId, config) ?? locationSuppression(unit, allowedOnLine, config);
+function suppressionOf(keyId, unit, marker, config) {
+    const honoured = config.ignoreInlineAllow?.has(keyId) ? null : marker;
+    return keySuppression(keyId, config) ?? locationSuppression(unit, honoured, config);
 }
 function keySuppression(keyId, config) {
-    if (keyId.endsWith('EXAMPLE'))
+    if (keyId.includes('EXAMPLE'))
         return 'aws-example';
     if (hasImpossibleKeyChars(keyId) || isLowEntropyKeyId(keyId))
         return 'placeholder';
+    if (hasImpossibleAccount(keyId))
+        return 'not-aws-key-id';
     if (config.allowKeyIds.has(keyId))
         return 'allowed-key-id';
     if (config.baseline.has(fingerprintKeyId(keyId)))
         return 'baseline';
     return null;
 }
-function locationSuppression(unit, allowedOnLine, config) {
-    if (allowedOnLine)
+function locationSuppression(unit, marker, config) {
+    if (marker && config.allowMarkers.includes(marker))
         return 'inline-allow';
     if (unit.path !== null && config.allowPaths.some((g) => globMatch(g, unit.path)))
         return 'allowed-path';
@@ -40500,9 +40671,11 @@ function buildFindings(units, config) {
                 date: unit.commit?.date ?? null,
                 ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
             };
-            // A marker the scanned change added itself does not silence it.
-            const allowed = hit.allowed && !config.ignoreInlineAllow?.has(hit.keyId);
-            const reason = suppressionOf(hit.keyId, unit, allowed, config);
+            const documented = unit.analysis.secrets.some((s) => s.documented && Math.abs(s.line - hit.line) <= 2);
+            // A marker the scanned change added itself does not silence it (suppressionOf).
+            const reason = keySuppression(hit.keyId, config) ??
+                (documented ? 'aws-example' : null) ??
+                suppressionOf(hit.keyId, unit, hit.marker, config);
             if (reason) {
                 let m = g.suppressed.get(reason);
                 if (!m)
@@ -40520,6 +40693,7 @@ function buildFindings(units, config) {
             }
         }
     }
+    const claims = claimSecrets(units, byCommit, config);
     const findings = [];
     const suppressed = [];
     const secrets = new Map();
@@ -40530,7 +40704,7 @@ function buildFindings(units, config) {
         }
         if (g.reported.size === 0)
             continue;
-        const material = pairSecrets(keyId, g, byCommit);
+        const material = materialOf(keyId, claims.get(keyId) ?? [], g, byCommit);
         secrets.set(keyId, material);
         const accountId = accountIdFromKeyId(keyId);
         findings.push({
@@ -40549,33 +40723,104 @@ function buildFindings(units, config) {
     suppressed.sort((a, b) => a.keyId.localeCompare(b.keyId) || a.reason.localeCompare(b.reason));
     return { findings, suppressed, secrets };
 }
-function pairSecrets(keyId, g, byCommit) {
-    const ranked = [];
-    const tokens = [];
-    const sameCommitUnits = new Set();
-    for (const unit of g.reportedUnits) {
-        const lines = g.hitLines.get(unit) ?? [];
-        const distance = (s) => Math.min(...lines.map((l) => Math.abs(l - s.line)));
-        for (const s of unit.analysis.secrets) {
-            // Same file version: labelled ones first, then the nearest to the key id.
-            ranked.push({ value: s.value, rank: (s.labelled ? 0 : 1_000_000) + distance(s) });
+const NOT_A_KEY = new Set(['aws-example', 'placeholder', 'not-aws-key-id']);
+/** Lines within which an unlabelled secret in the same file is claimed strongly enough to be removed. */
+const STRONG_DISTANCE = 3;
+/**
+ * Gives each secret to the key id that claims it most strongly: the same line, then the nearest in the
+ * same file version (a secret after its key id before one above it), then any key id of the same commit.
+ * Another key id gets the secret only when nothing nearer claims it, so a neighbour's secret is never
+ * tried on (or removed for) the wrong key. Allowed and baselined key ids claim too; documentation ids and
+ * placeholders do not.
+ */
+function claimSecrets(units, byCommit, config) {
+    const out = new Map();
+    const give = (keyId, c) => {
+        const list = out.get(keyId);
+        if (list)
+            list.push(c);
+        else
+            out.set(keyId, [c]);
+    };
+    const seenCommits = new Set();
+    for (const unit of units) {
+        let group;
+        if (unit.commit) {
+            if (seenCommits.has(unit.commit.sha))
+                continue;
+            seenCommits.add(unit.commit.sha);
+            group = byCommit.get(unit.commit.sha) ?? [unit];
         }
-        tokens.push(...unit.analysis.tokens.map((t) => t.value));
-        if (unit.commit)
-            for (const other of byCommit.get(unit.commit.sha) ?? [])
-                sameCommitUnits.add(other);
+        else
+            group = [unit];
+        // Documentation ids, placeholders and ids that are no AWS key id own no secret: a real secret beside
+        // one belongs to a real key id of the commit.
+        const hits = group.flatMap((u) => u.analysis.keyIds
+            .filter((k) => !NOT_A_KEY.has(keySuppression(k.keyId, config) ?? ''))
+            .map((k) => ({ unit: u, k })));
+        if (hits.length === 0)
+            continue;
+        // A key id with a secret of its own in its file claims another file's secret less than one without.
+        const candidate = (s, u) => !s.documented && locationSuppression(u, s.marker, config) !== 'inline-allow';
+        const hasOwn = new Set(group.filter((u) => u.analysis.secrets.some((s) => candidate(s, u))).flatMap((u) => u.analysis.keyIds));
+        for (const u of group) {
+            for (const s of u.analysis.secrets) {
+                if (!candidate(s, u))
+                    continue;
+                let best = null;
+                const winners = [];
+                for (const { unit: ku, k } of hits) {
+                    const c = ku !== u
+                        ? { value: s.value, tier: 2, distance: hasOwn.has(k) ? 1 : 0, labelled: s.labelled }
+                        : k.line === s.line
+                            ? { value: s.value, tier: 0, distance: 0, labelled: s.labelled }
+                            : {
+                                value: s.value,
+                                tier: 1,
+                                distance: Math.abs(k.line - s.line) * 2 + (s.line < k.line ? 1 : 0),
+                                labelled: s.labelled,
+                            };
+                    const cmp = best ? c.tier - best.tier || c.distance - best.distance : -1;
+                    if (cmp < 0) {
+                        best = c;
+                        winners.length = 0;
+                    }
+                    if (cmp <= 0 && !winners.includes(k.keyId))
+                        winners.push(k.keyId);
+                }
+                for (const keyId of winners)
+                    give(keyId, best);
+            }
+        }
     }
-    for (const unit of g.reportedUnits)
-        sameCommitUnits.delete(unit);
-    for (const unit of sameCommitUnits) {
-        for (const s of unit.analysis.secrets)
-            ranked.push({ value: s.value, rank: (s.labelled ? 2 : 3) * 1_000_000 });
-        tokens.push(...unit.analysis.tokens.map((t) => t.value));
+    return out;
+}
+function isStrong(c) {
+    return c.tier === 0 || c.labelled || (c.tier === 1 && c.distance <= STRONG_DISTANCE * 2 + 1);
+}
+/**
+ * A key's candidates in the order they are tried: the same line first, then labelled secrets wherever
+ * they are in the commit, then the rest by claim.
+ */
+function materialOf(keyId, claims, g, byCommit) {
+    const rank = (c) => (c.tier === 0 ? 0 : c.labelled ? 1 : 2);
+    const sorted = [...claims].sort((a, b) => rank(a) - rank(b) || a.tier - b.tier || a.distance - b.distance);
+    const secrets = [...new Set(sorted.map((c) => c.value))].slice(0, MAX_SECRET_CANDIDATES);
+    const strong = [...new Set(sorted.filter(isStrong).map((c) => c.value))].filter((v) => secrets.includes(v));
+    const tokens = [];
+    if (keyKind(keyId) === 'temporary') {
+        const near = new Set(g.reportedUnits);
+        for (const unit of g.reportedUnits) {
+            tokens.push(...unit.analysis.tokens.map((t) => t.value));
+            if (unit.commit)
+                for (const other of byCommit.get(unit.commit.sha) ?? [])
+                    near.add(other);
+        }
+        for (const unit of near)
+            tokens.push(...unit.analysis.tokens.map((t) => t.value));
     }
-    ranked.sort((a, b) => a.rank - b.rank);
-    const secrets = [...new Set(ranked.map((r) => r.value))].slice(0, MAX_SECRET_CANDIDATES);
-    const sessionTokens = keyKind(keyId) === 'temporary' ? [...new Set(tokens)].slice(0, 2) : [];
-    return { secrets, sessionTokens };
+    const labelled = [...new Set(sorted.filter((c) => c.labelled).map((c) => c.value))];
+    return { secrets, strong, labelled, sessionTokens: [...new Set(tokens)].slice(0, 2) };
 }
 
 ;// CONCATENATED MODULE: ./src/core/detect.ts
@@ -40589,17 +40834,9 @@ function mayHoldKeyId(text) {
     KEY_ID_PREFILTER.lastIndex = 0;
     return KEY_ID_PREFILTER.test(text);
 }
-/** Whether a 40-character token has the shape of a secret access key rather than a hash or a word. */
+/** Whether a 40-character token has the shape of a secret access key (and is not AWS's documentation one). */
 function looksLikeSecret(value) {
-    if (/^[0-9a-fA-F]+$/.test(value))
-        return false; // git SHAs, hex digests
-    if (!/[A-Z]/.test(value) || !/[a-z]/.test(value))
-        return false;
-    if (!/[0-9+/]/.test(value))
-        return false;
-    if (/EXAMPLEKEY$/.test(value))
-        return false; // AWS's documentation secret
-    return new Set(value).size >= 16;
+    return hasSecretShape(value) && !isDocumentedSecret(value);
 }
 function looksLikeSessionToken(value, line) {
     return SESSION_TOKEN_LABEL.test(line) || SESSION_TOKEN_PREFIXES.some((p) => value.startsWith(p));
@@ -40610,19 +40847,31 @@ function looksLikeSessionToken(value, line) {
  */
 class LineAnalyzer {
     keyIdsOnly;
+    markers;
     partial = '';
     lineNo = 0;
+    /** Decided on the first bytes: UTF-16 text is decoded before it is split into lines. */
+    utf16 = undefined;
+    oddByte = '';
     result = { keyIds: [], secrets: [], tokens: [] };
     /**
      * `keyIdsOnly`: key ids (with their lines and allow markers) and nothing else, for texts where no
      * report will need a secret (a history's documentation keys): the secret patterns are most of the cost.
      */
-    constructor(keyIdsOnly = false) {
+    constructor(keyIdsOnly = false, 
+    /** The allow markers to note on a line (config's `allow.markers` and other scanners'). */
+    markers = KNOWN_ALLOW_MARKERS) {
         this.keyIdsOnly = keyIdsOnly;
+        this.markers = markers;
     }
     /** Longest line held in memory; longer lines (minified files) are analysed in overlapping pieces. */
     static MAX_LINE = 1 << 20;
+    /** Takes bytes read as latin1 (one character per byte), in pieces of any size. */
     push(piece) {
+        if (this.utf16 === undefined)
+            this.utf16 = utf16Of(piece);
+        if (this.utf16)
+            piece = this.decodeUtf16(piece);
         let text = this.partial + piece;
         let start = 0;
         for (;;) {
@@ -40652,24 +40901,68 @@ class LineAnalyzer {
         dedupe(this.result);
         return this.result;
     }
+    decodeUtf16(piece) {
+        let bytes = this.oddByte + piece;
+        this.oddByte = bytes.length % 2 ? bytes.slice(-1) : '';
+        if (this.oddByte)
+            bytes = bytes.slice(0, -1);
+        const buf = Buffer.from(bytes, 'latin1');
+        if (this.utf16 === 'be')
+            buf.swap16();
+        // Characters beyond latin1 cannot be part of a key or a secret: keep one character per unit.
+        // eslint-disable-next-line no-control-regex -- the range is every latin1 character, NUL included
+        return buf.toString('utf16le').replace(/[^\x00-\xff]/g, '?');
+    }
     analyseLine(raw, line) {
-        const hasKeyPrefix = raw.indexOf('A') >= 0;
         const text = normaliseLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
-        const allowed = text.includes(rules_ALLOW_MARKER);
-        if (hasKeyPrefix) {
+        this.analyseDecoded(text, line);
+        // One level of base64 under a credential-like key (a Kubernetes Secret's `data:`, a
+        // `.dockerconfigjson`'s `auth`): the decoded text is analysed as if it stood on this line.
+        if (text.length >= 24 && CREDENTIAL_VALUE_HINT.test(text)) {
+            CREDENTIAL_B64_VALUE.lastIndex = 0;
+            for (let m = CREDENTIAL_B64_VALUE.exec(text); m; m = CREDENTIAL_B64_VALUE.exec(text)) {
+                const decoded = decodeBase64Text(m[2]);
+                if (decoded === null)
+                    continue;
+                const name = m[1];
+                for (const part of decoded.split(/\r?\n/))
+                    this.analyseDecoded(`${name}: ${normaliseLine(part)}`, line);
+            }
+        }
+    }
+    markerOf(text) {
+        for (const m of this.markers)
+            if (text.includes(m))
+                return m;
+        return null;
+    }
+    analyseDecoded(text, line) {
+        let marker;
+        if (text.indexOf('A') >= 0) {
             KEY_ID_TOKEN.lastIndex = 0;
             for (let m = KEY_ID_TOKEN.exec(text); m; m = KEY_ID_TOKEN.exec(text)) {
-                this.result.keyIds.push({ keyId: m[0], line, allowed });
+                if (marker === undefined)
+                    marker = this.markerOf(text);
+                this.result.keyIds.push({ keyId: m[0], line, marker });
             }
         }
         if (this.keyIdsOnly || text.length < 40)
             return;
         SECRET_TOKEN.lastIndex = 0;
         for (let m = SECRET_TOKEN.exec(text); m; m = SECRET_TOKEN.exec(text)) {
-            if (!looksLikeSecret(m[0]))
+            if (!rules_hasSecretShape(m[0]))
                 continue;
             const before = text.slice(Math.max(0, m.index - 64), m.index);
-            this.result.secrets.push({ value: m[0], line, labelled: SECRET_LABEL.test(before) });
+            const hit = { value: m[0], line, labelled: SECRET_LABEL.test(before) };
+            if (AWS_SECRET_LABEL.test(before))
+                hit.awsLabelled = true;
+            if (rules_isDocumentedSecret(m[0]))
+                hit.documented = true;
+            if (marker === undefined)
+                marker = this.markerOf(text);
+            if (marker)
+                hit.marker = marker;
+            this.result.secrets.push(hit);
         }
         if (text.length < 100)
             return;
@@ -40679,6 +40972,43 @@ class LineAnalyzer {
                 this.result.tokens.push({ value: m[0], line });
         }
     }
+}
+/** Cheap test before the base64 one: the line names a credential-like key. */
+const CREDENTIAL_VALUE_HINT = /secret|key|token|auth|cred|passw|dockerconfig/i;
+/** A credential-like key and its base64 value (YAML, JSON or `KEY=value`). */
+const CREDENTIAL_B64_VALUE = /([A-Za-z0-9_.-]*(?:secret|key|token|auth|cred|passw|dockerconfig)[A-Za-z0-9_.-]*)["']?\s*[:=]\s*["']?([A-Za-z0-9+/]{24,}={0,2})(?![A-Za-z0-9+/=])/gi;
+/** Base64 that decodes to printable text, or null (binary, or not base64 at all). */
+function decodeBase64Text(value) {
+    if (value.length % 4 === 1)
+        return null;
+    const text = Buffer.from(value, 'base64').toString('latin1');
+    return /^[\t\n\r\x20-\x7e]+$/.test(text) ? text : null;
+}
+/**
+ * Whether bytes (read as latin1) are UTF-16: a byte-order mark, or text whose every other byte is NUL
+ * among the first ones (Windows tools write UTF-16 LE without a mark).
+ */
+function utf16Of(head) {
+    if (head.startsWith('\xff\xfe'))
+        return 'le';
+    if (head.startsWith('\xfe\xff'))
+        return 'be';
+    const n = Math.min(head.length, 64) & ~1;
+    if (n < 8)
+        return null;
+    let le = 0;
+    let be = 0;
+    for (let i = 0; i < n; i += 2) {
+        if (head.charCodeAt(i + 1) === 0 && head.charCodeAt(i) !== 0)
+            le++;
+        if (head.charCodeAt(i) === 0 && head.charCodeAt(i + 1) !== 0)
+            be++;
+    }
+    if (le === n / 2)
+        return 'le';
+    if (be === n / 2)
+        return 'be';
+    return null;
 }
 function dedupe(a) {
     const seen = new Set();
@@ -40855,7 +41185,7 @@ async function analyseObjects(git, oids, opts = {}) {
             oid = o;
             type = t;
             size = n;
-            analyzer = t === 'blob' ? new LineAnalyzer(opts.keyIdsOnly) : null;
+            analyzer = t === 'blob' ? new LineAnalyzer(opts.keyIdsOnly, opts.markers) : null;
             commitBuf = [];
         },
         data(piece) {
@@ -40870,7 +41200,7 @@ async function analyseObjects(git, oids, opts = {}) {
             else if (type === 'commit') {
                 const parsed = parseCommitObject(Buffer.concat(commitBuf).toString('utf8'));
                 commits.set(oid, parsed);
-                const a = new LineAnalyzer();
+                const a = new LineAnalyzer(false, opts.markers);
                 a.push(parsed.message);
                 analyses.set(oid, a.end());
             }
@@ -40892,6 +41222,7 @@ async function analyseObjects(git, oids, opts = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/scan/attribute.ts
+
 
 
 
@@ -40935,7 +41266,7 @@ async function attribute(git, sel, hits, config, units, onAnalysed, lost, proble
     // Blobs are searched for key ids only at first: where each key id is, which is all a suppressed key's
     // report needs. The few blobs of commits that report a key are analysed again in full below.
     const [{ analyses, commits: parsedCommits, tags: parsedTags, missing }] = await Promise.all([
-        analyseObjects(git, hitOids, { onObject: onAnalysed, keyIdsOnly: true }),
+        analyseObjects(git, hitOids, { onObject: onAnalysed, keyIdsOnly: true, markers: markersToNote(config) }),
         walk,
     ]);
     // What the first pass read but git cannot: reported, never dropped (a damaged index git refuses).
@@ -41023,7 +41354,7 @@ async function attribute(git, sel, hits, config, units, onAnalysed, lost, proble
     }
     // Secrets are looked for only in commits that report a key (a suppressed key's report names its places,
     // never a secret): in full in their files with key ids, and in their other files, for pairing.
-    const reports = (unit) => unit.analysis.keyIds.some((h) => suppressionOf(h.keyId, unit, h.allowed, config) === null);
+    const reports = (unit) => unit.analysis.keyIds.some((h) => suppressionOf(h.keyId, unit, h.marker, config) === null);
     const reporting = new Set();
     for (const u of units)
         if (u.commit && reports(u))
@@ -41050,7 +41381,7 @@ async function attribute(git, sel, hits, config, units, onAnalysed, lost, proble
             pairingOids.add(ch.oid);
     const sizes = pairingOids.size > 0 ? await pairingCandidates(git, [...pairingOids]) : [];
     if (fullOids.size + sizes.length > 0) {
-        const full = await analyseObjects(git, [...fullOids, ...sizes]);
+        const full = await analyseObjects(git, [...fullOids, ...sizes], { markers: markersToNote(config) });
         for (const [oid, a] of full.analyses)
             analyses.set(oid, a);
     }
@@ -41157,7 +41488,6 @@ class packs_PackFile {
     idx;
     fd;
     scratch = Buffer.allocUnsafe(1 << 16);
-    inflater = new Inflater();
     window = Buffer.allocUnsafe(WINDOW);
     windowAt = -1;
     windowLen = 0;
@@ -41262,12 +41592,9 @@ class packs_PackFile {
     /**
      * The inflated data of the object at `i`: its content, or its delta for delta kinds. Inflation stops
      * one byte past the size the object's header declares: an object that inflates to more (or less, or
-     * not at all) is an ObjectReadError naming it, and nothing larger than that is ever held. Without
-     * `into`, the data is in a buffer of its own; with it, at `into[at…]` (which must hold one byte more
-     * than the declared size), so that a pass over every object reuses its memory instead of leaving each
-     * object's buffer for the collector.
+     * not at all) is an ObjectReadError naming it, and nothing larger than that is ever held.
      */
-    read(i, into, at = 0) {
+    read(i) {
         const start = this.dataStarts[i];
         const len = this.ends[i] - start;
         const size = this.sizes[i];
@@ -41275,20 +41602,16 @@ class packs_PackFile {
             throw new ObjectReadError(`${this.describe(i)} declares ${size} bytes, more than this reader inflates (${MAX_INFLATE})`);
         let out;
         try {
-            const stored = this.stored(i, start, len);
-            if (into) {
-                const n = this.inflater.inflate(stored, into, at, size + 1);
-                out = Buffer.from(into.buffer, into.byteOffset + at, n);
-            }
-            else {
-                // An output chunk of exactly the object's size: one allocation, no concatenation.
-                out = (0,external_node_zlib_.inflateSync)(stored, { chunkSize: Math.max(64, size), maxOutputLength: size + 1 });
-            }
+            // An output chunk of exactly the object's size: one allocation, no concatenation.
+            out = (0,external_node_zlib_.inflateSync)(this.stored(i, start, len), {
+                chunkSize: Math.max(64, size),
+                maxOutputLength: size + 1,
+            });
         }
         catch (e) {
             if (e instanceof PackFormatError)
                 throw new ObjectReadError(e.message);
-            const why = e.message.includes('maxOutputLength') || e instanceof Overlong
+            const why = e.message.includes('maxOutputLength')
                 ? `inflates to more than the ${size} bytes its header declares`
                 : `does not inflate (${e.message})`;
             throw new ObjectReadError(`${this.describe(i)} ${why}`);
@@ -41354,62 +41677,7 @@ class packs_PackFile {
         return this.window.subarray(0, len);
     }
     close() {
-        this.inflater.close();
         (0,external_node_fs_.closeSync)(this.fd);
-    }
-}
-class Overlong extends Error {
-}
-/**
- * One zlib stream reused for every object of a pass, inflating into memory the caller owns. Node offers
- * this only through the handle its own synchronous inflate drives; where that handle is not as expected,
- * each object is inflated into a buffer of its own and copied.
- */
-class Inflater {
-    z = null;
-    error = null;
-    /** Inflates `input` into `out[at, at + room)`; returns the bytes written. Throws Overlong past `room`. */
-    inflate(input, out, at, room) {
-        const z = this.z ?? this.open();
-        if (!z) {
-            const whole = (0,external_node_zlib_.inflateSync)(input, { chunkSize: Math.max(64, room), maxOutputLength: room });
-            if (whole.length >= room)
-                throw new Overlong();
-            out.set(whole, at);
-            return whole.length;
-        }
-        this.error = null;
-        z.handle.writeSync(external_node_zlib_.constants.Z_FINISH, input, 0, input.length, out, at, room);
-        if (this.error !== null) {
-            // A stream that failed is not reused: the next object starts a new one.
-            this.z = null;
-            z.stream.close();
-            throw new Error(this.error);
-        }
-        const written = room - z.state[0];
-        z.handle.reset();
-        if (written >= room)
-            throw new Overlong();
-        return written;
-    }
-    close() {
-        this.z?.stream.close();
-        this.z = null;
-    }
-    open() {
-        const stream = new external_node_zlib_.Inflate();
-        const handle = stream._handle;
-        const state = stream._writeState;
-        if (!handle || !(state instanceof Uint32Array) || typeof handle.writeSync !== 'function') {
-            stream.close();
-            return null;
-        }
-        // zlib reports a failure through this callback, during writeSync.
-        handle.onerror = (message) => {
-            this.error = message;
-        };
-        this.z = { stream, handle, state };
-        return this.z;
     }
 }
 function readHeaders(fd, packSize, share, n) {
@@ -41874,14 +42142,20 @@ const UNKNOWN = 255;
  * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.
  */
 class Arena {
-    // Reserved whole and unzeroed: its pages become resident only as chains reach them, so what it costs
-    // is the deepest point a chain reached, never a series of grown copies left for the collector.
-    mem = Buffer.allocUnsafeSlow(HELD_BUDGET);
+    // Unzeroed: the pages of a large arena become resident only as chains reach them.
+    view = Buffer.allocUnsafeSlow(1 << 20);
+    mem = this.view;
     top = 0;
     /** Where `size` bytes were reserved, or -1 past the budget. */
     reserve(size) {
-        if (this.top + size > this.mem.length)
-            return -1;
+        if (this.top + size > this.mem.length) {
+            if (this.top + size > HELD_BUDGET)
+                return -1;
+            const grown = Buffer.allocUnsafeSlow(Math.min(HELD_BUDGET, Math.max(this.mem.length * 2, this.top + size)));
+            grown.set(this.mem.subarray(0, this.top));
+            this.mem = grown;
+            this.view = grown;
+        }
         const at = this.top;
         this.top += size;
         return at;
@@ -42123,27 +42397,17 @@ async function scanShare(pack, plan, roots, onObjects) {
         defer(i);
         return true;
     };
-    // Deltas are inflated into one buffer, reused: a pass over every object leaves nothing per object.
-    let deltaBuf = Buffer.allocUnsafeSlow(1 << 16);
     for (let k = 0; k < roots.length; k++) {
         const r = roots[k];
-        // The root is inflated straight into the arena, where its deltas are built from it.
-        arena.release(0);
-        const at = arena.reserve(pack.sizes[r] + 1);
-        if (at < 0) {
-            defer(r);
-            continue;
-        }
         let content;
         try {
-            content = pack.read(r, arena.mem, at);
+            content = pack.read(r);
         }
         catch (e) {
             if (undecodable(e, r))
                 continue;
             throw e;
         }
-        arena.release(at + content.length);
         const spans = [];
         matchStarts(content, 0, content.length, spans);
         record(r, content.length, spans.length > 0);
@@ -42151,6 +42415,14 @@ async function scanShare(pack, plan, roots, onObjects) {
             checkCommit(content, 0, content.length);
         if (!hasChildren(r))
             continue;
+        arena.release(0);
+        const at = arena.reserve(content.length);
+        if (at < 0) {
+            for (let c = childStart[r]; c < childStart[r + 1]; c++)
+                defer(children[c]);
+            continue;
+        }
+        arena.mem.set(content, at);
         const stack = [{ i: r, at, size: content.length, spans, next: childStart[r] }];
         while (stack.length > 0) {
             const f = stack[stack.length - 1];
@@ -42163,9 +42435,7 @@ async function scanShare(pack, plan, roots, onObjects) {
             let delta;
             let size;
             try {
-                if (pack.sizes[c] + 1 > deltaBuf.length && pack.sizes[c] <= MAX_INFLATE)
-                    deltaBuf = Buffer.allocUnsafeSlow(Math.max(pack.sizes[c] + 1, deltaBuf.length * 2));
-                delta = pack.read(c, deltaBuf);
+                delta = pack.read(c);
                 size = parseDelta(delta, f.size, ops);
             }
             catch (e) {
@@ -42186,21 +42456,11 @@ async function scanShare(pack, plan, roots, onObjects) {
                     continue;
                 }
                 buildTarget(arena.mem, f.at, out, delta, ops);
-                const view = arena.mem;
+                const view = arena.view;
                 cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => matchStarts(view, out + s, out + e, o, out));
+                stack.push({ i: c, at: out, size, spans: cs, next: childStart[c] });
                 if (rootKind[c] === KIND.commit)
                     checkCommit(view, out, out + size);
-                if (f.next >= childStart[f.i + 1]) {
-                    // The base's last delta: the base is needed no more, and the delta takes its place. A chain
-                    // of versions holds two of them at a time, not the whole chain.
-                    arena.mem.copyWithin(f.at, out, out + size);
-                    arena.release(f.at + size);
-                    stack.pop();
-                    stack.push({ i: c, at: f.at, size, spans: cs, next: childStart[c] });
-                }
-                else {
-                    stack.push({ i: c, at: out, size, spans: cs, next: childStart[c] });
-                }
             }
             else {
                 // A leaf: only the windows searched are ever built.
@@ -42627,11 +42887,12 @@ function history_firstLine(s) {
 
 
 
+
 /** Scans what is staged for the next commit: the pre-commit hook's view. */
 async function scanStaged(git, config) {
     const started = Date.now();
     const changes = await git.stagedChanges();
-    const { analyses, missing } = await analyseObjects(git, changes.map((c) => c.oid));
+    const { analyses, missing } = await analyseObjects(git, changes.map((c) => c.oid), { markers: markersToNote(config) });
     const units = changes
         .filter((c) => analyses.has(c.oid))
         .map((c) => ({ commit: null, path: c.path, analysis: analyses.get(c.oid) }));
@@ -42654,8 +42915,8 @@ async function scanStaged(git, config) {
     };
 }
 /** Reads one file through the detector; null (with a warning) when it could not be read. */
-async function analyseFile(full, path, warnings) {
-    const analyzer = new LineAnalyzer();
+async function analyseFile(full, path, warnings, config) {
+    const analyzer = new LineAnalyzer(false, markersToNote(config));
     let bytes = 0;
     try {
         for await (const chunk of (0,external_node_fs_.createReadStream)(full)) {
@@ -42688,7 +42949,7 @@ async function scanFiles(dir, paths, config) {
         const st = await (0,promises_.lstat)(full).catch(() => null);
         if (!st?.isFile())
             continue;
-        const a = await analyseFile(full, path.split(external_node_path_.sep).join('/'), warnings);
+        const a = await analyseFile(full, path.split(external_node_path_.sep).join('/'), warnings, config);
         if (a === null)
             continue;
         files++;
@@ -42742,7 +43003,7 @@ async function scanDirectory(dir, config) {
             }
             else if (e.isFile()) {
                 const rel = (0,external_node_path_.relative)(dir, full).split(external_node_path_.sep).join('/');
-                const a = await analyseFile(full, rel, warnings);
+                const a = await analyseFile(full, rel, warnings, config);
                 if (a === null)
                     continue;
                 files++;
@@ -42955,10 +43216,13 @@ async function locateSecrets(git, findings, result) {
         const material = result.secrets.get(f.keyId);
         if (!material)
             continue;
-        // The reported secret only: other candidates may be any 40-character token of the file.
+        // Only secrets known to be the key's: the one STS accepted, or, before (or without) verification,
+        // those the key claims strongly; and every secret labelled as one next to the key either way. A
+        // weak candidate may be any 40-character token of a neighbouring file.
+        const secretValues = secretsToRemove(material);
         const values = [
-            ...material.secrets.slice(0, 1).map((value) => ({ kind: 'secret', value })),
-            ...material.sessionTokens.map((value) => ({ kind: 'session-token', value })),
+            ...secretValues.map((value, index) => ({ kind: 'secret', value, index })),
+            ...material.sessionTokens.map((value) => ({ kind: 'session-token', value, index: 0 })),
         ];
         const places = new Map();
         for (const l of f.locations) {
@@ -42986,6 +43250,7 @@ async function locateSecrets(git, findings, result) {
                         line: r.line,
                         start: r.start,
                         end: r.end,
+                        ...(v.kind === 'secret' && v.index > 0 ? { value: v.index } : {}),
                     });
                 }
             };
@@ -43002,6 +43267,11 @@ async function locateSecrets(git, findings, result) {
         }
     }
     return spans;
+}
+/** The secrets a rewrite removes for a key (see locateSecrets). */
+function secretsToRemove(material) {
+    const base = material.verified ? [material.verified] : (material.strong ?? []);
+    return [...new Set([...base, ...(material.labelled ?? [])])];
 }
 /** Paths named like credential files whose every version, on every branch and tag, is only credentials. */
 async function credentialFiles(git, findings) {
@@ -43046,6 +43316,10 @@ async function gatherRewriteFacts(git, result, extra = {}) {
         sharedCommits,
         pullRequestsByCommit: extra.pullRequestsByCommit ?? {},
         spans: await locateSecrets(git, findings, result),
+        secretsToRemove: Object.fromEntries(findings.map((f) => {
+            const m = result.secrets.get(f.keyId);
+            return [f.keyId, m ? secretsToRemove(m).length : 0];
+        })),
         credentialFiles: await credentialFiles(git, findings),
         sensitiveDataRemoval: extra.sensitiveDataRemoval ?? null,
         incidentUrl: extra.incidentUrl ?? null,
@@ -50683,6 +50957,8 @@ function verdictSentence(f, v, ctx) {
             return '**live**: STS `GetCallerIdentity` accepted the leaked pair. Anyone who read it can act as its owner until it is deactivated.';
         case 'invalid':
             return `**invalid**: STS rejected the leaked pair${ver?.reason ? ` (${mdText(ver.reason)})` : ''}. The key is deleted, inactive or the secret is wrong; confirm before closing.`;
+        case 'wrong secret':
+            return '**key exists and is active; the secret found is not its secret**: STS answered `SignatureDoesNotMatch` (after the documented retry). AWS knows this key and it works for whoever holds its real secret, which may be elsewhere (another file, a CI variable, a laptop). Treat it as live: find its owner in IAM and rotate it.';
         case 'unknown':
             return `**unknown**: STS could not tell${ver?.reason ? ` (${mdText(ver.reason)})` : ''}. Nothing was changed; treat the key as live until a rescan says otherwise.`;
         default: {
@@ -50812,7 +51088,9 @@ function runbookSteps(f, ctx) {
                 ? `keyleak: ${a.action}: ${mdText(a.detail)}`
                 : verdictOf(f) === 'invalid'
                     ? 'keyleak: STS already rejects the key; confirm in IAM that it is inactive or deleted.'
-                    : null,
+                    : verdictOf(f) === 'wrong secret'
+                        ? 'keyleak: the key is active (its secret is not the one found): rotate it for its owner, then deactivate it by hand.'
+                        : null,
         },
         {
             id: 'channel',
@@ -51561,6 +51839,8 @@ function blockedAdvice(report, stage) {
 // EXTERNAL MODULE: ./src/adapters/aws-errors.ts
 var aws_errors = __nccwpck_require__(133);
 ;// CONCATENATED MODULE: ./src/core/verdict.ts
+/** What a `wrong-secret` verdict says, wherever it is shown. */
+const WRONG_SECRET_REASON = 'SignatureDoesNotMatch: key exists and is active; the secret found is not its secret';
 /** The IAM user name in an ARN (`arn:aws:iam::1:user/path/name` → name); null for root, roles, sessions. */
 function userNameFromArn(arn) {
     const m = /^arn:aws[a-z-]*:iam::\d{12}:user\/(?:.*\/)?([^/]+)$/.exec(arn);
@@ -51575,7 +51855,8 @@ function isRootArn(arn) {
  * - Success is the only proof of life. GetCallerIdentity needs no permission and no deny can block it, so
  *   even a quarantined key answers.
  * - `InvalidClientTokenId`: AWS does not know the key id, or the key is inactive or deleted. Definitive.
- * - `SignatureDoesNotMatch`: the key exists, the secret is wrong. But two calls within ~5 s for the same
+ * - `SignatureDoesNotMatch`: the key exists and is active, the secret is wrong (`wrong-secret`, never
+ *   "invalid": the key works for whoever holds its real secret). But two calls within ~5 s for the same
  *   key id with different secrets can make a correct one fail this way too, so the caller retries once
  *   after a pause (`retry: true`) before believing it.
  * - `ExpiredToken`: a temporary key whose session has ended: no longer usable.
@@ -51606,8 +51887,8 @@ function classifyCallerIdentity(outcome) {
             };
         case 'SignatureDoesNotMatch':
             return {
-                status: 'invalid',
-                reason: 'SignatureDoesNotMatch: the secret does not belong to this key id',
+                status: 'wrong-secret',
+                reason: WRONG_SECRET_REASON,
                 retry: true,
             };
         case 'ExpiredToken':
@@ -51634,7 +51915,8 @@ function classifyCallerIdentity(outcome) {
 /**
  * One verdict for a key id from the verdicts of its candidates, tried in order: any live candidate makes
  * the key live; otherwise one that could not be told makes the whole key unknown (the untested secret
- * might be the right one); only when every candidate was refused is the key invalid.
+ * might be the right one); a SignatureDoesNotMatch proves the key exists and is active (`wrong-secret`,
+ * whatever the other candidates got); only when every candidate was refused otherwise is the key invalid.
  */
 function combineCandidates(verdicts) {
     const live = verdicts.find((v) => v.status === 'live');
@@ -51650,6 +51932,17 @@ function combineCandidates(verdicts) {
     const unknown = verdicts.find((v) => v.status === 'unknown');
     if (unknown)
         return { status: 'unknown', reason: unknown.reason, accountId: null, arn: null, userName: null };
+    const wrong = verdicts.find((v) => v.status === 'wrong-secret');
+    if (wrong) {
+        const n = verdicts.filter((v) => v.status === 'wrong-secret').length;
+        return {
+            status: 'wrong-secret',
+            reason: n > 1 ? `${n} candidate secrets: ${WRONG_SECRET_REASON}` : WRONG_SECRET_REASON,
+            accountId: null,
+            arn: null,
+            userName: null,
+        };
+    }
     const invalid = verdicts.find((v) => v.status === 'invalid');
     if (!invalid) {
         return { status: 'skipped', reason: 'no secret found', accountId: null, arn: null, userName: null };
@@ -51700,6 +51993,9 @@ function planContainment(input) {
     }
     if (v.status === 'invalid')
         return none(`not usable (${v.reason}); nothing to contain.`);
+    if (v.status === 'wrong-secret') {
+        return none(`the key exists and is active, but the secret found is not its secret (STS: SignatureDoesNotMatch, after a retry): not deactivated automatically, since nobody here can use it and turning off a working key breaks its owner. Its real secret may be elsewhere: find the owner (aws iam get-access-key-last-used --access-key-id ${f.keyId}), rotate the key and then deactivate it (aws iam update-access-key --access-key-id ${f.keyId} --status Inactive --user-name USER).`);
+    }
     if (v.status === 'unknown') {
         return none(`could not tell whether the key is live (${v.reason}); nothing was changed. Verify again, or check it in IAM: aws iam get-access-key-last-used --access-key-id ${f.keyId}`);
     }
@@ -51862,6 +52158,7 @@ class ResponderSessions {
 
 
 
+
 const SIGNATURE_RETRY_DELAY_MS = 6_000;
 const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 function denied(e) {
@@ -51938,13 +52235,17 @@ async function respond(result, s, deps) {
             for (const sessionToken of tokens) {
                 const pair = { keyId: f.keyId, secret, sessionToken };
                 let v = classifyCallerIdentity(await aws.callerIdentity(pair));
-                if (v.status === 'invalid' && v.retry) {
+                if (v.status === 'wrong-secret' && v.retry) {
                     await sleep(delay);
                     v = classifyCallerIdentity(await aws.callerIdentity(pair));
                 }
                 verdicts.push(v);
-                if (v.status === 'live')
+                if (v.status === 'live') {
+                    // From here on this secret, and only it, is the key's: the incident, the redacted form and
+                    // the history rewrite use it.
+                    material.verified = secret;
                     return combineCandidates(verdicts);
+                }
             }
         }
         const combined = combineCandidates(verdicts);
@@ -51961,8 +52262,8 @@ async function respond(result, s, deps) {
         let managedNote = null;
         let noResponder = false;
         const wantsIam = (verification.status === 'live' && f.keyKind === 'long-term' && !isRootArn(verification.arn)) ||
-            (verification.status === 'skipped' && !f.canary && f.keyKind === 'long-term');
-        if (verification.status === 'live' || (verification.status === 'skipped' && !f.canary)) {
+            (idOnly(verification) && !f.canary && f.keyKind === 'long-term');
+        if (verification.status === 'live' || (idOnly(verification) && !f.canary)) {
             const m = await managed(accountId);
             ({ managed: isManaged, note: managedNote } = m);
             noResponder = m.noResponder === true;
@@ -52042,10 +52343,10 @@ async function respond(result, s, deps) {
                 response.detail += ` Revoking sessions failed: ${message(e)}.`;
             }
         }
-        if (verification.status === 'skipped' && iam) {
+        if (idOnly(verification) && iam) {
             response.detail += ` IAM: user ${iam.userName ?? 'unknown'}, status ${iam.status ?? 'unknown'}, last used ${iam.lastUsedDate ?? 'never'}${iam.lastUsedService ? ` (${iam.lastUsedService} in ${iam.lastUsedRegion})` : ''}.`;
         }
-        else if (verification.status === 'skipped' && responderProblem) {
+        else if (idOnly(verification) && responderProblem) {
             response.detail += ` IAM could not be read: ${responderProblem.message}.`;
         }
         const errors = [];
@@ -52059,9 +52360,18 @@ async function respond(result, s, deps) {
         if (errors.length > 0)
             response.errors = errors;
         log(`${f.keyId}: ${response.action}`);
-        findings.push({ ...f, verification, response });
+        const material = result.secrets.get(f.keyId);
+        const secretRedacted = material?.verified ? redactSecret(material.verified) : f.secretRedacted;
+        findings.push({ ...f, secretRedacted, verification, response });
     }
     return { ...result.report, findings };
+}
+/**
+ * Keys handled like a key id found without its secret: nobody here can use them, so they are never
+ * deactivated automatically; in a managed account IAM is asked about them and the responder told how.
+ */
+function idOnly(v) {
+    return v.status === 'skipped' || v.status === 'wrong-secret';
 }
 
 ;// CONCATENATED MODULE: ./src/core/cloudtrail.ts
@@ -53056,7 +53366,14 @@ function compareShards(a, b) {
 }
 /** `live` beats everything: one shard's STS answer is as good as another's. */
 function strongerStatus(a, b) {
-    const order = ['live', 'invalid', 'unknown', 'skipped', 'not verified'];
+    const order = [
+        'live',
+        'wrong-secret',
+        'invalid',
+        'unknown',
+        'skipped',
+        'not verified',
+    ];
     return order.indexOf(a) <= order.indexOf(b) ? a : b;
 }
 /** Table cells may hold error messages (which quote hostile names): one line, plain text, cut short. */
@@ -53289,6 +53606,7 @@ async function runOrgScan(s, deps) {
             if (m) {
                 k.secrets.secrets = [...new Set([...k.secrets.secrets, ...m.secrets])];
                 k.secrets.sessionTokens = [...new Set([...k.secrets.sessionTokens, ...m.sessionTokens])];
+                k.secrets.strong = [...new Set([...(k.secrets.strong ?? []), ...(m.strong ?? [])])];
             }
         }
     }

@@ -62,7 +62,6 @@ class PackFile {
     idx;
     fd;
     scratch = Buffer.allocUnsafe(1 << 16);
-    inflater = new Inflater();
     window = Buffer.allocUnsafe(WINDOW);
     windowAt = -1;
     windowLen = 0;
@@ -167,12 +166,9 @@ class PackFile {
     /**
      * The inflated data of the object at `i`: its content, or its delta for delta kinds. Inflation stops
      * one byte past the size the object's header declares: an object that inflates to more (or less, or
-     * not at all) is an ObjectReadError naming it, and nothing larger than that is ever held. Without
-     * `into`, the data is in a buffer of its own; with it, at `into[at…]` (which must hold one byte more
-     * than the declared size), so that a pass over every object reuses its memory instead of leaving each
-     * object's buffer for the collector.
+     * not at all) is an ObjectReadError naming it, and nothing larger than that is ever held.
      */
-    read(i, into, at = 0) {
+    read(i) {
         const start = this.dataStarts[i];
         const len = this.ends[i] - start;
         const size = this.sizes[i];
@@ -180,20 +176,16 @@ class PackFile {
             throw new packs_ObjectReadError(`${this.describe(i)} declares ${size} bytes, more than this reader inflates (${MAX_INFLATE})`);
         let out;
         try {
-            const stored = this.stored(i, start, len);
-            if (into) {
-                const n = this.inflater.inflate(stored, into, at, size + 1);
-                out = Buffer.from(into.buffer, into.byteOffset + at, n);
-            }
-            else {
-                // An output chunk of exactly the object's size: one allocation, no concatenation.
-                out = (0,external_node_zlib_namespaceObject.inflateSync)(stored, { chunkSize: Math.max(64, size), maxOutputLength: size + 1 });
-            }
+            // An output chunk of exactly the object's size: one allocation, no concatenation.
+            out = (0,external_node_zlib_namespaceObject.inflateSync)(this.stored(i, start, len), {
+                chunkSize: Math.max(64, size),
+                maxOutputLength: size + 1,
+            });
         }
         catch (e) {
             if (e instanceof packs_PackFormatError)
                 throw new packs_ObjectReadError(e.message);
-            const why = e.message.includes('maxOutputLength') || e instanceof Overlong
+            const why = e.message.includes('maxOutputLength')
                 ? `inflates to more than the ${size} bytes its header declares`
                 : `does not inflate (${e.message})`;
             throw new packs_ObjectReadError(`${this.describe(i)} ${why}`);
@@ -259,62 +251,7 @@ class PackFile {
         return this.window.subarray(0, len);
     }
     close() {
-        this.inflater.close();
         (0,external_node_fs_namespaceObject.closeSync)(this.fd);
-    }
-}
-class Overlong extends Error {
-}
-/**
- * One zlib stream reused for every object of a pass, inflating into memory the caller owns. Node offers
- * this only through the handle its own synchronous inflate drives; where that handle is not as expected,
- * each object is inflated into a buffer of its own and copied.
- */
-class Inflater {
-    z = null;
-    error = null;
-    /** Inflates `input` into `out[at, at + room)`; returns the bytes written. Throws Overlong past `room`. */
-    inflate(input, out, at, room) {
-        const z = this.z ?? this.open();
-        if (!z) {
-            const whole = (0,external_node_zlib_namespaceObject.inflateSync)(input, { chunkSize: Math.max(64, room), maxOutputLength: room });
-            if (whole.length >= room)
-                throw new Overlong();
-            out.set(whole, at);
-            return whole.length;
-        }
-        this.error = null;
-        z.handle.writeSync(external_node_zlib_namespaceObject.constants.Z_FINISH, input, 0, input.length, out, at, room);
-        if (this.error !== null) {
-            // A stream that failed is not reused: the next object starts a new one.
-            this.z = null;
-            z.stream.close();
-            throw new Error(this.error);
-        }
-        const written = room - z.state[0];
-        z.handle.reset();
-        if (written >= room)
-            throw new Overlong();
-        return written;
-    }
-    close() {
-        this.z?.stream.close();
-        this.z = null;
-    }
-    open() {
-        const stream = new external_node_zlib_namespaceObject.Inflate();
-        const handle = stream._handle;
-        const state = stream._writeState;
-        if (!handle || !(state instanceof Uint32Array) || typeof handle.writeSync !== 'function') {
-            stream.close();
-            return null;
-        }
-        // zlib reports a failure through this callback, during writeSync.
-        handle.onerror = (message) => {
-            this.error = message;
-        };
-        this.z = { stream, handle, state };
-        return this.z;
     }
 }
 function readHeaders(fd, packSize, share, n) {
@@ -654,6 +591,8 @@ const KEY_ID_TOKEN = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9
 const SECRET_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g;
 /** Words that label a secret access key on the same line. */
 const SECRET_LABEL = /secret|aws_?sak|sak\b|credential/i;
+/** Labels that name an AWS secret access key itself: such a secret is reported even without a key id. */
+const AWS_SECRET_LABEL = /aws.{0,24}secret|secret_?access_?key|secret-access-key/i;
 /** Session tokens are long base64; they are only taken when labelled or when they carry STS's own prefix. */
 const SESSION_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{100,}={0,2}(?![A-Za-z0-9+/=])/g;
 const SESSION_TOKEN_LABEL = /session_?token|security_?token|x-amz-security-token/i;
@@ -664,26 +603,137 @@ const SESSION_TOKEN_PREFIXES = (/* unused pure expression or super */ null && ([
     'AgoJb3JpZ2lu',
     'FQoGZXIvYXdz',
 ]));
-/** The marker that suppresses a finding on its line. */
+/** The marker that suppresses a finding on its line, unless `allow.markers` names others. */
 const ALLOW_MARKER = 'keyleak:allow';
 /**
- * Undo the encodings a key or secret travels through in files people commit, without moving line
- * boundaries: URL encoding of + / = (query strings, .env files copied from URLs), JSON's `\/` and
- * `\uXXXX` escapes, and JSON's `\n`, `\r`, `\t` escapes, which in a notebook glue a token to the
- * escape's letter and would otherwise hide it from the whole-token check.
+ * Other scanners' markers, listed here so the analysis can note which one a line carries; a hit on such
+ * a line is suppressed only when `allow.markers` names the marker.
+ */
+const KNOWN_ALLOW_MARKERS = [
+    ALLOW_MARKER,
+    'gitleaks:allow',
+    'trufflehog:ignore',
+    'pragma: allowlist secret',
+    'nosec',
+];
+/**
+ * AWS's documentation secrets: the one every page uses, its published variants (the same body with `+`
+ * or an extra letter) and the second one the IAM guide pairs with `AKIAI44QH8DHBEXAMPLE`.
+ */
+function isDocumentedSecret(value) {
+    return (value.includes('EXAMPLE') ||
+        value.startsWith('wJalrXUtnFEMI') ||
+        value.startsWith('je7MtGbClwBF') ||
+        /K7MDENG[/+]bPxRfiCY/.test(value));
+}
+/**
+ * Words of AWS's documentation paths and API model names (`com/AmazonS3/latest/dev/…`,
+ * `/AuthorizeDBSecurityGroupIngressResponse`). Two of them in a 40-character run, or one in a run that is
+ * mostly pronounceable, make it a name, not a random secret: a five-letter word appears by chance in a
+ * random secret about once in 3,000, two about once in ten million.
+ */
+const NAME_WORDS = ('access accessing action alarm allocation amazon analytics apply artifact associate attribute ' +
+    'authority authorize average balancer batch bucket builder cache certificate change check cluster ' +
+    'common complete config configure connect create customer datastore dedicated default delete describe ' +
+    'deploy developer direct distribution domain engine entry error event export fleet function group ' +
+    'guide health hosted identit image import ingress initiate instance launch latest listener logging ' +
+    'managed management memory message metric model multi network notification object operation optimiz ' +
+    'option order origin output parameter policy profile protected public record recommend reference ' +
+    'region request resource response restore result revoke route schedule scaling secret security server ' +
+    'service session setting signer snapshot source splice storage stream subnet subscription summary ' +
+    'tagging target template update upload version visibility volume website welcome windows ' +
+    'withdraw working')
+    .split(' ')
+    .filter((w) => /^[a-z]{5,}$/.test(w));
+/** Letters of runs that read like words (a vowel in four, no four consonants together). */
+function pronounceableLetters(value) {
+    let n = 0;
+    for (const m of value.matchAll(/[A-Z]?[a-z]{2,}/g)) {
+        const r = m[0].toLowerCase();
+        if (r.length < 3 || /[^aeiouy]{4}/.test(r))
+            continue;
+        const vowels = r.replace(/[^aeiouy]/g, '').length;
+        if (vowels * 4 >= r.length)
+            n += r.length;
+    }
+    return n;
+}
+/**
+ * Whether a 40-character run has the shape of a random secret access key rather than a hash, a path, a
+ * URL or a name. Measured on random keys, the name rules turn away about one real secret in 50,000
+ * (which is then reported as a key id without its secret); on the histories of aws-cli, botocore and
+ * boto3 they turn away every documentation path and model name that used to pair.
+ */
+function hasSecretShape(value) {
+    if (/^[0-9a-fA-F]+$/.test(value))
+        return false; // git SHAs, hex digests
+    if (!/[A-Z]/.test(value) || !/[a-z]/.test(value))
+        return false;
+    if (!/[0-9+/]/.test(value))
+        return false;
+    if (new Set(value).size < 16)
+        return false;
+    const words = pronounceableLetters(value);
+    if (words >= 28)
+        return false;
+    const lower = value.toLowerCase();
+    let named = 0;
+    for (const w of NAME_WORDS)
+        if (lower.includes(w))
+            named++;
+    return named < 2 && !(named === 1 && words >= 18);
+}
+/**
+ * One encoded character as files carry it: URL encoding of + / = (query strings, .env files copied from
+ * URLs), every JSON `\uXXXX` escape, JSON's `\/`, `\n`, `\r` and `\t` (which in a notebook glue a token
+ * to the escape's letter), and HTML numeric and named entities. Each unit stands for exactly one
+ * character, which is what lets the rewrite plan map a decoded match back to the bytes stored.
+ */
+const ENCODED_UNIT_SOURCE = /%2[bBfF]|%3[dD]|\\u[0-9a-fA-F]{4}|\\\/|\\[nrt]|&#[0-9]{1,7};|&#[xX][0-9a-fA-F]{1,6};|&(?:amp|lt|gt|quot|apos|plus|sol|equals|nbsp|num|percnt);/
+    .source;
+const ENCODED_UNIT = new RegExp(ENCODED_UNIT_SOURCE, 'g');
+const NAMED_ENTITIES = {
+    amp: '&',
+    lt: '<',
+    gt: '>',
+    quot: '"',
+    apos: "'",
+    plus: '+',
+    sol: '/',
+    equals: '=',
+    nbsp: ' ',
+    num: '#',
+    percnt: '%',
+};
+/** The character one encoded unit stands for; control and astral characters become a space. */
+function decodeUnit(unit) {
+    let code;
+    if (unit[0] === '%')
+        return unit[1] === '3' ? '=' : /[bB]/.test(unit[2]) ? '+' : '/';
+    if (unit[0] === '\\') {
+        if (unit[1] === '/')
+            return '/';
+        if (unit[1] !== 'u')
+            return ' ';
+        code = parseInt(unit.slice(2), 16);
+    }
+    else if (unit[1] === '#') {
+        code =
+            unit[2] === 'x' || unit[2] === 'X' ? parseInt(unit.slice(3, -1), 16) : parseInt(unit.slice(2, -1), 10);
+    }
+    else
+        return NAMED_ENTITIES[unit.slice(1, -1)] ?? ' ';
+    return code < 0x20 || code > 0xffff || (code >= 0xd800 && code < 0xe000) ? ' ' : String.fromCharCode(code);
+}
+/**
+ * Undo the encodings a key or secret travels through in files people commit (see ENCODED_UNIT_SOURCE),
+ * without moving line boundaries. Lines with none of `%`, `\\` or `&` are returned as they are.
  */
 function normaliseLine(line) {
-    if (line.indexOf('%') < 0 && line.indexOf('\\') < 0)
+    if (line.indexOf('%') < 0 && line.indexOf('\\') < 0 && line.indexOf('&') < 0)
         return line;
-    return line
-        .replace(/%2B/gi, '+')
-        .replace(/%2F/gi, '/')
-        .replace(/%3D/gi, '=')
-        .replace(/\\u002[bB]/g, '+')
-        .replace(/\\u002[fF]/g, '/')
-        .replace(/\\u003[dD]/g, '=')
-        .replace(/\\\//g, '/')
-        .replace(/\\[nrt]/g, ' ');
+    ENCODED_UNIT.lastIndex = 0;
+    return line.replace(ENCODED_UNIT, decodeUnit);
 }
 
 ;// CONCATENATED MODULE: ./src/scan/spans.ts
@@ -807,14 +857,20 @@ const UNKNOWN = 255;
  * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.
  */
 class Arena {
-    // Reserved whole and unzeroed: its pages become resident only as chains reach them, so what it costs
-    // is the deepest point a chain reached, never a series of grown copies left for the collector.
-    mem = Buffer.allocUnsafeSlow(HELD_BUDGET);
+    // Unzeroed: the pages of a large arena become resident only as chains reach them.
+    view = Buffer.allocUnsafeSlow(1 << 20);
+    mem = this.view;
     top = 0;
     /** Where `size` bytes were reserved, or -1 past the budget. */
     reserve(size) {
-        if (this.top + size > this.mem.length)
-            return -1;
+        if (this.top + size > this.mem.length) {
+            if (this.top + size > HELD_BUDGET)
+                return -1;
+            const grown = Buffer.allocUnsafeSlow(Math.min(HELD_BUDGET, Math.max(this.mem.length * 2, this.top + size)));
+            grown.set(this.mem.subarray(0, this.top));
+            this.mem = grown;
+            this.view = grown;
+        }
         const at = this.top;
         this.top += size;
         return at;
@@ -1056,27 +1112,17 @@ async function scanShare(pack, plan, roots, onObjects) {
         defer(i);
         return true;
     };
-    // Deltas are inflated into one buffer, reused: a pass over every object leaves nothing per object.
-    let deltaBuf = Buffer.allocUnsafeSlow(1 << 16);
     for (let k = 0; k < roots.length; k++) {
         const r = roots[k];
-        // The root is inflated straight into the arena, where its deltas are built from it.
-        arena.release(0);
-        const at = arena.reserve(pack.sizes[r] + 1);
-        if (at < 0) {
-            defer(r);
-            continue;
-        }
         let content;
         try {
-            content = pack.read(r, arena.mem, at);
+            content = pack.read(r);
         }
         catch (e) {
             if (undecodable(e, r))
                 continue;
             throw e;
         }
-        arena.release(at + content.length);
         const spans = [];
         matchStarts(content, 0, content.length, spans);
         record(r, content.length, spans.length > 0);
@@ -1084,6 +1130,14 @@ async function scanShare(pack, plan, roots, onObjects) {
             checkCommit(content, 0, content.length);
         if (!hasChildren(r))
             continue;
+        arena.release(0);
+        const at = arena.reserve(content.length);
+        if (at < 0) {
+            for (let c = childStart[r]; c < childStart[r + 1]; c++)
+                defer(children[c]);
+            continue;
+        }
+        arena.mem.set(content, at);
         const stack = [{ i: r, at, size: content.length, spans, next: childStart[r] }];
         while (stack.length > 0) {
             const f = stack[stack.length - 1];
@@ -1096,9 +1150,7 @@ async function scanShare(pack, plan, roots, onObjects) {
             let delta;
             let size;
             try {
-                if (pack.sizes[c] + 1 > deltaBuf.length && pack.sizes[c] <= MAX_INFLATE)
-                    deltaBuf = Buffer.allocUnsafeSlow(Math.max(pack.sizes[c] + 1, deltaBuf.length * 2));
-                delta = pack.read(c, deltaBuf);
+                delta = pack.read(c);
                 size = parseDelta(delta, f.size, ops);
             }
             catch (e) {
@@ -1119,21 +1171,11 @@ async function scanShare(pack, plan, roots, onObjects) {
                     continue;
                 }
                 buildTarget(arena.mem, f.at, out, delta, ops);
-                const view = arena.mem;
+                const view = arena.view;
                 cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => matchStarts(view, out + s, out + e, o, out));
+                stack.push({ i: c, at: out, size, spans: cs, next: childStart[c] });
                 if (rootKind[c] === packs_KIND.commit)
                     checkCommit(view, out, out + size);
-                if (f.next >= childStart[f.i + 1]) {
-                    // The base's last delta: the base is needed no more, and the delta takes its place. A chain
-                    // of versions holds two of them at a time, not the whole chain.
-                    arena.mem.copyWithin(f.at, out, out + size);
-                    arena.release(f.at + size);
-                    stack.pop();
-                    stack.push({ i: c, at: f.at, size, spans: cs, next: childStart[c] });
-                }
-                else {
-                    stack.push({ i: c, at: out, size, spans: cs, next: childStart[c] });
-                }
             }
             else {
                 // A leaf: only the windows searched are ever built.
