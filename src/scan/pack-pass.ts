@@ -3,7 +3,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, parentPort } from 'node:worker_threads';
 import type { ObjectType } from '../adapters/git.js';
-import { KIND, MAX_INFLATE, ObjectReadError, PackFile, PackFormatError, type PackShare } from '../adapters/packs.js';
+import {
+  KIND,
+  MAX_INFLATE,
+  ObjectReadError,
+  PackFile,
+  PackFormatError,
+  type PackShare,
+} from '../adapters/packs.js';
 import { DeltaError, DeltaOps, buildTarget, parseDelta, readTarget } from './delta.js';
 import { deltaSpans, matchStarts } from './spans.js';
 import { threadsFor } from './threads.js';
