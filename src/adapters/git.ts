@@ -4,8 +4,10 @@ import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../core/errors.js';
 
 /**
- * The only code in keyleak that runs git. It exposes what the scanner needs (objects, commits and the
- * files they changed) and hides how git is asked for them.
+ * The only code in keyleak that runs git. It exposes what the scanner and the flows need, as verbs in
+ * keyleak's terms (objects, commits and the files they changed, refs holding a commit, the whole history
+ * fetched), and hides how git is asked for them: argv is built here alone, and every child goes through
+ * one spawn with its watchdog.
  */
 
 export type ObjectType = 'blob' | 'commit' | 'tree' | 'tag';
@@ -158,7 +160,7 @@ const GIT_ENV = {
   LC_ALL: 'C',
 };
 
-/** Which refs a question is about: `local` branches and tags, `remote`-tracking branches, or both. */
+/** Which refs a question is about: `local` branches and tags, `remote`-tracking branches, `tags`, or `all`. */
 export type RefScope = 'local' | 'remote' | 'tags' | 'all';
 
 const REF_NAMESPACES: Record<RefScope, string[]> = {
