@@ -10,7 +10,7 @@ import { incidentMarker, stepTag, TAILORED_PLAN } from '../incident-wire.js';
 import type { Finding } from '../types.js';
 import { toRemove, type AttackAction, type AttackDigest } from '../attack-digest.js';
 import { roleNameOf } from '../persistence.js';
-import { renderAttackSection, code } from './attack.js';
+import { renderAttackSection } from './attack.js';
 import { mdCode, mdCodeLink, mdLink, mdText, mdUrl } from './escape.js';
 import { WITHHELD_NOTE } from '../disclosure.js';
 
@@ -329,7 +329,7 @@ function resourcesToRemove(d: AttackDigest): AttackAction[] {
 function resourcesNote(t: TrailSummary | null, list: AttackAction[]): string | null {
   const parts: string[] = [];
   if (list.length > 0) {
-    const names = list.flatMap((a) => a.items.map((i) => `${i.kind} ${code(i.id, 80)}`));
+    const names = list.flatMap((a) => a.items.map((i) => `${i.kind} ${mdCode(i.id, { max: 80 })}`));
     parts.push(
       `keyleak: ${list.length} to remove: ${names.slice(0, 12).join(', ')}${names.length > 12 ? `, … ${names.length - 12} more` : ''}.`,
     );

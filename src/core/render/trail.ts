@@ -1,15 +1,10 @@
 import type { AttackDigest } from '../attack-digest.js';
 import { recordOf, type TrailEvent, type TrailSummary } from '../cloudtrail.js';
-import { commandLine } from './attack.js';
-import { terminal } from './escape.js';
+import { commandLine, terminal } from './escape.js';
 
 /** The summary JSON. */
 export function renderTrailJson(s: TrailSummary): string {
   return JSON.stringify(s, null, 2) + '\n';
-}
-
-function tsvField(s: string): string {
-  return terminal(s);
 }
 
 /**
@@ -23,7 +18,7 @@ export function renderTrailTsv(events: { region: string; event: TrailEvent }[]):
   return rows
     .map((r) =>
       [r.eventTime, r.accessKeyId, r.eventSource, r.eventName, r.sourceIPAddress, r.userAgent]
-        .map(tsvField)
+        .map(terminal)
         .join('\t'),
     )
     .map((l) => l + '\n')
