@@ -9,6 +9,8 @@ import {
   TAILORED_PLAN,
 } from './incident-wire.js';
 import type { Finding, KeyResponse, Location, ResponseAction, Verification } from './types.js';
+import { mdCode } from './render/escape.js';
+import { messageMd } from './render/where.js';
 
 /** The CloudTrail summary of one key, as `keyleak trail --format json` prints it. */
 export type { TrailSummary };
@@ -231,14 +233,10 @@ export function mergeIncidentBody(previous: string, regenerated: string): string
   return mine < 0 ? merged : merged.slice(0, mine + GENERATED_END.length) + notes;
 }
 
-function describeLocation(key: string): string {
-  const [commit, path, line] = [
-    key.slice(0, key.indexOf(':')),
-    key.slice(key.indexOf(':') + 1, key.lastIndexOf(':')),
-    key.slice(key.lastIndexOf(':') + 1),
-  ];
-  const where = path ? `\`${path}\`:${line}` : 'a commit message';
-  return commit ? `${where} in \`${commit.slice(0, 12)}\`` : where;
+/** A location for a comment's sentence: repository text as code, a message named as a commit's or a tag's. */
+function describeLocation(l: Location): string {
+  const where = l.path !== null ? `${mdCode(l.path)}:${l.line}` : `the ${messageMd(l)}`;
+  return l.commit ? `${where} in ${mdCode(l.commit.slice(0, 12))}` : where;
 }
 
 /**
@@ -259,7 +257,7 @@ export function describeChanges(before: IncidentState | null, after: IncidentSta
     out.push(`Containment changed from **${before.action ?? 'nothing'}** to **${after.action}**.`);
   }
   const seen = new Set(before.locations.map(locationKey));
-  const added = after.locations.map(locationKey).filter((l) => !seen.has(l));
+  const added = after.locations.filter((l) => !seen.has(locationKey(l)));
   if (added.length > 0) {
     const shown = added.slice(0, 10).map(describeLocation);
     out.push(

@@ -12,6 +12,7 @@ import { toRemove, type AttackAction, type AttackDigest } from '../attack-digest
 import { roleNameOf } from '../persistence.js';
 import { renderAttackSection } from './attack.js';
 import { mdCode, mdCodeLink, mdLink, mdText, mdUrl } from './escape.js';
+import { messageMd } from './where.js';
 import { WITHHELD_NOTE } from '../disclosure.js';
 
 /** What an incident issue says beyond the finding itself. Plain data: the commands gather it. */
@@ -190,14 +191,19 @@ function whereSection(f: Finding, ctx: IncidentContext): string[] {
       '| --- | --- | --- | --- | --- |',
     );
     for (const l of locations) {
-      const commit = l.commit ? mdCodeLink(short(l.commit), `${base}/commit/${l.commit}`) : 'not committed';
+      // A tag's message: `commit` is the tag object, which has no page of its own; the tag has.
+      const commit = !l.commit
+        ? 'not committed'
+        : l.tag
+          ? mdCodeLink(short(l.commit), `${base}/releases/tag/${encodePath(l.tag)}`)
+          : mdCodeLink(short(l.commit), `${base}/commit/${l.commit}`);
       const file =
         l.path === null
-          ? 'commit message'
+          ? messageMd(l)
           : l.commit
             ? mdCodeLink(`${l.path}:${l.line}`, `${base}/blob/${l.commit}/${encodePath(l.path)}#L${l.line}`)
             : mdCode(`${l.path}:${l.line}`);
-      const refs = (l.commit ? (ctx.refs[l.commit] ?? []) : []).map(
+      const refs = (l.tag ? [l.tag] : l.commit ? (ctx.refs[l.commit] ?? []) : []).map(
         (r) => `${mdCode(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}`,
       );
       out.push(

@@ -1,12 +1,13 @@
 import { REPLACEMENT, type RewritePlan, type SecretSpan } from '../rewrite-plan.js';
 import type { Location } from '../types.js';
 import { mdCode, mdFence, mdUrl, shellQuote } from './escape.js';
+import { messageMd } from './where.js';
 
 const short = (sha: string) => sha.slice(0, 12);
 const refName = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, '');
 
 function where(l: Location): string {
-  const file = l.path === null ? 'commit message' : `${mdCode(l.path)}:${l.line}`;
+  const file = l.path === null ? messageMd(l) : `${mdCode(l.path)}:${l.line}`;
   return `${mdCode(short(l.commit!))} ${file}`;
 }
 
