@@ -46,7 +46,7 @@ const finding: Finding = {
   sessionTokenFound: false,
   fingerprint: 'keyleak:v1:0',
   locations: [
-    { commit: T(99), path: null, line: 3, author: null, date: null, tag: 'v1.0' },
+    { commit: T(99), path: null, line: 3, author: null, date: null, tag: 'refs/tags/v1.0' },
     ...CORPUS.map((h, i) => ({
       commit: C(i),
       path: `dir/${h}.env`,
@@ -61,7 +61,7 @@ const finding: Finding = {
       line: 3,
       author: `${h} <evil@example.com>`,
       date: '2024-01-01T00:00:00Z',
-      tag: `v1-${h}`,
+      tag: `refs/tags/v1-${h}`,
     })),
   ],
   verification: {

@@ -12,7 +12,7 @@ import { toRemove, type AttackAction, type AttackDigest } from '../attack-digest
 import { roleNameOf } from '../persistence.js';
 import { renderAttackSection } from './attack.js';
 import { mdCode, mdCodeLink, mdLink, mdText, mdUrl } from './escape.js';
-import { messageMd } from './where.js';
+import { messageMd, tagName } from './where.js';
 import { WITHHELD_NOTE } from '../disclosure.js';
 
 /** What an incident issue says beyond the finding itself. Plain data: the commands gather it. */
@@ -195,7 +195,7 @@ function whereSection(f: Finding, ctx: IncidentContext): string[] {
       const commit = !l.commit
         ? 'not committed'
         : l.tag
-          ? mdCodeLink(short(l.commit), `${base}/releases/tag/${encodePath(l.tag)}`)
+          ? mdCodeLink(short(l.commit), `${base}/releases/tag/${encodePath(tagName(l.tag))}`)
           : mdCodeLink(short(l.commit), `${base}/commit/${l.commit}`);
       const file =
         l.path === null

@@ -20,7 +20,7 @@ function list<T>(items: T[], show: (t: T) => string, max: number): string {
 function extractLine(s: SecretSpan): string {
   const read =
     s.path === null
-      ? `git cat-file commit ${s.commit} | sed '1,/^$/d'`
+      ? `git cat-file ${s.tag ? 'tag' : 'commit'} ${s.commit} | sed '1,/^$/d'`
       : `git cat-file blob ${shellQuote(`${s.commit}:${s.path}`)}`;
   return `${read} | sed -n '${s.line}p' | cut -b ${s.start}-${s.end} | sed 's/$/==>${REPLACEMENT}/' >>"$expr"`;
 }
@@ -134,7 +134,16 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
     `   git rev-list --objects --all --no-object-names | git cat-file --batch | grep -a -c -F -f <(sed 's/==>.*//' "$expr")`,
     '   ```',
     `6. **Push** the rewritten history: ${mdCode(`git push --force --mirror ${shellQuote(plan.source)}`, { table: false })}. ${plan.refs.length ? `It rewrites ${list(plan.refs, (r) => `${mdCode(refName(r))}`, 10)}` : 'It rewrites the affected refs'}${plan.defaultBranchAffected && plan.defaultBranch ? `, including the default branch ${mdCode(refName(plan.defaultBranch))}` : ''}. Protected branches and rulesets refuse force pushes: allow them for the push, then restore the protection at once. The \`refs/pull/*\` updates are rejected; that is expected.`,
-    `7. **Ask [GitHub Support](https://support.github.com/contact)** to remove cached views and dereferenced objects, naming the commits that introduced the key (${list(plan.firstCommits, (c) => `\`${short(c)}\``, 10)}) and the first changed commits the rewrite reported${plan.pullRequests.length ? ` and the pull requests ${plan.pullRequests.map((p) => `#${p}`).join(', ')}, whose refs only they can remove` : ''}. Tell collaborators to re-clone (or rebase their work onto the new history, never merge the old one back). Forks keep their copy of the key.`,
+    `7. **Ask [GitHub Support](https://support.github.com/contact)** to remove cached views and dereferenced objects, naming ${[
+      plan.firstCommits.length
+        ? `the commits that introduced the key (${list(plan.firstCommits, (c) => `\`${short(c)}\``, 10)})`
+        : '',
+      plan.messageTags.length
+        ? `the tags whose message held it (${list(plan.messageTags, (t) => mdCode(refName(t)), 10)})`
+        : '',
+    ]
+      .filter(Boolean)
+      .join(', ')} and the first changed commits the rewrite reported${plan.pullRequests.length ? ` and the pull requests ${plan.pullRequests.map((p) => `#${p}`).join(', ')}, whose refs only they can remove` : ''}. Tell collaborators to re-clone (or rebase their work onto the new history, never merge the old one back). Forks keep their copy of the key.`,
     '',
   );
   return out.join('\n');
