@@ -50,7 +50,11 @@ export interface StateTrail {
   end: string;
   totalEvents: number;
   ips: string[];
-  flagged: number;
+  /**
+   * Calls in "What the attacker did". Absent in incidents written before the digest, whose count
+   * (`flagged`, a coarser list) is not comparable with it.
+   */
+  actions?: number;
 }
 
 export function locationKey(l: Location): string {
@@ -71,7 +75,7 @@ export function stateOf(f: Finding, trail: TrailSummary | null, checkedAt: strin
           end: trail.window.end,
           totalEvents: trail.totalEvents,
           ips: trail.byIp.map((i) => i.ip).sort(),
-          flagged: trail.flagged.length,
+          actions: trail.activity?.actions.length ?? 0,
         }
       : null,
     checkedAt,
@@ -271,9 +275,14 @@ export function describeChanges(before: IncidentState | null, after: IncidentSta
     const newEvents = after.trail.totalEvents - (prev?.totalEvents ?? 0);
     if (!prev) out.push(`CloudTrail summarised: ${after.trail.totalEvents} events.`);
     else if (newEvents > 0) out.push(`CloudTrail: ${newEvents} new events since the last check.`);
-    if (newIps.length > 0) out.push(`New source IPs: ${newIps.map((i) => `\`${i}\``).join(', ')}.`);
-    const newFlagged = after.trail.flagged - (prev?.flagged ?? 0);
-    if (newFlagged > 0) out.push(`${newFlagged} new flagged calls (see CloudTrail activity).`);
+    if (newIps.length > 0) out.push(`New source IPs: ${newIps.map((i) => mdCode(i)).join(', ')}.`);
+    const actions = after.trail.actions ?? 0;
+    // An incident written before the digest has no comparable count: its body now lists every action.
+    const newActions = prev && prev.actions === undefined ? 0 : actions - (prev?.actions ?? 0);
+    if (newActions > 0)
+      out.push(
+        `${newActions} new attacker action${newActions === 1 ? '' : 's'} (see What the attacker did).`,
+      );
   }
   return out;
 }

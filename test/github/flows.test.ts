@@ -70,7 +70,6 @@ function trail(keyId: string, ips: string[], total: number): TrailSummary {
     })),
     byUserAgent: [{ userAgent: 'aws-cli/2', count: total }],
     byEvent: [{ eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity', count: total, errors: 0 }],
-    flagged: [],
     incompleteRegions: [],
   };
 }

@@ -91,14 +91,6 @@ const trail: TrailSummary = {
   byIp: CORPUS.map((h) => ({ ip: h, count: 1, first: '2024-01-01T00:00:00Z', last: '2024-01-01T00:00:00Z' })),
   byUserAgent: CORPUS.map((h) => ({ userAgent: h, count: 1 })),
   byEvent: CORPUS.map((h) => ({ eventSource: h, eventName: h, count: 1, errors: 0 })),
-  flagged: CORPUS.map((h) => ({
-    category: 'iam-persistence' as const,
-    eventName: h,
-    eventTime: '2024-01-01T00:00:00Z',
-    region: h,
-    sourceIPAddress: h,
-    userAgent: h,
-  })),
   incompleteRegions: CORPUS.map((h) => ({ region: h, reason: h })),
 };
 
@@ -138,7 +130,10 @@ const activity: AttackDigest = {
     region: h,
     via: h,
   })),
-  reconnaissance: { total: CORPUS.length, calls: CORPUS.map((h) => ({ eventSource: h, eventName: h, count: 1 })) },
+  reconnaissance: {
+    total: CORPUS.length,
+    calls: CORPUS.map((h) => ({ eventSource: h, eventName: h, count: 1 })),
+  },
   denied: { total: CORPUS.length, calls: CORPUS.map((h) => ({ eventSource: h, eventName: h, count: 1 })) },
   noise: { total: 0, calls: [] },
   followed: CORPUS.map((h) => ({ keyId: h, via: h, events: 1, incomplete: h })),

@@ -46,7 +46,6 @@ function trailHeadline(t: TrailSummary | undefined): string {
   ];
   const acted = t.activity?.actions.length ?? 0;
   if (acted > 0) parts.push(`**${acted} attacker action${acted === 1 ? '' : 's'}**`);
-  else if (t.flagged.length > 0) parts.push(`**${t.flagged.length} flagged**`);
   if (t.incompleteRegions.length > 0) parts.push(`${t.incompleteRegions.length} region(s) unread`);
   return parts.join(', ');
 }
