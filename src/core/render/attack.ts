@@ -79,13 +79,13 @@ function limitsSection(d: AttackDigest, keyId: string): string[] {
     '',
     ...mdFence(
       [
-      'SELECT eventtime, useridentity.accesskeyid, eventsource, eventname, awsregion, sourceipaddress,',
-      "       json_extract_scalar(requestparameters, '$.bucketName') AS bucket,",
-      "       json_extract_scalar(requestparameters, '$.key') AS object_key",
-      'FROM cloudtrail_logs',
-      `WHERE useridentity.accesskeyid IN (${list})`,
-      `  AND eventtime >= '${d.window.start.slice(0, 19)}Z'`,
-      'ORDER BY eventtime;',
+        'SELECT eventtime, useridentity.accesskeyid, eventsource, eventname, awsregion, sourceipaddress,',
+        "       json_extract_scalar(requestparameters, '$.bucketName') AS bucket,",
+        "       json_extract_scalar(requestparameters, '$.key') AS object_key",
+        'FROM cloudtrail_logs',
+        `WHERE useridentity.accesskeyid IN (${list})`,
+        `  AND eventtime >= '${d.window.start.slice(0, 19)}Z'`,
+        'ORDER BY eventtime;',
       ].join('\n'),
       'sql',
     ),
@@ -97,11 +97,11 @@ function limitsSection(d: AttackDigest, keyId: string): string[] {
     '',
     ...mdFence(
       [
-      'SELECT eventTime, userIdentity.accessKeyId, eventSource, eventName, awsRegion, sourceIPAddress, requestParameters',
-      'FROM <event-data-store-id>',
-      `WHERE userIdentity.accessKeyId IN (${list})`,
-      `  AND eventTime >= '${since}'`,
-      'ORDER BY eventTime',
+        'SELECT eventTime, userIdentity.accessKeyId, eventSource, eventName, awsRegion, sourceIPAddress, requestParameters',
+        'FROM <event-data-store-id>',
+        `WHERE userIdentity.accessKeyId IN (${list})`,
+        `  AND eventTime >= '${since}'`,
+        'ORDER BY eventTime',
       ].join('\n'),
       'sql',
     ),
@@ -135,6 +135,27 @@ function costLines(c: CostReport): string[] {
     `<details><summary>Daily cost (${c.currency}, unblended)</summary>\n\n${days}\n\n</details>`,
     '',
   ];
+}
+
+/**
+ * The digest in one line, for a terminal or a summary: attacker actions by category (worst category
+ * first), then the minted keys followed. keyleak's own words only: nothing from a record is in it.
+ */
+export function attackHeadline(d: AttackDigest): string {
+  const byCategory = new Map<AttackAction['category'], number>();
+  for (const a of d.actions) byCategory.set(a.category, (byCategory.get(a.category) ?? 0) + 1);
+  const kinds = [...byCategory].map(([c, n]) => `${n} ${LABEL[c]}`).join(', ');
+  const followed = d.followed.reduce((n, f) => n + f.events, 0);
+  return [
+    d.actions.length === 0
+      ? 'no attacker action'
+      : `${plural(d.actions.length, 'attacker action')} (${kinds})`,
+    d.followed.length > 0
+      ? `${plural(d.followed.length, 'minted key')} followed (${plural(followed, 'event')})`
+      : d.minted.length > 0
+        ? `${plural(d.minted.length, 'minted key')}, none followed`
+        : 'no credentials minted',
+  ].join('; ');
 }
 
 /** The incident's "What the attacker did" section: worst first, every item named, how to undo each. */
