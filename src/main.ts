@@ -8,10 +8,15 @@ import { lazyAws } from './adapters/aws-lazy.js';
 import { GitHub, parseRepo, type RepoRef } from './adapters/github.js';
 import { Git } from './adapters/git.js';
 import { AwsResponder } from './commands/aws-responder.js';
-import type { IncidentEnv } from './commands/incidents.js';
 import { OrgIncidents } from './commands/org-incidents.js';
 import { mergeOrgShardDir, runOrgScan, unscannedRepositories } from './commands/org.js';
-import { NoVerification, type FlowDeps, type FlowResult, type Responder } from './commands/ports.js';
+import {
+  NoVerification,
+  type FlowDeps,
+  type FlowResult,
+  type Responder,
+  type RunEnv,
+} from './commands/ports.js';
 import { runPullRequest } from './commands/pull-request.js';
 import { runPush } from './commands/push.js';
 import { runRescan } from './commands/rescan.js';
@@ -125,7 +130,7 @@ async function readContext(): Promise<ActionContext> {
 async function buildIncidentEnv(
   ctx: ActionContext,
   issueRepo: RepoRef,
-): Promise<IncidentEnv & { github: GitHub; responder: Responder; mask: FlowDeps['mask'] }> {
+): Promise<RunEnv> {
   const github = GitHub.create({
     token: ctx.inputs.githubToken,
     baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
