@@ -3,7 +3,12 @@ import * as log from './adapters/log.js';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { isAbsolute, join, normalize } from 'node:path';
-import { parseActionInputs, resolveMode, type ActionInputs, type ActionMode } from './action-inputs.js';
+import {
+  parseActionSettings,
+  type ActionInputs,
+  type ActionSettings,
+  type RepositoryMode,
+} from './action-inputs.js';
 import { lazyAws } from './adapters/aws-lazy.js';
 import { GitHub, parseRepo, type RepoRef } from './adapters/github.js';
 import { Git } from './adapters/git.js';
@@ -26,7 +31,6 @@ import { UsageError } from './core/errors.js';
 import type { SecretMaterial } from './core/findings.js';
 import type { TrailSummary } from './core/incident.js';
 import { verdictOf } from './core/incident.js';
-import { parseOrgSettings, type RawOrgInputs } from './core/org/settings.js';
 import { DEFAULT_RUNBOOK_TEMPLATE } from './core/render/incident.js';
 import { renderJson } from './core/render/json.js';
 import { mdText, mdUrl } from './core/render/escape.js';
@@ -38,9 +42,10 @@ import type { ScanReport } from './core/types.js';
 import { defaultJobs } from './settings.js';
 
 /** What the run is: inputs, event and runner environment, read once. */
-interface ActionContext {
-  inputs: ActionInputs;
-  mode: ActionMode;
+type ActionContext = ActionSettings & RunnerContext;
+
+/** What the runner says about the run. */
+interface RunnerContext {
   workspace: string;
   payload: Record<string, unknown>;
   /** `owner/name` of the repository the workflow runs in. */
@@ -108,15 +113,19 @@ async function readContacts(workspace: string, path: string | null): Promise<str
 }
 
 async function readContext(): Promise<ActionContext> {
-  const inputs = parseActionInputs((name) => core.getInput(name));
-  core.setSecret(inputs.githubToken);
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const settings = parseActionSettings((name) => core.getInput(name), {
+    eventName: process.env.GITHUB_EVENT_NAME ?? '',
+    workDir: workspace,
+    cpus: availableParallelism(),
+  });
+  core.setSecret(settings.inputs.githubToken);
   const serverUrl = (process.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
   const repoName = process.env.GITHUB_REPOSITORY ?? '';
   const runId = process.env.GITHUB_RUN_ID;
   return {
-    inputs,
-    mode: resolveMode(inputs.mode, process.env.GITHUB_EVENT_NAME ?? '', inputs.org),
-    workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+    ...settings,
+    workspace,
     payload: await readEvent(process.env.GITHUB_EVENT_PATH),
     repoName,
     serverUrl,
@@ -127,10 +136,7 @@ async function readContext(): Promise<ActionContext> {
 }
 
 /** The dependencies every incident-writing mode shares, built once. */
-async function buildIncidentEnv(
-  ctx: ActionContext,
-  issueRepo: RepoRef,
-): Promise<RunEnv> {
+async function buildIncidentEnv(ctx: ActionContext, issueRepo: RepoRef): Promise<RunEnv> {
   const github = GitHub.create({
     token: ctx.inputs.githubToken,
     baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
@@ -212,7 +218,7 @@ async function issuesArePublic(github: GitHub, issueRepo: RepoRef): Promise<bool
 }
 
 /** push, pull-request, full and rescan: one repository, checked out in the workspace. */
-async function runRepositoryMode(ctx: ActionContext): Promise<Outcome> {
+async function runRepositoryMode(ctx: ActionContext & { mode: RepositoryMode }): Promise<Outcome> {
   const repo = parseRepo(ctx.repoName);
   const git = await Git.open(ctx.workspace);
   const configPath =
@@ -254,34 +260,12 @@ async function runRepositoryMode(ctx: ActionContext): Promise<Outcome> {
     ),
     problems: [...result.problems, ...responseErrors(report)],
     // Each kind of scan uploads under a code-scanning category of its own (see SARIF_CATEGORIES).
-    sarif: SARIF_CATEGORIES[ctx.mode as 'push' | 'pull-request' | 'full' | 'rescan'],
+    sarif: SARIF_CATEGORIES[ctx.mode],
     // A rescan refreshes an incident that already exists; failing it again would only add noise.
     foundFailure:
       ctx.mode !== 'rescan' && report.findings.length > 0
         ? `keyleak: ${report.findings.length} leaked AWS key(s) found`
         : null,
-  };
-}
-
-/** The org's raw inputs, as parseOrgSettings validates them. */
-function orgInputs(inputs: ActionInputs): RawOrgInputs {
-  const get = (name: string) => core.getInput(name);
-  return {
-    org: inputs.org ?? '',
-    shard: get('shard'),
-    fullRescan: get('full-rescan'),
-    maxDuration: get('max-duration'),
-    concurrency: get('concurrency'),
-    stateFile: get('state-file'),
-    config: inputs.config === DEFAULT_CONFIG_PATH ? '' : inputs.config,
-    token: inputs.githubToken,
-    includeArchived: get('include-archived'),
-    includeForks: get('include-forks'),
-    visibility: get('visibility'),
-    include: get('include'),
-    exclude: get('exclude'),
-    topics: get('topics'),
-    excludeTopics: get('exclude-topics'),
   };
 }
 
@@ -294,14 +278,9 @@ const EMPTY_REPORT: ScanReport = {
 };
 
 /** `mode: org-merge` merges the shards' results into the state file and one summary. */
-async function runOrgMergeMode(ctx: ActionContext): Promise<null> {
-  const settings = parseOrgSettings(orgInputs(ctx.inputs), {
-    workDir: ctx.workspace,
-    cpus: availableParallelism(),
-  });
-  const dir = core.getInput('shard-results');
-  if (!dir) throw new UsageError(`Input 'shard-results' is required when mode is org-merge.`);
-  const merged = await mergeOrgShardDir({ owner: settings.owner, dir, stateFile: settings.stateFile });
+async function runOrgMergeMode(ctx: ActionContext & { mode: 'org-merge' }): Promise<null> {
+  const { owner, stateFile } = ctx.org;
+  const merged = await mergeOrgShardDir({ owner, dir: ctx.shardResults, stateFile });
   for (const w of merged.warnings) log.warning(w);
   await core.summary.addRaw(renderOrgSummary(merged.summary)).write();
   return null;
@@ -316,14 +295,10 @@ function unscannedProblem(unscanned: string[]): string[] {
 }
 
 /** `mode: org` scans an organisation's repositories and opens one incident per key. */
-async function runOrgMode(ctx: ActionContext): Promise<Outcome> {
-  const settings = parseOrgSettings(orgInputs(ctx.inputs), {
-    workDir: ctx.workspace,
-    cpus: availableParallelism(),
-  });
+async function runOrgMode(ctx: ActionContext & { mode: 'org' }): Promise<Outcome> {
   const env = await buildIncidentEnv(ctx, ctx.inputs.issueRepo ?? parseRepo(ctx.repoName));
   const sink = new OrgIncidents(env);
-  const result = await runOrgScan(settings, { lister: env.github, sink, log: (m) => log.info(m) });
+  const result = await runOrgScan(ctx.org, { lister: env.github, sink, log: (m) => log.info(m) });
   return {
     report: { ...EMPTY_REPORT, findings: sink.responded?.findings ?? [] },
     findings: result.keys.length,
