@@ -25,6 +25,14 @@ function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>>(
   }
 }
 
+/** The flags naming the repository, the history to read and the config: scan, rewrite-plan, baseline. */
+const SELECTION_FLAGS = {
+  repo: { type: 'string' },
+  all: { type: 'boolean' },
+  range: { type: 'string' },
+  config: { type: 'string' },
+} as const;
+
 /** A flag's value through a shared validator; the error names the flag, the value and what was expected. */
 function flag<T>(name: string, raw: string, validate: Validator<T>): T {
   return named(raw, validate, invalid(`--${name}`));
@@ -90,14 +98,11 @@ export function parseScanArgs(argv: string[], defaults: { cwd: string; isTTY: bo
   const values = parseFlags(
     argv,
     {
-      repo: { type: 'string' },
-      all: { type: 'boolean' },
-      range: { type: 'string' },
+      ...SELECTION_FLAGS,
       staged: { type: 'boolean' },
       'no-git': { type: 'boolean' },
       format: { type: 'string' },
       output: { type: 'string', short: 'o' },
-      config: { type: 'string' },
       jobs: { type: 'string', short: 'j' },
       'no-progress': { type: 'boolean' },
       verify: { type: 'boolean' },
@@ -342,14 +347,7 @@ export const REWRITE_PLAN_USAGE = `usage: keyleak rewrite-plan [--repo DIR] [--a
 export function parseRewritePlanArgs(argv: string[], defaults: { cwd: string }): RewritePlanSettings {
   const values = parseFlags(
     argv,
-    {
-      repo: { type: 'string' },
-      all: { type: 'boolean' },
-      range: { type: 'string' },
-      format: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      config: { type: 'string' },
-    },
+    { ...SELECTION_FLAGS, format: { type: 'string' }, output: { type: 'string', short: 'o' } },
     REWRITE_PLAN_USAGE,
   );
   if (values.all && values.range !== undefined) throw new UsageError('choose one of --all, --range');
@@ -392,14 +390,7 @@ export function parseBaselineArgs(
 ): BaselineSettings {
   const values = parseFlags(
     argv,
-    {
-      repo: { type: 'string' },
-      all: { type: 'boolean' },
-      range: { type: 'string' },
-      config: { type: 'string' },
-      jobs: { type: 'string', short: 'j' },
-      'no-progress': { type: 'boolean' },
-    },
+    { ...SELECTION_FLAGS, jobs: { type: 'string', short: 'j' }, 'no-progress': { type: 'boolean' } },
     BASELINE_USAGE,
   );
   // The selection, jobs and progress flags and their errors are the scan's own.
