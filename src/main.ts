@@ -51,10 +51,14 @@ interface RunnerContext {
   /** `owner/name` of the repository the workflow runs in. */
   repoName: string;
   serverUrl: string;
+  /** The GitHub API the token is for. */
+  apiUrl: string;
   runId: string | undefined;
   runUrl: string | null;
   /** Where the SARIF, report and trail.json files go. */
   outDir: string;
+  /** Whether the runner has an artifact service to upload trail.json to. */
+  artifactService: boolean;
 }
 
 /** What every mode reports: the outputs, the files, the summary, and what decides the exit status. */
@@ -129,17 +133,23 @@ async function readContext(): Promise<ActionContext> {
     payload: await readEvent(process.env.GITHUB_EVENT_PATH),
     repoName,
     serverUrl,
+    apiUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
     runId,
     runUrl: runId ? `${serverUrl}/${repoName}/actions/runs/${runId}` : null,
     outDir: process.env.RUNNER_TEMP ?? (await mkdtemp(join(tmpdir(), 'keyleak-'))),
+    artifactService: Boolean(process.env.ACTIONS_RUNTIME_TOKEN),
   };
 }
 
-/** The dependencies every incident-writing mode shares, built once. */
-async function buildIncidentEnv(ctx: ActionContext, issueRepo: RepoRef): Promise<RunEnv> {
+/**
+ * The dependencies every incident-writing mode shares, built once: incidents go to `issue-repo`, or the
+ * repository the workflow runs in.
+ */
+async function buildRunEnv(ctx: ActionContext): Promise<RunEnv> {
+  const issueRepo = ctx.inputs.issueRepo ?? parseRepo(ctx.repoName);
   const github = GitHub.create({
     token: ctx.inputs.githubToken,
-    baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
+    baseUrl: ctx.apiUrl,
     log: (m) => log.info(m),
   });
   return {
@@ -228,7 +238,7 @@ async function runRepositoryMode(ctx: ActionContext & { mode: RepositoryMode }):
   const inRepo = !isAbsolute(ctx.inputs.config);
   const scansChange = ctx.mode === 'push' || ctx.mode === 'pull-request';
   const deps: FlowDeps = {
-    ...(await buildIncidentEnv(ctx, ctx.inputs.issueRepo ?? repo)),
+    ...(await buildRunEnv(ctx)),
     git,
     config:
       scansChange && inRepo
@@ -296,7 +306,7 @@ function unscannedProblem(unscanned: string[]): string[] {
 
 /** `mode: org` scans an organisation's repositories and opens one incident per key. */
 async function runOrgMode(ctx: ActionContext & { mode: 'org' }): Promise<Outcome> {
-  const env = await buildIncidentEnv(ctx, ctx.inputs.issueRepo ?? parseRepo(ctx.repoName));
+  const env = await buildRunEnv(ctx);
   const sink = new OrgIncidents(env);
   const result = await runOrgScan(ctx.org, { lister: env.github, sink, log: (m) => log.info(m) });
   return {
@@ -370,7 +380,7 @@ export async function run(): Promise<void> {
 async function uploadTrails(trails: Map<string, TrailSummary>, ctx: ActionContext): Promise<string | null> {
   const file = join(ctx.outDir, 'trail.json');
   await writeFile(file, JSON.stringify({ trails: [...trails.values()] }, null, 2) + '\n');
-  if (!process.env.ACTIONS_RUNTIME_TOKEN) {
+  if (!ctx.artifactService) {
     log.info(`trail.json written to ${file} (no artifact service in this environment)`);
     return null;
   }
