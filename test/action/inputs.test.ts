@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseActionInputs, parseActionSettings, resolveMode } from '../../src/action-inputs.js';
 
@@ -160,6 +162,22 @@ describe('action settings by mode', () => {
       org: { owner: 'acme' },
       shardResults: 'shards',
     });
+  });
+
+  it('reads every input action.yml declares, and no other', () => {
+    const declared = Object.keys(
+      (parseYaml(readFileSync('action.yml', 'utf8')) as { inputs: Record<string, unknown> }).inputs,
+    );
+    const read = new Set<string>();
+    const reader = (over: Record<string, string>) => (n: string) => {
+      read.add(n);
+      return (
+        ({ ...DEFAULTS, org: 'acme', 'shard-results': 'shards', ...over } as Record<string, string>)[n] ?? ''
+      );
+    };
+    parseActionSettings(reader({}), { ...env, eventName: 'workflow_dispatch' });
+    parseActionSettings(reader({ mode: 'org-merge' }), env);
+    expect([...read].sort()).toEqual([...declared].sort());
   });
 
   const bad: [string, Record<string, string>, string][] = [
