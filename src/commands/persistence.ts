@@ -53,11 +53,7 @@ export async function containPersistence(
 }
 
 /** Daily cost from two weeks before the exposure to today, and whether a day since then spiked. */
-export async function checkCost(
-  session: AccountSession,
-  exposure: string,
-  now: Date,
-): Promise<CostReport> {
+export async function checkCost(session: AccountSession, exposure: string, now: Date): Promise<CostReport> {
   const w = costWindow(now, exposure);
   try {
     const { currency, days } = await session.dailyCost(w.start, w.end);
