@@ -9,9 +9,12 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "node:url"
 const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:zlib"
 const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 ;// CONCATENATED MODULE: ./src/adapters/packs.ts
+
 
 
 
@@ -25,6 +28,12 @@ const packs_KIND = { commit: 1, tree: 2, blob: 3, tag: 4, ofsDelta: 6, refDelta:
 class packs_PackFormatError extends Error {
     name = 'PackFormatError';
 }
+/** One object this reader could not decode; the rest of its pack is read, and this object goes to git. */
+class packs_ObjectReadError extends Error {
+    name = 'ObjectReadError';
+}
+/** Objects whose inflated data is larger than this are never inflated here (git reads them, streaming). */
+const MAX_INFLATE = 64 << 20;
 const IDX_MAGIC = 0xff744f63; // "\377tOc"
 const OID_BYTES = 20;
 /** Longest object header: type and size varint, then a delta's base offset varint or base object id. */
@@ -150,16 +159,76 @@ class PackFile {
     has(oid) {
         return /^[0-9a-f]{40}$/.test(oid) && findInIndex(this.idx, Buffer.from(oid, 'hex')) >= 0;
     }
-    /** The inflated data of the object at `i`: its content, or its delta for delta kinds. */
+    /** The pack file's path, for messages. */
+    get path() {
+        return this.share.packPath;
+    }
+    /**
+     * The inflated data of the object at `i`: its content, or its delta for delta kinds. Inflation stops
+     * one byte past the size the object's header declares: an object that inflates to more (or less, or
+     * not at all) is an ObjectReadError naming it, and nothing larger than that is ever held.
+     */
     read(i) {
         const start = this.dataStarts[i];
         const len = this.ends[i] - start;
         const size = this.sizes[i];
-        // An output chunk of exactly the object's size: one allocation, no concatenation.
-        const out = (0,external_node_zlib_namespaceObject.inflateSync)(this.stored(i, start, len), { chunkSize: Math.max(64, size) });
+        if (size > MAX_INFLATE)
+            throw new packs_ObjectReadError(`${this.describe(i)} declares ${size} bytes, more than this reader inflates (${MAX_INFLATE})`);
+        let out;
+        try {
+            // An output chunk of exactly the object's size: one allocation, no concatenation.
+            out = (0,external_node_zlib_namespaceObject.inflateSync)(this.stored(i, start, len), {
+                chunkSize: Math.max(64, size),
+                maxOutputLength: size + 1,
+            });
+        }
+        catch (e) {
+            if (e instanceof packs_PackFormatError)
+                throw new packs_ObjectReadError(e.message);
+            const why = e.message.includes('maxOutputLength')
+                ? `inflates to more than the ${size} bytes its header declares`
+                : `does not inflate (${e.message})`;
+            throw new packs_ObjectReadError(`${this.describe(i)} ${why}`);
+        }
         if (out.length !== size)
-            throw new packs_PackFormatError(`object ${this.oid(i)} inflates to ${out.length} bytes, not ${size}`);
+            throw new packs_ObjectReadError(`${this.describe(i)} inflates to ${out.length} bytes, not the ${size} declared`);
         return out;
+    }
+    /** Names object `i` and its pack for an error message. */
+    describe(i) {
+        return `object ${this.oid(i)} (at offset ${this.starts[i]} of ${this.share.packPath})`;
+    }
+    /**
+     * Why the pack or its index fails its checksum (damaged on disk, or not what git wrote), or null when
+     * both match. Reads the whole pack once.
+     */
+    checksumProblem() {
+        const idx = this.idx;
+        const idxSum = (0,external_node_crypto_namespaceObject.createHash)('sha1')
+            .update(idx.subarray(0, idx.length - OID_BYTES))
+            .digest();
+        if (!idxSum.equals(idx.subarray(idx.length - OID_BYTES)))
+            return `the pack index of ${this.share.packPath} fails its checksum`;
+        const size = (0,external_node_fs_namespaceObject.fstatSync)(this.fd).size;
+        if (size < 12 + OID_BYTES)
+            return `${this.share.packPath} is truncated`;
+        const hash = (0,external_node_crypto_namespaceObject.createHash)('sha1');
+        const buf = Buffer.allocUnsafe(1 << 20);
+        const body = size - OID_BYTES;
+        for (let at = 0; at < body;) {
+            const n = (0,external_node_fs_namespaceObject.readSync)(this.fd, buf, 0, Math.min(buf.length, body - at), at);
+            if (n <= 0)
+                return `${this.share.packPath} could not be read to its end`;
+            hash.update(buf.subarray(0, n));
+            at += n;
+        }
+        const trailer = Buffer.allocUnsafe(OID_BYTES);
+        (0,external_node_fs_namespaceObject.readSync)(this.fd, trailer, 0, OID_BYTES, body);
+        if (!hash.digest().equals(trailer))
+            return `${this.share.packPath} fails its checksum`;
+        if (!trailer.equals(idx.subarray(idx.length - 2 * OID_BYTES, idx.length - OID_BYTES)))
+            return `the pack index of ${this.share.packPath} belongs to another pack`;
+        return null;
     }
     /**
      * The stored bytes of object `i`. Deltas tend to sit near the objects they are based on, so a small
@@ -288,7 +357,7 @@ function findInIndex(view, oid) {
 function objectStoreLayout(objectsDir) {
     if (process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES)
         return null;
-    const layout = { packs: [], loose: [], alternates: false };
+    const layout = { packs: [], loose: [], alternates: false, promisor: false };
     const seen = new Set();
     const visit = (dir, depth) => {
         const abs = resolve(dir);
@@ -303,6 +372,8 @@ function objectStoreLayout(objectsDir) {
                 const pack = join(packDir, name.slice(0, -4) + '.pack');
                 if (existsSync(pack))
                     layout.packs.push({ idx: join(packDir, name), pack });
+                if (existsSync(join(packDir, name.slice(0, -4) + '.promisor')))
+                    layout.promisor = true;
             }
         }
         for (const sub of existsSync(abs) ? readdirSync(abs) : []) {
@@ -520,6 +591,8 @@ const KEY_ID_TOKEN = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9
 const SECRET_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g;
 /** Words that label a secret access key on the same line. */
 const SECRET_LABEL = /secret|aws_?sak|sak\b|credential/i;
+/** Labels that name an AWS secret access key itself: such a secret is reported even without a key id. */
+const AWS_SECRET_LABEL = /aws.{0,24}secret|secret_?access_?key|secret-access-key/i;
 /** Session tokens are long base64; they are only taken when labelled or when they carry STS's own prefix. */
 const SESSION_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{100,}={0,2}(?![A-Za-z0-9+/=])/g;
 const SESSION_TOKEN_LABEL = /session_?token|security_?token|x-amz-security-token/i;
@@ -530,26 +603,137 @@ const SESSION_TOKEN_PREFIXES = (/* unused pure expression or super */ null && ([
     'AgoJb3JpZ2lu',
     'FQoGZXIvYXdz',
 ]));
-/** The marker that suppresses a finding on its line. */
+/** The marker that suppresses a finding on its line, unless `allow.markers` names others. */
 const ALLOW_MARKER = 'keyleak:allow';
 /**
- * Undo the encodings a key or secret travels through in files people commit, without moving line
- * boundaries: URL encoding of + / = (query strings, .env files copied from URLs), JSON's `\/` and
- * `\uXXXX` escapes, and JSON's `\n`, `\r`, `\t` escapes, which in a notebook glue a token to the
- * escape's letter and would otherwise hide it from the whole-token check.
+ * Other scanners' markers, listed here so the analysis can note which one a line carries; a hit on such
+ * a line is suppressed only when `allow.markers` names the marker.
+ */
+const KNOWN_ALLOW_MARKERS = [
+    ALLOW_MARKER,
+    'gitleaks:allow',
+    'trufflehog:ignore',
+    'pragma: allowlist secret',
+    'nosec',
+];
+/**
+ * AWS's documentation secrets: the one every page uses, its published variants (the same body with `+`
+ * or an extra letter) and the second one the IAM guide pairs with `AKIAI44QH8DHBEXAMPLE`.
+ */
+function isDocumentedSecret(value) {
+    return (value.includes('EXAMPLE') ||
+        value.startsWith('wJalrXUtnFEMI') ||
+        value.startsWith('je7MtGbClwBF') ||
+        /K7MDENG[/+]bPxRfiCY/.test(value));
+}
+/**
+ * Words of AWS's documentation paths and API model names (`com/AmazonS3/latest/dev/…`,
+ * `/AuthorizeDBSecurityGroupIngressResponse`). Two of them in a 40-character run, or one in a run that is
+ * mostly pronounceable, make it a name, not a random secret: a five-letter word appears by chance in a
+ * random secret about once in 3,000, two about once in ten million.
+ */
+const NAME_WORDS = ('access accessing action alarm allocation amazon analytics apply artifact associate attribute ' +
+    'authority authorize average balancer batch bucket builder cache certificate change check cluster ' +
+    'common complete config configure connect create customer datastore dedicated default delete describe ' +
+    'deploy developer direct distribution domain engine entry error event export fleet function group ' +
+    'guide health hosted identit image import ingress initiate instance launch latest listener logging ' +
+    'managed management memory message metric model multi network notification object operation optimiz ' +
+    'option order origin output parameter policy profile protected public record recommend reference ' +
+    'region request resource response restore result revoke route schedule scaling secret security server ' +
+    'service session setting signer snapshot source splice storage stream subnet subscription summary ' +
+    'tagging target template update upload version visibility volume website welcome windows ' +
+    'withdraw working')
+    .split(' ')
+    .filter((w) => /^[a-z]{5,}$/.test(w));
+/** Letters of runs that read like words (a vowel in four, no four consonants together). */
+function pronounceableLetters(value) {
+    let n = 0;
+    for (const m of value.matchAll(/[A-Z]?[a-z]{2,}/g)) {
+        const r = m[0].toLowerCase();
+        if (r.length < 3 || /[^aeiouy]{4}/.test(r))
+            continue;
+        const vowels = r.replace(/[^aeiouy]/g, '').length;
+        if (vowels * 4 >= r.length)
+            n += r.length;
+    }
+    return n;
+}
+/**
+ * Whether a 40-character run has the shape of a random secret access key rather than a hash, a path, a
+ * URL or a name. Measured on random keys, the name rules turn away about one real secret in 50,000
+ * (which is then reported as a key id without its secret); on the histories of aws-cli, botocore and
+ * boto3 they turn away every documentation path and model name that used to pair.
+ */
+function hasSecretShape(value) {
+    if (/^[0-9a-fA-F]+$/.test(value))
+        return false; // git SHAs, hex digests
+    if (!/[A-Z]/.test(value) || !/[a-z]/.test(value))
+        return false;
+    if (!/[0-9+/]/.test(value))
+        return false;
+    if (new Set(value).size < 16)
+        return false;
+    const words = pronounceableLetters(value);
+    if (words >= 28)
+        return false;
+    const lower = value.toLowerCase();
+    let named = 0;
+    for (const w of NAME_WORDS)
+        if (lower.includes(w))
+            named++;
+    return named < 2 && !(named === 1 && words >= 18);
+}
+/**
+ * One encoded character as files carry it: URL encoding of + / = (query strings, .env files copied from
+ * URLs), every JSON `\uXXXX` escape, JSON's `\/`, `\n`, `\r` and `\t` (which in a notebook glue a token
+ * to the escape's letter), and HTML numeric and named entities. Each unit stands for exactly one
+ * character, which is what lets the rewrite plan map a decoded match back to the bytes stored.
+ */
+const ENCODED_UNIT_SOURCE = /%2[bBfF]|%3[dD]|\\u[0-9a-fA-F]{4}|\\\/|\\[nrt]|&#[0-9]{1,7};|&#[xX][0-9a-fA-F]{1,6};|&(?:amp|lt|gt|quot|apos|plus|sol|equals|nbsp|num|percnt);/
+    .source;
+const ENCODED_UNIT = new RegExp(ENCODED_UNIT_SOURCE, 'g');
+const NAMED_ENTITIES = {
+    amp: '&',
+    lt: '<',
+    gt: '>',
+    quot: '"',
+    apos: "'",
+    plus: '+',
+    sol: '/',
+    equals: '=',
+    nbsp: ' ',
+    num: '#',
+    percnt: '%',
+};
+/** The character one encoded unit stands for; control and astral characters become a space. */
+function decodeUnit(unit) {
+    let code;
+    if (unit[0] === '%')
+        return unit[1] === '3' ? '=' : /[bB]/.test(unit[2]) ? '+' : '/';
+    if (unit[0] === '\\') {
+        if (unit[1] === '/')
+            return '/';
+        if (unit[1] !== 'u')
+            return ' ';
+        code = parseInt(unit.slice(2), 16);
+    }
+    else if (unit[1] === '#') {
+        code =
+            unit[2] === 'x' || unit[2] === 'X' ? parseInt(unit.slice(3, -1), 16) : parseInt(unit.slice(2, -1), 10);
+    }
+    else
+        return NAMED_ENTITIES[unit.slice(1, -1)] ?? ' ';
+    return code < 0x20 || code > 0xffff || (code >= 0xd800 && code < 0xe000) ? ' ' : String.fromCharCode(code);
+}
+/**
+ * Undo the encodings a key or secret travels through in files people commit (see ENCODED_UNIT_SOURCE),
+ * without moving line boundaries. Lines with none of `%`, `\\` or `&` are returned as they are.
  */
 function normaliseLine(line) {
-    if (line.indexOf('%') < 0 && line.indexOf('\\') < 0)
+    if (line.indexOf('%') < 0 && line.indexOf('\\') < 0 && line.indexOf('&') < 0)
         return line;
-    return line
-        .replace(/%2B/gi, '+')
-        .replace(/%2F/gi, '/')
-        .replace(/%3D/gi, '=')
-        .replace(/\\u002[bB]/g, '+')
-        .replace(/\\u002[fF]/g, '/')
-        .replace(/\\u003[dD]/g, '=')
-        .replace(/\\\//g, '/')
-        .replace(/\\[nrt]/g, ' ');
+    ENCODED_UNIT.lastIndex = 0;
+    return line.replace(ENCODED_UNIT, decodeUnit);
 }
 
 ;// CONCATENATED MODULE: ./src/scan/spans.ts
@@ -576,6 +760,19 @@ function matchStarts(buf, from, to, out, origin = 0) {
         out.push(from - origin + m.index);
         re.lastIndex = m.index + 1;
     }
+}
+/** Index of the first of the sorted `xs` at or after `v`. */
+function firstAtOrAfter(xs, v) {
+    let lo = 0;
+    let hi = xs.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (xs[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 function isKeyChar(b) {
     return (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39);
@@ -614,9 +811,11 @@ function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search) {
             prevCopy = false;
             continue;
         }
-        for (const a of baseSpans)
-            if (a >= src && a + KEY_ID_LENGTH <= src + n)
-                spans.push(t + a - src);
+        // The base's matches are sorted: find the first inside this copy, so a delta of many copies over a
+        // base of many matches costs a search per copy, not a walk of every match.
+        const end = src + n - KEY_ID_LENGTH;
+        for (let j = firstAtOrAfter(baseSpans, src); j < baseSpans.length && baseSpans[j] <= end; j++)
+            spans.push(t + baseSpans[j] - src);
         // A match across the seam of two copies holds both bytes at the seam; most seams fall elsewhere.
         if (prevCopy && isKeyChar(mem[baseAt + d[k - 1] + d[k - 2] - 1]) && isKeyChar(mem[baseAt + src]))
             want(t - REACH, t + REACH);
@@ -644,13 +843,14 @@ function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search) {
 
 
 
+
 /** Objects larger than this are streamed by git instead of held whole. */
 const LARGE_OBJECT = 8 << 20;
 /** Bound on the bytes held for the open part of a delta chain; what does not fit goes to git. */
 const HELD_BUDGET = 32 << 20;
 /** The pass yields to the event loop this often, so progress and child processes keep moving. */
 const YIELD_MS = 25;
-const WANTED_ROOTS = new Set([packs_KIND.blob, packs_KIND.commit]);
+const WANTED_ROOTS = new Set([packs_KIND.blob, packs_KIND.commit, packs_KIND.tag]);
 const UNKNOWN = 255;
 /**
  * Memory for the open part of a delta chain, one buffer so that building a target from its base is a
@@ -744,7 +944,13 @@ function runShareOnWorker(pack, plan, roots, onObjects, cancel) {
             }
             else {
                 settled = true;
-                const Err = m.name === 'DeltaError' ? DeltaError : m.name === 'PackFormatError' ? PackFormatError : Error;
+                const Err = m.name === 'DeltaError'
+                    ? DeltaError
+                    : m.name === 'PackFormatError'
+                        ? PackFormatError
+                        : m.name === 'ObjectReadError'
+                            ? ObjectReadError
+                            : Error;
                 reject(new Err(m.message));
             }
         });
@@ -772,6 +978,7 @@ async function packPass(packs, jobs, onProgress, toGit) {
         commits: 0,
         bytes: 0,
         deferred: [],
+        errors: [],
     };
     const planned = packs.map((pack) => {
         const plan = planPack(pack);
@@ -793,7 +1000,10 @@ async function packPass(packs, jobs, onProgress, toGit) {
     // An object in two packs is counted in both; as a hit it is one key of the map.
     const onObjects = (n, b) => onProgress?.objects(n, b);
     for (const { pack, plan, roots, weights } of planned) {
-        const shares = workerScript && jobs > 1 ? splitRoots(roots, weights, jobs) : [roots];
+        const threads = workerScript
+            ? threadsFor(weights.reduce((a, w) => a + w, 0), jobs)
+            : 1;
+        const shares = threads > 1 ? splitRoots(roots, weights, threads) : [roots];
         // The first share runs here; the others on worker threads, all at once. A thread that cannot start
         // or dies (not a pack it cannot read) leaves its share to this thread.
         const cancel = new AbortController();
@@ -812,6 +1022,8 @@ async function packPass(packs, jobs, onProgress, toGit) {
                 result.deferred.push(oid);
             for (const oid of part.absent)
                 result.absent.push(oid);
+            for (const m of part.errors)
+                result.errors.push(m);
             for (const [oid, type] of part.hits)
                 result.hits.set(oid, type);
             result.objects += part.objects;
@@ -840,7 +1052,15 @@ function subtree(pack, plan, from) {
  */
 async function scanShare(pack, plan, roots, onObjects) {
     const { rootKind, childStart, children } = plan;
-    const result = { hits: [], absent: [], objects: 0, commits: 0, bytes: 0, deferred: [] };
+    const result = {
+        hits: [],
+        absent: [],
+        objects: 0,
+        commits: 0,
+        bytes: 0,
+        deferred: [],
+        errors: [],
+    };
     // A commit's tree and parents, read from its header: whether the pack stands on its own.
     const checkCommit = (buf, from, to) => {
         let p = from;
@@ -876,16 +1096,33 @@ async function scanShare(pack, plan, roots, onObjects) {
         if (kind === packs_KIND.commit)
             result.commits++;
         if (hit)
-            result.hits.push([pack.oid(i), kind === packs_KIND.commit ? 'commit' : 'blob']);
+            result.hits.push([pack.oid(i), kind === packs_KIND.commit ? 'commit' : kind === packs_KIND.tag ? 'tag' : 'blob']);
         onObjects?.(1, size);
     };
     const defer = (from) => {
         for (const oid of subtree(pack, plan, from))
             result.deferred.push(oid);
     };
+    // An object this reader cannot decode is git's to read, with everything built on it; git then reads it
+    // or reports it unreadable.
+    const undecodable = (e, i) => {
+        if (!(e instanceof packs_ObjectReadError || e instanceof delta_DeltaError))
+            return false;
+        result.errors.push(e instanceof delta_DeltaError ? `${pack.describe(i)}: ${e.message}` : e.message);
+        defer(i);
+        return true;
+    };
     for (let k = 0; k < roots.length; k++) {
         const r = roots[k];
-        const content = pack.read(r);
+        let content;
+        try {
+            content = pack.read(r);
+        }
+        catch (e) {
+            if (undecodable(e, r))
+                continue;
+            throw e;
+        }
         const spans = [];
         matchStarts(content, 0, content.length, spans);
         record(r, content.length, spans.length > 0);
@@ -910,8 +1147,17 @@ async function scanShare(pack, plan, roots, onObjects) {
                 continue;
             }
             const c = children[f.next++];
-            const delta = pack.read(c);
-            const size = parseDelta(delta, f.size, ops);
+            let delta;
+            let size;
+            try {
+                delta = pack.read(c);
+                size = parseDelta(delta, f.size, ops);
+            }
+            catch (e) {
+                if (undecodable(e, c))
+                    continue;
+                throw e;
+            }
             if (size > LARGE_OBJECT) {
                 defer(c);
                 continue;

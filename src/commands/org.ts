@@ -177,6 +177,7 @@ export async function runOrgScan(s: OrgScanSettings, deps: OrgScanDeps): Promise
       if (m) {
         k.secrets.secrets = [...new Set([...k.secrets.secrets, ...m.secrets])];
         k.secrets.sessionTokens = [...new Set([...k.secrets.sessionTokens, ...m.sessionTokens])];
+        k.secrets.strong = [...new Set([...(k.secrets.strong ?? []), ...(m.strong ?? [])])];
       }
     }
   }

@@ -8,6 +8,7 @@ import {
   isRootArn,
   type CandidateVerdict,
 } from '../core/verdict.js';
+import { redactSecret } from '../core/redact.js';
 import type { ScanResult } from '../scan/result.js';
 import { AccountSessions } from './sessions.js';
 
@@ -119,12 +120,17 @@ export async function respond(
       for (const sessionToken of tokens) {
         const pair = { keyId: f.keyId, secret, sessionToken };
         let v = classifyCallerIdentity(await aws.callerIdentity(pair));
-        if (v.status === 'invalid' && v.retry) {
+        if (v.status === 'wrong-secret' && v.retry) {
           await sleep(delay);
           v = classifyCallerIdentity(await aws.callerIdentity(pair));
         }
         verdicts.push(v);
-        if (v.status === 'live') return combineCandidates(verdicts);
+        if (v.status === 'live') {
+          // From here on this secret, and only it, is the key's: the incident, the redacted form and
+          // the history rewrite use it.
+          material.verified = secret;
+          return combineCandidates(verdicts);
+        }
       }
     }
     const combined = combineCandidates(verdicts);
@@ -144,8 +150,8 @@ export async function respond(
     let noResponder = false;
     const wantsIam =
       (verification.status === 'live' && f.keyKind === 'long-term' && !isRootArn(verification.arn)) ||
-      (verification.status === 'skipped' && !f.canary && f.keyKind === 'long-term');
-    if (verification.status === 'live' || (verification.status === 'skipped' && !f.canary)) {
+      (idOnly(verification) && !f.canary && f.keyKind === 'long-term');
+    if (verification.status === 'live' || (idOnly(verification) && !f.canary)) {
       const m = await managed(accountId);
       ({ managed: isManaged, note: managedNote } = m);
       noResponder = m.noResponder === true;
@@ -223,9 +229,9 @@ export async function respond(
         response.detail += ` Revoking sessions failed: ${message(e)}.`;
       }
     }
-    if (verification.status === 'skipped' && iam) {
+    if (idOnly(verification) && iam) {
       response.detail += ` IAM: user ${iam.userName ?? 'unknown'}, status ${iam.status ?? 'unknown'}, last used ${iam.lastUsedDate ?? 'never'}${iam.lastUsedService ? ` (${iam.lastUsedService} in ${iam.lastUsedRegion})` : ''}.`;
-    } else if (verification.status === 'skipped' && responderProblem) {
+    } else if (idOnly(verification) && responderProblem) {
       response.detail += ` IAM could not be read: ${responderProblem.message}.`;
     }
     const errors: string[] = [];
@@ -239,7 +245,17 @@ export async function respond(
       errors.push(`IAM could not be read for ${f.keyId}: ${responderProblem.message}`);
     if (errors.length > 0) response.errors = errors;
     log(`${f.keyId}: ${response.action}`);
-    findings.push({ ...f, verification, response });
+    const material = result.secrets.get(f.keyId);
+    const secretRedacted = material?.verified ? redactSecret(material.verified) : f.secretRedacted;
+    findings.push({ ...f, secretRedacted, verification, response });
   }
   return { ...result.report, findings };
+}
+
+/**
+ * Keys handled like a key id found without its secret: nobody here can use them, so they are never
+ * deactivated automatically; in a managed account IAM is asked about them and the responder told how.
+ */
+function idOnly(v: Verification): boolean {
+  return v.status === 'skipped' || v.status === 'wrong-secret';
 }

@@ -13,6 +13,7 @@ import {
   type SecretSpan,
 } from '../core/rewrite-plan.js';
 import type { Finding } from '../core/types.js';
+import type { SecretMaterial } from '../core/findings.js';
 import type { ScanResult } from '../scan/result.js';
 import type { RewritePlanSettings } from '../settings.js';
 import { scanRepository } from './scan.js';
@@ -56,10 +57,13 @@ async function locateSecrets(git: Git, findings: Finding[], result: ScanResult):
   for (const f of findings) {
     const material = result.secrets.get(f.keyId);
     if (!material) continue;
-    // The reported secret only: other candidates may be any 40-character token of the file.
-    const values: { kind: SecretSpan['kind']; value: string }[] = [
-      ...material.secrets.slice(0, 1).map((value) => ({ kind: 'secret' as const, value })),
-      ...material.sessionTokens.map((value) => ({ kind: 'session-token' as const, value })),
+    // Only secrets known to be the key's: the one STS accepted, or, before (or without) verification,
+    // those the key claims strongly; and every secret labelled as one next to the key either way. A
+    // weak candidate may be any 40-character token of a neighbouring file.
+    const secretValues = secretsToRemove(material);
+    const values: { kind: SecretSpan['kind']; value: string; index: number }[] = [
+      ...secretValues.map((value, index) => ({ kind: 'secret' as const, value, index })),
+      ...material.sessionTokens.map((value) => ({ kind: 'session-token' as const, value, index: 0 })),
     ];
     const places = new Map<string, { commit: string; path: string | null }>();
     for (const l of f.locations) {
@@ -84,6 +88,7 @@ async function locateSecrets(git: Git, findings: Finding[], result: ScanResult):
             line: r.line,
             start: r.start,
             end: r.end,
+            ...(v.kind === 'secret' && v.index > 0 ? { value: v.index } : {}),
           });
         }
       };
@@ -97,6 +102,12 @@ async function locateSecrets(git: Git, findings: Finding[], result: ScanResult):
     }
   }
   return spans;
+}
+
+/** The secrets a rewrite removes for a key (see locateSecrets). */
+export function secretsToRemove(material: SecretMaterial): string[] {
+  const base = material.verified ? [material.verified] : (material.strong ?? []);
+  return [...new Set([...base, ...(material.labelled ?? [])])];
 }
 
 /** Paths named like credential files whose every version, on every branch and tag, is only credentials. */
@@ -142,6 +153,12 @@ export async function gatherRewriteFacts(
     sharedCommits,
     pullRequestsByCommit: extra.pullRequestsByCommit ?? {},
     spans: await locateSecrets(git, findings, result),
+    secretsToRemove: Object.fromEntries(
+      findings.map((f) => {
+        const m = result.secrets.get(f.keyId);
+        return [f.keyId, m ? secretsToRemove(m).length : 0];
+      }),
+    ),
     credentialFiles: await credentialFiles(git, findings),
     sensitiveDataRemoval: extra.sensitiveDataRemoval ?? null,
     incidentUrl: extra.incidentUrl ?? null,

@@ -1,5 +1,6 @@
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
 import { UsageError } from './errors.js';
+import { ALLOW_MARKER, KNOWN_ALLOW_MARKERS } from './rules.js';
 
 /** The validated contents of `.github/keyleak.yml`. */
 export interface KeyleakConfig {
@@ -13,6 +14,8 @@ export interface KeyleakConfig {
   baseline: ReadonlySet<string>;
   /** Extra canary-token accounts, never verified with STS. */
   canaryAccounts: ReadonlySet<string>;
+  /** Line markers that suppress what is on their line (`allow.markers`; default `keyleak:allow`). */
+  allowMarkers: readonly string[];
   /**
    * Key ids whose inline `keyleak:allow` markers are not honoured: markers the scanned change itself added
    * (never read from the file; set by the flows that scan a change).
@@ -26,10 +29,11 @@ export const EMPTY_CONFIG: KeyleakConfig = {
   allowCommits: [],
   baseline: new Set(),
   canaryAccounts: new Set(),
+  allowMarkers: [ALLOW_MARKER],
 };
 
 const TOP_LEVEL = new Set(['allow', 'baseline', 'canary-accounts']);
-const ALLOW_KEYS = new Set(['key-ids', 'paths', 'commits']);
+const ALLOW_KEYS = new Set(['key-ids', 'paths', 'commits', 'markers']);
 
 /**
  * Parses a keyleak config file. Every error names the file, the line and the field, so a typo in a
@@ -85,6 +89,7 @@ export function parseConfig(text: string, file: string): KeyleakConfig {
   let allowCommits: string[] = [];
   let baseline: string[] = [];
   let canary: string[] = [];
+  let allowMarkers: string[] | null = null;
   for (const pair of root.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     if (!TOP_LEVEL.has(key))
@@ -92,7 +97,8 @@ export function parseConfig(text: string, file: string): KeyleakConfig {
     if (key === 'allow') {
       const allow = pair.value;
       if (allow === null || allow === undefined) continue;
-      if (!isMap(allow)) fail(allow as Node, 'allow', 'expected a mapping with key-ids, paths or commits');
+      if (!isMap(allow))
+        fail(allow as Node, 'allow', 'expected a mapping with key-ids, paths, commits or markers');
       for (const ap of (allow as { items: { key: unknown; value: unknown }[] }).items) {
         const k = isScalar(ap.key) ? String(ap.key.value) : '';
         if (!ALLOW_KEYS.has(k))
@@ -102,6 +108,10 @@ export function parseConfig(text: string, file: string): KeyleakConfig {
             /^(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}$/.test(s.trim())
               ? null
               : `'${s}' is not an AWS access key id`,
+          );
+        } else if (k === 'markers') {
+          allowMarkers = strings(ap.value, 'allow.markers', (s) =>
+            s.trim().length < 4 ? `'${s}' is too short to mark a line (4 characters at least)` : null,
           );
         } else if (k === 'paths') {
           allowPaths = strings(ap.value, 'allow.paths');
@@ -127,6 +137,7 @@ export function parseConfig(text: string, file: string): KeyleakConfig {
     allowCommits: allowCommits.map((c) => c.toLowerCase()),
     baseline: new Set(baseline),
     canaryAccounts: new Set(canary),
+    allowMarkers: allowMarkers ?? [ALLOW_MARKER],
   };
 }
 
@@ -202,4 +213,9 @@ export function globMatch(glob: string, path: string): boolean {
     [on, next] = [next, on];
   }
   return on[m] === 1;
+}
+
+/** The markers the analysis notes on a line: the configured ones and other scanners' (reported as such). */
+export function markersToNote(config: KeyleakConfig): readonly string[] {
+  return [...new Set([...config.allowMarkers, ...KNOWN_ALLOW_MARKERS])];
 }

@@ -71,6 +71,11 @@ export function planContainment(input: ContainmentInput): ContainmentPlan {
     );
   }
   if (v.status === 'invalid') return none(`not usable (${v.reason}); nothing to contain.`);
+  if (v.status === 'wrong-secret') {
+    return none(
+      `the key exists and is active, but the secret found is not its secret (STS: SignatureDoesNotMatch, after a retry): not deactivated automatically, since nobody here can use it and turning off a working key breaks its owner. Its real secret may be elsewhere: find the owner (aws iam get-access-key-last-used --access-key-id ${f.keyId}), rotate the key and then deactivate it (aws iam update-access-key --access-key-id ${f.keyId} --status Inactive --user-name USER).`,
+    );
+  }
   if (v.status === 'unknown') {
     return none(
       `could not tell whether the key is live (${v.reason}); nothing was changed. Verify again, or check it in IAM: aws iam get-access-key-last-used --access-key-id ${f.keyId}`,

@@ -1,12 +1,15 @@
 import {
-  ALLOW_MARKER,
+  AWS_SECRET_LABEL,
   KEY_ID_PREFILTER,
+  KNOWN_ALLOW_MARKERS,
   KEY_ID_TOKEN,
   SECRET_LABEL,
   SECRET_TOKEN,
   SESSION_TOKEN,
   SESSION_TOKEN_LABEL,
   SESSION_TOKEN_PREFIXES,
+  hasSecretShape,
+  isDocumentedSecret,
   normaliseLine,
 } from './rules.js';
 
@@ -14,13 +17,20 @@ import {
 export interface KeyIdHit {
   keyId: string;
   line: number;
-  allowed: boolean;
+  /** The allow marker on the line (`keyleak:allow`, `gitleaks:allow`, …); config decides whether it counts. */
+  marker: string | null;
 }
 
 export interface SecretHit {
   value: string;
   line: number;
   labelled: boolean;
+  /** Labelled as an AWS secret access key (`aws_secret_access_key`, `SecretAccessKey`): may stand alone. */
+  awsLabelled?: true;
+  /** One of AWS's documentation secrets: never a candidate, it marks its key id as documentation. */
+  documented?: true;
+  /** The allow marker on the line, when there is one. */
+  marker?: string;
 }
 
 export interface TokenHit {
@@ -46,13 +56,9 @@ export function mayHoldKeyId(text: string): boolean {
   return KEY_ID_PREFILTER.test(text);
 }
 
-/** Whether a 40-character token has the shape of a secret access key rather than a hash or a word. */
+/** Whether a 40-character token has the shape of a secret access key (and is not AWS's documentation one). */
 export function looksLikeSecret(value: string): boolean {
-  if (/^[0-9a-fA-F]+$/.test(value)) return false; // git SHAs, hex digests
-  if (!/[A-Z]/.test(value) || !/[a-z]/.test(value)) return false;
-  if (!/[0-9+/]/.test(value)) return false;
-  if (/EXAMPLEKEY$/.test(value)) return false; // AWS's documentation secret
-  return new Set(value).size >= 16;
+  return hasSecretShape(value) && !isDocumentedSecret(value);
 }
 
 function looksLikeSessionToken(value: string, line: string): boolean {
@@ -66,18 +72,28 @@ function looksLikeSessionToken(value: string, line: string): boolean {
 export class LineAnalyzer {
   private partial = '';
   private lineNo = 0;
+  /** Decided on the first bytes: UTF-16 text is decoded before it is split into lines. */
+  private utf16: 'le' | 'be' | null | undefined = undefined;
+  private oddByte = '';
   readonly result: TextAnalysis = { keyIds: [], secrets: [], tokens: [] };
 
   /**
    * `keyIdsOnly`: key ids (with their lines and allow markers) and nothing else, for texts where no
    * report will need a secret (a history's documentation keys): the secret patterns are most of the cost.
    */
-  constructor(private readonly keyIdsOnly = false) {}
+  constructor(
+    private readonly keyIdsOnly = false,
+    /** The allow markers to note on a line (config's `allow.markers` and other scanners'). */
+    private readonly markers: readonly string[] = KNOWN_ALLOW_MARKERS,
+  ) {}
 
   /** Longest line held in memory; longer lines (minified files) are analysed in overlapping pieces. */
   static readonly MAX_LINE = 1 << 20;
 
+  /** Takes bytes read as latin1 (one character per byte), in pieces of any size. */
   push(piece: string): void {
+    if (this.utf16 === undefined) this.utf16 = utf16Of(piece);
+    if (this.utf16) piece = this.decodeUtf16(piece);
     let text = this.partial + piece;
     let start = 0;
     for (;;) {
@@ -108,22 +124,59 @@ export class LineAnalyzer {
     return this.result;
   }
 
+  private decodeUtf16(piece: string): string {
+    let bytes = this.oddByte + piece;
+    this.oddByte = bytes.length % 2 ? bytes.slice(-1) : '';
+    if (this.oddByte) bytes = bytes.slice(0, -1);
+    const buf = Buffer.from(bytes, 'latin1');
+    if (this.utf16 === 'be') buf.swap16();
+    // Characters beyond latin1 cannot be part of a key or a secret: keep one character per unit.
+    // eslint-disable-next-line no-control-regex -- the range is every latin1 character, NUL included
+    return buf.toString('utf16le').replace(/[^\x00-\xff]/g, '?');
+  }
+
   private analyseLine(raw: string, line: number): void {
-    const hasKeyPrefix = raw.indexOf('A') >= 0;
     const text = normaliseLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
-    const allowed = text.includes(ALLOW_MARKER);
-    if (hasKeyPrefix) {
+    this.analyseDecoded(text, line);
+    // One level of base64 under a credential-like key (a Kubernetes Secret's `data:`, a
+    // `.dockerconfigjson`'s `auth`): the decoded text is analysed as if it stood on this line.
+    if (text.length >= 24 && CREDENTIAL_VALUE_HINT.test(text)) {
+      CREDENTIAL_B64_VALUE.lastIndex = 0;
+      for (let m = CREDENTIAL_B64_VALUE.exec(text); m; m = CREDENTIAL_B64_VALUE.exec(text)) {
+        const decoded = decodeBase64Text(m[2]!);
+        if (decoded === null) continue;
+        const name = m[1]!;
+        for (const part of decoded.split(/\r?\n/))
+          this.analyseDecoded(`${name}: ${normaliseLine(part)}`, line);
+      }
+    }
+  }
+
+  private markerOf(text: string): string | null {
+    for (const m of this.markers) if (text.includes(m)) return m;
+    return null;
+  }
+
+  private analyseDecoded(text: string, line: number): void {
+    let marker: string | null | undefined;
+    if (text.indexOf('A') >= 0) {
       KEY_ID_TOKEN.lastIndex = 0;
       for (let m = KEY_ID_TOKEN.exec(text); m; m = KEY_ID_TOKEN.exec(text)) {
-        this.result.keyIds.push({ keyId: m[0], line, allowed });
+        if (marker === undefined) marker = this.markerOf(text);
+        this.result.keyIds.push({ keyId: m[0], line, marker });
       }
     }
     if (this.keyIdsOnly || text.length < 40) return;
     SECRET_TOKEN.lastIndex = 0;
     for (let m = SECRET_TOKEN.exec(text); m; m = SECRET_TOKEN.exec(text)) {
-      if (!looksLikeSecret(m[0])) continue;
+      if (!hasSecretShape(m[0])) continue;
       const before = text.slice(Math.max(0, m.index - 64), m.index);
-      this.result.secrets.push({ value: m[0], line, labelled: SECRET_LABEL.test(before) });
+      const hit: SecretHit = { value: m[0], line, labelled: SECRET_LABEL.test(before) };
+      if (AWS_SECRET_LABEL.test(before)) hit.awsLabelled = true;
+      if (isDocumentedSecret(m[0])) hit.documented = true;
+      if (marker === undefined) marker = this.markerOf(text);
+      if (marker) hit.marker = marker;
+      this.result.secrets.push(hit);
     }
     if (text.length < 100) return;
     SESSION_TOKEN.lastIndex = 0;
@@ -131,6 +184,39 @@ export class LineAnalyzer {
       if (looksLikeSessionToken(m[0], text)) this.result.tokens.push({ value: m[0], line });
     }
   }
+}
+
+/** Cheap test before the base64 one: the line names a credential-like key. */
+const CREDENTIAL_VALUE_HINT = /secret|key|token|auth|cred|passw|dockerconfig/i;
+/** A credential-like key and its base64 value (YAML, JSON or `KEY=value`). */
+const CREDENTIAL_B64_VALUE =
+  /([A-Za-z0-9_.-]*(?:secret|key|token|auth|cred|passw|dockerconfig)[A-Za-z0-9_.-]*)["']?\s*[:=]\s*["']?([A-Za-z0-9+/]{24,}={0,2})(?![A-Za-z0-9+/=])/gi;
+
+/** Base64 that decodes to printable text, or null (binary, or not base64 at all). */
+function decodeBase64Text(value: string): string | null {
+  if (value.length % 4 === 1) return null;
+  const text = Buffer.from(value, 'base64').toString('latin1');
+  return /^[\t\n\r\x20-\x7e]+$/.test(text) ? text : null;
+}
+
+/**
+ * Whether bytes (read as latin1) are UTF-16: a byte-order mark, or text whose every other byte is NUL
+ * among the first ones (Windows tools write UTF-16 LE without a mark).
+ */
+function utf16Of(head: string): 'le' | 'be' | null {
+  if (head.startsWith('\xff\xfe')) return 'le';
+  if (head.startsWith('\xfe\xff')) return 'be';
+  const n = Math.min(head.length, 64) & ~1;
+  if (n < 8) return null;
+  let le = 0;
+  let be = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (head.charCodeAt(i + 1) === 0 && head.charCodeAt(i) !== 0) le++;
+    if (head.charCodeAt(i) === 0 && head.charCodeAt(i + 1) !== 0) be++;
+  }
+  if (le === n / 2) return 'le';
+  if (be === n / 2) return 'be';
+  return null;
 }
 
 function dedupe(a: TextAnalysis): void {

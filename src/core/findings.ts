@@ -4,6 +4,7 @@ import type { SecretHit, TextAnalysis } from './detect.js';
 import {
   accountIdFromKeyId,
   hasImpossibleKeyChars,
+  hasImpossibleAccount,
   isCanaryAccount,
   isLowEntropyKeyId,
   keyKind,
@@ -31,8 +32,18 @@ export interface ScanUnit {
 
 /** The raw material verification needs. Kept apart from `Finding` so no renderer can ever print it. */
 export interface SecretMaterial {
+  /** Candidate secrets, the strongest claim first. */
   secrets: string[];
+  /**
+   * The candidates the key claims strongly (same line, labelled, or within three lines): the only ones a
+   * history rewrite removes before STS has said which secret is the key's.
+   */
+  strong?: string[];
+  /** The candidates labelled as secrets (`aws_secret_access_key = …`) that this key claims. */
+  labelled?: string[];
   sessionTokens: string[];
+  /** The candidate STS accepted, once verification found it: from then on the only secret used. */
+  verified?: string;
 }
 
 export interface BuiltFindings {
@@ -48,15 +59,17 @@ export const MAX_SECRET_CANDIDATES = 8;
 export function suppressionOf(
   keyId: string,
   unit: ScanUnit,
-  allowedOnLine: boolean,
+  marker: string | null | undefined,
   config: KeyleakConfig,
 ): SuppressionReason | null {
-  return keySuppression(keyId, config) ?? locationSuppression(unit, allowedOnLine, config);
+  const honoured = config.ignoreInlineAllow?.has(keyId) ? null : marker;
+  return keySuppression(keyId, config) ?? locationSuppression(unit, honoured, config);
 }
 
 function keySuppression(keyId: string, config: KeyleakConfig): SuppressionReason | null {
-  if (keyId.endsWith('EXAMPLE')) return 'aws-example';
+  if (keyId.includes('EXAMPLE')) return 'aws-example';
   if (hasImpossibleKeyChars(keyId) || isLowEntropyKeyId(keyId)) return 'placeholder';
+  if (hasImpossibleAccount(keyId)) return 'not-aws-key-id';
   if (config.allowKeyIds.has(keyId)) return 'allowed-key-id';
   if (config.baseline.has(fingerprintKeyId(keyId))) return 'baseline';
   return null;
@@ -64,10 +77,10 @@ function keySuppression(keyId: string, config: KeyleakConfig): SuppressionReason
 
 function locationSuppression(
   unit: ScanUnit,
-  allowedOnLine: boolean,
+  marker: string | null | undefined,
   config: KeyleakConfig,
 ): SuppressionReason | null {
-  if (allowedOnLine) return 'inline-allow';
+  if (marker && config.allowMarkers.includes(marker)) return 'inline-allow';
   if (unit.path !== null && config.allowPaths.some((g) => globMatch(g, unit.path!))) return 'allowed-path';
   const sha = unit.commit?.sha;
   if (sha && config.allowCommits.some((c) => sha.startsWith(c))) return 'allowed-commit';
@@ -135,9 +148,12 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
         date: unit.commit?.date ?? null,
         ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
       };
-      // A marker the scanned change added itself does not silence it.
-      const allowed = hit.allowed && !config.ignoreInlineAllow?.has(hit.keyId);
-      const reason = suppressionOf(hit.keyId, unit, allowed, config);
+      const documented = unit.analysis.secrets.some((s) => s.documented && Math.abs(s.line - hit.line) <= 2);
+      // A marker the scanned change added itself does not silence it (suppressionOf).
+      const reason =
+        keySuppression(hit.keyId, config) ??
+        (documented ? 'aws-example' : null) ??
+        suppressionOf(hit.keyId, unit, hit.marker, config);
       if (reason) {
         let m = g.suppressed.get(reason);
         if (!m) g.suppressed.set(reason, (m = new Map()));
@@ -152,6 +168,7 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
     }
   }
 
+  const claims = claimSecrets(units, byCommit, config);
   const findings: Finding[] = [];
   const suppressed: Suppressed[] = [];
   const secrets = new Map<string, SecretMaterial>();
@@ -161,7 +178,7 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
       suppressed.push({ keyId, reason, fingerprint, locations: [...locs.values()].sort(byOrder) });
     }
     if (g.reported.size === 0) continue;
-    const material = pairSecrets(keyId, g, byCommit);
+    const material = materialOf(keyId, claims.get(keyId) ?? [], g, byCommit);
     secrets.set(keyId, material);
     const accountId = accountIdFromKeyId(keyId);
     findings.push({
@@ -183,28 +200,122 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
   return { findings, suppressed, secrets };
 }
 
-function pairSecrets(keyId: string, g: KeyGroup, byCommit: Map<string, ScanUnit[]>): SecretMaterial {
-  const ranked: { value: string; rank: number }[] = [];
-  const tokens: string[] = [];
-  const sameCommitUnits = new Set<ScanUnit>();
-  for (const unit of g.reportedUnits) {
-    const lines = g.hitLines.get(unit) ?? [];
-    const distance = (s: SecretHit) => Math.min(...lines.map((l) => Math.abs(l - s.line)));
-    for (const s of unit.analysis.secrets) {
-      // Same file version: labelled ones first, then the nearest to the key id.
-      ranked.push({ value: s.value, rank: (s.labelled ? 0 : 1_000_000) + distance(s) });
+/** How strongly one key id claims one secret: lower tiers first, then the smaller distance. */
+interface Claim {
+  value: string;
+  /** 0 the same line, 1 the same file version, 2 another file of the same commit. */
+  tier: number;
+  /**
+   * Within a file: twice the line distance, plus one when the secret comes before the key id. Across
+   * files: 1 when the key id has a secret of its own in its file, else 0.
+   */
+  distance: number;
+  labelled: boolean;
+}
+
+const NOT_A_KEY: ReadonlySet<string> = new Set(['aws-example', 'placeholder', 'not-aws-key-id']);
+
+/** Lines within which an unlabelled secret in the same file is claimed strongly enough to be removed. */
+const STRONG_DISTANCE = 3;
+
+/**
+ * Gives each secret to the key id that claims it most strongly: the same line, then the nearest in the
+ * same file version (a secret after its key id before one above it), then any key id of the same commit.
+ * Another key id gets the secret only when nothing nearer claims it, so a neighbour's secret is never
+ * tried on (or removed for) the wrong key. Allowed and baselined key ids claim too; documentation ids and
+ * placeholders do not.
+ */
+function claimSecrets(
+  units: readonly ScanUnit[],
+  byCommit: Map<string, ScanUnit[]>,
+  config: KeyleakConfig,
+): Map<string, Claim[]> {
+  const out = new Map<string, Claim[]>();
+  const give = (keyId: string, c: Claim) => {
+    const list = out.get(keyId);
+    if (list) list.push(c);
+    else out.set(keyId, [c]);
+  };
+  const seenCommits = new Set<string>();
+  for (const unit of units) {
+    let group: readonly ScanUnit[];
+    if (unit.commit) {
+      if (seenCommits.has(unit.commit.sha)) continue;
+      seenCommits.add(unit.commit.sha);
+      group = byCommit.get(unit.commit.sha) ?? [unit];
+    } else group = [unit];
+    // Documentation ids, placeholders and ids that are no AWS key id own no secret: a real secret beside
+    // one belongs to a real key id of the commit.
+    const hits = group.flatMap((u) =>
+      u.analysis.keyIds
+        .filter((k) => !NOT_A_KEY.has(keySuppression(k.keyId, config) ?? ''))
+        .map((k) => ({ unit: u, k })),
+    );
+    if (hits.length === 0) continue;
+    // A key id with a secret of its own in its file claims another file's secret less than one without.
+    const candidate = (s: SecretHit, u: ScanUnit) =>
+      !s.documented && locationSuppression(u, s.marker, config) !== 'inline-allow';
+    const hasOwn = new Set(
+      group.filter((u) => u.analysis.secrets.some((s) => candidate(s, u))).flatMap((u) => u.analysis.keyIds),
+    );
+    for (const u of group) {
+      for (const s of u.analysis.secrets) {
+        if (!candidate(s, u)) continue;
+        let best: Claim | null = null;
+        const winners: string[] = [];
+        for (const { unit: ku, k } of hits) {
+          const c: Claim =
+            ku !== u
+              ? { value: s.value, tier: 2, distance: hasOwn.has(k) ? 1 : 0, labelled: s.labelled }
+              : k.line === s.line
+                ? { value: s.value, tier: 0, distance: 0, labelled: s.labelled }
+                : {
+                    value: s.value,
+                    tier: 1,
+                    distance: Math.abs(k.line - s.line) * 2 + (s.line < k.line ? 1 : 0),
+                    labelled: s.labelled,
+                  };
+          const cmp = best ? c.tier - best.tier || c.distance - best.distance : -1;
+          if (cmp < 0) {
+            best = c;
+            winners.length = 0;
+          }
+          if (cmp <= 0 && !winners.includes(k.keyId)) winners.push(k.keyId);
+        }
+        for (const keyId of winners) give(keyId, best!);
+      }
     }
-    tokens.push(...unit.analysis.tokens.map((t) => t.value));
-    if (unit.commit) for (const other of byCommit.get(unit.commit.sha) ?? []) sameCommitUnits.add(other);
   }
-  for (const unit of g.reportedUnits) sameCommitUnits.delete(unit);
-  for (const unit of sameCommitUnits) {
-    for (const s of unit.analysis.secrets)
-      ranked.push({ value: s.value, rank: (s.labelled ? 2 : 3) * 1_000_000 });
-    tokens.push(...unit.analysis.tokens.map((t) => t.value));
+  return out;
+}
+
+function isStrong(c: Claim): boolean {
+  return c.tier === 0 || c.labelled || (c.tier === 1 && c.distance <= STRONG_DISTANCE * 2 + 1);
+}
+
+/**
+ * A key's candidates in the order they are tried: the same line first, then labelled secrets wherever
+ * they are in the commit, then the rest by claim.
+ */
+function materialOf(
+  keyId: string,
+  claims: Claim[],
+  g: KeyGroup,
+  byCommit: Map<string, ScanUnit[]>,
+): SecretMaterial {
+  const rank = (c: Claim) => (c.tier === 0 ? 0 : c.labelled ? 1 : 2);
+  const sorted = [...claims].sort((a, b) => rank(a) - rank(b) || a.tier - b.tier || a.distance - b.distance);
+  const secrets = [...new Set(sorted.map((c) => c.value))].slice(0, MAX_SECRET_CANDIDATES);
+  const strong = [...new Set(sorted.filter(isStrong).map((c) => c.value))].filter((v) => secrets.includes(v));
+  const tokens: string[] = [];
+  if (keyKind(keyId) === 'temporary') {
+    const near = new Set<ScanUnit>(g.reportedUnits);
+    for (const unit of g.reportedUnits) {
+      tokens.push(...unit.analysis.tokens.map((t) => t.value));
+      if (unit.commit) for (const other of byCommit.get(unit.commit.sha) ?? []) near.add(other);
+    }
+    for (const unit of near) tokens.push(...unit.analysis.tokens.map((t) => t.value));
   }
-  ranked.sort((a, b) => a.rank - b.rank);
-  const secrets = [...new Set(ranked.map((r) => r.value))].slice(0, MAX_SECRET_CANDIDATES);
-  const sessionTokens = keyKind(keyId) === 'temporary' ? [...new Set(tokens)].slice(0, 2) : [];
-  return { secrets, sessionTokens };
+  const labelled = [...new Set(sorted.filter((c) => c.labelled).map((c) => c.value))];
+  return { secrets, strong, labelled, sessionTokens: [...new Set(tokens)].slice(0, 2) };
 }

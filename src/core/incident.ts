@@ -14,13 +14,14 @@ import type { Finding, KeyResponse, Location, ResponseAction, Verification } fro
 export type { TrailSummary };
 
 /** The verdict an incident shows, in the words the `Status` section uses. */
-export type IncidentVerdict = 'live' | 'invalid' | 'unknown' | 'not verified';
+export type IncidentVerdict = 'live' | 'invalid' | 'wrong secret' | 'unknown' | 'not verified';
 
 export { GENERATED_END };
 
 export function verdictOf(f: Finding): IncidentVerdict {
   const s = f.verification?.status;
   if (s === 'live' || s === 'invalid' || s === 'unknown') return s;
+  if (s === 'wrong-secret') return 'wrong secret';
   return 'not verified';
 }
 

@@ -1,5 +1,5 @@
 import { stripUrlCredentials } from './redact.js';
-import { normaliseLine } from './rules.js';
+import { ENCODED_UNIT_SOURCE, decodeUnit, normaliseLine } from './rules.js';
 import type { Finding, KeyKind, Location } from './types.js';
 
 /**
@@ -17,6 +17,8 @@ export interface SecretSpan {
   /** 1-based first and last byte of the value on that line, as `cut -b START-END` takes them. */
   start: number;
   end: number;
+  /** Which of the key's secrets (0 the first): the script checks that every one was read back. */
+  value?: number;
 }
 
 /** What the repository says about the leak, gathered through the git adapter (and GitHub, when known). */
@@ -36,6 +38,11 @@ export interface RewriteFacts {
   pullRequestsByCommit: Record<string, number[]>;
   /** Where each key's secret and session token sit in the offending objects. */
   spans: SecretSpan[];
+  /**
+   * How many secrets the plan removes for each key: the one STS accepted, or those the key claims
+   * strongly, plus every labelled one. Absent: the key's one reported secret.
+   */
+  secretsToRemove?: Record<string, number>;
   /** Paths whose every version holds nothing but credentials: removed whole rather than edited. */
   credentialFiles: string[];
   /** Whether the installed git-filter-repo has `--sensitive-data-removal`; null lets the script ask it. */
@@ -59,6 +66,10 @@ export interface KeyRewrite {
   pullRequests: number[];
   /** A secret was paired with the key but no place to read it back from was found. */
   secretUnlocated: boolean;
+  /** How many distinct secrets the script must read back (and then finds nowhere) for this key. */
+  secretCount: number;
+  /** Secrets were found near the key but none is known to be its own: only the key id is removed. */
+  secretUnclaimed: boolean;
 }
 
 /** When the leak is only in commits nobody else has yet, rewriting the shared history is not needed. */
@@ -104,6 +115,8 @@ export function buildRewritePlan(findings: readonly Finding[], facts: RewriteFac
     const commits = uniq(locations.map((l) => l.commit!));
     const refs = uniq(commits.flatMap((c) => facts.refsByCommit[c] ?? [])).sort();
     const spans = facts.spans.filter((s) => s.keyId === f.keyId);
+    const wanted = facts.secretsToRemove?.[f.keyId] ?? (f.secretFound ? 1 : 0);
+    const located = new Set(spans.filter((s) => s.kind === 'secret').map((s) => s.value ?? 0)).size;
     keys.push({
       keyId: f.keyId,
       keyKind: f.keyKind,
@@ -115,7 +128,9 @@ export function buildRewritePlan(findings: readonly Finding[], facts: RewriteFac
       refs,
       defaultBranchAffected: facts.defaultBranch !== null && refs.includes(facts.defaultBranch),
       pullRequests: uniq(commits.flatMap((c) => facts.pullRequestsByCommit[c] ?? [])).sort((a, b) => a - b),
-      secretUnlocated: f.secretFound && !spans.some((s) => s.kind === 'secret'),
+      secretUnlocated: wanted > 0 && located < wanted,
+      secretCount: wanted,
+      secretUnclaimed: f.secretFound && wanted === 0,
     });
   }
   const keyIds = new Set(keys.map((k) => k.keyId));
@@ -161,7 +176,7 @@ function shortPathFor(
 }
 
 // One raw piece of a line and the character it stands for once `normaliseLine` has undone its encoding.
-const ENCODED_UNIT = /%2[bBfF]|%3[dD]|\\u002[bBfF]|\\u003[dD]|\\\/|\\[nrt]/y;
+const ENCODED_UNIT = new RegExp(ENCODED_UNIT_SOURCE, 'y');
 
 /**
  * Finds `value` on the lines of `bytes` in any of the encodings the scanner sees through (URL encoding,
@@ -197,7 +212,7 @@ function rawOccurrences(raw: string, value: string): [number, number][] {
     const m = ENCODED_UNIT.exec(raw);
     starts.push(i);
     if (m) {
-      norm.push(normaliseLine(m[0]));
+      norm.push(decodeUnit(m[0]));
       i += m[0].length;
     } else {
       norm.push(raw[i]!);

@@ -25,8 +25,11 @@ export interface SecretCandidate {
   labelled: boolean;
 }
 
-/** Verification verdicts, kept three-valued plus "skipped" when there was nothing to verify with. */
-export type VerificationStatus = 'live' | 'invalid' | 'unknown' | 'skipped';
+/**
+ * Verification verdicts, kept three-valued plus "skipped" when there was nothing to verify with, and
+ * `wrong-secret`: STS knows the key id and it is active, but the secret found is not its secret.
+ */
+export type VerificationStatus = 'live' | 'invalid' | 'wrong-secret' | 'unknown' | 'skipped';
 
 export interface Verification {
   status: VerificationStatus;
@@ -92,6 +95,7 @@ export interface Finding {
 export type SuppressionReason =
   | 'aws-example'
   | 'placeholder'
+  | 'not-aws-key-id'
   | 'inline-allow'
   | 'allowed-key-id'
   | 'allowed-path'

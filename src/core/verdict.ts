@@ -14,7 +14,12 @@ export interface AwsFailure {
 export type CandidateVerdict =
   | { status: 'live'; accountId: string; arn: string; userName: string | null }
   | { status: 'invalid'; reason: string; retry: boolean }
+  | { status: 'wrong-secret'; reason: string; retry: boolean }
   | { status: 'unknown'; reason: string };
+
+/** What a `wrong-secret` verdict says, wherever it is shown. */
+export const WRONG_SECRET_REASON =
+  'SignatureDoesNotMatch: key exists and is active; the secret found is not its secret';
 
 /** The IAM user name in an ARN (`arn:aws:iam::1:user/path/name` → name); null for root, roles, sessions. */
 export function userNameFromArn(arn: string): string | null {
@@ -32,7 +37,8 @@ export function isRootArn(arn: string | null): boolean {
  * - Success is the only proof of life. GetCallerIdentity needs no permission and no deny can block it, so
  *   even a quarantined key answers.
  * - `InvalidClientTokenId`: AWS does not know the key id, or the key is inactive or deleted. Definitive.
- * - `SignatureDoesNotMatch`: the key exists, the secret is wrong. But two calls within ~5 s for the same
+ * - `SignatureDoesNotMatch`: the key exists and is active, the secret is wrong (`wrong-secret`, never
+ *   "invalid": the key works for whoever holds its real secret). But two calls within ~5 s for the same
  *   key id with different secrets can make a correct one fail this way too, so the caller retries once
  *   after a pause (`retry: true`) before believing it.
  * - `ExpiredToken`: a temporary key whose session has ended: no longer usable.
@@ -63,8 +69,8 @@ export function classifyCallerIdentity(
       };
     case 'SignatureDoesNotMatch':
       return {
-        status: 'invalid',
-        reason: 'SignatureDoesNotMatch: the secret does not belong to this key id',
+        status: 'wrong-secret',
+        reason: WRONG_SECRET_REASON,
         retry: true,
       };
     case 'ExpiredToken':
@@ -92,7 +98,8 @@ export function classifyCallerIdentity(
 /**
  * One verdict for a key id from the verdicts of its candidates, tried in order: any live candidate makes
  * the key live; otherwise one that could not be told makes the whole key unknown (the untested secret
- * might be the right one); only when every candidate was refused is the key invalid.
+ * might be the right one); a SignatureDoesNotMatch proves the key exists and is active (`wrong-secret`,
+ * whatever the other candidates got); only when every candidate was refused otherwise is the key invalid.
  */
 export function combineCandidates(verdicts: CandidateVerdict[]): Verification {
   const live = verdicts.find((v) => v.status === 'live');
@@ -108,6 +115,17 @@ export function combineCandidates(verdicts: CandidateVerdict[]): Verification {
   const unknown = verdicts.find((v) => v.status === 'unknown');
   if (unknown)
     return { status: 'unknown', reason: unknown.reason, accountId: null, arn: null, userName: null };
+  const wrong = verdicts.find((v) => v.status === 'wrong-secret');
+  if (wrong) {
+    const n = verdicts.filter((v) => v.status === 'wrong-secret').length;
+    return {
+      status: 'wrong-secret',
+      reason: n > 1 ? `${n} candidate secrets: ${WRONG_SECRET_REASON}` : WRONG_SECRET_REASON,
+      accountId: null,
+      arn: null,
+      userName: null,
+    };
+  }
   const invalid = verdicts.find((v) => v.status === 'invalid');
   if (!invalid) {
     return { status: 'skipped', reason: 'no secret found', accountId: null, arn: null, userName: null };

@@ -1,5 +1,5 @@
 import { GitError, type Change, type CommitChanges, type Git, type ObjectType } from '../adapters/git.js';
-import type { KeyleakConfig } from '../core/config.js';
+import { markersToNote, type KeyleakConfig } from '../core/config.js';
 import type { TextAnalysis } from '../core/detect.js';
 import { suppressionOf, type CommitMeta, type ScanUnit } from '../core/findings.js';
 import { analyseObjects, type ParsedCommit } from './passes.js';
@@ -72,7 +72,7 @@ export async function attribute(
   // Blobs are searched for key ids only at first: where each key id is, which is all a suppressed key's
   // report needs. The few blobs of commits that report a key are analysed again in full below.
   const [{ analyses, commits: parsedCommits, tags: parsedTags, missing }] = await Promise.all([
-    analyseObjects(git, hitOids, { onObject: onAnalysed, keyIdsOnly: true }),
+    analyseObjects(git, hitOids, { onObject: onAnalysed, keyIdsOnly: true, markers: markersToNote(config) }),
     walk,
   ]);
   // What the first pass read but git cannot: reported, never dropped (a damaged index git refuses).
@@ -172,7 +172,7 @@ export async function attribute(
   // Secrets are looked for only in commits that report a key (a suppressed key's report names its places,
   // never a secret): in full in their files with key ids, and in their other files, for pairing.
   const reports = (unit: ScanUnit): boolean =>
-    unit.analysis.keyIds.some((h) => suppressionOf(h.keyId, unit, h.allowed, config) === null);
+    unit.analysis.keyIds.some((h) => suppressionOf(h.keyId, unit, h.marker, config) === null);
   const reporting = new Set<string>();
   for (const u of units) if (u.commit && reports(u)) reporting.add(u.commit.sha);
   for (const ku of keyUnits) {
@@ -200,7 +200,7 @@ export async function attribute(
   for (const changes of others.values()) for (const ch of changes) pairingOids.add(ch.oid);
   const sizes = pairingOids.size > 0 ? await pairingCandidates(git, [...pairingOids]) : [];
   if (fullOids.size + sizes.length > 0) {
-    const full = await analyseObjects(git, [...fullOids, ...sizes]);
+    const full = await analyseObjects(git, [...fullOids, ...sizes], { markers: markersToNote(config) });
     for (const [oid, a] of full.analyses) analyses.set(oid, a);
   }
 

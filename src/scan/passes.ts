@@ -167,6 +167,8 @@ export async function analyseObjects(
     onObject?: (bytes: number) => void;
     /** Blobs are searched for key ids only (LineAnalyzer's keyIdsOnly). */
     keyIdsOnly?: boolean;
+    /** Allow markers to note on a line (see LineAnalyzer). */
+    markers?: readonly string[];
   } = {},
 ): Promise<{
   analyses: Map<string, TextAnalysis>;
@@ -187,7 +189,7 @@ export async function analyseObjects(
       oid = o;
       type = t;
       size = n;
-      analyzer = t === 'blob' ? new LineAnalyzer(opts.keyIdsOnly) : null;
+      analyzer = t === 'blob' ? new LineAnalyzer(opts.keyIdsOnly, opts.markers) : null;
       commitBuf = [];
     },
     data(piece) {
@@ -199,7 +201,7 @@ export async function analyseObjects(
       else if (type === 'commit') {
         const parsed = parseCommitObject(Buffer.concat(commitBuf).toString('utf8'));
         commits.set(oid, parsed);
-        const a = new LineAnalyzer();
+        const a = new LineAnalyzer(false, opts.markers);
         a.push(parsed.message);
         analyses.set(oid, a.end());
       } else if (type === 'tag') {

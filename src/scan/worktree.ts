@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Git } from '../adapters/git.js';
-import type { KeyleakConfig } from '../core/config.js';
+import { markersToNote, type KeyleakConfig } from '../core/config.js';
 import { LineAnalyzer } from '../core/detect.js';
 import { UsageError } from '../core/errors.js';
 import { buildFindings, type ScanUnit } from '../core/findings.js';
@@ -16,6 +16,7 @@ export async function scanStaged(git: Git, config: KeyleakConfig): Promise<ScanR
   const { analyses, missing } = await analyseObjects(
     git,
     changes.map((c) => c.oid),
+    { markers: markersToNote(config) },
   );
   const units: ScanUnit[] = changes
     .filter((c) => analyses.has(c.oid))
@@ -44,8 +45,9 @@ async function analyseFile(
   full: string,
   path: string,
   warnings: string[],
+  config: KeyleakConfig,
 ): Promise<{ bytes: number; unit: ScanUnit | null } | null> {
-  const analyzer = new LineAnalyzer();
+  const analyzer = new LineAnalyzer(false, markersToNote(config));
   let bytes = 0;
   try {
     for await (const chunk of createReadStream(full)) {
@@ -81,7 +83,7 @@ export async function scanFiles(
     const full = join(dir, path);
     const st = await lstat(full).catch(() => null);
     if (!st?.isFile()) continue;
-    const a = await analyseFile(full, path.split(sep).join('/'), warnings);
+    const a = await analyseFile(full, path.split(sep).join('/'), warnings, config);
     if (a === null) continue;
     files++;
     bytes += a.bytes;
@@ -130,7 +132,7 @@ export async function scanDirectory(dir: string, config: KeyleakConfig): Promise
         if (e.name !== '.git') await walk(full);
       } else if (e.isFile()) {
         const rel = relative(dir, full).split(sep).join('/');
-        const a = await analyseFile(full, rel, warnings);
+        const a = await analyseFile(full, rel, warnings, config);
         if (a === null) continue;
         files++;
         bytes += a.bytes;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { respond, type RespondSettings } from '../../src/commands/respond.js';
+import type { VerificationStatus } from '../../src/core/types.js';
 import type { AwsEmulator, Fault } from '../emulators/aws/index.js';
 import { makeKeyId, makeSecret } from '../helpers/keys.js';
 import { MANAGED, scanResultOf, startWorld, testAws, type Found, type Keys } from './world.js';
@@ -23,7 +24,7 @@ interface Case {
   name: string;
   found: (k: Keys) => Found;
   faults?: Fault[];
-  status: 'live' | 'invalid' | 'unknown' | 'skipped';
+  status: VerificationStatus;
   reason?: RegExp;
   /** GetCallerIdentity calls signed with the found key id. */
   stsCalls: number;
@@ -77,18 +78,25 @@ const cases: Case[] = [
     stsCalls: 1,
   },
   {
-    name: 'invalid: a wrong secret is SignatureDoesNotMatch, believed after one delayed retry',
+    name: 'wrong-secret: SignatureDoesNotMatch, believed after one delayed retry, proves the key active',
     found: (k) => ({ keyId: k.alice.keyId, secrets: [makeSecret()] }),
-    status: 'invalid',
-    reason: /SignatureDoesNotMatch/,
+    status: 'wrong-secret',
+    reason: /key exists and is active; the secret found is not its secret/,
     stsCalls: 2,
   },
   {
-    name: 'invalid: every candidate refused',
+    name: 'wrong-secret: every candidate refused with SignatureDoesNotMatch',
     found: (k) => ({ keyId: k.alice.keyId, secrets: [makeSecret(), makeSecret()] }),
-    status: 'invalid',
-    reason: /2 candidate secrets refused/,
+    status: 'wrong-secret',
+    reason: /2 candidate secrets: SignatureDoesNotMatch/,
     stsCalls: 4,
+  },
+  {
+    name: 'invalid: an inactive key refuses even its own secret with InvalidClientTokenId',
+    found: (k) => ({ keyId: k.bob.keyId, secrets: [k.bob.secret] }),
+    status: 'invalid',
+    reason: /InvalidClientTokenId/,
+    stsCalls: 1,
   },
   {
     name: 'invalid: an expired session is ExpiredToken',

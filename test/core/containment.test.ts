@@ -104,3 +104,25 @@ describe('deciding containment', () => {
     expect(plan.detail).toMatch(/AWSCompromisedKeyQuarantineV3/);
   });
 });
+
+describe('a key whose found secret is not its own (wrong-secret)', () => {
+  const wrong: Verification = {
+    status: 'wrong-secret',
+    reason: 'SignatureDoesNotMatch: key exists and is active; the secret found is not its secret',
+    accountId: null,
+    arn: null,
+    userName: null,
+  };
+  it.each([
+    ['managed, --deactivate', { managed: true }],
+    ['not managed', { managed: false }],
+  ])('is never deactivated automatically, and the responder is told how (%s)', (_, over) => {
+    const f = finding();
+    const plan = planContainment(input({ ...over, finding: f, verification: wrong, iam: active }));
+    expect(plan.action).toBe('none');
+    expect(plan.detail).toMatch(/exists and is active/);
+    expect(plan.detail).not.toMatch(/dead|invalid|not usable/);
+    expect(plan.detail).toContain(`aws iam get-access-key-last-used --access-key-id ${f.keyId}`);
+    expect(plan.detail).toContain(`aws iam update-access-key --access-key-id ${f.keyId} --status Inactive`);
+  });
+});

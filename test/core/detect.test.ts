@@ -41,12 +41,12 @@ describe('key ids', () => {
   it('reports 1-based lines, counting CRLF lines as people see them', () => {
     const id = makeKeyId();
     const a = analyseText(`one\r\ntwo\r\nkey=${id}\r\n`);
-    expect(a.keyIds).toEqual([{ keyId: id, line: 3, allowed: false }]);
+    expect(a.keyIds).toEqual([{ keyId: id, line: 3, marker: null }]);
   });
 
   it('marks ids on a line carrying keyleak:allow', () => {
     const id = makeKeyId();
-    expect(analyseText(`key=${id} # keyleak:allow`).keyIds[0]!.allowed).toBe(true);
+    expect(analyseText(`key=${id} # keyleak:allow`).keyIds[0]!.marker).toBe('keyleak:allow');
   });
 
   it('the prefilter is a superset of what the full analysis finds', () => {
@@ -62,7 +62,7 @@ describe('secrets', () => {
     const s2 = makeSecret();
     const a = analyseText(`aws_secret_access_key = ${s1}\nfoo("${s2}")\n`);
     expect(a.secrets).toEqual([
-      { value: s1, line: 1, labelled: true },
+      { value: s1, line: 1, labelled: true, awsLabelled: true },
       { value: s2, line: 2, labelled: false },
     ]);
   });
@@ -87,7 +87,18 @@ describe('secrets', () => {
   it('does not take placeholders for secrets', () => {
     expect(analyseText('secret = xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx').secrets).toEqual([]);
     expect(analyseText('secret = YOUR_SECRET_ACCESS_KEY_GOES_HERE_PLEASE_X').secrets).toEqual([]);
-    expect(analyseText('secret = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY').secrets).toEqual([]);
+  });
+
+  it.each([
+    ['the documentation secret', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+    ['its published variant with a plus', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'],
+    ['the IAM guide second example', 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY'],
+    ['a run with EXAMPLE inside', '7359755EXAMPLEabc3060bce3EXAMPLEec4542a3'],
+  ])('marks %s as documentation, never a candidate', (_, value) => {
+    expect(analyseText(`secret = ${value}`).secrets).toEqual([
+      { value, line: 1, labelled: true, documented: true },
+    ]);
+    expect(looksLikeSecret(value)).toBe(false);
   });
 
   it('matches through URL encoding and JSON escapes', () => {
@@ -127,6 +138,6 @@ describe('streaming', () => {
     a.push(filler);
     a.push(` ${id} `);
     a.push(filler + '\nnext');
-    expect(a.end().keyIds).toEqual([{ keyId: id, line: 1, allowed: false }]);
+    expect(a.end().keyIds).toEqual([{ keyId: id, line: 1, marker: null }]);
   });
 });

@@ -24,9 +24,9 @@ describe('classifying STS GetCallerIdentity', () => {
       /InvalidClientTokenId/,
     ],
     [
-      'a wrong secret (retried once before believed)',
+      'a wrong secret (retried once before believed): the key exists and is active',
       aws('SignatureDoesNotMatch', 403),
-      'invalid',
+      'wrong-secret',
       /SignatureDoesNotMatch/,
       true,
     ],
@@ -57,7 +57,7 @@ describe('classifying STS GetCallerIdentity', () => {
     const v = classifyCallerIdentity({ ok: false, failure });
     expect(v.status).toBe(status);
     expect('reason' in v ? v.reason : '').toMatch(reason);
-    expect(v.status === 'invalid' && v.retry).toBe(retry ?? false);
+    expect('retry' in v && v.retry).toBe(retry ?? false);
   });
 
   it('success → live, with the user name taken from the ARN', () => {
@@ -91,7 +91,8 @@ describe('combining candidate secrets', () => {
     arn: 'arn:aws:iam::123456789012:user/a',
     userName: 'a',
   };
-  const refused: CandidateVerdict = { status: 'invalid', reason: 'SignatureDoesNotMatch: x', retry: true };
+  const refused: CandidateVerdict = { status: 'invalid', reason: 'InvalidClientTokenId: x', retry: false };
+  const wrong: CandidateVerdict = { status: 'wrong-secret', reason: 'SignatureDoesNotMatch: x', retry: true };
   const unknown: CandidateVerdict = { status: 'unknown', reason: 'STS timed out' };
   it('any live candidate makes the key live', () => {
     expect(combineCandidates([refused, unknown, live]).status).toBe('live');
@@ -109,7 +110,13 @@ describe('combining candidate secrets', () => {
     });
     expect(combineCandidates([refused])).toMatchObject({
       status: 'invalid',
-      reason: 'SignatureDoesNotMatch: x',
+      reason: 'InvalidClientTokenId: x',
     });
+  });
+  it('a SignatureDoesNotMatch proves the key exists: wrong-secret, never invalid', () => {
+    expect(combineCandidates([wrong]).status).toBe('wrong-secret');
+    expect(combineCandidates([refused, wrong]).status).toBe('wrong-secret');
+    expect(combineCandidates([wrong, wrong]).reason).toMatch(/2 candidate secrets/);
+    expect(combineCandidates([wrong, unknown]).status).toBe('unknown');
   });
 });

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { looksLikeSecret } from '../../src/core/detect.js';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -25,7 +26,8 @@ export function makeSecret(): string {
   for (;;) {
     let s = '';
     for (let i = 0; i < 40; i++) s += B64[randomInt(0, 64)];
-    if (/[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s)) return s;
+    // The shape rules turn away about one random string in 100,000 as a name: never hand one to a test.
+    if (/[0-9]/.test(s) && looksLikeSecret(s)) return s;
   }
 }
 

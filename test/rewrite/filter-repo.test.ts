@@ -280,3 +280,54 @@ if (!hasFilterRepo) {
     it.skip('needs git-filter-repo on PATH (pip install git-filter-repo) to run', () => {});
   });
 }
+
+describe.skipIf(!hasFilterRepo)(
+  'a rewrite removes each key’s own secrets, and nothing that only sits near',
+  () => {
+    let repo: TestRepo;
+    let work: string;
+
+    afterAll(() => {
+      repo?.cleanup();
+      if (work) rmSync(work, { recursive: true, force: true });
+    });
+
+    it('two keys and an XML model in one commit: both secrets gone, the closing tag kept, Verified', async () => {
+      const a = makePair();
+      const b = makePair();
+      const modelName = 'AuthorizeDBSecurityGroupIngressResponse';
+      repo = TestRepo.create();
+      work = mkdtempSync(join(tmpdir(), 'keyleak-rewrite-'));
+      repo.commit('initial', { 'README.md': '# service\n' });
+      repo.commit('deploy', {
+        'deploy/a.sh': `export AWS_ACCESS_KEY_ID=${a.keyId}\nexport KEY=${a.secret}\n`,
+        'config/b.yml': `access_key_id: ${b.keyId}\n`,
+        'config/b.ini': `[default]\naws_secret_access_key = ${b.secret}\n`,
+        'model/rds.xml': `<x>\n</${modelName}>\n`,
+      });
+      const settings = {
+        repo: repo.dir,
+        mode: 'all' as const,
+        range: null,
+        output: null,
+        config: null,
+        jobs: 1,
+      };
+      const script = (await runRewritePlan({ ...settings, format: 'sh' })).text;
+      writeFileSync(join(work, 'plan.sh'), script);
+      const target = join(work, 'clean.git');
+      mkdirSync(join(work, 'tmp'));
+      const r = spawnSync('bash', [join(work, 'plan.sh'), target], {
+        cwd: work,
+        encoding: 'utf8',
+        env: { ...process.env, TMPDIR: join(work, 'tmp') },
+      });
+      expect(r.stderr).not.toMatch(/FAILED/);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/Verified: /);
+      const content = reachableContent(target);
+      for (const s of [a.keyId, a.secret, b.keyId, b.secret]) expect(content.includes(s)).toBe(false);
+      expect(content).toContain(`</${modelName}>`);
+    }, 120_000);
+  },
+);

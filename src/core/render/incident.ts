@@ -87,6 +87,8 @@ function verdictSentence(f: Finding, v: IncidentVerdict, ctx: IncidentContext): 
       return '**live**: STS `GetCallerIdentity` accepted the leaked pair. Anyone who read it can act as its owner until it is deactivated.';
     case 'invalid':
       return `**invalid**: STS rejected the leaked pair${ver?.reason ? ` (${mdText(ver.reason)})` : ''}. The key is deleted, inactive or the secret is wrong; confirm before closing.`;
+    case 'wrong secret':
+      return '**key exists and is active; the secret found is not its secret**: STS answered `SignatureDoesNotMatch` (after the documented retry). AWS knows this key and it works for whoever holds its real secret, which may be elsewhere (another file, a CI variable, a laptop). Treat it as live: find its owner in IAM and rotate it.';
     case 'unknown':
       return `**unknown**: STS could not tell${ver?.reason ? ` (${mdText(ver.reason)})` : ''}. Nothing was changed; treat the key as live until a rescan says otherwise.`;
     default: {
@@ -240,7 +242,9 @@ function runbookSteps(f: Finding, ctx: IncidentContext): Step[] {
           ? `keyleak: ${a.action}: ${mdText(a.detail)}`
           : verdictOf(f) === 'invalid'
             ? 'keyleak: STS already rejects the key; confirm in IAM that it is inactive or deleted.'
-            : null,
+            : verdictOf(f) === 'wrong secret'
+              ? 'keyleak: the key is active (its secret is not the one found): rotate it for its owner, then deactivate it by hand.'
+              : null,
     },
     {
       id: 'channel',

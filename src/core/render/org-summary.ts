@@ -135,7 +135,14 @@ function compareShards(a: string, b: string): number {
 
 /** `live` beats everything: one shard's STS answer is as good as another's. */
 function strongerStatus(a: KeySummary['status'], b: KeySummary['status']): KeySummary['status'] {
-  const order: KeySummary['status'][] = ['live', 'invalid', 'unknown', 'skipped', 'not verified'];
+  const order: KeySummary['status'][] = [
+    'live',
+    'wrong-secret',
+    'invalid',
+    'unknown',
+    'skipped',
+    'not verified',
+  ];
   return order.indexOf(a) <= order.indexOf(b) ? a : b;
 }
 

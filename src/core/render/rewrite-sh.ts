@@ -218,16 +218,29 @@ export function renderRewriteScript(plan: RewritePlan): string {
   out.push('key_ids=(' + plan.keys.map((k) => q(k.keyId)).join(' ') + ')');
   plan.keys.forEach((k, i) => {
     out.push('', `# ${k.keyId}`, `add_key ${i} ${q(k.keyId)}`);
+    const secretKind = (n: number | undefined) => (n ? `secret-${n + 1}` : 'secret');
     for (const s of plan.spans.filter((sp) => sp.keyId === k.keyId)) {
+      const kind = s.kind === 'secret' ? secretKind(s.value) : s.kind;
       out.push(
-        `add_span ${i} ${s.kind} ${q(k.keyId)} ${s.commit} ${q(s.path ?? '')} ${s.line} ${s.start} ${s.end}`,
+        `add_span ${i} ${kind} ${q(k.keyId)} ${s.commit} ${q(s.path ?? '')} ${s.line} ${s.start} ${s.end}`,
       );
     }
-    if (k.secretUnlocated) {
+    if (k.secretUnclaimed) {
       out.push(
-        `warn ${q(`the scan paired a secret with ${k.keyId} but could not locate it again: only the key id is replaced and verified`)}`,
+        `warn ${q(`the text found near ${k.keyId} is not known to be its secret (STS did not accept it, and nothing labels it or sits next to the key id): only the key id is replaced and verified`)}`,
       );
-    } else if (k.secretFound) out.push(`need ${i} secret ${q(k.keyId)}`);
+    } else {
+      if (k.secretUnlocated) {
+        out.push(
+          `warn ${q(`the scan paired a secret with ${k.keyId} but could not locate it again: it is not replaced or verified`)}`,
+        );
+      }
+      // Every secret the plan removes must have been read back, or the verification below could not see it.
+      const located = new Set(
+        plan.spans.filter((s) => s.keyId === k.keyId && s.kind === 'secret').map((s) => s.value ?? 0),
+      );
+      for (const n of [...located].sort()) out.push(`need ${i} ${secretKind(n)} ${q(k.keyId)}`);
+    }
     if (k.sessionTokenFound && plan.spans.some((s) => s.keyId === k.keyId && s.kind === 'session-token'))
       out.push(`need ${i} session-token ${q(k.keyId)}`);
   });

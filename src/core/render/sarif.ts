@@ -36,9 +36,16 @@ const HELP = `Treat the key as compromised:
 function resultsFor(f: Finding) {
   const ruleIndex = f.secretFound ? 0 : 1;
   const rule = RULES[ruleIndex];
+  const v = f.verification;
+  const verdict =
+    v?.status === 'wrong-secret'
+      ? ' Verification: the key exists and is active; the secret found is not its secret.'
+      : v
+        ? ` Verification: ${v.status}.`
+        : '';
   const text = f.secretFound
-    ? `AWS access key ${f.keyId} committed with its secret access key (${f.secretRedacted}).`
-    : `AWS access key id ${f.keyId} committed.`;
+    ? `AWS access key ${f.keyId} committed with ${v?.status === 'wrong-secret' ? 'a secret access key' : 'its secret access key'} (${f.secretRedacted}).${verdict}`
+    : `AWS access key id ${f.keyId} committed.${verdict}`;
   const seen = new Set<string>();
   const out = [];
   for (const l of f.locations) {
@@ -66,7 +73,12 @@ function resultsFor(f: Finding) {
         },
       ],
       partialFingerprints: { 'keyleak/v1': `${f.fingerprint.slice('keyleak:v1:'.length)}:${id}` },
-      properties: { keyId: f.keyId, commit: l.commit, accountId: f.accountId },
+      properties: {
+        keyId: f.keyId,
+        commit: l.commit,
+        accountId: f.accountId,
+        ...(v ? { verification: v.status } : {}),
+      },
     });
   }
   return out;

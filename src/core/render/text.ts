@@ -13,6 +13,9 @@ function formatBytes(n: number): string {
   return `${v.toFixed(1)} ${units[i]}`;
 }
 
+/** Locations listed per key, as in the markdown summary: a key copied into every fixture would bury the rest. */
+export const MAX_LOCATIONS = 5;
+
 function where(l: Location): string {
   // Paths, author names and dates come from the repository: any escape sequence in them is shown, not sent.
   const file = l.tag ? `(message of tag ${t(l.tag)})` : l.path === null ? '(commit message)' : t(l.path);
@@ -47,7 +50,13 @@ export function renderText(report: ScanReport): string {
   else out.push(`keyleak: ${n} leaked AWS key${n === 1 ? '' : 's'} found (${paired} with a secret)`);
   for (const f of report.findings) {
     out.push('', `  ${describe(f)}`, `    fingerprint ${f.fingerprint}`);
-    for (const l of f.locations) out.push(`    ${where(l)}`);
+    for (const l of f.locations.slice(0, MAX_LOCATIONS)) out.push(`    ${where(l)}`);
+    const more = f.locations.length - MAX_LOCATIONS;
+    if (more > 0) {
+      out.push(
+        `    … ${more} more location${more === 1 ? '' : 's'} (${f.locations.length} in all; --format json lists every one)`,
+      );
+    }
   }
   if (report.suppressed.length > 0) {
     out.push('', `suppressed (${report.suppressed.length}):`);

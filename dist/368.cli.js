@@ -1,5 +1,5 @@
-export const id = 911;
-export const ids = [911];
+export const id = 368;
+export const ids = [368];
 export const modules = {
 
 /***/ 7392:
@@ -4472,6 +4472,3381 @@ __webpack_unused_export__ = paginateListQueries;
 __webpack_unused_export__ = paginateListTags;
 __webpack_unused_export__ = paginateListTrails;
 __webpack_unused_export__ = paginateLookupEvents;
+
+
+/***/ }),
+
+/***/ 2994:
+/***/ ((__unused_webpack_module, exports, __webpack_require__) => {
+
+var __webpack_unused_export__;
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __webpack_require__(5152);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __webpack_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __webpack_require__(2658);
+const { Command: $Command } = __webpack_require__(2658);
+__webpack_unused_export__ = $Command;
+__webpack_unused_export__ = Client;
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __webpack_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __webpack_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __webpack_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __webpack_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __webpack_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __webpack_require__(7523);
+const { defaultProvider } = __webpack_require__(5861);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __webpack_require__(2430);
+const { streamCollector, NodeHttpHandler } = __webpack_require__(1279);
+const { AwsJson1_1Protocol } = __webpack_require__(7288);
+const { Sha256 } = __webpack_require__(9542);
+
+const defaultCostExplorerHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: getSmithyContext(context).operation,
+        region: await normalizeProvider(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "ce",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+const defaultCostExplorerHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = resolveAwsSdkSigV4Config(config);
+    return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider(config.authSchemePreference ?? []),
+    });
+};
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "ce",
+    });
+};
+const commonParams = {
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+var version = "3.1137.0";
+var packageInfo = {
+	version: version};
+
+const n = "ref";
+const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "getAttr", g = "stringEquals", h = "sigv4", i = { [n]: "Endpoint" }, j = { [n]: d }, k = { "fn": f, "argv": [j, "name"] }, l = { "authSchemes": [{ "name": h, "signingRegion": "{PartitionResult#implicitGlobalRegion}" }] }, m = [{ [n]: "Region" }];
+const _data = {
+    conditions: [
+        [c, [i]],
+        [c, m],
+        ["aws.partition", m, d],
+        [e, [{ [n]: "UseFIPS" }, b]],
+        [e, [{ fn: f, argv: [j, "supportsFIPS"] }, b]],
+        [e, [{ [n]: "UseDualStack" }, b]],
+        [g, [k, "aws-iso"]],
+        [g, [k, "aws-iso-b"]],
+        [g, [k, "aws-iso-e"]],
+        [g, [k, "aws"]],
+        [g, [k, "aws-cn"]],
+        [g, [k, "aws-iso-f"]],
+        [g, [k, "aws-eusc"]],
+        [e, [{ fn: f, argv: [j, "supportsDualStack"] }, b]]
+    ],
+    results: [
+        [a],
+        [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [i, {}],
+        ["https://ce.us-east-1.api.aws", { authSchemes: [{ name: h, signingRegion: "us-east-1" }] }],
+        ["https://ce.cn-northwest-1.api.amazonwebservices.com.cn", { authSchemes: [{ name: h, signingRegion: "cn-northwest-1" }] }],
+        ["https://ce.us-iso-east-1.c2s.ic.gov", { authSchemes: [{ name: h, signingRegion: "us-iso-east-1" }] }],
+        ["https://ce.us-isob-east-1.sc2s.sgov.gov", { authSchemes: [{ name: h, signingRegion: "us-isob-east-1" }] }],
+        ["https://ce.eu-isoe-west-1.cloud.adc-e.uk", { authSchemes: [{ name: h, signingRegion: "eu-isoe-west-1" }] }],
+        ["https://ce.us-isof-south-1.csp.hci.ic.gov", { authSchemes: [{ name: h, signingRegion: "us-isof-south-1" }] }],
+        ["https://ce.eusc-de-east-1.api.amazonwebservices.eu", { authSchemes: [{ name: h, signingRegion: "eusc-de-east-1" }] }],
+        ["https://ce-fips.{PartitionResult#implicitGlobalRegion}.{PartitionResult#dualStackDnsSuffix}", l],
+        [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://ce-fips.{PartitionResult#implicitGlobalRegion}.{PartitionResult#dnsSuffix}", l],
+        [a, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://ce.{PartitionResult#implicitGlobalRegion}.{PartitionResult#dualStackDnsSuffix}", l],
+        [a, "DualStack is enabled but this partition does not support DualStack"],
+        ["https://ce.{PartitionResult#implicitGlobalRegion}.{PartitionResult#dnsSuffix}", l],
+        [a, "Invalid Configuration: Missing Region"]
+    ]
+};
+const root = 2;
+const r = 100_000_000;
+const nodes = new Int32Array([
+    -1, 1, -1,
+    0, 20, 3,
+    1, 4, r + 18,
+    2, 5, r + 18,
+    3, 16, 6,
+    5, 12, 7,
+    6, r + 6, 8,
+    7, r + 7, 9,
+    8, r + 8, 10,
+    11, r + 9, 11,
+    12, r + 10, r + 17,
+    9, r + 4, 13,
+    10, r + 5, 14,
+    12, r + 10, 15,
+    13, r + 15, r + 16,
+    4, 18, 17,
+    5, r + 12, r + 14,
+    5, 19, r + 13,
+    13, r + 11, r + 12,
+    3, r + 1, 21,
+    5, r + 2, r + 3,
+]);
+const bdd = BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+
+const cache = new EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => decideEndpoint(bdd, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+customEndpointFunctions.aws = awsEndpointFunctions;
+
+class CostExplorerServiceException extends ServiceException {
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, CostExplorerServiceException.prototype);
+    }
+}
+
+class AnalysisNotFoundException extends CostExplorerServiceException {
+    name = "AnalysisNotFoundException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "AnalysisNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, AnalysisNotFoundException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class LimitExceededException extends CostExplorerServiceException {
+    name = "LimitExceededException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "LimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, LimitExceededException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class UnknownMonitorException extends CostExplorerServiceException {
+    name = "UnknownMonitorException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "UnknownMonitorException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, UnknownMonitorException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class ServiceQuotaExceededException extends CostExplorerServiceException {
+    name = "ServiceQuotaExceededException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ServiceQuotaExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ServiceQuotaExceededException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class UnknownSubscriptionException extends CostExplorerServiceException {
+    name = "UnknownSubscriptionException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "UnknownSubscriptionException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, UnknownSubscriptionException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class ResourceNotFoundException extends CostExplorerServiceException {
+    name = "ResourceNotFoundException";
+    $fault = "client";
+    Message;
+    ResourceName;
+    constructor(opts) {
+        super({
+            name: "ResourceNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceNotFoundException.prototype);
+        this.Message = opts.Message;
+        this.ResourceName = opts.ResourceName;
+    }
+}
+class InvalidNextTokenException extends CostExplorerServiceException {
+    name = "InvalidNextTokenException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InvalidNextTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidNextTokenException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class DataUnavailableException extends CostExplorerServiceException {
+    name = "DataUnavailableException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "DataUnavailableException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, DataUnavailableException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class BillExpirationException extends CostExplorerServiceException {
+    name = "BillExpirationException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "BillExpirationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, BillExpirationException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class BillingViewHealthStatusException extends CostExplorerServiceException {
+    name = "BillingViewHealthStatusException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "BillingViewHealthStatusException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, BillingViewHealthStatusException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class RequestChangedException extends CostExplorerServiceException {
+    name = "RequestChangedException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "RequestChangedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, RequestChangedException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class UnresolvableUsageUnitException extends CostExplorerServiceException {
+    name = "UnresolvableUsageUnitException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "UnresolvableUsageUnitException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, UnresolvableUsageUnitException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class GenerationExistsException extends CostExplorerServiceException {
+    name = "GenerationExistsException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "GenerationExistsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, GenerationExistsException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class BackfillLimitExceededException extends CostExplorerServiceException {
+    name = "BackfillLimitExceededException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "BackfillLimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, BackfillLimitExceededException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class TooManyTagsException extends CostExplorerServiceException {
+    name = "TooManyTagsException";
+    $fault = "client";
+    Message;
+    ResourceName;
+    constructor(opts) {
+        super({
+            name: "TooManyTagsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, TooManyTagsException.prototype);
+        this.Message = opts.Message;
+        this.ResourceName = opts.ResourceName;
+    }
+}
+
+const _A = "Anomaly";
+const _AC = "AmortizedCommitment";
+const _ACT = "AnalysisCompletionTime";
+const _AD = "AnalysisDetails";
+const _ADI = "AnomalyDateInterval";
+const _ADp = "ApproximationDimension";
+const _AED = "AnomalyEndDate";
+const _AI = "AnalysisId";
+const _AIc = "AccountId";
+const _AIn = "AnomalyId";
+const _AIna = "AnalysisIds";
+const _AM = "AnomalyMonitor";
+const _AMd = "AdditionalMetadata";
+const _AMn = "AnomalyMonitors";
+const _ANFE = "AnalysisNotFoundException";
+const _ANOCUUPH = "AverageNumberOfCapacityUnitsUsedPerHour";
+const _ANOIUPH = "AverageNumberOfInstancesUsedPerHour";
+const _ANUUPH = "AverageNormalizedUnitsUsedPerHour";
+const _ARC = "AmortizedRecurringCommitment";
+const _ARF = "AmortizedRecurringFee";
+const _AS = "AnalysisSummary";
+const _ASD = "AnomalyStartDate";
+const _ASL = "AnalysisSummaryList";
+const _AST = "AnalysisStartedTime";
+const _ASc = "AccountScope";
+const _ASn = "AnalysisStatus";
+const _ASno = "AnomalyScore";
+const _ASnom = "AnomalySubscription";
+const _ASnoma = "AnomalySubscriptions";
+const _AT = "AnalysisType";
+const _AU = "AverageUtilization";
+const _AUC = "AmortizedUpfrontCommitment";
+const _AUF = "AmortizedUpfrontFee";
+const _AZ = "AvailabilityZone";
+const _Ad = "Address";
+const _Am = "Amount";
+const _An = "And";
+const _Ano = "Anomalies";
+const _At = "Attributes";
+const _BC = "BenefitsConsidered";
+const _BEE = "BillExpirationException";
+const _BF = "BackfillFrom";
+const _BLEE = "BackfillLimitExceededException";
+const _BR = "BackfillRequests";
+const _BRa = "BackfillRequest";
+const _BS = "BackfillStatus";
+const _BTP = "BaselineTimePeriod";
+const _BTPA = "BaselineTimePeriodAmount";
+const _BVA = "BillingViewArn";
+const _BVHSE = "BillingViewHealthStatusException";
+const _C = "Component";
+const _CA = "CompletedAt";
+const _CAC = "CurrentAverageCoverage";
+const _CAHODS = "CurrentAverageHourlyOnDemandSpend";
+const _CAM = "CreateAnomalyMonitor";
+const _CAMR = "CreateAnomalyMonitorRequest";
+const _CAMRr = "CreateAnomalyMonitorResponse";
+const _CAS = "CreateAnomalySubscription";
+const _CASR = "CreateAnomalySubscriptionRequest";
+const _CASRr = "CreateAnomalySubscriptionResponse";
+const _CAT = "CostAllocationTag";
+const _CATBR = "CostAllocationTagBackfillRequest";
+const _CATBRL = "CostAllocationTagBackfillRequestList";
+const _CATL = "CostAllocationTagList";
+const _CATS = "CostAllocationTagsStatus";
+const _CATSE = "CostAllocationTagStatusEntry";
+const _CATSL = "CostAllocationTagStatusList";
+const _CATo = "CostAllocationTags";
+const _CAUC = "CostAndUsageComparison";
+const _CAUCo = "CostAndUsageComparisons";
+const _CAUS = "CostAndUsageSelector";
+const _CBT = "CoverageByTime";
+const _CBTo = "CoveragesByTime";
+const _CC = "CostCategory";
+const _CCA = "CostCategoryArn";
+const _CCCD = "CreateCostCategoryDefinition";
+const _CCCDR = "CreateCostCategoryDefinitionRequest";
+const _CCCDRr = "CreateCostCategoryDefinitionResponse";
+const _CCD = "CostComparisonDriver";
+const _CCDo = "CostComparisonDrivers";
+const _CCIVD = "CostCategoryInheritedValueDimension";
+const _CCN = "CostCategoryName";
+const _CCNo = "CostCategoryNames";
+const _CCPS = "CostCategoryProcessingStatus";
+const _CCPSL = "CostCategoryProcessingStatusList";
+const _CCR = "CostCategoryReference";
+const _CCRA = "CostCategoryResourceAssociation";
+const _CCRAo = "CostCategoryResourceAssociations";
+const _CCRL = "CostCategoryReferencesList";
+const _CCRLo = "CostCategoryRulesList";
+const _CCRo = "CostCategoryRule";
+const _CCRos = "CostCategoryReferences";
+const _CCSCR = "CostCategorySplitChargeRule";
+const _CCSCRL = "CostCategorySplitChargeRulesList";
+const _CCSCRP = "CostCategorySplitChargeRuleParameter";
+const _CCSCRPL = "CostCategorySplitChargeRuleParametersList";
+const _CCV = "CostCategoryValues";
+const _CCo = "CoverageCost";
+const _CCos = "CostCategories";
+const _CCu = "CurrencyCode";
+const _CCur = "CurrentCoverage";
+const _CD = "CreationDate";
+const _CDo = "CostDrivers";
+const _CDos = "CostDriver";
+const _CG = "CurrentGeneration";
+const _CH = "CoverageHours";
+const _CHP = "CoverageHoursPercentage";
+const _CI = "CurrentInstance";
+const _CM = "ComparisonMetrics";
+const _CMHODS = "CurrentMaximumHourlyOnDemandSpend";
+const _CMHODSu = "CurrentMinimumHourlyOnDemandSpend";
+const _CMV = "ComparisonMetricValue";
+const _CNU = "CoverageNormalizedUnits";
+const _CNUP = "CoverageNormalizedUnitsPercentage";
+const _CODS = "CurrentOnDemandSpend";
+const _CP = "CoveragePercentage";
+const _CPAC = "CommitmentPurchaseAnalysisConfiguration";
+const _CS = "CurrentScore";
+const _CSo = "CostSelector";
+const _CTP = "ComparisonTimePeriod";
+const _CTPA = "ComparisonTimePeriodAmount";
+const _CU = "CapacityUnits";
+const _Co = "Coverage";
+const _Cod = "Code";
+const _Con = "Context";
+const _Conf = "Configuration";
+const _Cont = "Contribution";
+const _D = "Difference";
+const _DAM = "DeleteAnomalyMonitor";
+const _DAMR = "DeleteAnomalyMonitorRequest";
+const _DAMRe = "DeleteAnomalyMonitorResponse";
+const _DAS = "DeleteAnomalySubscription";
+const _DASR = "DeleteAnomalySubscriptionRequest";
+const _DASRe = "DeleteAnomalySubscriptionResponse";
+const _DCCD = "DeleteCostCategoryDefinition";
+const _DCCDR = "DeleteCostCategoryDefinitionRequest";
+const _DCCDRe = "DeleteCostCategoryDefinitionResponse";
+const _DCCDRes = "DescribeCostCategoryDefinitionRequest";
+const _DCCDResc = "DescribeCostCategoryDefinitionResponse";
+const _DCCDe = "DescribeCostCategoryDefinition";
+const _DCTP = "DailyCommitmentToPurchase";
+const _DDBCD = "DynamoDBCapacityDetails";
+const _DE = "DatabaseEngine";
+const _DEa = "DatabaseEdition";
+const _DI = "DateInterval";
+const _DK = "DimensionKey";
+const _DM = "DeploymentModel";
+const _DN = "DimensionName";
+const _DO = "DeploymentOption";
+const _DRBPS = "DiskReadBytesPerSecond";
+const _DROPS = "DiskReadOpsPerSecond";
+const _DRU = "DiskResourceUtilization";
+const _DT = "DataType";
+const _DTI = "DefaultTargetInstance";
+const _DUE = "DataUnavailableException";
+const _DV = "DimensionValue";
+const _DVA = "DimensionValueAttributes";
+const _DVC = "DimensionalValueCount";
+const _DVWA = "DimensionValuesWithAttributes";
+const _DVWAL = "DimensionValuesWithAttributesList";
+const _DVe = "DefaultValue";
+const _DVi = "DimensionValues";
+const _DWBPS = "DiskWriteBytesPerSecond";
+const _DWOPS = "DiskWriteOpsPerSecond";
+const _Di = "Dimensions";
+const _Dim = "Dimension";
+const _E = "End";
+const _EAC = "EstimatedAverageCoverage";
+const _EAU = "EstimatedAverageUtilization";
+const _EBEIM = "EstimatedBreakEvenInMonths";
+const _EBSRU = "EBSResourceUtilization";
+const _EC = "ErrorCode";
+const _ECC = "EstimatedCommitmentCost";
+const _ECID = "EC2InstanceDetails";
+const _ECIDl = "ElastiCacheInstanceDetails";
+const _ECRD = "EC2ResourceDetails";
+const _ECRU = "EC2ResourceUtilization";
+const _ECS = "EC2Specification";
+const _ECT = "EstimatedCompletionTime";
+const _ECs = "EstimatedCoverage";
+const _ED = "EndDate";
+const _EE = "EffectiveEnd";
+const _EHC = "ExistingHourlyCommitment";
+const _EMC = "EstimatedMonthlyCost";
+const _EMODC = "EstimatedMonthlyOnDemandCost";
+const _EMS = "EstimatedMonthlySavings";
+const _EMSA = "EstimatedMonthlySavingsAmount";
+const _EMSP = "EstimatedMonthlySavingsPercentage";
+const _ENCU = "EstimatedNewCommitmentUtilization";
+const _EO = "EffectiveOn";
+const _EODC = "EstimatedOnDemandCost";
+const _EODCWCC = "EstimatedOnDemandCostWithCurrentCommitment";
+const _ERBPS = "EbsReadBytesPerSecond";
+const _ERCFLP = "EstimatedReservationCostForLookbackPeriod";
+const _EROI = "EstimatedROI";
+const _EROPS = "EbsReadOpsPerSecond";
+const _ERU = "ExpectedResourceUtilization";
+const _ES = "EffectiveStart";
+const _ESA = "EstimatedSavingsAmount";
+const _ESID = "ESInstanceDetails";
+const _ESP = "EstimatedSavingsPercentage";
+const _ESPC = "EstimatedSPCost";
+const _ETC = "EstimatedTotalCost";
+const _ETMSA = "EstimatedTotalMonthlySavingsAmount";
+const _EV = "EndValue";
+const _EWBPS = "EbsWriteBytesPerSecond";
+const _EWOPS = "EbsWriteOpsPerSecond";
+const _Er = "Errors";
+const _Es = "Estimated";
+const _Ex = "Expression";
+const _Exp = "Expressions";
+const _F = "Feedback";
+const _FR = "ForecastResult";
+const _FRBT = "ForecastResultsByTime";
+const _FRC = "FindingReasonCodes";
+const _Fa = "Family";
+const _Fi = "Filter";
+const _Fr = "Frequency";
+const _G = "Groups";
+const _GA = "GetAnomalies";
+const _GAM = "GetAnomalyMonitors";
+const _GAMR = "GetAnomalyMonitorsRequest";
+const _GAMRe = "GetAnomalyMonitorsResponse";
+const _GAR = "GetAnomaliesRequest";
+const _GARe = "GetAnomaliesResponse";
+const _GAS = "GetAnomalySubscriptions";
+const _GASR = "GetAnomalySubscriptionsRequest";
+const _GASRe = "GetAnomalySubscriptionsResponse";
+const _GAUR = "GetApproximateUsageRecords";
+const _GAURR = "GetApproximateUsageRecordsRequest";
+const _GAURRe = "GetApproximateUsageRecordsResponse";
+const _GB = "GroupBy";
+const _GCAU = "GetCostAndUsage";
+const _GCAUC = "GetCostAndUsageComparisons";
+const _GCAUCR = "GetCostAndUsageComparisonsRequest";
+const _GCAUCRe = "GetCostAndUsageComparisonsResponse";
+const _GCAUR = "GetCostAndUsageRequest";
+const _GCAURe = "GetCostAndUsageResponse";
+const _GCAUWR = "GetCostAndUsageWithResources";
+const _GCAUWRR = "GetCostAndUsageWithResourcesRequest";
+const _GCAUWRRe = "GetCostAndUsageWithResourcesResponse";
+const _GCC = "GetCostCategories";
+const _GCCD = "GetCostComparisonDrivers";
+const _GCCDR = "GetCostComparisonDriversRequest";
+const _GCCDRe = "GetCostComparisonDriversResponse";
+const _GCCR = "GetCostCategoriesRequest";
+const _GCCRe = "GetCostCategoriesResponse";
+const _GCF = "GetCostForecast";
+const _GCFR = "GetCostForecastRequest";
+const _GCFRe = "GetCostForecastResponse";
+const _GCPA = "GetCommitmentPurchaseAnalysis";
+const _GCPAR = "GetCommitmentPurchaseAnalysisRequest";
+const _GCPARe = "GetCommitmentPurchaseAnalysisResponse";
+const _GCT = "GenerationCompletionTime";
+const _GD = "GroupDefinitions";
+const _GDV = "GetDimensionValues";
+const _GDVR = "GetDimensionValuesRequest";
+const _GDVRe = "GetDimensionValuesResponse";
+const _GDr = "GroupDefinition";
+const _GEE = "GenerationExistsException";
+const _GRC = "GetReservationCoverage";
+const _GRCR = "GetReservationCoverageRequest";
+const _GRCRe = "GetReservationCoverageResponse";
+const _GRPR = "GetReservationPurchaseRecommendation";
+const _GRPRR = "GetReservationPurchaseRecommendationRequest";
+const _GRPRRe = "GetReservationPurchaseRecommendationResponse";
+const _GRR = "GetRightsizingRecommendation";
+const _GRRR = "GetRightsizingRecommendationRequest";
+const _GRRRe = "GetRightsizingRecommendationResponse";
+const _GRU = "GetReservationUtilization";
+const _GRUR = "GetReservationUtilizationRequest";
+const _GRURe = "GetReservationUtilizationResponse";
+const _GS = "GenerationSummary";
+const _GSL = "GenerationSummaryList";
+const _GSPC = "GetSavingsPlansCoverage";
+const _GSPCR = "GetSavingsPlansCoverageRequest";
+const _GSPCRe = "GetSavingsPlansCoverageResponse";
+const _GSPPR = "GetSavingsPlansPurchaseRecommendation";
+const _GSPPRD = "GetSavingsPlanPurchaseRecommendationDetails";
+const _GSPPRDR = "GetSavingsPlanPurchaseRecommendationDetailsRequest";
+const _GSPPRDRe = "GetSavingsPlanPurchaseRecommendationDetailsResponse";
+const _GSPPRR = "GetSavingsPlansPurchaseRecommendationRequest";
+const _GSPPRRe = "GetSavingsPlansPurchaseRecommendationResponse";
+const _GSPU = "GetSavingsPlansUtilization";
+const _GSPUD = "GetSavingsPlansUtilizationDetails";
+const _GSPUDR = "GetSavingsPlansUtilizationDetailsRequest";
+const _GSPUDRe = "GetSavingsPlansUtilizationDetailsResponse";
+const _GSPUR = "GetSavingsPlansUtilizationRequest";
+const _GSPURe = "GetSavingsPlansUtilizationResponse";
+const _GST = "GenerationStartedTime";
+const _GSe = "GenerationStatus";
+const _GT = "GenerationTimestamp";
+const _GTR = "GetTagsRequest";
+const _GTRe = "GetTagsResponse";
+const _GTe = "GetTags";
+const _GUF = "GetUsageForecast";
+const _GUFR = "GetUsageForecastRequest";
+const _GUFRe = "GetUsageForecastResponse";
+const _Gr = "Granularity";
+const _Gro = "Group";
+const _HCTP = "HourlyCommitmentToPurchase";
+const _HODR = "HourlyOnDemandRate";
+const _I = "Impact";
+const _IC = "InstanceClass";
+const _ID = "InstanceDetails";
+const _IF = "InstanceFamily";
+const _IN = "InstanceName";
+const _INTE = "InvalidNextTokenException";
+const _IS = "InstanceSize";
+const _IT = "InstanceType";
+const _IV = "InheritedValue";
+const _K = "Key";
+const _Ke = "Keys";
+const _LA = "LinkedAccount";
+const _LAN = "LinkedAccountName";
+const _LBTP = "LookBackTimePeriod";
+const _LCAT = "ListCostAllocationTags";
+const _LCATBH = "ListCostAllocationTagBackfillHistory";
+const _LCATBHR = "ListCostAllocationTagBackfillHistoryRequest";
+const _LCATBHRi = "ListCostAllocationTagBackfillHistoryResponse";
+const _LCATR = "ListCostAllocationTagsRequest";
+const _LCATRi = "ListCostAllocationTagsResponse";
+const _LCCD = "ListCostCategoryDefinitions";
+const _LCCDR = "ListCostCategoryDefinitionsRequest";
+const _LCCDRi = "ListCostCategoryDefinitionsResponse";
+const _LCCRA = "ListCostCategoryResourceAssociations";
+const _LCCRAR = "ListCostCategoryResourceAssociationsRequest";
+const _LCCRARi = "ListCostCategoryResourceAssociationsResponse";
+const _LCPA = "ListCommitmentPurchaseAnalyses";
+const _LCPAR = "ListCommitmentPurchaseAnalysesRequest";
+const _LCPARi = "ListCommitmentPurchaseAnalysesResponse";
+const _LED = "LastEvaluatedDate";
+const _LEE = "LimitExceededException";
+const _LM = "LicenseModel";
+const _LP = "LookbackPeriod";
+const _LPID = "LookbackPeriodInDays";
+const _LPIH = "LookbackPeriodInHours";
+const _LSPPRG = "ListSavingsPlansPurchaseRecommendationGeneration";
+const _LSPPRGR = "ListSavingsPlansPurchaseRecommendationGenerationRequest";
+const _LSPPRGRi = "ListSavingsPlansPurchaseRecommendationGenerationResponse";
+const _LTFR = "ListTagsForResource";
+const _LTFRR = "ListTagsForResourceRequest";
+const _LTFRRi = "ListTagsForResourceResponse";
+const _LUA = "LastUpdatedAt";
+const _LUD = "LastUpdatedDate";
+const _LUDa = "LastUsedDate";
+const _LUT = "LatestUsageTimestamp";
+const _M = "Message";
+const _MA = "MonitorArn";
+const _MAL = "MonitorArnList";
+const _MC = "MonthlyCost";
+const _MCUP = "MaxCpuUtilizationPercentage";
+const _MD = "MonitorDimension";
+const _MDBID = "MemoryDBInstanceDetails";
+const _MFC = "MetricForComparison";
+const _MI = "MaxImpact";
+const _MMUP = "MaxMemoryUtilizationPercentage";
+const _MN = "MonitorName";
+const _MNOCUUPH = "MinimumNumberOfCapacityUnitsUsedPerHour";
+const _MNOCUUPHa = "MaximumNumberOfCapacityUnitsUsedPerHour";
+const _MNOIUPH = "MinimumNumberOfInstancesUsedPerHour";
+const _MNOIUPHa = "MaximumNumberOfInstancesUsedPerHour";
+const _MNUUPH = "MinimumNormalizedUnitsUsedPerHour";
+const _MNUUPHa = "MaximumNormalizedUnitsUsedPerHour";
+const _MO = "MatchOptions";
+const _MOLP = "MetricsOverLookbackPeriod";
+const _MR = "MaxResults";
+const _MRD = "ModifyRecommendationDetail";
+const _MS = "MonitorSpecification";
+const _MSUP = "MaxStorageUtilizationPercentage";
+const _MSa = "MaxScore";
+const _MT = "MonitorType";
+const _MV = "MeanValue";
+const _MVe = "MetricValue";
+const _Me = "Metrics";
+const _Mem = "Memory";
+const _Met = "Method";
+const _Meta = "Metadata";
+const _Metr = "Metric";
+const _N = "Name";
+const _NIBPS = "NetworkInBytesPerSecond";
+const _NO = "NumericOperator";
+const _NOBPS = "NetworkOutBytesPerSecond";
+const _NOR = "NumberOfRules";
+const _NP = "NetworkPerformance";
+const _NPIPS = "NetworkPacketsInPerSecond";
+const _NPOPS = "NetworkPacketsOutPerSecond";
+const _NPT = "NextPageToken";
+const _NRIS = "NetRISavings";
+const _NRU = "NetworkResourceUtilization";
+const _NS = "NetSavings";
+const _NT = "NodeType";
+const _NTe = "NextToken";
+const _No = "Not";
+const _O = "Or";
+const _OC = "OfferingClass";
+const _ODC = "OnDemandCost";
+const _ODCE = "OnDemandCostEquivalent";
+const _ODCORIHU = "OnDemandCostOfRIHoursUsed";
+const _ODH = "OnDemandHours";
+const _ODHILP = "OnDemandHoursInLookbackPeriod";
+const _ODNU = "OnDemandNormalizedUnits";
+const _OI = "OfferingId";
+const _P = "Parameters";
+const _PAF = "ProvideAnomalyFeedback";
+const _PAFR = "ProvideAnomalyFeedbackRequest";
+const _PAFRr = "ProvideAnomalyFeedbackResponse";
+const _PD = "ProductDescription";
+const _PDl = "PlatformDifferences";
+const _PH = "PurchasedHours";
+const _PIL = "PredictionIntervalLevel";
+const _PILB = "PredictionIntervalLowerBound";
+const _PIUB = "PredictionIntervalUpperBound";
+const _PO = "PaymentOption";
+const _PS = "ProcessingStatus";
+const _PSa = "PageSize";
+const _PU = "PurchasedUnits";
+const _Pl = "Platform";
+const _R = "Rules";
+const _RA = "RequestedAt";
+const _RAe = "ResourceArn";
+const _RAes = "ReservationAggregates";
+const _RBT = "ResultsByTime";
+const _RBTe = "ResultByTime";
+const _RC = "RootCauses";
+const _RCD = "ReservedCapacityDetails";
+const _RCE = "RequestChangedException";
+const _RCG = "ReservationCoverageGroup";
+const _RCGe = "ReservationCoverageGroups";
+const _RCHILP = "ReservationCoveredHoursInLookbackPeriod";
+const _RCI = "RootCauseImpact";
+const _RCo = "RootCause";
+const _RD = "ResourceDetails";
+const _RDD = "RecommendationDetailData";
+const _RDHM = "RecommendationDetailHourlyMetrics";
+const _RDI = "RecommendationDetailId";
+const _RDSID = "RDSInstanceDetails";
+const _RDe = "RecommendationDetails";
+const _RH = "ReservedHours";
+const _RI = "ResourceId";
+const _RICFUH = "RICostForUnusedHours";
+const _RID = "RedshiftInstanceDetails";
+const _RIe = "RecommendationId";
+const _RIec = "RecommendationIds";
+const _RN = "ResourceName";
+const _RNFE = "ResourceNotFoundException";
+const _RNOCUTP = "RecommendedNumberOfCapacityUnitsToPurchase";
+const _RNOITP = "RecommendedNumberOfInstancesToPurchase";
+const _RNU = "ReservedNormalizedUnits";
+const _RNUTP = "RecommendedNormalizedUnitsToPurchase";
+const _RPR = "ReservationPurchaseRecommendation";
+const _RPRD = "ReservationPurchaseRecommendationDetail";
+const _RPRDe = "ReservationPurchaseRecommendationDetails";
+const _RPRM = "ReservationPurchaseRecommendationMetadata";
+const _RPRS = "ReservationPurchaseRecommendationSummary";
+const _RPRe = "ReservationPurchaseRecommendations";
+const _RR = "RightsizingRecommendations";
+const _RRC = "RightsizingRecommendationConfiguration";
+const _RRL = "RightsizingRecommendationList";
+const _RRM = "RightsizingRecommendationMetadata";
+const _RRS = "RightsizingRecommendationSummary";
+const _RRi = "RightsizingRecommendation";
+const _RS = "ReturnSize";
+const _RSMC = "RecurringStandardMonthlyCost";
+const _RSe = "RealizedSavings";
+const _RSec = "RecommendationSummary";
+const _RT = "ResourceTags";
+const _RTK = "ResourceTagKeys";
+const _RTL = "ResourceTagList";
+const _RTe = "ResourceTag";
+const _RTec = "RecommendationTarget";
+const _RTi = "RightsizingType";
+const _RU = "ResourceUtilization";
+const _RUG = "ReservationUtilizationGroup";
+const _RUGe = "ReservationUtilizationGroups";
+const _RV = "RuleVersion";
+const _Re = "Region";
+const _Rec = "Recommendations";
+const _Ru = "Rule";
+const _S = "Subscribers";
+const _SA = "SubscriptionArn";
+const _SAL = "SubscriptionArnList";
+const _SB = "SortBy";
+const _SCATB = "StartCostAllocationTagBackfill";
+const _SCATBR = "StartCostAllocationTagBackfillRequest";
+const _SCATBRt = "StartCostAllocationTagBackfillResponse";
+const _SCBSP = "SpendCoveredBySavingsPlans";
+const _SCC = "SavingsCurrencyCode";
+const _SCPA = "StartCommitmentPurchaseAnalysis";
+const _SCPAR = "StartCommitmentPurchaseAnalysisRequest";
+const _SCPARt = "StartCommitmentPurchaseAnalysisResponse";
+const _SCR = "SplitChargeRules";
+const _SD = "StartDate";
+const _SDo = "SortDefinition";
+const _SDor = "SortDefinitions";
+const _SFE = "SizeFlexEligible";
+const _SN = "SubscriptionName";
+const _SO = "SortOrder";
+const _SP = "SavingsPercentage";
+const _SPA = "SavingsPlanArn";
+const _SPAC = "SavingsPlansAmortizedCommitment";
+const _SPC = "SavingsPlansCoverages";
+const _SPCD = "SavingsPlansCoverageData";
+const _SPCHILP = "SavingsPlansCoveredHoursInLookbackPeriod";
+const _SPCa = "SavingsPlansCommitment";
+const _SPCav = "SavingsPlansCoverage";
+const _SPD = "SavingsPlansDetails";
+const _SPPAC = "SavingsPlansPurchaseAnalysisConfiguration";
+const _SPPAD = "SavingsPlansPurchaseAnalysisDetails";
+const _SPPR = "SavingsPlansPurchaseRecommendation";
+const _SPPRD = "SavingsPlansPurchaseRecommendationDetails";
+const _SPPRDL = "SavingsPlansPurchaseRecommendationDetailList";
+const _SPPRDa = "SavingsPlansPurchaseRecommendationDetail";
+const _SPPRM = "SavingsPlansPurchaseRecommendationMetadata";
+const _SPPRS = "SavingsPlansPurchaseRecommendationSummary";
+const _SPS = "SavingsPlansSavings";
+const _SPT = "SavingsPlansType";
+const _SPTA = "SavingsPlansToAdd";
+const _SPTC = "SavingsPlansTargetCoverage";
+const _SPTE = "SavingsPlansToExclude";
+const _SPU = "SavingsPlansUtilization";
+const _SPUA = "SavingsPlansUtilizationAggregates";
+const _SPUBT = "SavingsPlansUtilizationsByTime";
+const _SPUBTa = "SavingsPlansUtilizationByTime";
+const _SPUD = "SavingsPlansUtilizationDetails";
+const _SPUDa = "SavingsPlansUtilizationDetail";
+const _SPa = "SavingsPlans";
+const _SQEE = "ServiceQuotaExceededException";
+const _SRT = "SupportedResourceTypes";
+const _SS = "SearchString";
+const _SSPPRG = "StartSavingsPlansPurchaseRecommendationGeneration";
+const _SSPPRGR = "StartSavingsPlansPurchaseRecommendationGenerationRequest";
+const _SSPPRGRt = "StartSavingsPlansPurchaseRecommendationGenerationResponse";
+const _SSe = "ServiceSpecification";
+const _ST = "StartTime";
+const _SV = "StartValue";
+const _Sa = "Savings";
+const _Se = "Services";
+const _Ser = "Service";
+const _Sk = "Sku";
+const _So = "Source";
+const _St = "Status";
+const _Sta = "Start";
+const _Sto = "Storage";
+const _Su = "Summary";
+const _Sub = "Subscriber";
+const _T = "Threshold";
+const _TAC = "TotalAmortizedCommitment";
+const _TAF = "TotalAmortizedFee";
+const _TAH = "TotalActualHours";
+const _TAS = "TotalActualSpend";
+const _TAU = "TotalActualUnits";
+const _TC = "TotalCost";
+const _TCAU = "TotalCostAndUsage";
+const _TCo = "TotalCommitment";
+const _TE = "ThresholdExpression";
+const _TEMSA = "TotalEstimatedMonthlySavingsAmount";
+const _TEMSP = "TotalEstimatedMonthlySavingsPercentage";
+const _TES = "TotalExpectedSpend";
+const _TI = "TotalImpact";
+const _TIF = "TotalImpactFilter";
+const _TIL = "TargetInstancesList";
+const _TIP = "TotalImpactPercentage";
+const _TIY = "TermInYears";
+const _TIa = "TargetInstances";
+const _TIar = "TargetInstance";
+const _TK = "TagKey";
+const _TKa = "TagKeys";
+const _TMTE = "TooManyTagsException";
+const _TP = "TimePeriod";
+const _TPRIS = "TotalPotentialRISavings";
+const _TR = "TotalRecords";
+const _TRC = "TotalRecommendationCount";
+const _TRD = "TerminateRecommendationDetail";
+const _TRH = "TotalRunningHours";
+const _TRHILP = "TotalRunningHoursInLookbackPeriod";
+const _TRNU = "TotalRunningNormalizedUnits";
+const _TRR = "TagResourceRequest";
+const _TRRa = "TagResourceResponse";
+const _TRa = "TagResource";
+const _TS = "TotalSize";
+const _TV = "TagValues";
+const _TVL = "TagValuesList";
+const _Ta = "Targets";
+const _Tag = "Tags";
+const _Te = "Tenancy";
+const _To = "Total";
+const _Ty = "Type";
+const _U = "Unit";
+const _UAM = "UpdateAnomalyMonitor";
+const _UAMR = "UpdateAnomalyMonitorRequest";
+const _UAMRp = "UpdateAnomalyMonitorResponse";
+const _UAS = "UpdateAnomalySubscription";
+const _UASR = "UpdateAnomalySubscriptionRequest";
+const _UASRp = "UpdateAnomalySubscriptionResponse";
+const _UBT = "UtilizationsByTime";
+const _UBTt = "UtilizationByTime";
+const _UC = "UpfrontCost";
+const _UCATS = "UpdateCostAllocationTagsStatus";
+const _UCATSE = "UpdateCostAllocationTagsStatusError";
+const _UCATSEp = "UpdateCostAllocationTagsStatusErrors";
+const _UCATSR = "UpdateCostAllocationTagsStatusRequest";
+const _UCATSRp = "UpdateCostAllocationTagsStatusResponse";
+const _UCCD = "UpdateCostCategoryDefinition";
+const _UCCDR = "UpdateCostCategoryDefinitionRequest";
+const _UCCDRp = "UpdateCostCategoryDefinitionResponse";
+const _UCn = "UnusedCommitment";
+const _UCs = "UsedCommitment";
+const _UH = "UnusedHours";
+const _UME = "UnknownMonitorException";
+const _UP = "UtilizationPercentage";
+const _UPIU = "UtilizationPercentageInUnits";
+const _UR = "UntagResource";
+const _URR = "UntagResourceRequest";
+const _URRn = "UntagResourceResponse";
+const _US = "UnrealizedSavings";
+const _USE = "UnknownSubscriptionException";
+const _UT = "UsageType";
+const _UU = "UnusedUnits";
+const _UUUE = "UnresolvableUsageUnitException";
+const _Ut = "Utilization";
+const _V = "Values";
+const _Va = "Value";
+const _Vc = "Vcpu";
+const _c = "client";
+const _e = "error";
+const _hE = "httpError";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.costexplorer";
+const n0 = "com.amazonaws.costexplorer";
+const _s_registry = new TypeRegistry(_s);
+var CostExplorerServiceException$ = [-3, _s, "CostExplorerServiceException", 0, [], []];
+_s_registry.registerError(CostExplorerServiceException$, CostExplorerServiceException);
+const n0_registry = new TypeRegistry(n0);
+var AnalysisNotFoundException$ = [-3, n0, _ANFE,
+    { [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(AnalysisNotFoundException$, AnalysisNotFoundException);
+var BackfillLimitExceededException$ = [-3, n0, _BLEE,
+    { [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(BackfillLimitExceededException$, BackfillLimitExceededException);
+var BillExpirationException$ = [-3, n0, _BEE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(BillExpirationException$, BillExpirationException);
+var BillingViewHealthStatusException$ = [-3, n0, _BVHSE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(BillingViewHealthStatusException$, BillingViewHealthStatusException);
+var DataUnavailableException$ = [-3, n0, _DUE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(DataUnavailableException$, DataUnavailableException);
+var GenerationExistsException$ = [-3, n0, _GEE,
+    { [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(GenerationExistsException$, GenerationExistsException);
+var InvalidNextTokenException$ = [-3, n0, _INTE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(InvalidNextTokenException$, InvalidNextTokenException);
+var LimitExceededException$ = [-3, n0, _LEE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(LimitExceededException$, LimitExceededException);
+var RequestChangedException$ = [-3, n0, _RCE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(RequestChangedException$, RequestChangedException);
+var ResourceNotFoundException$ = [-3, n0, _RNFE,
+    { [_e]: _c, [_hE]: 404 },
+    [_M, _RN],
+    [0, 0]
+];
+n0_registry.registerError(ResourceNotFoundException$, ResourceNotFoundException);
+var ServiceQuotaExceededException$ = [-3, n0, _SQEE,
+    { [_e]: _c, [_hE]: 402 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ServiceQuotaExceededException$, ServiceQuotaExceededException);
+var TooManyTagsException$ = [-3, n0, _TMTE,
+    { [_e]: _c, [_hE]: 400 },
+    [_M, _RN],
+    [0, 0]
+];
+n0_registry.registerError(TooManyTagsException$, TooManyTagsException);
+var UnknownMonitorException$ = [-3, n0, _UME,
+    { [_e]: _c, [_hE]: 404 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(UnknownMonitorException$, UnknownMonitorException);
+var UnknownSubscriptionException$ = [-3, n0, _USE,
+    { [_e]: _c, [_hE]: 404 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(UnknownSubscriptionException$, UnknownSubscriptionException);
+var UnresolvableUsageUnitException$ = [-3, n0, _UUUE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(UnresolvableUsageUnitException$, UnresolvableUsageUnitException);
+const errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+var AnalysisDetails$ = [3, n0, _AD,
+    0,
+    [_SPPAD],
+    [() => SavingsPlansPurchaseAnalysisDetails$]
+];
+var AnalysisSummary$ = [3, n0, _AS,
+    0,
+    [_ECT, _ACT, _AST, _ASn, _EC, _AI, _CPAC],
+    [0, 0, 0, 0, 0, 0, () => CommitmentPurchaseAnalysisConfiguration$]
+];
+var Anomaly$ = [3, n0, _A,
+    0,
+    [_AIn, _ASno, _I, _MA, _ASD, _AED, _DV, _RC, _F],
+    [0, () => AnomalyScore$, () => Impact$, 0, 0, 0, 0, () => RootCauses, 0], 4
+];
+var AnomalyDateInterval$ = [3, n0, _ADI,
+    0,
+    [_SD, _ED],
+    [0, 0], 1
+];
+var AnomalyMonitor$ = [3, n0, _AM,
+    0,
+    [_MN, _MT, _MA, _CD, _LUD, _LED, _MD, _MS, _DVC],
+    [0, 0, 0, 0, 0, 0, 0, () => Expression$, 1], 2
+];
+var AnomalyScore$ = [3, n0, _ASno,
+    0,
+    [_MSa, _CS],
+    [1, 1], 2
+];
+var AnomalySubscription$ = [3, n0, _ASnom,
+    0,
+    [_MAL, _S, _Fr, _SN, _SA, _AIc, _T, _TE],
+    [64 | 0, () => Subscribers, 0, 0, 0, 0, 1, () => Expression$], 4
+];
+var CommitmentPurchaseAnalysisConfiguration$ = [3, n0, _CPAC,
+    0,
+    [_SPPAC],
+    [() => SavingsPlansPurchaseAnalysisConfiguration$]
+];
+var ComparisonMetricValue$ = [3, n0, _CMV,
+    0,
+    [_BTPA, _CTPA, _D, _U],
+    [0, 0, 0, 0]
+];
+var CostAllocationTag$ = [3, n0, _CAT,
+    0,
+    [_TK, _Ty, _St, _LUD, _LUDa],
+    [0, 0, 0, 0, 0], 3
+];
+var CostAllocationTagBackfillRequest$ = [3, n0, _CATBR,
+    0,
+    [_BF, _RA, _CA, _BS, _LUA],
+    [0, 0, 0, 0, 0]
+];
+var CostAllocationTagStatusEntry$ = [3, n0, _CATSE,
+    0,
+    [_TK, _St],
+    [0, 0], 2
+];
+var CostAndUsageComparison$ = [3, n0, _CAUC,
+    0,
+    [_CAUS, _Me],
+    [() => Expression$, () => ComparisonMetrics]
+];
+var CostCategory$ = [3, n0, _CC,
+    0,
+    [_CCA, _ES, _N, _RV, _R, _EE, _SCR, _PS, _DVe],
+    [0, 0, 0, 0, () => CostCategoryRulesList, 0, () => CostCategorySplitChargeRulesList, () => CostCategoryProcessingStatusList, 0], 5
+];
+var CostCategoryInheritedValueDimension$ = [3, n0, _CCIVD,
+    0,
+    [_DN, _DK],
+    [0, 0]
+];
+var CostCategoryProcessingStatus$ = [3, n0, _CCPS,
+    0,
+    [_C, _St],
+    [0, 0]
+];
+var CostCategoryReference$ = [3, n0, _CCR,
+    0,
+    [_CCA, _N, _ES, _EE, _NOR, _PS, _V, _DVe, _SRT],
+    [0, 0, 0, 0, 1, () => CostCategoryProcessingStatusList, 64 | 0, 0, 64 | 0]
+];
+var CostCategoryResourceAssociation$ = [3, n0, _CCRA,
+    0,
+    [_RAe, _CCN, _CCA],
+    [0, 0, 0]
+];
+var CostCategoryRule$ = [3, n0, _CCRo,
+    0,
+    [_Va, _Ru, _IV, _Ty],
+    [0, () => Expression$, () => CostCategoryInheritedValueDimension$, 0]
+];
+var CostCategorySplitChargeRule$ = [3, n0, _CCSCR,
+    0,
+    [_So, _Ta, _Met, _P],
+    [0, 64 | 0, 0, () => CostCategorySplitChargeRuleParametersList], 3
+];
+var CostCategorySplitChargeRuleParameter$ = [3, n0, _CCSCRP,
+    0,
+    [_Ty, _V],
+    [0, 64 | 0], 2
+];
+var CostCategoryValues$ = [3, n0, _CCV,
+    0,
+    [_K, _V, _MO],
+    [0, 64 | 0, 64 | 0]
+];
+var CostComparisonDriver$ = [3, n0, _CCD,
+    0,
+    [_CSo, _Me, _CDo],
+    [() => Expression$, () => ComparisonMetrics, () => CostDrivers]
+];
+var CostDriver$ = [3, n0, _CDos,
+    0,
+    [_Ty, _N, _Me],
+    [0, 0, () => ComparisonMetrics]
+];
+var Coverage$ = [3, n0, _Co,
+    0,
+    [_CH, _CNU, _CCo],
+    [() => CoverageHours$, () => CoverageNormalizedUnits$, () => CoverageCost$]
+];
+var CoverageByTime$ = [3, n0, _CBT,
+    0,
+    [_TP, _G, _To],
+    [() => DateInterval$, () => ReservationCoverageGroups, () => Coverage$]
+];
+var CoverageCost$ = [3, n0, _CCo,
+    0,
+    [_ODC],
+    [0]
+];
+var CoverageHours$ = [3, n0, _CH,
+    0,
+    [_ODH, _RH, _TRH, _CHP],
+    [0, 0, 0, 0]
+];
+var CoverageNormalizedUnits$ = [3, n0, _CNU,
+    0,
+    [_ODNU, _RNU, _TRNU, _CNUP],
+    [0, 0, 0, 0]
+];
+var CreateAnomalyMonitorRequest$ = [3, n0, _CAMR,
+    0,
+    [_AM, _RT],
+    [() => AnomalyMonitor$, () => ResourceTagList], 1
+];
+var CreateAnomalyMonitorResponse$ = [3, n0, _CAMRr,
+    0,
+    [_MA],
+    [0], 1
+];
+var CreateAnomalySubscriptionRequest$ = [3, n0, _CASR,
+    0,
+    [_ASnom, _RT],
+    [() => AnomalySubscription$, () => ResourceTagList], 1
+];
+var CreateAnomalySubscriptionResponse$ = [3, n0, _CASRr,
+    0,
+    [_SA],
+    [0], 1
+];
+var CreateCostCategoryDefinitionRequest$ = [3, n0, _CCCDR,
+    0,
+    [_N, _RV, _R, _ES, _DVe, _SCR, _RT],
+    [0, 0, () => CostCategoryRulesList, 0, 0, () => CostCategorySplitChargeRulesList, () => ResourceTagList], 3
+];
+var CreateCostCategoryDefinitionResponse$ = [3, n0, _CCCDRr,
+    0,
+    [_CCA, _ES],
+    [0, 0]
+];
+var CurrentInstance$ = [3, n0, _CI,
+    0,
+    [_RI, _IN, _Tag, _RD, _RU, _RCHILP, _SPCHILP, _ODHILP, _TRHILP, _MC, _CCu],
+    [0, 0, () => TagValuesList, () => ResourceDetails$, () => ResourceUtilization$, 0, 0, 0, 0, 0, 0]
+];
+var DateInterval$ = [3, n0, _DI,
+    0,
+    [_Sta, _E],
+    [0, 0], 2
+];
+var DeleteAnomalyMonitorRequest$ = [3, n0, _DAMR,
+    0,
+    [_MA],
+    [0], 1
+];
+var DeleteAnomalyMonitorResponse$ = [3, n0, _DAMRe,
+    0,
+    [],
+    []
+];
+var DeleteAnomalySubscriptionRequest$ = [3, n0, _DASR,
+    0,
+    [_SA],
+    [0], 1
+];
+var DeleteAnomalySubscriptionResponse$ = [3, n0, _DASRe,
+    0,
+    [],
+    []
+];
+var DeleteCostCategoryDefinitionRequest$ = [3, n0, _DCCDR,
+    0,
+    [_CCA],
+    [0], 1
+];
+var DeleteCostCategoryDefinitionResponse$ = [3, n0, _DCCDRe,
+    0,
+    [_CCA, _EE],
+    [0, 0]
+];
+var DescribeCostCategoryDefinitionRequest$ = [3, n0, _DCCDRes,
+    0,
+    [_CCA, _EO],
+    [0, 0], 1
+];
+var DescribeCostCategoryDefinitionResponse$ = [3, n0, _DCCDResc,
+    0,
+    [_CC],
+    [() => CostCategory$]
+];
+var DimensionValues$ = [3, n0, _DVi,
+    0,
+    [_K, _V, _MO],
+    [0, 64 | 0, 64 | 0]
+];
+var DimensionValuesWithAttributes$ = [3, n0, _DVWA,
+    0,
+    [_Va, _At],
+    [0, 128 | 0]
+];
+var DiskResourceUtilization$ = [3, n0, _DRU,
+    0,
+    [_DROPS, _DWOPS, _DRBPS, _DWBPS],
+    [0, 0, 0, 0]
+];
+var DynamoDBCapacityDetails$ = [3, n0, _DDBCD,
+    0,
+    [_CU, _Re],
+    [0, 0]
+];
+var EBSResourceUtilization$ = [3, n0, _EBSRU,
+    0,
+    [_EROPS, _EWOPS, _ERBPS, _EWBPS],
+    [0, 0, 0, 0]
+];
+var EC2InstanceDetails$ = [3, n0, _ECID,
+    0,
+    [_Fa, _IT, _Re, _AZ, _Pl, _Te, _CG, _SFE],
+    [0, 0, 0, 0, 0, 0, 2, 2]
+];
+var EC2ResourceDetails$ = [3, n0, _ECRD,
+    0,
+    [_HODR, _IT, _Pl, _Re, _Sk, _Mem, _NP, _Sto, _Vc],
+    [0, 0, 0, 0, 0, 0, 0, 0, 0]
+];
+var EC2ResourceUtilization$ = [3, n0, _ECRU,
+    0,
+    [_MCUP, _MMUP, _MSUP, _EBSRU, _DRU, _NRU],
+    [0, 0, 0, () => EBSResourceUtilization$, () => DiskResourceUtilization$, () => NetworkResourceUtilization$]
+];
+var EC2Specification$ = [3, n0, _ECS,
+    0,
+    [_OC],
+    [0]
+];
+var ElastiCacheInstanceDetails$ = [3, n0, _ECIDl,
+    0,
+    [_Fa, _NT, _Re, _PD, _CG, _SFE],
+    [0, 0, 0, 0, 2, 2]
+];
+var ESInstanceDetails$ = [3, n0, _ESID,
+    0,
+    [_IC, _IS, _Re, _CG, _SFE],
+    [0, 0, 0, 2, 2]
+];
+var Expression$ = [3, n0, _Ex,
+    0,
+    [_O, _An, _No, _Di, _Tag, _CCos],
+    [() => Expressions, () => Expressions, () => Expression$, () => DimensionValues$, () => TagValues$, () => CostCategoryValues$]
+];
+var ForecastResult$ = [3, n0, _FR,
+    0,
+    [_TP, _MV, _PILB, _PIUB],
+    [() => DateInterval$, 0, 0, 0]
+];
+var GenerationSummary$ = [3, n0, _GS,
+    0,
+    [_RIe, _GSe, _GST, _GCT, _ECT],
+    [0, 0, 0, 0, 0]
+];
+var GetAnomaliesRequest$ = [3, n0, _GAR,
+    0,
+    [_DI, _MA, _F, _TI, _NPT, _MR],
+    [() => AnomalyDateInterval$, 0, 0, () => TotalImpactFilter$, 0, 1], 1
+];
+var GetAnomaliesResponse$ = [3, n0, _GARe,
+    0,
+    [_Ano, _NPT],
+    [() => Anomalies, 0], 1
+];
+var GetAnomalyMonitorsRequest$ = [3, n0, _GAMR,
+    0,
+    [_MAL, _NPT, _MR],
+    [64 | 0, 0, 1]
+];
+var GetAnomalyMonitorsResponse$ = [3, n0, _GAMRe,
+    0,
+    [_AMn, _NPT],
+    [() => AnomalyMonitors, 0], 1
+];
+var GetAnomalySubscriptionsRequest$ = [3, n0, _GASR,
+    0,
+    [_SAL, _MA, _NPT, _MR],
+    [64 | 0, 0, 0, 1]
+];
+var GetAnomalySubscriptionsResponse$ = [3, n0, _GASRe,
+    0,
+    [_ASnoma, _NPT],
+    [() => AnomalySubscriptions, 0], 1
+];
+var GetApproximateUsageRecordsRequest$ = [3, n0, _GAURR,
+    0,
+    [_Gr, _ADp, _Se],
+    [0, 0, 64 | 0], 2
+];
+var GetApproximateUsageRecordsResponse$ = [3, n0, _GAURRe,
+    0,
+    [_Se, _TR, _LP],
+    [128 | 1, 1, () => DateInterval$]
+];
+var GetCommitmentPurchaseAnalysisRequest$ = [3, n0, _GCPAR,
+    0,
+    [_AI],
+    [0], 1
+];
+var GetCommitmentPurchaseAnalysisResponse$ = [3, n0, _GCPARe,
+    0,
+    [_ECT, _AST, _AI, _ASn, _CPAC, _ACT, _EC, _AD],
+    [0, 0, 0, 0, () => CommitmentPurchaseAnalysisConfiguration$, 0, 0, () => AnalysisDetails$], 5
+];
+var GetCostAndUsageComparisonsRequest$ = [3, n0, _GCAUCR,
+    0,
+    [_BTP, _CTP, _MFC, _BVA, _Fi, _GB, _MR, _NPT],
+    [() => DateInterval$, () => DateInterval$, 0, 0, () => Expression$, () => GroupDefinitions, 1, 0], 3
+];
+var GetCostAndUsageComparisonsResponse$ = [3, n0, _GCAUCRe,
+    0,
+    [_CAUCo, _TCAU, _NPT],
+    [() => CostAndUsageComparisons, () => ComparisonMetrics, 0]
+];
+var GetCostAndUsageRequest$ = [3, n0, _GCAUR,
+    0,
+    [_TP, _Gr, _Me, _Fi, _GB, _BVA, _NPT],
+    [() => DateInterval$, 0, 64 | 0, () => Expression$, () => GroupDefinitions, 0, 0], 3
+];
+var GetCostAndUsageResponse$ = [3, n0, _GCAURe,
+    0,
+    [_NPT, _GD, _RBT, _DVA],
+    [0, () => GroupDefinitions, () => ResultsByTime, () => DimensionValuesWithAttributesList]
+];
+var GetCostAndUsageWithResourcesRequest$ = [3, n0, _GCAUWRR,
+    0,
+    [_TP, _Gr, _Fi, _Me, _GB, _BVA, _NPT],
+    [() => DateInterval$, 0, () => Expression$, 64 | 0, () => GroupDefinitions, 0, 0], 3
+];
+var GetCostAndUsageWithResourcesResponse$ = [3, n0, _GCAUWRRe,
+    0,
+    [_NPT, _GD, _RBT, _DVA],
+    [0, () => GroupDefinitions, () => ResultsByTime, () => DimensionValuesWithAttributesList]
+];
+var GetCostCategoriesRequest$ = [3, n0, _GCCR,
+    0,
+    [_TP, _SS, _CCN, _Fi, _SB, _BVA, _MR, _NPT],
+    [() => DateInterval$, 0, 0, () => Expression$, () => SortDefinitions, 0, 1, 0], 1
+];
+var GetCostCategoriesResponse$ = [3, n0, _GCCRe,
+    0,
+    [_RS, _TS, _NPT, _CCNo, _CCV],
+    [1, 1, 0, 64 | 0, 64 | 0], 2
+];
+var GetCostComparisonDriversRequest$ = [3, n0, _GCCDR,
+    0,
+    [_BTP, _CTP, _MFC, _BVA, _Fi, _GB, _MR, _NPT],
+    [() => DateInterval$, () => DateInterval$, 0, 0, () => Expression$, () => GroupDefinitions, 1, 0], 3
+];
+var GetCostComparisonDriversResponse$ = [3, n0, _GCCDRe,
+    0,
+    [_CCDo, _NPT],
+    [() => CostComparisonDrivers, 0]
+];
+var GetCostForecastRequest$ = [3, n0, _GCFR,
+    0,
+    [_TP, _Metr, _Gr, _Fi, _BVA, _PIL],
+    [() => DateInterval$, 0, 0, () => Expression$, 0, 1], 3
+];
+var GetCostForecastResponse$ = [3, n0, _GCFRe,
+    0,
+    [_To, _FRBT],
+    [() => MetricValue$, () => ForecastResultsByTime]
+];
+var GetDimensionValuesRequest$ = [3, n0, _GDVR,
+    0,
+    [_TP, _Dim, _SS, _Con, _Fi, _SB, _BVA, _MR, _NPT],
+    [() => DateInterval$, 0, 0, 0, () => Expression$, () => SortDefinitions, 0, 1, 0], 2
+];
+var GetDimensionValuesResponse$ = [3, n0, _GDVRe,
+    0,
+    [_DVi, _RS, _TS, _NPT],
+    [() => DimensionValuesWithAttributesList, 1, 1, 0], 3
+];
+var GetReservationCoverageRequest$ = [3, n0, _GRCR,
+    0,
+    [_TP, _GB, _Gr, _Fi, _Me, _NPT, _SB, _MR],
+    [() => DateInterval$, () => GroupDefinitions, 0, () => Expression$, 64 | 0, 0, () => SortDefinition$, 1], 1
+];
+var GetReservationCoverageResponse$ = [3, n0, _GRCRe,
+    0,
+    [_CBTo, _To, _NPT],
+    [() => CoveragesByTime, () => Coverage$, 0], 1
+];
+var GetReservationPurchaseRecommendationRequest$ = [3, n0, _GRPRR,
+    0,
+    [_Ser, _AIc, _Fi, _ASc, _LPID, _TIY, _PO, _SSe, _PSa, _NPT],
+    [0, 0, () => Expression$, 0, 0, 0, 0, () => ServiceSpecification$, 1, 0], 1
+];
+var GetReservationPurchaseRecommendationResponse$ = [3, n0, _GRPRRe,
+    0,
+    [_Meta, _Rec, _NPT],
+    [() => ReservationPurchaseRecommendationMetadata$, () => ReservationPurchaseRecommendations, 0]
+];
+var GetReservationUtilizationRequest$ = [3, n0, _GRUR,
+    0,
+    [_TP, _GB, _Gr, _Fi, _SB, _NPT, _MR],
+    [() => DateInterval$, () => GroupDefinitions, 0, () => Expression$, () => SortDefinition$, 0, 1], 1
+];
+var GetReservationUtilizationResponse$ = [3, n0, _GRURe,
+    0,
+    [_UBT, _To, _NPT],
+    [() => UtilizationsByTime, () => ReservationAggregates$, 0], 1
+];
+var GetRightsizingRecommendationRequest$ = [3, n0, _GRRR,
+    0,
+    [_Ser, _Fi, _Conf, _PSa, _NPT],
+    [0, () => Expression$, () => RightsizingRecommendationConfiguration$, 1, 0], 1
+];
+var GetRightsizingRecommendationResponse$ = [3, n0, _GRRRe,
+    0,
+    [_Meta, _Su, _RR, _NPT, _Conf],
+    [() => RightsizingRecommendationMetadata$, () => RightsizingRecommendationSummary$, () => RightsizingRecommendationList, 0, () => RightsizingRecommendationConfiguration$]
+];
+var GetSavingsPlanPurchaseRecommendationDetailsRequest$ = [3, n0, _GSPPRDR,
+    0,
+    [_RDI],
+    [0], 1
+];
+var GetSavingsPlanPurchaseRecommendationDetailsResponse$ = [3, n0, _GSPPRDRe,
+    0,
+    [_RDI, _RDD],
+    [0, () => RecommendationDetailData$]
+];
+var GetSavingsPlansCoverageRequest$ = [3, n0, _GSPCR,
+    0,
+    [_TP, _GB, _Gr, _Fi, _Me, _NTe, _MR, _SB],
+    [() => DateInterval$, () => GroupDefinitions, 0, () => Expression$, 64 | 0, 0, 1, () => SortDefinition$], 1
+];
+var GetSavingsPlansCoverageResponse$ = [3, n0, _GSPCRe,
+    0,
+    [_SPC, _NTe],
+    [() => SavingsPlansCoverages, 0], 1
+];
+var GetSavingsPlansPurchaseRecommendationRequest$ = [3, n0, _GSPPRR,
+    0,
+    [_SPT, _TIY, _PO, _LPID, _ASc, _NPT, _PSa, _Fi],
+    [0, 0, 0, 0, 0, 0, 1, () => Expression$], 4
+];
+var GetSavingsPlansPurchaseRecommendationResponse$ = [3, n0, _GSPPRRe,
+    0,
+    [_Meta, _SPPR, _NPT],
+    [() => SavingsPlansPurchaseRecommendationMetadata$, () => SavingsPlansPurchaseRecommendation$, 0]
+];
+var GetSavingsPlansUtilizationDetailsRequest$ = [3, n0, _GSPUDR,
+    0,
+    [_TP, _Fi, _DT, _NTe, _MR, _SB],
+    [() => DateInterval$, () => Expression$, 64 | 0, 0, 1, () => SortDefinition$], 1
+];
+var GetSavingsPlansUtilizationDetailsResponse$ = [3, n0, _GSPUDRe,
+    0,
+    [_SPUD, _TP, _To, _NTe],
+    [() => SavingsPlansUtilizationDetails, () => DateInterval$, () => SavingsPlansUtilizationAggregates$, 0], 2
+];
+var GetSavingsPlansUtilizationRequest$ = [3, n0, _GSPUR,
+    0,
+    [_TP, _Gr, _Fi, _SB],
+    [() => DateInterval$, 0, () => Expression$, () => SortDefinition$], 1
+];
+var GetSavingsPlansUtilizationResponse$ = [3, n0, _GSPURe,
+    0,
+    [_To, _SPUBT],
+    [() => SavingsPlansUtilizationAggregates$, () => SavingsPlansUtilizationsByTime], 1
+];
+var GetTagsRequest$ = [3, n0, _GTR,
+    0,
+    [_TP, _SS, _TK, _Fi, _SB, _BVA, _MR, _NPT],
+    [() => DateInterval$, 0, 0, () => Expression$, () => SortDefinitions, 0, 1, 0], 1
+];
+var GetTagsResponse$ = [3, n0, _GTRe,
+    0,
+    [_Tag, _RS, _TS, _NPT],
+    [64 | 0, 1, 1, 0], 3
+];
+var GetUsageForecastRequest$ = [3, n0, _GUFR,
+    0,
+    [_TP, _Metr, _Gr, _Fi, _BVA, _PIL],
+    [() => DateInterval$, 0, 0, () => Expression$, 0, 1], 3
+];
+var GetUsageForecastResponse$ = [3, n0, _GUFRe,
+    0,
+    [_To, _FRBT],
+    [() => MetricValue$, () => ForecastResultsByTime]
+];
+var Group$ = [3, n0, _Gro,
+    0,
+    [_Ke, _Me],
+    [64 | 0, () => Metrics]
+];
+var GroupDefinition$ = [3, n0, _GDr,
+    0,
+    [_Ty, _K],
+    [0, 0]
+];
+var Impact$ = [3, n0, _I,
+    0,
+    [_MI, _TI, _TAS, _TES, _TIP],
+    [1, 1, 1, 1, 1], 1
+];
+var InstanceDetails$ = [3, n0, _ID,
+    0,
+    [_ECID, _RDSID, _RID, _ECIDl, _ESID, _MDBID],
+    [() => EC2InstanceDetails$, () => RDSInstanceDetails$, () => RedshiftInstanceDetails$, () => ElastiCacheInstanceDetails$, () => ESInstanceDetails$, () => MemoryDBInstanceDetails$]
+];
+var ListCommitmentPurchaseAnalysesRequest$ = [3, n0, _LCPAR,
+    0,
+    [_ASn, _NPT, _PSa, _AIna],
+    [0, 0, 1, 64 | 0]
+];
+var ListCommitmentPurchaseAnalysesResponse$ = [3, n0, _LCPARi,
+    0,
+    [_ASL, _NPT],
+    [() => AnalysisSummaryList, 0]
+];
+var ListCostAllocationTagBackfillHistoryRequest$ = [3, n0, _LCATBHR,
+    0,
+    [_NTe, _MR],
+    [0, 1]
+];
+var ListCostAllocationTagBackfillHistoryResponse$ = [3, n0, _LCATBHRi,
+    0,
+    [_BR, _NTe],
+    [() => CostAllocationTagBackfillRequestList, 0]
+];
+var ListCostAllocationTagsRequest$ = [3, n0, _LCATR,
+    0,
+    [_St, _TKa, _Ty, _NTe, _MR],
+    [0, 64 | 0, 0, 0, 1]
+];
+var ListCostAllocationTagsResponse$ = [3, n0, _LCATRi,
+    0,
+    [_CATo, _NTe],
+    [() => CostAllocationTagList, 0]
+];
+var ListCostCategoryDefinitionsRequest$ = [3, n0, _LCCDR,
+    0,
+    [_EO, _NTe, _MR, _SRT],
+    [0, 0, 1, 64 | 0]
+];
+var ListCostCategoryDefinitionsResponse$ = [3, n0, _LCCDRi,
+    0,
+    [_CCRos, _NTe],
+    [() => CostCategoryReferencesList, 0]
+];
+var ListCostCategoryResourceAssociationsRequest$ = [3, n0, _LCCRAR,
+    0,
+    [_CCA, _NTe, _MR],
+    [0, 0, 1]
+];
+var ListCostCategoryResourceAssociationsResponse$ = [3, n0, _LCCRARi,
+    0,
+    [_CCRAo, _NTe],
+    [() => CostCategoryResourceAssociations, 0]
+];
+var ListSavingsPlansPurchaseRecommendationGenerationRequest$ = [3, n0, _LSPPRGR,
+    0,
+    [_GSe, _RIec, _PSa, _NPT],
+    [0, 64 | 0, 1, 0]
+];
+var ListSavingsPlansPurchaseRecommendationGenerationResponse$ = [3, n0, _LSPPRGRi,
+    0,
+    [_GSL, _NPT],
+    [() => GenerationSummaryList, 0]
+];
+var ListTagsForResourceRequest$ = [3, n0, _LTFRR,
+    0,
+    [_RAe],
+    [0], 1
+];
+var ListTagsForResourceResponse$ = [3, n0, _LTFRRi,
+    0,
+    [_RT],
+    [() => ResourceTagList]
+];
+var MemoryDBInstanceDetails$ = [3, n0, _MDBID,
+    0,
+    [_Fa, _NT, _Re, _CG, _SFE],
+    [0, 0, 0, 2, 2]
+];
+var MetricValue$ = [3, n0, _MVe,
+    0,
+    [_Am, _U],
+    [0, 0]
+];
+var ModifyRecommendationDetail$ = [3, n0, _MRD,
+    0,
+    [_TIa],
+    [() => TargetInstancesList]
+];
+var NetworkResourceUtilization$ = [3, n0, _NRU,
+    0,
+    [_NIBPS, _NOBPS, _NPIPS, _NPOPS],
+    [0, 0, 0, 0]
+];
+var ProvideAnomalyFeedbackRequest$ = [3, n0, _PAFR,
+    0,
+    [_AIn, _F],
+    [0, 0], 2
+];
+var ProvideAnomalyFeedbackResponse$ = [3, n0, _PAFRr,
+    0,
+    [_AIn],
+    [0], 1
+];
+var RDSInstanceDetails$ = [3, n0, _RDSID,
+    0,
+    [_Fa, _IT, _Re, _DE, _DEa, _DO, _LM, _CG, _SFE, _DM],
+    [0, 0, 0, 0, 0, 0, 0, 2, 2, 0]
+];
+var RecommendationDetailData$ = [3, n0, _RDD,
+    0,
+    [_ASc, _LPID, _SPT, _TIY, _PO, _AIc, _CCu, _IF, _Re, _OI, _GT, _LUT, _CAHODS, _CMHODS, _CMHODSu, _EAU, _EMSA, _EODC, _EODCWCC, _EROI, _ESPC, _ESA, _ESP, _EHC, _HCTP, _UC, _CAC, _EAC, _MOLP],
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, () => MetricsOverLookbackPeriod]
+];
+var RecommendationDetailHourlyMetrics$ = [3, n0, _RDHM,
+    0,
+    [_ST, _EODC, _CCur, _ECs, _ENCU],
+    [0, 0, 0, 0, 0]
+];
+var RedshiftInstanceDetails$ = [3, n0, _RID,
+    0,
+    [_Fa, _NT, _Re, _CG, _SFE],
+    [0, 0, 0, 2, 2]
+];
+var ReservationAggregates$ = [3, n0, _RAes,
+    0,
+    [_UP, _UPIU, _PH, _PU, _TAH, _TAU, _UH, _UU, _ODCORIHU, _NRIS, _TPRIS, _AUF, _ARF, _TAF, _RICFUH, _RSe, _US],
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+];
+var ReservationCoverageGroup$ = [3, n0, _RCG,
+    0,
+    [_At, _Co],
+    [128 | 0, () => Coverage$]
+];
+var ReservationPurchaseRecommendation$ = [3, n0, _RPR,
+    0,
+    [_ASc, _LPID, _TIY, _PO, _SSe, _RDe, _RSec],
+    [0, 0, 0, 0, () => ServiceSpecification$, () => ReservationPurchaseRecommendationDetails, () => ReservationPurchaseRecommendationSummary$]
+];
+var ReservationPurchaseRecommendationDetail$ = [3, n0, _RPRD,
+    0,
+    [_AIc, _ID, _RNOITP, _RNUTP, _MNOIUPH, _MNUUPH, _MNOIUPHa, _MNUUPHa, _ANOIUPH, _ANUUPH, _AU, _EBEIM, _CCu, _EMSA, _EMSP, _EMODC, _ERCFLP, _UC, _RSMC, _RCD, _RNOCUTP, _MNOCUUPH, _MNOCUUPHa, _ANOCUUPH],
+    [0, () => InstanceDetails$, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, () => ReservedCapacityDetails$, 0, 0, 0, 0]
+];
+var ReservationPurchaseRecommendationMetadata$ = [3, n0, _RPRM,
+    0,
+    [_RIe, _GT, _AMd],
+    [0, 0, 0]
+];
+var ReservationPurchaseRecommendationSummary$ = [3, n0, _RPRS,
+    0,
+    [_TEMSA, _TEMSP, _CCu],
+    [0, 0, 0]
+];
+var ReservationUtilizationGroup$ = [3, n0, _RUG,
+    0,
+    [_K, _Va, _At, _Ut],
+    [0, 0, 128 | 0, () => ReservationAggregates$]
+];
+var ReservedCapacityDetails$ = [3, n0, _RCD,
+    0,
+    [_DDBCD],
+    [() => DynamoDBCapacityDetails$]
+];
+var ResourceDetails$ = [3, n0, _RD,
+    0,
+    [_ECRD],
+    [() => EC2ResourceDetails$]
+];
+var ResourceTag$ = [3, n0, _RTe,
+    0,
+    [_K, _Va],
+    [0, 0], 2
+];
+var ResourceUtilization$ = [3, n0, _RU,
+    0,
+    [_ECRU],
+    [() => EC2ResourceUtilization$]
+];
+var ResultByTime$ = [3, n0, _RBTe,
+    0,
+    [_TP, _To, _G, _Es],
+    [() => DateInterval$, () => Metrics, () => Groups, 2]
+];
+var RightsizingRecommendation$ = [3, n0, _RRi,
+    0,
+    [_AIc, _CI, _RTi, _MRD, _TRD, _FRC],
+    [0, () => CurrentInstance$, 0, () => ModifyRecommendationDetail$, () => TerminateRecommendationDetail$, 64 | 0]
+];
+var RightsizingRecommendationConfiguration$ = [3, n0, _RRC,
+    0,
+    [_RTec, _BC],
+    [0, 2], 2
+];
+var RightsizingRecommendationMetadata$ = [3, n0, _RRM,
+    0,
+    [_RIe, _GT, _LPID, _AMd],
+    [0, 0, 0, 0]
+];
+var RightsizingRecommendationSummary$ = [3, n0, _RRS,
+    0,
+    [_TRC, _ETMSA, _SCC, _SP],
+    [0, 0, 0, 0]
+];
+var RootCause$ = [3, n0, _RCo,
+    0,
+    [_Ser, _Re, _LA, _LAN, _UT, _I],
+    [0, 0, 0, 0, 0, () => RootCauseImpact$]
+];
+var RootCauseImpact$ = [3, n0, _RCI,
+    0,
+    [_Cont],
+    [1], 1
+];
+var SavingsPlans$ = [3, n0, _SPa,
+    0,
+    [_PO, _SPT, _Re, _IF, _TIY, _SPCa, _OI],
+    [0, 0, 0, 0, 0, 1, 0]
+];
+var SavingsPlansAmortizedCommitment$ = [3, n0, _SPAC,
+    0,
+    [_ARC, _AUC, _TAC],
+    [0, 0, 0]
+];
+var SavingsPlansCoverage$ = [3, n0, _SPCav,
+    0,
+    [_At, _Co, _TP],
+    [128 | 0, () => SavingsPlansCoverageData$, () => DateInterval$]
+];
+var SavingsPlansCoverageData$ = [3, n0, _SPCD,
+    0,
+    [_SCBSP, _ODC, _TC, _CP],
+    [0, 0, 0, 0]
+];
+var SavingsPlansDetails$ = [3, n0, _SPD,
+    0,
+    [_Re, _IF, _OI],
+    [0, 0, 0]
+];
+var SavingsPlansPurchaseAnalysisConfiguration$ = [3, n0, _SPPAC,
+    0,
+    [_AT, _SPTA, _LBTP, _ASc, _AIc, _SPTE, _SPTC],
+    [0, () => SavingsPlansToAdd, () => DateInterval$, 0, 0, 64 | 0, 1], 3
+];
+var SavingsPlansPurchaseAnalysisDetails$ = [3, n0, _SPPAD,
+    0,
+    [_CCu, _LPIH, _CAC, _CAHODS, _CMHODS, _CMHODSu, _CODS, _EHC, _HCTP, _EAC, _EAU, _EMSA, _EODC, _EODCWCC, _EROI, _ESA, _ESP, _ECC, _LUT, _UC, _AMd, _MOLP],
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, () => MetricsOverLookbackPeriod]
+];
+var SavingsPlansPurchaseRecommendation$ = [3, n0, _SPPR,
+    0,
+    [_ASc, _SPT, _TIY, _PO, _LPID, _SPPRD, _SPPRS],
+    [0, 0, 0, 0, 0, () => SavingsPlansPurchaseRecommendationDetailList, () => SavingsPlansPurchaseRecommendationSummary$]
+];
+var SavingsPlansPurchaseRecommendationDetail$ = [3, n0, _SPPRDa,
+    0,
+    [_SPD, _AIc, _UC, _EROI, _CCu, _ESPC, _EODC, _EODCWCC, _ESA, _ESP, _HCTP, _EAU, _EMSA, _CMHODSu, _CMHODS, _CAHODS, _RDI],
+    [() => SavingsPlansDetails$, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+];
+var SavingsPlansPurchaseRecommendationMetadata$ = [3, n0, _SPPRM,
+    0,
+    [_RIe, _GT, _AMd],
+    [0, 0, 0]
+];
+var SavingsPlansPurchaseRecommendationSummary$ = [3, n0, _SPPRS,
+    0,
+    [_EROI, _CCu, _ETC, _CODS, _ESA, _TRC, _DCTP, _HCTP, _ESP, _EMSA, _EODCWCC],
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+];
+var SavingsPlansSavings$ = [3, n0, _SPS,
+    0,
+    [_NS, _ODCE],
+    [0, 0]
+];
+var SavingsPlansUtilization$ = [3, n0, _SPU,
+    0,
+    [_TCo, _UCs, _UCn, _UP],
+    [0, 0, 0, 0]
+];
+var SavingsPlansUtilizationAggregates$ = [3, n0, _SPUA,
+    0,
+    [_Ut, _Sa, _AC],
+    [() => SavingsPlansUtilization$, () => SavingsPlansSavings$, () => SavingsPlansAmortizedCommitment$], 1
+];
+var SavingsPlansUtilizationByTime$ = [3, n0, _SPUBTa,
+    0,
+    [_TP, _Ut, _Sa, _AC],
+    [() => DateInterval$, () => SavingsPlansUtilization$, () => SavingsPlansSavings$, () => SavingsPlansAmortizedCommitment$], 2
+];
+var SavingsPlansUtilizationDetail$ = [3, n0, _SPUDa,
+    0,
+    [_SPA, _At, _Ut, _Sa, _AC],
+    [0, 128 | 0, () => SavingsPlansUtilization$, () => SavingsPlansSavings$, () => SavingsPlansAmortizedCommitment$]
+];
+var ServiceSpecification$ = [3, n0, _SSe,
+    0,
+    [_ECS],
+    [() => EC2Specification$]
+];
+var SortDefinition$ = [3, n0, _SDo,
+    0,
+    [_K, _SO],
+    [0, 0], 1
+];
+var StartCommitmentPurchaseAnalysisRequest$ = [3, n0, _SCPAR,
+    0,
+    [_CPAC],
+    [() => CommitmentPurchaseAnalysisConfiguration$], 1
+];
+var StartCommitmentPurchaseAnalysisResponse$ = [3, n0, _SCPARt,
+    0,
+    [_AI, _AST, _ECT],
+    [0, 0, 0], 3
+];
+var StartCostAllocationTagBackfillRequest$ = [3, n0, _SCATBR,
+    0,
+    [_BF],
+    [0], 1
+];
+var StartCostAllocationTagBackfillResponse$ = [3, n0, _SCATBRt,
+    0,
+    [_BRa],
+    [() => CostAllocationTagBackfillRequest$]
+];
+var StartSavingsPlansPurchaseRecommendationGenerationRequest$ = [3, n0, _SSPPRGR,
+    0,
+    [],
+    []
+];
+var StartSavingsPlansPurchaseRecommendationGenerationResponse$ = [3, n0, _SSPPRGRt,
+    0,
+    [_RIe, _GST, _ECT],
+    [0, 0, 0]
+];
+var Subscriber$ = [3, n0, _Sub,
+    0,
+    [_Ad, _Ty, _St],
+    [0, 0, 0]
+];
+var TagResourceRequest$ = [3, n0, _TRR,
+    0,
+    [_RAe, _RT],
+    [0, () => ResourceTagList], 2
+];
+var TagResourceResponse$ = [3, n0, _TRRa,
+    0,
+    [],
+    []
+];
+var TagValues$ = [3, n0, _TV,
+    0,
+    [_K, _V, _MO],
+    [0, 64 | 0, 64 | 0]
+];
+var TargetInstance$ = [3, n0, _TIar,
+    0,
+    [_EMC, _EMS, _CCu, _DTI, _RD, _ERU, _PDl],
+    [0, 0, 0, 2, () => ResourceDetails$, () => ResourceUtilization$, 64 | 0]
+];
+var TerminateRecommendationDetail$ = [3, n0, _TRD,
+    0,
+    [_EMS, _CCu],
+    [0, 0]
+];
+var TotalImpactFilter$ = [3, n0, _TIF,
+    0,
+    [_NO, _SV, _EV],
+    [0, 1, 1], 2
+];
+var UntagResourceRequest$ = [3, n0, _URR,
+    0,
+    [_RAe, _RTK],
+    [0, 64 | 0], 2
+];
+var UntagResourceResponse$ = [3, n0, _URRn,
+    0,
+    [],
+    []
+];
+var UpdateAnomalyMonitorRequest$ = [3, n0, _UAMR,
+    0,
+    [_MA, _MN],
+    [0, 0], 1
+];
+var UpdateAnomalyMonitorResponse$ = [3, n0, _UAMRp,
+    0,
+    [_MA],
+    [0], 1
+];
+var UpdateAnomalySubscriptionRequest$ = [3, n0, _UASR,
+    0,
+    [_SA, _T, _Fr, _MAL, _S, _SN, _TE],
+    [0, 1, 0, 64 | 0, () => Subscribers, 0, () => Expression$], 1
+];
+var UpdateAnomalySubscriptionResponse$ = [3, n0, _UASRp,
+    0,
+    [_SA],
+    [0], 1
+];
+var UpdateCostAllocationTagsStatusError$ = [3, n0, _UCATSE,
+    0,
+    [_TK, _Cod, _M],
+    [0, 0, 0]
+];
+var UpdateCostAllocationTagsStatusRequest$ = [3, n0, _UCATSR,
+    0,
+    [_CATS],
+    [() => CostAllocationTagStatusList], 1
+];
+var UpdateCostAllocationTagsStatusResponse$ = [3, n0, _UCATSRp,
+    0,
+    [_Er],
+    [() => UpdateCostAllocationTagsStatusErrors]
+];
+var UpdateCostCategoryDefinitionRequest$ = [3, n0, _UCCDR,
+    0,
+    [_CCA, _RV, _R, _ES, _DVe, _SCR],
+    [0, 0, () => CostCategoryRulesList, 0, 0, () => CostCategorySplitChargeRulesList], 3
+];
+var UpdateCostCategoryDefinitionResponse$ = [3, n0, _UCCDRp,
+    0,
+    [_CCA, _ES],
+    [0, 0]
+];
+var UtilizationByTime$ = [3, n0, _UBTt,
+    0,
+    [_TP, _G, _To],
+    [() => DateInterval$, () => ReservationUtilizationGroups, () => ReservationAggregates$]
+];
+var AnalysisSummaryList = [1, n0, _ASL,
+    0, () => AnalysisSummary$
+];
+var Anomalies = [1, n0, _Ano,
+    0, () => Anomaly$
+];
+var AnomalyMonitors = [1, n0, _AMn,
+    0, () => AnomalyMonitor$
+];
+var AnomalySubscriptions = [1, n0, _ASnoma,
+    0, () => AnomalySubscription$
+];
+var CostAllocationTagBackfillRequestList = [1, n0, _CATBRL,
+    0, () => CostAllocationTagBackfillRequest$
+];
+var CostAllocationTagList = [1, n0, _CATL,
+    0, () => CostAllocationTag$
+];
+var CostAllocationTagStatusList = [1, n0, _CATSL,
+    0, () => CostAllocationTagStatusEntry$
+];
+var CostAndUsageComparisons = [1, n0, _CAUCo,
+    0, () => CostAndUsageComparison$
+];
+var CostCategoryProcessingStatusList = [1, n0, _CCPSL,
+    0, () => CostCategoryProcessingStatus$
+];
+var CostCategoryReferencesList = [1, n0, _CCRL,
+    0, () => CostCategoryReference$
+];
+var CostCategoryResourceAssociations = [1, n0, _CCRAo,
+    0, () => CostCategoryResourceAssociation$
+];
+var CostCategoryRulesList = [1, n0, _CCRLo,
+    0, () => CostCategoryRule$
+];
+var CostCategorySplitChargeRuleParametersList = [1, n0, _CCSCRPL,
+    0, () => CostCategorySplitChargeRuleParameter$
+];
+var CostCategorySplitChargeRulesList = [1, n0, _CCSCRL,
+    0, () => CostCategorySplitChargeRule$
+];
+var CostComparisonDrivers = [1, n0, _CCDo,
+    0, () => CostComparisonDriver$
+];
+var CostDrivers = [1, n0, _CDo,
+    0, () => CostDriver$
+];
+var CoveragesByTime = [1, n0, _CBTo,
+    0, () => CoverageByTime$
+];
+var DimensionValuesWithAttributesList = [1, n0, _DVWAL,
+    0, () => DimensionValuesWithAttributes$
+];
+var Expressions = [1, n0, _Exp,
+    0, () => Expression$
+];
+var ForecastResultsByTime = [1, n0, _FRBT,
+    0, () => ForecastResult$
+];
+var GenerationSummaryList = [1, n0, _GSL,
+    0, () => GenerationSummary$
+];
+var GroupDefinitions = [1, n0, _GD,
+    0, () => GroupDefinition$
+];
+var Groups = [1, n0, _G,
+    0, () => Group$
+];
+var MetricsOverLookbackPeriod = [1, n0, _MOLP,
+    0, () => RecommendationDetailHourlyMetrics$
+];
+var ReservationCoverageGroups = [1, n0, _RCGe,
+    0, () => ReservationCoverageGroup$
+];
+var ReservationPurchaseRecommendationDetails = [1, n0, _RPRDe,
+    0, () => ReservationPurchaseRecommendationDetail$
+];
+var ReservationPurchaseRecommendations = [1, n0, _RPRe,
+    0, () => ReservationPurchaseRecommendation$
+];
+var ReservationUtilizationGroups = [1, n0, _RUGe,
+    0, () => ReservationUtilizationGroup$
+];
+var ResourceTagList = [1, n0, _RTL,
+    0, () => ResourceTag$
+];
+var ResultsByTime = [1, n0, _RBT,
+    0, () => ResultByTime$
+];
+var RightsizingRecommendationList = [1, n0, _RRL,
+    0, () => RightsizingRecommendation$
+];
+var RootCauses = [1, n0, _RC,
+    0, () => RootCause$
+];
+var SavingsPlansCoverages = [1, n0, _SPC,
+    0, () => SavingsPlansCoverage$
+];
+var SavingsPlansPurchaseRecommendationDetailList = [1, n0, _SPPRDL,
+    0, () => SavingsPlansPurchaseRecommendationDetail$
+];
+var SavingsPlansToAdd = [1, n0, _SPTA,
+    0, () => SavingsPlans$
+];
+var SavingsPlansUtilizationDetails = [1, n0, _SPUD,
+    0, () => SavingsPlansUtilizationDetail$
+];
+var SavingsPlansUtilizationsByTime = [1, n0, _SPUBT,
+    0, () => SavingsPlansUtilizationByTime$
+];
+var SortDefinitions = [1, n0, _SDor,
+    0, () => SortDefinition$
+];
+var Subscribers = [1, n0, _S,
+    0, () => Subscriber$
+];
+var TagValuesList = [1, n0, _TVL,
+    0, () => TagValues$
+];
+var TargetInstancesList = [1, n0, _TIL,
+    0, () => TargetInstance$
+];
+var UpdateCostAllocationTagsStatusErrors = [1, n0, _UCATSEp,
+    0, () => UpdateCostAllocationTagsStatusError$
+];
+var UtilizationsByTime = [1, n0, _UBT,
+    0, () => UtilizationByTime$
+];
+var ComparisonMetrics = [2, n0, _CM,
+    0, 0, () => ComparisonMetricValue$
+];
+var Metrics = [2, n0, _Me,
+    0, 0, () => MetricValue$
+];
+var CreateAnomalyMonitor$ = [9, n0, _CAM,
+    0, () => CreateAnomalyMonitorRequest$, () => CreateAnomalyMonitorResponse$
+];
+var CreateAnomalySubscription$ = [9, n0, _CAS,
+    0, () => CreateAnomalySubscriptionRequest$, () => CreateAnomalySubscriptionResponse$
+];
+var CreateCostCategoryDefinition$ = [9, n0, _CCCD,
+    0, () => CreateCostCategoryDefinitionRequest$, () => CreateCostCategoryDefinitionResponse$
+];
+var DeleteAnomalyMonitor$ = [9, n0, _DAM,
+    0, () => DeleteAnomalyMonitorRequest$, () => DeleteAnomalyMonitorResponse$
+];
+var DeleteAnomalySubscription$ = [9, n0, _DAS,
+    0, () => DeleteAnomalySubscriptionRequest$, () => DeleteAnomalySubscriptionResponse$
+];
+var DeleteCostCategoryDefinition$ = [9, n0, _DCCD,
+    0, () => DeleteCostCategoryDefinitionRequest$, () => DeleteCostCategoryDefinitionResponse$
+];
+var DescribeCostCategoryDefinition$ = [9, n0, _DCCDe,
+    0, () => DescribeCostCategoryDefinitionRequest$, () => DescribeCostCategoryDefinitionResponse$
+];
+var GetAnomalies$ = [9, n0, _GA,
+    0, () => GetAnomaliesRequest$, () => GetAnomaliesResponse$
+];
+var GetAnomalyMonitors$ = [9, n0, _GAM,
+    0, () => GetAnomalyMonitorsRequest$, () => GetAnomalyMonitorsResponse$
+];
+var GetAnomalySubscriptions$ = [9, n0, _GAS,
+    0, () => GetAnomalySubscriptionsRequest$, () => GetAnomalySubscriptionsResponse$
+];
+var GetApproximateUsageRecords$ = [9, n0, _GAUR,
+    0, () => GetApproximateUsageRecordsRequest$, () => GetApproximateUsageRecordsResponse$
+];
+var GetCommitmentPurchaseAnalysis$ = [9, n0, _GCPA,
+    0, () => GetCommitmentPurchaseAnalysisRequest$, () => GetCommitmentPurchaseAnalysisResponse$
+];
+var GetCostAndUsage$ = [9, n0, _GCAU,
+    0, () => GetCostAndUsageRequest$, () => GetCostAndUsageResponse$
+];
+var GetCostAndUsageComparisons$ = [9, n0, _GCAUC,
+    0, () => GetCostAndUsageComparisonsRequest$, () => GetCostAndUsageComparisonsResponse$
+];
+var GetCostAndUsageWithResources$ = [9, n0, _GCAUWR,
+    0, () => GetCostAndUsageWithResourcesRequest$, () => GetCostAndUsageWithResourcesResponse$
+];
+var GetCostCategories$ = [9, n0, _GCC,
+    0, () => GetCostCategoriesRequest$, () => GetCostCategoriesResponse$
+];
+var GetCostComparisonDrivers$ = [9, n0, _GCCD,
+    0, () => GetCostComparisonDriversRequest$, () => GetCostComparisonDriversResponse$
+];
+var GetCostForecast$ = [9, n0, _GCF,
+    0, () => GetCostForecastRequest$, () => GetCostForecastResponse$
+];
+var GetDimensionValues$ = [9, n0, _GDV,
+    0, () => GetDimensionValuesRequest$, () => GetDimensionValuesResponse$
+];
+var GetReservationCoverage$ = [9, n0, _GRC,
+    0, () => GetReservationCoverageRequest$, () => GetReservationCoverageResponse$
+];
+var GetReservationPurchaseRecommendation$ = [9, n0, _GRPR,
+    0, () => GetReservationPurchaseRecommendationRequest$, () => GetReservationPurchaseRecommendationResponse$
+];
+var GetReservationUtilization$ = [9, n0, _GRU,
+    0, () => GetReservationUtilizationRequest$, () => GetReservationUtilizationResponse$
+];
+var GetRightsizingRecommendation$ = [9, n0, _GRR,
+    0, () => GetRightsizingRecommendationRequest$, () => GetRightsizingRecommendationResponse$
+];
+var GetSavingsPlanPurchaseRecommendationDetails$ = [9, n0, _GSPPRD,
+    0, () => GetSavingsPlanPurchaseRecommendationDetailsRequest$, () => GetSavingsPlanPurchaseRecommendationDetailsResponse$
+];
+var GetSavingsPlansCoverage$ = [9, n0, _GSPC,
+    0, () => GetSavingsPlansCoverageRequest$, () => GetSavingsPlansCoverageResponse$
+];
+var GetSavingsPlansPurchaseRecommendation$ = [9, n0, _GSPPR,
+    0, () => GetSavingsPlansPurchaseRecommendationRequest$, () => GetSavingsPlansPurchaseRecommendationResponse$
+];
+var GetSavingsPlansUtilization$ = [9, n0, _GSPU,
+    0, () => GetSavingsPlansUtilizationRequest$, () => GetSavingsPlansUtilizationResponse$
+];
+var GetSavingsPlansUtilizationDetails$ = [9, n0, _GSPUD,
+    0, () => GetSavingsPlansUtilizationDetailsRequest$, () => GetSavingsPlansUtilizationDetailsResponse$
+];
+var GetTags$ = [9, n0, _GTe,
+    0, () => GetTagsRequest$, () => GetTagsResponse$
+];
+var GetUsageForecast$ = [9, n0, _GUF,
+    0, () => GetUsageForecastRequest$, () => GetUsageForecastResponse$
+];
+var ListCommitmentPurchaseAnalyses$ = [9, n0, _LCPA,
+    0, () => ListCommitmentPurchaseAnalysesRequest$, () => ListCommitmentPurchaseAnalysesResponse$
+];
+var ListCostAllocationTagBackfillHistory$ = [9, n0, _LCATBH,
+    0, () => ListCostAllocationTagBackfillHistoryRequest$, () => ListCostAllocationTagBackfillHistoryResponse$
+];
+var ListCostAllocationTags$ = [9, n0, _LCAT,
+    0, () => ListCostAllocationTagsRequest$, () => ListCostAllocationTagsResponse$
+];
+var ListCostCategoryDefinitions$ = [9, n0, _LCCD,
+    0, () => ListCostCategoryDefinitionsRequest$, () => ListCostCategoryDefinitionsResponse$
+];
+var ListCostCategoryResourceAssociations$ = [9, n0, _LCCRA,
+    0, () => ListCostCategoryResourceAssociationsRequest$, () => ListCostCategoryResourceAssociationsResponse$
+];
+var ListSavingsPlansPurchaseRecommendationGeneration$ = [9, n0, _LSPPRG,
+    0, () => ListSavingsPlansPurchaseRecommendationGenerationRequest$, () => ListSavingsPlansPurchaseRecommendationGenerationResponse$
+];
+var ListTagsForResource$ = [9, n0, _LTFR,
+    0, () => ListTagsForResourceRequest$, () => ListTagsForResourceResponse$
+];
+var ProvideAnomalyFeedback$ = [9, n0, _PAF,
+    0, () => ProvideAnomalyFeedbackRequest$, () => ProvideAnomalyFeedbackResponse$
+];
+var StartCommitmentPurchaseAnalysis$ = [9, n0, _SCPA,
+    0, () => StartCommitmentPurchaseAnalysisRequest$, () => StartCommitmentPurchaseAnalysisResponse$
+];
+var StartCostAllocationTagBackfill$ = [9, n0, _SCATB,
+    0, () => StartCostAllocationTagBackfillRequest$, () => StartCostAllocationTagBackfillResponse$
+];
+var StartSavingsPlansPurchaseRecommendationGeneration$ = [9, n0, _SSPPRG,
+    0, () => StartSavingsPlansPurchaseRecommendationGenerationRequest$, () => StartSavingsPlansPurchaseRecommendationGenerationResponse$
+];
+var TagResource$ = [9, n0, _TRa,
+    0, () => TagResourceRequest$, () => TagResourceResponse$
+];
+var UntagResource$ = [9, n0, _UR,
+    0, () => UntagResourceRequest$, () => UntagResourceResponse$
+];
+var UpdateAnomalyMonitor$ = [9, n0, _UAM,
+    0, () => UpdateAnomalyMonitorRequest$, () => UpdateAnomalyMonitorResponse$
+];
+var UpdateAnomalySubscription$ = [9, n0, _UAS,
+    0, () => UpdateAnomalySubscriptionRequest$, () => UpdateAnomalySubscriptionResponse$
+];
+var UpdateCostAllocationTagsStatus$ = [9, n0, _UCATS,
+    0, () => UpdateCostAllocationTagsStatusRequest$, () => UpdateCostAllocationTagsStatusResponse$
+];
+var UpdateCostCategoryDefinition$ = [9, n0, _UCCD,
+    0, () => UpdateCostCategoryDefinitionRequest$, () => UpdateCostCategoryDefinitionResponse$
+];
+
+const getRuntimeConfig$1 = (config) => {
+    return {
+        apiVersion: "2017-10-25",
+        base64Decoder: config?.base64Decoder ?? fromBase64,
+        base64Encoder: config?.base64Encoder ?? toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultCostExplorerHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new AwsSdkSigV4Signer(),
+            },
+        ],
+        logger: config?.logger ?? new NoOpLogger(),
+        protocol: config?.protocol ?? AwsJson1_1Protocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.costexplorer",
+            errorTypeRegistries,
+            version: "2017-10-25",
+            serviceTarget: "AWSInsightsIndexService",
+        },
+        serviceId: config?.serviceId ?? "Cost Explorer",
+        sha256: config?.sha256 ?? Sha256,
+        urlParser: config?.urlParser ?? parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? toUtf8,
+    };
+};
+
+const getRuntimeConfig = (config) => {
+    emitWarningIfUnsupportedVersion(process.version);
+    const defaultsMode = resolveDefaultsModeConfig(config);
+    const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
+    const clientSharedValues = getRuntimeConfig$1(config);
+    emitWarningIfUnsupportedVersion$1(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ??
+            loadConfig({
+                ...NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE,
+            }, config),
+        streamCollector: config?.streamCollector ?? streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration(runtimeConfig), getDefaultExtensionConfiguration(runtimeConfig), getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration(extensionConfiguration), resolveDefaultRuntimeConfig(extensionConfiguration), resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class CostExplorerClient extends Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = resolveUserAgentConfig(_config_1);
+        const _config_3 = resolveRetryConfig(_config_2);
+        const _config_4 = resolveRegionConfig(_config_3);
+        const _config_5 = resolveHostHeaderConfig(_config_4);
+        const _config_6 = resolveEndpointConfig(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveRuntimeExtensions(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(getUserAgentPlugin(this.config));
+        this.middlewareStack.use(getRetryPlugin(this.config));
+        this.middlewareStack.use(getContentLengthPlugin(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(getLoggerPlugin(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: defaultCostExplorerHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+const command = makeBuilder(commonParams, "AWSInsightsIndexService", "CostExplorerClient", getEndpointPlugin);
+const _ep0 = {};
+const _mw0 = (Command, cs, config, o) => [];
+
+class CreateAnomalyMonitorCommand extends command(_ep0, _mw0, "CreateAnomalyMonitor", CreateAnomalyMonitor$) {
+}
+
+class CreateAnomalySubscriptionCommand extends command(_ep0, _mw0, "CreateAnomalySubscription", CreateAnomalySubscription$) {
+}
+
+class CreateCostCategoryDefinitionCommand extends command(_ep0, _mw0, "CreateCostCategoryDefinition", CreateCostCategoryDefinition$) {
+}
+
+class DeleteAnomalyMonitorCommand extends command(_ep0, _mw0, "DeleteAnomalyMonitor", DeleteAnomalyMonitor$) {
+}
+
+class DeleteAnomalySubscriptionCommand extends command(_ep0, _mw0, "DeleteAnomalySubscription", DeleteAnomalySubscription$) {
+}
+
+class DeleteCostCategoryDefinitionCommand extends command(_ep0, _mw0, "DeleteCostCategoryDefinition", DeleteCostCategoryDefinition$) {
+}
+
+class DescribeCostCategoryDefinitionCommand extends command(_ep0, _mw0, "DescribeCostCategoryDefinition", DescribeCostCategoryDefinition$) {
+}
+
+class GetAnomaliesCommand extends command(_ep0, _mw0, "GetAnomalies", GetAnomalies$) {
+}
+
+class GetAnomalyMonitorsCommand extends command(_ep0, _mw0, "GetAnomalyMonitors", GetAnomalyMonitors$) {
+}
+
+class GetAnomalySubscriptionsCommand extends command(_ep0, _mw0, "GetAnomalySubscriptions", GetAnomalySubscriptions$) {
+}
+
+class GetApproximateUsageRecordsCommand extends command(_ep0, _mw0, "GetApproximateUsageRecords", GetApproximateUsageRecords$) {
+}
+
+class GetCommitmentPurchaseAnalysisCommand extends command(_ep0, _mw0, "GetCommitmentPurchaseAnalysis", GetCommitmentPurchaseAnalysis$) {
+}
+
+class GetCostAndUsageCommand extends command(_ep0, _mw0, "GetCostAndUsage", GetCostAndUsage$) {
+}
+
+class GetCostAndUsageComparisonsCommand extends command(_ep0, _mw0, "GetCostAndUsageComparisons", GetCostAndUsageComparisons$) {
+}
+
+class GetCostAndUsageWithResourcesCommand extends command(_ep0, _mw0, "GetCostAndUsageWithResources", GetCostAndUsageWithResources$) {
+}
+
+class GetCostCategoriesCommand extends command(_ep0, _mw0, "GetCostCategories", GetCostCategories$) {
+}
+
+class GetCostComparisonDriversCommand extends command(_ep0, _mw0, "GetCostComparisonDrivers", GetCostComparisonDrivers$) {
+}
+
+class GetCostForecastCommand extends command(_ep0, _mw0, "GetCostForecast", GetCostForecast$) {
+}
+
+class GetDimensionValuesCommand extends command(_ep0, _mw0, "GetDimensionValues", GetDimensionValues$) {
+}
+
+class GetReservationCoverageCommand extends command(_ep0, _mw0, "GetReservationCoverage", GetReservationCoverage$) {
+}
+
+class GetReservationPurchaseRecommendationCommand extends command(_ep0, _mw0, "GetReservationPurchaseRecommendation", GetReservationPurchaseRecommendation$) {
+}
+
+class GetReservationUtilizationCommand extends command(_ep0, _mw0, "GetReservationUtilization", GetReservationUtilization$) {
+}
+
+class GetRightsizingRecommendationCommand extends command(_ep0, _mw0, "GetRightsizingRecommendation", GetRightsizingRecommendation$) {
+}
+
+class GetSavingsPlanPurchaseRecommendationDetailsCommand extends command(_ep0, _mw0, "GetSavingsPlanPurchaseRecommendationDetails", GetSavingsPlanPurchaseRecommendationDetails$) {
+}
+
+class GetSavingsPlansCoverageCommand extends command(_ep0, _mw0, "GetSavingsPlansCoverage", GetSavingsPlansCoverage$) {
+}
+
+class GetSavingsPlansPurchaseRecommendationCommand extends command(_ep0, _mw0, "GetSavingsPlansPurchaseRecommendation", GetSavingsPlansPurchaseRecommendation$) {
+}
+
+class GetSavingsPlansUtilizationCommand extends command(_ep0, _mw0, "GetSavingsPlansUtilization", GetSavingsPlansUtilization$) {
+}
+
+class GetSavingsPlansUtilizationDetailsCommand extends command(_ep0, _mw0, "GetSavingsPlansUtilizationDetails", GetSavingsPlansUtilizationDetails$) {
+}
+
+class GetTagsCommand extends command(_ep0, _mw0, "GetTags", GetTags$) {
+}
+
+class GetUsageForecastCommand extends command(_ep0, _mw0, "GetUsageForecast", GetUsageForecast$) {
+}
+
+class ListCommitmentPurchaseAnalysesCommand extends command(_ep0, _mw0, "ListCommitmentPurchaseAnalyses", ListCommitmentPurchaseAnalyses$) {
+}
+
+class ListCostAllocationTagBackfillHistoryCommand extends command(_ep0, _mw0, "ListCostAllocationTagBackfillHistory", ListCostAllocationTagBackfillHistory$) {
+}
+
+class ListCostAllocationTagsCommand extends command(_ep0, _mw0, "ListCostAllocationTags", ListCostAllocationTags$) {
+}
+
+class ListCostCategoryDefinitionsCommand extends command(_ep0, _mw0, "ListCostCategoryDefinitions", ListCostCategoryDefinitions$) {
+}
+
+class ListCostCategoryResourceAssociationsCommand extends command(_ep0, _mw0, "ListCostCategoryResourceAssociations", ListCostCategoryResourceAssociations$) {
+}
+
+class ListSavingsPlansPurchaseRecommendationGenerationCommand extends command(_ep0, _mw0, "ListSavingsPlansPurchaseRecommendationGeneration", ListSavingsPlansPurchaseRecommendationGeneration$) {
+}
+
+class ListTagsForResourceCommand extends command(_ep0, _mw0, "ListTagsForResource", ListTagsForResource$) {
+}
+
+class ProvideAnomalyFeedbackCommand extends command(_ep0, _mw0, "ProvideAnomalyFeedback", ProvideAnomalyFeedback$) {
+}
+
+class StartCommitmentPurchaseAnalysisCommand extends command(_ep0, _mw0, "StartCommitmentPurchaseAnalysis", StartCommitmentPurchaseAnalysis$) {
+}
+
+class StartCostAllocationTagBackfillCommand extends command(_ep0, _mw0, "StartCostAllocationTagBackfill", StartCostAllocationTagBackfill$) {
+}
+
+class StartSavingsPlansPurchaseRecommendationGenerationCommand extends command(_ep0, _mw0, "StartSavingsPlansPurchaseRecommendationGeneration", StartSavingsPlansPurchaseRecommendationGeneration$) {
+}
+
+class TagResourceCommand extends command(_ep0, _mw0, "TagResource", TagResource$) {
+}
+
+class UntagResourceCommand extends command(_ep0, _mw0, "UntagResource", UntagResource$) {
+}
+
+class UpdateAnomalyMonitorCommand extends command(_ep0, _mw0, "UpdateAnomalyMonitor", UpdateAnomalyMonitor$) {
+}
+
+class UpdateAnomalySubscriptionCommand extends command(_ep0, _mw0, "UpdateAnomalySubscription", UpdateAnomalySubscription$) {
+}
+
+class UpdateCostAllocationTagsStatusCommand extends command(_ep0, _mw0, "UpdateCostAllocationTagsStatus", UpdateCostAllocationTagsStatus$) {
+}
+
+class UpdateCostCategoryDefinitionCommand extends command(_ep0, _mw0, "UpdateCostCategoryDefinition", UpdateCostCategoryDefinition$) {
+}
+
+const paginateGetAnomalies = createPaginator(CostExplorerClient, GetAnomaliesCommand, "NextPageToken", "NextPageToken", "MaxResults");
+
+const paginateGetAnomalyMonitors = createPaginator(CostExplorerClient, GetAnomalyMonitorsCommand, "NextPageToken", "NextPageToken", "MaxResults");
+
+const paginateGetAnomalySubscriptions = createPaginator(CostExplorerClient, GetAnomalySubscriptionsCommand, "NextPageToken", "NextPageToken", "MaxResults");
+
+const paginateGetCostAndUsageComparisons = createPaginator(CostExplorerClient, GetCostAndUsageComparisonsCommand, "NextPageToken", "NextPageToken", "MaxResults");
+
+const paginateGetCostComparisonDrivers = createPaginator(CostExplorerClient, GetCostComparisonDriversCommand, "NextPageToken", "NextPageToken", "MaxResults");
+
+const paginateGetReservationPurchaseRecommendation = createPaginator(CostExplorerClient, GetReservationPurchaseRecommendationCommand, "NextPageToken", "NextPageToken", "PageSize");
+
+const paginateGetRightsizingRecommendation = createPaginator(CostExplorerClient, GetRightsizingRecommendationCommand, "NextPageToken", "NextPageToken", "PageSize");
+
+const paginateGetSavingsPlansCoverage = createPaginator(CostExplorerClient, GetSavingsPlansCoverageCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateGetSavingsPlansUtilizationDetails = createPaginator(CostExplorerClient, GetSavingsPlansUtilizationDetailsCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListCommitmentPurchaseAnalyses = createPaginator(CostExplorerClient, ListCommitmentPurchaseAnalysesCommand, "NextPageToken", "NextPageToken", "PageSize");
+
+const paginateListCostAllocationTagBackfillHistory = createPaginator(CostExplorerClient, ListCostAllocationTagBackfillHistoryCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListCostAllocationTags = createPaginator(CostExplorerClient, ListCostAllocationTagsCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListCostCategoryDefinitions = createPaginator(CostExplorerClient, ListCostCategoryDefinitionsCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListCostCategoryResourceAssociations = createPaginator(CostExplorerClient, ListCostCategoryResourceAssociationsCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListSavingsPlansPurchaseRecommendationGeneration = createPaginator(CostExplorerClient, ListSavingsPlansPurchaseRecommendationGenerationCommand, "NextPageToken", "NextPageToken", "PageSize");
+
+const commands = {
+    CreateAnomalyMonitorCommand,
+    CreateAnomalySubscriptionCommand,
+    CreateCostCategoryDefinitionCommand,
+    DeleteAnomalyMonitorCommand,
+    DeleteAnomalySubscriptionCommand,
+    DeleteCostCategoryDefinitionCommand,
+    DescribeCostCategoryDefinitionCommand,
+    GetAnomaliesCommand,
+    GetAnomalyMonitorsCommand,
+    GetAnomalySubscriptionsCommand,
+    GetApproximateUsageRecordsCommand,
+    GetCommitmentPurchaseAnalysisCommand,
+    GetCostAndUsageCommand,
+    GetCostAndUsageComparisonsCommand,
+    GetCostAndUsageWithResourcesCommand,
+    GetCostCategoriesCommand,
+    GetCostComparisonDriversCommand,
+    GetCostForecastCommand,
+    GetDimensionValuesCommand,
+    GetReservationCoverageCommand,
+    GetReservationPurchaseRecommendationCommand,
+    GetReservationUtilizationCommand,
+    GetRightsizingRecommendationCommand,
+    GetSavingsPlanPurchaseRecommendationDetailsCommand,
+    GetSavingsPlansCoverageCommand,
+    GetSavingsPlansPurchaseRecommendationCommand,
+    GetSavingsPlansUtilizationCommand,
+    GetSavingsPlansUtilizationDetailsCommand,
+    GetTagsCommand,
+    GetUsageForecastCommand,
+    ListCommitmentPurchaseAnalysesCommand,
+    ListCostAllocationTagBackfillHistoryCommand,
+    ListCostAllocationTagsCommand,
+    ListCostCategoryDefinitionsCommand,
+    ListCostCategoryResourceAssociationsCommand,
+    ListSavingsPlansPurchaseRecommendationGenerationCommand,
+    ListTagsForResourceCommand,
+    ProvideAnomalyFeedbackCommand,
+    StartCommitmentPurchaseAnalysisCommand,
+    StartCostAllocationTagBackfillCommand,
+    StartSavingsPlansPurchaseRecommendationGenerationCommand,
+    TagResourceCommand,
+    UntagResourceCommand,
+    UpdateAnomalyMonitorCommand,
+    UpdateAnomalySubscriptionCommand,
+    UpdateCostAllocationTagsStatusCommand,
+    UpdateCostCategoryDefinitionCommand,
+};
+const paginators = {
+    paginateGetAnomalies,
+    paginateGetAnomalyMonitors,
+    paginateGetAnomalySubscriptions,
+    paginateGetCostAndUsageComparisons,
+    paginateGetCostComparisonDrivers,
+    paginateGetReservationPurchaseRecommendation,
+    paginateGetRightsizingRecommendation,
+    paginateGetSavingsPlansCoverage,
+    paginateGetSavingsPlansUtilizationDetails,
+    paginateListCommitmentPurchaseAnalyses,
+    paginateListCostAllocationTagBackfillHistory,
+    paginateListCostAllocationTags,
+    paginateListCostCategoryDefinitions,
+    paginateListCostCategoryResourceAssociations,
+    paginateListSavingsPlansPurchaseRecommendationGeneration,
+};
+class CostExplorer extends CostExplorerClient {
+}
+createAggregatedClient(commands, CostExplorer, { paginators });
+
+const AccountScope = {
+    LINKED: "LINKED",
+    PAYER: "PAYER",
+};
+const AnalysisStatus = {
+    FAILED: "FAILED",
+    PROCESSING: "PROCESSING",
+    SUCCEEDED: "SUCCEEDED",
+};
+const AnalysisType = {
+    CUSTOM_COMMITMENT: "CUSTOM_COMMITMENT",
+    MAX_SAVINGS: "MAX_SAVINGS",
+    TARGET_AVERAGE_COVERAGE: "TARGET_AVERAGE_COVERAGE",
+};
+const PaymentOption = {
+    ALL_UPFRONT: "ALL_UPFRONT",
+    HEAVY_UTILIZATION: "HEAVY_UTILIZATION",
+    LIGHT_UTILIZATION: "LIGHT_UTILIZATION",
+    MEDIUM_UTILIZATION: "MEDIUM_UTILIZATION",
+    NO_UPFRONT: "NO_UPFRONT",
+    PARTIAL_UPFRONT: "PARTIAL_UPFRONT",
+};
+const SupportedSavingsPlansType = {
+    COMPUTE_SP: "COMPUTE_SP",
+    DATABASE_SP: "DATABASE_SP",
+    EC2_INSTANCE_SP: "EC2_INSTANCE_SP",
+    SAGEMAKER_SP: "SAGEMAKER_SP",
+};
+const TermInYears = {
+    ONE_YEAR: "ONE_YEAR",
+    THREE_YEARS: "THREE_YEARS",
+};
+const ErrorCode = {
+    INTERNAL_FAILURE: "INTERNAL_FAILURE",
+    INVALID_ACCOUNT_ID: "INVALID_ACCOUNT_ID",
+    INVALID_SAVINGS_PLANS_TO_ADD: "INVALID_SAVINGS_PLANS_TO_ADD",
+    INVALID_SAVINGS_PLANS_TO_EXCLUDE: "INVALID_SAVINGS_PLANS_TO_EXCLUDE",
+    NO_USAGE_FOUND: "NO_USAGE_FOUND",
+};
+const AnomalyFeedbackType = {
+    NO: "NO",
+    PLANNED_ACTIVITY: "PLANNED_ACTIVITY",
+    YES: "YES",
+};
+const MonitorDimension = {
+    COST_CATEGORY: "COST_CATEGORY",
+    LINKED_ACCOUNT: "LINKED_ACCOUNT",
+    SERVICE: "SERVICE",
+    TAG: "TAG",
+};
+const MatchOption = {
+    ABSENT: "ABSENT",
+    CASE_INSENSITIVE: "CASE_INSENSITIVE",
+    CASE_SENSITIVE: "CASE_SENSITIVE",
+    CONTAINS: "CONTAINS",
+    ENDS_WITH: "ENDS_WITH",
+    EQUALS: "EQUALS",
+    GREATER_THAN_OR_EQUAL: "GREATER_THAN_OR_EQUAL",
+    STARTS_WITH: "STARTS_WITH",
+};
+const Dimension = {
+    AGREEMENT_END_DATE_TIME_AFTER: "AGREEMENT_END_DATE_TIME_AFTER",
+    AGREEMENT_END_DATE_TIME_BEFORE: "AGREEMENT_END_DATE_TIME_BEFORE",
+    ANOMALY_TOTAL_IMPACT_ABSOLUTE: "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
+    ANOMALY_TOTAL_IMPACT_PERCENTAGE: "ANOMALY_TOTAL_IMPACT_PERCENTAGE",
+    AZ: "AZ",
+    BILLING_ENTITY: "BILLING_ENTITY",
+    CACHE_ENGINE: "CACHE_ENGINE",
+    DATABASE_ENGINE: "DATABASE_ENGINE",
+    DEPLOYMENT_OPTION: "DEPLOYMENT_OPTION",
+    INSTANCE_TYPE: "INSTANCE_TYPE",
+    INSTANCE_TYPE_FAMILY: "INSTANCE_TYPE_FAMILY",
+    INVOICING_ENTITY: "INVOICING_ENTITY",
+    LEGAL_ENTITY_NAME: "LEGAL_ENTITY_NAME",
+    LINKED_ACCOUNT: "LINKED_ACCOUNT",
+    LINKED_ACCOUNT_NAME: "LINKED_ACCOUNT_NAME",
+    OPERATING_SYSTEM: "OPERATING_SYSTEM",
+    OPERATION: "OPERATION",
+    PAYER_ACCOUNT: "PAYER_ACCOUNT",
+    PAYMENT_OPTION: "PAYMENT_OPTION",
+    PLATFORM: "PLATFORM",
+    PURCHASE_TYPE: "PURCHASE_TYPE",
+    RECORD_TYPE: "RECORD_TYPE",
+    REGION: "REGION",
+    RESERVATION_ID: "RESERVATION_ID",
+    RESOURCE_ID: "RESOURCE_ID",
+    RIGHTSIZING_TYPE: "RIGHTSIZING_TYPE",
+    SAVINGS_PLANS_TYPE: "SAVINGS_PLANS_TYPE",
+    SAVINGS_PLAN_ARN: "SAVINGS_PLAN_ARN",
+    SCOPE: "SCOPE",
+    SERVICE: "SERVICE",
+    SERVICE_CODE: "SERVICE_CODE",
+    SUBSCRIPTION_ID: "SUBSCRIPTION_ID",
+    TENANCY: "TENANCY",
+    USAGE_TYPE: "USAGE_TYPE",
+    USAGE_TYPE_GROUP: "USAGE_TYPE_GROUP",
+};
+const MonitorType = {
+    CUSTOM: "CUSTOM",
+    DIMENSIONAL: "DIMENSIONAL",
+};
+const AnomalySubscriptionFrequency = {
+    DAILY: "DAILY",
+    IMMEDIATE: "IMMEDIATE",
+    WEEKLY: "WEEKLY",
+};
+const SubscriberStatus = {
+    CONFIRMED: "CONFIRMED",
+    DECLINED: "DECLINED",
+};
+const SubscriberType = {
+    EMAIL: "EMAIL",
+    SNS: "SNS",
+};
+const ApproximationDimension = {
+    RESOURCE: "RESOURCE",
+    SERVICE: "SERVICE",
+};
+const CostCategoryInheritedValueDimensionName = {
+    LINKED_ACCOUNT_NAME: "LINKED_ACCOUNT_NAME",
+    TAG: "TAG",
+};
+const CostCategoryRuleType = {
+    INHERITED_VALUE: "INHERITED_VALUE",
+    REGULAR: "REGULAR",
+};
+const CostCategoryRuleVersion = {
+    CostCategoryExpressionV1: "CostCategoryExpression.v1",
+};
+const CostCategorySplitChargeMethod = {
+    EVEN: "EVEN",
+    FIXED: "FIXED",
+    PROPORTIONAL: "PROPORTIONAL",
+};
+const CostCategorySplitChargeRuleParameterType = {
+    ALLOCATION_PERCENTAGES: "ALLOCATION_PERCENTAGES",
+};
+const CostCategoryStatusComponent = {
+    COST_EXPLORER: "COST_EXPLORER",
+};
+const CostCategoryStatus = {
+    APPLIED: "APPLIED",
+    PROCESSING: "PROCESSING",
+};
+const NumericOperator = {
+    BETWEEN: "BETWEEN",
+    EQUAL: "EQUAL",
+    GREATER_THAN: "GREATER_THAN",
+    GREATER_THAN_OR_EQUAL: "GREATER_THAN_OR_EQUAL",
+    LESS_THAN: "LESS_THAN",
+    LESS_THAN_OR_EQUAL: "LESS_THAN_OR_EQUAL",
+};
+const Granularity = {
+    DAILY: "DAILY",
+    HOURLY: "HOURLY",
+    MONTHLY: "MONTHLY",
+};
+const GroupDefinitionType = {
+    COST_CATEGORY: "COST_CATEGORY",
+    DIMENSION: "DIMENSION",
+    TAG: "TAG",
+};
+const SortOrder = {
+    ASCENDING: "ASCENDING",
+    DESCENDING: "DESCENDING",
+};
+const Metric = {
+    AMORTIZED_COST: "AMORTIZED_COST",
+    BLENDED_COST: "BLENDED_COST",
+    NET_AMORTIZED_COST: "NET_AMORTIZED_COST",
+    NET_UNBLENDED_COST: "NET_UNBLENDED_COST",
+    NORMALIZED_USAGE_AMOUNT: "NORMALIZED_USAGE_AMOUNT",
+    UNBLENDED_COST: "UNBLENDED_COST",
+    USAGE_QUANTITY: "USAGE_QUANTITY",
+};
+const Context = {
+    COST_AND_USAGE: "COST_AND_USAGE",
+    RESERVATIONS: "RESERVATIONS",
+    SAVINGS_PLANS: "SAVINGS_PLANS",
+};
+const LookbackPeriodInDays = {
+    SEVEN_DAYS: "SEVEN_DAYS",
+    SIXTY_DAYS: "SIXTY_DAYS",
+    THIRTY_DAYS: "THIRTY_DAYS",
+};
+const OfferingClass = {
+    CONVERTIBLE: "CONVERTIBLE",
+    STANDARD: "STANDARD",
+};
+const RecommendationTarget = {
+    CROSS_INSTANCE_FAMILY: "CROSS_INSTANCE_FAMILY",
+    SAME_INSTANCE_FAMILY: "SAME_INSTANCE_FAMILY",
+};
+const FindingReasonCode = {
+    CPU_OVER_PROVISIONED: "CPU_OVER_PROVISIONED",
+    CPU_UNDER_PROVISIONED: "CPU_UNDER_PROVISIONED",
+    DISK_IOPS_OVER_PROVISIONED: "DISK_IOPS_OVER_PROVISIONED",
+    DISK_IOPS_UNDER_PROVISIONED: "DISK_IOPS_UNDER_PROVISIONED",
+    DISK_THROUGHPUT_OVER_PROVISIONED: "DISK_THROUGHPUT_OVER_PROVISIONED",
+    DISK_THROUGHPUT_UNDER_PROVISIONED: "DISK_THROUGHPUT_UNDER_PROVISIONED",
+    EBS_IOPS_OVER_PROVISIONED: "EBS_IOPS_OVER_PROVISIONED",
+    EBS_IOPS_UNDER_PROVISIONED: "EBS_IOPS_UNDER_PROVISIONED",
+    EBS_THROUGHPUT_OVER_PROVISIONED: "EBS_THROUGHPUT_OVER_PROVISIONED",
+    EBS_THROUGHPUT_UNDER_PROVISIONED: "EBS_THROUGHPUT_UNDER_PROVISIONED",
+    MEMORY_OVER_PROVISIONED: "MEMORY_OVER_PROVISIONED",
+    MEMORY_UNDER_PROVISIONED: "MEMORY_UNDER_PROVISIONED",
+    NETWORK_BANDWIDTH_OVER_PROVISIONED: "NETWORK_BANDWIDTH_OVER_PROVISIONED",
+    NETWORK_BANDWIDTH_UNDER_PROVISIONED: "NETWORK_BANDWIDTH_UNDER_PROVISIONED",
+    NETWORK_PPS_OVER_PROVISIONED: "NETWORK_PPS_OVER_PROVISIONED",
+    NETWORK_PPS_UNDER_PROVISIONED: "NETWORK_PPS_UNDER_PROVISIONED",
+};
+const PlatformDifference = {
+    HYPERVISOR: "HYPERVISOR",
+    INSTANCE_STORE_AVAILABILITY: "INSTANCE_STORE_AVAILABILITY",
+    NETWORK_INTERFACE: "NETWORK_INTERFACE",
+    STORAGE_INTERFACE: "STORAGE_INTERFACE",
+    VIRTUALIZATION_TYPE: "VIRTUALIZATION_TYPE",
+};
+const RightsizingType = {
+    MODIFY: "MODIFY",
+    TERMINATE: "TERMINATE",
+};
+const SavingsPlansDataType = {
+    AMORTIZED_COMMITMENT: "AMORTIZED_COMMITMENT",
+    ATTRIBUTES: "ATTRIBUTES",
+    SAVINGS: "SAVINGS",
+    UTILIZATION: "UTILIZATION",
+};
+const CostAllocationTagBackfillStatus = {
+    FAILED: "FAILED",
+    PROCESSING: "PROCESSING",
+    SUCCEEDED: "SUCCEEDED",
+};
+const CostAllocationTagStatus = {
+    ACTIVE: "Active",
+    INACTIVE: "Inactive",
+};
+const CostAllocationTagType = {
+    AWS_GENERATED: "AWSGenerated",
+    USER_DEFINED: "UserDefined",
+};
+const GenerationStatus = {
+    FAILED: "FAILED",
+    PROCESSING: "PROCESSING",
+    SUCCEEDED: "SUCCEEDED",
+};
+
+__webpack_unused_export__ = AccountScope;
+__webpack_unused_export__ = AnalysisDetails$;
+__webpack_unused_export__ = AnalysisNotFoundException;
+__webpack_unused_export__ = AnalysisNotFoundException$;
+__webpack_unused_export__ = AnalysisStatus;
+__webpack_unused_export__ = AnalysisSummary$;
+__webpack_unused_export__ = AnalysisType;
+__webpack_unused_export__ = Anomaly$;
+__webpack_unused_export__ = AnomalyDateInterval$;
+__webpack_unused_export__ = AnomalyFeedbackType;
+__webpack_unused_export__ = AnomalyMonitor$;
+__webpack_unused_export__ = AnomalyScore$;
+__webpack_unused_export__ = AnomalySubscription$;
+__webpack_unused_export__ = AnomalySubscriptionFrequency;
+__webpack_unused_export__ = ApproximationDimension;
+__webpack_unused_export__ = BackfillLimitExceededException;
+__webpack_unused_export__ = BackfillLimitExceededException$;
+__webpack_unused_export__ = BillExpirationException;
+__webpack_unused_export__ = BillExpirationException$;
+__webpack_unused_export__ = BillingViewHealthStatusException;
+__webpack_unused_export__ = BillingViewHealthStatusException$;
+__webpack_unused_export__ = CommitmentPurchaseAnalysisConfiguration$;
+__webpack_unused_export__ = ComparisonMetricValue$;
+__webpack_unused_export__ = Context;
+__webpack_unused_export__ = CostAllocationTag$;
+__webpack_unused_export__ = CostAllocationTagBackfillRequest$;
+__webpack_unused_export__ = CostAllocationTagBackfillStatus;
+__webpack_unused_export__ = CostAllocationTagStatus;
+__webpack_unused_export__ = CostAllocationTagStatusEntry$;
+__webpack_unused_export__ = CostAllocationTagType;
+__webpack_unused_export__ = CostAndUsageComparison$;
+__webpack_unused_export__ = CostCategory$;
+__webpack_unused_export__ = CostCategoryInheritedValueDimension$;
+__webpack_unused_export__ = CostCategoryInheritedValueDimensionName;
+__webpack_unused_export__ = CostCategoryProcessingStatus$;
+__webpack_unused_export__ = CostCategoryReference$;
+__webpack_unused_export__ = CostCategoryResourceAssociation$;
+__webpack_unused_export__ = CostCategoryRule$;
+__webpack_unused_export__ = CostCategoryRuleType;
+__webpack_unused_export__ = CostCategoryRuleVersion;
+__webpack_unused_export__ = CostCategorySplitChargeMethod;
+__webpack_unused_export__ = CostCategorySplitChargeRule$;
+__webpack_unused_export__ = CostCategorySplitChargeRuleParameter$;
+__webpack_unused_export__ = CostCategorySplitChargeRuleParameterType;
+__webpack_unused_export__ = CostCategoryStatus;
+__webpack_unused_export__ = CostCategoryStatusComponent;
+__webpack_unused_export__ = CostCategoryValues$;
+__webpack_unused_export__ = CostComparisonDriver$;
+__webpack_unused_export__ = CostDriver$;
+__webpack_unused_export__ = CostExplorer;
+exports.mM9 = CostExplorerClient;
+__webpack_unused_export__ = CostExplorerServiceException;
+__webpack_unused_export__ = CostExplorerServiceException$;
+__webpack_unused_export__ = Coverage$;
+__webpack_unused_export__ = CoverageByTime$;
+__webpack_unused_export__ = CoverageCost$;
+__webpack_unused_export__ = CoverageHours$;
+__webpack_unused_export__ = CoverageNormalizedUnits$;
+__webpack_unused_export__ = CreateAnomalyMonitor$;
+__webpack_unused_export__ = CreateAnomalyMonitorCommand;
+__webpack_unused_export__ = CreateAnomalyMonitorRequest$;
+__webpack_unused_export__ = CreateAnomalyMonitorResponse$;
+__webpack_unused_export__ = CreateAnomalySubscription$;
+__webpack_unused_export__ = CreateAnomalySubscriptionCommand;
+__webpack_unused_export__ = CreateAnomalySubscriptionRequest$;
+__webpack_unused_export__ = CreateAnomalySubscriptionResponse$;
+__webpack_unused_export__ = CreateCostCategoryDefinition$;
+__webpack_unused_export__ = CreateCostCategoryDefinitionCommand;
+__webpack_unused_export__ = CreateCostCategoryDefinitionRequest$;
+__webpack_unused_export__ = CreateCostCategoryDefinitionResponse$;
+__webpack_unused_export__ = CurrentInstance$;
+__webpack_unused_export__ = DataUnavailableException;
+__webpack_unused_export__ = DataUnavailableException$;
+__webpack_unused_export__ = DateInterval$;
+__webpack_unused_export__ = DeleteAnomalyMonitor$;
+__webpack_unused_export__ = DeleteAnomalyMonitorCommand;
+__webpack_unused_export__ = DeleteAnomalyMonitorRequest$;
+__webpack_unused_export__ = DeleteAnomalyMonitorResponse$;
+__webpack_unused_export__ = DeleteAnomalySubscription$;
+__webpack_unused_export__ = DeleteAnomalySubscriptionCommand;
+__webpack_unused_export__ = DeleteAnomalySubscriptionRequest$;
+__webpack_unused_export__ = DeleteAnomalySubscriptionResponse$;
+__webpack_unused_export__ = DeleteCostCategoryDefinition$;
+__webpack_unused_export__ = DeleteCostCategoryDefinitionCommand;
+__webpack_unused_export__ = DeleteCostCategoryDefinitionRequest$;
+__webpack_unused_export__ = DeleteCostCategoryDefinitionResponse$;
+__webpack_unused_export__ = DescribeCostCategoryDefinition$;
+__webpack_unused_export__ = DescribeCostCategoryDefinitionCommand;
+__webpack_unused_export__ = DescribeCostCategoryDefinitionRequest$;
+__webpack_unused_export__ = DescribeCostCategoryDefinitionResponse$;
+__webpack_unused_export__ = Dimension;
+__webpack_unused_export__ = DimensionValues$;
+__webpack_unused_export__ = DimensionValuesWithAttributes$;
+__webpack_unused_export__ = DiskResourceUtilization$;
+__webpack_unused_export__ = DynamoDBCapacityDetails$;
+__webpack_unused_export__ = EBSResourceUtilization$;
+__webpack_unused_export__ = EC2InstanceDetails$;
+__webpack_unused_export__ = EC2ResourceDetails$;
+__webpack_unused_export__ = EC2ResourceUtilization$;
+__webpack_unused_export__ = EC2Specification$;
+__webpack_unused_export__ = ESInstanceDetails$;
+__webpack_unused_export__ = ElastiCacheInstanceDetails$;
+__webpack_unused_export__ = ErrorCode;
+__webpack_unused_export__ = Expression$;
+__webpack_unused_export__ = FindingReasonCode;
+__webpack_unused_export__ = ForecastResult$;
+__webpack_unused_export__ = GenerationExistsException;
+__webpack_unused_export__ = GenerationExistsException$;
+__webpack_unused_export__ = GenerationStatus;
+__webpack_unused_export__ = GenerationSummary$;
+__webpack_unused_export__ = GetAnomalies$;
+__webpack_unused_export__ = GetAnomaliesCommand;
+__webpack_unused_export__ = GetAnomaliesRequest$;
+__webpack_unused_export__ = GetAnomaliesResponse$;
+__webpack_unused_export__ = GetAnomalyMonitors$;
+__webpack_unused_export__ = GetAnomalyMonitorsCommand;
+__webpack_unused_export__ = GetAnomalyMonitorsRequest$;
+__webpack_unused_export__ = GetAnomalyMonitorsResponse$;
+__webpack_unused_export__ = GetAnomalySubscriptions$;
+__webpack_unused_export__ = GetAnomalySubscriptionsCommand;
+__webpack_unused_export__ = GetAnomalySubscriptionsRequest$;
+__webpack_unused_export__ = GetAnomalySubscriptionsResponse$;
+__webpack_unused_export__ = GetApproximateUsageRecords$;
+__webpack_unused_export__ = GetApproximateUsageRecordsCommand;
+__webpack_unused_export__ = GetApproximateUsageRecordsRequest$;
+__webpack_unused_export__ = GetApproximateUsageRecordsResponse$;
+__webpack_unused_export__ = GetCommitmentPurchaseAnalysis$;
+__webpack_unused_export__ = GetCommitmentPurchaseAnalysisCommand;
+__webpack_unused_export__ = GetCommitmentPurchaseAnalysisRequest$;
+__webpack_unused_export__ = GetCommitmentPurchaseAnalysisResponse$;
+__webpack_unused_export__ = GetCostAndUsage$;
+exports.lx0 = GetCostAndUsageCommand;
+__webpack_unused_export__ = GetCostAndUsageComparisons$;
+__webpack_unused_export__ = GetCostAndUsageComparisonsCommand;
+__webpack_unused_export__ = GetCostAndUsageComparisonsRequest$;
+__webpack_unused_export__ = GetCostAndUsageComparisonsResponse$;
+__webpack_unused_export__ = GetCostAndUsageRequest$;
+__webpack_unused_export__ = GetCostAndUsageResponse$;
+__webpack_unused_export__ = GetCostAndUsageWithResources$;
+__webpack_unused_export__ = GetCostAndUsageWithResourcesCommand;
+__webpack_unused_export__ = GetCostAndUsageWithResourcesRequest$;
+__webpack_unused_export__ = GetCostAndUsageWithResourcesResponse$;
+__webpack_unused_export__ = GetCostCategories$;
+__webpack_unused_export__ = GetCostCategoriesCommand;
+__webpack_unused_export__ = GetCostCategoriesRequest$;
+__webpack_unused_export__ = GetCostCategoriesResponse$;
+__webpack_unused_export__ = GetCostComparisonDrivers$;
+__webpack_unused_export__ = GetCostComparisonDriversCommand;
+__webpack_unused_export__ = GetCostComparisonDriversRequest$;
+__webpack_unused_export__ = GetCostComparisonDriversResponse$;
+__webpack_unused_export__ = GetCostForecast$;
+__webpack_unused_export__ = GetCostForecastCommand;
+__webpack_unused_export__ = GetCostForecastRequest$;
+__webpack_unused_export__ = GetCostForecastResponse$;
+__webpack_unused_export__ = GetDimensionValues$;
+__webpack_unused_export__ = GetDimensionValuesCommand;
+__webpack_unused_export__ = GetDimensionValuesRequest$;
+__webpack_unused_export__ = GetDimensionValuesResponse$;
+__webpack_unused_export__ = GetReservationCoverage$;
+__webpack_unused_export__ = GetReservationCoverageCommand;
+__webpack_unused_export__ = GetReservationCoverageRequest$;
+__webpack_unused_export__ = GetReservationCoverageResponse$;
+__webpack_unused_export__ = GetReservationPurchaseRecommendation$;
+__webpack_unused_export__ = GetReservationPurchaseRecommendationCommand;
+__webpack_unused_export__ = GetReservationPurchaseRecommendationRequest$;
+__webpack_unused_export__ = GetReservationPurchaseRecommendationResponse$;
+__webpack_unused_export__ = GetReservationUtilization$;
+__webpack_unused_export__ = GetReservationUtilizationCommand;
+__webpack_unused_export__ = GetReservationUtilizationRequest$;
+__webpack_unused_export__ = GetReservationUtilizationResponse$;
+__webpack_unused_export__ = GetRightsizingRecommendation$;
+__webpack_unused_export__ = GetRightsizingRecommendationCommand;
+__webpack_unused_export__ = GetRightsizingRecommendationRequest$;
+__webpack_unused_export__ = GetRightsizingRecommendationResponse$;
+__webpack_unused_export__ = GetSavingsPlanPurchaseRecommendationDetails$;
+__webpack_unused_export__ = GetSavingsPlanPurchaseRecommendationDetailsCommand;
+__webpack_unused_export__ = GetSavingsPlanPurchaseRecommendationDetailsRequest$;
+__webpack_unused_export__ = GetSavingsPlanPurchaseRecommendationDetailsResponse$;
+__webpack_unused_export__ = GetSavingsPlansCoverage$;
+__webpack_unused_export__ = GetSavingsPlansCoverageCommand;
+__webpack_unused_export__ = GetSavingsPlansCoverageRequest$;
+__webpack_unused_export__ = GetSavingsPlansCoverageResponse$;
+__webpack_unused_export__ = GetSavingsPlansPurchaseRecommendation$;
+__webpack_unused_export__ = GetSavingsPlansPurchaseRecommendationCommand;
+__webpack_unused_export__ = GetSavingsPlansPurchaseRecommendationRequest$;
+__webpack_unused_export__ = GetSavingsPlansPurchaseRecommendationResponse$;
+__webpack_unused_export__ = GetSavingsPlansUtilization$;
+__webpack_unused_export__ = GetSavingsPlansUtilizationCommand;
+__webpack_unused_export__ = GetSavingsPlansUtilizationDetails$;
+__webpack_unused_export__ = GetSavingsPlansUtilizationDetailsCommand;
+__webpack_unused_export__ = GetSavingsPlansUtilizationDetailsRequest$;
+__webpack_unused_export__ = GetSavingsPlansUtilizationDetailsResponse$;
+__webpack_unused_export__ = GetSavingsPlansUtilizationRequest$;
+__webpack_unused_export__ = GetSavingsPlansUtilizationResponse$;
+__webpack_unused_export__ = GetTags$;
+__webpack_unused_export__ = GetTagsCommand;
+__webpack_unused_export__ = GetTagsRequest$;
+__webpack_unused_export__ = GetTagsResponse$;
+__webpack_unused_export__ = GetUsageForecast$;
+__webpack_unused_export__ = GetUsageForecastCommand;
+__webpack_unused_export__ = GetUsageForecastRequest$;
+__webpack_unused_export__ = GetUsageForecastResponse$;
+__webpack_unused_export__ = Granularity;
+__webpack_unused_export__ = Group$;
+__webpack_unused_export__ = GroupDefinition$;
+__webpack_unused_export__ = GroupDefinitionType;
+__webpack_unused_export__ = Impact$;
+__webpack_unused_export__ = InstanceDetails$;
+__webpack_unused_export__ = InvalidNextTokenException;
+__webpack_unused_export__ = InvalidNextTokenException$;
+__webpack_unused_export__ = LimitExceededException;
+__webpack_unused_export__ = LimitExceededException$;
+__webpack_unused_export__ = ListCommitmentPurchaseAnalyses$;
+__webpack_unused_export__ = ListCommitmentPurchaseAnalysesCommand;
+__webpack_unused_export__ = ListCommitmentPurchaseAnalysesRequest$;
+__webpack_unused_export__ = ListCommitmentPurchaseAnalysesResponse$;
+__webpack_unused_export__ = ListCostAllocationTagBackfillHistory$;
+__webpack_unused_export__ = ListCostAllocationTagBackfillHistoryCommand;
+__webpack_unused_export__ = ListCostAllocationTagBackfillHistoryRequest$;
+__webpack_unused_export__ = ListCostAllocationTagBackfillHistoryResponse$;
+__webpack_unused_export__ = ListCostAllocationTags$;
+__webpack_unused_export__ = ListCostAllocationTagsCommand;
+__webpack_unused_export__ = ListCostAllocationTagsRequest$;
+__webpack_unused_export__ = ListCostAllocationTagsResponse$;
+__webpack_unused_export__ = ListCostCategoryDefinitions$;
+__webpack_unused_export__ = ListCostCategoryDefinitionsCommand;
+__webpack_unused_export__ = ListCostCategoryDefinitionsRequest$;
+__webpack_unused_export__ = ListCostCategoryDefinitionsResponse$;
+__webpack_unused_export__ = ListCostCategoryResourceAssociations$;
+__webpack_unused_export__ = ListCostCategoryResourceAssociationsCommand;
+__webpack_unused_export__ = ListCostCategoryResourceAssociationsRequest$;
+__webpack_unused_export__ = ListCostCategoryResourceAssociationsResponse$;
+__webpack_unused_export__ = ListSavingsPlansPurchaseRecommendationGeneration$;
+__webpack_unused_export__ = ListSavingsPlansPurchaseRecommendationGenerationCommand;
+__webpack_unused_export__ = ListSavingsPlansPurchaseRecommendationGenerationRequest$;
+__webpack_unused_export__ = ListSavingsPlansPurchaseRecommendationGenerationResponse$;
+__webpack_unused_export__ = ListTagsForResource$;
+__webpack_unused_export__ = ListTagsForResourceCommand;
+__webpack_unused_export__ = ListTagsForResourceRequest$;
+__webpack_unused_export__ = ListTagsForResourceResponse$;
+__webpack_unused_export__ = LookbackPeriodInDays;
+__webpack_unused_export__ = MatchOption;
+__webpack_unused_export__ = MemoryDBInstanceDetails$;
+__webpack_unused_export__ = Metric;
+__webpack_unused_export__ = MetricValue$;
+__webpack_unused_export__ = ModifyRecommendationDetail$;
+__webpack_unused_export__ = MonitorDimension;
+__webpack_unused_export__ = MonitorType;
+__webpack_unused_export__ = NetworkResourceUtilization$;
+__webpack_unused_export__ = NumericOperator;
+__webpack_unused_export__ = OfferingClass;
+__webpack_unused_export__ = PaymentOption;
+__webpack_unused_export__ = PlatformDifference;
+__webpack_unused_export__ = ProvideAnomalyFeedback$;
+__webpack_unused_export__ = ProvideAnomalyFeedbackCommand;
+__webpack_unused_export__ = ProvideAnomalyFeedbackRequest$;
+__webpack_unused_export__ = ProvideAnomalyFeedbackResponse$;
+__webpack_unused_export__ = RDSInstanceDetails$;
+__webpack_unused_export__ = RecommendationDetailData$;
+__webpack_unused_export__ = RecommendationDetailHourlyMetrics$;
+__webpack_unused_export__ = RecommendationTarget;
+__webpack_unused_export__ = RedshiftInstanceDetails$;
+__webpack_unused_export__ = RequestChangedException;
+__webpack_unused_export__ = RequestChangedException$;
+__webpack_unused_export__ = ReservationAggregates$;
+__webpack_unused_export__ = ReservationCoverageGroup$;
+__webpack_unused_export__ = ReservationPurchaseRecommendation$;
+__webpack_unused_export__ = ReservationPurchaseRecommendationDetail$;
+__webpack_unused_export__ = ReservationPurchaseRecommendationMetadata$;
+__webpack_unused_export__ = ReservationPurchaseRecommendationSummary$;
+__webpack_unused_export__ = ReservationUtilizationGroup$;
+__webpack_unused_export__ = ReservedCapacityDetails$;
+__webpack_unused_export__ = ResourceDetails$;
+__webpack_unused_export__ = ResourceNotFoundException;
+__webpack_unused_export__ = ResourceNotFoundException$;
+__webpack_unused_export__ = ResourceTag$;
+__webpack_unused_export__ = ResourceUtilization$;
+__webpack_unused_export__ = ResultByTime$;
+__webpack_unused_export__ = RightsizingRecommendation$;
+__webpack_unused_export__ = RightsizingRecommendationConfiguration$;
+__webpack_unused_export__ = RightsizingRecommendationMetadata$;
+__webpack_unused_export__ = RightsizingRecommendationSummary$;
+__webpack_unused_export__ = RightsizingType;
+__webpack_unused_export__ = RootCause$;
+__webpack_unused_export__ = RootCauseImpact$;
+__webpack_unused_export__ = SavingsPlans$;
+__webpack_unused_export__ = SavingsPlansAmortizedCommitment$;
+__webpack_unused_export__ = SavingsPlansCoverage$;
+__webpack_unused_export__ = SavingsPlansCoverageData$;
+__webpack_unused_export__ = SavingsPlansDataType;
+__webpack_unused_export__ = SavingsPlansDetails$;
+__webpack_unused_export__ = SavingsPlansPurchaseAnalysisConfiguration$;
+__webpack_unused_export__ = SavingsPlansPurchaseAnalysisDetails$;
+__webpack_unused_export__ = SavingsPlansPurchaseRecommendation$;
+__webpack_unused_export__ = SavingsPlansPurchaseRecommendationDetail$;
+__webpack_unused_export__ = SavingsPlansPurchaseRecommendationMetadata$;
+__webpack_unused_export__ = SavingsPlansPurchaseRecommendationSummary$;
+__webpack_unused_export__ = SavingsPlansSavings$;
+__webpack_unused_export__ = SavingsPlansUtilization$;
+__webpack_unused_export__ = SavingsPlansUtilizationAggregates$;
+__webpack_unused_export__ = SavingsPlansUtilizationByTime$;
+__webpack_unused_export__ = SavingsPlansUtilizationDetail$;
+__webpack_unused_export__ = ServiceQuotaExceededException;
+__webpack_unused_export__ = ServiceQuotaExceededException$;
+__webpack_unused_export__ = ServiceSpecification$;
+__webpack_unused_export__ = SortDefinition$;
+__webpack_unused_export__ = SortOrder;
+__webpack_unused_export__ = StartCommitmentPurchaseAnalysis$;
+__webpack_unused_export__ = StartCommitmentPurchaseAnalysisCommand;
+__webpack_unused_export__ = StartCommitmentPurchaseAnalysisRequest$;
+__webpack_unused_export__ = StartCommitmentPurchaseAnalysisResponse$;
+__webpack_unused_export__ = StartCostAllocationTagBackfill$;
+__webpack_unused_export__ = StartCostAllocationTagBackfillCommand;
+__webpack_unused_export__ = StartCostAllocationTagBackfillRequest$;
+__webpack_unused_export__ = StartCostAllocationTagBackfillResponse$;
+__webpack_unused_export__ = StartSavingsPlansPurchaseRecommendationGeneration$;
+__webpack_unused_export__ = StartSavingsPlansPurchaseRecommendationGenerationCommand;
+__webpack_unused_export__ = StartSavingsPlansPurchaseRecommendationGenerationRequest$;
+__webpack_unused_export__ = StartSavingsPlansPurchaseRecommendationGenerationResponse$;
+__webpack_unused_export__ = Subscriber$;
+__webpack_unused_export__ = SubscriberStatus;
+__webpack_unused_export__ = SubscriberType;
+__webpack_unused_export__ = SupportedSavingsPlansType;
+__webpack_unused_export__ = TagResource$;
+__webpack_unused_export__ = TagResourceCommand;
+__webpack_unused_export__ = TagResourceRequest$;
+__webpack_unused_export__ = TagResourceResponse$;
+__webpack_unused_export__ = TagValues$;
+__webpack_unused_export__ = TargetInstance$;
+__webpack_unused_export__ = TermInYears;
+__webpack_unused_export__ = TerminateRecommendationDetail$;
+__webpack_unused_export__ = TooManyTagsException;
+__webpack_unused_export__ = TooManyTagsException$;
+__webpack_unused_export__ = TotalImpactFilter$;
+__webpack_unused_export__ = UnknownMonitorException;
+__webpack_unused_export__ = UnknownMonitorException$;
+__webpack_unused_export__ = UnknownSubscriptionException;
+__webpack_unused_export__ = UnknownSubscriptionException$;
+__webpack_unused_export__ = UnresolvableUsageUnitException;
+__webpack_unused_export__ = UnresolvableUsageUnitException$;
+__webpack_unused_export__ = UntagResource$;
+__webpack_unused_export__ = UntagResourceCommand;
+__webpack_unused_export__ = UntagResourceRequest$;
+__webpack_unused_export__ = UntagResourceResponse$;
+__webpack_unused_export__ = UpdateAnomalyMonitor$;
+__webpack_unused_export__ = UpdateAnomalyMonitorCommand;
+__webpack_unused_export__ = UpdateAnomalyMonitorRequest$;
+__webpack_unused_export__ = UpdateAnomalyMonitorResponse$;
+__webpack_unused_export__ = UpdateAnomalySubscription$;
+__webpack_unused_export__ = UpdateAnomalySubscriptionCommand;
+__webpack_unused_export__ = UpdateAnomalySubscriptionRequest$;
+__webpack_unused_export__ = UpdateAnomalySubscriptionResponse$;
+__webpack_unused_export__ = UpdateCostAllocationTagsStatus$;
+__webpack_unused_export__ = UpdateCostAllocationTagsStatusCommand;
+__webpack_unused_export__ = UpdateCostAllocationTagsStatusError$;
+__webpack_unused_export__ = UpdateCostAllocationTagsStatusRequest$;
+__webpack_unused_export__ = UpdateCostAllocationTagsStatusResponse$;
+__webpack_unused_export__ = UpdateCostCategoryDefinition$;
+__webpack_unused_export__ = UpdateCostCategoryDefinitionCommand;
+__webpack_unused_export__ = UpdateCostCategoryDefinitionRequest$;
+__webpack_unused_export__ = UpdateCostCategoryDefinitionResponse$;
+__webpack_unused_export__ = UtilizationByTime$;
+__webpack_unused_export__ = errorTypeRegistries;
+__webpack_unused_export__ = paginateGetAnomalies;
+__webpack_unused_export__ = paginateGetAnomalyMonitors;
+__webpack_unused_export__ = paginateGetAnomalySubscriptions;
+__webpack_unused_export__ = paginateGetCostAndUsageComparisons;
+__webpack_unused_export__ = paginateGetCostComparisonDrivers;
+__webpack_unused_export__ = paginateGetReservationPurchaseRecommendation;
+__webpack_unused_export__ = paginateGetRightsizingRecommendation;
+__webpack_unused_export__ = paginateGetSavingsPlansCoverage;
+__webpack_unused_export__ = paginateGetSavingsPlansUtilizationDetails;
+__webpack_unused_export__ = paginateListCommitmentPurchaseAnalyses;
+__webpack_unused_export__ = paginateListCostAllocationTagBackfillHistory;
+__webpack_unused_export__ = paginateListCostAllocationTags;
+__webpack_unused_export__ = paginateListCostCategoryDefinitions;
+__webpack_unused_export__ = paginateListCostCategoryResourceAssociations;
+__webpack_unused_export__ = paginateListSavingsPlansPurchaseRecommendationGeneration;
 
 
 /***/ }),
@@ -59274,7 +62649,7 @@ __webpack_unused_export__ = AttachRolePolicy$;
 __webpack_unused_export__ = AttachRolePolicyCommand;
 __webpack_unused_export__ = AttachRolePolicyRequest$;
 __webpack_unused_export__ = AttachUserPolicy$;
-__webpack_unused_export__ = AttachUserPolicyCommand;
+exports.sGv = AttachUserPolicyCommand;
 __webpack_unused_export__ = AttachUserPolicyRequest$;
 __webpack_unused_export__ = AttachedPermissionsBoundary$;
 __webpack_unused_export__ = AttachedPolicy$;
@@ -59378,7 +62753,7 @@ __webpack_unused_export__ = DeleteInstanceProfile$;
 __webpack_unused_export__ = DeleteInstanceProfileCommand;
 __webpack_unused_export__ = DeleteInstanceProfileRequest$;
 __webpack_unused_export__ = DeleteLoginProfile$;
-__webpack_unused_export__ = DeleteLoginProfileCommand;
+exports.r34 = DeleteLoginProfileCommand;
 __webpack_unused_export__ = DeleteLoginProfileRequest$;
 __webpack_unused_export__ = DeleteOpenIDConnectProvider$;
 __webpack_unused_export__ = DeleteOpenIDConnectProviderCommand;
@@ -59846,13 +63221,13 @@ __webpack_unused_export__ = PutRolePermissionsBoundary$;
 __webpack_unused_export__ = PutRolePermissionsBoundaryCommand;
 __webpack_unused_export__ = PutRolePermissionsBoundaryRequest$;
 __webpack_unused_export__ = PutRolePolicy$;
-__webpack_unused_export__ = PutRolePolicyCommand;
+exports.pMt = PutRolePolicyCommand;
 __webpack_unused_export__ = PutRolePolicyRequest$;
 __webpack_unused_export__ = PutUserPermissionsBoundary$;
 __webpack_unused_export__ = PutUserPermissionsBoundaryCommand;
 __webpack_unused_export__ = PutUserPermissionsBoundaryRequest$;
 __webpack_unused_export__ = PutUserPolicy$;
-exports.CkV = PutUserPolicyCommand;
+__webpack_unused_export__ = PutUserPolicyCommand;
 __webpack_unused_export__ = PutUserPolicyRequest$;
 __webpack_unused_export__ = RejectDelegationRequest$;
 __webpack_unused_export__ = RejectDelegationRequestCommand;

@@ -9,13 +9,15 @@ export const modules = {
 /* harmony export */   createAws: () => (/* binding */ createAws),
 /* harmony export */   defaultAwsOptions: () => (/* binding */ defaultAwsOptions)
 /* harmony export */ });
-/* unused harmony exports REVOKE_POLICY_NAME, failureOf */
+/* unused harmony exports REVOKE_POLICY_NAME, ROLE_REVOKE_POLICY_NAME, failureOf */
 /* harmony import */ var _aws_sdk_client_cloudtrail__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(7392);
+/* harmony import */ var _aws_sdk_client_cost_explorer__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(2994);
 /* harmony import */ var _aws_sdk_client_ec2__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(5193);
 /* harmony import */ var _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6764);
-/* harmony import */ var _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(1695);
+/* harmony import */ var _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(1695);
 /* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(311);
 /* harmony import */ var _aws_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(133);
+
 
 
 
@@ -30,7 +32,33 @@ function defaultAwsOptions(env = process.env) {
         maxAttempts: 3,
     };
 }
-const REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
+/**
+ * The managed policy `--revoke-sessions` attaches, created once per account by its administrators (see
+ * docs/aws/revoke-sessions-policy.json). A fixed, pre-made policy lets the responder's
+ * iam:AttachUserPolicy be limited to it with an iam:PolicyARN condition: the responder can never attach
+ * or write a policy that grants anything.
+ */
+const REVOKE_POLICY_NAME = 'keyleak-revoke-sessions';
+/**
+ * The inline policy IAM's console puts on a role to "revoke active sessions" (`contain-persistence`):
+ * deny everything to tokens issued before now. A role's sessions are all temporary, so the fixed
+ * user policy above would end the role's legitimate use too; this one ends only the sessions that exist.
+ */
+const ROLE_REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
+/** The deny on tokens issued before `before`. */
+function revokePolicy(before) {
+    return {
+        Version: '2012-10-17',
+        Statement: [
+            {
+                Effect: 'Deny',
+                Action: '*',
+                Resource: '*',
+                Condition: { DateLessThan: { 'aws:TokenIssueTime': before.toISOString() } },
+            },
+        ],
+    };
+}
 /** Normalises whatever the SDK threw into code, status and kind. */
 function failureOf(e) {
     const err = e;
@@ -106,7 +134,7 @@ function createAws(options = defaultAwsOptions()) {
             return await fn(ctrl.signal);
         }
         catch (e) {
-            throw new _aws_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .AwsCallError */ .i(operation, failureOf(e));
+            throw new _aws_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .AwsCallError */ .iQ(operation, failureOf(e));
         }
         finally {
             clearTimeout(timer);
@@ -151,24 +179,45 @@ function createAws(options = defaultAwsOptions()) {
                     abortSignal,
                 }));
             },
-            async revokeSessions(userName, before) {
-                const policy = {
-                    Version: '2012-10-17',
-                    Statement: [
-                        {
-                            Effect: 'Deny',
-                            Action: '*',
-                            Resource: '*',
-                            Condition: { DateLessThan: { 'aws:TokenIssueTime': before.toISOString() } },
-                        },
-                    ],
-                };
-                await call('iam:PutUserPolicy', (abortSignal) => iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .PutUserPolicyCommand */ .CkV({
-                    UserName: userName,
-                    PolicyName: REVOKE_POLICY_NAME,
-                    PolicyDocument: JSON.stringify(policy),
+            async revokeSessions(userName) {
+                const partition = identity.arn.split(':')[1] ?? 'aws';
+                const arn = `arn:${partition}:iam::${identity.account}:policy/${REVOKE_POLICY_NAME}`;
+                await call('iam:AttachUserPolicy', (abortSignal) => iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .AttachUserPolicyCommand */ .sGv({ UserName: userName, PolicyArn: arn }), { abortSignal }));
+                return arn;
+            },
+            async deleteLoginProfile(userName) {
+                await call('iam:DeleteLoginProfile', (abortSignal) => iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .DeleteLoginProfileCommand */ .r34({ UserName: userName }), { abortSignal }));
+            },
+            async revokeRoleSessions(roleName, before) {
+                await call('iam:PutRolePolicy', (abortSignal) => iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .PutRolePolicyCommand */ .pMt({
+                    RoleName: roleName,
+                    PolicyName: ROLE_REVOKE_POLICY_NAME,
+                    PolicyDocument: JSON.stringify(revokePolicy(before)),
                 }), { abortSignal }));
-                return REVOKE_POLICY_NAME;
+                return ROLE_REVOKE_POLICY_NAME;
+            },
+            async dailyCost(start, end) {
+                // Cost Explorer has one endpoint, in us-east-1.
+                const ce = new _aws_sdk_client_cost_explorer__WEBPACK_IMPORTED_MODULE_5__/* .CostExplorerClient */ .mM9({ ...withCreds(options.maxAttempts), region: 'us-east-1' });
+                const days = [];
+                let currency = 'USD';
+                let token;
+                do {
+                    const out = await call('ce:GetCostAndUsage', (abortSignal) => ce.send(new _aws_sdk_client_cost_explorer__WEBPACK_IMPORTED_MODULE_5__/* .GetCostAndUsageCommand */ .lx0({
+                        TimePeriod: { Start: start, End: end },
+                        Granularity: 'DAILY',
+                        Metrics: ['UnblendedCost'],
+                        NextPageToken: token,
+                    }), { abortSignal }));
+                    for (const r of out.ResultsByTime ?? []) {
+                        const m = r.Total?.UnblendedCost;
+                        if (m?.Unit)
+                            currency = m.Unit;
+                        days.push({ date: r.TimePeriod?.Start ?? '', amount: Number(m?.Amount ?? 0) || 0 });
+                    }
+                    token = out.NextPageToken;
+                } while (token);
+                return { currency, days };
             },
             async attachedPolicies(userName) {
                 const names = [];
@@ -200,10 +249,10 @@ function createAws(options = defaultAwsOptions()) {
             },
         };
     }
-    const defaultSts = () => new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_5__/* .STSClient */ .iM(base(options.maxAttempts));
+    const defaultSts = () => new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_6__/* .STSClient */ .iM(base(options.maxAttempts));
     return {
         async callerIdentity(pair) {
-            const sts = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_5__/* .STSClient */ .iM({
+            const sts = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_6__/* .STSClient */ .iM({
                 ...base(1),
                 credentials: {
                     accessKeyId: pair.keyId,
@@ -212,7 +261,7 @@ function createAws(options = defaultAwsOptions()) {
                 },
             });
             try {
-                const out = await call('sts:GetCallerIdentity', (abortSignal) => sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_5__/* .GetCallerIdentityCommand */ .zI({}), { abortSignal }));
+                const out = await call('sts:GetCallerIdentity', (abortSignal) => sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_6__/* .GetCallerIdentityCommand */ .zI({}), { abortSignal }));
                 return { ok: true, account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
             }
             catch (e) {
@@ -224,19 +273,19 @@ function createAws(options = defaultAwsOptions()) {
         },
         async responder() {
             const sts = defaultSts();
-            const out = await call('sts:GetCallerIdentity', (abortSignal) => sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_5__/* .GetCallerIdentityCommand */ .zI({}), { abortSignal }));
+            const out = await call('sts:GetCallerIdentity', (abortSignal) => sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_6__/* .GetCallerIdentityCommand */ .zI({}), { abortSignal }));
             return accountResponder({ account: out.Account ?? '', arn: out.Arn ?? '' }, undefined);
         },
         async assumeResponder(accountId, roleArn) {
             const sts = defaultSts();
-            const out = await call('sts:AssumeRole', (abortSignal) => sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_5__/* .AssumeRoleCommand */ .QL({
+            const out = await call('sts:AssumeRole', (abortSignal) => sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_6__/* .AssumeRoleCommand */ .QL({
                 RoleArn: roleArn,
                 RoleSessionName: `keyleak-${Date.now()}`,
                 DurationSeconds: 3600,
             }), { abortSignal }));
             const c = out.Credentials;
             if (!c?.AccessKeyId || !c.SecretAccessKey) {
-                throw new _aws_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .AwsCallError */ .i('sts:AssumeRole', {
+                throw new _aws_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .AwsCallError */ .iQ('sts:AssumeRole', {
                     kind: 'aws',
                     code: null,
                     httpStatus: 200,
