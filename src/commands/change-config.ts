@@ -8,9 +8,9 @@ import { UsageError } from '../core/errors.js';
 
 /** The config file as committed at `commit`; null when the commit has no such file. */
 async function configAt(git: Git, commit: string, path: string): Promise<KeyleakConfig | null> {
-  const [blob] = await git.blobsAt([`${commit}:${path}`]);
-  if (!blob) return null;
-  return parseConfig(await git.run(['cat-file', 'blob', blob]), `${path} at ${commit.slice(0, 12)}`);
+  const text = await git.readFileAt(commit, path);
+  if (text === null) return null;
+  return parseConfig(text, `${path} at ${commit.slice(0, 12)}`);
 }
 
 /**
@@ -57,11 +57,7 @@ export async function configForChange(
 
 /** Whether a line of `commit`'s tree holds both the key id and an allow marker. */
 async function markedAt(git: Git, commit: string, keyId: string): Promise<boolean> {
-  // git grep exits 1 when nothing matches.
-  return git.run(['grep', '-q', '-F', '-I', '-e', keyId, '--and', '-e', ALLOW_MARKER, commit, '--']).then(
-    () => true,
-    () => false,
-  );
+  return git.hasLineWithBoth(commit, keyId, ALLOW_MARKER);
 }
 
 /**

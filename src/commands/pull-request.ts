@@ -1,4 +1,3 @@
-import { fetchOrigin, hasCommit, hasRemote } from '../adapters/git-remote.js';
 import { UsageError } from '../core/errors.js';
 import { verdictOf } from '../core/incident.js';
 import { mdCode, mdText } from '../core/render/escape.js';
@@ -73,29 +72,18 @@ export async function runPullRequest(deps: FlowDeps, payload: Record<string, unk
   const { git } = deps;
   const problems: string[] = [];
   const notes: string[] = [];
-  if (await git.isShallow()) {
-    if (!(await hasRemote(git)))
-      throw new Error(
-        'the checkout is shallow and has no origin to deepen it from. Use fetch-depth: 0 on actions/checkout.',
-      );
-    deps.log('the checkout is shallow: fetching the whole history of the pull request and its base');
-    await fetchOrigin(git, [
-      '--unshallow',
-      'origin',
-      `+refs/pull/${ev.number}/head:refs/remotes/pull/${ev.number}/head`,
-    ]).catch(async () => fetchOrigin(git, ['--unshallow', 'origin']));
-  }
+  await git.fetchWholeHistory('a pull request is compared with its base', deps.log);
   for (const sha of [ev.head, ev.base]) {
-    if (await hasCommit(git, sha)) continue;
+    if (await git.hasCommit(sha)) continue;
     const src = sha === ev.head ? `refs/pull/${ev.number}/head` : sha;
     try {
-      await fetchOrigin(git, ['origin', src]);
+      await git.fetchCommits([src]);
     } catch (e) {
       throw new Error(
         `the pull request's ${sha === ev.head ? 'head' : 'base'} commit ${sha} could not be fetched: ${(e as Error).message}`,
       );
     }
-    if (!(await hasCommit(git, sha)))
+    if (!(await git.hasCommit(sha)))
       throw new Error(`the pull request's commit ${sha} is not in the checkout`);
   }
   // The pull request may edit the config: the base's governs it.

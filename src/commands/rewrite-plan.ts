@@ -141,8 +141,8 @@ export async function gatherRewriteFacts(
   const refsByCommit: Record<string, string[]> = {};
   const sharedCommits: string[] = [];
   for (const c of commits) {
-    refsByCommit[c] = await git.refsContaining(c);
-    if ((await git.remoteRefsContaining(c)).length > 0) sharedCommits.push(c);
+    refsByCommit[c] = await git.refsHolding(c, 'local');
+    if ((await git.refsHolding(c, 'remote')).length > 0) sharedCommits.push(c);
   }
   return {
     source: (await git.remoteUrl()) ?? resolve(git.dir),
