@@ -695,8 +695,8 @@ export class Git {
     );
   }
 
-  /** The raw bytes of a blob (`<commit>:<path>`) or of a commit object (its SHA). */
-  readBytes(spec: string, type: 'blob' | 'commit' = 'blob'): Promise<Buffer> {
+  /** The raw bytes of a blob (`<commit>:<path>`), or of a commit or tag object (its SHA). */
+  readBytes(spec: string, type: 'blob' | 'commit' | 'tag' = 'blob'): Promise<Buffer> {
     return runGit(['cat-file', type, spec], { cwd: this.dir, env: GIT_ENV });
   }
 

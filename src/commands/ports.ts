@@ -80,6 +80,11 @@ export interface FlowDeps extends RunEnv {
   jobs: number;
   /** The repository the workflow runs in (what is scanned). */
   repo: RepoRef;
+  /**
+   * The `runbook-template` file's path in the repository, for flows that scan a change: they read it as
+   * committed before the change (see contactsForChange). Null or absent: `contacts` is used as it is.
+   */
+  contactsPath?: string | null;
 }
 
 /** What a flow did, for the entry point to report (outputs, summary, exit status). */

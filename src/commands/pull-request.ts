@@ -3,7 +3,8 @@ import { verdictOf } from '../core/incident.js';
 import { mdCode, mdText } from '../core/render/escape.js';
 import { whereMd } from '../core/render/markdown.js';
 import type { ScanReport } from '../core/types.js';
-import { configForChange, scanChange } from './change-config.js';
+import { DEFAULT_RUNBOOK_TEMPLATE } from '../core/render/incident.js';
+import { configForChange, contactsForChange, scanChange } from './change-config.js';
 import { refreshRepositoryIncidents } from './incidents.js';
 import { NoVerification, type FlowDeps, type FlowResult } from './ports.js';
 
@@ -108,7 +109,18 @@ export async function runPullRequest(deps: FlowDeps, payload: Record<string, unk
   if (ev.fork) {
     if (responded.report.findings.length > 0) notes.push(`Not verified: ${FORK_NOTE}.`);
   } else {
-    const r = await refreshRepositoryIncidents(deps, responded, { secrets: result.secrets });
+    // The pull request may edit the runbook template too: the base's goes into its incidents.
+    const { contacts, warnings: runbook } =
+      deps.contactsPath && responded.report.findings.length > 0
+        ? await contactsForChange(
+            git,
+            deps.contactsPath,
+            { before: ev.base, after: ev.head, what: 'pull request' },
+            DEFAULT_RUNBOOK_TEMPLATE,
+          )
+        : { contacts: deps.contacts, warnings: [] };
+    responded.report.warnings.push(...runbook);
+    const r = await refreshRepositoryIncidents({ ...deps, contacts }, responded, { secrets: result.secrets });
     issues = r.upserts.map((u) => u.number);
     problems.push(...r.problems);
   }

@@ -1,7 +1,8 @@
 import type { Git } from '../adapters/git.js';
 import { UsageError } from '../core/errors.js';
 import type { ScanReport } from '../core/types.js';
-import { configForChange, scanChange } from './change-config.js';
+import { DEFAULT_RUNBOOK_TEMPLATE } from '../core/render/incident.js';
+import { configForChange, contactsForChange, scanChange } from './change-config.js';
 import { refreshRepositoryIncidents } from './incidents.js';
 import type { FlowDeps, FlowResult } from './ports.js';
 
@@ -265,7 +266,18 @@ export async function runPush(deps: FlowDeps, payload: Record<string, unknown>):
   deps.mask(result.secrets);
   if (plan.coveredDespiteShallow) result.report = dropCoveredShallowWarning(result.report);
   const responded = await deps.responder.respond(result, {});
-  const { upserts, problems } = await refreshRepositoryIncidents(deps, responded, {
+  // The push may edit the runbook template too: the one at `before` goes into its incidents.
+  const { contacts, warnings: runbook } =
+    deps.contactsPath && responded.report.findings.length > 0
+      ? await contactsForChange(
+          deps.git,
+          deps.contactsPath,
+          { before, after: ev.after, what: 'push' },
+          DEFAULT_RUNBOOK_TEMPLATE,
+        )
+      : { contacts: deps.contacts, warnings: [] };
+  responded.report.warnings.push(...runbook);
+  const { upserts, problems } = await refreshRepositoryIncidents({ ...deps, contacts }, responded, {
     forcePush: ev.forced ? { before: ev.before, after: ev.after } : null,
     secrets: result.secrets,
   });
