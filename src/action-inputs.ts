@@ -1,7 +1,19 @@
 import { parseRepo, type RepoRef } from './adapters/github.js';
+import { DEFAULT_CONFIG_PATH } from './commands/scan.js';
 import { UsageError } from './core/errors.js';
+import { parseOrgSettings, type OrgScanSettings, type RawOrgInputs } from './core/org/settings.js';
+import {
+  named,
+  parseAccountIds,
+  parseBoolean,
+  parseLogin,
+  parseRoleTemplate,
+  type Validator,
+} from './core/validate.js';
 
-export type ActionMode = 'push' | 'pull-request' | 'full' | 'org' | 'org-merge' | 'rescan';
+/** The modes that scan the one repository checked out in the workspace. */
+export type RepositoryMode = 'push' | 'pull-request' | 'full' | 'rescan';
+export type ActionMode = RepositoryMode | 'org' | 'org-merge';
 
 /** Every input of action.yml, parsed once and validated. */
 export interface ActionInputs {
@@ -46,11 +58,13 @@ export interface ActionInputs {
 
 const MODES = ['auto', 'push', 'pull-request', 'full', 'org', 'org-merge', 'rescan'] as const;
 
-// The YAML 1.2 core schema booleans, as @actions/core's getBooleanInput accepts them.
-function bool(name: string, raw: string): boolean {
-  if (['true', 'True', 'TRUE'].includes(raw)) return true;
-  if (['false', 'False', 'FALSE'].includes(raw)) return false;
-  throw new UsageError(`Invalid input '${name}': '${raw}'. Expected true or false.`);
+/** An input through a shared validator; the error names the input, the value and what was expected. */
+function input<T>(name: string, raw: string, validate: Validator<T>): T {
+  return named(
+    raw,
+    validate,
+    (value, expected) => `Invalid input '${name}': '${value}'. Expected ${expected}.`,
+  );
 }
 
 /**
@@ -70,21 +84,10 @@ export function parseActionInputs(get: (name: string) => string): ActionInputs {
   if (!token) throw new UsageError(`Input 'github-token' is empty. Pass \${{ github.token }} or a PAT.`);
 
   const template = v('aws-role-template') || null;
-  if (template !== null && (!template.startsWith('arn:') || !template.includes('{accountId}'))) {
-    throw new UsageError(
-      `Invalid input 'aws-role-template': '${template}'. Expected a role ARN containing {accountId}, e.g. arn:aws:iam::{accountId}:role/keyleak-responder.`,
-    );
-  }
+  if (template !== null) input('aws-role-template', template, parseRoleTemplate);
   const managed = v('managed-accounts')
-    .split(/[\s,]+/)
-    .filter(Boolean);
-  for (const a of managed) {
-    if (!/^\d{12}$/.test(a)) {
-      throw new UsageError(
-        `Invalid input 'managed-accounts': '${a}'. Expected 12-digit AWS account ids separated by commas.`,
-      );
-    }
-  }
+    ? input('managed-accounts', v('managed-accounts'), parseAccountIds)
+    : [];
   let issueRepo: RepoRef | null = null;
   if (v('issue-repo')) {
     try {
@@ -94,33 +97,32 @@ export function parseActionInputs(get: (name: string) => string): ActionInputs {
     }
   }
   const org = v('org') || null;
-  if (org !== null && !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(org)) {
-    throw new UsageError(`Invalid input 'org': '${org}'. Expected an organisation or user login.`);
-  }
+  if (org !== null) input('org', org, parseLogin);
   if ((mode === 'org' || mode === 'org-merge') && org === null) {
     throw new UsageError(`Input 'org' is required when mode is ${mode}.`);
   }
-  const dryRun = bool('dry-run', v('dry-run', 'false'));
-  const deactivate = bool('deactivate', v('deactivate', 'false'));
-  const revokeSessions = bool('revoke-sessions', v('revoke-sessions', 'false'));
+  const bool = (name: string, fallback: boolean) => input(name, v(name), parseBoolean(fallback));
+  const dryRun = bool('dry-run', false);
+  const deactivate = bool('deactivate', false);
+  const revokeSessions = bool('revoke-sessions', false);
   return {
     githubToken: token,
     mode: mode as ActionInputs['mode'],
-    verify: bool('verify', v('verify', 'true')),
+    verify: bool('verify', true),
     dryRun,
     deactivate,
     revokeSessions,
-    containPersistence: bool('contain-persistence', v('contain-persistence', 'false')),
-    costCheck: bool('cost-check', v('cost-check', 'false')),
+    containPersistence: bool('contain-persistence', false),
+    costCheck: bool('cost-check', false),
     awsRoleTemplate: template,
-    managedAccounts: [...new Set(managed)],
+    managedAccounts: managed,
     issueRepo,
-    publicDetails: bool('public-details', v('public-details', 'false')),
+    publicDetails: bool('public-details', false),
     org,
-    config: v('config', '.github/keyleak.yml'),
+    config: v('config', DEFAULT_CONFIG_PATH),
     runbookTemplate: v('runbook-template') || null,
-    failOnFindings: bool('fail-on-findings', v('fail-on-findings', 'true')),
-    failOnErrors: bool('fail-on-errors', v('fail-on-errors', 'true')),
+    failOnFindings: bool('fail-on-findings', true),
+    failOnErrors: bool('fail-on-errors', true),
   };
 }
 
@@ -150,4 +152,52 @@ export function resolveMode(
         `mode: auto cannot handle the '${eventName}' event. Expected push, pull_request, issue_comment, schedule or workflow_dispatch, or set mode.`,
       );
   }
+}
+
+/** What a run does, by mode: each mode with the settings only it has, validated together. */
+export type ModeSettings =
+  | { mode: RepositoryMode }
+  | { mode: 'org'; org: OrgScanSettings }
+  | { mode: 'org-merge'; org: OrgScanSettings; /** The downloaded shards' results. */ shardResults: string };
+
+/** Every input of a run, parsed once: the common inputs and the resolved mode's own settings. */
+export type ActionSettings = ModeSettings & { inputs: ActionInputs };
+
+/**
+ * Parses every input the run's mode reads, org mode included. `get` is as for `parseActionInputs`;
+ * `env` is what the runner says: the event, the workspace and the cores.
+ */
+export function parseActionSettings(
+  get: (name: string) => string,
+  env: { eventName: string; workDir: string; cpus: number },
+): ActionSettings {
+  const inputs = parseActionInputs(get);
+  const mode = resolveMode(inputs.mode, env.eventName, inputs.org);
+  if (mode !== 'org' && mode !== 'org-merge') return { inputs, mode };
+  const org = parseOrgSettings(orgInputs(get, inputs), { workDir: env.workDir, cpus: env.cpus });
+  if (mode === 'org') return { inputs, mode, org };
+  const shardResults = get('shard-results').trim();
+  if (!shardResults) throw new UsageError(`Input 'shard-results' is required when mode is org-merge.`);
+  return { inputs, mode, org, shardResults };
+}
+
+/** The org inputs as parseOrgSettings validates them. */
+function orgInputs(get: (name: string) => string, inputs: ActionInputs): RawOrgInputs {
+  return {
+    org: inputs.org ?? '',
+    shard: get('shard'),
+    fullRescan: get('full-rescan'),
+    maxDuration: get('max-duration'),
+    concurrency: get('concurrency'),
+    stateFile: get('state-file'),
+    config: inputs.config === DEFAULT_CONFIG_PATH ? '' : inputs.config,
+    token: inputs.githubToken,
+    includeArchived: get('include-archived'),
+    includeForks: get('include-forks'),
+    visibility: get('visibility'),
+    include: get('include'),
+    exclude: get('exclude'),
+    topics: get('topics'),
+    excludeTopics: get('exclude-topics'),
+  };
 }

@@ -3,15 +3,25 @@ import * as log from './adapters/log.js';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { isAbsolute, join, normalize } from 'node:path';
-import { parseActionInputs, resolveMode, type ActionInputs, type ActionMode } from './action-inputs.js';
+import {
+  parseActionSettings,
+  type ActionInputs,
+  type ActionSettings,
+  type RepositoryMode,
+} from './action-inputs.js';
 import { lazyAws } from './adapters/aws-lazy.js';
 import { GitHub, parseRepo, type RepoRef } from './adapters/github.js';
 import { Git } from './adapters/git.js';
 import { AwsResponder } from './commands/aws-responder.js';
-import type { IncidentEnv } from './commands/incidents.js';
 import { OrgIncidents } from './commands/org-incidents.js';
 import { mergeOrgShardDir, runOrgScan, unscannedRepositories } from './commands/org.js';
-import { NoVerification, type FlowDeps, type FlowResult, type Responder } from './commands/ports.js';
+import {
+  NoVerification,
+  type FlowDeps,
+  type FlowResult,
+  type Responder,
+  type RunEnv,
+} from './commands/ports.js';
 import { runPullRequest } from './commands/pull-request.js';
 import { runPush } from './commands/push.js';
 import { runRescan } from './commands/rescan.js';
@@ -21,7 +31,6 @@ import { UsageError } from './core/errors.js';
 import type { SecretMaterial } from './core/findings.js';
 import type { TrailSummary } from './core/incident.js';
 import { verdictOf } from './core/incident.js';
-import { parseOrgSettings, type RawOrgInputs } from './core/org/settings.js';
 import { DEFAULT_RUNBOOK_TEMPLATE } from './core/render/incident.js';
 import { renderJson } from './core/render/json.js';
 import { mdText, mdUrl } from './core/render/escape.js';
@@ -33,18 +42,23 @@ import type { ScanReport } from './core/types.js';
 import { defaultJobs } from './settings.js';
 
 /** What the run is: inputs, event and runner environment, read once. */
-interface ActionContext {
-  inputs: ActionInputs;
-  mode: ActionMode;
+type ActionContext = ActionSettings & RunnerContext;
+
+/** What the runner says about the run. */
+interface RunnerContext {
   workspace: string;
   payload: Record<string, unknown>;
   /** `owner/name` of the repository the workflow runs in. */
   repoName: string;
   serverUrl: string;
+  /** The GitHub API the token is for. */
+  apiUrl: string;
   runId: string | undefined;
   runUrl: string | null;
   /** Where the SARIF, report and trail.json files go. */
   outDir: string;
+  /** Whether the runner has an artifact service to upload trail.json to. */
+  artifactService: boolean;
 }
 
 /** What every mode reports: the outputs, the files, the summary, and what decides the exit status. */
@@ -103,32 +117,39 @@ async function readContacts(workspace: string, path: string | null): Promise<str
 }
 
 async function readContext(): Promise<ActionContext> {
-  const inputs = parseActionInputs((name) => core.getInput(name));
-  core.setSecret(inputs.githubToken);
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const settings = parseActionSettings((name) => core.getInput(name), {
+    eventName: process.env.GITHUB_EVENT_NAME ?? '',
+    workDir: workspace,
+    cpus: availableParallelism(),
+  });
+  core.setSecret(settings.inputs.githubToken);
   const serverUrl = (process.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
   const repoName = process.env.GITHUB_REPOSITORY ?? '';
   const runId = process.env.GITHUB_RUN_ID;
   return {
-    inputs,
-    mode: resolveMode(inputs.mode, process.env.GITHUB_EVENT_NAME ?? '', inputs.org),
-    workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+    ...settings,
+    workspace,
     payload: await readEvent(process.env.GITHUB_EVENT_PATH),
     repoName,
     serverUrl,
+    apiUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
     runId,
     runUrl: runId ? `${serverUrl}/${repoName}/actions/runs/${runId}` : null,
     outDir: process.env.RUNNER_TEMP ?? (await mkdtemp(join(tmpdir(), 'keyleak-'))),
+    artifactService: Boolean(process.env.ACTIONS_RUNTIME_TOKEN),
   };
 }
 
-/** The dependencies every incident-writing mode shares, built once. */
-async function buildIncidentEnv(
-  ctx: ActionContext,
-  issueRepo: RepoRef,
-): Promise<IncidentEnv & { github: GitHub; responder: Responder; mask: FlowDeps['mask'] }> {
+/**
+ * The dependencies every incident-writing mode shares, built once: incidents go to `issue-repo`, or the
+ * repository the workflow runs in.
+ */
+async function buildRunEnv(ctx: ActionContext): Promise<RunEnv> {
+  const issueRepo = ctx.inputs.issueRepo ?? parseRepo(ctx.repoName);
   const github = GitHub.create({
     token: ctx.inputs.githubToken,
-    baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
+    baseUrl: ctx.apiUrl,
     log: (m) => log.info(m),
   });
   return {
@@ -207,7 +228,7 @@ async function issuesArePublic(github: GitHub, issueRepo: RepoRef): Promise<bool
 }
 
 /** push, pull-request, full and rescan: one repository, checked out in the workspace. */
-async function runRepositoryMode(ctx: ActionContext): Promise<Outcome> {
+async function runRepositoryMode(ctx: ActionContext & { mode: RepositoryMode }): Promise<Outcome> {
   const repo = parseRepo(ctx.repoName);
   const git = await Git.open(ctx.workspace);
   const configPath =
@@ -217,7 +238,7 @@ async function runRepositoryMode(ctx: ActionContext): Promise<Outcome> {
   const inRepo = !isAbsolute(ctx.inputs.config);
   const scansChange = ctx.mode === 'push' || ctx.mode === 'pull-request';
   const deps: FlowDeps = {
-    ...(await buildIncidentEnv(ctx, ctx.inputs.issueRepo ?? repo)),
+    ...(await buildRunEnv(ctx)),
     git,
     config:
       scansChange && inRepo
@@ -254,34 +275,12 @@ async function runRepositoryMode(ctx: ActionContext): Promise<Outcome> {
     ),
     problems: [...result.problems, ...responseErrors(report)],
     // Each kind of scan uploads under a code-scanning category of its own (see SARIF_CATEGORIES).
-    sarif: SARIF_CATEGORIES[ctx.mode as 'push' | 'pull-request' | 'full' | 'rescan'],
+    sarif: SARIF_CATEGORIES[ctx.mode],
     // A rescan refreshes an incident that already exists; failing it again would only add noise.
     foundFailure:
       ctx.mode !== 'rescan' && report.findings.length > 0
         ? `keyleak: ${report.findings.length} leaked AWS key(s) found`
         : null,
-  };
-}
-
-/** The org's raw inputs, as parseOrgSettings validates them. */
-function orgInputs(inputs: ActionInputs): RawOrgInputs {
-  const get = (name: string) => core.getInput(name);
-  return {
-    org: inputs.org ?? '',
-    shard: get('shard'),
-    fullRescan: get('full-rescan'),
-    maxDuration: get('max-duration'),
-    concurrency: get('concurrency'),
-    stateFile: get('state-file'),
-    config: inputs.config === DEFAULT_CONFIG_PATH ? '' : inputs.config,
-    token: inputs.githubToken,
-    includeArchived: get('include-archived'),
-    includeForks: get('include-forks'),
-    visibility: get('visibility'),
-    include: get('include'),
-    exclude: get('exclude'),
-    topics: get('topics'),
-    excludeTopics: get('exclude-topics'),
   };
 }
 
@@ -294,14 +293,9 @@ const EMPTY_REPORT: ScanReport = {
 };
 
 /** `mode: org-merge` merges the shards' results into the state file and one summary. */
-async function runOrgMergeMode(ctx: ActionContext): Promise<null> {
-  const settings = parseOrgSettings(orgInputs(ctx.inputs), {
-    workDir: ctx.workspace,
-    cpus: availableParallelism(),
-  });
-  const dir = core.getInput('shard-results');
-  if (!dir) throw new UsageError(`Input 'shard-results' is required when mode is org-merge.`);
-  const merged = await mergeOrgShardDir({ owner: settings.owner, dir, stateFile: settings.stateFile });
+async function runOrgMergeMode(ctx: ActionContext & { mode: 'org-merge' }): Promise<null> {
+  const { owner, stateFile } = ctx.org;
+  const merged = await mergeOrgShardDir({ owner, dir: ctx.shardResults, stateFile });
   for (const w of merged.warnings) log.warning(w);
   await core.summary.addRaw(renderOrgSummary(merged.summary)).write();
   return null;
@@ -316,14 +310,10 @@ function unscannedProblem(unscanned: string[]): string[] {
 }
 
 /** `mode: org` scans an organisation's repositories and opens one incident per key. */
-async function runOrgMode(ctx: ActionContext): Promise<Outcome> {
-  const settings = parseOrgSettings(orgInputs(ctx.inputs), {
-    workDir: ctx.workspace,
-    cpus: availableParallelism(),
-  });
-  const env = await buildIncidentEnv(ctx, ctx.inputs.issueRepo ?? parseRepo(ctx.repoName));
+async function runOrgMode(ctx: ActionContext & { mode: 'org' }): Promise<Outcome> {
+  const env = await buildRunEnv(ctx);
   const sink = new OrgIncidents(env);
-  const result = await runOrgScan(settings, { lister: env.github, sink, log: (m) => log.info(m) });
+  const result = await runOrgScan(ctx.org, { lister: env.github, sink, log: (m) => log.info(m) });
   return {
     report: { ...EMPTY_REPORT, findings: sink.responded?.findings ?? [] },
     findings: result.keys.length,
@@ -395,7 +385,7 @@ export async function run(): Promise<void> {
 async function uploadTrails(trails: Map<string, TrailSummary>, ctx: ActionContext): Promise<string | null> {
   const file = join(ctx.outDir, 'trail.json');
   await writeFile(file, JSON.stringify({ trails: [...trails.values()] }, null, 2) + '\n');
-  if (!process.env.ACTIONS_RUNTIME_TOKEN) {
+  if (!ctx.artifactService) {
     log.info(`trail.json written to ${file} (no artifact service in this environment)`);
     return null;
   }

@@ -1,8 +1,42 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { TrailFilter } from './core/cloudtrail.js';
 import { UsageError } from './core/errors.js';
+import {
+  invalid,
+  named,
+  parseAccountIds,
+  parseRoleTemplate,
+  parseWholeNumber,
+  type Validator,
+} from './core/validate.js';
+
+/** Parses a command's flags (no positionals); node's own complaint is followed by the usage. */
+function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: O,
+  usage: string,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${usage}`);
+  }
+}
+
+/** The flags naming the repository, the history to read and the config: scan, rewrite-plan, baseline. */
+const SELECTION_FLAGS = {
+  repo: { type: 'string' },
+  all: { type: 'boolean' },
+  range: { type: 'string' },
+  config: { type: 'string' },
+} as const;
+
+/** A flag's value through a shared validator; the error names the flag, the value and what was expected. */
+function flag<T>(name: string, raw: string, validate: Validator<T>): T {
+  return named(raw, validate, invalid(`--${name}`));
+}
 
 /**
  * Threads that read a full history's packs when not told: one per core. Each rebuilds and searches its
@@ -61,35 +95,26 @@ const FORMATS: readonly ScanFormat[] = ['text', 'json', 'sarif', 'markdown'];
 
 /** Parses `keyleak scan` arguments. Pure: errors are UsageErrors naming the bad value. */
 export function parseScanArgs(argv: string[], defaults: { cwd: string; isTTY: boolean }): ScanSettings {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        repo: { type: 'string' },
-        all: { type: 'boolean' },
-        range: { type: 'string' },
-        staged: { type: 'boolean' },
-        'no-git': { type: 'boolean' },
-        format: { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        config: { type: 'string' },
-        jobs: { type: 'string', short: 'j' },
-        'no-progress': { type: 'boolean' },
-        verify: { type: 'boolean' },
-        deactivate: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        'revoke-sessions': { type: 'boolean' },
-        'role-template': { type: 'string' },
-        'managed-accounts': { type: 'string' },
-        'no-fail-on-errors': { type: 'boolean' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${SCAN_USAGE}`);
-  }
+  const values = parseFlags(
+    argv,
+    {
+      ...SELECTION_FLAGS,
+      staged: { type: 'boolean' },
+      'no-git': { type: 'boolean' },
+      format: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      jobs: { type: 'string', short: 'j' },
+      'no-progress': { type: 'boolean' },
+      verify: { type: 'boolean' },
+      deactivate: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      'revoke-sessions': { type: 'boolean' },
+      'role-template': { type: 'string' },
+      'managed-accounts': { type: 'string' },
+      'no-fail-on-errors': { type: 'boolean' },
+    },
+    SCAN_USAGE,
+  );
   const modes = (['all', 'range', 'staged', 'no-git'] as const).filter((m) => values[m] !== undefined);
   if (modes.length > 1)
     throw new UsageError(
@@ -112,13 +137,8 @@ export function parseScanArgs(argv: string[], defaults: { cwd: string; isTTY: bo
   if (!FORMATS.includes(format))
     throw new UsageError(`invalid --format '${values.format}'. Expected one of ${FORMATS.join(', ')}`);
 
-  let jobs = defaultJobs();
-  if (values.jobs !== undefined) {
-    jobs = Number(values.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
-      throw new UsageError(`invalid --jobs '${values.jobs}'. Expected a whole number from 1 to 256`);
-    }
-  }
+  const jobs =
+    values.jobs === undefined ? defaultJobs() : flag('jobs', values.jobs, parseWholeNumber(1, 256));
   const response = parseResponseFlags(values);
   return {
     ...response,
@@ -166,32 +186,15 @@ function parseResponseFlags(values: {
     dryRun: values['dry-run'] === true,
     failOnErrors: values['no-fail-on-errors'] !== true,
     revokeSessions: values['revoke-sessions'] === true,
-    roleTemplate: values['role-template'] === undefined ? null : parseRoleTemplate(values['role-template']),
+    roleTemplate:
+      values['role-template'] === undefined
+        ? null
+        : flag('role-template', values['role-template'], parseRoleTemplate),
     managedAccounts:
-      values['managed-accounts'] === undefined ? null : parseAccountList(values['managed-accounts']),
+      values['managed-accounts'] === undefined
+        ? null
+        : flag('managed-accounts', values['managed-accounts'], parseAccountIds),
   };
-}
-
-/** A role ARN with `{accountId}` where the key's account goes. */
-export function parseRoleTemplate(value: string): string {
-  if (!/^arn:aws[a-z-]*:iam::\{accountId\}:role\/[\w+=,.@/-]+$/.test(value)) {
-    throw new UsageError(
-      `invalid --role-template '${value}'. Expected a role ARN with {accountId} for the account, e.g. arn:aws:iam::{accountId}:role/keyleak-responder`,
-    );
-  }
-  return value;
-}
-
-/** A comma- or space-separated list of 12-digit account ids. */
-export function parseAccountList(value: string): string[] {
-  const ids = value.split(/[\s,]+/).filter(Boolean);
-  const bad = ids.filter((id) => !/^\d{12}$/.test(id));
-  if (ids.length === 0 || bad.length > 0) {
-    throw new UsageError(
-      `invalid --managed-accounts '${value}'. Expected 12-digit AWS account ids separated by commas`,
-    );
-  }
-  return [...new Set(ids)];
 }
 
 export type TrailFormat = 'text' | 'json' | 'tsv';
@@ -237,29 +240,23 @@ function parseTime(flag: string, value: string | undefined): string | null {
 
 /** Parses `keyleak trail` arguments. Pure: errors are UsageErrors naming the bad value. */
 export function parseTrailArgs(argv: string[]): TrailSettings {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        key: { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        regions: { type: 'string' },
-        format: { type: 'string' },
-        'events-out': { type: 'string' },
-        'role-template': { type: 'string' },
-        follow: { type: 'boolean' },
-        ip: { type: 'string', multiple: true },
-        'event-name': { type: 'string', multiple: true },
-        'user-agent': { type: 'string' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${TRAIL_USAGE}`);
-  }
+  const values = parseFlags(
+    argv,
+    {
+      key: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      regions: { type: 'string' },
+      format: { type: 'string' },
+      'events-out': { type: 'string' },
+      'role-template': { type: 'string' },
+      follow: { type: 'boolean' },
+      ip: { type: 'string', multiple: true },
+      'event-name': { type: 'string', multiple: true },
+      'user-agent': { type: 'string' },
+    },
+    TRAIL_USAGE,
+  );
   if (values.key === undefined) throw new UsageError(`--key is required\n${TRAIL_USAGE}`);
   if (!/^(AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}$/.test(values.key)) {
     throw new UsageError(
@@ -290,7 +287,10 @@ export function parseTrailArgs(argv: string[]): TrailSettings {
     regions,
     format,
     eventsOut: values['events-out'] ?? null,
-    roleTemplate: values['role-template'] === undefined ? null : parseRoleTemplate(values['role-template']),
+    roleTemplate:
+      values['role-template'] === undefined
+        ? null
+        : flag('role-template', values['role-template'], parseRoleTemplate),
     firstExposure: null,
     follow: values.follow === true,
     filter: parseTrailFilter(values.ip, values['event-name'], values['user-agent']),
@@ -345,24 +345,11 @@ export const REWRITE_PLAN_USAGE = `usage: keyleak rewrite-plan [--repo DIR] [--a
 
 /** Parses `keyleak rewrite-plan` arguments. Pure: errors are UsageErrors naming the bad value. */
 export function parseRewritePlanArgs(argv: string[], defaults: { cwd: string }): RewritePlanSettings {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        repo: { type: 'string' },
-        all: { type: 'boolean' },
-        range: { type: 'string' },
-        format: { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        config: { type: 'string' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${REWRITE_PLAN_USAGE}`);
-  }
+  const values = parseFlags(
+    argv,
+    { ...SELECTION_FLAGS, format: { type: 'string' }, output: { type: 'string', short: 'o' } },
+    REWRITE_PLAN_USAGE,
+  );
   if (values.all && values.range !== undefined) throw new UsageError('choose one of --all, --range');
   // The range grammar and its errors are the scan's own.
   const scan = parseScanArgs(values.range !== undefined ? ['--range', values.range] : [], {
@@ -401,24 +388,11 @@ export function parseBaselineArgs(
   argv: string[],
   defaults: { cwd: string; isTTY: boolean },
 ): BaselineSettings {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        repo: { type: 'string' },
-        all: { type: 'boolean' },
-        range: { type: 'string' },
-        config: { type: 'string' },
-        jobs: { type: 'string', short: 'j' },
-        'no-progress': { type: 'boolean' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${BASELINE_USAGE}`);
-  }
+  const values = parseFlags(
+    argv,
+    { ...SELECTION_FLAGS, jobs: { type: 'string', short: 'j' }, 'no-progress': { type: 'boolean' } },
+    BASELINE_USAGE,
+  );
   // The selection, jobs and progress flags and their errors are the scan's own.
   const forwarded: string[] = [];
   for (const [flag, value] of Object.entries(values)) {

@@ -10,7 +10,7 @@ export function lazyAws(): Aws {
     (aws ??= import('./aws.js').then(({ createAws, defaultAwsOptions }) => createAws(defaultAwsOptions())));
   return {
     callerIdentity: async (pair) => (await load()).callerIdentity(pair),
-    responder: async () => (await load()).responder(),
-    assumeResponder: async (accountId, roleArn) => (await load()).assumeResponder(accountId, roleArn),
+    ownSession: async () => (await load()).ownSession(),
+    assumeRole: async (accountId, roleArn) => (await load()).assumeRole(accountId, roleArn),
   };
 }

@@ -64,8 +64,8 @@ export interface TrailPage {
   nextToken: string | null;
 }
 
-/** The responder's verbs in one account, with its own credentials or a role assumed there. */
-export interface AccountResponder {
+/** keyleak's verbs in one account, with the responder credentials or the responder role assumed there. */
+export interface AccountSession {
   readonly accountId: string;
   readonly arn: string;
   keyStatus(keyId: string): Promise<AccessKeyState>;
@@ -96,10 +96,10 @@ export interface AccountResponder {
 export interface Aws {
   /** STS GetCallerIdentity signed with a found pair: the only call a leaked key is ever used for. */
   callerIdentity(pair: LeakedPair): Promise<CallerIdentityOutcome>;
-  /** The responder from the SDK's default credential chain. */
-  responder(): Promise<AccountResponder>;
-  /** The responder role in `accountId`, assumed with the default chain's credentials. */
-  assumeResponder(accountId: string, roleArn: string): Promise<AccountResponder>;
+  /** A session with the responder credentials of the SDK's default chain. */
+  ownSession(): Promise<AccountSession>;
+  /** A session in `accountId`: the responder role assumed with the default chain's credentials. */
+  assumeRole(accountId: string, roleArn: string): Promise<AccountSession>;
 }
 
 /**
@@ -226,11 +226,11 @@ export function createAws(options: AwsOptions = defaultAwsOptions()): Aws {
     }
   }
 
-  function accountResponder(
+  function accountSession(
     identity: { account: string; arn: string },
     credentials:
       { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date } | undefined,
-  ): AccountResponder {
+  ): AccountSession {
     const withCreds = (attempts: number) =>
       credentials ? { ...base(attempts), credentials } : base(attempts);
     const iam = new IAMClient({ ...withCreds(options.maxAttempts), region: 'us-east-1' });
@@ -392,14 +392,14 @@ export function createAws(options: AwsOptions = defaultAwsOptions()): Aws {
         sts.destroy();
       }
     },
-    async responder() {
+    async ownSession() {
       const sts = defaultSts();
       const out = await call('sts:GetCallerIdentity', (abortSignal) =>
         sts.send(new GetCallerIdentityCommand({}), { abortSignal }),
       );
-      return accountResponder({ account: out.Account ?? '', arn: out.Arn ?? '' }, undefined);
+      return accountSession({ account: out.Account ?? '', arn: out.Arn ?? '' }, undefined);
     },
-    async assumeResponder(accountId, roleArn) {
+    async assumeRole(accountId, roleArn) {
       const sts = defaultSts();
       const out = await call('sts:AssumeRole', (abortSignal) =>
         sts.send(
@@ -420,7 +420,7 @@ export function createAws(options: AwsOptions = defaultAwsOptions()): Aws {
           message: 'no credentials returned',
         });
       }
-      return accountResponder(
+      return accountSession(
         { account: accountId, arn: out.AssumedRoleUser?.Arn ?? roleArn },
         {
           accessKeyId: c.AccessKeyId,

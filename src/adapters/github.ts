@@ -3,6 +3,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { incidentKeyId } from '../core/incident-wire.js';
 import type { RepoRecord } from '../core/org/select.js';
+import { PERMISSIONS, type Permission } from '../core/permissions.js';
 
 /**
  * The GitHub side of keyleak: incident issues, PR comments, permissions and reactions, behind verbs
@@ -30,9 +31,6 @@ export interface LabelSpec {
   color: string;
   description: string;
 }
-
-/** A collaborator's effective permission, as `role_name` reports it (custom roles map to their base). */
-export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 
 export type Reaction = '+1' | '-1' | 'laugh' | 'confused' | 'heart' | 'hooray' | 'rocket' | 'eyes';
 
@@ -146,8 +144,6 @@ function toIncident(d: IssueData): IncidentIssue {
   };
 }
 
-const ORDER: Permission[] = ['none', 'read', 'triage', 'write', 'maintain', 'admin'];
-
 /**
  * Reads a permission answer. `role_name` is the truth (admin, maintain, write, triage, read, or a custom
  * role's name); `user.permissions` backs it up. The legacy `permission` field folds maintain into write
@@ -159,7 +155,7 @@ export function permissionFromResponse(data: {
   user?: { permissions?: Record<string, boolean | undefined> | null } | null;
 }): Permission {
   const role = data.role_name ?? '';
-  if ((ORDER as string[]).includes(role)) return role as Permission;
+  if ((PERMISSIONS as readonly string[]).includes(role)) return role as Permission;
   const p = data.user?.permissions;
   if (p) {
     if (p.admin) return 'admin';
@@ -170,12 +166,7 @@ export function permissionFromResponse(data: {
     return 'none';
   }
   const legacy = data.permission ?? 'none';
-  return (ORDER as string[]).includes(legacy) ? (legacy as Permission) : 'none';
-}
-
-/** Whether a permission may trigger AWS calls from an issue comment: write, maintain or admin. */
-export function mayRespond(p: Permission): boolean {
-  return ORDER.indexOf(p) >= ORDER.indexOf('write');
+  return (PERMISSIONS as readonly string[]).includes(legacy) ? (legacy as Permission) : 'none';
 }
 
 export class GitHub {

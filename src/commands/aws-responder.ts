@@ -5,7 +5,7 @@ import type { ScanResult } from '../scan/result.js';
 import type { Responded, Responder, RespondOptions } from './ports.js';
 import { respond, type RespondSettings } from './respond.js';
 import { checkCost, containPersistence } from './persistence.js';
-import { ResponderSessions } from './sessions.js';
+import { AccountSessions } from './sessions.js';
 import { readTrail, trailWindow, type TrailDeps } from './trail.js';
 
 export interface AwsResponderSettings extends RespondSettings {
@@ -32,7 +32,7 @@ function wantsTrail(f: Finding): boolean {
  * that was proven live or is known to IAM. What could not be done is said per key, in words.
  */
 export class AwsResponder implements Responder {
-  private sessions: ResponderSessions | null = null;
+  private sessions: AccountSessions | null = null;
 
   constructor(
     private readonly aws: Aws,
@@ -48,7 +48,7 @@ export class AwsResponder implements Responder {
       ...(opts.containment ?? {}),
     };
     // One session per account for the whole run: containment and CloudTrail share it.
-    const sessions = (this.sessions ??= new ResponderSessions(this.aws, this.settings.roleTemplate));
+    const sessions = (this.sessions ??= new AccountSessions(this.aws, this.settings.roleTemplate));
     const responded = await respond(
       { report: { ...result.report, findings: selected }, secrets: result.secrets },
       settings,
@@ -104,14 +104,14 @@ export class AwsResponder implements Responder {
             summary.activity &&
             (v?.status === 'live' || v?.status === 'invalid')
           ) {
-            summary.persistence = await containPersistence(t.responder, summary.activity, {
+            summary.persistence = await containPersistence(t.session, summary.activity, {
               dryRun: settings.dryRun,
               now: () => new Date(),
               log: this.deps.log,
             });
           }
           if (this.settings.costCheck) {
-            summary.cost = await checkCost(t.responder, firstExposure(f) ?? summary.window.start, new Date());
+            summary.cost = await checkCost(t.session, firstExposure(f) ?? summary.window.start, new Date());
           }
           trails.set(f.keyId, summary);
           if (summary.incompleteRegions.length > 0) {

@@ -1,24 +1,8 @@
-import { parseRepo, type GitHub, type RepoRef } from '../adapters/github.js';
-import type { SecretMaterial } from '../core/findings.js';
-import type { TrailSummary } from '../core/incident.js';
+import { parseRepo } from '../adapters/github.js';
 import type { Finding, ScanReport } from '../core/types.js';
 import { refreshIncidents, remoteEvidence } from './incidents.js';
 import type { IncidentSink, KeyIncident, OrgKeyFinding } from './ports-org.js';
-import type { Responder } from './ports.js';
-
-export interface OrgIncidentDeps {
-  github: GitHub;
-  responder: Responder;
-  /** Where the org's incidents live (`issue-repo`, or the repository the workflow runs in). */
-  issueRepo: RepoRef;
-  serverUrl: string;
-  runUrl: string | null;
-  contacts: string;
-  now: () => Date;
-  log: (message: string) => void;
-  mask: (secrets: Map<string, SecretMaterial>) => void;
-  uploadTrails: (trails: Map<string, TrailSummary>) => Promise<string | null>;
-}
+import type { RunEnv } from './ports.js';
 
 /** One finding for a key across repositories: every location, each naming its repository. */
 export function mergeOccurrences(k: OrgKeyFinding): Finding {
@@ -42,7 +26,7 @@ export class OrgIncidents implements IncidentSink {
   responded: ScanReport | null = null;
   readonly problems: string[] = [];
 
-  constructor(private readonly deps: OrgIncidentDeps) {}
+  constructor(private readonly deps: RunEnv) {}
 
   async report(keys: readonly OrgKeyFinding[]): Promise<KeyIncident[]> {
     const fresh = keys.filter((k) => k.occurrences.some((o) => !o.alreadyReported));

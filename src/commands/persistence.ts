@@ -1,4 +1,4 @@
-import { ROLE_REVOKE_POLICY_NAME, type AccountResponder } from '../adapters/aws.js';
+import { ROLE_REVOKE_POLICY_NAME, type AccountSession } from '../adapters/aws.js';
 import type { AttackDigest } from '../core/attack-digest.js';
 import {
   costWindow,
@@ -18,7 +18,7 @@ function message(e: unknown): string {
  * how to undo it. With `dryRun` nothing is called and each item says so.
  */
 export async function containPersistence(
-  responder: AccountResponder,
+  session: AccountSession,
   digest: AttackDigest,
   o: { dryRun: boolean; now: () => Date; log?: (line: string) => void },
 ): Promise<PersistenceStep[]> {
@@ -37,9 +37,9 @@ export async function containPersistence(
     };
     if (!o.dryRun) {
       try {
-        if (item.kind === 'deactivate-key') await responder.deactivateKey(item.target, item.userName!);
-        else if (item.kind === 'delete-login-profile') await responder.deleteLoginProfile(item.target);
-        else await responder.revokeRoleSessions(item.target, at);
+        if (item.kind === 'deactivate-key') await session.deactivateKey(item.target, item.userName!);
+        else if (item.kind === 'delete-login-profile') await session.deleteLoginProfile(item.target);
+        else await session.revokeRoleSessions(item.target, at);
         step.outcome = 'done';
       } catch (e) {
         step.outcome = 'failed';
@@ -53,14 +53,10 @@ export async function containPersistence(
 }
 
 /** Daily cost from two weeks before the exposure to today, and whether a day since then spiked. */
-export async function checkCost(
-  responder: AccountResponder,
-  exposure: string,
-  now: Date,
-): Promise<CostReport> {
+export async function checkCost(session: AccountSession, exposure: string, now: Date): Promise<CostReport> {
   const w = costWindow(now, exposure);
   try {
-    const { currency, days } = await responder.dailyCost(w.start, w.end);
+    const { currency, days } = await session.dailyCost(w.start, w.end);
     return { currency, since: w.exposedOn, days, spike: findSpike(days, w.exposedOn), error: null };
   } catch (e) {
     return { currency: 'USD', since: w.exposedOn, days: [], spike: null, error: message(e) };

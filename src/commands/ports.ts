@@ -3,6 +3,7 @@ import type { Git } from '../adapters/git.js';
 import type { KeyleakConfig } from '../core/config.js';
 import type { SecretMaterial } from '../core/findings.js';
 import type { TrailSummary } from '../core/incident.js';
+import type { IncidentEnv } from './incidents.js';
 import type { Finding, ScanReport } from '../core/types.js';
 import type { ScanResult } from '../scan/result.js';
 
@@ -57,11 +58,17 @@ export class NoVerification implements Responder {
   }
 }
 
-/** Everything a flow (push, pull request, rescan) is given by the entry point. */
-export interface FlowDeps {
-  git: Git;
+/** What every mode that writes incidents is given (a repository flow, an org scan), built once. */
+export interface RunEnv extends IncidentEnv {
   github: GitHub;
   responder: Responder;
+  /** Masks raw secrets in the log. Called right after a scan, before anything else is logged. */
+  mask: (secrets: Map<string, SecretMaterial>) => void;
+}
+
+/** Everything a flow (push, pull request, full, rescan) is given by the entry point. */
+export interface FlowDeps extends RunEnv {
+  git: Git;
   /** The config for flows that do not scan a change (rescan), or the one file given outside the repository. */
   config: KeyleakConfig;
   /**
@@ -73,28 +80,11 @@ export interface FlowDeps {
   jobs: number;
   /** The repository the workflow runs in (what is scanned). */
   repo: RepoRef;
-  /** Where incident issues live: `issue-repo`, or `repo`. */
-  issueRepo: RepoRef;
-  serverUrl: string;
-  runUrl: string | null;
-  /** The runbook's contacts block (the `runbook-template` file or the default). */
-  contacts: string;
   /**
    * The `runbook-template` file's path in the repository, for flows that scan a change: they read it as
    * committed before the change (see contactsForChange). Null or absent: `contacts` is used as it is.
    */
   contactsPath?: string | null;
-  now: () => Date;
-  log: (message: string) => void;
-  /** Masks raw secrets in the log. Called right after a scan, before anything else is logged. */
-  mask: (secrets: Map<string, SecretMaterial>) => void;
-  /** Uploads the CloudTrail summaries as trail.json; returns where, or null when nothing was uploaded. */
-  uploadTrails: (trails: Map<string, TrailSummary>) => Promise<string | null>;
-  /**
-   * Incident issues are public (the issue repository is public and `public-details` is off): they carry
-   * no verdict, secret, containment or CloudTrail details (see core/disclosure.ts).
-   */
-  withholdDetails?: boolean;
 }
 
 /** What a flow did, for the entry point to report (outputs, summary, exit status). */

@@ -1,4 +1,5 @@
-import { INCIDENT_LABEL, mayRespond } from '../adapters/github.js';
+import { INCIDENT_LABEL } from '../adapters/github.js';
+import { mayRespond } from '../core/permissions.js';
 import { UsageError } from '../core/errors.js';
 import { readState, unionLocations } from '../core/incident.js';
 import { incidentKeyId, refusalTag } from '../core/incident-wire.js';

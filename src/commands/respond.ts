@@ -1,5 +1,5 @@
 import { AwsCallError } from '../adapters/aws-errors.js';
-import type { AccountResponder, Aws } from '../adapters/aws.js';
+import type { AccountSession, Aws } from '../adapters/aws.js';
 import { isQuarantinePolicy, planContainment, type ContainmentOptions } from '../core/containment.js';
 import type { Finding, KeyIamState, KeyResponse, ScanReport, Verification } from '../core/types.js';
 import {
@@ -10,7 +10,7 @@ import {
 } from '../core/verdict.js';
 import { redactSecret } from '../core/redact.js';
 import type { ScanResult } from '../scan/result.js';
-import { ResponderSessions } from './sessions.js';
+import { AccountSessions } from './sessions.js';
 
 /** What `--verify` and its companions asked for. */
 export interface RespondSettings extends ContainmentOptions {
@@ -29,7 +29,7 @@ export interface RespondDeps {
   /** Progress lines for people (stderr); never given a secret. */
   log?: (line: string) => void;
   /** The run's sessions, when the caller shares them (one AssumeRole per account per run). */
-  sessions?: ResponderSessions;
+  sessions?: AccountSessions;
 }
 
 export const SIGNATURE_RETRY_DELAY_MS = 6_000;
@@ -70,7 +70,7 @@ export async function respond(
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? (() => {});
 
-  const sessions = deps.sessions ?? new ResponderSessions(aws, s.roleTemplate);
+  const sessions = deps.sessions ?? new AccountSessions(aws, s.roleTemplate);
 
   async function managed(
     accountId: string | null,
@@ -87,7 +87,7 @@ export async function respond(
     return { managed: r.value.accountId === accountId, note: null };
   }
 
-  async function readIam(r: AccountResponder, keyId: string): Promise<KeyIamState> {
+  async function readIam(r: AccountSession, keyId: string): Promise<KeyIamState> {
     const state = await r.keyStatus(keyId);
     const policies =
       state.userName && state.userName !== 'root' ? await r.attachedPolicies(state.userName) : [];
@@ -156,14 +156,14 @@ export async function respond(
       ({ managed: isManaged, note: managedNote } = m);
       noResponder = m.noResponder === true;
     }
-    let responder: AccountResponder | null = null;
+    let session: AccountSession | null = null;
     if (isManaged && wantsIam && accountId !== null) {
       const r = await sessions.sessionFor(accountId);
       if (!r.ok) responderProblem = { message: message(r.error), accessDenied: denied(r.error) };
       else {
-        responder = r.value;
+        session = r.value;
         try {
-          iam = await readIam(responder, f.keyId);
+          iam = await readIam(session, f.keyId);
         } catch (e) {
           responderProblem = { message: message(e), accessDenied: denied(e) };
         }
@@ -188,11 +188,11 @@ export async function respond(
     let revokeFailed: string | null = null;
     if (plan.action === 'deactivate') {
       try {
-        await responder!.deactivateKey(f.keyId, plan.userName!);
+        await session!.deactivateKey(f.keyId, plan.userName!);
         response = {
           action: 'deactivated',
           // Not plan.detail: that is the instruction ("deactivate the key…"), which reads as still to do.
-          detail: `deactivated with iam:UpdateAccessKey (Status=Inactive, UserName=${plan.userName}) as ${responder!.arn}.${
+          detail: `deactivated with iam:UpdateAccessKey (Status=Inactive, UserName=${plan.userName}) as ${session!.arn}.${
             iam && iam.quarantinePolicies.length > 0
               ? ` AWS had already attached ${iam.quarantinePolicies.join(', ')} to the user.`
               : ''
@@ -216,13 +216,13 @@ export async function respond(
     }
     if (
       plan.revokeSessions &&
-      responder &&
+      session &&
       plan.userName &&
       response.action !== 'failed' &&
       response.action !== 'manual'
     ) {
       try {
-        const arn = await responder.revokeSessions(plan.userName);
+        const arn = await session.revokeSessions(plan.userName);
         response.detail += ` Sessions minted from the user's keys denied (managed policy ${arn} attached to user ${plan.userName}).`;
       } catch (e) {
         revokeFailed = message(e);

@@ -1,4 +1,4 @@
-import type { AccountResponder, Aws } from '../adapters/aws.js';
+import type { AccountSession, Aws } from '../adapters/aws.js';
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -15,9 +15,9 @@ export async function settle<T>(p: Promise<T>): Promise<Outcome<T>> {
  * obtained once (one AssumeRole per account per run) and shared by containment and CloudTrail reading.
  * A failure is kept too, so a role that cannot be assumed is not asked for again.
  */
-export class ResponderSessions {
-  private own: Promise<Outcome<AccountResponder>> | null = null;
-  private readonly assumed = new Map<string, Promise<Outcome<AccountResponder>>>();
+export class AccountSessions {
+  private own: Promise<Outcome<AccountSession>> | null = null;
+  private readonly assumed = new Map<string, Promise<Outcome<AccountSession>>>();
 
   constructor(
     private readonly aws: Aws,
@@ -26,17 +26,17 @@ export class ResponderSessions {
   ) {}
 
   /** The responder credentials of the default chain. */
-  ownSession(): Promise<Outcome<AccountResponder>> {
-    return (this.own ??= settle(this.aws.responder()));
+  ownSession(): Promise<Outcome<AccountSession>> {
+    return (this.own ??= settle(this.aws.ownSession()));
   }
 
   /** The role assumed in `accountId` (`roleTemplate` must be set). */
-  assumedSession(accountId: string): Promise<Outcome<AccountResponder>> {
+  assumedSession(accountId: string): Promise<Outcome<AccountSession>> {
     if (this.roleTemplate === null) throw new Error('no role template to assume a role with');
     let p = this.assumed.get(accountId);
     if (!p) {
       const roleArn = this.roleTemplate.replace(/\{accountId\}/g, accountId);
-      this.assumed.set(accountId, (p = settle(this.aws.assumeResponder(accountId, roleArn))));
+      this.assumed.set(accountId, (p = settle(this.aws.assumeRole(accountId, roleArn))));
     }
     return p;
   }
@@ -45,7 +45,7 @@ export class ResponderSessions {
    * The session that may act in `accountId`: the assumed role when there is a template, else the own
    * credentials when they belong to that account.
    */
-  async sessionFor(accountId: string): Promise<Outcome<AccountResponder>> {
+  async sessionFor(accountId: string): Promise<Outcome<AccountSession>> {
     if (this.roleTemplate !== null) return this.assumedSession(accountId);
     const r = await this.ownSession();
     if (r.ok && r.value.accountId !== accountId) {

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { AwsCallError } from '../adapters/aws-errors.js';
-import type { AccountResponder, Aws } from '../adapters/aws.js';
+import type { AccountSession, Aws } from '../adapters/aws.js';
 import {
   FOLLOW_DEPTH,
   FOLLOW_KEYS,
@@ -24,7 +24,7 @@ import { UsageError } from '../core/errors.js';
 import { accountIdFromKeyId } from '../core/keyid.js';
 import { renderEventsOut, renderTrailJson, renderTrailText, renderTrailTsv } from '../core/render/trail.js';
 import type { TrailSettings } from '../settings.js';
-import { ResponderSessions, type Outcome } from './sessions.js';
+import { AccountSessions, type Outcome } from './sessions.js';
 
 export interface TrailDeps {
   aws: Aws;
@@ -44,8 +44,8 @@ export interface TrailDeps {
 
 export interface TrailResult {
   summary: TrailSummary;
-  /** The responder that read the trail, for what follows from it (containment, cost). */
-  responder: AccountResponder;
+  /** The session that read the trail, for what follows from it (containment, cost). */
+  session: AccountSession;
   /** Every event read, with the region it was read in, in the order LookupEvents returned them. */
   events: { region: string; event: TrailEvent }[];
 }
@@ -107,8 +107,8 @@ export function trailWindow(
  */
 export async function runTrail(s: TrailSettings, deps: TrailDeps): Promise<TrailResult> {
   const { start, end } = trailWindow(s, (deps.now ?? (() => new Date()))());
-  const sessions = new ResponderSessions(deps.aws, s.roleTemplate);
-  let session: Outcome<AccountResponder>;
+  const sessions = new AccountSessions(deps.aws, s.roleTemplate);
+  let session: Outcome<AccountSession>;
   if (s.roleTemplate !== null) {
     const accountId = accountIdFromKeyId(s.keyId);
     if (accountId === null) {
@@ -134,7 +134,7 @@ export async function runTrail(s: TrailSettings, deps: TrailDeps): Promise<Trail
  * cannot be read is listed in `incompleteRegions`, never silently skipped.
  */
 export async function readTrail(
-  responder: AccountResponder,
+  session: AccountSession,
   q: TrailQuery,
   deps: Omit<TrailDeps, 'aws' | 'now'>,
 ): Promise<TrailResult> {
@@ -151,7 +151,7 @@ export async function readTrail(
   if (s.regions === 'all') {
     regions = [HOME_REGION];
     try {
-      regions.push(...(await responder.enabledRegions()));
+      regions.push(...(await session.enabledRegions()));
     } catch (e) {
       incomplete.push({
         region: 'other enabled regions',
@@ -177,7 +177,7 @@ export async function readTrail(
         if (wait > 0) await sleep(wait);
         last = Date.now();
         try {
-          page = await responder.lookupEvents(region, { keyId, start, end, nextToken, maxResults: 50 });
+          page = await session.lookupEvents(region, { keyId, start, end, nextToken, maxResults: 50 });
         } catch (e) {
           if (!transient(e) || attempt >= attempts) {
             incompleteFor.push({
@@ -265,7 +265,7 @@ export async function readTrail(
     followed,
     notFollowed,
   });
-  return { summary, events: filtered, responder };
+  return { summary, events: filtered, session };
 }
 
 /** Keys minted by the successful calls among `events`, labelled with the path that led to them. */

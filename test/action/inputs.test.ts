@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { parseActionInputs, resolveMode } from '../../src/action-inputs.js';
+import { parseActionInputs, parseActionSettings, resolveMode } from '../../src/action-inputs.js';
 
 const DEFAULTS: Record<string, string> = {
   'github-token': 'tok',
@@ -119,5 +121,88 @@ describe('action inputs', () => {
 
   it('names the event auto cannot handle', () => {
     expect(() => resolveMode('auto', 'release')).toThrow(/cannot handle the 'release' event/);
+  });
+});
+
+describe('action settings by mode', () => {
+  const env = { eventName: 'schedule', workDir: '/w', cpus: 8 };
+  const settings = (over: Record<string, string>, eventName = env.eventName) =>
+    parseActionSettings((n) => ({ ...DEFAULTS, ...over })[n] ?? '', { ...env, eventName });
+
+  it('a repository mode carries the common inputs only', () => {
+    expect(settings({}, 'push')).toEqual({ inputs: parse(), mode: 'push' });
+  });
+
+  it('a schedule with org set parses the org inputs into the org settings', () => {
+    const s = settings({
+      org: 'acme',
+      shard: '2/4',
+      concurrency: '2',
+      'include-forks': 'True',
+      exclude: 'a-*',
+    });
+    expect(s).toMatchObject({
+      mode: 'org',
+      org: {
+        owner: 'acme',
+        shard: { index: 2, count: 4 },
+        concurrency: 2,
+        jobs: 4,
+        token: 'tok',
+        config: null,
+        workDir: '/w',
+        filter: { includeForks: true, exclude: ['a-*'] },
+      },
+    });
+  });
+
+  it("org-merge names the shards' results", () => {
+    expect(settings({ mode: 'org-merge', org: 'acme', 'shard-results': 'shards' })).toMatchObject({
+      mode: 'org-merge',
+      org: { owner: 'acme' },
+      shardResults: 'shards',
+    });
+  });
+
+  it('reads every input action.yml declares, and no other', () => {
+    const declared = Object.keys(
+      (parseYaml(readFileSync('action.yml', 'utf8')) as { inputs: Record<string, unknown> }).inputs,
+    );
+    const read = new Set<string>();
+    const reader = (over: Record<string, string>) => (n: string) => {
+      read.add(n);
+      return (
+        ({ ...DEFAULTS, org: 'acme', 'shard-results': 'shards', ...over } as Record<string, string>)[n] ?? ''
+      );
+    };
+    parseActionSettings(reader({}), { ...env, eventName: 'workflow_dispatch' });
+    parseActionSettings(reader({ mode: 'org-merge' }), env);
+    expect([...read].sort()).toEqual([...declared].sort());
+  });
+
+  const bad: [string, Record<string, string>, string][] = [
+    [
+      'org-merge without shard-results',
+      { mode: 'org-merge', org: 'acme' },
+      "Input 'shard-results' is required when mode is org-merge.",
+    ],
+    [
+      'an org login with a slash',
+      { org: 'acme/api' },
+      "Invalid input 'org': 'acme/api'. Expected an organisation or user login",
+    ],
+    [
+      'a concurrency of zero',
+      { org: 'acme', concurrency: '0' },
+      "invalid concurrency '0'. Expected a whole number from 1 to 64",
+    ],
+    [
+      'a full-rescan that is not a boolean',
+      { org: 'acme', 'full-rescan': 'yes' },
+      "invalid full-rescan 'yes'. Expected true or false",
+    ],
+  ];
+  it.each(bad)('rejects %s before anything runs', (_n, over, msg) => {
+    expect(() => settings(over)).toThrow(msg);
   });
 });

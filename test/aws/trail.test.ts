@@ -209,16 +209,16 @@ describe('keyleak trail', () => {
     // The first page of us-east-1 is read, then every later call fails.
     let calls = 0;
     const aws = testAws();
-    const responder = await aws.responder();
+    const session = await aws.ownSession();
     const flaky = {
       ...aws,
-      responder: async () => ({
-        ...responder,
-        enabledRegions: () => responder.enabledRegions(),
-        lookupEvents: (region: string, q: Parameters<typeof responder.lookupEvents>[1]) => {
+      ownSession: async () => ({
+        ...session,
+        enabledRegions: () => session.enabledRegions(),
+        lookupEvents: (region: string, q: Parameters<typeof session.lookupEvents>[1]) => {
           if (region === 'us-east-1' && ++calls > 1)
             emu!.state.faults.push({ kind: '5xx', service: 'cloudtrail', times: 1 });
-          return responder.lookupEvents(region, q);
+          return session.lookupEvents(region, q);
         },
       }),
     };

@@ -1,7 +1,8 @@
 import { getOctokit } from '@actions/github';
 import { afterEach, describe, expect, it } from 'vitest';
 import { incidentMarker } from '../../src/core/incident-wire.js';
-import { GitHub, mayRespond, permissionFromResponse, type Permission } from '../../src/adapters/github.js';
+import { GitHub, permissionFromResponse } from '../../src/adapters/github.js';
+import { mayRespond, type Permission } from '../../src/core/permissions.js';
 import { makeKeyId } from '../helpers/keys.js';
 import {
   makeState,

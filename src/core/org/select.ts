@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { invalid, named, parseBoolean } from '../validate.js';
 
 export type Visibility = 'public' | 'private' | 'internal';
 
@@ -135,10 +136,7 @@ function list(text: string | undefined): string[] {
 }
 
 function bool(name: string, text: string | undefined): boolean {
-  const t = (text ?? '').trim().toLowerCase();
-  if (t === '' || t === 'false') return false;
-  if (t === 'true') return true;
-  throw new UsageError(`invalid ${name} '${text}'. Expected true or false`);
+  return named(text ?? '', parseBoolean(false), invalid(name));
 }
 
 /** Validates filter inputs into a RepoFilter; errors name the input and the bad value. */

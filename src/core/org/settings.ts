@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import { invalid, named, parseBoolean, parseLogin, parseWholeNumber, type Validator } from '../validate.js';
 import { parseRepoFilter, type RawRepoFilter, type RepoFilter } from './select.js';
 import { parseShard, type Shard } from './shard.js';
 
@@ -39,9 +40,6 @@ export interface RawOrgInputs extends RawRepoFilter {
   token?: string;
 }
 
-/** GitHub logins: alphanumerics and single hyphens, at most 39 characters. */
-const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
-
 export const DEFAULT_STATE_FILE = '.keyleak/org-state.json';
 export const DEFAULT_CONCURRENCY = 4;
 
@@ -57,11 +55,9 @@ export function parseDuration(text: string, name = 'max-duration'): number | nul
   return (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000;
 }
 
-function bool(name: string, text: string | undefined): boolean {
-  const t = (text ?? '').trim().toLowerCase();
-  if (t === '' || t === 'false') return false;
-  if (t === 'true') return true;
-  throw new UsageError(`invalid ${name} '${text}'. Expected true or false`);
+/** An org input through a shared validator; the error names the input, the value and what was expected. */
+function orgInput<T>(name: string, raw: string, validate: Validator<T>): T {
+  return named(raw, validate, invalid(name));
 }
 
 /** Validates org-scan inputs; each error names the input, the bad value and what was expected. */
@@ -69,21 +65,18 @@ export function parseOrgSettings(
   raw: RawOrgInputs,
   defaults: { workDir: string; cpus: number },
 ): OrgScanSettings {
-  const owner = (raw.org ?? '').trim();
-  if (owner === '') throw new UsageError('org mode needs `org`: the organisation or user to scan');
-  if (!LOGIN.test(owner))
-    throw new UsageError(`invalid org '${owner}'. Expected an organisation or user login, like my-org`);
-  let concurrency = DEFAULT_CONCURRENCY;
-  if (raw.concurrency !== undefined && raw.concurrency.trim() !== '') {
-    concurrency = Number(raw.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
-      throw new UsageError(`invalid concurrency '${raw.concurrency}'. Expected a whole number from 1 to 64`);
-  }
+  const org = (raw.org ?? '').trim();
+  if (org === '') throw new UsageError('org mode needs `org`: the organisation or user to scan');
+  const owner = orgInput('org', org, parseLogin);
+  const concurrency =
+    raw.concurrency === undefined || raw.concurrency.trim() === ''
+      ? DEFAULT_CONCURRENCY
+      : orgInput('concurrency', raw.concurrency, parseWholeNumber(1, 64));
   return {
     owner,
     shard: parseShard(raw.shard ?? ''),
     filter: parseRepoFilter(raw),
-    fullRescan: bool('full-rescan', raw.fullRescan),
+    fullRescan: orgInput('full-rescan', raw.fullRescan ?? '', parseBoolean(false)),
     maxDurationMs: parseDuration(raw.maxDuration ?? ''),
     concurrency,
     jobs: Math.max(1, Math.floor(defaults.cpus / concurrency)),
@@ -121,10 +114,7 @@ export function parseOrgMergeArgs(argv: string[]): OrgMergeSettings {
     throw new UsageError(`${(e as Error).message}\n${ORG_MERGE_USAGE}`);
   }
   if (!values.owner) throw new UsageError(`--owner is required\n${ORG_MERGE_USAGE}`);
-  if (!LOGIN.test(values.owner))
-    throw new UsageError(
-      `invalid --owner '${values.owner}'. Expected an organisation or user login, like my-org`,
-    );
+  const owner = named(values.owner, parseLogin, invalid('--owner'));
   if (!values.dir) throw new UsageError(`--dir is required\n${ORG_MERGE_USAGE}`);
-  return { owner: values.owner, dir: values.dir, stateFile: values.state ?? DEFAULT_STATE_FILE };
+  return { owner, dir: values.dir, stateFile: values.state ?? DEFAULT_STATE_FILE };
 }
