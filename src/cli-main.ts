@@ -167,8 +167,7 @@ export async function main(argv: string[]): Promise<number> {
       const found = report.findings.length + (report.loneSecrets ?? []).length > 0;
       if (found || report.incomplete) {
         process.stdout.write(renderText(report));
-        if (found)
-          process.stderr.write('\n' + terminalBlock(blockedAdvice(report, s.stage)));
+        if (found) process.stderr.write('\n' + terminalBlock(blockedAdvice(report, s.stage)));
         else stderrLine('the scan was incomplete (see the warnings above): blocked');
       }
       return exitCodeFor(report);

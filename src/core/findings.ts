@@ -240,7 +240,8 @@ function loneSecretsOf(
     locations: [...locs.values()].sort(byOrder),
   }));
   return out.sort(
-    (a, b) => compareLocations(a.locations[0]!, b.locations[0]!) || a.fingerprint.localeCompare(b.fingerprint),
+    (a, b) =>
+      compareLocations(a.locations[0]!, b.locations[0]!) || a.fingerprint.localeCompare(b.fingerprint),
   );
 }
 

@@ -173,7 +173,8 @@ describe('lone secrets: labelled secret access keys with no key id', () => {
           at: l.at,
         })),
       );
-      if (mode === '--range') for (const s of got) for (const l of s.locations) expect(l.commit).toMatch(/^[0-9a-f]{40}$/);
+      if (mode === '--range')
+        for (const s of got) for (const l of s.locations) expect(l.commit).toMatch(/^[0-9a-f]{40}$/);
       expect(exitCodeFor(report)).toBe(lone.length + keys.length > 0 ? 1 : 0);
     });
   }
@@ -223,4 +224,31 @@ describe('lone secrets in every output format', () => {
     },
     60_000,
   );
+});
+
+describe('lone secrets in a packed history', () => {
+  it('a full-history scan finds a secret labelled in a file version stored as a delta', async () => {
+    const [first, second] = [makeSecret(), makeSecret()];
+    const repo = TestRepo.create();
+    cleanups.push(() => repo.cleanup());
+    const body = Array.from({ length: 200 }, (_, i) => `line ${i} of the setup notes`).join('\n') + '\n';
+    repo.commit('init', { 'docs/setup.md': body });
+    repo.commit('creds', { 'deploy/prod.env': `REGION=eu-west-1\nAWS_SECRET_ACCESS_KEY=${first}\n` });
+    repo.commit('notes', { 'docs/setup.md': `${body}aws_secret_access_key = ${second}\n` });
+    repo.commit('more notes', { 'docs/setup.md': `${body}aws_secret_access_key = ${second}\nend\n` });
+    repo.git('gc', '-q', '--aggressive');
+    const { report } = await scanRepository(
+      parseScanArgs(['--repo', repo.dir, '--all'], { cwd: repo.dir, isTTY: false }),
+    );
+    expect(
+      (report.loneSecrets ?? []).map((s) => [
+        s.secretRedacted,
+        s.locations.map((l) => `${l.path}:${l.line}`),
+      ]),
+    ).toEqual([
+      [redacted(first), ['deploy/prod.env:2']],
+      // Each file version that holds it is a place it leaked at, as for a key id.
+      [redacted(second), ['docs/setup.md:201', 'docs/setup.md:201']],
+    ]);
+  });
 });

@@ -57,7 +57,8 @@ function trailHeadline(t: TrailSummary | undefined): string {
 export function renderMarkdown(report: ScanReport, extras: SummaryExtras = {}): string {
   const out: string[] = ['## keyleak scan', ''];
   const n = report.findings.length;
-  const noKeys = (report.loneSecrets ?? []).length > 0 ? 'No AWS key ids found.' : 'No leaked AWS keys found.';
+  const noKeys =
+    (report.loneSecrets ?? []).length > 0 ? 'No AWS key ids found.' : 'No leaked AWS keys found.';
   out.push(n === 0 ? noKeys : `**${n} leaked AWS key${n === 1 ? '' : 's'} found.**`, '');
   if (n > 0) {
     const cols = ['Key id', ...(extras.withheld ? [] : ['Verdict', 'Containment'])];

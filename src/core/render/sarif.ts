@@ -164,7 +164,10 @@ export function renderSarif(report: ScanReport, category: SarifCategory = sarifC
               name: r.name,
               shortDescription: r.shortDescription,
               fullDescription: r.fullDescription,
-              help: r.id === 'aws-secret-access-key' ? { text: LONE_HELP, markdown: LONE_HELP } : { text: HELP, markdown: HELP },
+              help:
+                r.id === 'aws-secret-access-key'
+                  ? { text: LONE_HELP, markdown: LONE_HELP }
+                  : { text: HELP, markdown: HELP },
               helpUri: INFO_URI,
               defaultConfiguration: { level: r.level },
               properties: {
@@ -175,7 +178,10 @@ export function renderSarif(report: ScanReport, category: SarifCategory = sarifC
             })),
           },
         },
-        results: [...report.findings.flatMap(resultsFor), ...(report.loneSecrets ?? []).flatMap(loneResultsFor)],
+        results: [
+          ...report.findings.flatMap(resultsFor),
+          ...(report.loneSecrets ?? []).flatMap(loneResultsFor),
+        ],
       },
     ],
   };

@@ -73,7 +73,9 @@ export function renderText(report: ScanReport): string {
   const paired = report.findings.filter((f) => f.secretFound).length;
   if (n === 0)
     out.push(
-      (report.loneSecrets ?? []).length > 0 ? 'keyleak: no AWS key ids found' : 'keyleak: no leaked AWS keys found',
+      (report.loneSecrets ?? []).length > 0
+        ? 'keyleak: no AWS key ids found'
+        : 'keyleak: no leaked AWS keys found',
     );
   else out.push(`keyleak: ${n} leaked AWS key${n === 1 ? '' : 's'} found (${paired} with a secret)`);
   for (const f of report.findings) {
