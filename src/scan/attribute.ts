@@ -90,7 +90,8 @@ export async function attribute(
       if (mayStandAlone(a)) lone.add(oid);
     }
   }
-  for (const o of hitOids) if (hits.get(o) === 'commit' && mayStandAlone(analyses.get(o))) lone.add(o);
+  // Commit and tag messages are analysed in full already.
+  for (const o of hitOids) if (hits.get(o) !== 'blob' && mayStandAlone(analyses.get(o))) lone.add(o);
   const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0 || lone.has(o)));
   if (withKeys.size === 0) return;
   const hitBlobs = new Set([...withKeys].filter((o) => hits.get(o) === 'blob'));

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli-main.js';
+import { blockedAdvice } from '../../src/commands/hook.js';
 import { exitCodeFor, scanRepository } from '../../src/commands/scan.js';
 import { fingerprintSecret } from '../../src/core/redact.js';
 import { parseScanArgs } from '../../src/settings.js';
@@ -250,5 +251,15 @@ describe('lone secrets in a packed history', () => {
       // Each file version that holds it is a place it leaked at, as for a key id.
       [redacted(second), ['docs/setup.md:201', 'docs/setup.md:201']],
     ]);
+  });
+});
+
+describe('lone secrets block the hooks', () => {
+  it('a staged lone secret blocks the commit and the advice names it', async () => {
+    const { report } = await scan('--staged', { 'app.env': `AWS_SECRET_ACCESS_KEY=${makeSecret()}\n` });
+    expect(exitCodeFor(report)).toBe(1);
+    expect(blockedAdvice(report, 'commit')).toContain(
+      'commit blocked: 1 AWS secret without a key id found (listed above)',
+    );
   });
 });
