@@ -5,6 +5,9 @@ import { startAwsEmulator, type AwsEmulator } from '../test/emulators/aws/index.
 import { makeState, startGitHubEmulator } from '../test/emulators/github/index.js';
 import { makePair } from '../test/helpers/keys.js';
 import { attackerEvents, git, pushPayload, runAction, secretNowhere, World } from '../test/action/harness.js';
+import type { TrailSummary } from '../src/core/cloudtrail.js';
+import { attackHeadline } from '../src/core/render/attack.js';
+import { terminal } from '../src/core/render/escape.js';
 
 const ACCOUNT = '123456789012';
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -111,12 +114,15 @@ async function main(actionDir: string): Promise<number> {
       );
     }
     const issue = gh.state.repos['octo/app']!.issues[0];
-    const trail = /"trail":(\{[^}]*\})/.exec(issue?.body ?? '')?.[1];
+    // trail.json, as the run uploads it: the digest the incident leads with.
+    const trail = (JSON.parse(run.trail ?? '{"trails":[]}') as { trails: TrailSummary[] }).trails.find(
+      (t) => t.keyId === leaked.keyId,
+    );
     if (trail) {
-      const t = JSON.parse(trail) as { totalEvents: number; ips: string[]; flagged: number };
       say(
-        `  CloudTrail   ${t.totalEvents} events, ${t.flagged} flagged, from ${t.ips.join(', ')} (tables below)`,
+        `  CloudTrail   ${trail.totalEvents} events from ${trail.byIp.map((i) => terminal(i.ip)).join(', ')} (incident below)`,
       );
+      if (trail.activity) say(`  attacker     ${attackHeadline(trail.activity)}`);
     }
     say(`  IAM now      ${leaked.keyId} is ${aws.state.keys.get(leaked.keyId)?.status ?? 'gone'}`);
     say(`  issues       ${run.outputs.issues ?? '[]'}`);

@@ -224,6 +224,11 @@ async function runRepositoryMode(ctx: ActionContext): Promise<Outcome> {
         ? EMPTY_CONFIG
         : await loadConfig(inRepo ? configPath : ctx.inputs.config, ctx.workspace, git),
     configPath: scansChange && inRepo ? normalize(ctx.inputs.config).replace(/^(\.\/)+/, '') : null,
+    // The runbook template goes into incidents as markdown: a change reads it as committed before it too.
+    contactsPath:
+      scansChange && ctx.inputs.runbookTemplate !== null && !isAbsolute(ctx.inputs.runbookTemplate)
+        ? normalize(ctx.inputs.runbookTemplate).replace(/^(\.\/)+/, '')
+        : null,
     jobs: defaultJobs(),
     repo,
   };

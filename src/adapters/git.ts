@@ -4,8 +4,10 @@ import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../core/errors.js';
 
 /**
- * The only code in keyleak that runs git. It exposes what the scanner needs (objects, commits and the
- * files they changed) and hides how git is asked for them.
+ * The only code in keyleak that runs git. It exposes what the scanner and the flows need, as verbs in
+ * keyleak's terms (objects, commits and the files they changed, refs holding a commit, the whole history
+ * fetched), and hides how git is asked for them: argv is built here alone, and every child goes through
+ * one spawn with its watchdog.
  */
 
 export type ObjectType = 'blob' | 'commit' | 'tree' | 'tag';
@@ -39,6 +41,15 @@ export interface CommitChanges {
   /** For merges, the changes against the first parent. */
   changes: Change[];
 }
+
+/**
+ * Which history a scan covers, in keyleak's terms; only this adapter turns it into git's revisions.
+ * - `all`: every branch and tag, and `HEAD`; with `remotes`, the remote-tracking branches too (a
+ *   checkout whose other branches were fetched as `origin/*`).
+ * - `range`: the commits reachable from `include` and not from `exclude`.
+ */
+export type HistorySelection =
+  { mode: 'all'; remotes: boolean } | { mode: 'range'; include: string[]; exclude: string[] };
 
 export class GitError extends Error {
   override name = 'GitError';
@@ -82,7 +93,7 @@ function spawnGit(
   const arm = (): void => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      child.stalled = `git ${args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? args[0]} made no progress for ${IDLE_MS / 1000} s and was stopped (a damaged or hostile object store can do this: run \`git fsck\`; KEYLEAK_GIT_IDLE_SECONDS raises the limit)`;
+      child.stalled = `git ${commandOf(args)} made no progress for ${IDLE_MS / 1000} s and was stopped (a damaged or hostile object store can do this: run \`git fsck\`; KEYLEAK_GIT_IDLE_SECONDS raises the limit)`;
       child.kill('SIGKILL');
     }, IDLE_MS);
     timer.unref();
@@ -92,6 +103,45 @@ function spawnGit(
   child.stderr.on('data', arm);
   child.on('close', () => clearTimeout(timer));
   return child;
+}
+
+/** The git command `args` run (`fetch` in `-c protocol.version=2 fetch …`), for messages. */
+function commandOf(args: string[]): string {
+  return args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? args[0]!;
+}
+
+/**
+ * Runs git to the end and returns its stdout; a non-zero exit becomes a GitError carrying git's own
+ * message, with `secret` (a token in the environment) blanked out of it.
+ */
+function runGit(
+  args: string[],
+  opts: { cwd?: string; env: NodeJS.ProcessEnv },
+  input?: string,
+  secret?: string | null,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawnGit(args, {
+      ...opts,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
+    child.on('close', (code) => {
+      if (child.stalled) return reject(new GitError(child.stalled));
+      if (code === 0) return resolve(Buffer.concat(out));
+      let msg = Buffer.concat(err).toString('utf8').trim() || `exit code ${code}`;
+      if (secret) msg = msg.split(secret).join('***');
+      reject(new GitError(`git ${commandOf(args)} failed: ${msg}`));
+    });
+    if (input !== undefined) {
+      child.stdin.on('error', () => {}); // git may exit before reading all input; the exit code tells.
+      child.stdin.end(input);
+    }
+  });
 }
 
 /** How many times one read restarts git past an object it could not read. */
@@ -110,6 +160,16 @@ const GIT_ENV = {
   LC_ALL: 'C',
 };
 
+/** Which refs a question is about: `local` branches and tags, `remote`-tracking branches, `tags`, or `all`. */
+export type RefScope = 'local' | 'remote' | 'tags' | 'all';
+
+const REF_NAMESPACES: Record<RefScope, string[]> = {
+  local: ['refs/heads', 'refs/tags'],
+  remote: ['refs/remotes'],
+  tags: ['refs/tags'],
+  all: ['refs/heads', 'refs/remotes', 'refs/tags'],
+};
+
 export class Git {
   private constructor(readonly dir: string) {}
 
@@ -125,25 +185,16 @@ export class Git {
   }
 
   /** Runs git and returns its stdout; a non-zero exit becomes a GitError carrying git's own message. */
-  run(args: string[], input?: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const child = spawnGit(args, { cwd: this.dir, env: GIT_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
-      child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
-      child.on('close', (code) => {
-        if (child.stalled) return reject(new GitError(child.stalled));
-        if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-        else {
-          const msg = Buffer.concat(err).toString('utf8').trim() || `exit code ${code}`;
-          reject(new GitError(`git ${args[0]} failed: ${msg}`));
-        }
-      });
-      child.stdin.on('error', () => {}); // git may exit before reading all input; the exit code tells.
-      child.stdin.end(input ?? '');
-    });
+  private async run(args: string[], input?: string): Promise<string> {
+    return (await runGit(args, { cwd: this.dir, env: GIT_ENV }, input)).toString('utf8');
+  }
+
+  /** True when git exits with 0 (the yes/no questions: `cat-file -e`, `merge-base --is-ancestor`). */
+  private succeeds(args: string[]): Promise<boolean> {
+    return this.run(args).then(
+      () => true,
+      () => false,
+    );
   }
 
   async isShallow(): Promise<boolean> {
@@ -192,37 +243,135 @@ export class Git {
     }
   }
 
-  /** Tips of every branch and tag (tags peeled to what they point at). */
+  /** True when the object store has `sha` as a commit. */
+  hasCommit(sha: string): Promise<boolean> {
+    return this.succeeds(['cat-file', '-e', `${sha}^{commit}`]);
+  }
+
+  /** True when `ancestor` is in the history of `of` (a commit is its own ancestor). */
+  isAncestor(ancestor: string, of: string): Promise<boolean> {
+    return this.succeeds(['merge-base', '--is-ancestor', ancestor, of]);
+  }
+
+  /** `for-each-ref` over `namespaces`, one line a ref, symbolic `…/HEAD` refs left out. */
+  private async forEachRef(format: string, filters: string[], namespaces: RefScope): Promise<string[][]> {
+    const out = await this.run([
+      'for-each-ref',
+      `--format=%(refname) ${format}`,
+      ...filters,
+      ...REF_NAMESPACES[namespaces],
+    ]);
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' '))
+      .filter((f) => !f[0]!.endsWith('/HEAD'));
+  }
+
+  /** Tips of every branch and tag (a tag's tip is its tag object, as in a clone). */
   async refTips(): Promise<string[]> {
-    const out = await this.run(['for-each-ref', '--format=%(objectname)', 'refs/heads', 'refs/tags']);
-    return out.split('\n').filter(Boolean);
+    return (await this.forEachRef('%(objectname)', [], 'local')).map((f) => f[1]!);
   }
 
   /** Annotated tag objects named by tag refs, each with the first ref naming it. */
   async tagRefs(): Promise<Map<string, string>> {
-    const out = await this.run([
-      'for-each-ref',
-      '--format=%(objecttype) %(objectname) %(refname)',
-      'refs/tags',
-    ]);
     const refs = new Map<string, string>();
-    for (const line of out.split('\n')) {
-      const [type, oid, ref] = line.split(' ');
-      if (type === 'tag' && oid && ref && !refs.has(oid)) refs.set(oid, ref);
+    for (const [ref, type, oid] of await this.forEachRef('%(objecttype) %(objectname)', [], 'tags')) {
+      if (type === 'tag' && oid && !refs.has(oid)) refs.set(oid, ref!);
     }
     return refs;
   }
 
-  /** Branches and tags whose history contains `sha`. */
-  async refsContaining(sha: string): Promise<string[]> {
-    const out = await this.run([
-      'for-each-ref',
-      '--format=%(refname)',
-      `--contains=${sha}`,
-      'refs/heads',
-      'refs/tags',
-    ]);
-    return out.split('\n').filter(Boolean);
+  /** Every branch (local and remote-tracking) and tag, with tags peeled to their commit. */
+  async refs(): Promise<{ ref: string; sha: string }[]> {
+    return (await this.forEachRef('%(objectname) %(*objectname)', [], 'all')).map((f) => ({
+      ref: f[0]!,
+      sha: f[2] || f[1]!,
+    }));
+  }
+
+  /** Refs in `scope` whose history holds `commit`, by full name. */
+  async refsHolding(commit: string, scope: RefScope = 'all'): Promise<string[]> {
+    return (await this.forEachRef('', [`--contains=${commit}`], scope)).map((f) => f[0]!);
+  }
+
+  /** Refs (every branch, remote-tracking ones included, and tag) whose tips `commit`'s history holds. */
+  async refsMergedInto(commit: string): Promise<string[]> {
+    return (await this.forEachRef('', [`--merged=${commit}`], 'all')).map((f) => f[0]!);
+  }
+
+  /** True when the repository has a remote called `name`. */
+  async hasRemote(name = 'origin'): Promise<boolean> {
+    const out = await this.run(['remote']).catch(() => '');
+    return out.split('\n').includes(name);
+  }
+
+  /** Fetches `commits` (SHAs or refs of origin) without tags; the error names what was asked for. */
+  fetchCommits(commits: string[]): Promise<void> {
+    return this.fetchOrigin(['origin', ...commits]);
+  }
+
+  /** Deepens a shallow checkout by `depth` commits behind `commit`. */
+  deepen(depth: number, commit: string): Promise<void> {
+    return this.fetchOrigin([`--deepen=${depth}`, 'origin', commit]);
+  }
+
+  /**
+   * Makes the checkout hold the repository's whole history: actions/checkout fetches one commit of one
+   * branch unless told otherwise, and a scan of that would pass over everything else. A shallow checkout
+   * is unshallowed, with every branch of origin as `origin/*` (and every tag with `tags`); `always`
+   * fetches the branches even into a checkout that is not shallow. `why` says what needs the history.
+   */
+  async fetchWholeHistory(
+    why: string,
+    log: (m: string) => void,
+    opts: { tags?: boolean; always?: boolean } = {},
+  ): Promise<void> {
+    const shallow = await this.isShallow();
+    if (!(await this.hasRemote())) {
+      if (!shallow) return;
+      throw new Error(
+        `the checkout is shallow and has no 'origin' remote to fetch the whole history from (${why}). Use fetch-depth: 0 on actions/checkout.`,
+      );
+    }
+    if (!shallow && !opts.always) return;
+    log(`fetching the whole history from origin (${why})`);
+    try {
+      await this.fetchOrigin([
+        ...(shallow ? ['--unshallow'] : []),
+        ...(opts.tags ? ['--tags'] : []),
+        'origin',
+        '+refs/heads/*:refs/remotes/origin/*',
+      ]);
+    } catch (e) {
+      throw new Error(
+        `could not fetch the whole history from origin (${why}): ${(e as Error).message}. Use fetch-depth: 0 on actions/checkout.`,
+      );
+    }
+  }
+
+  /** Runs `git fetch` against origin; the error names what was asked for and git's reason. */
+  private async fetchOrigin(args: string[]): Promise<void> {
+    try {
+      await this.run(['-c', 'protocol.version=2', 'fetch', '--no-tags', '--quiet', ...args]);
+    } catch (e) {
+      throw new GitError(
+        `git fetch ${args.join(' ')}: ${(e as Error).message.replace(/^git fetch failed: /, '')}`,
+      );
+    }
+  }
+
+  /** Sizes of the objects in `oids` that the store has. */
+  async objectSizes(oids: readonly string[]): Promise<Map<string, number>> {
+    const out = await this.run(
+      ['cat-file', '--batch-check=%(objectname) %(objectsize)'],
+      oids.join('\n') + '\n',
+    );
+    const sizes = new Map<string, number>();
+    for (const [oid, size] of out.split('\n').map((l) => l.split(' '))) {
+      if (oid && size !== undefined && /^[0-9]+$/.test(size)) sizes.set(oid, Number(size));
+    }
+    return sizes;
   }
 
   /**
@@ -253,11 +402,16 @@ export class Git {
     return list;
   }
 
-  /** Objects reachable from `tips` but not from `exclude` (git's own `rev-list --objects` semantics). */
-  async listNewObjects(tips: string[], exclude: string[]): Promise<string[]> {
+  /** Objects the commits of `sel` refer to (for a range, those its start does not: new in the range). */
+  async listNewObjects(sel: HistorySelection): Promise<string[]> {
     const oids: string[] = [];
-    const args = ['rev-list', '--objects', '--no-object-names', '--missing=print', ...tips];
-    if (exclude.length > 0) args.push('--not', ...exclude);
+    const args = [
+      'rev-list',
+      '--objects',
+      '--no-object-names',
+      '--missing=print',
+      ...(await this.revisions(sel)),
+    ];
     await this.streamLines(args, (line) => {
       if (line) oids.push(line.startsWith('?') ? line.slice(1) : line);
     });
@@ -265,11 +419,12 @@ export class Git {
   }
 
   /**
-   * Objects that history reachable from `tips` refers to but the store lacks (corruption, a snapshot
-   * without large objects). A full walk of the history: run it alongside the object pass.
+   * Objects that the history of `sel` refers to but the store lacks (corruption, a snapshot without
+   * large objects). A full walk of the history: run it alongside the object pass.
    */
-  async missingObjects(tips: string[]): Promise<string[]> {
+  async missingObjects(sel: HistorySelection): Promise<string[]> {
     const missing: string[] = [];
+    const revs = await this.revisions(sel);
     // --quiet keeps the present objects out of the output; only the missing ones are printed.
     try {
       await this.streamLines(
@@ -281,7 +436,7 @@ export class Git {
           '--missing=print',
           '--quiet',
           `--progress=${PROGRESS}`,
-          ...tips,
+          ...revs,
         ],
         (line) => {
           if (line.startsWith('?')) missing.push(line.slice(1));
@@ -366,11 +521,34 @@ export class Git {
   }
 
   /**
-   * Streams commits with the files each one added or modified: `git log` with raw diffs, merges diffed
-   * against their first parent (the caller decides what a merge itself introduced).
+   * Streams the commits of `sel` with the files each one added or modified, newest first (merges diffed
+   * against their first parent: the caller decides what a merge itself introduced); with `paths`, only
+   * the changes to those paths.
    */
   async logChanges(
-    revArgs: string[],
+    sel: HistorySelection,
+    onCommit: (c: CommitChanges) => void,
+    paths: string[] = [],
+  ): Promise<void> {
+    await this.log(await this.revisions(sel), onCommit, paths);
+  }
+
+  /** The changes of exactly these commits (no walk), in the order given. */
+  async changesOf(commits: string[], onCommit: (c: CommitChanges) => void): Promise<void> {
+    await this.log(['--no-walk=unsorted', ...commits], onCommit);
+  }
+
+  /** git's revision arguments for a selection: the one place "the whole history" is spelled. */
+  private async revisions(sel: HistorySelection): Promise<string[]> {
+    if (sel.mode === 'range') {
+      return [...sel.include, ...(sel.exclude.length > 0 ? ['--not', ...sel.exclude] : [])];
+    }
+    const head = (await this.headCommit()) ? ['HEAD'] : [];
+    return ['--branches', ...(sel.remotes ? ['--remotes'] : []), '--tags', ...head];
+  }
+
+  private async log(
+    revs: string[],
     onCommit: (c: CommitChanges) => void,
     paths: string[] = [],
   ): Promise<void> {
@@ -382,59 +560,37 @@ export class Git {
       '-z',
       '--diff-merges=first-parent',
       '--format=%x01%H%x02%P%x02%an <%ae>%x02%aI',
-      ...revArgs,
+      ...revs,
       '--',
       ...paths,
     ];
     let current: CommitChanges | null = null;
-    let pendingMeta: string | null = null;
+    const raw = new RawDiffReader((ch) => current?.changes.push(ch));
     await this.streamTokens(args, '\0', (token) => {
-      let t = token;
-      if (t.startsWith('\n')) t = t.slice(1);
-      if (pendingMeta !== null) {
-        // The path that follows a raw diff header.
-        const fields = pendingMeta.split(' ');
-        pendingMeta = null;
-        const dst = fields[3]!;
-        const src = fields[2]!;
-        if (current && !ZERO_OID.test(dst)) {
-          current.changes.push({ path: t, oid: dst, srcOid: ZERO_OID.test(src) ? null : src });
-        }
-        return;
-      }
-      const h = t.indexOf('\x01');
-      if (h >= 0) {
-        if (current) onCommit(current);
-        const [sha, parents, author, date] = t.slice(h + 1).split('\x02');
-        current = {
-          sha: sha!,
-          parents: parents ? parents.split(' ') : [],
-          author: author!,
-          date: date!.trim(),
-          changes: [],
-        };
-        return;
-      }
-      if (t.startsWith(':')) pendingMeta = t.slice(1);
+      const header = raw.push(token);
+      if (header === null) return;
+      const h = header.indexOf('\x01');
+      if (h < 0) return;
+      if (current) onCommit(current);
+      const [sha, parents, author, date] = header.slice(h + 1).split('\x02');
+      current = {
+        sha: sha!,
+        parents: parents ? parents.split(' ') : [],
+        author: author!,
+        date: date!.trim(),
+        changes: [],
+      };
     });
     if (current) onCommit(current);
   }
 
   /** Files staged in the index that differ from HEAD (or every staged file before the first commit). */
   async stagedChanges(): Promise<Change[]> {
-    const hasHead = await this.run(['rev-parse', '--verify', '--quiet', 'HEAD']).then(
-      () => true,
-      () => false,
-    );
-    const base = hasHead ? 'HEAD' : await this.emptyTree();
+    const base = (await this.headCommit()) ? 'HEAD' : await this.emptyTree();
     const out = await this.run(['diff', '--cached', '--raw', '--no-abbrev', '--no-renames', '-z', base]);
-    const tokens = out.split('\0');
     const changes: Change[] = [];
-    for (let i = 0; i + 1 < tokens.length; i += 2) {
-      const meta = tokens[i]!.replace(/^\n/, '').slice(1).split(' ');
-      const dst = meta[3]!;
-      if (!ZERO_OID.test(dst)) changes.push({ path: tokens[i + 1]!, oid: dst, srcOid: null });
-    }
+    const raw = new RawDiffReader((ch) => changes.push({ ...ch, srcOid: null }));
+    for (const token of out.split('\0')) raw.push(token);
     return changes;
   }
 
@@ -531,12 +687,6 @@ export class Git {
     );
   }
 
-  /** Remote-tracking branches whose history contains `sha`: where a commit has already been shared. */
-  async remoteRefsContaining(sha: string): Promise<string[]> {
-    const out = await this.run(['for-each-ref', '--format=%(refname)', `--contains=${sha}`, 'refs/remotes']);
-    return out.split('\n').filter(Boolean);
-  }
-
   /** The fetch URL of `remote`, or null when there is no such remote. */
   async remoteUrl(remote = 'origin'): Promise<string | null> {
     return this.run(['config', '--get', `remote.${remote}.url`]).then(
@@ -545,25 +695,20 @@ export class Git {
     );
   }
 
-  /** The raw bytes of a blob (`<commit>:<path>`) or of a commit object (its SHA). */
-  readBytes(spec: string, type: 'blob' | 'commit' = 'blob'): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const child = spawnGit(['cat-file', type, spec], {
-        cwd: this.dir,
-        env: GIT_ENV,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
-      child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
-      child.on('close', (code) => {
-        if (child.stalled) return reject(new GitError(child.stalled));
-        if (code === 0) resolve(Buffer.concat(out));
-        else reject(new GitError(`git cat-file failed: ${Buffer.concat(err).toString('utf8').trim()}`));
-      });
-    });
+  /** The raw bytes of a blob (`<commit>:<path>`), or of a commit or tag object (its SHA). */
+  readBytes(spec: string, type: 'blob' | 'commit' | 'tag' = 'blob'): Promise<Buffer> {
+    return runGit(['cat-file', type, spec], { cwd: this.dir, env: GIT_ENV });
+  }
+
+  /** The text of the file at `path` in `rev`, or null when there is none. */
+  async readFileAt(rev: string, path: string): Promise<string | null> {
+    const [blob] = await this.blobsAt([`${rev}:${path}`]);
+    return blob ? (await this.readBytes(blob)).toString('utf8') : null;
+  }
+
+  /** True when a line of a text file in `commit`'s tree holds both `a` and `b` (fixed strings). */
+  hasLineWithBoth(commit: string, a: string, b: string): Promise<boolean> {
+    return this.succeeds(['grep', '-q', '-F', '-I', '-e', a, '--and', '-e', b, commit, '--']);
   }
 
   /** Paths in `commit`'s tree whose content holds any of `needles` (fixed strings). */
@@ -585,10 +730,10 @@ export class Git {
 
   /** Every blob `path` held on any branch or tag. */
   async blobsOfPath(path: string): Promise<string[]> {
+    const revs = await this.revisions({ mode: 'all', remotes: false });
     const out = await this.run([
       'log',
-      '--branches',
-      '--tags',
+      ...revs,
       '--format=',
       '--raw',
       '--no-abbrev',
@@ -597,12 +742,9 @@ export class Git {
       '--',
       path,
     ]);
-    const tokens = out.split('\0');
     const oids = new Set<string>();
-    for (let i = 0; i + 1 < tokens.length; i += 2) {
-      const dst = tokens[i]!.replace(/^\n+/, '').slice(1).split(' ')[3];
-      if (dst && !ZERO_OID.test(dst)) oids.add(dst);
-    }
+    const raw = new RawDiffReader((ch) => oids.add(ch.oid));
+    for (const token of out.split('\0')) raw.push(token);
     return [...oids];
   }
 
@@ -658,21 +800,38 @@ export class Git {
         env[`GIT_CONFIG_VALUE_${n}`] = `AUTHORIZATION: basic ${basic}`;
       }
     }
-    return new Promise((resolve, reject) => {
-      const child = spawnGit(args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
-      child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
-      child.on('close', (code) => {
-        if (child.stalled) return reject(new GitError(child.stalled));
-        if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
-        let msg = Buffer.concat(err).toString('utf8').trim() || `exit code ${code}`;
-        if (token) msg = msg.split(token).join('***');
-        reject(new GitError(`git ${args[0]} failed: ${msg}`));
-      });
-    });
+    return runGit(args, { env }, undefined, token).then((b) => b.toString('utf8'));
+  }
+}
+
+/**
+ * Reads git's raw diff output (`--raw -z`) a NUL-separated token at a time: each `:<modes> <src> <dst>
+ * <status>` header is followed by its path. Hands on every added or modified file version (deletions
+ * have no version to read); any other token (a commit header from `--format`) is returned to the caller.
+ */
+class RawDiffReader {
+  private pending: string | null = null;
+
+  constructor(private readonly onChange: (c: Change) => void) {}
+
+  push(token: string): string | null {
+    if (this.pending !== null) {
+      // The path, taken as it is: with -z git neither quotes nor escapes it.
+      const fields = this.pending.split(' ');
+      this.pending = null;
+      const src = fields[2]!;
+      const dst = fields[3]!;
+      if (!ZERO_OID.test(dst))
+        this.onChange({ path: token, oid: dst, srcOid: ZERO_OID.test(src) ? null : src });
+      return null;
+    }
+    // Between commits git writes a newline before the next header.
+    const t = token.replace(/^\n+/, '');
+    if (t.startsWith(':')) {
+      this.pending = t.slice(1);
+      return null;
+    }
+    return t;
   }
 }
 

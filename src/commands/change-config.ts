@@ -6,11 +6,56 @@ import { EMPTY_CONFIG, parseConfig, type KeyleakConfig } from '../core/config.js
 import { widenings } from '../core/config-change.js';
 import { UsageError } from '../core/errors.js';
 
-/** The config file as committed at `commit`; null when the commit has no such file. */
-async function configAt(git: Git, commit: string, path: string): Promise<KeyleakConfig | null> {
+/** The blob id and text of `path` as committed at `commit`; null when the commit has no such file. */
+async function fileAt(
+  git: Git,
+  commit: string,
+  path: string,
+): Promise<{ blob: string; text: string } | null> {
   const [blob] = await git.blobsAt([`${commit}:${path}`]);
   if (!blob) return null;
-  return parseConfig(await git.run(['cat-file', 'blob', blob]), `${path} at ${commit.slice(0, 12)}`);
+  return { blob, text: (await git.readBytes(blob)).toString('utf8') };
+}
+
+/** The config file as committed at `commit`; null when the commit has no such file. */
+async function configAt(git: Git, commit: string, path: string): Promise<KeyleakConfig | null> {
+  const file = await fileAt(git, commit, path);
+  return file ? parseConfig(file.text, `${path} at ${commit.slice(0, 12)}`) : null;
+}
+
+/**
+ * The runbook's contacts block for the incidents a change opens: the `runbook-template` file as committed
+ * before the change. It is keyleak's own markdown in the incident (links, mentions, checklists), so the
+ * change itself must not be able to write it: a pull request could otherwise put its own "rotate the key
+ * by running …" or links into the incident its leak opens. A change that edits it is told the edit
+ * applies once merged; a file missing before the change gives `fallback` (the default block).
+ */
+export async function contactsForChange(
+  git: Git,
+  path: string,
+  change: { before: string | null; after: string; what: string },
+  fallback: string,
+): Promise<{ contacts: string; warnings: string[] }> {
+  if (change.before === null) {
+    return {
+      contacts: fallback,
+      warnings: [
+        `no commit before this ${change.what} to read ${path} from: incidents name the default contacts`,
+      ],
+    };
+  }
+  const read = (commit: string) =>
+    fileAt(git, commit, path).catch((e: Error) => {
+      throw new Error(`could not read ${path} at ${commit.slice(0, 12)}: ${e.message}`);
+    });
+  const [before, after] = [await read(change.before), await read(change.after).catch(() => null)];
+  const warnings: string[] = [];
+  if (before?.blob !== after?.blob) {
+    warnings.push(
+      `${path} (runbook-template) is changed in this ${change.what}: incidents use it as it was before (${before ? change.before.slice(0, 12) : 'absent, the default contacts'}); the change applies once merged`,
+    );
+  }
+  return { contacts: before?.text ?? fallback, warnings };
 }
 
 /**
@@ -57,11 +102,7 @@ export async function configForChange(
 
 /** Whether a line of `commit`'s tree holds both the key id and an allow marker. */
 async function markedAt(git: Git, commit: string, keyId: string): Promise<boolean> {
-  // git grep exits 1 when nothing matches.
-  return git.run(['grep', '-q', '-F', '-I', '-e', keyId, '--and', '-e', ALLOW_MARKER, commit, '--']).then(
-    () => true,
-    () => false,
-  );
+  return git.hasLineWithBoth(commit, keyId, ALLOW_MARKER);
 }
 
 /**

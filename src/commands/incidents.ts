@@ -5,7 +5,6 @@ import {
   type LabelSpec,
   type RepoRef,
 } from '../adapters/github.js';
-import { refsHolding } from '../adapters/git-remote.js';
 import type { Git } from '../adapters/git.js';
 import {
   carryForward,
@@ -194,6 +193,12 @@ export async function refreshIncident(
  * Where a key sits in a checked-out repository: the refs and pull requests holding its commits, and the
  * history-rewrite plan tailored to them (built from the secret, which the plan itself never holds).
  */
+/** Branches (origin's named as the branches they track) and tags holding `commit`, each named once. */
+async function branchesAndTagsHolding(git: Git, commit: string): Promise<string[]> {
+  const refs = await git.refsHolding(commit).catch(() => []);
+  return [...new Set(refs.map((r) => r.replace(/^refs\/remotes\/origin\//, 'refs/heads/')))].sort();
+}
+
 export async function repositoryEvidence(
   deps: { git: Git; github: Pick<GitHub, 'pullsForCommit'>; repo: RepoRef; log: (m: string) => void },
   finding: Finding,
@@ -207,7 +212,7 @@ export async function repositoryEvidence(
   const refs: Record<string, string[]> = {};
   const pulls: Record<string, number[]> = {};
   for (const c of commits) {
-    refs[c] = await refsHolding(deps.git, c);
+    refs[c] = await branchesAndTagsHolding(deps.git, c);
     try {
       pulls[c] = await deps.github.pullsForCommit(deps.repo, c);
     } catch (e) {

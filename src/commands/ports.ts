@@ -79,6 +79,11 @@ export interface FlowDeps {
   runUrl: string | null;
   /** The runbook's contacts block (the `runbook-template` file or the default). */
   contacts: string;
+  /**
+   * The `runbook-template` file's path in the repository, for flows that scan a change: they read it as
+   * committed before the change (see contactsForChange). Null or absent: `contacts` is used as it is.
+   */
+  contactsPath?: string | null;
   now: () => Date;
   log: (message: string) => void;
   /** Masks raw secrets in the log. Called right after a scan, before anything else is logged. */

@@ -1,10 +1,10 @@
-import { fetchOrigin, hasCommit, hasRemote } from '../adapters/git-remote.js';
 import { UsageError } from '../core/errors.js';
 import { verdictOf } from '../core/incident.js';
 import { mdCode, mdText } from '../core/render/escape.js';
 import { whereMd } from '../core/render/markdown.js';
 import type { ScanReport } from '../core/types.js';
-import { configForChange, scanChange } from './change-config.js';
+import { DEFAULT_RUNBOOK_TEMPLATE } from '../core/render/incident.js';
+import { configForChange, contactsForChange, scanChange } from './change-config.js';
 import { refreshRepositoryIncidents } from './incidents.js';
 import { NoVerification, type FlowDeps, type FlowResult } from './ports.js';
 
@@ -73,29 +73,18 @@ export async function runPullRequest(deps: FlowDeps, payload: Record<string, unk
   const { git } = deps;
   const problems: string[] = [];
   const notes: string[] = [];
-  if (await git.isShallow()) {
-    if (!(await hasRemote(git)))
-      throw new Error(
-        'the checkout is shallow and has no origin to deepen it from. Use fetch-depth: 0 on actions/checkout.',
-      );
-    deps.log('the checkout is shallow: fetching the whole history of the pull request and its base');
-    await fetchOrigin(git, [
-      '--unshallow',
-      'origin',
-      `+refs/pull/${ev.number}/head:refs/remotes/pull/${ev.number}/head`,
-    ]).catch(async () => fetchOrigin(git, ['--unshallow', 'origin']));
-  }
+  await git.fetchWholeHistory('a pull request is compared with its base', deps.log);
   for (const sha of [ev.head, ev.base]) {
-    if (await hasCommit(git, sha)) continue;
+    if (await git.hasCommit(sha)) continue;
     const src = sha === ev.head ? `refs/pull/${ev.number}/head` : sha;
     try {
-      await fetchOrigin(git, ['origin', src]);
+      await git.fetchCommits([src]);
     } catch (e) {
       throw new Error(
         `the pull request's ${sha === ev.head ? 'head' : 'base'} commit ${sha} could not be fetched: ${(e as Error).message}`,
       );
     }
-    if (!(await hasCommit(git, sha)))
+    if (!(await git.hasCommit(sha)))
       throw new Error(`the pull request's commit ${sha} is not in the checkout`);
   }
   // The pull request may edit the config: the base's governs it.
@@ -120,7 +109,18 @@ export async function runPullRequest(deps: FlowDeps, payload: Record<string, unk
   if (ev.fork) {
     if (responded.report.findings.length > 0) notes.push(`Not verified: ${FORK_NOTE}.`);
   } else {
-    const r = await refreshRepositoryIncidents(deps, responded, { secrets: result.secrets });
+    // The pull request may edit the runbook template too: the base's goes into its incidents.
+    const { contacts, warnings: runbook } =
+      deps.contactsPath && responded.report.findings.length > 0
+        ? await contactsForChange(
+            git,
+            deps.contactsPath,
+            { before: ev.base, after: ev.head, what: 'pull request' },
+            DEFAULT_RUNBOOK_TEMPLATE,
+          )
+        : { contacts: deps.contacts, warnings: [] };
+    responded.report.warnings.push(...runbook);
+    const r = await refreshRepositoryIncidents({ ...deps, contacts }, responded, { secrets: result.secrets });
     issues = r.upserts.map((u) => u.number);
     problems.push(...r.problems);
   }

@@ -1,15 +1,8 @@
-import {
-  fetchOrigin,
-  hasCommit,
-  hasRemote,
-  isAncestor,
-  listRefs,
-  refsMergedInto,
-} from '../adapters/git-remote.js';
 import type { Git } from '../adapters/git.js';
 import { UsageError } from '../core/errors.js';
 import type { ScanReport } from '../core/types.js';
-import { configForChange, scanChange } from './change-config.js';
+import { DEFAULT_RUNBOOK_TEMPLATE } from '../core/render/incident.js';
+import { configForChange, contactsForChange, scanChange } from './change-config.js';
 import { refreshRepositoryIncidents } from './incidents.js';
 import type { FlowDeps, FlowResult } from './ports.js';
 
@@ -101,11 +94,9 @@ async function createdRefExclusions(git: Git, ev: PushEvent): Promise<string[]> 
   // The default branch being created has no one to lean on: it scans everything it holds.
   if (self === ev.defaultBranch) return [];
   const me = rank(self, ev.defaultBranch);
-  const refs = await listRefs(git);
-  const merged = new Set(await refsMergedInto(git, ev.after));
-  const pushed = (
-    await git.run(['rev-parse', '--verify', '--end-of-options', `${ev.after}^{commit}`])
-  ).trim();
+  const refs = await git.refs();
+  const merged = new Set(await git.refsMergedInto(ev.after));
+  const pushed = await git.resolveCommit(ev.after);
   const exclude = new Set<string>();
   for (const r of refs) {
     const name = canonicalRef(r.ref);
@@ -120,35 +111,18 @@ async function createdRefExclusions(git: Git, ev: PushEvent): Promise<string[]> 
 /** Fetches `shas` from origin when the clone lacks them; returns false when it could not. */
 async function ensureCommits(git: Git, shas: string[], log: (m: string) => void): Promise<boolean> {
   const missing: string[] = [];
-  for (const s of shas) if (!(await hasCommit(git, s))) missing.push(s);
+  for (const s of shas) if (!(await git.hasCommit(s))) missing.push(s);
   if (missing.length === 0) return true;
-  if (!(await hasRemote(git))) return false;
+  if (!(await git.hasRemote())) return false;
   try {
     log(`fetching ${missing.map((s) => s.slice(0, 12)).join(', ')} from origin`);
-    await fetchOrigin(git, ['origin', ...missing]);
+    await git.fetchCommits(missing);
   } catch (e) {
     log((e as Error).message);
     return false;
   }
-  for (const s of missing) if (!(await hasCommit(git, s))) return false;
+  for (const s of missing) if (!(await git.hasCommit(s))) return false;
   return true;
-}
-
-async function unshallow(git: Git, log: (m: string) => void, why: string): Promise<void> {
-  if (!(await git.isShallow())) return;
-  log(`the checkout is shallow: fetching the whole history (${why})`);
-  if (!(await hasRemote(git))) {
-    throw new Error(
-      `the checkout is shallow and has no 'origin' remote to deepen it from (${why}). Use fetch-depth: 0 on actions/checkout.`,
-    );
-  }
-  try {
-    await fetchOrigin(git, ['--unshallow', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
-  } catch (e) {
-    throw new Error(
-      `the checkout is shallow and could not be deepened (${why}): ${(e as Error).message}. Use fetch-depth: 0 on actions/checkout.`,
-    );
-  }
 }
 
 /**
@@ -167,16 +141,7 @@ export async function planPush(git: Git, ev: PushEvent, log: (m: string) => void
 
   if (ev.created) {
     // Other refs decide what is new, so every branch is fetched, with their whole history.
-    await unshallow(git, log, 'a new ref is compared with every other branch');
-    if (await hasRemote(git)) {
-      try {
-        await fetchOrigin(git, ['origin', '+refs/heads/*:refs/remotes/origin/*']);
-      } catch (e) {
-        throw new Error(
-          `could not fetch the other branches to tell what ${ev.ref} adds: ${(e as Error).message}`,
-        );
-      }
-    }
+    await git.fetchWholeHistory('a new ref is compared with every other branch', log, { always: true });
     const exclude = await createdRefExclusions(git, ev);
     notes.push(
       exclude.length === 0
@@ -189,7 +154,7 @@ export async function planPush(git: Git, ev: PushEvent, log: (m: string) => void
   if (ev.forced) {
     // What the force push replaced is not an ancestor of `after`: the whole graph is needed to tell
     // what is new, and the replaced commits stay fetchable by SHA on GitHub.
-    await unshallow(git, log, 'a force push is compared with the commits it replaced');
+    await git.fetchWholeHistory('a force push is compared with the commits it replaced', log);
     if (await ensureCommits(git, [ev.before], log)) {
       notes.push(`force push: scanning what ${ev.after.slice(0, 12)} adds to ${ev.before.slice(0, 12)}`);
       return {
@@ -200,7 +165,7 @@ export async function planPush(git: Git, ev: PushEvent, log: (m: string) => void
         notes,
       };
     }
-    const others = (await listRefs(git)).filter(
+    const others = (await git.refs()).filter(
       (r) => !r.ref.endsWith(`/${ev.ref.replace(/^refs\/(heads|tags)\//, '')}`),
     );
     notes.push(
@@ -218,21 +183,20 @@ export async function planPush(git: Git, ev: PushEvent, log: (m: string) => void
   // An ordinary push: deepen step by step until `before` is reached, then, if need be, all the way.
   if (await git.isShallow()) {
     for (const depth of DEEPEN_STEPS) {
-      if ((await hasCommit(git, ev.before)) && (await isAncestor(git, ev.before, ev.after))) break;
+      if ((await git.hasCommit(ev.before)) && (await git.isAncestor(ev.before, ev.after))) break;
       log(`the checkout is shallow: deepening it by ${depth} commits to reach ${ev.before.slice(0, 12)}`);
       try {
-        await fetchOrigin(git, [`--deepen=${depth}`, 'origin', ev.after]);
+        await git.deepen(depth, ev.after);
       } catch (e) {
         throw new Error(
           `the checkout is shallow and could not be deepened to cover ${ev.before.slice(0, 12)}..${ev.after.slice(0, 12)}: ${(e as Error).message}. Use fetch-depth: 0 on actions/checkout.`,
         );
       }
     }
-    if (!((await hasCommit(git, ev.before)) && (await isAncestor(git, ev.before, ev.after)))) {
-      await unshallow(
-        git,
-        log,
+    if (!((await git.hasCommit(ev.before)) && (await git.isAncestor(ev.before, ev.after)))) {
+      await git.fetchWholeHistory(
         `${ev.before.slice(0, 12)} is further back than ${DEEPEN_STEPS.at(-1)} commits`,
+        log,
       );
     }
   }
@@ -241,7 +205,7 @@ export async function planPush(git: Git, ev: PushEvent, log: (m: string) => void
       `the push's starting commit ${ev.before} is not in the checkout and could not be fetched from origin`,
     );
   }
-  if (!(await isAncestor(git, ev.before, ev.after))) {
+  if (!(await git.isAncestor(ev.before, ev.after))) {
     notes.push(
       `${ev.before.slice(0, 12)} is not an ancestor of ${ev.after.slice(0, 12)}: scanning what the push adds to it`,
     );
@@ -302,7 +266,18 @@ export async function runPush(deps: FlowDeps, payload: Record<string, unknown>):
   deps.mask(result.secrets);
   if (plan.coveredDespiteShallow) result.report = dropCoveredShallowWarning(result.report);
   const responded = await deps.responder.respond(result, {});
-  const { upserts, problems } = await refreshRepositoryIncidents(deps, responded, {
+  // The push may edit the runbook template too: the one at `before` goes into its incidents.
+  const { contacts, warnings: runbook } =
+    deps.contactsPath && responded.report.findings.length > 0
+      ? await contactsForChange(
+          deps.git,
+          deps.contactsPath,
+          { before, after: ev.after, what: 'push' },
+          DEFAULT_RUNBOOK_TEMPLATE,
+        )
+      : { contacts: deps.contacts, warnings: [] };
+  responded.report.warnings.push(...runbook);
+  const { upserts, problems } = await refreshRepositoryIncidents({ ...deps, contacts }, responded, {
     forcePush: ev.forced ? { before: ev.before, after: ev.after } : null,
     secrets: result.secrets,
   });

@@ -1,5 +1,4 @@
 import { INCIDENT_LABEL, mayRespond } from '../adapters/github.js';
-import { fetchOrigin, hasRemote } from '../adapters/git-remote.js';
 import { UsageError } from '../core/errors.js';
 import { readState, unionLocations } from '../core/incident.js';
 import { incidentKeyId, refusalTag } from '../core/incident-wire.js';
@@ -127,21 +126,10 @@ export async function runRescan(deps: FlowDeps, payload: Record<string, unknown>
   }
 
   // The secret lives in the history, not in the issue: scan the checkout again to find it.
-  if (await deps.git.isShallow()) {
-    if (!(await hasRemote(deps.git)))
-      throw new Error(
-        'the checkout is shallow and has no origin to deepen it from. Use fetch-depth: 0 on actions/checkout.',
-      );
-    deps.log('the checkout is shallow: fetching the whole history to find the key again');
-    await fetchOrigin(deps.git, ['--unshallow', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
-  }
-  const head = await deps.git.run(['rev-parse', '--verify', '--quiet', 'HEAD']).then(
-    () => ['HEAD'],
-    () => [],
-  );
+  await deps.git.fetchWholeHistory('to find the key again', deps.log);
   const result = await scanHistory(
     deps.git,
-    { mode: 'all', include: ['--branches', '--remotes', '--tags', ...head], exclude: [] },
+    { mode: 'all', remotes: true },
     { config: deps.config, jobs: deps.jobs },
   );
   deps.mask(result.secrets);

@@ -42,13 +42,14 @@ function storedForms(value: string): string[] {
 async function locateSecrets(git: Git, findings: Finding[], result: ScanResult): Promise<SecretSpan[]> {
   const spans: SecretSpan[] = [];
   const bytesCache = new Map<string, Promise<Buffer>>();
-  const read = (commit: string, path: string | null): Promise<Buffer> => {
+  const read = (commit: string, path: string | null, tag?: string): Promise<Buffer> => {
     const id = `${commit}\0${path ?? ''}`;
     let p = bytesCache.get(id);
     if (!p) {
+      // A tag object's message follows its headers as a commit's does.
       p =
         path === null
-          ? git.readBytes(commit, 'commit').then(commitMessageBytes)
+          ? git.readBytes(commit, tag ? 'tag' : 'commit').then(commitMessageBytes)
           : git.readBytes(`${commit}:${path}`);
       bytesCache.set(id, p);
     }
@@ -65,14 +66,19 @@ async function locateSecrets(git: Git, findings: Finding[], result: ScanResult):
       ...secretValues.map((value, index) => ({ kind: 'secret' as const, value, index })),
       ...material.sessionTokens.map((value) => ({ kind: 'session-token' as const, value, index: 0 })),
     ];
-    const places = new Map<string, { commit: string; path: string | null }>();
+    const places = new Map<string, { commit: string; path: string | null; tag?: string }>();
     for (const l of f.locations) {
-      if (l.commit !== null) places.set(`${l.commit}\0${l.path ?? ''}`, { commit: l.commit, path: l.path });
+      if (l.commit !== null)
+        places.set(`${l.commit}\0${l.path ?? ''}`, {
+          commit: l.commit,
+          path: l.path,
+          ...(l.tag && l.path === null ? { tag: l.tag } : {}),
+        });
     }
     for (const v of values) {
       const seenForms = new Map<string, number>();
-      const addFrom = async (commit: string, path: string | null) => {
-        const bytes = await read(commit, path).catch(() => null);
+      const addFrom = async (commit: string, path: string | null, tag?: string) => {
+        const bytes = await read(commit, path, tag).catch(() => null);
         if (!bytes) return;
         for (const r of locateValue(bytes, v.value)) {
           // A few copies of each stored form, so that a commit missing from the clone is not fatal.
@@ -85,6 +91,7 @@ async function locateSecrets(git: Git, findings: Finding[], result: ScanResult):
             kind: v.kind,
             commit,
             path,
+            ...(tag ? { tag } : {}),
             line: r.line,
             start: r.start,
             end: r.end,
@@ -92,7 +99,7 @@ async function locateSecrets(git: Git, findings: Finding[], result: ScanResult):
           });
         }
       };
-      for (const p of places.values()) await addFrom(p.commit, p.path);
+      for (const p of places.values()) await addFrom(p.commit, p.path, p.tag);
       if (seenForms.size > 0) continue;
       for (const commit of new Set([...places.values()].map((p) => p.commit))) {
         for (const path of await git.filesContaining(commit, storedForms(v.value)))
@@ -141,8 +148,8 @@ export async function gatherRewriteFacts(
   const refsByCommit: Record<string, string[]> = {};
   const sharedCommits: string[] = [];
   for (const c of commits) {
-    refsByCommit[c] = await git.refsContaining(c);
-    if ((await git.remoteRefsContaining(c)).length > 0) sharedCommits.push(c);
+    refsByCommit[c] = await git.refsHolding(c, 'local');
+    if ((await git.refsHolding(c, 'remote')).length > 0) sharedCommits.push(c);
   }
   return {
     source: (await git.remoteUrl()) ?? resolve(git.dir),

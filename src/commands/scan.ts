@@ -1,7 +1,6 @@
 import { constants } from 'node:fs';
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { listRefs } from '../adapters/git-remote.js';
 import { Git } from '../adapters/git.js';
 import { EMPTY_CONFIG, parseConfig, type KeyleakConfig } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
@@ -43,7 +42,7 @@ export async function loadConfig(
   const local = join(repoDir, DEFAULT_CONFIG_PATH);
   const text = await readFile(local, 'utf8').catch(async () => {
     if (!git) return null;
-    return git.run(['show', `HEAD:${DEFAULT_CONFIG_PATH}`]).catch(() => null);
+    return git.readFileAt('HEAD', DEFAULT_CONFIG_PATH).catch(() => null);
   });
   return text === null ? EMPTY_CONFIG : parseConfig(text, DEFAULT_CONFIG_PATH);
 }
@@ -96,7 +95,7 @@ export async function rangeSelection(
     include.push(await git.resolveCommit(r.to));
     if (!ZERO_ID.test(r.from)) exclude.add(await git.resolveCommit(r.from));
     else {
-      for (const ref of await listRefs(git)) if (ref.ref.startsWith('refs/remotes/')) exclude.add(ref.sha);
+      for (const ref of await git.refs()) if (ref.ref.startsWith('refs/remotes/')) exclude.add(ref.sha);
     }
   }
   return { mode: 'range', include, exclude: [...exclude] };
@@ -117,15 +116,7 @@ export async function scanRepository(s: ScanTarget, onProgress?: (p: Progress) =
   if (s.mode === 'range') {
     return scanHistory(git, await rangeSelection(git, [s.range!]), { config, jobs: s.jobs, onProgress });
   }
-  const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD']).then(
-    () => ['HEAD'],
-    () => [],
-  );
-  return scanHistory(
-    git,
-    { mode: 'all', include: ['--branches', '--tags', ...head], exclude: [] },
-    { config, jobs: s.jobs, onProgress },
-  );
+  return scanHistory(git, { mode: 'all', remotes: false }, { config, jobs: s.jobs, onProgress });
 }
 
 export function render(report: ScanReport, format: ScanFormat): string {

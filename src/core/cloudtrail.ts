@@ -15,15 +15,6 @@ export interface TrailEvent {
   CloudTrailEvent: string;
 }
 
-export type TrailCategory =
-  | 'iam-persistence'
-  | 'temporary-credentials'
-  | 'resource-abuse'
-  | 'defense-evasion'
-  | 'data-access'
-  | 'reconnaissance'
-  | 'failed-call';
-
 export interface TrailSummary {
   keyId: string;
   window: { start: string; end: string };
@@ -34,14 +25,6 @@ export interface TrailSummary {
   byIp: { ip: string; count: number; first: string; last: string }[];
   byUserAgent: { userAgent: string; count: number }[];
   byEvent: { eventSource: string; eventName: string; count: number; errors: number }[];
-  flagged: {
-    category: TrailCategory;
-    eventName: string;
-    eventTime: string;
-    region: string;
-    sourceIPAddress: string;
-    userAgent: string;
-  }[];
   incompleteRegions: { region: string; reason: string }[];
   /** What the attacker did: by category and severity, with what each call created and how to undo it. */
   activity?: AttackDigest;
@@ -61,53 +44,6 @@ export interface TrailRecord {
   sourceIPAddress: string;
   userAgent: string;
   errorCode: string | null;
-}
-
-// Event lists from AWS's incident-response playbooks for compromised credentials.
-const NAMED: Record<Exclude<TrailCategory, 'failed-call'>, ReadonlySet<string>> = {
-  'iam-persistence': new Set([
-    'CreateUser',
-    'CreateAccessKey',
-    'CreateLoginProfile',
-    'UpdateLoginProfile',
-    'AttachUserPolicy',
-    'PutUserPolicy',
-    'AttachRolePolicy',
-    'PutRolePolicy',
-    'CreateRole',
-    'UpdateAssumeRolePolicy',
-    'AddUserToGroup',
-  ]),
-  'temporary-credentials': new Set(['GetSessionToken', 'GetFederationToken', 'AssumeRole']),
-  'resource-abuse': new Set(['RunInstances', 'RequestSpotInstances', 'RequestSpotFleet', 'StartInstances']),
-  'defense-evasion': new Set(['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors']),
-  'data-access': new Set(['GetObject', 'GetSecretValue', 'GetParameter', 'GetParameters']),
-  reconnaissance: new Set(['GetCallerIdentity', 'ListBuckets']),
-};
-
-/**
- * The category an event is flagged under, or null. A call that failed is `failed-call` whatever it was:
- * it did not happen, but it shows what the holder of the key was probing for.
- */
-export function categorize(
-  r: Pick<TrailRecord, 'eventSource' | 'eventName' | 'errorCode'>,
-): TrailCategory | null {
-  if (r.errorCode) return 'failed-call';
-  // Lambda records API versions in the name (CreateFunction20150331, UpdateFunctionCode20150331v2).
-  const name =
-    r.eventSource === 'lambda.amazonaws.com' ? r.eventName.replace(/\d{8}(v\d+)?$/, '') : r.eventName;
-  for (const [category, names] of Object.entries(NAMED)) {
-    if (names.has(name)) return category as TrailCategory;
-  }
-  if (
-    r.eventSource === 'lambda.amazonaws.com' &&
-    (name === 'CreateFunction' || name === 'UpdateFunctionCode')
-  ) {
-    return 'resource-abuse';
-  }
-  if (r.eventSource === 'lightsail.amazonaws.com' && name.startsWith('Create')) return 'resource-abuse';
-  if (/^(List|Describe)[A-Z]/.test(name)) return 'reconnaissance';
-  return null;
 }
 
 /** keyleak's own calls carry `keyleak/<version>` in their user agent. */
@@ -186,7 +122,6 @@ export function digestTrail(input: DigestInput): TrailSummary {
   const ips = new Map<string, { count: number; first: string; last: string }>();
   const agents = new Map<string, number>();
   const calls = new Map<string, { eventSource: string; eventName: string; count: number; errors: number }>();
-  const flagged: TrailSummary['flagged'] = [];
   const attack: Parameters<typeof digestAttack>[0] = [];
   let total = 0;
   let own = 0;
@@ -231,17 +166,6 @@ export function digestTrail(input: DigestInput): TrailSummary {
         via ?? null,
       ),
     );
-    const category = categorize(r);
-    if (category) {
-      flagged.push({
-        category,
-        eventName: r.eventName,
-        eventTime: r.eventTime,
-        region: r.awsRegion,
-        sourceIPAddress: r.sourceIPAddress,
-        userAgent: r.userAgent,
-      });
-    }
   }
   const byCount =
     <T extends { count: number }>(key: (x: T) => string) =>
@@ -258,9 +182,6 @@ export function digestTrail(input: DigestInput): TrailSummary {
       .map(([userAgent, count]) => ({ userAgent, count }))
       .sort(byCount((x) => x.userAgent)),
     byEvent: [...calls.values()].sort(byCount((x) => `${x.eventSource} ${x.eventName}`)),
-    flagged: flagged.sort(
-      (a, b) => a.eventTime.localeCompare(b.eventTime) || a.eventName.localeCompare(b.eventName),
-    ),
     incompleteRegions: [...input.incompleteRegions].sort((a, b) => a.region.localeCompare(b.region)),
     activity: digestAttack(
       attack.map((a) => ({ ...a, eventTime: toIso(a.eventTime) })),

@@ -9,6 +9,8 @@ import {
   TAILORED_PLAN,
 } from './incident-wire.js';
 import type { Finding, KeyResponse, Location, ResponseAction, Verification } from './types.js';
+import { mdCode } from './render/escape.js';
+import { messageMd } from './render/where.js';
 
 /** The CloudTrail summary of one key, as `keyleak trail --format json` prints it. */
 export type { TrailSummary };
@@ -49,7 +51,11 @@ export interface StateTrail {
   end: string;
   totalEvents: number;
   ips: string[];
-  flagged: number;
+  /**
+   * Calls in "What the attacker did". Absent in incidents written before the digest, whose count
+   * (`flagged`, a coarser list) is not comparable with it.
+   */
+  actions?: number;
 }
 
 export function locationKey(l: Location): string {
@@ -70,7 +76,7 @@ export function stateOf(f: Finding, trail: TrailSummary | null, checkedAt: strin
           end: trail.window.end,
           totalEvents: trail.totalEvents,
           ips: trail.byIp.map((i) => i.ip).sort(),
-          flagged: trail.flagged.length,
+          actions: trail.activity?.actions.length ?? 0,
         }
       : null,
     checkedAt,
@@ -232,14 +238,10 @@ export function mergeIncidentBody(previous: string, regenerated: string): string
   return mine < 0 ? merged : merged.slice(0, mine + GENERATED_END.length) + notes;
 }
 
-function describeLocation(key: string): string {
-  const [commit, path, line] = [
-    key.slice(0, key.indexOf(':')),
-    key.slice(key.indexOf(':') + 1, key.lastIndexOf(':')),
-    key.slice(key.lastIndexOf(':') + 1),
-  ];
-  const where = path ? `\`${path}\`:${line}` : 'a commit message';
-  return commit ? `${where} in \`${commit.slice(0, 12)}\`` : where;
+/** A location for a comment's sentence: repository text as code, a message named as a commit's or a tag's. */
+function describeLocation(l: Location): string {
+  const where = l.path !== null ? `${mdCode(l.path)}:${l.line}` : `the ${messageMd(l)}`;
+  return l.commit ? `${where} in ${mdCode(l.commit.slice(0, 12))}` : where;
 }
 
 /**
@@ -260,7 +262,7 @@ export function describeChanges(before: IncidentState | null, after: IncidentSta
     out.push(`Containment changed from **${before.action ?? 'nothing'}** to **${after.action}**.`);
   }
   const seen = new Set(before.locations.map(locationKey));
-  const added = after.locations.map(locationKey).filter((l) => !seen.has(l));
+  const added = after.locations.filter((l) => !seen.has(locationKey(l)));
   if (added.length > 0) {
     const shown = added.slice(0, 10).map(describeLocation);
     out.push(
@@ -274,9 +276,14 @@ export function describeChanges(before: IncidentState | null, after: IncidentSta
     const newEvents = after.trail.totalEvents - (prev?.totalEvents ?? 0);
     if (!prev) out.push(`CloudTrail summarised: ${after.trail.totalEvents} events.`);
     else if (newEvents > 0) out.push(`CloudTrail: ${newEvents} new events since the last check.`);
-    if (newIps.length > 0) out.push(`New source IPs: ${newIps.map((i) => `\`${i}\``).join(', ')}.`);
-    const newFlagged = after.trail.flagged - (prev?.flagged ?? 0);
-    if (newFlagged > 0) out.push(`${newFlagged} new flagged calls (see CloudTrail activity).`);
+    if (newIps.length > 0) out.push(`New source IPs: ${newIps.map((i) => mdCode(i)).join(', ')}.`);
+    const actions = after.trail.actions ?? 0;
+    // An incident written before the digest has no comparable count: its body now lists every action.
+    const newActions = prev && prev.actions === undefined ? 0 : actions - (prev?.actions ?? 0);
+    if (newActions > 0)
+      out.push(
+        `${newActions} new attacker action${newActions === 1 ? '' : 's'} (see What the attacker did).`,
+      );
   }
   return out;
 }

@@ -9,9 +9,12 @@ import type { Finding, KeyKind, Location } from './types.js';
 export interface SecretSpan {
   keyId: string;
   kind: 'secret' | 'session-token';
+  /** The commit, or the tag object when `tag` is set. */
   commit: string;
-  /** null for the commit message. */
+  /** null for the message (of the commit, or of the tag). */
   path: string | null;
+  /** Set when the span is in an annotated tag's message: the tag's ref name. */
+  tag?: string;
   /** 1-based line of the blob (or of the message). */
   line: number;
   /** 1-based first and last byte of the value on that line, as `cut -b START-END` takes them. */
@@ -59,8 +62,10 @@ export interface KeyRewrite {
   secretFound: boolean;
   sessionTokenFound: boolean;
   locations: Location[];
-  /** The commits that introduced the key, oldest first. */
+  /** The commits that introduced the key, oldest first (tag objects are not commits: see `tags`). */
   commits: string[];
+  /** Annotated tags (ref names) whose message holds the key. */
+  tags: string[];
   refs: string[];
   defaultBranchAffected: boolean;
   pullRequests: number[];
@@ -88,6 +93,12 @@ export interface RewritePlan {
   removePaths: string[];
   /** Commits whose message holds a key id (rewritten with `--replace-message`). */
   messageCommits: string[];
+  /**
+   * Annotated tags (ref names) whose message holds a key id. `--replace-message` rewrites them too: its
+   * help says "commit messages", but git-filter-repo applies the expressions to tag messages as well
+   * (`_tweak_tag`), and the tag ref moves to the rewritten tag object.
+   */
+  messageTags: string[];
   /** Every branch and tag the rewrite changes. */
   refs: string[];
   defaultBranch: string | null;
@@ -112,8 +123,10 @@ export function buildRewritePlan(findings: readonly Finding[], facts: RewriteFac
   for (const f of findings) {
     const locations = f.locations.filter((l) => l.commit !== null);
     if (locations.length === 0) continue;
-    const commits = uniq(locations.map((l) => l.commit!));
-    const refs = uniq(commits.flatMap((c) => facts.refsByCommit[c] ?? [])).sort();
+    // A tag message's location names the tag object, which no branch contains: its ref is the tag.
+    const commits = uniq(locations.filter((l) => !l.tag).map((l) => l.commit!));
+    const tags = uniq(locations.flatMap((l) => (l.tag ? [l.tag] : [])));
+    const refs = uniq([...commits.flatMap((c) => facts.refsByCommit[c] ?? []), ...tags]).sort();
     const spans = facts.spans.filter((s) => s.keyId === f.keyId);
     const wanted = facts.secretsToRemove?.[f.keyId] ?? (f.secretFound ? 1 : 0);
     const located = new Set(spans.filter((s) => s.kind === 'secret').map((s) => s.value ?? 0)).size;
@@ -125,6 +138,7 @@ export function buildRewritePlan(findings: readonly Finding[], facts: RewriteFac
       sessionTokenFound: f.sessionTokenFound,
       locations,
       commits,
+      tags,
       refs,
       defaultBranchAffected: facts.defaultBranch !== null && refs.includes(facts.defaultBranch),
       pullRequests: uniq(commits.flatMap((c) => facts.pullRequestsByCommit[c] ?? [])).sort((a, b) => a - b),
@@ -135,7 +149,7 @@ export function buildRewritePlan(findings: readonly Finding[], facts: RewriteFac
   }
   const keyIds = new Set(keys.map((k) => k.keyId));
   const allLocations = keys.flatMap((k) => k.locations);
-  const firstCommits = uniq(allLocations.map((l) => l.commit!));
+  const firstCommits = uniq(keys.flatMap((k) => k.commits));
   const refs = uniq(keys.flatMap((k) => k.refs)).sort();
   const touchedPaths = new Set(allLocations.map((l) => l.path));
   return {
@@ -144,7 +158,8 @@ export function buildRewritePlan(findings: readonly Finding[], facts: RewriteFac
     keys,
     spans: facts.spans.filter((s) => keyIds.has(s.keyId)),
     removePaths: facts.credentialFiles.filter((p) => touchedPaths.has(p)).sort(),
-    messageCommits: uniq(allLocations.filter((l) => l.path === null).map((l) => l.commit!)),
+    messageCommits: uniq(allLocations.filter((l) => l.path === null && !l.tag).map((l) => l.commit!)),
+    messageTags: uniq(keys.flatMap((k) => k.tags)).sort(),
     refs,
     defaultBranch: facts.defaultBranch,
     defaultBranchAffected: keys.some((k) => k.defaultBranchAffected),

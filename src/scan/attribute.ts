@@ -1,4 +1,11 @@
-import { GitError, type Change, type CommitChanges, type Git, type ObjectType } from '../adapters/git.js';
+import {
+  GitError,
+  type Change,
+  type CommitChanges,
+  type Git,
+  type HistorySelection,
+  type ObjectType,
+} from '../adapters/git.js';
 import { markersToNote, type KeyleakConfig } from '../core/config.js';
 import type { TextAnalysis } from '../core/detect.js';
 import { suppressionOf, type CommitMeta, type ScanUnit } from '../core/findings.js';
@@ -11,13 +18,6 @@ import { analyseObjects, type ParsedCommit } from './passes.js';
  * key ids and, to pair one with a key id, in the other files of the commit) only where a commit reports
  * a key.
  */
-
-/** Which history to scan: objects reachable from `include` and not from `exclude`. */
-export interface HistorySelection {
-  mode: 'all' | 'range';
-  include: string[];
-  exclude: string[];
-}
 
 /** Other files of a commit larger than this are not read just to look for a paired secret. */
 const PAIRING_READ_LIMIT = 16 << 20;
@@ -49,7 +49,6 @@ export async function attribute(
   const hitOids = [...hits.keys()];
   const flaggedBlobs = new Set(hitOids.filter((o) => hits.get(o) === 'blob'));
   const flaggedCommits = new Set(hitOids.filter((o) => hits.get(o) === 'commit'));
-  const revs = [...sel.include, ...(sel.exclude.length ? ['--not', ...sel.exclude] : [])];
 
   // The walk of the selected commits and the full analysis of the flagged objects do not depend on each
   // other: git walks while this process analyses. The walk keeps only the commits that introduced a
@@ -60,7 +59,7 @@ export async function attribute(
   let seq = 0;
   const walk = walked(
     'the history to attribute what was found',
-    git.logChanges(revs, (c) => {
+    git.logChanges(sel, (c) => {
       seq++; // git log lists newest first
       if (flaggedCommits.has(c.sha)) reachable.add(c.sha);
       if (flaggedBlobs.size === 0) return;
@@ -153,13 +152,13 @@ export async function attribute(
   });
 
   // Content already reachable from the start of a range was reported when it arrived there.
-  if (sel.exclude.length > 0 && keyUnits.length > 0) {
+  if (sel.mode === 'range' && sel.exclude.length > 0 && keyUnits.length > 0) {
     const paths = [...new Set(keyUnits.map((k) => k.path))];
     const seenBefore = new Set<string>();
     await walked(
       'the history before the range',
       git.logChanges(
-        sel.exclude,
+        { mode: 'range', include: sel.exclude, exclude: [] },
         (c) => {
           for (const ch of c.changes) {
             if (hitBlobs.has(ch.oid)) seenBefore.add(ch.oid);
@@ -202,7 +201,7 @@ export async function attribute(
   for (let i = 0; i < shas.length; i += LIST_CHUNK) {
     await walked(
       'the commits that report a key',
-      git.logChanges(['--no-walk=unsorted', ...shas.slice(i, i + LIST_CHUNK)], (c) =>
+      git.changesOf(shas.slice(i, i + LIST_CHUNK), (c) =>
         others.set(
           c.sha,
           c.changes.filter((ch) => !hitBlobs.has(ch.oid)),
@@ -267,16 +266,12 @@ function firstLine(s: string): string {
 }
 
 async function pairingCandidates(git: Git, oids: string[]): Promise<string[]> {
-  const out = await git
-    .run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], oids.join('\n') + '\n')
+  const sizes = await git
+    .objectSizes(oids)
     // The sizes are only a limit on what is read for pairing: without them, every file is a candidate.
     .catch((e: unknown) => {
       if (!(e instanceof GitError)) throw e;
-      return oids.map((o) => `${o} 0`).join('\n');
+      return new Map(oids.map((o) => [o, 0]));
     });
-  return out
-    .split('\n')
-    .map((l) => l.split(' '))
-    .filter((p) => p.length === 2 && Number(p[1]) <= PAIRING_READ_LIMIT)
-    .map((p) => p[0]!);
+  return [...sizes].filter(([, size]) => size <= PAIRING_READ_LIMIT).map(([oid]) => oid);
 }

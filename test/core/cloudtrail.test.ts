@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  categorize,
-  defaultWindow,
-  digestTrail,
-  isOwnUserAgent,
-  type TrailEvent,
-} from '../../src/core/cloudtrail.js';
+import { defaultWindow, digestTrail, isOwnUserAgent, type TrailEvent } from '../../src/core/cloudtrail.js';
 import { makeKeyId } from '../helpers/keys.js';
 import { renderEventsOut, renderTrailText, renderTrailTsv } from '../../src/core/render/trail.js';
 
@@ -34,28 +28,7 @@ function event(over: Record<string, unknown>): TrailEvent {
   };
 }
 
-describe('categories', () => {
-  const cases: [string, string, string | null, string | null][] = [
-    ['iam.amazonaws.com', 'CreateAccessKey', null, 'iam-persistence'],
-    ['iam.amazonaws.com', 'UpdateAssumeRolePolicy', null, 'iam-persistence'],
-    ['sts.amazonaws.com', 'GetSessionToken', null, 'temporary-credentials'],
-    ['ec2.amazonaws.com', 'RunInstances', null, 'resource-abuse'],
-    ['lambda.amazonaws.com', 'CreateFunction20150331', null, 'resource-abuse'],
-    ['lambda.amazonaws.com', 'UpdateFunctionCode20150331v2', null, 'resource-abuse'],
-    ['lightsail.amazonaws.com', 'CreateInstances', null, 'resource-abuse'],
-    ['cloudtrail.amazonaws.com', 'StopLogging', null, 'defense-evasion'],
-    ['secretsmanager.amazonaws.com', 'GetSecretValue', null, 'data-access'],
-    ['ssm.amazonaws.com', 'GetParameters', null, 'data-access'],
-    ['sts.amazonaws.com', 'GetCallerIdentity', null, 'reconnaissance'],
-    ['ec2.amazonaws.com', 'DescribeInstances', null, 'reconnaissance'],
-    ['iam.amazonaws.com', 'CreateUser', 'AccessDenied', 'failed-call'],
-    ['s3.amazonaws.com', 'PutObject', null, null],
-    ['iam.amazonaws.com', 'Listen', null, null],
-  ];
-  it.each(cases)('%s %s (error %s) → %s', (eventSource, eventName, errorCode, category) => {
-    expect(categorize({ eventSource, eventName, errorCode })).toBe(category);
-  });
-
+describe("keyleak's own calls", () => {
   it("recognises keyleak's own user agent", () => {
     expect(isOwnUserAgent('aws-sdk-js/3.1 ua/2.1 lang/js keyleak/0.1.0')).toBe(true);
     expect(isOwnUserAgent('keyleak/1.2.3')).toBe(true);
@@ -107,7 +80,7 @@ describe('the digest', () => {
     incompleteRegions: [{ region: 'ap-south-1', reason: 'ThrottlingException' }],
   });
 
-  it('counts by IP, user agent and call, leaving keyleak out of the IP, agent and flagged tables', () => {
+  it('counts by IP, user agent and call, leaving keyleak out of the IP and agent tables and the digest', () => {
     expect(summary.totalEvents).toBe(5);
     expect(summary.ownEvents).toBe(1);
     expect(summary.byIp).toEqual([
@@ -132,12 +105,13 @@ describe('the digest', () => {
     });
   });
 
-  it('flags what deserves a look, oldest first, with times in ISO 8601 UTC', () => {
-    expect(summary.flagged.map((f) => [f.category, f.eventName, f.eventTime, f.region])).toEqual([
-      ['reconnaissance', 'GetCallerIdentity', '2026-01-01T10:00:00Z', 'us-east-1'],
-      ['iam-persistence', 'CreateUser', '2026-01-01T10:05:00Z', 'us-east-1'],
-      ['failed-call', 'CreateUser', '2026-01-01T10:06:00Z', 'us-east-1'],
-      ['resource-abuse', 'RunInstances', '2026-01-02T00:00:00Z', 'eu-west-1'],
+  it('digests what the attacker did, worst first, with times in ISO 8601 UTC', () => {
+    expect(
+      summary.activity!.actions.map((a) => [a.category, a.eventName, a.eventTime, a.region, a.failed]),
+    ).toEqual([
+      ['access', 'CreateUser', '2026-01-01T10:05:00Z', 'us-east-1', null],
+      ['access', 'CreateUser', '2026-01-01T10:06:00Z', 'us-east-1', 'AccessDenied'],
+      ['resources', 'RunInstances', '2026-01-02T00:00:00Z', 'eu-west-1', null],
     ]);
     expect(summary.window).toEqual({ start: '2025-12-01T00:00:00Z', end: '2026-01-03T00:00:00Z' });
     expect(summary.incompleteRegions).toEqual([{ region: 'ap-south-1', reason: 'ThrottlingException' }]);

@@ -76,16 +76,6 @@ const trail = {
   byIp: [{ ip: '203.0.113.9', count: 42, first: '2024-01-01T00:00:00Z', last: '2024-01-01T01:00:00Z' }],
   byUserAgent: [],
   byEvent: [],
-  flagged: [
-    {
-      category: 'persistence',
-      eventName: 'CreateUser',
-      eventTime: '2024-01-01T00:30:00Z',
-      region: 'us-east-1',
-      sourceIPAddress: '203.0.113.9',
-      userAgent: 'x',
-    },
-  ],
   incompleteRegions: [],
 } as unknown as TrailSummary;
 

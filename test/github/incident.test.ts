@@ -79,16 +79,6 @@ const TRAIL: TrailSummary = {
     { eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', count: 5, errors: 4 },
     { eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity', count: 2, errors: 0 },
   ],
-  flagged: [
-    {
-      category: 'iam-persistence',
-      eventName: 'CreateUser',
-      eventTime: '2024-01-01T01:05:00Z',
-      region: 'us-east-1',
-      sourceIPAddress: '203.0.113.9',
-      userAgent: 'aws-cli/2.15.0 md/Botocore',
-    },
-  ],
   incompleteRegions: [{ region: 'ap-south-2', reason: 'ThrottlingException after 8 attempts' }],
 };
 
@@ -252,7 +242,6 @@ describe('updating an incident', () => {
         'Status changed from **not verified** to **live**.',
         'CloudTrail summarised: 9 events.',
         'New source IPs: `2001:db8::7`, `203.0.113.9`.',
-        '1 new flagged calls (see CloudTrail activity).',
       ],
     ],
   ];
@@ -277,6 +266,20 @@ describe('updating an incident', () => {
     expect(carried.response?.action).toBe('deactivated');
     expect(describeChanges(before, stateOf(carried, null, 't1'))).toEqual([]);
     expect(renderIncidentTitle(carried)).toBe(`Leaked AWS key ${KEY} (live, deactivated)`);
+  });
+
+  it.each([
+    ['two new attacker actions are counted', 1, 3, ['2 new attacker actions (see What the attacker did).']],
+    ['no new attacker action says nothing', 3, 3, []],
+    ['an incident written before the digest has no count to compare with', undefined, 3, []],
+  ] as const)('%s', (_name, was, now, want) => {
+    const trail = { end: 't', totalEvents: 9, ips: [] };
+    const before = {
+      ...stateOf(finding(), null, 't0'),
+      trail: { ...trail, ...(was === undefined ? {} : { actions: was }) },
+    };
+    const after = { ...stateOf(finding(), null, 't1'), trail: { ...trail, actions: now } };
+    expect(describeChanges(before, after)).toEqual(want);
   });
 
   it('a first response of none after nothing is not worth a comment', () => {
@@ -414,7 +417,7 @@ describe('what a refresh keeps', () => {
     end: '2024-01-02T00:00:00Z',
     totalEvents: 3,
     ips: [],
-    flagged: 0,
+    actions: 0,
   };
   const from = (start: string): TrailSummary => ({
     ...TRAIL,

@@ -145,7 +145,7 @@ describe('unchangedByListing', () => {
 });
 
 describe('historySelection', () => {
-  const whole = { mode: 'all', include: ['--branches', '--tags'], exclude: [] };
+  const whole = { mode: 'all', remotes: false };
   it('scans only objects new since the recorded tips that still exist', () => {
     const d = decideScan(entry('x', [A, B], 'x', []), [C], false);
     expect(historySelection(d, new Set([A]))).toEqual({ mode: 'range', include: [C], exclude: [A] });

@@ -19,6 +19,8 @@ import { renderText } from '../../src/core/render/text.js';
 import { renderTrailText, renderTrailTsv } from '../../src/core/render/trail.js';
 import { buildRewritePlan } from '../../src/core/rewrite-plan.js';
 import type { Finding, ScanReport } from '../../src/core/types.js';
+import type { AttackDigest } from '../../src/core/attack-digest.js';
+import { renderAttackSection } from '../../src/core/render/attack.js';
 import { makeKeyId, makeSecret } from '../helpers/keys.js';
 
 // Every renderer gets the same hostile strings in every field a repository, an author or a key holder
@@ -30,6 +32,7 @@ const CORPUS: string[] = readFileSync(join(import.meta.dirname, 'testdata/hostil
   .map((l) => JSON.parse(l) as string);
 
 const C = (i: number) => i.toString(16).padStart(40, 'c');
+const T = (i: number) => i.toString(16).padStart(40, 'd');
 const KEY = makeKeyId('AKIA');
 const SECRET = makeSecret();
 
@@ -42,13 +45,25 @@ const finding: Finding = {
   secretRedacted: redactSecret(SECRET),
   sessionTokenFound: false,
   fingerprint: 'keyleak:v1:0',
-  locations: CORPUS.map((h, i) => ({
-    commit: C(i),
-    path: `dir/${h}.env`,
-    line: 1,
-    author: `${h} <evil@example.com>`,
-    date: '2024-01-01T00:00:00Z',
-  })),
+  locations: [
+    { commit: T(99), path: null, line: 3, author: null, date: null, tag: 'refs/tags/v1.0' },
+    ...CORPUS.map((h, i) => ({
+      commit: C(i),
+      path: `dir/${h}.env`,
+      line: 1,
+      author: `${h} <evil@example.com>`,
+      date: '2024-01-01T00:00:00Z',
+    })),
+    // Annotated tags' messages: the tag's name is the repository's too.
+    ...CORPUS.map((h, i) => ({
+      commit: T(i),
+      path: null,
+      line: 3,
+      author: `${h} <evil@example.com>`,
+      date: '2024-01-01T00:00:00Z',
+      tag: `refs/tags/v1-${h}`,
+    })),
+  ],
   verification: {
     status: 'invalid',
     reason: CORPUS.join(' '),
@@ -76,16 +91,55 @@ const trail: TrailSummary = {
   byIp: CORPUS.map((h) => ({ ip: h, count: 1, first: '2024-01-01T00:00:00Z', last: '2024-01-01T00:00:00Z' })),
   byUserAgent: CORPUS.map((h) => ({ userAgent: h, count: 1 })),
   byEvent: CORPUS.map((h) => ({ eventSource: h, eventName: h, count: 1, errors: 0 })),
-  flagged: CORPUS.map((h) => ({
-    category: 'iam-persistence' as const,
-    eventName: h,
+  incompleteRegions: CORPUS.map((h) => ({ region: h, reason: h })),
+};
+
+// What the attacker did, every field the key's holder chose hostile: names, errors, regions, agents.
+const activity: AttackDigest = {
+  window: trail.window,
+  actions: CORPUS.map((h, i) => ({
+    eventId: String(i),
     eventTime: '2024-01-01T00:00:00Z',
+    eventName: h,
+    eventSource: 'iam.amazonaws.com',
     region: h,
     sourceIPAddress: h,
     userAgent: h,
+    category: i % 2 ? ('access' as const) : ('resources' as const),
+    severity: 4 as const,
+    what: 'created an IAM user',
+    cite: 'https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html',
+    failed: i % 3 ? null : h,
+    via: i % 4 ? null : h,
+    items: [{ kind: 'IAM user', id: h, detail: h }],
+    undo: [
+      ['aws', 'iam', 'delete-user', '--user-name', h],
+      ['aws', 'iam', 'delete-login-profile', '--user-name', `${h}\n$(touch keyleak-injected)`],
+    ],
+    review: 'check who else uses it',
   })),
-  incompleteRegions: CORPUS.map((h) => ({ region: h, reason: h })),
+  minted: CORPUS.map((h) => ({
+    keyId: h,
+    kind: 'session' as const,
+    roleArn: h,
+    sessionName: h,
+    userName: h,
+    expiry: h,
+    mintedBy: h,
+    eventTime: '2024-01-01T00:00:00Z',
+    region: h,
+    via: h,
+  })),
+  reconnaissance: {
+    total: CORPUS.length,
+    calls: CORPUS.map((h) => ({ eventSource: h, eventName: h, count: 1 })),
+  },
+  denied: { total: CORPUS.length, calls: CORPUS.map((h) => ({ eventSource: h, eventName: h, count: 1 })) },
+  noise: { total: 0, calls: [] },
+  followed: CORPUS.map((h) => ({ keyId: h, via: h, events: 1, incomplete: h })),
+  follow: { maxDepth: 3, maxKeys: 20, notFollowed: [] },
 };
+const trailWithActivity: TrailSummary = { ...trail, activity };
 
 const plan = buildRewritePlan([finding], {
   source: 'https://x-access-token:ghs_secret@github.com/octo/app.git',
@@ -174,7 +228,7 @@ function checkMarkdown(md: string): void {
   }
   // Every fence is one keyleak opened, and closes.
   const fences = rendered.filter((l) => /^\s*(`{3,}|~{3,})/.test(l));
-  for (const f of fences) expect(f).toMatch(/^\s*`{3,}(sh|mermaid|yaml)?$/);
+  for (const f of fences) expect(f).toMatch(/^\s*`{3,}(sh|sql|mermaid|yaml)?$/);
   expect(fences.length % 2).toBe(0);
   // Every row of a table has as many cells as its header.
   let header: number | null = null;
@@ -221,6 +275,77 @@ describe('hostile strings through every renderer', () => {
     expect(renderIncidentTitle(finding)).not.toMatch(CONTROL);
   });
 
+  it('the incident issue with what the attacker did', () => {
+    const body = renderIncidentBody(finding, {
+      repo: { owner: 'octo', repo: 'app' },
+      serverUrl: 'https://github.com',
+      runUrl: null,
+      trailArtifactUrl: null,
+      refs: {},
+      pulls: {},
+      forcePush: null,
+      trail: trailWithActivity,
+      trailUnavailable: null,
+      verificationNote: null,
+      historyPlan: null,
+      contacts: 'contacts',
+      checkedAt: '2024-01-02T00:00:00Z',
+    });
+    checkMarkdown(body);
+    expect(body).toContain('## What the attacker did');
+  });
+
+  it('the attack section: every value a code span, no command that hides a line', () => {
+    const md = renderAttackSection(activity, {
+      maxRows: CORPUS.length,
+      keyId: KEY,
+      persistence: CORPUS.map((h) => ({
+        kind: 'revoke-role-sessions' as const,
+        what: 'denied older sessions of role',
+        target: h,
+        outcome: 'failed' as const,
+        detail: h,
+        undo: ['aws', 'iam', 'delete-role-policy', '--role-name', h],
+        at: '2024-01-02T00:00:00Z',
+      })),
+      cost: null,
+    }).join('\n');
+    checkMarkdown(md);
+    expect(md).not.toContain('keyleak-injected');
+    expect(md).toMatch(/commands? left out: a value holds control characters/);
+  });
+
+  it('tag messages are named as tags in every markdown output', () => {
+    const outputs = [
+      renderMarkdown(report),
+      renderPrComment(report, { number: 1, base: C(0), head: C(1), fork: false }, []),
+      renderIncidentBody(finding, {
+        repo: { owner: 'octo', repo: 'app' },
+        serverUrl: 'https://github.com',
+        runUrl: null,
+        trailArtifactUrl: null,
+        refs: {},
+        pulls: {},
+        forcePush: null,
+        trail: null,
+        trailUnavailable: null,
+        verificationNote: null,
+        historyPlan: renderRewriteMarkdown(plan),
+        contacts: 'contacts',
+        checkedAt: '2024-01-02T00:00:00Z',
+      }),
+    ];
+    for (const md of outputs) {
+      expect(md).toContain('message of tag `v1.0`');
+      expect(md).not.toContain('commit message');
+    }
+    expect(renderText(report)).toContain('(message of tag v1.0)');
+    const sarif = JSON.parse(renderSarif(report)) as { runs: { results: { message: { text: string } }[] }[] };
+    const texts = sarif.runs[0]!.results.map((r) => r.message.text);
+    expect(texts.some((t) => t.includes(`in the message of tag v1.0 (tag object ${T(99)})`))).toBe(true);
+    expect(texts.join('\n')).not.toContain('message of commit');
+  });
+
   it('the incident issue without CloudTrail, with the reason it was not read', () => {
     checkMarkdown(
       renderIncidentBody(finding, {
@@ -254,6 +379,8 @@ describe('hostile strings through every renderer', () => {
   it('text output and CloudTrail tables reach the terminal with no control character', () => {
     checkTerminal(renderText(report));
     checkTerminal(renderTrailText(trail));
+    checkTerminal(renderTrailText(trailWithActivity));
+    expect(renderTrailText(trailWithActivity)).not.toContain('keyleak-injected');
     checkTerminal(
       renderTrailTsv(
         CORPUS.map((h) => ({

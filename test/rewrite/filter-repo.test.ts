@@ -54,9 +54,10 @@ describe.skipIf(!hasFilterRepo)('the generated script, run with the real git-fil
   const pair = makePair();
   pair.secret = awkwardSecret();
   const temp = { keyId: makeKeyId('ASIA'), secret: makeSecret(), token: makeSessionToken() };
+  const tagged = makePair();
   const jsonSecret = pair.secret.replace(/\//g, '\\/');
   const urlSecret = pair.secret.replace(/\+/g, '%2B').replace(/\//g, '%2F');
-  const radioactive = [pair.secret, jsonSecret, urlSecret, temp.secret, temp.token];
+  const radioactive = [pair.secret, jsonSecret, urlSecret, temp.secret, temp.token, tagged.secret];
   let repo: TestRepo;
   let work: string;
   let before: string;
@@ -113,6 +114,8 @@ describe.skipIf(!hasFilterRepo)('the generated script, run with the real git-fil
     repo.git('checkout', '-q', 'main');
     repo.commit(`debug with ${pair.keyId} ${pair.secret}`, { 'src/debug.js': 'debug();\n' });
     repo.git('tag', 'light', 'HEAD');
+    // Another key in an annotated tag's message only.
+    repo.git('tag', '-a', 'v2.0', '-m', `second release\n\nrotated ${tagged.keyId} ${tagged.secret}\n`);
 
     before = snapshot(repo.dir);
     const settings = {
@@ -148,14 +151,28 @@ describe.skipIf(!hasFilterRepo)('the generated script, run with the real git-fil
     expect(run.stdout).toMatch(
       /First changed commits \(1\), old -> new:\n {2}[0-9a-f]{40} -> [0-9a-f]{40}\n {6}replaced in config\/settings.ini\n/,
     );
-    expect(run.stdout).toMatch(/Verified: .*; 6 ref\(s\) kept/);
+    expect(run.stdout).toMatch(/Verified: .*; 7 ref\(s\) kept/);
     expect(run.stdout).toMatch(/Removed from every commit:\n {2}\.aws\/credentials\n {2}\.env\n/);
     expect(run.stdout).toContain('Nothing was pushed');
   });
 
   it('leaves no object of any ref holding the key ids, the secrets or the session token', () => {
     const content = reachableContent(target);
-    for (const s of [pair.keyId, temp.keyId, ...radioactive]) expect(content.includes(s)).toBe(false);
+    for (const s of [pair.keyId, temp.keyId, tagged.keyId, ...radioactive])
+      expect(content.includes(s)).toBe(false);
+  });
+
+  it("rewrites the annotated tag's message in place: still an annotated tag, on the same commit", () => {
+    expect(sh(target, 'git', ['cat-file', '-t', 'refs/tags/v2.0']).trim()).toBe('tag');
+    const message = sh(target, 'git', ['cat-file', 'tag', 'refs/tags/v2.0']);
+    expect(message).toContain('second release');
+    expect(message).toContain('rotated ***REMOVED*** ***REMOVED***');
+    expect(sh(target, 'git', ['rev-parse', 'refs/tags/v2.0^{commit}'])).toBe(
+      sh(target, 'git', ['rev-parse', 'refs/heads/main']),
+    );
+    expect(markdown).toContain('message of tag `v2.0`');
+    expect(markdown).toMatch(/git cat-file tag [0-9a-f]{40} \| sed/);
+    expect(markdown).toContain('the tags whose message held it (`v2.0`)');
   });
 
   it('keeps every branch and tag with the same number of commits', () => {
@@ -167,6 +184,7 @@ describe.skipIf(!hasFilterRepo)('the generated script, run with the real git-fil
         'refs/heads/left',
         'refs/heads/right',
         'refs/tags/v1.0',
+        'refs/tags/v2.0',
         'refs/tags/light',
       ]),
     );

@@ -144,6 +144,19 @@ describe('buildRewritePlan', () => {
     expect(plan.keys[0]!.secretUnlocated).toBe(false);
   });
 
+  it('rewrites a tag message as a tag, not as a commit: its ref is changed and no amend can fix it', () => {
+    const T = 'd'.repeat(40);
+    const f = finding([B]);
+    f.locations.push({ commit: T, path: null, line: 3, author: null, date: null, tag: 'refs/tags/v2' });
+    const plan = buildRewritePlan([f], facts({}));
+    expect(plan.messageCommits).toEqual([]);
+    expect(plan.messageTags).toEqual(['refs/tags/v2']);
+    expect(plan.firstCommits).toEqual([B]);
+    expect(plan.keys[0]!.commits).toEqual([B]);
+    expect(plan.refs).toEqual(['refs/heads/main', 'refs/tags/v2']);
+    expect(plan.shortPath).toBeNull();
+  });
+
   it('says when a paired secret could not be located again', () => {
     expect(buildRewritePlan([finding([A])], facts({})).keys[0]!.secretUnlocated).toBe(true);
   });

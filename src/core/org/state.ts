@@ -172,7 +172,7 @@ export function decideScan(
   return { kind: 'changed', include: tips, exclude: old };
 }
 
-const WHOLE_HISTORY: HistorySelection = { mode: 'all', include: ['--branches', '--tags'], exclude: [] };
+const WHOLE_HISTORY: HistorySelection = { mode: 'all', remotes: false };
 
 /**
  * The history to scan for a decision, once the clone tells which recorded tips still exist (a force

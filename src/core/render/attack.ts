@@ -1,46 +1,13 @@
 import type { AttackAction, AttackDigest, CountedCalls } from '../attack-digest.js';
 import type { CostReport, PersistenceStep } from '../persistence.js';
-import { shellQuote } from './escape.js';
+import { commandLine, mdCode, mdFence } from './escape.js';
 
 // Everything here comes from CloudTrail records, which the key's holder wrote: every value is shown as a
-// code span (no markdown, HTML or @mention inside one) and every command argument is shell-quoted.
+// code span (no markdown, HTML or @mention inside one), cut to a length that keeps a table readable, and
+// every command argument is shell-quoted.
 
-/** Characters no name from a record keeps: controls, and the line and paragraph separators. */
-// eslint-disable-next-line no-control-regex -- control characters are what is being removed
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
-/** A value as inline code in a table cell: any backtick run is fenced by a longer one, `|` escaped. */
-export function code(s: string, max = 200): string {
-  let v = s.replace(CONTROL, '\ufffd');
-  if (v.length > max) v = `${v.slice(0, max - 1)}…`;
-  if (v === '') return '';
-  const longest = Math.max(0, ...(v.match(/`+/g) ?? []).map((r) => r.length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = v.startsWith('`') || v.endsWith('`') || v.startsWith(' ') ? ' ' : '';
-  return `${fence}${pad}${v.replace(/\|/g, '\\|')}${pad}${fence}`;
-}
-
-/** One argument for bash: bare when it is plainly safe, single-quoted otherwise. */
-export function shellArg(s: string): string {
-  return /^[A-Za-z0-9_./:@=,+%-]+$/.test(s) ? s : shellQuote(s);
-}
-
-/**
- * A command line, or null when an argument holds a control character (a newline would start a second
- * command in the reader's shell, and no quoting makes that obvious to a person).
- */
-export function commandLine(argv: string[]): string | null {
-  // eslint-disable-next-line no-control-regex -- control characters are what is being removed
-  if (argv.some((a) => /[\u0000-\u001f\u007f]/.test(a))) return null;
-  return argv.map(shellArg).join(' ');
-}
-
-/** A fenced block whose fence no line of the content can close. */
-function fenced(lang: string, lines: string[]): string[] {
-  const longest = Math.max(2, ...lines.flatMap((l) => l.match(/`+/g) ?? []).map((r) => r.length));
-  const fence = '`'.repeat(longest + 1);
-  return [`${fence}${lang}`, ...lines, fence];
-}
+/** A value from a record as inline code in a table cell, at most `max` characters. */
+const code = (s: string, max = 200) => mdCode(s, { max });
 
 // IAM refuses to delete a user, role, policy or instance profile that still has keys, attachments or
 // members: those deletions go after everything else, detaching before deleting.
@@ -110,28 +77,34 @@ function limitsSection(d: AttackDigest, keyId: string): string[] {
     '',
     "Athena, on the trail's table (`cloudtrail_logs` here):",
     '',
-    ...fenced('sql', [
-      'SELECT eventtime, useridentity.accesskeyid, eventsource, eventname, awsregion, sourceipaddress,',
-      "       json_extract_scalar(requestparameters, '$.bucketName') AS bucket,",
-      "       json_extract_scalar(requestparameters, '$.key') AS object_key",
-      'FROM cloudtrail_logs',
-      `WHERE useridentity.accesskeyid IN (${list})`,
-      `  AND eventtime >= '${d.window.start.slice(0, 19)}Z'`,
-      'ORDER BY eventtime;',
-    ]),
+    ...mdFence(
+      [
+        'SELECT eventtime, useridentity.accesskeyid, eventsource, eventname, awsregion, sourceipaddress,',
+        "       json_extract_scalar(requestparameters, '$.bucketName') AS bucket,",
+        "       json_extract_scalar(requestparameters, '$.key') AS object_key",
+        'FROM cloudtrail_logs',
+        `WHERE useridentity.accesskeyid IN (${list})`,
+        `  AND eventtime >= '${d.window.start.slice(0, 19)}Z'`,
+        'ORDER BY eventtime;',
+      ].join('\n'),
+      'sql',
+    ),
     '',
     ...(all.length > ids.length
       ? [`These name ${ids.length} of the ${all.length} keys; add the rest from \`trail.json\`.`, '']
       : []),
     'CloudTrail Lake, on an event data store that includes data events:',
     '',
-    ...fenced('sql', [
-      'SELECT eventTime, userIdentity.accessKeyId, eventSource, eventName, awsRegion, sourceIPAddress, requestParameters',
-      'FROM <event-data-store-id>',
-      `WHERE userIdentity.accessKeyId IN (${list})`,
-      `  AND eventTime >= '${since}'`,
-      'ORDER BY eventTime',
-    ]),
+    ...mdFence(
+      [
+        'SELECT eventTime, userIdentity.accessKeyId, eventSource, eventName, awsRegion, sourceIPAddress, requestParameters',
+        'FROM <event-data-store-id>',
+        `WHERE userIdentity.accessKeyId IN (${list})`,
+        `  AND eventTime >= '${since}'`,
+        'ORDER BY eventTime',
+      ].join('\n'),
+      'sql',
+    ),
     '',
     '</details>',
     '',
@@ -162,6 +135,27 @@ function costLines(c: CostReport): string[] {
     `<details><summary>Daily cost (${c.currency}, unblended)</summary>\n\n${days}\n\n</details>`,
     '',
   ];
+}
+
+/**
+ * The digest in one line, for a terminal or a summary: attacker actions by category (worst category
+ * first), then the minted keys followed. keyleak's own words only: nothing from a record is in it.
+ */
+export function attackHeadline(d: AttackDigest): string {
+  const byCategory = new Map<AttackAction['category'], number>();
+  for (const a of d.actions) byCategory.set(a.category, (byCategory.get(a.category) ?? 0) + 1);
+  const kinds = [...byCategory].map(([c, n]) => `${n} ${LABEL[c]}`).join(', ');
+  const followed = d.followed.reduce((n, f) => n + f.events, 0);
+  return [
+    d.actions.length === 0
+      ? 'no attacker action'
+      : `${plural(d.actions.length, 'attacker action')} (${kinds})`,
+    d.followed.length > 0
+      ? `${plural(d.followed.length, 'minted key')} followed (${plural(followed, 'event')})`
+      : d.minted.length > 0
+        ? `${plural(d.minted.length, 'minted key')}, none followed`
+        : 'no credentials minted',
+  ].join('; ');
 }
 
 /** The incident's "What the attacker did" section: worst first, every item named, how to undo each. */
@@ -210,7 +204,7 @@ export function renderAttackSection(d: AttackDigest, o: AttackRenderOptions): st
         'Check each against your own records first: a name in CloudTrail is what the caller sent.',
         '',
       );
-      if (cmds.length > 0) out.push(...fenced('sh', inDependencyOrder([...new Set(cmds)])), '');
+      if (cmds.length > 0) out.push(...mdFence(inDependencyOrder([...new Set(cmds)]).join('\n'), 'sh'), '');
       if (unsafe > 0)
         out.push(
           `${plural(unsafe, 'command')} left out: a value holds control characters (see \`trail.json\`).`,

@@ -12,6 +12,8 @@
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 const LINE_BREAK = /\r\n|[\r\n\u2028\u2029\u0085]/g;
 const ZWSP = '\u200b';
+// What a person cannot see in a shell line: controls, line breaks, bidirectional overrides (not global: tested).
+const UNSEEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 function hex(c: string): string {
   const n = c.codePointAt(0)!;
@@ -79,14 +81,22 @@ function longestRun(s: string, ch: string): number {
   return max;
 }
 
+/** At most `max` characters (code points, never half a pair): longer text ends in `…`. */
+export function truncate(s: string, max: number): string {
+  const chars = Array.from(s);
+  return chars.length > max ? `${chars.slice(0, Math.max(0, max - 1)).join('')}…` : s;
+}
+
 /**
  * An inline code span holding `s` exactly as typed, on one line: delimited by one more backtick than the
  * longest run inside, padded when it starts or ends with one. Pipes are escaped because a GitHub table
  * splits cells on them even inside code, which would leave the rest of the cell unprotected; outside a
- * table (`{ table: false }`) they are kept as they are, so a command can be copied.
+ * table (`{ table: false }`) they are kept as they are, so a command can be copied. `max` cuts long text
+ * (see `truncate`) before it is escaped. Empty text is no span at all: an empty one shows its backticks.
  */
-export function mdCode(s: string, opts: { table?: boolean } = {}): string {
-  let one = terminal(s);
+export function mdCode(s: string, opts: { table?: boolean; max?: number } = {}): string {
+  if (s === '') return '';
+  let one = terminal(opts.max === undefined ? s : truncate(s, opts.max));
   if (opts.table !== false) one = one.replace(/\|/g, '\\|');
   const fence = '`'.repeat(longestRun(one, '`') + 1);
   const pad = one.startsWith('`') || one.endsWith('`') || /^ .* $/.test(one) ? ' ' : '';
@@ -138,7 +148,7 @@ export function mdCodeLink(code: string, url: string): string {
  * a markdown fence it is shown in).
  */
 export function shellQuote(s: string): string {
-  if (!/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(s)) {
+  if (!UNSEEN.test(s)) {
     return `'${s.replace(/'/g, `'\\''`)}'`;
   }
   let out = "$'";
@@ -166,4 +176,18 @@ export function shellQuote(s: string): string {
 /** Text for a `#` comment in a shell script: one line, controls made visible. */
 export function shellComment(s: string): string {
   return terminal(s);
+}
+
+/** One argument for bash: bare when it is plainly safe, quoted (see `shellQuote`) otherwise. */
+export function shellArg(s: string): string {
+  return /^[A-Za-z0-9_./:@=,+%-]+$/.test(s) ? s : shellQuote(s);
+}
+
+/**
+ * A command line to show a person, or null when an argument holds a control character: `shellQuote`
+ * would keep it on one line, but a reader pasting `$'…'` into a shell cannot see what it runs.
+ */
+export function commandLine(argv: string[]): string | null {
+  if (argv.some((a) => UNSEEN.test(a))) return null;
+  return argv.map(shellArg).join(' ');
 }

@@ -10,8 +10,9 @@ import { incidentMarker, stepTag, TAILORED_PLAN } from '../incident-wire.js';
 import type { Finding } from '../types.js';
 import { toRemove, type AttackAction, type AttackDigest } from '../attack-digest.js';
 import { roleNameOf } from '../persistence.js';
-import { renderAttackSection, code } from './attack.js';
+import { renderAttackSection } from './attack.js';
 import { mdCode, mdCodeLink, mdLink, mdText, mdUrl } from './escape.js';
+import { messageMd, tagName } from './where.js';
 import { WITHHELD_NOTE } from '../disclosure.js';
 
 /** What an incident issue says beyond the finding itself. Plain data: the commands gather it. */
@@ -192,14 +193,19 @@ function whereSection(f: Finding, ctx: IncidentContext): string[] {
       '| --- | --- | --- | --- | --- |',
     );
     for (const l of locations) {
-      const commit = l.commit ? mdCodeLink(short(l.commit), `${base}/commit/${l.commit}`) : 'not committed';
+      // A tag's message: `commit` is the tag object, which has no page of its own; the tag has.
+      const commit = !l.commit
+        ? 'not committed'
+        : l.tag
+          ? mdCodeLink(short(l.commit), `${base}/releases/tag/${encodePath(tagName(l.tag))}`)
+          : mdCodeLink(short(l.commit), `${base}/commit/${l.commit}`);
       const file =
         l.path === null
-          ? 'commit message'
+          ? messageMd(l)
           : l.commit
             ? mdCodeLink(`${l.path}:${l.line}`, `${base}/blob/${l.commit}/${encodePath(l.path)}#L${l.line}`)
             : mdCode(`${l.path}:${l.line}`);
-      const refs = (l.commit ? (ctx.refs[l.commit] ?? []) : []).map(
+      const refs = (l.tag ? [l.tag] : l.commit ? (ctx.refs[l.commit] ?? []) : []).map(
         (r) => `${mdCode(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}`,
       );
       out.push(
@@ -333,7 +339,7 @@ function resourcesToRemove(d: AttackDigest): AttackAction[] {
 function resourcesNote(t: TrailSummary | null, list: AttackAction[]): string | null {
   const parts: string[] = [];
   if (list.length > 0) {
-    const names = list.flatMap((a) => a.items.map((i) => `${i.kind} ${code(i.id, 80)}`));
+    const names = list.flatMap((a) => a.items.map((i) => `${i.kind} ${mdCode(i.id, { max: 80 })}`));
     parts.push(
       `keyleak: ${list.length} to remove: ${names.slice(0, 12).join(', ')}${names.length > 12 ? `, … ${names.length - 12} more` : ''}.`,
     );

@@ -1,10 +1,11 @@
 import type { TrailSummary } from '../cloudtrail.js';
 import type { Finding, Location, ResponseAction, ScanReport } from '../types.js';
 import { mdCode, mdText, mdUrl } from './escape.js';
+import { messageMd } from './where.js';
 
 /** Where a key leaked, as a table cell: the commit, then the path (or the message) and line, as code. */
 export function whereMd(l: Location): string {
-  const file = l.path === null ? 'commit message' : mdCode(l.path);
+  const file = l.path === null ? messageMd(l) : mdCode(l.path);
   return `${l.commit ? `${mdCode(l.commit.slice(0, 12))} ` : ''}${file}:${l.line}`;
 }
 
@@ -45,7 +46,6 @@ function trailHeadline(t: TrailSummary | undefined): string {
   ];
   const acted = t.activity?.actions.length ?? 0;
   if (acted > 0) parts.push(`**${acted} attacker action${acted === 1 ? '' : 's'}**`);
-  else if (t.flagged.length > 0) parts.push(`**${t.flagged.length} flagged**`);
   if (t.incompleteRegions.length > 0) parts.push(`${t.incompleteRegions.length} region(s) unread`);
   return parts.join(', ');
 }

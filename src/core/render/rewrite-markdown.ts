@@ -1,12 +1,13 @@
 import { REPLACEMENT, type RewritePlan, type SecretSpan } from '../rewrite-plan.js';
 import type { Location } from '../types.js';
 import { mdCode, mdFence, mdUrl, shellQuote } from './escape.js';
+import { messageMd } from './where.js';
 
 const short = (sha: string) => sha.slice(0, 12);
 const refName = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, '');
 
 function where(l: Location): string {
-  const file = l.path === null ? 'commit message' : `${mdCode(l.path)}:${l.line}`;
+  const file = l.path === null ? messageMd(l) : `${mdCode(l.path)}:${l.line}`;
   return `${mdCode(short(l.commit!))} ${file}`;
 }
 
@@ -19,7 +20,7 @@ function list<T>(items: T[], show: (t: T) => string, max: number): string {
 function extractLine(s: SecretSpan): string {
   const read =
     s.path === null
-      ? `git cat-file commit ${s.commit} | sed '1,/^$/d'`
+      ? `git cat-file ${s.tag ? 'tag' : 'commit'} ${s.commit} | sed '1,/^$/d'`
       : `git cat-file blob ${shellQuote(`${s.commit}:${s.path}`)}`;
   return `${read} | sed -n '${s.line}p' | cut -b ${s.start}-${s.end} | sed 's/$/==>${REPLACEMENT}/' >>"$expr"`;
 }
@@ -97,6 +98,16 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
   }
 
   const sdr = plan.sensitiveDataRemoval === false ? '' : ' --sensitive-data-removal';
+  const supportNames = [
+    plan.firstCommits.length
+      ? `the commits that introduced the key (${list(plan.firstCommits, (c) => `\`${short(c)}\``, 10)})`
+      : '',
+    plan.messageTags.length
+      ? `the tags whose message held it (${list(plan.messageTags, (t) => mdCode(refName(t)), 10)})`
+      : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   out.push(
     `1. **Contain first.** ${plan.incidentUrl ? `See [the incident's status](${mdUrl(plan.incidentUrl)}).` : 'See the status above.'} The key must be inactive before the rewrite: the rewrite only stops new copies.`,
     '2. **Make a fresh mirror clone** (all branches, tags and pull request refs). Steps 2 to 5 can also run in one go, with every check below: `keyleak rewrite-plan --format sh --output plan.sh && bash plan.sh repo-clean.git`.',
@@ -133,7 +144,7 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
     `   git rev-list --objects --all --no-object-names | git cat-file --batch | grep -a -c -F -f <(sed 's/==>.*//' "$expr")`,
     '   ```',
     `6. **Push** the rewritten history: ${mdCode(`git push --force --mirror ${shellQuote(plan.source)}`, { table: false })}. ${plan.refs.length ? `It rewrites ${list(plan.refs, (r) => `${mdCode(refName(r))}`, 10)}` : 'It rewrites the affected refs'}${plan.defaultBranchAffected && plan.defaultBranch ? `, including the default branch ${mdCode(refName(plan.defaultBranch))}` : ''}. Protected branches and rulesets refuse force pushes: allow them for the push, then restore the protection at once. The \`refs/pull/*\` updates are rejected; that is expected.`,
-    `7. **Ask [GitHub Support](https://support.github.com/contact)** to remove cached views and dereferenced objects, naming the commits that introduced the key (${list(plan.firstCommits, (c) => `\`${short(c)}\``, 10)}) and the first changed commits the rewrite reported${plan.pullRequests.length ? ` and the pull requests ${plan.pullRequests.map((p) => `#${p}`).join(', ')}, whose refs only they can remove` : ''}. Tell collaborators to re-clone (or rebase their work onto the new history, never merge the old one back). Forks keep their copy of the key.`,
+    `7. **Ask [GitHub Support](https://support.github.com/contact)** to remove cached views and dereferenced objects, naming ${supportNames} and the first changed commits the rewrite reported${plan.pullRequests.length ? ` and the pull requests ${plan.pullRequests.map((p) => `#${p}`).join(', ')}, whose refs only they can remove` : ''}. Tell collaborators to re-clone (or rebase their work onto the new history, never merge the old one back). Forks keep their copy of the key.`,
     '',
   );
   return out.join('\n');

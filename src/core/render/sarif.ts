@@ -1,5 +1,6 @@
 import { VERSION } from '../../version.js';
 import type { Finding, LoneSecret, Location, ScanReport } from '../types.js';
+import { messageText } from './where.js';
 
 const INFO_URI = 'https://github.com/keyleak/keyleak-action';
 
@@ -85,7 +86,8 @@ function perLocation(
   const seen = new Set<string>();
   const out = [];
   for (const l of locations) {
-    const path = l.path ?? '.git/COMMIT_EDITMSG';
+    // A message has no file: the one git edits it in stands for it (a tag's message, TAG_EDITMSG).
+    const path = l.path ?? (l.tag ? '.git/TAG_EDITMSG' : '.git/COMMIT_EDITMSG');
     const id = `${path}:${l.line}`;
     if (seen.has(id)) continue;
     seen.add(id);
@@ -96,7 +98,7 @@ function perLocation(
       message: {
         text:
           l.path === null
-            ? `${text} It is in the message of commit ${l.commit}.`
+            ? `${text} It is in the ${l.tag ? `${messageText(l)} (tag object ${l.commit})` : `message of commit ${l.commit}`}.`
             : `${text}${l.commit ? ` Introduced in commit ${l.commit}.` : ''}`,
       },
       locations: [

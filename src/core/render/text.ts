@@ -1,5 +1,6 @@
 import type { Finding, LoneSecret, Location, ScanReport } from '../types.js';
 import { terminal as t } from './escape.js';
+import { messageText } from './where.js';
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -18,7 +19,7 @@ export const MAX_LOCATIONS = 5;
 
 function where(l: Location): string {
   // Paths, author names and dates come from the repository: any escape sequence in them is shown, not sent.
-  const file = l.tag ? `(message of tag ${t(l.tag)})` : l.path === null ? '(commit message)' : t(l.path);
+  const file = l.path === null ? `(${messageText(l)})` : t(l.path);
   const commit = l.commit ? `${t(l.commit.slice(0, 12))} ` : '';
   const who = l.author ? `  ${t(l.author)}` : '';
   const when = l.date ? `  ${t(l.date.slice(0, 10))}` : '';

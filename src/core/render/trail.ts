@@ -1,15 +1,10 @@
 import type { AttackDigest } from '../attack-digest.js';
 import { recordOf, type TrailEvent, type TrailSummary } from '../cloudtrail.js';
-import { commandLine } from './attack.js';
-import { terminal } from './escape.js';
+import { commandLine, terminal } from './escape.js';
 
 /** The summary JSON. */
 export function renderTrailJson(s: TrailSummary): string {
   return JSON.stringify(s, null, 2) + '\n';
-}
-
-function tsvField(s: string): string {
-  return terminal(s);
 }
 
 /**
@@ -23,7 +18,7 @@ export function renderTrailTsv(events: { region: string; event: TrailEvent }[]):
   return rows
     .map((r) =>
       [r.eventTime, r.accessKeyId, r.eventSource, r.eventName, r.sourceIPAddress, r.userAgent]
-        .map(tsvField)
+        .map(terminal)
         .join('\t'),
     )
     .map((l) => l + '\n')
@@ -95,7 +90,7 @@ function attackText(d: AttackDigest): string[] {
   return out;
 }
 
-/** The tables a responder reads first: what was flagged, from where, with what, then every call. */
+/** The tables a responder reads first: what the attacker did, from where, with what, then every call. */
 export function renderTrailText(s: TrailSummary): string {
   const out: string[] = [
     `CloudTrail activity of ${s.keyId}`,
@@ -107,23 +102,6 @@ export function renderTrailText(s: TrailSummary): string {
     for (const r of s.incompleteRegions) out.push(`  ${terminal(r.region)}: ${terminal(r.reason)}`);
   }
   if (s.activity) out.push('', ...attackText(s.activity));
-  if (s.flagged.length > 0 && !s.activity) {
-    out.push('', `flagged (${s.flagged.length}):`);
-    const rows = s.flagged
-      .slice(0, TOP)
-      .map((f) => [
-        f.eventTime,
-        f.category,
-        terminal(f.eventName),
-        terminal(f.region),
-        terminal(f.sourceIPAddress),
-        terminal(f.userAgent),
-      ]);
-    out.push(
-      ...table(['time', 'category', 'event', 'region', 'ip', 'user agent'], rows).map((l) => `  ${l}`),
-    );
-    out.push(...more(s.flagged.length));
-  }
   if (s.byIp.length > 0) {
     out.push('', 'source IPs:');
     const rows = s.byIp.slice(0, TOP).map((r) => [String(r.count), terminal(r.ip), r.first, r.last]);

@@ -61,11 +61,11 @@ printf 'Cloning %s into %s (mirror, all refs)\n' "$source" "$target"
 git clone --quiet --mirror --no-local -- "$source" "$target"
 cd "$target"
 
-# read_span COMMIT PATH LINE START END: bytes START to END of one line of COMMIT:PATH, or of the
-# commit's message when PATH is empty.
+# read_span OBJECT PATH LINE START END: bytes START to END of one line of OBJECT:PATH, or of the
+# message of OBJECT (a commit, or an annotated tag) when PATH is empty.
 read_span() {
   if [ -z "$2" ]; then
-    git cat-file commit "$1" | sed '1,/^$/d'
+    git cat-file "$(git cat-file -t "$1")" "$1" | sed '1,/^$/d'
   else
     git cat-file blob "$1:$2"
   fi | sed -n "$3p" | cut -b "$4-$5"

@@ -1,0 +1,164 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Git, type HistorySelection } from '../../src/adapters/git.js';
+import { TestRepo } from '../helpers/repo.js';
+
+/**
+ * The git adapter's domain verbs, on real repositories: an origin with two branches and a tag, and
+ * clones of it as the runner leaves them (shallow, or whole).
+ */
+
+const repos: TestRepo[] = [];
+afterAll(() => repos.forEach((r) => r.cleanup()));
+
+function repo(opts: { bare?: boolean } = {}): TestRepo {
+  const r = TestRepo.create(opts);
+  repos.push(r);
+  return r;
+}
+
+function origin(): { dev: TestRepo; main: string[]; side: string; tagged: string } {
+  const dev = repo();
+  const main = [dev.commit('one', { 'a.txt': '1\n' }), dev.commit('two', { 'a.txt': '2\n' })];
+  dev.git('checkout', '-q', '-b', 'side');
+  const side = dev.commit('side', { 'b.txt': 'b\n' });
+  dev.git('checkout', '-q', 'main');
+  dev.git('checkout', '-q', '--detach', main[0]!);
+  const tagged = dev.commit('tagged', { 'c.txt': 'c\n' });
+  dev.git('tag', 'v1');
+  dev.git('checkout', '-q', 'main');
+  return { dev, main, side, tagged };
+}
+
+/** A clone of `from` holding only `main`, `depth` commits deep (0: whole). */
+async function checkout(
+  from: TestRepo,
+  depth: number,
+  withOrigin = true,
+): Promise<{ git: Git; dir: TestRepo }> {
+  const c = repo();
+  c.git('remote', 'add', 'origin', `file://${from.dir}`);
+  c.git(
+    'fetch',
+    '-q',
+    '--no-tags',
+    ...(depth ? [`--depth=${depth}`] : []),
+    'origin',
+    '+main:refs/remotes/origin/main',
+  );
+  c.git('checkout', '-q', '--detach', 'origin/main');
+  if (!withOrigin) c.git('remote', 'remove', 'origin');
+  return { git: await Git.open(c.dir), dir: c };
+}
+
+async function commitsOf(git: Git, sel: HistorySelection): Promise<string[]> {
+  const shas: string[] = [];
+  await git.logChanges(sel, (c) => shas.push(c.sha));
+  return shas.sort();
+}
+
+interface FetchCase {
+  name: string;
+  depth: number;
+  withOrigin: boolean;
+  opts: { tags?: boolean; always?: boolean };
+  shallowAfter: boolean;
+  said: string[];
+}
+
+describe('fetching the whole history', () => {
+  it.each<FetchCase>([
+    {
+      name: 'a shallow checkout with origin is unshallowed, with every branch, said once',
+      depth: 1,
+      withOrigin: true,
+      opts: {},
+      shallowAfter: false,
+      said: ['fetching the whole history from origin (a test needs it)'],
+    },
+    {
+      name: 'a whole checkout is left alone unless the branches are wanted anyway',
+      depth: 0,
+      withOrigin: true,
+      opts: {},
+      shallowAfter: false,
+      said: [],
+    },
+    {
+      name: 'a whole checkout gets every branch and tag when asked always',
+      depth: 0,
+      withOrigin: true,
+      opts: { always: true, tags: true },
+      shallowAfter: false,
+      said: ['fetching the whole history from origin (a test needs it)'],
+    },
+    {
+      name: 'a whole checkout without origin has nothing to fetch',
+      depth: 0,
+      withOrigin: false,
+      opts: { always: true },
+      shallowAfter: false,
+      said: [],
+    },
+  ])('$name', async ({ depth, withOrigin, opts, shallowAfter, said }) => {
+    const o = origin();
+    const { git } = await checkout(o.dev, depth, withOrigin);
+    const log: string[] = [];
+    await git.fetchWholeHistory('a test needs it', (m) => log.push(m), opts);
+    expect(log).toEqual(said);
+    expect(await git.isShallow()).toBe(shallowAfter);
+    if (said.length > 0) {
+      expect(await git.hasCommit(o.side)).toBe(true);
+      expect(await git.hasCommit(o.tagged)).toBe(opts.tags === true);
+    }
+  });
+
+  it('a shallow checkout without origin fails naming why the history was needed and the fix', async () => {
+    const o = origin();
+    const { git } = await checkout(o.dev, 1, false);
+    await expect(git.fetchWholeHistory('a test needs it', () => {})).rejects.toThrow(
+      "the checkout is shallow and has no 'origin' remote to fetch the whole history from (a test needs it). Use fetch-depth: 0 on actions/checkout.",
+    );
+  });
+
+  it('a fetch that fails says so with the reason and the fix', async () => {
+    const o = origin();
+    const { git, dir } = await checkout(o.dev, 1);
+    dir.git('remote', 'set-url', 'origin', `file://${dir.dir}/no-such-remote.git`);
+    await expect(git.fetchWholeHistory('a test needs it', () => {})).rejects.toThrow(
+      /^could not fetch the whole history from origin \(a test needs it\): git fetch .*Use fetch-depth: 0 on actions\/checkout\.$/s,
+    );
+  });
+});
+
+describe('history selections', () => {
+  it('the whole history is every branch and tag, with the remote-tracking branches only when asked', async () => {
+    const o = origin();
+    const { git } = await checkout(o.dev, 0);
+    await git.fetchWholeHistory('a test needs it', () => {}, { always: true, tags: true });
+    expect(await commitsOf(git, { mode: 'all', remotes: true })).toEqual(
+      [...o.main, o.side, o.tagged].sort(),
+    );
+    // The clone's own branches: none; HEAD and the tag.
+    expect(await commitsOf(git, { mode: 'all', remotes: false })).toEqual([...o.main, o.tagged].sort());
+  });
+
+  it('a range is what its tips reach and its start does not', async () => {
+    const o = origin();
+    const git = await Git.open(o.dev.dir);
+    expect(await commitsOf(git, { mode: 'range', include: [o.side], exclude: [o.main[1]!] })).toEqual([
+      o.side,
+    ]);
+  });
+});
+
+describe('refs holding a commit', () => {
+  it.each([
+    { scope: 'local', want: ['refs/heads/main', 'refs/heads/side', 'refs/tags/v1'] },
+    { scope: 'tags', want: ['refs/tags/v1'] },
+    { scope: 'remote', want: [] },
+  ] as const)('$scope: $want', async ({ scope, want }) => {
+    const o = origin();
+    const git = await Git.open(o.dev.dir);
+    expect((await git.refsHolding(o.main[0]!, scope)).sort()).toEqual(want);
+  });
+});
