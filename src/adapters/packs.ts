@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
-import { inflateSync } from 'node:zlib';
+import { Inflate, constants as zlibConstants, inflateSync } from 'node:zlib';
 
 /**
  * Reads git's object store from disk: pack files through their version-2 indexes, and the names of loose
@@ -69,6 +69,7 @@ export class PackFile {
   private readonly idx: Buffer;
   private readonly fd: number;
   private scratch = Buffer.allocUnsafe(1 << 16);
+  private readonly inflater = new Inflater();
   private readonly window = Buffer.allocUnsafe(WINDOW);
   private windowAt = -1;
   private windowLen = 0;
@@ -173,9 +174,12 @@ export class PackFile {
   /**
    * The inflated data of the object at `i`: its content, or its delta for delta kinds. Inflation stops
    * one byte past the size the object's header declares: an object that inflates to more (or less, or
-   * not at all) is an ObjectReadError naming it, and nothing larger than that is ever held.
+   * not at all) is an ObjectReadError naming it, and nothing larger than that is ever held. Without
+   * `into`, the data is in a buffer of its own; with it, at `into[at…]` (which must hold one byte more
+   * than the declared size), so that a pass over every object reuses its memory instead of leaving each
+   * object's buffer for the collector.
    */
-  read(i: number): Buffer {
+  read(i: number, into?: Uint8Array, at = 0): Buffer {
     const start = this.dataStarts[i]!;
     const len = this.ends[i]! - start;
     const size = this.sizes[i]!;
@@ -185,16 +189,20 @@ export class PackFile {
       );
     let out: Buffer;
     try {
-      // An output chunk of exactly the object's size: one allocation, no concatenation.
-      out = inflateSync(this.stored(i, start, len), {
-        chunkSize: Math.max(64, size),
-        maxOutputLength: size + 1,
-      });
+      const stored = this.stored(i, start, len);
+      if (into) {
+        const n = this.inflater.inflate(stored, into, at, size + 1);
+        out = Buffer.from(into.buffer, into.byteOffset + at, n);
+      } else {
+        // An output chunk of exactly the object's size: one allocation, no concatenation.
+        out = inflateSync(stored, { chunkSize: Math.max(64, size), maxOutputLength: size + 1 });
+      }
     } catch (e) {
       if (e instanceof PackFormatError) throw new ObjectReadError(e.message);
-      const why = (e as Error).message.includes('maxOutputLength')
-        ? `inflates to more than the ${size} bytes its header declares`
-        : `does not inflate (${(e as Error).message})`;
+      const why =
+        (e as Error).message.includes('maxOutputLength') || e instanceof Overlong
+          ? `inflates to more than the ${size} bytes its header declares`
+          : `does not inflate (${(e as Error).message})`;
       throw new ObjectReadError(`${this.describe(i)} ${why}`);
     }
     if (out.length !== size)
@@ -259,7 +267,78 @@ export class PackFile {
   }
 
   close(): void {
+    this.inflater.close();
     closeSync(this.fd);
+  }
+}
+
+class Overlong extends Error {}
+
+interface ZlibHandle {
+  writeSync(
+    flush: number,
+    input: Uint8Array,
+    inOff: number,
+    inLen: number,
+    out: Uint8Array,
+    outOff: number,
+    outLen: number,
+  ): void;
+  reset(): void;
+  onerror: (message: string, errno: number) => void;
+}
+
+/**
+ * One zlib stream reused for every object of a pass, inflating into memory the caller owns. Node offers
+ * this only through the handle its own synchronous inflate drives; where that handle is not as expected,
+ * each object is inflated into a buffer of its own and copied.
+ */
+class Inflater {
+  private z: { stream: Inflate; handle: ZlibHandle; state: Uint32Array } | null = null;
+  private error: string | null = null;
+
+  /** Inflates `input` into `out[at, at + room)`; returns the bytes written. Throws Overlong past `room`. */
+  inflate(input: Uint8Array, out: Uint8Array, at: number, room: number): number {
+    const z = this.z ?? this.open();
+    if (!z) {
+      const whole = inflateSync(input, { chunkSize: Math.max(64, room), maxOutputLength: room });
+      if (whole.length >= room) throw new Overlong();
+      out.set(whole, at);
+      return whole.length;
+    }
+    this.error = null;
+    z.handle.writeSync(zlibConstants.Z_FINISH, input, 0, input.length, out, at, room);
+    if (this.error !== null) {
+      // A stream that failed is not reused: the next object starts a new one.
+      this.z = null;
+      z.stream.close();
+      throw new Error(this.error);
+    }
+    const written = room - z.state[0]!;
+    z.handle.reset();
+    if (written >= room) throw new Overlong();
+    return written;
+  }
+
+  close(): void {
+    this.z?.stream.close();
+    this.z = null;
+  }
+
+  private open(): { stream: Inflate; handle: ZlibHandle; state: Uint32Array } | null {
+    const stream = new Inflate() as Inflate & { _handle?: ZlibHandle; _writeState?: Uint32Array };
+    const handle = stream._handle;
+    const state = stream._writeState;
+    if (!handle || !(state instanceof Uint32Array) || typeof handle.writeSync !== 'function') {
+      stream.close();
+      return null;
+    }
+    // zlib reports a failure through this callback, during writeSync.
+    handle.onerror = (message) => {
+      this.error = message;
+    };
+    this.z = { stream, handle, state };
+    return this.z;
   }
 }
 

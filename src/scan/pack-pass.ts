@@ -3,7 +3,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, parentPort } from 'node:worker_threads';
 import type { ObjectType } from '../adapters/git.js';
-import { KIND, ObjectReadError, PackFile, PackFormatError, type PackShare } from '../adapters/packs.js';
+import {
+  KIND,
+  MAX_INFLATE,
+  ObjectReadError,
+  PackFile,
+  PackFormatError,
+  type PackShare,
+} from '../adapters/packs.js';
 import { DeltaError, DeltaOps, buildTarget, parseDelta, readTarget } from './delta.js';
 import { LABEL_SPANS, deltaSpans, labelStarts, matchStarts } from './spans.js';
 import { threadsFor } from './threads.js';
@@ -44,22 +51,14 @@ const UNKNOWN = 255;
  * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.
  */
 class Arena {
-  // Unzeroed: the pages of a large arena become resident only as chains reach them.
-  view = Buffer.allocUnsafeSlow(1 << 20);
-  mem: Uint8Array = this.view;
+  // Reserved whole and unzeroed: its pages become resident only as chains reach them, so what it costs
+  // is the deepest point a chain reached, never a series of grown copies left for the collector.
+  readonly mem = Buffer.allocUnsafeSlow(HELD_BUDGET);
   top = 0;
 
   /** Where `size` bytes were reserved, or -1 past the budget. */
   reserve(size: number): number {
-    if (this.top + size > this.mem.length) {
-      if (this.top + size > HELD_BUDGET) return -1;
-      const grown = Buffer.allocUnsafeSlow(
-        Math.min(HELD_BUDGET, Math.max(this.mem.length * 2, this.top + size)),
-      );
-      grown.set(this.mem.subarray(0, this.top));
-      this.mem = grown;
-      this.view = grown;
-    }
+    if (this.top + size > this.mem.length) return -1;
     const at = this.top;
     this.top += size;
     return at;
@@ -364,15 +363,25 @@ export async function scanShare(
     return true;
   };
 
+  // Deltas are inflated into one buffer, reused: a pass over every object leaves nothing per object.
+  let deltaBuf = Buffer.allocUnsafeSlow(1 << 16);
   for (let k = 0; k < roots.length; k++) {
     const r = roots[k]!;
+    // The root is inflated straight into the arena, where its deltas are built from it.
+    arena.release(0);
+    const at = arena.reserve(pack.sizes[r]! + 1);
+    if (at < 0) {
+      defer(r);
+      continue;
+    }
     let content: Buffer;
     try {
-      content = pack.read(r);
+      content = pack.read(r, arena.mem, at);
     } catch (e) {
       if (undecodable(e, r)) continue;
       throw e;
     }
+    arena.release(at + content.length);
     const spans: number[] = [];
     matchStarts(content, 0, content.length, spans);
     const labels: number[] = [];
@@ -381,13 +390,6 @@ export async function scanShare(
     if (rootKind[r] === KIND.commit) checkCommit(content, 0, content.length);
     if (!hasChildren(r)) continue;
 
-    arena.release(0);
-    const at = arena.reserve(content.length);
-    if (at < 0) {
-      for (let c = childStart[r]!; c < childStart[r + 1]!; c++) defer(children[c]!);
-      continue;
-    }
-    arena.mem.set(content, at);
     const stack: Frame[] = [{ i: r, at, size: content.length, spans, labels, next: childStart[r]! }];
     while (stack.length > 0) {
       const f = stack[stack.length - 1]!;
@@ -400,7 +402,9 @@ export async function scanShare(
       let delta: Buffer;
       let size: number;
       try {
-        delta = pack.read(c);
+        if (pack.sizes[c]! + 1 > deltaBuf.length && pack.sizes[c]! <= MAX_INFLATE)
+          deltaBuf = Buffer.allocUnsafeSlow(Math.max(pack.sizes[c]! + 1, deltaBuf.length * 2));
+        delta = pack.read(c, deltaBuf);
         size = parseDelta(delta, f.size, ops);
       } catch (e) {
         if (undecodable(e, c)) continue;
@@ -420,7 +424,7 @@ export async function scanShare(
           continue;
         }
         buildTarget(arena.mem, f.at, out, delta, ops);
-        const view = arena.view;
+        const view = arena.mem;
         cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) =>
           matchStarts(view, out + s, out + e, o, out),
         );
@@ -433,8 +437,17 @@ export async function scanShare(
           (s, e, o) => labelStarts(view, out + s, out + e, o, out),
           LABEL_SPANS,
         );
-        stack.push({ i: c, at: out, size, spans: cs, labels: ls, next: childStart[c]! });
         if (rootKind[c] === KIND.commit) checkCommit(view, out, out + size);
+        if (f.next >= childStart[f.i + 1]!) {
+          // The base's last delta: the base is needed no more, and the delta takes its place. A chain
+          // of versions holds two of them at a time, not the whole chain.
+          arena.mem.copyWithin(f.at, out, out + size);
+          arena.release(f.at + size);
+          stack.pop();
+          stack.push({ i: c, at: f.at, size, spans: cs, labels: ls, next: childStart[c]! });
+        } else {
+          stack.push({ i: c, at: out, size, spans: cs, labels: ls, next: childStart[c]! });
+        }
       } else {
         // A leaf: only the windows searched are ever built.
         cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => {
