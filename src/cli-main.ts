@@ -164,10 +164,10 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'hook') {
       const s = parseHookArgs(rest, process.env, { cwd: process.cwd() });
       const { report } = await runHook(s, readStdin);
-      if (report.findings.length > 0 || report.incomplete) {
+      const found = report.findings.length + (report.loneSecrets ?? []).length > 0;
+      if (found || report.incomplete) {
         process.stdout.write(renderText(report));
-        if (report.findings.length > 0)
-          process.stderr.write('\n' + terminalBlock(blockedAdvice(report, s.stage)));
+        if (found) process.stderr.write('\n' + terminalBlock(blockedAdvice(report, s.stage)));
         else stderrLine('the scan was incomplete (see the warnings above): blocked');
       }
       return exitCodeFor(report);

@@ -71,7 +71,15 @@ describe('keyleak scan', () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     const report = JSON.parse(readFileSync(file, 'utf8'));
-    expect(Object.keys(report)).toEqual(['findings', 'suppressed', 'stats', 'incomplete', 'warnings']);
+    expect(Object.keys(report)).toEqual([
+      'findings',
+      'loneSecrets',
+      'suppressed',
+      'stats',
+      'incomplete',
+      'warnings',
+    ]);
+    expect(report.loneSecrets).toEqual([]);
     expect(report.findings[0]).toMatchObject({
       keyId: pair.keyId,
       keyKind: 'temporary',

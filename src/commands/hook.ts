@@ -29,9 +29,14 @@ export async function runHook(s: HookSettings, readStdin: () => Promise<string>)
 /** What to do next when the hook blocks: said every time, since the person reading it is mid-commit. */
 export function blockedAdvice(report: ScanReport, stage: HookSettings['stage']): string {
   const n = report.findings.length;
+  const lone = (report.loneSecrets ?? []).length;
   const what = stage === 'push' ? 'push' : 'commit';
   const skip = stage === 'push' ? 'git push --no-verify' : 'git commit --no-verify';
-  return `keyleak: ${what} blocked: ${n} AWS key${n === 1 ? '' : 's'} found (listed above). Next steps:
+  const found = [
+    ...(n > 0 ? [`${n} AWS key${n === 1 ? '' : 's'}`] : []),
+    ...(lone > 0 ? [`${lone} AWS secret${lone === 1 ? '' : 's'} without a key id`] : []),
+  ].join(' and ');
+  return `keyleak: ${what} blocked: ${found} found (listed above). Next steps:
   - A real key: take it out (${stage === 'push' ? 'rewrite the unpushed commits: git rebase -i, or git commit --amend' : 'edit the file, then git add it again'})
     and keep it in a secret store. If it ever left this machine, deactivate it in IAM first.
   - A deliberate example or test key: put keyleak:allow in a comment on its line, or list its path

@@ -132,15 +132,14 @@ export function render(report: ScanReport, format: ScanFormat): string {
   }
 }
 
-/** Exit status of a scan: 1 when keys were found, 2 when nothing was found but the scan was incomplete. */
 /**
- * 0: nothing found; 1: keys found; 2: the scan was incomplete; 4: containment or investigation that was
+ * 0: nothing found; 1: keys or lone secrets found; 2: the scan was incomplete; 4: containment or investigation that was
  * asked for could not be done (unless `--no-fail-on-errors`), whatever else was found.
  */
 export function exitCodeFor(report: ScanReport, opts: { failOnErrors?: boolean } = {}): number {
   if (opts.failOnErrors !== false && report.findings.some((f) => (f.response?.errors ?? []).length > 0))
     return 4;
-  if (report.findings.length > 0) return 1;
+  if (report.findings.length > 0 || (report.loneSecrets ?? []).length > 0) return 1;
   return report.incomplete ? 2 : 0;
 }
 

@@ -56,6 +56,14 @@ export function mayHoldKeyId(text: string): boolean {
   return KEY_ID_PREFILTER.test(text);
 }
 
+/**
+ * True when `text` (bytes read as latin1) may label an AWS secret access key, so that a lone secret (one
+ * with no key id) reaches the full analysis. Plain string searches first: most text holds neither.
+ */
+export function mayHoldSecretLabel(text: string): boolean {
+  return (text.includes('ecret') || text.includes('ECRET')) && AWS_SECRET_LABEL.test(text);
+}
+
 /** Whether a 40-character token has the shape of a secret access key (and is not AWS's documentation one). */
 export function looksLikeSecret(value: string): boolean {
   return hasSecretShape(value) && !isDocumentedSecret(value);

@@ -9,8 +9,8 @@ import {
   isLowEntropyKeyId,
   keyKind,
 } from './keyid.js';
-import { fingerprintKeyId, redactSecret } from './redact.js';
-import type { Finding, Location, Suppressed, SuppressionReason } from './types.js';
+import { fingerprintKeyId, fingerprintSecret, redactSecret } from './redact.js';
+import type { Finding, LoneSecret, Location, Suppressed, SuppressionReason } from './types.js';
 
 export interface CommitMeta {
   sha: string;
@@ -48,6 +48,7 @@ export interface SecretMaterial {
 
 export interface BuiltFindings {
   findings: Finding[];
+  loneSecrets: LoneSecret[];
   suppressed: Suppressed[];
   secrets: Map<string, SecretMaterial>;
 }
@@ -197,7 +198,51 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
     (a, b) => compareLocations(a.locations[0]!, b.locations[0]!) || a.keyId.localeCompare(b.keyId),
   );
   suppressed.sort((a, b) => a.keyId.localeCompare(b.keyId) || a.reason.localeCompare(b.reason));
-  return { findings, suppressed, secrets };
+  const loneSecrets = loneSecretsOf(units, claims, config, byOrder);
+  return { findings, loneSecrets, suppressed, secrets };
+}
+
+/**
+ * Secrets labelled as AWS secret access keys that no key id claims anywhere in the scan: nothing in their
+ * file version or commit names a key. Unlabelled 40-character runs stay out (most are hashes or paths),
+ * and so do AWS's documentation secrets and lines an allow marker, path or commit silences.
+ */
+function loneSecretsOf(
+  units: readonly ScanUnit[],
+  claims: Map<string, Claim[]>,
+  config: KeyleakConfig,
+  byOrder: (a: Location, b: Location) => number,
+): LoneSecret[] {
+  const claimed = new Set<string>();
+  for (const list of claims.values()) for (const c of list) claimed.add(c.value);
+  const lone = new Map<string, Map<string, Location>>();
+  for (const unit of units) {
+    for (const s of unit.analysis.secrets) {
+      if (!s.awsLabelled || s.documented || claimed.has(s.value)) continue;
+      if (locationSuppression(unit, s.marker, config)) continue;
+      if (config.baseline.has(fingerprintSecret(s.value))) continue;
+      let locs = lone.get(s.value);
+      if (!locs) lone.set(s.value, (locs = new Map()));
+      const loc: Location = {
+        commit: unit.commit?.sha ?? null,
+        path: unit.path,
+        line: s.line,
+        author: unit.commit?.author ?? null,
+        date: unit.commit?.date ?? null,
+        ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
+      };
+      locs.set(locationId(loc), loc);
+    }
+  }
+  const out: LoneSecret[] = [...lone].map(([value, locs]) => ({
+    secretRedacted: redactSecret(value),
+    fingerprint: fingerprintSecret(value),
+    locations: [...locs.values()].sort(byOrder),
+  }));
+  return out.sort(
+    (a, b) =>
+      compareLocations(a.locations[0]!, b.locations[0]!) || a.fingerprint.localeCompare(b.fingerprint),
+  );
 }
 
 /** How strongly one key id claims one secret: lower tiers first, then the smaller distance. */

@@ -23,8 +23,17 @@ export const SECRET_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=
 /** Words that label a secret access key on the same line. */
 export const SECRET_LABEL = /secret|aws_?sak|sak\b|credential/i;
 
-/** Labels that name an AWS secret access key itself: such a secret is reported even without a key id. */
-export const AWS_SECRET_LABEL = /aws.{0,24}secret|secret_?access_?key|secret-access-key/i;
+/**
+ * Labels that name an AWS secret access key itself (`aws_secret_access_key`, `AWS_SECRET_ACCESS_KEY`,
+ * `SecretAccessKey`, `secret-access-key`, `aws_secret`, `awsSecretKey`): such a secret is reported even
+ * without a key id. Spelled in the three cases people write (lower, Capitalised, UPPER) rather than
+ * case-insensitively, so that the first pass can look for `ecret` / `ECRET` as plain strings first.
+ */
+export const AWS_SECRET_LABEL =
+  /[Ss]ecret[_ -]?[Aa]ccess[_ -]?[Kk]ey|SECRET[_ -]?ACCESS[_ -]?KEY|[Aa]ws[_ .-]?[Ss]ecret|AWS[_ .-]?SECRET/;
+
+/** The longest match of AWS_SECRET_LABEL (`secret_access_key`): no longer than a key id. */
+export const AWS_SECRET_LABEL_LENGTH = 17;
 
 /** Session tokens are long base64; they are only taken when labelled or when they carry STS's own prefix. */
 export const SESSION_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{100,}={0,2}(?![A-Za-z0-9+/=])/g;

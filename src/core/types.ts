@@ -92,6 +92,18 @@ export interface Finding {
   response?: KeyResponse;
 }
 
+/**
+ * A secret access key labelled as one (`aws_secret_access_key = …`, `"SecretAccessKey": "…"`) with no key
+ * id anywhere in its file version or commit. It cannot be verified (STS needs the key id) but still has to
+ * be rotated and removed from history.
+ */
+export interface LoneSecret {
+  secretRedacted: string;
+  /** Fingerprint of the secret itself (`keyleak:v1:secret:…`): the secret never leaves the process. */
+  fingerprint: string;
+  locations: Location[];
+}
+
 export type SuppressionReason =
   | 'aws-example'
   | 'placeholder'
@@ -119,6 +131,8 @@ export interface ScanStats {
 
 export interface ScanReport {
   findings: Finding[];
+  /** Labelled secrets without a key id; absent from reports made before this kind existed. */
+  loneSecrets?: LoneSecret[];
   suppressed: Suppressed[];
   stats: ScanStats;
   incomplete: boolean;

@@ -77,7 +77,21 @@ export async function attribute(
   // What the first pass read but git cannot: reported, never dropped (a damaged index git refuses).
   lost.push(...missing);
 
-  const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0));
+  // Flagged objects without a key id were flagged for a secret label: analysed in full (they are few),
+  // and kept when they hold a lone secret's candidate, so a labelled secret with no key id is located.
+  const labelOnly = hitOids.filter((o) => hits.get(o) === 'blob' && analyses.get(o)?.keyIds.length === 0);
+  const lone = new Set<string>();
+  if (labelOnly.length > 0) {
+    const full = await analyseObjects(git, labelOnly, { markers: markersToNote(config) });
+    lost.push(...full.missing);
+    for (const [oid, a] of full.analyses) {
+      analyses.set(oid, a);
+      if (mayStandAlone(a)) lone.add(oid);
+    }
+  }
+  // Commit and tag messages are analysed in full already.
+  for (const o of hitOids) if (hits.get(o) !== 'blob' && mayStandAlone(analyses.get(o))) lone.add(o);
+  const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0 || lone.has(o)));
   if (withKeys.size === 0) return;
   const hitBlobs = new Set([...withKeys].filter((o) => hits.get(o) === 'blob'));
   const hitCommits = new Set([...withKeys].filter((o) => hits.get(o) === 'commit'));
@@ -180,7 +194,7 @@ export async function attribute(
       reporting.add(ku.commit.sha);
   }
   const fullOids = new Set<string>();
-  for (const ku of keyUnits) if (reporting.has(ku.commit.sha)) fullOids.add(ku.oid);
+  for (const ku of keyUnits) if (reporting.has(ku.commit.sha) && !lone.has(ku.oid)) fullOids.add(ku.oid);
   // The other files of the reporting commits: their changes listed again, for those commits alone.
   const others = new Map<string, Change[]>();
   const shas = keyed.map((e) => e.commit.sha).filter((sha) => reporting.has(sha));
@@ -240,6 +254,11 @@ async function tagUnits(
       analysis: analyses.get(oid)!,
     });
   }
+}
+
+/** Whether an analysis holds a secret labelled as an AWS one, which is reported even with no key id. */
+function mayStandAlone(a: TextAnalysis | undefined): boolean {
+  return a !== undefined && a.keyIds.length === 0 && a.secrets.some((s) => s.awsLabelled && !s.documented);
 }
 
 function firstLine(s: string): string {

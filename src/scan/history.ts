@@ -141,6 +141,7 @@ export async function scanHistory(
   const built = buildFindings(units, opts.config);
   const report: ScanReport = {
     findings: built.findings,
+    loneSecrets: built.loneSecrets,
     suppressed: built.suppressed,
     stats: {
       mode: sel.mode,

@@ -12,7 +12,7 @@ import {
   type PackShare,
 } from '../adapters/packs.js';
 import { DeltaError, DeltaOps, buildTarget, parseDelta, readTarget } from './delta.js';
-import { deltaSpans, matchStarts } from './spans.js';
+import { LABEL_SPANS, deltaSpans, labelStarts, matchStarts } from './spans.js';
 import { threadsFor } from './threads.js';
 
 /**
@@ -74,6 +74,8 @@ interface Frame {
   at: number;
   size: number;
   spans: number[];
+  /** Where secret labels are (spans.ts labelStarts): a lone secret's file is flagged by its label. */
+  labels: number[];
   next: number;
 }
 
@@ -382,11 +384,13 @@ export async function scanShare(
     arena.release(at + content.length);
     const spans: number[] = [];
     matchStarts(content, 0, content.length, spans);
-    record(r, content.length, spans.length > 0);
+    const labels: number[] = [];
+    labelStarts(content, 0, content.length, labels);
+    record(r, content.length, spans.length + labels.length > 0);
     if (rootKind[r] === KIND.commit) checkCommit(content, 0, content.length);
     if (!hasChildren(r)) continue;
 
-    const stack: Frame[] = [{ i: r, at, size: content.length, spans, next: childStart[r]! }];
+    const stack: Frame[] = [{ i: r, at, size: content.length, spans, labels, next: childStart[r]! }];
     while (stack.length > 0) {
       const f = stack[stack.length - 1]!;
       if (f.next >= childStart[f.i + 1]!) {
@@ -411,6 +415,7 @@ export async function scanShare(
         continue;
       }
       let cs: number[];
+      let ls: number[];
       if (hasChildren(c)) {
         // A base for more deltas: build it whole, above its own base.
         const out = arena.reserve(size);
@@ -423,6 +428,15 @@ export async function scanShare(
         cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) =>
           matchStarts(view, out + s, out + e, o, out),
         );
+        ls = deltaSpans(
+          ops,
+          size,
+          arena.mem,
+          f.at,
+          f.labels,
+          (s, e, o) => labelStarts(view, out + s, out + e, o, out),
+          LABEL_SPANS,
+        );
         if (rootKind[c] === KIND.commit) checkCommit(view, out, out + size);
         if (f.next >= childStart[f.i + 1]!) {
           // The base's last delta: the base is needed no more, and the delta takes its place. A chain
@@ -430,9 +444,9 @@ export async function scanShare(
           arena.mem.copyWithin(f.at, out, out + size);
           arena.release(f.at + size);
           stack.pop();
-          stack.push({ i: c, at: f.at, size, spans: cs, next: childStart[c]! });
+          stack.push({ i: c, at: f.at, size, spans: cs, labels: ls, next: childStart[c]! });
         } else {
-          stack.push({ i: c, at: out, size, spans: cs, next: childStart[c]! });
+          stack.push({ i: c, at: out, size, spans: cs, labels: ls, next: childStart[c]! });
         }
       } else {
         // A leaf: only the windows searched are ever built.
@@ -440,12 +454,28 @@ export async function scanShare(
           if (e - s > scratch.length) scratch = Buffer.allocUnsafe(e - s);
           matchStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
         });
+        // A leaf with a key id is flagged already: its labels need not be looked for.
+        ls =
+          cs.length > 0
+            ? []
+            : deltaSpans(
+                ops,
+                size,
+                arena.mem,
+                f.at,
+                f.labels,
+                (s, e, o) => {
+                  if (e - s > scratch.length) scratch = Buffer.allocUnsafe(e - s);
+                  labelStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
+                },
+                LABEL_SPANS,
+              );
         if (rootKind[c] === KIND.commit) {
           if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
           checkCommit(readTarget(arena.mem, f.at, delta, ops, 0, size, scratch), 0, size);
         }
       }
-      record(c, size, cs.length > 0);
+      record(c, size, cs.length + ls.length > 0);
       await maybeYield();
     }
     await maybeYield();

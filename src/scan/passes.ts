@@ -1,13 +1,27 @@
 import type { Git, ObjectSink, ObjectType } from '../adapters/git.js';
-import { EMPTY_ANALYSIS, LineAnalyzer, mayHoldKeyId, type TextAnalysis } from '../core/detect.js';
+import {
+  EMPTY_ANALYSIS,
+  LineAnalyzer,
+  mayHoldKeyId,
+  mayHoldSecretLabel,
+  type TextAnalysis,
+} from '../core/detect.js';
 import type { PhaseProgress } from '../core/render/progress.js';
-import { KEY_ID_LENGTH } from '../core/rules.js';
+import { AWS_SECRET_LABEL_LENGTH, KEY_ID_LENGTH } from '../core/rules.js';
+
+/** Bytes carried over a piece boundary: enough for a key id or a secret label split across two pieces. */
+const CARRY = Math.max(KEY_ID_LENGTH, AWS_SECRET_LABEL_LENGTH) - 1;
+
+/** A key id, or a label a lone secret may stand under (detect.ts mayHoldSecretLabel). */
+function mayMatter(text: string): boolean {
+  return mayHoldKeyId(text) || mayHoldSecretLabel(text);
+}
 
 /** Progress of a scan's phase, for the CLI's progress line. */
 export type Progress = PhaseProgress;
 
 export interface FirstPassResult {
-  /** Objects that may hold a key id, with their type. */
+  /** Objects that may hold a key id or a secret label, with their type. */
   hits: Map<string, ObjectType>;
   missing: string[];
   /** From the pack reader: trees and parents its commits name that no pack holds. */
@@ -57,21 +71,18 @@ class PrefilterSink implements ObjectSink {
     this.onPiece?.(piece.length);
     if (this.hit) return;
     const text = piece.toString('latin1');
-    if (mayHoldKeyId(text)) {
+    if (mayMatter(text)) {
       this.hit = true;
       return;
     }
     if (this.carry) {
       // Only the seam: the carried tail and the head of this piece.
-      if (mayHoldKeyId(this.carry + text.slice(0, KEY_ID_LENGTH - 1))) {
+      if (mayMatter(this.carry + text.slice(0, CARRY))) {
         this.hit = true;
         return;
       }
     }
-    this.carry =
-      text.length >= KEY_ID_LENGTH - 1
-        ? text.slice(-(KEY_ID_LENGTH - 1))
-        : (this.carry + text).slice(-(KEY_ID_LENGTH - 1));
+    this.carry = text.length >= CARRY ? text.slice(-CARRY) : (this.carry + text).slice(-CARRY);
   }
 
   end(): void {

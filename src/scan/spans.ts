@@ -1,4 +1,4 @@
-import { KEY_ID_LENGTH, KEY_ID_PREFILTER } from '../core/rules.js';
+import { AWS_SECRET_LABEL, AWS_SECRET_LABEL_LENGTH, KEY_ID_LENGTH, KEY_ID_PREFILTER } from '../core/rules.js';
 import type { DeltaOps } from './delta.js';
 
 /**
@@ -7,8 +7,6 @@ import type { DeltaOps } from './delta.js';
  * Pure: the pack pass feeds it bytes and instructions.
  */
 
-/** A match that ends inside a range starts at most this far before it. */
-const REACH = KEY_ID_LENGTH - 1;
 /** Windows closer than this are searched as one. */
 const MERGE_GAP = 64;
 
@@ -27,6 +25,32 @@ export function matchStarts(buf: Buffer, from: number, to: number, out: number[]
   }
 }
 
+const LABEL = new RegExp(AWS_SECRET_LABEL.source, 'g');
+
+/**
+ * Where a secret label (rules.ts AWS_SECRET_LABEL) ends in `buf[from, to)`, as the start of a label of
+ * the longest length ending there: labels vary in length, and so every span stands for
+ * AWS_SECRET_LABEL_LENGTH bytes like a key id's for its own. Plain string searches first: most text
+ * names no secret.
+ */
+export function labelStarts(buf: Buffer, from: number, to: number, out: number[], origin = 0): void {
+  const text = buf.toString('latin1', from, to);
+  if (!text.includes('ecret') && !text.includes('ECRET')) return;
+  LABEL.lastIndex = 0;
+  for (let m = LABEL.exec(text); m; m = LABEL.exec(text)) {
+    out.push(from - origin + m.index + m[0].length - AWS_SECRET_LABEL_LENGTH);
+    LABEL.lastIndex = m.index + 1;
+  }
+}
+
+/** How spans of one kind are carried through deltas: their length and the bytes a match is made of. */
+export interface SpanRule {
+  length: number;
+  isChar: (b: number) => boolean;
+  /** How far before a copy a carried span may start (a label span's start is virtual, see labelStarts). */
+  slack: number;
+}
+
 /** Index of the first of the sorted `xs` at or after `v`. */
 function firstAtOrAfter(xs: readonly number[], v: number): number {
   let lo = 0;
@@ -42,6 +66,17 @@ function firstAtOrAfter(xs: readonly number[], v: number): number {
 function isKeyChar(b: number): boolean {
   return (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39);
 }
+
+function isLabelChar(b: number): boolean {
+  return isKeyChar(b) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b === 0x2d || b === 0x2e || b === 0x20;
+}
+
+export const KEY_SPANS: SpanRule = { length: KEY_ID_LENGTH, isChar: isKeyChar, slack: 0 };
+export const LABEL_SPANS: SpanRule = {
+  length: AWS_SECRET_LABEL_LENGTH,
+  isChar: isLabelChar,
+  slack: AWS_SECRET_LABEL_LENGTH,
+};
 
 /** Searches `target[from, to)` of the object being read, appending match starts to `out`. */
 export type WindowSearch = (from: number, to: number, out: number[]) => void;
@@ -59,7 +94,9 @@ export function deltaSpans(
   baseAt: number,
   baseSpans: readonly number[],
   search: WindowSearch,
+  rule: SpanRule = KEY_SPANS,
 ): number[] {
+  const reach = rule.length - 1;
   const spans: number[] = [];
   let winStart = -1;
   let winEnd = -1;
@@ -81,18 +118,23 @@ export function deltaSpans(
     const n = d[k + 1]!;
     const src = d[k + 2]!;
     if (src < 0) {
-      want(t - REACH, t + n + REACH);
+      want(t - reach, t + n + reach);
       prevCopy = false;
       continue;
     }
     // The base's matches are sorted: find the first inside this copy, so a delta of many copies over a
     // base of many matches costs a search per copy, not a walk of every match.
-    const end = src + n - KEY_ID_LENGTH;
-    for (let j = firstAtOrAfter(baseSpans, src); j < baseSpans.length && baseSpans[j]! <= end; j++)
+    // A label span may start before the copy (its start is virtual): carrying it flags more, never less.
+    const end = src + n - rule.length;
+    for (
+      let j = firstAtOrAfter(baseSpans, src - rule.slack);
+      j < baseSpans.length && baseSpans[j]! <= end;
+      j++
+    )
       spans.push(t + baseSpans[j]! - src);
     // A match across the seam of two copies holds both bytes at the seam; most seams fall elsewhere.
-    if (prevCopy && isKeyChar(mem[baseAt + d[k - 1]! + d[k - 2]! - 1]!) && isKeyChar(mem[baseAt + src]!))
-      want(t - REACH, t + REACH);
+    if (prevCopy && rule.isChar(mem[baseAt + d[k - 1]! + d[k - 2]! - 1]!) && rule.isChar(mem[baseAt + src]!))
+      want(t - reach, t + reach);
     prevCopy = true;
   }
   if (winStart >= 0) search(winStart, winEnd, spans);

@@ -25,6 +25,7 @@ export async function scanStaged(git: Git, config: KeyleakConfig): Promise<ScanR
   return {
     report: {
       findings: built.findings,
+      loneSecrets: built.loneSecrets,
       suppressed: built.suppressed,
       stats: {
         mode: 'staged',
@@ -93,6 +94,7 @@ export async function scanFiles(
   return {
     report: {
       findings: built.findings,
+      loneSecrets: built.loneSecrets,
       suppressed: built.suppressed,
       stats: {
         mode: 'no-git',
@@ -145,6 +147,7 @@ export async function scanDirectory(dir: string, config: KeyleakConfig): Promise
   return {
     report: {
       findings: built.findings,
+      loneSecrets: built.loneSecrets,
       suppressed: built.suppressed,
       stats: {
         mode: 'no-git',

@@ -57,7 +57,9 @@ function trailHeadline(t: TrailSummary | undefined): string {
 export function renderMarkdown(report: ScanReport, extras: SummaryExtras = {}): string {
   const out: string[] = ['## keyleak scan', ''];
   const n = report.findings.length;
-  out.push(n === 0 ? 'No leaked AWS keys found.' : `**${n} leaked AWS key${n === 1 ? '' : 's'} found.**`, '');
+  const noKeys =
+    (report.loneSecrets ?? []).length > 0 ? 'No AWS key ids found.' : 'No leaked AWS keys found.';
+  out.push(n === 0 ? noKeys : `**${n} leaked AWS key${n === 1 ? '' : 's'} found.**`, '');
   if (n > 0) {
     const cols = ['Key id', ...(extras.withheld ? [] : ['Verdict', 'Containment'])];
     if (extras.trails && !extras.withheld) cols.push('CloudTrail');
@@ -87,6 +89,22 @@ export function renderMarkdown(report: ScanReport, extras: SummaryExtras = {}): 
         '',
       );
     }
+  }
+  const lone = report.loneSecrets ?? [];
+  if (lone.length > 0) {
+    out.push(
+      `**${lone.length} AWS secret access key${lone.length === 1 ? '' : 's'} found with no key id** in the same file or commit: not verifiable; find the key in IAM by last use, then rotate it.`,
+      '',
+      '| Secret | Fingerprint | Where |',
+      '| --- | --- | --- |',
+    );
+    for (const s of lone) {
+      const locs =
+        s.locations.slice(0, 3).map(whereMd).join('<br>') +
+        (s.locations.length > 3 ? `<br>… ${s.locations.length - 3} more` : '');
+      out.push(`| ${mdCode(s.secretRedacted)} | ${mdCode(s.fingerprint)} | ${locs} |`);
+    }
+    out.push('');
   }
   if (report.suppressed.length > 0) {
     out.push(`<details><summary>${report.suppressed.length} suppressed</summary>`, '');

@@ -1,5 +1,5 @@
 import { VERSION } from '../../version.js';
-import type { Finding, ScanReport } from '../types.js';
+import type { Finding, LoneSecret, Location, ScanReport } from '../types.js';
 import { messageText } from './where.js';
 
 const INFO_URI = 'https://github.com/keyleak/keyleak-action';
@@ -25,7 +25,22 @@ const RULES = [
     severity: '7.5',
     level: 'error',
   },
+  {
+    id: 'aws-secret-access-key',
+    name: 'AwsSecretAccessKey',
+    shortDescription: { text: 'AWS secret access key committed without its key id' },
+    fullDescription: {
+      text: 'A value labelled as an AWS secret access key was committed, with no key id in the same file or commit. It cannot be verified without its key id, but whoever has the id (from another file, a log, a chat) can act as the key owner: find the key and rotate it.',
+    },
+    severity: '8.8',
+    level: 'error',
+  },
 ] as const;
+
+const LONE_HELP = `Treat the secret as compromised:
+1. Find its key id: in IAM, list the access keys of the users and roles that could hold it and compare their last use with when the secret was committed; CloudTrail shows what each candidate key did since.
+2. Rotate: issue a new key to its owner through a secret store, then deactivate and delete the old one.
+3. Clean it out of history — rewriting is not remediation, rotation comes first.`;
 
 const HELP = `Treat the key as compromised:
 1. Deactivate the key in IAM (deactivation is reversible; deletion is not) and revoke sessions minted from it.
@@ -36,7 +51,6 @@ const HELP = `Treat the key as compromised:
 
 function resultsFor(f: Finding) {
   const ruleIndex = f.secretFound ? 0 : 1;
-  const rule = RULES[ruleIndex];
   const v = f.verification;
   const verdict =
     v?.status === 'wrong-secret'
@@ -47,10 +61,31 @@ function resultsFor(f: Finding) {
   const text = f.secretFound
     ? `AWS access key ${f.keyId} committed with ${v?.status === 'wrong-secret' ? 'a secret access key' : 'its secret access key'} (${f.secretRedacted}).${verdict}`
     : `AWS access key id ${f.keyId} committed.${verdict}`;
+  return perLocation(f.locations, f.fingerprint, ruleIndex, text, (l) => ({
+    keyId: f.keyId,
+    commit: l.commit,
+    accountId: f.accountId,
+    ...(v ? { verification: v.status } : {}),
+  }));
+}
+
+function loneResultsFor(s: LoneSecret) {
+  const text = `AWS secret access key committed without its key id (${s.secretRedacted}); it cannot be verified.`;
+  return perLocation(s.locations, s.fingerprint, 2, text, (l) => ({ commit: l.commit }));
+}
+
+/** One result per file and line: code scanning tracks alerts by location, not by commit. */
+function perLocation(
+  locations: readonly Location[],
+  fingerprint: string,
+  ruleIndex: number,
+  text: string,
+  properties: (l: Location) => Record<string, unknown>,
+) {
+  const rule = RULES[ruleIndex]!;
   const seen = new Set<string>();
   const out = [];
-  for (const l of f.locations) {
-    // One result per file and line: code scanning tracks alerts by location, not by commit.
+  for (const l of locations) {
     // A message has no file: the one git edits it in stands for it (a tag's message, TAG_EDITMSG).
     const path = l.path ?? (l.tag ? '.git/TAG_EDITMSG' : '.git/COMMIT_EDITMSG');
     const id = `${path}:${l.line}`;
@@ -74,13 +109,8 @@ function resultsFor(f: Finding) {
           },
         },
       ],
-      partialFingerprints: { 'keyleak/v1': `${f.fingerprint.slice('keyleak:v1:'.length)}:${id}` },
-      properties: {
-        keyId: f.keyId,
-        commit: l.commit,
-        accountId: f.accountId,
-        ...(v ? { verification: v.status } : {}),
-      },
+      partialFingerprints: { 'keyleak/v1': `${fingerprint.slice('keyleak:v1:'.length)}:${id}` },
+      properties: properties(l),
     });
   }
   return out;
@@ -136,7 +166,10 @@ export function renderSarif(report: ScanReport, category: SarifCategory = sarifC
               name: r.name,
               shortDescription: r.shortDescription,
               fullDescription: r.fullDescription,
-              help: { text: HELP, markdown: HELP },
+              help:
+                r.id === 'aws-secret-access-key'
+                  ? { text: LONE_HELP, markdown: LONE_HELP }
+                  : { text: HELP, markdown: HELP },
               helpUri: INFO_URI,
               defaultConfiguration: { level: r.level },
               properties: {
@@ -147,7 +180,10 @@ export function renderSarif(report: ScanReport, category: SarifCategory = sarifC
             })),
           },
         },
-        results: report.findings.flatMap(resultsFor),
+        results: [
+          ...report.findings.flatMap(resultsFor),
+          ...(report.loneSecrets ?? []).flatMap(loneResultsFor),
+        ],
       },
     ],
   };

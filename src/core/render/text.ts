@@ -1,4 +1,4 @@
-import type { Finding, Location, ScanReport } from '../types.js';
+import type { Finding, LoneSecret, Location, ScanReport } from '../types.js';
 import { terminal as t } from './escape.js';
 import { messageText } from './where.js';
 
@@ -26,6 +26,31 @@ function where(l: Location): string {
   return `${commit}${file}:${l.line}${who}${when}`;
 }
 
+function locationLines(locations: readonly Location[]): string[] {
+  const out = locations.slice(0, MAX_LOCATIONS).map((l) => `    ${where(l)}`);
+  const more = locations.length - MAX_LOCATIONS;
+  if (more > 0) {
+    out.push(
+      `    … ${more} more location${more === 1 ? '' : 's'} (${locations.length} in all; --format json lists every one)`,
+    );
+  }
+  return out;
+}
+
+function loneSecretLines(secrets: readonly LoneSecret[]): string[] {
+  if (secrets.length === 0) return [];
+  const n = secrets.length;
+  const out = [
+    '',
+    `${n} AWS secret access key${n === 1 ? '' : 's'} found with no key id in the same file or commit (not verifiable: find the key in IAM by last use, then rotate it):`,
+  ];
+  for (const s of secrets) {
+    out.push('', `  secret ${t(s.secretRedacted)}  not verified`, `    fingerprint ${s.fingerprint}`);
+    out.push(...locationLines(s.locations));
+  }
+  return out;
+}
+
 function describe(f: Finding): string {
   const parts = [f.keyId, f.keyKind];
   parts.push(f.accountId ? `account ${t(f.accountId)}` : 'account unknown');
@@ -47,18 +72,18 @@ export function renderText(report: ScanReport): string {
   const out: string[] = [];
   const n = report.findings.length;
   const paired = report.findings.filter((f) => f.secretFound).length;
-  if (n === 0) out.push('keyleak: no leaked AWS keys found');
+  if (n === 0)
+    out.push(
+      (report.loneSecrets ?? []).length > 0
+        ? 'keyleak: no AWS key ids found'
+        : 'keyleak: no leaked AWS keys found',
+    );
   else out.push(`keyleak: ${n} leaked AWS key${n === 1 ? '' : 's'} found (${paired} with a secret)`);
   for (const f of report.findings) {
     out.push('', `  ${describe(f)}`, `    fingerprint ${f.fingerprint}`);
-    for (const l of f.locations.slice(0, MAX_LOCATIONS)) out.push(`    ${where(l)}`);
-    const more = f.locations.length - MAX_LOCATIONS;
-    if (more > 0) {
-      out.push(
-        `    … ${more} more location${more === 1 ? '' : 's'} (${f.locations.length} in all; --format json lists every one)`,
-      );
-    }
+    out.push(...locationLines(f.locations));
   }
+  out.push(...loneSecretLines(report.loneSecrets ?? []));
   if (report.suppressed.length > 0) {
     out.push('', `suppressed (${report.suppressed.length}):`);
     for (const s of report.suppressed) {
