@@ -179,6 +179,27 @@ function annotate(report: ScanReport): void {
       );
     }
   }
+  for (const s of report.loneSecrets ?? []) {
+    for (const l of s.locations) {
+      if (!l.path) continue;
+      log.error(
+        `AWS secret access key without its key id leaked${l.commit ? ` in ${l.commit.slice(0, 12)}` : ''} (${s.fingerprint}): find its key in IAM and rotate it`,
+        { file: l.path, startLine: l.line, title: 'keyleak: leaked AWS secret access key' },
+      );
+    }
+  }
+}
+
+/** Why keys (and secrets found without their key id) fail the run, or null when none were found. */
+function foundFailure(report: ScanReport): string | null {
+  const keys = report.findings.length;
+  const lone = report.loneSecrets?.length ?? 0;
+  if (keys + lone === 0) return null;
+  const parts = [
+    ...(keys > 0 ? [`${keys} leaked AWS key(s) found`] : []),
+    ...(lone > 0 ? [`${lone} AWS secret access key(s) found without their key id`] : []),
+  ];
+  return `keyleak: ${parts.join('; ')}`;
 }
 
 /** What keyleak was asked to do on AWS for each key and could not: containment, IAM, CloudTrail. */
@@ -277,10 +298,7 @@ async function runRepositoryMode(ctx: ActionContext & { mode: RepositoryMode }):
     // Each kind of scan uploads under a code-scanning category of its own (see SARIF_CATEGORIES).
     sarif: SARIF_CATEGORIES[ctx.mode],
     // A rescan refreshes an incident that already exists; failing it again would only add noise.
-    foundFailure:
-      ctx.mode !== 'rescan' && report.findings.length > 0
-        ? `keyleak: ${report.findings.length} leaked AWS key(s) found`
-        : null,
+    foundFailure: ctx.mode !== 'rescan' ? foundFailure(report) : null,
   };
 }
 
