@@ -265,11 +265,12 @@ export function summaryFileFor(stateFile: string): string {
   return join(dirname(stateFile), 'org-summary.json');
 }
 
-function pendingOutcome(r: RepoRecord): RepoOutcome {
+/** An outcome with nothing scanned yet. */
+function emptyOutcome(r: RepoRecord, status: RepoOutcome['status'], reason: string | null): RepoOutcome {
   return {
     repo: r.fullName,
-    status: 'pending',
-    reason: 'run budget spent',
+    status,
+    reason,
     scan: null,
     findings: 0,
     objects: 0,
@@ -278,6 +279,10 @@ function pendingOutcome(r: RepoRecord): RepoOutcome {
     durationMs: 0,
     incomplete: false,
   };
+}
+
+function pendingOutcome(r: RepoRecord): RepoOutcome {
+  return emptyOutcome(r, 'pending', 'run budget spent');
 }
 
 /** Decides, clones and scans one repository; every failure becomes a `failed` outcome with its reason. */
@@ -289,18 +294,7 @@ async function scanOne(
   now: () => number,
 ): Promise<RepoScan> {
   const t0 = now();
-  const outcome: RepoOutcome = {
-    repo: repo.fullName,
-    status: 'skipped',
-    reason: null,
-    scan: null,
-    findings: 0,
-    objects: 0,
-    bytes: 0,
-    commits: 0,
-    durationMs: 0,
-    incomplete: false,
-  };
+  const outcome = emptyOutcome(repo, 'skipped', null);
   const finish = (x: Partial<RepoScan> = {}): RepoScan => {
     outcome.durationMs = now() - t0;
     return {

@@ -90,6 +90,15 @@ export async function scanFiles(
     bytes += a.bytes;
     if (a.unit) units.push(a.unit);
   }
+  return directoryResult(units, config, { files, bytes, started, warnings });
+}
+
+/** The result of reading files from disk: a file that could not be read makes the scan incomplete. */
+function directoryResult(
+  units: ScanUnit[],
+  config: KeyleakConfig,
+  read: { files: number; bytes: number; started: number; warnings: string[] },
+): ScanResult {
   const built = buildFindings(units, config);
   return {
     report: {
@@ -98,13 +107,13 @@ export async function scanFiles(
       suppressed: built.suppressed,
       stats: {
         mode: 'no-git',
-        objectsScanned: files,
-        bytesScanned: bytes,
+        objectsScanned: read.files,
+        bytesScanned: read.bytes,
         commitsScanned: 0,
-        durationMs: Date.now() - started,
+        durationMs: Date.now() - read.started,
       },
-      incomplete: warnings.length > 0,
-      warnings,
+      incomplete: read.warnings.length > 0,
+      warnings: read.warnings,
     },
     secrets: built.secrets,
   };
@@ -143,22 +152,5 @@ export async function scanDirectory(dir: string, config: KeyleakConfig): Promise
     }
   };
   await walk(dir);
-  const built = buildFindings(units, config);
-  return {
-    report: {
-      findings: built.findings,
-      loneSecrets: built.loneSecrets,
-      suppressed: built.suppressed,
-      stats: {
-        mode: 'no-git',
-        objectsScanned: files,
-        bytesScanned: bytes,
-        commitsScanned: 0,
-        durationMs: Date.now() - started,
-      },
-      incomplete: warnings.length > 0,
-      warnings,
-    },
-    secrets: built.secrets,
-  };
+  return directoryResult(units, config, { files, bytes, started, warnings });
 }
