@@ -140,7 +140,7 @@ function createAws(options = defaultAwsOptions()) {
             clearTimeout(timer);
         }
     }
-    function accountResponder(identity, credentials) {
+    function accountSession(identity, credentials) {
         const withCreds = (attempts) => credentials ? { ...base(attempts), credentials } : base(attempts);
         const iam = new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .IAMClient */ .h8v({ ...withCreds(options.maxAttempts), region: 'us-east-1' });
         const ec2 = new _aws_sdk_client_ec2__WEBPACK_IMPORTED_MODULE_3__/* .EC2Client */ .gu5(withCreds(options.maxAttempts));
@@ -271,12 +271,12 @@ function createAws(options = defaultAwsOptions()) {
                 sts.destroy();
             }
         },
-        async responder() {
+        async ownSession() {
             const sts = defaultSts();
             const out = await call('sts:GetCallerIdentity', (abortSignal) => sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_6__/* .GetCallerIdentityCommand */ .zI({}), { abortSignal }));
-            return accountResponder({ account: out.Account ?? '', arn: out.Arn ?? '' }, undefined);
+            return accountSession({ account: out.Account ?? '', arn: out.Arn ?? '' }, undefined);
         },
-        async assumeResponder(accountId, roleArn) {
+        async assumeRole(accountId, roleArn) {
             const sts = defaultSts();
             const out = await call('sts:AssumeRole', (abortSignal) => sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_6__/* .AssumeRoleCommand */ .QL({
                 RoleArn: roleArn,
@@ -292,7 +292,7 @@ function createAws(options = defaultAwsOptions()) {
                     message: 'no credentials returned',
                 });
             }
-            return accountResponder({ account: accountId, arn: out.AssumedRoleUser?.Arn ?? roleArn }, {
+            return accountSession({ account: accountId, arn: out.AssumedRoleUser?.Arn ?? roleArn }, {
                 accessKeyId: c.AccessKeyId,
                 secretAccessKey: c.SecretAccessKey,
                 sessionToken: c.SessionToken,

@@ -38340,6 +38340,8 @@ var __webpack_exports__ = {};
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 const LINE_BREAK = /\r\n|[\r\n\u2028\u2029\u0085]/g;
 const ZWSP = '\u200b';
+// What a person cannot see in a shell line: controls, line breaks, bidirectional overrides (not global: tested).
+const UNSEEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 function hex(c) {
     const n = c.codePointAt(0);
     return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
@@ -38400,14 +38402,22 @@ function longestRun(s, ch) {
     }
     return max;
 }
+/** At most `max` characters (code points, never half a pair): longer text ends in `…`. */
+function truncate(s, max) {
+    const chars = Array.from(s);
+    return chars.length > max ? `${chars.slice(0, Math.max(0, max - 1)).join('')}…` : s;
+}
 /**
  * An inline code span holding `s` exactly as typed, on one line: delimited by one more backtick than the
  * longest run inside, padded when it starts or ends with one. Pipes are escaped because a GitHub table
  * splits cells on them even inside code, which would leave the rest of the cell unprotected; outside a
- * table (`{ table: false }`) they are kept as they are, so a command can be copied.
+ * table (`{ table: false }`) they are kept as they are, so a command can be copied. `max` cuts long text
+ * (see `truncate`) before it is escaped. Empty text is no span at all: an empty one shows its backticks.
  */
 function escape_mdCode(s, opts = {}) {
-    let one = terminal(s);
+    if (s === '')
+        return '';
+    let one = terminal(opts.max === undefined ? s : truncate(s, opts.max));
     if (opts.table !== false)
         one = one.replace(/\|/g, '\\|');
     const fence = '`'.repeat(longestRun(one, '`') + 1);
@@ -38418,7 +38428,7 @@ function escape_mdCode(s, opts = {}) {
  * A fenced code block: the fence is longer than any run of backticks in the body, so no line of the body
  * can close it. Control characters other than line breaks are made visible.
  */
-function mdFence(body, lang = '', indent = '') {
+function escape_mdFence(body, lang = '', indent = '') {
     const clean = body.replace(/\r\n?/g, '\n').replace(CONTROL, hex);
     const fence = '`'.repeat(Math.max(3, longestRun(clean, '`') + 1));
     return [`${indent}${fence}${lang}`, ...clean.split('\n').map((l) => `${indent}${l}`), `${indent}${fence}`];
@@ -38457,7 +38467,7 @@ function escape_mdCodeLink(code, url) {
  * a markdown fence it is shown in).
  */
 function shellQuote(s) {
-    if (!/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(s)) {
+    if (!UNSEEN.test(s)) {
         return `'${s.replace(/'/g, `'\\''`)}'`;
     }
     let out = "$'";
@@ -38490,6 +38500,19 @@ function shellQuote(s) {
 function shellComment(s) {
     return terminal(s);
 }
+/** One argument for bash: bare when it is plainly safe, quoted (see `shellQuote`) otherwise. */
+function shellArg(s) {
+    return /^[A-Za-z0-9_./:@=,+%-]+$/.test(s) ? s : shellQuote(s);
+}
+/**
+ * A command line to show a person, or null when an argument holds a control character: `shellQuote`
+ * would keep it on one line, but a reader pasting `$'…'` into a shell cannot see what it runs.
+ */
+function escape_commandLine(argv) {
+    if (argv.some((a) => UNSEEN.test(a)))
+        return null;
+    return argv.map(shellArg).join(' ');
+}
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -38502,6 +38525,13 @@ function redactSecret(secret) {
 /** A stable fingerprint of a leaked key id, used for baselines, SARIF and incident markers. */
 function fingerprintKeyId(keyId) {
     return `keyleak:v1:${(0,external_node_crypto_.createHash)('sha256').update(keyId).digest('hex').slice(0, 32)}`;
+}
+/**
+ * A stable fingerprint of a secret found without a key id. Salted with its kind so it can never equal a
+ * key id's, and cut to 128 bits of the hash: it names the secret without making it guessable.
+ */
+function fingerprintSecret(secret) {
+    return `keyleak:v1:secret:${(0,external_node_crypto_.createHash)('sha256').update(`secret:${secret}`).digest('hex').slice(0, 32)}`;
 }
 /**
  * Text with the user info of every URL in it dropped (`https://x-access-token:TOKEN@github.com/o/r` →
@@ -38530,7 +38560,25 @@ class errors_UsageError extends Error {
     name = 'UsageError';
 }
 
+;// CONCATENATED MODULE: ./src/core/render/where.ts
+
+// A location without a path is a message: a commit's, or an annotated tag's (then `commit` is the tag
+// object's id). Every renderer names it through these, so no output calls a tag's message a commit's.
+/** A tag's name as people write it: `v1`, not `refs/tags/v1`. */
+function where_tagName(ref) {
+    return ref.replace(/^refs\/tags\//, '');
+}
+/** The message a pathless location is in, for markdown: `commit message` or ``message of tag `v1` ``. */
+function where_messageMd(l) {
+    return l.tag ? `message of tag ${escape_mdCode(where_tagName(l.tag))}` : 'commit message';
+}
+/** The same for a terminal or plain text (SARIF messages): the tag's name escaped, on one line. */
+function messageText(l) {
+    return l.tag ? `message of tag ${terminal(where_tagName(l.tag))}` : 'commit message';
+}
+
 ;// CONCATENATED MODULE: ./src/core/render/text.ts
+
 
 function formatBytes(n) {
     if (n < 1024)
@@ -38548,11 +38596,33 @@ function formatBytes(n) {
 const MAX_LOCATIONS = 5;
 function where(l) {
     // Paths, author names and dates come from the repository: any escape sequence in them is shown, not sent.
-    const file = l.tag ? `(message of tag ${terminal(l.tag)})` : l.path === null ? '(commit message)' : terminal(l.path);
+    const file = l.path === null ? `(${messageText(l)})` : terminal(l.path);
     const commit = l.commit ? `${terminal(l.commit.slice(0, 12))} ` : '';
     const who = l.author ? `  ${terminal(l.author)}` : '';
     const when = l.date ? `  ${terminal(l.date.slice(0, 10))}` : '';
     return `${commit}${file}:${l.line}${who}${when}`;
+}
+function locationLines(locations) {
+    const out = locations.slice(0, MAX_LOCATIONS).map((l) => `    ${where(l)}`);
+    const more = locations.length - MAX_LOCATIONS;
+    if (more > 0) {
+        out.push(`    … ${more} more location${more === 1 ? '' : 's'} (${locations.length} in all; --format json lists every one)`);
+    }
+    return out;
+}
+function loneSecretLines(secrets) {
+    if (secrets.length === 0)
+        return [];
+    const n = secrets.length;
+    const out = [
+        '',
+        `${n} AWS secret access key${n === 1 ? '' : 's'} found with no key id in the same file or commit (not verifiable: find the key in IAM by last use, then rotate it):`,
+    ];
+    for (const s of secrets) {
+        out.push('', `  secret ${terminal(s.secretRedacted)}  not verified`, `    fingerprint ${s.fingerprint}`);
+        out.push(...locationLines(s.locations));
+    }
+    return out;
 }
 function describe(f) {
     const parts = [f.keyId, f.keyKind];
@@ -38574,18 +38644,16 @@ function renderText(report) {
     const n = report.findings.length;
     const paired = report.findings.filter((f) => f.secretFound).length;
     if (n === 0)
-        out.push('keyleak: no leaked AWS keys found');
+        out.push((report.loneSecrets ?? []).length > 0
+            ? 'keyleak: no AWS key ids found'
+            : 'keyleak: no leaked AWS keys found');
     else
         out.push(`keyleak: ${n} leaked AWS key${n === 1 ? '' : 's'} found (${paired} with a secret)`);
     for (const f of report.findings) {
         out.push('', `  ${describe(f)}`, `    fingerprint ${f.fingerprint}`);
-        for (const l of f.locations.slice(0, MAX_LOCATIONS))
-            out.push(`    ${where(l)}`);
-        const more = f.locations.length - MAX_LOCATIONS;
-        if (more > 0) {
-            out.push(`    … ${more} more location${more === 1 ? '' : 's'} (${f.locations.length} in all; --format json lists every one)`);
-        }
+        out.push(...locationLines(f.locations));
     }
+    out.push(...loneSecretLines(report.loneSecrets ?? []));
     if (report.suppressed.length > 0) {
         out.push('', `suppressed (${report.suppressed.length}):`);
         for (const s of report.suppressed) {
@@ -38672,7 +38740,7 @@ var promises_ = __nccwpck_require__(1455);
 
 
 
-class git_GitError extends Error {
+class GitError extends Error {
     name = 'GitError';
 }
 const ZERO_OID = /^0+$/;
@@ -38707,7 +38775,7 @@ function spawnGit(args, opts) {
     const arm = () => {
         clearTimeout(timer);
         timer = setTimeout(() => {
-            child.stalled = `git ${args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? args[0]} made no progress for ${IDLE_MS / 1000} s and was stopped (a damaged or hostile object store can do this: run \`git fsck\`; KEYLEAK_GIT_IDLE_SECONDS raises the limit)`;
+            child.stalled = `git ${commandOf(args)} made no progress for ${IDLE_MS / 1000} s and was stopped (a damaged or hostile object store can do this: run \`git fsck\`; KEYLEAK_GIT_IDLE_SECONDS raises the limit)`;
             child.kill('SIGKILL');
         }, IDLE_MS);
         timer.unref();
@@ -38717,6 +38785,41 @@ function spawnGit(args, opts) {
     child.stderr.on('data', arm);
     child.on('close', () => clearTimeout(timer));
     return child;
+}
+/** The git command `args` run (`fetch` in `-c protocol.version=2 fetch …`), for messages. */
+function commandOf(args) {
+    return args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? args[0];
+}
+/**
+ * Runs git to the end and returns its stdout; a non-zero exit becomes a GitError carrying git's own
+ * message, with `secret` (a token in the environment) blanked out of it.
+ */
+function runGit(args, opts, input, secret) {
+    return new Promise((resolve, reject) => {
+        const child = spawnGit(args, {
+            ...opts,
+            stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (b) => out.push(b));
+        child.stderr.on('data', (b) => err.push(b));
+        child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
+        child.on('close', (code) => {
+            if (child.stalled)
+                return reject(new GitError(child.stalled));
+            if (code === 0)
+                return resolve(Buffer.concat(out));
+            let msg = Buffer.concat(err).toString('utf8').trim() || `exit code ${code}`;
+            if (secret)
+                msg = msg.split(secret).join('***');
+            reject(new GitError(`git ${commandOf(args)} failed: ${msg}`));
+        });
+        if (input !== undefined) {
+            child.stdin.on('error', () => { }); // git may exit before reading all input; the exit code tells.
+            child.stdin.end(input);
+        }
+    });
 }
 /** How many times one read restarts git past an object it could not read. */
 const MAX_RESTARTS = 1000;
@@ -38731,6 +38834,12 @@ const GIT_ENV = {
     GIT_NO_LAZY_FETCH: '1',
     GIT_LITERAL_PATHSPECS: '1',
     LC_ALL: 'C',
+};
+const REF_NAMESPACES = {
+    local: ['refs/heads', 'refs/tags'],
+    remote: ['refs/remotes'],
+    tags: ['refs/tags'],
+    all: ['refs/heads', 'refs/remotes', 'refs/tags'],
 };
 class git_Git {
     dir;
@@ -38749,27 +38858,12 @@ class git_Git {
         return git;
     }
     /** Runs git and returns its stdout; a non-zero exit becomes a GitError carrying git's own message. */
-    run(args, input) {
-        return new Promise((resolve, reject) => {
-            const child = spawnGit(args, { cwd: this.dir, env: GIT_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
-            const out = [];
-            const err = [];
-            child.stdout.on('data', (b) => out.push(b));
-            child.stderr.on('data', (b) => err.push(b));
-            child.on('error', (e) => reject(new git_GitError(`could not run git: ${e.message}`)));
-            child.on('close', (code) => {
-                if (child.stalled)
-                    return reject(new git_GitError(child.stalled));
-                if (code === 0)
-                    resolve(Buffer.concat(out).toString('utf8'));
-                else {
-                    const msg = Buffer.concat(err).toString('utf8').trim() || `exit code ${code}`;
-                    reject(new git_GitError(`git ${args[0]} failed: ${msg}`));
-                }
-            });
-            child.stdin.on('error', () => { }); // git may exit before reading all input; the exit code tells.
-            child.stdin.end(input ?? '');
-        });
+    async run(args, input) {
+        return (await runGit(args, { cwd: this.dir, env: GIT_ENV }, input)).toString('utf8');
+    }
+    /** True when git exits with 0 (the yes/no questions: `cat-file -e`, `merge-base --is-ancestor`). */
+    succeeds(args) {
+        return this.run(args).then(() => true, () => false);
     }
     async isShallow() {
         return (await this.run(['rev-parse', '--is-shallow-repository'])).trim() === 'true';
@@ -38811,36 +38905,115 @@ class git_Git {
             throw new errors_UsageError(`unknown revision '${rev}': no such commit in ${this.dir}`);
         }
     }
-    /** Tips of every branch and tag (tags peeled to what they point at). */
+    /** True when the object store has `sha` as a commit. */
+    hasCommit(sha) {
+        return this.succeeds(['cat-file', '-e', `${sha}^{commit}`]);
+    }
+    /** True when `ancestor` is in the history of `of` (a commit is its own ancestor). */
+    isAncestor(ancestor, of) {
+        return this.succeeds(['merge-base', '--is-ancestor', ancestor, of]);
+    }
+    /** `for-each-ref` over `namespaces`, one line a ref, symbolic `…/HEAD` refs left out. */
+    async forEachRef(format, filters, namespaces) {
+        const out = await this.run([
+            'for-each-ref',
+            `--format=%(refname) ${format}`,
+            ...filters,
+            ...REF_NAMESPACES[namespaces],
+        ]);
+        return out
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => l.split(' '))
+            .filter((f) => !f[0].endsWith('/HEAD'));
+    }
+    /** Tips of every branch and tag (a tag's tip is its tag object, as in a clone). */
     async refTips() {
-        const out = await this.run(['for-each-ref', '--format=%(objectname)', 'refs/heads', 'refs/tags']);
-        return out.split('\n').filter(Boolean);
+        return (await this.forEachRef('%(objectname)', [], 'local')).map((f) => f[1]);
     }
     /** Annotated tag objects named by tag refs, each with the first ref naming it. */
     async tagRefs() {
-        const out = await this.run([
-            'for-each-ref',
-            '--format=%(objecttype) %(objectname) %(refname)',
-            'refs/tags',
-        ]);
         const refs = new Map();
-        for (const line of out.split('\n')) {
-            const [type, oid, ref] = line.split(' ');
-            if (type === 'tag' && oid && ref && !refs.has(oid))
+        for (const [ref, type, oid] of await this.forEachRef('%(objecttype) %(objectname)', [], 'tags')) {
+            if (type === 'tag' && oid && !refs.has(oid))
                 refs.set(oid, ref);
         }
         return refs;
     }
-    /** Branches and tags whose history contains `sha`. */
-    async refsContaining(sha) {
-        const out = await this.run([
-            'for-each-ref',
-            '--format=%(refname)',
-            `--contains=${sha}`,
-            'refs/heads',
-            'refs/tags',
-        ]);
-        return out.split('\n').filter(Boolean);
+    /** Every branch (local and remote-tracking) and tag, with tags peeled to their commit. */
+    async refs() {
+        return (await this.forEachRef('%(objectname) %(*objectname)', [], 'all')).map((f) => ({
+            ref: f[0],
+            sha: f[2] || f[1],
+        }));
+    }
+    /** Refs in `scope` whose history holds `commit`, by full name. */
+    async refsHolding(commit, scope = 'all') {
+        return (await this.forEachRef('', [`--contains=${commit}`], scope)).map((f) => f[0]);
+    }
+    /** Refs (every branch, remote-tracking ones included, and tag) whose tips `commit`'s history holds. */
+    async refsMergedInto(commit) {
+        return (await this.forEachRef('', [`--merged=${commit}`], 'all')).map((f) => f[0]);
+    }
+    /** True when the repository has a remote called `name`. */
+    async hasRemote(name = 'origin') {
+        const out = await this.run(['remote']).catch(() => '');
+        return out.split('\n').includes(name);
+    }
+    /** Fetches `commits` (SHAs or refs of origin) without tags; the error names what was asked for. */
+    fetchCommits(commits) {
+        return this.fetchOrigin(['origin', ...commits]);
+    }
+    /** Deepens a shallow checkout by `depth` commits behind `commit`. */
+    deepen(depth, commit) {
+        return this.fetchOrigin([`--deepen=${depth}`, 'origin', commit]);
+    }
+    /**
+     * Makes the checkout hold the repository's whole history: actions/checkout fetches one commit of one
+     * branch unless told otherwise, and a scan of that would pass over everything else. A shallow checkout
+     * is unshallowed, with every branch of origin as `origin/*` (and every tag with `tags`); `always`
+     * fetches the branches even into a checkout that is not shallow. `why` says what needs the history.
+     */
+    async fetchWholeHistory(why, log, opts = {}) {
+        const shallow = await this.isShallow();
+        if (!(await this.hasRemote())) {
+            if (!shallow)
+                return;
+            throw new Error(`the checkout is shallow and has no 'origin' remote to fetch the whole history from (${why}). Use fetch-depth: 0 on actions/checkout.`);
+        }
+        if (!shallow && !opts.always)
+            return;
+        log(`fetching the whole history from origin (${why})`);
+        try {
+            await this.fetchOrigin([
+                ...(shallow ? ['--unshallow'] : []),
+                ...(opts.tags ? ['--tags'] : []),
+                'origin',
+                '+refs/heads/*:refs/remotes/origin/*',
+            ]);
+        }
+        catch (e) {
+            throw new Error(`could not fetch the whole history from origin (${why}): ${e.message}. Use fetch-depth: 0 on actions/checkout.`);
+        }
+    }
+    /** Runs `git fetch` against origin; the error names what was asked for and git's reason. */
+    async fetchOrigin(args) {
+        try {
+            await this.run(['-c', 'protocol.version=2', 'fetch', '--no-tags', '--quiet', ...args]);
+        }
+        catch (e) {
+            throw new GitError(`git fetch ${args.join(' ')}: ${e.message.replace(/^git fetch failed: /, '')}`);
+        }
+    }
+    /** Sizes of the objects in `oids` that the store has. */
+    async objectSizes(oids) {
+        const out = await this.run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], oids.join('\n') + '\n');
+        const sizes = new Map();
+        for (const [oid, size] of out.split('\n').map((l) => l.split(' '))) {
+            if (oid && size !== undefined && /^[0-9]+$/.test(size))
+                sizes.set(oid, Number(size));
+        }
+        return sizes;
     }
     /**
      * Objects of `types` in the object store, in pack order (fast to read back in that order). An object
@@ -38868,12 +39041,16 @@ class git_Git {
         });
         return list;
     }
-    /** Objects reachable from `tips` but not from `exclude` (git's own `rev-list --objects` semantics). */
-    async listNewObjects(tips, exclude) {
+    /** Objects the commits of `sel` refer to (for a range, those its start does not: new in the range). */
+    async listNewObjects(sel) {
         const oids = [];
-        const args = ['rev-list', '--objects', '--no-object-names', '--missing=print', ...tips];
-        if (exclude.length > 0)
-            args.push('--not', ...exclude);
+        const args = [
+            'rev-list',
+            '--objects',
+            '--no-object-names',
+            '--missing=print',
+            ...(await this.revisions(sel)),
+        ];
         await this.streamLines(args, (line) => {
             if (line)
                 oids.push(line.startsWith('?') ? line.slice(1) : line);
@@ -38881,11 +39058,12 @@ class git_Git {
         return oids;
     }
     /**
-     * Objects that history reachable from `tips` refers to but the store lacks (corruption, a snapshot
-     * without large objects). A full walk of the history: run it alongside the object pass.
+     * Objects that the history of `sel` refers to but the store lacks (corruption, a snapshot without
+     * large objects). A full walk of the history: run it alongside the object pass.
      */
-    async missingObjects(tips) {
+    async missingObjects(sel) {
         const missing = [];
+        const revs = await this.revisions(sel);
         // --quiet keeps the present objects out of the output; only the missing ones are printed.
         try {
             await this.streamLines(
@@ -38897,7 +39075,7 @@ class git_Git {
                 '--missing=print',
                 '--quiet',
                 `--progress=${PROGRESS}`,
-                ...tips,
+                ...revs,
             ], (line) => {
                 if (line.startsWith('?'))
                     missing.push(line.slice(1));
@@ -38956,17 +39134,17 @@ class git_Git {
                 }
             });
             child.stderr.on('data', (b) => err.push(b));
-            child.on('error', (e) => reject(new git_GitError(`could not run git: ${e.message}`)));
+            child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
             child.on('close', (code) => {
                 if (child.stalled)
-                    return reject(new git_GitError(child.stalled));
+                    return reject(new GitError(child.stalled));
                 if (code === 0 && parser.idle())
                     return resolve({ missing: parser.missing, failedAt: -1 });
                 // git stopped at the object it was answering: the one whose header came last, if its content
                 // was cut short, or the next one.
                 const failedAt = parser.idle() ? parser.answered : parser.answered - 1;
                 if (failedAt < 0 || failedAt >= oids.length) {
-                    return reject(new git_GitError(`git cat-file failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`));
+                    return reject(new GitError(`git cat-file failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`));
                 }
                 parser.reset();
                 resolve({ missing: parser.missing, failedAt });
@@ -38977,10 +39155,26 @@ class git_Git {
         });
     }
     /**
-     * Streams commits with the files each one added or modified: `git log` with raw diffs, merges diffed
-     * against their first parent (the caller decides what a merge itself introduced).
+     * Streams the commits of `sel` with the files each one added or modified, newest first (merges diffed
+     * against their first parent: the caller decides what a merge itself introduced); with `paths`, only
+     * the changes to those paths.
      */
-    async logChanges(revArgs, onCommit, paths = []) {
+    async logChanges(sel, onCommit, paths = []) {
+        await this.log(await this.revisions(sel), onCommit, paths);
+    }
+    /** The changes of exactly these commits (no walk), in the order given. */
+    async changesOf(commits, onCommit) {
+        await this.log(['--no-walk=unsorted', ...commits], onCommit);
+    }
+    /** git's revision arguments for a selection: the one place "the whole history" is spelled. */
+    async revisions(sel) {
+        if (sel.mode === 'range') {
+            return [...sel.include, ...(sel.exclude.length > 0 ? ['--not', ...sel.exclude] : [])];
+        }
+        const head = (await this.headCommit()) ? ['HEAD'] : [];
+        return ['--branches', ...(sel.remotes ? ['--remotes'] : []), '--tags', ...head];
+    }
+    async log(revs, onCommit, paths = []) {
         const args = [
             'log',
             '--raw',
@@ -38989,60 +39183,41 @@ class git_Git {
             '-z',
             '--diff-merges=first-parent',
             '--format=%x01%H%x02%P%x02%an <%ae>%x02%aI',
-            ...revArgs,
+            ...revs,
             '--',
             ...paths,
         ];
         let current = null;
-        let pendingMeta = null;
+        const raw = new RawDiffReader((ch) => current?.changes.push(ch));
         await this.streamTokens(args, '\0', (token) => {
-            let t = token;
-            if (t.startsWith('\n'))
-                t = t.slice(1);
-            if (pendingMeta !== null) {
-                // The path that follows a raw diff header.
-                const fields = pendingMeta.split(' ');
-                pendingMeta = null;
-                const dst = fields[3];
-                const src = fields[2];
-                if (current && !ZERO_OID.test(dst)) {
-                    current.changes.push({ path: t, oid: dst, srcOid: ZERO_OID.test(src) ? null : src });
-                }
+            const header = raw.push(token);
+            if (header === null)
                 return;
-            }
-            const h = t.indexOf('\x01');
-            if (h >= 0) {
-                if (current)
-                    onCommit(current);
-                const [sha, parents, author, date] = t.slice(h + 1).split('\x02');
-                current = {
-                    sha: sha,
-                    parents: parents ? parents.split(' ') : [],
-                    author: author,
-                    date: date.trim(),
-                    changes: [],
-                };
+            const h = header.indexOf('\x01');
+            if (h < 0)
                 return;
-            }
-            if (t.startsWith(':'))
-                pendingMeta = t.slice(1);
+            if (current)
+                onCommit(current);
+            const [sha, parents, author, date] = header.slice(h + 1).split('\x02');
+            current = {
+                sha: sha,
+                parents: parents ? parents.split(' ') : [],
+                author: author,
+                date: date.trim(),
+                changes: [],
+            };
         });
         if (current)
             onCommit(current);
     }
     /** Files staged in the index that differ from HEAD (or every staged file before the first commit). */
     async stagedChanges() {
-        const hasHead = await this.run(['rev-parse', '--verify', '--quiet', 'HEAD']).then(() => true, () => false);
-        const base = hasHead ? 'HEAD' : await this.emptyTree();
+        const base = (await this.headCommit()) ? 'HEAD' : await this.emptyTree();
         const out = await this.run(['diff', '--cached', '--raw', '--no-abbrev', '--no-renames', '-z', base]);
-        const tokens = out.split('\0');
         const changes = [];
-        for (let i = 0; i + 1 < tokens.length; i += 2) {
-            const meta = tokens[i].replace(/^\n/, '').slice(1).split(' ');
-            const dst = meta[3];
-            if (!ZERO_OID.test(dst))
-                changes.push({ path: tokens[i + 1], oid: dst, srcOid: null });
-        }
+        const raw = new RawDiffReader((ch) => changes.push({ ...ch, srcOid: null }));
+        for (const token of out.split('\0'))
+            raw.push(token);
         return changes;
     }
     async emptyTree() {
@@ -39087,10 +39262,10 @@ class git_Git {
                 }
             });
             child.stderr.on('data', (b) => err.push(b));
-            child.on('error', (e) => reject(new git_GitError(`could not run git: ${e.message}`)));
+            child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
             child.on('close', (code) => {
                 if (child.stalled)
-                    return reject(new git_GitError(child.stalled));
+                    return reject(new GitError(child.stalled));
                 if (failed)
                     return reject(failed);
                 if (code !== 0) {
@@ -39099,7 +39274,7 @@ class git_Git {
                         .split(/[\r\n]+/)
                         .filter((l) => l && !l.startsWith(PROGRESS))
                         .join('\n');
-                    return reject(new git_GitError(`git ${args[0]} failed: ${said || `exit ${code}`}`));
+                    return reject(new GitError(`git ${args[0]} failed: ${said || `exit ${code}`}`));
                 }
                 if (rest)
                     onToken(rest);
@@ -39127,37 +39302,22 @@ class git_Git {
     async headCommit() {
         return this.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).then((out) => out.trim() || null, () => null);
     }
-    /** Remote-tracking branches whose history contains `sha`: where a commit has already been shared. */
-    async remoteRefsContaining(sha) {
-        const out = await this.run(['for-each-ref', '--format=%(refname)', `--contains=${sha}`, 'refs/remotes']);
-        return out.split('\n').filter(Boolean);
-    }
     /** The fetch URL of `remote`, or null when there is no such remote. */
     async remoteUrl(remote = 'origin') {
         return this.run(['config', '--get', `remote.${remote}.url`]).then((out) => out.trim() || null, () => null);
     }
-    /** The raw bytes of a blob (`<commit>:<path>`) or of a commit object (its SHA). */
+    /** The raw bytes of a blob (`<commit>:<path>`), or of a commit or tag object (its SHA). */
     readBytes(spec, type = 'blob') {
-        return new Promise((resolve, reject) => {
-            const child = spawnGit(['cat-file', type, spec], {
-                cwd: this.dir,
-                env: GIT_ENV,
-                stdio: ['ignore', 'pipe', 'pipe'],
-            });
-            const out = [];
-            const err = [];
-            child.stdout.on('data', (b) => out.push(b));
-            child.stderr.on('data', (b) => err.push(b));
-            child.on('error', (e) => reject(new git_GitError(`could not run git: ${e.message}`)));
-            child.on('close', (code) => {
-                if (child.stalled)
-                    return reject(new git_GitError(child.stalled));
-                if (code === 0)
-                    resolve(Buffer.concat(out));
-                else
-                    reject(new git_GitError(`git cat-file failed: ${Buffer.concat(err).toString('utf8').trim()}`));
-            });
-        });
+        return runGit(['cat-file', type, spec], { cwd: this.dir, env: GIT_ENV });
+    }
+    /** The text of the file at `path` in `rev`, or null when there is none. */
+    async readFileAt(rev, path) {
+        const [blob] = await this.blobsAt([`${rev}:${path}`]);
+        return blob ? (await this.readBytes(blob)).toString('utf8') : null;
+    }
+    /** True when a line of a text file in `commit`'s tree holds both `a` and `b` (fixed strings). */
+    hasLineWithBoth(commit, a, b) {
+        return this.succeeds(['grep', '-q', '-F', '-I', '-e', a, '--and', '-e', b, commit, '--']);
     }
     /** Paths in `commit`'s tree whose content holds any of `needles` (fixed strings). */
     async filesContaining(commit, needles) {
@@ -39176,10 +39336,10 @@ class git_Git {
     }
     /** Every blob `path` held on any branch or tag. */
     async blobsOfPath(path) {
+        const revs = await this.revisions({ mode: 'all', remotes: false });
         const out = await this.run([
             'log',
-            '--branches',
-            '--tags',
+            ...revs,
             '--format=',
             '--raw',
             '--no-abbrev',
@@ -39188,13 +39348,10 @@ class git_Git {
             '--',
             path,
         ]);
-        const tokens = out.split('\0');
         const oids = new Set();
-        for (let i = 0; i + 1 < tokens.length; i += 2) {
-            const dst = tokens[i].replace(/^\n+/, '').slice(1).split(' ')[3];
-            if (dst && !ZERO_OID.test(dst))
-                oids.add(dst);
-        }
+        const raw = new RawDiffReader((ch) => oids.add(ch.oid));
+        for (const token of out.split('\0'))
+            raw.push(token);
         return [...oids];
     }
     /**
@@ -39250,24 +39407,38 @@ class git_Git {
                 env[`GIT_CONFIG_VALUE_${n}`] = `AUTHORIZATION: basic ${basic}`;
             }
         }
-        return new Promise((resolve, reject) => {
-            const child = spawnGit(args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-            const out = [];
-            const err = [];
-            child.stdout.on('data', (b) => out.push(b));
-            child.stderr.on('data', (b) => err.push(b));
-            child.on('error', (e) => reject(new git_GitError(`could not run git: ${e.message}`)));
-            child.on('close', (code) => {
-                if (child.stalled)
-                    return reject(new git_GitError(child.stalled));
-                if (code === 0)
-                    return resolve(Buffer.concat(out).toString('utf8'));
-                let msg = Buffer.concat(err).toString('utf8').trim() || `exit code ${code}`;
-                if (token)
-                    msg = msg.split(token).join('***');
-                reject(new git_GitError(`git ${args[0]} failed: ${msg}`));
-            });
-        });
+        return runGit(args, { env }, undefined, token).then((b) => b.toString('utf8'));
+    }
+}
+/**
+ * Reads git's raw diff output (`--raw -z`) a NUL-separated token at a time: each `:<modes> <src> <dst>
+ * <status>` header is followed by its path. Hands on every added or modified file version (deletions
+ * have no version to read); any other token (a commit header from `--format`) is returned to the caller.
+ */
+class RawDiffReader {
+    onChange;
+    pending = null;
+    constructor(onChange) {
+        this.onChange = onChange;
+    }
+    push(token) {
+        if (this.pending !== null) {
+            // The path, taken as it is: with -z git neither quotes nor escapes it.
+            const fields = this.pending.split(' ');
+            this.pending = null;
+            const src = fields[2];
+            const dst = fields[3];
+            if (!ZERO_OID.test(dst))
+                this.onChange({ path: token, oid: dst, srcOid: ZERO_OID.test(src) ? null : src });
+            return null;
+        }
+        // Between commits git writes a newline before the next header.
+        const t = token.replace(/^\n+/, '');
+        if (t.startsWith(':')) {
+            this.pending = t.slice(1);
+            return null;
+        }
+        return t;
     }
 }
 /** Parses `git cat-file --batch` output: `<oid> <type> <size>\n<content>\n`, or `<oid> missing\n`. */
@@ -39331,7 +39502,7 @@ class BatchParser {
             return;
         }
         if (parts.length !== 3)
-            throw new git_GitError(`unexpected git cat-file output: '${line.slice(0, 80)}'`);
+            throw new GitError(`unexpected git cat-file output: '${line.slice(0, 80)}'`);
         const size = Number(parts[2]);
         this.sink.begin(parts[0], parts[1], size);
         this.remaining = size;
@@ -39365,8 +39536,15 @@ const KEY_ID_TOKEN = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9
 const SECRET_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g;
 /** Words that label a secret access key on the same line. */
 const SECRET_LABEL = /secret|aws_?sak|sak\b|credential/i;
-/** Labels that name an AWS secret access key itself: such a secret is reported even without a key id. */
-const AWS_SECRET_LABEL = /aws.{0,24}secret|secret_?access_?key|secret-access-key/i;
+/**
+ * Labels that name an AWS secret access key itself (`aws_secret_access_key`, `AWS_SECRET_ACCESS_KEY`,
+ * `SecretAccessKey`, `secret-access-key`, `aws_secret`, `awsSecretKey`): such a secret is reported even
+ * without a key id. Spelled in the three cases people write (lower, Capitalised, UPPER) rather than
+ * case-insensitively, so that the first pass can look for `ecret` / `ECRET` as plain strings first.
+ */
+const AWS_SECRET_LABEL = /[Ss]ecret[_ -]?[Aa]ccess[_ -]?[Kk]ey|SECRET[_ -]?ACCESS[_ -]?KEY|[Aa]ws[_ .-]?[Ss]ecret|AWS[_ .-]?SECRET/;
+/** The longest match of AWS_SECRET_LABEL (`secret_access_key`): no longer than a key id. */
+const AWS_SECRET_LABEL_LENGTH = 17;
 /** Session tokens are long base64; they are only taken when labelled or when they carry STS's own prefix. */
 const SESSION_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{100,}={0,2}(?![A-Za-z0-9+/=])/g;
 const SESSION_TOKEN_LABEL = /session_?token|security_?token|x-amz-security-token/i;
@@ -39524,8 +39702,10 @@ function buildRewritePlan(findings, facts) {
         const locations = f.locations.filter((l) => l.commit !== null);
         if (locations.length === 0)
             continue;
-        const commits = uniq(locations.map((l) => l.commit));
-        const refs = uniq(commits.flatMap((c) => facts.refsByCommit[c] ?? [])).sort();
+        // A tag message's location names the tag object, which no branch contains: its ref is the tag.
+        const commits = uniq(locations.filter((l) => !l.tag).map((l) => l.commit));
+        const tags = uniq(locations.flatMap((l) => (l.tag ? [l.tag] : [])));
+        const refs = uniq([...commits.flatMap((c) => facts.refsByCommit[c] ?? []), ...tags]).sort();
         const spans = facts.spans.filter((s) => s.keyId === f.keyId);
         const wanted = facts.secretsToRemove?.[f.keyId] ?? (f.secretFound ? 1 : 0);
         const located = new Set(spans.filter((s) => s.kind === 'secret').map((s) => s.value ?? 0)).size;
@@ -39537,6 +39717,7 @@ function buildRewritePlan(findings, facts) {
             sessionTokenFound: f.sessionTokenFound,
             locations,
             commits,
+            tags,
             refs,
             defaultBranchAffected: facts.defaultBranch !== null && refs.includes(facts.defaultBranch),
             pullRequests: uniq(commits.flatMap((c) => facts.pullRequestsByCommit[c] ?? [])).sort((a, b) => a - b),
@@ -39547,7 +39728,7 @@ function buildRewritePlan(findings, facts) {
     }
     const keyIds = new Set(keys.map((k) => k.keyId));
     const allLocations = keys.flatMap((k) => k.locations);
-    const firstCommits = uniq(allLocations.map((l) => l.commit));
+    const firstCommits = uniq(keys.flatMap((k) => k.commits));
     const refs = uniq(keys.flatMap((k) => k.refs)).sort();
     const touchedPaths = new Set(allLocations.map((l) => l.path));
     return {
@@ -39556,7 +39737,8 @@ function buildRewritePlan(findings, facts) {
         keys,
         spans: facts.spans.filter((s) => keyIds.has(s.keyId)),
         removePaths: facts.credentialFiles.filter((p) => touchedPaths.has(p)).sort(),
-        messageCommits: uniq(allLocations.filter((l) => l.path === null).map((l) => l.commit)),
+        messageCommits: uniq(allLocations.filter((l) => l.path === null && !l.tag).map((l) => l.commit)),
+        messageTags: uniq(keys.flatMap((k) => k.tags)).sort(),
         refs,
         defaultBranch: facts.defaultBranch,
         defaultBranchAffected: keys.some((k) => k.defaultBranchAffected),
@@ -39670,10 +39852,11 @@ function isCredentialsOnly(content) {
 ;// CONCATENATED MODULE: ./src/core/render/rewrite-markdown.ts
 
 
+
 const rewrite_markdown_short = (sha) => sha.slice(0, 12);
 const refName = (ref) => ref.replace(/^refs\/(heads|tags)\//, '');
 function rewrite_markdown_where(l) {
-    const file = l.path === null ? 'commit message' : `${escape_mdCode(l.path)}:${l.line}`;
+    const file = l.path === null ? where_messageMd(l) : `${escape_mdCode(l.path)}:${l.line}`;
     return `${escape_mdCode(rewrite_markdown_short(l.commit))} ${file}`;
 }
 function list(items, show, max) {
@@ -39683,7 +39866,7 @@ function list(items, show, max) {
 /** The shell line that appends one secret, read back from where it leaked, to the expressions file. */
 function extractLine(s) {
     const read = s.path === null
-        ? `git cat-file commit ${s.commit} | sed '1,/^$/d'`
+        ? `git cat-file ${s.tag ? 'tag' : 'commit'} ${s.commit} | sed '1,/^$/d'`
         : `git cat-file blob ${shellQuote(`${s.commit}:${s.path}`)}`;
     return `${read} | sed -n '${s.line}p' | cut -b ${s.start}-${s.end} | sed 's/$/==>${REPLACEMENT}/' >>"$expr"`;
 }
@@ -39727,21 +39910,31 @@ function rewrite_markdown_renderRewriteMarkdown(plan) {
         out.push('```', '', `Then check that \`git log -p --all -S${plan.keys[0].keyId}\` prints nothing before you push. Otherwise, the full procedure:`, '');
     }
     const sdr = plan.sensitiveDataRemoval === false ? '' : ' --sensitive-data-removal';
-    out.push(`1. **Contain first.** ${plan.incidentUrl ? `See [the incident's status](${escape_mdUrl(plan.incidentUrl)}).` : 'See the status above.'} The key must be inactive before the rewrite: the rewrite only stops new copies.`, '2. **Make a fresh mirror clone** (all branches, tags and pull request refs). Steps 2 to 5 can also run in one go, with every check below: `keyleak rewrite-plan --format sh --output plan.sh && bash plan.sh repo-clean.git`.', ...mdFence(`git clone --mirror ${shellQuote(plan.source)} repo-clean.git && cd repo-clean.git`, 'sh', '   '), '3. **Build the replacement file locally**, reading each secret back from the commit it leaked in so it never appears in this issue, a terminal or a shell history:');
+    const supportNames = [
+        plan.firstCommits.length
+            ? `the commits that introduced the key (${list(plan.firstCommits, (c) => `\`${rewrite_markdown_short(c)}\``, 10)})`
+            : '',
+        plan.messageTags.length
+            ? `the tags whose message held it (${list(plan.messageTags, (t) => escape_mdCode(refName(t)), 10)})`
+            : '',
+    ]
+        .filter(Boolean)
+        .join(', ');
+    out.push(`1. **Contain first.** ${plan.incidentUrl ? `See [the incident's status](${escape_mdUrl(plan.incidentUrl)}).` : 'See the status above.'} The key must be inactive before the rewrite: the rewrite only stops new copies.`, '2. **Make a fresh mirror clone** (all branches, tags and pull request refs). Steps 2 to 5 can also run in one go, with every check below: `keyleak rewrite-plan --format sh --output plan.sh && bash plan.sh repo-clean.git`.', ...escape_mdFence(`git clone --mirror ${shellQuote(plan.source)} repo-clean.git && cd repo-clean.git`, 'sh', '   '), '3. **Build the replacement file locally**, reading each secret back from the commit it leaked in so it never appears in this issue, a terminal or a shell history:');
     const extract = ['umask 077; expr=$(mktemp); trap \'rm -f "$expr"\' EXIT'];
     for (const k of plan.keys) {
         extract.push(`printf '%s==>${REPLACEMENT}\\n' ${k.keyId} >>"$expr"`);
         for (const s of plan.spans.filter((x) => x.keyId === k.keyId))
             extract.push(extractLine(s));
     }
-    out.push(...mdFence(extract.join('\n'), 'sh', '   '));
+    out.push(...escape_mdFence(extract.join('\n'), 'sh', '   '));
     if (plan.removePaths.length > 0) {
         out.push(`   These files hold nothing but credentials in every version and are removed from every commit instead: ${plan.removePaths.map((p) => `${escape_mdCode(p)}`).join(', ')}.`);
     }
     const remove = plan.removePaths.length
         ? ` \\\n  --invert-paths${plan.removePaths.map((p) => ` --path ${shellQuote(p)}`).join('')}`
         : '';
-    out.push(`4. **Rewrite** with [git filter-repo](https://github.com/newren/git-filter-repo)${plan.sensitiveDataRemoval === null ? ' (drop `--sensitive-data-removal` if `git filter-repo -h` does not list it: it needs 2.47 or later)' : ''}:`, ...mdFence(`git filter-repo${sdr} --replace-text "$expr" --replace-message "$expr" \\\n  --prune-empty never --prune-degenerate never --replace-refs delete-no-add${remove}`, 'sh', '   '), '5. **Verify** that no object reachable from any ref holds a key id or secret (this must print `0`); `--sensitive-data-removal` and the script also report the first changed commits:', '   ```sh', `   git rev-list --objects --all --no-object-names | git cat-file --batch | grep -a -c -F -f <(sed 's/==>.*//' "$expr")`, '   ```', `6. **Push** the rewritten history: ${escape_mdCode(`git push --force --mirror ${shellQuote(plan.source)}`, { table: false })}. ${plan.refs.length ? `It rewrites ${list(plan.refs, (r) => `${escape_mdCode(refName(r))}`, 10)}` : 'It rewrites the affected refs'}${plan.defaultBranchAffected && plan.defaultBranch ? `, including the default branch ${escape_mdCode(refName(plan.defaultBranch))}` : ''}. Protected branches and rulesets refuse force pushes: allow them for the push, then restore the protection at once. The \`refs/pull/*\` updates are rejected; that is expected.`, `7. **Ask [GitHub Support](https://support.github.com/contact)** to remove cached views and dereferenced objects, naming the commits that introduced the key (${list(plan.firstCommits, (c) => `\`${rewrite_markdown_short(c)}\``, 10)}) and the first changed commits the rewrite reported${plan.pullRequests.length ? ` and the pull requests ${plan.pullRequests.map((p) => `#${p}`).join(', ')}, whose refs only they can remove` : ''}. Tell collaborators to re-clone (or rebase their work onto the new history, never merge the old one back). Forks keep their copy of the key.`, '');
+    out.push(`4. **Rewrite** with [git filter-repo](https://github.com/newren/git-filter-repo)${plan.sensitiveDataRemoval === null ? ' (drop `--sensitive-data-removal` if `git filter-repo -h` does not list it: it needs 2.47 or later)' : ''}:`, ...escape_mdFence(`git filter-repo${sdr} --replace-text "$expr" --replace-message "$expr" \\\n  --prune-empty never --prune-degenerate never --replace-refs delete-no-add${remove}`, 'sh', '   '), '5. **Verify** that no object reachable from any ref holds a key id or secret (this must print `0`); `--sensitive-data-removal` and the script also report the first changed commits:', '   ```sh', `   git rev-list --objects --all --no-object-names | git cat-file --batch | grep -a -c -F -f <(sed 's/==>.*//' "$expr")`, '   ```', `6. **Push** the rewritten history: ${escape_mdCode(`git push --force --mirror ${shellQuote(plan.source)}`, { table: false })}. ${plan.refs.length ? `It rewrites ${list(plan.refs, (r) => `${escape_mdCode(refName(r))}`, 10)}` : 'It rewrites the affected refs'}${plan.defaultBranchAffected && plan.defaultBranch ? `, including the default branch ${escape_mdCode(refName(plan.defaultBranch))}` : ''}. Protected branches and rulesets refuse force pushes: allow them for the push, then restore the protection at once. The \`refs/pull/*\` updates are rejected; that is expected.`, `7. **Ask [GitHub Support](https://support.github.com/contact)** to remove cached views and dereferenced objects, naming ${supportNames} and the first changed commits the rewrite reported${plan.pullRequests.length ? ` and the pull requests ${plan.pullRequests.map((p) => `#${p}`).join(', ')}, whose refs only they can remove` : ''}. Tell collaborators to re-clone (or rebase their work onto the new history, never merge the old one back). Forks keep their copy of the key.`, '');
     return out.join('\n');
 }
 
@@ -39806,11 +39999,11 @@ printf 'Cloning %s into %s (mirror, all refs)\n' "$source" "$target"
 git clone --quiet --mirror --no-local -- "$source" "$target"
 cd "$target"
 
-# read_span COMMIT PATH LINE START END: bytes START to END of one line of COMMIT:PATH, or of the
-# commit's message when PATH is empty.
+# read_span OBJECT PATH LINE START END: bytes START to END of one line of OBJECT:PATH, or of the
+# message of OBJECT (a commit, or an annotated tag) when PATH is empty.
 read_span() {
   if [ -z "$2" ]; then
-    git cat-file commit "$1" | sed '1,/^$/d'
+    git cat-file "$(git cat-file -t "$1")" "$1" | sed '1,/^$/d'
   else
     git cat-file blob "$1:$2"
   fi | sed -n "$3p" | cut -b "$4-$5"
@@ -39982,78 +40175,6 @@ function renderRewriteScript(plan) {
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/adapters/git-remote.ts
-
-/**
- * What the action's flows need from git beyond scanning: fetching what a shallow checkout lacks, and
- * asking which refs hold a commit. Every call goes through `Git.run`, the one place git is spawned.
- */
-async function git_remote_hasCommit(git, sha) {
-    return git.run(['cat-file', '-e', `${sha}^{commit}`]).then(() => true, () => false);
-}
-async function git_remote_isAncestor(git, ancestor, of) {
-    return git.run(['merge-base', '--is-ancestor', ancestor, of]).then(() => true, () => false);
-}
-async function git_remote_hasRemote(git, name = 'origin') {
-    const out = await git.run(['remote']).catch(() => '');
-    return out.split('\n').includes(name);
-}
-/** Runs `git fetch` against origin; the error names what was asked for and git's reason. */
-async function git_remote_fetchOrigin(git, args) {
-    try {
-        await git.run(['-c', 'protocol.version=2', 'fetch', '--no-tags', '--quiet', ...args]);
-    }
-    catch (e) {
-        throw new GitError(`git fetch ${args.join(' ')}: ${e.message.replace(/^git fetch failed: /, '')}`);
-    }
-}
-/** Every branch (local and origin's) and tag, as `refname sha` with tags peeled to their commit. */
-async function git_remote_listRefs(git) {
-    const out = await git.run([
-        'for-each-ref',
-        '--format=%(refname) %(objectname) %(*objectname)',
-        'refs/heads',
-        'refs/remotes',
-        'refs/tags',
-    ]);
-    return out
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => l.split(' '))
-        .filter((p) => !p[0].endsWith('/HEAD'))
-        .map((p) => ({ ref: p[0], sha: p[2] || p[1] }));
-}
-/** Branches (origin's included) and tags whose tips `sha`'s history holds (the tip itself included). */
-async function git_remote_refsMergedInto(git, sha) {
-    const out = await git.run([
-        'for-each-ref',
-        '--format=%(refname)',
-        `--merged=${sha}`,
-        'refs/heads',
-        'refs/remotes',
-        'refs/tags',
-    ]);
-    return out.split('\n').filter((r) => r && !r.endsWith('/HEAD'));
-}
-/** Branches (origin's included) and tags containing `sha`, each named once. */
-async function git_remote_refsHolding(git, sha) {
-    const out = await git
-        .run([
-        'for-each-ref',
-        '--format=%(refname)',
-        `--contains=${sha}`,
-        'refs/heads',
-        'refs/remotes',
-        'refs/tags',
-    ])
-        .catch(() => '');
-    const names = out
-        .split('\n')
-        .filter((r) => r && !r.endsWith('/HEAD'))
-        .map((r) => r.replace(/^refs\/remotes\/origin\//, 'refs/heads/'));
-    return [...new Set(names)].sort();
-}
-
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/core/config.ts
@@ -40261,16 +40382,17 @@ function markersToNote(config) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/render/json.ts
-/** The JSON report: `{ findings, suppressed, stats, incomplete, warnings }`. Holds no secret. */
+/** The JSON report: `{ findings, loneSecrets, suppressed, stats, incomplete, warnings }`. Holds no secret. */
 function renderJson(report) {
     return JSON.stringify(report, null, 2) + '\n';
 }
 
 ;// CONCATENATED MODULE: ./src/core/render/markdown.ts
 
+
 /** Where a key leaked, as a table cell: the commit, then the path (or the message) and line, as code. */
 function whereMd(l) {
-    const file = l.path === null ? 'commit message' : escape_mdCode(l.path);
+    const file = l.path === null ? where_messageMd(l) : escape_mdCode(l.path);
     return `${l.commit ? `${escape_mdCode(l.commit.slice(0, 12))} ` : ''}${file}:${l.line}`;
 }
 // Short enough for a table cell; the incident (or `--format json`) has the whole sentence.
@@ -40301,8 +40423,6 @@ function trailHeadline(t) {
     const acted = t.activity?.actions.length ?? 0;
     if (acted > 0)
         parts.push(`**${acted} attacker action${acted === 1 ? '' : 's'}**`);
-    else if (t.flagged.length > 0)
-        parts.push(`**${t.flagged.length} flagged**`);
     if (t.incompleteRegions.length > 0)
         parts.push(`${t.incompleteRegions.length} region(s) unread`);
     return parts.join(', ');
@@ -40314,7 +40434,8 @@ function trailHeadline(t) {
 function renderMarkdown(report, extras = {}) {
     const out = ['## keyleak scan', ''];
     const n = report.findings.length;
-    out.push(n === 0 ? 'No leaked AWS keys found.' : `**${n} leaked AWS key${n === 1 ? '' : 's'} found.**`, '');
+    const noKeys = (report.loneSecrets ?? []).length > 0 ? 'No AWS key ids found.' : 'No leaked AWS keys found.';
+    out.push(n === 0 ? noKeys : `**${n} leaked AWS key${n === 1 ? '' : 's'} found.**`, '');
     if (n > 0) {
         const cols = ['Key id', ...(extras.withheld ? [] : ['Verdict', 'Containment'])];
         if (extras.trails && !extras.withheld)
@@ -40344,6 +40465,16 @@ function renderMarkdown(report, extras = {}) {
             out.push('This repository is public: verdicts, containment and CloudTrail are not shown here (set `issue-repo` to a private repository, or `public-details: true`).', '');
         }
     }
+    const lone = report.loneSecrets ?? [];
+    if (lone.length > 0) {
+        out.push(`**${lone.length} AWS secret access key${lone.length === 1 ? '' : 's'} found with no key id** in the same file or commit: not verifiable; find the key in IAM by last use, then rotate it.`, '', '| Secret | Fingerprint | Where |', '| --- | --- | --- |');
+        for (const s of lone) {
+            const locs = s.locations.slice(0, 3).map(whereMd).join('<br>') +
+                (s.locations.length > 3 ? `<br>… ${s.locations.length - 3} more` : '');
+            out.push(`| ${escape_mdCode(s.secretRedacted)} | ${escape_mdCode(s.fingerprint)} | ${locs} |`);
+        }
+        out.push('');
+    }
     if (report.suppressed.length > 0) {
         out.push(`<details><summary>${report.suppressed.length} suppressed</summary>`, '');
         out.push('| Key id | Reason | Locations |', '| --- | --- | --- |');
@@ -40363,6 +40494,7 @@ function renderMarkdown(report, extras = {}) {
 // EXTERNAL MODULE: ./src/version.ts
 var version = __nccwpck_require__(311);
 ;// CONCATENATED MODULE: ./src/core/render/sarif.ts
+
 
 const INFO_URI = 'https://github.com/keyleak/keyleak-action';
 const RULES = [
@@ -40386,7 +40518,21 @@ const RULES = [
         severity: '7.5',
         level: 'error',
     },
+    {
+        id: 'aws-secret-access-key',
+        name: 'AwsSecretAccessKey',
+        shortDescription: { text: 'AWS secret access key committed without its key id' },
+        fullDescription: {
+            text: 'A value labelled as an AWS secret access key was committed, with no key id in the same file or commit. It cannot be verified without its key id, but whoever has the id (from another file, a log, a chat) can act as the key owner: find the key and rotate it.',
+        },
+        severity: '8.8',
+        level: 'error',
+    },
 ];
+const LONE_HELP = `Treat the secret as compromised:
+1. Find its key id: in IAM, list the access keys of the users and roles that could hold it and compare their last use with when the secret was committed; CloudTrail shows what each candidate key did since.
+2. Rotate: issue a new key to its owner through a secret store, then deactivate and delete the old one.
+3. Clean it out of history — rewriting is not remediation, rotation comes first.`;
 const HELP = `Treat the key as compromised:
 1. Deactivate the key in IAM (deactivation is reversible; deletion is not) and revoke sessions minted from it.
 2. Review its CloudTrail activity in every region (keyleak trail --key <KEYID>).
@@ -40395,7 +40541,6 @@ const HELP = `Treat the key as compromised:
 5. Clean it out of history (keyleak rewrite-plan) — rewriting is not remediation, containment comes first.`;
 function resultsFor(f) {
     const ruleIndex = f.secretFound ? 0 : 1;
-    const rule = RULES[ruleIndex];
     const v = f.verification;
     const verdict = v?.status === 'wrong-secret'
         ? ' Verification: the key exists and is active; the secret found is not its secret.'
@@ -40405,11 +40550,25 @@ function resultsFor(f) {
     const text = f.secretFound
         ? `AWS access key ${f.keyId} committed with ${v?.status === 'wrong-secret' ? 'a secret access key' : 'its secret access key'} (${f.secretRedacted}).${verdict}`
         : `AWS access key id ${f.keyId} committed.${verdict}`;
+    return perLocation(f.locations, f.fingerprint, ruleIndex, text, (l) => ({
+        keyId: f.keyId,
+        commit: l.commit,
+        accountId: f.accountId,
+        ...(v ? { verification: v.status } : {}),
+    }));
+}
+function loneResultsFor(s) {
+    const text = `AWS secret access key committed without its key id (${s.secretRedacted}); it cannot be verified.`;
+    return perLocation(s.locations, s.fingerprint, 2, text, (l) => ({ commit: l.commit }));
+}
+/** One result per file and line: code scanning tracks alerts by location, not by commit. */
+function perLocation(locations, fingerprint, ruleIndex, text, properties) {
+    const rule = RULES[ruleIndex];
     const seen = new Set();
     const out = [];
-    for (const l of f.locations) {
-        // One result per file and line: code scanning tracks alerts by location, not by commit.
-        const path = l.path ?? '.git/COMMIT_EDITMSG';
+    for (const l of locations) {
+        // A message has no file: the one git edits it in stands for it (a tag's message, TAG_EDITMSG).
+        const path = l.path ?? (l.tag ? '.git/TAG_EDITMSG' : '.git/COMMIT_EDITMSG');
         const id = `${path}:${l.line}`;
         if (seen.has(id))
             continue;
@@ -40420,7 +40579,7 @@ function resultsFor(f) {
             level: rule.level,
             message: {
                 text: l.path === null
-                    ? `${text} It is in the message of commit ${l.commit}.`
+                    ? `${text} It is in the ${l.tag ? `${messageText(l)} (tag object ${l.commit})` : `message of commit ${l.commit}`}.`
                     : `${text}${l.commit ? ` Introduced in commit ${l.commit}.` : ''}`,
             },
             locations: [
@@ -40431,13 +40590,8 @@ function resultsFor(f) {
                     },
                 },
             ],
-            partialFingerprints: { 'keyleak/v1': `${f.fingerprint.slice('keyleak:v1:'.length)}:${id}` },
-            properties: {
-                keyId: f.keyId,
-                commit: l.commit,
-                accountId: f.accountId,
-                ...(v ? { verification: v.status } : {}),
-            },
+            partialFingerprints: { 'keyleak/v1': `${fingerprint.slice('keyleak:v1:'.length)}:${id}` },
+            properties: properties(l),
         });
     }
     return out;
@@ -40489,7 +40643,9 @@ function renderSarif(report, category = sarifCategoryOf(report)) {
                             name: r.name,
                             shortDescription: r.shortDescription,
                             fullDescription: r.fullDescription,
-                            help: { text: HELP, markdown: HELP },
+                            help: r.id === 'aws-secret-access-key'
+                                ? { text: LONE_HELP, markdown: LONE_HELP }
+                                : { text: HELP, markdown: HELP },
                             helpUri: INFO_URI,
                             defaultConfiguration: { level: r.level },
                             properties: {
@@ -40500,7 +40656,10 @@ function renderSarif(report, category = sarifCategoryOf(report)) {
                         })),
                     },
                 },
-                results: report.findings.flatMap(resultsFor),
+                results: [
+                    ...report.findings.flatMap(resultsFor),
+                    ...(report.loneSecrets ?? []).flatMap(loneResultsFor),
+                ],
             },
         ],
     };
@@ -40721,7 +40880,48 @@ function buildFindings(units, config) {
     }
     findings.sort((a, b) => compareLocations(a.locations[0], b.locations[0]) || a.keyId.localeCompare(b.keyId));
     suppressed.sort((a, b) => a.keyId.localeCompare(b.keyId) || a.reason.localeCompare(b.reason));
-    return { findings, suppressed, secrets };
+    const loneSecrets = loneSecretsOf(units, claims, config, byOrder);
+    return { findings, loneSecrets, suppressed, secrets };
+}
+/**
+ * Secrets labelled as AWS secret access keys that no key id claims anywhere in the scan: nothing in their
+ * file version or commit names a key. Unlabelled 40-character runs stay out (most are hashes or paths),
+ * and so do AWS's documentation secrets and lines an allow marker, path or commit silences.
+ */
+function loneSecretsOf(units, claims, config, byOrder) {
+    const claimed = new Set();
+    for (const list of claims.values())
+        for (const c of list)
+            claimed.add(c.value);
+    const lone = new Map();
+    for (const unit of units) {
+        for (const s of unit.analysis.secrets) {
+            if (!s.awsLabelled || s.documented || claimed.has(s.value))
+                continue;
+            if (locationSuppression(unit, s.marker, config))
+                continue;
+            if (config.baseline.has(fingerprintSecret(s.value)))
+                continue;
+            let locs = lone.get(s.value);
+            if (!locs)
+                lone.set(s.value, (locs = new Map()));
+            const loc = {
+                commit: unit.commit?.sha ?? null,
+                path: unit.path,
+                line: s.line,
+                author: unit.commit?.author ?? null,
+                date: unit.commit?.date ?? null,
+                ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
+            };
+            locs.set(locationId(loc), loc);
+        }
+    }
+    const out = [...lone].map(([value, locs]) => ({
+        secretRedacted: redactSecret(value),
+        fingerprint: fingerprintSecret(value),
+        locations: [...locs.values()].sort(byOrder),
+    }));
+    return out.sort((a, b) => compareLocations(a.locations[0], b.locations[0]) || a.fingerprint.localeCompare(b.fingerprint));
 }
 const NOT_A_KEY = new Set(['aws-example', 'placeholder', 'not-aws-key-id']);
 /** Lines within which an unlabelled secret in the same file is claimed strongly enough to be removed. */
@@ -40833,6 +41033,13 @@ const EMPTY_ANALYSIS = Object.freeze({ keyIds: [], secrets: [], tokens: [] });
 function mayHoldKeyId(text) {
     KEY_ID_PREFILTER.lastIndex = 0;
     return KEY_ID_PREFILTER.test(text);
+}
+/**
+ * True when `text` (bytes read as latin1) may label an AWS secret access key, so that a lone secret (one
+ * with no key id) reaches the full analysis. Plain string searches first: most text holds neither.
+ */
+function mayHoldSecretLabel(text) {
+    return (text.includes('ecret') || text.includes('ECRET')) && AWS_SECRET_LABEL.test(text);
 }
 /** Whether a 40-character token has the shape of a secret access key (and is not AWS's documentation one). */
 function looksLikeSecret(value) {
@@ -41045,6 +41252,12 @@ function analyseText(text) {
 ;// CONCATENATED MODULE: ./src/scan/passes.ts
 
 
+/** Bytes carried over a piece boundary: enough for a key id or a secret label split across two pieces. */
+const CARRY = Math.max(KEY_ID_LENGTH, AWS_SECRET_LABEL_LENGTH) - 1;
+/** A key id, or a label a lone secret may stand under (detect.ts mayHoldSecretLabel). */
+function mayMatter(text) {
+    return mayHoldKeyId(text) || mayHoldSecretLabel(text);
+}
 /**
  * Reads objects once and keeps only the ids of those that may hold a key id. This is the hot path of a
  * full-history scan: one latin1 decode and one regex per piece, nothing kept but a short carry-over so a
@@ -41084,21 +41297,18 @@ class PrefilterSink {
         if (this.hit)
             return;
         const text = piece.toString('latin1');
-        if (mayHoldKeyId(text)) {
+        if (mayMatter(text)) {
             this.hit = true;
             return;
         }
         if (this.carry) {
             // Only the seam: the carried tail and the head of this piece.
-            if (mayHoldKeyId(this.carry + text.slice(0, KEY_ID_LENGTH - 1))) {
+            if (mayMatter(this.carry + text.slice(0, CARRY))) {
                 this.hit = true;
                 return;
             }
         }
-        this.carry =
-            text.length >= KEY_ID_LENGTH - 1
-                ? text.slice(-(KEY_ID_LENGTH - 1))
-                : (this.carry + text).slice(-(KEY_ID_LENGTH - 1));
+        this.carry = text.length >= CARRY ? text.slice(-CARRY) : (this.carry + text).slice(-CARRY);
     }
     end() {
         if (this.hit)
@@ -41226,6 +41436,13 @@ async function analyseObjects(git, oids, opts = {}) {
 
 
 
+/**
+ * Attribution: from the objects the first pass flagged, to the commits and paths that introduced each
+ * key id. Its cost follows the hits: the flagged objects are searched for key ids, the walk of the
+ * history keeps only the commits that touched one of them, and secrets are looked for (in the files with
+ * key ids and, to pair one with a key id, in the other files of the commit) only where a commit reports
+ * a key.
+ */
 /** Other files of a commit larger than this are not read just to look for a paired secret. */
 const PAIRING_READ_LIMIT = 16 << 20;
 /** Commits named on one command line. */
@@ -41237,14 +41454,13 @@ const LIST_CHUNK = 1000;
 async function attribute(git, sel, hits, config, units, onAnalysed, lost, problems) {
     // A walk git cannot finish (a damaged commit or tree) is said, and what it reached is kept.
     const walked = (what, p) => p.catch((e) => {
-        if (!(e instanceof git_GitError))
+        if (!(e instanceof GitError))
             throw e;
         problems.push(`git could not walk ${what} (${firstLine(e.message)}): keys in commits past that point were not reported (run \`git fsck\`)`);
     });
     const hitOids = [...hits.keys()];
     const flaggedBlobs = new Set(hitOids.filter((o) => hits.get(o) === 'blob'));
     const flaggedCommits = new Set(hitOids.filter((o) => hits.get(o) === 'commit'));
-    const revs = [...sel.include, ...(sel.exclude.length ? ['--not', ...sel.exclude] : [])];
     // The walk of the selected commits and the full analysis of the flagged objects do not depend on each
     // other: git walks while this process analyses. The walk keeps only the commits that introduced a
     // flagged file version (or are a flagged commit), and of each only those changes, so what it holds
@@ -41252,7 +41468,7 @@ async function attribute(git, sel, hits, config, units, onAnalysed, lost, proble
     const introducing = [];
     const reachable = new Set();
     let seq = 0;
-    const walk = walked('the history to attribute what was found', git.logChanges(revs, (c) => {
+    const walk = walked('the history to attribute what was found', git.logChanges(sel, (c) => {
         seq++; // git log lists newest first
         if (flaggedCommits.has(c.sha))
             reachable.add(c.sha);
@@ -41271,7 +41487,24 @@ async function attribute(git, sel, hits, config, units, onAnalysed, lost, proble
     ]);
     // What the first pass read but git cannot: reported, never dropped (a damaged index git refuses).
     lost.push(...missing);
-    const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0));
+    // Flagged objects without a key id were flagged for a secret label: analysed in full (they are few),
+    // and kept when they hold a lone secret's candidate, so a labelled secret with no key id is located.
+    const labelOnly = hitOids.filter((o) => hits.get(o) === 'blob' && analyses.get(o)?.keyIds.length === 0);
+    const lone = new Set();
+    if (labelOnly.length > 0) {
+        const full = await analyseObjects(git, labelOnly, { markers: markersToNote(config) });
+        lost.push(...full.missing);
+        for (const [oid, a] of full.analyses) {
+            analyses.set(oid, a);
+            if (mayStandAlone(a))
+                lone.add(oid);
+        }
+    }
+    // Commit and tag messages are analysed in full already.
+    for (const o of hitOids)
+        if (hits.get(o) !== 'blob' && mayStandAlone(analyses.get(o)))
+            lone.add(o);
+    const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0 || lone.has(o)));
     if (withKeys.size === 0)
         return;
     const hitBlobs = new Set([...withKeys].filter((o) => hits.get(o) === 'blob'));
@@ -41298,7 +41531,7 @@ async function attribute(git, sel, hits, config, units, onAnalysed, lost, proble
     const fromOtherParent = new Set();
     if (mergeSpecs.length > 0) {
         const answers = await git.blobsAt(mergeSpecs.flatMap((m) => m.specs)).catch((e) => {
-            if (!(e instanceof git_GitError))
+            if (!(e instanceof GitError))
                 throw e;
             // Not knowing which parent brought a version in reports it at the merge too: more, never less.
             problems.push(`git could not read the files of merges (${firstLine(e.message)})`);
@@ -41328,10 +41561,10 @@ async function attribute(git, sel, hits, config, units, onAnalysed, lost, proble
         }
     });
     // Content already reachable from the start of a range was reported when it arrived there.
-    if (sel.exclude.length > 0 && keyUnits.length > 0) {
+    if (sel.mode === 'range' && sel.exclude.length > 0 && keyUnits.length > 0) {
         const paths = [...new Set(keyUnits.map((k) => k.path))];
         const seenBefore = new Set();
-        await walked('the history before the range', git.logChanges(sel.exclude, (c) => {
+        await walked('the history before the range', git.logChanges({ mode: 'range', include: sel.exclude, exclude: [] }, (c) => {
             for (const ch of c.changes) {
                 if (hitBlobs.has(ch.oid))
                     seenBefore.add(ch.oid);
@@ -41367,13 +41600,13 @@ async function attribute(git, sel, hits, config, units, onAnalysed, lost, proble
     }
     const fullOids = new Set();
     for (const ku of keyUnits)
-        if (reporting.has(ku.commit.sha))
+        if (reporting.has(ku.commit.sha) && !lone.has(ku.oid))
             fullOids.add(ku.oid);
     // The other files of the reporting commits: their changes listed again, for those commits alone.
     const others = new Map();
     const shas = keyed.map((e) => e.commit.sha).filter((sha) => reporting.has(sha));
     for (let i = 0; i < shas.length; i += LIST_CHUNK) {
-        await walked('the commits that report a key', git.logChanges(['--no-walk=unsorted', ...shas.slice(i, i + LIST_CHUNK)], (c) => others.set(c.sha, c.changes.filter((ch) => !hitBlobs.has(ch.oid)))));
+        await walked('the commits that report a key', git.changesOf(shas.slice(i, i + LIST_CHUNK), (c) => others.set(c.sha, c.changes.filter((ch) => !hitBlobs.has(ch.oid)))));
     }
     const pairingOids = new Set();
     for (const changes of others.values())
@@ -41418,23 +41651,23 @@ async function tagUnits(git, sel, oids, parsed, analyses, units) {
         });
     }
 }
+/** Whether an analysis holds a secret labelled as an AWS one, which is reported even with no key id. */
+function mayStandAlone(a) {
+    return a !== undefined && a.keyIds.length === 0 && a.secrets.some((s) => s.awsLabelled && !s.documented);
+}
 function firstLine(s) {
     return s.split('\n')[0].slice(0, 300);
 }
 async function pairingCandidates(git, oids) {
-    const out = await git
-        .run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], oids.join('\n') + '\n')
+    const sizes = await git
+        .objectSizes(oids)
         // The sizes are only a limit on what is read for pairing: without them, every file is a candidate.
         .catch((e) => {
-        if (!(e instanceof git_GitError))
+        if (!(e instanceof GitError))
             throw e;
-        return oids.map((o) => `${o} 0`).join('\n');
+        return new Map(oids.map((o) => [o, 0]));
     });
-    return out
-        .split('\n')
-        .map((l) => l.split(' '))
-        .filter((p) => p.length === 2 && Number(p[1]) <= PAIRING_READ_LIMIT)
-        .map((p) => p[0]);
+    return [...sizes].filter(([, size]) => size <= PAIRING_READ_LIMIT).map(([oid]) => oid);
 }
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -41488,6 +41721,7 @@ class packs_PackFile {
     idx;
     fd;
     scratch = Buffer.allocUnsafe(1 << 16);
+    inflater = new Inflater();
     window = Buffer.allocUnsafe(WINDOW);
     windowAt = -1;
     windowLen = 0;
@@ -41592,9 +41826,12 @@ class packs_PackFile {
     /**
      * The inflated data of the object at `i`: its content, or its delta for delta kinds. Inflation stops
      * one byte past the size the object's header declares: an object that inflates to more (or less, or
-     * not at all) is an ObjectReadError naming it, and nothing larger than that is ever held.
+     * not at all) is an ObjectReadError naming it, and nothing larger than that is ever held. Without
+     * `into`, the data is in a buffer of its own; with it, at `into[at…]` (which must hold one byte more
+     * than the declared size), so that a pass over every object reuses its memory instead of leaving each
+     * object's buffer for the collector.
      */
-    read(i) {
+    read(i, into, at = 0) {
         const start = this.dataStarts[i];
         const len = this.ends[i] - start;
         const size = this.sizes[i];
@@ -41602,16 +41839,20 @@ class packs_PackFile {
             throw new ObjectReadError(`${this.describe(i)} declares ${size} bytes, more than this reader inflates (${MAX_INFLATE})`);
         let out;
         try {
-            // An output chunk of exactly the object's size: one allocation, no concatenation.
-            out = (0,external_node_zlib_.inflateSync)(this.stored(i, start, len), {
-                chunkSize: Math.max(64, size),
-                maxOutputLength: size + 1,
-            });
+            const stored = this.stored(i, start, len);
+            if (into) {
+                const n = this.inflater.inflate(stored, into, at, size + 1);
+                out = Buffer.from(into.buffer, into.byteOffset + at, n);
+            }
+            else {
+                // An output chunk of exactly the object's size: one allocation, no concatenation.
+                out = (0,external_node_zlib_.inflateSync)(stored, { chunkSize: Math.max(64, size), maxOutputLength: size + 1 });
+            }
         }
         catch (e) {
             if (e instanceof PackFormatError)
                 throw new ObjectReadError(e.message);
-            const why = e.message.includes('maxOutputLength')
+            const why = e.message.includes('maxOutputLength') || e instanceof Overlong
                 ? `inflates to more than the ${size} bytes its header declares`
                 : `does not inflate (${e.message})`;
             throw new ObjectReadError(`${this.describe(i)} ${why}`);
@@ -41677,7 +41918,62 @@ class packs_PackFile {
         return this.window.subarray(0, len);
     }
     close() {
+        this.inflater.close();
         (0,external_node_fs_.closeSync)(this.fd);
+    }
+}
+class Overlong extends Error {
+}
+/**
+ * One zlib stream reused for every object of a pass, inflating into memory the caller owns. Node offers
+ * this only through the handle its own synchronous inflate drives; where that handle is not as expected,
+ * each object is inflated into a buffer of its own and copied.
+ */
+class Inflater {
+    z = null;
+    error = null;
+    /** Inflates `input` into `out[at, at + room)`; returns the bytes written. Throws Overlong past `room`. */
+    inflate(input, out, at, room) {
+        const z = this.z ?? this.open();
+        if (!z) {
+            const whole = (0,external_node_zlib_.inflateSync)(input, { chunkSize: Math.max(64, room), maxOutputLength: room });
+            if (whole.length >= room)
+                throw new Overlong();
+            out.set(whole, at);
+            return whole.length;
+        }
+        this.error = null;
+        z.handle.writeSync(external_node_zlib_.constants.Z_FINISH, input, 0, input.length, out, at, room);
+        if (this.error !== null) {
+            // A stream that failed is not reused: the next object starts a new one.
+            this.z = null;
+            z.stream.close();
+            throw new Error(this.error);
+        }
+        const written = room - z.state[0];
+        z.handle.reset();
+        if (written >= room)
+            throw new Overlong();
+        return written;
+    }
+    close() {
+        this.z?.stream.close();
+        this.z = null;
+    }
+    open() {
+        const stream = new external_node_zlib_.Inflate();
+        const handle = stream._handle;
+        const state = stream._writeState;
+        if (!handle || !(state instanceof Uint32Array) || typeof handle.writeSync !== 'function') {
+            stream.close();
+            return null;
+        }
+        // zlib reports a failure through this callback, during writeSync.
+        handle.onerror = (message) => {
+            this.error = message;
+        };
+        this.z = { stream, handle, state };
+        return this.z;
     }
 }
 function readHeaders(fd, packSize, share, n) {
@@ -42008,8 +42304,6 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * ranges are carried over from the base, and only inserted bytes and seams between copies are searched.
  * Pure: the pack pass feeds it bytes and instructions.
  */
-/** A match that ends inside a range starts at most this far before it. */
-const REACH = KEY_ID_LENGTH - 1;
 /** Windows closer than this are searched as one. */
 const MERGE_GAP = 64;
 /**
@@ -42024,6 +42318,23 @@ function matchStarts(buf, from, to, out, origin = 0) {
     for (let m = re.exec(text); m; m = re.exec(text)) {
         out.push(from - origin + m.index);
         re.lastIndex = m.index + 1;
+    }
+}
+const LABEL = new RegExp(AWS_SECRET_LABEL.source, 'g');
+/**
+ * Where a secret label (rules.ts AWS_SECRET_LABEL) ends in `buf[from, to)`, as the start of a label of
+ * the longest length ending there: labels vary in length, and so every span stands for
+ * AWS_SECRET_LABEL_LENGTH bytes like a key id's for its own. Plain string searches first: most text
+ * names no secret.
+ */
+function labelStarts(buf, from, to, out, origin = 0) {
+    const text = buf.toString('latin1', from, to);
+    if (!text.includes('ecret') && !text.includes('ECRET'))
+        return;
+    LABEL.lastIndex = 0;
+    for (let m = LABEL.exec(text); m; m = LABEL.exec(text)) {
+        out.push(from - origin + m.index + m[0].length - AWS_SECRET_LABEL_LENGTH);
+        LABEL.lastIndex = m.index + 1;
     }
 }
 /** Index of the first of the sorted `xs` at or after `v`. */
@@ -42042,13 +42353,23 @@ function firstAtOrAfter(xs, v) {
 function isKeyChar(b) {
     return (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39);
 }
+function isLabelChar(b) {
+    return isKeyChar(b) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b === 0x2d || b === 0x2e || b === 0x20;
+}
+const KEY_SPANS = { length: KEY_ID_LENGTH, isChar: isKeyChar, slack: 0 };
+const LABEL_SPANS = {
+    length: AWS_SECRET_LABEL_LENGTH,
+    isChar: isLabelChar,
+    slack: AWS_SECRET_LABEL_LENGTH,
+};
 /**
  * The start of every prefilter match in a delta's target, given those of its base (`baseSpans`): a match
  * inside one copied range is carried over from the base; any other touches inserted bytes, or the seam
  * where two copies meet, and is found by searching around those alone. `mem[baseAt…]` is the base;
  * `search` reads the target.
  */
-function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search) {
+function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search, rule = KEY_SPANS) {
+    const reach = rule.length - 1;
     const spans = [];
     let winStart = -1;
     let winEnd = -1;
@@ -42072,18 +42393,19 @@ function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search) {
         const n = d[k + 1];
         const src = d[k + 2];
         if (src < 0) {
-            want(t - REACH, t + n + REACH);
+            want(t - reach, t + n + reach);
             prevCopy = false;
             continue;
         }
         // The base's matches are sorted: find the first inside this copy, so a delta of many copies over a
         // base of many matches costs a search per copy, not a walk of every match.
-        const end = src + n - KEY_ID_LENGTH;
-        for (let j = firstAtOrAfter(baseSpans, src); j < baseSpans.length && baseSpans[j] <= end; j++)
+        // A label span may start before the copy (its start is virtual): carrying it flags more, never less.
+        const end = src + n - rule.length;
+        for (let j = firstAtOrAfter(baseSpans, src - rule.slack); j < baseSpans.length && baseSpans[j] <= end; j++)
             spans.push(t + baseSpans[j] - src);
         // A match across the seam of two copies holds both bytes at the seam; most seams fall elsewhere.
-        if (prevCopy && isKeyChar(mem[baseAt + d[k - 1] + d[k - 2] - 1]) && isKeyChar(mem[baseAt + src]))
-            want(t - REACH, t + REACH);
+        if (prevCopy && rule.isChar(mem[baseAt + d[k - 1] + d[k - 2] - 1]) && rule.isChar(mem[baseAt + src]))
+            want(t - reach, t + reach);
         prevCopy = true;
     }
     if (winStart >= 0)
@@ -42142,20 +42464,14 @@ const UNKNOWN = 255;
  * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.
  */
 class Arena {
-    // Unzeroed: the pages of a large arena become resident only as chains reach them.
-    view = Buffer.allocUnsafeSlow(1 << 20);
-    mem = this.view;
+    // Reserved whole and unzeroed: its pages become resident only as chains reach them, so what it costs
+    // is the deepest point a chain reached, never a series of grown copies left for the collector.
+    mem = Buffer.allocUnsafeSlow(HELD_BUDGET);
     top = 0;
     /** Where `size` bytes were reserved, or -1 past the budget. */
     reserve(size) {
-        if (this.top + size > this.mem.length) {
-            if (this.top + size > HELD_BUDGET)
-                return -1;
-            const grown = Buffer.allocUnsafeSlow(Math.min(HELD_BUDGET, Math.max(this.mem.length * 2, this.top + size)));
-            grown.set(this.mem.subarray(0, this.top));
-            this.mem = grown;
-            this.view = grown;
-        }
+        if (this.top + size > this.mem.length)
+            return -1;
         const at = this.top;
         this.top += size;
         return at;
@@ -42397,33 +42713,37 @@ async function scanShare(pack, plan, roots, onObjects) {
         defer(i);
         return true;
     };
+    // Deltas are inflated into one buffer, reused: a pass over every object leaves nothing per object.
+    let deltaBuf = Buffer.allocUnsafeSlow(1 << 16);
     for (let k = 0; k < roots.length; k++) {
         const r = roots[k];
+        // The root is inflated straight into the arena, where its deltas are built from it.
+        arena.release(0);
+        const at = arena.reserve(pack.sizes[r] + 1);
+        if (at < 0) {
+            defer(r);
+            continue;
+        }
         let content;
         try {
-            content = pack.read(r);
+            content = pack.read(r, arena.mem, at);
         }
         catch (e) {
             if (undecodable(e, r))
                 continue;
             throw e;
         }
+        arena.release(at + content.length);
         const spans = [];
         matchStarts(content, 0, content.length, spans);
-        record(r, content.length, spans.length > 0);
+        const labels = [];
+        labelStarts(content, 0, content.length, labels);
+        record(r, content.length, spans.length + labels.length > 0);
         if (rootKind[r] === KIND.commit)
             checkCommit(content, 0, content.length);
         if (!hasChildren(r))
             continue;
-        arena.release(0);
-        const at = arena.reserve(content.length);
-        if (at < 0) {
-            for (let c = childStart[r]; c < childStart[r + 1]; c++)
-                defer(children[c]);
-            continue;
-        }
-        arena.mem.set(content, at);
-        const stack = [{ i: r, at, size: content.length, spans, next: childStart[r] }];
+        const stack = [{ i: r, at, size: content.length, spans, labels, next: childStart[r] }];
         while (stack.length > 0) {
             const f = stack[stack.length - 1];
             if (f.next >= childStart[f.i + 1]) {
@@ -42435,7 +42755,9 @@ async function scanShare(pack, plan, roots, onObjects) {
             let delta;
             let size;
             try {
-                delta = pack.read(c);
+                if (pack.sizes[c] + 1 > deltaBuf.length && pack.sizes[c] <= MAX_INFLATE)
+                    deltaBuf = Buffer.allocUnsafeSlow(Math.max(pack.sizes[c] + 1, deltaBuf.length * 2));
+                delta = pack.read(c, deltaBuf);
                 size = parseDelta(delta, f.size, ops);
             }
             catch (e) {
@@ -42448,6 +42770,7 @@ async function scanShare(pack, plan, roots, onObjects) {
                 continue;
             }
             let cs;
+            let ls;
             if (hasChildren(c)) {
                 // A base for more deltas: build it whole, above its own base.
                 const out = arena.reserve(size);
@@ -42456,11 +42779,22 @@ async function scanShare(pack, plan, roots, onObjects) {
                     continue;
                 }
                 buildTarget(arena.mem, f.at, out, delta, ops);
-                const view = arena.view;
+                const view = arena.mem;
                 cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => matchStarts(view, out + s, out + e, o, out));
-                stack.push({ i: c, at: out, size, spans: cs, next: childStart[c] });
+                ls = deltaSpans(ops, size, arena.mem, f.at, f.labels, (s, e, o) => labelStarts(view, out + s, out + e, o, out), LABEL_SPANS);
                 if (rootKind[c] === KIND.commit)
                     checkCommit(view, out, out + size);
+                if (f.next >= childStart[f.i + 1]) {
+                    // The base's last delta: the base is needed no more, and the delta takes its place. A chain
+                    // of versions holds two of them at a time, not the whole chain.
+                    arena.mem.copyWithin(f.at, out, out + size);
+                    arena.release(f.at + size);
+                    stack.pop();
+                    stack.push({ i: c, at: f.at, size, spans: cs, labels: ls, next: childStart[c] });
+                }
+                else {
+                    stack.push({ i: c, at: out, size, spans: cs, labels: ls, next: childStart[c] });
+                }
             }
             else {
                 // A leaf: only the windows searched are ever built.
@@ -42469,13 +42803,22 @@ async function scanShare(pack, plan, roots, onObjects) {
                         scratch = Buffer.allocUnsafe(e - s);
                     matchStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
                 });
+                // A leaf with a key id is flagged already: its labels need not be looked for.
+                ls =
+                    cs.length > 0
+                        ? []
+                        : deltaSpans(ops, size, arena.mem, f.at, f.labels, (s, e, o) => {
+                            if (e - s > scratch.length)
+                                scratch = Buffer.allocUnsafe(e - s);
+                            labelStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
+                        }, LABEL_SPANS);
                 if (rootKind[c] === KIND.commit) {
                     if (size > scratch.length)
                         scratch = Buffer.allocUnsafe(size);
                     checkCommit(readTarget(arena.mem, f.at, delta, ops, 0, size, scratch), 0, size);
                 }
             }
-            record(c, size, cs.length > 0);
+            record(c, size, cs.length + ls.length > 0);
             await maybeYield();
         }
         await maybeYield();
@@ -42713,7 +43056,7 @@ async function fullFirstPass(git, store, jobs, progress, onBytes) {
         objs = await git.listObjects(new Set(['blob', 'commit', 'tag']), unreadable);
     }
     catch (e) {
-        if (!(e instanceof git_GitError))
+        if (!(e instanceof GitError))
             throw e;
         // Neither reader can list the store: nothing was scanned, and the scan says so.
         return {
@@ -42754,8 +43097,8 @@ async function history_scanHistory(git, sel, opts) {
     let incomplete = false;
     const problems = [];
     // The walk for missing objects: one git cannot finish is said, never taken for "nothing missing".
-    const missingObjects = (tips) => git.missingObjects(tips).catch((e) => {
-        if (!(e instanceof git_GitError))
+    const missingObjects = () => git.missingObjects(sel).catch((e) => {
+        if (!(e instanceof GitError))
             throw e;
         problems.push(`git could not walk the history to find missing objects (${history_firstLine(e.message)})`);
         return [];
@@ -42805,10 +43148,10 @@ async function history_scanHistory(git, sel, opts) {
             const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
             [first, unreachable] = await Promise.all([
                 fullFirstPass(git, store, opts.jobs, progress, onBytes),
-                vouched ? Promise.resolve([]) : missingObjects(sel.include),
+                vouched ? Promise.resolve([]) : missingObjects(),
             ]);
             if (vouched && (first.absent?.length ?? 0) > 0)
-                unreachable = [...first.absent, ...(await missingObjects(sel.include))];
+                unreachable = [...first.absent, ...(await missingObjects())];
         }
         finally {
             for (const p of store?.packs ?? [])
@@ -42817,7 +43160,7 @@ async function history_scanHistory(git, sel, opts) {
     }
     else {
         // What `rev-list --objects` says is new in the range, read through git.
-        const oids = await git.listNewObjects(sel.include, sel.exclude);
+        const oids = await git.listNewObjects(sel);
         const boundary = oids.find((o) => shallow.has(o));
         if (boundary)
             shallowWarning(`the range reaches the shallow boundary at ${boundary}`);
@@ -42862,6 +43205,7 @@ async function history_scanHistory(git, sel, opts) {
     const built = buildFindings(units, opts.config);
     const report = {
         findings: built.findings,
+        loneSecrets: built.loneSecrets,
         suppressed: built.suppressed,
         stats: {
             mode: sel.mode,
@@ -42900,6 +43244,7 @@ async function scanStaged(git, config) {
     return {
         report: {
             findings: built.findings,
+            loneSecrets: built.loneSecrets,
             suppressed: built.suppressed,
             stats: {
                 mode: 'staged',
@@ -42957,20 +43302,25 @@ async function scanFiles(dir, paths, config) {
         if (a.unit)
             units.push(a.unit);
     }
+    return directoryResult(units, config, { files, bytes, started, warnings });
+}
+/** The result of reading files from disk: a file that could not be read makes the scan incomplete. */
+function directoryResult(units, config, read) {
     const built = buildFindings(units, config);
     return {
         report: {
             findings: built.findings,
+            loneSecrets: built.loneSecrets,
             suppressed: built.suppressed,
             stats: {
                 mode: 'no-git',
-                objectsScanned: files,
-                bytesScanned: bytes,
+                objectsScanned: read.files,
+                bytesScanned: read.bytes,
                 commitsScanned: 0,
-                durationMs: Date.now() - started,
+                durationMs: Date.now() - read.started,
             },
-            incomplete: warnings.length > 0,
-            warnings,
+            incomplete: read.warnings.length > 0,
+            warnings: read.warnings,
         },
         secrets: built.secrets,
     };
@@ -43014,27 +43364,10 @@ async function scanDirectory(dir, config) {
         }
     };
     await walk(dir);
-    const built = buildFindings(units, config);
-    return {
-        report: {
-            findings: built.findings,
-            suppressed: built.suppressed,
-            stats: {
-                mode: 'no-git',
-                objectsScanned: files,
-                bytesScanned: bytes,
-                commitsScanned: 0,
-                durationMs: Date.now() - started,
-            },
-            incomplete: warnings.length > 0,
-            warnings,
-        },
-        secrets: built.secrets,
-    };
+    return directoryResult(units, config, { files, bytes, started, warnings });
 }
 
 ;// CONCATENATED MODULE: ./src/commands/scan.ts
-
 
 
 
@@ -43068,7 +43401,7 @@ async function scan_loadConfig(path, repoDir, git) {
     const text = await (0,promises_.readFile)(local, 'utf8').catch(async () => {
         if (!git)
             return null;
-        return git.run(['show', `HEAD:${DEFAULT_CONFIG_PATH}`]).catch(() => null);
+        return git.readFileAt('HEAD', DEFAULT_CONFIG_PATH).catch(() => null);
     });
     return text === null ? config_EMPTY_CONFIG : config_parseConfig(text, DEFAULT_CONFIG_PATH);
 }
@@ -43118,7 +43451,7 @@ async function rangeSelection(git, ranges) {
         if (!ZERO_ID.test(r.from))
             exclude.add(await git.resolveCommit(r.from));
         else {
-            for (const ref of await git_remote_listRefs(git))
+            for (const ref of await git.refs())
                 if (ref.ref.startsWith('refs/remotes/'))
                     exclude.add(ref.sha);
         }
@@ -43138,8 +43471,7 @@ async function scanRepository(s, onProgress) {
     if (s.mode === 'range') {
         return history_scanHistory(git, await rangeSelection(git, [s.range]), { config, jobs: s.jobs, onProgress });
     }
-    const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD']).then(() => ['HEAD'], () => []);
-    return history_scanHistory(git, { mode: 'all', include: ['--branches', '--tags', ...head], exclude: [] }, { config, jobs: s.jobs, onProgress });
+    return history_scanHistory(git, { mode: 'all', remotes: false }, { config, jobs: s.jobs, onProgress });
 }
 function render(report, format) {
     switch (format) {
@@ -43153,15 +43485,14 @@ function render(report, format) {
             return renderText(report);
     }
 }
-/** Exit status of a scan: 1 when keys were found, 2 when nothing was found but the scan was incomplete. */
 /**
- * 0: nothing found; 1: keys found; 2: the scan was incomplete; 4: containment or investigation that was
+ * 0: nothing found; 1: keys or lone secrets found; 2: the scan was incomplete; 4: containment or investigation that was
  * asked for could not be done (unless `--no-fail-on-errors`), whatever else was found.
  */
 function exitCodeFor(report, opts = {}) {
     if (opts.failOnErrors !== false && report.findings.some((f) => (f.response?.errors ?? []).length > 0))
         return 4;
-    if (report.findings.length > 0)
+    if (report.findings.length > 0 || (report.loneSecrets ?? []).length > 0)
         return 1;
     return report.incomplete ? 2 : 0;
 }
@@ -43200,13 +43531,14 @@ function storedForms(value) {
 async function locateSecrets(git, findings, result) {
     const spans = [];
     const bytesCache = new Map();
-    const read = (commit, path) => {
+    const read = (commit, path, tag) => {
         const id = `${commit}\0${path ?? ''}`;
         let p = bytesCache.get(id);
         if (!p) {
+            // A tag object's message follows its headers as a commit's does.
             p =
                 path === null
-                    ? git.readBytes(commit, 'commit').then(commitMessageBytes)
+                    ? git.readBytes(commit, tag ? 'tag' : 'commit').then(commitMessageBytes)
                     : git.readBytes(`${commit}:${path}`);
             bytesCache.set(id, p);
         }
@@ -43227,12 +43559,16 @@ async function locateSecrets(git, findings, result) {
         const places = new Map();
         for (const l of f.locations) {
             if (l.commit !== null)
-                places.set(`${l.commit}\0${l.path ?? ''}`, { commit: l.commit, path: l.path });
+                places.set(`${l.commit}\0${l.path ?? ''}`, {
+                    commit: l.commit,
+                    path: l.path,
+                    ...(l.tag && l.path === null ? { tag: l.tag } : {}),
+                });
         }
         for (const v of values) {
             const seenForms = new Map();
-            const addFrom = async (commit, path) => {
-                const bytes = await read(commit, path).catch(() => null);
+            const addFrom = async (commit, path, tag) => {
+                const bytes = await read(commit, path, tag).catch(() => null);
                 if (!bytes)
                     return;
                 for (const r of locateValue(bytes, v.value)) {
@@ -43247,6 +43583,7 @@ async function locateSecrets(git, findings, result) {
                         kind: v.kind,
                         commit,
                         path,
+                        ...(tag ? { tag } : {}),
                         line: r.line,
                         start: r.start,
                         end: r.end,
@@ -43255,7 +43592,7 @@ async function locateSecrets(git, findings, result) {
                 }
             };
             for (const p of places.values())
-                await addFrom(p.commit, p.path);
+                await addFrom(p.commit, p.path, p.tag);
             if (seenForms.size > 0)
                 continue;
             for (const commit of new Set([...places.values()].map((p) => p.commit))) {
@@ -43303,8 +43640,8 @@ async function gatherRewriteFacts(git, result, extra = {}) {
     const refsByCommit = {};
     const sharedCommits = [];
     for (const c of commits) {
-        refsByCommit[c] = await git.refsContaining(c);
-        if ((await git.remoteRefsContaining(c)).length > 0)
+        refsByCommit[c] = await git.refsHolding(c, 'local');
+        if ((await git.refsHolding(c, 'remote')).length > 0)
             sharedCommits.push(c);
     }
     return {
@@ -43426,11 +43763,113 @@ async function runBaseline(s, now, onProgress) {
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/core/validate.ts
+
+/**
+ * The validators every entry shares (action inputs, org inputs, CLI flags): one rule per concept. A
+ * validator takes the raw text and returns the value, or throws `InvalidValue` saying what was expected;
+ * the entry that read the text names it (`--role-template`, input 'aws-role-template') through `named`.
+ */
+class InvalidValue extends Error {
+    value;
+    expected;
+    constructor(value, expected) {
+        super(`'${value}'. Expected ${expected}`);
+        this.value = value;
+        this.expected = expected;
+    }
+}
+/** `invalid NAME 'value'. Expected …`: how the CLI (NAME a flag) and the org settings word a bad value. */
+function validate_invalid(name) {
+    return (value, expected) => `invalid ${name} '${value}'. Expected ${expected}`;
+}
+/** Runs a validator; an invalid value becomes a UsageError worded by the entry. */
+function validate_named(raw, validate, wording) {
+    try {
+        return validate(raw);
+    }
+    catch (e) {
+        if (e instanceof InvalidValue)
+            throw new errors_UsageError(wording(e.value, e.expected));
+        throw e;
+    }
+}
+/**
+ * The YAML 1.2 core schema booleans, as @actions/core's getBooleanInput accepts them; empty is the
+ * fallback (an input left unset).
+ */
+function validate_parseBoolean(fallback) {
+    return (raw) => {
+        const t = raw.trim();
+        if (t === '')
+            return fallback;
+        if (['true', 'True', 'TRUE'].includes(t))
+            return true;
+        if (['false', 'False', 'FALSE'].includes(t))
+            return false;
+        throw new InvalidValue(raw, 'true or false');
+    };
+}
+/** A role ARN with `{accountId}` where each key's account goes. */
+const parseRoleTemplate = (raw) => {
+    if (!/^arn:aws[a-z-]*:iam::\{accountId\}:role\/[\w+=,.@/-]+$/.test(raw)) {
+        throw new InvalidValue(raw, 'a role ARN with {accountId} for the account, e.g. arn:aws:iam::{accountId}:role/keyleak-responder (only an ARN containing {accountId} can name the role in every account)');
+    }
+    return raw;
+};
+/** A comma-, space- or newline-separated list of 12-digit account ids, without repeats. */
+const parseAccountIds = (raw) => {
+    const ids = raw.split(/[\s,]+/).filter(Boolean);
+    if (ids.length === 0 || ids.some((id) => !/^\d{12}$/.test(id))) {
+        throw new InvalidValue(raw, '12-digit AWS account ids separated by commas');
+    }
+    return [...new Set(ids)];
+};
+/** GitHub logins: alphanumerics and single hyphens, at most 39 characters. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+/** An organisation or user login. */
+const validate_parseLogin = (raw) => {
+    if (!LOGIN.test(raw))
+        throw new InvalidValue(raw, 'an organisation or user login, like my-org');
+    return raw;
+};
+/** A whole number from `min` to `max`. */
+function validate_parseWholeNumber(min, max) {
+    return (raw) => {
+        const n = Number(raw);
+        if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+            throw new InvalidValue(raw, `a whole number from ${min} to ${max}`);
+        }
+        return n;
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/settings.ts
 
 
 
 
+
+/** Parses a command's flags (no positionals); node's own complaint is followed by the usage. */
+function parseFlags(argv, options, usage) {
+    try {
+        return (0,external_node_util_.parseArgs)({ args: argv, options, allowPositionals: false, strict: true }).values;
+    }
+    catch (e) {
+        throw new errors_UsageError(`${e.message}\n${usage}`);
+    }
+}
+/** The flags naming the repository, the history to read and the config: scan, rewrite-plan, baseline. */
+const SELECTION_FLAGS = {
+    repo: { type: 'string' },
+    all: { type: 'boolean' },
+    range: { type: 'string' },
+    config: { type: 'string' },
+};
+/** A flag's value through a shared validator; the error names the flag, the value and what was expected. */
+function flag(name, raw, validate) {
+    return validate_named(raw, validate, validate_invalid(`--${name}`));
+}
 /**
  * Threads that read a full history's packs when not told: one per core. Each rebuilds and searches its
  * own share of the delta chains, so the work divides without being repeated.
@@ -43447,36 +43886,22 @@ const SCAN_USAGE = `usage: keyleak scan [--repo DIR] [--all | --range A..B | --s
 const FORMATS = ['text', 'json', 'sarif', 'markdown'];
 /** Parses `keyleak scan` arguments. Pure: errors are UsageErrors naming the bad value. */
 function parseScanArgs(argv, defaults) {
-    let values;
-    try {
-        ({ values } = (0,external_node_util_.parseArgs)({
-            args: argv,
-            options: {
-                repo: { type: 'string' },
-                all: { type: 'boolean' },
-                range: { type: 'string' },
-                staged: { type: 'boolean' },
-                'no-git': { type: 'boolean' },
-                format: { type: 'string' },
-                output: { type: 'string', short: 'o' },
-                config: { type: 'string' },
-                jobs: { type: 'string', short: 'j' },
-                'no-progress': { type: 'boolean' },
-                verify: { type: 'boolean' },
-                deactivate: { type: 'boolean' },
-                'dry-run': { type: 'boolean' },
-                'revoke-sessions': { type: 'boolean' },
-                'role-template': { type: 'string' },
-                'managed-accounts': { type: 'string' },
-                'no-fail-on-errors': { type: 'boolean' },
-            },
-            allowPositionals: false,
-            strict: true,
-        }));
-    }
-    catch (e) {
-        throw new errors_UsageError(`${e.message}\n${SCAN_USAGE}`);
-    }
+    const values = parseFlags(argv, {
+        ...SELECTION_FLAGS,
+        staged: { type: 'boolean' },
+        'no-git': { type: 'boolean' },
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        jobs: { type: 'string', short: 'j' },
+        'no-progress': { type: 'boolean' },
+        verify: { type: 'boolean' },
+        deactivate: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        'revoke-sessions': { type: 'boolean' },
+        'role-template': { type: 'string' },
+        'managed-accounts': { type: 'string' },
+        'no-fail-on-errors': { type: 'boolean' },
+    }, SCAN_USAGE);
     const modes = ['all', 'range', 'staged', 'no-git'].filter((m) => values[m] !== undefined);
     if (modes.length > 1)
         throw new errors_UsageError(`choose one of --all, --range, --staged, --no-git (got ${modes.map((m) => `--${m}`).join(', ')})`);
@@ -43492,13 +43917,7 @@ function parseScanArgs(argv, defaults) {
     const format = (values.format ?? 'text');
     if (!FORMATS.includes(format))
         throw new errors_UsageError(`invalid --format '${values.format}'. Expected one of ${FORMATS.join(', ')}`);
-    let jobs = defaultJobs();
-    if (values.jobs !== undefined) {
-        jobs = Number(values.jobs);
-        if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
-            throw new errors_UsageError(`invalid --jobs '${values.jobs}'. Expected a whole number from 1 to 256`);
-        }
-    }
+    const jobs = values.jobs === undefined ? defaultJobs() : flag('jobs', values.jobs, validate_parseWholeNumber(1, 256));
     const response = parseResponseFlags(values);
     return {
         ...response,
@@ -43535,25 +43954,13 @@ function parseResponseFlags(values) {
         dryRun: values['dry-run'] === true,
         failOnErrors: values['no-fail-on-errors'] !== true,
         revokeSessions: values['revoke-sessions'] === true,
-        roleTemplate: values['role-template'] === undefined ? null : parseRoleTemplate(values['role-template']),
-        managedAccounts: values['managed-accounts'] === undefined ? null : parseAccountList(values['managed-accounts']),
+        roleTemplate: values['role-template'] === undefined
+            ? null
+            : flag('role-template', values['role-template'], parseRoleTemplate),
+        managedAccounts: values['managed-accounts'] === undefined
+            ? null
+            : flag('managed-accounts', values['managed-accounts'], parseAccountIds),
     };
-}
-/** A role ARN with `{accountId}` where the key's account goes. */
-function parseRoleTemplate(value) {
-    if (!/^arn:aws[a-z-]*:iam::\{accountId\}:role\/[\w+=,.@/-]+$/.test(value)) {
-        throw new errors_UsageError(`invalid --role-template '${value}'. Expected a role ARN with {accountId} for the account, e.g. arn:aws:iam::{accountId}:role/keyleak-responder`);
-    }
-    return value;
-}
-/** A comma- or space-separated list of 12-digit account ids. */
-function parseAccountList(value) {
-    const ids = value.split(/[\s,]+/).filter(Boolean);
-    const bad = ids.filter((id) => !/^\d{12}$/.test(id));
-    if (ids.length === 0 || bad.length > 0) {
-        throw new errors_UsageError(`invalid --managed-accounts '${value}'. Expected 12-digit AWS account ids separated by commas`);
-    }
-    return [...new Set(ids)];
 }
 const TRAIL_USAGE = `usage: keyleak trail --key KEYID [--since ISO] [--until ISO] [--regions LIST|all]
                     [--format text|json|tsv] [--events-out FILE] [--role-template ARN]
@@ -43570,30 +43977,19 @@ function parseTime(flag, value) {
 }
 /** Parses `keyleak trail` arguments. Pure: errors are UsageErrors naming the bad value. */
 function parseTrailArgs(argv) {
-    let values;
-    try {
-        ({ values } = (0,external_node_util_.parseArgs)({
-            args: argv,
-            options: {
-                key: { type: 'string' },
-                since: { type: 'string' },
-                until: { type: 'string' },
-                regions: { type: 'string' },
-                format: { type: 'string' },
-                'events-out': { type: 'string' },
-                'role-template': { type: 'string' },
-                follow: { type: 'boolean' },
-                ip: { type: 'string', multiple: true },
-                'event-name': { type: 'string', multiple: true },
-                'user-agent': { type: 'string' },
-            },
-            allowPositionals: false,
-            strict: true,
-        }));
-    }
-    catch (e) {
-        throw new errors_UsageError(`${e.message}\n${TRAIL_USAGE}`);
-    }
+    const values = parseFlags(argv, {
+        key: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        regions: { type: 'string' },
+        format: { type: 'string' },
+        'events-out': { type: 'string' },
+        'role-template': { type: 'string' },
+        follow: { type: 'boolean' },
+        ip: { type: 'string', multiple: true },
+        'event-name': { type: 'string', multiple: true },
+        'user-agent': { type: 'string' },
+    }, TRAIL_USAGE);
     if (values.key === undefined)
         throw new errors_UsageError(`--key is required\n${TRAIL_USAGE}`);
     if (!/^(AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}$/.test(values.key)) {
@@ -43622,7 +44018,9 @@ function parseTrailArgs(argv) {
         regions,
         format,
         eventsOut: values['events-out'] ?? null,
-        roleTemplate: values['role-template'] === undefined ? null : parseRoleTemplate(values['role-template']),
+        roleTemplate: values['role-template'] === undefined
+            ? null
+            : flag('role-template', values['role-template'], parseRoleTemplate),
         firstExposure: null,
         follow: values.follow === true,
         filter: parseTrailFilter(values.ip, values['event-name'], values['user-agent']),
@@ -43650,25 +44048,7 @@ const REWRITE_PLAN_USAGE = `usage: keyleak rewrite-plan [--repo DIR] [--all | --
                            [--format markdown|sh] [--output FILE] [--config FILE]`;
 /** Parses `keyleak rewrite-plan` arguments. Pure: errors are UsageErrors naming the bad value. */
 function parseRewritePlanArgs(argv, defaults) {
-    let values;
-    try {
-        ({ values } = (0,external_node_util_.parseArgs)({
-            args: argv,
-            options: {
-                repo: { type: 'string' },
-                all: { type: 'boolean' },
-                range: { type: 'string' },
-                format: { type: 'string' },
-                output: { type: 'string', short: 'o' },
-                config: { type: 'string' },
-            },
-            allowPositionals: false,
-            strict: true,
-        }));
-    }
-    catch (e) {
-        throw new errors_UsageError(`${e.message}\n${REWRITE_PLAN_USAGE}`);
-    }
+    const values = parseFlags(argv, { ...SELECTION_FLAGS, format: { type: 'string' }, output: { type: 'string', short: 'o' } }, REWRITE_PLAN_USAGE);
     if (values.all && values.range !== undefined)
         throw new errors_UsageError('choose one of --all, --range');
     // The range grammar and its errors are the scan's own.
@@ -43695,25 +44075,7 @@ const BASELINE_USAGE = `usage: keyleak baseline [--repo DIR] [--all | --range A.
        so that only keys leaked from now on are reported`;
 /** Parses `keyleak baseline` arguments. Pure: errors are UsageErrors naming the bad value. */
 function parseBaselineArgs(argv, defaults) {
-    let values;
-    try {
-        ({ values } = (0,external_node_util_.parseArgs)({
-            args: argv,
-            options: {
-                repo: { type: 'string' },
-                all: { type: 'boolean' },
-                range: { type: 'string' },
-                config: { type: 'string' },
-                jobs: { type: 'string', short: 'j' },
-                'no-progress': { type: 'boolean' },
-            },
-            allowPositionals: false,
-            strict: true,
-        }));
-    }
-    catch (e) {
-        throw new errors_UsageError(`${e.message}\n${BASELINE_USAGE}`);
-    }
+    const values = parseFlags(argv, { ...SELECTION_FLAGS, jobs: { type: 'string', short: 'j' }, 'no-progress': { type: 'boolean' } }, BASELINE_USAGE);
     // The selection, jobs and progress flags and their errors are the scan's own.
     const forwarded = [];
     for (const [flag, value] of Object.entries(values)) {
@@ -43790,18 +44152,2142 @@ function parsePrePushLines(text) {
     return ranges;
 }
 
+;// CONCATENATED MODULE: ./src/core/attack-catalog.ts
+/**
+ * What each CloudTrail call an attacker makes with a leaked key means for a responder: its category, how
+ * bad it is, what it created or changed (read from the record's requestParameters, responseElements and
+ * resources) and the command that removes or reverts it.
+ *
+ * Sources, cited per entry:
+ * - `IRP-CredCompromise`: AWS incident-response playbook "Compromised IAM credentials"
+ *   (github.com/aws-samples/aws-incident-response-playbooks), which lists the calls to look for.
+ * - ATT&CK ids: MITRE ATT&CK cloud (IaaS) techniques (attack.mitre.org/matrices/enterprise/cloud/iaas/),
+ *   the ones Stratus Red Team's AWS attack techniques are filed under.
+ */
+const PB = 'IRP-CredCompromise';
+/** A value at a dotted path, or undefined. */
+function at(obj, path) {
+    let cur = obj;
+    for (const k of path.split('.')) {
+        if (cur === null || typeof cur !== 'object')
+            return undefined;
+        cur = cur[k];
+    }
+    return cur;
+}
+/** A string at a dotted path, or '' (numbers are spelt out). */
+function str(obj, path) {
+    const v = at(obj, path);
+    return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+}
+/** The array at a dotted path (EC2 wraps lists in `{ items: [...] }`), or []. */
+function attack_catalog_list(obj, path) {
+    const v = at(obj, path);
+    if (Array.isArray(v))
+        return v;
+    if (v && typeof v === 'object' && Array.isArray(v.items))
+        return v.items;
+    return [];
+}
+const strings = (xs) => xs.filter((x) => typeof x === 'string' && x !== '');
+function one(kind, id, undo = [], detail) {
+    if (!id)
+        return { items: [], undo: [] };
+    return { items: [{ kind, id, ...(detail ? { detail } : {}) }], undo };
+}
+const iam = (...args) => ['aws', 'iam', ...args];
+const regional = (service) => (region, ...args) => ['aws', service, '--region', region, ...args];
+const ec2 = regional('ec2');
+function policyTarget(r) {
+    const p = r.params;
+    if (str(p, 'userName'))
+        return { flag: '--user-name', name: str(p, 'userName'), noun: 'user' };
+    if (str(p, 'roleName'))
+        return { flag: '--role-name', name: str(p, 'roleName'), noun: 'role' };
+    return { flag: '--group-name', name: str(p, 'groupName'), noun: 'group' };
+}
+function attachPolicy(r) {
+    const t = policyTarget(r);
+    const arn = str(r.params, 'policyArn');
+    const verb = r.eventName.replace(/^Attach(\w+)Policy$/, 'detach-$1-policy').toLowerCase();
+    return {
+        items: [{ kind: `policy on ${t.noun} ${t.name}`, id: arn }],
+        undo: [iam(verb, t.flag, t.name, '--policy-arn', arn)],
+    };
+}
+function putPolicy(r) {
+    const t = policyTarget(r);
+    const name = str(r.params, 'policyName');
+    const verb = r.eventName.replace(/^Put(\w+)Policy$/, 'delete-$1-policy').toLowerCase();
+    return {
+        items: [{ kind: `inline policy on ${t.noun} ${t.name}`, id: name }],
+        undo: [iam(verb, t.flag, t.name, '--policy-name', name)],
+    };
+}
+/** Who a sharing call added: account ids, or "everyone" for the `all` group. */
+function sharedWith(adds) {
+    return adds
+        .map((a) => str(a, 'userId') || (str(a, 'group') === 'all' ? 'everyone (public)' : ''))
+        .filter(Boolean);
+}
+/**
+ * The table. Calls of one source and name match one entry; Lambda's dated names
+ * (`CreateFunction20150331`) are matched without their date.
+ */
+const CATALOG = [
+    // ---- defense evasion ----
+    {
+        source: 'cloudtrail.amazonaws.com',
+        names: ['StopLogging'],
+        category: 'defense-evasion',
+        severity: 1,
+        what: 'trail stopped',
+        cite: `${PB}; ATT&CK T1562.008`,
+        read: (r) => one('trail', str(r.params, 'name'), [
+            ['aws', 'cloudtrail', '--region', r.region, 'start-logging', '--name', str(r.params, 'name')],
+        ]),
+    },
+    {
+        source: 'cloudtrail.amazonaws.com',
+        names: ['DeleteTrail'],
+        category: 'defense-evasion',
+        severity: 1,
+        what: 'trail deleted',
+        cite: `${PB}; ATT&CK T1562.008`,
+        read: (r) => ({
+            ...one('trail', str(r.params, 'name')),
+            review: 'recreate the trail (aws cloudtrail create-trail) with its bucket and settings',
+        }),
+    },
+    {
+        source: 'cloudtrail.amazonaws.com',
+        names: ['UpdateTrail', 'PutEventSelectors', 'PutInsightSelectors', 'DeleteEventDataStore'],
+        category: 'defense-evasion',
+        severity: 1,
+        what: 'trail re-scoped',
+        cite: `${PB}; ATT&CK T1562.008`,
+        read: (r) => ({
+            ...one(r.eventName === 'DeleteEventDataStore' ? 'event data store' : 'trail', str(r.params, 'name') || str(r.params, 'trailName') || str(r.params, 'eventDataStore')),
+            review: 'compare the trail with your baseline: aws cloudtrail get-trail / get-event-selectors',
+        }),
+    },
+    {
+        source: 'ec2.amazonaws.com',
+        names: ['DeleteFlowLogs'],
+        category: 'defense-evasion',
+        severity: 1,
+        what: 'VPC flow logs deleted',
+        cite: 'ATT&CK T1562.008',
+        read: (r) => ({
+            // The query API's list arrives as one `{ content, tag }` or an array of them.
+            items: strings([at(r.params, 'DeleteFlowLogsRequest.FlowLogId')]
+                .flat()
+                .map((x) => (typeof x === 'string' ? x : str(x, 'content')))).map((id) => ({ kind: 'flow log', id })),
+            undo: [],
+            review: 'recreate the flow logs (aws ec2 create-flow-logs)',
+        }),
+    },
+    {
+        source: 'route53resolver.amazonaws.com',
+        names: ['DeleteResolverQueryLogConfig', 'DisassociateResolverQueryLogConfig'],
+        category: 'defense-evasion',
+        severity: 1,
+        what: 'DNS query logging removed',
+        cite: 'ATT&CK T1562.008',
+        read: (r) => ({
+            ...one('resolver query log config', str(r.params, 'resolverQueryLogConfigId')),
+            review: 'recreate the query logging (aws route53resolver create-resolver-query-log-config)',
+        }),
+    },
+    {
+        source: 'logs.amazonaws.com',
+        names: ['DeleteLogGroup', 'DeleteLogStream', 'PutRetentionPolicy'],
+        category: 'defense-evasion',
+        severity: 1,
+        what: 'logs deleted',
+        cite: 'ATT&CK T1562.008',
+        read: (r) => ({
+            ...one('log group', str(r.params, 'logGroupName')),
+            review: 'the deleted events are gone; recreate the group for new ones',
+        }),
+    },
+    {
+        source: 'guardduty.amazonaws.com',
+        names: [
+            'DeleteDetector',
+            'UpdateDetector',
+            'DisassociateFromMasterAccount',
+            'DisassociateFromAdministratorAccount',
+            'CreateFilter',
+            'UpdateIPSet',
+            'CreateIPSet',
+        ],
+        category: 'defense-evasion',
+        severity: 1,
+        what: 'GuardDuty disabled or blinded',
+        cite: `${PB}; ATT&CK T1562.001`,
+        read: (r) => ({
+            ...one(r.eventName.includes('Filter') ? 'GuardDuty filter' : 'GuardDuty detector', str(r.params, 'detectorId')),
+            review: 'aws guardduty create-detector --enable, or re-enable it and delete filters and IP sets you did not make',
+        }),
+    },
+    {
+        source: 'securityhub.amazonaws.com',
+        names: ['DisableSecurityHub', 'BatchDisableStandards', 'DeleteInsight'],
+        category: 'defense-evasion',
+        severity: 1,
+        what: 'Security Hub disabled',
+        cite: 'ATT&CK T1562.001',
+        read: (r) => ({
+            items: [{ kind: 'Security Hub', id: r.region }],
+            undo: [['aws', 'securityhub', '--region', r.region, 'enable-security-hub']],
+        }),
+    },
+    {
+        source: 'config.amazonaws.com',
+        names: ['StopConfigurationRecorder', 'DeleteConfigurationRecorder', 'DeleteDeliveryChannel'],
+        category: 'defense-evasion',
+        severity: 1,
+        what: 'AWS Config stopped',
+        cite: 'ATT&CK T1562.008',
+        read: (r) => {
+            const name = str(r.params, 'configurationRecorderName') || str(r.params, 'deliveryChannelName');
+            return r.eventName === 'StopConfigurationRecorder'
+                ? one('configuration recorder', name, [
+                    [
+                        'aws',
+                        'configservice',
+                        '--region',
+                        r.region,
+                        'start-configuration-recorder',
+                        '--configuration-recorder-name',
+                        name,
+                    ],
+                ])
+                : {
+                    ...one(r.eventName === 'DeleteDeliveryChannel' ? 'delivery channel' : 'configuration recorder', name),
+                    review: 'recreate it from your baseline',
+                };
+        },
+    },
+    {
+        source: 'organizations.amazonaws.com',
+        names: ['LeaveOrganization'],
+        category: 'defense-evasion',
+        severity: 1,
+        what: 'account left the organisation',
+        cite: 'ATT&CK T1666',
+        read: () => ({
+            items: [{ kind: 'organisation membership', id: 'this account' }],
+            undo: [],
+            review: "the organisation's SCPs and central logging no longer apply: invite the account back from the management account",
+        }),
+    },
+    {
+        source: 'access-analyzer.amazonaws.com',
+        names: ['DeleteAnalyzer'],
+        category: 'defense-evasion',
+        severity: 2,
+        what: 'IAM Access Analyzer deleted',
+        cite: 'ATT&CK T1562.001',
+        read: (r) => one('analyzer', str(r.params, 'analyzerName')),
+    },
+    {
+        source: 'bedrock.amazonaws.com',
+        names: ['DeleteModelInvocationLoggingConfiguration'],
+        category: 'defense-evasion',
+        severity: 1,
+        what: 'Bedrock invocation logging removed',
+        cite: 'ATT&CK T1562.008',
+        read: (r) => ({
+            items: [{ kind: 'Bedrock logging', id: r.region }],
+            undo: [],
+            review: 'aws bedrock put-model-invocation-logging-configuration',
+        }),
+    },
+    // ---- access created or changed ----
+    {
+        source: 'iam.amazonaws.com',
+        names: ['CreateUser'],
+        category: 'access',
+        severity: 1,
+        what: 'IAM user created',
+        cite: `${PB}; ATT&CK T1136.003`,
+        read: (r) => {
+            const u = str(r.params, 'userName') || str(r.response, 'user.userName');
+            return {
+                ...one('IAM user', u, [iam('delete-user', '--user-name', u)]),
+                review: 'delete-user fails until its keys, password, MFA devices, policies and groups are gone: the commands above them first',
+            };
+        },
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['CreateAccessKey'],
+        category: 'access',
+        severity: 1,
+        what: 'access key created',
+        cite: `${PB}; ATT&CK T1098.001`,
+        read: (r) => {
+            const id = str(r.response, 'accessKey.accessKeyId');
+            const u = str(r.response, 'accessKey.userName') || str(r.params, 'userName');
+            const user = u ? ['--user-name', u] : [];
+            return {
+                items: [
+                    { kind: 'access key', id: id || '(id not recorded)', ...(u ? { detail: `of user ${u}` } : {}) },
+                ],
+                undo: id
+                    ? [
+                        iam('update-access-key', ...user, '--access-key-id', id, '--status', 'Inactive'),
+                        iam('delete-access-key', ...user, '--access-key-id', id),
+                    ]
+                    : [],
+            };
+        },
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['UpdateAccessKey'],
+        category: 'access',
+        severity: 2,
+        what: 'access key status changed',
+        cite: `${PB}; ATT&CK T1098.001`,
+        read: (r) => {
+            const id = str(r.params, 'accessKeyId');
+            const status = str(r.params, 'status');
+            const u = str(r.params, 'userName');
+            return one('access key', id, status === 'Active'
+                ? [
+                    iam('update-access-key', ...(u ? ['--user-name', u] : []), '--access-key-id', id, '--status', 'Inactive'),
+                ]
+                : [], `set ${status}`);
+        },
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['CreateLoginProfile', 'UpdateLoginProfile'],
+        category: 'access',
+        severity: 1,
+        what: 'console password set',
+        cite: `${PB}; ATT&CK T1098.001`,
+        read: (r) => {
+            const u = str(r.params, 'userName') || str(r.response, 'loginProfile.userName');
+            return one('login profile', u, [iam('delete-login-profile', '--user-name', u)]);
+        },
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['CreateVirtualMFADevice', 'EnableMFADevice', 'ResyncMFADevice'],
+        category: 'access',
+        severity: 1,
+        what: 'MFA device registered',
+        cite: 'ATT&CK T1556.006',
+        read: (r) => {
+            const serial = str(r.params, 'serialNumber') ||
+                str(r.response, 'virtualMFADevice.serialNumber') ||
+                str(r.params, 'virtualMFADeviceName');
+            const u = str(r.params, 'userName');
+            return one('MFA device', serial, r.eventName === 'EnableMFADevice' && u
+                ? [iam('deactivate-mfa-device', '--user-name', u, '--serial-number', serial)]
+                : serial.startsWith('arn:')
+                    ? [iam('delete-virtual-mfa-device', '--serial-number', serial)]
+                    : [], u ? `user ${u}` : undefined);
+        },
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['DeactivateMFADevice', 'DeleteVirtualMFADevice'],
+        category: 'access',
+        severity: 1,
+        what: 'MFA device removed',
+        cite: 'ATT&CK T1556.006',
+        read: (r) => ({
+            ...one('MFA device', str(r.params, 'serialNumber'), [], str(r.params, 'userName') ? `user ${str(r.params, 'userName')}` : undefined),
+            review: "re-enrol the owner's MFA device",
+        }),
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy'],
+        category: 'access',
+        severity: 1,
+        what: 'policy attached',
+        cite: `${PB}; ATT&CK T1098.003`,
+        read: attachPolicy,
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy'],
+        category: 'access',
+        severity: 1,
+        what: 'inline policy put',
+        cite: `${PB}; ATT&CK T1098.003`,
+        read: putPolicy,
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['AddUserToGroup'],
+        category: 'access',
+        severity: 1,
+        what: 'user added to group',
+        cite: `${PB}; ATT&CK T1098.003`,
+        read: (r) => {
+            const u = str(r.params, 'userName');
+            const g = str(r.params, 'groupName');
+            return one(`group membership of ${u}`, g, [
+                iam('remove-user-from-group', '--group-name', g, '--user-name', u),
+            ]);
+        },
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['CreatePolicy'],
+        category: 'access',
+        severity: 2,
+        what: 'managed policy created',
+        cite: `${PB}; ATT&CK T1098.003`,
+        read: (r) => {
+            const arn = str(r.response, 'policy.arn');
+            return arn
+                ? one('managed policy', arn, [iam('delete-policy', '--policy-arn', arn)])
+                : one('managed policy', str(r.params, 'policyName'));
+        },
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['CreatePolicyVersion', 'SetDefaultPolicyVersion'],
+        category: 'access',
+        severity: 1,
+        what: 'policy version made default',
+        cite: 'ATT&CK T1098.003',
+        read: (r) => {
+            const arn = str(r.params, 'policyArn');
+            const v = str(r.response, 'policyVersion.versionId') || str(r.params, 'versionId');
+            return {
+                items: [{ kind: 'policy version', id: arn, ...(v ? { detail: v } : {}) }],
+                undo: [],
+                review: `set the earlier default back (aws iam set-default-policy-version), then aws iam delete-policy-version${v ? ` --version-id ${v}` : ''}`,
+            };
+        },
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['CreateRole'],
+        category: 'access',
+        severity: 1,
+        what: 'role created',
+        cite: `${PB}; ATT&CK T1098.003`,
+        read: (r) => {
+            const name = str(r.params, 'roleName');
+            return {
+                ...one('IAM role', name, [iam('delete-role', '--role-name', name)]),
+                review: 'delete-role fails until its policies are detached and it is out of instance profiles',
+            };
+        },
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['UpdateAssumeRolePolicy'],
+        category: 'access',
+        severity: 1,
+        what: 'role trust policy changed',
+        cite: `${PB}; ATT&CK T1098.003`,
+        read: (r) => ({
+            ...one('role trust policy', str(r.params, 'roleName')),
+            review: 'restore the trust policy from your baseline (aws iam update-assume-role-policy)',
+        }),
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['CreateInstanceProfile'],
+        category: 'access',
+        severity: 2,
+        what: 'instance profile created',
+        cite: 'ATT&CK T1098.003',
+        read: (r) => {
+            const n = str(r.params, 'instanceProfileName');
+            return one('instance profile', n, [iam('delete-instance-profile', '--instance-profile-name', n)]);
+        },
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['AddRoleToInstanceProfile'],
+        category: 'access',
+        severity: 2,
+        what: 'role put in instance profile',
+        cite: 'ATT&CK T1098.003',
+        read: (r) => {
+            const n = str(r.params, 'instanceProfileName');
+            const role = str(r.params, 'roleName');
+            return one('instance profile', n, [iam('remove-role-from-instance-profile', '--instance-profile-name', n, '--role-name', role)], `role ${role}`);
+        },
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: [
+            'CreateOpenIDConnectProvider',
+            'CreateSAMLProvider',
+            'UpdateSAMLProvider',
+            'AddClientIDToOpenIDConnectProvider',
+        ],
+        category: 'access',
+        severity: 1,
+        what: 'identity provider trusted',
+        cite: 'ATT&CK T1484.002',
+        read: (r) => {
+            const oidc = str(r.response, 'openIDConnectProviderArn') || str(r.params, 'openIDConnectProviderArn');
+            const saml = str(r.response, 'sAMLProviderArn') || str(r.params, 'sAMLProviderArn');
+            if (oidc)
+                return one('OIDC provider', oidc, [iam('delete-open-id-connect-provider', '--open-id-connect-provider-arn', oidc)], str(r.params, 'url') || undefined);
+            if (saml)
+                return one('SAML provider', saml, [iam('delete-saml-provider', '--saml-provider-arn', saml)]);
+            return one('identity provider', str(r.params, 'url') || str(r.params, 'name'));
+        },
+    },
+    {
+        source: 'rolesanywhere.amazonaws.com',
+        names: ['CreateTrustAnchor', 'CreateProfile', 'UpdateTrustAnchor', 'EnableTrustAnchor'],
+        category: 'access',
+        severity: 1,
+        what: 'Roles Anywhere trust created',
+        cite: 'ATT&CK T1098.001',
+        read: (r) => {
+            const anchor = str(r.response, 'trustAnchor.trustAnchorId') || str(r.params, 'trustAnchorId');
+            const profile = str(r.response, 'profile.profileId');
+            if (profile)
+                return one('Roles Anywhere profile', profile, [['aws', 'rolesanywhere', '--region', r.region, 'delete-profile', '--profile-id', profile]], str(r.params, 'name') || undefined);
+            return one('Roles Anywhere trust anchor', anchor, [['aws', 'rolesanywhere', '--region', r.region, 'delete-trust-anchor', '--trust-anchor-id', anchor]], str(r.params, 'name') || undefined);
+        },
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['UploadSSHPublicKey'],
+        category: 'access',
+        severity: 1,
+        what: 'SSH key uploaded (CodeCommit)',
+        cite: 'ATT&CK T1098.004',
+        read: (r) => {
+            const u = str(r.params, 'userName');
+            const id = str(r.response, 'sSHPublicKey.sSHPublicKeyId');
+            return one('SSH public key', id, [iam('delete-ssh-public-key', '--user-name', u, '--ssh-public-key-id', id)], `user ${u}`);
+        },
+    },
+    {
+        source: 'iam.amazonaws.com',
+        names: ['CreateServiceSpecificCredential'],
+        category: 'access',
+        severity: 1,
+        what: 'service-specific credential created',
+        cite: 'ATT&CK T1098.001',
+        read: (r) => {
+            const u = str(r.params, 'userName');
+            const id = str(r.response, 'serviceSpecificCredential.serviceSpecificCredentialId');
+            return one('service-specific credential', id, [iam('delete-service-specific-credential', '--user-name', u, '--service-specific-credential-id', id)], `${str(r.params, 'serviceName')} for user ${u}`);
+        },
+    },
+    {
+        source: 'lambda.amazonaws.com',
+        names: ['AddPermission', 'AddLayerVersionPermission'],
+        category: 'access',
+        severity: 1,
+        what: 'Lambda invoke permission granted',
+        cite: 'ATT&CK T1546',
+        read: (r) => {
+            const fn = str(r.params, 'functionName') || str(r.params, 'layerName');
+            const sid = str(r.params, 'statementId');
+            return one('Lambda permission', fn, [
+                [
+                    'aws',
+                    'lambda',
+                    '--region',
+                    r.region,
+                    'remove-permission',
+                    '--function-name',
+                    fn,
+                    '--statement-id',
+                    sid,
+                ],
+            ], `${str(r.params, 'principal')} may ${str(r.params, 'action')}`);
+        },
+    },
+    {
+        source: 'signin.amazonaws.com',
+        names: ['ConsoleLogin', 'GetSigninToken'],
+        category: 'access',
+        severity: 1,
+        what: 'console sign-in',
+        cite: `${PB}; ATT&CK T1078.004`,
+        read: (r) => ({
+            items: [{ kind: 'console session', id: str(r.response, 'ConsoleLogin') || r.eventName }],
+            undo: [],
+        }),
+    },
+    // ---- temporary credentials minted (the keys are read from the response by `mintedBy`) ----
+    {
+        source: 'sts.amazonaws.com',
+        names: [
+            'AssumeRole',
+            'AssumeRoleWithSAML',
+            'AssumeRoleWithWebIdentity',
+            'GetSessionToken',
+            'GetFederationToken',
+        ],
+        category: 'temporary-credentials',
+        severity: 2,
+        what: 'temporary credentials minted',
+        cite: `${PB}; ATT&CK T1550.001`,
+        read: (r) => {
+            const key = str(r.response, 'credentials.accessKeyId');
+            const role = str(r.params, 'roleArn');
+            const name = str(r.params, 'roleSessionName') || str(r.params, 'name');
+            const expiry = str(r.response, 'credentials.expiration');
+            return {
+                items: [
+                    {
+                        kind: 'session key',
+                        id: key || '(id not recorded)',
+                        detail: [role && `role ${role}`, name && `session ${name}`, expiry && `expires ${expiry}`]
+                            .filter(Boolean)
+                            .join(', '),
+                    },
+                ],
+                undo: [],
+            };
+        },
+    },
+    // ---- execution ----
+    {
+        source: 'ssm.amazonaws.com',
+        names: ['SendCommand'],
+        category: 'execution',
+        severity: 1,
+        what: 'command run on instances',
+        cite: 'ATT&CK T1651',
+        read: (r) => {
+            const id = str(r.response, 'command.commandId');
+            const targets = strings(attack_catalog_list(r.params, 'instanceIds'));
+            return {
+                items: [
+                    {
+                        kind: 'SSM command',
+                        id: id || str(r.params, 'documentName'),
+                        detail: `${str(r.params, 'documentName')} on ${targets.join(', ') || 'targets by tag'}`,
+                    },
+                ],
+                undo: [],
+                review: 'read what ran: aws ssm list-command-invocations --details',
+            };
+        },
+    },
+    {
+        source: 'ssm.amazonaws.com',
+        names: ['StartSession', 'ResumeSession'],
+        category: 'execution',
+        severity: 1,
+        what: 'shell session on an instance',
+        cite: 'ATT&CK T1651',
+        read: (r) => {
+            const sid = str(r.response, 'sessionId') || str(r.params, 'sessionId');
+            return one('SSM session', sid, sid ? [['aws', 'ssm', '--region', r.region, 'terminate-session', '--session-id', sid]] : [], `target ${str(r.params, 'target')}`);
+        },
+    },
+    {
+        source: 'ec2-instance-connect.amazonaws.com',
+        names: ['SendSSHPublicKey', 'SendSerialConsoleSSHPublicKey'],
+        category: 'execution',
+        severity: 1,
+        what: 'SSH key pushed to an instance',
+        cite: 'ATT&CK T1098.004',
+        read: (r) => one('EC2 instance', str(r.params, 'instanceId'), [], `as ${str(r.params, 'instanceOSUser') || 'default user'}`),
+    },
+    {
+        source: 'ec2.amazonaws.com',
+        names: ['ModifyInstanceAttribute'],
+        category: 'execution',
+        severity: 1,
+        what: 'instance attribute changed (user data runs at next start)',
+        cite: 'ATT&CK T1059',
+        read: (r) => {
+            const attr = Object.keys(r.params)
+                .filter((k) => k !== 'instanceId')
+                .join(', ');
+            return {
+                ...one('EC2 instance', str(r.params, 'instanceId'), [], attr || undefined),
+                review: 'inspect: aws ec2 describe-instance-attribute --attribute userData',
+            };
+        },
+    },
+    // ---- resources launched or exposed ----
+    {
+        source: 'ec2.amazonaws.com',
+        names: ['RunInstances'],
+        category: 'resources',
+        severity: 2,
+        what: 'instances launched',
+        cite: `${PB}; ATT&CK T1578.002`,
+        read: (r) => {
+            const ids = attack_catalog_list(r.response, 'instancesSet')
+                .map((i) => ({ id: str(i, 'instanceId'), type: str(i, 'instanceType') }))
+                .filter((i) => i.id);
+            const type = str(r.params, 'instanceType');
+            // A failed launch has no response: say what was asked for, when the request says it.
+            if (ids.length === 0)
+                return type
+                    ? one('EC2 instances', `${str(r.params, 'instancesSet.items.0.maxCount') || '?'} × ${type}`)
+                    : one('', '');
+            return {
+                items: ids.map((i) => ({ kind: 'EC2 instance', id: i.id, detail: i.type || type })),
+                undo: [ec2(r.region, 'terminate-instances', '--instance-ids', ...ids.map((i) => i.id))],
+            };
+        },
+    },
+    {
+        source: 'ec2.amazonaws.com',
+        names: ['StartInstances'],
+        category: 'resources',
+        severity: 3,
+        what: 'instances started',
+        cite: `${PB}; ATT&CK T1578`,
+        read: (r) => {
+            const ids = strings(attack_catalog_list(r.params, 'instancesSet').map((i) => str(i, 'instanceId')));
+            return {
+                items: ids.map((id) => ({ kind: 'EC2 instance', id })),
+                undo: ids.length ? [ec2(r.region, 'stop-instances', '--instance-ids', ...ids)] : [],
+            };
+        },
+    },
+    {
+        source: 'ec2.amazonaws.com',
+        names: ['RequestSpotInstances'],
+        category: 'resources',
+        severity: 2,
+        what: 'spot instances requested',
+        cite: `${PB}; ATT&CK T1496`,
+        read: (r) => {
+            const ids = strings(attack_catalog_list(r.response, 'spotInstanceRequestSet').map((i) => str(i, 'spotInstanceRequestId')));
+            return {
+                items: ids.map((id) => ({ kind: 'spot request', id })),
+                undo: ids.length
+                    ? [ec2(r.region, 'cancel-spot-instance-requests', '--spot-instance-request-ids', ...ids)]
+                    : [],
+            };
+        },
+    },
+    {
+        source: 'ec2.amazonaws.com',
+        names: ['RequestSpotFleet'],
+        category: 'resources',
+        severity: 2,
+        what: 'spot fleet requested',
+        cite: `${PB}; ATT&CK T1496`,
+        read: (r) => {
+            const id = str(r.response, 'RequestSpotFleetResponse.spotFleetRequestId') ||
+                str(r.response, 'spotFleetRequestId');
+            return one('spot fleet', id, [
+                ec2(r.region, 'cancel-spot-fleet-requests', '--terminate-instances', '--spot-fleet-request-ids', id),
+            ]);
+        },
+    },
+    {
+        source: 'ec2.amazonaws.com',
+        names: ['CreateFleet'],
+        category: 'resources',
+        severity: 2,
+        what: 'EC2 fleet created',
+        cite: 'ATT&CK T1496',
+        read: (r) => {
+            const id = str(r.response, 'CreateFleetResponse.fleetId') || str(r.response, 'fleetId');
+            return one('EC2 fleet', id, [
+                ec2(r.region, 'delete-fleets', '--terminate-instances', '--fleet-ids', id),
+            ]);
+        },
+    },
+    {
+        source: 'autoscaling.amazonaws.com',
+        names: ['CreateAutoScalingGroup', 'UpdateAutoScalingGroup'],
+        category: 'resources',
+        severity: 2,
+        what: 'auto-scaling group created',
+        cite: 'ATT&CK T1496',
+        read: (r) => {
+            const n = str(r.params, 'autoScalingGroupName');
+            return one('auto-scaling group', n, [
+                [
+                    'aws',
+                    'autoscaling',
+                    '--region',
+                    r.region,
+                    'delete-auto-scaling-group',
+                    '--force-delete',
+                    '--auto-scaling-group-name',
+                    n,
+                ],
+            ], `max ${str(r.params, 'maxSize') || '?'}`);
+        },
+    },
+    {
+        source: 'lambda.amazonaws.com',
+        names: ['CreateFunction'],
+        category: 'resources',
+        severity: 2,
+        what: 'Lambda function created',
+        cite: 'ATT&CK T1648',
+        read: (r) => {
+            const n = str(r.params, 'functionName') || str(r.response, 'functionName');
+            return one('Lambda function', n, [['aws', 'lambda', '--region', r.region, 'delete-function', '--function-name', n]], str(r.params, 'role') ? `role ${str(r.params, 'role')}` : undefined);
+        },
+    },
+    {
+        source: 'lambda.amazonaws.com',
+        names: ['UpdateFunctionCode', 'UpdateFunctionConfiguration'],
+        category: 'resources',
+        severity: 1,
+        what: 'Lambda function changed',
+        cite: 'ATT&CK T1648',
+        read: (r) => ({
+            ...one('Lambda function', str(r.params, 'functionName') || str(r.response, 'functionName')),
+            review: 'redeploy the function from your source of truth; compare aws lambda get-function',
+        }),
+    },
+    {
+        source: 'ecs.amazonaws.com',
+        names: ['RunTask', 'CreateService', 'RegisterTaskDefinition'],
+        category: 'resources',
+        severity: 2,
+        what: 'ECS task started',
+        cite: 'ATT&CK T1610',
+        read: (r) => {
+            const cluster = str(r.params, 'cluster') || 'default';
+            const tasks = strings(attack_catalog_list(r.response, 'tasks').map((t) => str(t, 'taskArn')));
+            if (r.eventName === 'RegisterTaskDefinition')
+                return one('ECS task definition', str(r.response, 'taskDefinition.taskDefinitionArn') || str(r.params, 'family'));
+            if (r.eventName === 'CreateService') {
+                const s = str(r.params, 'serviceName');
+                return one('ECS service', s, [
+                    [
+                        'aws',
+                        'ecs',
+                        '--region',
+                        r.region,
+                        'delete-service',
+                        '--force',
+                        '--cluster',
+                        cluster,
+                        '--service',
+                        s,
+                    ],
+                ]);
+            }
+            return {
+                items: tasks.map((id) => ({ kind: 'ECS task', id, detail: str(r.params, 'taskDefinition') })),
+                undo: tasks.map((t) => [
+                    'aws',
+                    'ecs',
+                    '--region',
+                    r.region,
+                    'stop-task',
+                    '--cluster',
+                    cluster,
+                    '--task',
+                    t,
+                ]),
+            };
+        },
+    },
+    {
+        source: 'ec2.amazonaws.com',
+        names: ['AuthorizeSecurityGroupIngress'],
+        category: 'resources',
+        severity: 1,
+        what: 'security group opened',
+        cite: 'ATT&CK T1562.007',
+        read: (r) => {
+            const g = str(r.params, 'groupId') || str(r.params, 'groupName');
+            const perms = attack_catalog_list(r.params, 'ipPermissions').map((p) => {
+                const from = str(p, 'fromPort');
+                const to = str(p, 'toPort');
+                const cidrs = [
+                    ...attack_catalog_list(p, 'ipRanges').map((c) => str(c, 'cidrIp')),
+                    ...attack_catalog_list(p, 'ipv6Ranges').map((c) => str(c, 'cidrIpv6')),
+                ].filter(Boolean);
+                return `${str(p, 'ipProtocol')} ${from === to ? from : `${from}-${to}`} from ${cidrs.join(', ') || 'a group'}`;
+            });
+            const rules = strings(attack_catalog_list(r.response, 'securityGroupRuleSet').map((x) => str(x, 'securityGroupRuleId')));
+            return one('security group', g, rules.length
+                ? [
+                    ec2(r.region, 'revoke-security-group-ingress', '--group-id', g, '--security-group-rule-ids', ...rules),
+                ]
+                : [], perms.join('; '));
+        },
+    },
+    {
+        source: 's3.amazonaws.com',
+        names: ['PutBucketPolicy'],
+        category: 'resources',
+        severity: 1,
+        what: 'bucket policy replaced',
+        cite: 'ATT&CK T1537',
+        read: (r) => {
+            const b = str(r.params, 'bucketName');
+            return {
+                ...one('S3 bucket', b, [['aws', 's3api', 'delete-bucket-policy', '--bucket', b]]),
+                review: 'restore the earlier policy from your baseline if there was one',
+            };
+        },
+    },
+    {
+        source: 's3.amazonaws.com',
+        names: ['PutBucketAcl', 'PutObjectAcl'],
+        category: 'resources',
+        severity: 1,
+        what: 'bucket ACL changed',
+        cite: 'ATT&CK T1537',
+        read: (r) => {
+            const b = str(r.params, 'bucketName');
+            return one('S3 bucket', b, [['aws', 's3api', 'put-bucket-acl', '--bucket', b, '--acl', 'private']]);
+        },
+    },
+    {
+        source: 's3.amazonaws.com',
+        names: [
+            'DeleteBucketPublicAccessBlock',
+            'PutBucketPublicAccessBlock',
+            'DeletePublicAccessBlock',
+            'DeleteAccountPublicAccessBlock',
+        ],
+        category: 'resources',
+        severity: 1,
+        what: 'public access block removed',
+        cite: 'ATT&CK T1537',
+        read: (r) => {
+            const b = str(r.params, 'bucketName');
+            return one('S3 bucket', b, [
+                [
+                    'aws',
+                    's3api',
+                    'put-public-access-block',
+                    '--bucket',
+                    b,
+                    '--public-access-block-configuration',
+                    'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true',
+                ],
+            ]);
+        },
+    },
+    {
+        source: 'ec2.amazonaws.com',
+        names: ['ModifySnapshotAttribute'],
+        category: 'resources',
+        severity: 1,
+        what: 'snapshot shared',
+        cite: 'ATT&CK T1537',
+        read: (r) => {
+            const id = str(r.params, 'snapshotId');
+            const whom = sharedWith(attack_catalog_list(r.params, 'createVolumePermission.add'));
+            const accounts = whom.filter((w) => /^\d{12}$/.test(w));
+            return one('EBS snapshot', id, accounts.length
+                ? [
+                    ec2(r.region, 'modify-snapshot-attribute', '--snapshot-id', id, '--attribute', 'createVolumePermission', '--operation-type', 'remove', '--user-ids', ...accounts),
+                ]
+                : whom.length
+                    ? [
+                        ec2(r.region, 'modify-snapshot-attribute', '--snapshot-id', id, '--attribute', 'createVolumePermission', '--operation-type', 'remove', '--group-names', 'all'),
+                    ]
+                    : [], whom.length ? `with ${whom.join(', ')}` : undefined);
+        },
+    },
+    {
+        source: 'ec2.amazonaws.com',
+        names: ['ModifyImageAttribute'],
+        category: 'resources',
+        severity: 1,
+        what: 'AMI shared',
+        cite: 'ATT&CK T1537',
+        read: (r) => {
+            const id = str(r.params, 'imageId');
+            const adds = attack_catalog_list(r.params, 'launchPermission.add');
+            const whom = sharedWith(adds);
+            const spec = adds
+                .map((a) => str(a, 'userId')
+                ? `{UserId=${str(a, 'userId')}}`
+                : str(a, 'group')
+                    ? `{Group=${str(a, 'group')}}`
+                    : '')
+                .filter(Boolean);
+            return one('AMI', id, spec.length
+                ? [
+                    ec2(r.region, 'modify-image-attribute', '--image-id', id, '--launch-permission', `Remove=[${spec.join(',')}]`),
+                ]
+                : [], whom.length ? `with ${whom.join(', ')}` : undefined);
+        },
+    },
+    {
+        source: 'rds.amazonaws.com',
+        names: ['ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute'],
+        category: 'resources',
+        severity: 1,
+        what: 'DB snapshot shared',
+        cite: 'ATT&CK T1537',
+        read: (r) => {
+            const cluster = r.eventName === 'ModifyDBClusterSnapshotAttribute';
+            const id = str(r.params, cluster ? 'dBClusterSnapshotIdentifier' : 'dBSnapshotIdentifier');
+            const whom = strings(attack_catalog_list(r.params, 'valuesToAdd'));
+            return one(cluster ? 'DB cluster snapshot' : 'DB snapshot', id, whom.length
+                ? [
+                    [
+                        'aws',
+                        'rds',
+                        '--region',
+                        r.region,
+                        cluster ? 'modify-db-cluster-snapshot-attribute' : 'modify-db-snapshot-attribute',
+                        cluster ? '--db-cluster-snapshot-identifier' : '--db-snapshot-identifier',
+                        id,
+                        '--attribute-name',
+                        'restore',
+                        '--values-to-remove',
+                        ...whom,
+                    ],
+                ]
+                : [], whom.length ? `with ${whom.join(', ')}` : undefined);
+        },
+    },
+    {
+        source: 'ec2.amazonaws.com',
+        names: ['CreateKeyPair', 'ImportKeyPair'],
+        category: 'resources',
+        severity: 2,
+        what: 'key pair added',
+        cite: 'ATT&CK T1098.004',
+        read: (r) => {
+            const n = str(r.params, 'keyName');
+            return one('EC2 key pair', n, [ec2(r.region, 'delete-key-pair', '--key-name', n)]);
+        },
+    },
+    {
+        source: 'ses.amazonaws.com',
+        names: [
+            'UpdateAccountSendingEnabled',
+            'VerifyEmailIdentity',
+            'VerifyDomainIdentity',
+            'CreateEmailIdentity',
+            'PutAccountDetails',
+            'PutAccountSendingAttributes',
+        ],
+        category: 'resources',
+        severity: 2,
+        what: 'SES sending enabled',
+        cite: 'ATT&CK T1496.004',
+        read: (r) => ({
+            items: [
+                {
+                    kind: 'SES',
+                    id: str(r.params, 'emailAddress') ||
+                        str(r.params, 'domain') ||
+                        str(r.params, 'emailIdentity') ||
+                        r.region,
+                    ...(r.eventName === 'UpdateAccountSendingEnabled'
+                        ? { detail: `sending ${String(at(r.params, 'enabled'))}` }
+                        : {}),
+                },
+            ],
+            undo: r.eventName === 'UpdateAccountSendingEnabled'
+                ? [['aws', 'ses', '--region', r.region, 'update-account-sending-enabled', '--no-enabled']]
+                : [],
+            review: 'check what was sent: SES sending statistics and suppression list',
+        }),
+    },
+    {
+        source: 'bedrock.amazonaws.com',
+        names: [
+            'InvokeModel',
+            'InvokeModelWithResponseStream',
+            'Converse',
+            'ConverseStream',
+            'PutFoundationModelEntitlement',
+            'PutUseCaseForModelAccess',
+            'CreateFoundationModelAgreement',
+        ],
+        category: 'resources',
+        severity: 2,
+        what: 'Bedrock models used',
+        cite: 'ATT&CK T1496.004',
+        read: (r) => ({
+            items: [{ kind: 'Bedrock model', id: str(r.params, 'modelId') || r.eventName }],
+            undo: [],
+            review: 'check Bedrock charges in Cost Explorer',
+        }),
+    },
+    {
+        source: 'lightsail.amazonaws.com',
+        names: ['CreateInstances'],
+        category: 'resources',
+        severity: 2,
+        what: 'Lightsail instances created',
+        cite: 'ATT&CK T1578.002',
+        read: (r) => {
+            const names = strings(attack_catalog_list(r.params, 'instanceNames'));
+            return {
+                items: names.map((id) => ({ kind: 'Lightsail instance', id })),
+                undo: names.map((n) => [
+                    'aws',
+                    'lightsail',
+                    '--region',
+                    r.region,
+                    'delete-instance',
+                    '--instance-name',
+                    n,
+                ]),
+            };
+        },
+    },
+    // ---- data and secrets read: rotate these ----
+    {
+        source: 'secretsmanager.amazonaws.com',
+        names: ['GetSecretValue', 'BatchGetSecretValue'],
+        category: 'data',
+        severity: 2,
+        what: 'secrets read: rotate these',
+        cite: `${PB}; ATT&CK T1555.006`,
+        read: (r) => {
+            const ids = [str(r.params, 'secretId'), ...strings(attack_catalog_list(r.params, 'secretIdList'))].filter(Boolean);
+            return {
+                items: ids.map((id) => ({ kind: 'secret', id })),
+                undo: ids.map((id) => [
+                    'aws',
+                    'secretsmanager',
+                    '--region',
+                    r.region,
+                    'rotate-secret',
+                    '--secret-id',
+                    id,
+                ]),
+            };
+        },
+    },
+    {
+        source: 'ssm.amazonaws.com',
+        names: ['GetParameter', 'GetParameters', 'GetParametersByPath', 'GetParameterHistory'],
+        category: 'data',
+        severity: 2,
+        what: 'parameters read: rotate these',
+        cite: `${PB}; ATT&CK T1555.006`,
+        read: (r) => {
+            const names = [
+                str(r.params, 'name'),
+                ...strings(attack_catalog_list(r.params, 'names')),
+                str(r.params, 'path') && `${str(r.params, 'path')} (all below)`,
+            ].filter(Boolean);
+            const dec = at(r.params, 'withDecryption') === true ? 'decrypted' : undefined;
+            return {
+                items: names.map((id) => ({ kind: 'SSM parameter', id, ...(dec ? { detail: dec } : {}) })),
+                undo: [],
+            };
+        },
+    },
+    {
+        source: 'kms.amazonaws.com',
+        names: ['Decrypt', 'GenerateDataKey', 'ReEncrypt'],
+        category: 'data',
+        severity: 2,
+        what: 'data decrypted with KMS',
+        cite: 'ATT&CK T1552',
+        read: (r) => one('KMS key', str(r.params, 'keyId') ||
+            str(r.response, 'keyId') ||
+            r.resources.find((x) => x.ResourceType === 'AWS::KMS::Key')?.ResourceName ||
+            '(key in the ciphertext)'),
+    },
+    {
+        source: 'ec2.amazonaws.com',
+        names: ['GetPasswordData'],
+        category: 'data',
+        severity: 1,
+        what: 'Windows administrator password read: rotate it',
+        cite: 'ATT&CK T1552',
+        read: (r) => one('EC2 instance', str(r.params, 'instanceId')),
+    },
+    {
+        source: 's3.amazonaws.com',
+        names: ['GetObject'],
+        category: 'data',
+        severity: 3,
+        what: 'objects read',
+        cite: `${PB}; ATT&CK T1530`,
+        read: (r) => one('S3 object', `${str(r.params, 'bucketName')}/${str(r.params, 'key')}`),
+    },
+];
+const INDEX = new Map();
+for (const e of CATALOG)
+    for (const n of e.names)
+        INDEX.set(`${e.source} ${n}`, e);
+/** Lambda records API versions in the name (CreateFunction20150331, UpdateFunctionCode20150331v2). */
+function baseName(eventSource, eventName) {
+    return eventSource === 'lambda.amazonaws.com' ? eventName.replace(/\d{8}(v\d+)?$/, '') : eventName;
+}
+function entryFor(eventSource, eventName) {
+    return INDEX.get(`${eventSource} ${baseName(eventSource, eventName)}`);
+}
+/** Reads: counted, never listed. (GetSecretValue and friends are in the table, so they are not these.) */
+function isReadOnlyName(eventName) {
+    return /^(Get|List|Describe|Lookup|Search|Head|Check|Validate|Preview|Simulate|Estimate|Query|Scan|BatchGet|Select|View|Test)[A-Z]?/.test(eventName);
+}
+/** Failures that show what the holder of the key tried and was refused: worth a count by call. */
+function isDenied(errorCode) {
+    return /AccessDenied|UnauthorizedOperation|NotAuthorized|Unauthorized|Forbidden|AuthFailure|OptInRequired|SubscriptionRequired/i.test(errorCode);
+}
+
+;// CONCATENATED MODULE: ./src/core/attack-digest.ts
+
+const obj = (v) => v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+/** The parts of a parsed CloudTrail record (the `CloudTrailEvent` JSON) the digest reads. */
+function attackRecordOf(body, fallback, via) {
+    const s = (k, d) => (typeof body[k] === 'string' ? body[k] : d);
+    return {
+        eventId: s('eventID', fallback.eventId),
+        eventTime: s('eventTime', fallback.eventTime),
+        eventSource: s('eventSource', fallback.eventSource),
+        eventName: s('eventName', fallback.eventName),
+        awsRegion: s('awsRegion', fallback.region),
+        sourceIPAddress: s('sourceIPAddress', ''),
+        userAgent: s('userAgent', ''),
+        errorCode: typeof body.errorCode === 'string' && body.errorCode ? body.errorCode : null,
+        params: obj(body.requestParameters),
+        response: obj(body.responseElements),
+        resources: fallback.resources,
+        via,
+    };
+}
+/** Keys a successful call minted: AssumeRole and token sessions, and access keys created. */
+function mintedBy(r) {
+    if (r.errorCode)
+        return [];
+    const base = { mintedBy: r.eventName, eventTime: r.eventTime, region: r.awsRegion, via: r.via };
+    if (r.eventSource === 'sts.amazonaws.com') {
+        const keyId = str(r.response, 'credentials.accessKeyId');
+        if (!keyId)
+            return [];
+        return [
+            {
+                ...base,
+                keyId,
+                kind: 'session',
+                roleArn: str(r.params, 'roleArn') || null,
+                sessionName: str(r.params, 'roleSessionName') ||
+                    str(r.params, 'name') ||
+                    str(r.response, 'federatedUser.arn') ||
+                    null,
+                userName: null,
+                expiry: str(r.response, 'credentials.expiration') || null,
+            },
+        ];
+    }
+    if (r.eventSource === 'iam.amazonaws.com' && r.eventName === 'CreateAccessKey') {
+        const keyId = str(r.response, 'accessKey.accessKeyId');
+        if (!keyId)
+            return [];
+        return [
+            {
+                ...base,
+                keyId,
+                kind: 'access-key',
+                roleArn: null,
+                sessionName: null,
+                userName: str(r.response, 'accessKey.userName') || str(r.params, 'userName') || null,
+                expiry: null,
+            },
+        ];
+    }
+    return [];
+}
+/** How a minted key's own calls are labelled: "via role X, session key ASIA…". */
+function pathOf(m) {
+    const role = m.roleArn ? m.roleArn.replace(/^arn:aws[\w-]*:iam::\d+:role\//, '') : null;
+    const hop = m.kind === 'access-key'
+        ? `via access key ${m.keyId}${m.userName ? ` of user ${m.userName}` : ''}`
+        : role
+            ? `via role ${role}, session key ${m.keyId}`
+            : `via ${m.mintedBy} session key ${m.keyId}`;
+    return m.via ? `${m.via}; ${hop}` : hop;
+}
+const CATEGORY_ORDER = [
+    'defense-evasion',
+    'access',
+    'temporary-credentials',
+    'execution',
+    'resources',
+    'data',
+    'other-changes',
+];
+/** Worst first; within a severity by category, then oldest first. */
+function compareActions(a, b) {
+    return (a.severity - b.severity ||
+        CATEGORY_ORDER.indexOf(a.category) - CATEGORY_ORDER.indexOf(b.category) ||
+        a.eventTime.localeCompare(b.eventTime) ||
+        a.eventName.localeCompare(b.eventName) ||
+        a.eventId.localeCompare(b.eventId));
+}
+function count(m, r, n = 1) {
+    const k = `${r.eventSource} ${r.eventName}`;
+    const c = m.get(k);
+    if (c)
+        c.count += n;
+    else
+        m.set(k, { eventSource: r.eventSource, eventName: r.eventName, count: n });
+}
+function counted(m) {
+    const calls = [...m.values()].sort((a, b) => b.count - a.count || `${a.eventSource} ${a.eventName}`.localeCompare(`${b.eventSource} ${b.eventName}`));
+    return { total: calls.reduce((n, c) => n + c.count, 0), calls };
+}
+function readingOf(r, read) {
+    if (!read)
+        return { items: [], undo: [] };
+    try {
+        return read({
+            eventName: r.eventName,
+            eventSource: r.eventSource,
+            region: r.awsRegion,
+            params: r.params,
+            response: r.response,
+            resources: r.resources,
+        });
+    }
+    catch {
+        // A record shaped unlike AWS's documentation still counts as the call it names.
+        return { items: [], undo: [] };
+    }
+}
+/**
+ * What a call missing from the table touched: its resources, else the ids, ARNs and names in its response,
+ * else in its request (a few, shallow), so "other changes" still say what changed.
+ */
+function namedIn(r) {
+    const fromResources = r.resources
+        .filter((x) => x.ResourceName)
+        .map((x) => ({ kind: x.ResourceType || 'resource', id: x.ResourceName }));
+    if (fromResources.length > 0)
+        return fromResources;
+    const found = [];
+    const walk = (v, depth) => {
+        if (found.length >= 3 || depth > 3 || !v || typeof v !== 'object')
+            return;
+        for (const [k, x] of Object.entries(v)) {
+            if (found.length >= 3)
+                return;
+            if (typeof x === 'string' && x && /(Id|Arn|ARN|Name|Identifier)$/.test(k) && k !== 'requestId')
+                found.push({ kind: k, id: x });
+            else
+                walk(x, depth + 1);
+        }
+    };
+    walk(r.response, 0);
+    if (found.length === 0)
+        walk(r.params, 0);
+    return found;
+}
+/** Limits on following minted keys, said in the incident. */
+const FOLLOW_DEPTH = 3;
+const FOLLOW_KEYS = 25;
+/**
+ * The attacker-activity digest of a key's records (and those of keys it minted, each carrying `via`).
+ * keyleak's own calls must be left out by the caller.
+ */
+function digestAttack(records, window, followed = [], notFollowed = []) {
+    const actions = [];
+    const minted = new Map();
+    const recon = new Map();
+    const denied = new Map();
+    const noise = new Map();
+    const seen = new Set();
+    for (const r of records) {
+        if (r.eventId) {
+            if (seen.has(r.eventId))
+                continue;
+            seen.add(r.eventId);
+        }
+        for (const m of mintedBy(r))
+            if (!minted.has(m.keyId))
+                minted.set(m.keyId, m);
+        const entry = entryFor(r.eventSource, r.eventName);
+        const readOnly = isReadOnlyName(r.eventName);
+        if (!entry && (readOnly || r.errorCode)) {
+            if (!r.errorCode)
+                count(recon, r);
+            else if (isDenied(r.errorCode))
+                count(denied, r);
+            else
+                count(noise, r);
+            continue;
+        }
+        const reading = entry ? readingOf(r, entry.read) : { items: namedIn(r), undo: [] };
+        actions.push({
+            eventId: r.eventId,
+            eventTime: r.eventTime,
+            eventName: r.eventName,
+            eventSource: r.eventSource,
+            region: r.awsRegion,
+            sourceIPAddress: r.sourceIPAddress,
+            userAgent: r.userAgent,
+            category: entry?.category ?? 'other-changes',
+            severity: entry?.severity ?? 4,
+            what: entry?.what ?? 'changed',
+            cite: entry?.cite ?? 'not in the table: any call that is not a read',
+            failed: r.errorCode,
+            via: r.via,
+            items: reading.items,
+            // A failed call changed nothing: nothing to undo.
+            undo: r.errorCode ? [] : reading.undo,
+            ...(reading.review && !r.errorCode ? { review: reading.review } : {}),
+        });
+    }
+    return {
+        window,
+        actions: actions.sort(compareActions),
+        minted: [...minted.values()].sort((a, b) => a.eventTime.localeCompare(b.eventTime) || a.keyId.localeCompare(b.keyId)),
+        reconnaissance: counted(recon),
+        denied: counted(denied),
+        noise: counted(noise),
+        followed: [...followed],
+        follow: { maxDepth: FOLLOW_DEPTH, maxKeys: FOLLOW_KEYS, notFollowed: [...notFollowed] },
+    };
+}
+function mergeCounts(a, b, disjoint) {
+    const m = new Map();
+    for (const c of a.calls)
+        count(m, c, c.count);
+    for (const c of b.calls) {
+        const k = `${c.eventSource} ${c.eventName}`;
+        const had = m.get(k);
+        // Overlapping windows count the same calls twice: keep the larger count, a lower bound.
+        if (had && !disjoint)
+            had.count = Math.max(had.count, c.count);
+        else
+            count(m, c, c.count);
+    }
+    return counted(m);
+}
+/**
+ * A digest covering both windows: every action and minted key of either (each once, by event id), call
+ * counts added up when the windows do not overlap. Nothing the earlier digest held is lost.
+ */
+function mergeDigests(earlier, later) {
+    const disjoint = later.window.start >= earlier.window.end || earlier.window.start >= later.window.end;
+    const actions = new Map();
+    const key = (a) => a.eventId || `${a.eventTime} ${a.eventSource} ${a.eventName} ${a.region}`;
+    for (const a of [...earlier.actions, ...later.actions])
+        if (!actions.has(key(a)))
+            actions.set(key(a), a);
+    const minted = new Map();
+    for (const m of [...earlier.minted, ...later.minted])
+        if (!minted.has(m.keyId))
+            minted.set(m.keyId, m);
+    const followed = new Map();
+    for (const f of [...earlier.followed, ...later.followed]) {
+        const had = followed.get(f.keyId);
+        followed.set(f.keyId, had
+            ? {
+                ...had,
+                events: disjoint ? had.events + f.events : Math.max(had.events, f.events),
+                incomplete: f.incomplete ?? had.incomplete,
+            }
+            : f);
+    }
+    const followedIds = new Set(followed.keys());
+    const notFollowed = new Map();
+    for (const n of [...earlier.follow.notFollowed, ...later.follow.notFollowed])
+        if (!followedIds.has(n.keyId))
+            notFollowed.set(n.keyId, n);
+    return {
+        window: {
+            start: earlier.window.start < later.window.start ? earlier.window.start : later.window.start,
+            end: earlier.window.end > later.window.end ? earlier.window.end : later.window.end,
+        },
+        actions: [...actions.values()].sort(compareActions),
+        minted: [...minted.values()].sort((a, b) => a.eventTime.localeCompare(b.eventTime) || a.keyId.localeCompare(b.keyId)),
+        reconnaissance: mergeCounts(earlier.reconnaissance, later.reconnaissance, disjoint),
+        denied: mergeCounts(earlier.denied, later.denied, disjoint),
+        noise: mergeCounts(earlier.noise, later.noise, disjoint),
+        followed: [...followed.values()],
+        follow: { ...later.follow, notFollowed: [...notFollowed.values()] },
+    };
+}
+/** Items the responder must remove or revert: successful actions that created or changed something. */
+function attack_digest_toRemove(d) {
+    return d.actions.filter((a) => !a.failed &&
+        a.category !== 'data' &&
+        a.category !== 'temporary-credentials' &&
+        a.category !== 'other-changes' &&
+        (a.undo.length > 0 || a.review !== undefined));
+}
+
+;// CONCATENATED MODULE: ./src/core/render/attack.ts
+
+// Everything here comes from CloudTrail records, which the key's holder wrote: every value is shown as a
+// code span (no markdown, HTML or @mention inside one), cut to a length that keeps a table readable, and
+// every command argument is shell-quoted.
+/** A value from a record as inline code in a table cell, at most `max` characters. */
+const code = (s, max = 200) => mdCode(s, { max });
+// IAM refuses to delete a user, role, policy or instance profile that still has keys, attachments or
+// members: those deletions go after everything else, detaching before deleting.
+const LAST = / (delete-user|delete-role|delete-policy|delete-instance-profile|delete-virtual-mfa-device) /;
+function inDependencyOrder(cmds) {
+    return [...cmds.filter((c) => !LAST.test(c)), ...cmds.filter((c) => LAST.test(c))];
+}
+const attack_LABEL = {
+    'defense-evasion': 'defense evasion',
+    access: 'access created or changed',
+    'temporary-credentials': 'temporary credentials',
+    execution: 'execution',
+    resources: 'resources launched or exposed',
+    data: 'data and secrets read',
+    'other-changes': 'other changes',
+};
+function plural(n, one, many = `${one}s`) {
+    return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+function items(a) {
+    if (a.items.length === 0)
+        return '';
+    const shown = a.items
+        .slice(0, 6)
+        .map((i) => `${i.kind} ${code(i.id)}${i.detail ? ` (${code(i.detail, 120)})` : ''}`);
+    return shown.join('<br>') + (a.items.length > 6 ? `<br>… ${a.items.length - 6} more` : '');
+}
+function row(a, n) {
+    const call = `${code(a.eventName, 80)}${a.failed ? ` **failed** (${code(a.failed, 60)})` : ''}`;
+    const who = a.via ? code(a.via, 160) : code(a.sourceIPAddress, 60);
+    return `| ${n} | ${attack_LABEL[a.category]}: ${a.what.replace(/\|/g, '/')} | ${call} | ${items(a)} | ${code(a.region, 30)} | ${code(a.eventTime, 30)} | ${who} |`;
+}
+function countLine(title, c, top = 8) {
+    if (c.total === 0)
+        return `${title}: none.`;
+    const names = c.calls.slice(0, top).map((x) => `${code(x.eventName, 60)} ${x.count}`);
+    const more = c.calls.length > top ? `, and ${plural(c.calls.length - top, 'other call')}` : '';
+    return `${title}: ${plural(c.total, 'call')} (${names.join(', ')}${more}).`;
+}
+const KEY_ID = /^A[A-Z0-9]{15,127}$/;
+/** The queries that reach what LookupEvents cannot: data events, older than 90 days, an organisation trail. */
+function limitsSection(d, keyId) {
+    const all = [keyId, ...d.minted.map((m) => m.keyId)].filter((k) => KEY_ID.test(k));
+    // A query names 40 keys at most: the body has a size limit, and trail.json lists every minted key.
+    const ids = all.slice(0, 40);
+    const list = ids.map((k) => `'${k}'`).join(', ');
+    const since = d.window.start.slice(0, 19).replace('T', ' ');
+    return [
+        '<details><summary>What this cannot show, and the queries that can</summary>',
+        '',
+        '`LookupEvents` returns **management events of the last 90 days**, region by region. Data events (S3 `GetObject` and `PutObject`, DynamoDB item reads, Lambda `Invoke`) appear only in a trail that logs them or in CloudTrail Lake; calls older than 90 days only in a trail. With an organisation trail:',
+        '',
+        "Athena, on the trail's table (`cloudtrail_logs` here):",
+        '',
+        ...mdFence([
+            'SELECT eventtime, useridentity.accesskeyid, eventsource, eventname, awsregion, sourceipaddress,',
+            "       json_extract_scalar(requestparameters, '$.bucketName') AS bucket,",
+            "       json_extract_scalar(requestparameters, '$.key') AS object_key",
+            'FROM cloudtrail_logs',
+            `WHERE useridentity.accesskeyid IN (${list})`,
+            `  AND eventtime >= '${d.window.start.slice(0, 19)}Z'`,
+            'ORDER BY eventtime;',
+        ].join('\n'), 'sql'),
+        '',
+        ...(all.length > ids.length
+            ? [`These name ${ids.length} of the ${all.length} keys; add the rest from \`trail.json\`.`, '']
+            : []),
+        'CloudTrail Lake, on an event data store that includes data events:',
+        '',
+        ...mdFence([
+            'SELECT eventTime, userIdentity.accessKeyId, eventSource, eventName, awsRegion, sourceIPAddress, requestParameters',
+            'FROM <event-data-store-id>',
+            `WHERE userIdentity.accessKeyId IN (${list})`,
+            `  AND eventTime >= '${since}'`,
+            'ORDER BY eventTime',
+        ].join('\n'), 'sql'),
+        '',
+        '</details>',
+        '',
+    ];
+}
+function persistenceLines(steps) {
+    if (steps.length === 0)
+        return [];
+    const out = ['**Contained by keyleak** (`contain-persistence: true`):', ''];
+    for (const s of steps) {
+        const undo = commandLine(s.undo);
+        out.push(`- ${s.outcome === 'done' ? 'done' : s.outcome === 'dry-run' ? 'dry run, not done' : `**${s.outcome}**`}: ${s.what} ${code(s.target)}${s.detail ? ` (${code(s.detail, 200)})` : ''}${undo ? `. Undo: ${code(undo, 400)}` : ''}`);
+    }
+    out.push('');
+    return out;
+}
+function costLines(c) {
+    if (c.error)
+        return [`Cost check: could not read Cost Explorer (${code(c.error, 200)}).`, ''];
+    const days = c.days.map((d) => `${d.date} ${d.amount.toFixed(2)}`).join(', ');
+    return [
+        c.spike
+            ? `> [!WARNING]\n> **Cost spike**: ${c.spike.date} cost ${c.currency} ${c.spike.amount.toFixed(2)}, ${c.spike.baseline > 0 ? `${c.spike.factor.toFixed(1)}× the ${c.currency} ${c.spike.baseline.toFixed(2)} daily baseline` : 'against nothing a day'} before the exposure.`
+            : `Cost check: no spike in daily cost since the exposure (${c.currency}).`,
+        '',
+        `<details><summary>Daily cost (${c.currency}, unblended)</summary>\n\n${days}\n\n</details>`,
+        '',
+    ];
+}
+/**
+ * The digest in one line, for a terminal or a summary: attacker actions by category (worst category
+ * first), then the minted keys followed. keyleak's own words only: nothing from a record is in it.
+ */
+function attackHeadline(d) {
+    const byCategory = new Map();
+    for (const a of d.actions)
+        byCategory.set(a.category, (byCategory.get(a.category) ?? 0) + 1);
+    const kinds = [...byCategory].map(([c, n]) => `${n} ${attack_LABEL[c]}`).join(', ');
+    const followed = d.followed.reduce((n, f) => n + f.events, 0);
+    return [
+        d.actions.length === 0
+            ? 'no attacker action'
+            : `${plural(d.actions.length, 'attacker action')} (${kinds})`,
+        d.followed.length > 0
+            ? `${plural(d.followed.length, 'minted key')} followed (${plural(followed, 'event')})`
+            : d.minted.length > 0
+                ? `${plural(d.minted.length, 'minted key')}, none followed`
+                : 'no credentials minted',
+    ].join('; ');
+}
+/** The incident's "What the attacker did" section: worst first, every item named, how to undo each. */
+function attack_renderAttackSection(d, o) {
+    const out = ['## What the attacker did', ''];
+    const acted = d.actions;
+    const followedEvents = d.followed.reduce((n, f) => n + f.events, 0);
+    out.push(`${acted.length === 0 ? 'No call changed anything, minted credentials, ran commands or read secrets' : `**${plural(acted.length, 'call')}** changed something, minted credentials, ran commands or read secrets`} (worst first).${d.followed.length > 0 ? ` ${plural(d.followed.length, 'minted key')} followed by ${d.followed.length === 1 ? 'its' : 'their'} own key id (${plural(followedEvents, 'event')}).` : ''}`, '');
+    if (o.persistence)
+        out.push(...persistenceLines(o.persistence));
+    if (acted.length > 0) {
+        const shown = acted.slice(0, o.maxRows);
+        out.push('| # | What | Call | Principals and resources | Region | Time (UTC) | By |', '| --- | --- | --- | --- | --- | --- | --- |');
+        shown.forEach((a, i) => out.push(row(a, i + 1)));
+        out.push('');
+        if (acted.length > shown.length) {
+            const rest = acted.slice(shown.length);
+            const byName = new Map();
+            for (const a of rest)
+                byName.set(a.eventName, (byName.get(a.eventName) ?? 0) + 1);
+            out.push(`… and ${plural(rest.length, 'more call')}, all in \`trail.json\`: ${[...byName].map(([n, c]) => `${code(n, 60)} ${c}`).join(', ')}.`, '');
+        }
+        const cmds = [];
+        const reviews = [];
+        let unsafe = 0;
+        for (const a of shown) {
+            for (const argv of a.undo) {
+                const line = commandLine(argv);
+                if (line)
+                    cmds.push(line);
+                else
+                    unsafe++;
+            }
+            if (a.review)
+                reviews.push(`- ${code(a.eventName, 60)} ${a.items[0] ? code(a.items[0].id) : ''}: ${a.review}`);
+        }
+        if (cmds.length > 0 || reviews.length > 0) {
+            out.push(`<details><summary>How to remove or revert these (${plural(cmds.length, 'command')}${reviews.length ? `, ${reviews.length} to review` : ''})</summary>`, '', 'Check each against your own records first: a name in CloudTrail is what the caller sent.', '');
+            if (cmds.length > 0)
+                out.push(...mdFence(inDependencyOrder([...new Set(cmds)]).join('\n'), 'sh'), '');
+            if (unsafe > 0)
+                out.push(`${plural(unsafe, 'command')} left out: a value holds control characters (see \`trail.json\`).`, '');
+            if (reviews.length > 0)
+                out.push(...reviews, '');
+            out.push('</details>', '');
+        }
+    }
+    if (d.minted.length > 0) {
+        out.push('**Credentials minted** (revoke sessions with a deny on `aws:TokenIssueTime` on each role; deactivation of the leaked key does not end them):', '');
+        for (const m of d.minted.slice(0, 30)) {
+            const f = d.followed.find((x) => x.keyId === m.keyId);
+            const nf = d.follow.notFollowed.find((x) => x.keyId === m.keyId);
+            const what = m.kind === 'access-key'
+                ? `access key of user ${code(m.userName ?? '?')}`
+                : m.roleArn
+                    ? `session of role ${code(m.roleArn)}`
+                    : `${code(m.mintedBy, 40)} session`;
+            out.push(`- ${code(m.keyId, 130)}: ${what}${m.sessionName ? `, session name ${code(m.sessionName, 80)}` : ''}${m.expiry ? `, expires ${code(m.expiry, 40)}` : ''}; ${f ? `followed: ${plural(f.events, 'event')}${f.incomplete ? ` (incomplete: ${code(f.incomplete, 200)})` : ''}` : nf ? `not followed: ${nf.reason}` : 'not followed'}${m.via ? ` (${code(m.via, 160)})` : ''}`);
+        }
+        if (d.minted.length > 30)
+            out.push(`- … and ${plural(d.minted.length - 30, 'more key')} in \`trail.json\`.`);
+        out.push('', `Minted keys are followed ${d.follow.maxDepth} hops deep, ${d.follow.maxKeys} keys at most.`, '');
+    }
+    out.push(countLine('**Reconnaissance**, counted not listed', d.reconnaissance), '', countLine('**Denied probing** (AccessDenied and the like)', d.denied), '', countLine('**Noise** (throttled, not found, invalid)', d.noise), '');
+    if (o.cost)
+        out.push(...costLines(o.cost));
+    out.push(...limitsSection(d, o.keyId));
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/core/render/incident.ts
+
+
+
+
+
+
+
+
+/** The contacts block used when the repository has no `runbook-template`. Names no one. */
+const incident_DEFAULT_RUNBOOK_TEMPLATE = (/* unused pure expression or super */ null && (`**Who to involve** (set \`runbook-template\` to a markdown file in this repository to name your own channels and contacts):
+
+- **Incident channel:** open a dedicated chat channel or thread for this key and link it here.
+- **Security team:** your organisation's security or incident-response contact.
+- **Account owners:** whoever administers the AWS account the key belongs to, and someone with access to its billing.`));
+const ZERO = /^0{40}$/;
+function incident_short(sha) {
+    return sha.slice(0, 12);
+}
+/**
+ * The issue title: the key id (never the secret) and its state. On a public repository, neither: the title
+ * is what shows in notifications and search, so it only says that a key was found.
+ */
+function incident_renderIncidentTitle(f, ctx) {
+    if (ctx?.withheld)
+        return `Leaked AWS access key found (${f.fingerprint.slice(-8)})`;
+    const v = verdictOf(f);
+    const state = [v];
+    const a = f.response?.action;
+    if (a === 'deactivated')
+        state.push('deactivated');
+    else if (a === 'already-inactive')
+        state.push('inactive');
+    else if (a === 'dry-run')
+        state.push('dry run');
+    else if (a === 'failed')
+        state.push('containment failed');
+    else if (a === 'manual' || a === 'not-managed' || a === 'no-responder')
+        state.push('needs manual containment');
+    if (f.canary)
+        state.push('canary token');
+    return `Leaked AWS key ${f.keyId} (${state.join(', ')})`;
+}
+function verdictSentence(f, v, ctx) {
+    if (ctx.withheld)
+        return `**not said here**: ${WITHHELD_NOTE}. Treat the key as live.`;
+    const ver = f.verification;
+    switch (v) {
+        case 'live':
+            return '**live**: STS `GetCallerIdentity` accepted the leaked pair. Anyone who read it can act as its owner until it is deactivated.';
+        case 'invalid':
+            return `**invalid**: STS rejected the leaked pair${ver?.reason ? ` (${mdText(ver.reason)})` : ''}. The key is deleted, inactive or the secret is wrong; confirm before closing.`;
+        case 'wrong secret':
+            return '**key exists and is active; the secret found is not its secret**: STS answered `SignatureDoesNotMatch` (after the documented retry). AWS knows this key and it works for whoever holds its real secret, which may be elsewhere (another file, a CI variable, a laptop). Treat it as live: find its owner in IAM and rotate it.';
+        case 'unknown':
+            return `**unknown**: STS could not tell${ver?.reason ? ` (${mdText(ver.reason)})` : ''}. Nothing was changed; treat the key as live until a rescan says otherwise.`;
+        default: {
+            const why = f.canary
+                ? 'the key belongs to a canary-token account, and verifying it would trip the canary'
+                : ver?.status === 'skipped'
+                    ? (ver.reason ?? 'no secret was found next to the key id')
+                    : (ctx.verificationNote ?? 'verification is turned off');
+            // keyleak's own words (why it did not verify), with their code spans.
+            return `**not verified**: ${why}. Treat the key as live.`;
+        }
+    }
+}
+function statusSection(f, ctx) {
+    const v = verdictOf(f);
+    const ver = f.verification;
+    const out = ['## Status', '', `Verdict: ${verdictSentence(f, v, ctx)}`, ''];
+    const rows = [
+        ['Key id', `\`${f.keyId}\` (${f.keyKind === 'temporary' ? 'temporary, ASIA' : 'long-term'})`],
+        [
+            'Secret',
+            ctx.withheld
+                ? 'not said here (public repository)'
+                : f.secretFound
+                    ? `found next to it (${mdCode(f.secretRedacted ?? '')})`
+                    : 'not found',
+        ],
+        [
+            'Account',
+            ver?.accountId
+                ? `\`${ver.accountId}\` (from STS)`
+                : f.accountId
+                    ? `\`${f.accountId}\` (decoded offline from the key id)`
+                    : 'unknown',
+        ],
+    ];
+    if (ver?.arn)
+        rows.push(['Principal', `${mdCode(ver.arn)}`]);
+    if (ctx.withheld) {
+        rows.push(['Containment', 'not said here (public repository): see the workflow run']);
+    }
+    else if (f.response) {
+        rows.push([
+            'Containment',
+            `**${f.response.action}**: ${mdText(f.response.detail)} (${mdText(f.response.at)})`,
+        ]);
+    }
+    else {
+        rows.push([
+            'Containment',
+            'nothing was done: containment needs responder credentials and `deactivate: true`',
+        ]);
+    }
+    if (ctx.quarantine) {
+        rows.push([
+            'AWS quarantine policy',
+            ctx.quarantine.length > 0
+                ? `${ctx.quarantine.map((q) => `${mdCode(q)}`).join(', ')} attached: AWS saw the leak too. It blocks the key from acting on itself, not a responder.`
+                : 'none attached',
+        ]);
+    }
+    rows.push([
+        'Last checked',
+        ctx.runUrl ? `${mdText(ctx.checkedAt)} ([run](${mdUrl(ctx.runUrl)}))` : mdText(ctx.checkedAt),
+    ]);
+    out.push('| | |', '| --- | --- |', ...rows.map(([k, val]) => `| ${k} | ${val} |`), '');
+    if (ctx.forcePush) {
+        out.push(`> [!WARNING]`, `> This key arrived in a force push (\`${incident_short(ctx.forcePush.before)}\` → \`${incident_short(ctx.forcePush.after)}\`). The commits it replaced stay fetchable by SHA on GitHub and in forks: rewriting history does not unpublish the key. Contain it.`, '');
+    }
+    return out;
+}
+function author(a) {
+    // Names only: the issue may be more widely readable than the repository's history.
+    return a ? mdText(a.replace(/\s*<[^>]*>\s*$/, '')) : '';
+}
+/** A path as a URL path: each segment percent-encoded, so `#`, `?` and spaces stay part of the name. */
+function encodePath(path) {
+    return path.split('/').map(encodeURIComponent).join('/');
+}
+function whereSection(f, ctx) {
+    const out = ['## Where it leaked', ''];
+    // An org scan's incident spans repositories: one table per repository, in order of first leak.
+    const byRepo = new Map();
+    for (const l of f.locations) {
+        const name = l.repo ?? `${ctx.repo.owner}/${ctx.repo.repo}`;
+        const list = byRepo.get(name);
+        if (list)
+            list.push(l);
+        else
+            byRepo.set(name, [l]);
+    }
+    for (const [name, locations] of byRepo) {
+        const base = `${ctx.serverUrl}/${name}`;
+        out.push(`In ${mdLink(name, base)}:`, '', '| Commit | File | Author | Date | Branches and tags |', '| --- | --- | --- | --- | --- |');
+        for (const l of locations) {
+            // A tag's message: `commit` is the tag object, which has no page of its own; the tag has.
+            const commit = !l.commit
+                ? 'not committed'
+                : l.tag
+                    ? mdCodeLink(incident_short(l.commit), `${base}/releases/tag/${encodePath(tagName(l.tag))}`)
+                    : mdCodeLink(incident_short(l.commit), `${base}/commit/${l.commit}`);
+            const file = l.path === null
+                ? messageMd(l)
+                : l.commit
+                    ? mdCodeLink(`${l.path}:${l.line}`, `${base}/blob/${l.commit}/${encodePath(l.path)}#L${l.line}`)
+                    : mdCode(`${l.path}:${l.line}`);
+            const refs = (l.tag ? [l.tag] : l.commit ? (ctx.refs[l.commit] ?? []) : []).map((r) => `${mdCode(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}`);
+            out.push(`| ${commit} | ${file} | ${author(l.author)} | ${mdText(l.date ?? '')} | ${refs.join(', ') || 'none'} |`);
+        }
+        out.push('');
+    }
+    out.pop();
+    const prs = [...new Set(f.locations.flatMap((l) => (l.commit ? (ctx.pulls[l.commit] ?? []) : [])))].sort((a, b) => a - b);
+    if (prs.length > 0)
+        out.push('', `Pull requests containing these commits: ${prs.map((n) => `#${n}`).join(', ')}.`);
+    out.push('');
+    return out;
+}
+function runbookSteps(f, ctx) {
+    const a = f.response;
+    const contained = a && (a.action === 'deactivated' || a.action === 'already-inactive');
+    const trail = ctx.trail;
+    const trailDone = trail && trail.incompleteRegions.length === 0 && trail.activity;
+    const access = accessToRemove(trail, ctx.checkedAt);
+    const resources = trail?.activity ? resourcesToRemove(trail.activity) : [];
+    return [
+        {
+            id: 'deactivate',
+            text: "**Deactivate the key** (or delete it) in IAM, under the key owner's security credentials, and rotate it for its owner through a secret store.",
+            done: contained ? `${a.action} by keyleak: ${mdText(a.detail)} (${a.at})` : null,
+            note: a && !contained && a.action !== 'none'
+                ? `keyleak: ${a.action}: ${mdText(a.detail)}`
+                : verdictOf(f) === 'invalid'
+                    ? 'keyleak: STS already rejects the key; confirm in IAM that it is inactive or deleted.'
+                    : verdictOf(f) === 'wrong secret'
+                        ? 'keyleak: the key is active (its secret is not the one found): rotate it for its owner, then deactivate it by hand.'
+                        : null,
+        },
+        {
+            id: 'channel',
+            text: '**Open a dedicated incident channel or thread** and ask the people listed above to join.',
+            done: null,
+        },
+        {
+            id: 'access',
+            text: '**Find unauthorised access in CloudTrail, in every region**: new IAM users, access keys, login profiles, policies, roles and temporary credentials. Revoke sessions minted from the key with a deny on `aws:TokenIssueTime`; deactivation alone does not end them.',
+            done: trailDone && access.open === 0 ? accessDone(trail, access) : null,
+            note: trail && !trailDone
+                ? `keyleak: ${trail.incompleteRegions.length} regions could not be read`
+                : access.open > 0
+                    ? `keyleak: ${access.open} item${access.open === 1 ? '' : 's'} to remove (see *What the attacker did*)${access.contained > 0 ? `; ${access.contained} contained` : ''}.`
+                    : null,
+        },
+        {
+            id: 'resources',
+            text: '**Find and remove unauthorised resources**: EC2 instances, Spot requests, Lambda functions and anything else the key created. Check the [billing dashboard](https://console.aws.amazon.com/billing/home#/) and [Cost Explorer](https://console.aws.amazon.com/cost-management/home#/cost-explorer) for a spike since the exposure.',
+            done: trailDone && resources.length === 0 && trail.cost && !trail.cost.error && !trail.cost.spike
+                ? `keyleak found no resources launched or exposed in ${trail.totalEvents} events, and no cost spike`
+                : null,
+            note: resourcesNote(trail, resources),
+        },
+        {
+            id: 'security',
+            text: '**Tell the security team**: what leaked, where, since when, and what has been done (link this issue).',
+            done: null,
+        },
+        {
+            id: 'decide',
+            text: '**Decide with the security team** whether the account must be closed or rebuilt.',
+            done: null,
+        },
+        {
+            id: 'history',
+            text: '**Clean up the history** (optional, and only after containment): see *Remove it from history* below.',
+            done: null,
+        },
+    ];
+}
+/** Access the attacker created, and how much of it keyleak contained. */
+function accessToRemove(t, checkedAt) {
+    if (!t?.activity)
+        return { open: 0, contained: 0 };
+    const done = new Set((t.persistence ?? []).filter((p) => p.outcome === 'done').map((p) => p.target));
+    let open = 0;
+    let contained = 0;
+    for (const a of toRemove(t.activity)) {
+        if (a.category !== 'access')
+            continue;
+        // Only what keyleak switched off counts as contained: a key it deactivated, a password it deleted.
+        const handled = (a.eventName === 'CreateAccessKey' || a.eventName === 'CreateLoginProfile') &&
+            a.items.length > 0 &&
+            a.items.every((i) => done.has(i.id));
+        if (handled)
+            contained++;
+        else
+            open++;
+    }
+    for (const m of t.activity.minted) {
+        if (m.kind !== 'session')
+            continue;
+        const role = m.roleArn ? roleNameOf(m.roleArn) : null;
+        if (role && done.has(role))
+            contained++;
+        // A session still valid when this check ran (or of unknown expiry) is open until its role is revoked.
+        else if (m.expiry === null ||
+            Number.isNaN(Date.parse(m.expiry)) ||
+            Date.parse(m.expiry) > Date.parse(checkedAt))
+            open++;
+    }
+    return { open, contained };
+}
+function accessDone(t, a) {
+    return a.contained > 0
+        ? `keyleak contained all ${a.contained} items it found in ${t.totalEvents} events in ${t.regions.length} regions`
+        : `keyleak found no access created in ${t.totalEvents} events in ${t.regions.length} regions`;
+}
+function resourcesToRemove(d) {
+    return toRemove(d).filter((a) => a.category === 'resources' || a.category === 'execution');
+}
+function resourcesNote(t, list) {
+    const parts = [];
+    if (list.length > 0) {
+        const names = list.flatMap((a) => a.items.map((i) => `${i.kind} ${mdCode(i.id, { max: 80 })}`));
+        parts.push(`keyleak: ${list.length} to remove: ${names.slice(0, 12).join(', ')}${names.length > 12 ? `, … ${names.length - 12} more` : ''}.`);
+    }
+    if (t?.cost?.spike)
+        parts.push(`Cost spike on ${t.cost.spike.date}: ${t.cost.currency} ${t.cost.spike.amount.toFixed(2)}.`);
+    return parts.length > 0 ? parts.join(' ') : null;
+}
+function runbookSection(f, ctx) {
+    const out = ['## Runbook', '', ctx.contacts.trim(), ''];
+    runbookSteps(f, ctx).forEach((s, i) => {
+        const extra = s.done ? ` _Done: ${s.done}._` : s.note ? ` _${s.note}_` : '';
+        out.push(`- [${s.done ? 'x' : ' '}] ${i + 1}. ${s.text}${extra} ${stepTag(s.id)}`);
+    });
+    out.push('');
+    return out;
+}
+function mermaidTime(iso) {
+    return iso
+        .replace('T', ' ')
+        .replace(/(\.\d+)?Z$/, '')
+        .slice(0, 19)
+        .replace(/[^0-9 :-]/g, '0');
+}
+/**
+ * A Gantt chart GitHub renders in place: one bar per source IP from its first to its last call. Mermaid
+ * ends a task name at ':', so IPv6 colons become a look-alike character.
+ */
+function activityChart(t) {
+    const out = [
+        '```mermaid',
+        'gantt',
+        '    title Calls by source IP, first to last (UTC)',
+        '    dateFormat YYYY-MM-DD HH:mm:ss',
+        '    axisFormat %m-%d %H:%M',
+    ];
+    for (const ip of t.byIp.slice(0, 15)) {
+        let end = ip.last;
+        // A single call would be a zero-length bar, which Mermaid does not draw.
+        if (Date.parse(end) - Date.parse(ip.first) < 60_000)
+            end = new Date(Date.parse(ip.first) + 60_000).toISOString();
+        out.push(
+        // Anything but an address's characters could end the block or the chart's syntax.
+        `    section ${ip.ip.replace(/[^0-9A-Za-z.:_-]/g, '?').replace(/:/g, '\ua789')}`, `    ${ip.count} call${ip.count === 1 ? '' : 's'} : ${mermaidTime(ip.first)}, ${mermaidTime(end)}`);
+    }
+    out.push('```');
+    return out;
+}
+function table(headers, rows, more) {
+    const out = [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`];
+    for (const r of rows)
+        out.push(`| ${r.join(' | ')} |`);
+    if (more > 0)
+        out.push('', `… and ${more} more in \`trail.json\`.`);
+    out.push('');
+    return out;
+}
+const ROWS = 20;
+function trailSection(ctx) {
+    const out = ['## CloudTrail activity', ''];
+    if (ctx.withheld)
+        return [...out, `Not shown: ${WITHHELD_NOTE}.`, ''];
+    const t = ctx.trail;
+    if (!t) {
+        out.push(`CloudTrail was not read: ${mdText(ctx.trailUnavailable ?? 'no responder credentials were available')}.`, '', "To summarise the key's activity here, give the job responder credentials in the key's account, for example a role assumed through OIDC before keyleak runs:", '', '```yaml', 'permissions:', '  id-token: write # OIDC', '  contents: read', '  issues: write', 'steps:', '  - uses: aws-actions/configure-aws-credentials@v4', '    with:', '      role-to-assume: arn:aws:iam::<account-id>:role/keyleak-responder', '      aws-region: us-east-1', '```', '', 'and set `aws-role-template` to reach other managed accounts. Then comment `/rescan` on this issue.', '');
+        return out;
+    }
+    out.push(`From ${t.window.start} to ${t.window.end} in ${t.regions.length} region${t.regions.length === 1 ? '' : 's'}: **${t.totalEvents} events** (${t.ownEvents} of them keyleak's own verification, left out below).`, '');
+    if (t.incompleteRegions.length > 0) {
+        out.push('> [!WARNING]', `> ${t.incompleteRegions.length} region(s) could not be read; their events are missing:`);
+        for (const r of t.incompleteRegions)
+            out.push(`> - ${mdCode(r.region)}: ${mdText(r.reason)}`);
+        out.push('');
+    }
+    if (t.byIp.length > 0)
+        out.push(...activityChart(t), '');
+    out.push('### By source IP', '');
+    out.push(...table(['Source IP', 'Calls', 'First', 'Last'], t.byIp.slice(0, ROWS).map((i) => [mdCode(i.ip), String(i.count), mdText(i.first), mdText(i.last)]), t.byIp.length - ROWS));
+    out.push('### By user agent', '');
+    out.push(...table(['User agent', 'Calls'], t.byUserAgent.slice(0, ROWS).map((u) => [mdText(u.userAgent), String(u.count)]), t.byUserAgent.length - ROWS));
+    out.push('### By call', '');
+    out.push(...table(['Service', 'Call', 'Count', 'Errors'], t.byEvent
+        .slice(0, ROWS)
+        .map((e) => [mdText(e.eventSource), `${mdCode(e.eventName)}`, String(e.count), String(e.errors)]), t.byEvent.length - ROWS));
+    if (ctx.trailArtifactUrl)
+        out.push(`Every event: [\`trail.json\`](${mdUrl(ctx.trailArtifactUrl)}) (an artifact of this run).`, '');
+    else if (ctx.runUrl)
+        out.push(`Every event: \`trail.json\`, an artifact of [this run](${mdUrl(ctx.runUrl)}).`, '');
+    return out;
+}
+function historySection(f, ctx) {
+    const out = ['## Remove it from history', ''];
+    if (ctx.historyPlan)
+        return [...out, TAILORED_PLAN, ctx.historyPlan.trim(), ''];
+    const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}`;
+    const commits = [
+        ...new Set(f.locations.map((l) => l.commit).filter((c) => !!c && !ZERO.test(c))),
+    ];
+    out.push('Rewriting history is cleanup, not containment: the key stays valid, and copies (clones, forks, caches) keep it. Contain first.', '');
+    if (commits.length > 0) {
+        out.push('Commits that introduced the key:', '');
+        for (const c of commits) {
+            const prs = ctx.pulls[c] ?? [];
+            out.push(`- ${mdCodeLink(incident_short(c), `${base}/commit/${c}`)}${prs.length ? ` (in ${prs.map((n) => `#${n}`).join(', ')})` : ''}`);
+        }
+        out.push('');
+    }
+    out.push('The rewrite, in a fresh mirror clone (the expressions file lists the key id and its secret, one per line; keep it out of any repository):', '', '```sh', `git clone --mirror ${base}.git && cd ${ctx.repo.repo}.git`, 'git filter-repo --sensitive-data-removal --replace-text ../expressions.txt', 'git push --force --mirror origin', `git log --all -S${f.keyId}   # must print nothing`, '```', '', 'Then ask GitHub Support to remove cached views and pull request refs (which a force push cannot rewrite), naming the first changed commits; collaborators re-clone, and forks keep their copies.', '');
+    return out;
+}
+/** GitHub refuses an issue body of 65,536 characters or more; people's notes below the end marker need room. */
+const BODY_BUDGET = 60_000;
+function attackSection(ctx, f, maxRows) {
+    if (ctx.withheld)
+        return [];
+    const t = ctx.trail;
+    if (!t?.activity)
+        return [];
+    return renderAttackSection(t.activity, {
+        maxRows,
+        keyId: f.keyId,
+        persistence: t.persistence ?? null,
+        cost: t.cost ?? null,
+    });
+}
+/**
+ * The whole incident body, markers included. Never holds a secret: findings carry only the redacted form.
+ * The attacker's calls are listed worst first, as many as fit the budget; the rest are counted.
+ */
+function incident_renderIncidentBody(f, ctx) {
+    let body = '';
+    for (const rows of [Infinity, 400, 200, 100, 50, 25, 10, 0]) {
+        const lines = [
+            incidentMarker(f.keyId),
+            stateComment(stateOf(f, ctx.trail, ctx.checkedAt)),
+            '',
+            ...statusSection(f, ctx),
+            ...attackSection(ctx, f, rows),
+            ...whereSection(f, ctx),
+            ...runbookSection(f, ctx),
+            ...trailSection(ctx),
+            ...historySection(f, ctx),
+            GENERATED_END,
+            '',
+        ];
+        body = lines.join('\n');
+        if (body.length <= BODY_BUDGET)
+            return body;
+    }
+    return body;
+}
+
 ;// CONCATENATED MODULE: ./src/commands/change-config.ts
 
 
 
 
 
-/** The config file as committed at `commit`; null when the commit has no such file. */
-async function configAt(git, commit, path) {
+/** The blob id and text of `path` as committed at `commit`; null when the commit has no such file. */
+async function fileAt(git, commit, path) {
     const [blob] = await git.blobsAt([`${commit}:${path}`]);
     if (!blob)
         return null;
-    return parseConfig(await git.run(['cat-file', 'blob', blob]), `${path} at ${commit.slice(0, 12)}`);
+    return { blob, text: (await git.readBytes(blob)).toString('utf8') };
+}
+/** The config file as committed at `commit`; null when the commit has no such file. */
+async function configAt(git, commit, path) {
+    const file = await fileAt(git, commit, path);
+    return file ? parseConfig(file.text, `${path} at ${commit.slice(0, 12)}`) : null;
+}
+/**
+ * The runbook's contacts block for the incidents a change opens: the `runbook-template` file as committed
+ * before the change. It is keyleak's own markdown in the incident (links, mentions, checklists), so the
+ * change itself must not be able to write it: a pull request could otherwise put its own "rotate the key
+ * by running …" or links into the incident its leak opens. A change that edits it is told the edit
+ * applies once merged; a file missing before the change gives `fallback` (the default block).
+ */
+async function change_config_contactsForChange(git, path, change, fallback) {
+    if (change.before === null) {
+        return {
+            contacts: fallback,
+            warnings: [
+                `no commit before this ${change.what} to read ${path} from: incidents name the default contacts`,
+            ],
+        };
+    }
+    const read = (commit) => fileAt(git, commit, path).catch((e) => {
+        throw new Error(`could not read ${path} at ${commit.slice(0, 12)}: ${e.message}`);
+    });
+    const [before, after] = [await read(change.before), await read(change.after).catch(() => null)];
+    const warnings = [];
+    if (before?.blob !== after?.blob) {
+        warnings.push(`${path} (runbook-template) is changed in this ${change.what}: incidents use it as it was before (${before ? change.before.slice(0, 12) : 'absent, the default contacts'}); the change applies once merged`);
+    }
+    return { contacts: before?.text ?? fallback, warnings };
 }
 /**
  * The config that governs a change (a pull request, a push): the one committed before it, read from git
@@ -43842,8 +46328,7 @@ async function change_config_configForChange(git, path, change) {
 }
 /** Whether a line of `commit`'s tree holds both the key id and an allow marker. */
 async function markedAt(git, commit, keyId) {
-    // git grep exits 1 when nothing matches.
-    return git.run(['grep', '-q', '-F', '-I', '-e', keyId, '--and', '-e', ALLOW_MARKER, commit, '--']).then(() => true, () => false);
+    return git.hasLineWithBoth(commit, keyId, ALLOW_MARKER);
 }
 /**
  * Scans a change (`include` minus `exclude`) with the config that governs it. An inline `keyleak:allow`
@@ -48880,6 +51365,7 @@ function github_getOctokit(token, options, ...additionalPlugins) {
 
 
 
+
 const DEFAULT_TIMING = {
     retryAfterBaseMs: 1000,
     maxRetries: 3,
@@ -48946,7 +51432,6 @@ function toIncident(d) {
         labels: (d.labels ?? []).map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
     };
 }
-const ORDER = (/* unused pure expression or super */ null && (['none', 'read', 'triage', 'write', 'maintain', 'admin']));
 /**
  * Reads a permission answer. `role_name` is the truth (admin, maintain, write, triage, read, or a custom
  * role's name); `user.permissions` backs it up. The legacy `permission` field folds maintain into write
@@ -48954,7 +51439,7 @@ const ORDER = (/* unused pure expression or super */ null && (['none', 'read', '
  */
 function permissionFromResponse(data) {
     const role = data.role_name ?? '';
-    if (ORDER.includes(role))
+    if (PERMISSIONS.includes(role))
         return role;
     const p = data.user?.permissions;
     if (p) {
@@ -48971,11 +51456,7 @@ function permissionFromResponse(data) {
         return 'none';
     }
     const legacy = data.permission ?? 'none';
-    return ORDER.includes(legacy) ? legacy : 'none';
-}
-/** Whether a permission may trigger AWS calls from an issue comment: write, maintain or admin. */
-function mayRespond(p) {
-    return ORDER.indexOf(p) >= ORDER.indexOf('write');
+    return PERMISSIONS.includes(legacy) ? legacy : 'none';
 }
 class github_GitHub {
     octokit;
@@ -49229,2106 +51710,7 @@ function repoRecord(r) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/core/attack-catalog.ts
-/**
- * What each CloudTrail call an attacker makes with a leaked key means for a responder: its category, how
- * bad it is, what it created or changed (read from the record's requestParameters, responseElements and
- * resources) and the command that removes or reverts it.
- *
- * Sources, cited per entry:
- * - `IRP-CredCompromise`: AWS incident-response playbook "Compromised IAM credentials"
- *   (github.com/aws-samples/aws-incident-response-playbooks), which lists the calls to look for.
- * - ATT&CK ids: MITRE ATT&CK cloud (IaaS) techniques (attack.mitre.org/matrices/enterprise/cloud/iaas/),
- *   the ones Stratus Red Team's AWS attack techniques are filed under.
- */
-const PB = 'IRP-CredCompromise';
-/** A value at a dotted path, or undefined. */
-function at(obj, path) {
-    let cur = obj;
-    for (const k of path.split('.')) {
-        if (cur === null || typeof cur !== 'object')
-            return undefined;
-        cur = cur[k];
-    }
-    return cur;
-}
-/** A string at a dotted path, or '' (numbers are spelt out). */
-function str(obj, path) {
-    const v = at(obj, path);
-    return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
-}
-/** The array at a dotted path (EC2 wraps lists in `{ items: [...] }`), or []. */
-function attack_catalog_list(obj, path) {
-    const v = at(obj, path);
-    if (Array.isArray(v))
-        return v;
-    if (v && typeof v === 'object' && Array.isArray(v.items))
-        return v.items;
-    return [];
-}
-const strings = (xs) => xs.filter((x) => typeof x === 'string' && x !== '');
-function one(kind, id, undo = [], detail) {
-    if (!id)
-        return { items: [], undo: [] };
-    return { items: [{ kind, id, ...(detail ? { detail } : {}) }], undo };
-}
-const iam = (...args) => ['aws', 'iam', ...args];
-const regional = (service) => (region, ...args) => ['aws', service, '--region', region, ...args];
-const ec2 = regional('ec2');
-function policyTarget(r) {
-    const p = r.params;
-    if (str(p, 'userName'))
-        return { flag: '--user-name', name: str(p, 'userName'), noun: 'user' };
-    if (str(p, 'roleName'))
-        return { flag: '--role-name', name: str(p, 'roleName'), noun: 'role' };
-    return { flag: '--group-name', name: str(p, 'groupName'), noun: 'group' };
-}
-function attachPolicy(r) {
-    const t = policyTarget(r);
-    const arn = str(r.params, 'policyArn');
-    const verb = r.eventName.replace(/^Attach(\w+)Policy$/, 'detach-$1-policy').toLowerCase();
-    return {
-        items: [{ kind: `policy on ${t.noun} ${t.name}`, id: arn }],
-        undo: [iam(verb, t.flag, t.name, '--policy-arn', arn)],
-    };
-}
-function putPolicy(r) {
-    const t = policyTarget(r);
-    const name = str(r.params, 'policyName');
-    const verb = r.eventName.replace(/^Put(\w+)Policy$/, 'delete-$1-policy').toLowerCase();
-    return {
-        items: [{ kind: `inline policy on ${t.noun} ${t.name}`, id: name }],
-        undo: [iam(verb, t.flag, t.name, '--policy-name', name)],
-    };
-}
-/** Who a sharing call added: account ids, or "everyone" for the `all` group. */
-function sharedWith(adds) {
-    return adds
-        .map((a) => str(a, 'userId') || (str(a, 'group') === 'all' ? 'everyone (public)' : ''))
-        .filter(Boolean);
-}
-/**
- * The table. Calls of one source and name match one entry; Lambda's dated names
- * (`CreateFunction20150331`) are matched without their date.
- */
-const CATALOG = [
-    // ---- defense evasion ----
-    {
-        source: 'cloudtrail.amazonaws.com',
-        names: ['StopLogging'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'trail stopped',
-        cite: `${PB}; ATT&CK T1562.008`,
-        read: (r) => one('trail', str(r.params, 'name'), [
-            ['aws', 'cloudtrail', '--region', r.region, 'start-logging', '--name', str(r.params, 'name')],
-        ]),
-    },
-    {
-        source: 'cloudtrail.amazonaws.com',
-        names: ['DeleteTrail'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'trail deleted',
-        cite: `${PB}; ATT&CK T1562.008`,
-        read: (r) => ({
-            ...one('trail', str(r.params, 'name')),
-            review: 'recreate the trail (aws cloudtrail create-trail) with its bucket and settings',
-        }),
-    },
-    {
-        source: 'cloudtrail.amazonaws.com',
-        names: ['UpdateTrail', 'PutEventSelectors', 'PutInsightSelectors', 'DeleteEventDataStore'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'trail re-scoped',
-        cite: `${PB}; ATT&CK T1562.008`,
-        read: (r) => ({
-            ...one(r.eventName === 'DeleteEventDataStore' ? 'event data store' : 'trail', str(r.params, 'name') || str(r.params, 'trailName') || str(r.params, 'eventDataStore')),
-            review: 'compare the trail with your baseline: aws cloudtrail get-trail / get-event-selectors',
-        }),
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['DeleteFlowLogs'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'VPC flow logs deleted',
-        cite: 'ATT&CK T1562.008',
-        read: (r) => ({
-            // The query API's list arrives as one `{ content, tag }` or an array of them.
-            items: strings([at(r.params, 'DeleteFlowLogsRequest.FlowLogId')]
-                .flat()
-                .map((x) => (typeof x === 'string' ? x : str(x, 'content')))).map((id) => ({ kind: 'flow log', id })),
-            undo: [],
-            review: 'recreate the flow logs (aws ec2 create-flow-logs)',
-        }),
-    },
-    {
-        source: 'route53resolver.amazonaws.com',
-        names: ['DeleteResolverQueryLogConfig', 'DisassociateResolverQueryLogConfig'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'DNS query logging removed',
-        cite: 'ATT&CK T1562.008',
-        read: (r) => ({
-            ...one('resolver query log config', str(r.params, 'resolverQueryLogConfigId')),
-            review: 'recreate the query logging (aws route53resolver create-resolver-query-log-config)',
-        }),
-    },
-    {
-        source: 'logs.amazonaws.com',
-        names: ['DeleteLogGroup', 'DeleteLogStream', 'PutRetentionPolicy'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'logs deleted',
-        cite: 'ATT&CK T1562.008',
-        read: (r) => ({
-            ...one('log group', str(r.params, 'logGroupName')),
-            review: 'the deleted events are gone; recreate the group for new ones',
-        }),
-    },
-    {
-        source: 'guardduty.amazonaws.com',
-        names: [
-            'DeleteDetector',
-            'UpdateDetector',
-            'DisassociateFromMasterAccount',
-            'DisassociateFromAdministratorAccount',
-            'CreateFilter',
-            'UpdateIPSet',
-            'CreateIPSet',
-        ],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'GuardDuty disabled or blinded',
-        cite: `${PB}; ATT&CK T1562.001`,
-        read: (r) => ({
-            ...one(r.eventName.includes('Filter') ? 'GuardDuty filter' : 'GuardDuty detector', str(r.params, 'detectorId')),
-            review: 'aws guardduty create-detector --enable, or re-enable it and delete filters and IP sets you did not make',
-        }),
-    },
-    {
-        source: 'securityhub.amazonaws.com',
-        names: ['DisableSecurityHub', 'BatchDisableStandards', 'DeleteInsight'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'Security Hub disabled',
-        cite: 'ATT&CK T1562.001',
-        read: (r) => ({
-            items: [{ kind: 'Security Hub', id: r.region }],
-            undo: [['aws', 'securityhub', '--region', r.region, 'enable-security-hub']],
-        }),
-    },
-    {
-        source: 'config.amazonaws.com',
-        names: ['StopConfigurationRecorder', 'DeleteConfigurationRecorder', 'DeleteDeliveryChannel'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'AWS Config stopped',
-        cite: 'ATT&CK T1562.008',
-        read: (r) => {
-            const name = str(r.params, 'configurationRecorderName') || str(r.params, 'deliveryChannelName');
-            return r.eventName === 'StopConfigurationRecorder'
-                ? one('configuration recorder', name, [
-                    [
-                        'aws',
-                        'configservice',
-                        '--region',
-                        r.region,
-                        'start-configuration-recorder',
-                        '--configuration-recorder-name',
-                        name,
-                    ],
-                ])
-                : {
-                    ...one(r.eventName === 'DeleteDeliveryChannel' ? 'delivery channel' : 'configuration recorder', name),
-                    review: 'recreate it from your baseline',
-                };
-        },
-    },
-    {
-        source: 'organizations.amazonaws.com',
-        names: ['LeaveOrganization'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'account left the organisation',
-        cite: 'ATT&CK T1666',
-        read: () => ({
-            items: [{ kind: 'organisation membership', id: 'this account' }],
-            undo: [],
-            review: "the organisation's SCPs and central logging no longer apply: invite the account back from the management account",
-        }),
-    },
-    {
-        source: 'access-analyzer.amazonaws.com',
-        names: ['DeleteAnalyzer'],
-        category: 'defense-evasion',
-        severity: 2,
-        what: 'IAM Access Analyzer deleted',
-        cite: 'ATT&CK T1562.001',
-        read: (r) => one('analyzer', str(r.params, 'analyzerName')),
-    },
-    {
-        source: 'bedrock.amazonaws.com',
-        names: ['DeleteModelInvocationLoggingConfiguration'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'Bedrock invocation logging removed',
-        cite: 'ATT&CK T1562.008',
-        read: (r) => ({
-            items: [{ kind: 'Bedrock logging', id: r.region }],
-            undo: [],
-            review: 'aws bedrock put-model-invocation-logging-configuration',
-        }),
-    },
-    // ---- access created or changed ----
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreateUser'],
-        category: 'access',
-        severity: 1,
-        what: 'IAM user created',
-        cite: `${PB}; ATT&CK T1136.003`,
-        read: (r) => {
-            const u = str(r.params, 'userName') || str(r.response, 'user.userName');
-            return {
-                ...one('IAM user', u, [iam('delete-user', '--user-name', u)]),
-                review: 'delete-user fails until its keys, password, MFA devices, policies and groups are gone: the commands above them first',
-            };
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreateAccessKey'],
-        category: 'access',
-        severity: 1,
-        what: 'access key created',
-        cite: `${PB}; ATT&CK T1098.001`,
-        read: (r) => {
-            const id = str(r.response, 'accessKey.accessKeyId');
-            const u = str(r.response, 'accessKey.userName') || str(r.params, 'userName');
-            const user = u ? ['--user-name', u] : [];
-            return {
-                items: [
-                    { kind: 'access key', id: id || '(id not recorded)', ...(u ? { detail: `of user ${u}` } : {}) },
-                ],
-                undo: id
-                    ? [
-                        iam('update-access-key', ...user, '--access-key-id', id, '--status', 'Inactive'),
-                        iam('delete-access-key', ...user, '--access-key-id', id),
-                    ]
-                    : [],
-            };
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['UpdateAccessKey'],
-        category: 'access',
-        severity: 2,
-        what: 'access key status changed',
-        cite: `${PB}; ATT&CK T1098.001`,
-        read: (r) => {
-            const id = str(r.params, 'accessKeyId');
-            const status = str(r.params, 'status');
-            const u = str(r.params, 'userName');
-            return one('access key', id, status === 'Active'
-                ? [
-                    iam('update-access-key', ...(u ? ['--user-name', u] : []), '--access-key-id', id, '--status', 'Inactive'),
-                ]
-                : [], `set ${status}`);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreateLoginProfile', 'UpdateLoginProfile'],
-        category: 'access',
-        severity: 1,
-        what: 'console password set',
-        cite: `${PB}; ATT&CK T1098.001`,
-        read: (r) => {
-            const u = str(r.params, 'userName') || str(r.response, 'loginProfile.userName');
-            return one('login profile', u, [iam('delete-login-profile', '--user-name', u)]);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreateVirtualMFADevice', 'EnableMFADevice', 'ResyncMFADevice'],
-        category: 'access',
-        severity: 1,
-        what: 'MFA device registered',
-        cite: 'ATT&CK T1556.006',
-        read: (r) => {
-            const serial = str(r.params, 'serialNumber') ||
-                str(r.response, 'virtualMFADevice.serialNumber') ||
-                str(r.params, 'virtualMFADeviceName');
-            const u = str(r.params, 'userName');
-            return one('MFA device', serial, r.eventName === 'EnableMFADevice' && u
-                ? [iam('deactivate-mfa-device', '--user-name', u, '--serial-number', serial)]
-                : serial.startsWith('arn:')
-                    ? [iam('delete-virtual-mfa-device', '--serial-number', serial)]
-                    : [], u ? `user ${u}` : undefined);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['DeactivateMFADevice', 'DeleteVirtualMFADevice'],
-        category: 'access',
-        severity: 1,
-        what: 'MFA device removed',
-        cite: 'ATT&CK T1556.006',
-        read: (r) => ({
-            ...one('MFA device', str(r.params, 'serialNumber'), [], str(r.params, 'userName') ? `user ${str(r.params, 'userName')}` : undefined),
-            review: "re-enrol the owner's MFA device",
-        }),
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy'],
-        category: 'access',
-        severity: 1,
-        what: 'policy attached',
-        cite: `${PB}; ATT&CK T1098.003`,
-        read: attachPolicy,
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy'],
-        category: 'access',
-        severity: 1,
-        what: 'inline policy put',
-        cite: `${PB}; ATT&CK T1098.003`,
-        read: putPolicy,
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['AddUserToGroup'],
-        category: 'access',
-        severity: 1,
-        what: 'user added to group',
-        cite: `${PB}; ATT&CK T1098.003`,
-        read: (r) => {
-            const u = str(r.params, 'userName');
-            const g = str(r.params, 'groupName');
-            return one(`group membership of ${u}`, g, [
-                iam('remove-user-from-group', '--group-name', g, '--user-name', u),
-            ]);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreatePolicy'],
-        category: 'access',
-        severity: 2,
-        what: 'managed policy created',
-        cite: `${PB}; ATT&CK T1098.003`,
-        read: (r) => {
-            const arn = str(r.response, 'policy.arn');
-            return arn
-                ? one('managed policy', arn, [iam('delete-policy', '--policy-arn', arn)])
-                : one('managed policy', str(r.params, 'policyName'));
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreatePolicyVersion', 'SetDefaultPolicyVersion'],
-        category: 'access',
-        severity: 1,
-        what: 'policy version made default',
-        cite: 'ATT&CK T1098.003',
-        read: (r) => {
-            const arn = str(r.params, 'policyArn');
-            const v = str(r.response, 'policyVersion.versionId') || str(r.params, 'versionId');
-            return {
-                items: [{ kind: 'policy version', id: arn, ...(v ? { detail: v } : {}) }],
-                undo: [],
-                review: `set the earlier default back (aws iam set-default-policy-version), then aws iam delete-policy-version${v ? ` --version-id ${v}` : ''}`,
-            };
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreateRole'],
-        category: 'access',
-        severity: 1,
-        what: 'role created',
-        cite: `${PB}; ATT&CK T1098.003`,
-        read: (r) => {
-            const name = str(r.params, 'roleName');
-            return {
-                ...one('IAM role', name, [iam('delete-role', '--role-name', name)]),
-                review: 'delete-role fails until its policies are detached and it is out of instance profiles',
-            };
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['UpdateAssumeRolePolicy'],
-        category: 'access',
-        severity: 1,
-        what: 'role trust policy changed',
-        cite: `${PB}; ATT&CK T1098.003`,
-        read: (r) => ({
-            ...one('role trust policy', str(r.params, 'roleName')),
-            review: 'restore the trust policy from your baseline (aws iam update-assume-role-policy)',
-        }),
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreateInstanceProfile'],
-        category: 'access',
-        severity: 2,
-        what: 'instance profile created',
-        cite: 'ATT&CK T1098.003',
-        read: (r) => {
-            const n = str(r.params, 'instanceProfileName');
-            return one('instance profile', n, [iam('delete-instance-profile', '--instance-profile-name', n)]);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['AddRoleToInstanceProfile'],
-        category: 'access',
-        severity: 2,
-        what: 'role put in instance profile',
-        cite: 'ATT&CK T1098.003',
-        read: (r) => {
-            const n = str(r.params, 'instanceProfileName');
-            const role = str(r.params, 'roleName');
-            return one('instance profile', n, [iam('remove-role-from-instance-profile', '--instance-profile-name', n, '--role-name', role)], `role ${role}`);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: [
-            'CreateOpenIDConnectProvider',
-            'CreateSAMLProvider',
-            'UpdateSAMLProvider',
-            'AddClientIDToOpenIDConnectProvider',
-        ],
-        category: 'access',
-        severity: 1,
-        what: 'identity provider trusted',
-        cite: 'ATT&CK T1484.002',
-        read: (r) => {
-            const oidc = str(r.response, 'openIDConnectProviderArn') || str(r.params, 'openIDConnectProviderArn');
-            const saml = str(r.response, 'sAMLProviderArn') || str(r.params, 'sAMLProviderArn');
-            if (oidc)
-                return one('OIDC provider', oidc, [iam('delete-open-id-connect-provider', '--open-id-connect-provider-arn', oidc)], str(r.params, 'url') || undefined);
-            if (saml)
-                return one('SAML provider', saml, [iam('delete-saml-provider', '--saml-provider-arn', saml)]);
-            return one('identity provider', str(r.params, 'url') || str(r.params, 'name'));
-        },
-    },
-    {
-        source: 'rolesanywhere.amazonaws.com',
-        names: ['CreateTrustAnchor', 'CreateProfile', 'UpdateTrustAnchor', 'EnableTrustAnchor'],
-        category: 'access',
-        severity: 1,
-        what: 'Roles Anywhere trust created',
-        cite: 'ATT&CK T1098.001',
-        read: (r) => {
-            const anchor = str(r.response, 'trustAnchor.trustAnchorId') || str(r.params, 'trustAnchorId');
-            const profile = str(r.response, 'profile.profileId');
-            if (profile)
-                return one('Roles Anywhere profile', profile, [['aws', 'rolesanywhere', '--region', r.region, 'delete-profile', '--profile-id', profile]], str(r.params, 'name') || undefined);
-            return one('Roles Anywhere trust anchor', anchor, [['aws', 'rolesanywhere', '--region', r.region, 'delete-trust-anchor', '--trust-anchor-id', anchor]], str(r.params, 'name') || undefined);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['UploadSSHPublicKey'],
-        category: 'access',
-        severity: 1,
-        what: 'SSH key uploaded (CodeCommit)',
-        cite: 'ATT&CK T1098.004',
-        read: (r) => {
-            const u = str(r.params, 'userName');
-            const id = str(r.response, 'sSHPublicKey.sSHPublicKeyId');
-            return one('SSH public key', id, [iam('delete-ssh-public-key', '--user-name', u, '--ssh-public-key-id', id)], `user ${u}`);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreateServiceSpecificCredential'],
-        category: 'access',
-        severity: 1,
-        what: 'service-specific credential created',
-        cite: 'ATT&CK T1098.001',
-        read: (r) => {
-            const u = str(r.params, 'userName');
-            const id = str(r.response, 'serviceSpecificCredential.serviceSpecificCredentialId');
-            return one('service-specific credential', id, [iam('delete-service-specific-credential', '--user-name', u, '--service-specific-credential-id', id)], `${str(r.params, 'serviceName')} for user ${u}`);
-        },
-    },
-    {
-        source: 'lambda.amazonaws.com',
-        names: ['AddPermission', 'AddLayerVersionPermission'],
-        category: 'access',
-        severity: 1,
-        what: 'Lambda invoke permission granted',
-        cite: 'ATT&CK T1546',
-        read: (r) => {
-            const fn = str(r.params, 'functionName') || str(r.params, 'layerName');
-            const sid = str(r.params, 'statementId');
-            return one('Lambda permission', fn, [
-                [
-                    'aws',
-                    'lambda',
-                    '--region',
-                    r.region,
-                    'remove-permission',
-                    '--function-name',
-                    fn,
-                    '--statement-id',
-                    sid,
-                ],
-            ], `${str(r.params, 'principal')} may ${str(r.params, 'action')}`);
-        },
-    },
-    {
-        source: 'signin.amazonaws.com',
-        names: ['ConsoleLogin', 'GetSigninToken'],
-        category: 'access',
-        severity: 1,
-        what: 'console sign-in',
-        cite: `${PB}; ATT&CK T1078.004`,
-        read: (r) => ({
-            items: [{ kind: 'console session', id: str(r.response, 'ConsoleLogin') || r.eventName }],
-            undo: [],
-        }),
-    },
-    // ---- temporary credentials minted (the keys are read from the response by `mintedBy`) ----
-    {
-        source: 'sts.amazonaws.com',
-        names: [
-            'AssumeRole',
-            'AssumeRoleWithSAML',
-            'AssumeRoleWithWebIdentity',
-            'GetSessionToken',
-            'GetFederationToken',
-        ],
-        category: 'temporary-credentials',
-        severity: 2,
-        what: 'temporary credentials minted',
-        cite: `${PB}; ATT&CK T1550.001`,
-        read: (r) => {
-            const key = str(r.response, 'credentials.accessKeyId');
-            const role = str(r.params, 'roleArn');
-            const name = str(r.params, 'roleSessionName') || str(r.params, 'name');
-            const expiry = str(r.response, 'credentials.expiration');
-            return {
-                items: [
-                    {
-                        kind: 'session key',
-                        id: key || '(id not recorded)',
-                        detail: [role && `role ${role}`, name && `session ${name}`, expiry && `expires ${expiry}`]
-                            .filter(Boolean)
-                            .join(', '),
-                    },
-                ],
-                undo: [],
-            };
-        },
-    },
-    // ---- execution ----
-    {
-        source: 'ssm.amazonaws.com',
-        names: ['SendCommand'],
-        category: 'execution',
-        severity: 1,
-        what: 'command run on instances',
-        cite: 'ATT&CK T1651',
-        read: (r) => {
-            const id = str(r.response, 'command.commandId');
-            const targets = strings(attack_catalog_list(r.params, 'instanceIds'));
-            return {
-                items: [
-                    {
-                        kind: 'SSM command',
-                        id: id || str(r.params, 'documentName'),
-                        detail: `${str(r.params, 'documentName')} on ${targets.join(', ') || 'targets by tag'}`,
-                    },
-                ],
-                undo: [],
-                review: 'read what ran: aws ssm list-command-invocations --details',
-            };
-        },
-    },
-    {
-        source: 'ssm.amazonaws.com',
-        names: ['StartSession', 'ResumeSession'],
-        category: 'execution',
-        severity: 1,
-        what: 'shell session on an instance',
-        cite: 'ATT&CK T1651',
-        read: (r) => {
-            const sid = str(r.response, 'sessionId') || str(r.params, 'sessionId');
-            return one('SSM session', sid, sid ? [['aws', 'ssm', '--region', r.region, 'terminate-session', '--session-id', sid]] : [], `target ${str(r.params, 'target')}`);
-        },
-    },
-    {
-        source: 'ec2-instance-connect.amazonaws.com',
-        names: ['SendSSHPublicKey', 'SendSerialConsoleSSHPublicKey'],
-        category: 'execution',
-        severity: 1,
-        what: 'SSH key pushed to an instance',
-        cite: 'ATT&CK T1098.004',
-        read: (r) => one('EC2 instance', str(r.params, 'instanceId'), [], `as ${str(r.params, 'instanceOSUser') || 'default user'}`),
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['ModifyInstanceAttribute'],
-        category: 'execution',
-        severity: 1,
-        what: 'instance attribute changed (user data runs at next start)',
-        cite: 'ATT&CK T1059',
-        read: (r) => {
-            const attr = Object.keys(r.params)
-                .filter((k) => k !== 'instanceId')
-                .join(', ');
-            return {
-                ...one('EC2 instance', str(r.params, 'instanceId'), [], attr || undefined),
-                review: 'inspect: aws ec2 describe-instance-attribute --attribute userData',
-            };
-        },
-    },
-    // ---- resources launched or exposed ----
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['RunInstances'],
-        category: 'resources',
-        severity: 2,
-        what: 'instances launched',
-        cite: `${PB}; ATT&CK T1578.002`,
-        read: (r) => {
-            const ids = attack_catalog_list(r.response, 'instancesSet')
-                .map((i) => ({ id: str(i, 'instanceId'), type: str(i, 'instanceType') }))
-                .filter((i) => i.id);
-            const type = str(r.params, 'instanceType');
-            // A failed launch has no response: say what was asked for, when the request says it.
-            if (ids.length === 0)
-                return type
-                    ? one('EC2 instances', `${str(r.params, 'instancesSet.items.0.maxCount') || '?'} × ${type}`)
-                    : one('', '');
-            return {
-                items: ids.map((i) => ({ kind: 'EC2 instance', id: i.id, detail: i.type || type })),
-                undo: [ec2(r.region, 'terminate-instances', '--instance-ids', ...ids.map((i) => i.id))],
-            };
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['StartInstances'],
-        category: 'resources',
-        severity: 3,
-        what: 'instances started',
-        cite: `${PB}; ATT&CK T1578`,
-        read: (r) => {
-            const ids = strings(attack_catalog_list(r.params, 'instancesSet').map((i) => str(i, 'instanceId')));
-            return {
-                items: ids.map((id) => ({ kind: 'EC2 instance', id })),
-                undo: ids.length ? [ec2(r.region, 'stop-instances', '--instance-ids', ...ids)] : [],
-            };
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['RequestSpotInstances'],
-        category: 'resources',
-        severity: 2,
-        what: 'spot instances requested',
-        cite: `${PB}; ATT&CK T1496`,
-        read: (r) => {
-            const ids = strings(attack_catalog_list(r.response, 'spotInstanceRequestSet').map((i) => str(i, 'spotInstanceRequestId')));
-            return {
-                items: ids.map((id) => ({ kind: 'spot request', id })),
-                undo: ids.length
-                    ? [ec2(r.region, 'cancel-spot-instance-requests', '--spot-instance-request-ids', ...ids)]
-                    : [],
-            };
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['RequestSpotFleet'],
-        category: 'resources',
-        severity: 2,
-        what: 'spot fleet requested',
-        cite: `${PB}; ATT&CK T1496`,
-        read: (r) => {
-            const id = str(r.response, 'RequestSpotFleetResponse.spotFleetRequestId') ||
-                str(r.response, 'spotFleetRequestId');
-            return one('spot fleet', id, [
-                ec2(r.region, 'cancel-spot-fleet-requests', '--terminate-instances', '--spot-fleet-request-ids', id),
-            ]);
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['CreateFleet'],
-        category: 'resources',
-        severity: 2,
-        what: 'EC2 fleet created',
-        cite: 'ATT&CK T1496',
-        read: (r) => {
-            const id = str(r.response, 'CreateFleetResponse.fleetId') || str(r.response, 'fleetId');
-            return one('EC2 fleet', id, [
-                ec2(r.region, 'delete-fleets', '--terminate-instances', '--fleet-ids', id),
-            ]);
-        },
-    },
-    {
-        source: 'autoscaling.amazonaws.com',
-        names: ['CreateAutoScalingGroup', 'UpdateAutoScalingGroup'],
-        category: 'resources',
-        severity: 2,
-        what: 'auto-scaling group created',
-        cite: 'ATT&CK T1496',
-        read: (r) => {
-            const n = str(r.params, 'autoScalingGroupName');
-            return one('auto-scaling group', n, [
-                [
-                    'aws',
-                    'autoscaling',
-                    '--region',
-                    r.region,
-                    'delete-auto-scaling-group',
-                    '--force-delete',
-                    '--auto-scaling-group-name',
-                    n,
-                ],
-            ], `max ${str(r.params, 'maxSize') || '?'}`);
-        },
-    },
-    {
-        source: 'lambda.amazonaws.com',
-        names: ['CreateFunction'],
-        category: 'resources',
-        severity: 2,
-        what: 'Lambda function created',
-        cite: 'ATT&CK T1648',
-        read: (r) => {
-            const n = str(r.params, 'functionName') || str(r.response, 'functionName');
-            return one('Lambda function', n, [['aws', 'lambda', '--region', r.region, 'delete-function', '--function-name', n]], str(r.params, 'role') ? `role ${str(r.params, 'role')}` : undefined);
-        },
-    },
-    {
-        source: 'lambda.amazonaws.com',
-        names: ['UpdateFunctionCode', 'UpdateFunctionConfiguration'],
-        category: 'resources',
-        severity: 1,
-        what: 'Lambda function changed',
-        cite: 'ATT&CK T1648',
-        read: (r) => ({
-            ...one('Lambda function', str(r.params, 'functionName') || str(r.response, 'functionName')),
-            review: 'redeploy the function from your source of truth; compare aws lambda get-function',
-        }),
-    },
-    {
-        source: 'ecs.amazonaws.com',
-        names: ['RunTask', 'CreateService', 'RegisterTaskDefinition'],
-        category: 'resources',
-        severity: 2,
-        what: 'ECS task started',
-        cite: 'ATT&CK T1610',
-        read: (r) => {
-            const cluster = str(r.params, 'cluster') || 'default';
-            const tasks = strings(attack_catalog_list(r.response, 'tasks').map((t) => str(t, 'taskArn')));
-            if (r.eventName === 'RegisterTaskDefinition')
-                return one('ECS task definition', str(r.response, 'taskDefinition.taskDefinitionArn') || str(r.params, 'family'));
-            if (r.eventName === 'CreateService') {
-                const s = str(r.params, 'serviceName');
-                return one('ECS service', s, [
-                    [
-                        'aws',
-                        'ecs',
-                        '--region',
-                        r.region,
-                        'delete-service',
-                        '--force',
-                        '--cluster',
-                        cluster,
-                        '--service',
-                        s,
-                    ],
-                ]);
-            }
-            return {
-                items: tasks.map((id) => ({ kind: 'ECS task', id, detail: str(r.params, 'taskDefinition') })),
-                undo: tasks.map((t) => [
-                    'aws',
-                    'ecs',
-                    '--region',
-                    r.region,
-                    'stop-task',
-                    '--cluster',
-                    cluster,
-                    '--task',
-                    t,
-                ]),
-            };
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['AuthorizeSecurityGroupIngress'],
-        category: 'resources',
-        severity: 1,
-        what: 'security group opened',
-        cite: 'ATT&CK T1562.007',
-        read: (r) => {
-            const g = str(r.params, 'groupId') || str(r.params, 'groupName');
-            const perms = attack_catalog_list(r.params, 'ipPermissions').map((p) => {
-                const from = str(p, 'fromPort');
-                const to = str(p, 'toPort');
-                const cidrs = [
-                    ...attack_catalog_list(p, 'ipRanges').map((c) => str(c, 'cidrIp')),
-                    ...attack_catalog_list(p, 'ipv6Ranges').map((c) => str(c, 'cidrIpv6')),
-                ].filter(Boolean);
-                return `${str(p, 'ipProtocol')} ${from === to ? from : `${from}-${to}`} from ${cidrs.join(', ') || 'a group'}`;
-            });
-            const rules = strings(attack_catalog_list(r.response, 'securityGroupRuleSet').map((x) => str(x, 'securityGroupRuleId')));
-            return one('security group', g, rules.length
-                ? [
-                    ec2(r.region, 'revoke-security-group-ingress', '--group-id', g, '--security-group-rule-ids', ...rules),
-                ]
-                : [], perms.join('; '));
-        },
-    },
-    {
-        source: 's3.amazonaws.com',
-        names: ['PutBucketPolicy'],
-        category: 'resources',
-        severity: 1,
-        what: 'bucket policy replaced',
-        cite: 'ATT&CK T1537',
-        read: (r) => {
-            const b = str(r.params, 'bucketName');
-            return {
-                ...one('S3 bucket', b, [['aws', 's3api', 'delete-bucket-policy', '--bucket', b]]),
-                review: 'restore the earlier policy from your baseline if there was one',
-            };
-        },
-    },
-    {
-        source: 's3.amazonaws.com',
-        names: ['PutBucketAcl', 'PutObjectAcl'],
-        category: 'resources',
-        severity: 1,
-        what: 'bucket ACL changed',
-        cite: 'ATT&CK T1537',
-        read: (r) => {
-            const b = str(r.params, 'bucketName');
-            return one('S3 bucket', b, [['aws', 's3api', 'put-bucket-acl', '--bucket', b, '--acl', 'private']]);
-        },
-    },
-    {
-        source: 's3.amazonaws.com',
-        names: [
-            'DeleteBucketPublicAccessBlock',
-            'PutBucketPublicAccessBlock',
-            'DeletePublicAccessBlock',
-            'DeleteAccountPublicAccessBlock',
-        ],
-        category: 'resources',
-        severity: 1,
-        what: 'public access block removed',
-        cite: 'ATT&CK T1537',
-        read: (r) => {
-            const b = str(r.params, 'bucketName');
-            return one('S3 bucket', b, [
-                [
-                    'aws',
-                    's3api',
-                    'put-public-access-block',
-                    '--bucket',
-                    b,
-                    '--public-access-block-configuration',
-                    'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true',
-                ],
-            ]);
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['ModifySnapshotAttribute'],
-        category: 'resources',
-        severity: 1,
-        what: 'snapshot shared',
-        cite: 'ATT&CK T1537',
-        read: (r) => {
-            const id = str(r.params, 'snapshotId');
-            const whom = sharedWith(attack_catalog_list(r.params, 'createVolumePermission.add'));
-            const accounts = whom.filter((w) => /^\d{12}$/.test(w));
-            return one('EBS snapshot', id, accounts.length
-                ? [
-                    ec2(r.region, 'modify-snapshot-attribute', '--snapshot-id', id, '--attribute', 'createVolumePermission', '--operation-type', 'remove', '--user-ids', ...accounts),
-                ]
-                : whom.length
-                    ? [
-                        ec2(r.region, 'modify-snapshot-attribute', '--snapshot-id', id, '--attribute', 'createVolumePermission', '--operation-type', 'remove', '--group-names', 'all'),
-                    ]
-                    : [], whom.length ? `with ${whom.join(', ')}` : undefined);
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['ModifyImageAttribute'],
-        category: 'resources',
-        severity: 1,
-        what: 'AMI shared',
-        cite: 'ATT&CK T1537',
-        read: (r) => {
-            const id = str(r.params, 'imageId');
-            const adds = attack_catalog_list(r.params, 'launchPermission.add');
-            const whom = sharedWith(adds);
-            const spec = adds
-                .map((a) => str(a, 'userId')
-                ? `{UserId=${str(a, 'userId')}}`
-                : str(a, 'group')
-                    ? `{Group=${str(a, 'group')}}`
-                    : '')
-                .filter(Boolean);
-            return one('AMI', id, spec.length
-                ? [
-                    ec2(r.region, 'modify-image-attribute', '--image-id', id, '--launch-permission', `Remove=[${spec.join(',')}]`),
-                ]
-                : [], whom.length ? `with ${whom.join(', ')}` : undefined);
-        },
-    },
-    {
-        source: 'rds.amazonaws.com',
-        names: ['ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute'],
-        category: 'resources',
-        severity: 1,
-        what: 'DB snapshot shared',
-        cite: 'ATT&CK T1537',
-        read: (r) => {
-            const cluster = r.eventName === 'ModifyDBClusterSnapshotAttribute';
-            const id = str(r.params, cluster ? 'dBClusterSnapshotIdentifier' : 'dBSnapshotIdentifier');
-            const whom = strings(attack_catalog_list(r.params, 'valuesToAdd'));
-            return one(cluster ? 'DB cluster snapshot' : 'DB snapshot', id, whom.length
-                ? [
-                    [
-                        'aws',
-                        'rds',
-                        '--region',
-                        r.region,
-                        cluster ? 'modify-db-cluster-snapshot-attribute' : 'modify-db-snapshot-attribute',
-                        cluster ? '--db-cluster-snapshot-identifier' : '--db-snapshot-identifier',
-                        id,
-                        '--attribute-name',
-                        'restore',
-                        '--values-to-remove',
-                        ...whom,
-                    ],
-                ]
-                : [], whom.length ? `with ${whom.join(', ')}` : undefined);
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['CreateKeyPair', 'ImportKeyPair'],
-        category: 'resources',
-        severity: 2,
-        what: 'key pair added',
-        cite: 'ATT&CK T1098.004',
-        read: (r) => {
-            const n = str(r.params, 'keyName');
-            return one('EC2 key pair', n, [ec2(r.region, 'delete-key-pair', '--key-name', n)]);
-        },
-    },
-    {
-        source: 'ses.amazonaws.com',
-        names: [
-            'UpdateAccountSendingEnabled',
-            'VerifyEmailIdentity',
-            'VerifyDomainIdentity',
-            'CreateEmailIdentity',
-            'PutAccountDetails',
-            'PutAccountSendingAttributes',
-        ],
-        category: 'resources',
-        severity: 2,
-        what: 'SES sending enabled',
-        cite: 'ATT&CK T1496.004',
-        read: (r) => ({
-            items: [
-                {
-                    kind: 'SES',
-                    id: str(r.params, 'emailAddress') ||
-                        str(r.params, 'domain') ||
-                        str(r.params, 'emailIdentity') ||
-                        r.region,
-                    ...(r.eventName === 'UpdateAccountSendingEnabled'
-                        ? { detail: `sending ${String(at(r.params, 'enabled'))}` }
-                        : {}),
-                },
-            ],
-            undo: r.eventName === 'UpdateAccountSendingEnabled'
-                ? [['aws', 'ses', '--region', r.region, 'update-account-sending-enabled', '--no-enabled']]
-                : [],
-            review: 'check what was sent: SES sending statistics and suppression list',
-        }),
-    },
-    {
-        source: 'bedrock.amazonaws.com',
-        names: [
-            'InvokeModel',
-            'InvokeModelWithResponseStream',
-            'Converse',
-            'ConverseStream',
-            'PutFoundationModelEntitlement',
-            'PutUseCaseForModelAccess',
-            'CreateFoundationModelAgreement',
-        ],
-        category: 'resources',
-        severity: 2,
-        what: 'Bedrock models used',
-        cite: 'ATT&CK T1496.004',
-        read: (r) => ({
-            items: [{ kind: 'Bedrock model', id: str(r.params, 'modelId') || r.eventName }],
-            undo: [],
-            review: 'check Bedrock charges in Cost Explorer',
-        }),
-    },
-    {
-        source: 'lightsail.amazonaws.com',
-        names: ['CreateInstances'],
-        category: 'resources',
-        severity: 2,
-        what: 'Lightsail instances created',
-        cite: 'ATT&CK T1578.002',
-        read: (r) => {
-            const names = strings(attack_catalog_list(r.params, 'instanceNames'));
-            return {
-                items: names.map((id) => ({ kind: 'Lightsail instance', id })),
-                undo: names.map((n) => [
-                    'aws',
-                    'lightsail',
-                    '--region',
-                    r.region,
-                    'delete-instance',
-                    '--instance-name',
-                    n,
-                ]),
-            };
-        },
-    },
-    // ---- data and secrets read: rotate these ----
-    {
-        source: 'secretsmanager.amazonaws.com',
-        names: ['GetSecretValue', 'BatchGetSecretValue'],
-        category: 'data',
-        severity: 2,
-        what: 'secrets read: rotate these',
-        cite: `${PB}; ATT&CK T1555.006`,
-        read: (r) => {
-            const ids = [str(r.params, 'secretId'), ...strings(attack_catalog_list(r.params, 'secretIdList'))].filter(Boolean);
-            return {
-                items: ids.map((id) => ({ kind: 'secret', id })),
-                undo: ids.map((id) => [
-                    'aws',
-                    'secretsmanager',
-                    '--region',
-                    r.region,
-                    'rotate-secret',
-                    '--secret-id',
-                    id,
-                ]),
-            };
-        },
-    },
-    {
-        source: 'ssm.amazonaws.com',
-        names: ['GetParameter', 'GetParameters', 'GetParametersByPath', 'GetParameterHistory'],
-        category: 'data',
-        severity: 2,
-        what: 'parameters read: rotate these',
-        cite: `${PB}; ATT&CK T1555.006`,
-        read: (r) => {
-            const names = [
-                str(r.params, 'name'),
-                ...strings(attack_catalog_list(r.params, 'names')),
-                str(r.params, 'path') && `${str(r.params, 'path')} (all below)`,
-            ].filter(Boolean);
-            const dec = at(r.params, 'withDecryption') === true ? 'decrypted' : undefined;
-            return {
-                items: names.map((id) => ({ kind: 'SSM parameter', id, ...(dec ? { detail: dec } : {}) })),
-                undo: [],
-            };
-        },
-    },
-    {
-        source: 'kms.amazonaws.com',
-        names: ['Decrypt', 'GenerateDataKey', 'ReEncrypt'],
-        category: 'data',
-        severity: 2,
-        what: 'data decrypted with KMS',
-        cite: 'ATT&CK T1552',
-        read: (r) => one('KMS key', str(r.params, 'keyId') ||
-            str(r.response, 'keyId') ||
-            r.resources.find((x) => x.ResourceType === 'AWS::KMS::Key')?.ResourceName ||
-            '(key in the ciphertext)'),
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['GetPasswordData'],
-        category: 'data',
-        severity: 1,
-        what: 'Windows administrator password read: rotate it',
-        cite: 'ATT&CK T1552',
-        read: (r) => one('EC2 instance', str(r.params, 'instanceId')),
-    },
-    {
-        source: 's3.amazonaws.com',
-        names: ['GetObject'],
-        category: 'data',
-        severity: 3,
-        what: 'objects read',
-        cite: `${PB}; ATT&CK T1530`,
-        read: (r) => one('S3 object', `${str(r.params, 'bucketName')}/${str(r.params, 'key')}`),
-    },
-];
-const INDEX = new Map();
-for (const e of CATALOG)
-    for (const n of e.names)
-        INDEX.set(`${e.source} ${n}`, e);
-/** Lambda records API versions in the name (CreateFunction20150331, UpdateFunctionCode20150331v2). */
-function baseName(eventSource, eventName) {
-    return eventSource === 'lambda.amazonaws.com' ? eventName.replace(/\d{8}(v\d+)?$/, '') : eventName;
-}
-function entryFor(eventSource, eventName) {
-    return INDEX.get(`${eventSource} ${baseName(eventSource, eventName)}`);
-}
-/** Reads: counted, never listed. (GetSecretValue and friends are in the table, so they are not these.) */
-function isReadOnlyName(eventName) {
-    return /^(Get|List|Describe|Lookup|Search|Head|Check|Validate|Preview|Simulate|Estimate|Query|Scan|BatchGet|Select|View|Test)[A-Z]?/.test(eventName);
-}
-/** Failures that show what the holder of the key tried and was refused: worth a count by call. */
-function isDenied(errorCode) {
-    return /AccessDenied|UnauthorizedOperation|NotAuthorized|Unauthorized|Forbidden|AuthFailure|OptInRequired|SubscriptionRequired/i.test(errorCode);
-}
-
-;// CONCATENATED MODULE: ./src/core/attack-digest.ts
-
-const obj = (v) => v && typeof v === 'object' && !Array.isArray(v) ? v : {};
-/** The parts of a parsed CloudTrail record (the `CloudTrailEvent` JSON) the digest reads. */
-function attackRecordOf(body, fallback, via) {
-    const s = (k, d) => (typeof body[k] === 'string' ? body[k] : d);
-    return {
-        eventId: s('eventID', fallback.eventId),
-        eventTime: s('eventTime', fallback.eventTime),
-        eventSource: s('eventSource', fallback.eventSource),
-        eventName: s('eventName', fallback.eventName),
-        awsRegion: s('awsRegion', fallback.region),
-        sourceIPAddress: s('sourceIPAddress', ''),
-        userAgent: s('userAgent', ''),
-        errorCode: typeof body.errorCode === 'string' && body.errorCode ? body.errorCode : null,
-        params: obj(body.requestParameters),
-        response: obj(body.responseElements),
-        resources: fallback.resources,
-        via,
-    };
-}
-/** Keys a successful call minted: AssumeRole and token sessions, and access keys created. */
-function mintedBy(r) {
-    if (r.errorCode)
-        return [];
-    const base = { mintedBy: r.eventName, eventTime: r.eventTime, region: r.awsRegion, via: r.via };
-    if (r.eventSource === 'sts.amazonaws.com') {
-        const keyId = str(r.response, 'credentials.accessKeyId');
-        if (!keyId)
-            return [];
-        return [
-            {
-                ...base,
-                keyId,
-                kind: 'session',
-                roleArn: str(r.params, 'roleArn') || null,
-                sessionName: str(r.params, 'roleSessionName') ||
-                    str(r.params, 'name') ||
-                    str(r.response, 'federatedUser.arn') ||
-                    null,
-                userName: null,
-                expiry: str(r.response, 'credentials.expiration') || null,
-            },
-        ];
-    }
-    if (r.eventSource === 'iam.amazonaws.com' && r.eventName === 'CreateAccessKey') {
-        const keyId = str(r.response, 'accessKey.accessKeyId');
-        if (!keyId)
-            return [];
-        return [
-            {
-                ...base,
-                keyId,
-                kind: 'access-key',
-                roleArn: null,
-                sessionName: null,
-                userName: str(r.response, 'accessKey.userName') || str(r.params, 'userName') || null,
-                expiry: null,
-            },
-        ];
-    }
-    return [];
-}
-/** How a minted key's own calls are labelled: "via role X, session key ASIA…". */
-function pathOf(m) {
-    const role = m.roleArn ? m.roleArn.replace(/^arn:aws[\w-]*:iam::\d+:role\//, '') : null;
-    const hop = m.kind === 'access-key'
-        ? `via access key ${m.keyId}${m.userName ? ` of user ${m.userName}` : ''}`
-        : role
-            ? `via role ${role}, session key ${m.keyId}`
-            : `via ${m.mintedBy} session key ${m.keyId}`;
-    return m.via ? `${m.via}; ${hop}` : hop;
-}
-const CATEGORY_ORDER = [
-    'defense-evasion',
-    'access',
-    'temporary-credentials',
-    'execution',
-    'resources',
-    'data',
-    'other-changes',
-];
-/** Worst first; within a severity by category, then oldest first. */
-function compareActions(a, b) {
-    return (a.severity - b.severity ||
-        CATEGORY_ORDER.indexOf(a.category) - CATEGORY_ORDER.indexOf(b.category) ||
-        a.eventTime.localeCompare(b.eventTime) ||
-        a.eventName.localeCompare(b.eventName) ||
-        a.eventId.localeCompare(b.eventId));
-}
-function count(m, r, n = 1) {
-    const k = `${r.eventSource} ${r.eventName}`;
-    const c = m.get(k);
-    if (c)
-        c.count += n;
-    else
-        m.set(k, { eventSource: r.eventSource, eventName: r.eventName, count: n });
-}
-function counted(m) {
-    const calls = [...m.values()].sort((a, b) => b.count - a.count || `${a.eventSource} ${a.eventName}`.localeCompare(`${b.eventSource} ${b.eventName}`));
-    return { total: calls.reduce((n, c) => n + c.count, 0), calls };
-}
-function readingOf(r, read) {
-    if (!read)
-        return { items: [], undo: [] };
-    try {
-        return read({
-            eventName: r.eventName,
-            eventSource: r.eventSource,
-            region: r.awsRegion,
-            params: r.params,
-            response: r.response,
-            resources: r.resources,
-        });
-    }
-    catch {
-        // A record shaped unlike AWS's documentation still counts as the call it names.
-        return { items: [], undo: [] };
-    }
-}
-/**
- * What a call missing from the table touched: its resources, else the ids, ARNs and names in its response,
- * else in its request (a few, shallow), so "other changes" still say what changed.
- */
-function namedIn(r) {
-    const fromResources = r.resources
-        .filter((x) => x.ResourceName)
-        .map((x) => ({ kind: x.ResourceType || 'resource', id: x.ResourceName }));
-    if (fromResources.length > 0)
-        return fromResources;
-    const found = [];
-    const walk = (v, depth) => {
-        if (found.length >= 3 || depth > 3 || !v || typeof v !== 'object')
-            return;
-        for (const [k, x] of Object.entries(v)) {
-            if (found.length >= 3)
-                return;
-            if (typeof x === 'string' && x && /(Id|Arn|ARN|Name|Identifier)$/.test(k) && k !== 'requestId')
-                found.push({ kind: k, id: x });
-            else
-                walk(x, depth + 1);
-        }
-    };
-    walk(r.response, 0);
-    if (found.length === 0)
-        walk(r.params, 0);
-    return found;
-}
-/** Limits on following minted keys, said in the incident. */
-const FOLLOW_DEPTH = 3;
-const FOLLOW_KEYS = 25;
-/**
- * The attacker-activity digest of a key's records (and those of keys it minted, each carrying `via`).
- * keyleak's own calls must be left out by the caller.
- */
-function digestAttack(records, window, followed = [], notFollowed = []) {
-    const actions = [];
-    const minted = new Map();
-    const recon = new Map();
-    const denied = new Map();
-    const noise = new Map();
-    const seen = new Set();
-    for (const r of records) {
-        if (r.eventId) {
-            if (seen.has(r.eventId))
-                continue;
-            seen.add(r.eventId);
-        }
-        for (const m of mintedBy(r))
-            if (!minted.has(m.keyId))
-                minted.set(m.keyId, m);
-        const entry = entryFor(r.eventSource, r.eventName);
-        const readOnly = isReadOnlyName(r.eventName);
-        if (!entry && (readOnly || r.errorCode)) {
-            if (!r.errorCode)
-                count(recon, r);
-            else if (isDenied(r.errorCode))
-                count(denied, r);
-            else
-                count(noise, r);
-            continue;
-        }
-        const reading = entry ? readingOf(r, entry.read) : { items: namedIn(r), undo: [] };
-        actions.push({
-            eventId: r.eventId,
-            eventTime: r.eventTime,
-            eventName: r.eventName,
-            eventSource: r.eventSource,
-            region: r.awsRegion,
-            sourceIPAddress: r.sourceIPAddress,
-            userAgent: r.userAgent,
-            category: entry?.category ?? 'other-changes',
-            severity: entry?.severity ?? 4,
-            what: entry?.what ?? 'changed',
-            cite: entry?.cite ?? 'not in the table: any call that is not a read',
-            failed: r.errorCode,
-            via: r.via,
-            items: reading.items,
-            // A failed call changed nothing: nothing to undo.
-            undo: r.errorCode ? [] : reading.undo,
-            ...(reading.review && !r.errorCode ? { review: reading.review } : {}),
-        });
-    }
-    return {
-        window,
-        actions: actions.sort(compareActions),
-        minted: [...minted.values()].sort((a, b) => a.eventTime.localeCompare(b.eventTime) || a.keyId.localeCompare(b.keyId)),
-        reconnaissance: counted(recon),
-        denied: counted(denied),
-        noise: counted(noise),
-        followed: [...followed],
-        follow: { maxDepth: FOLLOW_DEPTH, maxKeys: FOLLOW_KEYS, notFollowed: [...notFollowed] },
-    };
-}
-function mergeCounts(a, b, disjoint) {
-    const m = new Map();
-    for (const c of a.calls)
-        count(m, c, c.count);
-    for (const c of b.calls) {
-        const k = `${c.eventSource} ${c.eventName}`;
-        const had = m.get(k);
-        // Overlapping windows count the same calls twice: keep the larger count, a lower bound.
-        if (had && !disjoint)
-            had.count = Math.max(had.count, c.count);
-        else
-            count(m, c, c.count);
-    }
-    return counted(m);
-}
-/**
- * A digest covering both windows: every action and minted key of either (each once, by event id), call
- * counts added up when the windows do not overlap. Nothing the earlier digest held is lost.
- */
-function mergeDigests(earlier, later) {
-    const disjoint = later.window.start >= earlier.window.end || earlier.window.start >= later.window.end;
-    const actions = new Map();
-    const key = (a) => a.eventId || `${a.eventTime} ${a.eventSource} ${a.eventName} ${a.region}`;
-    for (const a of [...earlier.actions, ...later.actions])
-        if (!actions.has(key(a)))
-            actions.set(key(a), a);
-    const minted = new Map();
-    for (const m of [...earlier.minted, ...later.minted])
-        if (!minted.has(m.keyId))
-            minted.set(m.keyId, m);
-    const followed = new Map();
-    for (const f of [...earlier.followed, ...later.followed]) {
-        const had = followed.get(f.keyId);
-        followed.set(f.keyId, had
-            ? {
-                ...had,
-                events: disjoint ? had.events + f.events : Math.max(had.events, f.events),
-                incomplete: f.incomplete ?? had.incomplete,
-            }
-            : f);
-    }
-    const followedIds = new Set(followed.keys());
-    const notFollowed = new Map();
-    for (const n of [...earlier.follow.notFollowed, ...later.follow.notFollowed])
-        if (!followedIds.has(n.keyId))
-            notFollowed.set(n.keyId, n);
-    return {
-        window: {
-            start: earlier.window.start < later.window.start ? earlier.window.start : later.window.start,
-            end: earlier.window.end > later.window.end ? earlier.window.end : later.window.end,
-        },
-        actions: [...actions.values()].sort(compareActions),
-        minted: [...minted.values()].sort((a, b) => a.eventTime.localeCompare(b.eventTime) || a.keyId.localeCompare(b.keyId)),
-        reconnaissance: mergeCounts(earlier.reconnaissance, later.reconnaissance, disjoint),
-        denied: mergeCounts(earlier.denied, later.denied, disjoint),
-        noise: mergeCounts(earlier.noise, later.noise, disjoint),
-        followed: [...followed.values()],
-        follow: { ...later.follow, notFollowed: [...notFollowed.values()] },
-    };
-}
-/** Items the responder must remove or revert: successful actions that created or changed something. */
-function attack_digest_toRemove(d) {
-    return d.actions.filter((a) => !a.failed &&
-        a.category !== 'data' &&
-        a.category !== 'temporary-credentials' &&
-        a.category !== 'other-changes' &&
-        (a.undo.length > 0 || a.review !== undefined));
-}
-
-;// CONCATENATED MODULE: ./src/core/render/attack.ts
-
-// Everything here comes from CloudTrail records, which the key's holder wrote: every value is shown as a
-// code span (no markdown, HTML or @mention inside one) and every command argument is shell-quoted.
-/** Characters no name from a record keeps: controls, and the line and paragraph separators. */
-// eslint-disable-next-line no-control-regex -- control characters are what is being removed
-const attack_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-/** A value as inline code in a table cell: any backtick run is fenced by a longer one, `|` escaped. */
-function attack_code(s, max = 200) {
-    let v = s.replace(attack_CONTROL, '\ufffd');
-    if (v.length > max)
-        v = `${v.slice(0, max - 1)}…`;
-    if (v === '')
-        return '';
-    const longest = Math.max(0, ...(v.match(/`+/g) ?? []).map((r) => r.length));
-    const fence = '`'.repeat(longest + 1);
-    const pad = v.startsWith('`') || v.endsWith('`') || v.startsWith(' ') ? ' ' : '';
-    return `${fence}${pad}${v.replace(/\|/g, '\\|')}${pad}${fence}`;
-}
-/** One argument for bash: bare when it is plainly safe, single-quoted otherwise. */
-function shellArg(s) {
-    return /^[A-Za-z0-9_./:@=,+%-]+$/.test(s) ? s : shellQuote(s);
-}
-/**
- * A command line, or null when an argument holds a control character (a newline would start a second
- * command in the reader's shell, and no quoting makes that obvious to a person).
- */
-function commandLine(argv) {
-    // eslint-disable-next-line no-control-regex -- control characters are what is being removed
-    if (argv.some((a) => /[\u0000-\u001f\u007f]/.test(a)))
-        return null;
-    return argv.map(shellArg).join(' ');
-}
-/** A fenced block whose fence no line of the content can close. */
-function fenced(lang, lines) {
-    const longest = Math.max(2, ...lines.flatMap((l) => l.match(/`+/g) ?? []).map((r) => r.length));
-    const fence = '`'.repeat(longest + 1);
-    return [`${fence}${lang}`, ...lines, fence];
-}
-// IAM refuses to delete a user, role, policy or instance profile that still has keys, attachments or
-// members: those deletions go after everything else, detaching before deleting.
-const LAST = / (delete-user|delete-role|delete-policy|delete-instance-profile|delete-virtual-mfa-device) /;
-function inDependencyOrder(cmds) {
-    return [...cmds.filter((c) => !LAST.test(c)), ...cmds.filter((c) => LAST.test(c))];
-}
-const LABEL = {
-    'defense-evasion': 'defense evasion',
-    access: 'access created or changed',
-    'temporary-credentials': 'temporary credentials',
-    execution: 'execution',
-    resources: 'resources launched or exposed',
-    data: 'data and secrets read',
-    'other-changes': 'other changes',
-};
-function plural(n, one, many = `${one}s`) {
-    return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-function items(a) {
-    if (a.items.length === 0)
-        return '';
-    const shown = a.items
-        .slice(0, 6)
-        .map((i) => `${i.kind} ${attack_code(i.id)}${i.detail ? ` (${attack_code(i.detail, 120)})` : ''}`);
-    return shown.join('<br>') + (a.items.length > 6 ? `<br>… ${a.items.length - 6} more` : '');
-}
-function row(a, n) {
-    const call = `${attack_code(a.eventName, 80)}${a.failed ? ` **failed** (${attack_code(a.failed, 60)})` : ''}`;
-    const who = a.via ? attack_code(a.via, 160) : attack_code(a.sourceIPAddress, 60);
-    return `| ${n} | ${LABEL[a.category]}: ${a.what.replace(/\|/g, '/')} | ${call} | ${items(a)} | ${attack_code(a.region, 30)} | ${attack_code(a.eventTime, 30)} | ${who} |`;
-}
-function countLine(title, c, top = 8) {
-    if (c.total === 0)
-        return `${title}: none.`;
-    const names = c.calls.slice(0, top).map((x) => `${attack_code(x.eventName, 60)} ${x.count}`);
-    const more = c.calls.length > top ? `, and ${plural(c.calls.length - top, 'other call')}` : '';
-    return `${title}: ${plural(c.total, 'call')} (${names.join(', ')}${more}).`;
-}
-const KEY_ID = /^A[A-Z0-9]{15,127}$/;
-/** The queries that reach what LookupEvents cannot: data events, older than 90 days, an organisation trail. */
-function limitsSection(d, keyId) {
-    const all = [keyId, ...d.minted.map((m) => m.keyId)].filter((k) => KEY_ID.test(k));
-    // A query names 40 keys at most: the body has a size limit, and trail.json lists every minted key.
-    const ids = all.slice(0, 40);
-    const list = ids.map((k) => `'${k}'`).join(', ');
-    const since = d.window.start.slice(0, 19).replace('T', ' ');
-    return [
-        '<details><summary>What this cannot show, and the queries that can</summary>',
-        '',
-        '`LookupEvents` returns **management events of the last 90 days**, region by region. Data events (S3 `GetObject` and `PutObject`, DynamoDB item reads, Lambda `Invoke`) appear only in a trail that logs them or in CloudTrail Lake; calls older than 90 days only in a trail. With an organisation trail:',
-        '',
-        "Athena, on the trail's table (`cloudtrail_logs` here):",
-        '',
-        ...fenced('sql', [
-            'SELECT eventtime, useridentity.accesskeyid, eventsource, eventname, awsregion, sourceipaddress,',
-            "       json_extract_scalar(requestparameters, '$.bucketName') AS bucket,",
-            "       json_extract_scalar(requestparameters, '$.key') AS object_key",
-            'FROM cloudtrail_logs',
-            `WHERE useridentity.accesskeyid IN (${list})`,
-            `  AND eventtime >= '${d.window.start.slice(0, 19)}Z'`,
-            'ORDER BY eventtime;',
-        ]),
-        '',
-        ...(all.length > ids.length
-            ? [`These name ${ids.length} of the ${all.length} keys; add the rest from \`trail.json\`.`, '']
-            : []),
-        'CloudTrail Lake, on an event data store that includes data events:',
-        '',
-        ...fenced('sql', [
-            'SELECT eventTime, userIdentity.accessKeyId, eventSource, eventName, awsRegion, sourceIPAddress, requestParameters',
-            'FROM <event-data-store-id>',
-            `WHERE userIdentity.accessKeyId IN (${list})`,
-            `  AND eventTime >= '${since}'`,
-            'ORDER BY eventTime',
-        ]),
-        '',
-        '</details>',
-        '',
-    ];
-}
-function persistenceLines(steps) {
-    if (steps.length === 0)
-        return [];
-    const out = ['**Contained by keyleak** (`contain-persistence: true`):', ''];
-    for (const s of steps) {
-        const undo = commandLine(s.undo);
-        out.push(`- ${s.outcome === 'done' ? 'done' : s.outcome === 'dry-run' ? 'dry run, not done' : `**${s.outcome}**`}: ${s.what} ${attack_code(s.target)}${s.detail ? ` (${attack_code(s.detail, 200)})` : ''}${undo ? `. Undo: ${attack_code(undo, 400)}` : ''}`);
-    }
-    out.push('');
-    return out;
-}
-function costLines(c) {
-    if (c.error)
-        return [`Cost check: could not read Cost Explorer (${attack_code(c.error, 200)}).`, ''];
-    const days = c.days.map((d) => `${d.date} ${d.amount.toFixed(2)}`).join(', ');
-    return [
-        c.spike
-            ? `> [!WARNING]\n> **Cost spike**: ${c.spike.date} cost ${c.currency} ${c.spike.amount.toFixed(2)}, ${c.spike.baseline > 0 ? `${c.spike.factor.toFixed(1)}× the ${c.currency} ${c.spike.baseline.toFixed(2)} daily baseline` : 'against nothing a day'} before the exposure.`
-            : `Cost check: no spike in daily cost since the exposure (${c.currency}).`,
-        '',
-        `<details><summary>Daily cost (${c.currency}, unblended)</summary>\n\n${days}\n\n</details>`,
-        '',
-    ];
-}
-/** The incident's "What the attacker did" section: worst first, every item named, how to undo each. */
-function attack_renderAttackSection(d, o) {
-    const out = ['## What the attacker did', ''];
-    const acted = d.actions;
-    const followedEvents = d.followed.reduce((n, f) => n + f.events, 0);
-    out.push(`${acted.length === 0 ? 'No call changed anything, minted credentials, ran commands or read secrets' : `**${plural(acted.length, 'call')}** changed something, minted credentials, ran commands or read secrets`} (worst first).${d.followed.length > 0 ? ` ${plural(d.followed.length, 'minted key')} followed by ${d.followed.length === 1 ? 'its' : 'their'} own key id (${plural(followedEvents, 'event')}).` : ''}`, '');
-    if (o.persistence)
-        out.push(...persistenceLines(o.persistence));
-    if (acted.length > 0) {
-        const shown = acted.slice(0, o.maxRows);
-        out.push('| # | What | Call | Principals and resources | Region | Time (UTC) | By |', '| --- | --- | --- | --- | --- | --- | --- |');
-        shown.forEach((a, i) => out.push(row(a, i + 1)));
-        out.push('');
-        if (acted.length > shown.length) {
-            const rest = acted.slice(shown.length);
-            const byName = new Map();
-            for (const a of rest)
-                byName.set(a.eventName, (byName.get(a.eventName) ?? 0) + 1);
-            out.push(`… and ${plural(rest.length, 'more call')}, all in \`trail.json\`: ${[...byName].map(([n, c]) => `${attack_code(n, 60)} ${c}`).join(', ')}.`, '');
-        }
-        const cmds = [];
-        const reviews = [];
-        let unsafe = 0;
-        for (const a of shown) {
-            for (const argv of a.undo) {
-                const line = commandLine(argv);
-                if (line)
-                    cmds.push(line);
-                else
-                    unsafe++;
-            }
-            if (a.review)
-                reviews.push(`- ${attack_code(a.eventName, 60)} ${a.items[0] ? attack_code(a.items[0].id) : ''}: ${a.review}`);
-        }
-        if (cmds.length > 0 || reviews.length > 0) {
-            out.push(`<details><summary>How to remove or revert these (${plural(cmds.length, 'command')}${reviews.length ? `, ${reviews.length} to review` : ''})</summary>`, '', 'Check each against your own records first: a name in CloudTrail is what the caller sent.', '');
-            if (cmds.length > 0)
-                out.push(...fenced('sh', inDependencyOrder([...new Set(cmds)])), '');
-            if (unsafe > 0)
-                out.push(`${plural(unsafe, 'command')} left out: a value holds control characters (see \`trail.json\`).`, '');
-            if (reviews.length > 0)
-                out.push(...reviews, '');
-            out.push('</details>', '');
-        }
-    }
-    if (d.minted.length > 0) {
-        out.push('**Credentials minted** (revoke sessions with a deny on `aws:TokenIssueTime` on each role; deactivation of the leaked key does not end them):', '');
-        for (const m of d.minted.slice(0, 30)) {
-            const f = d.followed.find((x) => x.keyId === m.keyId);
-            const nf = d.follow.notFollowed.find((x) => x.keyId === m.keyId);
-            const what = m.kind === 'access-key'
-                ? `access key of user ${attack_code(m.userName ?? '?')}`
-                : m.roleArn
-                    ? `session of role ${attack_code(m.roleArn)}`
-                    : `${attack_code(m.mintedBy, 40)} session`;
-            out.push(`- ${attack_code(m.keyId, 130)}: ${what}${m.sessionName ? `, session name ${attack_code(m.sessionName, 80)}` : ''}${m.expiry ? `, expires ${attack_code(m.expiry, 40)}` : ''}; ${f ? `followed: ${plural(f.events, 'event')}${f.incomplete ? ` (incomplete: ${attack_code(f.incomplete, 200)})` : ''}` : nf ? `not followed: ${nf.reason}` : 'not followed'}${m.via ? ` (${attack_code(m.via, 160)})` : ''}`);
-        }
-        if (d.minted.length > 30)
-            out.push(`- … and ${plural(d.minted.length - 30, 'more key')} in \`trail.json\`.`);
-        out.push('', `Minted keys are followed ${d.follow.maxDepth} hops deep, ${d.follow.maxKeys} keys at most.`, '');
-    }
-    out.push(countLine('**Reconnaissance**, counted not listed', d.reconnaissance), '', countLine('**Denied probing** (AccessDenied and the like)', d.denied), '', countLine('**Noise** (throttled, not found, invalid)', d.noise), '');
-    if (o.cost)
-        out.push(...costLines(o.cost));
-    out.push(...limitsSection(d, o.keyId));
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/core/render/incident.ts
-
-
-
-
-
-
-
-/** The contacts block used when the repository has no `runbook-template`. Names no one. */
-const DEFAULT_RUNBOOK_TEMPLATE = (/* unused pure expression or super */ null && (`**Who to involve** (set \`runbook-template\` to a markdown file in this repository to name your own channels and contacts):
-
-- **Incident channel:** open a dedicated chat channel or thread for this key and link it here.
-- **Security team:** your organisation's security or incident-response contact.
-- **Account owners:** whoever administers the AWS account the key belongs to, and someone with access to its billing.`));
-const ZERO = /^0{40}$/;
-function incident_short(sha) {
-    return sha.slice(0, 12);
-}
-/**
- * The issue title: the key id (never the secret) and its state. On a public repository, neither: the title
- * is what shows in notifications and search, so it only says that a key was found.
- */
-function incident_renderIncidentTitle(f, ctx) {
-    if (ctx?.withheld)
-        return `Leaked AWS access key found (${f.fingerprint.slice(-8)})`;
-    const v = verdictOf(f);
-    const state = [v];
-    const a = f.response?.action;
-    if (a === 'deactivated')
-        state.push('deactivated');
-    else if (a === 'already-inactive')
-        state.push('inactive');
-    else if (a === 'dry-run')
-        state.push('dry run');
-    else if (a === 'failed')
-        state.push('containment failed');
-    else if (a === 'manual' || a === 'not-managed' || a === 'no-responder')
-        state.push('needs manual containment');
-    if (f.canary)
-        state.push('canary token');
-    return `Leaked AWS key ${f.keyId} (${state.join(', ')})`;
-}
-function verdictSentence(f, v, ctx) {
-    if (ctx.withheld)
-        return `**not said here**: ${WITHHELD_NOTE}. Treat the key as live.`;
-    const ver = f.verification;
-    switch (v) {
-        case 'live':
-            return '**live**: STS `GetCallerIdentity` accepted the leaked pair. Anyone who read it can act as its owner until it is deactivated.';
-        case 'invalid':
-            return `**invalid**: STS rejected the leaked pair${ver?.reason ? ` (${mdText(ver.reason)})` : ''}. The key is deleted, inactive or the secret is wrong; confirm before closing.`;
-        case 'wrong secret':
-            return '**key exists and is active; the secret found is not its secret**: STS answered `SignatureDoesNotMatch` (after the documented retry). AWS knows this key and it works for whoever holds its real secret, which may be elsewhere (another file, a CI variable, a laptop). Treat it as live: find its owner in IAM and rotate it.';
-        case 'unknown':
-            return `**unknown**: STS could not tell${ver?.reason ? ` (${mdText(ver.reason)})` : ''}. Nothing was changed; treat the key as live until a rescan says otherwise.`;
-        default: {
-            const why = f.canary
-                ? 'the key belongs to a canary-token account, and verifying it would trip the canary'
-                : ver?.status === 'skipped'
-                    ? (ver.reason ?? 'no secret was found next to the key id')
-                    : (ctx.verificationNote ?? 'verification is turned off');
-            // keyleak's own words (why it did not verify), with their code spans.
-            return `**not verified**: ${why}. Treat the key as live.`;
-        }
-    }
-}
-function statusSection(f, ctx) {
-    const v = verdictOf(f);
-    const ver = f.verification;
-    const out = ['## Status', '', `Verdict: ${verdictSentence(f, v, ctx)}`, ''];
-    const rows = [
-        ['Key id', `\`${f.keyId}\` (${f.keyKind === 'temporary' ? 'temporary, ASIA' : 'long-term'})`],
-        [
-            'Secret',
-            ctx.withheld
-                ? 'not said here (public repository)'
-                : f.secretFound
-                    ? `found next to it (${mdCode(f.secretRedacted ?? '')})`
-                    : 'not found',
-        ],
-        [
-            'Account',
-            ver?.accountId
-                ? `\`${ver.accountId}\` (from STS)`
-                : f.accountId
-                    ? `\`${f.accountId}\` (decoded offline from the key id)`
-                    : 'unknown',
-        ],
-    ];
-    if (ver?.arn)
-        rows.push(['Principal', `${mdCode(ver.arn)}`]);
-    if (ctx.withheld) {
-        rows.push(['Containment', 'not said here (public repository): see the workflow run']);
-    }
-    else if (f.response) {
-        rows.push([
-            'Containment',
-            `**${f.response.action}**: ${mdText(f.response.detail)} (${mdText(f.response.at)})`,
-        ]);
-    }
-    else {
-        rows.push([
-            'Containment',
-            'nothing was done: containment needs responder credentials and `deactivate: true`',
-        ]);
-    }
-    if (ctx.quarantine) {
-        rows.push([
-            'AWS quarantine policy',
-            ctx.quarantine.length > 0
-                ? `${ctx.quarantine.map((q) => `${mdCode(q)}`).join(', ')} attached: AWS saw the leak too. It blocks the key from acting on itself, not a responder.`
-                : 'none attached',
-        ]);
-    }
-    rows.push([
-        'Last checked',
-        ctx.runUrl ? `${mdText(ctx.checkedAt)} ([run](${mdUrl(ctx.runUrl)}))` : mdText(ctx.checkedAt),
-    ]);
-    out.push('| | |', '| --- | --- |', ...rows.map(([k, val]) => `| ${k} | ${val} |`), '');
-    if (ctx.forcePush) {
-        out.push(`> [!WARNING]`, `> This key arrived in a force push (\`${incident_short(ctx.forcePush.before)}\` → \`${incident_short(ctx.forcePush.after)}\`). The commits it replaced stay fetchable by SHA on GitHub and in forks: rewriting history does not unpublish the key. Contain it.`, '');
-    }
-    return out;
-}
-function author(a) {
-    // Names only: the issue may be more widely readable than the repository's history.
-    return a ? mdText(a.replace(/\s*<[^>]*>\s*$/, '')) : '';
-}
-/** A path as a URL path: each segment percent-encoded, so `#`, `?` and spaces stay part of the name. */
-function encodePath(path) {
-    return path.split('/').map(encodeURIComponent).join('/');
-}
-function whereSection(f, ctx) {
-    const out = ['## Where it leaked', ''];
-    // An org scan's incident spans repositories: one table per repository, in order of first leak.
-    const byRepo = new Map();
-    for (const l of f.locations) {
-        const name = l.repo ?? `${ctx.repo.owner}/${ctx.repo.repo}`;
-        const list = byRepo.get(name);
-        if (list)
-            list.push(l);
-        else
-            byRepo.set(name, [l]);
-    }
-    for (const [name, locations] of byRepo) {
-        const base = `${ctx.serverUrl}/${name}`;
-        out.push(`In ${mdLink(name, base)}:`, '', '| Commit | File | Author | Date | Branches and tags |', '| --- | --- | --- | --- | --- |');
-        for (const l of locations) {
-            const commit = l.commit ? mdCodeLink(incident_short(l.commit), `${base}/commit/${l.commit}`) : 'not committed';
-            const file = l.path === null
-                ? 'commit message'
-                : l.commit
-                    ? mdCodeLink(`${l.path}:${l.line}`, `${base}/blob/${l.commit}/${encodePath(l.path)}#L${l.line}`)
-                    : mdCode(`${l.path}:${l.line}`);
-            const refs = (l.commit ? (ctx.refs[l.commit] ?? []) : []).map((r) => `${mdCode(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}`);
-            out.push(`| ${commit} | ${file} | ${author(l.author)} | ${mdText(l.date ?? '')} | ${refs.join(', ') || 'none'} |`);
-        }
-        out.push('');
-    }
-    out.pop();
-    const prs = [...new Set(f.locations.flatMap((l) => (l.commit ? (ctx.pulls[l.commit] ?? []) : [])))].sort((a, b) => a - b);
-    if (prs.length > 0)
-        out.push('', `Pull requests containing these commits: ${prs.map((n) => `#${n}`).join(', ')}.`);
-    out.push('');
-    return out;
-}
-function runbookSteps(f, ctx) {
-    const a = f.response;
-    const contained = a && (a.action === 'deactivated' || a.action === 'already-inactive');
-    const trail = ctx.trail;
-    const trailDone = trail && trail.incompleteRegions.length === 0 && trail.activity;
-    const access = accessToRemove(trail, ctx.checkedAt);
-    const resources = trail?.activity ? resourcesToRemove(trail.activity) : [];
-    return [
-        {
-            id: 'deactivate',
-            text: "**Deactivate the key** (or delete it) in IAM, under the key owner's security credentials, and rotate it for its owner through a secret store.",
-            done: contained ? `${a.action} by keyleak: ${mdText(a.detail)} (${a.at})` : null,
-            note: a && !contained && a.action !== 'none'
-                ? `keyleak: ${a.action}: ${mdText(a.detail)}`
-                : verdictOf(f) === 'invalid'
-                    ? 'keyleak: STS already rejects the key; confirm in IAM that it is inactive or deleted.'
-                    : verdictOf(f) === 'wrong secret'
-                        ? 'keyleak: the key is active (its secret is not the one found): rotate it for its owner, then deactivate it by hand.'
-                        : null,
-        },
-        {
-            id: 'channel',
-            text: '**Open a dedicated incident channel or thread** and ask the people listed above to join.',
-            done: null,
-        },
-        {
-            id: 'access',
-            text: '**Find unauthorised access in CloudTrail, in every region**: new IAM users, access keys, login profiles, policies, roles and temporary credentials. Revoke sessions minted from the key with a deny on `aws:TokenIssueTime`; deactivation alone does not end them.',
-            done: trailDone && access.open === 0 ? accessDone(trail, access) : null,
-            note: trail && !trailDone
-                ? `keyleak: ${trail.incompleteRegions.length} regions could not be read`
-                : access.open > 0
-                    ? `keyleak: ${access.open} item${access.open === 1 ? '' : 's'} to remove (see *What the attacker did*)${access.contained > 0 ? `; ${access.contained} contained` : ''}.`
-                    : null,
-        },
-        {
-            id: 'resources',
-            text: '**Find and remove unauthorised resources**: EC2 instances, Spot requests, Lambda functions and anything else the key created. Check the [billing dashboard](https://console.aws.amazon.com/billing/home#/) and [Cost Explorer](https://console.aws.amazon.com/cost-management/home#/cost-explorer) for a spike since the exposure.',
-            done: trailDone && resources.length === 0 && trail.cost && !trail.cost.error && !trail.cost.spike
-                ? `keyleak found no resources launched or exposed in ${trail.totalEvents} events, and no cost spike`
-                : null,
-            note: resourcesNote(trail, resources),
-        },
-        {
-            id: 'security',
-            text: '**Tell the security team**: what leaked, where, since when, and what has been done (link this issue).',
-            done: null,
-        },
-        {
-            id: 'decide',
-            text: '**Decide with the security team** whether the account must be closed or rebuilt.',
-            done: null,
-        },
-        {
-            id: 'history',
-            text: '**Clean up the history** (optional, and only after containment): see *Remove it from history* below.',
-            done: null,
-        },
-    ];
-}
-/** Access the attacker created, and how much of it keyleak contained. */
-function accessToRemove(t, checkedAt) {
-    if (!t?.activity)
-        return { open: 0, contained: 0 };
-    const done = new Set((t.persistence ?? []).filter((p) => p.outcome === 'done').map((p) => p.target));
-    let open = 0;
-    let contained = 0;
-    for (const a of toRemove(t.activity)) {
-        if (a.category !== 'access')
-            continue;
-        // Only what keyleak switched off counts as contained: a key it deactivated, a password it deleted.
-        const handled = (a.eventName === 'CreateAccessKey' || a.eventName === 'CreateLoginProfile') &&
-            a.items.length > 0 &&
-            a.items.every((i) => done.has(i.id));
-        if (handled)
-            contained++;
-        else
-            open++;
-    }
-    for (const m of t.activity.minted) {
-        if (m.kind !== 'session')
-            continue;
-        const role = m.roleArn ? roleNameOf(m.roleArn) : null;
-        if (role && done.has(role))
-            contained++;
-        // A session still valid when this check ran (or of unknown expiry) is open until its role is revoked.
-        else if (m.expiry === null ||
-            Number.isNaN(Date.parse(m.expiry)) ||
-            Date.parse(m.expiry) > Date.parse(checkedAt))
-            open++;
-    }
-    return { open, contained };
-}
-function accessDone(t, a) {
-    return a.contained > 0
-        ? `keyleak contained all ${a.contained} items it found in ${t.totalEvents} events in ${t.regions.length} regions`
-        : `keyleak found no access created in ${t.totalEvents} events in ${t.regions.length} regions`;
-}
-function resourcesToRemove(d) {
-    return toRemove(d).filter((a) => a.category === 'resources' || a.category === 'execution');
-}
-function resourcesNote(t, list) {
-    const parts = [];
-    if (list.length > 0) {
-        const names = list.flatMap((a) => a.items.map((i) => `${i.kind} ${code(i.id, 80)}`));
-        parts.push(`keyleak: ${list.length} to remove: ${names.slice(0, 12).join(', ')}${names.length > 12 ? `, … ${names.length - 12} more` : ''}.`);
-    }
-    if (t?.cost?.spike)
-        parts.push(`Cost spike on ${t.cost.spike.date}: ${t.cost.currency} ${t.cost.spike.amount.toFixed(2)}.`);
-    return parts.length > 0 ? parts.join(' ') : null;
-}
-function runbookSection(f, ctx) {
-    const out = ['## Runbook', '', ctx.contacts.trim(), ''];
-    runbookSteps(f, ctx).forEach((s, i) => {
-        const extra = s.done ? ` _Done: ${s.done}._` : s.note ? ` _${s.note}_` : '';
-        out.push(`- [${s.done ? 'x' : ' '}] ${i + 1}. ${s.text}${extra} ${stepTag(s.id)}`);
-    });
-    out.push('');
-    return out;
-}
-function mermaidTime(iso) {
-    return iso
-        .replace('T', ' ')
-        .replace(/(\.\d+)?Z$/, '')
-        .slice(0, 19)
-        .replace(/[^0-9 :-]/g, '0');
-}
-/**
- * A Gantt chart GitHub renders in place: one bar per source IP from its first to its last call. Mermaid
- * ends a task name at ':', so IPv6 colons become a look-alike character.
- */
-function activityChart(t) {
-    const out = [
-        '```mermaid',
-        'gantt',
-        '    title Calls by source IP, first to last (UTC)',
-        '    dateFormat YYYY-MM-DD HH:mm:ss',
-        '    axisFormat %m-%d %H:%M',
-    ];
-    for (const ip of t.byIp.slice(0, 15)) {
-        let end = ip.last;
-        // A single call would be a zero-length bar, which Mermaid does not draw.
-        if (Date.parse(end) - Date.parse(ip.first) < 60_000)
-            end = new Date(Date.parse(ip.first) + 60_000).toISOString();
-        out.push(
-        // Anything but an address's characters could end the block or the chart's syntax.
-        `    section ${ip.ip.replace(/[^0-9A-Za-z.:_-]/g, '?').replace(/:/g, '\ua789')}`, `    ${ip.count} call${ip.count === 1 ? '' : 's'} : ${mermaidTime(ip.first)}, ${mermaidTime(end)}`);
-    }
-    out.push('```');
-    return out;
-}
-function table(headers, rows, more) {
-    const out = [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`];
-    for (const r of rows)
-        out.push(`| ${r.join(' | ')} |`);
-    if (more > 0)
-        out.push('', `… and ${more} more in \`trail.json\`.`);
-    out.push('');
-    return out;
-}
-const ROWS = 20;
-function trailSection(ctx) {
-    const out = ['## CloudTrail activity', ''];
-    if (ctx.withheld)
-        return [...out, `Not shown: ${WITHHELD_NOTE}.`, ''];
-    const t = ctx.trail;
-    if (!t) {
-        out.push(`CloudTrail was not read: ${mdText(ctx.trailUnavailable ?? 'no responder credentials were available')}.`, '', "To summarise the key's activity here, give the job responder credentials in the key's account, for example a role assumed through OIDC before keyleak runs:", '', '```yaml', 'permissions:', '  id-token: write # OIDC', '  contents: read', '  issues: write', 'steps:', '  - uses: aws-actions/configure-aws-credentials@v4', '    with:', '      role-to-assume: arn:aws:iam::<account-id>:role/keyleak-responder', '      aws-region: us-east-1', '```', '', 'and set `aws-role-template` to reach other managed accounts. Then comment `/rescan` on this issue.', '');
-        return out;
-    }
-    out.push(`From ${t.window.start} to ${t.window.end} in ${t.regions.length} region${t.regions.length === 1 ? '' : 's'}: **${t.totalEvents} events** (${t.ownEvents} of them keyleak's own verification, left out below).`, '');
-    if (t.incompleteRegions.length > 0) {
-        out.push('> [!WARNING]', `> ${t.incompleteRegions.length} region(s) could not be read; their events are missing:`);
-        for (const r of t.incompleteRegions)
-            out.push(`> - ${mdCode(r.region)}: ${mdText(r.reason)}`);
-        out.push('');
-    }
-    if (t.byIp.length > 0)
-        out.push(...activityChart(t), '');
-    out.push('### By source IP', '');
-    out.push(...table(['Source IP', 'Calls', 'First', 'Last'], t.byIp.slice(0, ROWS).map((i) => [mdCode(i.ip), String(i.count), mdText(i.first), mdText(i.last)]), t.byIp.length - ROWS));
-    out.push('### By user agent', '');
-    out.push(...table(['User agent', 'Calls'], t.byUserAgent.slice(0, ROWS).map((u) => [mdText(u.userAgent), String(u.count)]), t.byUserAgent.length - ROWS));
-    out.push('### By call', '');
-    out.push(...table(['Service', 'Call', 'Count', 'Errors'], t.byEvent
-        .slice(0, ROWS)
-        .map((e) => [mdText(e.eventSource), `${mdCode(e.eventName)}`, String(e.count), String(e.errors)]), t.byEvent.length - ROWS));
-    if (ctx.trailArtifactUrl)
-        out.push(`Every event: [\`trail.json\`](${mdUrl(ctx.trailArtifactUrl)}) (an artifact of this run).`, '');
-    else if (ctx.runUrl)
-        out.push(`Every event: \`trail.json\`, an artifact of [this run](${mdUrl(ctx.runUrl)}).`, '');
-    return out;
-}
-function historySection(f, ctx) {
-    const out = ['## Remove it from history', ''];
-    if (ctx.historyPlan)
-        return [...out, TAILORED_PLAN, ctx.historyPlan.trim(), ''];
-    const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}`;
-    const commits = [
-        ...new Set(f.locations.map((l) => l.commit).filter((c) => !!c && !ZERO.test(c))),
-    ];
-    out.push('Rewriting history is cleanup, not containment: the key stays valid, and copies (clones, forks, caches) keep it. Contain first.', '');
-    if (commits.length > 0) {
-        out.push('Commits that introduced the key:', '');
-        for (const c of commits) {
-            const prs = ctx.pulls[c] ?? [];
-            out.push(`- ${mdCodeLink(incident_short(c), `${base}/commit/${c}`)}${prs.length ? ` (in ${prs.map((n) => `#${n}`).join(', ')})` : ''}`);
-        }
-        out.push('');
-    }
-    out.push('The rewrite, in a fresh mirror clone (the expressions file lists the key id and its secret, one per line; keep it out of any repository):', '', '```sh', `git clone --mirror ${base}.git && cd ${ctx.repo.repo}.git`, 'git filter-repo --sensitive-data-removal --replace-text ../expressions.txt', 'git push --force --mirror origin', `git log --all -S${f.keyId}   # must print nothing`, '```', '', 'Then ask GitHub Support to remove cached views and pull request refs (which a force push cannot rewrite), naming the first changed commits; collaborators re-clone, and forks keep their copies.', '');
-    return out;
-}
-/** GitHub refuses an issue body of 65,536 characters or more; people's notes below the end marker need room. */
-const BODY_BUDGET = 60_000;
-function attackSection(ctx, f, maxRows) {
-    if (ctx.withheld)
-        return [];
-    const t = ctx.trail;
-    if (!t?.activity)
-        return [];
-    return renderAttackSection(t.activity, {
-        maxRows,
-        keyId: f.keyId,
-        persistence: t.persistence ?? null,
-        cost: t.cost ?? null,
-    });
-}
-/**
- * The whole incident body, markers included. Never holds a secret: findings carry only the redacted form.
- * The attacker's calls are listed worst first, as many as fit the budget; the rest are counted.
- */
-function incident_renderIncidentBody(f, ctx) {
-    let body = '';
-    for (const rows of [Infinity, 400, 200, 100, 50, 25, 10, 0]) {
-        const lines = [
-            incidentMarker(f.keyId),
-            stateComment(stateOf(f, ctx.trail, ctx.checkedAt)),
-            '',
-            ...statusSection(f, ctx),
-            ...attackSection(ctx, f, rows),
-            ...whereSection(f, ctx),
-            ...runbookSection(f, ctx),
-            ...trailSection(ctx),
-            ...historySection(f, ctx),
-            GENERATED_END,
-            '',
-        ];
-        body = lines.join('\n');
-        if (body.length <= BODY_BUDGET)
-            return body;
-    }
-    return body;
-}
-
 ;// CONCATENATED MODULE: ./src/commands/incidents.ts
-
 
 
 
@@ -51437,12 +51819,17 @@ async function refreshIncident(env, finding, ctx, opts) {
  * Where a key sits in a checked-out repository: the refs and pull requests holding its commits, and the
  * history-rewrite plan tailored to them (built from the secret, which the plan itself never holds).
  */
+/** Branches (origin's named as the branches they track) and tags holding `commit`, each named once. */
+async function branchesAndTagsHolding(git, commit) {
+    const refs = await git.refsHolding(commit).catch(() => []);
+    return [...new Set(refs.map((r) => r.replace(/^refs\/remotes\/origin\//, 'refs/heads/')))].sort();
+}
 async function repositoryEvidence(deps, finding, responded, extra = {}) {
     const commits = [...new Set(finding.locations.map((l) => l.commit).filter((c) => !!c))].slice(0, 20);
     const refs = {};
     const pulls = {};
     for (const c of commits) {
-        refs[c] = await refsHolding(deps.git, c);
+        refs[c] = await branchesAndTagsHolding(deps.git, c);
         try {
             pulls[c] = await deps.github.pullsForCommit(deps.repo, c);
         }
@@ -51593,9 +51980,9 @@ async function createdRefExclusions(git, ev) {
     if (self === ev.defaultBranch)
         return [];
     const me = rank(self, ev.defaultBranch);
-    const refs = await listRefs(git);
-    const merged = new Set(await refsMergedInto(git, ev.after));
-    const pushed = (await git.run(['rev-parse', '--verify', '--end-of-options', `${ev.after}^{commit}`])).trim();
+    const refs = await git.refs();
+    const merged = new Set(await git.refsMergedInto(ev.after));
+    const pushed = await git.resolveCommit(ev.after);
     const exclude = new Set();
     for (const r of refs) {
         const name = canonicalRef(r.ref);
@@ -51612,38 +51999,24 @@ async function createdRefExclusions(git, ev) {
 async function ensureCommits(git, shas, log) {
     const missing = [];
     for (const s of shas)
-        if (!(await hasCommit(git, s)))
+        if (!(await git.hasCommit(s)))
             missing.push(s);
     if (missing.length === 0)
         return true;
-    if (!(await hasRemote(git)))
+    if (!(await git.hasRemote()))
         return false;
     try {
         log(`fetching ${missing.map((s) => s.slice(0, 12)).join(', ')} from origin`);
-        await fetchOrigin(git, ['origin', ...missing]);
+        await git.fetchCommits(missing);
     }
     catch (e) {
         log(e.message);
         return false;
     }
     for (const s of missing)
-        if (!(await hasCommit(git, s)))
+        if (!(await git.hasCommit(s)))
             return false;
     return true;
-}
-async function unshallow(git, log, why) {
-    if (!(await git.isShallow()))
-        return;
-    log(`the checkout is shallow: fetching the whole history (${why})`);
-    if (!(await hasRemote(git))) {
-        throw new Error(`the checkout is shallow and has no 'origin' remote to deepen it from (${why}). Use fetch-depth: 0 on actions/checkout.`);
-    }
-    try {
-        await fetchOrigin(git, ['--unshallow', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
-    }
-    catch (e) {
-        throw new Error(`the checkout is shallow and could not be deepened (${why}): ${e.message}. Use fetch-depth: 0 on actions/checkout.`);
-    }
 }
 /**
  * Decides what a push brought in, fetching what the checkout lacks. `before..after` for an ordinary
@@ -51659,15 +52032,7 @@ async function planPush(git, ev, log) {
     const notes = [];
     if (ev.created) {
         // Other refs decide what is new, so every branch is fetched, with their whole history.
-        await unshallow(git, log, 'a new ref is compared with every other branch');
-        if (await hasRemote(git)) {
-            try {
-                await fetchOrigin(git, ['origin', '+refs/heads/*:refs/remotes/origin/*']);
-            }
-            catch (e) {
-                throw new Error(`could not fetch the other branches to tell what ${ev.ref} adds: ${e.message}`);
-            }
-        }
+        await git.fetchWholeHistory('a new ref is compared with every other branch', log, { always: true });
         const exclude = await createdRefExclusions(git, ev);
         notes.push(exclude.length === 0
             ? `new ref ${ev.ref}: scanning its whole history (no other ref is known to cover any of it)`
@@ -51677,7 +52042,7 @@ async function planPush(git, ev, log) {
     if (ev.forced) {
         // What the force push replaced is not an ancestor of `after`: the whole graph is needed to tell
         // what is new, and the replaced commits stay fetchable by SHA on GitHub.
-        await unshallow(git, log, 'a force push is compared with the commits it replaced');
+        await git.fetchWholeHistory('a force push is compared with the commits it replaced', log);
         if (await ensureCommits(git, [ev.before], log)) {
             notes.push(`force push: scanning what ${ev.after.slice(0, 12)} adds to ${ev.before.slice(0, 12)}`);
             return {
@@ -51688,7 +52053,7 @@ async function planPush(git, ev, log) {
                 notes,
             };
         }
-        const others = (await listRefs(git)).filter((r) => !r.ref.endsWith(`/${ev.ref.replace(/^refs\/(heads|tags)\//, '')}`));
+        const others = (await git.refs()).filter((r) => !r.ref.endsWith(`/${ev.ref.replace(/^refs\/(heads|tags)\//, '')}`));
         notes.push(`force push: the replaced commit ${ev.before.slice(0, 12)} could not be fetched; scanning every commit of ${ev.ref} that is on no other branch`);
         return {
             kind: 'range',
@@ -51701,24 +52066,24 @@ async function planPush(git, ev, log) {
     // An ordinary push: deepen step by step until `before` is reached, then, if need be, all the way.
     if (await git.isShallow()) {
         for (const depth of DEEPEN_STEPS) {
-            if ((await hasCommit(git, ev.before)) && (await isAncestor(git, ev.before, ev.after)))
+            if ((await git.hasCommit(ev.before)) && (await git.isAncestor(ev.before, ev.after)))
                 break;
             log(`the checkout is shallow: deepening it by ${depth} commits to reach ${ev.before.slice(0, 12)}`);
             try {
-                await fetchOrigin(git, [`--deepen=${depth}`, 'origin', ev.after]);
+                await git.deepen(depth, ev.after);
             }
             catch (e) {
                 throw new Error(`the checkout is shallow and could not be deepened to cover ${ev.before.slice(0, 12)}..${ev.after.slice(0, 12)}: ${e.message}. Use fetch-depth: 0 on actions/checkout.`);
             }
         }
-        if (!((await hasCommit(git, ev.before)) && (await isAncestor(git, ev.before, ev.after)))) {
-            await unshallow(git, log, `${ev.before.slice(0, 12)} is further back than ${DEEPEN_STEPS.at(-1)} commits`);
+        if (!((await git.hasCommit(ev.before)) && (await git.isAncestor(ev.before, ev.after)))) {
+            await git.fetchWholeHistory(`${ev.before.slice(0, 12)} is further back than ${DEEPEN_STEPS.at(-1)} commits`, log);
         }
     }
     if (!(await ensureCommits(git, [ev.before], log))) {
         throw new Error(`the push's starting commit ${ev.before} is not in the checkout and could not be fetched from origin`);
     }
-    if (!(await isAncestor(git, ev.before, ev.after))) {
+    if (!(await git.isAncestor(ev.before, ev.after))) {
         notes.push(`${ev.before.slice(0, 12)} is not an ancestor of ${ev.after.slice(0, 12)}: scanning what the push adds to it`);
     }
     return {
@@ -51771,7 +52136,12 @@ async function runPush(deps, payload) {
     if (plan.coveredDespiteShallow)
         result.report = dropCoveredShallowWarning(result.report);
     const responded = await deps.responder.respond(result, {});
-    const { upserts, problems } = await refreshRepositoryIncidents(deps, responded, {
+    // The push may edit the runbook template too: the one at `before` goes into its incidents.
+    const { contacts, warnings: runbook } = deps.contactsPath && responded.report.findings.length > 0
+        ? await contactsForChange(deps.git, deps.contactsPath, { before, after: ev.after, what: 'push' }, DEFAULT_RUNBOOK_TEMPLATE)
+        : { contacts: deps.contacts, warnings: [] };
+    responded.report.warnings.push(...runbook);
+    const { upserts, problems } = await refreshRepositoryIncidents({ ...deps, contacts }, responded, {
         forcePush: ev.forced ? { before: ev.before, after: ev.after } : null,
         secrets: result.secrets,
     });
@@ -51823,9 +52193,14 @@ async function runHook(s, readStdin) {
 /** What to do next when the hook blocks: said every time, since the person reading it is mid-commit. */
 function blockedAdvice(report, stage) {
     const n = report.findings.length;
+    const lone = (report.loneSecrets ?? []).length;
     const what = stage === 'push' ? 'push' : 'commit';
     const skip = stage === 'push' ? 'git push --no-verify' : 'git commit --no-verify';
-    return `keyleak: ${what} blocked: ${n} AWS key${n === 1 ? '' : 's'} found (listed above). Next steps:
+    const found = [
+        ...(n > 0 ? [`${n} AWS key${n === 1 ? '' : 's'}`] : []),
+        ...(lone > 0 ? [`${lone} AWS secret${lone === 1 ? '' : 's'} without a key id`] : []),
+    ].join(' and ');
+    return `keyleak: ${what} blocked: ${found} found (listed above). Next steps:
   - A real key: take it out (${stage === 'push' ? 'rewrite the unpushed commits: git rebase -i, or git commit --amend' : 'edit the file, then git add it again'})
     and keep it in a secret store. If it ever left this machine, deactivate it in IAM first.
   - A deliberate example or test key: put keyleak:allow in a comment on its line, or list its path
@@ -52109,7 +52484,7 @@ async function settle(p) {
  * obtained once (one AssumeRole per account per run) and shared by containment and CloudTrail reading.
  * A failure is kept too, so a role that cannot be assumed is not asked for again.
  */
-class ResponderSessions {
+class AccountSessions {
     aws;
     roleTemplate;
     own = null;
@@ -52122,7 +52497,7 @@ class ResponderSessions {
     }
     /** The responder credentials of the default chain. */
     ownSession() {
-        return (this.own ??= settle(this.aws.responder()));
+        return (this.own ??= settle(this.aws.ownSession()));
     }
     /** The role assumed in `accountId` (`roleTemplate` must be set). */
     assumedSession(accountId) {
@@ -52131,7 +52506,7 @@ class ResponderSessions {
         let p = this.assumed.get(accountId);
         if (!p) {
             const roleArn = this.roleTemplate.replace(/\{accountId\}/g, accountId);
-            this.assumed.set(accountId, (p = settle(this.aws.assumeResponder(accountId, roleArn))));
+            this.assumed.set(accountId, (p = settle(this.aws.assumeRole(accountId, roleArn))));
         }
         return p;
     }
@@ -52188,7 +52563,7 @@ async function respond(result, s, deps) {
     const delay = deps.signatureRetryDelayMs ?? SIGNATURE_RETRY_DELAY_MS;
     const now = deps.now ?? (() => new Date());
     const log = deps.log ?? (() => { });
-    const sessions = deps.sessions ?? new ResponderSessions(aws, s.roleTemplate);
+    const sessions = deps.sessions ?? new AccountSessions(aws, s.roleTemplate);
     async function managed(accountId) {
         if (accountId === null)
             return { managed: false, note: 'the account could not be determined' };
@@ -52268,15 +52643,15 @@ async function respond(result, s, deps) {
             ({ managed: isManaged, note: managedNote } = m);
             noResponder = m.noResponder === true;
         }
-        let responder = null;
+        let session = null;
         if (isManaged && wantsIam && accountId !== null) {
             const r = await sessions.sessionFor(accountId);
             if (!r.ok)
                 responderProblem = { message: message(r.error), accessDenied: denied(r.error) };
             else {
-                responder = r.value;
+                session = r.value;
                 try {
-                    iam = await readIam(responder, f.keyId);
+                    iam = await readIam(session, f.keyId);
                 }
                 catch (e) {
                     responderProblem = { message: message(e), accessDenied: denied(e) };
@@ -52302,11 +52677,11 @@ async function respond(result, s, deps) {
         let revokeFailed = null;
         if (plan.action === 'deactivate') {
             try {
-                await responder.deactivateKey(f.keyId, plan.userName);
+                await session.deactivateKey(f.keyId, plan.userName);
                 response = {
                     action: 'deactivated',
                     // Not plan.detail: that is the instruction ("deactivate the key…"), which reads as still to do.
-                    detail: `deactivated with iam:UpdateAccessKey (Status=Inactive, UserName=${plan.userName}) as ${responder.arn}.${iam && iam.quarantinePolicies.length > 0
+                    detail: `deactivated with iam:UpdateAccessKey (Status=Inactive, UserName=${plan.userName}) as ${session.arn}.${iam && iam.quarantinePolicies.length > 0
                         ? ` AWS had already attached ${iam.quarantinePolicies.join(', ')} to the user.`
                         : ''}`,
                     at: now().toISOString(),
@@ -52330,12 +52705,12 @@ async function respond(result, s, deps) {
             response = { action: plan.action, detail, at: at.toISOString() };
         }
         if (plan.revokeSessions &&
-            responder &&
+            session &&
             plan.userName &&
             response.action !== 'failed' &&
             response.action !== 'manual') {
             try {
-                const arn = await responder.revokeSessions(plan.userName);
+                const arn = await session.revokeSessions(plan.userName);
                 response.detail += ` Sessions minted from the user's keys denied (managed policy ${arn} attached to user ${plan.userName}).`;
             }
             catch (e) {
@@ -52376,50 +52751,6 @@ function idOnly(v) {
 
 ;// CONCATENATED MODULE: ./src/core/cloudtrail.ts
 
-// Event lists from AWS's incident-response playbooks for compromised credentials.
-const NAMED = {
-    'iam-persistence': new Set([
-        'CreateUser',
-        'CreateAccessKey',
-        'CreateLoginProfile',
-        'UpdateLoginProfile',
-        'AttachUserPolicy',
-        'PutUserPolicy',
-        'AttachRolePolicy',
-        'PutRolePolicy',
-        'CreateRole',
-        'UpdateAssumeRolePolicy',
-        'AddUserToGroup',
-    ]),
-    'temporary-credentials': new Set(['GetSessionToken', 'GetFederationToken', 'AssumeRole']),
-    'resource-abuse': new Set(['RunInstances', 'RequestSpotInstances', 'RequestSpotFleet', 'StartInstances']),
-    'defense-evasion': new Set(['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors']),
-    'data-access': new Set(['GetObject', 'GetSecretValue', 'GetParameter', 'GetParameters']),
-    reconnaissance: new Set(['GetCallerIdentity', 'ListBuckets']),
-};
-/**
- * The category an event is flagged under, or null. A call that failed is `failed-call` whatever it was:
- * it did not happen, but it shows what the holder of the key was probing for.
- */
-function categorize(r) {
-    if (r.errorCode)
-        return 'failed-call';
-    // Lambda records API versions in the name (CreateFunction20150331, UpdateFunctionCode20150331v2).
-    const name = r.eventSource === 'lambda.amazonaws.com' ? r.eventName.replace(/\d{8}(v\d+)?$/, '') : r.eventName;
-    for (const [category, names] of Object.entries(NAMED)) {
-        if (names.has(name))
-            return category;
-    }
-    if (r.eventSource === 'lambda.amazonaws.com' &&
-        (name === 'CreateFunction' || name === 'UpdateFunctionCode')) {
-        return 'resource-abuse';
-    }
-    if (r.eventSource === 'lightsail.amazonaws.com' && name.startsWith('Create'))
-        return 'resource-abuse';
-    if (/^(List|Describe)[A-Z]/.test(name))
-        return 'reconnaissance';
-    return null;
-}
 /** keyleak's own calls carry `keyleak/<version>` in their user agent. */
 function isOwnUserAgent(userAgent) {
     return /(^|[\s(])keyleak\/\S+/.test(userAgent);
@@ -52473,7 +52804,6 @@ function digestTrail(input) {
     const ips = new Map();
     const agents = new Map();
     const calls = new Map();
-    const flagged = [];
     const attack = [];
     let total = 0;
     let own = 0;
@@ -52518,17 +52848,6 @@ function digestTrail(input) {
             region,
             resources: event.Resources ?? [],
         }, via ?? null));
-        const category = categorize(r);
-        if (category) {
-            flagged.push({
-                category,
-                eventName: r.eventName,
-                eventTime: r.eventTime,
-                region: r.awsRegion,
-                sourceIPAddress: r.sourceIPAddress,
-                userAgent: r.userAgent,
-            });
-        }
     }
     const byCount = (key) => (a, b) => b.count - a.count || key(a).localeCompare(key(b));
     return {
@@ -52542,7 +52861,6 @@ function digestTrail(input) {
             .map(([userAgent, count]) => ({ userAgent, count }))
             .sort(byCount((x) => x.userAgent)),
         byEvent: [...calls.values()].sort(byCount((x) => `${x.eventSource} ${x.eventName}`)),
-        flagged: flagged.sort((a, b) => a.eventTime.localeCompare(b.eventTime) || a.eventName.localeCompare(b.eventName)),
         incompleteRegions: [...input.incompleteRegions].sort((a, b) => a.region.localeCompare(b.region)),
         activity: digestAttack(attack.map((a) => ({ ...a, eventTime: toIso(a.eventTime) })), { start: toIso(input.window.start), end: toIso(input.window.end) }, input.followed ?? [], input.notFollowed ?? []),
     };
@@ -52561,13 +52879,9 @@ function defaultWindow(now, firstExposure) {
 ;// CONCATENATED MODULE: ./src/core/render/trail.ts
 
 
-
 /** The summary JSON. */
 function renderTrailJson(s) {
     return JSON.stringify(s, null, 2) + '\n';
-}
-function tsvField(s) {
-    return terminal(s);
 }
 /**
  * One line per event with the runbook's fields — eventTime, accessKeyId, eventSource, eventName,
@@ -52579,7 +52893,7 @@ function renderTrailTsv(events) {
         .sort((a, b) => a.eventTime.localeCompare(b.eventTime));
     return rows
         .map((r) => [r.eventTime, r.accessKeyId, r.eventSource, r.eventName, r.sourceIPAddress, r.userAgent]
-        .map(tsvField)
+        .map(terminal)
         .join('\t'))
         .map((l) => l + '\n')
         .join('');
@@ -52613,7 +52927,7 @@ function attackText(d) {
         out.push(...trail_table(['time', 'category', 'event', 'region', 'what'], rows).map((l) => `  ${l}`));
     }
     const cmds = [
-        ...new Set(d.actions.flatMap((a) => a.undo.map(commandLine)).filter((c) => c !== null)),
+        ...new Set(d.actions.flatMap((a) => a.undo.map(escape_commandLine)).filter((c) => c !== null)),
     ];
     if (cmds.length > 0)
         out.push('', 'to remove or revert (check each first):', ...cmds.map((c) => `  ${c}`));
@@ -52633,7 +52947,7 @@ function attackText(d) {
     out.push('', counts('reconnaissance, counted', d.reconnaissance), counts('denied probing', d.denied), counts('noise (throttled, not found)', d.noise), '', 'LookupEvents reads management events of the last 90 days; data events (S3 GetObject, DynamoDB) need a trail or CloudTrail Lake.');
     return out;
 }
-/** The tables a responder reads first: what was flagged, from where, with what, then every call. */
+/** The tables a responder reads first: what the attacker did, from where, with what, then every call. */
 function renderTrailText(s) {
     const out = [
         `CloudTrail activity of ${s.keyId}`,
@@ -52647,21 +52961,6 @@ function renderTrailText(s) {
     }
     if (s.activity)
         out.push('', ...attackText(s.activity));
-    if (s.flagged.length > 0 && !s.activity) {
-        out.push('', `flagged (${s.flagged.length}):`);
-        const rows = s.flagged
-            .slice(0, TOP)
-            .map((f) => [
-            f.eventTime,
-            f.category,
-            terminal(f.eventName),
-            terminal(f.region),
-            terminal(f.sourceIPAddress),
-            terminal(f.userAgent),
-        ]);
-        out.push(...trail_table(['time', 'category', 'event', 'region', 'ip', 'user agent'], rows).map((l) => `  ${l}`));
-        out.push(...more(s.flagged.length));
-    }
     if (s.byIp.length > 0) {
         out.push('', 'source IPs:');
         const rows = s.byIp.slice(0, TOP).map((r) => [String(r.count), terminal(r.ip), r.first, r.last]);
@@ -52733,7 +53032,7 @@ function trailWindow(w, now) {
  */
 async function runTrail(s, deps) {
     const { start, end } = trailWindow(s, (deps.now ?? (() => new Date()))());
-    const sessions = new ResponderSessions(deps.aws, s.roleTemplate);
+    const sessions = new AccountSessions(deps.aws, s.roleTemplate);
     let session;
     if (s.roleTemplate !== null) {
         const accountId = accountIdFromKeyId(s.keyId);
@@ -52754,7 +53053,7 @@ async function runTrail(s, deps) {
  * region, all pages, paced per region and backing off on throttling, and digests them. A region that
  * cannot be read is listed in `incompleteRegions`, never silently skipped.
  */
-async function readTrail(responder, q, deps) {
+async function readTrail(session, q, deps) {
     const sleep = deps.sleep ?? trail_sleepFor;
     const minInterval = deps.minIntervalMs ?? 600;
     const backoff = deps.backoffBaseMs ?? 500;
@@ -52767,7 +53066,7 @@ async function readTrail(responder, q, deps) {
     if (s.regions === 'all') {
         regions = [HOME_REGION];
         try {
-            regions.push(...(await responder.enabledRegions()));
+            regions.push(...(await session.enabledRegions()));
         }
         catch (e) {
             incomplete.push({
@@ -52791,7 +53090,7 @@ async function readTrail(responder, q, deps) {
                     await sleep(wait);
                 last = Date.now();
                 try {
-                    page = await responder.lookupEvents(region, { keyId, start, end, nextToken, maxResults: 50 });
+                    page = await session.lookupEvents(region, { keyId, start, end, nextToken, maxResults: 50 });
                 }
                 catch (e) {
                     if (!trail_transient(e) || attempt >= attempts) {
@@ -52874,7 +53173,7 @@ async function readTrail(responder, q, deps) {
         followed,
         notFollowed,
     });
-    return { summary, events: filtered, responder };
+    return { summary, events: filtered, session };
 }
 /** Keys minted by the successful calls among `events`, labelled with the path that led to them. */
 function mintedIn(events, via) {
@@ -52904,6 +53203,7 @@ async function writeEventsOut(r, file) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/org/select.ts
+
 
 const DEFAULT_REPO_FILTER = {
     includeArchived: false,
@@ -52974,12 +53274,7 @@ function select_list(text) {
         .filter(Boolean);
 }
 function bool(name, text) {
-    const t = (text ?? '').trim().toLowerCase();
-    if (t === '' || t === 'false')
-        return false;
-    if (t === 'true')
-        return true;
-    throw new UsageError(`invalid ${name} '${text}'. Expected true or false`);
+    return named(text ?? '', parseBoolean(false), invalid(name));
 }
 /** Validates filter inputs into a RepoFilter; errors name the input and the bad value. */
 function select_parseRepoFilter(raw) {
@@ -53171,7 +53466,7 @@ function state_decideScan(prior, currentTips, fullRescan) {
         return { kind: 'unchanged' };
     return { kind: 'changed', include: tips, exclude: old };
 }
-const WHOLE_HISTORY = { mode: 'all', include: ['--branches', '--tags'], exclude: [] };
+const WHOLE_HISTORY = { mode: 'all', remotes: false };
 /**
  * The history to scan for a decision, once the clone tells which recorded tips still exist (a force
  * push or a deleted branch can take them away). With none left, the whole history is new.
@@ -53694,11 +53989,12 @@ function unscannedRepositories(summary) {
 function summaryFileFor(stateFile) {
     return (0,external_node_path_.join)((0,external_node_path_.dirname)(stateFile), 'org-summary.json');
 }
-function pendingOutcome(r) {
+/** An outcome with nothing scanned yet. */
+function emptyOutcome(r, status, reason) {
     return {
         repo: r.fullName,
-        status: 'pending',
-        reason: 'run budget spent',
+        status,
+        reason,
         scan: null,
         findings: 0,
         objects: 0,
@@ -53708,21 +54004,13 @@ function pendingOutcome(r) {
         incomplete: false,
     };
 }
+function pendingOutcome(r) {
+    return emptyOutcome(r, 'pending', 'run budget spent');
+}
 /** Decides, clones and scans one repository; every failure becomes a `failed` outcome with its reason. */
 async function scanOne(repo, s, state, sharedConfig, now) {
     const t0 = now();
-    const outcome = {
-        repo: repo.fullName,
-        status: 'skipped',
-        reason: null,
-        scan: null,
-        findings: 0,
-        objects: 0,
-        bytes: 0,
-        commits: 0,
-        durationMs: 0,
-        incomplete: false,
-    };
+    const outcome = emptyOutcome(repo, 'skipped', null);
     const finish = (x = {}) => {
         outcome.durationMs = now() - t0;
         return {
@@ -53839,8 +54127,7 @@ async function mergeOrgShardDir(opts) {
 
 
 
-/** GitHub logins: alphanumerics and single hyphens, at most 39 characters. */
-const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+
 const DEFAULT_STATE_FILE = '.keyleak/org-state.json';
 const DEFAULT_CONCURRENCY = 4;
 /** Parses `30m`, `1h30m`, `90s`, `2h` (or a bare number of minutes) into milliseconds; empty is null. */
@@ -53855,32 +54142,24 @@ function parseDuration(text, name = 'max-duration') {
     }
     return (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000;
 }
-function settings_bool(name, text) {
-    const t = (text ?? '').trim().toLowerCase();
-    if (t === '' || t === 'false')
-        return false;
-    if (t === 'true')
-        return true;
-    throw new UsageError(`invalid ${name} '${text}'. Expected true or false`);
+/** An org input through a shared validator; the error names the input, the value and what was expected. */
+function orgInput(name, raw, validate) {
+    return named(raw, validate, invalid(name));
 }
 /** Validates org-scan inputs; each error names the input, the bad value and what was expected. */
 function parseOrgSettings(raw, defaults) {
-    const owner = (raw.org ?? '').trim();
-    if (owner === '')
+    const org = (raw.org ?? '').trim();
+    if (org === '')
         throw new UsageError('org mode needs `org`: the organisation or user to scan');
-    if (!LOGIN.test(owner))
-        throw new UsageError(`invalid org '${owner}'. Expected an organisation or user login, like my-org`);
-    let concurrency = DEFAULT_CONCURRENCY;
-    if (raw.concurrency !== undefined && raw.concurrency.trim() !== '') {
-        concurrency = Number(raw.concurrency);
-        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
-            throw new UsageError(`invalid concurrency '${raw.concurrency}'. Expected a whole number from 1 to 64`);
-    }
+    const owner = orgInput('org', org, parseLogin);
+    const concurrency = raw.concurrency === undefined || raw.concurrency.trim() === ''
+        ? DEFAULT_CONCURRENCY
+        : orgInput('concurrency', raw.concurrency, parseWholeNumber(1, 64));
     return {
         owner,
         shard: parseShard(raw.shard ?? ''),
         filter: parseRepoFilter(raw),
-        fullRescan: settings_bool('full-rescan', raw.fullRescan),
+        fullRescan: orgInput('full-rescan', raw.fullRescan ?? '', parseBoolean(false)),
         maxDurationMs: parseDuration(raw.maxDuration ?? ''),
         concurrency,
         jobs: Math.max(1, Math.floor(defaults.cpus / concurrency)),
@@ -53909,11 +54188,10 @@ function parseOrgMergeArgs(argv) {
     }
     if (!values.owner)
         throw new errors_UsageError(`--owner is required\n${ORG_MERGE_USAGE}`);
-    if (!LOGIN.test(values.owner))
-        throw new errors_UsageError(`invalid --owner '${values.owner}'. Expected an organisation or user login, like my-org`);
+    const owner = validate_named(values.owner, validate_parseLogin, validate_invalid('--owner'));
     if (!values.dir)
         throw new errors_UsageError(`--dir is required\n${ORG_MERGE_USAGE}`);
-    return { owner: values.owner, dir: values.dir, stateFile: values.state ?? DEFAULT_STATE_FILE };
+    return { owner, dir: values.dir, stateFile: values.state ?? DEFAULT_STATE_FILE };
 }
 
 ;// CONCATENATED MODULE: ./src/cli-main.ts
@@ -54074,9 +54352,10 @@ async function main(argv) {
         if (command === 'hook') {
             const s = parseHookArgs(rest, process.env, { cwd: process.cwd() });
             const { report } = await runHook(s, readStdin);
-            if (report.findings.length > 0 || report.incomplete) {
+            const found = report.findings.length + (report.loneSecrets ?? []).length > 0;
+            if (found || report.incomplete) {
                 process.stdout.write(renderText(report));
-                if (report.findings.length > 0)
+                if (found)
                     process.stderr.write('\n' + terminalBlock(blockedAdvice(report, s.stage)));
                 else
                     stderrLine('the scan was incomplete (see the warnings above): blocked');

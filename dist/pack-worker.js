@@ -62,6 +62,7 @@ class PackFile {
     idx;
     fd;
     scratch = Buffer.allocUnsafe(1 << 16);
+    inflater = new Inflater();
     window = Buffer.allocUnsafe(WINDOW);
     windowAt = -1;
     windowLen = 0;
@@ -166,9 +167,12 @@ class PackFile {
     /**
      * The inflated data of the object at `i`: its content, or its delta for delta kinds. Inflation stops
      * one byte past the size the object's header declares: an object that inflates to more (or less, or
-     * not at all) is an ObjectReadError naming it, and nothing larger than that is ever held.
+     * not at all) is an ObjectReadError naming it, and nothing larger than that is ever held. Without
+     * `into`, the data is in a buffer of its own; with it, at `into[at…]` (which must hold one byte more
+     * than the declared size), so that a pass over every object reuses its memory instead of leaving each
+     * object's buffer for the collector.
      */
-    read(i) {
+    read(i, into, at = 0) {
         const start = this.dataStarts[i];
         const len = this.ends[i] - start;
         const size = this.sizes[i];
@@ -176,16 +180,20 @@ class PackFile {
             throw new packs_ObjectReadError(`${this.describe(i)} declares ${size} bytes, more than this reader inflates (${MAX_INFLATE})`);
         let out;
         try {
-            // An output chunk of exactly the object's size: one allocation, no concatenation.
-            out = (0,external_node_zlib_namespaceObject.inflateSync)(this.stored(i, start, len), {
-                chunkSize: Math.max(64, size),
-                maxOutputLength: size + 1,
-            });
+            const stored = this.stored(i, start, len);
+            if (into) {
+                const n = this.inflater.inflate(stored, into, at, size + 1);
+                out = Buffer.from(into.buffer, into.byteOffset + at, n);
+            }
+            else {
+                // An output chunk of exactly the object's size: one allocation, no concatenation.
+                out = (0,external_node_zlib_namespaceObject.inflateSync)(stored, { chunkSize: Math.max(64, size), maxOutputLength: size + 1 });
+            }
         }
         catch (e) {
             if (e instanceof packs_PackFormatError)
                 throw new packs_ObjectReadError(e.message);
-            const why = e.message.includes('maxOutputLength')
+            const why = e.message.includes('maxOutputLength') || e instanceof Overlong
                 ? `inflates to more than the ${size} bytes its header declares`
                 : `does not inflate (${e.message})`;
             throw new packs_ObjectReadError(`${this.describe(i)} ${why}`);
@@ -251,7 +259,62 @@ class PackFile {
         return this.window.subarray(0, len);
     }
     close() {
+        this.inflater.close();
         (0,external_node_fs_namespaceObject.closeSync)(this.fd);
+    }
+}
+class Overlong extends Error {
+}
+/**
+ * One zlib stream reused for every object of a pass, inflating into memory the caller owns. Node offers
+ * this only through the handle its own synchronous inflate drives; where that handle is not as expected,
+ * each object is inflated into a buffer of its own and copied.
+ */
+class Inflater {
+    z = null;
+    error = null;
+    /** Inflates `input` into `out[at, at + room)`; returns the bytes written. Throws Overlong past `room`. */
+    inflate(input, out, at, room) {
+        const z = this.z ?? this.open();
+        if (!z) {
+            const whole = (0,external_node_zlib_namespaceObject.inflateSync)(input, { chunkSize: Math.max(64, room), maxOutputLength: room });
+            if (whole.length >= room)
+                throw new Overlong();
+            out.set(whole, at);
+            return whole.length;
+        }
+        this.error = null;
+        z.handle.writeSync(external_node_zlib_namespaceObject.constants.Z_FINISH, input, 0, input.length, out, at, room);
+        if (this.error !== null) {
+            // A stream that failed is not reused: the next object starts a new one.
+            this.z = null;
+            z.stream.close();
+            throw new Error(this.error);
+        }
+        const written = room - z.state[0];
+        z.handle.reset();
+        if (written >= room)
+            throw new Overlong();
+        return written;
+    }
+    close() {
+        this.z?.stream.close();
+        this.z = null;
+    }
+    open() {
+        const stream = new external_node_zlib_namespaceObject.Inflate();
+        const handle = stream._handle;
+        const state = stream._writeState;
+        if (!handle || !(state instanceof Uint32Array) || typeof handle.writeSync !== 'function') {
+            stream.close();
+            return null;
+        }
+        // zlib reports a failure through this callback, during writeSync.
+        handle.onerror = (message) => {
+            this.error = message;
+        };
+        this.z = { stream, handle, state };
+        return this.z;
     }
 }
 function readHeaders(fd, packSize, share, n) {
@@ -591,8 +654,15 @@ const KEY_ID_TOKEN = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9
 const SECRET_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g;
 /** Words that label a secret access key on the same line. */
 const SECRET_LABEL = /secret|aws_?sak|sak\b|credential/i;
-/** Labels that name an AWS secret access key itself: such a secret is reported even without a key id. */
-const AWS_SECRET_LABEL = /aws.{0,24}secret|secret_?access_?key|secret-access-key/i;
+/**
+ * Labels that name an AWS secret access key itself (`aws_secret_access_key`, `AWS_SECRET_ACCESS_KEY`,
+ * `SecretAccessKey`, `secret-access-key`, `aws_secret`, `awsSecretKey`): such a secret is reported even
+ * without a key id. Spelled in the three cases people write (lower, Capitalised, UPPER) rather than
+ * case-insensitively, so that the first pass can look for `ecret` / `ECRET` as plain strings first.
+ */
+const AWS_SECRET_LABEL = /[Ss]ecret[_ -]?[Aa]ccess[_ -]?[Kk]ey|SECRET[_ -]?ACCESS[_ -]?KEY|[Aa]ws[_ .-]?[Ss]ecret|AWS[_ .-]?SECRET/;
+/** The longest match of AWS_SECRET_LABEL (`secret_access_key`): no longer than a key id. */
+const AWS_SECRET_LABEL_LENGTH = 17;
 /** Session tokens are long base64; they are only taken when labelled or when they carry STS's own prefix. */
 const SESSION_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{100,}={0,2}(?![A-Za-z0-9+/=])/g;
 const SESSION_TOKEN_LABEL = /session_?token|security_?token|x-amz-security-token/i;
@@ -743,8 +813,6 @@ function normaliseLine(line) {
  * ranges are carried over from the base, and only inserted bytes and seams between copies are searched.
  * Pure: the pack pass feeds it bytes and instructions.
  */
-/** A match that ends inside a range starts at most this far before it. */
-const REACH = KEY_ID_LENGTH - 1;
 /** Windows closer than this are searched as one. */
 const MERGE_GAP = 64;
 /**
@@ -759,6 +827,23 @@ function matchStarts(buf, from, to, out, origin = 0) {
     for (let m = re.exec(text); m; m = re.exec(text)) {
         out.push(from - origin + m.index);
         re.lastIndex = m.index + 1;
+    }
+}
+const LABEL = new RegExp(AWS_SECRET_LABEL.source, 'g');
+/**
+ * Where a secret label (rules.ts AWS_SECRET_LABEL) ends in `buf[from, to)`, as the start of a label of
+ * the longest length ending there: labels vary in length, and so every span stands for
+ * AWS_SECRET_LABEL_LENGTH bytes like a key id's for its own. Plain string searches first: most text
+ * names no secret.
+ */
+function labelStarts(buf, from, to, out, origin = 0) {
+    const text = buf.toString('latin1', from, to);
+    if (!text.includes('ecret') && !text.includes('ECRET'))
+        return;
+    LABEL.lastIndex = 0;
+    for (let m = LABEL.exec(text); m; m = LABEL.exec(text)) {
+        out.push(from - origin + m.index + m[0].length - AWS_SECRET_LABEL_LENGTH);
+        LABEL.lastIndex = m.index + 1;
     }
 }
 /** Index of the first of the sorted `xs` at or after `v`. */
@@ -777,13 +862,23 @@ function firstAtOrAfter(xs, v) {
 function isKeyChar(b) {
     return (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39);
 }
+function isLabelChar(b) {
+    return isKeyChar(b) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b === 0x2d || b === 0x2e || b === 0x20;
+}
+const KEY_SPANS = { length: KEY_ID_LENGTH, isChar: isKeyChar, slack: 0 };
+const LABEL_SPANS = {
+    length: AWS_SECRET_LABEL_LENGTH,
+    isChar: isLabelChar,
+    slack: AWS_SECRET_LABEL_LENGTH,
+};
 /**
  * The start of every prefilter match in a delta's target, given those of its base (`baseSpans`): a match
  * inside one copied range is carried over from the base; any other touches inserted bytes, or the seam
  * where two copies meet, and is found by searching around those alone. `mem[baseAt…]` is the base;
  * `search` reads the target.
  */
-function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search) {
+function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search, rule = KEY_SPANS) {
+    const reach = rule.length - 1;
     const spans = [];
     let winStart = -1;
     let winEnd = -1;
@@ -807,18 +902,19 @@ function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search) {
         const n = d[k + 1];
         const src = d[k + 2];
         if (src < 0) {
-            want(t - REACH, t + n + REACH);
+            want(t - reach, t + n + reach);
             prevCopy = false;
             continue;
         }
         // The base's matches are sorted: find the first inside this copy, so a delta of many copies over a
         // base of many matches costs a search per copy, not a walk of every match.
-        const end = src + n - KEY_ID_LENGTH;
-        for (let j = firstAtOrAfter(baseSpans, src); j < baseSpans.length && baseSpans[j] <= end; j++)
+        // A label span may start before the copy (its start is virtual): carrying it flags more, never less.
+        const end = src + n - rule.length;
+        for (let j = firstAtOrAfter(baseSpans, src - rule.slack); j < baseSpans.length && baseSpans[j] <= end; j++)
             spans.push(t + baseSpans[j] - src);
         // A match across the seam of two copies holds both bytes at the seam; most seams fall elsewhere.
-        if (prevCopy && isKeyChar(mem[baseAt + d[k - 1] + d[k - 2] - 1]) && isKeyChar(mem[baseAt + src]))
-            want(t - REACH, t + REACH);
+        if (prevCopy && rule.isChar(mem[baseAt + d[k - 1] + d[k - 2] - 1]) && rule.isChar(mem[baseAt + src]))
+            want(t - reach, t + reach);
         prevCopy = true;
     }
     if (winStart >= 0)
@@ -857,20 +953,14 @@ const UNKNOWN = 255;
  * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.
  */
 class Arena {
-    // Unzeroed: the pages of a large arena become resident only as chains reach them.
-    view = Buffer.allocUnsafeSlow(1 << 20);
-    mem = this.view;
+    // Reserved whole and unzeroed: its pages become resident only as chains reach them, so what it costs
+    // is the deepest point a chain reached, never a series of grown copies left for the collector.
+    mem = Buffer.allocUnsafeSlow(HELD_BUDGET);
     top = 0;
     /** Where `size` bytes were reserved, or -1 past the budget. */
     reserve(size) {
-        if (this.top + size > this.mem.length) {
-            if (this.top + size > HELD_BUDGET)
-                return -1;
-            const grown = Buffer.allocUnsafeSlow(Math.min(HELD_BUDGET, Math.max(this.mem.length * 2, this.top + size)));
-            grown.set(this.mem.subarray(0, this.top));
-            this.mem = grown;
-            this.view = grown;
-        }
+        if (this.top + size > this.mem.length)
+            return -1;
         const at = this.top;
         this.top += size;
         return at;
@@ -1112,33 +1202,37 @@ async function scanShare(pack, plan, roots, onObjects) {
         defer(i);
         return true;
     };
+    // Deltas are inflated into one buffer, reused: a pass over every object leaves nothing per object.
+    let deltaBuf = Buffer.allocUnsafeSlow(1 << 16);
     for (let k = 0; k < roots.length; k++) {
         const r = roots[k];
+        // The root is inflated straight into the arena, where its deltas are built from it.
+        arena.release(0);
+        const at = arena.reserve(pack.sizes[r] + 1);
+        if (at < 0) {
+            defer(r);
+            continue;
+        }
         let content;
         try {
-            content = pack.read(r);
+            content = pack.read(r, arena.mem, at);
         }
         catch (e) {
             if (undecodable(e, r))
                 continue;
             throw e;
         }
+        arena.release(at + content.length);
         const spans = [];
         matchStarts(content, 0, content.length, spans);
-        record(r, content.length, spans.length > 0);
+        const labels = [];
+        labelStarts(content, 0, content.length, labels);
+        record(r, content.length, spans.length + labels.length > 0);
         if (rootKind[r] === packs_KIND.commit)
             checkCommit(content, 0, content.length);
         if (!hasChildren(r))
             continue;
-        arena.release(0);
-        const at = arena.reserve(content.length);
-        if (at < 0) {
-            for (let c = childStart[r]; c < childStart[r + 1]; c++)
-                defer(children[c]);
-            continue;
-        }
-        arena.mem.set(content, at);
-        const stack = [{ i: r, at, size: content.length, spans, next: childStart[r] }];
+        const stack = [{ i: r, at, size: content.length, spans, labels, next: childStart[r] }];
         while (stack.length > 0) {
             const f = stack[stack.length - 1];
             if (f.next >= childStart[f.i + 1]) {
@@ -1150,7 +1244,9 @@ async function scanShare(pack, plan, roots, onObjects) {
             let delta;
             let size;
             try {
-                delta = pack.read(c);
+                if (pack.sizes[c] + 1 > deltaBuf.length && pack.sizes[c] <= MAX_INFLATE)
+                    deltaBuf = Buffer.allocUnsafeSlow(Math.max(pack.sizes[c] + 1, deltaBuf.length * 2));
+                delta = pack.read(c, deltaBuf);
                 size = parseDelta(delta, f.size, ops);
             }
             catch (e) {
@@ -1163,6 +1259,7 @@ async function scanShare(pack, plan, roots, onObjects) {
                 continue;
             }
             let cs;
+            let ls;
             if (hasChildren(c)) {
                 // A base for more deltas: build it whole, above its own base.
                 const out = arena.reserve(size);
@@ -1171,11 +1268,22 @@ async function scanShare(pack, plan, roots, onObjects) {
                     continue;
                 }
                 buildTarget(arena.mem, f.at, out, delta, ops);
-                const view = arena.view;
+                const view = arena.mem;
                 cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => matchStarts(view, out + s, out + e, o, out));
-                stack.push({ i: c, at: out, size, spans: cs, next: childStart[c] });
+                ls = deltaSpans(ops, size, arena.mem, f.at, f.labels, (s, e, o) => labelStarts(view, out + s, out + e, o, out), LABEL_SPANS);
                 if (rootKind[c] === packs_KIND.commit)
                     checkCommit(view, out, out + size);
+                if (f.next >= childStart[f.i + 1]) {
+                    // The base's last delta: the base is needed no more, and the delta takes its place. A chain
+                    // of versions holds two of them at a time, not the whole chain.
+                    arena.mem.copyWithin(f.at, out, out + size);
+                    arena.release(f.at + size);
+                    stack.pop();
+                    stack.push({ i: c, at: f.at, size, spans: cs, labels: ls, next: childStart[c] });
+                }
+                else {
+                    stack.push({ i: c, at: out, size, spans: cs, labels: ls, next: childStart[c] });
+                }
             }
             else {
                 // A leaf: only the windows searched are ever built.
@@ -1184,13 +1292,22 @@ async function scanShare(pack, plan, roots, onObjects) {
                         scratch = Buffer.allocUnsafe(e - s);
                     matchStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
                 });
+                // A leaf with a key id is flagged already: its labels need not be looked for.
+                ls =
+                    cs.length > 0
+                        ? []
+                        : deltaSpans(ops, size, arena.mem, f.at, f.labels, (s, e, o) => {
+                            if (e - s > scratch.length)
+                                scratch = Buffer.allocUnsafe(e - s);
+                            labelStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
+                        }, LABEL_SPANS);
                 if (rootKind[c] === packs_KIND.commit) {
                     if (size > scratch.length)
                         scratch = Buffer.allocUnsafe(size);
                     checkCommit(readTarget(arena.mem, f.at, delta, ops, 0, size, scratch), 0, size);
                 }
             }
-            record(c, size, cs.length > 0);
+            record(c, size, cs.length + ls.length > 0);
             await maybeYield();
         }
         await maybeYield();
