@@ -1,22 +1,14 @@
-import { afterAll, afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ATTACK_REGIONS, attackScenario, type Attack } from '../emulators/aws/attack.js';
 import { startAwsEmulator, type AwsEmulator } from '../emulators/aws/index.js';
 import { makeState, startGitHubEmulator } from '../emulators/github/index.js';
 import { makePair } from '../helpers/keys.js';
 import { MANAGED, useEmulatorEnv } from '../aws/world.js';
-import { pushPayload, runAction, secretNowhere, World } from './harness.js';
+import { pushPayload, runAction, secretNowhere, World, trackCleanups } from './harness.js';
 
 const dist = inject('actionDist');
 
-const worlds: World[] = [];
-const closers: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) await c.close();
-  vi.unstubAllEnvs();
-});
-afterAll(() => {
-  for (const w of worlds.splice(0)) w.cleanup();
-});
+const { worlds, closers } = trackCleanups();
 
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 

@@ -1,25 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { afterAll, afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { startAwsEmulator } from '../emulators/aws/index.js';
 import { makeState, startGitHubEmulator, type GitHubEmulator } from '../emulators/github/index.js';
 import { makePair, type KeyPair } from '../helpers/keys.js';
 import { MANAGED, useEmulatorEnv } from '../aws/world.js';
-import { git, pushPayload, runAction, secretNowhere, World } from './harness.js';
+import { git, pushPayload, runAction, secretNowhere, World, trackCleanups } from './harness.js';
 
 // Each test is an attack on the action, run through the bundle against the emulators, and asserts that
 // the attack fails.
 
 const dist = inject('actionDist');
 
-const worlds: World[] = [];
-const closers: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) await c.close();
-  vi.unstubAllEnvs();
-});
-afterAll(() => {
-  for (const w of worlds.splice(0)) w.cleanup();
-});
+const { worlds, closers } = trackCleanups();
 
 function world(): World {
   const w = new World();

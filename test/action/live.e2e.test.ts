@@ -1,21 +1,13 @@
-import { afterAll, afterEach, describe, expect, it, vi, inject } from 'vitest';
+import { describe, expect, it, inject } from 'vitest';
 import { startAwsEmulator, type AwsEmulator, type Fault } from '../emulators/aws/index.js';
 import { makeState, startGitHubEmulator, type GitHubEmulator } from '../emulators/github/index.js';
 import { makePair, type KeyPair } from '../helpers/keys.js';
 import { MANAGED, useEmulatorEnv } from '../aws/world.js';
-import { attackerEvents, pushPayload, runAction, secretNowhere, World } from './harness.js';
+import { attackerEvents, pushPayload, runAction, secretNowhere, World, trackCleanups } from './harness.js';
 
 const dist = inject('actionDist');
 
-const worlds: World[] = [];
-const closers: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) await c.close();
-  vi.unstubAllEnvs();
-});
-afterAll(() => {
-  for (const w of worlds.splice(0)) w.cleanup();
-});
+const { worlds, closers } = trackCleanups();
 
 /** Calls that change something in AWS; none may happen in a dry run or on an unknown verdict. */
 const CHANGES = new Set([
