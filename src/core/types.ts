@@ -129,6 +129,17 @@ export interface ScanStats {
   durationMs: number;
 }
 
+/** An object the scanned history names that the store lacks or cannot read. */
+export interface MissingObject {
+  oid: string;
+  /**
+   * Commits that put it at a path (newest first, a few at most); empty when no commit of the scanned
+   * history puts it at a path (a commit, or an object only the store's index lists); null when where it
+   * is referenced could not be found.
+   */
+  referencedBy: { commit: string; path: string }[] | null;
+}
+
 export interface ScanReport {
   findings: Finding[];
   /** Labelled secrets without a key id; absent from reports made before this kind existed. */
@@ -137,4 +148,6 @@ export interface ScanReport {
   stats: ScanStats;
   incomplete: boolean;
   warnings: string[];
+  /** Objects the history names that were not scanned (`incomplete` is then true); absent when none. */
+  missing?: MissingObject[];
 }

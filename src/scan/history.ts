@@ -4,6 +4,7 @@ import { buildFindings, type ScanUnit } from '../core/findings.js';
 import type { ScanReport } from '../core/types.js';
 import { attribute } from './attribute.js';
 import { fullFirstPass, openStore, vouchedFor } from './first-pass.js';
+import { locateMissing } from './missing.js';
 import { prefilter, type FirstPassResult, type Progress } from './passes.js';
 import type { ScanResult } from './result.js';
 
@@ -131,11 +132,10 @@ export async function scanHistory(
   }
   for (const n of first.notes ?? []) warnings.push(`${n}; read through git instead`);
   const missing = [...new Set([...first.missing, ...unreachable, ...lost])];
-  if (missing.length > 0) {
+  const located = missing.length > 0 ? await locateMissing(git, sel, missing) : null;
+  if (located) {
     incomplete = true;
-    warnings.push(
-      `${missing.length} object(s) are missing from the repository or could not be read, and were not scanned: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
-    );
+    warnings.push(located.warning);
   }
 
   const built = buildFindings(units, opts.config);
@@ -152,6 +152,7 @@ export async function scanHistory(
     },
     incomplete,
     warnings,
+    ...(located && { missing: located.missing }),
   };
   return { report, secrets: built.secrets };
 }
