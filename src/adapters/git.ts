@@ -56,11 +56,6 @@ export class GitError extends Error {
 }
 
 const ZERO_OID = /^0+$/;
-/**
- * A git child that writes nothing (output, errors or progress) for this long is stopped: a damaged or
- * hostile store (a cycle of deltas) must not hang the run. Idle time, not total time, so the limit grows
- * with the work: a long walk or a large read keeps writing. KEYLEAK_GIT_IDLE_SECONDS overrides it.
- */
 /** Title of git's progress lines, kept out of error messages. */
 const PROGRESS = 'keyleak-walk';
 
@@ -78,7 +73,13 @@ const BOUNDED_READS = [
   'core.deltaBaseCacheLimit=48m',
 ];
 
-const IDLE_MS = (Number(process.env.KEYLEAK_GIT_IDLE_SECONDS) || 600) * 1000;
+/**
+ * A git child that writes nothing (output, errors or progress) for this long is stopped: a damaged or
+ * hostile store, or a remote that never answers, must not hang the run. Idle time, not total time, so
+ * the limit grows with the work: a long walk or a large read keeps writing. KEYLEAK_GIT_IDLE_SECONDS
+ * overrides it, read at each spawn.
+ */
+const idleMs = (): number => (Number(process.env.KEYLEAK_GIT_IDLE_SECONDS) || 600) * 1000;
 
 /** Spawns git with the idle watchdog: `stalled` says why it was stopped, or stays null. */
 function spawnGit(
@@ -90,12 +91,13 @@ function spawnGit(
     stalled: null as string | null,
   });
   let timer: NodeJS.Timeout;
+  const idle = idleMs();
   const arm = (): void => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      child.stalled = `git ${commandOf(args)} made no progress for ${IDLE_MS / 1000} s and was stopped (a damaged or hostile object store can do this: run \`git fsck\`; KEYLEAK_GIT_IDLE_SECONDS raises the limit)`;
+      child.stalled = `git ${commandOf(args)} made no progress for ${idle / 1000} s and was stopped (a damaged or hostile object store can do this: run \`git fsck\`; KEYLEAK_GIT_IDLE_SECONDS raises the limit)`;
       child.kill('SIGKILL');
-    }, IDLE_MS);
+    }, idle);
     timer.unref();
   };
   arm();
@@ -377,16 +379,25 @@ export class Git {
   /**
    * Objects of `types` in the object store, in pack order (fast to read back in that order). An object
    * git lists but cannot read is in `unreadable` (an index naming objects its pack does not hold).
+   * Objects in `skip` are left out without git looking into them: git resolves a delta chain to tell an
+   * object's type, and loops without end on a cycle of deltas.
    */
-  async listObjects(types: ReadonlySet<ObjectType>, unreadable: string[] = []): Promise<ObjectInfo[]> {
+  async listObjects(
+    types: ReadonlySet<ObjectType>,
+    unreadable: string[] = [],
+    skip: ReadonlySet<string> = new Set(),
+  ): Promise<ObjectInfo[]> {
     const list: ObjectInfo[] = [];
+    const all = ['cat-file', '--batch-all-objects', '--unordered'];
+    const check = '--batch-check=%(objectname) %(objecttype) %(objectsize)';
+    // Names alone need no object read; the others' types are then asked for one by one.
+    const names: string[] = [];
+    if (skip.size > 0)
+      await this.streamLines([...all, '--batch-check=%(objectname)'], (l) => {
+        if (l && !skip.has(l)) names.push(l);
+      });
     await this.streamLines(
-      [
-        'cat-file',
-        '--batch-all-objects',
-        '--batch-check=%(objectname) %(objecttype) %(objectsize)',
-        '--unordered',
-      ],
+      skip.size > 0 ? ['cat-file', check] : [...all, check],
       (line) => {
         const a = line.indexOf(' ');
         const b = line.indexOf(' ', a + 1);
@@ -398,6 +409,7 @@ export class Git {
         const type = line.slice(a + 1, b) as ObjectType;
         if (types.has(type)) list.push({ oid: line.slice(0, a), type, size: Number(line.slice(b + 1)) });
       },
+      skip.size > 0 ? names.map((n) => `${n}\n`).join('') : undefined,
     );
     return list;
   }
@@ -634,17 +646,26 @@ export class Git {
       .map((l) => (/^[0-9a-f]{40,64} blob$/.test(l) ? l.split(' ')[0]! : null));
   }
 
-  private streamLines(args: string[], onLine: (line: string) => void): Promise<void> {
-    return this.streamTokens(args, '\n', onLine);
+  private streamLines(args: string[], onLine: (line: string) => void, input?: string): Promise<void> {
+    return this.streamTokens(args, '\n', onLine, input);
   }
 
-  private streamTokens(args: string[], sep: string, onToken: (t: string) => void): Promise<void> {
+  private streamTokens(
+    args: string[],
+    sep: string,
+    onToken: (t: string) => void,
+    input?: string,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = spawnGit([...BOUNDED_READS, ...args], {
         cwd: this.dir,
         env: GIT_ENV,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
+      if (input !== undefined) {
+        child.stdin.on('error', () => {}); // git may exit before reading all input; the exit code tells.
+        child.stdin.end(input);
+      }
       let rest = '';
       const err: Buffer[] = [];
       let failed: unknown = null;

@@ -14,6 +14,16 @@ export const KIND = { commit: 1, tree: 2, blob: 3, tag: 4, ofsDelta: 6, refDelta
 
 export class PackFormatError extends Error {
   override name = 'PackFormatError';
+  /**
+   * @param unreadable objects no reader can rebuild (a cycle of deltas, and deltas based on one): git,
+   *   asked for one of them, loops without end, so they are reported rather than handed to it.
+   */
+  constructor(
+    message: string,
+    readonly unreadable: string[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /** One object this reader could not decode; the rest of its pack is read, and this object goes to git. */

@@ -71,6 +71,7 @@ export async function fullFirstPass(
   progress: Progress,
   onBytes?: (n: number) => void,
 ): Promise<FirstPassResult> {
+  let cycle: { message: string; oids: string[] } | null = null;
   if (store) {
     // Loose objects, and chains the pack reader leaves to git, are read by git while the packs are read.
     let early: Promise<FirstPassResult> | null = null;
@@ -113,12 +114,20 @@ export async function fullFirstPass(
       // A pack this reader does not understand is git's to read: start over through git.
       if (!(e instanceof PackFormatError || e instanceof DeltaError)) throw e;
       if (early) await (early as Promise<FirstPassResult>).catch(() => null);
+      // Save the objects no reader can rebuild: git is never asked for them.
+      if (e instanceof PackFormatError && e.unreadable.length > 0) {
+        cycle = { message: e.message, oids: e.unreadable };
+      }
     }
   }
-  const unreadable: string[] = [];
+  const unreadable: string[] = [...(cycle?.oids ?? [])];
   let objs: Awaited<ReturnType<Git['listObjects']>>;
   try {
-    objs = await git.listObjects(new Set<ObjectType>(['blob', 'commit', 'tag']), unreadable);
+    objs = await git.listObjects(
+      new Set<ObjectType>(['blob', 'commit', 'tag']),
+      unreadable,
+      new Set(cycle?.oids),
+    );
   } catch (e) {
     if (!(e instanceof GitError)) throw e;
     // Neither reader can list the store: nothing was scanned, and the scan says so.
@@ -146,5 +155,9 @@ export async function fullFirstPass(
     onBytes,
     objs.map((o) => o.size + 64),
   );
-  return { ...read, missing: [...unreadable, ...read.missing] };
+  return {
+    ...read,
+    missing: [...unreadable, ...read.missing],
+    ...(cycle && { damaged: [cycle.message] }),
+  };
 }

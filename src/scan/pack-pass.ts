@@ -549,23 +549,45 @@ function splitRoots(roots: Uint32Array, weights: Float64Array, jobs: number): Ui
     });
 }
 
-/** The kind of object each entry is once its delta chain is resolved (UNKNOWN when the base is elsewhere). */
+/** Marks of resolveRootKinds: on the chain being walked, and on or leading into a cycle of deltas. */
+const VISITING = 254;
+const CYCLIC = 253;
+
+/**
+ * The kind of object each entry is once its delta chain is resolved (UNKNOWN when the base is elsewhere).
+ * Each entry is walked once, so a cycle of deltas costs no more than a chain; the objects on one, or
+ * based on one, are named in the PackFormatError thrown.
+ */
 function resolveRootKinds(pack: PackFile, kinds: Uint8Array): void {
   const n = pack.count;
   const chain: number[] = [];
+  const cyclic: string[] = [];
   for (let i = 0; i < n; i++) {
     if (kinds[i] !== 0) continue;
     let j = i;
     chain.length = 0;
     while (kinds[j] === 0 && pack.kinds[j]! >= KIND.ofsDelta && pack.bases[j]! >= 0) {
+      kinds[j] = VISITING;
       chain.push(j);
-      if (chain.length > n) throw new PackFormatError('pack has a cycle of deltas');
       j = pack.bases[j]!;
     }
-    const k = kinds[j] !== 0 ? kinds[j]! : pack.kinds[j]! < KIND.ofsDelta ? pack.kinds[j]! : UNKNOWN;
+    const k =
+      kinds[j] === VISITING || kinds[j] === CYCLIC
+        ? CYCLIC
+        : kinds[j] !== 0
+          ? kinds[j]!
+          : pack.kinds[j]! < KIND.ofsDelta
+            ? pack.kinds[j]!
+            : UNKNOWN;
     kinds[j] = k;
     for (const c of chain) kinds[c] = k;
+    if (k === CYCLIC) for (const c of chain) cyclic.push(pack.oid(c));
   }
+  if (cyclic.length > 0)
+    throw new PackFormatError(
+      `${pack.path} has a cycle of deltas: ${cyclic.length} object(s) on it or based on it can never be rebuilt`,
+      cyclic,
+    );
 }
 
 /** For each object, the deltas based on it, as one flat list with start positions (shared memory). */

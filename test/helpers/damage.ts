@@ -76,3 +76,50 @@ export function addLyingPack(repo: TestRepo, oid: string, declared: number, cont
   const body = Buffer.concat([fanout, id, Buffer.alloc(4), offset, sum]);
   writeFileSync(`${base}.idx`, Buffer.concat([body, createHash('sha1').update(body).digest()]));
 }
+
+/**
+ * Adds to `repo` a pack of ref-deltas, one claimed to be each of `oids`, each based on the next and the
+ * last on the first: a cycle no reader can rebuild (git's index-pack refuses to write such a pack, so
+ * its index is written here).
+ */
+export function addDeltaCycle(repo: TestRepo, oids: string[]): void {
+  // Any delta: "copy 10 bytes of a 10-byte base".
+  const delta = deflateSync(Buffer.from([10, 10, 0x90, 10]));
+  const count = Buffer.alloc(8);
+  count.writeUInt32BE(2, 0);
+  count.writeUInt32BE(oids.length, 4);
+  const parts = [Buffer.from('PACK'), count];
+  const offsets = new Map<string, number>();
+  let at = 12;
+  oids.forEach((oid, i) => {
+    // Type 7 (ref-delta) and the delta's 4 bytes, then the base's id.
+    const entry = Buffer.concat([
+      Buffer.from([0x74]),
+      Buffer.from(oids[(i + 1) % oids.length]!, 'hex'),
+      delta,
+    ]);
+    offsets.set(oid, at);
+    at += entry.length;
+    parts.push(entry);
+  });
+  const pack = Buffer.concat(parts);
+  const sum = createHash('sha1').update(pack).digest();
+  const base = join(repo.dir, '.git', 'objects', 'pack', `pack-${sum.toString('hex')}`);
+  writeFileSync(`${base}.pack`, Buffer.concat([pack, sum]));
+  const sorted = [...oids].sort();
+  const fanout = Buffer.alloc(8 + 1024);
+  fanout.writeUInt32BE(0xff744f63, 0);
+  fanout.writeUInt32BE(2, 4);
+  for (let b = 0; b < 256; b++)
+    fanout.writeUInt32BE(sorted.filter((o) => parseInt(o.slice(0, 2), 16) <= b).length, 8 + b * 4);
+  const offs = Buffer.alloc(4 * sorted.length);
+  sorted.forEach((o, i) => offs.writeUInt32BE(offsets.get(o)!, 4 * i));
+  const body = Buffer.concat([
+    fanout,
+    ...sorted.map((o) => Buffer.from(o, 'hex')),
+    Buffer.alloc(4 * sorted.length), // CRCs: unchecked by readers
+    offs,
+    sum,
+  ]);
+  writeFileSync(`${base}.idx`, Buffer.concat([body, createHash('sha1').update(body).digest()]));
+}

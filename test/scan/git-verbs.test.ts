@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Git, type HistorySelection } from '../../src/adapters/git.js';
 import { TestRepo } from '../helpers/repo.js';
 
@@ -160,5 +160,22 @@ describe('refs holding a commit', () => {
     const o = origin();
     const git = await Git.open(o.dev.dir);
     expect((await git.refsHolding(o.main[0]!, scope)).sort()).toEqual(want);
+  });
+});
+
+describe('the idle watchdog', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('a git child that writes nothing for KEYLEAK_GIT_IDLE_SECONDS is stopped, and the error says why', async () => {
+    vi.stubEnv('KEYLEAK_GIT_IDLE_SECONDS', '1');
+    const o = origin();
+    const clone = repo();
+    clone.git('remote', 'add', 'origin', `file://${o.dev.dir}`);
+    // An upload-pack that never answers (and ends when git's end of the pipe closes): the fetch waits.
+    clone.git('config', 'remote.origin.uploadpack', 'cat >/dev/null #');
+    const git = await Git.open(clone.dir);
+    await expect(git.fetchCommits(['main'])).rejects.toThrow(
+      /git fetch origin main: git fetch made no progress for 1 s and was stopped .*KEYLEAK_GIT_IDLE_SECONDS/,
+    );
   });
 });
