@@ -250,6 +250,11 @@ export class Git {
     return this.succeeds(['cat-file', '-e', `${sha}^{commit}`]);
   }
 
+  /** True when `sha` is an annotated tag object. */
+  isTagObject(sha: string): Promise<boolean> {
+    return this.succeeds(['cat-file', '-e', `${sha}^{tag}`]);
+  }
+
   /** True when `ancestor` is in the history of `of` (a commit is its own ancestor). */
   isAncestor(ancestor: string, of: string): Promise<boolean> {
     return this.succeeds(['merge-base', '--is-ancestor', ancestor, of]);

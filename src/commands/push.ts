@@ -14,7 +14,10 @@ export interface PushEvent {
   ref: string;
   before: string;
   after: string;
+  /** The ref is new: the event says so, or names no previous commit (`before` all zeros). */
   created: boolean;
+  /** The event itself says the ref was created. */
+  announcedCreated: boolean;
   deleted: boolean;
   forced: boolean;
   /** The repository's default branch (full ref name), when the payload names it. */
@@ -38,6 +41,7 @@ export function parsePushEvent(payload: Record<string, unknown>): PushEvent {
     before,
     after,
     created: payload.created === true || ZERO.test(before),
+    announcedCreated: payload.created === true,
     deleted: payload.deleted === true || ZERO.test(after),
     forced: payload.forced === true,
     defaultBranch: def && !def.startsWith('-') ? `refs/heads/${def}` : null,
@@ -78,20 +82,20 @@ function before(a: [number, string], b: [number, string]): boolean {
 }
 
 /**
- * What a run for a created ref may leave out. Several refs created by one push start one run each, in
- * any order, and each sees the others already there; so a run leaves out only history another run is
- * sure to scan:
+ * What a run that cannot tell what its ref held before the push may leave out: a created ref, or a force
+ * push whose replaced commit cannot be fetched. Several refs pushed at once start one run each, in any
+ * order, and each sees the others already moved; so a run leaves out only history another run is sure
+ * to scan:
  * - the default branch's: every commit it ever held was scanned by the run of the push that brought it
  *   (its creation scans its whole history, each update `before..after`);
  * - refs whose tips are strict ancestors of the pushed commit, and refs at the same commit ranked
  *   before this one: among the refs holding a new commit, the lowest in that order excludes none of the
  *   others, and scans it.
- * Other refs, however old, are kept: the run cannot tell them from refs created by the same push, and
- * scans more rather than less.
+ * Other refs, however old, are kept: the run cannot tell them from refs created or moved by the same
+ * push, and scans more rather than less. The default branch itself leans on no one.
  */
-async function createdRefExclusions(git: Git, ev: PushEvent): Promise<string[]> {
+async function coveredElsewhere(git: Git, ev: PushEvent): Promise<string[]> {
   const self = canonicalRef(ev.ref);
-  // The default branch being created has no one to lean on: it scans everything it holds.
   if (self === ev.defaultBranch) return [];
   const me = rank(self, ev.defaultBranch);
   const refs = await git.refs();
@@ -106,6 +110,33 @@ async function createdRefExclusions(git: Git, ev: PushEvent): Promise<string[]> 
       exclude.add(r.sha);
   }
   return [...exclude];
+}
+
+/**
+ * The range of a ref whose previous state is unknown, and what it covers, said after `lead` (what the
+ * push was). Every branch is fetched first: the other refs decide what is new.
+ */
+async function unknownStartRange(
+  git: Git,
+  ev: PushEvent,
+  lead: string,
+  notes: string[],
+  log: (m: string) => void,
+): Promise<PushPlan> {
+  await git.fetchWholeHistory(
+    'a ref whose previous state is unknown is compared with every other branch',
+    log,
+    {
+      always: true,
+    },
+  );
+  const exclude = await coveredElsewhere(git, ev);
+  notes.push(
+    exclude.length === 0
+      ? `${lead}: scanned its whole history, as no other ref is known to be scanned on its own`
+      : `${lead}: scanned the commits that neither the default branch nor the refs it builds on hold; their commits are scanned by their own pushes and were not scanned again`,
+  );
+  return { kind: 'range', include: [ev.after], exclude, coveredDespiteShallow: false, notes };
 }
 
 /** Fetches `shas` from origin when the clone lacks them; returns false when it could not. */
@@ -127,11 +158,18 @@ async function ensureCommits(git: Git, shas: string[], log: (m: string) => void)
 
 /**
  * Decides what a push brought in, fetching what the checkout lacks. `before..after` for an ordinary
- * push (deepening a shallow checkout just enough to reach `before`); for a new ref, the commits on no
- * other branch or tag; nothing for a deleted ref. Fails with the reason rather than scan too little.
+ * push (deepening a shallow checkout just enough to reach `before`) and for a force push; for a new ref,
+ * or a force push whose `before` cannot be fetched, what no ref scanned on its own holds
+ * (`coveredElsewhere`); nothing for a deleted ref. Each plan's notes say what was and was not scanned.
+ * Fails with the reason rather than scan too little.
  */
 export async function planPush(git: Git, ev: PushEvent, log: (m: string) => void): Promise<PushPlan> {
-  if (ev.deleted) return { kind: 'nothing', reason: `the push deleted ${ev.ref}` };
+  if (ev.deleted) {
+    return {
+      kind: 'nothing',
+      reason: `the push deleted ${ev.ref}${ZERO.test(ev.before) ? '' : ` (it was at ${ev.before.slice(0, 12)})`}: a deletion brings no commits, so nothing was scanned, and the commits the ref held were not scanned again`,
+    };
+  }
   if (!(await ensureCommits(git, [ev.after], log))) {
     throw new Error(
       `the pushed commit ${ev.after} is not in the checkout and could not be fetched from origin`,
@@ -140,15 +178,17 @@ export async function planPush(git: Git, ev: PushEvent, log: (m: string) => void
   const notes: string[] = [];
 
   if (ev.created) {
-    // Other refs decide what is new, so every branch is fetched, with their whole history.
-    await git.fetchWholeHistory('a new ref is compared with every other branch', log, { always: true });
-    const exclude = await createdRefExclusions(git, ev);
-    notes.push(
-      exclude.length === 0
-        ? `new ref ${ev.ref}: scanning its whole history (no other ref is known to cover any of it)`
-        : `new ref ${ev.ref}: scanning the commits that the default branch and the refs it builds on do not hold`,
-    );
-    return { kind: 'range', include: [ev.after], exclude, coveredDespiteShallow: false, notes };
+    if (!ev.announcedCreated) {
+      notes.push(
+        `the push event gives no previous commit for ${ev.ref} (before is all zeros) but does not say it was created: it is scanned as a new ref`,
+      );
+    }
+    const what = ev.ref.startsWith('refs/tags/')
+      ? (await git.isTagObject(ev.after))
+        ? `new annotated tag ${ev.ref} (its message included)`
+        : `new tag ${ev.ref}`
+      : `new ref ${ev.ref}`;
+    return unknownStartRange(git, ev, what, notes, log);
   }
 
   if (ev.forced) {
@@ -165,19 +205,15 @@ export async function planPush(git: Git, ev: PushEvent, log: (m: string) => void
         notes,
       };
     }
-    const others = (await git.refs()).filter(
-      (r) => !r.ref.endsWith(`/${ev.ref.replace(/^refs\/(heads|tags)\//, '')}`),
-    );
-    notes.push(
-      `force push: the replaced commit ${ev.before.slice(0, 12)} could not be fetched; scanning every commit of ${ev.ref} that is on no other branch`,
-    );
-    return {
-      kind: 'range',
-      include: [ev.after],
-      exclude: [...new Set(others.map((r) => r.sha))],
-      coveredDespiteShallow: false,
+    // What the ref held before is unknown: it is treated as new. Excluding every other ref here would
+    // let the refs this same push created or moved hide the commits it brought.
+    return unknownStartRange(
+      git,
+      ev,
+      `force push of ${ev.ref}: the replaced commit ${ev.before.slice(0, 12)} could not be fetched, so what the push replaced is unknown`,
       notes,
-    };
+      log,
+    );
   }
 
   // An ordinary push: deepen step by step until `before` is reached, then, if need be, all the way.
@@ -247,12 +283,16 @@ export async function runPush(deps: FlowDeps, payload: Record<string, unknown>):
   const ev = parsePushEvent(payload);
   const plan = await planPush(deps.git, ev, deps.log);
   if (plan.kind === 'nothing') {
-    deps.log(`${plan.reason}: nothing to scan`);
-    return { report: emptyReport(), issues: [], notes: [`${plan.reason}: nothing to scan.`], problems: [] };
+    deps.log(plan.reason);
+    return { report: emptyReport(), issues: [], notes: [`${plan.reason}.`], problems: [] };
   }
   for (const n of plan.notes) deps.log(n);
-  // The push may edit the config: the one at `before` governs it (a new branch: the default branch's).
-  const before = ev.created ? await defaultBranchTip(deps.git, payload) : ev.before;
+  // The push may edit the config: the one at `before` governs it (a new branch, or a `before` that could
+  // not be fetched: the default branch's).
+  const before =
+    !ev.created && (await deps.git.hasCommit(ev.before))
+      ? ev.before
+      : await defaultBranchTip(deps.git, payload);
   const { config, warnings } = deps.configPath
     ? await configForChange(deps.git, deps.configPath, { before, after: ev.after, what: 'push' })
     : { config: deps.config, warnings: [] };

@@ -46,18 +46,26 @@ function runnerCheckout(w: World, ref: string, sha: string, full: boolean): stri
   return dir;
 }
 
-/** Runs the push flow for one ref's event on a fresh checkout; returns the key ids it reported. */
+/**
+ * Runs the push flow for one ref's event on a fresh checkout; returns the key ids it reported. `extra`
+ * overrides fields of the event; a deleted ref's run checks out the default branch.
+ */
 async function run(
   w: World,
   ref: string,
   before = ZERO_SHA,
   full = false,
-): Promise<{ keys: string[]; notes: string[] }> {
-  const after = git(w.remote, 'rev-parse', ref).trim();
+  extra: Record<string, unknown> = {},
+): Promise<{ keys: string[]; notes: string[]; commits: number }> {
+  const deleted = extra.after === ZERO_SHA;
+  const after = deleted ? ZERO_SHA : git(w.remote, 'rev-parse', ref).trim();
+  const checkout = deleted
+    ? runnerCheckout(w, 'refs/heads/main', w.sha('main'), full)
+    : runnerCheckout(w, ref, after, full);
   const emu = await startGitHubEmulator(makeState(['octo/app']));
   emus.push(emu);
   const deps: FlowDeps = {
-    git: await Git.open(runnerCheckout(w, ref, after, full)),
+    git: await Git.open(checkout),
     github: GitHub.create({
       token: 'test-token',
       baseUrl: emu.url,
@@ -76,8 +84,12 @@ async function run(
     mask: () => {},
     uploadTrails: async () => null,
   };
-  const out = await runPush(deps, pushPayload(ref, before, after));
-  return { keys: out.report.findings.map((f) => f.keyId).sort(), notes: out.notes };
+  const out = await runPush(deps, pushPayload(ref, before, after, extra));
+  return {
+    keys: out.report.findings.map((f) => f.keyId).sort(),
+    notes: out.notes,
+    commits: out.report.stats.commitsScanned,
+  };
 }
 
 /** A repository whose main branch holds one old key, already reported when it was pushed. */
@@ -199,5 +211,132 @@ describe('refs created by one push', () => {
     const tag = await run(w, 'refs/tags/v0', ZERO_SHA, true);
     expect(main.keys).toEqual([k1.keyId, k2.keyId].sort());
     expect(tag.keys).toEqual([]);
+  });
+});
+
+/**
+ * Force-pushes `branch` (and `others` with it) over history the remote then forgets, as when the runner
+ * cannot fetch the replaced commit; returns that commit.
+ */
+function forcePushForgetting(w: World, branch: string, ...others: string[]): string {
+  const replaced = git(w.remote, 'rev-parse', `refs/heads/${branch}`).trim();
+  w.push('--force', branch, ...others);
+  git(w.remote, 'reflog', 'expire', '--expire=now', '--all');
+  git(w.remote, 'gc', '-q', '--prune=now');
+  return replaced;
+}
+
+describe('force pushes whose replaced commit cannot be fetched', () => {
+  it('a branch created at the same commit by the same push does not hide the key', async () => {
+    const { w } = withHistory();
+    git(w.dev, 'checkout', '-q', '-b', 'feature');
+    w.commit('wip', { 'wip.txt': 'draft\n' });
+    w.push('feature');
+    const k = makePair();
+    git(w.dev, 'reset', '-q', '--hard', 'main');
+    w.commit('rewrite', { 'app.env': leak(k) });
+    git(w.dev, 'branch', 'feature-copy');
+    const replaced = forcePushForgetting(w, 'feature', 'feature-copy');
+
+    const forced = await run(w, 'refs/heads/feature', replaced, true, { forced: true });
+    const copy = await run(w, 'refs/heads/feature-copy', ZERO_SHA, true);
+    expect([...forced.keys, ...copy.keys]).toEqual([k.keyId]);
+    expect(forced.keys).toEqual([k.keyId]);
+    expect(forced.notes.join('\n')).toContain(
+      `the replaced commit ${replaced.slice(0, 12)} could not be fetched, so what the push replaced is unknown: scanned the commits that neither the default branch nor the refs it builds on hold`,
+    );
+  });
+
+  it.each([
+    ['depth-1 checkout', false],
+    ['checkout of every branch', true],
+  ])('a branch on top of one moved by the same push: each run reports its own key (%s)', async (_n, full) => {
+    const { w } = withHistory();
+    git(w.dev, 'checkout', '-q', '-b', 'feature-a');
+    w.commit('a', { 'a.txt': 'a\n' });
+    git(w.dev, 'checkout', '-q', '-b', 'feature-b');
+    w.commit('wip', { 'wip.txt': 'draft\n' });
+    w.push('feature-a', 'feature-b');
+    const beforeA = w.sha('feature-a');
+    const [ka, kb] = [makePair(), makePair()];
+    git(w.dev, 'checkout', '-q', 'feature-a');
+    w.commit('leak a', { 'a.env': leak(ka) });
+    git(w.dev, 'checkout', '-q', '-B', 'feature-b');
+    w.commit('leak b', { 'b.env': leak(kb) });
+    const replaced = forcePushForgetting(w, 'feature-b', 'feature-a');
+
+    const a = await run(w, 'refs/heads/feature-a', beforeA, full);
+    const b = await run(w, 'refs/heads/feature-b', replaced, full, { forced: true });
+    expect(a.keys).toEqual([ka.keyId]);
+    expect([...a.keys, ...b.keys].sort()).toEqual([ka.keyId, kb.keyId].sort());
+  });
+
+  it('the default branch leans on no other ref: its whole history is scanned', async () => {
+    const { w, old } = withHistory();
+    const k = makePair();
+    git(w.dev, 'reset', '-q', '--hard', 'main~1');
+    w.commit('rewrite', { 'app.env': leak(k) });
+    git(w.dev, 'branch', 'copy');
+    const replaced = forcePushForgetting(w, 'main', 'copy');
+
+    const main = await run(w, 'refs/heads/main', replaced, true, { forced: true });
+    expect(main.keys).toEqual([old.keyId, k.keyId].sort());
+    expect(main.notes.join('\n')).toContain(
+      'so what the push replaced is unknown: scanned its whole history, as no other ref is known to be scanned on its own',
+    );
+  });
+});
+
+describe('what each push shape says it scanned', () => {
+  it('before all zeros on a branch the event does not call created: scanned as a new ref, and said', async () => {
+    const { w } = withHistory();
+    const k = makePair();
+    git(w.dev, 'checkout', '-q', '-b', 'feature');
+    w.commit('leak', { 'f.env': leak(k) });
+    w.push('feature');
+    const out = await run(w, 'refs/heads/feature', ZERO_SHA, true, { created: false });
+    expect(out.keys).toEqual([k.keyId]);
+    expect(out.commits).toBe(1);
+    expect(out.notes.slice(0, 2)).toEqual([
+      'the push event gives no previous commit for refs/heads/feature (before is all zeros) but does not say it was created: it is scanned as a new ref',
+      'new ref refs/heads/feature: scanned the commits that neither the default branch nor the refs it builds on hold; their commits are scanned by their own pushes and were not scanned again',
+    ]);
+  });
+
+  it.each([
+    ['an annotated tag', ['-a', '-m', 'release'], 'new annotated tag refs/tags/v1 (its message included)'],
+    ['a lightweight tag', [], 'new tag refs/tags/v1'],
+  ])('%s on the default branch scans no commit again, and says so', async (_n, args, lead) => {
+    const { w } = withHistory();
+    git(w.dev, 'tag', ...args, 'v1');
+    git(w.dev, 'push', '-q', 'origin', 'v1');
+    const out = await run(w, 'refs/tags/v1', ZERO_SHA, true);
+    expect(out.keys).toEqual([]);
+    expect(out.commits).toBe(0);
+    expect(out.notes).toEqual([
+      `${lead}: scanned the commits that neither the default branch nor the refs it builds on hold; their commits are scanned by their own pushes and were not scanned again`,
+    ]);
+  });
+
+  it.each([
+    [
+      'a branch',
+      'refs/heads/feature',
+      ['checkout', '-q', '-b', 'feature'],
+      ['push', '-q', 'origin', '--delete', 'feature'],
+    ],
+    ['a tag', 'refs/tags/v1', ['tag', 'v1'], ['push', '-q', 'origin', '--delete', 'v1']],
+  ])('deleting %s scans nothing, and says what it held', async (_n, ref, make, remove) => {
+    const { w } = withHistory();
+    git(w.dev, ...make);
+    git(w.dev, 'push', '-q', 'origin', ref);
+    const held = git(w.remote, 'rev-parse', ref).trim();
+    git(w.dev, ...remove);
+    const out = await run(w, ref, held, true, { after: ZERO_SHA });
+    expect(out.keys).toEqual([]);
+    expect(out.commits).toBe(0);
+    expect(out.notes).toEqual([
+      `the push deleted ${ref} (it was at ${held.slice(0, 12)}): a deletion brings no commits, so nothing was scanned, and the commits the ref held were not scanned again.`,
+    ]);
   });
 });
