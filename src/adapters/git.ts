@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams, type SpawnOptions } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../core/errors.js';
 
@@ -81,7 +82,17 @@ const BOUNDED_READS = [
  */
 const idleMs = (): number => (Number(process.env.KEYLEAK_GIT_IDLE_SECONDS) || 600) * 1000;
 
-/** Spawns git with the idle watchdog: `stalled` says why it was stopped, or stays null. */
+/**
+ * A git child whose resident memory passes this is stopped: git loops on a cycle of deltas, growing its
+ * memory by some 200 MB a second while writing nothing, and would take the machine's memory long before
+ * the idle limit. Half the machine's memory, 2 GiB at least; KEYLEAK_GIT_MEMORY_MB overrides it. Read
+ * from /proc, so on Linux only.
+ */
+const memoryLimit = (): number =>
+  (Number(process.env.KEYLEAK_GIT_MEMORY_MB) || Math.max(2048, Math.floor(totalmem() / 2 ** 21))) * 2 ** 20;
+const MEMORY_POLL_MS = 250;
+
+/** Spawns git with the idle and memory watchdogs: `stalled` says why it was stopped, or stays null. */
 function spawnGit(
   args: string[],
   opts: SpawnOptions,
@@ -90,20 +101,40 @@ function spawnGit(
   const child = Object.assign(spawn('git', args, opts) as ChildProcessWithoutNullStreams, {
     stalled: null as string | null,
   });
+  const stop = (why: string, knob: string): void => {
+    if (child.stalled) return;
+    child.stalled = `git ${commandOf(args)} ${why} and was stopped (a damaged or hostile object store can do this: run \`git fsck\`; ${knob} raises the limit)`;
+    child.kill('SIGKILL');
+  };
   let timer: NodeJS.Timeout;
   const idle = idleMs();
   const arm = (): void => {
     clearTimeout(timer);
-    timer = setTimeout(() => {
-      child.stalled = `git ${commandOf(args)} made no progress for ${idle / 1000} s and was stopped (a damaged or hostile object store can do this: run \`git fsck\`; KEYLEAK_GIT_IDLE_SECONDS raises the limit)`;
-      child.kill('SIGKILL');
-    }, idle);
+    timer = setTimeout(() => stop(`made no progress for ${idle / 1000} s`, 'KEYLEAK_GIT_IDLE_SECONDS'), idle);
     timer.unref();
   };
   arm();
   child.stdout.on('data', arm);
   child.stderr.on('data', arm);
-  child.on('close', () => clearTimeout(timer));
+  const limit = memoryLimit();
+  const poll =
+    process.platform === 'linux' && child.pid
+      ? setInterval(() => {
+          readFile(`/proc/${child.pid}/status`, 'utf8').then(
+            (status) => {
+              const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+              if (kb * 1024 > limit)
+                stop(`used more than ${limit / 2 ** 20} MiB of memory`, 'KEYLEAK_GIT_MEMORY_MB');
+            },
+            () => {},
+          ); // gone already
+        }, MEMORY_POLL_MS)
+      : undefined;
+  poll?.unref();
+  child.on('close', () => {
+    clearTimeout(timer);
+    clearInterval(poll);
+  });
   return child;
 }
 
@@ -539,12 +570,12 @@ export class Git {
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
       child.on('close', (code) => {
-        if (child.stalled) return reject(new GitError(child.stalled));
         if (code === 0 && parser.idle()) return resolve({ missing: parser.missing, failedAt: -1 });
-        // git stopped at the object it was answering: the one whose header came last, if its content
-        // was cut short, or the next one.
+        // git stopped, or was stopped by a watchdog (a cycle of deltas it loops on), at the object it was
+        // answering: the one whose header came last, if its content was cut short, or the next one.
         const failedAt = parser.idle() ? parser.answered : parser.answered - 1;
         if (failedAt < 0 || failedAt >= oids.length) {
+          if (child.stalled) return reject(new GitError(child.stalled));
           return reject(
             new GitError(
               `git cat-file failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`,

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { addDeltaCycle } from '../helpers/damage.js';
 import { makePair, type KeyPair } from '../helpers/keys.js';
 import { TestRepo } from '../helpers/repo.js';
@@ -25,6 +25,7 @@ const savedPath = process.env.PATH;
 process.env.PATH = `${bin}${delimiter}${savedPath}`;
 const { exitCodeFor, scanRepository } = await import('../../src/commands/scan.js');
 const { parseScanArgs } = await import('../../src/settings.js');
+const { Git } = await import('../../src/adapters/git.js');
 afterAll(() => {
   process.env.PATH = savedPath;
   rmSync(bin, { recursive: true, force: true });
@@ -42,10 +43,10 @@ const fakeOid = (s: string) => createHash('sha1').update(s).digest('hex');
  * A repository whose last commit names two blobs that exist only in a pack of ref-deltas based on each
  * other, besides `keys` in ordinary files.
  */
-function cyclicRepo(keys: KeyPair[]): { repo: TestRepo; cycle: string[]; commit: string } {
+function cyclicRepo(keys: KeyPair[]): { repo: TestRepo; cycle: string[]; commit: string; init: string } {
   const repo = TestRepo.create();
   repos.push(repo);
-  repo.commit('init', { 'README.md': 'hello\n' });
+  const init = repo.commit('init', { 'README.md': 'hello\n' });
   keys.forEach((k, i) => repo.commit(`key ${i}`, { [`k${i}.env`]: creds(k) }));
   repo.git('repack', '-a', '-d', '-q');
   const cycle = [fakeOid('cycle a'), fakeOid('cycle b')];
@@ -55,11 +56,14 @@ function cyclicRepo(keys: KeyPair[]): { repo: TestRepo; cycle: string[]; commit:
   const tree = repo.git('write-tree').trim();
   const commit = repo.git('commit-tree', '-p', 'HEAD', '-m', 'cycle', tree).trim();
   repo.git('update-ref', 'refs/heads/main', commit);
-  return { repo, cycle, commit };
+  return { repo, cycle, commit, init };
 }
 
-async function scanAll(repo: TestRepo) {
-  const s = parseScanArgs(['--repo', repo.dir, '--all', '--jobs', '1'], { cwd: repo.dir, isTTY: false });
+async function scanAll(repo: TestRepo, ...args: string[]) {
+  const s = parseScanArgs(['--repo', repo.dir, ...(args.length > 0 ? args : ['--all']), '--jobs', '1'], {
+    cwd: repo.dir,
+    isTTY: false,
+  });
   const { report } = await scanRepository(s);
   return { report, keys: report.findings.map((f) => f.keyId).sort(), exit: exitCodeFor(report) };
 }
@@ -89,5 +93,34 @@ describe('a cycle of ref-deltas', () => {
     expect(got.keys).toEqual([]);
     expect(got.report.incomplete).toBe(true);
     expect(got.exit).toBe(2);
+  });
+});
+
+describe('git looping on a cycle', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('is stopped by the memory watchdog, and says why', async () => {
+    vi.stubEnv('KEYLEAK_GIT_MEMORY_MB', '128');
+    const { repo } = cyclicRepo([]);
+    const git = await Git.open(repo.dir);
+    await expect(git.listObjects(new Set(['blob']))).rejects.toThrow(
+      /git cat-file used more than 128 MiB of memory and was stopped .*KEYLEAK_GIT_MEMORY_MB/,
+    );
+  });
+
+  it('a range scan, which reads through git, reports the objects it stopped on and every other key', async () => {
+    vi.stubEnv('KEYLEAK_GIT_MEMORY_MB', '128');
+    const keys = [makePair(), makePair()];
+    const { repo, cycle, commit, init } = cyclicRepo(keys);
+    const got = await scanAll(repo, '--range', `${init}..HEAD`);
+    expect(got.keys).toEqual(keys.map((k) => k.keyId).sort());
+    expect(got.report.incomplete).toBe(true);
+    expect(got.exit).toBe(1);
+    expect(got.report.missing).toEqual(
+      expect.arrayContaining([
+        { oid: cycle[0], referencedBy: [{ commit, path: 'x.env' }] },
+        { oid: cycle[1], referencedBy: [{ commit, path: 'y.env' }] },
+      ]),
+    );
   });
 });
