@@ -88,11 +88,12 @@ function before(a: [number, string], b: [number, string]): boolean {
  * to scan:
  * - the default branch's: every commit it ever held was scanned by the run of the push that brought it
  *   (its creation scans its whole history, each update `before..after`);
- * - refs whose tips are strict ancestors of the pushed commit, and refs at the same commit ranked
- *   before this one: among the refs holding a new commit, the lowest in that order excludes none of the
- *   others, and scans it.
+ * - branches whose tips are strict ancestors of the pushed commit, and branches at the same commit
+ *   ranked before this one: among the refs holding a new commit, the lowest in that order excludes none
+ *   of the others, and scans it.
  * Other refs, however old, are kept: the run cannot tell them from refs created or moved by the same
- * push, and scans more rather than less. The default branch itself leans on no one.
+ * push, and scans more rather than less. So are tags: GitHub starts no run for the tags of a push of more
+ * than three. The default branch itself leans on no one.
  */
 async function coveredElsewhere(git: Git, ev: PushEvent): Promise<string[]> {
   const self = canonicalRef(ev.ref);
@@ -104,7 +105,7 @@ async function coveredElsewhere(git: Git, ev: PushEvent): Promise<string[]> {
   const exclude = new Set<string>();
   for (const r of refs) {
     const name = canonicalRef(r.ref);
-    if (name === self) continue;
+    if (name === self || name.startsWith('refs/tags/')) continue;
     if (name === ev.defaultBranch) exclude.add(r.sha);
     else if (merged.has(r.ref) && (r.sha !== pushed || before(rank(name, ev.defaultBranch), me)))
       exclude.add(r.sha);
@@ -134,7 +135,7 @@ async function unknownStartRange(
   notes.push(
     exclude.length === 0
       ? `${lead}: scanned its whole history, as no other ref is known to be scanned on its own`
-      : `${lead}: scanned the commits that neither the default branch nor the refs it builds on hold; their commits are scanned by their own pushes and were not scanned again`,
+      : `${lead}: scanned the commits that neither the default branch nor the branches it builds on hold; their commits are scanned by their own pushes and were not scanned again`,
   );
   return { kind: 'range', include: [ev.after], exclude, coveredDespiteShallow: false, notes };
 }

@@ -226,6 +226,21 @@ function forcePushForgetting(w: World, branch: string, ...others: string[]): str
   return replaced;
 }
 
+describe('tags, which may have had no run of their own', () => {
+  it('a branch built on tags pushed four at once (GitHub starts no run for them) reports their key', async () => {
+    const { w } = withHistory();
+    const k = makePair();
+    git(w.dev, 'checkout', '-q', '-b', 'tmp');
+    w.commit('leak, only ever tagged', { 'tagged.env': leak(k) });
+    for (const t of ['t1', 't2', 't3', 't4']) git(w.dev, 'tag', t);
+    git(w.dev, 'push', '-q', 'origin', 't1', 't2', 't3', 't4');
+    git(w.dev, 'checkout', '-q', '-b', 'feature', 't1');
+    w.commit('more', { 'more.txt': 'x\n' });
+    w.push('feature');
+    expect((await run(w, 'refs/heads/feature', ZERO_SHA, true)).keys).toEqual([k.keyId]);
+  });
+});
+
 describe('force pushes whose replaced commit cannot be fetched', () => {
   it('a branch created at the same commit by the same push does not hide the key', async () => {
     const { w } = withHistory();
@@ -243,7 +258,7 @@ describe('force pushes whose replaced commit cannot be fetched', () => {
     expect([...forced.keys, ...copy.keys]).toEqual([k.keyId]);
     expect(forced.keys).toEqual([k.keyId]);
     expect(forced.notes.join('\n')).toContain(
-      `the replaced commit ${replaced.slice(0, 12)} could not be fetched, so what the push replaced is unknown: scanned the commits that neither the default branch nor the refs it builds on hold`,
+      `the replaced commit ${replaced.slice(0, 12)} could not be fetched, so what the push replaced is unknown: scanned the commits that neither the default branch nor the branches it builds on hold`,
     );
   });
 
@@ -299,7 +314,7 @@ describe('what each push shape says it scanned', () => {
     expect(out.commits).toBe(1);
     expect(out.notes.slice(0, 2)).toEqual([
       'the push event gives no previous commit for refs/heads/feature (before is all zeros) but does not say it was created: it is scanned as a new ref',
-      'new ref refs/heads/feature: scanned the commits that neither the default branch nor the refs it builds on hold; their commits are scanned by their own pushes and were not scanned again',
+      'new ref refs/heads/feature: scanned the commits that neither the default branch nor the branches it builds on hold; their commits are scanned by their own pushes and were not scanned again',
     ]);
   });
 
@@ -314,7 +329,7 @@ describe('what each push shape says it scanned', () => {
     expect(out.keys).toEqual([]);
     expect(out.commits).toBe(0);
     expect(out.notes).toEqual([
-      `${lead}: scanned the commits that neither the default branch nor the refs it builds on hold; their commits are scanned by their own pushes and were not scanned again`,
+      `${lead}: scanned the commits that neither the default branch nor the branches it builds on hold; their commits are scanned by their own pushes and were not scanned again`,
     ]);
   });
 
