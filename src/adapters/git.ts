@@ -126,8 +126,8 @@ function spawnGit(
               if (kb * 1024 > limit)
                 stop(`used more than ${limit / 2 ** 20} MiB of memory`, 'KEYLEAK_GIT_MEMORY_MB');
             },
-            () => {},
-          ); // gone already
+            () => {}, // the child is gone already
+          );
         }, MEMORY_POLL_MS)
       : undefined;
   poll?.unref();

@@ -124,13 +124,7 @@ async function unknownStartRange(
   notes: string[],
   log: (m: string) => void,
 ): Promise<PushPlan> {
-  await git.fetchWholeHistory(
-    'a ref whose previous state is unknown is compared with every other branch',
-    log,
-    {
-      always: true,
-    },
-  );
+  await git.fetchWholeHistory('the other branches tell what the ref brings', log, { always: true });
   const exclude = await coveredElsewhere(git, ev);
   notes.push(
     exclude.length === 0
@@ -181,14 +175,14 @@ export async function planPush(git: Git, ev: PushEvent, log: (m: string) => void
   if (ev.created) {
     if (!ev.announcedCreated) {
       notes.push(
-        `the push event gives no previous commit for ${ev.ref} (before is all zeros) but does not say it was created: it is scanned as a new ref`,
+        `the push event gives no previous commit for ${ev.ref} (before is all zeros) but does not say it was created: it is scanned as a new one`,
       );
     }
     const what = ev.ref.startsWith('refs/tags/')
       ? (await git.isTagObject(ev.after))
         ? `new annotated tag ${ev.ref} (its message included)`
         : `new tag ${ev.ref}`
-      : `new ref ${ev.ref}`;
+      : `new ${ev.ref.startsWith('refs/heads/') ? 'branch' : 'ref'} ${ev.ref}`;
     return unknownStartRange(git, ev, what, notes, log);
   }
 

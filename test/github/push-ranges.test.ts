@@ -313,8 +313,8 @@ describe('what each push shape says it scanned', () => {
     expect(out.keys).toEqual([k.keyId]);
     expect(out.commits).toBe(1);
     expect(out.notes.slice(0, 2)).toEqual([
-      'the push event gives no previous commit for refs/heads/feature (before is all zeros) but does not say it was created: it is scanned as a new ref',
-      'new ref refs/heads/feature: scanned the commits that neither the default branch nor the branches it builds on hold; their commits are scanned by their own pushes and were not scanned again',
+      'the push event gives no previous commit for refs/heads/feature (before is all zeros) but does not say it was created: it is scanned as a new one',
+      'new branch refs/heads/feature: scanned the commits that neither the default branch nor the branches it builds on hold; their commits are scanned by their own pushes and were not scanned again',
     ]);
   });
 
