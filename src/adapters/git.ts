@@ -88,8 +88,13 @@ const idleMs = (): number => (Number(process.env.KEYLEAK_GIT_IDLE_SECONDS) || 60
  * the idle limit. Half the machine's memory, 2 GiB at least; KEYLEAK_GIT_MEMORY_MB overrides it. Read
  * from /proc, so on Linux only.
  */
-const memoryLimit = (): number =>
-  (Number(process.env.KEYLEAK_GIT_MEMORY_MB) || Math.max(2048, Math.floor(totalmem() / 2 ** 21))) * 2 ** 20;
+const memoryLimit = (): number => {
+  // A container's limit, where there is one, is the machine's memory for this purpose.
+  const machine = Math.min(totalmem(), process.constrainedMemory() || Infinity);
+  return (
+    (Number(process.env.KEYLEAK_GIT_MEMORY_MB) || Math.max(2048, Math.floor(machine / 2 ** 21))) * 2 ** 20
+  );
+};
 const MEMORY_POLL_MS = 250;
 
 /** Spawns git with the idle and memory watchdogs: `stalled` says why it was stopped, or stays null. */
