@@ -286,7 +286,10 @@ describe('force pushes whose replaced commit cannot be fetched', () => {
     expect([...a.keys, ...b.keys].sort()).toEqual([ka.keyId, kb.keyId].sort());
   });
 
-  it('the default branch leans on no other ref: its whole history is scanned', async () => {
+  it.each([
+    ['depth-1 checkout', false],
+    ['checkout of every branch', true],
+  ])('the default branch leans on no other ref: its whole history is scanned (%s)', async (_n, full) => {
     const { w, old } = withHistory();
     const k = makePair();
     git(w.dev, 'reset', '-q', '--hard', 'main~1');
@@ -294,7 +297,7 @@ describe('force pushes whose replaced commit cannot be fetched', () => {
     git(w.dev, 'branch', 'copy');
     const replaced = forcePushForgetting(w, 'main', 'copy');
 
-    const main = await run(w, 'refs/heads/main', replaced, true, { forced: true });
+    const main = await run(w, 'refs/heads/main', replaced, full, { forced: true });
     expect(main.keys).toEqual([old.keyId, k.keyId].sort());
     expect(main.notes.join('\n')).toContain(
       'so what the push replaced is unknown: scanned its whole history, as no other ref is known to be scanned on its own',
