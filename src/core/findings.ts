@@ -50,6 +50,10 @@ export interface BuiltFindings {
   findings: Finding[];
   loneSecrets: LoneSecret[];
   suppressed: Suppressed[];
+  /**
+   * The raw material of each finding by key id, and of each lone secret by its fingerprint (its one
+   * value, for masking and the history rewrite; never for STS).
+   */
   secrets: Map<string, SecretMaterial>;
 }
 
@@ -198,7 +202,7 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
     (a, b) => compareLocations(a.locations[0]!, b.locations[0]!) || a.keyId.localeCompare(b.keyId),
   );
   suppressed.sort((a, b) => a.keyId.localeCompare(b.keyId) || a.reason.localeCompare(b.reason));
-  const loneSecrets = loneSecretsOf(units, claims, config, byOrder);
+  const loneSecrets = loneSecretsOf(units, claims, config, byOrder, secrets);
   return { findings, loneSecrets, suppressed, secrets };
 }
 
@@ -212,6 +216,7 @@ function loneSecretsOf(
   claims: Map<string, Claim[]>,
   config: KeyleakConfig,
   byOrder: (a: Location, b: Location) => number,
+  secrets: Map<string, SecretMaterial>,
 ): LoneSecret[] {
   const claimed = new Set<string>();
   for (const list of claims.values()) for (const c of list) claimed.add(c.value);
@@ -234,11 +239,12 @@ function loneSecretsOf(
       locs.set(locationId(loc), loc);
     }
   }
-  const out: LoneSecret[] = [...lone].map(([value, locs]) => ({
-    secretRedacted: redactSecret(value),
-    fingerprint: fingerprintSecret(value),
-    locations: [...locs.values()].sort(byOrder),
-  }));
+  const out: LoneSecret[] = [...lone].map(([value, locs]) => {
+    const fingerprint = fingerprintSecret(value);
+    // Labelled, so it is the secret itself: a rewrite removes it and checks it is gone.
+    secrets.set(fingerprint, { secrets: [value], strong: [value], labelled: [value], sessionTokens: [] });
+    return { secretRedacted: redactSecret(value), fingerprint, locations: [...locs.values()].sort(byOrder) };
+  });
   return out.sort(
     (a, b) =>
       compareLocations(a.locations[0]!, b.locations[0]!) || a.fingerprint.localeCompare(b.fingerprint),

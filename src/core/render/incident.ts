@@ -6,13 +6,13 @@ import {
   type IncidentVerdict,
   type TrailSummary,
 } from '../incident.js';
-import { incidentMarker, stepTag, TAILORED_PLAN } from '../incident-wire.js';
+import { incidentMarker, TAILORED_PLAN } from '../incident-wire.js';
 import type { Finding } from '../types.js';
 import { toRemove, type AttackAction, type AttackDigest } from '../attack-digest.js';
 import { roleNameOf } from '../persistence.js';
 import { renderAttackSection } from './attack.js';
-import { mdCode, mdCodeLink, mdLink, mdText, mdUrl } from './escape.js';
-import { messageMd, tagName } from './where.js';
+import { mdCode, mdCodeLink, mdText, mdUrl } from './escape.js';
+import { runbookSection, short, whereSection, ZERO, type Step } from './incident-common.js';
 import { WITHHELD_NOTE } from '../disclosure.js';
 
 /** What an incident issue says beyond the finding itself. Plain data: the commands gather it. */
@@ -54,12 +54,6 @@ export const DEFAULT_RUNBOOK_TEMPLATE = `**Who to involve** (set \`runbook-templ
 - **Incident channel:** open a dedicated chat channel or thread for this key and link it here.
 - **Security team:** your organisation's security or incident-response contact.
 - **Account owners:** whoever administers the AWS account the key belongs to, and someone with access to its billing.`;
-
-const ZERO = /^0{40}$/;
-
-function short(sha: string): string {
-  return sha.slice(0, 12);
-}
 
 /**
  * The issue title: the key id (never the secret) and its state. On a public repository, neither: the title
@@ -162,73 +156,6 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
     );
   }
   return out;
-}
-
-function author(a: string | null): string {
-  // Names only: the issue may be more widely readable than the repository's history.
-  return a ? mdText(a.replace(/\s*<[^>]*>\s*$/, '')) : '';
-}
-
-/** A path as a URL path: each segment percent-encoded, so `#`, `?` and spaces stay part of the name. */
-function encodePath(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/');
-}
-
-function whereSection(f: Finding, ctx: IncidentContext): string[] {
-  const out = ['## Where it leaked', ''];
-  // An org scan's incident spans repositories: one table per repository, in order of first leak.
-  const byRepo = new Map<string, typeof f.locations>();
-  for (const l of f.locations) {
-    const name = l.repo ?? `${ctx.repo.owner}/${ctx.repo.repo}`;
-    const list = byRepo.get(name);
-    if (list) list.push(l);
-    else byRepo.set(name, [l]);
-  }
-  for (const [name, locations] of byRepo) {
-    const base = `${ctx.serverUrl}/${name}`;
-    out.push(
-      `In ${mdLink(name, base)}:`,
-      '',
-      '| Commit | File | Author | Date | Branches and tags |',
-      '| --- | --- | --- | --- | --- |',
-    );
-    for (const l of locations) {
-      // A tag's message: `commit` is the tag object, which has no page of its own; the tag has.
-      const commit = !l.commit
-        ? 'not committed'
-        : l.tag
-          ? mdCodeLink(short(l.commit), `${base}/releases/tag/${encodePath(tagName(l.tag))}`)
-          : mdCodeLink(short(l.commit), `${base}/commit/${l.commit}`);
-      const file =
-        l.path === null
-          ? messageMd(l)
-          : l.commit
-            ? mdCodeLink(`${l.path}:${l.line}`, `${base}/blob/${l.commit}/${encodePath(l.path)}#L${l.line}`)
-            : mdCode(`${l.path}:${l.line}`);
-      const refs = (l.tag ? [l.tag] : l.commit ? (ctx.refs[l.commit] ?? []) : []).map(
-        (r) => `${mdCode(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}`,
-      );
-      out.push(
-        `| ${commit} | ${file} | ${author(l.author)} | ${mdText(l.date ?? '')} | ${refs.join(', ') || 'none'} |`,
-      );
-    }
-    out.push('');
-  }
-  out.pop();
-  const prs = [...new Set(f.locations.flatMap((l) => (l.commit ? (ctx.pulls[l.commit] ?? []) : [])))].sort(
-    (a, b) => a - b,
-  );
-  if (prs.length > 0)
-    out.push('', `Pull requests containing these commits: ${prs.map((n) => `#${n}`).join(', ')}.`);
-  out.push('');
-  return out;
-}
-
-interface Step {
-  id: string;
-  text: string;
-  done: string | null;
-  note?: string | null;
 }
 
 function runbookSteps(f: Finding, ctx: IncidentContext): Step[] {
@@ -347,16 +274,6 @@ function resourcesNote(t: TrailSummary | null, list: AttackAction[]): string | n
   if (t?.cost?.spike)
     parts.push(`Cost spike on ${t.cost.spike.date}: ${t.cost.currency} ${t.cost.spike.amount.toFixed(2)}.`);
   return parts.length > 0 ? parts.join(' ') : null;
-}
-
-function runbookSection(f: Finding, ctx: IncidentContext): string[] {
-  const out = ['## Runbook', '', ctx.contacts.trim(), ''];
-  runbookSteps(f, ctx).forEach((s, i) => {
-    const extra = s.done ? ` _Done: ${s.done}._` : s.note ? ` _${s.note}_` : '';
-    out.push(`- [${s.done ? 'x' : ' '}] ${i + 1}. ${s.text}${extra} ${stepTag(s.id)}`);
-  });
-  out.push('');
-  return out;
 }
 
 function mermaidTime(iso: string): string {
@@ -542,8 +459,8 @@ export function renderIncidentBody(f: Finding, ctx: IncidentContext): string {
       '',
       ...statusSection(f, ctx),
       ...attackSection(ctx, f, rows),
-      ...whereSection(f, ctx),
-      ...runbookSection(f, ctx),
+      ...whereSection(f.locations, ctx),
+      ...runbookSection(runbookSteps(f, ctx), ctx.contacts),
       ...trailSection(ctx),
       ...historySection(f, ctx),
       GENERATED_END,
