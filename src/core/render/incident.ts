@@ -1,8 +1,10 @@
 import {
   GENERATED_END,
+  isLoneSecret,
   stateComment,
   stateOf,
   verdictOf,
+  type IncidentSubject,
   type IncidentVerdict,
   type TrailSummary,
 } from '../incident.js';
@@ -12,6 +14,7 @@ import { toRemove, type AttackAction, type AttackDigest } from '../attack-digest
 import { roleNameOf } from '../persistence.js';
 import { renderAttackSection } from './attack.js';
 import { mdCode, mdCodeLink, mdText, mdUrl } from './escape.js';
+import { renderLoneSecretBody, renderLoneSecretTitle } from './incident-secret.js';
 import { runbookSection, short, whereSection, ZERO, type Step } from './incident-common.js';
 import { WITHHELD_NOTE } from '../disclosure.js';
 
@@ -59,7 +62,8 @@ export const DEFAULT_RUNBOOK_TEMPLATE = `**Who to involve** (set \`runbook-templ
  * The issue title: the key id (never the secret) and its state. On a public repository, neither: the title
  * is what shows in notifications and search, so it only says that a key was found.
  */
-export function renderIncidentTitle(f: Finding, ctx?: Pick<IncidentContext, 'withheld'>): string {
+export function renderIncidentTitle(f: IncidentSubject, ctx?: Pick<IncidentContext, 'withheld'>): string {
+  if (isLoneSecret(f)) return renderLoneSecretTitle(f, ctx);
   if (ctx?.withheld) return `Leaked AWS access key found (${f.fingerprint.slice(-8)})`;
   const v = verdictOf(f);
   const state: string[] = [v];
@@ -447,10 +451,12 @@ function attackSection(ctx: IncidentContext, f: Finding, maxRows: number): strin
 }
 
 /**
- * The whole incident body, markers included. Never holds a secret: findings carry only the redacted form.
+ * The whole incident body, markers included: a key's, or a lone secret's (see incident-secret.ts). Never
+ * holds a secret: findings carry only the redacted form.
  * The attacker's calls are listed worst first, as many as fit the budget; the rest are counted.
  */
-export function renderIncidentBody(f: Finding, ctx: IncidentContext): string {
+export function renderIncidentBody(f: IncidentSubject, ctx: IncidentContext): string {
+  if (isLoneSecret(f)) return renderLoneSecretBody(f, ctx);
   let body = '';
   for (const rows of [Infinity, 400, 200, 100, 50, 25, 10, 0]) {
     const lines = [

@@ -52,7 +52,7 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
   for (const k of plan.keys) {
     const secret = k.secretFound ? `${mdCode(k.secretRedacted ?? '')}` : 'not found';
     out.push(
-      `| \`${k.keyId}\` | ${secret} | ${list(k.locations, where, 5)} | ${k.refs.length ? list(k.refs, (r) => `${mdCode(refName(r))}`, 8) : 'none (unreachable)'} | ${k.defaultBranchAffected ? '**affected**' : 'not affected'} |`,
+      `| ${k.lone ? 'unknown (secret found without it)' : `\`${k.keyId}\``} | ${secret} | ${list(k.locations, where, 5)} | ${k.refs.length ? list(k.refs, (r) => `${mdCode(refName(r))}`, 8) : 'none (unreachable)'} | ${k.defaultBranchAffected ? '**affected**' : 'not affected'} |`,
     );
   }
   out.push('');
@@ -64,7 +64,9 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
   }
   for (const k of plan.keys.filter((x) => x.secretUnlocated)) {
     out.push(
-      `> [!WARNING]\n> The secret paired with \`${k.keyId}\` could not be located again in the commits; only the key id is replaced below. Add the secret to the expressions file by hand (never paste it into this issue).`,
+      k.lone
+        ? `> [!WARNING]\n> ${mdCode(k.secretRedacted ?? '')} could not be located again in the commits, so nothing below removes it. Add it to the expressions file by hand (never paste it into this issue).`
+        : `> [!WARNING]\n> The secret paired with \`${k.keyId}\` could not be located again in the commits; only the key id is replaced below. Add the secret to the expressions file by hand (never paste it into this issue).`,
       '',
     );
   }
@@ -92,7 +94,9 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
     out.push(
       '```',
       '',
-      `Then check that \`git log -p --all -S${plan.keys[0]!.keyId}\` prints nothing before you push. Otherwise, the full procedure:`,
+      plan.keys.every((k) => k.lone)
+        ? 'Then check that `git log -p --all` no longer shows the secret before you push. Otherwise, the full procedure:'
+        : `Then check that \`git log -p --all -S${plan.keys.find((k) => !k.lone)!.keyId}\` prints nothing before you push. Otherwise, the full procedure:`,
       '',
     );
   }
@@ -120,7 +124,8 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
   );
   const extract = ['umask 077; expr=$(mktemp); trap \'rm -f "$expr"\' EXIT'];
   for (const k of plan.keys) {
-    extract.push(`printf '%s==>${REPLACEMENT}\\n' ${k.keyId} >>"$expr"`);
+    // A lone secret has no key id: only its secret, read back, goes in.
+    if (!k.lone) extract.push(`printf '%s==>${REPLACEMENT}\\n' ${k.keyId} >>"$expr"`);
     for (const s of plan.spans.filter((x) => x.keyId === k.keyId)) extract.push(extractLine(s));
   }
   out.push(...mdFence(extract.join('\n'), 'sh', '   '));
