@@ -17,9 +17,9 @@ export function withholdDetails<S extends IncidentSubject>(
   f: S,
   ctx: IncidentContext,
 ): { finding: S; ctx: IncidentContext } {
-  // A lone secret has no verdict or containment; its redacted form stays out of the body (the renderer
-  // reads `withheld`) and of the plan below.
-  let finding: S = f;
+  // A lone secret has no verdict or containment; its redacted form stays out of the body, its hidden
+  // state and the plan below.
+  let finding: S = { ...f, secretRedacted: '' };
   if (!isLoneSecret(f)) {
     const { verification: _v, response: _r, ...rest } = f;
     finding = { ...rest, secretRedacted: null } as S;

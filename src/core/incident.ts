@@ -8,14 +8,7 @@ import {
   stepTag,
   TAILORED_PLAN,
 } from './incident-wire.js';
-import type {
-  Finding,
-  KeyResponse,
-  LoneSecret,
-  Location,
-  ResponseAction,
-  Verification,
-} from './types.js';
+import type { Finding, KeyResponse, LoneSecret, Location, ResponseAction, Verification } from './types.js';
 import { mdCode } from './render/escape.js';
 import { messageMd } from './render/where.js';
 
@@ -59,6 +52,8 @@ export interface IncidentState {
   keyId?: string;
   /** A lone secret's fingerprint (`keyleak:v1:secret:…`). */
   secret?: string;
+  /** A lone secret's redacted form, for a `/rescan` that no longer finds it; absent when withheld. */
+  secretRedacted?: string;
   verdict: IncidentVerdict;
   action: ResponseAction | null;
   /** The last verification and response, so a run that cannot verify does not erase what one that could found. */
@@ -91,7 +86,9 @@ export function locationKey(l: Location): string {
 export function stateOf(f: IncidentSubject, trail: TrailSummary | null, checkedAt: string): IncidentState {
   const key = isLoneSecret(f) ? null : f;
   return {
-    ...(key ? { keyId: key.keyId } : { secret: f.fingerprint }),
+    ...(key
+      ? { keyId: key.keyId }
+      : { secret: f.fingerprint, ...(f.secretRedacted ? { secretRedacted: f.secretRedacted } : {}) }),
     verdict: verdictOf(f),
     action: key?.response?.action ?? null,
     verification: key?.verification ?? null,
@@ -117,9 +114,7 @@ export function stateComment(s: IncidentState): string {
 
 export function readState(body: string): IncidentState | null {
   const s = decodeState(body) as IncidentState | null;
-  return s &&
-    (typeof s.keyId === 'string' || typeof s.secret === 'string') &&
-    Array.isArray(s.locations)
+  return s && (typeof s.keyId === 'string' || typeof s.secret === 'string') && Array.isArray(s.locations)
     ? s
     : null;
 }

@@ -15,7 +15,8 @@ import { runbookSection, short, whereSection, ZERO, type Step } from './incident
 /** The title: the secret's first characters only (its redacted form), or on a public repository nothing. */
 export function renderLoneSecretTitle(s: LoneSecret, ctx?: Pick<IncidentContext, 'withheld'>): string {
   if (ctx?.withheld) return `Leaked AWS secret access key found (${s.fingerprint.slice(-8)})`;
-  return `Leaked AWS secret access key ${s.secretRedacted.slice(0, 4)}… without its key id (not verified)`;
+  const start = s.secretRedacted ? ` ${s.secretRedacted.slice(0, 4)}…` : '';
+  return `Leaked AWS secret access key${start} without its key id (not verified)`;
 }
 
 function statusSection(s: LoneSecret, ctx: IncidentContext): string[] {
@@ -28,7 +29,9 @@ function statusSection(s: LoneSecret, ctx: IncidentContext): string[] {
       'Secret',
       ctx.withheld
         ? 'not said here (public repository)'
-        : `${mdCode(s.secretRedacted)}, labelled as an AWS secret access key`,
+        : s.secretRedacted
+          ? `${mdCode(s.secretRedacted)}, labelled as an AWS secret access key`
+          : 'labelled as an AWS secret access key',
     ],
     ['Fingerprint', mdCode(s.fingerprint)],
     ['Containment', "nothing was done: keyleak deactivates a key by its id, and this secret's is unknown"],
@@ -70,7 +73,7 @@ function runbookSteps(s: LoneSecret): Step[] {
   return [
     {
       id: 'find-key',
-      text: `**Find the key id** in the AWS accounts the repository's owners use: in the IAM credential report (\`aws iam generate-credential-report\`, then \`aws iam get-credential-report --query Content --output text | base64 --decode | cut -d, -f1,9-11,14-16\`) a key created (\`access_key_N_last_rotated\`) before ${since} and still in use (\`access_key_N_last_used_date\`) is a candidate; \`aws iam list-access-keys --user-name USER\` names its id.${hint(s)}`,
+      text: `**Find the key id** in the AWS accounts the repository's owners use. In the IAM credential report (\`aws iam generate-credential-report\`, then \`aws iam get-credential-report --query Content --output text | base64 --decode | cut -d, -f1,9-18\`) a key that is active and was created (\`access_key_N_last_rotated\`) before ${since} is a candidate, the more so when its last use (date, service, region) fits how the repository uses it; \`aws iam list-access-keys --user-name USER\` names its id.${hint(s)}`,
       done: null,
     },
     {
