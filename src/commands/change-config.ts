@@ -124,7 +124,9 @@ export async function scanChange(
     );
   const result = await scan(config);
   const marked = [
-    ...new Set(result.report.suppressed.filter((s) => s.reason === 'inline-allow').map((s) => s.keyId)),
+    ...new Set(
+      result.report.suppressed.flatMap((s) => (s.reason === 'inline-allow' && s.keyId ? [s.keyId] : [])),
+    ),
   ];
   const added: string[] = [];
   for (const keyId of marked) {

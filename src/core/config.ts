@@ -123,9 +123,10 @@ export function parseConfig(text: string, file: string): KeyleakConfig {
       }
     } else if (key === 'baseline') {
       baseline = strings(pair.value, 'baseline', (s) =>
-        /^keyleak:v1:[0-9a-f]{32}$/.test(s.trim())
+        // A key's fingerprint, or that of a secret found without its key id.
+        /^keyleak:v1:(secret:)?[0-9a-f]{32}$/.test(s.trim())
           ? null
-          : `'${s}' is not a keyleak fingerprint (keyleak:v1:<32 hex>)`,
+          : `'${s}' is not a keyleak fingerprint (keyleak:v1:<32 hex>, or keyleak:v1:secret:<32 hex>)`,
       );
     } else {
       canary = accountIds(pair.value);

@@ -109,8 +109,10 @@ export function renderMarkdown(report: ScanReport, extras: SummaryExtras = {}): 
   if (report.suppressed.length > 0) {
     out.push(`<details><summary>${report.suppressed.length} suppressed</summary>`, '');
     out.push('| Key id | Reason | Locations |', '| --- | --- | --- |');
-    for (const s of report.suppressed)
-      out.push(`| ${mdCode(s.keyId)} | ${mdText(s.reason)} | ${s.locations.length} |`);
+    for (const s of report.suppressed) {
+      const what = s.keyId ?? `secret ${s.secretRedacted ?? ''} without a key id`;
+      out.push(`| ${mdCode(what)} | ${mdText(s.reason)} | ${s.locations.length} |`);
+    }
     out.push('', '</details>', '');
   }
   const st = report.stats;
