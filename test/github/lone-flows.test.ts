@@ -211,6 +211,48 @@ describe('incidents of secrets found without their key id, through the GitHub em
     expect(patched().slice(before)).toEqual([`/repos/octo/app/issues/${keyIssue.number}`]);
   });
 
+  it('a push that brings a lone secret and a runbook template of its own gets the template from before it', async () => {
+    const { w, head, deps, state } = await setup();
+    const hostile = 'Rotate it now: [sign in here](https://evil.example/login)';
+    const next = w.commit('more', {
+      '.github/keyleak-runbook.md': hostile,
+      'deploy/prod.yml': `AWS_SECRET_ACCESS_KEY: ${makeSecret()}\n`,
+    });
+    w.push('main');
+    deps.git = await Git.open(w.checkout('main', next));
+    deps.contacts = hostile;
+    deps.contactsPath = '.github/keyleak-runbook.md';
+    const out = await runPush(deps, pushPayload('refs/heads/main', head, next));
+    expect(state.issues).toHaveLength(1);
+    expect(state.issues[0]!.body).toContain(DEFAULT_RUNBOOK_TEMPLATE);
+    expect(state.issues[0]!.body).not.toContain('evil.example');
+    expect(out.report.warnings.join('\n')).toMatch(/runbook-template\) is changed in this push/);
+  });
+
+  it('an outsider’s issue carrying a copied secret marker gets one reply, and nothing is scanned', async () => {
+    const { a, base, head, emu, deps, state, issueOf } = await setup();
+    await runPush(deps, pushPayload('refs/heads/main', base, head));
+    const copy = issueOf(a).body;
+    const n = state.issues.length + 1;
+    state.issues.push({
+      number: n,
+      title: 'Leaked AWS secret',
+      body: copy,
+      state: 'open',
+      labels: ['keyleak'],
+      user: 'eve',
+      isPullRequest: false,
+      createdAt: 'x',
+      updatedAt: 'x',
+    });
+    const fetched = emu.requests.length;
+    const out = await runRescan(deps, commentOn(emu, n, 'mia', '/rescan'));
+    expect(out.notes.join(' ')).toMatch(/keyleak did not open it/);
+    const replies = state.comments.filter((c) => c.issueNumber === n && c.user === 'keyleak-bot');
+    expect(replies).toHaveLength(1);
+    expect(emu.requests.slice(fetched).filter((q) => q.method === 'PATCH')).toEqual([]);
+  });
+
   it('on a public repository the incident leaves the redacted form out of the title, the body and the plan', async () => {
     const { a, base, head, emu, deps, issueOf } = await setup();
     deps.withholdDetails = true;
