@@ -38,9 +38,13 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
   const contain = plan.incidentUrl
     ? `[Contain the key first](${mdUrl(plan.incidentUrl)})`
     : 'Contain the key first';
+  // Secrets found without their key id: the key must first be found in IAM, then rotated.
+  const unknownKey = plan.keys.every((k) => k.lone);
   out.push(
     `> [!IMPORTANT]`,
-    `> ${contain}: deactivate it and rotate it before anything else. Rewriting history is not remediation —`,
+    unknownKey
+      ? `> ${contain}: find its key id in IAM and rotate it before anything else. Rewriting history is not remediation —`
+      : `> ${contain}: deactivate it and rotate it before anything else. Rewriting history is not remediation —`,
     '> anyone who fetched these commits, every fork and every cache already has the key.',
     '',
   );
@@ -113,7 +117,7 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
     .filter(Boolean)
     .join(', ');
   out.push(
-    `1. **Contain first.** ${plan.incidentUrl ? `See [the incident's status](${mdUrl(plan.incidentUrl)}).` : 'See the status above.'} The key must be inactive before the rewrite: the rewrite only stops new copies.`,
+    `1. **Contain first.** ${plan.incidentUrl ? `See [the incident's status](${mdUrl(plan.incidentUrl)}).` : 'See the status above.'} The key must be inactive before the rewrite${unknownKey ? ' (for a secret found without its key id: found in IAM and rotated)' : ''}: the rewrite only stops new copies.`,
     '2. **Make a fresh mirror clone** (all branches, tags and pull request refs). Steps 2 to 5 can also run in one go, with every check below: `keyleak rewrite-plan --format sh --output plan.sh && bash plan.sh repo-clean.git`.',
     ...mdFence(
       `git clone --mirror ${shellQuote(plan.source)} repo-clean.git && cd repo-clean.git`,
