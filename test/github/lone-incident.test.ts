@@ -11,7 +11,8 @@ import {
   renderIncidentTitle,
   type IncidentContext,
 } from '../../src/core/render/incident.js';
-import type { LoneSecret } from '../../src/core/types.js';
+import { renderMarkdown } from '../../src/core/render/markdown.js';
+import type { LoneSecret, ScanReport } from '../../src/core/types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -138,5 +139,34 @@ describe("the wire format of a lone secret's incident", () => {
       'Found in 1 new location: `.env`:2 in `bbbbbbbbbbbb`.',
     ]);
     expect(describeChanges(stateOf(merged, null, 't1'), stateOf(merged, null, 't2'))).toEqual([]);
+  });
+});
+
+describe("the job summary of a run that opened lone secrets' incidents", () => {
+  const report: ScanReport = {
+    findings: [],
+    loneSecrets: [lone()],
+    suppressed: [],
+    stats: { mode: 'range', objectsScanned: 1, bytesScanned: 1, commitsScanned: 1, durationMs: 0 },
+    incomplete: false,
+    warnings: [],
+  };
+  const incidents = new Map([[FINGERPRINT, { number: 4, url: 'https://github.com/octo/app/issues/4' }]]);
+  const cases: [string, boolean, string][] = [
+    [
+      'links each secret to its incident',
+      false,
+      `| \`${REDACTED}\` | \`${FINGERPRINT}\` | [#4](https://github.com/octo/app/issues/4) | \`aaaaaaaaaaaa\` \`ci/deploy.yml\`:4<br>\`bbbbbbbbbbbb\` \`.env\`:2 |`,
+    ],
+    [
+      'on a public repository, without the redacted form',
+      true,
+      `| \`${FINGERPRINT}\` | [#4](https://github.com/octo/app/issues/4) | \`aaaaaaaaaaaa\` \`ci/deploy.yml\`:4<br>\`bbbbbbbbbbbb\` \`.env\`:2 |`,
+    ],
+  ];
+  it.each(cases)('%s', (_name, withheld, row) => {
+    const md = renderMarkdown(report, { incidents, withheld });
+    expect(md.split('\n')).toContain(row);
+    if (withheld) expect(md).not.toContain('wJal');
   });
 });
