@@ -50,17 +50,17 @@ interface IssueFacts {
  * Why an issue is not an incident keyleak made, or null when it is: it carries the keyleak label, was
  * opened by the token's own identity (`ownLogin`; null for an App installation token, whose issues are
  * opened by a `[bot]` user), and its marker and state name the same key (or the same lone secret's
- * fingerprint). Anyone can open an issue with a
- * copied marker; only keyleak opens one with all of these. Pure.
+ * fingerprint). Anyone can open an issue with a copied marker; only keyleak opens one with all of these.
+ * Pure.
  */
 export function whyNotOurs(issue: IssueFacts, ownLogin: string | null): string | null {
-  const keyId = incidentId(issue.body);
-  if (!keyId) return 'it carries no keyleak incident marker';
+  const id = incidentId(issue.body);
+  if (!id) return 'it carries no keyleak incident marker';
   if (!issue.labels.includes(INCIDENT_LABEL)) return `it is not labelled ${INCIDENT_LABEL}`;
   const byUs = ownLogin === null ? issue.author.endsWith('[bot]') : issue.author === ownLogin;
   if (!byUs) return 'keyleak did not open it';
   const state = readState(issue.body);
-  if (!state || stateId(state) !== keyId) return 'its state does not match its marker';
+  if (!state || stateId(state) !== id) return 'its state does not match its marker';
   return null;
 }
 
