@@ -17,8 +17,9 @@ export interface KeyleakConfig {
   /** Line markers that suppress what is on their line (`allow.markers`; default `keyleak:allow`). */
   allowMarkers: readonly string[];
   /**
-   * Key ids whose inline `keyleak:allow` markers are not honoured: markers the scanned change itself added
-   * (never read from the file; set by the flows that scan a change).
+   * Key ids (and fingerprints of secrets found without their key id) whose inline `keyleak:allow` markers
+   * are not honoured: markers the scanned change itself added (never read from the file; set by the flows
+   * that scan a change).
    */
   ignoreInlineAllow?: ReadonlySet<string>;
 }

@@ -241,9 +241,12 @@ function loneSecretsOf(
         date: unit.commit?.date ?? null,
         ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
       };
-      const reason: SuppressionReason | null = config.baseline.has(fingerprintSecret(s.value))
+      const fingerprint = fingerprintSecret(s.value);
+      // A marker the scanned change added itself does not silence it (scanChange), as for a key.
+      const marker = config.ignoreInlineAllow?.has(fingerprint) ? null : s.marker;
+      const reason: SuppressionReason | null = config.baseline.has(fingerprint)
         ? 'baseline'
-        : locationSuppression(unit, s.marker, config);
+        : locationSuppression(unit, marker, config);
       if (reason) {
         let byReason = silenced.get(s.value);
         if (!byReason) silenced.set(s.value, (byReason = new Map()));

@@ -253,6 +253,37 @@ describe('incidents of secrets found without their key id, through the GitHub em
     expect(emu.requests.slice(fetched).filter((q) => q.method === 'PATCH')).toEqual([]);
   });
 
+  const markers: [string, boolean, boolean][] = [
+    ['an allow marker the push adds beside a lone secret does not silence it', false, true],
+    ['a marker that was there before the push keeps the secret silenced', true, false],
+  ];
+  it.each(markers)('%s', async (_name, markedBefore, reported) => {
+    const { w, head, deps, state } = await setup();
+    const secret = makeSecret();
+    const line = `AWS_SECRET_ACCESS_KEY: ${secret} # keyleak:allow\n`;
+    let from = head;
+    if (markedBefore) {
+      from = w.commit('accepted', { 'ci/test.yml': line });
+      w.push('main');
+    }
+    const next = w.commit('change', {
+      'ci/test.yml': `${markedBefore ? line : ''}# more\n${markedBefore ? '' : line}`,
+    });
+    w.push('main');
+    deps.git = await Git.open(w.checkout('main', next));
+    const out = await runPush(deps, pushPayload('refs/heads/main', from, next));
+    const fp = fingerprintSecret(secret);
+    expect(state.issues.some((i) => incidentId(i.body) === fp)).toBe(reported);
+    if (reported) {
+      expect(out.report.warnings.join('\n')).toContain(
+        `allow marker (keyleak:allow) added in this push for the secret ${fp} (no key id)`,
+      );
+    } else {
+      expect(out.report.suppressed.map((x) => [x.fingerprint, x.reason])).toEqual([[fp, 'inline-allow']]);
+    }
+    expect(JSON.stringify(out.report.warnings)).not.toContain(secret);
+  });
+
   it('on a public repository the incident leaves the redacted form out of the title, the body and the plan', async () => {
     const { a, base, head, emu, deps, issueOf } = await setup();
     deps.withholdDetails = true;
