@@ -3,7 +3,7 @@ import { stderrLine } from './adapters/stderr.js';
 import { UsageError } from './core/errors.js';
 import { ProgressLine } from './core/render/progress.js';
 import { runRewritePlan } from './commands/rewrite-plan.js';
-import { runBaseline } from './commands/baseline.js';
+import { countWords, runBaseline } from './commands/baseline.js';
 import { blockedAdvice, runHook } from './commands/hook.js';
 import { renderText } from './core/render/text.js';
 import { terminalBlock } from './core/render/escape.js';
@@ -179,12 +179,16 @@ export async function main(argv: string[]): Promise<number> {
       line?.clear();
       for (const w of done.report.warnings) stderrLine(`warning: ${w}`);
       const n = done.added.length;
-      const already = done.report.suppressed.filter((x) => x.reason === 'baseline').length;
+      const keys = done.added.filter((f) => 'keyId' in f).length;
+      const already = done.report.suppressed.filter((x) => x.reason === 'baseline');
+      const alreadyKeys = already.filter((x) => x.keyId !== null).length;
       process.stdout.write(
         n === 0
-          ? `keyleak: nothing new to record in ${done.file}${already > 0 ? ` (${already} key${already === 1 ? '' : 's'} already in the baseline)` : ''}\n`
-          : `keyleak: recorded ${n} key${n === 1 ? '' : 's'} in the baseline of ${done.file}:\n` +
-              done.added.map((f) => `  ${f.fingerprint}  ${f.keyId}\n`).join('') +
+          ? `keyleak: nothing new to record in ${done.file}${already.length > 0 ? ` (${countWords(alreadyKeys, already.length - alreadyKeys)} already in the baseline)` : ''}\n`
+          : `keyleak: recorded ${countWords(keys, n - keys)} in the baseline of ${done.file}:\n` +
+              done.added
+                .map((f) => `  ${f.fingerprint}  ${'keyId' in f ? f.keyId : `secret ${f.secretRedacted}`}\n`)
+                .join('') +
               'Commit the file: from now on only keys leaked after today are reported. The recorded keys are still\n' +
               'leaked: deactivate them in IAM (keyleak scan --verify says which are live).\n',
       );

@@ -333,7 +333,11 @@ async function runOrgMode(ctx: ActionContext & { mode: 'org' }): Promise<Outcome
   const sink = new OrgIncidents(env);
   const result = await runOrgScan(ctx.org, { lister: env.github, sink, log: (m) => log.info(m) });
   return {
-    report: { ...EMPTY_REPORT, findings: sink.responded?.findings ?? [] },
+    report: {
+      ...EMPTY_REPORT,
+      findings: sink.responded?.findings ?? [],
+      loneSecrets: sink.responded?.loneSecrets ?? [],
+    },
     findings: result.keys.length,
     liveKeys: result.verdicts.filter((v) => v.status === 'live').length,
     issues: [...new Set(result.verdicts.map((v) => v.issue).filter((n): n is number => n !== null))],
@@ -345,8 +349,15 @@ async function runOrgMode(ctx: ActionContext & { mode: 'org' }): Promise<Outcome
     ],
     sarif: null,
     foundFailure:
-      result.keys.length > 0
-        ? `keyleak: ${result.keys.length} leaked AWS key(s) found across the organisation`
+      result.keys.length + result.secrets.length > 0
+        ? `keyleak: ${[
+            result.keys.length > 0 ? `${result.keys.length} leaked AWS key(s)` : '',
+            result.secrets.length > 0
+              ? `${result.secrets.length} AWS secret access key(s) without their key id`
+              : '',
+          ]
+            .filter(Boolean)
+            .join(' and ')} found across the organisation`
         : null,
   };
 }

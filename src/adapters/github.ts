@@ -1,7 +1,7 @@
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { incidentKeyId } from '../core/incident-wire.js';
+import { incidentId } from '../core/incident-wire.js';
 import type { RepoRecord } from '../core/org/select.js';
 import { PERMISSIONS, type Permission } from '../core/permissions.js';
 
@@ -223,14 +223,17 @@ export class GitHub {
     return r.data.visibility === 'public' || (r.data.visibility === undefined && !r.data.private);
   }
 
-  /** The open or closed incident for `keyId`: an issue labelled keyleak whose marker names the key. */
-  async findIncident(repo: RepoRef, keyId: string): Promise<IncidentIssue | null> {
+  /**
+   * The open or closed incident for `id` (a key id, or a lone secret's fingerprint): an issue labelled
+   * keyleak whose marker names it.
+   */
+  async findIncident(repo: RepoRef, id: string): Promise<IncidentIssue | null> {
     // Oldest wins when two issues carry the marker (one opened by hand, say): keep updating that one.
-    return (await this.findIncidents(repo, keyId))[0] ?? null;
+    return (await this.findIncidents(repo, id))[0] ?? null;
   }
 
-  /** Every issue labelled keyleak whose marker names `keyId`, oldest first. */
-  async findIncidents(repo: RepoRef, keyId: string): Promise<IncidentIssue[]> {
+  /** Every issue labelled keyleak whose marker names `id`, oldest first. */
+  async findIncidents(repo: RepoRef, id: string): Promise<IncidentIssue[]> {
     const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, {
       ...repo,
       labels: INCIDENT_LABEL,
@@ -241,7 +244,7 @@ export class GitHub {
     for await (const page of pages) {
       for (const d of page.data) {
         if (d.pull_request) continue;
-        if (incidentKeyId(d.body) === keyId) found.push(toIncident(d as IssueData));
+        if (incidentId(d.body) === id) found.push(toIncident(d as IssueData));
       }
     }
     return found.sort((a, b) => a.number - b.number);

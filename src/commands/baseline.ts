@@ -2,27 +2,38 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { addToBaseline } from '../core/baseline.js';
 import { UsageError } from '../core/errors.js';
-import type { Finding, ScanReport } from '../core/types.js';
+import type { Finding, LoneSecret, ScanReport } from '../core/types.js';
 import type { Progress } from '../scan/passes.js';
 import type { BaselineSettings } from '../settings.js';
 import { scanRepository } from './scan.js';
 
 export interface BaselineResult {
   report: ScanReport;
-  /** The findings whose fingerprints were added. */
-  added: Finding[];
+  /** The findings and the secrets found without a key id whose fingerprints were added. */
+  added: (Finding | LoneSecret)[];
   /** The config file written (or left as it was when nothing was added). */
   file: string;
 }
 
 /** Words beside a fingerprint in the config, made only from what keyleak itself decided. */
-function noteFor(f: Finding, today: string): string {
+function noteFor(f: Finding | LoneSecret, today: string): string {
   const n = f.locations.length;
-  return `${f.keyKind} key, ${n} location${n === 1 ? '' : 's'}, baselined ${today}`;
+  const what = 'keyId' in f ? `${f.keyKind} key` : 'secret without a key id';
+  return `${what}, ${n} location${n === 1 ? '' : 's'}, baselined ${today}`;
+}
+
+/** "2 keys and 1 secret without a key id", for what a baseline recorded or already held. */
+export function countWords(keys: number, secrets: number): string {
+  const parts = [
+    keys > 0 || secrets === 0 ? `${keys} key${keys === 1 ? '' : 's'}` : '',
+    secrets > 0 ? `${secrets} secret${secrets === 1 ? '' : 's'} without a key id` : '',
+  ];
+  return parts.filter(Boolean).join(' and ');
 }
 
 /**
- * `keyleak baseline`: scans as `keyleak scan` would and records every finding's fingerprint in the
+ * `keyleak baseline`: scans as `keyleak scan` would and records the fingerprint of every finding and of
+ * every secret found without its key id in the
  * config's `baseline:` list, so that adopting keyleak on a repository with old leaks starts clean and
  * reports only new ones. The keys stay leaked: the baseline only stops reporting them.
  */
@@ -42,10 +53,11 @@ export async function runBaseline(
     onProgress,
   );
   const today = now.toISOString().slice(0, 10);
+  const recorded = [...report.findings, ...(report.loneSecrets ?? [])];
   const { text, added } = addToBaseline(
     before,
     s.configFile,
-    report.findings.map((f) => ({ fingerprint: f.fingerprint, note: noteFor(f, today) })),
+    recorded.map((f) => ({ fingerprint: f.fingerprint, note: noteFor(f, today) })),
   );
   if (added.length > 0) {
     try {
@@ -58,5 +70,5 @@ export async function runBaseline(
     }
   }
   const fresh = new Set(added);
-  return { report, added: report.findings.filter((f) => fresh.has(f.fingerprint)), file: s.configFile };
+  return { report, added: recorded.filter((f) => fresh.has(f.fingerprint)), file: s.configFile };
 }

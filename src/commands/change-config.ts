@@ -106,9 +106,22 @@ async function markedAt(git: Git, commit: string, keyId: string): Promise<boolea
 }
 
 /**
+ * Whether a line of `commit`'s tree holds both `secret` and an allow marker. The secret is looked for
+ * through git grep's stdin, never its command line, and the lines are read here.
+ */
+async function secretMarkedAt(git: Git, commit: string, secret: string): Promise<boolean> {
+  for (const path of await git.filesContaining(commit, [secret])) {
+    const text = (await git.readBytes(`${commit}:${path}`)).toString('latin1');
+    if (text.split('\n').some((l) => l.includes(secret) && l.includes(ALLOW_MARKER))) return true;
+  }
+  return false;
+}
+
+/**
  * Scans a change (`include` minus `exclude`) with the config that governs it. An inline `keyleak:allow`
- * marker the change added — no line before it held the key id with a marker — does not apply: such keys
- * are scanned again with their markers ignored, and a warning says so.
+ * marker the change added — no line before it held the key id (or the secret found without its key id)
+ * with a marker — does not apply: such keys and secrets are scanned again with their markers ignored, and
+ * a warning says so.
  */
 export async function scanChange(
   git: Git,
@@ -124,17 +137,38 @@ export async function scanChange(
     );
   const result = await scan(config);
   const marked = [
-    ...new Set(result.report.suppressed.filter((s) => s.reason === 'inline-allow').map((s) => s.keyId)),
+    ...new Set(
+      result.report.suppressed.flatMap((s) => (s.reason === 'inline-allow' && s.keyId ? [s.keyId] : [])),
+    ),
   ];
   const added: string[] = [];
   for (const keyId of marked) {
     if (change.before === null || !(await markedAt(git, change.before, keyId))) added.push(keyId);
   }
-  if (added.length === 0) return { result, warnings: [] };
+  // Secrets found without their key id: the scan keeps a suppressed secret's fingerprint only, so one
+  // more scan, their markers ignored, gives the values to look for before the change.
+  const markedSecrets = [
+    ...new Set(
+      result.report.suppressed.flatMap((s) =>
+        s.reason === 'inline-allow' && s.keyId === null ? [s.fingerprint] : [],
+      ),
+    ),
+  ];
+  const addedSecrets: string[] = [];
+  if (markedSecrets.length > 0) {
+    const probe = await scan({ ...config, ignoreInlineAllow: new Set(markedSecrets) });
+    for (const fp of markedSecrets) {
+      const value = probe.secrets.get(fp)?.secrets[0];
+      if (change.before === null || !value || !(await secretMarkedAt(git, change.before, value)))
+        addedSecrets.push(fp);
+    }
+  }
+  if (added.length + addedSecrets.length === 0) return { result, warnings: [] };
+  const names = [...added, ...addedSecrets.map((fp) => `the secret ${fp} (no key id)`)];
   return {
-    result: await scan({ ...config, ignoreInlineAllow: new Set(added) }),
+    result: await scan({ ...config, ignoreInlineAllow: new Set([...added, ...addedSecrets]) }),
     warnings: [
-      `allow marker (${ALLOW_MARKER}) added in this ${change.what} for ${added.join(', ')}: not applied to the ${change.what} that adds it`,
+      `allow marker (${ALLOW_MARKER}) added in this ${change.what} for ${names.join(', ')}: not applied to the ${change.what} that adds it`,
     ],
   };
 }

@@ -10,16 +10,19 @@ import {
   carryForward,
   chooseTrail,
   describeChanges,
+  isLoneSecret,
   keepEarlierTrail,
   keepTailoredPlan,
   mergeIncidentBody,
   newLocations,
   readState,
   stateOf,
+  subjectId,
+  type IncidentSubject,
   type TrailSummary,
 } from '../core/incident.js';
 import { renderIncidentBody, renderIncidentTitle, type IncidentContext } from '../core/render/incident.js';
-import type { Finding } from '../core/types.js';
+import type { ScanReport } from '../core/types.js';
 import type { FlowDeps, Responded } from './ports.js';
 import { withholdDetails } from '../core/disclosure.js';
 import { planRewrite } from './rewrite-plan.js';
@@ -32,8 +35,9 @@ export const INCIDENT_LABELS: LabelSpec[] = [
 
 export type IncidentOutcome = 'created' | 'updated' | 'reopened' | 'unchanged';
 
-/** What refreshing one key's incident did. */
+/** What refreshing one incident did. */
 export interface IncidentUpsert {
+  /** The key id, or a lone secret's fingerprint. */
   keyId: string;
   number: number;
   url: string;
@@ -78,7 +82,10 @@ export interface IncidentEnv {
   withholdDetails?: boolean;
 }
 
-/** What a flow knows of where a key sits, beyond the finding: the repository, its refs and pull requests. */
+/**
+ * What a flow knows of where a key (or a lone secret) sits, beyond the finding: the repository, its refs
+ * and pull requests.
+ */
 export type Evidence = Pick<IncidentContext, 'repo' | 'refs' | 'pulls' | 'forcePush' | 'historyPlan'>;
 
 function isServerError(e: unknown): boolean {
@@ -93,10 +100,11 @@ function isServerError(e: unknown): boolean {
  */
 async function createOnce(
   env: IncidentEnv,
-  finding: Finding,
+  finding: IncidentSubject,
   ctx: IncidentContext,
 ): Promise<{ issue: IncidentIssue; created: boolean }> {
   const { github, issueRepo } = env;
+  const id = subjectId(finding);
   const body = renderIncidentBody(finding, ctx);
   let mine: IncidentIssue;
   try {
@@ -107,16 +115,16 @@ async function createOnce(
     });
   } catch (e) {
     if (!isServerError(e)) throw e;
-    const landed = await github.findIncident(issueRepo, finding.keyId);
+    const landed = await github.findIncident(issueRepo, id);
     if (!landed) throw e;
-    env.log(`creating the incident for ${finding.keyId} answered an error, but it exists: #${landed.number}`);
+    env.log(`creating the incident for ${id} answered an error, but it exists: #${landed.number}`);
     mine = landed;
   }
-  const open = (await github.findIncidents(issueRepo, finding.keyId)).filter((i) => i.state === 'open');
+  const open = (await github.findIncidents(issueRepo, id)).filter((i) => i.state === 'open');
   const first = open[0];
   if (first && first.number < mine.number) {
     await github.closeDuplicate(issueRepo, mine.number, first);
-    env.log(`incident #${mine.number} for ${finding.keyId} duplicated #${first.number}: closed`);
+    env.log(`incident #${mine.number} for ${id} duplicated #${first.number}: closed`);
     return { issue: first, created: false };
   }
   return { issue: mine, created: true };
@@ -127,7 +135,7 @@ export function changeComment(head: string, lines: string[], runUrl: string | nu
 }
 
 /**
- * Opens or refreshes the one incident issue of a key: finds it (or takes `existing`), keeps what earlier
+ * Opens or refreshes the one incident issue of a key (or of a lone secret, by its fingerprint): finds it (or takes `existing`), keeps what earlier
  * runs established (every location, the last verdict and containment, the CloudTrail summary, the
  * tailored history-rewrite plan, every box a person ticked and their notes), and writes one comment
  * saying what changed. A rerun with nothing new changes nothing; a closed incident whose key shows up in
@@ -135,20 +143,20 @@ export function changeComment(head: string, lines: string[], runUrl: string | nu
  */
 export async function refreshIncident(
   env: IncidentEnv,
-  finding: Finding,
+  finding: IncidentSubject,
   ctx: IncidentContext,
   opts: { labelsEnsured: { done: boolean }; existing?: IncidentIssue | null; announce?: Announce },
 ): Promise<IncidentUpsert> {
   const { github, issueRepo } = env;
-  let found =
-    opts.existing === undefined ? await github.findIncident(issueRepo, finding.keyId) : opts.existing;
+  const id = subjectId(finding);
+  let found = opts.existing === undefined ? await github.findIncident(issueRepo, id) : opts.existing;
   if (!found) {
     if (!opts.labelsEnsured.done) {
       await github.ensureLabels(issueRepo, INCIDENT_LABELS);
       opts.labelsEnsured.done = true;
     }
     const { issue, created } = await createOnce(env, finding, ctx);
-    if (created) return { keyId: finding.keyId, number: issue.number, url: issue.url, outcome: 'created' };
+    if (created) return { keyId: id, number: issue.number, url: issue.url, outcome: 'created' };
     // Another run opened it first: this run's news goes there, as to any existing incident.
     found = issue;
   }
@@ -164,7 +172,7 @@ export async function refreshIncident(
   const changes = describeChanges(before, after);
   const reopen = found.state === 'closed' && leakedAgain;
   if (changes.length === 0 && !reopen && before && !opts.announce) {
-    return { keyId: finding.keyId, number: found.number, url: found.url, outcome: 'unchanged' };
+    return { keyId: id, number: found.number, url: found.url, outcome: 'unchanged' };
   }
   let regenerated = renderIncidentBody(merged, ctx);
   if (earlierTrail) regenerated = keepEarlierTrail(found.body, regenerated, earlierTrail);
@@ -173,7 +181,7 @@ export async function refreshIncident(
   await github.updateIncident(issueRepo, found.number, { title: renderIncidentTitle(merged, ctx), body });
   if (reopen) await github.reopenIncident(issueRepo, found.number);
   const head = reopen
-    ? 'This key leaked again after the incident was closed, so keyleak reopened it.'
+    ? `This ${isLoneSecret(finding) ? 'secret' : 'key'} leaked again after the incident was closed, so keyleak reopened it.`
     : (opts.announce?.head ?? 'keyleak updated this incident.');
   const quiet = opts.announce?.quiet ?? 'The incident body was regenerated.';
   await github.commentIncident(
@@ -182,29 +190,38 @@ export async function refreshIncident(
     changeComment(head, changes.length > 0 ? changes : [quiet], env.runUrl),
   );
   return {
-    keyId: finding.keyId,
+    keyId: id,
     number: found.number,
     url: found.url,
     outcome: reopen ? 'reopened' : 'updated',
   };
 }
 
-/**
- * Where a key sits in a checked-out repository: the refs and pull requests holding its commits, and the
- * history-rewrite plan tailored to them (built from the secret, which the plan itself never holds).
- */
 /** Branches (origin's named as the branches they track) and tags holding `commit`, each named once. */
 async function branchesAndTagsHolding(git: Git, commit: string): Promise<string[]> {
   const refs = await git.refsHolding(commit).catch(() => []);
   return [...new Set(refs.map((r) => r.replace(/^refs\/remotes\/origin\//, 'refs/heads/')))].sort();
 }
 
+/** The report a plan or an incident of one subject is drawn from: that key, or that lone secret, alone. */
+function reportOf(report: ScanReport, s: IncidentSubject): ScanReport {
+  return isLoneSecret(s)
+    ? { ...report, findings: [], loneSecrets: [s] }
+    : { ...report, findings: [s], loneSecrets: [] };
+}
+
+/**
+ * Where a key (or a lone secret) sits in a checked-out repository: the refs and pull requests holding its
+ * commits, and the history-rewrite plan tailored to them (built from the secret, which the plan itself
+ * never holds).
+ */
 export async function repositoryEvidence(
   deps: { git: Git; github: Pick<GitHub, 'pullsForCommit'>; repo: RepoRef; log: (m: string) => void },
-  finding: Finding,
+  finding: IncidentSubject,
   responded: Responded,
   extra: { forcePush?: { before: string; after: string } | null; secrets?: Map<string, SecretMaterial> } = {},
 ): Promise<Evidence> {
+  const id = subjectId(finding);
   const commits = [...new Set(finding.locations.map((l) => l.commit).filter((c): c is string => !!c))].slice(
     0,
     20,
@@ -220,16 +237,16 @@ export async function repositoryEvidence(
     }
   }
   let historyPlan: string | null = null;
-  if (extra.secrets?.has(finding.keyId) && commits.length > 0) {
+  if (extra.secrets?.has(id) && commits.length > 0) {
     try {
       const plan = await planRewrite(
         deps.git,
-        { report: { ...responded.report, findings: [finding] }, secrets: extra.secrets },
+        { report: reportOf(responded.report, finding), secrets: extra.secrets },
         { pullRequestsByCommit: pulls },
       );
       historyPlan = renderRewriteMarkdown(plan);
     } catch (e) {
-      deps.log(`could not build the history-rewrite plan for ${finding.keyId}: ${(e as Error).message}`);
+      deps.log(`could not build the history-rewrite plan for ${id}: ${(e as Error).message}`);
     }
   }
   return { repo: deps.repo, refs, pulls, forcePush: extra.forcePush ?? null, historyPlan };
@@ -240,16 +257,20 @@ export function remoteEvidence(repo: RepoRef): Evidence {
   return { repo, refs: {}, pulls: {}, forcePush: null, historyPlan: null };
 }
 
-/** The incident context of one finding: its evidence and what the responder said of it. */
+/**
+ * The incident context of one finding: its evidence and what the responder said of it. A lone secret was
+ * never given to the responder: no verdict, no CloudTrail.
+ */
 export function incidentContext(
   env: IncidentEnv,
-  finding: Finding,
+  finding: IncidentSubject,
   responded: Responded,
   evidence: Evidence,
   trailArtifactUrl: string | null,
 ): IncidentContext {
-  const note = responded.notes.get(finding.keyId);
-  const trail: TrailSummary | null = responded.trails.get(finding.keyId) ?? null;
+  const keyId = isLoneSecret(finding) ? null : finding.keyId;
+  const note = keyId ? responded.notes.get(keyId) : undefined;
+  const trail: TrailSummary | null = (keyId && responded.trails.get(keyId)) || null;
   return {
     ...evidence,
     serverUrl: env.serverUrl,
@@ -260,25 +281,26 @@ export function incidentContext(
     verificationNote: note?.verification ?? null,
     contacts: env.contacts,
     checkedAt: env.now().toISOString(),
-    quarantine: responded.quarantine?.get(finding.keyId) ?? null,
+    quarantine: (keyId && responded.quarantine?.get(keyId)) || null,
   };
 }
 
 /**
- * Opens or refreshes the incident of every responded finding, after uploading their CloudTrail
- * summaries once. A failure on one key is recorded and the others still get theirs.
+ * Opens or refreshes the incident of every responded finding and of every lone secret (one per
+ * fingerprint), after uploading the keys' CloudTrail summaries once. A failure on one is recorded and the
+ * others still get theirs.
  */
 export async function refreshIncidents(
   env: IncidentEnv,
   responded: Responded,
-  evidenceOf: (f: Finding) => Promise<Evidence>,
+  evidenceOf: (f: IncidentSubject) => Promise<Evidence>,
   opts: { existing?: IncidentIssue; announce?: Announce } = {},
 ): Promise<{ upserts: IncidentUpsert[]; problems: string[]; failed: string[] }> {
   const upserts: IncidentUpsert[] = [];
   const problems: string[] = [];
   const failed: string[] = [];
-  const findings = responded.report.findings;
-  if (findings.length === 0) return { upserts, problems, failed };
+  const subjects: IncidentSubject[] = [...responded.report.findings, ...(responded.report.loneSecrets ?? [])];
+  if (subjects.length === 0) return { upserts, problems, failed };
   let artifactUrl: string | null = null;
   if (responded.trails.size > 0) {
     try {
@@ -288,7 +310,8 @@ export async function refreshIncidents(
     }
   }
   const labelsEnsured = { done: false };
-  for (const f of findings) {
+  for (const f of subjects) {
+    const id = subjectId(f);
     try {
       const full = incidentContext(env, f, responded, await evidenceOf(f), artifactUrl);
       const shown = env.withholdDetails ? withholdDetails(f, full) : { finding: f, ctx: full };
@@ -297,11 +320,11 @@ export async function refreshIncidents(
         existing: opts.existing,
         announce: opts.announce,
       });
-      env.log(`incident for ${f.keyId}: #${u.number} ${u.outcome}`);
+      env.log(`incident for ${id}: #${u.number} ${u.outcome}`);
       upserts.push(u);
     } catch (e) {
-      problems.push(`could not open or update the incident issue for ${f.keyId}: ${(e as Error).message}`);
-      failed.push(f.keyId);
+      problems.push(`could not open or update the incident issue for ${id}: ${(e as Error).message}`);
+      failed.push(id);
     }
   }
   return { upserts, problems, failed };

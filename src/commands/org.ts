@@ -25,12 +25,13 @@ import {
   progressLine,
   serializeOrgSummary,
   type KeySummary,
+  type LoneSecretSummary,
   type OrgSummary,
   type RepoOutcome,
 } from '../core/render/org-summary.js';
 import { scanHistory } from '../scan/history.js';
 import type { ScanResult } from '../scan/result.js';
-import type { IncidentSink, KeyIncident, OrgKeyFinding, RepoLister } from './ports-org.js';
+import type { IncidentSink, KeyIncident, OrgKeyFinding, OrgSecretFinding, RepoLister } from './ports-org.js';
 import { loadConfig } from './scan.js';
 
 export interface OrgScanDeps {
@@ -48,6 +49,8 @@ export interface OrgScanResult {
   state: OrgState;
   /** What was handed to the incident pipeline, and what it answered. */
   keys: OrgKeyFinding[];
+  /** The secrets found without their key id that were handed over, grouped by fingerprint. */
+  secrets: OrgSecretFinding[];
   verdicts: KeyIncident[];
 }
 
@@ -182,11 +185,12 @@ export async function runOrgScan(s: OrgScanSettings, deps: OrgScanDeps): Promise
     }
   }
   const keyList = [...keys.values()].sort((a, b) => a.keyId.localeCompare(b.keyId));
+  const secretList = loneSecretsAcross(mine, scans, prior);
   let verdicts: KeyIncident[] = [];
   let handedOver = true;
-  if (keyList.length > 0) {
+  if (keyList.length > 0 || secretList.length > 0) {
     try {
-      verdicts = await deps.sink.report(keyList);
+      verdicts = await deps.sink.report(keyList, secretList);
     } catch (e) {
       handedOver = false;
       const w = `the incident pipeline failed (${reasonOf(e, s.token)}); repositories with findings keep their previous state and are scanned again next run`;
@@ -202,7 +206,7 @@ export async function runOrgScan(s: OrgScanSettings, deps: OrgScanDeps): Promise
     const scan = scans.get(repo.id);
     if (scan?.record === 'checked') recordUnchanged(state, repo, at);
     if (scan?.record !== 'scan') continue;
-    const findings = scan.result?.report.findings ?? [];
+    const findings = [...(scan.result?.report.findings ?? []), ...(scan.result?.report.loneSecrets ?? [])];
     if (!handedOver && findings.length > 0) continue;
     // An incomplete scan is not a scan of the repository: it keeps its previous state, and the next run
     // scans it again.
@@ -226,6 +230,12 @@ export async function runOrgScan(s: OrgScanSettings, deps: OrgScanDeps): Promise
     locations: k.occurrences.reduce((a, o) => a + o.finding.locations.length, 0),
     status: verdictOf.get(k.keyId) ?? 'not verified',
   }));
+  const secretSummaries: LoneSecretSummary[] = secretList.map((x) => ({
+    fingerprint: x.fingerprint,
+    secretRedacted: x.secretRedacted,
+    repos: [...new Set(x.occurrences.map((o) => o.repo.fullName))].sort(),
+    locations: x.occurrences.reduce((a, o) => a + o.secret.locations.length, 0),
+  }));
   const outcomes: RepoOutcome[] = [
     ...[...scans.values()].map((x) => x.outcome),
     ...notStarted.map((r) => pendingOutcome(r)),
@@ -239,11 +249,42 @@ export async function runOrgScan(s: OrgScanSettings, deps: OrgScanDeps): Promise
     excluded,
     outcomes,
     keys: keySummaries,
+    loneSecrets: secretSummaries,
     budgetExhausted,
     warnings,
   };
   await writeAtomically(summaryFileFor(s.stateFile), serializeOrgSummary(summary));
-  return { summary, state, keys: keyList, verdicts };
+  return { summary, state, keys: keyList, secrets: secretList, verdicts };
+}
+
+/** Every secret found without its key id, grouped by fingerprint across repositories: one incident each. */
+function loneSecretsAcross(
+  repos: readonly RepoRecord[],
+  scans: Map<number, RepoScan>,
+  prior: OrgState['repositories'],
+): OrgSecretFinding[] {
+  const out = new Map<string, OrgSecretFinding>();
+  for (const repo of repos) {
+    const result = scans.get(repo.id)?.result;
+    if (!result) continue;
+    const before = new Set(prior[String(repo.id)]?.fingerprints ?? []);
+    for (const secret of result.report.loneSecrets ?? []) {
+      const material = result.secrets.get(secret.fingerprint);
+      if (!material) continue;
+      let x = out.get(secret.fingerprint);
+      if (!x) {
+        x = {
+          fingerprint: secret.fingerprint,
+          secretRedacted: secret.secretRedacted,
+          occurrences: [],
+          material,
+        };
+        out.set(secret.fingerprint, x);
+      }
+      x.occurrences.push({ repo, secret, alreadyReported: before.has(secret.fingerprint) });
+    }
+  }
+  return [...out.values()].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
 }
 
 /**
@@ -335,7 +376,7 @@ async function scanOne(
     Object.assign(outcome, {
       status: 'scanned',
       scan: sel.mode === 'range' ? 'incremental' : 'full',
-      findings: result.report.findings.length,
+      findings: result.report.findings.length + (result.report.loneSecrets ?? []).length,
       objects: st.objectsScanned,
       bytes: st.bytesScanned,
       commits: st.commitsScanned,

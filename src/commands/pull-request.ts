@@ -111,7 +111,7 @@ export async function runPullRequest(deps: FlowDeps, payload: Record<string, unk
   } else {
     // The pull request may edit the runbook template too: the base's goes into its incidents.
     const { contacts, warnings: runbook } =
-      deps.contactsPath && responded.report.findings.length > 0
+      deps.contactsPath && responded.report.findings.length + (responded.report.loneSecrets ?? []).length > 0
         ? await contactsForChange(
             git,
             deps.contactsPath,

@@ -303,7 +303,7 @@ export async function runPush(deps: FlowDeps, payload: Record<string, unknown>):
   const responded = await deps.responder.respond(result, {});
   // The push may edit the runbook template too: the one at `before` goes into its incidents.
   const { contacts, warnings: runbook } =
-    deps.contactsPath && responded.report.findings.length > 0
+    deps.contactsPath && responded.report.findings.length + (responded.report.loneSecrets ?? []).length > 0
       ? await contactsForChange(
           deps.git,
           deps.contactsPath,

@@ -1,15 +1,15 @@
-import { INCIDENT_LABEL } from '../adapters/github.js';
+import { INCIDENT_LABEL, type IncidentIssue } from '../adapters/github.js';
 import { mayRespond } from '../core/permissions.js';
 import { UsageError } from '../core/errors.js';
-import { readState, unionLocations } from '../core/incident.js';
-import { incidentKeyId, refusalTag } from '../core/incident-wire.js';
+import { readState, stateId, unionLocations, type IncidentState } from '../core/incident.js';
+import { incidentId, isSecretFingerprint, refusalTag } from '../core/incident-wire.js';
 import { accountIdFromKeyId, isCanaryAccount, keyKind } from '../core/keyid.js';
 import { fingerprintKeyId } from '../core/redact.js';
-import type { Finding } from '../core/types.js';
+import type { Finding, LoneSecret } from '../core/types.js';
 import { scanHistory } from '../scan/history.js';
 import { refreshRepositoryIncidents } from './incidents.js';
 import { emptyReport } from './push.js';
-import type { FlowDeps, FlowResult } from './ports.js';
+import type { FlowDeps, FlowResult, Responded } from './ports.js';
 
 export type RescanCommand = 'rescan' | 'deactivate';
 
@@ -49,17 +49,18 @@ interface IssueFacts {
 /**
  * Why an issue is not an incident keyleak made, or null when it is: it carries the keyleak label, was
  * opened by the token's own identity (`ownLogin`; null for an App installation token, whose issues are
- * opened by a `[bot]` user), and its marker and state name the same key. Anyone can open an issue with a
- * copied marker; only keyleak opens one with all of these. Pure.
+ * opened by a `[bot]` user), and its marker and state name the same key (or the same lone secret's
+ * fingerprint). Anyone can open an issue with a copied marker; only keyleak opens one with all of these.
+ * Pure.
  */
 export function whyNotOurs(issue: IssueFacts, ownLogin: string | null): string | null {
-  const keyId = incidentKeyId(issue.body);
-  if (!keyId) return 'it carries no keyleak incident marker';
+  const id = incidentId(issue.body);
+  if (!id) return 'it carries no keyleak incident marker';
   if (!issue.labels.includes(INCIDENT_LABEL)) return `it is not labelled ${INCIDENT_LABEL}`;
   const byUs = ownLogin === null ? issue.author.endsWith('[bot]') : issue.author === ownLogin;
   if (!byUs) return 'keyleak did not open it';
   const state = readState(issue.body);
-  if (!state || state.keyId !== keyId) return 'its state does not match its marker';
+  if (!state || stateId(state) !== id) return 'its state does not match its marker';
   return null;
 }
 
@@ -84,7 +85,7 @@ export async function runRescan(deps: FlowDeps, payload: Record<string, unknown>
     return idle(`/${ev.command} works on incident issues, not on pull requests: nothing to do.`);
   const { github, issueRepo } = deps;
   const issue = await github.getIncident(issueRepo, ev.issueNumber);
-  if (!incidentKeyId(issue.body))
+  if (!incidentId(issue.body))
     return idle(`Issue #${ev.issueNumber} is not a keyleak incident: nothing to do.`);
   const ownLogin = await github.ownLogin();
 
@@ -105,7 +106,7 @@ export async function runRescan(deps: FlowDeps, payload: Record<string, unknown>
       `/${ev.command} on #${ev.issueNumber} ignored: ${notOurs}.`,
     );
   }
-  const keyId = incidentKeyId(issue.body)!;
+  const keyId = incidentId(issue.body)!;
 
   const permission = await github.permissionOf(issueRepo, ev.user);
   if (!mayRespond(permission)) {
@@ -117,6 +118,19 @@ export async function runRescan(deps: FlowDeps, payload: Record<string, unknown>
   await github.reactTo(issueRepo, ev.commentId, 'eyes');
 
   const before = readState(issue.body);
+  if (isSecretFingerprint(keyId)) {
+    if (ev.command === 'deactivate') {
+      await github.commentIncident(
+        issueRepo,
+        ev.issueNumber,
+        `@${ev.user} \`/deactivate\` needs a key id, and this secret was found without one: find the key in IAM and rotate it as the runbook says. Nothing was done.`,
+      );
+      return idle(
+        `/deactivate by @${ev.user}: a secret without its key id cannot be deactivated by keyleak.`,
+      );
+    }
+    return rescanLoneSecret(deps, ev, issue, keyId, before);
+  }
   if (ev.command === 'deactivate' && before?.action !== 'dry-run') {
     await github.commentIncident(
       issueRepo,
@@ -158,7 +172,12 @@ export async function runRescan(deps: FlowDeps, payload: Record<string, unknown>
     deps,
     {
       ...responded,
-      report: { ...responded.report, findings: responded.report.findings.filter((f) => f.keyId === keyId) },
+      // This incident's key alone: the history's other keys and lone secrets have incidents of their own.
+      report: {
+        ...responded.report,
+        findings: responded.report.findings.filter((f) => f.keyId === keyId),
+        loneSecrets: [],
+      },
     },
     { secrets: result.secrets },
     {
@@ -174,6 +193,59 @@ export async function runRescan(deps: FlowDeps, payload: Record<string, unknown>
     issues: [ev.issueNumber],
     notes: [
       `/${ev.command} by @${ev.user} on #${ev.issueNumber}: ${upserts.length > 0 ? upserts[0]!.outcome : 'not refreshed'}.`,
+    ],
+    problems,
+  };
+}
+
+/**
+ * `/rescan` on the incident of a secret found without its key id: the history is scanned again and the
+ * incident says whether the secret is still in it. Nothing is verified or contained (keyleak cannot tell
+ * which key the secret is), so no AWS call is made.
+ */
+async function rescanLoneSecret(
+  deps: FlowDeps,
+  ev: CommentEvent,
+  issue: IncidentIssue,
+  fingerprint: string,
+  before: IncidentState | null,
+): Promise<FlowResult> {
+  await deps.git.fetchWholeHistory('to find the secret again', deps.log);
+  const result = await scanHistory(
+    deps.git,
+    { mode: 'all', remotes: true },
+    { config: deps.config, jobs: deps.jobs },
+  );
+  deps.mask(result.secrets);
+  const found = (result.report.loneSecrets ?? []).find((s) => s.fingerprint === fingerprint);
+  const n = found?.locations.length ?? 0;
+  const secret: LoneSecret = found
+    ? { ...found, locations: unionLocations(before?.locations ?? [], found.locations) }
+    : { fingerprint, secretRedacted: before?.secretRedacted ?? '', locations: before?.locations ?? [] };
+  const responded: Responded = {
+    report: { ...result.report, findings: [], loneSecrets: [secret] },
+    trails: new Map(),
+    notes: new Map(),
+  };
+  const { upserts, problems } = await refreshRepositoryIncidents(
+    deps,
+    responded,
+    { secrets: result.secrets },
+    {
+      existing: issue,
+      announce: {
+        head: found
+          ? `\`/${ev.command}\` by @${ev.user}: keyleak scanned the history again; the secret is still in it (${n} place${n === 1 ? '' : 's'}). It cannot be verified without its key id.`
+          : `\`/${ev.command}\` by @${ev.user}: keyleak scanned the history again; the secret is no longer in this repository's branches and tags. Clones, forks and caches keep it: rotate the key all the same.`,
+        quiet: 'Nothing else changed since the last check.',
+      },
+    },
+  );
+  return {
+    report: { ...result.report, findings: [], loneSecrets: found ? [secret] : [] },
+    issues: [ev.issueNumber],
+    notes: [
+      `/${ev.command} by @${ev.user} on #${ev.issueNumber}: the secret is ${found ? 'still' : 'no longer'} in the history; ${upserts.length > 0 ? upserts[0]!.outcome : 'not refreshed'}.`,
     ],
     problems,
   };

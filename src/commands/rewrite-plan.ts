@@ -12,7 +12,7 @@ import {
   type RewritePlan,
   type SecretSpan,
 } from '../core/rewrite-plan.js';
-import type { Finding } from '../core/types.js';
+import type { Location, ScanReport } from '../core/types.js';
 import type { SecretMaterial } from '../core/findings.js';
 import type { ScanResult } from '../scan/result.js';
 import type { RewritePlanSettings } from '../settings.js';
@@ -34,12 +34,26 @@ function storedForms(value: string): string[] {
   return [...new Set([value, value.replace(/\//g, '\\/'), url, lower])];
 }
 
+/** What a plan removes: a key (by its id) or a lone secret (by its fingerprint), where it was seen. */
+interface Subject {
+  id: string;
+  locations: Location[];
+}
+
+/** The keys and the lone secrets of a report, as the plan removes them. */
+function subjectsOf(report: ScanReport): Subject[] {
+  return [
+    ...report.findings.map((f) => ({ id: f.keyId, locations: f.locations })),
+    ...(report.loneSecrets ?? []).map((s) => ({ id: s.fingerprint, locations: s.locations })),
+  ];
+}
+
 /**
- * Finds, for each finding, where its secret and session token sit in the objects that leaked them: one
+ * Finds, for each finding (and lone secret), where its secret and session token sit in the objects that leaked them: one
  * span per distinct stored form, first in the file versions (and messages) that hold the key id, then in
  * the other files of those commits (a secret paired from a neighbouring file).
  */
-async function locateSecrets(git: Git, findings: Finding[], result: ScanResult): Promise<SecretSpan[]> {
+async function locateSecrets(git: Git, findings: Subject[], result: ScanResult): Promise<SecretSpan[]> {
   const spans: SecretSpan[] = [];
   const bytesCache = new Map<string, Promise<Buffer>>();
   const read = (commit: string, path: string | null, tag?: string): Promise<Buffer> => {
@@ -56,7 +70,7 @@ async function locateSecrets(git: Git, findings: Finding[], result: ScanResult):
     return p;
   };
   for (const f of findings) {
-    const material = result.secrets.get(f.keyId);
+    const material = result.secrets.get(f.id);
     if (!material) continue;
     // Only secrets known to be the key's: the one STS accepted, or, before (or without) verification,
     // those the key claims strongly; and every secret labelled as one next to the key either way. A
@@ -87,7 +101,7 @@ async function locateSecrets(git: Git, findings: Finding[], result: ScanResult):
           if (copies >= COPIES_PER_FORM) continue;
           seenForms.set(form, copies + 1);
           spans.push({
-            keyId: f.keyId,
+            keyId: f.id,
             kind: v.kind,
             commit,
             path,
@@ -118,7 +132,7 @@ export function secretsToRemove(material: SecretMaterial): string[] {
 }
 
 /** Paths named like credential files whose every version, on every branch and tag, is only credentials. */
-async function credentialFiles(git: Git, findings: Finding[]): Promise<string[]> {
+async function credentialFiles(git: Git, findings: Subject[]): Promise<string[]> {
   const paths = new Set<string>();
   for (const f of findings)
     for (const l of f.locations) if (l.path && isCredentialFileName(l.path)) paths.add(l.path);
@@ -141,7 +155,7 @@ export async function gatherRewriteFacts(
   result: ScanResult,
   extra: ExtraFacts = {},
 ): Promise<RewriteFacts> {
-  const findings = result.report.findings;
+  const findings = subjectsOf(result.report);
   const commits = [
     ...new Set(findings.flatMap((f) => f.locations.map((l) => l.commit)).filter((c) => c !== null)),
   ];
@@ -162,8 +176,8 @@ export async function gatherRewriteFacts(
     spans: await locateSecrets(git, findings, result),
     secretsToRemove: Object.fromEntries(
       findings.map((f) => {
-        const m = result.secrets.get(f.keyId);
-        return [f.keyId, m ? secretsToRemove(m).length : 0];
+        const m = result.secrets.get(f.id);
+        return [f.id, m ? secretsToRemove(m).length : 0];
       }),
     ),
     credentialFiles: await credentialFiles(git, findings),
@@ -172,13 +186,17 @@ export async function gatherRewriteFacts(
   };
 }
 
-/** Builds the rewrite plan for the keys a scan found in `git`'s history. */
+/** Builds the rewrite plan for the keys, and the secrets without a key id, a scan found in `git`'s history. */
 export async function planRewrite(
   git: Git,
   result: ScanResult,
   extra: ExtraFacts = {},
 ): Promise<RewritePlan> {
-  return buildRewritePlan(result.report.findings, await gatherRewriteFacts(git, result, extra));
+  return buildRewritePlan(
+    result.report.findings,
+    await gatherRewriteFacts(git, result, extra),
+    result.report.loneSecrets ?? [],
+  );
 }
 
 /** `keyleak rewrite-plan`: scans, plans and renders. Returns the rendered plan and the scan's warnings. */

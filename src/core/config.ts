@@ -17,8 +17,9 @@ export interface KeyleakConfig {
   /** Line markers that suppress what is on their line (`allow.markers`; default `keyleak:allow`). */
   allowMarkers: readonly string[];
   /**
-   * Key ids whose inline `keyleak:allow` markers are not honoured: markers the scanned change itself added
-   * (never read from the file; set by the flows that scan a change).
+   * Key ids (and fingerprints of secrets found without their key id) whose inline `keyleak:allow` markers
+   * are not honoured: markers the scanned change itself added (never read from the file; set by the flows
+   * that scan a change).
    */
   ignoreInlineAllow?: ReadonlySet<string>;
 }
@@ -123,9 +124,10 @@ export function parseConfig(text: string, file: string): KeyleakConfig {
       }
     } else if (key === 'baseline') {
       baseline = strings(pair.value, 'baseline', (s) =>
-        /^keyleak:v1:[0-9a-f]{32}$/.test(s.trim())
+        // A key's fingerprint, or that of a secret found without its key id.
+        /^keyleak:v1:(secret:)?[0-9a-f]{32}$/.test(s.trim())
           ? null
-          : `'${s}' is not a keyleak fingerprint (keyleak:v1:<32 hex>)`,
+          : `'${s}' is not a keyleak fingerprint (keyleak:v1:<32 hex>, or keyleak:v1:secret:<32 hex>)`,
       );
     } else {
       canary = accountIds(pair.value);

@@ -1,5 +1,5 @@
+import { isLoneSecret, type IncidentSubject } from './incident.js';
 import type { IncidentContext } from './render/incident.js';
-import type { Finding } from './types.js';
 
 /**
  * Why an incident on a public repository leaves things out. An issue there is read by anyone, including
@@ -13,13 +13,19 @@ export const WITHHELD_NOTE =
  * The finding and context as a public incident shows them: where the key is and what to do, without
  * the verdict, the secret's redacted form, what containment did or what CloudTrail saw.
  */
-export function withholdDetails(
-  f: Finding,
+export function withholdDetails<S extends IncidentSubject>(
+  f: S,
   ctx: IncidentContext,
-): { finding: Finding; ctx: IncidentContext } {
-  const { verification: _v, response: _r, ...rest } = f;
+): { finding: S; ctx: IncidentContext } {
+  // A lone secret has no verdict or containment; its redacted form stays out of the body, its hidden
+  // state and the plan below.
+  let finding: S = { ...f, secretRedacted: '' };
+  if (!isLoneSecret(f)) {
+    const { verification: _v, response: _r, ...rest } = f;
+    finding = { ...rest, secretRedacted: null } as S;
+  }
   return {
-    finding: { ...rest, secretRedacted: null },
+    finding,
     ctx: {
       ...ctx,
       withheld: true,

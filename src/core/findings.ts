@@ -50,6 +50,10 @@ export interface BuiltFindings {
   findings: Finding[];
   loneSecrets: LoneSecret[];
   suppressed: Suppressed[];
+  /**
+   * The raw material of each finding by key id, and of each lone secret by its fingerprint (its one
+   * value, for masking and the history rewrite; never for STS).
+   */
   secrets: Map<string, SecretMaterial>;
 }
 
@@ -197,32 +201,38 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
   findings.sort(
     (a, b) => compareLocations(a.locations[0]!, b.locations[0]!) || a.keyId.localeCompare(b.keyId),
   );
-  suppressed.sort((a, b) => a.keyId.localeCompare(b.keyId) || a.reason.localeCompare(b.reason));
-  const loneSecrets = loneSecretsOf(units, claims, config, byOrder);
+  const loneSecrets = loneSecretsOf(units, claims, config, byOrder, secrets, suppressed);
+  // Keys by id first, then the secrets found without one by fingerprint.
+  suppressed.sort(
+    (a, b) =>
+      (a.keyId === null ? 1 : 0) - (b.keyId === null ? 1 : 0) ||
+      (a.keyId ?? a.fingerprint).localeCompare(b.keyId ?? b.fingerprint) ||
+      a.reason.localeCompare(b.reason),
+  );
   return { findings, loneSecrets, suppressed, secrets };
 }
 
 /**
  * Secrets labelled as AWS secret access keys that no key id claims anywhere in the scan: nothing in their
  * file version or commit names a key. Unlabelled 40-character runs stay out (most are hashes or paths),
- * and so do AWS's documentation secrets and lines an allow marker, path or commit silences.
+ * and so do AWS's documentation secrets. Those the baseline lists, and places an allow marker, path or
+ * commit silences, go to `suppressed` with the reason, as a key's do.
  */
 function loneSecretsOf(
   units: readonly ScanUnit[],
   claims: Map<string, Claim[]>,
   config: KeyleakConfig,
   byOrder: (a: Location, b: Location) => number,
+  secrets: Map<string, SecretMaterial>,
+  suppressed: Suppressed[],
 ): LoneSecret[] {
   const claimed = new Set<string>();
   for (const list of claims.values()) for (const c of list) claimed.add(c.value);
   const lone = new Map<string, Map<string, Location>>();
+  const silenced = new Map<string, Map<SuppressionReason, Map<string, Location>>>();
   for (const unit of units) {
     for (const s of unit.analysis.secrets) {
       if (!s.awsLabelled || s.documented || claimed.has(s.value)) continue;
-      if (locationSuppression(unit, s.marker, config)) continue;
-      if (config.baseline.has(fingerprintSecret(s.value))) continue;
-      let locs = lone.get(s.value);
-      if (!locs) lone.set(s.value, (locs = new Map()));
       const loc: Location = {
         commit: unit.commit?.sha ?? null,
         path: unit.path,
@@ -231,14 +241,42 @@ function loneSecretsOf(
         date: unit.commit?.date ?? null,
         ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
       };
+      const fingerprint = fingerprintSecret(s.value);
+      // A marker the scanned change added itself does not silence it (scanChange), as for a key.
+      const marker = config.ignoreInlineAllow?.has(fingerprint) ? null : s.marker;
+      const reason: SuppressionReason | null = config.baseline.has(fingerprint)
+        ? 'baseline'
+        : locationSuppression(unit, marker, config);
+      if (reason) {
+        let byReason = silenced.get(s.value);
+        if (!byReason) silenced.set(s.value, (byReason = new Map()));
+        let m = byReason.get(reason);
+        if (!m) byReason.set(reason, (m = new Map()));
+        m.set(locationId(loc), loc);
+        continue;
+      }
+      let locs = lone.get(s.value);
+      if (!locs) lone.set(s.value, (locs = new Map()));
       locs.set(locationId(loc), loc);
     }
   }
-  const out: LoneSecret[] = [...lone].map(([value, locs]) => ({
-    secretRedacted: redactSecret(value),
-    fingerprint: fingerprintSecret(value),
-    locations: [...locs.values()].sort(byOrder),
-  }));
+  for (const [value, byReason] of silenced) {
+    for (const [reason, locs] of byReason) {
+      suppressed.push({
+        keyId: null,
+        secretRedacted: redactSecret(value),
+        reason,
+        fingerprint: fingerprintSecret(value),
+        locations: [...locs.values()].sort(byOrder),
+      });
+    }
+  }
+  const out: LoneSecret[] = [...lone].map(([value, locs]) => {
+    const fingerprint = fingerprintSecret(value);
+    // Labelled, so it is the secret itself: a rewrite removes it and checks it is gone.
+    secrets.set(fingerprint, { secrets: [value], strong: [value], labelled: [value], sessionTokens: [] });
+    return { secretRedacted: redactSecret(value), fingerprint, locations: [...locs.values()].sort(byOrder) };
+  });
   return out.sort(
     (a, b) =>
       compareLocations(a.locations[0]!, b.locations[0]!) || a.fingerprint.localeCompare(b.fingerprint),

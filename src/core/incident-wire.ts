@@ -2,7 +2,8 @@
  * The incident's wire format: the hidden parts of an issue body that keyleak reads back on the next run.
  * Everything that writes or parses them lives here, so the format changes in one place.
  *
- * - the marker (`<!-- keyleak:incident {"keyId":…} -->`), by which an incident is found again;
+ * - the marker (`<!-- keyleak:incident {"keyId":…} -->`, or `{"secret":"keyleak:v1:secret:…"}` for a
+ *   secret found without its key id), by which an incident is found again;
  * - the state (`<!-- keyleak:state {…} -->`), what the incident last said;
  * - a step id (`<!-- keyleak:step access -->`) at the end of each runbook checkbox, so a tick survives
  *   a reworded step;
@@ -16,21 +17,43 @@ const MARKER_RE = /<!--\s*keyleak:incident\s+(\{[^\n]*?\})\s*-->/;
 export const STATE_RE = /<!--\s*keyleak:state\s+(\{[^\n]*?\})\s*-->/;
 const STEP_RE = /<!-- keyleak:step ([\w-]+) -->/;
 
-/** The hidden marker an incident issue is found again by. */
-export function incidentMarker(keyId: string): string {
-  return `<!-- keyleak:incident ${JSON.stringify({ keyId })} -->`;
+/** How a lone secret's fingerprint begins; a key id never does. */
+const SECRET_FINGERPRINT = /^keyleak:v1:secret:[0-9a-f]{32}$/;
+
+/** Whether an incident id is a lone secret's fingerprint (the other ids are key ids). */
+export function isSecretFingerprint(id: string): boolean {
+  return SECRET_FINGERPRINT.test(id);
 }
 
-/** The key id in an incident body's hidden marker, or null when the body carries none. */
-export function incidentKeyId(body: string | null | undefined): string | null {
+/**
+ * The hidden marker an incident issue is found again by, from its id: a key id, or the fingerprint of a
+ * secret found without its key id.
+ */
+export function incidentMarker(id: string): string {
+  const subject = isSecretFingerprint(id) ? { secret: id } : { keyId: id };
+  return `<!-- keyleak:incident ${JSON.stringify(subject)} -->`;
+}
+
+/**
+ * The id in an incident body's hidden marker — the key id, or a lone secret's fingerprint — or null when
+ * the body carries none (or a malformed one).
+ */
+export function incidentId(body: string | null | undefined): string | null {
   const m = MARKER_RE.exec(body ?? '');
   if (!m) return null;
   try {
-    const v = JSON.parse(m[1]!) as { keyId?: unknown };
-    return typeof v.keyId === 'string' ? v.keyId : null;
+    const v = JSON.parse(m[1]!) as { keyId?: unknown; secret?: unknown };
+    if (typeof v.keyId === 'string') return v.keyId;
+    return typeof v.secret === 'string' && isSecretFingerprint(v.secret) ? v.secret : null;
   } catch {
     return null;
   }
+}
+
+/** The key id in an incident body's hidden marker, or null when it names none (a lone secret's names none). */
+export function incidentKeyId(body: string | null | undefined): string | null {
+  const id = incidentId(body);
+  return id !== null && !isSecretFingerprint(id) ? id : null;
 }
 
 /** The hidden state comment. `--` is escaped so no value can end the HTML comment early. */

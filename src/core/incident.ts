@@ -8,7 +8,7 @@ import {
   stepTag,
   TAILORED_PLAN,
 } from './incident-wire.js';
-import type { Finding, KeyResponse, Location, ResponseAction, Verification } from './types.js';
+import type { Finding, KeyResponse, LoneSecret, Location, ResponseAction, Verification } from './types.js';
 import { mdCode } from './render/escape.js';
 import { messageMd } from './render/where.js';
 
@@ -20,7 +20,23 @@ export type IncidentVerdict = 'live' | 'invalid' | 'wrong secret' | 'unknown' | 
 
 export { GENERATED_END };
 
-export function verdictOf(f: Finding): IncidentVerdict {
+/**
+ * What an incident is about: a key, by its id, or a secret found without its key id, by the secret's
+ * fingerprint. A lone secret is never verified nor contained: keyleak cannot tell which key it is.
+ */
+export type IncidentSubject = Finding | LoneSecret;
+
+export function isLoneSecret(s: IncidentSubject): s is LoneSecret {
+  return !('keyId' in s);
+}
+
+/** The id an incident is found again by: the key id, or the lone secret's fingerprint. */
+export function subjectId(s: IncidentSubject): string {
+  return isLoneSecret(s) ? s.fingerprint : s.keyId;
+}
+
+export function verdictOf(f: IncidentSubject): IncidentVerdict {
+  if (isLoneSecret(f)) return 'not verified';
   const s = f.verification?.status;
   if (s === 'live' || s === 'invalid' || s === 'unknown') return s;
   if (s === 'wrong-secret') return 'wrong secret';
@@ -32,7 +48,12 @@ export function verdictOf(f: Finding): IncidentVerdict {
  * without parsing the markdown people read.
  */
 export interface IncidentState {
-  keyId: string;
+  /** The key id; absent in a lone secret's incident, which names its secret's fingerprint instead. */
+  keyId?: string;
+  /** A lone secret's fingerprint (`keyleak:v1:secret:…`). */
+  secret?: string;
+  /** A lone secret's redacted form, for a `/rescan` that no longer finds it; absent when withheld. */
+  secretRedacted?: string;
   verdict: IncidentVerdict;
   action: ResponseAction | null;
   /** The last verification and response, so a run that cannot verify does not erase what one that could found. */
@@ -62,13 +83,16 @@ export function locationKey(l: Location): string {
   return `${l.commit ?? ''}:${l.path ?? ''}:${l.line}`;
 }
 
-export function stateOf(f: Finding, trail: TrailSummary | null, checkedAt: string): IncidentState {
+export function stateOf(f: IncidentSubject, trail: TrailSummary | null, checkedAt: string): IncidentState {
+  const key = isLoneSecret(f) ? null : f;
   return {
-    keyId: f.keyId,
+    ...(key
+      ? { keyId: key.keyId }
+      : { secret: f.fingerprint, ...(f.secretRedacted ? { secretRedacted: f.secretRedacted } : {}) }),
     verdict: verdictOf(f),
-    action: f.response?.action ?? null,
-    verification: f.verification ?? null,
-    response: f.response ?? null,
+    action: key?.response?.action ?? null,
+    verification: key?.verification ?? null,
+    response: key?.response ?? null,
     locations: f.locations.map((l) => ({ ...l, author: l.author?.replace(/\s*<[^>]*>\s*$/, '') ?? null })),
     trail: trail
       ? {
@@ -90,7 +114,14 @@ export function stateComment(s: IncidentState): string {
 
 export function readState(body: string): IncidentState | null {
   const s = decodeState(body) as IncidentState | null;
-  return s && typeof s.keyId === 'string' && Array.isArray(s.locations) ? s : null;
+  return s && (typeof s.keyId === 'string' || typeof s.secret === 'string') && Array.isArray(s.locations)
+    ? s
+    : null;
+}
+
+/** The id a state names: its key id, or its lone secret's fingerprint. */
+export function stateId(s: IncidentState): string | null {
+  return s.keyId ?? s.secret ?? null;
 }
 
 const CHECKBOX = /^(\s*[-*] \[)([ xX])(\] )(.*)$/;
@@ -105,8 +136,9 @@ function checkboxKey(text: string): string {
  * response when this run had none (a fork pull request or a run without AWS credentials says nothing new
  * about the key).
  */
-export function carryForward(f: Finding, before: IncidentState | null): Finding {
+export function carryForward<S extends IncidentSubject>(f: S, before: IncidentState | null): S {
   if (!before) return f;
+  if (isLoneSecret(f)) return { ...f, locations: unionLocations(before.locations, f.locations) };
   return {
     ...f,
     locations: unionLocations(before.locations, f.locations),

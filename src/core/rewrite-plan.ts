@@ -1,12 +1,13 @@
 import { stripUrlCredentials } from './redact.js';
 import { ENCODED_UNIT_SOURCE, decodeUnit, normaliseLine } from './rules.js';
-import type { Finding, KeyKind, Location } from './types.js';
+import type { Finding, KeyKind, LoneSecret, Location } from './types.js';
 
 /**
  * Where one secret (or session token) sits, as bytes of one line of one object: the plan and the script
  * carry this address and never the value, which the script reads back from the object at run time.
  */
 export interface SecretSpan {
+  /** The key id, or the fingerprint of a secret found without its key id. */
   keyId: string;
   kind: 'secret' | 'session-token';
   /** The commit, or the tag object when `tag` is set. */
@@ -54,9 +55,13 @@ export interface RewriteFacts {
   incidentUrl: string | null;
 }
 
-/** One leaked key as the rewrite sees it. */
+/**
+ * One leaked key as the rewrite sees it, or one secret found without its key id (`lone`: `keyId` then
+ * holds the secret's fingerprint, and only the secret is replaced and looked for).
+ */
 export interface KeyRewrite {
   keyId: string;
+  lone?: true;
   keyKind: KeyKind;
   secretRedacted: string | null;
   secretFound: boolean;
@@ -116,11 +121,39 @@ export const REPLACEMENT = '***REMOVED***';
 
 const uniq = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
 
-/** Builds the rewrite plan for `findings` (only those located in git history take part). */
-export function buildRewritePlan(findings: readonly Finding[], facts: RewriteFacts): RewritePlan {
+/** How a plan names a key, or a secret found without its key id, in its words (never a secret). */
+export function rewriteLabel(k: Pick<KeyRewrite, 'keyId' | 'lone' | 'secretRedacted'>): string {
+  return k.lone ? `the secret ${k.secretRedacted ?? ''} (key id unknown)` : k.keyId;
+}
+
+/** A lone secret as the plan takes it: a finding with no key id to replace, and one secret to remove. */
+function asRewritable(s: LoneSecret): Finding & { lone: true } {
+  return {
+    keyId: s.fingerprint,
+    lone: true,
+    keyKind: 'long-term',
+    accountId: null,
+    canary: false,
+    secretFound: true,
+    secretRedacted: s.secretRedacted,
+    sessionTokenFound: false,
+    fingerprint: s.fingerprint,
+    locations: s.locations,
+  };
+}
+
+/**
+ * Builds the rewrite plan for `findings` and the secrets found without their key id (only those located
+ * in git history take part).
+ */
+export function buildRewritePlan(
+  findings: readonly Finding[],
+  facts: RewriteFacts,
+  loneSecrets: readonly LoneSecret[] = [],
+): RewritePlan {
   const keys: KeyRewrite[] = [];
   const shared = new Set(facts.sharedCommits);
-  for (const f of findings) {
+  for (const f of [...findings, ...loneSecrets.map(asRewritable)]) {
     const locations = f.locations.filter((l) => l.commit !== null);
     if (locations.length === 0) continue;
     // A tag message's location names the tag object, which no branch contains: its ref is the tag.
@@ -132,6 +165,7 @@ export function buildRewritePlan(findings: readonly Finding[], facts: RewriteFac
     const located = new Set(spans.filter((s) => s.kind === 'secret').map((s) => s.value ?? 0)).size;
     keys.push({
       keyId: f.keyId,
+      ...('lone' in f ? { lone: true as const } : {}),
       keyKind: f.keyKind,
       secretRedacted: f.secretRedacted,
       secretFound: f.secretFound,

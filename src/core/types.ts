@@ -114,8 +114,12 @@ export type SuppressionReason =
   | 'allowed-commit'
   | 'baseline';
 
+/** A key id, or a secret found without its key id, that was found and not reported, with the reason. */
 export interface Suppressed {
-  keyId: string;
+  /** null for a secret found without its key id (its fingerprint is `keyleak:v1:secret:…`). */
+  keyId: string | null;
+  /** The redacted form of a secret found without its key id. */
+  secretRedacted?: string;
   reason: SuppressionReason;
   fingerprint: string;
   locations: Location[];

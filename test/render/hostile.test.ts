@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderPrComment } from '../../src/commands/pull-request.js';
 import type { TrailSummary } from '../../src/core/incident.js';
-import { redactSecret } from '../../src/core/redact.js';
+import { fingerprintSecret, redactSecret } from '../../src/core/redact.js';
 import { terminal, workflowLine } from '../../src/core/render/escape.js';
 import { renderIncidentBody, renderIncidentTitle } from '../../src/core/render/incident.js';
 import { renderMarkdown } from '../../src/core/render/markdown.js';
@@ -18,7 +18,7 @@ import { renderSarif } from '../../src/core/render/sarif.js';
 import { renderText } from '../../src/core/render/text.js';
 import { renderTrailText, renderTrailTsv } from '../../src/core/render/trail.js';
 import { buildRewritePlan } from '../../src/core/rewrite-plan.js';
-import type { Finding, ScanReport } from '../../src/core/types.js';
+import type { Finding, LoneSecret, ScanReport } from '../../src/core/types.js';
 import type { AttackDigest } from '../../src/core/attack-digest.js';
 import { renderAttackSection } from '../../src/core/render/attack.js';
 import { makeKeyId, makeSecret } from '../helpers/keys.js';
@@ -163,6 +163,38 @@ const plan = buildRewritePlan([finding], {
   incidentUrl: null,
 });
 
+// A secret found without its key id, in the same hostile places, with the plan that removes it.
+const lone: LoneSecret = {
+  secretRedacted: redactSecret(SECRET),
+  fingerprint: fingerprintSecret(SECRET),
+  locations: finding.locations,
+};
+const lonePlan = buildRewritePlan(
+  [],
+  {
+    source: 'https://github.com/octo/app.git',
+    defaultBranch: 'refs/heads/main',
+    refsByCommit: Object.fromEntries(CORPUS.map((h, i) => [C(i), [`refs/heads/${h}`]])),
+    head: C(0),
+    headBranch: 'refs/heads/main',
+    sharedCommits: CORPUS.map((_, i) => C(i)),
+    pullRequestsByCommit: {},
+    spans: CORPUS.map((h, i) => ({
+      keyId: lone.fingerprint,
+      kind: 'secret' as const,
+      commit: C(i),
+      path: `dir/${h}.env`,
+      line: 2,
+      start: 1,
+      end: 40,
+    })),
+    credentialFiles: [],
+    sensitiveDataRemoval: null,
+    incidentUrl: null,
+  },
+  [lone],
+);
+
 const org: OrgSummary = {
   owner: 'octo',
   shards: ['1/1'],
@@ -183,6 +215,14 @@ const org: OrgSummary = {
     incomplete: false,
   })),
   keys: [{ keyId: KEY, fingerprint: 'keyleak:v1:0', repos: CORPUS, locations: 1, status: 'live' }],
+  loneSecrets: [
+    {
+      fingerprint: fingerprintSecret(SECRET),
+      secretRedacted: redactSecret(SECRET),
+      repos: CORPUS,
+      locations: 1,
+    },
+  ],
   budgetExhausted: false,
   warnings: CORPUS,
 };
@@ -273,6 +313,29 @@ describe('hostile strings through every renderer', () => {
     checkMarkdown(body);
     expect(body).toContain("git clone --mirror 'https://github.com/octo/app.git'");
     expect(renderIncidentTitle(finding)).not.toMatch(CONTROL);
+  });
+
+  it("a lone secret's incident, its tailored plan included", () => {
+    const ctx = {
+      repo: { owner: 'octo', repo: 'app' },
+      serverUrl: 'https://github.com',
+      runUrl: null,
+      trailArtifactUrl: null,
+      refs: Object.fromEntries(CORPUS.map((h, i) => [C(i), [`refs/heads/${h}`]])),
+      pulls: {},
+      forcePush: null,
+      trail: null,
+      trailUnavailable: null,
+      verificationNote: null,
+      historyPlan: renderRewriteMarkdown(lonePlan),
+      contacts: 'contacts',
+      checkedAt: '2024-01-02T00:00:00Z',
+    };
+    const body = renderIncidentBody(lone, ctx);
+    checkMarkdown(body);
+    checkMarkdown(renderIncidentBody(lone, { ...ctx, historyPlan: null }));
+    expect(renderIncidentTitle(lone)).not.toMatch(CONTROL);
+    expect(body).not.toContain(SECRET);
   });
 
   it('the incident issue with what the attacker did', () => {
@@ -444,5 +507,20 @@ describe('hostile strings through every renderer', () => {
     const sc = spawnSync('shellcheck', ['--severity=style', file], { encoding: 'utf8' });
     if (sc.error) throw new Error('shellcheck is not installed');
     expect(sc.status, sc.stdout).toBe(0);
+  });
+
+  it("a lone secret's plan script: one line per span, no key id line, and shellcheck passes", () => {
+    const sh = renderRewriteScript(lonePlan);
+    const lines = sh.split('\n');
+    expect(lines.filter((l) => l.startsWith('add_span ')).length).toBe(CORPUS.length);
+    expect(lines.filter((l) => l.startsWith('add_key '))).toEqual([]);
+    for (const l of lines) expect(l).not.toMatch(/^\s*(run this|touch|::|\$\(touch)/);
+    const file = join(tmp, 'lone-plan.sh');
+    writeFileSync(file, sh);
+    expect(spawnSync('bash', ['-n', file], { encoding: 'utf8' }).status).toBe(0);
+    const sc = spawnSync('shellcheck', ['--severity=style', file], { encoding: 'utf8' });
+    if (sc.error) throw new Error('shellcheck is not installed');
+    expect(sc.status, sc.stdout).toBe(0);
+    checkMarkdown(renderRewriteMarkdown(lonePlan));
   });
 });

@@ -55,9 +55,11 @@ describe.skipIf(!hasFilterRepo)('the generated script, run with the real git-fil
   pair.secret = awkwardSecret();
   const temp = { keyId: makeKeyId('ASIA'), secret: makeSecret(), token: makeSessionToken() };
   const tagged = makePair();
+  // A secret labelled as one, in a commit that names no key id: removed and verified on its own.
+  const lone = makeSecret();
   const jsonSecret = pair.secret.replace(/\//g, '\\/');
   const urlSecret = pair.secret.replace(/\+/g, '%2B').replace(/\//g, '%2F');
-  const radioactive = [pair.secret, jsonSecret, urlSecret, temp.secret, temp.token, tagged.secret];
+  const radioactive = [pair.secret, jsonSecret, urlSecret, temp.secret, temp.token, tagged.secret, lone];
   let repo: TestRepo;
   let work: string;
   let before: string;
@@ -79,6 +81,9 @@ describe.skipIf(!hasFilterRepo)('the generated script, run with the real git-fil
     });
     repo.git('mv', 'config/settings.ini', 'config/app.ini');
     repo.commit('rename settings');
+    repo.commit('ci settings', {
+      'ci/deploy.yml': `env:\n  AWS_REGION: eu-west-1\n  AWS_SECRET_ACCESS_KEY: ${lone}\n`,
+    });
     repo.git('tag', '-a', 'v1.0', '-m', 'first release');
 
     // A branch with a credentials file, a .env holding a temporary key and a notebook with the
@@ -160,6 +165,17 @@ describe.skipIf(!hasFilterRepo)('the generated script, run with the real git-fil
     const content = reachableContent(target);
     for (const s of [pair.keyId, temp.keyId, tagged.keyId, ...radioactive])
       expect(content.includes(s)).toBe(false);
+  });
+
+  it('removes a secret found without its key id, reading it back from its commit, and names no key for it', () => {
+    const ci = sh(target, 'git', ['show', 'refs/heads/main:ci/deploy.yml']);
+    expect(ci).toBe('env:\n  AWS_REGION: eu-west-1\n  AWS_SECRET_ACCESS_KEY: ***REMOVED***\n');
+    expect(script).toMatch(/^# the secret [A-Za-z0-9+/]{4}\*{36} \(key id unknown\)$/m);
+    expect(script).toMatch(
+      /^add_span \d+ secret 'the key whose id is unknown \([^']*\)' [0-9a-f]{40} 'ci\/deploy\.yml' 3 /m,
+    );
+    expect(script).toMatch(/^need \d+ secret 'the key whose id is unknown/m);
+    expect(markdown).toContain('| unknown (secret found without it) |');
   });
 
   it("rewrites the annotated tag's message in place: still an annotated tag, on the same commit", () => {
@@ -256,6 +272,24 @@ describe.skipIf(!hasFilterRepo)('the generated script, run with the real git-fil
     expect(r.stderr).toContain(`FAILED: ${pair.keyId} (or its secret) is still in 1 line(s)`);
     expect(r.stderr).toContain('verification failed: do not push');
     expect(r.stderr).toContain('mode 700\nmode 600\n');
+    expect(r.stdout).not.toContain('Verified');
+    for (const s of radioactive) expect(r.stdout + r.stderr).not.toContain(s);
+  });
+
+  it('fails verification, naming the secret by its redacted form, when a lone secret survives', () => {
+    const n = /^add_span (\d+) secret 'the key whose id is unknown/m.exec(script)![1];
+    const altered = script.replace(
+      /^shape >"\$work\/shape.before"$/m,
+      `printf '%s\\n' 'first release' | tee -a "$work/patterns.${n}" >>"$work/all-patterns"\n$&`,
+    );
+    writeFileSync(join(work, 'altered-lone.sh'), altered);
+    const r = spawnSync('bash', [join(work, 'altered-lone.sh'), join(work, 'altered-lone.git')], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /FAILED: the secret \S{40} \(key id unknown\) is still in 1 line\(s\) reachable from a ref\n/,
+    );
     expect(r.stdout).not.toContain('Verified');
     for (const s of radioactive) expect(r.stdout + r.stderr).not.toContain(s);
   });

@@ -1,14 +1,16 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { redactSecret } from '../../src/core/redact.js';
+import { fingerprintSecret, redactSecret } from '../../src/core/redact.js';
 import { renderRewriteMarkdown } from '../../src/core/render/rewrite-markdown.js';
 import { renderRewriteScript } from '../../src/core/render/rewrite-sh.js';
 import { buildRewritePlan, type RewriteFacts } from '../../src/core/rewrite-plan.js';
-import type { Finding, Location } from '../../src/core/types.js';
+import type { Finding, LoneSecret, Location } from '../../src/core/types.js';
 import { makeKeyId, makeSecret } from '../helpers/keys.js';
 
 const TESTDATA = join(import.meta.dirname, 'testdata');
+const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
 const C1 = '1111111111111111111111111111111111111111';
 const C2 = '2222222222222222222222222222222222222222';
 const C3 = '3333333333333333333333333333333333333333';
@@ -121,6 +123,43 @@ describe('the rewrite plan, rendered', () => {
       spans: [{ keyId: key, kind: 'secret', commit: C3, path: 'app.env', line: 2, start: 23, end: 62 }],
     });
     golden('rewrite-plan-amend.md', stable(renderRewriteMarkdown(p), tokens));
+  });
+
+  it('a secret found without its key id: its commits and paths, no key id to replace, its verification', () => {
+    const lone = makeSecret();
+    const fp = fingerprintSecret(lone);
+    const secret: LoneSecret = {
+      secretRedacted: redactSecret(lone),
+      fingerprint: fp,
+      locations: [loc(C1, 'ci/deploy.yml', 3), loc(C2, 'config/aws.ini', 1)],
+    };
+    const p = buildRewritePlan(
+      [],
+      {
+        ...baseFacts,
+        refsByCommit: { [C1]: ['refs/heads/main'], [C2]: ['refs/heads/main', 'refs/tags/v1.0'] },
+        sharedCommits: [C1, C2],
+        spans: [
+          { keyId: fp, kind: 'secret', commit: C1, path: 'ci/deploy.yml', line: 3, start: 26, end: 65 },
+          { keyId: fp, kind: 'secret', commit: C2, path: 'config/aws.ini', line: 1, start: 25, end: 64 },
+        ],
+        secretsToRemove: { [fp]: 1 },
+      },
+      [secret],
+    );
+    const t = { '<LONE_REDACTED>': redactSecret(lone), '<LONE_FINGERPRINT>': fp };
+    golden('rewrite-plan-lone.md', stable(renderRewriteMarkdown(p), t));
+    golden('rewrite-plan-lone.sh', stable(renderRewriteScript(p), t));
+    expect(p.keys.map((k) => [k.lone, k.commits, k.secretUnlocated])).toEqual([[true, [C1, C2], false]]);
+    const script = renderRewriteScript(p);
+    expect(script).not.toMatch(/^add_key /m);
+    expect(script).toMatch(/^need 0 secret 'the key whose id is unknown \(/m);
+    for (const text of [renderRewriteMarkdown(p), script]) expect(text).not.toContain(lone);
+    if (hasShellcheck) {
+      const r = spawnSync('shellcheck', ['--shell=bash', '-'], { input: script, encoding: 'utf8' });
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    }
   });
 
   it('with nothing to remove, both formats say so', () => {

@@ -1,18 +1,21 @@
 import {
   GENERATED_END,
+  isLoneSecret,
   stateComment,
   stateOf,
   verdictOf,
+  type IncidentSubject,
   type IncidentVerdict,
   type TrailSummary,
 } from '../incident.js';
-import { incidentMarker, stepTag, TAILORED_PLAN } from '../incident-wire.js';
+import { incidentMarker, TAILORED_PLAN } from '../incident-wire.js';
 import type { Finding } from '../types.js';
 import { toRemove, type AttackAction, type AttackDigest } from '../attack-digest.js';
 import { roleNameOf } from '../persistence.js';
 import { renderAttackSection } from './attack.js';
-import { mdCode, mdCodeLink, mdLink, mdText, mdUrl } from './escape.js';
-import { messageMd, tagName } from './where.js';
+import { mdCode, mdCodeLink, mdText, mdUrl } from './escape.js';
+import { renderLoneSecretBody, renderLoneSecretTitle } from './incident-secret.js';
+import { runbookSection, short, whereSection, ZERO, type Step } from './incident-common.js';
 import { WITHHELD_NOTE } from '../disclosure.js';
 
 /** What an incident issue says beyond the finding itself. Plain data: the commands gather it. */
@@ -55,17 +58,12 @@ export const DEFAULT_RUNBOOK_TEMPLATE = `**Who to involve** (set \`runbook-templ
 - **Security team:** your organisation's security or incident-response contact.
 - **Account owners:** whoever administers the AWS account the key belongs to, and someone with access to its billing.`;
 
-const ZERO = /^0{40}$/;
-
-function short(sha: string): string {
-  return sha.slice(0, 12);
-}
-
 /**
  * The issue title: the key id (never the secret) and its state. On a public repository, neither: the title
  * is what shows in notifications and search, so it only says that a key was found.
  */
-export function renderIncidentTitle(f: Finding, ctx?: Pick<IncidentContext, 'withheld'>): string {
+export function renderIncidentTitle(f: IncidentSubject, ctx?: Pick<IncidentContext, 'withheld'>): string {
+  if (isLoneSecret(f)) return renderLoneSecretTitle(f, ctx);
   if (ctx?.withheld) return `Leaked AWS access key found (${f.fingerprint.slice(-8)})`;
   const v = verdictOf(f);
   const state: string[] = [v];
@@ -162,73 +160,6 @@ function statusSection(f: Finding, ctx: IncidentContext): string[] {
     );
   }
   return out;
-}
-
-function author(a: string | null): string {
-  // Names only: the issue may be more widely readable than the repository's history.
-  return a ? mdText(a.replace(/\s*<[^>]*>\s*$/, '')) : '';
-}
-
-/** A path as a URL path: each segment percent-encoded, so `#`, `?` and spaces stay part of the name. */
-function encodePath(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/');
-}
-
-function whereSection(f: Finding, ctx: IncidentContext): string[] {
-  const out = ['## Where it leaked', ''];
-  // An org scan's incident spans repositories: one table per repository, in order of first leak.
-  const byRepo = new Map<string, typeof f.locations>();
-  for (const l of f.locations) {
-    const name = l.repo ?? `${ctx.repo.owner}/${ctx.repo.repo}`;
-    const list = byRepo.get(name);
-    if (list) list.push(l);
-    else byRepo.set(name, [l]);
-  }
-  for (const [name, locations] of byRepo) {
-    const base = `${ctx.serverUrl}/${name}`;
-    out.push(
-      `In ${mdLink(name, base)}:`,
-      '',
-      '| Commit | File | Author | Date | Branches and tags |',
-      '| --- | --- | --- | --- | --- |',
-    );
-    for (const l of locations) {
-      // A tag's message: `commit` is the tag object, which has no page of its own; the tag has.
-      const commit = !l.commit
-        ? 'not committed'
-        : l.tag
-          ? mdCodeLink(short(l.commit), `${base}/releases/tag/${encodePath(tagName(l.tag))}`)
-          : mdCodeLink(short(l.commit), `${base}/commit/${l.commit}`);
-      const file =
-        l.path === null
-          ? messageMd(l)
-          : l.commit
-            ? mdCodeLink(`${l.path}:${l.line}`, `${base}/blob/${l.commit}/${encodePath(l.path)}#L${l.line}`)
-            : mdCode(`${l.path}:${l.line}`);
-      const refs = (l.tag ? [l.tag] : l.commit ? (ctx.refs[l.commit] ?? []) : []).map(
-        (r) => `${mdCode(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}`,
-      );
-      out.push(
-        `| ${commit} | ${file} | ${author(l.author)} | ${mdText(l.date ?? '')} | ${refs.join(', ') || 'none'} |`,
-      );
-    }
-    out.push('');
-  }
-  out.pop();
-  const prs = [...new Set(f.locations.flatMap((l) => (l.commit ? (ctx.pulls[l.commit] ?? []) : [])))].sort(
-    (a, b) => a - b,
-  );
-  if (prs.length > 0)
-    out.push('', `Pull requests containing these commits: ${prs.map((n) => `#${n}`).join(', ')}.`);
-  out.push('');
-  return out;
-}
-
-interface Step {
-  id: string;
-  text: string;
-  done: string | null;
-  note?: string | null;
 }
 
 function runbookSteps(f: Finding, ctx: IncidentContext): Step[] {
@@ -347,16 +278,6 @@ function resourcesNote(t: TrailSummary | null, list: AttackAction[]): string | n
   if (t?.cost?.spike)
     parts.push(`Cost spike on ${t.cost.spike.date}: ${t.cost.currency} ${t.cost.spike.amount.toFixed(2)}.`);
   return parts.length > 0 ? parts.join(' ') : null;
-}
-
-function runbookSection(f: Finding, ctx: IncidentContext): string[] {
-  const out = ['## Runbook', '', ctx.contacts.trim(), ''];
-  runbookSteps(f, ctx).forEach((s, i) => {
-    const extra = s.done ? ` _Done: ${s.done}._` : s.note ? ` _${s.note}_` : '';
-    out.push(`- [${s.done ? 'x' : ' '}] ${i + 1}. ${s.text}${extra} ${stepTag(s.id)}`);
-  });
-  out.push('');
-  return out;
 }
 
 function mermaidTime(iso: string): string {
@@ -530,10 +451,12 @@ function attackSection(ctx: IncidentContext, f: Finding, maxRows: number): strin
 }
 
 /**
- * The whole incident body, markers included. Never holds a secret: findings carry only the redacted form.
+ * The whole incident body, markers included: a key's, or a lone secret's (see incident-secret.ts). Never
+ * holds a secret: findings carry only the redacted form.
  * The attacker's calls are listed worst first, as many as fit the budget; the rest are counted.
  */
-export function renderIncidentBody(f: Finding, ctx: IncidentContext): string {
+export function renderIncidentBody(f: IncidentSubject, ctx: IncidentContext): string {
+  if (isLoneSecret(f)) return renderLoneSecretBody(f, ctx);
   let body = '';
   for (const rows of [Infinity, 400, 200, 100, 50, 25, 10, 0]) {
     const lines = [
@@ -542,8 +465,8 @@ export function renderIncidentBody(f: Finding, ctx: IncidentContext): string {
       '',
       ...statusSection(f, ctx),
       ...attackSection(ctx, f, rows),
-      ...whereSection(f, ctx),
-      ...runbookSection(f, ctx),
+      ...whereSection(f.locations, ctx),
+      ...runbookSection(runbookSteps(f, ctx), ctx.contacts),
       ...trailSection(ctx),
       ...historySection(f, ctx),
       GENERATED_END,

@@ -11,7 +11,7 @@ export function whereMd(l: Location): string {
 
 /** What the run knows beyond the scan, for the job summary. */
 export interface SummaryExtras {
-  /** The incident issue of each key id, when one was opened or updated. */
+  /** The incident issue of each key id (and lone secret's fingerprint), when one was opened or updated. */
   incidents?: ReadonlyMap<string, { number: number; url: string }>;
   /** CloudTrail summaries by key id; absent when this kind of run does not read CloudTrail. */
   trails?: ReadonlyMap<string, TrailSummary>;
@@ -92,25 +92,37 @@ export function renderMarkdown(report: ScanReport, extras: SummaryExtras = {}): 
   }
   const lone = report.loneSecrets ?? [];
   if (lone.length > 0) {
+    // A public repository's summary leaves the secret's redacted form out, as its incident does.
+    const cols = [...(extras.withheld ? [] : ['Secret']), 'Fingerprint'];
+    if (extras.incidents) cols.push('Incident');
+    cols.push('Where');
     out.push(
       `**${lone.length} AWS secret access key${lone.length === 1 ? '' : 's'} found with no key id** in the same file or commit: not verifiable; find the key in IAM by last use, then rotate it.`,
       '',
-      '| Secret | Fingerprint | Where |',
-      '| --- | --- | --- |',
+      `| ${cols.join(' | ')} |`,
+      `| ${cols.map(() => '---').join(' | ')} |`,
     );
     for (const s of lone) {
       const locs =
         s.locations.slice(0, 3).map(whereMd).join('<br>') +
         (s.locations.length > 3 ? `<br>… ${s.locations.length - 3} more` : '');
-      out.push(`| ${mdCode(s.secretRedacted)} | ${mdCode(s.fingerprint)} | ${locs} |`);
+      const row = [...(extras.withheld ? [] : [mdCode(s.secretRedacted)]), mdCode(s.fingerprint)];
+      if (extras.incidents) {
+        const i = extras.incidents.get(s.fingerprint);
+        row.push(i ? `[#${i.number}](${mdUrl(i.url)})` : 'none');
+      }
+      row.push(locs);
+      out.push(`| ${row.join(' | ')} |`);
     }
     out.push('');
   }
   if (report.suppressed.length > 0) {
     out.push(`<details><summary>${report.suppressed.length} suppressed</summary>`, '');
     out.push('| Key id | Reason | Locations |', '| --- | --- | --- |');
-    for (const s of report.suppressed)
-      out.push(`| ${mdCode(s.keyId)} | ${mdText(s.reason)} | ${s.locations.length} |`);
+    for (const s of report.suppressed) {
+      const what = s.keyId ?? `secret ${s.secretRedacted ?? ''} without a key id`;
+      out.push(`| ${mdCode(what)} | ${mdText(s.reason)} | ${s.locations.length} |`);
+    }
     out.push('', '</details>', '');
   }
   const st = report.stats;

@@ -30,6 +30,14 @@ export interface KeySummary {
   status: VerificationStatus | 'not verified';
 }
 
+/** One secret found without its key id across the run, with the repositories it was found in. */
+export interface LoneSecretSummary {
+  fingerprint: string;
+  secretRedacted: string;
+  repos: string[];
+  locations: number;
+}
+
 /** Everything the job summary of an org run (or of several shards merged) shows. */
 export interface OrgSummary {
   owner: string;
@@ -44,6 +52,8 @@ export interface OrgSummary {
   excluded: Exclusion[];
   outcomes: RepoOutcome[];
   keys: KeySummary[];
+  /** Secrets found without their key id; absent from summaries written before they were counted. */
+  loneSecrets?: LoneSecretSummary[];
   /** The run budget ran out before every repository was reached. */
   budgetExhausted: boolean;
   warnings: string[];
@@ -94,7 +104,16 @@ export function mergeSummaries(parts: readonly OrgSummary[]): OrgSummary {
   const excluded = new Map<string, Exclusion>();
   const outcomes = new Map<string, RepoOutcome>();
   const keys = new Map<string, KeySummary>();
+  const lone = new Map<string, LoneSecretSummary>();
   for (const p of parts) {
+    for (const x of p.loneSecrets ?? []) {
+      const cur = lone.get(x.fingerprint);
+      if (!cur) lone.set(x.fingerprint, { ...x, repos: [...x.repos] });
+      else {
+        cur.repos = [...new Set([...cur.repos, ...x.repos])].sort();
+        cur.locations += x.locations;
+      }
+    }
     for (const e of p.excluded) excluded.set(e.repo, e);
     for (const o of p.outcomes) {
       // A repository reported by two shards (the shard count changed mid-run) keeps its best outcome.
@@ -120,6 +139,7 @@ export function mergeSummaries(parts: readonly OrgSummary[]): OrgSummary {
     excluded: [...excluded.values()].sort((a, b) => a.repo.localeCompare(b.repo)),
     outcomes: [...outcomes.values()].sort((a, b) => a.repo.localeCompare(b.repo)),
     keys: [...keys.values()].sort((a, b) => a.keyId.localeCompare(b.keyId)),
+    loneSecrets: [...lone.values()].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint)),
     budgetExhausted: parts.some((p) => p.budgetExhausted),
     warnings: [...new Set(parts.flatMap((p) => p.warnings))],
   };
@@ -183,6 +203,8 @@ export function renderOrgSummary(s: OrgSummary): string {
     `| Leaked keys | ${s.keys.length} (${findings} finding${findings === 1 ? '' : 's'} across repositories) |`,
   );
   out.push(`| Live keys | ${live} |`);
+  const lone = s.loneSecrets ?? [];
+  out.push(`| Secrets without a key id | ${lone.length} |`);
   out.push(`| Time | ${formatSeconds(s.durationMs)} |`);
   out.push('');
 
@@ -203,6 +225,21 @@ export function renderOrgSummary(s: OrgSummary): string {
     );
     for (const k of s.keys)
       out.push(`| ${mdCode(k.keyId)} | ${k.status} | ${k.repos.map(cell).join(', ')} | ${k.locations} |`);
+    out.push('');
+  }
+  if (lone.length > 0) {
+    out.push(
+      '### Secrets found without their key id',
+      '',
+      'Not verifiable (STS needs the key id): find each key in IAM by its last use, then rotate it.',
+      '',
+      '| Secret | Fingerprint | Repositories | Locations |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const x of lone)
+      out.push(
+        `| ${mdCode(x.secretRedacted)} | ${mdCode(x.fingerprint)} | ${x.repos.map(cell).join(', ')} | ${x.locations} |`,
+      );
     out.push('');
   }
   if (failed.length > 0) {

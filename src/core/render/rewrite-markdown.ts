@@ -38,9 +38,13 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
   const contain = plan.incidentUrl
     ? `[Contain the key first](${mdUrl(plan.incidentUrl)})`
     : 'Contain the key first';
+  // Secrets found without their key id: the key must first be found in IAM, then rotated.
+  const unknownKey = plan.keys.every((k) => k.lone);
   out.push(
     `> [!IMPORTANT]`,
-    `> ${contain}: deactivate it and rotate it before anything else. Rewriting history is not remediation —`,
+    unknownKey
+      ? `> ${contain}: find its key id in IAM and rotate it before anything else. Rewriting history is not remediation —`
+      : `> ${contain}: deactivate it and rotate it before anything else. Rewriting history is not remediation —`,
     '> anyone who fetched these commits, every fork and every cache already has the key.',
     '',
   );
@@ -52,7 +56,7 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
   for (const k of plan.keys) {
     const secret = k.secretFound ? `${mdCode(k.secretRedacted ?? '')}` : 'not found';
     out.push(
-      `| \`${k.keyId}\` | ${secret} | ${list(k.locations, where, 5)} | ${k.refs.length ? list(k.refs, (r) => `${mdCode(refName(r))}`, 8) : 'none (unreachable)'} | ${k.defaultBranchAffected ? '**affected**' : 'not affected'} |`,
+      `| ${k.lone ? 'unknown (secret found without it)' : `\`${k.keyId}\``} | ${secret} | ${list(k.locations, where, 5)} | ${k.refs.length ? list(k.refs, (r) => `${mdCode(refName(r))}`, 8) : 'none (unreachable)'} | ${k.defaultBranchAffected ? '**affected**' : 'not affected'} |`,
     );
   }
   out.push('');
@@ -64,7 +68,9 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
   }
   for (const k of plan.keys.filter((x) => x.secretUnlocated)) {
     out.push(
-      `> [!WARNING]\n> The secret paired with \`${k.keyId}\` could not be located again in the commits; only the key id is replaced below. Add the secret to the expressions file by hand (never paste it into this issue).`,
+      k.lone
+        ? `> [!WARNING]\n> ${mdCode(k.secretRedacted ?? '')} could not be located again in the commits, so nothing below removes it. Add it to the expressions file by hand (never paste it into this issue).`
+        : `> [!WARNING]\n> The secret paired with \`${k.keyId}\` could not be located again in the commits; only the key id is replaced below. Add the secret to the expressions file by hand (never paste it into this issue).`,
       '',
     );
   }
@@ -92,7 +98,9 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
     out.push(
       '```',
       '',
-      `Then check that \`git log -p --all -S${plan.keys[0]!.keyId}\` prints nothing before you push. Otherwise, the full procedure:`,
+      plan.keys.every((k) => k.lone)
+        ? 'Then check that `git log -p --all` no longer shows the secret before you push. Otherwise, the full procedure:'
+        : `Then check that \`git log -p --all -S${plan.keys.find((k) => !k.lone)!.keyId}\` prints nothing before you push. Otherwise, the full procedure:`,
       '',
     );
   }
@@ -109,7 +117,7 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
     .filter(Boolean)
     .join(', ');
   out.push(
-    `1. **Contain first.** ${plan.incidentUrl ? `See [the incident's status](${mdUrl(plan.incidentUrl)}).` : 'See the status above.'} The key must be inactive before the rewrite: the rewrite only stops new copies.`,
+    `1. **Contain first.** ${plan.incidentUrl ? `See [the incident's status](${mdUrl(plan.incidentUrl)}).` : 'See the status above.'} The key must be inactive before the rewrite${unknownKey ? ' (for a secret found without its key id: found in IAM and rotated)' : ''}: the rewrite only stops new copies.`,
     '2. **Make a fresh mirror clone** (all branches, tags and pull request refs). Steps 2 to 5 can also run in one go, with every check below: `keyleak rewrite-plan --format sh --output plan.sh && bash plan.sh repo-clean.git`.',
     ...mdFence(
       `git clone --mirror ${shellQuote(plan.source)} repo-clean.git && cd repo-clean.git`,
@@ -120,7 +128,8 @@ export function renderRewriteMarkdown(plan: RewritePlan): string {
   );
   const extract = ['umask 077; expr=$(mktemp); trap \'rm -f "$expr"\' EXIT'];
   for (const k of plan.keys) {
-    extract.push(`printf '%s==>${REPLACEMENT}\\n' ${k.keyId} >>"$expr"`);
+    // A lone secret has no key id: only its secret, read back, goes in.
+    if (!k.lone) extract.push(`printf '%s==>${REPLACEMENT}\\n' ${k.keyId} >>"$expr"`);
     for (const s of plan.spans.filter((x) => x.keyId === k.keyId)) extract.push(extractLine(s));
   }
   out.push(...mdFence(extract.join('\n'), 'sh', '   '));

@@ -1,4 +1,4 @@
-import { REPLACEMENT, type RewritePlan } from '../rewrite-plan.js';
+import { REPLACEMENT, rewriteLabel, type RewritePlan } from '../rewrite-plan.js';
 import { shellComment, shellQuote } from './escape.js';
 
 /** String.raw, where `\${` stands for a bash `${` that must not be read as interpolation. */
@@ -154,8 +154,7 @@ if [ "$hits" != 0 ]; then
   for n in "\${!key_ids[@]}"; do
     hits=$(git cat-file --batch <"$work/objects" | grep -a -c -F -f "$work/patterns.$n" || true)
     if [ "$hits" != 0 ]; then
-      printf 'FAILED: %s (or its secret) is still in %s line(s) reachable from a ref; see git log --all -S%s\n' \
-        "\${key_ids[$n]}" "$hits" "\${key_ids[$n]}" >&2
+      printf 'FAILED: %s is still in %s line(s) reachable from a ref%s\n' "\${key_ids[$n]}" "$hits" "\${hints[$n]}" >&2
     fi
   done
   status=1
@@ -194,8 +193,15 @@ export function renderRewriteScript(plan: RewritePlan): string {
   // File names are data, single-quoted on purpose: a `$(…)` in one must stay text.
   const out: string[] = ['#!/usr/bin/env bash', '# shellcheck disable=SC2016'];
   const n = plan.keys.length;
+  const lone = plan.keys.filter((k) => k.lone).length;
+  const what = [
+    n > lone ? `${n - lone} leaked AWS key${n - lone === 1 ? '' : 's'}` : '',
+    lone > 0 ? `${lone} secret${lone === 1 ? '' : 's'} found without a key id` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
   out.push(
-    `# Removes ${n} leaked AWS key${n === 1 ? '' : 's'} from the history of a fresh mirror clone of`,
+    `# Removes ${what || 'nothing'} from the history of a fresh mirror clone of`,
     `# ${shellComment(plan.source)}`,
     '# Written by `keyleak rewrite-plan --format sh`. It pushes nothing.',
     '#',
@@ -215,14 +221,24 @@ export function renderRewriteScript(plan: RewritePlan): string {
     return out.join('\n');
   }
   out.push(`replacement=${q(REPLACEMENT)}`, '', PRELUDE);
-  out.push('key_ids=(' + plan.keys.map((k) => q(k.keyId)).join(' ') + ')');
+  // What the verification names when something is left: the key id (or its secret), or a lone secret.
+  out.push(
+    'key_ids=(' +
+      plan.keys.map((k) => q(k.lone ? rewriteLabel(k) : `${k.keyId} (or its secret)`)).join(' ') +
+      ')',
+    'hints=(' + plan.keys.map((k) => q(k.lone ? '' : `; see git log --all -S${k.keyId}`)).join(' ') + ')',
+  );
   plan.keys.forEach((k, i) => {
-    out.push('', `# ${k.keyId}`, `add_key ${i} ${q(k.keyId)}`);
+    const name = rewriteLabel(k);
+    // Whose secret a message names: "the secret of AKIA…", "the secret of the key whose id is unknown".
+    const owner = k.lone ? `the key whose id is unknown (${k.secretRedacted ?? ''})` : k.keyId;
+    // A lone secret has no key id to replace: only its secret, read back below.
+    out.push('', `# ${shellComment(name)}`, ...(k.lone ? [] : [`add_key ${i} ${q(k.keyId)}`]));
     const secretKind = (n: number | undefined) => (n ? `secret-${n + 1}` : 'secret');
     for (const s of plan.spans.filter((sp) => sp.keyId === k.keyId)) {
       const kind = s.kind === 'secret' ? secretKind(s.value) : s.kind;
       out.push(
-        `add_span ${i} ${kind} ${q(k.keyId)} ${s.commit} ${q(s.path ?? '')} ${s.line} ${s.start} ${s.end}`,
+        `add_span ${i} ${kind} ${q(owner)} ${s.commit} ${q(s.path ?? '')} ${s.line} ${s.start} ${s.end}`,
       );
     }
     if (k.secretUnclaimed) {
@@ -232,17 +248,17 @@ export function renderRewriteScript(plan: RewritePlan): string {
     } else {
       if (k.secretUnlocated) {
         out.push(
-          `warn ${q(`the scan paired a secret with ${k.keyId} but could not locate it again: it is not replaced or verified`)}`,
+          `warn ${q(k.lone ? `${name} could not be located again: it is not replaced or verified` : `the scan paired a secret with ${k.keyId} but could not locate it again: it is not replaced or verified`)}`,
         );
       }
       // Every secret the plan removes must have been read back, or the verification below could not see it.
       const located = new Set(
         plan.spans.filter((s) => s.keyId === k.keyId && s.kind === 'secret').map((s) => s.value ?? 0),
       );
-      for (const n of [...located].sort()) out.push(`need ${i} ${secretKind(n)} ${q(k.keyId)}`);
+      for (const n of [...located].sort()) out.push(`need ${i} ${secretKind(n)} ${q(owner)}`);
     }
     if (k.sessionTokenFound && plan.spans.some((s) => s.keyId === k.keyId && s.kind === 'session-token'))
-      out.push(`need ${i} session-token ${q(k.keyId)}`);
+      out.push(`need ${i} session-token ${q(owner)}`);
   });
   out.push(
     '',

@@ -88,7 +88,7 @@ export function renderText(report: ScanReport): string {
     out.push('', `suppressed (${report.suppressed.length}):`);
     for (const s of report.suppressed) {
       out.push(
-        `  ${s.keyId}  ${t(s.reason)}  ${s.locations.length} location${s.locations.length === 1 ? '' : 's'}`,
+        `  ${s.keyId ?? `secret ${s.secretRedacted ?? ''} (no key id)`}  ${t(s.reason)}  ${s.locations.length} location${s.locations.length === 1 ? '' : 's'}`,
       );
     }
   }

@@ -123,7 +123,8 @@ need() {
     die "could not read the $2 of $3 from any commit it leaked in: is $source the repository that was scanned?"
 }
 
-key_ids=('<KEY_ID_1>' '<KEY_ID_2>')
+key_ids=('<KEY_ID_1> (or its secret)' '<KEY_ID_2> (or its secret)')
+hints=('; see git log --all -S<KEY_ID_1>' '; see git log --all -S<KEY_ID_2>')
 
 # <KEY_ID_1>
 add_key 0 '<KEY_ID_1>'
@@ -175,8 +176,7 @@ if [ "$hits" != 0 ]; then
   for n in "${!key_ids[@]}"; do
     hits=$(git cat-file --batch <"$work/objects" | grep -a -c -F -f "$work/patterns.$n" || true)
     if [ "$hits" != 0 ]; then
-      printf 'FAILED: %s (or its secret) is still in %s line(s) reachable from a ref; see git log --all -S%s\n' \
-        "${key_ids[$n]}" "$hits" "${key_ids[$n]}" >&2
+      printf 'FAILED: %s is still in %s line(s) reachable from a ref%s\n' "${key_ids[$n]}" "$hits" "${hints[$n]}" >&2
     fi
   done
   status=1

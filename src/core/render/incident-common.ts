@@ -1,0 +1,95 @@
+import { stepTag } from '../incident-wire.js';
+import type { Location } from '../types.js';
+import { mdCode, mdCodeLink, mdLink, mdText } from './escape.js';
+import type { IncidentContext } from './incident.js';
+import { messageMd, tagName } from './where.js';
+
+/** The parts a key's incident and a lone secret's incident both show. */
+
+export const ZERO = /^0{40}$/;
+
+export function short(sha: string): string {
+  return sha.slice(0, 12);
+}
+
+/** One runbook step: ticked (`done`, with keyleak's evidence) only for what keyleak itself did. */
+export interface Step {
+  id: string;
+  text: string;
+  done: string | null;
+  note?: string | null;
+}
+
+function author(a: string | null): string {
+  // Names only: the issue may be more widely readable than the repository's history.
+  return a ? mdText(a.replace(/\s*<[^>]*>\s*$/, '')) : '';
+}
+
+/** A path as a URL path: each segment percent-encoded, so `#`, `?` and spaces stay part of the name. */
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+export function whereSection(
+  locations: Location[],
+  ctx: Pick<IncidentContext, 'repo' | 'serverUrl' | 'refs' | 'pulls'>,
+): string[] {
+  const out = ['## Where it leaked', ''];
+  // An org scan's incident spans repositories: one table per repository, in order of first leak.
+  const byRepo = new Map<string, Location[]>();
+  for (const l of locations) {
+    const name = l.repo ?? `${ctx.repo.owner}/${ctx.repo.repo}`;
+    const list = byRepo.get(name);
+    if (list) list.push(l);
+    else byRepo.set(name, [l]);
+  }
+  for (const [name, locations] of byRepo) {
+    const base = `${ctx.serverUrl}/${name}`;
+    out.push(
+      `In ${mdLink(name, base)}:`,
+      '',
+      '| Commit | File | Author | Date | Branches and tags |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const l of locations) {
+      // A tag's message: `commit` is the tag object, which has no page of its own; the tag has.
+      const commit = !l.commit
+        ? 'not committed'
+        : l.tag
+          ? mdCodeLink(short(l.commit), `${base}/releases/tag/${encodePath(tagName(l.tag))}`)
+          : mdCodeLink(short(l.commit), `${base}/commit/${l.commit}`);
+      const file =
+        l.path === null
+          ? messageMd(l)
+          : l.commit
+            ? mdCodeLink(`${l.path}:${l.line}`, `${base}/blob/${l.commit}/${encodePath(l.path)}#L${l.line}`)
+            : mdCode(`${l.path}:${l.line}`);
+      const refs = (l.tag ? [l.tag] : l.commit ? (ctx.refs[l.commit] ?? []) : []).map(
+        (r) => `${mdCode(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}`,
+      );
+      out.push(
+        `| ${commit} | ${file} | ${author(l.author)} | ${mdText(l.date ?? '')} | ${refs.join(', ') || 'none'} |`,
+      );
+    }
+    out.push('');
+  }
+  out.pop();
+  const prs = [...new Set(locations.flatMap((l) => (l.commit ? (ctx.pulls[l.commit] ?? []) : [])))].sort(
+    (a, b) => a - b,
+  );
+  if (prs.length > 0)
+    out.push('', `Pull requests containing these commits: ${prs.map((n) => `#${n}`).join(', ')}.`);
+  out.push('');
+  return out;
+}
+
+/** The runbook: the contacts, then the steps as a task list, each ending in its id tag. */
+export function runbookSection(steps: Step[], contacts: string): string[] {
+  const out = ['## Runbook', '', contacts.trim(), ''];
+  steps.forEach((s, i) => {
+    const extra = s.done ? ` _Done: ${s.done}._` : s.note ? ` _${s.note}_` : '';
+    out.push(`- [${s.done ? 'x' : ' '}] ${i + 1}. ${s.text}${extra} ${stepTag(s.id)}`);
+  });
+  out.push('');
+  return out;
+}
