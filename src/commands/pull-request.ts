@@ -2,7 +2,7 @@ import { UsageError } from '../core/errors.js';
 import { verdictOf } from '../core/incident.js';
 import { mdCode, mdText } from '../core/render/escape.js';
 import { whereMd } from '../core/render/markdown.js';
-import type { ScanReport } from '../core/types.js';
+import type { Location, ScanReport } from '../core/types.js';
 import { DEFAULT_RUNBOOK_TEMPLATE } from '../core/render/incident.js';
 import { configForChange, contactsForChange, scanChange } from './change-config.js';
 import { refreshRepositoryIncidents } from './incidents.js';
@@ -47,20 +47,42 @@ export const FORK_NOTE =
 export function renderPrComment(report: ScanReport, ev: PullRequestEvent, issues: number[]): string {
   const out = [PR_MARKER, '## keyleak', ''];
   const n = report.findings.length;
+  const lone = report.loneSecrets ?? [];
   const warnings = report.warnings.flatMap((w) => ['', `> [!WARNING]\n> ${mdText(w)}`]);
-  if (n === 0) {
+  if (n === 0 && lone.length === 0) {
     out.push('No leaked AWS keys in the commits of this pull request.', ...warnings);
     return out.join('\n') + '\n';
   }
+  const total = n + lone.length;
+  const them = total === 1 ? 'it' : 'them';
+  const what = [
+    ...(n > 0 ? [`**${n} leaked AWS key${n === 1 ? '' : 's'}**`] : []),
+    ...(lone.length > 0
+      ? [`**${lone.length} AWS secret access key${lone.length === 1 ? '' : 's'} without a key id**`]
+      : []),
+  ].join(' and ');
   out.push(
-    `**${n} leaked AWS key${n === 1 ? '' : 's'}** in the commits of this pull request. Removing ${n === 1 ? 'it' : 'them'} in a later commit does not help: ${n === 1 ? 'it stays' : 'they stay'} in the history GitHub already has. Treat ${n === 1 ? 'it' : 'them'} as compromised.`,
+    `${what} in the commits of this pull request. Removing ${them} in a later commit does not help: ${total === 1 ? 'it stays' : 'they stay'} in the history GitHub already has. Treat ${them} as compromised.`,
     '',
   );
-  if (ev.fork) out.push(`> [!NOTE]\n> Not verified: ${FORK_NOTE}.`, '');
-  out.push('| Key id | Status | Where |', '| --- | --- | --- |');
-  for (const f of report.findings) {
-    const where = f.locations.slice(0, 5).map(whereMd).join('<br>');
-    out.push(`| ${mdCode(f.keyId)} | ${verdictOf(f)} | ${where}${f.locations.length > 5 ? '<br>…' : ''} |`);
+  if (ev.fork && n > 0) out.push(`> [!NOTE]\n> Not verified: ${FORK_NOTE}.`, '');
+  const whereCell = (locations: readonly Location[]): string =>
+    locations.slice(0, 5).map(whereMd).join('<br>') + (locations.length > 5 ? '<br>…' : '');
+  if (n > 0) {
+    out.push('| Key id | Status | Where |', '| --- | --- | --- |');
+    for (const f of report.findings)
+      out.push(`| ${mdCode(f.keyId)} | ${verdictOf(f)} | ${whereCell(f.locations)} |`);
+  }
+  if (lone.length > 0) {
+    // The fingerprint names a secret without showing any of it: this comment may be public.
+    if (n > 0) out.push('');
+    out.push(
+      'Secrets found with no key id in the same file or commit cannot be verified: find the key in IAM by last use, then rotate it.',
+      '',
+      '| Secret fingerprint | Where |',
+      '| --- | --- |',
+    );
+    for (const s of lone) out.push(`| ${mdCode(s.fingerprint)} | ${whereCell(s.locations)} |`);
   }
   if (issues.length > 0) out.push('', `Incidents: ${issues.map((i) => `#${i}`).join(', ')}.`);
   out.push(...warnings);
@@ -131,7 +153,7 @@ export async function runPullRequest(deps: FlowDeps, payload: Record<string, unk
       PR_MARKER,
       renderPrComment(responded.report, ev, issues),
       {
-        createIfMissing: responded.report.findings.length > 0,
+        createIfMissing: responded.report.findings.length + (responded.report.loneSecrets ?? []).length > 0,
       },
     );
     if (c.written) notes.push(`Commented on pull request #${ev.number}.`);

@@ -2,6 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { GitHub } from '../../src/adapters/github.js';
 import { Git } from '../../src/adapters/git.js';
 import type { FlowDeps, RespondOptions, Responded, Responder } from '../../src/commands/ports.js';
+import { runPullRequest } from '../../src/commands/pull-request.js';
 import { runPush } from '../../src/commands/push.js';
 import { runRescan } from '../../src/commands/rescan.js';
 import { EMPTY_CONFIG } from '../../src/core/config.js';
@@ -227,6 +228,44 @@ describe('incidents of secrets found without their key id, through the GitHub em
     expect(state.issues[0]!.body).toContain(DEFAULT_RUNBOOK_TEMPLATE);
     expect(state.issues[0]!.body).not.toContain('evil.example');
     expect(out.report.warnings.join('\n')).toMatch(/runbook-template\) is changed in this push/);
+  });
+
+  it('a pull request that brings only a lone secret gets a comment naming its fingerprint and incident, never its value', async () => {
+    const { w, head, emu, deps, state } = await setup();
+    w.push('main');
+    git(w.dev, 'checkout', '-q', '-b', 'feature');
+    const s = makeSecret();
+    const pr = w.commit('deploy', { 'deploy/prod.yml': `AWS_SECRET_ACCESS_KEY: ${s}\n` });
+    w.push('feature');
+    deps.git = await Git.open(w.checkout('feature', pr));
+    state.issues.push({
+      number: 7,
+      title: 'Deploy',
+      body: '',
+      state: 'open',
+      labels: [],
+      user: 'dev',
+      isPullRequest: true,
+      createdAt: '2024-01-01T00:00:00Z',
+      updatedAt: '2024-01-01T00:00:00Z',
+    });
+    const out = await runPullRequest(deps, {
+      pull_request: {
+        number: 7,
+        base: { sha: head, repo: { full_name: 'octo/app' } },
+        head: { sha: pr, repo: { full_name: 'octo/app' } },
+      },
+    });
+    expect(out.report.loneSecrets).toHaveLength(1);
+    expect(out.problems).toEqual([]);
+    const comment = emu.state.repos['octo/app']!.comments.find((c) => c.issueNumber === 7)!;
+    expect(comment.body).toContain('1 AWS secret access key without a key id');
+    expect(comment.body).not.toContain('No leaked AWS keys');
+    expect(comment.body).toContain(fingerprintSecret(s));
+    expect(comment.body).toContain('deploy/prod.yml');
+    expect(comment.body).toContain(`Incidents: #${out.issues[0]}.`);
+    expect(comment.body).not.toContain(s);
+    expect(comment.body).not.toContain(redactSecret(s));
   });
 
   it('an outsider’s issue carrying a copied secret marker gets one reply, and nothing is scanned', async () => {
