@@ -1,5 +1,5 @@
 import { parseRepo, type RepoRef } from './adapters/github.js';
-import { DEFAULT_CONFIG_PATH } from './commands/scan.js';
+import { DEFAULT_CONFIG_PATH } from './core/config.js';
 import { UsageError } from './core/errors.js';
 import { parseOrgSettings, type OrgScanSettings, type RawOrgInputs } from './core/org/settings.js';
 import {

@@ -25,8 +25,8 @@ import {
 import { runPullRequest } from './commands/pull-request.js';
 import { runPush } from './commands/push.js';
 import { runRescan } from './commands/rescan.js';
-import { DEFAULT_CONFIG_PATH, loadConfig } from './commands/scan.js';
-import { EMPTY_CONFIG } from './core/config.js';
+import { loadConfig } from './commands/scan.js';
+import { DEFAULT_CONFIG_PATH, EMPTY_CONFIG } from './core/config.js';
 import { UsageError } from './core/errors.js';
 import type { SecretMaterial } from './core/findings.js';
 import type { TrailSummary } from './core/incident.js';
@@ -310,13 +310,23 @@ const EMPTY_REPORT: ScanReport = {
   warnings: [],
 };
 
-/** `mode: org-merge` merges the shards' results into the state file and one summary. */
-async function runOrgMergeMode(ctx: ActionContext & { mode: 'org-merge' }): Promise<null> {
+/**
+ * `mode: org-merge` merges the shards' results into the state file and reports the merged summary. The
+ * shards opened the incidents and failed on what they found or could not do: the merge only counts it.
+ */
+async function runOrgMergeMode(ctx: ActionContext & { mode: 'org-merge' }): Promise<Outcome> {
   const { owner, stateFile } = ctx.org;
   const merged = await mergeOrgShardDir({ owner, dir: ctx.shardResults, stateFile });
-  for (const w of merged.warnings) log.warning(w);
-  await core.summary.addRaw(renderOrgSummary(merged.summary)).write();
-  return null;
+  return {
+    report: { ...EMPTY_REPORT, warnings: merged.warnings },
+    findings: merged.summary.keys.length,
+    liveKeys: merged.summary.keys.filter((k) => k.status === 'live').length,
+    issues: [],
+    summary: renderOrgSummary(merged.summary),
+    problems: [],
+    sarif: null,
+    foundFailure: null,
+  };
 }
 
 /** Repositories an org scan could not clone or scan whole: a failure, and scanned again next run. */
@@ -393,7 +403,7 @@ export async function run(): Promise<void> {
         : ctx.mode === 'org'
           ? await runOrgMode(ctx)
           : await runRepositoryMode(ctx);
-    failure = outcome ? await report(ctx, outcome) : null;
+    failure = await report(ctx, outcome);
   } catch (e) {
     failure = `keyleak: ${e instanceof Error ? e.message : String(e)}`;
   }

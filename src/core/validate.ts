@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { CREDENTIAL_PREFIXES } from './keyid.js';
 
 /**
  * The validators every entry shares (action inputs, org inputs, CLI flags): one rule per concept. A
@@ -66,6 +67,14 @@ export const parseAccountIds: Validator<string[]> = (raw) => {
     throw new InvalidValue(raw, '12-digit AWS account ids separated by commas');
   }
   return [...new Set(ids)];
+};
+
+const KEY_ID = new RegExp(`^(${CREDENTIAL_PREFIXES.join('|')})[A-Z2-7]{16}$`);
+
+/** An access key id: one of the credential prefixes and 16 more characters. */
+export const parseKeyId: Validator<string> = (raw) => {
+  if (!KEY_ID.test(raw)) throw new InvalidValue(raw, 'an access key id (AKIA… or ASIA…, 20 characters)');
+  return raw;
 };
 
 /** GitHub logins: alphanumerics and single hyphens, at most 39 characters. */
