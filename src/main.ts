@@ -143,9 +143,9 @@ async function readContext(): Promise<ActionContext> {
 
 /**
  * The dependencies every incident-writing mode shares, built once: incidents go to `issue-repo`, or the
- * repository the workflow runs in.
+ * repository the workflow runs in. `contacts` is the runbook's contacts block, read by the caller.
  */
-async function buildRunEnv(ctx: ActionContext): Promise<RunEnv> {
+async function buildRunEnv(ctx: ActionContext, contacts: string): Promise<RunEnv> {
   const issueRepo = ctx.inputs.issueRepo ?? parseRepo(ctx.repoName);
   const github = GitHub.create({
     token: ctx.inputs.githubToken,
@@ -159,7 +159,7 @@ async function buildRunEnv(ctx: ActionContext): Promise<RunEnv> {
     issueRepo,
     serverUrl: ctx.serverUrl,
     runUrl: ctx.runUrl,
-    contacts: await readContacts(ctx.workspace, ctx.inputs.runbookTemplate),
+    contacts,
     now: () => new Date(),
     log: (m) => log.info(m),
     mask: (secrets: Map<string, SecretMaterial>) => {
@@ -254,23 +254,32 @@ async function runRepositoryMode(ctx: ActionContext & { mode: RepositoryMode }):
   const git = await Git.open(ctx.workspace);
   const configPath =
     ctx.inputs.config === DEFAULT_CONFIG_PATH ? null : join(ctx.workspace, ctx.inputs.config);
-  // A push or pull request can edit the config in the work tree: those flows read it as committed before
-  // the change. Only a config outside the repository (an absolute path) is read from disk for them.
-  const inRepo = !isAbsolute(ctx.inputs.config);
+  // A push or pull request can edit the config and the runbook template (keyleak's own markdown in the
+  // incident) in the work tree, or delete them: those flows read both as committed before the change, and
+  // the work tree's are never read. Only files outside the repository (absolute paths) are read from disk.
   const scansChange = ctx.mode === 'push' || ctx.mode === 'pull-request';
+  const fromBefore = (path: string | null) =>
+    scansChange && path !== null && !isAbsolute(path) ? normalize(path).replace(/^(\.\/)+/, '') : null;
+  const changeConfigPath = fromBefore(ctx.inputs.config);
+  const contactsPath = fromBefore(ctx.inputs.runbookTemplate);
   const deps: FlowDeps = {
-    ...(await buildRunEnv(ctx)),
+    ...(await buildRunEnv(
+      ctx,
+      contactsPath !== null
+        ? DEFAULT_RUNBOOK_TEMPLATE
+        : await readContacts(ctx.workspace, ctx.inputs.runbookTemplate),
+    )),
     git,
     config:
-      scansChange && inRepo
+      changeConfigPath !== null
         ? EMPTY_CONFIG
-        : await loadConfig(inRepo ? configPath : ctx.inputs.config, ctx.workspace, git),
-    configPath: scansChange && inRepo ? normalize(ctx.inputs.config).replace(/^(\.\/)+/, '') : null,
-    // The runbook template goes into incidents as markdown: a change reads it as committed before it too.
-    contactsPath:
-      scansChange && ctx.inputs.runbookTemplate !== null && !isAbsolute(ctx.inputs.runbookTemplate)
-        ? normalize(ctx.inputs.runbookTemplate).replace(/^(\.\/)+/, '')
-        : null,
+        : await loadConfig(
+            isAbsolute(ctx.inputs.config) ? ctx.inputs.config : configPath,
+            ctx.workspace,
+            git,
+          ),
+    configPath: changeConfigPath,
+    contactsPath,
     jobs: defaultJobs(),
     repo,
   };
@@ -339,7 +348,7 @@ function unscannedProblem(unscanned: string[]): string[] {
 
 /** `mode: org` scans an organisation's repositories and opens one incident per key. */
 async function runOrgMode(ctx: ActionContext & { mode: 'org' }): Promise<Outcome> {
-  const env = await buildRunEnv(ctx);
+  const env = await buildRunEnv(ctx, await readContacts(ctx.workspace, ctx.inputs.runbookTemplate));
   const sink = new OrgIncidents(env);
   const result = await runOrgScan(ctx.org, { lister: env.github, sink, log: (m) => log.info(m) });
   return {

@@ -185,6 +185,65 @@ describe('attacks through the action', () => {
     expect(run.summary).toContain('(runbook-template) is changed in this pull request');
   });
 
+  it('a pull request that deletes the runbook template neither breaks the run nor rewrites the incident', async () => {
+    const w = world();
+    const k = makePair();
+    const base = w.commit('init', {
+      '.github/keyleak-runbook.md': '**Who to involve:** #sec-incidents, security@example.org\n',
+    });
+    w.push('main');
+    git(w.dev, 'checkout', '-q', '-b', 'feature');
+    git(w.dev, 'rm', '-q', '.github/keyleak-runbook.md');
+    const head = w.commit('drop the runbook', { 'app.env': leak(k) });
+    w.push('feature');
+    git(w.dev, 'push', '-q', 'origin', `feature:refs/pull/10/head`);
+    const emu = await github();
+    const run = await runAction({
+      dist,
+      emu,
+      workspace: w.checkout('feature', head),
+      event: 'pull_request',
+      inputs: { 'runbook-template': '.github/keyleak-runbook.md' },
+      payload: {
+        number: 10,
+        pull_request: {
+          number: 10,
+          base: { sha: base, repo: { full_name: 'octo/app' } },
+          head: { sha: head, repo: { full_name: 'octo/app' } },
+        },
+      },
+    });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.outputs.findings).toBe('1');
+    const body = emu.state.repos['octo/app']!.issues[0]!.body;
+    expect(body).toContain('**Who to involve:** #sec-incidents, security@example.org');
+    expect(run.summary).toContain('(runbook-template) is deleted in this pull request');
+  });
+
+  it('a push naming a runbook template that was never committed gets the default runbook and says so', async () => {
+    const w = world();
+    const k = makePair();
+    const base = w.commit('init', { 'README.md': 'x\n' });
+    const after = w.commit('leak', { 'app.env': leak(k) });
+    w.push('main');
+    const emu = await github();
+    const run = await runAction({
+      dist,
+      emu,
+      workspace: w.checkout('main', after),
+      event: 'push',
+      inputs: { 'runbook-template': '.github/keyleak-runbook.md' },
+      payload: pushPayload('refs/heads/main', base, after),
+    });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.outputs.findings).toBe('1');
+    const body = emu.state.repos['octo/app']!.issues[0]!.body;
+    expect(body).toContain('**Security team:**');
+    const warning = `.github/keyleak-runbook.md (runbook-template) is not in ${base.slice(0, 12)}, before this push: incidents name the default contacts`;
+    expect(run.summary).toContain(warning);
+    expect(run.stdout).toContain(`::warning::${warning}`);
+  });
+
   it('a pull request cannot silence its own leak with an allow marker', async () => {
     const w = world();
     const k = makePair();
