@@ -40,6 +40,7 @@ import { renderSarif, SARIF_CATEGORIES, type SarifCategory } from './core/render
 import { runFull } from './commands/full.js';
 import type { ScanReport } from './core/types.js';
 import { defaultJobs } from './settings.js';
+import { invalid, named, parseWholeNumber } from './core/validate.js';
 
 /** What the run is: inputs, event and runner environment, read once. */
 type ActionContext = ActionSettings & RunnerContext;
@@ -59,6 +60,11 @@ interface RunnerContext {
   outDir: string;
   /** Whether the runner has an artifact service to upload trail.json to. */
   artifactService: boolean;
+  /**
+   * The deadline of each GitHub request in milliseconds, or null for the adapter's (30 s). Set only by
+   * tests, through KEYLEAK_GITHUB_TIMEOUT_MS, so that a call that never answers ends the run in a second.
+   */
+  githubTimeoutMs: number | null;
 }
 
 /** What every mode reports: the outputs, the files, the summary, and what decides the exit status. */
@@ -138,6 +144,13 @@ async function readContext(): Promise<ActionContext> {
     runUrl: runId ? `${serverUrl}/${repoName}/actions/runs/${runId}` : null,
     outDir: process.env.RUNNER_TEMP ?? (await mkdtemp(join(tmpdir(), 'keyleak-'))),
     artifactService: Boolean(process.env.ACTIONS_RUNTIME_TOKEN),
+    githubTimeoutMs: process.env.KEYLEAK_GITHUB_TIMEOUT_MS
+      ? named(
+          process.env.KEYLEAK_GITHUB_TIMEOUT_MS,
+          parseWholeNumber(1, 600_000),
+          invalid('KEYLEAK_GITHUB_TIMEOUT_MS'),
+        )
+      : null,
   };
 }
 
@@ -151,6 +164,7 @@ async function buildRunEnv(ctx: ActionContext, contacts: string): Promise<RunEnv
     token: ctx.inputs.githubToken,
     baseUrl: ctx.apiUrl,
     log: (m) => log.info(m),
+    ...(ctx.githubTimeoutMs !== null ? { timing: { requestTimeoutMs: ctx.githubTimeoutMs } } : {}),
   });
   return {
     github,

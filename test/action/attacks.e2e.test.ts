@@ -281,6 +281,43 @@ describe('attacks through the action', () => {
     expect(run.summary).toContain(`allow marker (keyleak:allow) added in this pull request for ${k.keyId}`);
   });
 
+  it('a GitHub call that never answers ends the run with an error naming it, and the findings are kept', async () => {
+    const w = world();
+    const k = makePair();
+    const base = w.commit('init', { 'README.md': 'x\n' });
+    const after = w.commit('leak', { 'app.env': leak(k) });
+    w.push('main');
+    const state = makeState(['octo/app']);
+    state.faults.push({
+      method: 'POST',
+      path: /^\/repos\/octo\/app\/issues$/,
+      status: 0,
+      hang: true,
+      times: Infinity,
+    });
+    const emu = await startGitHubEmulator(state);
+    closers.push(emu);
+    const run = await runAction({
+      dist,
+      emu,
+      workspace: w.checkout('main', after),
+      event: 'push',
+      payload: pushPayload('refs/heads/main', base, after),
+      // Each request's deadline, 30 s in a real run, made short so the test does not wait for it.
+      env: { KEYLEAK_GITHUB_TIMEOUT_MS: '500' },
+    });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toContain('GitHub did not answer POST /repos/octo/app/issues within 0.5 s');
+    expect(run.stdout).toMatch(
+      /::error::keyleak: 1 GitHub or AWS step\(s\) could not be done: .*no incident was written/,
+    );
+    expect(run.outputs.findings).toBe('1');
+    expect(JSON.parse(run.report!).findings.map((f: { keyId: string }) => f.keyId)).toEqual([k.keyId]);
+    expect(run.sarif).toContain(k.keyId);
+    expect(run.summary).toContain('GitHub did not answer POST /repos/octo/app/issues');
+    expect(emu.state.repos['octo/app']!.issues).toHaveLength(0);
+  });
+
   it('revoked responder credentials fail the run and are named as such, never as "not managed"', async () => {
     const leaked = makePair('AKIA', MANAGED);
     const responder = makePair('AKIA', MANAGED);
