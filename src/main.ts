@@ -49,8 +49,9 @@ type ActionContext = ActionSettings & RunnerContext;
 interface RunnerContext {
   workspace: string;
   payload: Record<string, unknown>;
-  /** `owner/name` of the repository the workflow runs in. */
+  /** `owner/name` of the repository the workflow runs in, as the runner names it and parsed. */
   repoName: string;
+  repo: RepoRef;
   serverUrl: string;
   /** The GitHub API the token is for. */
   apiUrl: string;
@@ -138,6 +139,7 @@ async function readContext(): Promise<ActionContext> {
     workspace,
     payload: await readEvent(process.env.GITHUB_EVENT_PATH),
     repoName,
+    repo: parseRepo(repoName),
     serverUrl,
     apiUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
     runId,
@@ -159,7 +161,7 @@ async function readContext(): Promise<ActionContext> {
  * repository the workflow runs in. `contacts` is the runbook's contacts block, read by the caller.
  */
 async function buildRunEnv(ctx: ActionContext, contacts: string): Promise<RunEnv> {
-  const issueRepo = ctx.inputs.issueRepo ?? parseRepo(ctx.repoName);
+  const issueRepo = ctx.inputs.issueRepo ?? ctx.repo;
   const github = GitHub.create({
     token: ctx.inputs.githubToken,
     baseUrl: ctx.apiUrl,
@@ -264,10 +266,14 @@ async function issuesArePublic(github: GitHub, issueRepo: RepoRef): Promise<bool
 
 /** push, pull-request, full and rescan: one repository, checked out in the workspace. */
 async function runRepositoryMode(ctx: ActionContext & { mode: RepositoryMode }): Promise<Outcome> {
-  const repo = parseRepo(ctx.repoName);
   const git = await Git.open(ctx.workspace);
-  const configPath =
-    ctx.inputs.config === DEFAULT_CONFIG_PATH ? null : join(ctx.workspace, ctx.inputs.config);
+  // The config file named, read from disk; null: the repository's own, from the work tree or HEAD.
+  const configFile =
+    ctx.inputs.config === DEFAULT_CONFIG_PATH
+      ? null
+      : isAbsolute(ctx.inputs.config)
+        ? ctx.inputs.config
+        : join(ctx.workspace, ctx.inputs.config);
   // A push or pull request can edit the config and the runbook template (keyleak's own markdown in the
   // incident) in the work tree, or delete them: those flows read both as committed before the change, and
   // the work tree's are never read. Only files outside the repository (absolute paths) are read from disk.
@@ -284,18 +290,11 @@ async function runRepositoryMode(ctx: ActionContext & { mode: RepositoryMode }):
         : await readContacts(ctx.workspace, ctx.inputs.runbookTemplate),
     )),
     git,
-    config:
-      changeConfigPath !== null
-        ? EMPTY_CONFIG
-        : await loadConfig(
-            isAbsolute(ctx.inputs.config) ? ctx.inputs.config : configPath,
-            ctx.workspace,
-            git,
-          ),
+    config: changeConfigPath !== null ? EMPTY_CONFIG : await loadConfig(configFile, ctx.workspace, git),
     configPath: changeConfigPath,
     contactsPath,
     jobs: defaultJobs(),
-    repo,
+    repo: ctx.repo,
   };
   const result =
     ctx.mode === 'push'
