@@ -86,6 +86,15 @@ export const parseLogin: Validator<string> = (raw) => {
   return raw;
 };
 
+/** A repository as `owner/name`: the owner a login (the rule `org` follows), the name GitHub's characters. */
+export const parseRepoName: Validator<{ owner: string; repo: string }> = (raw) => {
+  const [owner = '', repo = '', ...rest] = raw.split('/');
+  if (rest.length > 0 || !LOGIN.test(owner) || !/^[A-Za-z0-9._-]+$/.test(repo)) {
+    throw new InvalidValue(raw, 'a repository as owner/name, like my-org/security');
+  }
+  return { owner, repo };
+};
+
 /** A whole number from `min` to `max`. */
 export function parseWholeNumber(min: number, max: number): Validator<number> {
   return (raw) => {
