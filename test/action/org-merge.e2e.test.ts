@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { makeState, startGitHubEmulator } from '../emulators/github/index.js';
-import { emptyState, serializeState, type OrgState } from '../../src/core/org/state.js';
-import { serializeOrgSummary, type OrgSummary } from '../../src/core/render/org-summary.js';
+import type { OrgState } from '../../src/core/org/state.js';
+import type { OrgSummary } from '../../src/core/render/org-summary.js';
+import { writeShard } from '../org/shards.js';
 import { makePair } from '../helpers/keys.js';
 import { runAction, trackCleanups } from './harness.js';
 
@@ -13,57 +14,6 @@ const dist = inject('actionDist');
 const { closers } = trackCleanups();
 const root = mkdtempSync(join(tmpdir(), 'keyleak-org-merge-e2e-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** What a shard of an org scan leaves in its artifact: its state (unless told not to) and its summary. */
-function shard(
-  dir: string,
-  i: number,
-  repo: string,
-  keys: OrgSummary['keys'],
-  opts: { state?: boolean } = {},
-): void {
-  const at = `2026-01-02T00:0${i}:00.000Z`;
-  const out = join(dir, `keyleak-org-${i}`);
-  mkdirSync(out, { recursive: true });
-  if (opts.state !== false) {
-    const state: OrgState = { ...emptyState('acme'), updatedAt: at };
-    state.repositories[String(i)] = {
-      fullName: repo,
-      tips: [String(i).repeat(40)],
-      fingerprints: [],
-      lastScannedAt: at,
-      pushedAt: null,
-      tipsCheckedAt: at,
-    };
-    writeFileSync(join(out, 'org-state.json'), serializeState(state));
-  }
-  const summary: OrgSummary = {
-    owner: 'acme',
-    shards: [`${i}/3`],
-    startedAt: at,
-    durationMs: 1000 * i,
-    listed: 3,
-    excluded: [],
-    outcomes: [
-      {
-        repo,
-        status: 'scanned',
-        reason: null,
-        scan: 'full',
-        findings: keys.length,
-        objects: 3,
-        bytes: 100,
-        commits: 1,
-        durationMs: 500,
-        incomplete: false,
-      },
-    ],
-    keys,
-    budgetExhausted: false,
-    warnings: [],
-  };
-  writeFileSync(join(out, 'org-summary.json'), serializeOrgSummary(summary));
-}
 
 describe('mode: org-merge', () => {
   it('reports the merged shards through the one report: summary, outputs, report file and warnings', async () => {
@@ -77,9 +27,15 @@ describe('mode: org-merge', () => {
       locations: 1,
       status,
     });
-    shard(shards, 1, 'acme/a', [key(live, 'live', 'acme/a')]);
-    shard(shards, 2, 'acme/b', [key(other, 'not verified', 'acme/b')]);
-    shard(shards, 3, 'acme/c', [], { state: false });
+    writeShard(shards, { index: 1, of: 3, repo: 'acme/a', id: 1, keys: [key(live, 'live', 'acme/a')] });
+    writeShard(shards, {
+      index: 2,
+      of: 3,
+      repo: 'acme/b',
+      id: 2,
+      keys: [key(other, 'not verified', 'acme/b')],
+    });
+    writeShard(shards, { index: 3, of: 3, repo: 'acme/c', id: 3, state: false });
     const emu = await startGitHubEmulator(makeState(['acme/app']));
     closers.push(emu);
     const workspace = mkdtempSync(join(root, 'workspace-'));
