@@ -1,5 +1,5 @@
-import { parseRepo, type RepoRef } from './adapters/github.js';
-import { DEFAULT_CONFIG_PATH } from './commands/scan.js';
+import type { RepoRef } from './adapters/github.js';
+import { DEFAULT_CONFIG_PATH } from './core/config.js';
 import { UsageError } from './core/errors.js';
 import { parseOrgSettings, type OrgScanSettings, type RawOrgInputs } from './core/org/settings.js';
 import {
@@ -7,6 +7,7 @@ import {
   parseAccountIds,
   parseBoolean,
   parseLogin,
+  parseRepoName,
   parseRoleTemplate,
   type Validator,
 } from './core/validate.js';
@@ -88,14 +89,9 @@ export function parseActionInputs(get: (name: string) => string): ActionInputs {
   const managed = v('managed-accounts')
     ? input('managed-accounts', v('managed-accounts'), parseAccountIds)
     : [];
-  let issueRepo: RepoRef | null = null;
-  if (v('issue-repo')) {
-    try {
-      issueRepo = parseRepo(v('issue-repo'));
-    } catch (e) {
-      throw new UsageError(`Invalid input 'issue-repo': ${(e as Error).message}`);
-    }
-  }
+  const issueRepo: RepoRef | null = v('issue-repo')
+    ? input('issue-repo', v('issue-repo'), parseRepoName)
+    : null;
   const org = v('org') || null;
   if (org !== null) input('org', org, parseLogin);
   if ((mode === 'org' || mode === 'org-merge') && org === null) {

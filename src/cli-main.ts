@@ -11,8 +11,10 @@ import { checkOutput, exitCodeFor, render, scanRepository, writeReport } from '.
 import {
   BASELINE_USAGE,
   HOOK_USAGE,
+  ORG_MERGE_USAGE,
   parseBaselineArgs,
   parseHookArgs,
+  parseOrgMergeArgs,
   parseRewritePlanArgs,
   parseScanArgs,
   parseTrailArgs,
@@ -25,7 +27,6 @@ import { renderTrail, runTrail, trailExitCode, writeEventsOut } from './commands
 import { VERSION } from './version.js';
 import { mergeOrgShardDir } from './commands/org.js';
 import { renderOrgSummary } from './core/render/org-summary.js';
-import { ORG_MERGE_USAGE, parseOrgMergeArgs } from './core/org/settings.js';
 
 const USAGE = `keyleak ${VERSION}: find leaked AWS access keys in git history
 

@@ -25,8 +25,8 @@ import {
 import { runPullRequest } from './commands/pull-request.js';
 import { runPush } from './commands/push.js';
 import { runRescan } from './commands/rescan.js';
-import { DEFAULT_CONFIG_PATH, loadConfig } from './commands/scan.js';
-import { EMPTY_CONFIG } from './core/config.js';
+import { loadConfig } from './commands/scan.js';
+import { DEFAULT_CONFIG_PATH, EMPTY_CONFIG } from './core/config.js';
 import { UsageError } from './core/errors.js';
 import type { SecretMaterial } from './core/findings.js';
 import type { TrailSummary } from './core/incident.js';
@@ -40,6 +40,7 @@ import { renderSarif, SARIF_CATEGORIES, type SarifCategory } from './core/render
 import { runFull } from './commands/full.js';
 import type { ScanReport } from './core/types.js';
 import { defaultJobs } from './settings.js';
+import { invalid, named, parseWholeNumber } from './core/validate.js';
 
 /** What the run is: inputs, event and runner environment, read once. */
 type ActionContext = ActionSettings & RunnerContext;
@@ -48,8 +49,9 @@ type ActionContext = ActionSettings & RunnerContext;
 interface RunnerContext {
   workspace: string;
   payload: Record<string, unknown>;
-  /** `owner/name` of the repository the workflow runs in. */
+  /** `owner/name` of the repository the workflow runs in, as the runner names it and parsed. */
   repoName: string;
+  repo: RepoRef;
   serverUrl: string;
   /** The GitHub API the token is for. */
   apiUrl: string;
@@ -59,6 +61,11 @@ interface RunnerContext {
   outDir: string;
   /** Whether the runner has an artifact service to upload trail.json to. */
   artifactService: boolean;
+  /**
+   * The deadline of each GitHub request in milliseconds, or null for the adapter's (30 s). Set only by
+   * tests, through KEYLEAK_GITHUB_TIMEOUT_MS, so that a call that never answers ends the run in a second.
+   */
+  githubTimeoutMs: number | null;
 }
 
 /** What every mode reports: the outputs, the files, the summary, and what decides the exit status. */
@@ -132,25 +139,34 @@ async function readContext(): Promise<ActionContext> {
     workspace,
     payload: await readEvent(process.env.GITHUB_EVENT_PATH),
     repoName,
+    repo: parseRepo(repoName),
     serverUrl,
     apiUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
     runId,
     runUrl: runId ? `${serverUrl}/${repoName}/actions/runs/${runId}` : null,
     outDir: process.env.RUNNER_TEMP ?? (await mkdtemp(join(tmpdir(), 'keyleak-'))),
     artifactService: Boolean(process.env.ACTIONS_RUNTIME_TOKEN),
+    githubTimeoutMs: process.env.KEYLEAK_GITHUB_TIMEOUT_MS
+      ? named(
+          process.env.KEYLEAK_GITHUB_TIMEOUT_MS,
+          parseWholeNumber(1, 600_000),
+          invalid('KEYLEAK_GITHUB_TIMEOUT_MS'),
+        )
+      : null,
   };
 }
 
 /**
  * The dependencies every incident-writing mode shares, built once: incidents go to `issue-repo`, or the
- * repository the workflow runs in.
+ * repository the workflow runs in. `contacts` is the runbook's contacts block, read by the caller.
  */
-async function buildRunEnv(ctx: ActionContext): Promise<RunEnv> {
-  const issueRepo = ctx.inputs.issueRepo ?? parseRepo(ctx.repoName);
+async function buildRunEnv(ctx: ActionContext, contacts: string): Promise<RunEnv> {
+  const issueRepo = ctx.inputs.issueRepo ?? ctx.repo;
   const github = GitHub.create({
     token: ctx.inputs.githubToken,
     baseUrl: ctx.apiUrl,
     log: (m) => log.info(m),
+    ...(ctx.githubTimeoutMs !== null ? { timing: { requestTimeoutMs: ctx.githubTimeoutMs } } : {}),
   });
   return {
     github,
@@ -159,7 +175,7 @@ async function buildRunEnv(ctx: ActionContext): Promise<RunEnv> {
     issueRepo,
     serverUrl: ctx.serverUrl,
     runUrl: ctx.runUrl,
-    contacts: await readContacts(ctx.workspace, ctx.inputs.runbookTemplate),
+    contacts,
     now: () => new Date(),
     log: (m) => log.info(m),
     mask: (secrets: Map<string, SecretMaterial>) => {
@@ -250,29 +266,35 @@ async function issuesArePublic(github: GitHub, issueRepo: RepoRef): Promise<bool
 
 /** push, pull-request, full and rescan: one repository, checked out in the workspace. */
 async function runRepositoryMode(ctx: ActionContext & { mode: RepositoryMode }): Promise<Outcome> {
-  const repo = parseRepo(ctx.repoName);
   const git = await Git.open(ctx.workspace);
-  const configPath =
-    ctx.inputs.config === DEFAULT_CONFIG_PATH ? null : join(ctx.workspace, ctx.inputs.config);
-  // A push or pull request can edit the config in the work tree: those flows read it as committed before
-  // the change. Only a config outside the repository (an absolute path) is read from disk for them.
-  const inRepo = !isAbsolute(ctx.inputs.config);
+  // The config file named, read from disk; null: the repository's own, from the work tree or HEAD.
+  const configFile =
+    ctx.inputs.config === DEFAULT_CONFIG_PATH
+      ? null
+      : isAbsolute(ctx.inputs.config)
+        ? ctx.inputs.config
+        : join(ctx.workspace, ctx.inputs.config);
+  // A push or pull request can edit the config and the runbook template (keyleak's own markdown in the
+  // incident) in the work tree, or delete them: those flows read both as committed before the change, and
+  // the work tree's are never read. Only files outside the repository (absolute paths) are read from disk.
   const scansChange = ctx.mode === 'push' || ctx.mode === 'pull-request';
+  const fromBefore = (path: string | null) =>
+    scansChange && path !== null && !isAbsolute(path) ? normalize(path).replace(/^(\.\/)+/, '') : null;
+  const changeConfigPath = fromBefore(ctx.inputs.config);
+  const contactsPath = fromBefore(ctx.inputs.runbookTemplate);
   const deps: FlowDeps = {
-    ...(await buildRunEnv(ctx)),
+    ...(await buildRunEnv(
+      ctx,
+      contactsPath !== null
+        ? DEFAULT_RUNBOOK_TEMPLATE
+        : await readContacts(ctx.workspace, ctx.inputs.runbookTemplate),
+    )),
     git,
-    config:
-      scansChange && inRepo
-        ? EMPTY_CONFIG
-        : await loadConfig(inRepo ? configPath : ctx.inputs.config, ctx.workspace, git),
-    configPath: scansChange && inRepo ? normalize(ctx.inputs.config).replace(/^(\.\/)+/, '') : null,
-    // The runbook template goes into incidents as markdown: a change reads it as committed before it too.
-    contactsPath:
-      scansChange && ctx.inputs.runbookTemplate !== null && !isAbsolute(ctx.inputs.runbookTemplate)
-        ? normalize(ctx.inputs.runbookTemplate).replace(/^(\.\/)+/, '')
-        : null,
+    config: changeConfigPath !== null ? EMPTY_CONFIG : await loadConfig(configFile, ctx.workspace, git),
+    configPath: changeConfigPath,
+    contactsPath,
     jobs: defaultJobs(),
-    repo,
+    repo: ctx.repo,
   };
   const result =
     ctx.mode === 'push'
@@ -310,13 +332,23 @@ const EMPTY_REPORT: ScanReport = {
   warnings: [],
 };
 
-/** `mode: org-merge` merges the shards' results into the state file and one summary. */
-async function runOrgMergeMode(ctx: ActionContext & { mode: 'org-merge' }): Promise<null> {
+/**
+ * `mode: org-merge` merges the shards' results into the state file and reports the merged summary. The
+ * shards opened the incidents and failed on what they found or could not do: the merge only counts it.
+ */
+async function runOrgMergeMode(ctx: ActionContext & { mode: 'org-merge' }): Promise<Outcome> {
   const { owner, stateFile } = ctx.org;
   const merged = await mergeOrgShardDir({ owner, dir: ctx.shardResults, stateFile });
-  for (const w of merged.warnings) log.warning(w);
-  await core.summary.addRaw(renderOrgSummary(merged.summary)).write();
-  return null;
+  return {
+    report: { ...EMPTY_REPORT, warnings: merged.warnings },
+    findings: merged.summary.keys.length,
+    liveKeys: merged.summary.keys.filter((k) => k.status === 'live').length,
+    issues: [],
+    summary: renderOrgSummary(merged.summary),
+    problems: [],
+    sarif: null,
+    foundFailure: null,
+  };
 }
 
 /** Repositories an org scan could not clone or scan whole: a failure, and scanned again next run. */
@@ -329,7 +361,7 @@ function unscannedProblem(unscanned: string[]): string[] {
 
 /** `mode: org` scans an organisation's repositories and opens one incident per key. */
 async function runOrgMode(ctx: ActionContext & { mode: 'org' }): Promise<Outcome> {
-  const env = await buildRunEnv(ctx);
+  const env = await buildRunEnv(ctx, await readContacts(ctx.workspace, ctx.inputs.runbookTemplate));
   const sink = new OrgIncidents(env);
   const result = await runOrgScan(ctx.org, { lister: env.github, sink, log: (m) => log.info(m) });
   return {
@@ -404,7 +436,7 @@ export async function run(): Promise<void> {
         : ctx.mode === 'org'
           ? await runOrgMode(ctx)
           : await runRepositoryMode(ctx);
-    failure = outcome ? await report(ctx, outcome) : null;
+    failure = await report(ctx, outcome);
   } catch (e) {
     failure = `keyleak: ${e instanceof Error ? e.message : String(e)}`;
   }

@@ -7,22 +7,38 @@ import {
   invalid,
   named,
   parseAccountIds,
+  parseKeyId,
+  parseLogin,
   parseRoleTemplate,
   parseWholeNumber,
   type Validator,
 } from './core/validate.js';
+import { DEFAULT_STATE_FILE } from './core/org/settings.js';
 
-/** Parses a command's flags (no positionals); node's own complaint is followed by the usage. */
+/**
+ * Parses a command's flags, and its operands (`FILE…`) when it takes them; node's own complaint is
+ * followed by the usage.
+ */
+function parseCommandLine<const O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: O,
+  usage: string,
+  takesOperands = false,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: takesOperands, strict: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${usage}`);
+  }
+}
+
+/** Parses a command's flags (it takes no operands). */
 function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
   options: O,
   usage: string,
 ) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values;
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${usage}`);
-  }
+  return parseCommandLine(argv, options, usage).values;
 }
 
 /** The flags naming the repository, the history to read and the config: scan, rewrite-plan, baseline. */
@@ -258,11 +274,7 @@ export function parseTrailArgs(argv: string[]): TrailSettings {
     TRAIL_USAGE,
   );
   if (values.key === undefined) throw new UsageError(`--key is required\n${TRAIL_USAGE}`);
-  if (!/^(AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}$/.test(values.key)) {
-    throw new UsageError(
-      `invalid --key '${values.key}'. Expected an access key id (AKIA… or ASIA…, 20 characters)`,
-    );
-  }
+  const keyId = flag('key', values.key, parseKeyId);
   const since = parseTime('since', values.since);
   const until = parseTime('until', values.until);
   if (since && until && since > until) throw new UsageError(`--since ${since} is after --until ${until}`);
@@ -281,7 +293,7 @@ export function parseTrailArgs(argv: string[]): TrailSettings {
     throw new UsageError(`invalid --format '${values.format}'. Expected one of ${TRAIL_FORMATS.join(', ')}`);
   }
   return {
-    keyId: values.key,
+    keyId,
     since,
     until,
     regions,
@@ -438,18 +450,12 @@ export function parseHookArgs(
   env: Record<string, string | undefined>,
   defaults: { cwd: string },
 ): HookSettings {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { 'pre-push': { type: 'boolean' }, config: { type: 'string' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${HOOK_USAGE}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(
+    argv,
+    { 'pre-push': { type: 'boolean' }, config: { type: 'string' } },
+    HOOK_USAGE,
+    true,
+  );
   const from = env.PRE_COMMIT_FROM_REF;
   const to = env.PRE_COMMIT_TO_REF;
   // pre-commit names the remote only in its pre-push stage.
@@ -486,4 +492,30 @@ export function parsePrePushLines(text: string): { from: string; to: string }[] 
     ranges.push({ from: remote!, to: local! });
   }
   return ranges;
+}
+
+/** What `keyleak org-merge` was asked to do. */
+export interface OrgMergeSettings {
+  owner: string;
+  /** Directory holding the shards' results (their artifacts, downloaded). */
+  dir: string;
+  /** The state the shards started from; the merged state is written back to it. */
+  stateFile: string;
+}
+
+export const ORG_MERGE_USAGE = `usage: keyleak org-merge --owner NAME --dir DIR [--state FILE]
+       merges the org-state.json and org-summary.json files of every shard under DIR into FILE
+       (default ${DEFAULT_STATE_FILE}) and prints the merged summary as markdown`;
+
+/** Parses `keyleak org-merge` arguments. Pure: errors are UsageErrors naming the bad value. */
+export function parseOrgMergeArgs(argv: string[]): OrgMergeSettings {
+  const values = parseFlags(
+    argv,
+    { owner: { type: 'string' }, dir: { type: 'string' }, state: { type: 'string' } },
+    ORG_MERGE_USAGE,
+  );
+  if (!values.owner) throw new UsageError(`--owner is required\n${ORG_MERGE_USAGE}`);
+  const owner = flag('owner', values.owner, parseLogin);
+  if (!values.dir) throw new UsageError(`--dir is required\n${ORG_MERGE_USAGE}`);
+  return { owner, dir: values.dir, stateFile: values.state ?? DEFAULT_STATE_FILE };
 }

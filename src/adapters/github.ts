@@ -75,7 +75,10 @@ function fetchWithTimeout(timeoutMs: number): typeof fetch {
       return await fetch(input, { ...init, signal });
     } catch (e) {
       // Not an AbortError: Octokit turns other errors into a request error its retry plugin can see.
-      if (timeout.aborted) throw new Error(`GitHub did not answer within ${timeoutMs / 1000} s`);
+      if (timeout.aborted) {
+        const call = `${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`;
+        throw new Error(`GitHub did not answer ${call} within ${timeoutMs / 1000} s`);
+      }
       throw e;
     }
   };

@@ -27,8 +27,10 @@ async function configAt(git: Git, commit: string, path: string): Promise<Keyleak
  * The runbook's contacts block for the incidents a change opens: the `runbook-template` file as committed
  * before the change. It is keyleak's own markdown in the incident (links, mentions, checklists), so the
  * change itself must not be able to write it: a pull request could otherwise put its own "rotate the key
- * by running …" or links into the incident its leak opens. A change that edits it is told the edit
- * applies once merged; a file missing before the change gives `fallback` (the default block).
+ * by running …" or links into the incident its leak opens. A change that edits or deletes it is told the
+ * edit applies once merged. A file absent before the change, or that cannot be read there, gives
+ * `fallback` (the default block) and a warning saying so: the contacts never decide whether a leak is
+ * reported.
  */
 export async function contactsForChange(
   git: Git,
@@ -44,15 +46,22 @@ export async function contactsForChange(
       ],
     };
   }
-  const read = (commit: string) =>
-    fileAt(git, commit, path).catch((e: Error) => {
-      throw new Error(`could not read ${path} at ${commit.slice(0, 12)}: ${e.message}`);
-    });
-  const [before, after] = [await read(change.before), await read(change.after).catch(() => null)];
   const warnings: string[] = [];
-  if (before?.blob !== after?.blob) {
+  const at = change.before.slice(0, 12);
+  const before = await fileAt(git, change.before, path).catch((e: Error) => {
     warnings.push(
-      `${path} (runbook-template) is changed in this ${change.what}: incidents use it as it was before (${before ? change.before.slice(0, 12) : 'absent, the default contacts'}); the change applies once merged`,
+      `could not read ${path} (runbook-template) at ${at}: ${e.message}; incidents name the default contacts`,
+    );
+    return undefined;
+  });
+  const after = await fileAt(git, change.after, path).catch(() => undefined);
+  if (before === null && !after) {
+    warnings.push(
+      `${path} (runbook-template) is not in ${at}, before this ${change.what}: incidents name the default contacts`,
+    );
+  } else if (before !== undefined && before?.blob !== after?.blob) {
+    warnings.push(
+      `${path} (runbook-template) is ${after ? 'changed' : 'deleted'} in this ${change.what}: incidents use it as it was before (${before ? at : 'absent, the default contacts'}); the change applies once merged`,
     );
   }
   return { contacts: before?.text ?? fallback, warnings };

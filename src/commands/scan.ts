@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Git } from '../adapters/git.js';
-import { EMPTY_CONFIG, parseConfig, type KeyleakConfig } from '../core/config.js';
+import { DEFAULT_CONFIG_PATH, EMPTY_CONFIG, parseConfig, type KeyleakConfig } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
 import { renderJson } from '../core/render/json.js';
 import { renderMarkdown } from '../core/render/markdown.js';
@@ -14,8 +14,6 @@ import type { Progress } from '../scan/passes.js';
 import type { ScanResult } from '../scan/result.js';
 import { scanDirectory, scanStaged } from '../scan/worktree.js';
 import type { ScanFormat, ScanSettings } from '../settings.js';
-
-export const DEFAULT_CONFIG_PATH = '.github/keyleak.yml';
 
 const ZERO_ID = /^0{40}$|^0{64}$/;
 

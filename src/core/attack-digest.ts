@@ -10,6 +10,8 @@ import {
   type TouchedItem,
 } from './attack-catalog.js';
 
+import type { TrailRecord } from './cloudtrail.js';
+
 export type { AttackCategory, Severity, TouchedItem } from './attack-catalog.js';
 
 /** One call that changed something, minted credentials, ran commands or read secrets. */
@@ -87,16 +89,9 @@ export interface AttackDigest {
   follow: { maxDepth: number; maxKeys: number; notFollowed: { keyId: string; reason: string }[] };
 }
 
-/** The fields of a CloudTrail record the digest reads. */
-export interface AttackRecord {
+/** The fields of a CloudTrail record the digest reads: the call's, and what it asked for and got back. */
+export interface AttackRecord extends Omit<TrailRecord, 'accessKeyId'> {
   eventId: string;
-  eventTime: string;
-  eventSource: string;
-  eventName: string;
-  awsRegion: string;
-  sourceIPAddress: string;
-  userAgent: string;
-  errorCode: string | null;
   params: Record<string, unknown>;
   response: Record<string, unknown>;
   resources: { ResourceType: string; ResourceName: string }[];
@@ -140,41 +135,33 @@ export function attackRecordOf(
 /** Keys a successful call minted: AssumeRole and token sessions, and access keys created. */
 export function mintedBy(r: AttackRecord): MintedKey[] {
   if (r.errorCode) return [];
-  const base = { mintedBy: r.eventName, eventTime: r.eventTime, region: r.awsRegion, via: r.via };
-  if (r.eventSource === 'sts.amazonaws.com') {
-    const keyId = str(r.response, 'credentials.accessKeyId');
-    if (!keyId) return [];
-    return [
-      {
-        ...base,
-        keyId,
-        kind: 'session',
-        roleArn: str(r.params, 'roleArn') || null,
-        sessionName:
-          str(r.params, 'roleSessionName') ||
-          str(r.params, 'name') ||
-          str(r.response, 'federatedUser.arn') ||
-          null,
-        userName: null,
-        expiry: str(r.response, 'credentials.expiration') || null,
-      },
-    ];
-  }
-  if (r.eventSource === 'iam.amazonaws.com' && r.eventName === 'CreateAccessKey') {
-    const keyId = str(r.response, 'accessKey.accessKeyId');
-    if (!keyId) return [];
-    return [
-      {
-        ...base,
-        keyId,
-        kind: 'access-key',
-        roleArn: null,
-        sessionName: null,
-        userName: str(r.response, 'accessKey.userName') || str(r.params, 'userName') || null,
-        expiry: null,
-      },
-    ];
-  }
+  const minted = (
+    keyId: string,
+    how: Omit<MintedKey, 'keyId' | 'mintedBy' | 'eventTime' | 'region' | 'via'>,
+  ): MintedKey[] =>
+    keyId
+      ? [{ mintedBy: r.eventName, eventTime: r.eventTime, region: r.awsRegion, via: r.via, keyId, ...how }]
+      : [];
+  if (r.eventSource === 'sts.amazonaws.com')
+    return minted(str(r.response, 'credentials.accessKeyId'), {
+      kind: 'session',
+      roleArn: str(r.params, 'roleArn') || null,
+      sessionName:
+        str(r.params, 'roleSessionName') ||
+        str(r.params, 'name') ||
+        str(r.response, 'federatedUser.arn') ||
+        null,
+      userName: null,
+      expiry: str(r.response, 'credentials.expiration') || null,
+    });
+  if (r.eventSource === 'iam.amazonaws.com' && r.eventName === 'CreateAccessKey')
+    return minted(str(r.response, 'accessKey.accessKeyId'), {
+      kind: 'access-key',
+      roleArn: null,
+      sessionName: null,
+      userName: str(r.response, 'accessKey.userName') || str(r.params, 'userName') || null,
+      expiry: null,
+    });
   return [];
 }
 

@@ -24,6 +24,9 @@ export interface KeyleakConfig {
   ignoreInlineAllow?: ReadonlySet<string>;
 }
 
+/** Where a repository keeps its config when none is named: the action's default and the CLI's. */
+export const DEFAULT_CONFIG_PATH = '.github/keyleak.yml';
+
 export const EMPTY_CONFIG: KeyleakConfig = {
   allowKeyIds: new Set(),
   allowPaths: [],

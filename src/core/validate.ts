@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { CREDENTIAL_PREFIXES } from './keyid.js';
 
 /**
  * The validators every entry shares (action inputs, org inputs, CLI flags): one rule per concept. A
@@ -68,6 +69,14 @@ export const parseAccountIds: Validator<string[]> = (raw) => {
   return [...new Set(ids)];
 };
 
+const KEY_ID = new RegExp(`^(${CREDENTIAL_PREFIXES.join('|')})[A-Z2-7]{16}$`);
+
+/** An access key id: one of the credential prefixes and 16 more characters. */
+export const parseKeyId: Validator<string> = (raw) => {
+  if (!KEY_ID.test(raw)) throw new InvalidValue(raw, 'an access key id (AKIA… or ASIA…, 20 characters)');
+  return raw;
+};
+
 /** GitHub logins: alphanumerics and single hyphens, at most 39 characters. */
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 
@@ -75,6 +84,15 @@ const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 export const parseLogin: Validator<string> = (raw) => {
   if (!LOGIN.test(raw)) throw new InvalidValue(raw, 'an organisation or user login, like my-org');
   return raw;
+};
+
+/** A repository as `owner/name`: the owner a login (the rule `org` follows), the name GitHub's characters. */
+export const parseRepoName: Validator<{ owner: string; repo: string }> = (raw) => {
+  const [owner = '', repo = '', ...rest] = raw.split('/');
+  if (rest.length > 0 || !LOGIN.test(owner) || !/^[A-Za-z0-9._-]+$/.test(repo)) {
+    throw new InvalidValue(raw, 'a repository as owner/name, like my-org/security');
+  }
+  return { owner, repo };
 };
 
 /** A whole number from `min` to `max`. */

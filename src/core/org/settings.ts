@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { invalid, named, parseBoolean, parseLogin, parseWholeNumber, type Validator } from '../validate.js';
 import { parseRepoFilter, type RawRepoFilter, type RepoFilter } from './select.js';
@@ -85,36 +84,4 @@ export function parseOrgSettings(
     config: raw.config?.trim() || null,
     workDir: defaults.workDir,
   };
-}
-
-/** What `keyleak org-merge` was asked to do. */
-export interface OrgMergeSettings {
-  owner: string;
-  /** Directory holding the shards' results (their artifacts, downloaded). */
-  dir: string;
-  /** The state the shards started from; the merged state is written back to it. */
-  stateFile: string;
-}
-
-export const ORG_MERGE_USAGE = `usage: keyleak org-merge --owner NAME --dir DIR [--state FILE]
-       merges the org-state.json and org-summary.json files of every shard under DIR into FILE
-       (default ${DEFAULT_STATE_FILE}) and prints the merged summary as markdown`;
-
-/** Parses `keyleak org-merge` arguments; errors are UsageErrors naming the bad value. */
-export function parseOrgMergeArgs(argv: string[]): OrgMergeSettings {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { owner: { type: 'string' }, dir: { type: 'string' }, state: { type: 'string' } },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${ORG_MERGE_USAGE}`);
-  }
-  if (!values.owner) throw new UsageError(`--owner is required\n${ORG_MERGE_USAGE}`);
-  const owner = named(values.owner, parseLogin, invalid('--owner'));
-  if (!values.dir) throw new UsageError(`--dir is required\n${ORG_MERGE_USAGE}`);
-  return { owner, dir: values.dir, stateFile: values.state ?? DEFAULT_STATE_FILE };
 }

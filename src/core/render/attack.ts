@@ -63,13 +63,19 @@ export interface AttackRenderOptions {
 
 const KEY_ID = /^A[A-Z0-9]{15,127}$/;
 
+const sql = (lines: string[]) => mdFence(lines.join('\n'), 'sql');
+
 /** The queries that reach what LookupEvents cannot: data events, older than 90 days, an organisation trail. */
 function limitsSection(d: AttackDigest, keyId: string): string[] {
   const all = [keyId, ...d.minted.map((m) => m.keyId)].filter((k) => KEY_ID.test(k));
   // A query names 40 keys at most: the body has a size limit, and trail.json lists every minted key.
   const ids = all.slice(0, 40);
   const list = ids.map((k) => `'${k}'`).join(', ');
-  const since = d.window.start.slice(0, 19).replace('T', ' ');
+  // Athena and CloudTrail Lake spell the columns differently and want the time in their own format.
+  const ofKeysSince = (keyColumn: string, timeColumn: string, since: string) => [
+    `WHERE ${keyColumn} IN (${list})`,
+    `  AND ${timeColumn} >= '${since}'`,
+  ];
   return [
     '<details><summary>What this cannot show, and the queries that can</summary>',
     '',
@@ -77,34 +83,26 @@ function limitsSection(d: AttackDigest, keyId: string): string[] {
     '',
     "Athena, on the trail's table (`cloudtrail_logs` here):",
     '',
-    ...mdFence(
-      [
-        'SELECT eventtime, useridentity.accesskeyid, eventsource, eventname, awsregion, sourceipaddress,',
-        "       json_extract_scalar(requestparameters, '$.bucketName') AS bucket,",
-        "       json_extract_scalar(requestparameters, '$.key') AS object_key",
-        'FROM cloudtrail_logs',
-        `WHERE useridentity.accesskeyid IN (${list})`,
-        `  AND eventtime >= '${d.window.start.slice(0, 19)}Z'`,
-        'ORDER BY eventtime;',
-      ].join('\n'),
-      'sql',
-    ),
+    ...sql([
+      'SELECT eventtime, useridentity.accesskeyid, eventsource, eventname, awsregion, sourceipaddress,',
+      "       json_extract_scalar(requestparameters, '$.bucketName') AS bucket,",
+      "       json_extract_scalar(requestparameters, '$.key') AS object_key",
+      'FROM cloudtrail_logs',
+      ...ofKeysSince('useridentity.accesskeyid', 'eventtime', `${d.window.start.slice(0, 19)}Z`),
+      'ORDER BY eventtime;',
+    ]),
     '',
     ...(all.length > ids.length
       ? [`These name ${ids.length} of the ${all.length} keys; add the rest from \`trail.json\`.`, '']
       : []),
     'CloudTrail Lake, on an event data store that includes data events:',
     '',
-    ...mdFence(
-      [
-        'SELECT eventTime, userIdentity.accessKeyId, eventSource, eventName, awsRegion, sourceIPAddress, requestParameters',
-        'FROM <event-data-store-id>',
-        `WHERE userIdentity.accessKeyId IN (${list})`,
-        `  AND eventTime >= '${since}'`,
-        'ORDER BY eventTime',
-      ].join('\n'),
-      'sql',
-    ),
+    ...sql([
+      'SELECT eventTime, userIdentity.accessKeyId, eventSource, eventName, awsRegion, sourceIPAddress, requestParameters',
+      'FROM <event-data-store-id>',
+      ...ofKeysSince('userIdentity.accessKeyId', 'eventTime', d.window.start.slice(0, 19).replace('T', ' ')),
+      'ORDER BY eventTime',
+    ]),
     '',
     '</details>',
     '',
