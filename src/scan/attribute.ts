@@ -23,6 +23,11 @@ import { analyseObjects, type ParsedCommit } from './passes.js';
 const PAIRING_READ_LIMIT = 16 << 20;
 /** Commits named on one command line. */
 const LIST_CHUNK = 1000;
+/**
+ * Flagged file versions named to git's walk at most (on its command line); past this many, the walk lists
+ * every commit's changes and this process keeps those that introduced one.
+ */
+const FIND_OBJECTS_LIMIT = 10_000;
 
 /**
  * Maps objects that may hold key ids back to where they were introduced, and analyses them (and, for
@@ -32,6 +37,8 @@ export async function attribute(
   git: Git,
   sel: HistorySelection,
   hits: Map<string, ObjectType>,
+  /** Flagged file versions the first pass analysed already (analyseFlagged): not read again. */
+  known: ReadonlyMap<string, TextAnalysis>,
   config: KeyleakConfig,
   units: ScanUnit[],
   onAnalysed: ((bytes: number) => void) | undefined,
@@ -50,45 +57,69 @@ export async function attribute(
   const flaggedBlobs = new Set(hitOids.filter((o) => hits.get(o) === 'blob'));
   const flaggedCommits = new Set(hitOids.filter((o) => hits.get(o) === 'commit'));
 
-  // The walk of the selected commits and the full analysis of the flagged objects do not depend on each
-  // other: git walks while this process analyses. The walk keeps only the commits that introduced a
-  // flagged file version (or are a flagged commit), and of each only those changes, so what it holds
-  // grows with the hits (a vendoring commit can change thousands of files).
+  // The walk of the selected commits and the analysis of the flagged objects do not depend on each
+  // other: git walks while this process analyses. git is asked only for the commits that changed a path
+  // to or from a flagged file version, and of each only those changes, so both what it prints and what is
+  // kept here grow with the hits, not with the history (a vendoring commit can change thousands of files).
   const introducing: { commit: CommitChanges; order: number }[] = [];
-  const reachable = new Set<string>();
   let seq = 0;
-  const walk = walked(
-    'the history to attribute what was found',
-    git.logChanges(sel, (c) => {
-      seq++; // git log lists newest first
-      if (flaggedCommits.has(c.sha)) reachable.add(c.sha);
-      if (flaggedBlobs.size === 0) return;
-      const changes = c.changes.filter((ch) => flaggedBlobs.has(ch.oid));
-      if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
-    }),
-  );
+  const walk =
+    flaggedBlobs.size === 0
+      ? Promise.resolve()
+      : walked(
+          'the history to attribute what was found',
+          git.logChanges(
+            sel,
+            (c) => {
+              seq++; // git log lists newest first
+              const changes = c.changes.filter((ch) => flaggedBlobs.has(ch.oid));
+              if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
+            },
+            [],
+            flaggedBlobs.size <= FIND_OBJECTS_LIMIT ? [...flaggedBlobs] : [],
+          ),
+        );
   walk.catch(() => {}); // awaited below; not left unhandled if the analysis fails first
+  // A flagged commit message counts only when the commit is in the selected history: a walk of the
+  // commits alone tells.
+  const inHistory =
+    flaggedCommits.size === 0
+      ? Promise.resolve(new Set<string>())
+      : git.commitsAmong(sel, flaggedCommits).catch((e: unknown) => {
+          if (!(e instanceof GitError)) throw e;
+          problems.push(
+            `git could not walk the history to place commit messages (${firstLine(e.message)}): keys in them were not reported (run \`git fsck\`)`,
+          );
+          return new Set<string>();
+        });
+  inHistory.catch(() => {});
   // Blobs are searched for key ids only at first: where each key id is, which is all a suppressed key's
-  // report needs. The few blobs of commits that report a key are analysed again in full below.
-  const [{ analyses, commits: parsedCommits, tags: parsedTags, missing }] = await Promise.all([
-    analyseObjects(git, hitOids, { onObject: onAnalysed, keyIdsOnly: true, markers: markersToNote(config) }),
+  // report needs. The few blobs of commits that report a key are analysed again in full below. Those the
+  // first pass analysed as it read them are not read again.
+  const toRead = hitOids.filter((o) => hits.get(o) !== 'blob' || !known.has(o));
+  const [{ analyses, commits: parsedCommits, tags: parsedTags, missing }, , reachable] = await Promise.all([
+    analyseObjects(git, toRead, { onObject: onAnalysed, keyIdsOnly: true, markers: markersToNote(config) }),
     walk,
+    inHistory,
   ]);
   // What the first pass read but git cannot: reported, never dropped (a damaged index git refuses).
   lost.push(...missing);
 
   // Flagged objects without a key id were flagged for a secret label: analysed in full (they are few),
   // and kept when they hold a lone secret's candidate, so a labelled secret with no key id is located.
-  const labelOnly = hitOids.filter((o) => hits.get(o) === 'blob' && analyses.get(o)?.keyIds.length === 0);
+  const labelOnly = toRead.filter((o) => hits.get(o) === 'blob' && analyses.get(o)?.keyIds.length === 0);
   const lone = new Set<string>();
+  const keepFull = (oid: string, a: TextAnalysis): void => {
+    analyses.set(oid, a);
+    if (mayStandAlone(a)) lone.add(oid);
+  };
   if (labelOnly.length > 0) {
     const full = await analyseObjects(git, labelOnly, { markers: markersToNote(config) });
     lost.push(...full.missing);
-    for (const [oid, a] of full.analyses) {
-      analyses.set(oid, a);
-      if (mayStandAlone(a)) lone.add(oid);
-    }
+    for (const [oid, a] of full.analyses) keepFull(oid, a);
   }
+  // The first pass's analyses are in full already where they hold no key id (analyseFlagged).
+  for (const [oid, a] of known) if (hits.get(oid) === 'blob') keepFull(oid, a);
   // Commit and tag messages are analysed in full already.
   for (const o of hitOids) if (hits.get(o) !== 'blob' && mayStandAlone(analyses.get(o))) lone.add(o);
   const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0 || lone.has(o)));

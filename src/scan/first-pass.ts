@@ -70,6 +70,7 @@ export async function fullFirstPass(
   jobs: number,
   progress: Progress,
   onBytes?: (n: number) => void,
+  markers?: readonly string[],
 ): Promise<FirstPassResult> {
   if (store) {
     // Loose objects, and chains the pack reader leaves to git, are read by git while the packs are read.
@@ -93,6 +94,7 @@ export async function fullFirstPass(
           early = prefilter(git, toGit, 1, onBytes);
           early.catch(() => {}); // awaited below; not left unhandled if the pack pass fails first
         },
+        markers,
       );
       const parts: FirstPassResult[] = [];
       if (early) parts.push(await early);
@@ -101,6 +103,7 @@ export async function fullFirstPass(
       for (const p of parts) for (const [k, v] of p.hits) hits.set(k, v);
       return {
         hits,
+        analyses: packed.analyses,
         absent: packed.absent,
         damaged: store.damaged,
         notes: packed.errors,

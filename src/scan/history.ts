@@ -1,5 +1,5 @@
 import { GitError, type Git, type HistorySelection } from '../adapters/git.js';
-import type { KeyleakConfig } from '../core/config.js';
+import { markersToNote, type KeyleakConfig } from '../core/config.js';
 import { buildFindings, type ScanUnit } from '../core/findings.js';
 import type { ScanReport } from '../core/types.js';
 import { attribute } from './attribute.js';
@@ -84,7 +84,7 @@ export async function scanHistory(
       // and after it when a commit of that store turns out to name a tree or parent it lacks.
       const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
       [first, unreachable] = await Promise.all([
-        fullFirstPass(git, store, opts.jobs, progress, onBytes),
+        fullFirstPass(git, store, opts.jobs, progress, onBytes, markersToNote(opts.config)),
         vouched ? Promise.resolve([]) : missingObjects(),
       ]);
       if (vouched && (first.absent?.length ?? 0) > 0)
@@ -105,7 +105,8 @@ export async function scanHistory(
     Object.assign(progress, {
       phase: 'attributing',
       objects: 0,
-      totalObjects: first.hits.size,
+      // What the pack reader analysed as it read is not read again.
+      totalObjects: first.hits.size - (first.analyses?.size ?? 0),
       bytes: 0,
       totalBytes: 0,
     } satisfies Progress);
@@ -117,7 +118,7 @@ export async function scanHistory(
         }
       : undefined;
     if (opts.onProgress) tell(true);
-    await attribute(git, sel, first.hits, opts.config, units, onAnalysed, lost, problems);
+    await attribute(git, sel, first.hits, first.analyses ?? new Map(), opts.config, units, onAnalysed, lost, problems);
   }
   if (problems.length > 0) {
     incomplete = true;

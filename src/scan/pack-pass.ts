@@ -13,6 +13,8 @@ import {
 } from '../adapters/packs.js';
 import { DeltaError, DeltaOps, buildTarget, parseDelta, readTarget } from './delta.js';
 import { LABEL_SPANS, deltaSpans, labelStarts, matchStarts } from './spans.js';
+import type { TextAnalysis } from '../core/detect.js';
+import { analyseFlagged } from './passes.js';
 import { threadsFor } from './threads.js';
 
 /**
@@ -27,6 +29,8 @@ export interface PackPassResult {
   absent: string[];
   /** Objects that may hold a key id, with their type. */
   hits: Map<string, ObjectType>;
+  /** The flagged file versions, analysed as they were read (passes.ts analyseFlagged). */
+  analyses: Map<string, TextAnalysis>;
   objects: number;
   commits: number;
   bytes: number;
@@ -96,6 +100,7 @@ export interface PackPlan {
 /** What one share of a pack's chains yielded. Plain data: it crosses from worker threads. */
 export interface ShareResult {
   hits: [string, ObjectType][];
+  analyses: [string, TextAnalysis][];
   /** Trees and parents that commits of the pack name but the pack does not hold. */
   absent: string[];
   objects: number;
@@ -123,6 +128,7 @@ export interface PackWorkerData {
   share: PackShare;
   plan: PackPlan;
   roots: Uint32Array;
+  markers: readonly string[] | undefined;
 }
 
 export function isPackWorkerData(d: unknown): d is PackWorkerData {
@@ -143,7 +149,7 @@ export async function runPackWorker(data: PackWorkerData): Promise<void> {
     let objects = 0;
     let bytes = 0;
     let last = performance.now();
-    const result = await scanShare(pack, data.plan, data.roots, (n, b) => {
+    const result = await scanShare(pack, data.plan, data.roots, data.markers, (n, b) => {
       objects += n;
       bytes += b;
       const now = performance.now();
@@ -168,11 +174,12 @@ function runShareOnWorker(
   pack: PackFile,
   plan: PackPlan,
   roots: Uint32Array,
+  markers: readonly string[] | undefined,
   onObjects: (count: number, bytes: number) => void,
   cancel: AbortSignal,
 ): Promise<ShareResult> {
   return new Promise((resolve, reject) => {
-    const data: PackWorkerData = { keyleakPackWorker: true, share: pack.shared(), plan, roots };
+    const data: PackWorkerData = { keyleakPackWorker: true, share: pack.shared(), plan, roots, markers };
     // A small nursery: the inflated deltas a thread drops are freed sooner, and its memory stays small.
     const worker = new Worker(workerScript!, {
       workerData: data,
@@ -220,9 +227,11 @@ export async function packPass(
   jobs: number,
   onProgress?: PackProgress,
   toGit?: (oids: string[]) => void,
+  markers?: readonly string[],
 ): Promise<PackPassResult> {
   const result: PackPassResult = {
     hits: new Map(),
+    analyses: new Map(),
     absent: [],
     objects: 0,
     commits: 0,
@@ -260,10 +269,10 @@ export async function packPass(
     const parts = await Promise.all(
       shares.map((share, k) =>
         k === 0
-          ? scanShare(pack, plan, share, onObjects)
-          : runShareOnWorker(pack, plan, share, onObjects, cancel.signal).catch((e: unknown) => {
+          ? scanShare(pack, plan, share, markers, onObjects)
+          : runShareOnWorker(pack, plan, share, markers, onObjects, cancel.signal).catch((e: unknown) => {
               if (e instanceof PackFormatError || e instanceof DeltaError || cancel.signal.aborted) throw e;
-              return scanShare(pack, plan, share);
+              return scanShare(pack, plan, share, markers);
             }),
       ),
     ).catch((e: unknown) => {
@@ -275,6 +284,7 @@ export async function packPass(
       for (const oid of part.absent) result.absent.push(oid);
       for (const m of part.errors) result.errors.push(m);
       for (const [oid, type] of part.hits) result.hits.set(oid, type);
+      for (const [oid, a] of part.analyses) result.analyses.set(oid, a);
       result.objects += part.objects;
       result.commits += part.commits;
       result.bytes += part.bytes;
@@ -304,11 +314,13 @@ export async function scanShare(
   pack: PackFile,
   plan: PackPlan,
   roots: ArrayLike<number>,
+  markers: readonly string[] | undefined,
   onObjects?: (count: number, bytes: number) => void,
 ): Promise<ShareResult> {
   const { rootKind, childStart, children } = plan;
   const result: ShareResult = {
     hits: [],
+    analyses: [],
     absent: [],
     objects: 0,
     commits: 0,
@@ -341,13 +353,18 @@ export async function scanShare(
   let scratch = Buffer.allocUnsafe(1 << 16);
   const hasChildren = (i: number): boolean => childStart[i] !== childStart[i + 1];
 
-  const record = (i: number, size: number, hit: boolean): void => {
+  // A flagged file version is analysed here, while its content is at hand: attribution then reads it
+  // again through git only for the few that report a key. `content` gives it whole.
+  const record = (i: number, size: number, hit: boolean, content: () => Buffer): void => {
     const kind = rootKind[i]!;
     result.objects++;
     result.bytes += size;
     if (kind === KIND.commit) result.commits++;
-    if (hit)
-      result.hits.push([pack.oid(i), kind === KIND.commit ? 'commit' : kind === KIND.tag ? 'tag' : 'blob']);
+    if (hit) {
+      const oid = pack.oid(i);
+      result.hits.push([oid, kind === KIND.commit ? 'commit' : kind === KIND.tag ? 'tag' : 'blob']);
+      if (kind === KIND.blob) result.analyses.push([oid, analyseFlagged(content(), markers)]);
+    }
     onObjects?.(1, size);
   };
   const defer = (from: number): void => {
@@ -386,7 +403,7 @@ export async function scanShare(
     matchStarts(content, 0, content.length, spans);
     const labels: number[] = [];
     labelStarts(content, 0, content.length, labels);
-    record(r, content.length, spans.length + labels.length > 0);
+    record(r, content.length, spans.length + labels.length > 0, () => content);
     if (rootKind[r] === KIND.commit) checkCommit(content, 0, content.length);
     if (!hasChildren(r)) continue;
 
@@ -438,6 +455,7 @@ export async function scanShare(
           LABEL_SPANS,
         );
         if (rootKind[c] === KIND.commit) checkCommit(view, out, out + size);
+        record(c, size, cs.length + ls.length > 0, () => view.subarray(out, out + size));
         if (f.next >= childStart[f.i + 1]!) {
           // The base's last delta: the base is needed no more, and the delta takes its place. A chain
           // of versions holds two of them at a time, not the whole chain.
@@ -474,8 +492,11 @@ export async function scanShare(
           if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
           checkCommit(readTarget(arena.mem, f.at, delta, ops, 0, size, scratch), 0, size);
         }
+        record(c, size, cs.length + ls.length > 0, () => {
+          if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
+          return readTarget(arena.mem, f.at, delta, ops, 0, size, scratch);
+        });
       }
-      record(c, size, cs.length + ls.length > 0);
       await maybeYield();
     }
     await maybeYield();

@@ -23,6 +23,8 @@ export type Progress = PhaseProgress;
 export interface FirstPassResult {
   /** Objects that may hold a key id or a secret label, with their type. */
   hits: Map<string, ObjectType>;
+  /** Flagged file versions already analysed (analyseFlagged), by the pack reader as it read them. */
+  analyses?: Map<string, TextAnalysis>;
   missing: string[];
   /** From the pack reader: trees and parents its commits name that no pack holds. */
   absent?: string[];
@@ -167,6 +169,26 @@ function parseSigned(text: string, who: RegExp): ParsedCommit {
     date = `${local}${offset.slice(0, 3)}:${offset.slice(3)}`;
   }
   return { author, date, message };
+}
+
+/** Pieces a held blob is analysed in: the size git's pipe hands a reader. */
+const ANALYSIS_PIECE = 64 << 10;
+
+/**
+ * What attribution needs of a flagged file version, from its whole content: its key ids (with lines and
+ * allow markers), which is all a suppressed key's report needs; and when it has none (it was flagged for
+ * a secret label), the full analysis, to tell whether it holds a lone secret.
+ */
+export function analyseFlagged(content: Buffer, markers?: readonly string[]): TextAnalysis {
+  const keyIds = analyseText(content, true, markers);
+  return keyIds.keyIds.length > 0 ? keyIds : analyseText(content, false, markers);
+}
+
+function analyseText(content: Buffer, keyIdsOnly: boolean, markers?: readonly string[]): TextAnalysis {
+  const a = new LineAnalyzer(keyIdsOnly, markers);
+  for (let at = 0; at < content.length; at += ANALYSIS_PIECE)
+    a.push(content.toString('latin1', at, Math.min(content.length, at + ANALYSIS_PIECE)));
+  return a.end();
 }
 
 /** Analysis of each object in `oids`: blobs as text, commits and annotated tags by their message. */
