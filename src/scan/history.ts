@@ -6,6 +6,7 @@ import { attribute } from './attribute.js';
 import { fullFirstPass, openStore, vouchedFor } from './first-pass.js';
 import { prefilter, type FirstPassResult, type Progress } from './passes.js';
 import type { ScanResult } from './result.js';
+import { packWorkerBeside } from './threads.js';
 
 export type { HistorySelection } from '../adapters/git.js';
 
@@ -13,6 +14,11 @@ export interface HistoryScanOptions {
   config: KeyleakConfig;
   /** Parallel object readers for the first pass. */
   jobs: number;
+  /**
+   * The script pack-reading threads run, or null to read every pack on the calling thread; by default the
+   * one beside the running entry (threads.ts packWorkerBeside).
+   */
+  workerScript?: string | null;
   onProgress?: (p: Progress) => void;
 }
 
@@ -84,7 +90,18 @@ export async function scanHistory(
       // and after it when a commit of that store turns out to name a tree or parent it lacks.
       const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
       [first, unreachable] = await Promise.all([
-        fullFirstPass(git, store, opts.jobs, progress, onBytes, markersToNote(opts.config)),
+        fullFirstPass(
+          git,
+          store,
+          {
+            jobs: opts.jobs,
+            workerScript:
+              opts.workerScript === undefined ? packWorkerBeside(process.argv[1]) : opts.workerScript,
+            markers: markersToNote(opts.config),
+          },
+          progress,
+          onBytes,
+        ),
         vouched ? Promise.resolve([]) : missingObjects(),
       ]);
       if (vouched && (first.absent?.length ?? 0) > 0)
@@ -118,7 +135,17 @@ export async function scanHistory(
         }
       : undefined;
     if (opts.onProgress) tell(true);
-    await attribute(git, sel, first.hits, first.analyses ?? new Map(), opts.config, units, onAnalysed, lost, problems);
+    await attribute(
+      git,
+      sel,
+      first.hits,
+      first.analyses ?? new Map(),
+      opts.config,
+      units,
+      onAnalysed,
+      lost,
+      problems,
+    );
   }
   if (problems.length > 0) {
     incomplete = true;
