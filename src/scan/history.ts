@@ -1,11 +1,10 @@
 import { GitError, type Git, type HistorySelection } from '../adapters/git.js';
 import { markersToNote, type KeyleakConfig } from '../core/config.js';
-import { buildFindings, type ScanUnit } from '../core/findings.js';
-import type { ScanReport } from '../core/types.js';
+import type { ScanUnit } from '../core/findings.js';
 import { attribute } from './attribute.js';
 import { fullFirstPass, openStore, vouchedFor } from './first-pass.js';
 import { prefilter, type FirstPassResult, type Progress } from './passes.js';
-import type { ScanResult } from './result.js';
+import { scanResult, type ScanResult } from './result.js';
 import { packWorkerBeside } from './threads.js';
 
 export type { HistorySelection } from '../adapters/git.js';
@@ -166,22 +165,19 @@ export async function scanHistory(
     );
   }
 
-  const built = buildFindings(units, opts.config);
-  const report: ScanReport = {
-    findings: built.findings,
-    loneSecrets: built.loneSecrets,
-    suppressed: built.suppressed,
-    stats: {
+  return scanResult(
+    units,
+    opts.config,
+    {
       mode: sel.mode,
       objectsScanned: first.objects,
       bytesScanned: first.bytes,
       commitsScanned: first.commits,
       durationMs: Date.now() - started,
     },
-    incomplete,
     warnings,
-  };
-  return { report, secrets: built.secrets };
+    incomplete,
+  );
 }
 
 function firstLine(s: string): string {
