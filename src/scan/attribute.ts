@@ -13,10 +13,10 @@ import { analyseObjects, type ParsedCommit } from './passes.js';
 
 /**
  * Attribution: from the objects the first pass flagged, to the commits and paths that introduced each
- * key id. Its cost follows the hits: the flagged objects are searched for key ids, the walk of the
- * history keeps only the commits that touched one of them, and secrets are looked for (in the files with
- * key ids and, to pair one with a key id, in the other files of the commit) only where a commit reports
- * a key.
+ * key id. Its cost follows the hits: the flagged objects are searched for key ids (most of them by the
+ * pack reader already), git walks the history only for the file versions that hold one and prints only
+ * the commits that changed a path to or from them, and secrets are looked for (in the files with key ids
+ * and, to pair one with a key id, in the other files of the commit) only where a commit reports a key.
  */
 
 /** Other files of a commit larger than this are not read just to look for a paired secret. */
@@ -24,8 +24,8 @@ const PAIRING_READ_LIMIT = 16 << 20;
 /** Commits named on one command line. */
 const LIST_CHUNK = 1000;
 /**
- * Flagged file versions named to git's walk at most (on its command line); past this many, the walk lists
- * every commit's changes and this process keeps those that introduced one.
+ * File versions with a key named to git's walk at most (on its command line); past this many, the walk
+ * lists every commit's changes and this process keeps those that introduced one.
  */
 const FIND_OBJECTS_LIMIT = 10_000;
 
@@ -54,54 +54,21 @@ export async function attribute(
       );
     });
   const hitOids = [...hits.keys()];
-  const flaggedBlobs = new Set(hitOids.filter((o) => hits.get(o) === 'blob'));
-  const flaggedCommits = new Set(hitOids.filter((o) => hits.get(o) === 'commit'));
 
-  // The walk of the selected commits and the analysis of the flagged objects do not depend on each
-  // other: git walks while this process analyses. git is asked only for the commits that changed a path
-  // to or from a flagged file version, and of each only those changes, so both what it prints and what is
-  // kept here grow with the hits, not with the history (a vendoring commit can change thousands of files).
-  const introducing: { commit: CommitChanges; order: number }[] = [];
-  let seq = 0;
-  const walk =
-    flaggedBlobs.size === 0
-      ? Promise.resolve()
-      : walked(
-          'the history to attribute what was found',
-          git.logChanges(
-            sel,
-            (c) => {
-              seq++; // git log lists newest first
-              const changes = c.changes.filter((ch) => flaggedBlobs.has(ch.oid));
-              if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
-            },
-            [],
-            flaggedBlobs.size <= FIND_OBJECTS_LIMIT ? [...flaggedBlobs] : [],
-          ),
-        );
-  walk.catch(() => {}); // awaited below; not left unhandled if the analysis fails first
-  // A flagged commit message counts only when the commit is in the selected history: a walk of the
-  // commits alone tells.
-  const inHistory =
-    flaggedCommits.size === 0
-      ? Promise.resolve(new Set<string>())
-      : git.commitsAmong(sel, flaggedCommits).catch((e: unknown) => {
-          if (!(e instanceof GitError)) throw e;
-          problems.push(
-            `git could not walk the history to place commit messages (${firstLine(e.message)}): keys in them were not reported (run \`git fsck\`)`,
-          );
-          return new Set<string>();
-        });
-  inHistory.catch(() => {});
   // Blobs are searched for key ids only at first: where each key id is, which is all a suppressed key's
   // report needs. The few blobs of commits that report a key are analysed again in full below. Those the
   // first pass analysed as it read them are not read again.
   const toRead = hitOids.filter((o) => hits.get(o) !== 'blob' || !known.has(o));
-  const [{ analyses, commits: parsedCommits, tags: parsedTags, missing }, , reachable] = await Promise.all([
-    analyseObjects(git, toRead, { onObject: onAnalysed, keyIdsOnly: true, markers: markersToNote(config) }),
-    walk,
-    inHistory,
-  ]);
+  const {
+    analyses,
+    commits: parsedCommits,
+    tags: parsedTags,
+    missing,
+  } = await analyseObjects(git, toRead, {
+    onObject: onAnalysed,
+    keyIdsOnly: true,
+    markers: markersToNote(config),
+  });
   // What the first pass read but git cannot: reported, never dropped (a damaged index git refuses).
   lost.push(...missing);
 
@@ -126,6 +93,41 @@ export async function attribute(
   if (withKeys.size === 0) return;
   const hitBlobs = new Set([...withKeys].filter((o) => hits.get(o) === 'blob'));
   const hitCommits = new Set([...withKeys].filter((o) => hits.get(o) === 'commit'));
+
+  // Only now is git asked where they are, and only about them: the commits that changed a path to or
+  // from a file version holding a key (of each, only those changes), and which commits with a key in their
+  // message the history holds (a walk of the commits alone). What git prints and what is kept here grow
+  // with the hits, not with the history; a history whose flagged objects hold no key is not walked.
+  const introducing: { commit: CommitChanges; order: number }[] = [];
+  let seq = 0;
+  const walk =
+    hitBlobs.size === 0
+      ? Promise.resolve()
+      : walked(
+          'the history to attribute what was found',
+          git.logChanges(
+            sel,
+            (c) => {
+              seq++; // git log lists newest first
+              const changes = c.changes.filter((ch) => hitBlobs.has(ch.oid));
+              if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
+            },
+            [],
+            hitBlobs.size <= FIND_OBJECTS_LIMIT ? [...hitBlobs] : [],
+          ),
+        );
+  walk.catch(() => {}); // awaited below; not left unhandled if the other walk fails first
+  const inHistory =
+    hitCommits.size === 0
+      ? Promise.resolve(new Set<string>())
+      : git.commitsAmong(sel, hitCommits).catch((e: unknown) => {
+          if (!(e instanceof GitError)) throw e;
+          problems.push(
+            `git could not walk the history to place commit messages (${firstLine(e.message)}): keys in them were not reported (run \`git fsck\`)`,
+          );
+          return new Set<string>();
+        });
+  const [, reachable] = await Promise.all([walk, inHistory]);
   await tagUnits(
     git,
     sel,
