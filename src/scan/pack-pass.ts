@@ -21,7 +21,7 @@ import {
   subtree,
   type PackPlan,
 } from './pack-plan.js';
-import { analyseFlagged } from './passes.js';
+import { analyseFlagged, objectHeaders } from './passes.js';
 import { LABEL_SPANS, deltaSpans, labelStarts, matchStarts } from './spans.js';
 import { runShareOnWorker, threadsFor } from './threads.js';
 
@@ -209,15 +209,11 @@ export async function scanShare(
   const result = emptyShare();
   // A commit's tree and parents, read from its header: whether the pack stands on its own.
   const checkCommit = (buf: Buffer, from: number, to: number): void => {
-    let p = from;
-    for (;;) {
-      const nl = buf.indexOf(0x0a, p);
-      if (nl < 0 || nl >= to || nl === p) return;
-      const line = buf.toString('latin1', p, Math.min(nl, p + 48));
-      const m = /^(?:tree|parent) ([0-9a-f]{40})$/.exec(line);
-      if (m && !pack.has(m[1]!)) result.absent.push(m[1]!);
-      else if (!m && !line.startsWith('tree ') && !line.startsWith('parent ')) return;
-      p = nl + 1;
+    const blank = buf.subarray(from, to).indexOf('\n\n');
+    const { headers } = objectHeaders(buf.toString('latin1', from, blank < 0 ? to : from + blank));
+    for (const [name, value] of headers) {
+      if (name !== 'tree' && name !== 'parent') return;
+      if (/^[0-9a-f]{40}$/.test(value) && !pack.has(value)) result.absent.push(value);
     }
   };
   let lastYield = performance.now();

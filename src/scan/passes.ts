@@ -141,23 +141,43 @@ export interface ParsedCommit {
   message: string;
 }
 
+/**
+ * The headers of a commit or annotated tag object, in order, and its message: `name value` lines up to the
+ * first empty line (git's Documentation/gitformat-signature.txt). Lines that start with a space continue
+ * the header before them (a signature, a merged tag) and are left out: nothing here reads them. The one
+ * parser of object headers: the pack reader's check of a commit's tree and parents uses it too.
+ */
+export function objectHeaders(text: string): { headers: [string, string][]; message: string } {
+  const sep = text.indexOf('\n\n');
+  const head = sep < 0 ? text : text.slice(0, sep);
+  const headers: [string, string][] = [];
+  for (const line of head.split('\n')) {
+    if (line.startsWith(' ')) continue;
+    const sp = line.indexOf(' ');
+    headers.push(sp < 0 ? [line, ''] : [line.slice(0, sp), line.slice(sp + 1)]);
+  }
+  return { headers, message: sep < 0 ? '' : text.slice(sep + 2) };
+}
+
 export function parseCommitObject(text: string): ParsedCommit {
-  return parseSigned(text, /^author (.*) (\d+) ([+-]\d{4})$/m);
+  return parseSigned(objectHeaders(text), 'author');
 }
 
 /** An annotated tag's tagger, date and message, with the name its own header gives. */
 export function parseTagObject(text: string): ParsedCommit & { name: string } {
-  const parsed = parseSigned(text, /^tagger (.*) (\d+) ([+-]\d{4})$/m);
-  const sep = text.indexOf('\n\n');
-  const name = /^tag (.+)$/m.exec(sep < 0 ? text : text.slice(0, sep))?.[1] ?? '';
-  return { ...parsed, name };
+  const parsed = objectHeaders(text);
+  const name = parsed.headers.find(([n, v]) => n === 'tag' && v !== '')?.[1] ?? '';
+  return { ...parseSigned(parsed, 'tagger'), name };
 }
 
-function parseSigned(text: string, who: RegExp): ParsedCommit {
-  const sep = text.indexOf('\n\n');
-  const headers = sep < 0 ? text : text.slice(0, sep);
-  const message = sep < 0 ? '' : text.slice(sep + 2);
-  const m = who.exec(headers);
+const SIGNATURE = /^(.*) (\d+) ([+-]\d{4})$/;
+
+function parseSigned(
+  { headers, message }: ReturnType<typeof objectHeaders>,
+  who: 'author' | 'tagger',
+): ParsedCommit {
+  let m: RegExpExecArray | null = null;
+  for (const [name, value] of headers) if (name === who && (m = SIGNATURE.exec(value))) break;
   let author = '';
   let date = '';
   if (m) {
