@@ -4,13 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DeltaError,
-  DeltaOps,
-  PackFile,
-  PackFormatError,
-  applyDelta,
-} from '../../src/adapters/packs.js';
+import { DeltaError, DeltaOps, PackFile, PackFormatError, applyDelta } from '../../src/adapters/packs.js';
 import { KEY_ID_PREFILTER } from '../../src/core/rules.js';
 import { packPass } from '../../src/scan/pack-pass.js';
 import { analyseFlagged } from '../../src/scan/passes.js';
