@@ -1,9 +1,5 @@
 #!/usr/bin/env node
 import { main } from './cli-main.js';
-import { workerScriptBeside } from './scan/pack-pass.js';
-
-// Full-history scans read packs on threads started from the worker bundle beside this file.
-workerScriptBeside(import.meta.url);
 // A reader that stops early (`keyleak scan --all | head -2`) closes the pipe: what it did not read is
 // not an error, and the exit status stays the command's own.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

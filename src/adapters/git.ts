@@ -57,6 +57,7 @@ export class GitError extends Error {
 }
 
 const ZERO_OID = /^0+$/;
+const OID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 /** Title of git's progress lines, kept out of error messages. */
 const PROGRESS = 'keyleak-walk';
 
@@ -605,8 +606,21 @@ export class Git {
     sel: HistorySelection,
     onCommit: (c: CommitChanges) => void,
     paths: string[] = [],
+    objects: readonly string[] = [],
   ): Promise<void> {
-    await this.log(await this.revisions(sel), onCommit, paths);
+    // With `objects`, git lists only the commits that changed a path to or from one of them, and only
+    // those changes: what it prints (and this process parses) follows them, not the history.
+    const find = objects.filter((o) => OID.test(o)).map((o) => `--find-object=${o}`);
+    await this.log([...find, ...(await this.revisions(sel))], onCommit, paths);
+  }
+
+  /** Which of `commits` the history of `sel` holds: a walk of the commits alone, reading no tree. */
+  async commitsAmong(sel: HistorySelection, commits: ReadonlySet<string>): Promise<Set<string>> {
+    const found = new Set<string>();
+    await this.streamLines(['rev-list', ...(await this.revisions(sel))], (line) => {
+      if (commits.has(line)) found.add(line);
+    });
+    return found;
   }
 
   /** The changes of exactly these commits (no walk), in the order given. */

@@ -13,16 +13,21 @@ import { analyseObjects, type ParsedCommit } from './passes.js';
 
 /**
  * Attribution: from the objects the first pass flagged, to the commits and paths that introduced each
- * key id. Its cost follows the hits: the flagged objects are searched for key ids, the walk of the
- * history keeps only the commits that touched one of them, and secrets are looked for (in the files with
- * key ids and, to pair one with a key id, in the other files of the commit) only where a commit reports
- * a key.
+ * key id. Its cost follows the hits: the flagged objects are searched for key ids (most of them by the
+ * pack reader already), git walks the history only for the file versions that hold one and prints only
+ * the commits that changed a path to or from them, and secrets are looked for (in the files with key ids
+ * and, to pair one with a key id, in the other files of the commit) only where a commit reports a key.
  */
 
 /** Other files of a commit larger than this are not read just to look for a paired secret. */
 const PAIRING_READ_LIMIT = 16 << 20;
 /** Commits named on one command line. */
 const LIST_CHUNK = 1000;
+/**
+ * File versions with a key named to git's walk at most (on its command line); past this many, the walk
+ * lists every commit's changes and this process keeps those that introduced one.
+ */
+const FIND_OBJECTS_LIMIT = 10_000;
 
 /**
  * Maps objects that may hold key ids back to where they were introduced, and analyses them (and, for
@@ -32,6 +37,8 @@ export async function attribute(
   git: Git,
   sel: HistorySelection,
   hits: Map<string, ObjectType>,
+  /** Flagged file versions the first pass analysed already (analyseFlagged): not read again. */
+  known: ReadonlyMap<string, TextAnalysis>,
   config: KeyleakConfig,
   units: ScanUnit[],
   onAnalysed: ((bytes: number) => void) | undefined,
@@ -47,54 +54,80 @@ export async function attribute(
       );
     });
   const hitOids = [...hits.keys()];
-  const flaggedBlobs = new Set(hitOids.filter((o) => hits.get(o) === 'blob'));
-  const flaggedCommits = new Set(hitOids.filter((o) => hits.get(o) === 'commit'));
 
-  // The walk of the selected commits and the full analysis of the flagged objects do not depend on each
-  // other: git walks while this process analyses. The walk keeps only the commits that introduced a
-  // flagged file version (or are a flagged commit), and of each only those changes, so what it holds
-  // grows with the hits (a vendoring commit can change thousands of files).
-  const introducing: { commit: CommitChanges; order: number }[] = [];
-  const reachable = new Set<string>();
-  let seq = 0;
-  const walk = walked(
-    'the history to attribute what was found',
-    git.logChanges(sel, (c) => {
-      seq++; // git log lists newest first
-      if (flaggedCommits.has(c.sha)) reachable.add(c.sha);
-      if (flaggedBlobs.size === 0) return;
-      const changes = c.changes.filter((ch) => flaggedBlobs.has(ch.oid));
-      if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
-    }),
-  );
-  walk.catch(() => {}); // awaited below; not left unhandled if the analysis fails first
   // Blobs are searched for key ids only at first: where each key id is, which is all a suppressed key's
-  // report needs. The few blobs of commits that report a key are analysed again in full below.
-  const [{ analyses, commits: parsedCommits, tags: parsedTags, missing }] = await Promise.all([
-    analyseObjects(git, hitOids, { onObject: onAnalysed, keyIdsOnly: true, markers: markersToNote(config) }),
-    walk,
-  ]);
+  // report needs. The few blobs of commits that report a key are analysed again in full below. Those the
+  // first pass analysed as it read them are not read again.
+  const toRead = hitOids.filter((o) => hits.get(o) !== 'blob' || !known.has(o));
+  const {
+    analyses,
+    commits: parsedCommits,
+    tags: parsedTags,
+    missing,
+  } = await analyseObjects(git, toRead, {
+    onObject: onAnalysed,
+    keyIdsOnly: true,
+    markers: markersToNote(config),
+  });
   // What the first pass read but git cannot: reported, never dropped (a damaged index git refuses).
   lost.push(...missing);
 
   // Flagged objects without a key id were flagged for a secret label: analysed in full (they are few),
   // and kept when they hold a lone secret's candidate, so a labelled secret with no key id is located.
-  const labelOnly = hitOids.filter((o) => hits.get(o) === 'blob' && analyses.get(o)?.keyIds.length === 0);
+  const labelOnly = toRead.filter((o) => hits.get(o) === 'blob' && analyses.get(o)?.keyIds.length === 0);
   const lone = new Set<string>();
+  const keepFull = (oid: string, a: TextAnalysis): void => {
+    analyses.set(oid, a);
+    if (mayStandAlone(a)) lone.add(oid);
+  };
   if (labelOnly.length > 0) {
     const full = await analyseObjects(git, labelOnly, { markers: markersToNote(config) });
     lost.push(...full.missing);
-    for (const [oid, a] of full.analyses) {
-      analyses.set(oid, a);
-      if (mayStandAlone(a)) lone.add(oid);
-    }
+    for (const [oid, a] of full.analyses) keepFull(oid, a);
   }
+  // The first pass's analyses are in full already where they hold no key id (analyseFlagged).
+  for (const [oid, a] of known) if (hits.get(oid) === 'blob') keepFull(oid, a);
   // Commit and tag messages are analysed in full already.
   for (const o of hitOids) if (hits.get(o) !== 'blob' && mayStandAlone(analyses.get(o))) lone.add(o);
   const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0 || lone.has(o)));
   if (withKeys.size === 0) return;
   const hitBlobs = new Set([...withKeys].filter((o) => hits.get(o) === 'blob'));
   const hitCommits = new Set([...withKeys].filter((o) => hits.get(o) === 'commit'));
+
+  // Only now is git asked where they are, and only about them: the commits that changed a path to or
+  // from a file version holding a key (of each, only those changes), and which commits with a key in their
+  // message the history holds (a walk of the commits alone). What git prints and what is kept here grow
+  // with the hits, not with the history; a history whose flagged objects hold no key is not walked.
+  const introducing: { commit: CommitChanges; order: number }[] = [];
+  let seq = 0;
+  const walk =
+    hitBlobs.size === 0
+      ? Promise.resolve()
+      : walked(
+          'the history to attribute what was found',
+          git.logChanges(
+            sel,
+            (c) => {
+              seq++; // git log lists newest first
+              const changes = c.changes.filter((ch) => hitBlobs.has(ch.oid));
+              if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
+            },
+            [],
+            hitBlobs.size <= FIND_OBJECTS_LIMIT ? [...hitBlobs] : [],
+          ),
+        );
+  walk.catch(() => {}); // awaited below; not left unhandled if the other walk fails first
+  const inHistory =
+    hitCommits.size === 0
+      ? Promise.resolve(new Set<string>())
+      : git.commitsAmong(sel, hitCommits).catch((e: unknown) => {
+          if (!(e instanceof GitError)) throw e;
+          problems.push(
+            `git could not walk the history to place commit messages (${firstLine(e.message)}): keys in them were not reported (run \`git fsck\`)`,
+          );
+          return new Set<string>();
+        });
+  const [, reachable] = await Promise.all([walk, inHistory]);
   await tagUnits(
     git,
     sel,

@@ -1,7 +1,12 @@
 import { GitError, type Git, type ObjectType } from '../adapters/git.js';
-import { PackFile, PackFormatError, objectStoreLayout, type ObjectStoreLayout } from '../adapters/packs.js';
-import { DeltaError } from './delta.js';
-import { packPass } from './pack-pass.js';
+import {
+  DeltaError,
+  PackFile,
+  PackFormatError,
+  objectStoreLayout,
+  type ObjectStoreLayout,
+} from '../adapters/packs.js';
+import { packPass, type PackPassOptions } from './pack-pass.js';
 import { prefilter, type FirstPassResult, type Progress } from './passes.js';
 
 /**
@@ -67,19 +72,19 @@ export async function vouchedFor(git: Git, store: OpenStore): Promise<boolean> {
 export async function fullFirstPass(
   git: Git,
   store: OpenStore | null,
-  jobs: number,
+  readers: Pick<PackPassOptions, 'jobs' | 'workerScript' | 'markers'>,
   progress: Progress,
   onBytes?: (n: number) => void,
 ): Promise<FirstPassResult> {
+  const { jobs } = readers;
   let cycle: { message: string; oids: string[] } | null = null;
   if (store) {
     // Loose objects, and chains the pack reader leaves to git, are read by git while the packs are read.
     let early: Promise<FirstPassResult> | null = null;
     try {
-      const packed = await packPass(
-        store.packs,
-        jobs,
-        onBytes && {
+      const packed = await packPass(store.packs, {
+        ...readers,
+        onProgress: onBytes && {
           plan: (n) => {
             progress.totalObjects += n;
           },
@@ -88,13 +93,13 @@ export async function fullFirstPass(
             onBytes(bytes);
           },
         },
-        (oids) => {
+        toGit: (oids) => {
           const toGit = [...store.layout.loose, ...oids];
           if (toGit.length === 0) return;
           early = prefilter(git, toGit, 1, onBytes);
           early.catch(() => {}); // awaited below; not left unhandled if the pack pass fails first
         },
-      );
+      });
       const parts: FirstPassResult[] = [];
       if (early) parts.push(await early);
       if (packed.deferred.length > 0) parts.push(await prefilter(git, packed.deferred, jobs, onBytes));
@@ -102,6 +107,7 @@ export async function fullFirstPass(
       for (const p of parts) for (const [k, v] of p.hits) hits.set(k, v);
       return {
         hits,
+        analyses: packed.analyses,
         absent: packed.absent,
         damaged: store.damaged,
         notes: packed.errors,

@@ -1,12 +1,12 @@
 import { GitError, type Git, type HistorySelection } from '../adapters/git.js';
-import type { KeyleakConfig } from '../core/config.js';
-import { buildFindings, type ScanUnit } from '../core/findings.js';
-import type { ScanReport } from '../core/types.js';
+import { markersToNote, type KeyleakConfig } from '../core/config.js';
+import type { ScanUnit } from '../core/findings.js';
 import { attribute } from './attribute.js';
 import { fullFirstPass, openStore, vouchedFor } from './first-pass.js';
 import { locateMissing } from './missing.js';
 import { prefilter, type FirstPassResult, type Progress } from './passes.js';
-import type { ScanResult } from './result.js';
+import { scanResult, type ScanResult } from './result.js';
+import { packWorkerBeside } from './threads.js';
 
 export type { HistorySelection } from '../adapters/git.js';
 
@@ -14,6 +14,11 @@ export interface HistoryScanOptions {
   config: KeyleakConfig;
   /** Parallel object readers for the first pass. */
   jobs: number;
+  /**
+   * The script pack-reading threads run, or null to read every pack on the calling thread; by default the
+   * one beside the running entry (threads.ts packWorkerBeside).
+   */
+  workerScript?: string | null;
   onProgress?: (p: Progress) => void;
 }
 
@@ -85,7 +90,18 @@ export async function scanHistory(
       // and after it when a commit of that store turns out to name a tree or parent it lacks.
       const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
       [first, unreachable] = await Promise.all([
-        fullFirstPass(git, store, opts.jobs, progress, onBytes),
+        fullFirstPass(
+          git,
+          store,
+          {
+            jobs: opts.jobs,
+            workerScript:
+              opts.workerScript === undefined ? packWorkerBeside(process.argv[1]) : opts.workerScript,
+            markers: markersToNote(opts.config),
+          },
+          progress,
+          onBytes,
+        ),
         vouched ? Promise.resolve([]) : missingObjects(),
       ]);
       if (vouched && (first.absent?.length ?? 0) > 0)
@@ -106,7 +122,8 @@ export async function scanHistory(
     Object.assign(progress, {
       phase: 'attributing',
       objects: 0,
-      totalObjects: first.hits.size,
+      // What the pack reader analysed as it read is not read again.
+      totalObjects: first.hits.size - (first.analyses?.size ?? 0),
       bytes: 0,
       totalBytes: 0,
     } satisfies Progress);
@@ -118,7 +135,17 @@ export async function scanHistory(
         }
       : undefined;
     if (opts.onProgress) tell(true);
-    await attribute(git, sel, first.hits, opts.config, units, onAnalysed, lost, problems);
+    await attribute(
+      git,
+      sel,
+      first.hits,
+      first.analyses ?? new Map(),
+      opts.config,
+      units,
+      onAnalysed,
+      lost,
+      problems,
+    );
   }
   if (problems.length > 0) {
     incomplete = true;
@@ -138,23 +165,21 @@ export async function scanHistory(
     warnings.push(located.warning);
   }
 
-  const built = buildFindings(units, opts.config);
-  const report: ScanReport = {
-    findings: built.findings,
-    loneSecrets: built.loneSecrets,
-    suppressed: built.suppressed,
-    stats: {
+  const result = scanResult(
+    units,
+    opts.config,
+    {
       mode: sel.mode,
       objectsScanned: first.objects,
       bytesScanned: first.bytes,
       commitsScanned: first.commits,
       durationMs: Date.now() - started,
     },
-    incomplete,
     warnings,
-    ...(located && { missing: located.missing }),
-  };
-  return { report, secrets: built.secrets };
+    incomplete,
+  );
+  if (located) result.report.missing = located.missing;
+  return result;
 }
 
 function firstLine(s: string): string {

@@ -23,6 +23,8 @@ export type Progress = PhaseProgress;
 export interface FirstPassResult {
   /** Objects that may hold a key id or a secret label, with their type. */
   hits: Map<string, ObjectType>;
+  /** Flagged file versions already analysed (analyseFlagged), by the pack reader as it read them. */
+  analyses?: Map<string, TextAnalysis>;
   missing: string[];
   /** From the pack reader: trees and parents its commits name that no pack holds. */
   absent?: string[];
@@ -139,23 +141,43 @@ export interface ParsedCommit {
   message: string;
 }
 
+/**
+ * The headers of a commit or annotated tag object, in order, and its message: `name value` lines up to the
+ * first empty line (git's Documentation/gitformat-signature.txt). Lines that start with a space continue
+ * the header before them (a signature, a merged tag) and are left out: nothing here reads them. The one
+ * parser of object headers: the pack reader's check of a commit's tree and parents uses it too.
+ */
+export function objectHeaders(text: string): { headers: [string, string][]; message: string } {
+  const sep = text.indexOf('\n\n');
+  const head = sep < 0 ? text : text.slice(0, sep);
+  const headers: [string, string][] = [];
+  for (const line of head.split('\n')) {
+    if (line.startsWith(' ')) continue;
+    const sp = line.indexOf(' ');
+    headers.push(sp < 0 ? [line, ''] : [line.slice(0, sp), line.slice(sp + 1)]);
+  }
+  return { headers, message: sep < 0 ? '' : text.slice(sep + 2) };
+}
+
 export function parseCommitObject(text: string): ParsedCommit {
-  return parseSigned(text, /^author (.*) (\d+) ([+-]\d{4})$/m);
+  return parseSigned(objectHeaders(text), 'author');
 }
 
 /** An annotated tag's tagger, date and message, with the name its own header gives. */
 export function parseTagObject(text: string): ParsedCommit & { name: string } {
-  const parsed = parseSigned(text, /^tagger (.*) (\d+) ([+-]\d{4})$/m);
-  const sep = text.indexOf('\n\n');
-  const name = /^tag (.+)$/m.exec(sep < 0 ? text : text.slice(0, sep))?.[1] ?? '';
-  return { ...parsed, name };
+  const parsed = objectHeaders(text);
+  const name = parsed.headers.find(([n, v]) => n === 'tag' && v !== '')?.[1] ?? '';
+  return { ...parseSigned(parsed, 'tagger'), name };
 }
 
-function parseSigned(text: string, who: RegExp): ParsedCommit {
-  const sep = text.indexOf('\n\n');
-  const headers = sep < 0 ? text : text.slice(0, sep);
-  const message = sep < 0 ? '' : text.slice(sep + 2);
-  const m = who.exec(headers);
+const SIGNATURE = /^(.*) (\d+) ([+-]\d{4})$/;
+
+function parseSigned(
+  { headers, message }: ReturnType<typeof objectHeaders>,
+  who: 'author' | 'tagger',
+): ParsedCommit {
+  let m: RegExpExecArray | null = null;
+  for (const [name, value] of headers) if (name === who && (m = SIGNATURE.exec(value))) break;
   let author = '';
   let date = '';
   if (m) {
@@ -167,6 +189,26 @@ function parseSigned(text: string, who: RegExp): ParsedCommit {
     date = `${local}${offset.slice(0, 3)}:${offset.slice(3)}`;
   }
   return { author, date, message };
+}
+
+/** Pieces a held blob is analysed in: the size git's pipe hands a reader. */
+const ANALYSIS_PIECE = 64 << 10;
+
+/**
+ * What attribution needs of a flagged file version, from its whole content: its key ids (with lines and
+ * allow markers), which is all a suppressed key's report needs; and when it has none (it was flagged for
+ * a secret label), the full analysis, to tell whether it holds a lone secret.
+ */
+export function analyseFlagged(content: Buffer, markers?: readonly string[]): TextAnalysis {
+  const keyIds = analyseText(content, true, markers);
+  return keyIds.keyIds.length > 0 ? keyIds : analyseText(content, false, markers);
+}
+
+function analyseText(content: Buffer, keyIdsOnly: boolean, markers?: readonly string[]): TextAnalysis {
+  const a = new LineAnalyzer(keyIdsOnly, markers);
+  for (let at = 0; at < content.length; at += ANALYSIS_PIECE)
+    a.push(content.toString('latin1', at, Math.min(content.length, at + ANALYSIS_PIECE)));
+  return a.end();
 }
 
 /** Analysis of each object in `oids`: blobs as text, commits and annotated tags by their message. */

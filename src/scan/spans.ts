@@ -1,5 +1,5 @@
 import { AWS_SECRET_LABEL, AWS_SECRET_LABEL_LENGTH, KEY_ID_LENGTH, KEY_ID_PREFILTER } from '../core/rules.js';
-import type { DeltaOps } from './delta.js';
+import type { DeltaOps } from '../adapters/packs.js';
 
 /**
  * Where the key-id prefilter matches in an object, worked out from its delta: matches inside copied

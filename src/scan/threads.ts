@@ -1,7 +1,18 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker, parentPort } from 'node:worker_threads';
+import { DeltaError, ObjectReadError, PackFormatError, type PackShare } from '../adapters/packs.js';
+import type { ShareResult } from './pack-pass.js';
+import type { PackPlan } from './pack-plan.js';
+
 /**
- * How many threads read a pack, chosen from the work: a thread costs its start-up (a heap, the reader's
- * code loaded again: tens of milliseconds) and earns it only on enough bytes. Small packs are read on the
- * calling thread, one after another; `jobs` is the most a large one gets.
+ * The threads a pack is read on: how many a pack is worth, and the messages between the thread that
+ * plans the pass and those that read shares of its chains (src/pack-worker.ts).
+ *
+ * A thread costs its start-up (a heap, the reader's code loaded again: tens of milliseconds) and earns it
+ * only on enough bytes. Small packs are read on the calling thread, one after another; `jobs` is the most
+ * a large one gets.
  */
 
 /** Stored bytes of chains each pack-reading thread should have, at least, to be worth starting. */
@@ -19,4 +30,108 @@ export function setThreadMinWork(bytes: number): number {
   const before = minWork;
   minWork = bytes;
   return before;
+}
+
+/**
+ * The script pack-reading threads run: `pack-worker.js` beside `entry` (a path or a file URL; the action
+ * and the CLI are bundles in dist/ beside it), or null when it is not there (a test runner, src/), and
+ * every share is then read on the calling thread.
+ */
+export function packWorkerBeside(entry: string | undefined): string | null {
+  if (!entry) return null;
+  let real: string;
+  try {
+    // `npx keyleak` runs the CLI through a link in node_modules/.bin.
+    real = realpathSync(entry.startsWith('file:') ? fileURLToPath(entry) : entry);
+  } catch {
+    return null;
+  }
+  const script = join(dirname(real), 'pack-worker.js');
+  return existsSync(script) ? script : null;
+}
+
+/** What a thread is started with: the pack as its reader shared it, the plan, and its share of chains. */
+export interface PackWorkerData {
+  keyleakPackWorker: true;
+  share: PackShare;
+  plan: PackPlan;
+  roots: Uint32Array;
+  markers: readonly string[] | undefined;
+}
+
+export function isPackWorkerData(d: unknown): d is PackWorkerData {
+  return typeof d === 'object' && d !== null && (d as PackWorkerData).keyleakPackWorker === true;
+}
+
+type WorkerMessage =
+  | { type: 'progress'; objects: number; bytes: number }
+  | { type: 'done'; result: ShareResult }
+  | { type: 'error'; name: string; message: string };
+
+/** The reading side of a thread: runs `scan` and posts its progress (at most every 100 ms) and result. */
+export async function serveShare(
+  scan: (onObjects: (count: number, bytes: number) => void) => Promise<ShareResult>,
+): Promise<void> {
+  const port = parentPort!;
+  try {
+    let objects = 0;
+    let bytes = 0;
+    let last = performance.now();
+    const result = await scan((n, b) => {
+      objects += n;
+      bytes += b;
+      const now = performance.now();
+      if (now - last > 100) {
+        port.postMessage({ type: 'progress', objects, bytes } satisfies WorkerMessage);
+        objects = 0;
+        bytes = 0;
+        last = now;
+      }
+    });
+    if (objects > 0) port.postMessage({ type: 'progress', objects, bytes } satisfies WorkerMessage);
+    port.postMessage({ type: 'done', result } satisfies WorkerMessage);
+  } catch (e) {
+    const err = e as Error;
+    port.postMessage({ type: 'error', name: err.name, message: err.message } satisfies WorkerMessage);
+  }
+}
+
+/** Errors a thread reports by name, raised again here as the same kind. */
+const RAISED = { DeltaError, PackFormatError, ObjectReadError } as const;
+
+/** Reads a share of a pack's chains on a new thread started from `script`. */
+export function runShareOnWorker(
+  script: string,
+  data: Omit<PackWorkerData, 'keyleakPackWorker'>,
+  onObjects: (count: number, bytes: number) => void,
+  cancel: AbortSignal,
+): Promise<ShareResult> {
+  return new Promise((resolve, reject) => {
+    // A small nursery: the inflated deltas a thread drops are freed sooner, and its memory stays small.
+    const worker = new Worker(script, {
+      workerData: { keyleakPackWorker: true, ...data } satisfies PackWorkerData,
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
+    // Another share failed: this one's result would be thrown away.
+    cancel.addEventListener('abort', () => void worker.terminate(), { once: true });
+    let settled = false;
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') onObjects(m.objects, m.bytes);
+      else if (m.type === 'done') {
+        settled = true;
+        resolve(m.result);
+      } else {
+        settled = true;
+        const Err = RAISED[m.name as keyof typeof RAISED] ?? Error;
+        reject(new Err(m.message));
+      }
+    });
+    worker.on('error', (e) => {
+      settled = true;
+      reject(e);
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new Error(`pack reader thread exited with code ${code} before finishing`));
+    });
+  });
 }

@@ -5,9 +5,9 @@ import type { Git } from '../adapters/git.js';
 import { markersToNote, type KeyleakConfig } from '../core/config.js';
 import { LineAnalyzer } from '../core/detect.js';
 import { UsageError } from '../core/errors.js';
-import { buildFindings, type ScanUnit } from '../core/findings.js';
+import type { ScanUnit } from '../core/findings.js';
 import { analyseObjects } from './passes.js';
-import type { ScanResult } from './result.js';
+import { scanResult, type ScanResult } from './result.js';
 
 /** Scans what is staged for the next commit: the pre-commit hook's view. */
 export async function scanStaged(git: Git, config: KeyleakConfig): Promise<ScanResult> {
@@ -21,24 +21,18 @@ export async function scanStaged(git: Git, config: KeyleakConfig): Promise<ScanR
   const units: ScanUnit[] = changes
     .filter((c) => analyses.has(c.oid))
     .map((c) => ({ commit: null, path: c.path, analysis: analyses.get(c.oid)! }));
-  const built = buildFindings(units, config);
-  return {
-    report: {
-      findings: built.findings,
-      loneSecrets: built.loneSecrets,
-      suppressed: built.suppressed,
-      stats: {
-        mode: 'staged',
-        objectsScanned: analyses.size,
-        bytesScanned: 0,
-        commitsScanned: 0,
-        durationMs: Date.now() - started,
-      },
-      incomplete: missing.length > 0,
-      warnings: missing.length > 0 ? [`${missing.length} staged object(s) could not be read`] : [],
+  return scanResult(
+    units,
+    config,
+    {
+      mode: 'staged',
+      objectsScanned: analyses.size,
+      bytesScanned: 0,
+      commitsScanned: 0,
+      durationMs: Date.now() - started,
     },
-    secrets: built.secrets,
-  };
+    missing.length > 0 ? [`${missing.length} staged object(s) could not be read`] : [],
+  );
 }
 
 /** Reads one file through the detector; null (with a warning) when it could not be read. */
@@ -99,24 +93,18 @@ function directoryResult(
   config: KeyleakConfig,
   read: { files: number; bytes: number; started: number; warnings: string[] },
 ): ScanResult {
-  const built = buildFindings(units, config);
-  return {
-    report: {
-      findings: built.findings,
-      loneSecrets: built.loneSecrets,
-      suppressed: built.suppressed,
-      stats: {
-        mode: 'no-git',
-        objectsScanned: read.files,
-        bytesScanned: read.bytes,
-        commitsScanned: 0,
-        durationMs: Date.now() - read.started,
-      },
-      incomplete: read.warnings.length > 0,
-      warnings: read.warnings,
+  return scanResult(
+    units,
+    config,
+    {
+      mode: 'no-git',
+      objectsScanned: read.files,
+      bytesScanned: read.bytes,
+      commitsScanned: 0,
+      durationMs: Date.now() - read.started,
     },
-    secrets: built.secrets,
-  };
+    read.warnings,
+  );
 }
 
 /** Scans a plain directory (no git): every regular file, streamed so size does not matter. */

@@ -23,9 +23,9 @@ interface Where {
 
 /**
  * A history with a key at every kind of place attribution has to get right: a merge resolution, a clean
- * merge, a rename, a file deleted later, a commit reachable only from a tag, a commit message, a pair
- * split over two files of one commit, many versions of one file, and documentation keys (suppressed)
- * in many versions of another.
+ * merge, a rename, a file deleted later, a commit reachable only from a tag, a commit message, an
+ * annotated tag's message, a pair split over two files of one commit, many versions of one file, and
+ * documentation keys (suppressed) in many versions of another.
  */
 function buildHistory() {
   const r = TestRepo.create();
@@ -125,6 +125,11 @@ function buildHistory() {
   r.git('checkout', '-q', 'main');
   r.git('branch', '-q', '-D', 'release-tmp');
   add(expected, onTag, { commit: cTag, path: 'release/notes.txt', line: 1 });
+
+  // An annotated tag's message, located at the tag object.
+  const inTagMessage = makeKeyId();
+  r.git('tag', '-a', 'v2', '-m', `release 2\n\nrotated ${inTagMessage}`);
+  add(expected, inTagMessage, { commit: r.git('rev-parse', 'v2').trim(), path: null, line: 3 });
 
   r.commit('tail', { 'README.md': 'bye\n' });
   return {

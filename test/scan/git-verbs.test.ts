@@ -179,3 +179,30 @@ describe('the idle watchdog', () => {
     );
   });
 });
+
+describe('a walk limited to some file versions', () => {
+  it('lists only the commits that changed a path to or from them, with those changes alone', async () => {
+    const o = origin();
+    const git = await Git.open(o.dev.dir);
+    const two = o.dev.git('rev-parse', `${o.main[1]}:a.txt`).trim();
+    const seen: { sha: string; changes: string[] }[] = [];
+    await git.logChanges(
+      { mode: 'all', remotes: false },
+      (c) => seen.push({ sha: c.sha, changes: c.changes.map((ch) => `${ch.path} ${ch.oid}`) }),
+      [],
+      [two],
+    );
+    expect(seen).toEqual([{ sha: o.main[1]!, changes: [`a.txt ${two}`] }]);
+  });
+
+  it('tells which commits the selected history holds, walking commits alone', async () => {
+    const o = origin();
+    const git = await Git.open(o.dev.dir);
+    o.dev.git('checkout', '-q', '-b', 'gone');
+    const gone = o.dev.commit('gone', { 'g.txt': 'g\n' });
+    o.dev.git('checkout', '-q', 'main');
+    o.dev.git('branch', '-q', '-D', 'gone');
+    const among = await git.commitsAmong({ mode: 'all', remotes: false }, new Set([o.side, o.tagged, gone]));
+    expect([...among].sort()).toEqual([o.side, o.tagged].sort());
+  });
+});

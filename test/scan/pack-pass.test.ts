@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PackFile, PackFormatError } from '../../src/adapters/packs.js';
+import { DeltaError, DeltaOps, PackFile, PackFormatError, applyDelta } from '../../src/adapters/packs.js';
 import { KEY_ID_PREFILTER } from '../../src/core/rules.js';
-import { DeltaError, DeltaOps, applyDelta } from '../../src/scan/delta.js';
-import { packPass, workerScriptBeside } from '../../src/scan/pack-pass.js';
-import { setThreadMinWork, THREAD_MIN_WORK } from '../../src/scan/threads.js';
+import { packPass } from '../../src/scan/pack-pass.js';
+import { analyseFlagged } from '../../src/scan/passes.js';
+import { packWorkerBeside, setThreadMinWork, THREAD_MIN_WORK } from '../../src/scan/threads.js';
 import { deltaSpans, matchStarts } from '../../src/scan/spans.js';
 import { bundle } from '../helpers/bundle.js';
 import { makeKeyId } from '../helpers/keys.js';
@@ -119,9 +119,14 @@ describe('reading packs directly', () => {
         const without = new Set(oids.filter((o) => !truth.has(o)));
         expect(truth.size).toBeGreaterThan(10);
         expect(without.size).toBeGreaterThan(10);
-        const result = await packPass([pack], 1);
+        const result = await packPass([pack], { jobs: 1, workerScript: null });
         const hits = new Set(result.hits.keys());
         expect(hits).toEqual(truth);
+        // Each flagged version is analysed whole as it is read, as if read on its own.
+        const byOid = new Map(oids.map((o, i) => [o, contents[i]!]));
+        expect(new Map(result.analyses)).toEqual(
+          new Map([...truth].map((o) => [o, analyseFlagged(Buffer.from(byOid.get(o)!, 'latin1'))])),
+        );
         expect(result.objects).toBe(new Set(oids).size);
         expect(result.bytes).toBe(
           [...new Map(oids.map((o, i) => [o, contents[i]!.length])).values()].reduce((a, b) => a + b, 0),
@@ -137,7 +142,7 @@ describe('reading packs directly', () => {
     const big = 'x'.repeat(9 << 20) + `\n${makeKeyId()}\n`;
     const { pack, oids } = packOf([big, big + 'more\n', 'small\n'], 'large');
     try {
-      const result = await packPass([pack], 1);
+      const result = await packPass([pack], { jobs: 1, workerScript: null });
       expect(result.deferred.sort()).toEqual([oids[0]!, oids[1]!].sort());
       expect([...result.hits.keys()]).toEqual([]);
       expect(result.objects).toBe(1);
@@ -149,19 +154,22 @@ describe('reading packs directly', () => {
   it('reads shares of a pack on worker threads and finds the same objects', async () => {
     const contents = versions(7, 200);
     const { pack, oids } = packOf(contents, 'threads');
-    // The worker bundle, named as in dist/ and looked up beside the module that starts the threads.
+    // The worker bundle, named as in dist/ and looked up beside the entry that starts the threads.
     const built = bundle('src/pack-worker.ts');
     copyFileSync(join(built, 'index.js'), join(built, 'pack-worker.js'));
-    workerScriptBeside(pathToFileURL(join(built, 'entry.js')).href);
+    writeFileSync(join(built, 'entry.js'), '');
+    const workerScript = packWorkerBeside(pathToFileURL(join(built, 'entry.js')).href);
+    expect(workerScript).toBe(join(built, 'pack-worker.js'));
     setThreadMinWork(1); // a pack this small would be read on this thread alone
     try {
-      const result = await packPass([pack], 3);
+      const result = await packPass([pack], { jobs: 3, workerScript });
       const truth = new Set(oids.filter((_, i) => mayHold(contents[i]!)));
       expect(new Set(result.hits.keys())).toEqual(truth);
       expect(result.objects).toBe(new Set(oids).size);
+      const alone = await packPass([pack], { jobs: 1, workerScript: null });
+      expect(new Map(result.analyses)).toEqual(new Map(alone.analyses));
     } finally {
       setThreadMinWork(THREAD_MIN_WORK);
-      workerScriptBeside(pathToFileURL(join(tmpdir(), 'nowhere', 'entry.js')).href);
       pack.close();
     }
   });
@@ -171,15 +179,13 @@ describe('reading packs directly', () => {
     const { pack, oids } = packOf(contents, 'dying');
     const broken = mkdtempSync(join(tmpdir(), 'keyleak-broken-worker-'));
     writeFileSync(join(broken, 'pack-worker.js'), "throw new Error('this thread fails to start');\n");
-    workerScriptBeside(pathToFileURL(join(broken, 'entry.js')).href);
     setThreadMinWork(1);
     try {
-      const result = await packPass([pack], 2);
+      const result = await packPass([pack], { jobs: 2, workerScript: join(broken, 'pack-worker.js') });
       expect(new Set(result.hits.keys())).toEqual(new Set(oids.filter((_, i) => mayHold(contents[i]!))));
       expect(result.objects).toBe(new Set(oids).size);
     } finally {
       setThreadMinWork(THREAD_MIN_WORK);
-      workerScriptBeside(pathToFileURL(join(tmpdir(), 'nowhere', 'entry.js')).href);
       rmSync(broken, { recursive: true, force: true });
       pack.close();
     }
