@@ -100,21 +100,33 @@ export async function attribute(
   // with the hits, not with the history; a history whose flagged objects hold no key is not walked.
   const introducing: { commit: CommitChanges; order: number }[] = [];
   let seq = 0;
+  const walkChanges = (objects: string[]): Promise<void> =>
+    git.logChanges(
+      sel,
+      (c) => {
+        seq++; // git log lists newest first
+        const changes = c.changes.filter((ch) => hitBlobs.has(ch.oid));
+        if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
+      },
+      [],
+      objects,
+    );
+  const limited = hitBlobs.size <= FIND_OBJECTS_LIMIT ? [...hitBlobs] : [];
   const walk =
     hitBlobs.size === 0
       ? Promise.resolve()
       : walked(
           'the history to attribute what was found',
-          git.logChanges(
-            sel,
-            (c) => {
-              seq++; // git log lists newest first
-              const changes = c.changes.filter((ch) => hitBlobs.has(ch.oid));
-              if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
-            },
-            [],
-            hitBlobs.size <= FIND_OBJECTS_LIMIT ? [...hitBlobs] : [],
-          ),
+          limited.length === 0
+            ? walkChanges([])
+            : walkChanges(limited).catch(async (e: unknown) => {
+                // Limiting the walk makes git read file versions it may not have (a partial clone, a
+                // damaged store): the whole walk reads trees alone, and what it keeps is the same.
+                if (!(e instanceof GitError)) throw e;
+                introducing.length = 0;
+                seq = 0;
+                await walkChanges([]);
+              }),
         );
   walk.catch(() => {}); // awaited below; not left unhandled if the other walk fails first
   const inHistory =
