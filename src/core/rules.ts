@@ -2,14 +2,90 @@
  * The patterns keyleak matches. Kept in one place so the fast first pass and the full analysis agree.
  */
 
-/**
- * First-pass pattern over raw bytes read as latin1: a superset of real key ids (no boundary checks, the
- * body allows 0/1/8/9 so placeholders reach the suppressed list). The full analysis decides the rest.
- */
-export const KEY_ID_PREFILTER = /(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}/g;
-
 /** The longest match of KEY_ID_PREFILTER: chunk readers carry this many bytes over a boundary. */
 export const KEY_ID_LENGTH = 20;
+
+/** The prefixes of credential key ids; `?` stands for any key-id character (legacy `A3T…` ids). */
+const KEY_ID_PREFIXES = ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3T?'];
+const KEY_ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const BASE64_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** A regex character class (or one escaped character) holding exactly `chars`. */
+function charClass(chars: readonly string[]): string {
+  const esc = (c: string) => (/[A-Za-z0-9]/.test(c) ? c : `\\${c}`);
+  if (chars.length === 1) return esc(chars[0]!);
+  const codes = [...new Set(chars)].map((c) => c.charCodeAt(0)).sort((a, b) => a - b);
+  let out = '';
+  for (let i = 0; i < codes.length;) {
+    let j = i;
+    while (j + 1 < codes.length && codes[j + 1] === codes[j]! + 1) j++;
+    const from = esc(String.fromCharCode(codes[i]!));
+    out +=
+      j - i >= 2
+        ? `${from}-${esc(String.fromCharCode(codes[j]!))}`
+        : codes
+            .slice(i, j + 1)
+            .map((c) => esc(String.fromCharCode(c)))
+            .join('');
+    i = j + 1;
+  }
+  return `[${out}]`;
+}
+
+/**
+ * The base64 text of a key id that starts `align` bytes into a three-byte group: the characters each
+ * position can take, from the first one the key id alone decides, KEY_ID_LENGTH of them. A random base64
+ * run matches one of these about once in 10^20 positions, so a data URI never looks like a key.
+ */
+function base64KeyIdForm(prefix: string, align: number): string {
+  const any = Array.from({ length: 256 }, (_, i) => i);
+  const body = [...KEY_ID_CHARS].map((c) => c.charCodeAt(0));
+  const bytes: number[][] = [
+    ...Array<number[]>(align).fill(any),
+    ...[...prefix].map((c) => (c === '?' ? body : [c.charCodeAt(0)])),
+    ...Array<number[]>(KEY_ID_LENGTH - prefix.length).fill(body),
+  ];
+  const chars: string[][] = [];
+  for (let bit = 0; bit + 6 <= bytes.length * 8; bit += 6) {
+    const at = bit >> 3;
+    const shift = 10 - (bit & 7);
+    const values = new Set<number>();
+    for (const x of bytes[at]!)
+      for (const y of (bit & 7) > 2 ? bytes[at + 1]! : [0]) values.add((((x << 8) | y) >> shift) & 63);
+    chars.push([...values].map((v) => BASE64_CHARS[v]!));
+  }
+  const first = chars.findIndex((c) => c.length === 1);
+  return chars
+    .slice(first, first + KEY_ID_LENGTH)
+    .map(charClass)
+    .join('');
+}
+
+/**
+ * Key ids as files encode them, each no longer than KEY_ID_LENGTH so that a match is carried through git
+ * deltas like a plain key id's: UTF-16 (little- or big-endian: the big-endian bytes hold the little-endian
+ * pattern one byte in), a JSON `\\u` escape or an HTML numeric entity of a key-id character (no
+ * serialiser writes one for a letter or digit unless it escapes everything), and the base64 text of a key
+ * id at each of the three alignments. The full analysis (LineAnalyzer) undoes the encodings and decides.
+ */
+const ENCODED_KEY_ID_SOURCES: readonly string[] = [
+  `A\\0(?:K\\0I\\0A|S\\0I\\0A|B\\0I\\0A|C\\0C\\0A|3\\0T\\0[A-Z0-9])\\0(?:[A-Z0-9]\\0){6}`,
+  `\\\\u00(?:3[0-9]|4[1-9A-Fa-f]|5[0-9Aa])`,
+  `&#0{0,5}(?:4[89]|5[0-7]|6[5-9]|[78][0-9]|90);`,
+  `&#[xX]0{0,4}(?:3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]);`,
+  ...[0, 1, 2].flatMap((align) => KEY_ID_PREFIXES.map((p) => base64KeyIdForm(p, align))),
+];
+
+/**
+ * First-pass pattern over raw bytes read as latin1: a superset of real key ids (no boundary checks, the
+ * body allows 0/1/8/9 so placeholders reach the suppressed list), and of their encoded forms
+ * (ENCODED_KEY_ID_SOURCES), so that history scans look into UTF-16, escaped and base64 files too. The
+ * full analysis decides the rest.
+ */
+export const KEY_ID_PREFILTER = new RegExp(
+  ['(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}', ...ENCODED_KEY_ID_SOURCES].join('|'),
+  'g',
+);
 
 /** A key id as a whole token, on a line already normalised by `normaliseLine`. */
 export const KEY_ID_TOKEN = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/g;
