@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { addToBaseline } from '../core/baseline.js';
 import { UsageError } from '../core/errors.js';
+import { matchGitleaks, parseGitleaksFile, type GitleaksEntry } from '../core/gitleaks.js';
 import type { Finding, ScanReport } from '../core/types.js';
 import type { Progress } from '../scan/passes.js';
 import type { BaselineSettings } from '../settings.js';
@@ -13,6 +14,8 @@ export interface BaselineResult {
   added: Finding[];
   /** The config file written (or left as it was when nothing was added). */
   file: string;
+  /** `--from-gitleaks` entries that name nothing the scan found: not recorded, said. */
+  unmatched: GitleaksEntry[];
 }
 
 /** Words beside a fingerprint in the config, made only from what keyleak itself decided. */
@@ -37,15 +40,20 @@ export async function runBaseline(
     throw new UsageError(`cannot read config file '${s.configFile}': ${e.code ?? e.message}`);
   });
   addToBaseline(before, s.configFile, []);
+  const gitleaks = await readGitleaks(s.fromGitleaks);
   const { report } = await scanRepository(
     { ...s.scan, config: before === null ? null : s.configFile },
     onProgress,
   );
   const today = now.toISOString().slice(0, 10);
+  const matched = gitleaks && matchGitleaks(gitleaks, report.findings, report.suppressed);
   const { text, added } = addToBaseline(
     before,
     s.configFile,
-    report.findings.map((f) => ({ fingerprint: f.fingerprint, note: noteFor(f, today) })),
+    (matched?.accepted ?? report.findings).map((f) => ({
+      fingerprint: f.fingerprint,
+      note: noteFor(f, today) + (matched ? ', accepted in gitleaks' : ''),
+    })),
   );
   if (added.length > 0) {
     try {
@@ -58,5 +66,23 @@ export async function runBaseline(
     }
   }
   const fresh = new Set(added);
-  return { report, added: report.findings.filter((f) => fresh.has(f.fingerprint)), file: s.configFile };
+  return {
+    report,
+    added: report.findings.filter((f) => fresh.has(f.fingerprint)),
+    file: s.configFile,
+    unmatched: matched?.unmatched ?? [],
+  };
+}
+
+/** The AWS entries of the `--from-gitleaks` files, read before the scan so a bad file fails at once. */
+async function readGitleaks(files: readonly string[]): Promise<GitleaksEntry[] | null> {
+  if (files.length === 0) return null;
+  const entries: GitleaksEntry[] = [];
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot read --from-gitleaks file '${file}': ${e.code ?? e.message}`);
+    });
+    entries.push(...parseGitleaksFile(text, file));
+  }
+  return entries;
 }
