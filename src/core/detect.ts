@@ -227,27 +227,21 @@ function utf16Of(head: string): 'le' | 'be' | null {
   return null;
 }
 
-function dedupe(a: TextAnalysis): void {
+/** The items whose key is seen first, in order. */
+function uniqueBy<T>(items: readonly T[], key: (t: T) => string): T[] {
   const seen = new Set<string>();
-  a.keyIds = a.keyIds.filter((k) => {
-    const id = `${k.keyId}:${k.line}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
+  return items.filter((t) => {
+    const k = key(t);
+    if (seen.has(k)) return false;
+    seen.add(k);
     return true;
   });
-  seen.clear();
-  a.secrets = a.secrets.filter((s) => {
-    const id = `${s.value}:${s.line}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
-  seen.clear();
-  a.tokens = a.tokens.filter((t) => {
-    if (seen.has(t.value)) return false;
-    seen.add(t.value);
-    return true;
-  });
+}
+
+function dedupe(a: TextAnalysis): void {
+  a.keyIds = uniqueBy(a.keyIds, (k) => `${k.keyId}:${k.line}`);
+  a.secrets = uniqueBy(a.secrets, (s) => `${s.value}:${s.line}`);
+  a.tokens = uniqueBy(a.tokens, (t) => t.value);
 }
 
 /** Full analysis of a whole text in memory. */

@@ -105,6 +105,18 @@ function compareLocations(a: Location, b: Location, order?: Map<string, number>)
   );
 }
 
+/** Where a hit on `line` of `unit` is, as reports show it. */
+function locationOf(unit: ScanUnit, line: number): Location {
+  return {
+    commit: unit.commit?.sha ?? null,
+    path: unit.path,
+    line,
+    author: unit.commit?.author ?? null,
+    date: unit.commit?.date ?? null,
+    ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
+  };
+}
+
 function locationId(l: Location): string {
   return `${l.commit ?? ''}\0${l.path ?? ''}\0${l.line}`;
 }
@@ -141,14 +153,7 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
         g = { reported: new Map(), reportedUnits: new Set(), hitLines: new Map(), suppressed: new Map() };
         groups.set(hit.keyId, g);
       }
-      const loc: Location = {
-        commit: unit.commit?.sha ?? null,
-        path: unit.path,
-        line: hit.line,
-        author: unit.commit?.author ?? null,
-        date: unit.commit?.date ?? null,
-        ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
-      };
+      const loc = locationOf(unit, hit.line);
       const documented = unit.analysis.secrets.some((s) => s.documented && Math.abs(s.line - hit.line) <= 2);
       // A marker the scanned change added itself does not silence it (suppressionOf).
       const reason =
@@ -223,14 +228,7 @@ function loneSecretsOf(
       if (config.baseline.has(fingerprintSecret(s.value))) continue;
       let locs = lone.get(s.value);
       if (!locs) lone.set(s.value, (locs = new Map()));
-      const loc: Location = {
-        commit: unit.commit?.sha ?? null,
-        path: unit.path,
-        line: s.line,
-        author: unit.commit?.author ?? null,
-        date: unit.commit?.date ?? null,
-        ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
-      };
+      const loc = locationOf(unit, s.line);
       locs.set(locationId(loc), loc);
     }
   }
