@@ -5,59 +5,74 @@
 /** The longest match of KEY_ID_PREFILTER: chunk readers carry this many bytes over a boundary. */
 export const KEY_ID_LENGTH = 20;
 
-/** The prefixes of credential key ids; `?` stands for any key-id character (legacy `A3T…` ids). */
-const KEY_ID_PREFIXES = ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3T?'];
+/**
+ * The prefixes of credential key ids, in groups whose base64 forms are searched as one (position by
+ * position, any of the group's characters); `?` stands for any key-id character (legacy `A3T…` ids).
+ */
+const KEY_ID_PREFIX_GROUPS = [['AKIA', 'ASIA', 'ABIA', 'ACCA'], ['A3T?']];
 const KEY_ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const BASE64_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
-/** A regex character class (or one escaped character) holding exactly `chars`. */
-function charClass(chars: readonly string[]): string {
-  const esc = (c: string) => (/[A-Za-z0-9]/.test(c) ? c : `\\${c}`);
-  if (chars.length === 1) return esc(chars[0]!);
-  const codes = [...new Set(chars)].map((c) => c.charCodeAt(0)).sort((a, b) => a - b);
+/**
+ * A regex character class holding the base64 digits whose values are set in `has` (a single character
+ * when one is). Runs of consecutive values become ranges, never across the groups A-Z, a-z, 0-9, + and /.
+ */
+function base64Class(has: Uint8Array): string {
+  const char = (v: number) => (v >= 62 ? `\\${BASE64_CHARS[v]}` : BASE64_CHARS[v]!);
+  const breaks = new Set([26, 52, 62, 63]);
   let out = '';
-  for (let i = 0; i < codes.length;) {
-    let j = i;
-    while (j + 1 < codes.length && codes[j + 1] === codes[j]! + 1) j++;
-    const from = esc(String.fromCharCode(codes[i]!));
-    out +=
-      j - i >= 2
-        ? `${from}-${esc(String.fromCharCode(codes[j]!))}`
-        : codes
-            .slice(i, j + 1)
-            .map((c) => esc(String.fromCharCode(c)))
-            .join('');
-    i = j + 1;
+  let count = 0;
+  for (let v = 0; v < 64;) {
+    if (!has[v]) {
+      v++;
+      continue;
+    }
+    let w = v;
+    while (w + 1 < 64 && has[w + 1] && !breaks.has(w + 1)) w++;
+    out += w - v >= 2 ? `${char(v)}-${char(w)}` : w > v ? char(v) + char(w) : char(v);
+    count += w - v + 1;
+    v = w + 1;
   }
-  return `[${out}]`;
+  return count === 1 ? out : `[${out}]`;
 }
 
 /**
- * The base64 text of a key id that starts `align` bytes into a three-byte group: the characters each
- * position can take, from the first one the key id alone decides, KEY_ID_LENGTH of them. A random base64
- * run matches one of these about once in 10^20 positions, so a data URI never looks like a key.
+ * The base64 text of a key id with one of `prefixes` that starts `align` bytes into a three-byte group:
+ * the characters each position can take, from the first one the key id alone decides, KEY_ID_LENGTH of
+ * them. A random base64 run matches one of these about once in 10^18 positions, so a data URI never looks
+ * like a key.
  */
-function base64KeyIdForm(prefix: string, align: number): string {
+function base64KeyIdForm(prefixes: readonly string[], align: number): string {
   const any = Array.from({ length: 256 }, (_, i) => i);
   const body = [...KEY_ID_CHARS].map((c) => c.charCodeAt(0));
+  const prefixBytes = [...prefixes[0]!].map((_, i) => [
+    ...new Set(prefixes.flatMap((p) => (p[i] === '?' ? body : [p.charCodeAt(i)]))),
+  ]);
   const bytes: number[][] = [
     ...Array<number[]>(align).fill(any),
-    ...[...prefix].map((c) => (c === '?' ? body : [c.charCodeAt(0)])),
-    ...Array<number[]>(KEY_ID_LENGTH - prefix.length).fill(body),
+    ...prefixBytes,
+    ...Array<number[]>(KEY_ID_LENGTH - prefixBytes.length).fill(body),
   ];
-  const chars: string[][] = [];
+  const chars: Uint8Array[] = [];
   for (let bit = 0; bit + 6 <= bytes.length * 8; bit += 6) {
     const at = bit >> 3;
-    const shift = 10 - (bit & 7);
-    const values = new Set<number>();
-    for (const x of bytes[at]!)
-      for (const y of (bit & 7) > 2 ? bytes[at + 1]! : [0]) values.add((((x << 8) | y) >> shift) & 63);
-    chars.push([...values].map((v) => BASE64_CHARS[v]!));
+    // A character takes its high bits from one byte and, past that byte's end, its low bits from the next.
+    const fromFirst = Math.min(6, 8 - (bit & 7));
+    const fromNext = 6 - fromFirst;
+    const his = new Uint8Array(64);
+    for (const x of bytes[at]!) his[(x >> (8 - (bit & 7) - fromFirst)) & ((1 << fromFirst) - 1)] = 1;
+    const los = new Uint8Array(64);
+    if (fromNext > 0) for (const y of bytes[at + 1]!) los[y >> (8 - fromNext)] = 1;
+    else los[0] = 1;
+    const has = new Uint8Array(64);
+    for (let hi = 0; hi < 1 << fromFirst; hi++)
+      if (his[hi]) for (let lo = 0; lo < 1 << fromNext; lo++) if (los[lo]) has[(hi << fromNext) | lo] = 1;
+    chars.push(has);
   }
-  const first = chars.findIndex((c) => c.length === 1);
+  const first = chars.findIndex((has) => has.reduce((a, b) => a + b, 0) === 1);
   return chars
     .slice(first, first + KEY_ID_LENGTH)
-    .map(charClass)
+    .map(base64Class)
     .join('');
 }
 
@@ -75,7 +90,7 @@ const ENCODED_KEY_ID_SOURCES: readonly string[] = [
   `\\\\u00(?:3[0-9]|4[1-9A-Fa-f]|5[0-9Aa])`,
   `&#0{0,5}(?:4[89]|5[0-7]|6[5-9]|[78][0-9]|90);`,
   `&#[xX]0{0,4}(?:3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]);`,
-  ...[0, 1, 2].flatMap((align) => KEY_ID_PREFIXES.map((p) => base64KeyIdForm(p, align))),
+  ...[0, 1, 2].flatMap((align) => KEY_ID_PREFIX_GROUPS.map((g) => base64KeyIdForm(g, align))),
 ];
 
 /**
