@@ -48,8 +48,10 @@ export interface TextAnalysis {
 export const EMPTY_ANALYSIS: TextAnalysis = Object.freeze({ keyIds: [], secrets: [], tokens: [] });
 
 /**
- * True when `text` (bytes read as latin1) may hold a key id. The first pass runs this over every object
- * in a history, so it is one regex with a literal prefix and nothing else.
+ * True when `text` (bytes read as latin1) may hold a key id, as it is or encoded (UTF-16, a `\u` escape
+ * or HTML entity of one of its characters, base64: rules.ts KEY_ID_PREFILTER), so that a history scan's
+ * first pass hands the full analysis, which decodes, every file it must. The first pass runs this over
+ * every object in a history, so it is one regex and nothing else.
  */
 export function mayHoldKeyId(text: string): boolean {
   KEY_ID_PREFILTER.lastIndex = 0;
