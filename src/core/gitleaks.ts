@@ -1,5 +1,6 @@
 import { UsageError } from './errors.js';
 import { fingerprintKeyId } from './redact.js';
+import { KEY_ID_TOKEN } from './rules.js';
 import type { Finding } from './types.js';
 
 /**
@@ -21,14 +22,14 @@ export interface GitleaksEntry {
   keyId: string | null;
 }
 
-const KEY_ID = /(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}/;
+const KEY_ID = new RegExp(KEY_ID_TOKEN.source);
 
 /** gitleaks' AWS rules (`aws-access-token` in v8, `AWS Access Key` and the like before). */
 export function isAwsRule(rule: string): boolean {
   return /aws/i.test(rule);
 }
 
-/** Parses a gitleaks JSON report or `.gitleaksignore`, told apart by their first character (JSON opens with `[` or `{`). */
+/** Parses a gitleaks JSON report or a `.gitleaksignore`, told apart by the first character (JSON's `[`). */
 export function parseGitleaksFile(text: string, file: string): GitleaksEntry[] {
   return /^\s*[[{]/.test(text) ? parseGitleaksReport(text, file) : parseGitleaksIgnore(text, file);
 }
