@@ -82,8 +82,9 @@ function base64KeyIdForm(prefixes: readonly string[], align: number): string {
  * (little- or big-endian: the big-endian bytes hold the little-endian pattern one byte in), a JSON `\\u`
  * escape or an HTML numeric entity of a key-id character (no serialiser writes one for a letter or digit
  * unless it escapes everything), and the base64 text of a key id at each of the three alignments. The
- * full analysis (LineAnalyzer) undoes the encodings and decides. The escapes cost most: a pass over git's
- * history takes about 2% more CPU with all of them (npm run bench).
+ * full analysis (LineAnalyzer) undoes the encodings and decides. The escapes cost most: with them the
+ * pattern searches about half as fast, which a full scan of git's history does not show in its CPU time
+ * (most of it is inflating and rebuilding objects).
  */
 const ENCODED_KEY_ID_SOURCES: readonly string[] = [
   `A\\0(?:K\\0I\\0A|S\\0I\\0A|B\\0I\\0A|C\\0C\\0A|3\\0T\\0[A-Z0-9])\\0(?:[A-Z0-9]\\0){6}`,
