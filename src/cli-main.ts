@@ -179,6 +179,8 @@ export async function main(argv: string[]): Promise<number> {
       const done = await runBaseline(s, new Date(), line ? (p) => line.draw(p) : undefined);
       line?.clear();
       for (const w of done.report.warnings) stderrLine(`warning: ${w}`);
+      for (const e of done.unmatched)
+        stderrLine(`warning: ${e.at}: names no key this scan found; nothing recorded for it`);
       const n = done.added.length;
       const keys = done.added.filter((f) => 'keyId' in f).length;
       const already = done.report.suppressed.filter((x) => x.reason === 'baseline');

@@ -388,12 +388,16 @@ export interface BaselineSettings {
   scan: ScanSettings;
   /** The config file the fingerprints are written to. */
   configFile: string;
+  /** gitleaks reports and `.gitleaksignore` files: when given, only the keys they accepted are recorded. */
+  fromGitleaks: string[];
 }
 
 export const BASELINE_USAGE = `usage: keyleak baseline [--repo DIR] [--all | --range A..B] [--config FILE] [--jobs N] [--no-progress]
+                        [--from-gitleaks FILE]…
        records the fingerprints of every key found today in the config file's baseline list
        (default DIR/.github/keyleak.yml, created if absent; comments and other fields are kept),
-       so that only keys leaked from now on are reported`;
+       so that only keys leaked from now on are reported; with --from-gitleaks (a gitleaks JSON report
+       or .gitleaksignore, repeatable), only the keys of the AWS findings gitleaks had accepted`;
 
 /** Parses `keyleak baseline` arguments. Pure: errors are UsageErrors naming the bad value. */
 export function parseBaselineArgs(
@@ -402,12 +406,18 @@ export function parseBaselineArgs(
 ): BaselineSettings {
   const values = parseFlags(
     argv,
-    { ...SELECTION_FLAGS, jobs: { type: 'string', short: 'j' }, 'no-progress': { type: 'boolean' } },
+    {
+      ...SELECTION_FLAGS,
+      jobs: { type: 'string', short: 'j' },
+      'no-progress': { type: 'boolean' },
+      'from-gitleaks': { type: 'string', multiple: true },
+    },
     BASELINE_USAGE,
   );
+  const { 'from-gitleaks': fromGitleaks = [], ...scanFlags } = values;
   // The selection, jobs and progress flags and their errors are the scan's own.
   const forwarded: string[] = [];
-  for (const [flag, value] of Object.entries(values)) {
+  for (const [flag, value] of Object.entries(scanFlags)) {
     if (value === true) forwarded.push(`--${flag}`);
     else if (typeof value === 'string') forwarded.push(`--${flag}`, value);
   }
@@ -415,6 +425,7 @@ export function parseBaselineArgs(
   return {
     scan,
     configFile: scan.config ?? join(scan.repo, '.github', 'keyleak.yml'),
+    fromGitleaks,
   };
 }
 

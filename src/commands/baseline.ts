@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { addToBaseline } from '../core/baseline.js';
 import { UsageError } from '../core/errors.js';
+import { matchGitleaks, parseGitleaksFile, type GitleaksEntry } from '../core/gitleaks.js';
 import type { Finding, LoneSecret, ScanReport } from '../core/types.js';
 import type { Progress } from '../scan/passes.js';
 import type { BaselineSettings } from '../settings.js';
@@ -13,6 +14,8 @@ export interface BaselineResult {
   added: (Finding | LoneSecret)[];
   /** The config file written (or left as it was when nothing was added). */
   file: string;
+  /** `--from-gitleaks` entries that name nothing the scan found: not recorded, said. */
+  unmatched: GitleaksEntry[];
 }
 
 /** Words beside a fingerprint in the config, made only from what keyleak itself decided. */
@@ -48,16 +51,24 @@ export async function runBaseline(
     throw new UsageError(`cannot read config file '${s.configFile}': ${e.code ?? e.message}`);
   });
   addToBaseline(before, s.configFile, []);
+  const gitleaks = await readGitleaks(s.fromGitleaks);
   const { report } = await scanRepository(
     { ...s.scan, config: before === null ? null : s.configFile },
     onProgress,
   );
   const today = now.toISOString().slice(0, 10);
-  const recorded = [...report.findings, ...(report.loneSecrets ?? [])];
+  const matched = gitleaks && matchGitleaks(gitleaks, report.findings, report.suppressed);
+  // What gitleaks had accepted, when importing; else everything found, secrets without a key id too.
+  const recorded: (Finding | LoneSecret)[] = matched
+    ? matched.accepted
+    : [...report.findings, ...(report.loneSecrets ?? [])];
   const { text, added } = addToBaseline(
     before,
     s.configFile,
-    recorded.map((f) => ({ fingerprint: f.fingerprint, note: noteFor(f, today) })),
+    recorded.map((f) => ({
+      fingerprint: f.fingerprint,
+      note: noteFor(f, today) + (matched ? ', accepted in gitleaks' : ''),
+    })),
   );
   if (added.length > 0) {
     try {
@@ -70,5 +81,23 @@ export async function runBaseline(
     }
   }
   const fresh = new Set(added);
-  return { report, added: recorded.filter((f) => fresh.has(f.fingerprint)), file: s.configFile };
+  return {
+    report,
+    added: recorded.filter((f) => fresh.has(f.fingerprint)),
+    file: s.configFile,
+    unmatched: matched?.unmatched ?? [],
+  };
+}
+
+/** The AWS entries of the `--from-gitleaks` files, read before the scan so a bad file fails at once. */
+async function readGitleaks(files: readonly string[]): Promise<GitleaksEntry[] | null> {
+  if (files.length === 0) return null;
+  const entries: GitleaksEntry[] = [];
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot read --from-gitleaks file '${file}': ${e.code ?? e.message}`);
+    });
+    entries.push(...parseGitleaksFile(text, file));
+  }
+  return entries;
 }

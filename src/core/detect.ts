@@ -48,8 +48,10 @@ export interface TextAnalysis {
 export const EMPTY_ANALYSIS: TextAnalysis = Object.freeze({ keyIds: [], secrets: [], tokens: [] });
 
 /**
- * True when `text` (bytes read as latin1) may hold a key id. The first pass runs this over every object
- * in a history, so it is one regex with a literal prefix and nothing else.
+ * True when `text` (bytes read as latin1) may hold a key id, as it is or encoded (UTF-16, a `\u` escape
+ * or HTML entity of one of its characters, base64: rules.ts KEY_ID_PREFILTER), so that a history scan's
+ * first pass hands the full analysis, which decodes, every file it must. The first pass runs this over
+ * every object in a history, so it is one regex and nothing else.
  */
 export function mayHoldKeyId(text: string): boolean {
   KEY_ID_PREFILTER.lastIndex = 0;
@@ -227,27 +229,21 @@ function utf16Of(head: string): 'le' | 'be' | null {
   return null;
 }
 
-function dedupe(a: TextAnalysis): void {
+/** The items whose key is seen first, in order. */
+function uniqueBy<T>(items: readonly T[], key: (t: T) => string): T[] {
   const seen = new Set<string>();
-  a.keyIds = a.keyIds.filter((k) => {
-    const id = `${k.keyId}:${k.line}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
+  return items.filter((t) => {
+    const k = key(t);
+    if (seen.has(k)) return false;
+    seen.add(k);
     return true;
   });
-  seen.clear();
-  a.secrets = a.secrets.filter((s) => {
-    const id = `${s.value}:${s.line}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
-  seen.clear();
-  a.tokens = a.tokens.filter((t) => {
-    if (seen.has(t.value)) return false;
-    seen.add(t.value);
-    return true;
-  });
+}
+
+function dedupe(a: TextAnalysis): void {
+  a.keyIds = uniqueBy(a.keyIds, (k) => `${k.keyId}:${k.line}`);
+  a.secrets = uniqueBy(a.secrets, (s) => `${s.value}:${s.line}`);
+  a.tokens = uniqueBy(a.tokens, (t) => t.value);
 }
 
 /** Full analysis of a whole text in memory. */

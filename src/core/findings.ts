@@ -109,6 +109,18 @@ function compareLocations(a: Location, b: Location, order?: Map<string, number>)
   );
 }
 
+/** Where a hit on `line` of `unit` is, as reports show it. */
+function locationOf(unit: ScanUnit, line: number): Location {
+  return {
+    commit: unit.commit?.sha ?? null,
+    path: unit.path,
+    line,
+    author: unit.commit?.author ?? null,
+    date: unit.commit?.date ?? null,
+    ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
+  };
+}
+
 function locationId(l: Location): string {
   return `${l.commit ?? ''}\0${l.path ?? ''}\0${l.line}`;
 }
@@ -145,14 +157,7 @@ export function buildFindings(units: readonly ScanUnit[], config: KeyleakConfig)
         g = { reported: new Map(), reportedUnits: new Set(), hitLines: new Map(), suppressed: new Map() };
         groups.set(hit.keyId, g);
       }
-      const loc: Location = {
-        commit: unit.commit?.sha ?? null,
-        path: unit.path,
-        line: hit.line,
-        author: unit.commit?.author ?? null,
-        date: unit.commit?.date ?? null,
-        ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
-      };
+      const loc = locationOf(unit, hit.line);
       const documented = unit.analysis.secrets.some((s) => s.documented && Math.abs(s.line - hit.line) <= 2);
       // A marker the scanned change added itself does not silence it (suppressionOf).
       const reason =
@@ -233,14 +238,7 @@ function loneSecretsOf(
   for (const unit of units) {
     for (const s of unit.analysis.secrets) {
       if (!s.awsLabelled || s.documented || claimed.has(s.value)) continue;
-      const loc: Location = {
-        commit: unit.commit?.sha ?? null,
-        path: unit.path,
-        line: s.line,
-        author: unit.commit?.author ?? null,
-        date: unit.commit?.date ?? null,
-        ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
-      };
+      const loc = locationOf(unit, s.line);
       const fingerprint = fingerprintSecret(s.value);
       // A marker the scanned change added itself does not silence it (scanChange), as for a key.
       const marker = config.ignoreInlineAllow?.has(fingerprint) ? null : s.marker;

@@ -2,14 +2,108 @@
  * The patterns keyleak matches. Kept in one place so the fast first pass and the full analysis agree.
  */
 
-/**
- * First-pass pattern over raw bytes read as latin1: a superset of real key ids (no boundary checks, the
- * body allows 0/1/8/9 so placeholders reach the suppressed list). The full analysis decides the rest.
- */
-export const KEY_ID_PREFILTER = /(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}/g;
-
 /** The longest match of KEY_ID_PREFILTER: chunk readers carry this many bytes over a boundary. */
 export const KEY_ID_LENGTH = 20;
+
+/**
+ * The prefixes of credential key ids, in groups whose base64 forms are searched as one (position by
+ * position, any of the group's characters); `?` stands for any key-id character (legacy `A3T…` ids).
+ */
+const KEY_ID_PREFIX_GROUPS = [['AKIA', 'ASIA', 'ABIA', 'ACCA'], ['A3T?']];
+const KEY_ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const BASE64_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * A regex character class holding the base64 digits whose values are set in `has` (a single character
+ * when one is). Runs of consecutive values become ranges, never across the groups A-Z, a-z, 0-9, + and /.
+ */
+function base64Class(has: Uint8Array): string {
+  const char = (v: number) => (v >= 62 ? `\\${BASE64_CHARS[v]}` : BASE64_CHARS[v]!);
+  const breaks = new Set([26, 52, 62, 63]);
+  let out = '';
+  let count = 0;
+  for (let v = 0; v < 64;) {
+    if (!has[v]) {
+      v++;
+      continue;
+    }
+    let w = v;
+    while (w + 1 < 64 && has[w + 1] && !breaks.has(w + 1)) w++;
+    out += w - v >= 2 ? `${char(v)}-${char(w)}` : w > v ? char(v) + char(w) : char(v);
+    count += w - v + 1;
+    v = w + 1;
+  }
+  return count === 1 ? out : `[${out}]`;
+}
+
+/**
+ * The base64 text of a key id with one of `prefixes` that starts `align` bytes into a three-byte group:
+ * the characters each position can take, from the first one the key id alone decides, KEY_ID_LENGTH of
+ * them. A random base64 run matches one of these about once in 10^18 positions, so a data URI never looks
+ * like a key.
+ */
+function base64KeyIdForm(prefixes: readonly string[], align: number): string {
+  const any = Array.from({ length: 256 }, (_, i) => i);
+  const body = [...KEY_ID_CHARS].map((c) => c.charCodeAt(0));
+  const prefixBytes = [...prefixes[0]!].map((_, i) => [
+    ...new Set(prefixes.flatMap((p) => (p[i] === '?' ? body : [p.charCodeAt(i)]))),
+  ]);
+  const bytes: number[][] = [
+    ...Array<number[]>(align).fill(any),
+    ...prefixBytes,
+    ...Array<number[]>(KEY_ID_LENGTH - prefixBytes.length).fill(body),
+  ];
+  const chars: Uint8Array[] = [];
+  for (let bit = 0; bit + 6 <= bytes.length * 8; bit += 6) {
+    const at = bit >> 3;
+    // A character takes its high bits from one byte and, past that byte's end, its low bits from the next.
+    const fromFirst = Math.min(6, 8 - (bit & 7));
+    const fromNext = 6 - fromFirst;
+    const his = new Uint8Array(64);
+    for (const x of bytes[at]!) his[(x >> (8 - (bit & 7) - fromFirst)) & ((1 << fromFirst) - 1)] = 1;
+    const los = new Uint8Array(64);
+    if (fromNext > 0) for (const y of bytes[at + 1]!) los[y >> (8 - fromNext)] = 1;
+    else los[0] = 1;
+    const has = new Uint8Array(64);
+    for (let hi = 0; hi < 1 << fromFirst; hi++)
+      if (his[hi]) for (let lo = 0; lo < 1 << fromNext; lo++) if (los[lo]) has[(hi << fromNext) | lo] = 1;
+    chars.push(has);
+  }
+  const first = chars.findIndex((has) => has.reduce((a, b) => a + b, 0) === 1);
+  return chars
+    .slice(first, first + KEY_ID_LENGTH)
+    .map(base64Class)
+    .join('');
+}
+
+/**
+ * Key ids as files encode them, each no longer than KEY_ID_LENGTH so that the carry-over between pieces
+ * and the spans carried through git deltas (scan/spans.ts) hold them as they hold a plain key id: UTF-16
+ * (little- or big-endian: the big-endian bytes hold the little-endian pattern one byte in), a JSON `\\u`
+ * escape or an HTML numeric entity of a key-id character (no serialiser writes one for a letter or digit
+ * unless it escapes everything), and the base64 text of a key id at each of the three alignments. The
+ * full analysis (LineAnalyzer) undoes the encodings and decides. The escapes cost most: with them the
+ * pattern searches about half as fast, which a full scan of git's history does not show in its CPU time
+ * (most of it is inflating and rebuilding objects).
+ */
+const ENCODED_KEY_ID_SOURCES: readonly string[] = [
+  `A\\0(?:K\\0I\\0A|S\\0I\\0A|B\\0I\\0A|C\\0C\\0A|3\\0T\\0[A-Z0-9])\\0(?:[A-Z0-9]\\0){6}`,
+  `\\\\u00(?:3[0-9]|4[1-9A-Fa-f]|5[0-9Aa])`,
+  `&#0{0,5}(?:4[89]|5[0-7]|6[5-9]|[78][0-9]|90);`,
+  `&#[xX]0{0,4}(?:3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]);`,
+  ...[0, 1, 2].flatMap((align) => KEY_ID_PREFIX_GROUPS.map((g) => base64KeyIdForm(g, align))),
+];
+
+/**
+ * First-pass pattern over raw bytes read as latin1: a superset of real key ids (no boundary checks, the
+ * body allows 0/1/8/9 so placeholders reach the suppressed list), and of their encoded forms
+ * (ENCODED_KEY_ID_SOURCES), so that history scans look into UTF-16, escaped and base64 files too. The
+ * full analysis decides the rest.
+ */
+export const KEY_ID_PREFILTER = new RegExp(
+  ['(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}', ...ENCODED_KEY_ID_SOURCES].join('|'),
+  'g',
+);
 
 /** A key id as a whole token, on a line already normalised by `normaliseLine`. */
 export const KEY_ID_TOKEN = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/g;

@@ -3,27 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli-main.js';
 import { parseConfig } from '../../src/core/config.js';
 import { bundle } from '../helpers/bundle.js';
+import { cli } from '../helpers/cli.js';
 import { makePair } from '../helpers/keys.js';
 import { TestRepo } from '../helpers/repo.js';
-
-/** Runs the CLI in-process, capturing stdout, stderr and the exit status. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
 
 const ZERO = '0'.repeat(40);
 const pair = makePair();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { analyseText, LineAnalyzer, looksLikeSecret, mayHoldKeyId } from '../../src/core/detect.js';
 import { makeKeyId, makeSecret, makeSessionToken } from '../helpers/keys.js';
@@ -53,6 +54,49 @@ describe('key ids', () => {
     const id = makeKeyId();
     expect(mayHoldKeyId(`abc ${id}`)).toBe(true);
     expect(mayHoldKeyId('nothing to see here')).toBe(false);
+  });
+});
+
+describe('the first pass sees encoded key ids', () => {
+  const latin1 = (b: Buffer) => b.toString('latin1');
+  const le = (t: string) => latin1(Buffer.from(t, 'utf16le'));
+  const be = (t: string) => latin1(Buffer.from(t, 'utf16le').swap16());
+  const b64 = (t: string) => Buffer.from(t).toString('base64');
+  const escaped = (t: string) =>
+    [...t].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+  const prefixes = ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3TX'];
+  const encodings: [string, (id: string) => string][] = [
+    ['UTF-16 LE', (id) => le(`key=${id}`)],
+    ['UTF-16 BE', (id) => be(`key=${id}`)],
+    ['UTF-16 LE, odd offset', (id) => `x${le(`key=${id}`)}`],
+    ['every character a JSON \\u escape', (id) => `"${escaped(id)}"`],
+    ['one character a JSON \\u escape', (id) => `"${id.slice(0, 19)}${escaped(id.slice(19))}"`],
+    ['HTML decimal entities', (id) => [...id].map((c) => `&#${c.charCodeAt(0)};`).join('')],
+    [
+      'HTML hex entities with leading zeros',
+      (id) => [...id].map((c) => `&#x00${c.charCodeAt(0).toString(16)};`).join(''),
+    ],
+    ['base64, aligned', (id) => b64(id)],
+    ['base64, one byte in', (id) => b64(`:${id}`)],
+    ['base64, two bytes in', (id) => b64(`id${id}:secret`)],
+  ];
+  it.each(encodings)('%s', (_, encode) => {
+    for (const p of prefixes) {
+      const id = p + makeKeyId().slice(4);
+      expect(mayHoldKeyId(encode(id)), `${p}…`).toBe(true);
+    }
+  });
+
+  it.each([
+    [
+      'escapes of punctuation and non-ASCII',
+      '"\\u003c\\u003e\\u0026 caf\\u00e9 &#39;&#60;&#x27;&#8217;&amp;"',
+    ],
+    ['UTF-16 text without a key id', le('Windows Registry Editor Version 5.00\r\n[HKEY_CURRENT_USER]')],
+    ['base64 of text without a key id', b64('[default]\nregion = eu-west-1\noutput = json\n'.repeat(20))],
+    ['random base64 (images in notebooks, data URIs)', randomBytes(1 << 20).toString('base64')],
+  ])('nothing in %s', (_, text) => {
+    expect(mayHoldKeyId(text)).toBe(false);
   });
 });
 

@@ -38,10 +38,7 @@ const redacted = (s: string) => s.slice(0, 4) + '*'.repeat(36);
 
 interface Case {
   name: string;
-  /**
-   * The modes the case holds in. Encoded key ids reach the full analysis only in files the first pass
-   * picks, which in a history is a raw key id match: decodings are proven on plain directories.
-   */
+  /** The modes the case holds in (default: both). */
   modes?: ('--no-git' | '--all')[];
   build: () => {
     files: Files;
@@ -185,7 +182,6 @@ const cases: Case[] = [
   },
   {
     name: 'every JSON \\u escape and HTML entity is undone; the finding points at the original line',
-    modes: ['--no-git'],
     build: () => {
       const [a, b] = [makeKeyId(), makeKeyId()];
       const sa = makeSecret();
@@ -205,7 +201,6 @@ const cases: Case[] = [
   },
   {
     name: 'UTF-16 files are decoded, little- and big-endian, with or without a BOM',
-    modes: ['--no-git'],
     build: () => {
       const [a, b, c] = [makeKeyId(), makeKeyId(), makeKeyId()];
       const sa = makeSecret();
@@ -224,7 +219,6 @@ const cases: Case[] = [
   },
   {
     name: "a Kubernetes Secret's data values and a dockerconfigjson auth are decoded one level",
-    modes: ['--no-git'],
     build: () => {
       const [a, b] = [makeKeyId(), makeKeyId()];
       const sa = makeSecret();
