@@ -1,5 +1,6 @@
 import {
   AWS_SECRET_LABEL,
+  AWS_SECRET_LABEL_LENGTH,
   KEY_ID_PREFILTER,
   KNOWN_ALLOW_MARKERS,
   KEY_ID_TOKEN,
@@ -64,6 +65,36 @@ export function mayHoldKeyId(text: string): boolean {
  */
 export function mayHoldSecretLabel(text: string): boolean {
   return (text.includes('ecret') || text.includes('ECRET')) && AWS_SECRET_LABEL.test(text);
+}
+
+/** A secret label's global twin, to visit every label in a text. */
+const AWS_SECRET_LABELS = new RegExp(AWS_SECRET_LABEL.source, 'g');
+/** How far past a label the analysis looks for its secret (analyseDecoded: 64 characters before a token). */
+const LABEL_REACH = AWS_SECRET_LABEL_LENGTH + 64 + 40;
+/** Raw text a label's reach may take when every character of it is escaped (`&#x2F;` is six bytes). */
+const RAW_REACH = LABEL_REACH * 8;
+const SECRET_RUN = /[A-Za-z0-9+/]{40}/;
+/** Labels looked at before a text is simply analysed in full: a hostile file cannot make this the slow part. */
+const LABELS_LOOKED_AT = 1000;
+
+/**
+ * True when a text with no key id may hold a lone secret: a 40-character run within a secret label's
+ * reach on its line, after the same unescaping the analysis does (the value may be base64, `\u`-escaped
+ * or entity-encoded); UTF-16 text is always taken. The full analysis of a file costs far more than this,
+ * and a history's API models name `SecretAccessKey` thousands of times without ever holding one.
+ */
+export function mayHoldLabelledSecret(text: string): boolean {
+  if (utf16Of(text.slice(0, 64))) return true;
+  AWS_SECRET_LABELS.lastIndex = 0;
+  let seen = 0;
+  for (let m = AWS_SECRET_LABELS.exec(text); m; m = AWS_SECRET_LABELS.exec(text)) {
+    if (++seen > LABELS_LOOKED_AT) return true;
+    const eol = text.indexOf('\n', m.index);
+    const raw = text.slice(m.index, Math.min(eol < 0 ? text.length : eol, m.index + RAW_REACH));
+    if (SECRET_RUN.test(normaliseLine(raw).slice(0, LABEL_REACH))) return true;
+    AWS_SECRET_LABELS.lastIndex = m.index + 1;
+  }
+  return false;
 }
 
 /** Whether a 40-character token has the shape of a secret access key (and is not AWS's documentation one). */

@@ -3,6 +3,7 @@ import {
   EMPTY_ANALYSIS,
   LineAnalyzer,
   mayHoldKeyId,
+  mayHoldLabelledSecret,
   mayHoldSecretLabel,
   type TextAnalysis,
 } from '../core/detect.js';
@@ -197,11 +198,13 @@ const ANALYSIS_PIECE = 64 << 10;
 /**
  * What attribution needs of a flagged file version, from its whole content: its key ids (with lines and
  * allow markers), which is all a suppressed key's report needs; and when it has none (it was flagged for
- * a secret label), the full analysis, to tell whether it holds a lone secret.
+ * a secret label), the full analysis where a labelled secret may be (detect.ts mayHoldLabelledSecret), to
+ * tell whether it holds a lone secret.
  */
 export function analyseFlagged(content: Buffer, markers?: readonly string[]): TextAnalysis {
   const keyIds = analyseText(content, true, markers);
-  return keyIds.keyIds.length > 0 ? keyIds : analyseText(content, false, markers);
+  if (keyIds.keyIds.length > 0 || !mayHoldLabelledSecret(content.toString('latin1'))) return keyIds;
+  return analyseText(content, false, markers);
 }
 
 function analyseText(content: Buffer, keyIdsOnly: boolean, markers?: readonly string[]): TextAnalysis {

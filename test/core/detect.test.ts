@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { analyseText, LineAnalyzer, looksLikeSecret, mayHoldKeyId } from '../../src/core/detect.js';
+import {
+  analyseText,
+  LineAnalyzer,
+  looksLikeSecret,
+  mayHoldKeyId,
+  mayHoldLabelledSecret,
+} from '../../src/core/detect.js';
 import { makeKeyId, makeSecret, makeSessionToken } from '../helpers/keys.js';
 
 const ids = (text: string) => analyseText(text).keyIds.map((k) => k.keyId);
@@ -97,6 +103,36 @@ describe('the first pass sees encoded key ids', () => {
     ['random base64 (images in notebooks, data URIs)', randomBytes(1 << 20).toString('base64')],
   ])('nothing in %s', (_, text) => {
     expect(mayHoldKeyId(text)).toBe(false);
+  });
+});
+
+describe('a text without key ids is analysed in full only where a labelled secret may be', () => {
+  const secret = makeSecret();
+  const entities = [...secret].map((c) => `&#${c.charCodeAt(0)};`).join('');
+  const utf16 = Buffer.from(`aws_secret_access_key = ${secret}\r\n`, 'utf16le').toString('latin1');
+  it.each([
+    ['an ini file', `[default]\naws_secret_access_key = ${secret}\n`, true],
+    ['an env file', `AWS_SECRET_ACCESS_KEY=${secret}\n`, true],
+    ['a JSON value with escaped slashes', `{"SecretAccessKey": "${secret.replace(/\//g, '\\u002f')}"}`, true],
+    ['an entity-encoded value', `<td>aws_secret_access_key</td><td>${entities}</td>`, true],
+    ['a base64 value', `aws_secret_access_key: ${Buffer.from(secret).toString('base64')}\n`, true],
+    ['UTF-16 text', utf16, true],
+    [
+      'an API model naming the field',
+      '{"SecretAccessKey":{"shape":"AccessKeySecretType","documentation":"<p>The secret access key that can be used to sign requests.</p>"}}\n'.repeat(
+        50,
+      ),
+      false,
+    ],
+    ['a label with its value on the next line', `aws_secret_access_key:\n  ${secret}\n`, false],
+    ['a value far past the label', `aws_secret_access_key = ${'x '.repeat(60)}${secret}\n`, false],
+    [
+      'thousands of labels (analysed in full rather than looked at one by one)',
+      'SecretAccessKey '.repeat(5000),
+      true,
+    ],
+  ])('%s: %s', (_what, text, expected) => {
+    expect(mayHoldLabelledSecret(text)).toBe(expected);
   });
 });
 
