@@ -1,4 +1,4 @@
-import { stepTag } from '../incident-wire.js';
+import { stepTag, TAILORED_PLAN } from '../incident-wire.js';
 import type { Location } from '../types.js';
 import { mdCode, mdCodeLink, mdLink, mdText } from './escape.js';
 import type { IncidentContext } from './incident.js';
@@ -91,5 +91,41 @@ export function runbookSection(steps: Step[], contacts: string): string[] {
     out.push(`- [${s.done ? 'x' : ' '}] ${i + 1}. ${s.text}${extra} ${stepTag(s.id)}`);
   });
   out.push('');
+  return out;
+}
+
+/**
+ * "Remove it from history", as far as a key's and a lone secret's share it: the tailored plan when there is
+ * one; else why rewriting is cleanup, the commits that introduced `what`, then the `recipe` lines.
+ */
+export function historySection(
+  locations: readonly Location[],
+  ctx: IncidentContext,
+  words: { cleanup: string; what: string },
+  recipe: (base: string) => string[],
+): string[] {
+  const out = ['## Remove it from history', ''];
+  if (ctx.historyPlan) return [...out, TAILORED_PLAN, ctx.historyPlan.trim(), ''];
+  const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}`;
+  const commits = [
+    ...new Set(locations.map((l) => l.commit).filter((c): c is string => !!c && !ZERO.test(c))),
+  ];
+  out.push(`Rewriting history is cleanup, not containment: ${words.cleanup}`, '');
+  if (commits.length > 0) {
+    out.push(`Commits that introduced ${words.what}:`, '');
+    for (const c of commits) {
+      const prs = ctx.pulls[c] ?? [];
+      out.push(
+        `- ${mdCodeLink(short(c), `${base}/commit/${c}`)}${prs.length ? ` (in ${prs.map((n) => `#${n}`).join(', ')})` : ''}`,
+      );
+    }
+    out.push('');
+  }
+  out.push(
+    ...recipe(base),
+    '',
+    'Then ask GitHub Support to remove cached views and pull request refs (which a force push cannot rewrite), naming the first changed commits; collaborators re-clone, and forks keep their copies.',
+    '',
+  );
   return out;
 }

@@ -1,10 +1,10 @@
 import { WITHHELD_NOTE } from '../disclosure.js';
 import { GENERATED_END, stateComment, stateOf } from '../incident.js';
-import { incidentMarker, TAILORED_PLAN } from '../incident-wire.js';
+import { incidentMarker } from '../incident-wire.js';
 import type { LoneSecret, Location } from '../types.js';
-import { mdCode, mdCodeLink, mdText, mdUrl } from './escape.js';
+import { mdCode, mdText, mdUrl } from './escape.js';
 import type { IncidentContext } from './incident.js';
-import { runbookSection, short, whereSection, ZERO, type Step } from './incident-common.js';
+import { historySection, runbookSection, whereSection, type Step } from './incident-common.js';
 
 /**
  * The incident of a secret access key found without its key id. keyleak cannot verify it (STS needs the
@@ -114,41 +114,25 @@ function runbookSteps(s: LoneSecret): Step[] {
   ];
 }
 
-function historySection(s: LoneSecret, ctx: IncidentContext): string[] {
-  const out = ['## Remove it from history', ''];
-  if (ctx.historyPlan) return [...out, TAILORED_PLAN, ctx.historyPlan.trim(), ''];
-  const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}`;
-  const commits = [
-    ...new Set(s.locations.map((l) => l.commit).filter((c): c is string => !!c && !ZERO.test(c))),
-  ];
-  out.push(
-    'Rewriting history is cleanup, not containment: the key stays valid, and copies (clones, forks, caches) keep its secret. Rotate it first.',
-    '',
+function secretHistorySection(s: LoneSecret, ctx: IncidentContext): string[] {
+  return historySection(
+    s.locations,
+    ctx,
+    {
+      cleanup: 'the key stays valid, and copies (clones, forks, caches) keep its secret. Rotate it first.',
+      what: 'the secret',
+    },
+    (base) => [
+      '`keyleak rewrite-plan --format sh` in a checkout writes a script that reads the secret back from these commits and removes it. By hand, in a fresh mirror clone (the expressions file holds the secret, one line; keep it out of any repository):',
+      '',
+      '```sh',
+      `git clone --mirror ${base}.git && cd ${ctx.repo.repo}.git`,
+      'git filter-repo --sensitive-data-removal --replace-text ../expressions.txt',
+      "git rev-list --objects --all --no-object-names | git cat-file --batch | grep -a -c -F -f <(sed 's/==>.*//' ../expressions.txt)   # must print 0",
+      'git push --force --mirror origin',
+      '```',
+    ],
   );
-  if (commits.length > 0) {
-    out.push('Commits that introduced the secret:', '');
-    for (const c of commits) {
-      const prs = ctx.pulls[c] ?? [];
-      out.push(
-        `- ${mdCodeLink(short(c), `${base}/commit/${c}`)}${prs.length ? ` (in ${prs.map((n) => `#${n}`).join(', ')})` : ''}`,
-      );
-    }
-    out.push('');
-  }
-  out.push(
-    '`keyleak rewrite-plan --format sh` in a checkout writes a script that reads the secret back from these commits and removes it. By hand, in a fresh mirror clone (the expressions file holds the secret, one line; keep it out of any repository):',
-    '',
-    '```sh',
-    `git clone --mirror ${base}.git && cd ${ctx.repo.repo}.git`,
-    'git filter-repo --sensitive-data-removal --replace-text ../expressions.txt',
-    "git rev-list --objects --all --no-object-names | git cat-file --batch | grep -a -c -F -f <(sed 's/==>.*//' ../expressions.txt)   # must print 0",
-    'git push --force --mirror origin',
-    '```',
-    '',
-    'Then ask GitHub Support to remove cached views and pull request refs (which a force push cannot rewrite), naming the first changed commits; collaborators re-clone, and forks keep their copies.',
-    '',
-  );
-  return out;
 }
 
 /** The whole body of a lone secret's incident, markers included. Holds the redacted form only. */
@@ -160,7 +144,7 @@ export function renderLoneSecretBody(s: LoneSecret, ctx: IncidentContext): strin
     ...statusSection(s, ctx),
     ...whereSection(s.locations, ctx),
     ...runbookSection(runbookSteps(s), ctx.contacts),
-    ...historySection(s, ctx),
+    ...secretHistorySection(s, ctx),
     GENERATED_END,
     '',
   ].join('\n');

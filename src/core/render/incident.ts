@@ -8,14 +8,14 @@ import {
   type IncidentVerdict,
   type TrailSummary,
 } from '../incident.js';
-import { incidentMarker, TAILORED_PLAN } from '../incident-wire.js';
+import { incidentMarker } from '../incident-wire.js';
 import type { Finding } from '../types.js';
 import { toRemove, type AttackAction, type AttackDigest } from '../attack-digest.js';
 import { roleNameOf } from '../persistence.js';
 import { renderAttackSection } from './attack.js';
-import { mdCode, mdCodeLink, mdText, mdUrl } from './escape.js';
+import { mdCode, mdText, mdUrl } from './escape.js';
 import { renderLoneSecretBody, renderLoneSecretTitle } from './incident-secret.js';
-import { runbookSection, short, whereSection, ZERO, type Step } from './incident-common.js';
+import { historySection, runbookSection, short, whereSection, type Step } from './incident-common.js';
 import { WITHHELD_NOTE } from '../disclosure.js';
 
 /** What an incident issue says beyond the finding itself. Plain data: the commands gather it. */
@@ -398,41 +398,25 @@ function trailSection(ctx: IncidentContext): string[] {
   return out;
 }
 
-function historySection(f: Finding, ctx: IncidentContext): string[] {
-  const out = ['## Remove it from history', ''];
-  if (ctx.historyPlan) return [...out, TAILORED_PLAN, ctx.historyPlan.trim(), ''];
-  const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}`;
-  const commits = [
-    ...new Set(f.locations.map((l) => l.commit).filter((c): c is string => !!c && !ZERO.test(c))),
-  ];
-  out.push(
-    'Rewriting history is cleanup, not containment: the key stays valid, and copies (clones, forks, caches) keep it. Contain first.',
-    '',
+function keyHistorySection(f: Finding, ctx: IncidentContext): string[] {
+  return historySection(
+    f.locations,
+    ctx,
+    {
+      cleanup: 'the key stays valid, and copies (clones, forks, caches) keep it. Contain first.',
+      what: 'the key',
+    },
+    (base) => [
+      'The rewrite, in a fresh mirror clone (the expressions file lists the key id and its secret, one per line; keep it out of any repository):',
+      '',
+      '```sh',
+      `git clone --mirror ${base}.git && cd ${ctx.repo.repo}.git`,
+      'git filter-repo --sensitive-data-removal --replace-text ../expressions.txt',
+      'git push --force --mirror origin',
+      `git log --all -S${f.keyId}   # must print nothing`,
+      '```',
+    ],
   );
-  if (commits.length > 0) {
-    out.push('Commits that introduced the key:', '');
-    for (const c of commits) {
-      const prs = ctx.pulls[c] ?? [];
-      out.push(
-        `- ${mdCodeLink(short(c), `${base}/commit/${c}`)}${prs.length ? ` (in ${prs.map((n) => `#${n}`).join(', ')})` : ''}`,
-      );
-    }
-    out.push('');
-  }
-  out.push(
-    'The rewrite, in a fresh mirror clone (the expressions file lists the key id and its secret, one per line; keep it out of any repository):',
-    '',
-    '```sh',
-    `git clone --mirror ${base}.git && cd ${ctx.repo.repo}.git`,
-    'git filter-repo --sensitive-data-removal --replace-text ../expressions.txt',
-    'git push --force --mirror origin',
-    `git log --all -S${f.keyId}   # must print nothing`,
-    '```',
-    '',
-    'Then ask GitHub Support to remove cached views and pull request refs (which a force push cannot rewrite), naming the first changed commits; collaborators re-clone, and forks keep their copies.',
-    '',
-  );
-  return out;
 }
 
 /** GitHub refuses an issue body of 65,536 characters or more; people's notes below the end marker need room. */
@@ -468,7 +452,7 @@ export function renderIncidentBody(f: IncidentSubject, ctx: IncidentContext): st
       ...whereSection(f.locations, ctx),
       ...runbookSection(runbookSteps(f, ctx), ctx.contacts),
       ...trailSection(ctx),
-      ...historySection(f, ctx),
+      ...keyHistorySection(f, ctx),
       GENERATED_END,
       '',
     ];
