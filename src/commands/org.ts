@@ -165,16 +165,12 @@ export async function runOrgScan(s: OrgScanSettings, deps: OrgScanDeps): Promise
     if (!scan?.result) continue;
     const before = new Set(prior[String(repo.id)]?.fingerprints ?? []);
     for (const f of scan.result.report.findings) {
-      let k = keys.get(f.keyId);
-      if (!k) {
-        k = {
-          keyId: f.keyId,
-          fingerprint: f.fingerprint,
-          occurrences: [],
-          secrets: { secrets: [], sessionTokens: [] },
-        };
-        keys.set(f.keyId, k);
-      }
+      const k = entryOf(keys, f.keyId, () => ({
+        keyId: f.keyId,
+        fingerprint: f.fingerprint,
+        occurrences: [],
+        secrets: { secrets: [], sessionTokens: [] },
+      }));
       k.occurrences.push({ repo, finding: f, alreadyReported: before.has(f.fingerprint) });
       const m = scan.result.secrets.get(f.keyId);
       if (m) {
@@ -271,16 +267,12 @@ function loneSecretsAcross(
     for (const secret of result.report.loneSecrets ?? []) {
       const material = result.secrets.get(secret.fingerprint);
       if (!material) continue;
-      let x = out.get(secret.fingerprint);
-      if (!x) {
-        x = {
-          fingerprint: secret.fingerprint,
-          secretRedacted: secret.secretRedacted,
-          occurrences: [],
-          material,
-        };
-        out.set(secret.fingerprint, x);
-      }
+      const x = entryOf(out, secret.fingerprint, () => ({
+        fingerprint: secret.fingerprint,
+        secretRedacted: secret.secretRedacted,
+        occurrences: [],
+        material,
+      }));
       x.occurrences.push({ repo, secret, alreadyReported: before.has(secret.fingerprint) });
     }
   }
@@ -448,4 +440,11 @@ export async function mergeOrgShardDir(opts: {
   await writeAtomically(opts.stateFile, serializeState(merged.state));
   await writeAtomically(summaryFileFor(opts.stateFile), serializeOrgSummary(merged.summary));
   return merged;
+}
+
+/** The entry of `map` under `key`, made by `make` the first time: grouping places by what leaked. */
+function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) map.set(key, (v = make()));
+  return v;
 }

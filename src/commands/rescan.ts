@@ -7,6 +7,7 @@ import { accountIdFromKeyId, isCanaryAccount, keyKind } from '../core/keyid.js';
 import { fingerprintKeyId } from '../core/redact.js';
 import type { Finding, LoneSecret } from '../core/types.js';
 import { scanHistory } from '../scan/history.js';
+import type { ScanResult } from '../scan/result.js';
 import { refreshRepositoryIncidents } from './incidents.js';
 import { emptyReport } from './push.js';
 import type { FlowDeps, FlowResult, Responded } from './ports.js';
@@ -141,13 +142,7 @@ export async function runRescan(deps: FlowDeps, payload: Record<string, unknown>
   }
 
   // The secret lives in the history, not in the issue: scan the checkout again to find it.
-  await deps.git.fetchWholeHistory('to find the key again', deps.log);
-  const result = await scanHistory(
-    deps.git,
-    { mode: 'all', remotes: true },
-    { config: deps.config, jobs: deps.jobs },
-  );
-  deps.mask(result.secrets);
+  const result = await scanWholeHistory(deps, 'to find the key again');
   const found = result.report.findings.find((f) => f.keyId === keyId);
   // A key neither in this history nor in the incident's own record is not one keyleak found here.
   if (!found && (before?.locations.length ?? 0) === 0) {
@@ -210,13 +205,7 @@ async function rescanLoneSecret(
   fingerprint: string,
   before: IncidentState | null,
 ): Promise<FlowResult> {
-  await deps.git.fetchWholeHistory('to find the secret again', deps.log);
-  const result = await scanHistory(
-    deps.git,
-    { mode: 'all', remotes: true },
-    { config: deps.config, jobs: deps.jobs },
-  );
-  deps.mask(result.secrets);
+  const result = await scanWholeHistory(deps, 'to find the secret again');
   const found = (result.report.loneSecrets ?? []).find((s) => s.fingerprint === fingerprint);
   const n = found?.locations.length ?? 0;
   const secret: LoneSecret = found
@@ -269,4 +258,16 @@ function findingFromState(
     fingerprint: fingerprintKeyId(keyId),
     locations,
   };
+}
+
+/** The whole history, fetched and scanned again, its secrets masked: an incident's secret lives there. */
+async function scanWholeHistory(deps: FlowDeps, why: string): Promise<ScanResult> {
+  await deps.git.fetchWholeHistory(why, deps.log);
+  const result = await scanHistory(
+    deps.git,
+    { mode: 'all', remotes: true },
+    { config: deps.config, jobs: deps.jobs },
+  );
+  deps.mask(result.secrets);
+  return result;
 }

@@ -67,19 +67,12 @@ export function renderMarkdown(report: ScanReport, extras: SummaryExtras = {}): 
     cols.push('Where');
     out.push(`| ${cols.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`);
     for (const f of report.findings) {
-      const locs =
-        f.locations.slice(0, 3).map(whereMd).join('<br>') +
-        (f.locations.length > 3 ? `<br>… ${f.locations.length - 3} more` : '');
       const row = [`${mdCode(f.keyId)}${f.accountId ? `<br>account ${mdText(f.accountId)}` : ''}`];
       if (!extras.withheld)
         row.push(verdict(f), f.response ? CONTAINMENT[f.response.action] : 'not attempted');
       if (extras.trails && !extras.withheld) row.push(trailHeadline(extras.trails.get(f.keyId)));
-      if (extras.incidents) {
-        const i = extras.incidents.get(f.keyId);
-        // The number is keyleak's own: `#` here is meant to link.
-        row.push(i ? `[#${i.number}](${mdUrl(i.url)})` : 'none');
-      }
-      row.push(locs);
+      if (extras.incidents) row.push(incidentCell(extras.incidents, f.keyId));
+      row.push(whereCell(f.locations));
       out.push(`| ${row.join(' | ')} |`);
     }
     out.push('');
@@ -103,15 +96,9 @@ export function renderMarkdown(report: ScanReport, extras: SummaryExtras = {}): 
       `| ${cols.map(() => '---').join(' | ')} |`,
     );
     for (const s of lone) {
-      const locs =
-        s.locations.slice(0, 3).map(whereMd).join('<br>') +
-        (s.locations.length > 3 ? `<br>… ${s.locations.length - 3} more` : '');
       const row = [...(extras.withheld ? [] : [mdCode(s.secretRedacted)]), mdCode(s.fingerprint)];
-      if (extras.incidents) {
-        const i = extras.incidents.get(s.fingerprint);
-        row.push(i ? `[#${i.number}](${mdUrl(i.url)})` : 'none');
-      }
-      row.push(locs);
+      if (extras.incidents) row.push(incidentCell(extras.incidents, s.fingerprint));
+      row.push(whereCell(s.locations));
       out.push(`| ${row.join(' | ')} |`);
     }
     out.push('');
@@ -133,4 +120,18 @@ export function renderMarkdown(report: ScanReport, extras: SummaryExtras = {}): 
   if (report.incomplete)
     out.push('', '> [!CAUTION]\n> This scan is incomplete: part of the history was not scanned.');
   return out.join('\n') + '\n';
+}
+
+/** The first three places, and how many more. */
+function whereCell(locations: readonly Location[]): string {
+  return (
+    locations.slice(0, 3).map(whereMd).join('<br>') +
+    (locations.length > 3 ? `<br>… ${locations.length - 3} more` : '')
+  );
+}
+
+/** A link to the incident of `id` (a key id or a secret's fingerprint); the number is keyleak's own. */
+function incidentCell(incidents: ReadonlyMap<string, { number: number; url: string }>, id: string): string {
+  const i = incidents.get(id);
+  return i ? `[#${i.number}](${mdUrl(i.url)})` : 'none';
 }
