@@ -94,15 +94,25 @@ export function runbookSection(steps: Step[], contacts: string): string[] {
   return out;
 }
 
+/** What "Remove it from history" says of one kind of incident. */
+export interface HistoryWords {
+  cleanup: string;
+  what: string;
+  /** How to rewrite by hand, and what the expressions file holds. */
+  byHand: string;
+  /** A command that fails to print the right thing while the leak remains in the rewritten mirror. */
+  check: string;
+}
+
 /**
  * "Remove it from history", as far as a key's and a lone secret's share it: the tailored plan when there is
- * one; else why rewriting is cleanup, the commits that introduced `what`, then the `recipe` lines.
+ * one; else why rewriting is cleanup, the commits that introduced `what`, and the rewrite by hand, checked
+ * before it is pushed.
  */
 export function historySection(
   locations: readonly Location[],
   ctx: IncidentContext,
-  words: { cleanup: string; what: string },
-  recipe: (base: string) => string[],
+  words: HistoryWords,
 ): string[] {
   const out = ['## Remove it from history', ''];
   if (ctx.historyPlan) return [...out, TAILORED_PLAN, ctx.historyPlan.trim(), ''];
@@ -122,10 +132,35 @@ export function historySection(
     out.push('');
   }
   out.push(
-    ...recipe(base),
+    words.byHand,
+    '',
+    '```sh',
+    `git clone --mirror ${base}.git && cd ${ctx.repo.repo}.git`,
+    'git filter-repo --sensitive-data-removal --replace-text ../expressions.txt',
+    words.check,
+    'git push --force --mirror origin',
+    '```',
     '',
     'Then ask GitHub Support to remove cached views and pull request refs (which a force push cannot rewrite), naming the first changed commits; collaborators re-clone, and forks keep their copies.',
     '',
   );
   return out;
 }
+
+/** The runbook's resources step, the same for a key and for a secret whose key is not yet known. */
+export const RESOURCES_STEP =
+  '**Find and remove unauthorised resources**: EC2 instances, Spot requests, Lambda functions and anything else the key created. Check the [billing dashboard](https://console.aws.amazon.com/billing/home#/) and [Cost Explorer](https://console.aws.amazon.com/cost-management/home#/cost-explorer) for a spike since the exposure.';
+
+/** The runbook's steps that only people can take, the same in every incident. */
+export const PEOPLE_STEPS: readonly Step[] = [
+  {
+    id: 'security',
+    text: '**Tell the security team**: what leaked, where, since when, and what has been done (link this issue).',
+    done: null,
+  },
+  {
+    id: 'decide',
+    text: '**Decide with the security team** whether the account must be closed or rebuilt.',
+    done: null,
+  },
+];

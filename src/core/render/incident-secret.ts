@@ -4,7 +4,15 @@ import { incidentMarker } from '../incident-wire.js';
 import type { LoneSecret, Location } from '../types.js';
 import { mdCode, mdText, mdUrl } from './escape.js';
 import type { IncidentContext } from './incident.js';
-import { historySection, runbookSection, whereSection, type Step } from './incident-common.js';
+import {
+  historySection,
+  PEOPLE_STEPS,
+  RESOURCES_STEP,
+  runbookSection,
+  whereSection,
+  type HistoryWords,
+  type Step,
+} from './incident-common.js';
 
 /**
  * The incident of a secret access key found without its key id. keyleak cannot verify it (STS needs the
@@ -93,19 +101,10 @@ function runbookSteps(s: LoneSecret): Step[] {
     },
     {
       id: 'resources',
-      text: '**Find and remove unauthorised resources**: EC2 instances, Spot requests, Lambda functions and anything else the key created. Check the [billing dashboard](https://console.aws.amazon.com/billing/home#/) and [Cost Explorer](https://console.aws.amazon.com/cost-management/home#/cost-explorer) for a spike since the exposure.',
+      text: RESOURCES_STEP,
       done: null,
     },
-    {
-      id: 'security',
-      text: '**Tell the security team**: what leaked, where, since when, and what has been done (link this issue).',
-      done: null,
-    },
-    {
-      id: 'decide',
-      text: '**Decide with the security team** whether the account must be closed or rebuilt.',
-      done: null,
-    },
+    ...PEOPLE_STEPS,
     {
       id: 'history',
       text: '**Clean up the history** (optional, and only after the key is rotated): see *Remove it from history* below.',
@@ -114,26 +113,15 @@ function runbookSteps(s: LoneSecret): Step[] {
   ];
 }
 
-function secretHistorySection(s: LoneSecret, ctx: IncidentContext): string[] {
-  return historySection(
-    s.locations,
-    ctx,
-    {
-      cleanup: 'the key stays valid, and copies (clones, forks, caches) keep its secret. Rotate it first.',
-      what: 'the secret',
-    },
-    (base) => [
-      '`keyleak rewrite-plan --format sh` in a checkout writes a script that reads the secret back from these commits and removes it. By hand, in a fresh mirror clone (the expressions file holds the secret, one line; keep it out of any repository):',
-      '',
-      '```sh',
-      `git clone --mirror ${base}.git && cd ${ctx.repo.repo}.git`,
-      'git filter-repo --sensitive-data-removal --replace-text ../expressions.txt',
-      "git rev-list --objects --all --no-object-names | git cat-file --batch | grep -a -c -F -f <(sed 's/==>.*//' ../expressions.txt)   # must print 0",
-      'git push --force --mirror origin',
-      '```',
-    ],
-  );
-}
+/** What "Remove it from history" says of a secret found without its key id. */
+const SECRET_HISTORY_WORDS: HistoryWords = {
+  cleanup: 'the key stays valid, and copies (clones, forks, caches) keep its secret. Rotate it first.',
+  what: 'the secret',
+  byHand:
+    '`keyleak rewrite-plan --format sh` in a checkout writes a script that reads the secret back from these commits and removes it. By hand, in a fresh mirror clone (the expressions file holds the secret, one line; keep it out of any repository):',
+  check:
+    "git rev-list --objects --all --no-object-names | git cat-file --batch | grep -a -c -F -f <(sed 's/==>.*//' ../expressions.txt)   # must print 0",
+};
 
 /** The whole body of a lone secret's incident, markers included. Holds the redacted form only. */
 export function renderLoneSecretBody(s: LoneSecret, ctx: IncidentContext): string {
@@ -144,7 +132,7 @@ export function renderLoneSecretBody(s: LoneSecret, ctx: IncidentContext): strin
     ...statusSection(s, ctx),
     ...whereSection(s.locations, ctx),
     ...runbookSection(runbookSteps(s), ctx.contacts),
-    ...secretHistorySection(s, ctx),
+    ...historySection(s.locations, ctx, SECRET_HISTORY_WORDS),
     GENERATED_END,
     '',
   ].join('\n');

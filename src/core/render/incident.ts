@@ -15,7 +15,16 @@ import { roleNameOf } from '../persistence.js';
 import { renderAttackSection } from './attack.js';
 import { mdCode, mdText, mdUrl } from './escape.js';
 import { renderLoneSecretBody, renderLoneSecretTitle } from './incident-secret.js';
-import { historySection, runbookSection, short, whereSection, type Step } from './incident-common.js';
+import {
+  historySection,
+  PEOPLE_STEPS,
+  RESOURCES_STEP,
+  runbookSection,
+  short,
+  whereSection,
+  type HistoryWords,
+  type Step,
+} from './incident-common.js';
 import { WITHHELD_NOTE } from '../disclosure.js';
 
 /** What an incident issue says beyond the finding itself. Plain data: the commands gather it. */
@@ -201,23 +210,14 @@ function runbookSteps(f: Finding, ctx: IncidentContext): Step[] {
     },
     {
       id: 'resources',
-      text: '**Find and remove unauthorised resources**: EC2 instances, Spot requests, Lambda functions and anything else the key created. Check the [billing dashboard](https://console.aws.amazon.com/billing/home#/) and [Cost Explorer](https://console.aws.amazon.com/cost-management/home#/cost-explorer) for a spike since the exposure.',
+      text: RESOURCES_STEP,
       done:
         trailDone && resources.length === 0 && trail.cost && !trail.cost.error && !trail.cost.spike
           ? `keyleak found no resources launched or exposed in ${trail.totalEvents} events, and no cost spike`
           : null,
       note: resourcesNote(trail, resources),
     },
-    {
-      id: 'security',
-      text: '**Tell the security team**: what leaked, where, since when, and what has been done (link this issue).',
-      done: null,
-    },
-    {
-      id: 'decide',
-      text: '**Decide with the security team** whether the account must be closed or rebuilt.',
-      done: null,
-    },
+    ...PEOPLE_STEPS,
     {
       id: 'history',
       text: '**Clean up the history** (optional, and only after containment): see *Remove it from history* below.',
@@ -398,25 +398,15 @@ function trailSection(ctx: IncidentContext): string[] {
   return out;
 }
 
-function keyHistorySection(f: Finding, ctx: IncidentContext): string[] {
-  return historySection(
-    f.locations,
-    ctx,
-    {
-      cleanup: 'the key stays valid, and copies (clones, forks, caches) keep it. Contain first.',
-      what: 'the key',
-    },
-    (base) => [
+/** What "Remove it from history" says of a key: the check is that no commit adds or removes its id. */
+function keyHistoryWords(f: Finding): HistoryWords {
+  return {
+    cleanup: 'the key stays valid, and copies (clones, forks, caches) keep it. Contain first.',
+    what: 'the key',
+    byHand:
       'The rewrite, in a fresh mirror clone (the expressions file lists the key id and its secret, one per line; keep it out of any repository):',
-      '',
-      '```sh',
-      `git clone --mirror ${base}.git && cd ${ctx.repo.repo}.git`,
-      'git filter-repo --sensitive-data-removal --replace-text ../expressions.txt',
-      'git push --force --mirror origin',
-      `git log --all -S${f.keyId}   # must print nothing`,
-      '```',
-    ],
-  );
+    check: `git log --all -S${f.keyId}   # must print nothing`,
+  };
 }
 
 /** GitHub refuses an issue body of 65,536 characters or more; people's notes below the end marker need room. */
@@ -452,7 +442,7 @@ export function renderIncidentBody(f: IncidentSubject, ctx: IncidentContext): st
       ...whereSection(f.locations, ctx),
       ...runbookSection(runbookSteps(f, ctx), ctx.contacts),
       ...trailSection(ctx),
-      ...keyHistorySection(f, ctx),
+      ...historySection(f.locations, ctx, keyHistoryWords(f)),
       GENERATED_END,
       '',
     ];
