@@ -38657,7 +38657,7 @@ function renderText(report) {
     if (report.suppressed.length > 0) {
         out.push('', `suppressed (${report.suppressed.length}):`);
         for (const s of report.suppressed) {
-            out.push(`  ${s.keyId}  ${terminal(s.reason)}  ${s.locations.length} location${s.locations.length === 1 ? '' : 's'}`);
+            out.push(`  ${s.keyId ?? `secret ${s.secretRedacted ?? ''} (no key id)`}  ${terminal(s.reason)}  ${s.locations.length} location${s.locations.length === 1 ? '' : 's'}`);
         }
     }
     const st = report.stats;
@@ -38735,7 +38735,10 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_node_child_process_ = __nccwpck_require__(1421);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: ./src/adapters/git.ts
+
 
 
 
@@ -38744,11 +38747,7 @@ class GitError extends Error {
     name = 'GitError';
 }
 const ZERO_OID = /^0+$/;
-/**
- * A git child that writes nothing (output, errors or progress) for this long is stopped: a damaged or
- * hostile store (a cycle of deltas) must not hang the run. Idle time, not total time, so the limit grows
- * with the work: a long walk or a large read keeps writing. KEYLEAK_GIT_IDLE_SECONDS overrides it.
- */
+const OID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 /** Title of git's progress lines, kept out of error messages. */
 const PROGRESS = 'keyleak-walk';
 /**
@@ -38764,26 +38763,62 @@ const BOUNDED_READS = [
     '-c',
     'core.deltaBaseCacheLimit=48m',
 ];
-const IDLE_MS = (Number(process.env.KEYLEAK_GIT_IDLE_SECONDS) || 600) * 1000;
-/** Spawns git with the idle watchdog: `stalled` says why it was stopped, or stays null. */
+/**
+ * A git child that writes nothing (output, errors or progress) for this long is stopped: a damaged or
+ * hostile store, or a remote that never answers, must not hang the run. Idle time, not total time, so
+ * the limit grows with the work: a long walk or a large read keeps writing. KEYLEAK_GIT_IDLE_SECONDS
+ * overrides it, read at each spawn.
+ */
+const idleMs = () => (Number(process.env.KEYLEAK_GIT_IDLE_SECONDS) || 600) * 1000;
+/**
+ * A git child whose resident memory passes this is stopped: git loops on a cycle of deltas, growing its
+ * memory by some 200 MB a second while writing nothing, and would take the machine's memory long before
+ * the idle limit. Half the machine's memory, 2 GiB at least; KEYLEAK_GIT_MEMORY_MB overrides it. Read
+ * from /proc, so on Linux only.
+ */
+const memoryLimit = () => {
+    // A container's limit, where there is one, is the machine's memory for this purpose.
+    const machine = Math.min((0,external_node_os_.totalmem)(), process.constrainedMemory() || Infinity);
+    return ((Number(process.env.KEYLEAK_GIT_MEMORY_MB) || Math.max(2048, Math.floor(machine / 2 ** 21))) * 2 ** 20);
+};
+const MEMORY_POLL_MS = 250;
+/** Spawns git with the idle and memory watchdogs: `stalled` says why it was stopped, or stays null. */
 function spawnGit(args, opts) {
     // Every caller pipes stdout and stderr; those that pipe stdin too use it.
     const child = Object.assign((0,external_node_child_process_.spawn)('git', args, opts), {
         stalled: null,
     });
+    const stop = (why, knob) => {
+        if (child.stalled)
+            return;
+        child.stalled = `git ${commandOf(args)} ${why} and was stopped (a damaged or hostile object store can do this: run \`git fsck\`; ${knob} raises the limit)`;
+        child.kill('SIGKILL');
+    };
     let timer;
+    const idle = idleMs();
     const arm = () => {
         clearTimeout(timer);
-        timer = setTimeout(() => {
-            child.stalled = `git ${commandOf(args)} made no progress for ${IDLE_MS / 1000} s and was stopped (a damaged or hostile object store can do this: run \`git fsck\`; KEYLEAK_GIT_IDLE_SECONDS raises the limit)`;
-            child.kill('SIGKILL');
-        }, IDLE_MS);
+        timer = setTimeout(() => stop(`made no progress for ${idle / 1000} s`, 'KEYLEAK_GIT_IDLE_SECONDS'), idle);
         timer.unref();
     };
     arm();
     child.stdout.on('data', arm);
     child.stderr.on('data', arm);
-    child.on('close', () => clearTimeout(timer));
+    const limit = memoryLimit();
+    const poll = process.platform === 'linux' && child.pid
+        ? setInterval(() => {
+            (0,promises_.readFile)(`/proc/${child.pid}/status`, 'utf8').then((status) => {
+                const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+                if (kb * 1024 > limit)
+                    stop(`used more than ${limit / 2 ** 20} MiB of memory`, 'KEYLEAK_GIT_MEMORY_MB');
+            }, () => { });
+        }, MEMORY_POLL_MS)
+        : undefined;
+    poll?.unref();
+    child.on('close', () => {
+        clearTimeout(timer);
+        clearInterval(poll);
+    });
     return child;
 }
 /** The git command `args` run (`fetch` in `-c protocol.version=2 fetch …`), for messages. */
@@ -38909,6 +38944,10 @@ class git_Git {
     hasCommit(sha) {
         return this.succeeds(['cat-file', '-e', `${sha}^{commit}`]);
     }
+    /** True when `sha` is an annotated tag object. */
+    isTagObject(sha) {
+        return this.succeeds(['cat-file', '-e', `${sha}^{tag}`]);
+    }
     /** True when `ancestor` is in the history of `of` (a commit is its own ancestor). */
     isAncestor(ancestor, of) {
         return this.succeeds(['merge-base', '--is-ancestor', ancestor, of]);
@@ -39018,15 +39057,21 @@ class git_Git {
     /**
      * Objects of `types` in the object store, in pack order (fast to read back in that order). An object
      * git lists but cannot read is in `unreadable` (an index naming objects its pack does not hold).
+     * Objects in `skip` are left out without git looking into them: git resolves a delta chain to tell an
+     * object's type, and loops without end on a cycle of deltas.
      */
-    async listObjects(types, unreadable = []) {
+    async listObjects(types, unreadable = [], skip = new Set()) {
         const list = [];
-        await this.streamLines([
-            'cat-file',
-            '--batch-all-objects',
-            '--batch-check=%(objectname) %(objecttype) %(objectsize)',
-            '--unordered',
-        ], (line) => {
+        const all = ['cat-file', '--batch-all-objects', '--unordered'];
+        const check = '--batch-check=%(objectname) %(objecttype) %(objectsize)';
+        // Names alone need no object read; the others' types are then asked for one by one.
+        const names = [];
+        if (skip.size > 0)
+            await this.streamLines([...all, '--batch-check=%(objectname)'], (l) => {
+                if (l && !skip.has(l))
+                    names.push(l);
+            });
+        await this.streamLines(skip.size > 0 ? ['cat-file', check] : [...all, check], (line) => {
             const a = line.indexOf(' ');
             const b = line.indexOf(' ', a + 1);
             if (a > 0 && b < 0) {
@@ -39038,7 +39083,7 @@ class git_Git {
             const type = line.slice(a + 1, b);
             if (types.has(type))
                 list.push({ oid: line.slice(0, a), type, size: Number(line.slice(b + 1)) });
-        });
+        }, skip.size > 0 ? names.map((n) => `${n}\n`).join('') : undefined);
         return list;
     }
     /** Objects the commits of `sel` refer to (for a range, those its start does not: new in the range). */
@@ -39092,6 +39137,26 @@ class git_Git {
         return missing;
     }
     /**
+     * Where each of `oids` sits in the history of `sel`: up to `perObject` commits (newest first) that put
+     * it at a path, with that path. One walk of the commits' trees that reads no blob (git's own
+     * `--find-object` fetches blobs in a partial clone), so objects absent from the store are found by the
+     * trees that name them. An object no commit puts at a path gets an empty list. A tree or commit the
+     * walk needs and cannot read fails it: a GitError.
+     */
+    async objectReferences(sel, oids, perObject) {
+        const refs = new Map(oids.map((o) => [o, []]));
+        if (oids.length === 0)
+            return refs;
+        await this.logChanges(sel, (c) => {
+            for (const ch of c.changes) {
+                const list = refs.get(ch.oid);
+                if (list && list.length < perObject)
+                    list.push({ commit: c.sha, path: ch.path });
+            }
+        });
+        return refs;
+    }
+    /**
      * Streams `git cat-file --batch` for `oids` into `sink`. Returns the oids git reported missing or could
      * not read: git stops at an object it cannot read (a corrupt pack entry), and the rest is read by a new
      * process, so one bad object never hides the others. Memory stays bounded by the pipe's chunk size
@@ -39136,14 +39201,14 @@ class git_Git {
             child.stderr.on('data', (b) => err.push(b));
             child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
             child.on('close', (code) => {
-                if (child.stalled)
-                    return reject(new GitError(child.stalled));
                 if (code === 0 && parser.idle())
                     return resolve({ missing: parser.missing, failedAt: -1 });
-                // git stopped at the object it was answering: the one whose header came last, if its content
-                // was cut short, or the next one.
+                // git stopped, or was stopped by a watchdog (a cycle of deltas it loops on), at the object it was
+                // answering: the one whose header came last, if its content was cut short, or the next one.
                 const failedAt = parser.idle() ? parser.answered : parser.answered - 1;
                 if (failedAt < 0 || failedAt >= oids.length) {
+                    if (child.stalled)
+                        return reject(new GitError(child.stalled));
                     return reject(new GitError(`git cat-file failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`));
                 }
                 parser.reset();
@@ -39159,8 +39224,20 @@ class git_Git {
      * against their first parent: the caller decides what a merge itself introduced); with `paths`, only
      * the changes to those paths.
      */
-    async logChanges(sel, onCommit, paths = []) {
-        await this.log(await this.revisions(sel), onCommit, paths);
+    async logChanges(sel, onCommit, paths = [], objects = []) {
+        // With `objects`, git lists only the commits that changed a path to or from one of them, and only
+        // those changes: what it prints (and this process parses) follows them, not the history.
+        const find = objects.filter((o) => OID.test(o)).map((o) => `--find-object=${o}`);
+        await this.log([...find, ...(await this.revisions(sel))], onCommit, paths);
+    }
+    /** Which of `commits` the history of `sel` holds: a walk of the commits alone, reading no tree. */
+    async commitsAmong(sel, commits) {
+        const found = new Set();
+        await this.streamLines(['rev-list', ...(await this.revisions(sel))], (line) => {
+            if (commits.has(line))
+                found.add(line);
+        });
+        return found;
     }
     /** The changes of exactly these commits (no walk), in the order given. */
     async changesOf(commits, onCommit) {
@@ -39233,16 +39310,20 @@ class git_Git {
             .slice(0, specs.length)
             .map((l) => (/^[0-9a-f]{40,64} blob$/.test(l) ? l.split(' ')[0] : null));
     }
-    streamLines(args, onLine) {
-        return this.streamTokens(args, '\n', onLine);
+    streamLines(args, onLine, input) {
+        return this.streamTokens(args, '\n', onLine, input);
     }
-    streamTokens(args, sep, onToken) {
+    streamTokens(args, sep, onToken, input) {
         return new Promise((resolve, reject) => {
             const child = spawnGit([...BOUNDED_READS, ...args], {
                 cwd: this.dir,
                 env: GIT_ENV,
-                stdio: ['ignore', 'pipe', 'pipe'],
+                stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
             });
+            if (input !== undefined) {
+                child.stdin.on('error', () => { }); // git may exit before reading all input; the exit code tells.
+                child.stdin.end(input);
+            }
             let rest = '';
             const err = [];
             let failed = null;
@@ -39520,13 +39601,108 @@ class BatchParser {
 /**
  * The patterns keyleak matches. Kept in one place so the fast first pass and the full analysis agree.
  */
-/**
- * First-pass pattern over raw bytes read as latin1: a superset of real key ids (no boundary checks, the
- * body allows 0/1/8/9 so placeholders reach the suppressed list). The full analysis decides the rest.
- */
-const KEY_ID_PREFILTER = /(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}/g;
 /** The longest match of KEY_ID_PREFILTER: chunk readers carry this many bytes over a boundary. */
 const KEY_ID_LENGTH = 20;
+/**
+ * The prefixes of credential key ids, in groups whose base64 forms are searched as one (position by
+ * position, any of the group's characters); `?` stands for any key-id character (legacy `A3T…` ids).
+ */
+const KEY_ID_PREFIX_GROUPS = [['AKIA', 'ASIA', 'ABIA', 'ACCA'], ['A3T?']];
+const KEY_ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const BASE64_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/**
+ * A regex character class holding the base64 digits whose values are set in `has` (a single character
+ * when one is). Runs of consecutive values become ranges, never across the groups A-Z, a-z, 0-9, + and /.
+ */
+function base64Class(has) {
+    const char = (v) => (v >= 62 ? `\\${BASE64_CHARS[v]}` : BASE64_CHARS[v]);
+    const breaks = new Set([26, 52, 62, 63]);
+    let out = '';
+    let count = 0;
+    for (let v = 0; v < 64;) {
+        if (!has[v]) {
+            v++;
+            continue;
+        }
+        let w = v;
+        while (w + 1 < 64 && has[w + 1] && !breaks.has(w + 1))
+            w++;
+        out += w - v >= 2 ? `${char(v)}-${char(w)}` : w > v ? char(v) + char(w) : char(v);
+        count += w - v + 1;
+        v = w + 1;
+    }
+    return count === 1 ? out : `[${out}]`;
+}
+/**
+ * The base64 text of a key id with one of `prefixes` that starts `align` bytes into a three-byte group:
+ * the characters each position can take, from the first one the key id alone decides, KEY_ID_LENGTH of
+ * them. A random base64 run matches one of these about once in 10^18 positions, so a data URI never looks
+ * like a key.
+ */
+function base64KeyIdForm(prefixes, align) {
+    const any = Array.from({ length: 256 }, (_, i) => i);
+    const body = [...KEY_ID_CHARS].map((c) => c.charCodeAt(0));
+    const prefixBytes = [...prefixes[0]].map((_, i) => [
+        ...new Set(prefixes.flatMap((p) => (p[i] === '?' ? body : [p.charCodeAt(i)]))),
+    ]);
+    const bytes = [
+        ...Array(align).fill(any),
+        ...prefixBytes,
+        ...Array(KEY_ID_LENGTH - prefixBytes.length).fill(body),
+    ];
+    const chars = [];
+    for (let bit = 0; bit + 6 <= bytes.length * 8; bit += 6) {
+        const at = bit >> 3;
+        // A character takes its high bits from one byte and, past that byte's end, its low bits from the next.
+        const fromFirst = Math.min(6, 8 - (bit & 7));
+        const fromNext = 6 - fromFirst;
+        const his = new Uint8Array(64);
+        for (const x of bytes[at])
+            his[(x >> (8 - (bit & 7) - fromFirst)) & ((1 << fromFirst) - 1)] = 1;
+        const los = new Uint8Array(64);
+        if (fromNext > 0)
+            for (const y of bytes[at + 1])
+                los[y >> (8 - fromNext)] = 1;
+        else
+            los[0] = 1;
+        const has = new Uint8Array(64);
+        for (let hi = 0; hi < 1 << fromFirst; hi++)
+            if (his[hi])
+                for (let lo = 0; lo < 1 << fromNext; lo++)
+                    if (los[lo])
+                        has[(hi << fromNext) | lo] = 1;
+        chars.push(has);
+    }
+    const first = chars.findIndex((has) => has.reduce((a, b) => a + b, 0) === 1);
+    return chars
+        .slice(first, first + KEY_ID_LENGTH)
+        .map(base64Class)
+        .join('');
+}
+/**
+ * Key ids as files encode them, each no longer than KEY_ID_LENGTH so that the carry-over between pieces
+ * and the spans carried through git deltas (scan/spans.ts) hold them as they hold a plain key id: UTF-16
+ * (little- or big-endian: the big-endian bytes hold the little-endian pattern one byte in), a JSON `\\u`
+ * escape or an HTML numeric entity of a key-id character (no serialiser writes one for a letter or digit
+ * unless it escapes everything), and the base64 text of a key id at each of the three alignments. The
+ * full analysis (LineAnalyzer) undoes the encodings and decides. The escapes cost most: with them the
+ * pattern searches about half as fast, which a full scan of git's history does not show in its CPU time
+ * (most of it is inflating and rebuilding objects).
+ */
+const ENCODED_KEY_ID_SOURCES = [
+    `A\\0(?:K\\0I\\0A|S\\0I\\0A|B\\0I\\0A|C\\0C\\0A|3\\0T\\0[A-Z0-9])\\0(?:[A-Z0-9]\\0){6}`,
+    `\\\\u00(?:3[0-9]|4[1-9A-Fa-f]|5[0-9Aa])`,
+    `&#0{0,5}(?:4[89]|5[0-7]|6[5-9]|[78][0-9]|90);`,
+    `&#[xX]0{0,4}(?:3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]);`,
+    ...[0, 1, 2].flatMap((align) => KEY_ID_PREFIX_GROUPS.map((g) => base64KeyIdForm(g, align))),
+];
+/**
+ * First-pass pattern over raw bytes read as latin1: a superset of real key ids (no boundary checks, the
+ * body allows 0/1/8/9 so placeholders reach the suppressed list), and of their encoded forms
+ * (ENCODED_KEY_ID_SOURCES), so that history scans look into UTF-16, escaped and base64 files too. The
+ * full analysis decides the rest.
+ */
+const KEY_ID_PREFILTER = new RegExp(['(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}', ...ENCODED_KEY_ID_SOURCES].join('|'), 'g');
 /** A key id as a whole token, on a line already normalised by `normaliseLine`. */
 const KEY_ID_TOKEN = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/g;
 /**
@@ -39694,11 +39870,33 @@ function normaliseLine(line) {
 /** What filter-repo writes in place of every removed value. */
 const REPLACEMENT = '***REMOVED***';
 const uniq = (xs) => [...new Set(xs)];
-/** Builds the rewrite plan for `findings` (only those located in git history take part). */
-function buildRewritePlan(findings, facts) {
+/** How a plan names a key, or a secret found without its key id, in its words (never a secret). */
+function rewriteLabel(k) {
+    return k.lone ? `the secret ${k.secretRedacted ?? ''} (key id unknown)` : k.keyId;
+}
+/** A lone secret as the plan takes it: a finding with no key id to replace, and one secret to remove. */
+function asRewritable(s) {
+    return {
+        keyId: s.fingerprint,
+        lone: true,
+        keyKind: 'long-term',
+        accountId: null,
+        canary: false,
+        secretFound: true,
+        secretRedacted: s.secretRedacted,
+        sessionTokenFound: false,
+        fingerprint: s.fingerprint,
+        locations: s.locations,
+    };
+}
+/**
+ * Builds the rewrite plan for `findings` and the secrets found without their key id (only those located
+ * in git history take part).
+ */
+function buildRewritePlan(findings, facts, loneSecrets = []) {
     const keys = [];
     const shared = new Set(facts.sharedCommits);
-    for (const f of findings) {
+    for (const f of [...findings, ...loneSecrets.map(asRewritable)]) {
         const locations = f.locations.filter((l) => l.commit !== null);
         if (locations.length === 0)
             continue;
@@ -39711,6 +39909,7 @@ function buildRewritePlan(findings, facts) {
         const located = new Set(spans.filter((s) => s.kind === 'secret').map((s) => s.value ?? 0)).size;
         keys.push({
             keyId: f.keyId,
+            ...('lone' in f ? { lone: true } : {}),
             keyKind: f.keyKind,
             secretRedacted: f.secretRedacted,
             secretFound: f.secretFound,
@@ -39883,18 +40082,24 @@ function rewrite_markdown_renderRewriteMarkdown(plan) {
     const contain = plan.incidentUrl
         ? `[Contain the key first](${escape_mdUrl(plan.incidentUrl)})`
         : 'Contain the key first';
-    out.push(`> [!IMPORTANT]`, `> ${contain}: deactivate it and rotate it before anything else. Rewriting history is not remediation —`, '> anyone who fetched these commits, every fork and every cache already has the key.', '');
+    // Secrets found without their key id: the key must first be found in IAM, then rotated.
+    const unknownKey = plan.keys.every((k) => k.lone);
+    out.push(`> [!IMPORTANT]`, unknownKey
+        ? `> ${contain}: find its key id in IAM and rotate it before anything else. Rewriting history is not remediation —`
+        : `> ${contain}: deactivate it and rotate it before anything else. Rewriting history is not remediation —`, '> anyone who fetched these commits, every fork and every cache already has the key.', '');
     out.push('| Key id | Secret | Introduced in | Branches and tags | Default branch |', '| --- | --- | --- | --- | --- |');
     for (const k of plan.keys) {
         const secret = k.secretFound ? `${escape_mdCode(k.secretRedacted ?? '')}` : 'not found';
-        out.push(`| \`${k.keyId}\` | ${secret} | ${list(k.locations, rewrite_markdown_where, 5)} | ${k.refs.length ? list(k.refs, (r) => `${escape_mdCode(refName(r))}`, 8) : 'none (unreachable)'} | ${k.defaultBranchAffected ? '**affected**' : 'not affected'} |`);
+        out.push(`| ${k.lone ? 'unknown (secret found without it)' : `\`${k.keyId}\``} | ${secret} | ${list(k.locations, rewrite_markdown_where, 5)} | ${k.refs.length ? list(k.refs, (r) => `${escape_mdCode(refName(r))}`, 8) : 'none (unreachable)'} | ${k.defaultBranchAffected ? '**affected**' : 'not affected'} |`);
     }
     out.push('');
     if (plan.pullRequests.length > 0) {
         out.push(`Pull requests that reference these commits: ${plan.pullRequests.map((p) => `#${p}`).join(', ')}. Their \`refs/pull/*\` cannot be force-pushed away (step 7).`, '');
     }
     for (const k of plan.keys.filter((x) => x.secretUnlocated)) {
-        out.push(`> [!WARNING]\n> The secret paired with \`${k.keyId}\` could not be located again in the commits; only the key id is replaced below. Add the secret to the expressions file by hand (never paste it into this issue).`, '');
+        out.push(k.lone
+            ? `> [!WARNING]\n> ${escape_mdCode(k.secretRedacted ?? '')} could not be located again in the commits, so nothing below removes it. Add it to the expressions file by hand (never paste it into this issue).`
+            : `> [!WARNING]\n> The secret paired with \`${k.keyId}\` could not be located again in the commits; only the key id is replaced below. Add the secret to the expressions file by hand (never paste it into this issue).`, '');
     }
     if (plan.shortPath) {
         const sp = plan.shortPath;
@@ -39907,7 +40112,9 @@ function rewrite_markdown_renderRewriteMarkdown(plan) {
             const oldest = sp.commits[0];
             out.push(`git rebase -i ${oldest}~1   # mark ${rewrite_markdown_short(oldest)} and the other commits listed above as "edit"`, '# at each stop: remove the key, `git add -A`, `git commit --amend`, `git rebase --continue`');
         }
-        out.push('```', '', `Then check that \`git log -p --all -S${plan.keys[0].keyId}\` prints nothing before you push. Otherwise, the full procedure:`, '');
+        out.push('```', '', plan.keys.every((k) => k.lone)
+            ? 'Then check that `git log -p --all` no longer shows the secret before you push. Otherwise, the full procedure:'
+            : `Then check that \`git log -p --all -S${plan.keys.find((k) => !k.lone).keyId}\` prints nothing before you push. Otherwise, the full procedure:`, '');
     }
     const sdr = plan.sensitiveDataRemoval === false ? '' : ' --sensitive-data-removal';
     const supportNames = [
@@ -39920,10 +40127,12 @@ function rewrite_markdown_renderRewriteMarkdown(plan) {
     ]
         .filter(Boolean)
         .join(', ');
-    out.push(`1. **Contain first.** ${plan.incidentUrl ? `See [the incident's status](${escape_mdUrl(plan.incidentUrl)}).` : 'See the status above.'} The key must be inactive before the rewrite: the rewrite only stops new copies.`, '2. **Make a fresh mirror clone** (all branches, tags and pull request refs). Steps 2 to 5 can also run in one go, with every check below: `keyleak rewrite-plan --format sh --output plan.sh && bash plan.sh repo-clean.git`.', ...escape_mdFence(`git clone --mirror ${shellQuote(plan.source)} repo-clean.git && cd repo-clean.git`, 'sh', '   '), '3. **Build the replacement file locally**, reading each secret back from the commit it leaked in so it never appears in this issue, a terminal or a shell history:');
+    out.push(`1. **Contain first.** ${plan.incidentUrl ? `See [the incident's status](${escape_mdUrl(plan.incidentUrl)}).` : 'See the status above.'} The key must be inactive before the rewrite${unknownKey ? ' (for a secret found without its key id: found in IAM and rotated)' : ''}: the rewrite only stops new copies.`, '2. **Make a fresh mirror clone** (all branches, tags and pull request refs). Steps 2 to 5 can also run in one go, with every check below: `keyleak rewrite-plan --format sh --output plan.sh && bash plan.sh repo-clean.git`.', ...escape_mdFence(`git clone --mirror ${shellQuote(plan.source)} repo-clean.git && cd repo-clean.git`, 'sh', '   '), '3. **Build the replacement file locally**, reading each secret back from the commit it leaked in so it never appears in this issue, a terminal or a shell history:');
     const extract = ['umask 077; expr=$(mktemp); trap \'rm -f "$expr"\' EXIT'];
     for (const k of plan.keys) {
-        extract.push(`printf '%s==>${REPLACEMENT}\\n' ${k.keyId} >>"$expr"`);
+        // A lone secret has no key id: only its secret, read back, goes in.
+        if (!k.lone)
+            extract.push(`printf '%s==>${REPLACEMENT}\\n' ${k.keyId} >>"$expr"`);
         for (const s of plan.spans.filter((x) => x.keyId === k.keyId))
             extract.push(extractLine(s));
     }
@@ -40092,8 +40301,7 @@ if [ "$hits" != 0 ]; then
   for n in "\${!key_ids[@]}"; do
     hits=$(git cat-file --batch <"$work/objects" | grep -a -c -F -f "$work/patterns.$n" || true)
     if [ "$hits" != 0 ]; then
-      printf 'FAILED: %s (or its secret) is still in %s line(s) reachable from a ref; see git log --all -S%s\n' \
-        "\${key_ids[$n]}" "$hits" "\${key_ids[$n]}" >&2
+      printf 'FAILED: %s is still in %s line(s) reachable from a ref%s\n' "\${key_ids[$n]}" "$hits" "\${hints[$n]}" >&2
     fi
   done
   status=1
@@ -40131,34 +40339,48 @@ function renderRewriteScript(plan) {
     // File names are data, single-quoted on purpose: a `$(…)` in one must stay text.
     const out = ['#!/usr/bin/env bash', '# shellcheck disable=SC2016'];
     const n = plan.keys.length;
-    out.push(`# Removes ${n} leaked AWS key${n === 1 ? '' : 's'} from the history of a fresh mirror clone of`, `# ${shellComment(plan.source)}`, '# Written by `keyleak rewrite-plan --format sh`. It pushes nothing.', '#', '# usage: bash plan.sh TARGET_DIR [SOURCE]', '#', '# No secret is written in this file: the script reads each one back from the commit it leaked in,', '# into a temporary file only you can read, deleted when the script ends.', '', `DEFAULT_SOURCE=${q(plan.source)}`);
+    const lone = plan.keys.filter((k) => k.lone).length;
+    const what = [
+        n > lone ? `${n - lone} leaked AWS key${n - lone === 1 ? '' : 's'}` : '',
+        lone > 0 ? `${lone} secret${lone === 1 ? '' : 's'} found without a key id` : '',
+    ]
+        .filter(Boolean)
+        .join(' and ');
+    out.push(`# Removes ${what || 'nothing'} from the history of a fresh mirror clone of`, `# ${shellComment(plan.source)}`, '# Written by `keyleak rewrite-plan --format sh`. It pushes nothing.', '#', '# usage: bash plan.sh TARGET_DIR [SOURCE]', '#', '# No secret is written in this file: the script reads each one back from the commit it leaked in,', '# into a temporary file only you can read, deleted when the script ends.', '', `DEFAULT_SOURCE=${q(plan.source)}`);
     if (n === 0) {
         out.push('printf "Nothing to remove: the scan found no leaked key in the history of %s.\\n" "${1:-$DEFAULT_SOURCE}"', 'exit 0', '');
         return out.join('\n');
     }
     out.push(`replacement=${q(REPLACEMENT)}`, '', PRELUDE);
-    out.push('key_ids=(' + plan.keys.map((k) => q(k.keyId)).join(' ') + ')');
+    // What the verification names when something is left: the key id (or its secret), or a lone secret.
+    out.push('key_ids=(' +
+        plan.keys.map((k) => q(k.lone ? rewriteLabel(k) : `${k.keyId} (or its secret)`)).join(' ') +
+        ')', 'hints=(' + plan.keys.map((k) => q(k.lone ? '' : `; see git log --all -S${k.keyId}`)).join(' ') + ')');
     plan.keys.forEach((k, i) => {
-        out.push('', `# ${k.keyId}`, `add_key ${i} ${q(k.keyId)}`);
+        const name = rewriteLabel(k);
+        // Whose secret a message names: "the secret of AKIA…", "the secret of the key whose id is unknown".
+        const owner = k.lone ? `the key whose id is unknown (${k.secretRedacted ?? ''})` : k.keyId;
+        // A lone secret has no key id to replace: only its secret, read back below.
+        out.push('', `# ${shellComment(name)}`, ...(k.lone ? [] : [`add_key ${i} ${q(k.keyId)}`]));
         const secretKind = (n) => (n ? `secret-${n + 1}` : 'secret');
         for (const s of plan.spans.filter((sp) => sp.keyId === k.keyId)) {
             const kind = s.kind === 'secret' ? secretKind(s.value) : s.kind;
-            out.push(`add_span ${i} ${kind} ${q(k.keyId)} ${s.commit} ${q(s.path ?? '')} ${s.line} ${s.start} ${s.end}`);
+            out.push(`add_span ${i} ${kind} ${q(owner)} ${s.commit} ${q(s.path ?? '')} ${s.line} ${s.start} ${s.end}`);
         }
         if (k.secretUnclaimed) {
             out.push(`warn ${q(`the text found near ${k.keyId} is not known to be its secret (STS did not accept it, and nothing labels it or sits next to the key id): only the key id is replaced and verified`)}`);
         }
         else {
             if (k.secretUnlocated) {
-                out.push(`warn ${q(`the scan paired a secret with ${k.keyId} but could not locate it again: it is not replaced or verified`)}`);
+                out.push(`warn ${q(k.lone ? `${name} could not be located again: it is not replaced or verified` : `the scan paired a secret with ${k.keyId} but could not locate it again: it is not replaced or verified`)}`);
             }
             // Every secret the plan removes must have been read back, or the verification below could not see it.
             const located = new Set(plan.spans.filter((s) => s.keyId === k.keyId && s.kind === 'secret').map((s) => s.value ?? 0));
             for (const n of [...located].sort())
-                out.push(`need ${i} ${secretKind(n)} ${q(k.keyId)}`);
+                out.push(`need ${i} ${secretKind(n)} ${q(owner)}`);
         }
         if (k.sessionTokenFound && plan.spans.some((s) => s.keyId === k.keyId && s.kind === 'session-token'))
-            out.push(`need ${i} session-token ${q(k.keyId)}`);
+            out.push(`need ${i} session-token ${q(owner)}`);
     });
     out.push('', '# --prune-empty/--prune-degenerate never: every branch and tag keeps its number of commits.', '# --replace-refs delete-no-add: no refs/replace/* pointing from old commits would be pushed.', 'args=(--replace-text "$expressions" --replace-message "$expressions"', '  --prune-empty never --prune-degenerate never --replace-refs delete-no-add)');
     if (plan.removePaths.length > 0) {
@@ -40181,6 +40403,8 @@ var dist = __nccwpck_require__(8815);
 
 
 
+/** Where a repository keeps its config when none is named: the action's default and the CLI's. */
+const DEFAULT_CONFIG_PATH = '.github/keyleak.yml';
 const config_EMPTY_CONFIG = {
     allowKeyIds: new Set(),
     allowPaths: [],
@@ -40280,9 +40504,11 @@ function config_parseConfig(text, file) {
             }
         }
         else if (key === 'baseline') {
-            baseline = strings(pair.value, 'baseline', (s) => /^keyleak:v1:[0-9a-f]{32}$/.test(s.trim())
+            baseline = strings(pair.value, 'baseline', (s) => 
+            // A key's fingerprint, or that of a secret found without its key id.
+            /^keyleak:v1:(secret:)?[0-9a-f]{32}$/.test(s.trim())
                 ? null
-                : `'${s}' is not a keyleak fingerprint (keyleak:v1:<32 hex>)`);
+                : `'${s}' is not a keyleak fingerprint (keyleak:v1:<32 hex>, or keyleak:v1:secret:<32 hex>)`);
         }
         else {
             canary = accountIds(pair.value);
@@ -40382,7 +40608,10 @@ function markersToNote(config) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/render/json.ts
-/** The JSON report: `{ findings, loneSecrets, suppressed, stats, incomplete, warnings }`. Holds no secret. */
+/**
+ * The JSON report: `{ findings, loneSecrets, suppressed, stats, incomplete, warnings }`, and `missing` when
+ * objects could not be read. Holds no secret.
+ */
 function renderJson(report) {
     return JSON.stringify(report, null, 2) + '\n';
 }
@@ -40445,19 +40674,14 @@ function renderMarkdown(report, extras = {}) {
         cols.push('Where');
         out.push(`| ${cols.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`);
         for (const f of report.findings) {
-            const locs = f.locations.slice(0, 3).map(whereMd).join('<br>') +
-                (f.locations.length > 3 ? `<br>… ${f.locations.length - 3} more` : '');
             const row = [`${escape_mdCode(f.keyId)}${f.accountId ? `<br>account ${escape_mdText(f.accountId)}` : ''}`];
             if (!extras.withheld)
                 row.push(verdict(f), f.response ? CONTAINMENT[f.response.action] : 'not attempted');
             if (extras.trails && !extras.withheld)
                 row.push(trailHeadline(extras.trails.get(f.keyId)));
-            if (extras.incidents) {
-                const i = extras.incidents.get(f.keyId);
-                // The number is keyleak's own: `#` here is meant to link.
-                row.push(i ? `[#${i.number}](${escape_mdUrl(i.url)})` : 'none');
-            }
-            row.push(locs);
+            if (extras.incidents)
+                row.push(incidentCell(extras.incidents, f.keyId));
+            row.push(whereCell(f.locations));
             out.push(`| ${row.join(' | ')} |`);
         }
         out.push('');
@@ -40467,19 +40691,28 @@ function renderMarkdown(report, extras = {}) {
     }
     const lone = report.loneSecrets ?? [];
     if (lone.length > 0) {
-        out.push(`**${lone.length} AWS secret access key${lone.length === 1 ? '' : 's'} found with no key id** in the same file or commit: not verifiable; find the key in IAM by last use, then rotate it.`, '', '| Secret | Fingerprint | Where |', '| --- | --- | --- |');
+        // A public repository's summary leaves the secret's redacted form out, as its incident does.
+        const cols = [...(extras.withheld ? [] : ['Secret']), 'Fingerprint'];
+        if (extras.incidents)
+            cols.push('Incident');
+        cols.push('Where');
+        out.push(`**${lone.length} AWS secret access key${lone.length === 1 ? '' : 's'} found with no key id** in the same file or commit: not verifiable; find the key in IAM by last use, then rotate it.`, '', `| ${cols.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`);
         for (const s of lone) {
-            const locs = s.locations.slice(0, 3).map(whereMd).join('<br>') +
-                (s.locations.length > 3 ? `<br>… ${s.locations.length - 3} more` : '');
-            out.push(`| ${escape_mdCode(s.secretRedacted)} | ${escape_mdCode(s.fingerprint)} | ${locs} |`);
+            const row = [...(extras.withheld ? [] : [escape_mdCode(s.secretRedacted)]), escape_mdCode(s.fingerprint)];
+            if (extras.incidents)
+                row.push(incidentCell(extras.incidents, s.fingerprint));
+            row.push(whereCell(s.locations));
+            out.push(`| ${row.join(' | ')} |`);
         }
         out.push('');
     }
     if (report.suppressed.length > 0) {
         out.push(`<details><summary>${report.suppressed.length} suppressed</summary>`, '');
         out.push('| Key id | Reason | Locations |', '| --- | --- | --- |');
-        for (const s of report.suppressed)
-            out.push(`| ${escape_mdCode(s.keyId)} | ${escape_mdText(s.reason)} | ${s.locations.length} |`);
+        for (const s of report.suppressed) {
+            const what = s.keyId ?? `secret ${s.secretRedacted ?? ''} without a key id`;
+            out.push(`| ${escape_mdCode(what)} | ${escape_mdText(s.reason)} | ${s.locations.length} |`);
+        }
         out.push('', '</details>', '');
     }
     const st = report.stats;
@@ -40489,6 +40722,16 @@ function renderMarkdown(report, extras = {}) {
     if (report.incomplete)
         out.push('', '> [!CAUTION]\n> This scan is incomplete: part of the history was not scanned.');
     return out.join('\n') + '\n';
+}
+/** The first three places, and how many more. */
+function whereCell(locations) {
+    return (locations.slice(0, 3).map(whereMd).join('<br>') +
+        (locations.length > 3 ? `<br>… ${locations.length - 3} more` : ''));
+}
+/** A link to the incident of `id` (a key id or a secret's fingerprint); the number is keyleak's own. */
+function incidentCell(incidents, id) {
+    const i = incidents.get(id);
+    return i ? `[#${i.number}](${escape_mdUrl(i.url)})` : 'none';
 }
 
 // EXTERNAL MODULE: ./src/version.ts
@@ -40791,6 +41034,17 @@ function compareLocations(a, b, order) {
         (a.path ?? '').localeCompare(b.path ?? '') ||
         a.line - b.line);
 }
+/** Where a hit on `line` of `unit` is, as reports show it. */
+function locationOf(unit, line) {
+    return {
+        commit: unit.commit?.sha ?? null,
+        path: unit.path,
+        line,
+        author: unit.commit?.author ?? null,
+        date: unit.commit?.date ?? null,
+        ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
+    };
+}
 function locationId(l) {
     return `${l.commit ?? ''}\0${l.path ?? ''}\0${l.line}`;
 }
@@ -40822,14 +41076,7 @@ function buildFindings(units, config) {
                 g = { reported: new Map(), reportedUnits: new Set(), hitLines: new Map(), suppressed: new Map() };
                 groups.set(hit.keyId, g);
             }
-            const loc = {
-                commit: unit.commit?.sha ?? null,
-                path: unit.path,
-                line: hit.line,
-                author: unit.commit?.author ?? null,
-                date: unit.commit?.date ?? null,
-                ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
-            };
+            const loc = locationOf(unit, hit.line);
             const documented = unit.analysis.secrets.some((s) => s.documented && Math.abs(s.line - hit.line) <= 2);
             // A marker the scanned change added itself does not silence it (suppressionOf).
             const reason = keySuppression(hit.keyId, config) ??
@@ -40879,48 +41126,70 @@ function buildFindings(units, config) {
         });
     }
     findings.sort((a, b) => compareLocations(a.locations[0], b.locations[0]) || a.keyId.localeCompare(b.keyId));
-    suppressed.sort((a, b) => a.keyId.localeCompare(b.keyId) || a.reason.localeCompare(b.reason));
-    const loneSecrets = loneSecretsOf(units, claims, config, byOrder);
+    const loneSecrets = loneSecretsOf(units, claims, config, byOrder, secrets, suppressed);
+    // Keys by id first, then the secrets found without one by fingerprint.
+    suppressed.sort((a, b) => (a.keyId === null ? 1 : 0) - (b.keyId === null ? 1 : 0) ||
+        (a.keyId ?? a.fingerprint).localeCompare(b.keyId ?? b.fingerprint) ||
+        a.reason.localeCompare(b.reason));
     return { findings, loneSecrets, suppressed, secrets };
 }
 /**
  * Secrets labelled as AWS secret access keys that no key id claims anywhere in the scan: nothing in their
  * file version or commit names a key. Unlabelled 40-character runs stay out (most are hashes or paths),
- * and so do AWS's documentation secrets and lines an allow marker, path or commit silences.
+ * and so do AWS's documentation secrets. Those the baseline lists, and places an allow marker, path or
+ * commit silences, go to `suppressed` with the reason, as a key's do.
  */
-function loneSecretsOf(units, claims, config, byOrder) {
+function loneSecretsOf(units, claims, config, byOrder, secrets, suppressed) {
     const claimed = new Set();
     for (const list of claims.values())
         for (const c of list)
             claimed.add(c.value);
     const lone = new Map();
+    const silenced = new Map();
     for (const unit of units) {
         for (const s of unit.analysis.secrets) {
             if (!s.awsLabelled || s.documented || claimed.has(s.value))
                 continue;
-            if (locationSuppression(unit, s.marker, config))
+            const loc = locationOf(unit, s.line);
+            const fingerprint = fingerprintSecret(s.value);
+            // A marker the scanned change added itself does not silence it (scanChange), as for a key.
+            const marker = config.ignoreInlineAllow?.has(fingerprint) ? null : s.marker;
+            const reason = config.baseline.has(fingerprint)
+                ? 'baseline'
+                : locationSuppression(unit, marker, config);
+            if (reason) {
+                let byReason = silenced.get(s.value);
+                if (!byReason)
+                    silenced.set(s.value, (byReason = new Map()));
+                let m = byReason.get(reason);
+                if (!m)
+                    byReason.set(reason, (m = new Map()));
+                m.set(locationId(loc), loc);
                 continue;
-            if (config.baseline.has(fingerprintSecret(s.value)))
-                continue;
+            }
             let locs = lone.get(s.value);
             if (!locs)
                 lone.set(s.value, (locs = new Map()));
-            const loc = {
-                commit: unit.commit?.sha ?? null,
-                path: unit.path,
-                line: s.line,
-                author: unit.commit?.author ?? null,
-                date: unit.commit?.date ?? null,
-                ...(unit.commit?.tag ? { tag: unit.commit.tag } : {}),
-            };
             locs.set(locationId(loc), loc);
         }
     }
-    const out = [...lone].map(([value, locs]) => ({
-        secretRedacted: redactSecret(value),
-        fingerprint: fingerprintSecret(value),
-        locations: [...locs.values()].sort(byOrder),
-    }));
+    for (const [value, byReason] of silenced) {
+        for (const [reason, locs] of byReason) {
+            suppressed.push({
+                keyId: null,
+                secretRedacted: redactSecret(value),
+                reason,
+                fingerprint: fingerprintSecret(value),
+                locations: [...locs.values()].sort(byOrder),
+            });
+        }
+    }
+    const out = [...lone].map(([value, locs]) => {
+        const fingerprint = fingerprintSecret(value);
+        // Labelled, so it is the secret itself: a rewrite removes it and checks it is gone.
+        secrets.set(fingerprint, { secrets: [value], strong: [value], labelled: [value], sessionTokens: [] });
+        return { secretRedacted: redactSecret(value), fingerprint, locations: [...locs.values()].sort(byOrder) };
+    });
     return out.sort((a, b) => compareLocations(a.locations[0], b.locations[0]) || a.fingerprint.localeCompare(b.fingerprint));
 }
 const NOT_A_KEY = new Set(['aws-example', 'placeholder', 'not-aws-key-id']);
@@ -41027,8 +41296,10 @@ function materialOf(keyId, claims, g, byCommit) {
 
 const EMPTY_ANALYSIS = Object.freeze({ keyIds: [], secrets: [], tokens: [] });
 /**
- * True when `text` (bytes read as latin1) may hold a key id. The first pass runs this over every object
- * in a history, so it is one regex with a literal prefix and nothing else.
+ * True when `text` (bytes read as latin1) may hold a key id, as it is or encoded (UTF-16, a `\u` escape
+ * or HTML entity of one of its characters, base64: rules.ts KEY_ID_PREFILTER), so that a history scan's
+ * first pass hands the full analysis, which decodes, every file it must. The first pass runs this over
+ * every object in a history, so it is one regex and nothing else.
  */
 function mayHoldKeyId(text) {
     KEY_ID_PREFILTER.lastIndex = 0;
@@ -41040,6 +41311,37 @@ function mayHoldKeyId(text) {
  */
 function mayHoldSecretLabel(text) {
     return (text.includes('ecret') || text.includes('ECRET')) && AWS_SECRET_LABEL.test(text);
+}
+/** A secret label's global twin, to visit every label in a text. */
+const AWS_SECRET_LABELS = new RegExp(AWS_SECRET_LABEL.source, 'g');
+/** How far past a label the analysis looks for its secret (analyseDecoded: 64 characters before a token). */
+const LABEL_REACH = AWS_SECRET_LABEL_LENGTH + 64 + 40;
+/** Raw text a label's reach may take when every character of it is escaped (`&#x2F;` is six bytes). */
+const RAW_REACH = LABEL_REACH * 8;
+const SECRET_RUN = /[A-Za-z0-9+/]{40}/;
+/** Labels looked at before a text is simply analysed in full: a hostile file cannot make this the slow part. */
+const LABELS_LOOKED_AT = 1000;
+/**
+ * True when a text with no key id may hold a lone secret: a 40-character run within a secret label's
+ * reach on its line, after the same unescaping the analysis does (the value may be base64, `\u`-escaped
+ * or entity-encoded); UTF-16 text is always taken. The full analysis of a file costs far more than this,
+ * and a history's API models name `SecretAccessKey` thousands of times without ever holding one.
+ */
+function mayHoldLabelledSecret(text) {
+    if (utf16Of(text.slice(0, 64)))
+        return true;
+    AWS_SECRET_LABELS.lastIndex = 0;
+    let seen = 0;
+    for (let m = AWS_SECRET_LABELS.exec(text); m; m = AWS_SECRET_LABELS.exec(text)) {
+        if (++seen > LABELS_LOOKED_AT)
+            return true;
+        const eol = text.indexOf('\n', m.index);
+        const raw = text.slice(m.index, Math.min(eol < 0 ? text.length : eol, m.index + RAW_REACH));
+        if (SECRET_RUN.test(normaliseLine(raw).slice(0, LABEL_REACH)))
+            return true;
+        AWS_SECRET_LABELS.lastIndex = m.index + 1;
+    }
+    return false;
 }
 /** Whether a 40-character token has the shape of a secret access key (and is not AWS's documentation one). */
 function looksLikeSecret(value) {
@@ -41217,30 +41519,21 @@ function utf16Of(head) {
         return 'be';
     return null;
 }
-function dedupe(a) {
+/** The items whose key is seen first, in order. */
+function uniqueBy(items, key) {
     const seen = new Set();
-    a.keyIds = a.keyIds.filter((k) => {
-        const id = `${k.keyId}:${k.line}`;
-        if (seen.has(id))
+    return items.filter((t) => {
+        const k = key(t);
+        if (seen.has(k))
             return false;
-        seen.add(id);
+        seen.add(k);
         return true;
     });
-    seen.clear();
-    a.secrets = a.secrets.filter((s) => {
-        const id = `${s.value}:${s.line}`;
-        if (seen.has(id))
-            return false;
-        seen.add(id);
-        return true;
-    });
-    seen.clear();
-    a.tokens = a.tokens.filter((t) => {
-        if (seen.has(t.value))
-            return false;
-        seen.add(t.value);
-        return true;
-    });
+}
+function dedupe(a) {
+    a.keyIds = uniqueBy(a.keyIds, (k) => `${k.keyId}:${k.line}`);
+    a.secrets = uniqueBy(a.secrets, (s) => `${s.value}:${s.line}`);
+    a.tokens = uniqueBy(a.tokens, (t) => t.value);
 }
 /** Full analysis of a whole text in memory. */
 function analyseText(text) {
@@ -41353,21 +41646,39 @@ function splitShares(oids, jobs, weights) {
     }
     return shares.filter((s) => s.length > 0);
 }
+/**
+ * The headers of a commit or annotated tag object, in order, and its message: `name value` lines up to the
+ * first empty line (git's Documentation/gitformat-signature.txt). Lines that start with a space continue
+ * the header before them (a signature, a merged tag) and are left out: nothing here reads them. The one
+ * parser of object headers: the pack reader's check of a commit's tree and parents uses it too.
+ */
+function objectHeaders(text) {
+    const sep = text.indexOf('\n\n');
+    const head = sep < 0 ? text : text.slice(0, sep);
+    const headers = [];
+    for (const line of head.split('\n')) {
+        if (line.startsWith(' '))
+            continue;
+        const sp = line.indexOf(' ');
+        headers.push(sp < 0 ? [line, ''] : [line.slice(0, sp), line.slice(sp + 1)]);
+    }
+    return { headers, message: sep < 0 ? '' : text.slice(sep + 2) };
+}
 function parseCommitObject(text) {
-    return parseSigned(text, /^author (.*) (\d+) ([+-]\d{4})$/m);
+    return parseSigned(objectHeaders(text), 'author');
 }
 /** An annotated tag's tagger, date and message, with the name its own header gives. */
 function parseTagObject(text) {
-    const parsed = parseSigned(text, /^tagger (.*) (\d+) ([+-]\d{4})$/m);
-    const sep = text.indexOf('\n\n');
-    const name = /^tag (.+)$/m.exec(sep < 0 ? text : text.slice(0, sep))?.[1] ?? '';
-    return { ...parsed, name };
+    const parsed = objectHeaders(text);
+    const name = parsed.headers.find(([n, v]) => n === 'tag' && v !== '')?.[1] ?? '';
+    return { ...parseSigned(parsed, 'tagger'), name };
 }
-function parseSigned(text, who) {
-    const sep = text.indexOf('\n\n');
-    const headers = sep < 0 ? text : text.slice(0, sep);
-    const message = sep < 0 ? '' : text.slice(sep + 2);
-    const m = who.exec(headers);
+const SIGNATURE = /^(.*) (\d+) ([+-]\d{4})$/;
+function parseSigned({ headers, message }, who) {
+    let m = null;
+    for (const [name, value] of headers)
+        if (name === who && (m = SIGNATURE.exec(value)))
+            break;
     let author = '';
     let date = '';
     if (m) {
@@ -41379,6 +41690,26 @@ function parseSigned(text, who) {
         date = `${local}${offset.slice(0, 3)}:${offset.slice(3)}`;
     }
     return { author, date, message };
+}
+/** Pieces a held blob is analysed in: the size git's pipe hands a reader. */
+const ANALYSIS_PIECE = 64 << 10;
+/**
+ * What attribution needs of a flagged file version, from its whole content: its key ids (with lines and
+ * allow markers), which is all a suppressed key's report needs; and when it has none (it was flagged for
+ * a secret label), the full analysis where a labelled secret may be (detect.ts mayHoldLabelledSecret), to
+ * tell whether it holds a lone secret.
+ */
+function analyseFlagged(content, markers) {
+    const keyIds = passes_analyseText(content, true, markers);
+    if (keyIds.keyIds.length > 0 || !mayHoldLabelledSecret(content.toString('latin1')))
+        return keyIds;
+    return passes_analyseText(content, false, markers);
+}
+function passes_analyseText(content, keyIdsOnly, markers) {
+    const a = new LineAnalyzer(keyIdsOnly, markers);
+    for (let at = 0; at < content.length; at += ANALYSIS_PIECE)
+        a.push(content.toString('latin1', at, Math.min(content.length, at + ANALYSIS_PIECE)));
+    return a.end();
 }
 /** Analysis of each object in `oids`: blobs as text, commits and annotated tags by their message. */
 async function analyseObjects(git, oids, opts = {}) {
@@ -41438,20 +41769,27 @@ async function analyseObjects(git, oids, opts = {}) {
 
 /**
  * Attribution: from the objects the first pass flagged, to the commits and paths that introduced each
- * key id. Its cost follows the hits: the flagged objects are searched for key ids, the walk of the
- * history keeps only the commits that touched one of them, and secrets are looked for (in the files with
- * key ids and, to pair one with a key id, in the other files of the commit) only where a commit reports
- * a key.
+ * key id. Its cost follows the hits: the flagged objects are searched for key ids (most of them by the
+ * pack reader already), git walks the history only for the file versions that hold one and prints only
+ * the commits that changed a path to or from them, and secrets are looked for (in the files with key ids
+ * and, to pair one with a key id, in the other files of the commit) only where a commit reports a key.
  */
 /** Other files of a commit larger than this are not read just to look for a paired secret. */
 const PAIRING_READ_LIMIT = 16 << 20;
 /** Commits named on one command line. */
 const LIST_CHUNK = 1000;
 /**
+ * File versions with a key named to git's walk at most (on its command line); past this many, the walk
+ * lists every commit's changes and this process keeps those that introduced one.
+ */
+const FIND_OBJECTS_LIMIT = 10_000;
+/**
  * Maps objects that may hold key ids back to where they were introduced, and analyses them (and, for
  * pairing, the other files of the commits that report a key) in full.
  */
-async function attribute(git, sel, hits, config, units, onAnalysed, lost, problems) {
+async function attribute(git, sel, hits, 
+/** Flagged file versions the first pass analysed already (analyseFlagged): not read again. */
+known, config, units, onAnalysed, lost, problems) {
     // A walk git cannot finish (a damaged commit or tree) is said, and what it reached is kept.
     const walked = (what, p) => p.catch((e) => {
         if (!(e instanceof GitError))
@@ -41459,47 +41797,36 @@ async function attribute(git, sel, hits, config, units, onAnalysed, lost, proble
         problems.push(`git could not walk ${what} (${firstLine(e.message)}): keys in commits past that point were not reported (run \`git fsck\`)`);
     });
     const hitOids = [...hits.keys()];
-    const flaggedBlobs = new Set(hitOids.filter((o) => hits.get(o) === 'blob'));
-    const flaggedCommits = new Set(hitOids.filter((o) => hits.get(o) === 'commit'));
-    // The walk of the selected commits and the full analysis of the flagged objects do not depend on each
-    // other: git walks while this process analyses. The walk keeps only the commits that introduced a
-    // flagged file version (or are a flagged commit), and of each only those changes, so what it holds
-    // grows with the hits (a vendoring commit can change thousands of files).
-    const introducing = [];
-    const reachable = new Set();
-    let seq = 0;
-    const walk = walked('the history to attribute what was found', git.logChanges(sel, (c) => {
-        seq++; // git log lists newest first
-        if (flaggedCommits.has(c.sha))
-            reachable.add(c.sha);
-        if (flaggedBlobs.size === 0)
-            return;
-        const changes = c.changes.filter((ch) => flaggedBlobs.has(ch.oid));
-        if (changes.length > 0)
-            introducing.push({ commit: { ...c, changes }, order: -seq });
-    }));
-    walk.catch(() => { }); // awaited below; not left unhandled if the analysis fails first
     // Blobs are searched for key ids only at first: where each key id is, which is all a suppressed key's
-    // report needs. The few blobs of commits that report a key are analysed again in full below.
-    const [{ analyses, commits: parsedCommits, tags: parsedTags, missing }] = await Promise.all([
-        analyseObjects(git, hitOids, { onObject: onAnalysed, keyIdsOnly: true, markers: markersToNote(config) }),
-        walk,
-    ]);
+    // report needs. The few blobs of commits that report a key are analysed again in full below. Those the
+    // first pass analysed as it read them are not read again.
+    const toRead = hitOids.filter((o) => hits.get(o) !== 'blob' || !known.has(o));
+    const { analyses, commits: parsedCommits, tags: parsedTags, missing, } = await analyseObjects(git, toRead, {
+        onObject: onAnalysed,
+        keyIdsOnly: true,
+        markers: markersToNote(config),
+    });
     // What the first pass read but git cannot: reported, never dropped (a damaged index git refuses).
     lost.push(...missing);
     // Flagged objects without a key id were flagged for a secret label: analysed in full (they are few),
     // and kept when they hold a lone secret's candidate, so a labelled secret with no key id is located.
-    const labelOnly = hitOids.filter((o) => hits.get(o) === 'blob' && analyses.get(o)?.keyIds.length === 0);
+    const labelOnly = toRead.filter((o) => hits.get(o) === 'blob' && analyses.get(o)?.keyIds.length === 0);
     const lone = new Set();
+    const keepFull = (oid, a) => {
+        analyses.set(oid, a);
+        if (mayStandAlone(a))
+            lone.add(oid);
+    };
     if (labelOnly.length > 0) {
         const full = await analyseObjects(git, labelOnly, { markers: markersToNote(config) });
         lost.push(...full.missing);
-        for (const [oid, a] of full.analyses) {
-            analyses.set(oid, a);
-            if (mayStandAlone(a))
-                lone.add(oid);
-        }
+        for (const [oid, a] of full.analyses)
+            keepFull(oid, a);
     }
+    // The first pass's analyses are in full already where they hold no key id (analyseFlagged).
+    for (const [oid, a] of known)
+        if (hits.get(oid) === 'blob')
+            keepFull(oid, a);
     // Commit and tag messages are analysed in full already.
     for (const o of hitOids)
         if (hits.get(o) !== 'blob' && mayStandAlone(analyses.get(o)))
@@ -41509,6 +41836,42 @@ async function attribute(git, sel, hits, config, units, onAnalysed, lost, proble
         return;
     const hitBlobs = new Set([...withKeys].filter((o) => hits.get(o) === 'blob'));
     const hitCommits = new Set([...withKeys].filter((o) => hits.get(o) === 'commit'));
+    // Only now is git asked where they are, and only about them: the commits that changed a path to or
+    // from a file version holding a key (of each, only those changes), and which commits with a key in their
+    // message the history holds (a walk of the commits alone). What git prints and what is kept here grow
+    // with the hits, not with the history; a history whose flagged objects hold no key is not walked.
+    const introducing = [];
+    let seq = 0;
+    const walkChanges = (objects) => git.logChanges(sel, (c) => {
+        seq++; // git log lists newest first
+        const changes = c.changes.filter((ch) => hitBlobs.has(ch.oid));
+        if (changes.length > 0)
+            introducing.push({ commit: { ...c, changes }, order: -seq });
+    }, [], objects);
+    const limited = hitBlobs.size <= FIND_OBJECTS_LIMIT ? [...hitBlobs] : [];
+    const walk = hitBlobs.size === 0
+        ? Promise.resolve()
+        : walked('the history to attribute what was found', limited.length === 0
+            ? walkChanges([])
+            : walkChanges(limited).catch(async (e) => {
+                // Limiting the walk makes git read file versions it may not have (a partial clone, a
+                // damaged store): the whole walk reads trees alone, and what it keeps is the same.
+                if (!(e instanceof GitError))
+                    throw e;
+                introducing.length = 0;
+                seq = 0;
+                await walkChanges([]);
+            }));
+    walk.catch(() => { }); // awaited below; not left unhandled if the other walk fails first
+    const inHistory = hitCommits.size === 0
+        ? Promise.resolve(new Set())
+        : git.commitsAmong(sel, hitCommits).catch((e) => {
+            if (!(e instanceof GitError))
+                throw e;
+            problems.push(`git could not walk the history to place commit messages (${firstLine(e.message)}): keys in them were not reported (run \`git fsck\`)`);
+            return new Set();
+        });
+    const [, reachable] = await Promise.all([walk, inHistory]);
     await tagUnits(git, sel, [...withKeys].filter((o) => hits.get(o) === 'tag'), parsedTags, analyses, units);
     const keyed = introducing.filter((e) => e.commit.changes.some((ch) => hitBlobs.has(ch.oid)));
     // A merge diffed against its first parent lists what its other parents brought in; the merge only
@@ -41678,14 +42041,37 @@ var external_node_zlib_ = __nccwpck_require__(8522);
 
 
 /**
- * Reads git's object store from disk: pack files through their version-2 indexes, and the names of loose
- * objects. The full-history pass reads packs itself because piping every object, fully expanded,
- * through `git cat-file` costs more than the scan; it hands git whatever this reader does not cover.
+ * Reads git's object store from disk: the pack format, and the names of loose objects. The full-history
+ * pass reads packs itself because piping every object, fully expanded, through `git cat-file` costs more
+ * than the scan; it hands git whatever this reader does not cover. Planning a pass over a pack, walking
+ * its chains and sharing them between threads are src/scan's (pack-plan.ts, pack-pass.ts, threads.ts).
+ *
+ * The format is git's own, as `gitformat-pack(5)` documents it (Documentation/gitformat-pack.txt in
+ * git's sources), in three parts, each below:
+ * - the pack index, version 2 (`*.idx`): magic and version, a 256-entry fan-out table, the sorted object
+ *   ids, their CRC32s, their 4-byte offsets, then the 8-byte offsets the 4-byte ones point to when their
+ *   high bit is set; the pack's and the index's SHA-1 last;
+ * - the pack (`*.pack`): `PACK`, version 2 or 3, the object count, then each object as a header (its type
+ *   in three bits and its inflated size as a little-endian base-128 number), for OBJ_OFS_DELTA the
+ *   distance back to its base (base-128, big-endian, each continued byte adding one) and for
+ *   OBJ_REF_DELTA its base's id, then its zlib stream; the SHA-1 of everything before it last;
+ * - the deltified representation: the base's and the target's sizes (base-128), then instructions that
+ *   copy a range of the base (offset and size bytes chosen by the low seven bits; a size of 0 means
+ *   0x10000) or insert up to 127 literal bytes; instruction 0 is reserved.
  */
 /** Pack object kinds, as numbered in the pack format. */
 const KIND = { commit: 1, tree: 2, blob: 3, tag: 4, ofsDelta: 6, refDelta: 7 };
 class PackFormatError extends Error {
+    unreadable;
     name = 'PackFormatError';
+    /**
+     * @param unreadable objects no reader can rebuild (a cycle of deltas, and deltas based on one): git,
+     *   asked for one of them, loops without end, so they are reported rather than handed to it.
+     */
+    constructor(message, unreadable = []) {
+        super(message);
+        this.unreadable = unreadable;
+    }
 }
 /** One object this reader could not decode; the rest of its pack is read, and this object goes to git. */
 class ObjectReadError extends Error {
@@ -41703,7 +42089,7 @@ function shared(make, bytesPer, n) {
     return new make(new SharedArrayBuffer(Math.max(1, n) * bytesPer));
 }
 /** One pack file: its objects in offset order, with kind, size and delta base, read lazily. */
-class packs_PackFile {
+class PackFile {
     share;
     /** Number of objects. */
     count;
@@ -41800,11 +42186,11 @@ class packs_PackFile {
         finally {
             (0,external_node_fs_.closeSync)(fd);
         }
-        return new packs_PackFile(share);
+        return new PackFile(share);
     }
     /** Reopens a pack from what another thread's reader shared. */
     static fromShare(share) {
-        return new packs_PackFile(share);
+        return new PackFile(share);
     }
     /** What a worker thread needs to read this pack (shared, not copied). */
     shared() {
@@ -41996,6 +42382,9 @@ function readHeaders(fd, packSize, share, n) {
             chunkAt = start;
             chunkLen = (0,external_node_fs_.readSync)(fd, buf, 0, Math.min(HEADER_CHUNK, packSize - start), start);
         }
+        // A truncated pack ends before an object the index names: never decode what was not read.
+        if (start + 1 > packSize - OID_BYTES)
+            throw new PackFormatError(`pack is truncated before offset ${start}`);
         let p = start - chunkAt;
         let c = buf[p++];
         const kind = (c >> 4) & 7;
@@ -42028,6 +42417,8 @@ function readHeaders(fd, packSize, share, n) {
         else if (kind < KIND.commit || kind > KIND.tag) {
             throw new PackFormatError(`unknown object kind ${kind} at ${start}`);
         }
+        if (p > chunkLen)
+            throw new PackFormatError(`pack is truncated inside the object at ${start}`);
         dataStarts[i] = chunkAt + p;
     }
     if (refBases.length > 0) {
@@ -42119,13 +42510,8 @@ function objectStoreLayout(objectsDir) {
     visit(objectsDir, 0);
     return layout;
 }
-
-;// CONCATENATED MODULE: ./src/scan/delta.ts
-/**
- * Git's delta format, as stored in pack files: the base's size, the target's size, then instructions
- * that either copy a range of the base or insert literal bytes. Applying one costs a few memory copies,
- * and its instructions tell which bytes of the target are new: the full-history pass looks only there.
- */
+// The deltified representation (see the top of this file). Applying a delta costs a few memory copies, and
+// its instructions tell which bytes of the target are new: the full-history pass searches only those.
 class DeltaError extends Error {
     name = 'DeltaError';
 }
@@ -42293,10 +42679,166 @@ function applyDelta(base, delta, ops = new DeltaOps()) {
     return mem.subarray(base.length);
 }
 
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
-// EXTERNAL MODULE: external "node:worker_threads"
-var external_node_worker_threads_ = __nccwpck_require__(5919);
+;// CONCATENATED MODULE: ./src/scan/pack-plan.ts
+
+/**
+ * Planning a full-history pass over one pack, before any object is inflated: what kind each delta chain
+ * ends in, which deltas hang from each object, which chains this reader walks and what each weighs, and
+ * how they are shared between threads. Everything here comes from the headers the pack reader parsed;
+ * the plan is in shared memory, so threads read it without a copy.
+ */
+/** Objects larger than this are streamed by git instead of held whole. */
+const LARGE_OBJECT = 8 << 20;
+/** Kinds of object a pass reads: blobs, commits and annotated tags (trees hold no key). */
+const WANTED_ROOTS = new Set([KIND.blob, KIND.commit, KIND.tag]);
+const UNKNOWN = 255;
+/** Object ids of `from` and every delta based on it, directly or not. */
+function subtree(pack, plan, from) {
+    const { childStart, children } = plan;
+    const out = [];
+    const todo = [from];
+    while (todo.length > 0) {
+        const i = todo.pop();
+        out.push(pack.oid(i));
+        for (let c = childStart[i]; c < childStart[i + 1]; c++)
+            todo.push(children[c]);
+    }
+    return out;
+}
+/** Resolves kinds through delta chains and lists each object's deltas. */
+function planPack(pack) {
+    const rootKind = new Uint8Array(new SharedArrayBuffer(Math.max(1, pack.count))).subarray(0, pack.count);
+    resolveRootKinds(pack, rootKind);
+    return { rootKind, ...childLists(pack) };
+}
+/**
+ * The objects the chains this reader reads start from, with the stored bytes of each chain (the work of
+ * reading it); and those of the chains it leaves to git: deltas whose base is in another pack, and
+ * objects too large to hold.
+ */
+function chainRoots(pack) {
+    const n = pack.count;
+    const list = [];
+    const early = [];
+    for (let i = 0; i < n; i++) {
+        const k = pack.kinds[i];
+        if (k >= KIND.ofsDelta) {
+            // Based on an object outside this pack: of a kind only git can tell.
+            if (pack.bases[i] < 0)
+                early.push(i);
+        }
+        else if (WANTED_ROOTS.has(k)) {
+            if (pack.sizes[i] > LARGE_OBJECT)
+                early.push(i);
+            else
+                list.push(i);
+        }
+    }
+    const roots = Uint32Array.from(list);
+    // Chain weights: each object's stored size added to its root's, bases before deltas (offset order
+    // puts a base before its deltas except for deltas named by id, resolved by walking up).
+    const rootOf = new Int32Array(n).fill(-1);
+    for (let k = 0; k < roots.length; k++)
+        rootOf[roots[k]] = k;
+    const weights = new Float64Array(roots.length);
+    for (let i = 0; i < n; i++) {
+        let j = i;
+        let steps = 0;
+        while (rootOf[j] === -1 && pack.kinds[j] >= KIND.ofsDelta && pack.bases[j] >= 0 && steps++ < n)
+            j = pack.bases[j];
+        const k = rootOf[j];
+        if (k >= 0) {
+            if (j !== i)
+                rootOf[i] = k;
+            weights[k] = weights[k] + (pack.ends[i] - pack.starts[i]);
+        }
+    }
+    return { roots, weights, early };
+}
+/** Splits chains into `jobs` shares of about equal weight, each kept in pack order. */
+function splitRoots(roots, weights, jobs) {
+    const order = Array.from(roots.keys()).sort((a, b) => weights[b] - weights[a]);
+    const load = new Float64Array(jobs);
+    const assigned = Array.from({ length: jobs }, () => []);
+    for (const k of order) {
+        let best = 0;
+        for (let j = 1; j < jobs; j++)
+            if (load[j] < load[best])
+                best = j;
+        load[best] = load[best] + weights[k];
+        assigned[best].push(roots[k]);
+    }
+    return assigned
+        .filter((a) => a.length > 0)
+        .map((a) => {
+        const share = new Uint32Array(new SharedArrayBuffer(Math.max(1, a.length) * 4)).subarray(0, a.length);
+        share.set(a.sort((x, y) => x - y));
+        return share;
+    });
+}
+/** Marks of resolveRootKinds: on the chain being walked, and on or leading into a cycle of deltas. */
+const VISITING = 254;
+const CYCLIC = 253;
+/**
+ * The kind of object each entry is once its delta chain is resolved (UNKNOWN when the base is elsewhere).
+ * Each entry is walked once, so a cycle of deltas costs no more than a chain; the objects on one, or
+ * based on one, are named in the PackFormatError thrown.
+ */
+function resolveRootKinds(pack, kinds) {
+    const n = pack.count;
+    const chain = [];
+    const cyclic = [];
+    for (let i = 0; i < n; i++) {
+        if (kinds[i] !== 0)
+            continue;
+        let j = i;
+        chain.length = 0;
+        while (kinds[j] === 0 && pack.kinds[j] >= KIND.ofsDelta && pack.bases[j] >= 0) {
+            kinds[j] = VISITING;
+            chain.push(j);
+            j = pack.bases[j];
+        }
+        const k = kinds[j] === VISITING || kinds[j] === CYCLIC
+            ? CYCLIC
+            : kinds[j] !== 0
+                ? kinds[j]
+                : pack.kinds[j] < KIND.ofsDelta
+                    ? pack.kinds[j]
+                    : UNKNOWN;
+        kinds[j] = k;
+        for (const c of chain)
+            kinds[c] = k;
+        if (k === CYCLIC)
+            for (const c of chain)
+                cyclic.push(pack.oid(c));
+    }
+    if (cyclic.length > 0)
+        throw new PackFormatError(`${pack.path} has a cycle of deltas: ${cyclic.length} object(s) on it or based on it can never be rebuilt`, cyclic);
+}
+/** For each object, the deltas based on it, as one flat list with start positions (shared memory). */
+function childLists(pack) {
+    const n = pack.count;
+    const childStart = new Uint32Array(new SharedArrayBuffer((n + 1) * 4));
+    for (let i = 0; i < n; i++) {
+        const b = pack.bases[i];
+        if (pack.kinds[i] >= KIND.ofsDelta && b >= 0)
+            childStart[b + 1] = childStart[b + 1] + 1;
+    }
+    for (let i = 0; i < n; i++)
+        childStart[i + 1] = childStart[i + 1] + childStart[i];
+    const fill = childStart.slice(0, n);
+    const total = childStart[n];
+    const children = new Uint32Array(new SharedArrayBuffer(Math.max(1, total) * 4)).subarray(0, total);
+    for (let i = 0; i < n; i++) {
+        const b = pack.bases[i];
+        if (pack.kinds[i] >= KIND.ofsDelta && b >= 0) {
+            children[fill[b]] = i;
+            fill[b] = fill[b] + 1;
+        }
+    }
+    return { childStart, children };
+}
+
 ;// CONCATENATED MODULE: ./src/scan/spans.ts
 
 /**
@@ -42422,11 +42964,23 @@ function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search, rule = KEY_
     return spans;
 }
 
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+// EXTERNAL MODULE: external "node:worker_threads"
+var external_node_worker_threads_ = __nccwpck_require__(5919);
 ;// CONCATENATED MODULE: ./src/scan/threads.ts
+
+
+
+
+
 /**
- * How many threads read a pack, chosen from the work: a thread costs its start-up (a heap, the reader's
- * code loaded again: tens of milliseconds) and earns it only on enough bytes. Small packs are read on the
- * calling thread, one after another; `jobs` is the most a large one gets.
+ * The threads a pack is read on: how many a pack is worth, and the messages between the thread that
+ * plans the pass and those that read shares of its chains (src/pack-worker.ts).
+ *
+ * A thread costs its start-up (a heap, the reader's code loaded again: tens of milliseconds) and earns it
+ * only on enough bytes. Small packs are read on the calling thread, one after another; `jobs` is the most
+ * a large one gets.
  */
 /** Stored bytes of chains each pack-reading thread should have, at least, to be worth starting. */
 const THREAD_MIN_WORK = 16 << 20;
@@ -42441,6 +42995,91 @@ function setThreadMinWork(bytes) {
     minWork = bytes;
     return before;
 }
+/**
+ * The script pack-reading threads run: `pack-worker.js` beside `entry` (a path or a file URL; the action
+ * and the CLI are bundles in dist/ beside it), or null when it is not there (a test runner, src/), and
+ * every share is then read on the calling thread.
+ */
+function packWorkerBeside(entry) {
+    if (!entry)
+        return null;
+    let real;
+    try {
+        // `npx keyleak` runs the CLI through a link in node_modules/.bin.
+        real = (0,external_node_fs_.realpathSync)(entry.startsWith('file:') ? (0,external_node_url_.fileURLToPath)(entry) : entry);
+    }
+    catch {
+        return null;
+    }
+    const script = (0,external_node_path_.join)((0,external_node_path_.dirname)(real), 'pack-worker.js');
+    return (0,external_node_fs_.existsSync)(script) ? script : null;
+}
+function isPackWorkerData(d) {
+    return typeof d === 'object' && d !== null && d.keyleakPackWorker === true;
+}
+/** The reading side of a thread: runs `scan` and posts its progress (at most every 100 ms) and result. */
+async function serveShare(scan) {
+    const port = parentPort;
+    try {
+        let objects = 0;
+        let bytes = 0;
+        let last = performance.now();
+        const result = await scan((n, b) => {
+            objects += n;
+            bytes += b;
+            const now = performance.now();
+            if (now - last > 100) {
+                port.postMessage({ type: 'progress', objects, bytes });
+                objects = 0;
+                bytes = 0;
+                last = now;
+            }
+        });
+        if (objects > 0)
+            port.postMessage({ type: 'progress', objects, bytes });
+        port.postMessage({ type: 'done', result });
+    }
+    catch (e) {
+        const err = e;
+        port.postMessage({ type: 'error', name: err.name, message: err.message });
+    }
+}
+/** Errors a thread reports by name, raised again here as the same kind. */
+const RAISED = { DeltaError: DeltaError, PackFormatError: PackFormatError, ObjectReadError: ObjectReadError };
+/** Reads a share of a pack's chains on a new thread started from `script`. */
+function runShareOnWorker(script, data, onObjects, cancel) {
+    return new Promise((resolve, reject) => {
+        // A small nursery: the inflated deltas a thread drops are freed sooner, and its memory stays small.
+        const worker = new external_node_worker_threads_.Worker(script, {
+            workerData: { keyleakPackWorker: true, ...data },
+            resourceLimits: { maxYoungGenerationSizeMb: 4 },
+        });
+        // Another share failed: this one's result would be thrown away.
+        cancel.addEventListener('abort', () => void worker.terminate(), { once: true });
+        let settled = false;
+        worker.on('message', (m) => {
+            if (m.type === 'progress')
+                onObjects(m.objects, m.bytes);
+            else if (m.type === 'done') {
+                settled = true;
+                resolve(m.result);
+            }
+            else {
+                settled = true;
+                const Err = RAISED[m.name] ?? Error;
+                reject(new Err(m.message));
+            }
+        });
+        worker.on('error', (e) => {
+            settled = true;
+            reject(e);
+        });
+        worker.on('exit', (code) => {
+            if (!settled)
+                reject(new Error(`pack reader thread exited with code ${code} before finishing`));
+        });
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/scan/pack-pass.ts
 
@@ -42448,17 +43087,10 @@ function setThreadMinWork(bytes) {
 
 
 
-
-
-
-/** Objects larger than this are streamed by git instead of held whole. */
-const LARGE_OBJECT = 8 << 20;
 /** Bound on the bytes held for the open part of a delta chain; what does not fit goes to git. */
 const HELD_BUDGET = 32 << 20;
 /** The pass yields to the event loop this often, so progress and child processes keep moving. */
 const YIELD_MS = 25;
-const WANTED_ROOTS = new Set([KIND.blob, KIND.commit, KIND.tag]);
-const UNKNOWN = 255;
 /**
  * Memory for the open part of a delta chain, one buffer so that building a target from its base is a
  * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.
@@ -42480,107 +43112,16 @@ class Arena {
         this.top = at;
     }
 }
-/** The script worker threads run (dist/pack-worker.js), or null to read every share on this thread. */
-let workerScript = null;
-/**
- * Lets the pass run shares of a pack on threads started from `pack-worker.js` beside the module at
- * `moduleUrl`, when that bundle is there (it is beside dist/index.js and dist/cli.js, not beside src/).
- */
-function workerScriptBeside(moduleUrl) {
-    const script = (0,external_node_path_.join)((0,external_node_path_.dirname)((0,external_node_url_.fileURLToPath)(moduleUrl)), 'pack-worker.js');
-    workerScript = (0,external_node_fs_.existsSync)(script) ? script : null;
-}
-function isPackWorkerData(d) {
-    return typeof d === 'object' && d !== null && d.keyleakPackWorker === true;
-}
-/** A worker thread's whole job: scan its share of chains and post the result. */
-async function runPackWorker(data) {
-    const port = parentPort;
-    let pack = null;
-    try {
-        pack = PackFile.fromShare(data.share);
-        let objects = 0;
-        let bytes = 0;
-        let last = performance.now();
-        const result = await scanShare(pack, data.plan, data.roots, (n, b) => {
-            objects += n;
-            bytes += b;
-            const now = performance.now();
-            if (now - last > 100) {
-                port.postMessage({ type: 'progress', objects, bytes });
-                objects = 0;
-                bytes = 0;
-                last = now;
-            }
-        });
-        if (objects > 0)
-            port.postMessage({ type: 'progress', objects, bytes });
-        port.postMessage({ type: 'done', result });
-    }
-    catch (e) {
-        const err = e;
-        port.postMessage({ type: 'error', name: err.name, message: err.message });
-    }
-    finally {
-        pack?.close();
-    }
-}
-function runShareOnWorker(pack, plan, roots, onObjects, cancel) {
-    return new Promise((resolve, reject) => {
-        const data = { keyleakPackWorker: true, share: pack.shared(), plan, roots };
-        // A small nursery: the inflated deltas a thread drops are freed sooner, and its memory stays small.
-        const worker = new external_node_worker_threads_.Worker(workerScript, {
-            workerData: data,
-            resourceLimits: { maxYoungGenerationSizeMb: 4 },
-        });
-        // Another share failed: this one's result would be thrown away.
-        cancel.addEventListener('abort', () => void worker.terminate(), { once: true });
-        let settled = false;
-        worker.on('message', (m) => {
-            if (m.type === 'progress')
-                onObjects(m.objects, m.bytes);
-            else if (m.type === 'done') {
-                settled = true;
-                resolve(m.result);
-            }
-            else {
-                settled = true;
-                const Err = m.name === 'DeltaError'
-                    ? DeltaError
-                    : m.name === 'PackFormatError'
-                        ? PackFormatError
-                        : m.name === 'ObjectReadError'
-                            ? ObjectReadError
-                            : Error;
-                reject(new Err(m.message));
-            }
-        });
-        worker.on('error', (e) => {
-            settled = true;
-            reject(e);
-        });
-        worker.on('exit', (code) => {
-            if (!settled)
-                reject(new Error(`pack reader thread exited with code ${code} before finishing`));
-        });
-    });
+function emptyShare() {
+    return { hits: [], analyses: [], absent: [], objects: 0, commits: 0, bytes: 0, deferred: [], errors: [] };
 }
 /**
- * Runs the first pass over `packs`, on `jobs` threads when worker threads are available. Chains this
- * reader leaves to git and can tell before reading (based outside their pack, or starting from an object
- * too large to hold) go to `toGit` first, so git can read them while the packs are read; those it finds
- * on the way are in the result's `deferred`. Throws PackFormatError or DeltaError on a pack it cannot read.
+ * Runs the first pass over `packs`, a pack's chains shared between threads when it is worth them.
+ * Throws PackFormatError or DeltaError on a pack it cannot read.
  */
-async function packPass(packs, jobs, onProgress, toGit) {
-    const result = {
-        hits: new Map(),
-        absent: [],
-        objects: 0,
-        commits: 0,
-        bytes: 0,
-        deferred: [],
-        errors: [],
-    };
+async function packPass(packs, opts) {
+    const { jobs, workerScript, markers, onProgress, toGit } = opts;
+    const all = emptyShare();
     const planned = packs.map((pack) => {
         const plan = planPack(pack);
         return { pack, plan, ...chainRoots(pack) };
@@ -42589,7 +43130,7 @@ async function packPass(packs, jobs, onProgress, toGit) {
     if (toGit)
         toGit(early);
     else
-        result.deferred.push(...early);
+        all.deferred.push(...early);
     if (onProgress) {
         let count = 0;
         for (const { pack, plan } of planned)
@@ -42609,73 +43150,49 @@ async function packPass(packs, jobs, onProgress, toGit) {
         // or dies (not a pack it cannot read) leaves its share to this thread.
         const cancel = new AbortController();
         const parts = await Promise.all(shares.map((share, k) => k === 0
-            ? scanShare(pack, plan, share, onObjects)
-            : runShareOnWorker(pack, plan, share, onObjects, cancel.signal).catch((e) => {
+            ? scanShare(pack, plan, share, markers, onObjects)
+            : runShareOnWorker(workerScript, { share: pack.shared(), plan, roots: share, markers }, onObjects, cancel.signal).catch((e) => {
                 if (e instanceof PackFormatError || e instanceof DeltaError || cancel.signal.aborted)
                     throw e;
-                return scanShare(pack, plan, share);
+                return scanShare(pack, plan, share, markers);
             }))).catch((e) => {
             cancel.abort();
             throw e;
         });
         for (const part of parts) {
             for (const oid of part.deferred)
-                result.deferred.push(oid);
+                all.deferred.push(oid);
             for (const oid of part.absent)
-                result.absent.push(oid);
+                all.absent.push(oid);
             for (const m of part.errors)
-                result.errors.push(m);
-            for (const [oid, type] of part.hits)
-                result.hits.set(oid, type);
-            result.objects += part.objects;
-            result.commits += part.commits;
-            result.bytes += part.bytes;
+                all.errors.push(m);
+            for (const h of part.hits)
+                all.hits.push(h);
+            for (const a of part.analyses)
+                all.analyses.push(a);
+            all.objects += part.objects;
+            all.commits += part.commits;
+            all.bytes += part.bytes;
         }
     }
-    return result;
-}
-/** Object ids of `from` and every delta based on it, directly or not. */
-function subtree(pack, plan, from) {
-    const { childStart, children } = plan;
-    const out = [];
-    const todo = [from];
-    while (todo.length > 0) {
-        const i = todo.pop();
-        out.push(pack.oid(i));
-        for (let c = childStart[i]; c < childStart[i + 1]; c++)
-            todo.push(children[c]);
-    }
-    return out;
+    return { ...all, hits: new Map(all.hits), analyses: new Map(all.analyses) };
 }
 /**
  * Scans the chains that start at `roots` (chainRoots' choice: objects of this pack small enough to hold),
  * each object once; deltas found too large on the way are left to git.
  */
-async function scanShare(pack, plan, roots, onObjects) {
+async function scanShare(pack, plan, roots, markers, onObjects) {
     const { rootKind, childStart, children } = plan;
-    const result = {
-        hits: [],
-        absent: [],
-        objects: 0,
-        commits: 0,
-        bytes: 0,
-        deferred: [],
-        errors: [],
-    };
+    const result = emptyShare();
     // A commit's tree and parents, read from its header: whether the pack stands on its own.
     const checkCommit = (buf, from, to) => {
-        let p = from;
-        for (;;) {
-            const nl = buf.indexOf(0x0a, p);
-            if (nl < 0 || nl >= to || nl === p)
+        const blank = buf.subarray(from, to).indexOf('\n\n');
+        const { headers } = objectHeaders(buf.toString('latin1', from, blank < 0 ? to : from + blank));
+        for (const [name, value] of headers) {
+            if (name !== 'tree' && name !== 'parent')
                 return;
-            const line = buf.toString('latin1', p, Math.min(nl, p + 48));
-            const m = /^(?:tree|parent) ([0-9a-f]{40})$/.exec(line);
-            if (m && !pack.has(m[1]))
-                result.absent.push(m[1]);
-            else if (!m && !line.startsWith('tree ') && !line.startsWith('parent '))
-                return;
-            p = nl + 1;
+            if (/^[0-9a-f]{40}$/.test(value) && !pack.has(value))
+                result.absent.push(value);
         }
     };
     let lastYield = performance.now();
@@ -42690,14 +43207,20 @@ async function scanShare(pack, plan, roots, onObjects) {
     const ops = new DeltaOps();
     let scratch = Buffer.allocUnsafe(1 << 16);
     const hasChildren = (i) => childStart[i] !== childStart[i + 1];
-    const record = (i, size, hit) => {
+    // A flagged file version is analysed here, while its content is at hand: attribution then reads it
+    // again through git only for the few that report a key. `content` gives it whole.
+    const record = (i, size, hit, content) => {
         const kind = rootKind[i];
         result.objects++;
         result.bytes += size;
         if (kind === KIND.commit)
             result.commits++;
-        if (hit)
-            result.hits.push([pack.oid(i), kind === KIND.commit ? 'commit' : kind === KIND.tag ? 'tag' : 'blob']);
+        if (hit) {
+            const oid = pack.oid(i);
+            result.hits.push([oid, kind === KIND.commit ? 'commit' : kind === KIND.tag ? 'tag' : 'blob']);
+            if (kind === KIND.blob)
+                result.analyses.push([oid, analyseFlagged(content(), markers)]);
+        }
         onObjects?.(1, size);
     };
     const defer = (from) => {
@@ -42738,7 +43261,7 @@ async function scanShare(pack, plan, roots, onObjects) {
         matchStarts(content, 0, content.length, spans);
         const labels = [];
         labelStarts(content, 0, content.length, labels);
-        record(r, content.length, spans.length + labels.length > 0);
+        record(r, content.length, spans.length + labels.length > 0, () => content);
         if (rootKind[r] === KIND.commit)
             checkCommit(content, 0, content.length);
         if (!hasChildren(r))
@@ -42784,6 +43307,7 @@ async function scanShare(pack, plan, roots, onObjects) {
                 ls = deltaSpans(ops, size, arena.mem, f.at, f.labels, (s, e, o) => labelStarts(view, out + s, out + e, o, out), LABEL_SPANS);
                 if (rootKind[c] === KIND.commit)
                     checkCommit(view, out, out + size);
+                record(c, size, cs.length + ls.length > 0, () => view.subarray(out, out + size));
                 if (f.next >= childStart[f.i + 1]) {
                     // The base's last delta: the base is needed no more, and the delta takes its place. A chain
                     // of versions holds two of them at a time, not the whole chain.
@@ -42817,132 +43341,20 @@ async function scanShare(pack, plan, roots, onObjects) {
                         scratch = Buffer.allocUnsafe(size);
                     checkCommit(readTarget(arena.mem, f.at, delta, ops, 0, size, scratch), 0, size);
                 }
+                record(c, size, cs.length + ls.length > 0, () => {
+                    if (size > scratch.length)
+                        scratch = Buffer.allocUnsafe(size);
+                    return readTarget(arena.mem, f.at, delta, ops, 0, size, scratch);
+                });
             }
-            record(c, size, cs.length + ls.length > 0);
             await maybeYield();
         }
         await maybeYield();
     }
     return result;
 }
-/** Resolves kinds through delta chains and lists each object's deltas. */
-function planPack(pack) {
-    const rootKind = new Uint8Array(new SharedArrayBuffer(Math.max(1, pack.count))).subarray(0, pack.count);
-    resolveRootKinds(pack, rootKind);
-    return { rootKind, ...childLists(pack) };
-}
-/**
- * The objects the chains this reader reads start from, with the stored bytes of each chain (the work of
- * reading it); and those of the chains it leaves to git: deltas whose base is in another pack, and
- * objects too large to hold.
- */
-function chainRoots(pack) {
-    const n = pack.count;
-    const list = [];
-    const early = [];
-    for (let i = 0; i < n; i++) {
-        const k = pack.kinds[i];
-        if (k >= KIND.ofsDelta) {
-            // Based on an object outside this pack: of a kind only git can tell.
-            if (pack.bases[i] < 0)
-                early.push(i);
-        }
-        else if (WANTED_ROOTS.has(k)) {
-            if (pack.sizes[i] > LARGE_OBJECT)
-                early.push(i);
-            else
-                list.push(i);
-        }
-    }
-    const roots = Uint32Array.from(list);
-    // Chain weights: each object's stored size added to its root's, bases before deltas (offset order
-    // puts a base before its deltas except for deltas named by id, resolved by walking up).
-    const rootOf = new Int32Array(n).fill(-1);
-    for (let k = 0; k < roots.length; k++)
-        rootOf[roots[k]] = k;
-    const weights = new Float64Array(roots.length);
-    for (let i = 0; i < n; i++) {
-        let j = i;
-        let steps = 0;
-        while (rootOf[j] === -1 && pack.kinds[j] >= KIND.ofsDelta && pack.bases[j] >= 0 && steps++ < n)
-            j = pack.bases[j];
-        const k = rootOf[j];
-        if (k >= 0) {
-            if (j !== i)
-                rootOf[i] = k;
-            weights[k] = weights[k] + (pack.ends[i] - pack.starts[i]);
-        }
-    }
-    return { roots, weights, early };
-}
-/** Splits chains into `jobs` shares of about equal weight, each kept in pack order. */
-function splitRoots(roots, weights, jobs) {
-    const order = Array.from(roots.keys()).sort((a, b) => weights[b] - weights[a]);
-    const load = new Float64Array(jobs);
-    const assigned = Array.from({ length: jobs }, () => []);
-    for (const k of order) {
-        let best = 0;
-        for (let j = 1; j < jobs; j++)
-            if (load[j] < load[best])
-                best = j;
-        load[best] = load[best] + weights[k];
-        assigned[best].push(roots[k]);
-    }
-    return assigned
-        .filter((a) => a.length > 0)
-        .map((a) => {
-        const share = new Uint32Array(new SharedArrayBuffer(Math.max(1, a.length) * 4)).subarray(0, a.length);
-        share.set(a.sort((x, y) => x - y));
-        return share;
-    });
-}
-/** The kind of object each entry is once its delta chain is resolved (UNKNOWN when the base is elsewhere). */
-function resolveRootKinds(pack, kinds) {
-    const n = pack.count;
-    const chain = [];
-    for (let i = 0; i < n; i++) {
-        if (kinds[i] !== 0)
-            continue;
-        let j = i;
-        chain.length = 0;
-        while (kinds[j] === 0 && pack.kinds[j] >= KIND.ofsDelta && pack.bases[j] >= 0) {
-            chain.push(j);
-            if (chain.length > n)
-                throw new PackFormatError('pack has a cycle of deltas');
-            j = pack.bases[j];
-        }
-        const k = kinds[j] !== 0 ? kinds[j] : pack.kinds[j] < KIND.ofsDelta ? pack.kinds[j] : UNKNOWN;
-        kinds[j] = k;
-        for (const c of chain)
-            kinds[c] = k;
-    }
-}
-/** For each object, the deltas based on it, as one flat list with start positions (shared memory). */
-function childLists(pack) {
-    const n = pack.count;
-    const childStart = new Uint32Array(new SharedArrayBuffer((n + 1) * 4));
-    for (let i = 0; i < n; i++) {
-        const b = pack.bases[i];
-        if (pack.kinds[i] >= KIND.ofsDelta && b >= 0)
-            childStart[b + 1] = childStart[b + 1] + 1;
-    }
-    for (let i = 0; i < n; i++)
-        childStart[i + 1] = childStart[i + 1] + childStart[i];
-    const fill = childStart.slice(0, n);
-    const total = childStart[n];
-    const children = new Uint32Array(new SharedArrayBuffer(Math.max(1, total) * 4)).subarray(0, total);
-    for (let i = 0; i < n; i++) {
-        const b = pack.bases[i];
-        if (pack.kinds[i] >= KIND.ofsDelta && b >= 0) {
-            children[fill[b]] = i;
-            fill[b] = fill[b] + 1;
-        }
-    }
-    return { childStart, children };
-}
 
 ;// CONCATENATED MODULE: ./src/scan/first-pass.ts
-
 
 
 
@@ -42962,7 +43374,7 @@ async function openStore(git) {
     const packs = [];
     try {
         for (const p of layout.packs)
-            packs.push(packs_PackFile.open(p.idx, p.pack));
+            packs.push(PackFile.open(p.idx, p.pack));
     }
     catch (e) {
         for (const p of packs)
@@ -43002,25 +43414,31 @@ async function vouchedFor(git, store) {
  * reader leaves (loose objects, objects too large to hold, deltas against another pack) read through git.
  * A store the reader cannot read is read through git entirely.
  */
-async function fullFirstPass(git, store, jobs, progress, onBytes) {
+async function fullFirstPass(git, store, readers, progress, onBytes) {
+    const { jobs } = readers;
+    let cycle = null;
     if (store) {
         // Loose objects, and chains the pack reader leaves to git, are read by git while the packs are read.
         let early = null;
         try {
-            const packed = await packPass(store.packs, jobs, onBytes && {
-                plan: (n) => {
-                    progress.totalObjects += n;
+            const packed = await packPass(store.packs, {
+                ...readers,
+                onProgress: onBytes && {
+                    plan: (n) => {
+                        progress.totalObjects += n;
+                    },
+                    objects: (n, bytes) => {
+                        progress.objects += n;
+                        onBytes(bytes);
+                    },
                 },
-                objects: (n, bytes) => {
-                    progress.objects += n;
-                    onBytes(bytes);
+                toGit: (oids) => {
+                    const toGit = [...store.layout.loose, ...oids];
+                    if (toGit.length === 0)
+                        return;
+                    early = prefilter(git, toGit, 1, onBytes);
+                    early.catch(() => { }); // awaited below; not left unhandled if the pack pass fails first
                 },
-            }, (oids) => {
-                const toGit = [...store.layout.loose, ...oids];
-                if (toGit.length === 0)
-                    return;
-                early = prefilter(git, toGit, 1, onBytes);
-                early.catch(() => { }); // awaited below; not left unhandled if the pack pass fails first
             });
             const parts = [];
             if (early)
@@ -43033,6 +43451,7 @@ async function fullFirstPass(git, store, jobs, progress, onBytes) {
                     hits.set(k, v);
             return {
                 hits,
+                analyses: packed.analyses,
                 absent: packed.absent,
                 damaged: store.damaged,
                 notes: packed.errors,
@@ -43048,12 +43467,16 @@ async function fullFirstPass(git, store, jobs, progress, onBytes) {
                 throw e;
             if (early)
                 await early.catch(() => null);
+            // Save the objects no reader can rebuild: git is never asked for them.
+            if (e instanceof PackFormatError && e.unreadable.length > 0) {
+                cycle = { message: e.message, oids: e.unreadable };
+            }
         }
     }
-    const unreadable = [];
+    const unreadable = [...(cycle?.oids ?? [])];
     let objs;
     try {
-        objs = await git.listObjects(new Set(['blob', 'commit', 'tag']), unreadable);
+        objs = await git.listObjects(new Set(['blob', 'commit', 'tag']), unreadable, new Set(cycle?.oids));
     }
     catch (e) {
         if (!(e instanceof GitError))
@@ -43077,10 +43500,86 @@ async function fullFirstPass(git, store, jobs, progress, onBytes) {
     progress.totalObjects = 0;
     progress.totalBytes = objs.reduce((a, o) => a + o.size, 0);
     const read = await prefilter(git, objs.map((o) => o.oid), jobs, onBytes, objs.map((o) => o.size + 64));
-    return { ...read, missing: [...unreadable, ...read.missing] };
+    return {
+        ...read,
+        missing: [...unreadable, ...read.missing],
+        ...(cycle && { damaged: [cycle.message] }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/scan/missing.ts
+
+/** Objects looked for in the one walk: each is an argument of it. The rest are listed, not located. */
+const LOCATE_AT_MOST = 100;
+/** Commits named per object: enough to find the file, not a history of it. */
+const PER_OBJECT = 3;
+/** Objects the warning names; the JSON report's `missing` lists them all. */
+const SAID = 5;
+/**
+ * Where the objects a scan could not read are referenced: the commits and paths that name them, so a
+ * reader knows which files went unscanned. One walk of the history's trees, reading no blob; when it
+ * fails, the objects are still reported, said to be unlocated, and the scan goes on.
+ */
+async function locateMissing(git, sel, oids) {
+    const looked = oids.slice(0, LOCATE_AT_MOST);
+    let found = null;
+    let failure = '';
+    try {
+        found = await git.objectReferences(sel, looked, PER_OBJECT);
+    }
+    catch (e) {
+        if (!(e instanceof GitError))
+            throw e;
+        failure = e.message.split('\n')[0].slice(0, 300);
+    }
+    const missing = oids.map((oid) => ({ oid, referencedBy: found?.get(oid) ?? null }));
+    return { missing, warning: describeMissing(missing, failure) };
+}
+/** The warning for objects that were not scanned, naming where the first few are referenced. */
+function describeMissing(missing, failure = '') {
+    const named = missing.slice(0, SAID).map((m) => `${m.oid}${missing_where(m)}`);
+    const more = missing.length > SAID ? `, and ${missing.length - SAID} more` : '';
+    const why = failure
+        ? `; where they are referenced could not be found (${failure})`
+        : missing.some((m) => m.referencedBy === null)
+            ? `; only the first ${LOCATE_AT_MOST} were looked for in the history`
+            : '';
+    return `${missing.length} object(s) are missing from the repository or could not be read, and were not scanned: ${named.join(', ')}${more}${why} (the JSON report lists them all under \`missing\`; fetch them again, or re-clone or restore the repository)`;
+}
+function missing_where(m) {
+    if (m.referencedBy === null)
+        return '';
+    if (m.referencedBy.length === 0)
+        return ' (no commit puts it at a path)';
+    // Paths are the repository's to choose: quoted, so a comma or a line break in one reads as part of it.
+    return ` (${m.referencedBy.map((r) => `${JSON.stringify(r.path)} in ${r.commit.slice(0, 12)}`).join(', ')})`;
+}
+
+;// CONCATENATED MODULE: ./src/scan/result.ts
+
+/**
+ * The one way a scan becomes a result: its units paired into findings, with what it read and what it
+ * could not (a warning makes the scan incomplete unless `incomplete` says otherwise).
+ */
+function scanResult(units, config, stats, warnings, incomplete = warnings.length > 0) {
+    const built = buildFindings(units, config);
+    return {
+        report: {
+            findings: built.findings,
+            loneSecrets: built.loneSecrets,
+            suppressed: built.suppressed,
+            stats,
+            incomplete,
+            warnings,
+        },
+        secrets: built.secrets,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/scan/history.ts
+
+
+
 
 
 
@@ -43147,7 +43646,11 @@ async function history_scanHistory(git, sel, opts) {
             // and after it when a commit of that store turns out to name a tree or parent it lacks.
             const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
             [first, unreachable] = await Promise.all([
-                fullFirstPass(git, store, opts.jobs, progress, onBytes),
+                fullFirstPass(git, store, {
+                    jobs: opts.jobs,
+                    workerScript: opts.workerScript === undefined ? packWorkerBeside(process.argv[1]) : opts.workerScript,
+                    markers: markersToNote(opts.config),
+                }, progress, onBytes),
                 vouched ? Promise.resolve([]) : missingObjects(),
             ]);
             if (vouched && (first.absent?.length ?? 0) > 0)
@@ -43172,7 +43675,8 @@ async function history_scanHistory(git, sel, opts) {
         Object.assign(progress, {
             phase: 'attributing',
             objects: 0,
-            totalObjects: first.hits.size,
+            // What the pack reader analysed as it read is not read again.
+            totalObjects: first.hits.size - (first.analyses?.size ?? 0),
             bytes: 0,
             totalBytes: 0,
         });
@@ -43185,7 +43689,7 @@ async function history_scanHistory(git, sel, opts) {
             : undefined;
         if (opts.onProgress)
             tell(true);
-        await attribute(git, sel, first.hits, opts.config, units, onAnalysed, lost, problems);
+        await attribute(git, sel, first.hits, first.analyses ?? new Map(), opts.config, units, onAnalysed, lost, problems);
     }
     if (problems.length > 0) {
         incomplete = true;
@@ -43198,26 +43702,21 @@ async function history_scanHistory(git, sel, opts) {
     for (const n of first.notes ?? [])
         warnings.push(`${n}; read through git instead`);
     const missing = [...new Set([...first.missing, ...unreachable, ...lost])];
-    if (missing.length > 0) {
+    const located = missing.length > 0 ? await locateMissing(git, sel, missing) : null;
+    if (located) {
         incomplete = true;
-        warnings.push(`${missing.length} object(s) are missing from the repository or could not be read, and were not scanned: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+        warnings.push(located.warning);
     }
-    const built = buildFindings(units, opts.config);
-    const report = {
-        findings: built.findings,
-        loneSecrets: built.loneSecrets,
-        suppressed: built.suppressed,
-        stats: {
-            mode: sel.mode,
-            objectsScanned: first.objects,
-            bytesScanned: first.bytes,
-            commitsScanned: first.commits,
-            durationMs: Date.now() - started,
-        },
-        incomplete,
-        warnings,
-    };
-    return { report, secrets: built.secrets };
+    const result = scanResult(units, opts.config, {
+        mode: sel.mode,
+        objectsScanned: first.objects,
+        bytesScanned: first.bytes,
+        commitsScanned: first.commits,
+        durationMs: Date.now() - started,
+    }, warnings, incomplete);
+    if (located)
+        result.report.missing = located.missing;
+    return result;
 }
 function history_firstLine(s) {
     return s.split('\n')[0].slice(0, 300);
@@ -43240,24 +43739,13 @@ async function scanStaged(git, config) {
     const units = changes
         .filter((c) => analyses.has(c.oid))
         .map((c) => ({ commit: null, path: c.path, analysis: analyses.get(c.oid) }));
-    const built = buildFindings(units, config);
-    return {
-        report: {
-            findings: built.findings,
-            loneSecrets: built.loneSecrets,
-            suppressed: built.suppressed,
-            stats: {
-                mode: 'staged',
-                objectsScanned: analyses.size,
-                bytesScanned: 0,
-                commitsScanned: 0,
-                durationMs: Date.now() - started,
-            },
-            incomplete: missing.length > 0,
-            warnings: missing.length > 0 ? [`${missing.length} staged object(s) could not be read`] : [],
-        },
-        secrets: built.secrets,
-    };
+    return scanResult(units, config, {
+        mode: 'staged',
+        objectsScanned: analyses.size,
+        bytesScanned: 0,
+        commitsScanned: 0,
+        durationMs: Date.now() - started,
+    }, missing.length > 0 ? [`${missing.length} staged object(s) could not be read`] : []);
 }
 /** Reads one file through the detector; null (with a warning) when it could not be read. */
 async function analyseFile(full, path, warnings, config) {
@@ -43306,24 +43794,13 @@ async function scanFiles(dir, paths, config) {
 }
 /** The result of reading files from disk: a file that could not be read makes the scan incomplete. */
 function directoryResult(units, config, read) {
-    const built = buildFindings(units, config);
-    return {
-        report: {
-            findings: built.findings,
-            loneSecrets: built.loneSecrets,
-            suppressed: built.suppressed,
-            stats: {
-                mode: 'no-git',
-                objectsScanned: read.files,
-                bytesScanned: read.bytes,
-                commitsScanned: 0,
-                durationMs: Date.now() - read.started,
-            },
-            incomplete: read.warnings.length > 0,
-            warnings: read.warnings,
-        },
-        secrets: built.secrets,
-    };
+    return scanResult(units, config, {
+        mode: 'no-git',
+        objectsScanned: read.files,
+        bytesScanned: read.bytes,
+        commitsScanned: 0,
+        durationMs: Date.now() - read.started,
+    }, read.warnings);
 }
 /** Scans a plain directory (no git): every regular file, streamed so size does not matter. */
 async function scanDirectory(dir, config) {
@@ -43380,7 +43857,6 @@ async function scanDirectory(dir, config) {
 
 
 
-const DEFAULT_CONFIG_PATH = '.github/keyleak.yml';
 const ZERO_ID = /^0{40}$|^0{64}$/;
 /**
  * Loads the config: an explicit file must exist; the default is read from the work tree, or from HEAD
@@ -43523,8 +43999,15 @@ function storedForms(value) {
     const lower = url.replace(/%2B/g, '%2b').replace(/%2F/g, '%2f').replace(/%3D/g, '%3d');
     return [...new Set([value, value.replace(/\//g, '\\/'), url, lower])];
 }
+/** The keys and the lone secrets of a report, as the plan removes them. */
+function subjectsOf(report) {
+    return [
+        ...report.findings.map((f) => ({ id: f.keyId, locations: f.locations })),
+        ...(report.loneSecrets ?? []).map((s) => ({ id: s.fingerprint, locations: s.locations })),
+    ];
+}
 /**
- * Finds, for each finding, where its secret and session token sit in the objects that leaked them: one
+ * Finds, for each finding (and lone secret), where its secret and session token sit in the objects that leaked them: one
  * span per distinct stored form, first in the file versions (and messages) that hold the key id, then in
  * the other files of those commits (a secret paired from a neighbouring file).
  */
@@ -43545,7 +44028,7 @@ async function locateSecrets(git, findings, result) {
         return p;
     };
     for (const f of findings) {
-        const material = result.secrets.get(f.keyId);
+        const material = result.secrets.get(f.id);
         if (!material)
             continue;
         // Only secrets known to be the key's: the one STS accepted, or, before (or without) verification,
@@ -43579,7 +44062,7 @@ async function locateSecrets(git, findings, result) {
                         continue;
                     seenForms.set(form, copies + 1);
                     spans.push({
-                        keyId: f.keyId,
+                        keyId: f.id,
                         kind: v.kind,
                         commit,
                         path,
@@ -43633,7 +44116,7 @@ async function credentialFiles(git, findings) {
 }
 /** Gathers what the plan needs to know about the repository, through the git adapter. */
 async function gatherRewriteFacts(git, result, extra = {}) {
-    const findings = result.report.findings;
+    const findings = subjectsOf(result.report);
     const commits = [
         ...new Set(findings.flatMap((f) => f.locations.map((l) => l.commit)).filter((c) => c !== null)),
     ];
@@ -43654,17 +44137,17 @@ async function gatherRewriteFacts(git, result, extra = {}) {
         pullRequestsByCommit: extra.pullRequestsByCommit ?? {},
         spans: await locateSecrets(git, findings, result),
         secretsToRemove: Object.fromEntries(findings.map((f) => {
-            const m = result.secrets.get(f.keyId);
-            return [f.keyId, m ? secretsToRemove(m).length : 0];
+            const m = result.secrets.get(f.id);
+            return [f.id, m ? secretsToRemove(m).length : 0];
         })),
         credentialFiles: await credentialFiles(git, findings),
         sensitiveDataRemoval: extra.sensitiveDataRemoval ?? null,
         incidentUrl: extra.incidentUrl ?? null,
     };
 }
-/** Builds the rewrite plan for the keys a scan found in `git`'s history. */
+/** Builds the rewrite plan for the keys, and the secrets without a key id, a scan found in `git`'s history. */
 async function rewrite_plan_planRewrite(git, result, extra = {}) {
-    return buildRewritePlan(result.report.findings, await gatherRewriteFacts(git, result, extra));
+    return buildRewritePlan(result.report.findings, await gatherRewriteFacts(git, result, extra), result.report.loneSecrets ?? []);
 }
 /** `keyleak rewrite-plan`: scans, plans and renders. Returns the rendered plan and the scan's warnings. */
 async function runRewritePlan(s) {
@@ -43719,7 +44202,158 @@ function addToBaseline(text, file, entries) {
     return { text: out, added: fresh.map((e) => e.fingerprint) };
 }
 
+;// CONCATENATED MODULE: ./src/core/gitleaks.ts
+
+
+
+const KEY_ID = new RegExp(KEY_ID_TOKEN.source);
+/** gitleaks' AWS rules (`aws-access-token` in v8, `AWS Access Key` and the like before). */
+function isAwsRule(rule) {
+    return /aws/i.test(rule);
+}
+/** Parses a gitleaks JSON report or a `.gitleaksignore`, told apart by the first character (JSON's `[`). */
+function parseGitleaksFile(text, file) {
+    return /^\s*[[{]/.test(text) ? parseGitleaksReport(text, file) : parseGitleaksIgnore(text, file);
+}
+/** 1-based line of offset `i` in `text`. */
+function lineAt(text, i) {
+    let n = 1;
+    for (let j = text.indexOf('\n'); j >= 0 && j < i; j = text.indexOf('\n', j + 1))
+        n++;
+    return n;
+}
+/** Offsets where each element of a top-level JSON array starts (strings and nesting skipped). */
+function elementStarts(text) {
+    const out = [];
+    let depth = 0;
+    let expecting = false;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (c === '"') {
+            if (depth === 1 && expecting) {
+                out.push(i);
+                expecting = false;
+            }
+            for (i++; i < text.length && text[i] !== '"'; i++)
+                if (text[i] === '\\')
+                    i++;
+        }
+        else if (c === '[' || c === '{') {
+            if (depth === 1 && expecting) {
+                out.push(i);
+                expecting = false;
+            }
+            depth++;
+            if (depth === 1)
+                expecting = true;
+        }
+        else if (c === ']' || c === '}')
+            depth--;
+        else if (c === ',' && depth === 1)
+            expecting = true;
+        else if (depth === 1 && expecting && !/\s/.test(c)) {
+            out.push(i);
+            expecting = false;
+        }
+    }
+    return out;
+}
+/** A gitleaks JSON report: its AWS findings, each located and with its key id when not redacted. */
+function parseGitleaksReport(text, file) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (e) {
+        const msg = e.message;
+        const pos = /position (\d+)/.exec(msg);
+        const line = pos ? lineAt(text, Number(pos[1])) : Number(/line (\d+)/.exec(msg)?.[1]) || 1;
+        throw new errors_UsageError(`${file}:${line}: not a gitleaks JSON report: ${msg.split('\n')[0]}`);
+    }
+    if (!Array.isArray(data))
+        throw new errors_UsageError(`${file}:1: not a gitleaks JSON report: expected an array of findings`);
+    const starts = elementStarts(text);
+    const out = [];
+    data.forEach((item, i) => {
+        const at = `${file}:${lineAt(text, starts[i] ?? 0)}`;
+        const bad = (what) => {
+            throw new errors_UsageError(`${at}: finding ${i + 1}: ${what}; nothing was recorded`);
+        };
+        if (typeof item !== 'object' || item === null || Array.isArray(item))
+            bad('expected an object');
+        const f = item;
+        const str = (k) => typeof f[k] === 'string' ? f[k] : bad(`'${k}' is not a string`);
+        const rule = str('RuleID');
+        const path = str('File');
+        const commit = f.Commit === undefined ? '' : str('Commit');
+        const line = f.StartLine;
+        if (typeof line !== 'number' || !Number.isInteger(line) || line < 0)
+            bad(`'StartLine' is not a line number`);
+        if (commit !== '' && !/^[0-9a-f]{40,64}$/i.test(commit))
+            bad(`'Commit' is not a commit SHA`);
+        if (!isAwsRule(rule))
+            return;
+        const secret = typeof f.Secret === 'string' ? f.Secret : '';
+        const match = typeof f.Match === 'string' ? f.Match : '';
+        const keyId = KEY_ID.exec(secret)?.[0] ?? KEY_ID.exec(match)?.[0] ?? null;
+        out.push({
+            at,
+            rule,
+            commit: commit === '' ? null : commit.toLowerCase(),
+            path,
+            line: line,
+            keyId,
+        });
+    });
+    return out;
+}
+/** A `.gitleaksignore`: its AWS fingerprints, parsed from the right so that paths may hold colons. */
+function parseGitleaksIgnore(text, file) {
+    const out = [];
+    text.split(/\r?\n/).forEach((raw, i) => {
+        const entry = raw.trim();
+        if (entry === '' || entry.startsWith('#'))
+            return;
+        const at = `${file}:${i + 1}`;
+        const m = /^(?:([0-9a-fA-F]{40,64}):)?(.+):([^:]+):(\d+)$/.exec(entry.replace(/\\/g, '/'));
+        if (!m || m[2].trim() === '')
+            throw new errors_UsageError(`${at}: expected a gitleaks fingerprint, <commit>:<path>:<rule-id>:<line> or <path>:<rule-id>:<line>; nothing was recorded`);
+        if (!isAwsRule(m[3]))
+            return;
+        out.push({
+            at,
+            rule: m[3],
+            commit: m[1]?.toLowerCase() ?? null,
+            path: m[2],
+            line: Number(m[4]),
+            keyId: null,
+        });
+    });
+    return out;
+}
+/**
+ * The findings the entries accept, and the entries that name nothing the scan found. An entry naming a
+ * key the scan already suppresses (baselined, allowed, a documentation key) is neither.
+ */
+function matchGitleaks(entries, findings, suppressed = []) {
+    const accepted = new Set();
+    const unmatched = [];
+    const all = [...findings, ...suppressed];
+    for (const e of entries) {
+        const print = e.keyId ? fingerprintKeyId(e.keyId) : null;
+        const hits = all.filter((f) => print
+            ? f.fingerprint === print
+            : f.locations.some((l) => l.path === e.path && l.line === e.line && (e.commit === null || l.commit === e.commit)));
+        if (hits.length === 0)
+            unmatched.push(e);
+        for (const f of hits)
+            accepted.add(f.fingerprint);
+    }
+    return { accepted: findings.filter((f) => accepted.has(f.fingerprint)), unmatched };
+}
+
 ;// CONCATENATED MODULE: ./src/commands/baseline.ts
+
 
 
 
@@ -43728,10 +44362,20 @@ function addToBaseline(text, file, entries) {
 /** Words beside a fingerprint in the config, made only from what keyleak itself decided. */
 function noteFor(f, today) {
     const n = f.locations.length;
-    return `${f.keyKind} key, ${n} location${n === 1 ? '' : 's'}, baselined ${today}`;
+    const what = 'keyId' in f ? `${f.keyKind} key` : 'secret without a key id';
+    return `${what}, ${n} location${n === 1 ? '' : 's'}, baselined ${today}`;
+}
+/** "2 keys and 1 secret without a key id", for what a baseline recorded or already held. */
+function countWords(keys, secrets) {
+    const parts = [
+        keys > 0 || secrets === 0 ? `${keys} key${keys === 1 ? '' : 's'}` : '',
+        secrets > 0 ? `${secrets} secret${secrets === 1 ? '' : 's'} without a key id` : '',
+    ];
+    return parts.filter(Boolean).join(' and ');
 }
 /**
- * `keyleak baseline`: scans as `keyleak scan` would and records every finding's fingerprint in the
+ * `keyleak baseline`: scans as `keyleak scan` would and records the fingerprint of every finding and of
+ * every secret found without its key id in the
  * config's `baseline:` list, so that adopting keyleak on a repository with old leaks starts clean and
  * reports only new ones. The keys stay leaked: the baseline only stops reporting them.
  */
@@ -43743,9 +44387,18 @@ async function runBaseline(s, now, onProgress) {
         throw new errors_UsageError(`cannot read config file '${s.configFile}': ${e.code ?? e.message}`);
     });
     addToBaseline(before, s.configFile, []);
+    const gitleaks = await readGitleaks(s.fromGitleaks);
     const { report } = await scanRepository({ ...s.scan, config: before === null ? null : s.configFile }, onProgress);
     const today = now.toISOString().slice(0, 10);
-    const { text, added } = addToBaseline(before, s.configFile, report.findings.map((f) => ({ fingerprint: f.fingerprint, note: noteFor(f, today) })));
+    const matched = gitleaks && matchGitleaks(gitleaks, report.findings, report.suppressed);
+    // What gitleaks had accepted, when importing; else everything found, secrets without a key id too.
+    const recorded = matched
+        ? matched.accepted
+        : [...report.findings, ...(report.loneSecrets ?? [])];
+    const { text, added } = addToBaseline(before, s.configFile, recorded.map((f) => ({
+        fingerprint: f.fingerprint,
+        note: noteFor(f, today) + (matched ? ', accepted in gitleaks' : ''),
+    })));
     if (added.length > 0) {
         try {
             await (0,promises_.mkdir)((0,external_node_path_.dirname)(s.configFile), { recursive: true });
@@ -43756,14 +44409,31 @@ async function runBaseline(s, now, onProgress) {
         }
     }
     const fresh = new Set(added);
-    return { report, added: report.findings.filter((f) => fresh.has(f.fingerprint)), file: s.configFile };
+    return {
+        report,
+        added: recorded.filter((f) => fresh.has(f.fingerprint)),
+        file: s.configFile,
+        unmatched: matched?.unmatched ?? [],
+    };
+}
+/** The AWS entries of the `--from-gitleaks` files, read before the scan so a bad file fails at once. */
+async function readGitleaks(files) {
+    if (files.length === 0)
+        return null;
+    const entries = [];
+    for (const file of files) {
+        const text = await (0,promises_.readFile)(file, 'utf8').catch((e) => {
+            throw new errors_UsageError(`cannot read --from-gitleaks file '${file}': ${e.code ?? e.message}`);
+        });
+        entries.push(...parseGitleaksFile(text, file));
+    }
+    return entries;
 }
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./src/core/validate.ts
+
 
 /**
  * The validators every entry shares (action inputs, org inputs, CLI flags): one rule per concept. A
@@ -43825,6 +44495,13 @@ const parseAccountIds = (raw) => {
     }
     return [...new Set(ids)];
 };
+const validate_KEY_ID = new RegExp(`^(${CREDENTIAL_PREFIXES.join('|')})[A-Z2-7]{16}$`);
+/** An access key id: one of the credential prefixes and 16 more characters. */
+const parseKeyId = (raw) => {
+    if (!validate_KEY_ID.test(raw))
+        throw new InvalidValue(raw, 'an access key id (AKIA… or ASIA…, 20 characters)');
+    return raw;
+};
 /** GitHub logins: alphanumerics and single hyphens, at most 39 characters. */
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 /** An organisation or user login. */
@@ -43832,6 +44509,14 @@ const validate_parseLogin = (raw) => {
     if (!LOGIN.test(raw))
         throw new InvalidValue(raw, 'an organisation or user login, like my-org');
     return raw;
+};
+/** A repository as `owner/name`: the owner a login (the rule `org` follows), the name GitHub's characters. */
+const parseRepoName = (raw) => {
+    const [owner = '', repo = '', ...rest] = raw.split('/');
+    if (rest.length > 0 || !LOGIN.test(owner) || !/^[A-Za-z0-9._-]+$/.test(repo)) {
+        throw new InvalidValue(raw, 'a repository as owner/name, like my-org/security');
+    }
+    return { owner, repo };
 };
 /** A whole number from `min` to `max`. */
 function validate_parseWholeNumber(min, max) {
@@ -43844,20 +44529,230 @@ function validate_parseWholeNumber(min, max) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/core/org/select.ts
+
+
+const DEFAULT_REPO_FILTER = {
+    includeArchived: false,
+    includeForks: false,
+    visibility: [],
+    include: [],
+    exclude: [],
+    topics: [],
+    excludeTopics: [],
+};
+/**
+ * A name glob: `*` any run of characters but `/`, `?` one. A glob without `/` matches the repository
+ * name, one with `/` the full `owner/name`. GitHub names are case-insensitive, and so is the match.
+ */
+function repoGlobMatch(glob, fullName) {
+    let re = '';
+    for (const c of glob.toLowerCase()) {
+        if (c === '*')
+            re += '[^/]*';
+        else if (c === '?')
+            re += '[^/]';
+        else
+            re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+    const name = fullName.toLowerCase();
+    const subject = glob.includes('/') ? name : name.slice(name.indexOf('/') + 1);
+    return new RegExp(`^${re}$`).test(subject);
+}
+function exclusion(r, f) {
+    const out = (reason, detail) => ({ repo: r.fullName, reason, detail });
+    if (r.archived && !f.includeArchived)
+        return out('archived', 'archived (set include-archived to scan it)');
+    if (r.fork && !f.includeForks)
+        return out('fork', 'a fork (set include-forks to scan it)');
+    if (f.visibility.length > 0 && !f.visibility.includes(r.visibility))
+        return out('visibility', `${r.visibility}, not one of ${f.visibility.join(', ')}`);
+    const excludedBy = f.exclude.find((g) => repoGlobMatch(g, r.fullName));
+    if (excludedBy !== undefined)
+        return out('name-excluded', `matches exclude glob '${excludedBy}'`);
+    if (f.include.length > 0 && !f.include.some((g) => repoGlobMatch(g, r.fullName)))
+        return out('name-not-included', `matches none of ${f.include.map((g) => `'${g}'`).join(', ')}`);
+    const topics = new Set(r.topics.map((t) => t.toLowerCase()));
+    const badTopic = f.excludeTopics.find((t) => topics.has(t.toLowerCase()));
+    if (badTopic !== undefined)
+        return out('topic-excluded', `has topic '${badTopic}'`);
+    if (f.topics.length > 0 && !f.topics.some((t) => topics.has(t.toLowerCase())))
+        return out('topic-missing', `has none of the topics ${f.topics.join(', ')}`);
+    return null;
+}
+/** Splits the listed repositories into those to scan and those left out, each with its reason. */
+function select_selectRepositories(repos, filter) {
+    const selected = [];
+    const excluded = [];
+    for (const r of repos) {
+        const why = exclusion(r, filter);
+        if (why)
+            excluded.push(why);
+        else
+            selected.push(r);
+    }
+    return { selected, excluded };
+}
+const VISIBILITIES = (/* unused pure expression or super */ null && (['public', 'private', 'internal']));
+function select_list(text) {
+    return (text ?? '')
+        .split(/[,\n]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+}
+function bool(name, text) {
+    return named(text ?? '', parseBoolean(false), invalid(name));
+}
+/** Validates filter inputs into a RepoFilter; errors name the input and the bad value. */
+function select_parseRepoFilter(raw) {
+    const visibility = select_list(raw.visibility).map((v) => v.toLowerCase());
+    const bad = visibility.find((v) => !VISIBILITIES.includes(v));
+    if (bad !== undefined)
+        throw new UsageError(`invalid visibility '${bad}'. Expected one of ${VISIBILITIES.join(', ')}`);
+    return {
+        includeArchived: bool('include-archived', raw.includeArchived),
+        includeForks: bool('include-forks', raw.includeForks),
+        visibility: visibility,
+        include: select_list(raw.include),
+        exclude: select_list(raw.exclude),
+        topics: select_list(raw.topics),
+        excludeTopics: select_list(raw.excludeTopics),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/org/shard.ts
+
+
+const WHOLE = { index: 1, count: 1 };
+/** GitHub caps a matrix at 256 jobs; more shards than that cannot run in one workflow. */
+const MAX_SHARDS = 256;
+/** Parses `i/n`; an empty value is the whole org (1/1). */
+function shard_parseShard(text) {
+    const t = text.trim();
+    if (t === '')
+        return WHOLE;
+    const m = /^(\d+)\s*\/\s*(\d+)$/.exec(t);
+    const index = m ? Number(m[1]) : NaN;
+    const count = m ? Number(m[2]) : NaN;
+    if (!m || index < 1 || count < 1 || index > count) {
+        throw new UsageError(`invalid shard '${text}'. Expected i/n with 1 ≤ i ≤ n`);
+    }
+    if (count > MAX_SHARDS) {
+        throw new UsageError(`invalid shard '${text}'. At most ${MAX_SHARDS} shards (a matrix's job limit)`);
+    }
+    return { index, count };
+}
+function shard_formatShard(s) {
+    return `${s.index}/${s.count}`;
+}
+/** MurmurHash3's 32-bit finaliser: a cheap, well-mixed permutation of 32-bit integers. */
+function fmix32(x) {
+    let h = x >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+}
+/**
+ * The shard (1-based) that owns `key`, by rendezvous hashing: each shard draws a pseudo-random weight
+ * for the key and the highest wins. The answer depends on the key and `count` alone, so repositories
+ * coming and going move nothing else, and growing from n to n+1 shards moves only about 1/(n+1) of them.
+ * The key is hashed once (SHA-256); each shard's weight mixes that digest with the shard number, in
+ * plain integer arithmetic so every runner computes the same answer.
+ */
+function shardOf(key, count) {
+    const d = createHash('sha256').update(key).digest();
+    const a = d.readUInt32BE(0);
+    const b = d.readUInt32BE(4);
+    let best = 1;
+    let bestWeight = -1;
+    for (let j = 1; j <= count; j++) {
+        const s = fmix32(Math.imul(j, 0x9e3779b9));
+        // 53 bits of weight: ties are practically impossible, and the lower shard wins one anyway.
+        const w = fmix32(a ^ s) * 2 ** 21 + (fmix32((b + s) >>> 0) >>> 11);
+        if (w > bestWeight) {
+            bestWeight = w;
+            best = j;
+        }
+    }
+    return best;
+}
+/** The key a repository is sharded on: its id, which survives renames and transfers. */
+function shardKey(repo) {
+    return `repo:${repo.id}`;
+}
+function shard_inShard(repo, shard) {
+    return shard.count === 1 || shardOf(shardKey(repo), shard.count) === shard.index;
+}
+
+;// CONCATENATED MODULE: ./src/core/org/settings.ts
+
+
+
+
+const DEFAULT_STATE_FILE = '.keyleak/org-state.json';
+const DEFAULT_CONCURRENCY = 4;
+/** Parses `30m`, `1h30m`, `90s`, `2h` (or a bare number of minutes) into milliseconds; empty is null. */
+function parseDuration(text, name = 'max-duration') {
+    const t = text.trim().toLowerCase();
+    if (t === '' || t === '0')
+        return null;
+    const bare = /^\d+$/.test(t) ? `${t}m` : t;
+    const m = /^(?:(\d+)h)?\s*(?:(\d+)m(?:in)?)?\s*(?:(\d+)s)?$/.exec(bare);
+    if (!m || (m[1] === undefined && m[2] === undefined && m[3] === undefined)) {
+        throw new UsageError(`invalid ${name} '${text}'. Expected a duration like 30m, 1h30m or 90s`);
+    }
+    return (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000;
+}
+/** An org input through a shared validator; the error names the input, the value and what was expected. */
+function orgInput(name, raw, validate) {
+    return named(raw, validate, invalid(name));
+}
+/** Validates org-scan inputs; each error names the input, the bad value and what was expected. */
+function parseOrgSettings(raw, defaults) {
+    const org = (raw.org ?? '').trim();
+    if (org === '')
+        throw new UsageError('org mode needs `org`: the organisation or user to scan');
+    const owner = orgInput('org', org, parseLogin);
+    const concurrency = raw.concurrency === undefined || raw.concurrency.trim() === ''
+        ? DEFAULT_CONCURRENCY
+        : orgInput('concurrency', raw.concurrency, parseWholeNumber(1, 64));
+    return {
+        owner,
+        shard: parseShard(raw.shard ?? ''),
+        filter: parseRepoFilter(raw),
+        fullRescan: orgInput('full-rescan', raw.fullRescan ?? '', parseBoolean(false)),
+        maxDurationMs: parseDuration(raw.maxDuration ?? ''),
+        concurrency,
+        jobs: Math.max(1, Math.floor(defaults.cpus / concurrency)),
+        token: raw.token?.trim() || null,
+        stateFile: raw.stateFile?.trim() || DEFAULT_STATE_FILE,
+        config: raw.config?.trim() || null,
+        workDir: defaults.workDir,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/settings.ts
 
 
 
 
 
-/** Parses a command's flags (no positionals); node's own complaint is followed by the usage. */
-function parseFlags(argv, options, usage) {
+
+/**
+ * Parses a command's flags, and its operands (`FILE…`) when it takes them; node's own complaint is
+ * followed by the usage.
+ */
+function parseCommandLine(argv, options, usage, takesOperands = false) {
     try {
-        return (0,external_node_util_.parseArgs)({ args: argv, options, allowPositionals: false, strict: true }).values;
+        return (0,external_node_util_.parseArgs)({ args: argv, options, allowPositionals: takesOperands, strict: true });
     }
     catch (e) {
         throw new errors_UsageError(`${e.message}\n${usage}`);
     }
+}
+/** Parses a command's flags (it takes no operands). */
+function parseFlags(argv, options, usage) {
+    return parseCommandLine(argv, options, usage).values;
 }
 /** The flags naming the repository, the history to read and the config: scan, rewrite-plan, baseline. */
 const SELECTION_FLAGS = {
@@ -43992,9 +44887,7 @@ function parseTrailArgs(argv) {
     }, TRAIL_USAGE);
     if (values.key === undefined)
         throw new errors_UsageError(`--key is required\n${TRAIL_USAGE}`);
-    if (!/^(AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}$/.test(values.key)) {
-        throw new errors_UsageError(`invalid --key '${values.key}'. Expected an access key id (AKIA… or ASIA…, 20 characters)`);
-    }
+    const keyId = flag('key', values.key, parseKeyId);
     const since = parseTime('since', values.since);
     const until = parseTime('until', values.until);
     if (since && until && since > until)
@@ -44012,7 +44905,7 @@ function parseTrailArgs(argv) {
         throw new errors_UsageError(`invalid --format '${values.format}'. Expected one of ${TRAIL_FORMATS.join(', ')}`);
     }
     return {
-        keyId: values.key,
+        keyId,
         since,
         until,
         regions,
@@ -44070,15 +44963,23 @@ function parseRewritePlanArgs(argv, defaults) {
     };
 }
 const BASELINE_USAGE = `usage: keyleak baseline [--repo DIR] [--all | --range A..B] [--config FILE] [--jobs N] [--no-progress]
+                        [--from-gitleaks FILE]…
        records the fingerprints of every key found today in the config file's baseline list
        (default DIR/.github/keyleak.yml, created if absent; comments and other fields are kept),
-       so that only keys leaked from now on are reported`;
+       so that only keys leaked from now on are reported; with --from-gitleaks (a gitleaks JSON report
+       or .gitleaksignore, repeatable), only the keys of the AWS findings gitleaks had accepted`;
 /** Parses `keyleak baseline` arguments. Pure: errors are UsageErrors naming the bad value. */
 function parseBaselineArgs(argv, defaults) {
-    const values = parseFlags(argv, { ...SELECTION_FLAGS, jobs: { type: 'string', short: 'j' }, 'no-progress': { type: 'boolean' } }, BASELINE_USAGE);
+    const values = parseFlags(argv, {
+        ...SELECTION_FLAGS,
+        jobs: { type: 'string', short: 'j' },
+        'no-progress': { type: 'boolean' },
+        'from-gitleaks': { type: 'string', multiple: true },
+    }, BASELINE_USAGE);
+    const { 'from-gitleaks': fromGitleaks = [], ...scanFlags } = values;
     // The selection, jobs and progress flags and their errors are the scan's own.
     const forwarded = [];
-    for (const [flag, value] of Object.entries(values)) {
+    for (const [flag, value] of Object.entries(scanFlags)) {
         if (value === true)
             forwarded.push(`--${flag}`);
         else if (typeof value === 'string')
@@ -44088,6 +44989,7 @@ function parseBaselineArgs(argv, defaults) {
     return {
         scan,
         configFile: scan.config ?? (0,external_node_path_.join)(scan.repo, '.github', 'keyleak.yml'),
+        fromGitleaks,
     };
 }
 const HOOK_USAGE = `usage: keyleak hook [--pre-push] [--config FILE] [FILE…]
@@ -44097,19 +44999,7 @@ const HOOK_USAGE = `usage: keyleak hook [--pre-push] [--config FILE] [FILE…]
        a plain git hook, what is staged (pre-commit) or the pushed ranges git writes on stdin (--pre-push)`;
 /** Parses `keyleak hook` arguments and pre-commit's environment. Pure. */
 function parseHookArgs(argv, env, defaults) {
-    let parsed;
-    try {
-        parsed = (0,external_node_util_.parseArgs)({
-            args: argv,
-            options: { 'pre-push': { type: 'boolean' }, config: { type: 'string' } },
-            allowPositionals: true,
-            strict: true,
-        });
-    }
-    catch (e) {
-        throw new errors_UsageError(`${e.message}\n${HOOK_USAGE}`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandLine(argv, { 'pre-push': { type: 'boolean' }, config: { type: 'string' } }, HOOK_USAGE, true);
     const from = env.PRE_COMMIT_FROM_REF;
     const to = env.PRE_COMMIT_TO_REF;
     // pre-commit names the remote only in its pre-push stage.
@@ -44150,6 +45040,19 @@ function parsePrePushLines(text) {
         ranges.push({ from: remote, to: local });
     }
     return ranges;
+}
+const ORG_MERGE_USAGE = `usage: keyleak org-merge --owner NAME --dir DIR [--state FILE]
+       merges the org-state.json and org-summary.json files of every shard under DIR into FILE
+       (default ${DEFAULT_STATE_FILE}) and prints the merged summary as markdown`;
+/** Parses `keyleak org-merge` arguments. Pure: errors are UsageErrors naming the bad value. */
+function parseOrgMergeArgs(argv) {
+    const values = parseFlags(argv, { owner: { type: 'string' }, dir: { type: 'string' }, state: { type: 'string' } }, ORG_MERGE_USAGE);
+    if (!values.owner)
+        throw new errors_UsageError(`--owner is required\n${ORG_MERGE_USAGE}`);
+    const owner = flag('owner', values.owner, validate_parseLogin);
+    if (!values.dir)
+        throw new errors_UsageError(`--dir is required\n${ORG_MERGE_USAGE}`);
+    return { owner, dir: values.dir, stateFile: values.state ?? DEFAULT_STATE_FILE };
 }
 
 ;// CONCATENATED MODULE: ./src/core/attack-catalog.ts
@@ -44195,9 +45098,12 @@ function one(kind, id, undo = [], detail) {
         return { items: [], undo: [] };
     return { items: [{ kind, id, ...(detail ? { detail } : {}) }], undo };
 }
+/** AWS CLI commands: IAM's (global), and a regional service's in `region`. */
 const iam = (...args) => ['aws', 'iam', ...args];
-const regional = (service) => (region, ...args) => ['aws', service, '--region', region, ...args];
-const ec2 = regional('ec2');
+function regional(service, region, ...args) {
+    return ['aws', service, '--region', region, ...args];
+}
+const ec2 = (region, ...args) => regional('ec2', region, ...args);
 function policyTarget(r) {
     const p = r.params;
     if (str(p, 'userName'))
@@ -44230,205 +45136,142 @@ function sharedWith(adds) {
         .map((a) => str(a, 'userId') || (str(a, 'group') === 'all' ? 'everyone (public)' : ''))
         .filter(Boolean);
 }
+/** A resource shared with others (`whom`), undone by `undo` when the record says enough to build it. */
+function attack_catalog_shared(kind, id, whom, undo) {
+    return one(kind, id, undo ? [undo] : [], whom.length ? `with ${whom.join(', ')}` : undefined);
+}
+/** One item no command can undo, with its detail as the record gives it (empty included). */
+const noted = (kind, id, detail) => ({
+    items: [{ kind, id, detail }],
+    undo: [],
+});
+/** A reading with what to do that no command can (the record lacks what was there before). */
+const reviewed = (reading, review) => ({ ...reading, review });
+/** Reads a call whose target the request names at `path`, with what to do when no command can undo it. */
+const attack_catalog_named = (kind, path, review) => (r) => review === undefined ? one(kind, str(r.params, path)) : reviewed(one(kind, str(r.params, path)), review);
 /**
- * The table. Calls of one source and name match one entry; Lambda's dated names
+ * Reads a credential the call made for the request's user, its id in the response at `idPath`, deleted
+ * by `aws iam <verb> --user-name … <idFlag> …`.
+ */
+const userCredential = (kind, idPath, verb, idFlag, detail) => (r) => {
+    const u = str(r.params, 'userName');
+    const id = str(r.response, idPath);
+    return one(kind, id, [iam(verb, '--user-name', u, idFlag, id)], detail(u, r));
+};
+/** Reads a call whose target the request names at `path`, undone by one command. */
+const undone = (kind, path, undo) => (r) => {
+    const id = str(r.params, path);
+    return one(kind, id, [undo(id, r.region)]);
+};
+/** The cite of a row the playbook lists, filed under ATT&CK technique `t`. */
+const pb = (t) => `${PB}; ATT&CK ${t}`;
+/** The cite of a row only ATT&CK names: technique `t`. */
+const att = (t) => `ATT&CK ${t}`;
+/**
+ * A row of the table: the calls it matches, one service (`iam` for `iam.amazonaws.com`) and its event
+ * names separated by spaces; then what they mean (how bad, what happened, the cite); then how a record
+ * of one is read.
+ */
+function calls(service, names) {
+    return {
+        mean: (severity, what, cite) => ({
+            read: (read) => ({
+                source: `${service}.amazonaws.com`,
+                names: names.split(' '),
+                severity,
+                what,
+                cite,
+                read,
+            }),
+        }),
+    };
+}
+/** The rows of one category. */
+function section(category, rows) {
+    return rows.map((r) => ({ ...r, category }));
+}
+/**
+ * The table, a row per kind of call. Calls of one source and name match one row; Lambda's dated names
  * (`CreateFunction20150331`) are matched without their date.
  */
 const CATALOG = [
-    // ---- defense evasion ----
-    {
-        source: 'cloudtrail.amazonaws.com',
-        names: ['StopLogging'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'trail stopped',
-        cite: `${PB}; ATT&CK T1562.008`,
-        read: (r) => one('trail', str(r.params, 'name'), [
-            ['aws', 'cloudtrail', '--region', r.region, 'start-logging', '--name', str(r.params, 'name')],
-        ]),
-    },
-    {
-        source: 'cloudtrail.amazonaws.com',
-        names: ['DeleteTrail'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'trail deleted',
-        cite: `${PB}; ATT&CK T1562.008`,
-        read: (r) => ({
-            ...one('trail', str(r.params, 'name')),
-            review: 'recreate the trail (aws cloudtrail create-trail) with its bucket and settings',
-        }),
-    },
-    {
-        source: 'cloudtrail.amazonaws.com',
-        names: ['UpdateTrail', 'PutEventSelectors', 'PutInsightSelectors', 'DeleteEventDataStore'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'trail re-scoped',
-        cite: `${PB}; ATT&CK T1562.008`,
-        read: (r) => ({
-            ...one(r.eventName === 'DeleteEventDataStore' ? 'event data store' : 'trail', str(r.params, 'name') || str(r.params, 'trailName') || str(r.params, 'eventDataStore')),
-            review: 'compare the trail with your baseline: aws cloudtrail get-trail / get-event-selectors',
-        }),
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['DeleteFlowLogs'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'VPC flow logs deleted',
-        cite: 'ATT&CK T1562.008',
-        read: (r) => ({
+    ...section('defense-evasion', [
+        calls('cloudtrail', 'StopLogging')
+            .mean(1, 'trail stopped', pb('T1562.008'))
+            .read((r) => one('trail', str(r.params, 'name'), [
+            regional('cloudtrail', r.region, 'start-logging', '--name', str(r.params, 'name')),
+        ])),
+        calls('cloudtrail', 'DeleteTrail')
+            .mean(1, 'trail deleted', pb('T1562.008'))
+            .read(attack_catalog_named('trail', 'name', 'recreate the trail (aws cloudtrail create-trail) with its bucket and settings')),
+        calls('cloudtrail', 'UpdateTrail PutEventSelectors PutInsightSelectors DeleteEventDataStore')
+            .mean(1, 'trail re-scoped', pb('T1562.008'))
+            .read((r) => reviewed(one(r.eventName === 'DeleteEventDataStore' ? 'event data store' : 'trail', str(r.params, 'name') || str(r.params, 'trailName') || str(r.params, 'eventDataStore')), 'compare the trail with your baseline: aws cloudtrail get-trail / get-event-selectors')),
+        calls('ec2', 'DeleteFlowLogs')
+            .mean(1, 'VPC flow logs deleted', att('T1562.008'))
+            .read((r) => ({
             // The query API's list arrives as one `{ content, tag }` or an array of them.
             items: strings([at(r.params, 'DeleteFlowLogsRequest.FlowLogId')]
                 .flat()
                 .map((x) => (typeof x === 'string' ? x : str(x, 'content')))).map((id) => ({ kind: 'flow log', id })),
             undo: [],
             review: 'recreate the flow logs (aws ec2 create-flow-logs)',
-        }),
-    },
-    {
-        source: 'route53resolver.amazonaws.com',
-        names: ['DeleteResolverQueryLogConfig', 'DisassociateResolverQueryLogConfig'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'DNS query logging removed',
-        cite: 'ATT&CK T1562.008',
-        read: (r) => ({
-            ...one('resolver query log config', str(r.params, 'resolverQueryLogConfigId')),
-            review: 'recreate the query logging (aws route53resolver create-resolver-query-log-config)',
-        }),
-    },
-    {
-        source: 'logs.amazonaws.com',
-        names: ['DeleteLogGroup', 'DeleteLogStream', 'PutRetentionPolicy'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'logs deleted',
-        cite: 'ATT&CK T1562.008',
-        read: (r) => ({
-            ...one('log group', str(r.params, 'logGroupName')),
-            review: 'the deleted events are gone; recreate the group for new ones',
-        }),
-    },
-    {
-        source: 'guardduty.amazonaws.com',
-        names: [
-            'DeleteDetector',
-            'UpdateDetector',
-            'DisassociateFromMasterAccount',
-            'DisassociateFromAdministratorAccount',
-            'CreateFilter',
-            'UpdateIPSet',
-            'CreateIPSet',
-        ],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'GuardDuty disabled or blinded',
-        cite: `${PB}; ATT&CK T1562.001`,
-        read: (r) => ({
-            ...one(r.eventName.includes('Filter') ? 'GuardDuty filter' : 'GuardDuty detector', str(r.params, 'detectorId')),
-            review: 'aws guardduty create-detector --enable, or re-enable it and delete filters and IP sets you did not make',
-        }),
-    },
-    {
-        source: 'securityhub.amazonaws.com',
-        names: ['DisableSecurityHub', 'BatchDisableStandards', 'DeleteInsight'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'Security Hub disabled',
-        cite: 'ATT&CK T1562.001',
-        read: (r) => ({
+        })),
+        calls('route53resolver', 'DeleteResolverQueryLogConfig DisassociateResolverQueryLogConfig')
+            .mean(1, 'DNS query logging removed', att('T1562.008'))
+            .read(attack_catalog_named('resolver query log config', 'resolverQueryLogConfigId', 'recreate the query logging (aws route53resolver create-resolver-query-log-config)')),
+        calls('logs', 'DeleteLogGroup DeleteLogStream PutRetentionPolicy')
+            .mean(1, 'logs deleted', att('T1562.008'))
+            .read(attack_catalog_named('log group', 'logGroupName', 'the deleted events are gone; recreate the group for new ones')),
+        calls('guardduty', 'DeleteDetector UpdateDetector DisassociateFromMasterAccount DisassociateFromAdministratorAccount CreateFilter UpdateIPSet CreateIPSet')
+            .mean(1, 'GuardDuty disabled or blinded', pb('T1562.001'))
+            .read((r) => reviewed(one(r.eventName.includes('Filter') ? 'GuardDuty filter' : 'GuardDuty detector', str(r.params, 'detectorId')), 'aws guardduty create-detector --enable, or re-enable it and delete filters and IP sets you did not make')),
+        calls('securityhub', 'DisableSecurityHub BatchDisableStandards DeleteInsight')
+            .mean(1, 'Security Hub disabled', att('T1562.001'))
+            .read((r) => ({
             items: [{ kind: 'Security Hub', id: r.region }],
-            undo: [['aws', 'securityhub', '--region', r.region, 'enable-security-hub']],
-        }),
-    },
-    {
-        source: 'config.amazonaws.com',
-        names: ['StopConfigurationRecorder', 'DeleteConfigurationRecorder', 'DeleteDeliveryChannel'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'AWS Config stopped',
-        cite: 'ATT&CK T1562.008',
-        read: (r) => {
+            undo: [regional('securityhub', r.region, 'enable-security-hub')],
+        })),
+        calls('config', 'StopConfigurationRecorder DeleteConfigurationRecorder DeleteDeliveryChannel')
+            .mean(1, 'AWS Config stopped', att('T1562.008'))
+            .read((r) => {
             const name = str(r.params, 'configurationRecorderName') || str(r.params, 'deliveryChannelName');
             return r.eventName === 'StopConfigurationRecorder'
                 ? one('configuration recorder', name, [
-                    [
-                        'aws',
-                        'configservice',
-                        '--region',
-                        r.region,
-                        'start-configuration-recorder',
-                        '--configuration-recorder-name',
-                        name,
-                    ],
+                    regional('configservice', r.region, 'start-configuration-recorder', '--configuration-recorder-name', name),
                 ])
                 : {
                     ...one(r.eventName === 'DeleteDeliveryChannel' ? 'delivery channel' : 'configuration recorder', name),
                     review: 'recreate it from your baseline',
                 };
-        },
-    },
-    {
-        source: 'organizations.amazonaws.com',
-        names: ['LeaveOrganization'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'account left the organisation',
-        cite: 'ATT&CK T1666',
-        read: () => ({
-            items: [{ kind: 'organisation membership', id: 'this account' }],
-            undo: [],
-            review: "the organisation's SCPs and central logging no longer apply: invite the account back from the management account",
         }),
-    },
-    {
-        source: 'access-analyzer.amazonaws.com',
-        names: ['DeleteAnalyzer'],
-        category: 'defense-evasion',
-        severity: 2,
-        what: 'IAM Access Analyzer deleted',
-        cite: 'ATT&CK T1562.001',
-        read: (r) => one('analyzer', str(r.params, 'analyzerName')),
-    },
-    {
-        source: 'bedrock.amazonaws.com',
-        names: ['DeleteModelInvocationLoggingConfiguration'],
-        category: 'defense-evasion',
-        severity: 1,
-        what: 'Bedrock invocation logging removed',
-        cite: 'ATT&CK T1562.008',
-        read: (r) => ({
+        calls('organizations', 'LeaveOrganization')
+            .mean(1, 'account left the organisation', att('T1666'))
+            .read(() => reviewed(one('organisation membership', 'this account'), "the organisation's SCPs and central logging no longer apply: invite the account back from the management account")),
+        calls('bedrock', 'DeleteModelInvocationLoggingConfiguration')
+            .mean(1, 'Bedrock invocation logging removed', att('T1562.008'))
+            .read((r) => ({
             items: [{ kind: 'Bedrock logging', id: r.region }],
             undo: [],
             review: 'aws bedrock put-model-invocation-logging-configuration',
-        }),
-    },
-    // ---- access created or changed ----
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreateUser'],
-        category: 'access',
-        severity: 1,
-        what: 'IAM user created',
-        cite: `${PB}; ATT&CK T1136.003`,
-        read: (r) => {
+        })),
+        calls('access-analyzer', 'DeleteAnalyzer')
+            .mean(2, 'IAM Access Analyzer deleted', att('T1562.001'))
+            .read(attack_catalog_named('analyzer', 'analyzerName')),
+    ]),
+    ...section('access', [
+        calls('iam', 'CreateUser')
+            .mean(1, 'IAM user created', pb('T1136.003'))
+            .read((r) => {
             const u = str(r.params, 'userName') || str(r.response, 'user.userName');
             return {
                 ...one('IAM user', u, [iam('delete-user', '--user-name', u)]),
                 review: 'delete-user fails until its keys, password, MFA devices, policies and groups are gone: the commands above them first',
             };
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreateAccessKey'],
-        category: 'access',
-        severity: 1,
-        what: 'access key created',
-        cite: `${PB}; ATT&CK T1098.001`,
-        read: (r) => {
+        }),
+        calls('iam', 'CreateAccessKey')
+            .mean(1, 'access key created', pb('T1098.001'))
+            .read((r) => {
             const id = str(r.response, 'accessKey.accessKeyId');
             const u = str(r.response, 'accessKey.userName') || str(r.params, 'userName');
             const user = u ? ['--user-name', u] : [];
@@ -44443,16 +45286,10 @@ const CATALOG = [
                     ]
                     : [],
             };
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['UpdateAccessKey'],
-        category: 'access',
-        severity: 2,
-        what: 'access key status changed',
-        cite: `${PB}; ATT&CK T1098.001`,
-        read: (r) => {
+        }),
+        calls('iam', 'UpdateAccessKey')
+            .mean(2, 'access key status changed', pb('T1098.001'))
+            .read((r) => {
             const id = str(r.params, 'accessKeyId');
             const status = str(r.params, 'status');
             const u = str(r.params, 'userName');
@@ -44461,28 +45298,16 @@ const CATALOG = [
                     iam('update-access-key', ...(u ? ['--user-name', u] : []), '--access-key-id', id, '--status', 'Inactive'),
                 ]
                 : [], `set ${status}`);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreateLoginProfile', 'UpdateLoginProfile'],
-        category: 'access',
-        severity: 1,
-        what: 'console password set',
-        cite: `${PB}; ATT&CK T1098.001`,
-        read: (r) => {
+        }),
+        calls('iam', 'CreateLoginProfile UpdateLoginProfile')
+            .mean(1, 'console password set', pb('T1098.001'))
+            .read((r) => {
             const u = str(r.params, 'userName') || str(r.response, 'loginProfile.userName');
             return one('login profile', u, [iam('delete-login-profile', '--user-name', u)]);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreateVirtualMFADevice', 'EnableMFADevice', 'ResyncMFADevice'],
-        category: 'access',
-        severity: 1,
-        what: 'MFA device registered',
-        cite: 'ATT&CK T1556.006',
-        read: (r) => {
+        }),
+        calls('iam', 'CreateVirtualMFADevice EnableMFADevice ResyncMFADevice')
+            .mean(1, 'MFA device registered', att('T1556.006'))
+            .read((r) => {
             const serial = str(r.params, 'serialNumber') ||
                 str(r.response, 'virtualMFADevice.serialNumber') ||
                 str(r.params, 'virtualMFADeviceName');
@@ -44492,75 +45317,36 @@ const CATALOG = [
                 : serial.startsWith('arn:')
                     ? [iam('delete-virtual-mfa-device', '--serial-number', serial)]
                     : [], u ? `user ${u}` : undefined);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['DeactivateMFADevice', 'DeleteVirtualMFADevice'],
-        category: 'access',
-        severity: 1,
-        what: 'MFA device removed',
-        cite: 'ATT&CK T1556.006',
-        read: (r) => ({
-            ...one('MFA device', str(r.params, 'serialNumber'), [], str(r.params, 'userName') ? `user ${str(r.params, 'userName')}` : undefined),
-            review: "re-enrol the owner's MFA device",
         }),
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy'],
-        category: 'access',
-        severity: 1,
-        what: 'policy attached',
-        cite: `${PB}; ATT&CK T1098.003`,
-        read: attachPolicy,
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy'],
-        category: 'access',
-        severity: 1,
-        what: 'inline policy put',
-        cite: `${PB}; ATT&CK T1098.003`,
-        read: putPolicy,
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['AddUserToGroup'],
-        category: 'access',
-        severity: 1,
-        what: 'user added to group',
-        cite: `${PB}; ATT&CK T1098.003`,
-        read: (r) => {
+        calls('iam', 'DeactivateMFADevice DeleteVirtualMFADevice')
+            .mean(1, 'MFA device removed', att('T1556.006'))
+            .read((r) => reviewed(one('MFA device', str(r.params, 'serialNumber'), [], str(r.params, 'userName') ? `user ${str(r.params, 'userName')}` : undefined), "re-enrol the owner's MFA device")),
+        calls('iam', 'AttachUserPolicy AttachRolePolicy AttachGroupPolicy')
+            .mean(1, 'policy attached', pb('T1098.003'))
+            .read(attachPolicy),
+        calls('iam', 'PutUserPolicy PutRolePolicy PutGroupPolicy')
+            .mean(1, 'inline policy put', pb('T1098.003'))
+            .read(putPolicy),
+        calls('iam', 'AddUserToGroup')
+            .mean(1, 'user added to group', pb('T1098.003'))
+            .read((r) => {
             const u = str(r.params, 'userName');
             const g = str(r.params, 'groupName');
             return one(`group membership of ${u}`, g, [
                 iam('remove-user-from-group', '--group-name', g, '--user-name', u),
             ]);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreatePolicy'],
-        category: 'access',
-        severity: 2,
-        what: 'managed policy created',
-        cite: `${PB}; ATT&CK T1098.003`,
-        read: (r) => {
+        }),
+        calls('iam', 'CreatePolicy')
+            .mean(2, 'managed policy created', pb('T1098.003'))
+            .read((r) => {
             const arn = str(r.response, 'policy.arn');
             return arn
                 ? one('managed policy', arn, [iam('delete-policy', '--policy-arn', arn)])
                 : one('managed policy', str(r.params, 'policyName'));
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreatePolicyVersion', 'SetDefaultPolicyVersion'],
-        category: 'access',
-        severity: 1,
-        what: 'policy version made default',
-        cite: 'ATT&CK T1098.003',
-        read: (r) => {
+        }),
+        calls('iam', 'CreatePolicyVersion SetDefaultPolicyVersion')
+            .mean(1, 'policy version made default', att('T1098.003'))
+            .read((r) => {
             const arn = str(r.params, 'policyArn');
             const v = str(r.response, 'policyVersion.versionId') || str(r.params, 'versionId');
             return {
@@ -44568,73 +45354,32 @@ const CATALOG = [
                 undo: [],
                 review: `set the earlier default back (aws iam set-default-policy-version), then aws iam delete-policy-version${v ? ` --version-id ${v}` : ''}`,
             };
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreateRole'],
-        category: 'access',
-        severity: 1,
-        what: 'role created',
-        cite: `${PB}; ATT&CK T1098.003`,
-        read: (r) => {
+        }),
+        calls('iam', 'CreateRole')
+            .mean(1, 'role created', pb('T1098.003'))
+            .read((r) => {
             const name = str(r.params, 'roleName');
             return {
                 ...one('IAM role', name, [iam('delete-role', '--role-name', name)]),
                 review: 'delete-role fails until its policies are detached and it is out of instance profiles',
             };
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['UpdateAssumeRolePolicy'],
-        category: 'access',
-        severity: 1,
-        what: 'role trust policy changed',
-        cite: `${PB}; ATT&CK T1098.003`,
-        read: (r) => ({
-            ...one('role trust policy', str(r.params, 'roleName')),
-            review: 'restore the trust policy from your baseline (aws iam update-assume-role-policy)',
         }),
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreateInstanceProfile'],
-        category: 'access',
-        severity: 2,
-        what: 'instance profile created',
-        cite: 'ATT&CK T1098.003',
-        read: (r) => {
-            const n = str(r.params, 'instanceProfileName');
-            return one('instance profile', n, [iam('delete-instance-profile', '--instance-profile-name', n)]);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['AddRoleToInstanceProfile'],
-        category: 'access',
-        severity: 2,
-        what: 'role put in instance profile',
-        cite: 'ATT&CK T1098.003',
-        read: (r) => {
+        calls('iam', 'UpdateAssumeRolePolicy')
+            .mean(1, 'role trust policy changed', pb('T1098.003'))
+            .read(attack_catalog_named('role trust policy', 'roleName', 'restore the trust policy from your baseline (aws iam update-assume-role-policy)')),
+        calls('iam', 'CreateInstanceProfile')
+            .mean(2, 'instance profile created', att('T1098.003'))
+            .read(undone('instance profile', 'instanceProfileName', (id) => iam('delete-instance-profile', '--instance-profile-name', id))),
+        calls('iam', 'AddRoleToInstanceProfile')
+            .mean(2, 'role put in instance profile', att('T1098.003'))
+            .read((r) => {
             const n = str(r.params, 'instanceProfileName');
             const role = str(r.params, 'roleName');
             return one('instance profile', n, [iam('remove-role-from-instance-profile', '--instance-profile-name', n, '--role-name', role)], `role ${role}`);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: [
-            'CreateOpenIDConnectProvider',
-            'CreateSAMLProvider',
-            'UpdateSAMLProvider',
-            'AddClientIDToOpenIDConnectProvider',
-        ],
-        category: 'access',
-        severity: 1,
-        what: 'identity provider trusted',
-        cite: 'ATT&CK T1484.002',
-        read: (r) => {
+        }),
+        calls('iam', 'CreateOpenIDConnectProvider CreateSAMLProvider UpdateSAMLProvider AddClientIDToOpenIDConnectProvider')
+            .mean(1, 'identity provider trusted', att('T1484.002'))
+            .read((r) => {
             const oidc = str(r.response, 'openIDConnectProviderArn') || str(r.params, 'openIDConnectProviderArn');
             const saml = str(r.response, 'sAMLProviderArn') || str(r.params, 'sAMLProviderArn');
             if (oidc)
@@ -44642,172 +45387,71 @@ const CATALOG = [
             if (saml)
                 return one('SAML provider', saml, [iam('delete-saml-provider', '--saml-provider-arn', saml)]);
             return one('identity provider', str(r.params, 'url') || str(r.params, 'name'));
-        },
-    },
-    {
-        source: 'rolesanywhere.amazonaws.com',
-        names: ['CreateTrustAnchor', 'CreateProfile', 'UpdateTrustAnchor', 'EnableTrustAnchor'],
-        category: 'access',
-        severity: 1,
-        what: 'Roles Anywhere trust created',
-        cite: 'ATT&CK T1098.001',
-        read: (r) => {
+        }),
+        calls('rolesanywhere', 'CreateTrustAnchor CreateProfile UpdateTrustAnchor EnableTrustAnchor')
+            .mean(1, 'Roles Anywhere trust created', att('T1098.001'))
+            .read((r) => {
             const anchor = str(r.response, 'trustAnchor.trustAnchorId') || str(r.params, 'trustAnchorId');
             const profile = str(r.response, 'profile.profileId');
             if (profile)
-                return one('Roles Anywhere profile', profile, [['aws', 'rolesanywhere', '--region', r.region, 'delete-profile', '--profile-id', profile]], str(r.params, 'name') || undefined);
-            return one('Roles Anywhere trust anchor', anchor, [['aws', 'rolesanywhere', '--region', r.region, 'delete-trust-anchor', '--trust-anchor-id', anchor]], str(r.params, 'name') || undefined);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['UploadSSHPublicKey'],
-        category: 'access',
-        severity: 1,
-        what: 'SSH key uploaded (CodeCommit)',
-        cite: 'ATT&CK T1098.004',
-        read: (r) => {
-            const u = str(r.params, 'userName');
-            const id = str(r.response, 'sSHPublicKey.sSHPublicKeyId');
-            return one('SSH public key', id, [iam('delete-ssh-public-key', '--user-name', u, '--ssh-public-key-id', id)], `user ${u}`);
-        },
-    },
-    {
-        source: 'iam.amazonaws.com',
-        names: ['CreateServiceSpecificCredential'],
-        category: 'access',
-        severity: 1,
-        what: 'service-specific credential created',
-        cite: 'ATT&CK T1098.001',
-        read: (r) => {
-            const u = str(r.params, 'userName');
-            const id = str(r.response, 'serviceSpecificCredential.serviceSpecificCredentialId');
-            return one('service-specific credential', id, [iam('delete-service-specific-credential', '--user-name', u, '--service-specific-credential-id', id)], `${str(r.params, 'serviceName')} for user ${u}`);
-        },
-    },
-    {
-        source: 'lambda.amazonaws.com',
-        names: ['AddPermission', 'AddLayerVersionPermission'],
-        category: 'access',
-        severity: 1,
-        what: 'Lambda invoke permission granted',
-        cite: 'ATT&CK T1546',
-        read: (r) => {
+                return one('Roles Anywhere profile', profile, [regional('rolesanywhere', r.region, 'delete-profile', '--profile-id', profile)], str(r.params, 'name') || undefined);
+            return one('Roles Anywhere trust anchor', anchor, [regional('rolesanywhere', r.region, 'delete-trust-anchor', '--trust-anchor-id', anchor)], str(r.params, 'name') || undefined);
+        }),
+        calls('iam', 'UploadSSHPublicKey')
+            .mean(1, 'SSH key uploaded (CodeCommit)', att('T1098.004'))
+            .read(userCredential('SSH public key', 'sSHPublicKey.sSHPublicKeyId', 'delete-ssh-public-key', '--ssh-public-key-id', (u) => `user ${u}`)),
+        calls('iam', 'CreateServiceSpecificCredential')
+            .mean(1, 'service-specific credential created', att('T1098.001'))
+            .read(userCredential('service-specific credential', 'serviceSpecificCredential.serviceSpecificCredentialId', 'delete-service-specific-credential', '--service-specific-credential-id', (u, r) => `${str(r.params, 'serviceName')} for user ${u}`)),
+        calls('lambda', 'AddPermission AddLayerVersionPermission')
+            .mean(1, 'Lambda invoke permission granted', att('T1546'))
+            .read((r) => {
             const fn = str(r.params, 'functionName') || str(r.params, 'layerName');
             const sid = str(r.params, 'statementId');
-            return one('Lambda permission', fn, [
-                [
-                    'aws',
-                    'lambda',
-                    '--region',
-                    r.region,
-                    'remove-permission',
-                    '--function-name',
-                    fn,
-                    '--statement-id',
-                    sid,
-                ],
-            ], `${str(r.params, 'principal')} may ${str(r.params, 'action')}`);
-        },
-    },
-    {
-        source: 'signin.amazonaws.com',
-        names: ['ConsoleLogin', 'GetSigninToken'],
-        category: 'access',
-        severity: 1,
-        what: 'console sign-in',
-        cite: `${PB}; ATT&CK T1078.004`,
-        read: (r) => ({
+            const grant = `${str(r.params, 'principal')} may ${str(r.params, 'action')}`;
+            const undo = ['remove-permission', '--function-name', fn, '--statement-id', sid];
+            return one('Lambda permission', fn, [regional('lambda', r.region, ...undo)], grant);
+        }),
+        calls('signin', 'ConsoleLogin GetSigninToken')
+            .mean(1, 'console sign-in', pb('T1078.004'))
+            .read((r) => ({
             items: [{ kind: 'console session', id: str(r.response, 'ConsoleLogin') || r.eventName }],
             undo: [],
-        }),
-    },
-    // ---- temporary credentials minted (the keys are read from the response by `mintedBy`) ----
-    {
-        source: 'sts.amazonaws.com',
-        names: [
-            'AssumeRole',
-            'AssumeRoleWithSAML',
-            'AssumeRoleWithWebIdentity',
-            'GetSessionToken',
-            'GetFederationToken',
-        ],
-        category: 'temporary-credentials',
-        severity: 2,
-        what: 'temporary credentials minted',
-        cite: `${PB}; ATT&CK T1550.001`,
-        read: (r) => {
+        })),
+    ]),
+    ...section('temporary-credentials', [
+        calls('sts', 'AssumeRole AssumeRoleWithSAML AssumeRoleWithWebIdentity GetSessionToken GetFederationToken')
+            .mean(2, 'temporary credentials minted', pb('T1550.001'))
+            .read((r) => {
             const key = str(r.response, 'credentials.accessKeyId');
             const role = str(r.params, 'roleArn');
             const name = str(r.params, 'roleSessionName') || str(r.params, 'name');
             const expiry = str(r.response, 'credentials.expiration');
-            return {
-                items: [
-                    {
-                        kind: 'session key',
-                        id: key || '(id not recorded)',
-                        detail: [role && `role ${role}`, name && `session ${name}`, expiry && `expires ${expiry}`]
-                            .filter(Boolean)
-                            .join(', '),
-                    },
-                ],
-                undo: [],
-            };
-        },
-    },
-    // ---- execution ----
-    {
-        source: 'ssm.amazonaws.com',
-        names: ['SendCommand'],
-        category: 'execution',
-        severity: 1,
-        what: 'command run on instances',
-        cite: 'ATT&CK T1651',
-        read: (r) => {
+            return noted('session key', key || '(id not recorded)', [role && `role ${role}`, name && `session ${name}`, expiry && `expires ${expiry}`]
+                .filter(Boolean)
+                .join(', '));
+        }),
+    ]),
+    ...section('execution', [
+        calls('ssm', 'SendCommand')
+            .mean(1, 'command run on instances', att('T1651'))
+            .read((r) => {
             const id = str(r.response, 'command.commandId');
             const targets = strings(attack_catalog_list(r.params, 'instanceIds'));
-            return {
-                items: [
-                    {
-                        kind: 'SSM command',
-                        id: id || str(r.params, 'documentName'),
-                        detail: `${str(r.params, 'documentName')} on ${targets.join(', ') || 'targets by tag'}`,
-                    },
-                ],
-                undo: [],
-                review: 'read what ran: aws ssm list-command-invocations --details',
-            };
-        },
-    },
-    {
-        source: 'ssm.amazonaws.com',
-        names: ['StartSession', 'ResumeSession'],
-        category: 'execution',
-        severity: 1,
-        what: 'shell session on an instance',
-        cite: 'ATT&CK T1651',
-        read: (r) => {
+            return reviewed(noted('SSM command', id || str(r.params, 'documentName'), `${str(r.params, 'documentName')} on ${targets.join(', ') || 'targets by tag'}`), 'read what ran: aws ssm list-command-invocations --details');
+        }),
+        calls('ssm', 'StartSession ResumeSession')
+            .mean(1, 'shell session on an instance', att('T1651'))
+            .read((r) => {
             const sid = str(r.response, 'sessionId') || str(r.params, 'sessionId');
-            return one('SSM session', sid, sid ? [['aws', 'ssm', '--region', r.region, 'terminate-session', '--session-id', sid]] : [], `target ${str(r.params, 'target')}`);
-        },
-    },
-    {
-        source: 'ec2-instance-connect.amazonaws.com',
-        names: ['SendSSHPublicKey', 'SendSerialConsoleSSHPublicKey'],
-        category: 'execution',
-        severity: 1,
-        what: 'SSH key pushed to an instance',
-        cite: 'ATT&CK T1098.004',
-        read: (r) => one('EC2 instance', str(r.params, 'instanceId'), [], `as ${str(r.params, 'instanceOSUser') || 'default user'}`),
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['ModifyInstanceAttribute'],
-        category: 'execution',
-        severity: 1,
-        what: 'instance attribute changed (user data runs at next start)',
-        cite: 'ATT&CK T1059',
-        read: (r) => {
+            return one('SSM session', sid, sid ? [regional('ssm', r.region, 'terminate-session', '--session-id', sid)] : [], `target ${str(r.params, 'target')}`);
+        }),
+        calls('ec2-instance-connect', 'SendSSHPublicKey SendSerialConsoleSSHPublicKey')
+            .mean(1, 'SSH key pushed to an instance', att('T1098.004'))
+            .read((r) => one('EC2 instance', str(r.params, 'instanceId'), [], `as ${str(r.params, 'instanceOSUser') || 'default user'}`)),
+        calls('ec2', 'ModifyInstanceAttribute')
+            .mean(1, 'instance attribute changed (user data runs at next start)', att('T1059'))
+            .read((r) => {
             const attr = Object.keys(r.params)
                 .filter((k) => k !== 'instanceId')
                 .join(', ');
@@ -44815,17 +45459,12 @@ const CATALOG = [
                 ...one('EC2 instance', str(r.params, 'instanceId'), [], attr || undefined),
                 review: 'inspect: aws ec2 describe-instance-attribute --attribute userData',
             };
-        },
-    },
-    // ---- resources launched or exposed ----
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['RunInstances'],
-        category: 'resources',
-        severity: 2,
-        what: 'instances launched',
-        cite: `${PB}; ATT&CK T1578.002`,
-        read: (r) => {
+        }),
+    ]),
+    ...section('resources', [
+        calls('ec2', 'RunInstances')
+            .mean(2, 'instances launched', pb('T1578.002'))
+            .read((r) => {
             const ids = attack_catalog_list(r.response, 'instancesSet')
                 .map((i) => ({ id: str(i, 'instanceId'), type: str(i, 'instanceType') }))
                 .filter((i) => i.id);
@@ -44839,31 +45478,19 @@ const CATALOG = [
                 items: ids.map((i) => ({ kind: 'EC2 instance', id: i.id, detail: i.type || type })),
                 undo: [ec2(r.region, 'terminate-instances', '--instance-ids', ...ids.map((i) => i.id))],
             };
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['StartInstances'],
-        category: 'resources',
-        severity: 3,
-        what: 'instances started',
-        cite: `${PB}; ATT&CK T1578`,
-        read: (r) => {
+        }),
+        calls('ec2', 'StartInstances')
+            .mean(3, 'instances started', pb('T1578'))
+            .read((r) => {
             const ids = strings(attack_catalog_list(r.params, 'instancesSet').map((i) => str(i, 'instanceId')));
             return {
                 items: ids.map((id) => ({ kind: 'EC2 instance', id })),
                 undo: ids.length ? [ec2(r.region, 'stop-instances', '--instance-ids', ...ids)] : [],
             };
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['RequestSpotInstances'],
-        category: 'resources',
-        severity: 2,
-        what: 'spot instances requested',
-        cite: `${PB}; ATT&CK T1496`,
-        read: (r) => {
+        }),
+        calls('ec2', 'RequestSpotInstances')
+            .mean(2, 'spot instances requested', pb('T1496'))
+            .read((r) => {
             const ids = strings(attack_catalog_list(r.response, 'spotInstanceRequestSet').map((i) => str(i, 'spotInstanceRequestId')));
             return {
                 items: ids.map((id) => ({ kind: 'spot request', id })),
@@ -44871,92 +45498,45 @@ const CATALOG = [
                     ? [ec2(r.region, 'cancel-spot-instance-requests', '--spot-instance-request-ids', ...ids)]
                     : [],
             };
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['RequestSpotFleet'],
-        category: 'resources',
-        severity: 2,
-        what: 'spot fleet requested',
-        cite: `${PB}; ATT&CK T1496`,
-        read: (r) => {
+        }),
+        calls('ec2', 'RequestSpotFleet')
+            .mean(2, 'spot fleet requested', pb('T1496'))
+            .read((r) => {
             const id = str(r.response, 'RequestSpotFleetResponse.spotFleetRequestId') ||
                 str(r.response, 'spotFleetRequestId');
             return one('spot fleet', id, [
                 ec2(r.region, 'cancel-spot-fleet-requests', '--terminate-instances', '--spot-fleet-request-ids', id),
             ]);
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['CreateFleet'],
-        category: 'resources',
-        severity: 2,
-        what: 'EC2 fleet created',
-        cite: 'ATT&CK T1496',
-        read: (r) => {
+        }),
+        calls('ec2', 'CreateFleet')
+            .mean(2, 'EC2 fleet created', att('T1496'))
+            .read((r) => {
             const id = str(r.response, 'CreateFleetResponse.fleetId') || str(r.response, 'fleetId');
             return one('EC2 fleet', id, [
                 ec2(r.region, 'delete-fleets', '--terminate-instances', '--fleet-ids', id),
             ]);
-        },
-    },
-    {
-        source: 'autoscaling.amazonaws.com',
-        names: ['CreateAutoScalingGroup', 'UpdateAutoScalingGroup'],
-        category: 'resources',
-        severity: 2,
-        what: 'auto-scaling group created',
-        cite: 'ATT&CK T1496',
-        read: (r) => {
+        }),
+        calls('autoscaling', 'CreateAutoScalingGroup UpdateAutoScalingGroup')
+            .mean(2, 'auto-scaling group created', att('T1496'))
+            .read((r) => {
             const n = str(r.params, 'autoScalingGroupName');
             return one('auto-scaling group', n, [
-                [
-                    'aws',
-                    'autoscaling',
-                    '--region',
-                    r.region,
-                    'delete-auto-scaling-group',
-                    '--force-delete',
-                    '--auto-scaling-group-name',
-                    n,
-                ],
+                regional('autoscaling', r.region, 'delete-auto-scaling-group', '--force-delete', '--auto-scaling-group-name', n),
             ], `max ${str(r.params, 'maxSize') || '?'}`);
-        },
-    },
-    {
-        source: 'lambda.amazonaws.com',
-        names: ['CreateFunction'],
-        category: 'resources',
-        severity: 2,
-        what: 'Lambda function created',
-        cite: 'ATT&CK T1648',
-        read: (r) => {
-            const n = str(r.params, 'functionName') || str(r.response, 'functionName');
-            return one('Lambda function', n, [['aws', 'lambda', '--region', r.region, 'delete-function', '--function-name', n]], str(r.params, 'role') ? `role ${str(r.params, 'role')}` : undefined);
-        },
-    },
-    {
-        source: 'lambda.amazonaws.com',
-        names: ['UpdateFunctionCode', 'UpdateFunctionConfiguration'],
-        category: 'resources',
-        severity: 1,
-        what: 'Lambda function changed',
-        cite: 'ATT&CK T1648',
-        read: (r) => ({
-            ...one('Lambda function', str(r.params, 'functionName') || str(r.response, 'functionName')),
-            review: 'redeploy the function from your source of truth; compare aws lambda get-function',
         }),
-    },
-    {
-        source: 'ecs.amazonaws.com',
-        names: ['RunTask', 'CreateService', 'RegisterTaskDefinition'],
-        category: 'resources',
-        severity: 2,
-        what: 'ECS task started',
-        cite: 'ATT&CK T1610',
-        read: (r) => {
+        calls('lambda', 'CreateFunction')
+            .mean(2, 'Lambda function created', att('T1648'))
+            .read((r) => {
+            const n = str(r.params, 'functionName') || str(r.response, 'functionName');
+            const role = str(r.params, 'role');
+            return one('Lambda function', n, [regional('lambda', r.region, 'delete-function', '--function-name', n)], role ? `role ${role}` : undefined);
+        }),
+        calls('lambda', 'UpdateFunctionCode UpdateFunctionConfiguration')
+            .mean(1, 'Lambda function changed', att('T1648'))
+            .read((r) => reviewed(one('Lambda function', str(r.params, 'functionName') || str(r.response, 'functionName')), 'redeploy the function from your source of truth; compare aws lambda get-function')),
+        calls('ecs', 'RunTask CreateService RegisterTaskDefinition')
+            .mean(2, 'ECS task started', att('T1610'))
+            .read((r) => {
             const cluster = str(r.params, 'cluster') || 'default';
             const tasks = strings(attack_catalog_list(r.response, 'tasks').map((t) => str(t, 'taskArn')));
             if (r.eventName === 'RegisterTaskDefinition')
@@ -44964,44 +45544,17 @@ const CATALOG = [
             if (r.eventName === 'CreateService') {
                 const s = str(r.params, 'serviceName');
                 return one('ECS service', s, [
-                    [
-                        'aws',
-                        'ecs',
-                        '--region',
-                        r.region,
-                        'delete-service',
-                        '--force',
-                        '--cluster',
-                        cluster,
-                        '--service',
-                        s,
-                    ],
+                    regional('ecs', r.region, 'delete-service', '--force', '--cluster', cluster, '--service', s),
                 ]);
             }
             return {
                 items: tasks.map((id) => ({ kind: 'ECS task', id, detail: str(r.params, 'taskDefinition') })),
-                undo: tasks.map((t) => [
-                    'aws',
-                    'ecs',
-                    '--region',
-                    r.region,
-                    'stop-task',
-                    '--cluster',
-                    cluster,
-                    '--task',
-                    t,
-                ]),
+                undo: tasks.map((t) => regional('ecs', r.region, 'stop-task', '--cluster', cluster, '--task', t)),
             };
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['AuthorizeSecurityGroupIngress'],
-        category: 'resources',
-        severity: 1,
-        what: 'security group opened',
-        cite: 'ATT&CK T1562.007',
-        read: (r) => {
+        }),
+        calls('ec2', 'AuthorizeSecurityGroupIngress')
+            .mean(1, 'security group opened', att('T1562.007'))
+            .read((r) => {
             const g = str(r.params, 'groupId') || str(r.params, 'groupName');
             const perms = attack_catalog_list(r.params, 'ipPermissions').map((p) => {
                 const from = str(p, 'fromPort');
@@ -45018,48 +45571,25 @@ const CATALOG = [
                     ec2(r.region, 'revoke-security-group-ingress', '--group-id', g, '--security-group-rule-ids', ...rules),
                 ]
                 : [], perms.join('; '));
-        },
-    },
-    {
-        source: 's3.amazonaws.com',
-        names: ['PutBucketPolicy'],
-        category: 'resources',
-        severity: 1,
-        what: 'bucket policy replaced',
-        cite: 'ATT&CK T1537',
-        read: (r) => {
+        }),
+        calls('s3', 'PutBucketPolicy')
+            .mean(1, 'bucket policy replaced', att('T1537'))
+            .read((r) => {
             const b = str(r.params, 'bucketName');
             return {
                 ...one('S3 bucket', b, [['aws', 's3api', 'delete-bucket-policy', '--bucket', b]]),
                 review: 'restore the earlier policy from your baseline if there was one',
             };
-        },
-    },
-    {
-        source: 's3.amazonaws.com',
-        names: ['PutBucketAcl', 'PutObjectAcl'],
-        category: 'resources',
-        severity: 1,
-        what: 'bucket ACL changed',
-        cite: 'ATT&CK T1537',
-        read: (r) => {
+        }),
+        calls('s3', 'PutBucketAcl PutObjectAcl')
+            .mean(1, 'bucket ACL changed', att('T1537'))
+            .read((r) => {
             const b = str(r.params, 'bucketName');
             return one('S3 bucket', b, [['aws', 's3api', 'put-bucket-acl', '--bucket', b, '--acl', 'private']]);
-        },
-    },
-    {
-        source: 's3.amazonaws.com',
-        names: [
-            'DeleteBucketPublicAccessBlock',
-            'PutBucketPublicAccessBlock',
-            'DeletePublicAccessBlock',
-            'DeleteAccountPublicAccessBlock',
-        ],
-        category: 'resources',
-        severity: 1,
-        what: 'public access block removed',
-        cite: 'ATT&CK T1537',
-        read: (r) => {
+        }),
+        calls('s3', 'DeleteBucketPublicAccessBlock PutBucketPublicAccessBlock DeletePublicAccessBlock DeleteAccountPublicAccessBlock')
+            .mean(1, 'public access block removed', att('T1537'))
+            .read((r) => {
             const b = str(r.params, 'bucketName');
             return one('S3 bucket', b, [
                 [
@@ -45072,38 +45602,25 @@ const CATALOG = [
                     'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true',
                 ],
             ]);
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['ModifySnapshotAttribute'],
-        category: 'resources',
-        severity: 1,
-        what: 'snapshot shared',
-        cite: 'ATT&CK T1537',
-        read: (r) => {
+        }),
+        calls('ec2', 'ModifySnapshotAttribute')
+            .mean(1, 'snapshot shared', att('T1537'))
+            .read((r) => {
             const id = str(r.params, 'snapshotId');
             const whom = sharedWith(attack_catalog_list(r.params, 'createVolumePermission.add'));
             const accounts = whom.filter((w) => /^\d{12}$/.test(w));
-            return one('EBS snapshot', id, accounts.length
-                ? [
-                    ec2(r.region, 'modify-snapshot-attribute', '--snapshot-id', id, '--attribute', 'createVolumePermission', '--operation-type', 'remove', '--user-ids', ...accounts),
-                ]
+            // Accounts are removed by id; a public share ("everyone") by the `all` group.
+            const remove = accounts.length
+                ? ['--user-ids', ...accounts]
                 : whom.length
-                    ? [
-                        ec2(r.region, 'modify-snapshot-attribute', '--snapshot-id', id, '--attribute', 'createVolumePermission', '--operation-type', 'remove', '--group-names', 'all'),
-                    ]
-                    : [], whom.length ? `with ${whom.join(', ')}` : undefined);
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['ModifyImageAttribute'],
-        category: 'resources',
-        severity: 1,
-        what: 'AMI shared',
-        cite: 'ATT&CK T1537',
-        read: (r) => {
+                    ? ['--group-names', 'all']
+                    : null;
+            return attack_catalog_shared('EBS snapshot', id, whom, remove &&
+                ec2(r.region, 'modify-snapshot-attribute', '--snapshot-id', id, '--attribute', 'createVolumePermission', '--operation-type', 'remove', ...remove));
+        }),
+        calls('ec2', 'ModifyImageAttribute')
+            .mean(1, 'AMI shared', att('T1537'))
+            .read((r) => {
             const id = str(r.params, 'imageId');
             const adds = attack_catalog_list(r.params, 'launchPermission.add');
             const whom = sharedWith(adds);
@@ -45114,70 +45631,26 @@ const CATALOG = [
                     ? `{Group=${str(a, 'group')}}`
                     : '')
                 .filter(Boolean);
-            return one('AMI', id, spec.length
-                ? [
-                    ec2(r.region, 'modify-image-attribute', '--image-id', id, '--launch-permission', `Remove=[${spec.join(',')}]`),
-                ]
-                : [], whom.length ? `with ${whom.join(', ')}` : undefined);
-        },
-    },
-    {
-        source: 'rds.amazonaws.com',
-        names: ['ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute'],
-        category: 'resources',
-        severity: 1,
-        what: 'DB snapshot shared',
-        cite: 'ATT&CK T1537',
-        read: (r) => {
+            return attack_catalog_shared('AMI', id, whom, spec.length
+                ? ec2(r.region, 'modify-image-attribute', '--image-id', id, '--launch-permission', `Remove=[${spec.join(',')}]`)
+                : null);
+        }),
+        calls('rds', 'ModifyDBSnapshotAttribute ModifyDBClusterSnapshotAttribute')
+            .mean(1, 'DB snapshot shared', att('T1537'))
+            .read((r) => {
             const cluster = r.eventName === 'ModifyDBClusterSnapshotAttribute';
             const id = str(r.params, cluster ? 'dBClusterSnapshotIdentifier' : 'dBSnapshotIdentifier');
             const whom = strings(attack_catalog_list(r.params, 'valuesToAdd'));
-            return one(cluster ? 'DB cluster snapshot' : 'DB snapshot', id, whom.length
-                ? [
-                    [
-                        'aws',
-                        'rds',
-                        '--region',
-                        r.region,
-                        cluster ? 'modify-db-cluster-snapshot-attribute' : 'modify-db-snapshot-attribute',
-                        cluster ? '--db-cluster-snapshot-identifier' : '--db-snapshot-identifier',
-                        id,
-                        '--attribute-name',
-                        'restore',
-                        '--values-to-remove',
-                        ...whom,
-                    ],
-                ]
-                : [], whom.length ? `with ${whom.join(', ')}` : undefined);
-        },
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['CreateKeyPair', 'ImportKeyPair'],
-        category: 'resources',
-        severity: 2,
-        what: 'key pair added',
-        cite: 'ATT&CK T1098.004',
-        read: (r) => {
-            const n = str(r.params, 'keyName');
-            return one('EC2 key pair', n, [ec2(r.region, 'delete-key-pair', '--key-name', n)]);
-        },
-    },
-    {
-        source: 'ses.amazonaws.com',
-        names: [
-            'UpdateAccountSendingEnabled',
-            'VerifyEmailIdentity',
-            'VerifyDomainIdentity',
-            'CreateEmailIdentity',
-            'PutAccountDetails',
-            'PutAccountSendingAttributes',
-        ],
-        category: 'resources',
-        severity: 2,
-        what: 'SES sending enabled',
-        cite: 'ATT&CK T1496.004',
-        read: (r) => ({
+            return attack_catalog_shared(cluster ? 'DB cluster snapshot' : 'DB snapshot', id, whom, whom.length
+                ? regional('rds', r.region, cluster ? 'modify-db-cluster-snapshot-attribute' : 'modify-db-snapshot-attribute', cluster ? '--db-cluster-snapshot-identifier' : '--db-snapshot-identifier', id, '--attribute-name', 'restore', '--values-to-remove', ...whom)
+                : null);
+        }),
+        calls('ec2', 'CreateKeyPair ImportKeyPair')
+            .mean(2, 'key pair added', att('T1098.004'))
+            .read(undone('EC2 key pair', 'keyName', (id, region) => ec2(region, 'delete-key-pair', '--key-name', id))),
+        calls('ses', 'UpdateAccountSendingEnabled VerifyEmailIdentity VerifyDomainIdentity CreateEmailIdentity PutAccountDetails PutAccountSendingAttributes')
+            .mean(2, 'SES sending enabled', att('T1496.004'))
+            .read((r) => ({
             items: [
                 {
                     kind: 'SES',
@@ -45191,87 +45664,40 @@ const CATALOG = [
                 },
             ],
             undo: r.eventName === 'UpdateAccountSendingEnabled'
-                ? [['aws', 'ses', '--region', r.region, 'update-account-sending-enabled', '--no-enabled']]
+                ? [regional('ses', r.region, 'update-account-sending-enabled', '--no-enabled')]
                 : [],
             review: 'check what was sent: SES sending statistics and suppression list',
-        }),
-    },
-    {
-        source: 'bedrock.amazonaws.com',
-        names: [
-            'InvokeModel',
-            'InvokeModelWithResponseStream',
-            'Converse',
-            'ConverseStream',
-            'PutFoundationModelEntitlement',
-            'PutUseCaseForModelAccess',
-            'CreateFoundationModelAgreement',
-        ],
-        category: 'resources',
-        severity: 2,
-        what: 'Bedrock models used',
-        cite: 'ATT&CK T1496.004',
-        read: (r) => ({
+        })),
+        calls('bedrock', 'InvokeModel InvokeModelWithResponseStream Converse ConverseStream PutFoundationModelEntitlement PutUseCaseForModelAccess CreateFoundationModelAgreement')
+            .mean(2, 'Bedrock models used', att('T1496.004'))
+            .read((r) => ({
             items: [{ kind: 'Bedrock model', id: str(r.params, 'modelId') || r.eventName }],
             undo: [],
             review: 'check Bedrock charges in Cost Explorer',
-        }),
-    },
-    {
-        source: 'lightsail.amazonaws.com',
-        names: ['CreateInstances'],
-        category: 'resources',
-        severity: 2,
-        what: 'Lightsail instances created',
-        cite: 'ATT&CK T1578.002',
-        read: (r) => {
+        })),
+        calls('lightsail', 'CreateInstances')
+            .mean(2, 'Lightsail instances created', att('T1578.002'))
+            .read((r) => {
             const names = strings(attack_catalog_list(r.params, 'instanceNames'));
             return {
                 items: names.map((id) => ({ kind: 'Lightsail instance', id })),
-                undo: names.map((n) => [
-                    'aws',
-                    'lightsail',
-                    '--region',
-                    r.region,
-                    'delete-instance',
-                    '--instance-name',
-                    n,
-                ]),
+                undo: names.map((n) => regional('lightsail', r.region, 'delete-instance', '--instance-name', n)),
             };
-        },
-    },
-    // ---- data and secrets read: rotate these ----
-    {
-        source: 'secretsmanager.amazonaws.com',
-        names: ['GetSecretValue', 'BatchGetSecretValue'],
-        category: 'data',
-        severity: 2,
-        what: 'secrets read: rotate these',
-        cite: `${PB}; ATT&CK T1555.006`,
-        read: (r) => {
+        }),
+    ]),
+    ...section('data', [
+        calls('secretsmanager', 'GetSecretValue BatchGetSecretValue')
+            .mean(2, 'secrets read: rotate these', pb('T1555.006'))
+            .read((r) => {
             const ids = [str(r.params, 'secretId'), ...strings(attack_catalog_list(r.params, 'secretIdList'))].filter(Boolean);
             return {
                 items: ids.map((id) => ({ kind: 'secret', id })),
-                undo: ids.map((id) => [
-                    'aws',
-                    'secretsmanager',
-                    '--region',
-                    r.region,
-                    'rotate-secret',
-                    '--secret-id',
-                    id,
-                ]),
+                undo: ids.map((id) => regional('secretsmanager', r.region, 'rotate-secret', '--secret-id', id)),
             };
-        },
-    },
-    {
-        source: 'ssm.amazonaws.com',
-        names: ['GetParameter', 'GetParameters', 'GetParametersByPath', 'GetParameterHistory'],
-        category: 'data',
-        severity: 2,
-        what: 'parameters read: rotate these',
-        cite: `${PB}; ATT&CK T1555.006`,
-        read: (r) => {
+        }),
+        calls('ssm', 'GetParameter GetParameters GetParametersByPath GetParameterHistory')
+            .mean(2, 'parameters read: rotate these', pb('T1555.006'))
+            .read((r) => {
             const names = [
                 str(r.params, 'name'),
                 ...strings(attack_catalog_list(r.params, 'names')),
@@ -45282,38 +45708,20 @@ const CATALOG = [
                 items: names.map((id) => ({ kind: 'SSM parameter', id, ...(dec ? { detail: dec } : {}) })),
                 undo: [],
             };
-        },
-    },
-    {
-        source: 'kms.amazonaws.com',
-        names: ['Decrypt', 'GenerateDataKey', 'ReEncrypt'],
-        category: 'data',
-        severity: 2,
-        what: 'data decrypted with KMS',
-        cite: 'ATT&CK T1552',
-        read: (r) => one('KMS key', str(r.params, 'keyId') ||
+        }),
+        calls('kms', 'Decrypt GenerateDataKey ReEncrypt')
+            .mean(2, 'data decrypted with KMS', att('T1552'))
+            .read((r) => one('KMS key', str(r.params, 'keyId') ||
             str(r.response, 'keyId') ||
             r.resources.find((x) => x.ResourceType === 'AWS::KMS::Key')?.ResourceName ||
-            '(key in the ciphertext)'),
-    },
-    {
-        source: 'ec2.amazonaws.com',
-        names: ['GetPasswordData'],
-        category: 'data',
-        severity: 1,
-        what: 'Windows administrator password read: rotate it',
-        cite: 'ATT&CK T1552',
-        read: (r) => one('EC2 instance', str(r.params, 'instanceId')),
-    },
-    {
-        source: 's3.amazonaws.com',
-        names: ['GetObject'],
-        category: 'data',
-        severity: 3,
-        what: 'objects read',
-        cite: `${PB}; ATT&CK T1530`,
-        read: (r) => one('S3 object', `${str(r.params, 'bucketName')}/${str(r.params, 'key')}`),
-    },
+            '(key in the ciphertext)')),
+        calls('ec2', 'GetPasswordData')
+            .mean(1, 'Windows administrator password read: rotate it', att('T1552'))
+            .read(attack_catalog_named('EC2 instance', 'instanceId')),
+        calls('s3', 'GetObject')
+            .mean(3, 'objects read', pb('T1530'))
+            .read((r) => one('S3 object', `${str(r.params, 'bucketName')}/${str(r.params, 'key')}`)),
+    ]),
 ];
 const INDEX = new Map();
 for (const e of CATALOG)
@@ -45360,42 +45768,28 @@ function attackRecordOf(body, fallback, via) {
 function mintedBy(r) {
     if (r.errorCode)
         return [];
-    const base = { mintedBy: r.eventName, eventTime: r.eventTime, region: r.awsRegion, via: r.via };
-    if (r.eventSource === 'sts.amazonaws.com') {
-        const keyId = str(r.response, 'credentials.accessKeyId');
-        if (!keyId)
-            return [];
-        return [
-            {
-                ...base,
-                keyId,
-                kind: 'session',
-                roleArn: str(r.params, 'roleArn') || null,
-                sessionName: str(r.params, 'roleSessionName') ||
-                    str(r.params, 'name') ||
-                    str(r.response, 'federatedUser.arn') ||
-                    null,
-                userName: null,
-                expiry: str(r.response, 'credentials.expiration') || null,
-            },
-        ];
-    }
-    if (r.eventSource === 'iam.amazonaws.com' && r.eventName === 'CreateAccessKey') {
-        const keyId = str(r.response, 'accessKey.accessKeyId');
-        if (!keyId)
-            return [];
-        return [
-            {
-                ...base,
-                keyId,
-                kind: 'access-key',
-                roleArn: null,
-                sessionName: null,
-                userName: str(r.response, 'accessKey.userName') || str(r.params, 'userName') || null,
-                expiry: null,
-            },
-        ];
-    }
+    const minted = (keyId, how) => keyId
+        ? [{ mintedBy: r.eventName, eventTime: r.eventTime, region: r.awsRegion, via: r.via, keyId, ...how }]
+        : [];
+    if (r.eventSource === 'sts.amazonaws.com')
+        return minted(str(r.response, 'credentials.accessKeyId'), {
+            kind: 'session',
+            roleArn: str(r.params, 'roleArn') || null,
+            sessionName: str(r.params, 'roleSessionName') ||
+                str(r.params, 'name') ||
+                str(r.response, 'federatedUser.arn') ||
+                null,
+            userName: null,
+            expiry: str(r.response, 'credentials.expiration') || null,
+        });
+    if (r.eventSource === 'iam.amazonaws.com' && r.eventName === 'CreateAccessKey')
+        return minted(str(r.response, 'accessKey.accessKeyId'), {
+            kind: 'access-key',
+            roleArn: null,
+            sessionName: null,
+            userName: str(r.response, 'accessKey.userName') || str(r.params, 'userName') || null,
+            expiry: null,
+        });
     return [];
 }
 /** How a minted key's own calls are labelled: "via role X, session key ASIA…". */
@@ -45663,14 +46057,19 @@ function countLine(title, c, top = 8) {
     const more = c.calls.length > top ? `, and ${plural(c.calls.length - top, 'other call')}` : '';
     return `${title}: ${plural(c.total, 'call')} (${names.join(', ')}${more}).`;
 }
-const KEY_ID = /^A[A-Z0-9]{15,127}$/;
+const attack_KEY_ID = /^A[A-Z0-9]{15,127}$/;
+const sql = (lines) => mdFence(lines.join('\n'), 'sql');
 /** The queries that reach what LookupEvents cannot: data events, older than 90 days, an organisation trail. */
 function limitsSection(d, keyId) {
-    const all = [keyId, ...d.minted.map((m) => m.keyId)].filter((k) => KEY_ID.test(k));
+    const all = [keyId, ...d.minted.map((m) => m.keyId)].filter((k) => attack_KEY_ID.test(k));
     // A query names 40 keys at most: the body has a size limit, and trail.json lists every minted key.
     const ids = all.slice(0, 40);
     const list = ids.map((k) => `'${k}'`).join(', ');
-    const since = d.window.start.slice(0, 19).replace('T', ' ');
+    // Athena and CloudTrail Lake spell the columns differently and want the time in their own format.
+    const ofKeysSince = (keyColumn, timeColumn, since) => [
+        `WHERE ${keyColumn} IN (${list})`,
+        `  AND ${timeColumn} >= '${since}'`,
+    ];
     return [
         '<details><summary>What this cannot show, and the queries that can</summary>',
         '',
@@ -45678,28 +46077,26 @@ function limitsSection(d, keyId) {
         '',
         "Athena, on the trail's table (`cloudtrail_logs` here):",
         '',
-        ...mdFence([
+        ...sql([
             'SELECT eventtime, useridentity.accesskeyid, eventsource, eventname, awsregion, sourceipaddress,',
             "       json_extract_scalar(requestparameters, '$.bucketName') AS bucket,",
             "       json_extract_scalar(requestparameters, '$.key') AS object_key",
             'FROM cloudtrail_logs',
-            `WHERE useridentity.accesskeyid IN (${list})`,
-            `  AND eventtime >= '${d.window.start.slice(0, 19)}Z'`,
+            ...ofKeysSince('useridentity.accesskeyid', 'eventtime', `${d.window.start.slice(0, 19)}Z`),
             'ORDER BY eventtime;',
-        ].join('\n'), 'sql'),
+        ]),
         '',
         ...(all.length > ids.length
             ? [`These name ${ids.length} of the ${all.length} keys; add the rest from \`trail.json\`.`, '']
             : []),
         'CloudTrail Lake, on an event data store that includes data events:',
         '',
-        ...mdFence([
+        ...sql([
             'SELECT eventTime, userIdentity.accessKeyId, eventSource, eventName, awsRegion, sourceIPAddress, requestParameters',
             'FROM <event-data-store-id>',
-            `WHERE userIdentity.accessKeyId IN (${list})`,
-            `  AND eventTime >= '${since}'`,
+            ...ofKeysSince('userIdentity.accessKeyId', 'eventTime', d.window.start.slice(0, 19).replace('T', ' ')),
             'ORDER BY eventTime',
-        ].join('\n'), 'sql'),
+        ]),
         '',
         '</details>',
         '',
@@ -45818,7 +46215,239 @@ function attack_renderAttackSection(d, o) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/core/render/incident-common.ts
+
+
+
+/** The parts a key's incident and a lone secret's incident both show. */
+const ZERO = /^0{40}$/;
+function incident_common_short(sha) {
+    return sha.slice(0, 12);
+}
+function author(a) {
+    // Names only: the issue may be more widely readable than the repository's history.
+    return a ? mdText(a.replace(/\s*<[^>]*>\s*$/, '')) : '';
+}
+/** A path as a URL path: each segment percent-encoded, so `#`, `?` and spaces stay part of the name. */
+function encodePath(path) {
+    return path.split('/').map(encodeURIComponent).join('/');
+}
+function incident_common_whereSection(locations, ctx) {
+    const out = ['## Where it leaked', ''];
+    // An org scan's incident spans repositories: one table per repository, in order of first leak.
+    const byRepo = new Map();
+    for (const l of locations) {
+        const name = l.repo ?? `${ctx.repo.owner}/${ctx.repo.repo}`;
+        const list = byRepo.get(name);
+        if (list)
+            list.push(l);
+        else
+            byRepo.set(name, [l]);
+    }
+    for (const [name, locations] of byRepo) {
+        const base = `${ctx.serverUrl}/${name}`;
+        out.push(`In ${mdLink(name, base)}:`, '', '| Commit | File | Author | Date | Branches and tags |', '| --- | --- | --- | --- | --- |');
+        for (const l of locations) {
+            // A tag's message: `commit` is the tag object, which has no page of its own; the tag has.
+            const commit = !l.commit
+                ? 'not committed'
+                : l.tag
+                    ? mdCodeLink(incident_common_short(l.commit), `${base}/releases/tag/${encodePath(tagName(l.tag))}`)
+                    : mdCodeLink(incident_common_short(l.commit), `${base}/commit/${l.commit}`);
+            const file = l.path === null
+                ? messageMd(l)
+                : l.commit
+                    ? mdCodeLink(`${l.path}:${l.line}`, `${base}/blob/${l.commit}/${encodePath(l.path)}#L${l.line}`)
+                    : mdCode(`${l.path}:${l.line}`);
+            const refs = (l.tag ? [l.tag] : l.commit ? (ctx.refs[l.commit] ?? []) : []).map((r) => `${mdCode(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}`);
+            out.push(`| ${commit} | ${file} | ${author(l.author)} | ${mdText(l.date ?? '')} | ${refs.join(', ') || 'none'} |`);
+        }
+        out.push('');
+    }
+    out.pop();
+    const prs = [...new Set(locations.flatMap((l) => (l.commit ? (ctx.pulls[l.commit] ?? []) : [])))].sort((a, b) => a - b);
+    if (prs.length > 0)
+        out.push('', `Pull requests containing these commits: ${prs.map((n) => `#${n}`).join(', ')}.`);
+    out.push('');
+    return out;
+}
+/** The runbook: the contacts, then the steps as a task list, each ending in its id tag. */
+function incident_common_runbookSection(steps, contacts) {
+    const out = ['## Runbook', '', contacts.trim(), ''];
+    steps.forEach((s, i) => {
+        const extra = s.done ? ` _Done: ${s.done}._` : s.note ? ` _${s.note}_` : '';
+        out.push(`- [${s.done ? 'x' : ' '}] ${i + 1}. ${s.text}${extra} ${stepTag(s.id)}`);
+    });
+    out.push('');
+    return out;
+}
+/**
+ * "Remove it from history", as far as a key's and a lone secret's share it: the tailored plan when there is
+ * one; else why rewriting is cleanup, the commits that introduced `what`, and the rewrite by hand, checked
+ * before it is pushed.
+ */
+function incident_common_historySection(locations, ctx, words) {
+    const out = ['## Remove it from history', ''];
+    if (ctx.historyPlan)
+        return [...out, TAILORED_PLAN, ctx.historyPlan.trim(), ''];
+    const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}`;
+    const commits = [
+        ...new Set(locations.map((l) => l.commit).filter((c) => !!c && !ZERO.test(c))),
+    ];
+    out.push(`Rewriting history is cleanup, not containment: ${words.cleanup}`, '');
+    if (commits.length > 0) {
+        out.push(`Commits that introduced ${words.what}:`, '');
+        for (const c of commits) {
+            const prs = ctx.pulls[c] ?? [];
+            out.push(`- ${mdCodeLink(incident_common_short(c), `${base}/commit/${c}`)}${prs.length ? ` (in ${prs.map((n) => `#${n}`).join(', ')})` : ''}`);
+        }
+        out.push('');
+    }
+    out.push(words.byHand, '', '```sh', `git clone --mirror ${base}.git && cd ${ctx.repo.repo}.git`, 'git filter-repo --sensitive-data-removal --replace-text ../expressions.txt', words.check, 'git push --force --mirror origin', '```', '', 'Then ask GitHub Support to remove cached views and pull request refs (which a force push cannot rewrite), naming the first changed commits; collaborators re-clone, and forks keep their copies.', '');
+    return out;
+}
+/** The runbook's resources step, the same for a key and for a secret whose key is not yet known. */
+const incident_common_RESOURCES_STEP = '**Find and remove unauthorised resources**: EC2 instances, Spot requests, Lambda functions and anything else the key created. Check the [billing dashboard](https://console.aws.amazon.com/billing/home#/) and [Cost Explorer](https://console.aws.amazon.com/cost-management/home#/cost-explorer) for a spike since the exposure.';
+/** The runbook's steps that only people can take, the same in every incident. */
+const incident_common_PEOPLE_STEPS = [
+    {
+        id: 'security',
+        text: '**Tell the security team**: what leaked, where, since when, and what has been done (link this issue).',
+        done: null,
+    },
+    {
+        id: 'decide',
+        text: '**Decide with the security team** whether the account must be closed or rebuilt.',
+        done: null,
+    },
+];
+
+;// CONCATENATED MODULE: ./src/core/render/incident-secret.ts
+
+
+
+
+
+/**
+ * The incident of a secret access key found without its key id. keyleak cannot verify it (STS needs the
+ * key id) nor contain it (IAM deactivates a key by its id), so nothing in its runbook is ever ticked by
+ * keyleak: the first step is finding the key id, by the key's last use in IAM.
+ */
+/** The title: the secret's first characters only (its redacted form), or on a public repository nothing. */
+function incident_secret_renderLoneSecretTitle(s, ctx) {
+    if (ctx?.withheld)
+        return `Leaked AWS secret access key found (${s.fingerprint.slice(-8)})`;
+    const start = s.secretRedacted ? ` ${s.secretRedacted.slice(0, 4)}…` : '';
+    return `Leaked AWS secret access key${start} without its key id (not verified)`;
+}
+function statusSection(s, ctx) {
+    const verdict = ctx.withheld
+        ? `**not said here**: ${WITHHELD_NOTE}. Treat the key as live.`
+        : '**not verified**: this AWS secret access key was found without its key id (nothing in its file version or commit names one), and STS needs the key id to check it. Treat the key as live until its owner has rotated it.';
+    const rows = [
+        ['Key id', 'unknown: find it in IAM (runbook step 1)'],
+        [
+            'Secret',
+            ctx.withheld
+                ? 'not said here (public repository)'
+                : s.secretRedacted
+                    ? `${mdCode(s.secretRedacted)}, labelled as an AWS secret access key`
+                    : 'labelled as an AWS secret access key',
+        ],
+        ['Fingerprint', mdCode(s.fingerprint)],
+        ['Containment', "nothing was done: keyleak deactivates a key by its id, and this secret's is unknown"],
+        [
+            'Last checked',
+            ctx.runUrl ? `${mdText(ctx.checkedAt)} ([run](${mdUrl(ctx.runUrl)}))` : mdText(ctx.checkedAt),
+        ],
+    ];
+    return [
+        '## Status',
+        '',
+        `Verdict: ${verdict}`,
+        '',
+        '| | |',
+        '| --- | --- |',
+        ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+        '',
+    ];
+}
+/** The oldest location: when, where and by whom the secret was first committed, for finding its key. */
+function firstSeen(s) {
+    return s.locations.find((l) => l.commit !== null) ?? s.locations[0] ?? null;
+}
+function hint(s) {
+    const first = firstSeen(s);
+    if (!first)
+        return '';
+    const by = first.author ? ` by ${mdText(first.author.replace(/\s*<[^>]*>\s*$/, ''))}` : '';
+    const on = first.date ? ` on ${mdText(first.date)}` : '';
+    const what = first.path !== null ? ` in ${mdCode(first.path)}` : '';
+    if (!by && !on)
+        return '';
+    return ` _keyleak: first committed${what}${by}${on}; ask them where the value came from (a CI variable, a secret store, a profile in \`~/.aws/credentials\`)._`;
+}
+function runbookSteps(s) {
+    const first = firstSeen(s);
+    const since = first?.date ? mdText(first.date) : 'the date of the commit';
+    return [
+        {
+            id: 'find-key',
+            text: `**Find the key id** in the AWS accounts the repository's owners use. In the IAM credential report (\`aws iam generate-credential-report\`, then \`aws iam get-credential-report --query Content --output text | base64 --decode | cut -d, -f1,9-18\`) a key that is active and was created (\`access_key_N_last_rotated\`) before ${since} is a candidate, the more so when its last use (date, service, region) fits how the repository uses it; \`aws iam list-access-keys --user-name USER\` names its id.${hint(s)}`,
+            done: null,
+        },
+        {
+            id: 'rotate',
+            text: "**Rotate the key, then deactivate it** (and delete it later) under its owner's security credentials: create a new key, put it where this one was used (through a secret store), then `aws iam update-access-key --status Inactive --access-key-id KEY_ID --user-name USER`. keyleak cannot do this for a key whose id it does not know.",
+            done: null,
+        },
+        {
+            id: 'channel',
+            text: '**Open a dedicated incident channel or thread** and ask the people listed above to join.',
+            done: null,
+        },
+        {
+            id: 'access',
+            text: `**Once the key id is known, find unauthorised access in CloudTrail, in every region** since ${since}: \`keyleak trail --key KEY_ID --regions all\` summarises it (or \`aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue=KEY_ID\`). Look for new IAM users, access keys, login profiles, policies, roles and temporary credentials; revoke sessions minted from the key with a deny on \`aws:TokenIssueTime\`.`,
+            done: null,
+        },
+        {
+            id: 'resources',
+            text: RESOURCES_STEP,
+            done: null,
+        },
+        ...PEOPLE_STEPS,
+        {
+            id: 'history',
+            text: '**Clean up the history** (optional, and only after the key is rotated): see *Remove it from history* below.',
+            done: null,
+        },
+    ];
+}
+/** What "Remove it from history" says of a secret found without its key id. */
+const SECRET_HISTORY_WORDS = {
+    cleanup: 'the key stays valid, and copies (clones, forks, caches) keep its secret. Rotate it first.',
+    what: 'the secret',
+    byHand: '`keyleak rewrite-plan --format sh` in a checkout writes a script that reads the secret back from these commits and removes it. By hand, in a fresh mirror clone (the expressions file holds the secret, one line; keep it out of any repository):',
+    check: "git rev-list --objects --all --no-object-names | git cat-file --batch | grep -a -c -F -f <(sed 's/==>.*//' ../expressions.txt)   # must print 0",
+};
+/** The whole body of a lone secret's incident, markers included. Holds the redacted form only. */
+function incident_secret_renderLoneSecretBody(s, ctx) {
+    return [
+        incidentMarker(s.fingerprint),
+        stateComment(stateOf(s, null, ctx.checkedAt)),
+        '',
+        ...statusSection(s, ctx),
+        ...whereSection(s.locations, ctx),
+        ...runbookSection(runbookSteps(s), ctx.contacts),
+        ...historySection(s.locations, ctx, SECRET_HISTORY_WORDS),
+        GENERATED_END,
+        '',
+    ].join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/core/render/incident.ts
+
 
 
 
@@ -45833,15 +46462,13 @@ const incident_DEFAULT_RUNBOOK_TEMPLATE = (/* unused pure expression or super */
 - **Incident channel:** open a dedicated chat channel or thread for this key and link it here.
 - **Security team:** your organisation's security or incident-response contact.
 - **Account owners:** whoever administers the AWS account the key belongs to, and someone with access to its billing.`));
-const ZERO = /^0{40}$/;
-function incident_short(sha) {
-    return sha.slice(0, 12);
-}
 /**
  * The issue title: the key id (never the secret) and its state. On a public repository, neither: the title
  * is what shows in notifications and search, so it only says that a key was found.
  */
 function incident_renderIncidentTitle(f, ctx) {
+    if (isLoneSecret(f))
+        return renderLoneSecretTitle(f, ctx);
     if (ctx?.withheld)
         return `Leaked AWS access key found (${f.fingerprint.slice(-8)})`;
     const v = verdictOf(f);
@@ -45885,7 +46512,7 @@ function verdictSentence(f, v, ctx) {
         }
     }
 }
-function statusSection(f, ctx) {
+function incident_statusSection(f, ctx) {
     const v = verdictOf(f);
     const ver = f.verification;
     const out = ['## Status', '', `Verdict: ${verdictSentence(f, v, ctx)}`, ''];
@@ -45939,58 +46566,11 @@ function statusSection(f, ctx) {
     ]);
     out.push('| | |', '| --- | --- |', ...rows.map(([k, val]) => `| ${k} | ${val} |`), '');
     if (ctx.forcePush) {
-        out.push(`> [!WARNING]`, `> This key arrived in a force push (\`${incident_short(ctx.forcePush.before)}\` → \`${incident_short(ctx.forcePush.after)}\`). The commits it replaced stay fetchable by SHA on GitHub and in forks: rewriting history does not unpublish the key. Contain it.`, '');
+        out.push(`> [!WARNING]`, `> This key arrived in a force push (\`${short(ctx.forcePush.before)}\` → \`${short(ctx.forcePush.after)}\`). The commits it replaced stay fetchable by SHA on GitHub and in forks: rewriting history does not unpublish the key. Contain it.`, '');
     }
     return out;
 }
-function author(a) {
-    // Names only: the issue may be more widely readable than the repository's history.
-    return a ? mdText(a.replace(/\s*<[^>]*>\s*$/, '')) : '';
-}
-/** A path as a URL path: each segment percent-encoded, so `#`, `?` and spaces stay part of the name. */
-function encodePath(path) {
-    return path.split('/').map(encodeURIComponent).join('/');
-}
-function whereSection(f, ctx) {
-    const out = ['## Where it leaked', ''];
-    // An org scan's incident spans repositories: one table per repository, in order of first leak.
-    const byRepo = new Map();
-    for (const l of f.locations) {
-        const name = l.repo ?? `${ctx.repo.owner}/${ctx.repo.repo}`;
-        const list = byRepo.get(name);
-        if (list)
-            list.push(l);
-        else
-            byRepo.set(name, [l]);
-    }
-    for (const [name, locations] of byRepo) {
-        const base = `${ctx.serverUrl}/${name}`;
-        out.push(`In ${mdLink(name, base)}:`, '', '| Commit | File | Author | Date | Branches and tags |', '| --- | --- | --- | --- | --- |');
-        for (const l of locations) {
-            // A tag's message: `commit` is the tag object, which has no page of its own; the tag has.
-            const commit = !l.commit
-                ? 'not committed'
-                : l.tag
-                    ? mdCodeLink(incident_short(l.commit), `${base}/releases/tag/${encodePath(tagName(l.tag))}`)
-                    : mdCodeLink(incident_short(l.commit), `${base}/commit/${l.commit}`);
-            const file = l.path === null
-                ? messageMd(l)
-                : l.commit
-                    ? mdCodeLink(`${l.path}:${l.line}`, `${base}/blob/${l.commit}/${encodePath(l.path)}#L${l.line}`)
-                    : mdCode(`${l.path}:${l.line}`);
-            const refs = (l.tag ? [l.tag] : l.commit ? (ctx.refs[l.commit] ?? []) : []).map((r) => `${mdCode(r.replace(/^refs\/(heads|tags|remotes)\//, ''))}`);
-            out.push(`| ${commit} | ${file} | ${author(l.author)} | ${mdText(l.date ?? '')} | ${refs.join(', ') || 'none'} |`);
-        }
-        out.push('');
-    }
-    out.pop();
-    const prs = [...new Set(f.locations.flatMap((l) => (l.commit ? (ctx.pulls[l.commit] ?? []) : [])))].sort((a, b) => a - b);
-    if (prs.length > 0)
-        out.push('', `Pull requests containing these commits: ${prs.map((n) => `#${n}`).join(', ')}.`);
-    out.push('');
-    return out;
-}
-function runbookSteps(f, ctx) {
+function incident_runbookSteps(f, ctx) {
     const a = f.response;
     const contained = a && (a.action === 'deactivated' || a.action === 'already-inactive');
     const trail = ctx.trail;
@@ -46027,22 +46607,13 @@ function runbookSteps(f, ctx) {
         },
         {
             id: 'resources',
-            text: '**Find and remove unauthorised resources**: EC2 instances, Spot requests, Lambda functions and anything else the key created. Check the [billing dashboard](https://console.aws.amazon.com/billing/home#/) and [Cost Explorer](https://console.aws.amazon.com/cost-management/home#/cost-explorer) for a spike since the exposure.',
+            text: RESOURCES_STEP,
             done: trailDone && resources.length === 0 && trail.cost && !trail.cost.error && !trail.cost.spike
                 ? `keyleak found no resources launched or exposed in ${trail.totalEvents} events, and no cost spike`
                 : null,
             note: resourcesNote(trail, resources),
         },
-        {
-            id: 'security',
-            text: '**Tell the security team**: what leaked, where, since when, and what has been done (link this issue).',
-            done: null,
-        },
-        {
-            id: 'decide',
-            text: '**Decide with the security team** whether the account must be closed or rebuilt.',
-            done: null,
-        },
+        ...PEOPLE_STEPS,
         {
             id: 'history',
             text: '**Clean up the history** (optional, and only after containment): see *Remove it from history* below.',
@@ -46100,15 +46671,6 @@ function resourcesNote(t, list) {
     if (t?.cost?.spike)
         parts.push(`Cost spike on ${t.cost.spike.date}: ${t.cost.currency} ${t.cost.spike.amount.toFixed(2)}.`);
     return parts.length > 0 ? parts.join(' ') : null;
-}
-function runbookSection(f, ctx) {
-    const out = ['## Runbook', '', ctx.contacts.trim(), ''];
-    runbookSteps(f, ctx).forEach((s, i) => {
-        const extra = s.done ? ` _Done: ${s.done}._` : s.note ? ` _${s.note}_` : '';
-        out.push(`- [${s.done ? 'x' : ' '}] ${i + 1}. ${s.text}${extra} ${stepTag(s.id)}`);
-    });
-    out.push('');
-    return out;
 }
 function mermaidTime(iso) {
     return iso
@@ -46183,25 +46745,14 @@ function trailSection(ctx) {
         out.push(`Every event: \`trail.json\`, an artifact of [this run](${mdUrl(ctx.runUrl)}).`, '');
     return out;
 }
-function historySection(f, ctx) {
-    const out = ['## Remove it from history', ''];
-    if (ctx.historyPlan)
-        return [...out, TAILORED_PLAN, ctx.historyPlan.trim(), ''];
-    const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}`;
-    const commits = [
-        ...new Set(f.locations.map((l) => l.commit).filter((c) => !!c && !ZERO.test(c))),
-    ];
-    out.push('Rewriting history is cleanup, not containment: the key stays valid, and copies (clones, forks, caches) keep it. Contain first.', '');
-    if (commits.length > 0) {
-        out.push('Commits that introduced the key:', '');
-        for (const c of commits) {
-            const prs = ctx.pulls[c] ?? [];
-            out.push(`- ${mdCodeLink(incident_short(c), `${base}/commit/${c}`)}${prs.length ? ` (in ${prs.map((n) => `#${n}`).join(', ')})` : ''}`);
-        }
-        out.push('');
-    }
-    out.push('The rewrite, in a fresh mirror clone (the expressions file lists the key id and its secret, one per line; keep it out of any repository):', '', '```sh', `git clone --mirror ${base}.git && cd ${ctx.repo.repo}.git`, 'git filter-repo --sensitive-data-removal --replace-text ../expressions.txt', 'git push --force --mirror origin', `git log --all -S${f.keyId}   # must print nothing`, '```', '', 'Then ask GitHub Support to remove cached views and pull request refs (which a force push cannot rewrite), naming the first changed commits; collaborators re-clone, and forks keep their copies.', '');
-    return out;
+/** What "Remove it from history" says of a key: the check is that no commit adds or removes its id. */
+function keyHistoryWords(f) {
+    return {
+        cleanup: 'the key stays valid, and copies (clones, forks, caches) keep it. Contain first.',
+        what: 'the key',
+        byHand: 'The rewrite, in a fresh mirror clone (the expressions file lists the key id and its secret, one per line; keep it out of any repository):',
+        check: `git log --all -S${f.keyId}   # must print nothing`,
+    };
 }
 /** GitHub refuses an issue body of 65,536 characters or more; people's notes below the end marker need room. */
 const BODY_BUDGET = 60_000;
@@ -46219,22 +46770,25 @@ function attackSection(ctx, f, maxRows) {
     });
 }
 /**
- * The whole incident body, markers included. Never holds a secret: findings carry only the redacted form.
+ * The whole incident body, markers included: a key's, or a lone secret's (see incident-secret.ts). Never
+ * holds a secret: findings carry only the redacted form.
  * The attacker's calls are listed worst first, as many as fit the budget; the rest are counted.
  */
 function incident_renderIncidentBody(f, ctx) {
+    if (isLoneSecret(f))
+        return renderLoneSecretBody(f, ctx);
     let body = '';
     for (const rows of [Infinity, 400, 200, 100, 50, 25, 10, 0]) {
         const lines = [
             incidentMarker(f.keyId),
             stateComment(stateOf(f, ctx.trail, ctx.checkedAt)),
             '',
-            ...statusSection(f, ctx),
+            ...incident_statusSection(f, ctx),
             ...attackSection(ctx, f, rows),
-            ...whereSection(f, ctx),
-            ...runbookSection(f, ctx),
+            ...whereSection(f.locations, ctx),
+            ...runbookSection(incident_runbookSteps(f, ctx), ctx.contacts),
             ...trailSection(ctx),
-            ...historySection(f, ctx),
+            ...historySection(f.locations, ctx, keyHistoryWords(f)),
             GENERATED_END,
             '',
         ];
@@ -46267,8 +46821,10 @@ async function configAt(git, commit, path) {
  * The runbook's contacts block for the incidents a change opens: the `runbook-template` file as committed
  * before the change. It is keyleak's own markdown in the incident (links, mentions, checklists), so the
  * change itself must not be able to write it: a pull request could otherwise put its own "rotate the key
- * by running …" or links into the incident its leak opens. A change that edits it is told the edit
- * applies once merged; a file missing before the change gives `fallback` (the default block).
+ * by running …" or links into the incident its leak opens. A change that edits or deletes it is told the
+ * edit applies once merged. A file absent before the change, or that cannot be read there, gives
+ * `fallback` (the default block) and a warning saying so: the contacts never decide whether a leak is
+ * reported.
  */
 async function change_config_contactsForChange(git, path, change, fallback) {
     if (change.before === null) {
@@ -46279,13 +46835,18 @@ async function change_config_contactsForChange(git, path, change, fallback) {
             ],
         };
     }
-    const read = (commit) => fileAt(git, commit, path).catch((e) => {
-        throw new Error(`could not read ${path} at ${commit.slice(0, 12)}: ${e.message}`);
-    });
-    const [before, after] = [await read(change.before), await read(change.after).catch(() => null)];
     const warnings = [];
-    if (before?.blob !== after?.blob) {
-        warnings.push(`${path} (runbook-template) is changed in this ${change.what}: incidents use it as it was before (${before ? change.before.slice(0, 12) : 'absent, the default contacts'}); the change applies once merged`);
+    const at = change.before.slice(0, 12);
+    const before = await fileAt(git, change.before, path).catch((e) => {
+        warnings.push(`could not read ${path} (runbook-template) at ${at}: ${e.message}; incidents name the default contacts`);
+        return undefined;
+    });
+    const after = await fileAt(git, change.after, path).catch(() => undefined);
+    if (before === null && !after) {
+        warnings.push(`${path} (runbook-template) is not in ${at}, before this ${change.what}: incidents name the default contacts`);
+    }
+    else if (before !== undefined && before?.blob !== after?.blob) {
+        warnings.push(`${path} (runbook-template) is ${after ? 'changed' : 'deleted'} in this ${change.what}: incidents use it as it was before (${before ? at : 'absent, the default contacts'}); the change applies once merged`);
     }
     return { contacts: before?.text ?? fallback, warnings };
 }
@@ -46331,27 +46892,55 @@ async function markedAt(git, commit, keyId) {
     return git.hasLineWithBoth(commit, keyId, ALLOW_MARKER);
 }
 /**
+ * Whether a line of `commit`'s tree holds both `secret` and an allow marker. The secret is looked for
+ * through git grep's stdin, never its command line, and the lines are read here.
+ */
+async function secretMarkedAt(git, commit, secret) {
+    for (const path of await git.filesContaining(commit, [secret])) {
+        const text = (await git.readBytes(`${commit}:${path}`)).toString('latin1');
+        if (text.split('\n').some((l) => l.includes(secret) && l.includes(ALLOW_MARKER)))
+            return true;
+    }
+    return false;
+}
+/**
  * Scans a change (`include` minus `exclude`) with the config that governs it. An inline `keyleak:allow`
- * marker the change added — no line before it held the key id with a marker — does not apply: such keys
- * are scanned again with their markers ignored, and a warning says so.
+ * marker the change added — no line before it held the key id (or the secret found without its key id)
+ * with a marker — does not apply: such keys and secrets are scanned again with their markers ignored, and
+ * a warning says so.
  */
 async function change_config_scanChange(git, range, change, config) {
     const scan = (c) => scanHistory(git, { mode: 'range', include: range.include, exclude: range.exclude }, { config: c, jobs: 1 });
     const result = await scan(config);
     const marked = [
-        ...new Set(result.report.suppressed.filter((s) => s.reason === 'inline-allow').map((s) => s.keyId)),
+        ...new Set(result.report.suppressed.flatMap((s) => (s.reason === 'inline-allow' && s.keyId ? [s.keyId] : []))),
     ];
     const added = [];
     for (const keyId of marked) {
         if (change.before === null || !(await markedAt(git, change.before, keyId)))
             added.push(keyId);
     }
-    if (added.length === 0)
+    // Secrets found without their key id: the scan keeps a suppressed secret's fingerprint only, so one
+    // more scan, their markers ignored, gives the values to look for before the change.
+    const markedSecrets = [
+        ...new Set(result.report.suppressed.flatMap((s) => s.reason === 'inline-allow' && s.keyId === null ? [s.fingerprint] : [])),
+    ];
+    const addedSecrets = [];
+    if (markedSecrets.length > 0) {
+        const probe = await scan({ ...config, ignoreInlineAllow: new Set(markedSecrets) });
+        for (const fp of markedSecrets) {
+            const value = probe.secrets.get(fp)?.secrets[0];
+            if (change.before === null || !value || !(await secretMarkedAt(git, change.before, value)))
+                addedSecrets.push(fp);
+        }
+    }
+    if (added.length + addedSecrets.length === 0)
         return { result, warnings: [] };
+    const names = [...added, ...addedSecrets.map((fp) => `the secret ${fp} (no key id)`)];
     return {
-        result: await scan({ ...config, ignoreInlineAllow: new Set(added) }),
+        result: await scan({ ...config, ignoreInlineAllow: new Set([...added, ...addedSecrets]) }),
         warnings: [
-            `allow marker (${ALLOW_MARKER}) added in this ${change.what} for ${added.join(', ')}: not applied to the ${change.what} that adds it`,
+            `allow marker (${ALLOW_MARKER}) added in this ${change.what} for ${names.join(', ')}: not applied to the ${change.what} that adds it`,
         ],
     };
 }
@@ -51387,8 +51976,10 @@ function fetchWithTimeout(timeoutMs) {
         }
         catch (e) {
             // Not an AbortError: Octokit turns other errors into a request error its retry plugin can see.
-            if (timeout.aborted)
-                throw new Error(`GitHub did not answer within ${timeoutMs / 1000} s`);
+            if (timeout.aborted) {
+                const call = `${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`;
+                throw new Error(`GitHub did not answer ${call} within ${timeoutMs / 1000} s`);
+            }
             throw e;
         }
     };
@@ -51505,13 +52096,16 @@ class github_GitHub {
         const r = await this.octokit.rest.repos.get({ ...repo });
         return r.data.visibility === 'public' || (r.data.visibility === undefined && !r.data.private);
     }
-    /** The open or closed incident for `keyId`: an issue labelled keyleak whose marker names the key. */
-    async findIncident(repo, keyId) {
+    /**
+     * The open or closed incident for `id` (a key id, or a lone secret's fingerprint): an issue labelled
+     * keyleak whose marker names it.
+     */
+    async findIncident(repo, id) {
         // Oldest wins when two issues carry the marker (one opened by hand, say): keep updating that one.
-        return (await this.findIncidents(repo, keyId))[0] ?? null;
+        return (await this.findIncidents(repo, id))[0] ?? null;
     }
-    /** Every issue labelled keyleak whose marker names `keyId`, oldest first. */
-    async findIncidents(repo, keyId) {
+    /** Every issue labelled keyleak whose marker names `id`, oldest first. */
+    async findIncidents(repo, id) {
         const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, {
             ...repo,
             labels: github_INCIDENT_LABEL,
@@ -51523,7 +52117,7 @@ class github_GitHub {
             for (const d of page.data) {
                 if (d.pull_request)
                     continue;
-                if (incidentKeyId(d.body) === keyId)
+                if (incidentId(d.body) === id)
                     found.push(toIncident(d));
             }
         }
@@ -51731,6 +52325,7 @@ function isServerError(e) {
  */
 async function createOnce(env, finding, ctx) {
     const { github, issueRepo } = env;
+    const id = subjectId(finding);
     const body = renderIncidentBody(finding, ctx);
     let mine;
     try {
@@ -51743,17 +52338,17 @@ async function createOnce(env, finding, ctx) {
     catch (e) {
         if (!isServerError(e))
             throw e;
-        const landed = await github.findIncident(issueRepo, finding.keyId);
+        const landed = await github.findIncident(issueRepo, id);
         if (!landed)
             throw e;
-        env.log(`creating the incident for ${finding.keyId} answered an error, but it exists: #${landed.number}`);
+        env.log(`creating the incident for ${id} answered an error, but it exists: #${landed.number}`);
         mine = landed;
     }
-    const open = (await github.findIncidents(issueRepo, finding.keyId)).filter((i) => i.state === 'open');
+    const open = (await github.findIncidents(issueRepo, id)).filter((i) => i.state === 'open');
     const first = open[0];
     if (first && first.number < mine.number) {
         await github.closeDuplicate(issueRepo, mine.number, first);
-        env.log(`incident #${mine.number} for ${finding.keyId} duplicated #${first.number}: closed`);
+        env.log(`incident #${mine.number} for ${id} duplicated #${first.number}: closed`);
         return { issue: first, created: false };
     }
     return { issue: mine, created: true };
@@ -51762,7 +52357,7 @@ function changeComment(head, lines, runUrl) {
     return [head + (runUrl ? ` ([run](${runUrl}))` : ''), '', ...lines.map((l) => `- ${l}`), ''].join('\n');
 }
 /**
- * Opens or refreshes the one incident issue of a key: finds it (or takes `existing`), keeps what earlier
+ * Opens or refreshes the one incident issue of a key (or of a lone secret, by its fingerprint): finds it (or takes `existing`), keeps what earlier
  * runs established (every location, the last verdict and containment, the CloudTrail summary, the
  * tailored history-rewrite plan, every box a person ticked and their notes), and writes one comment
  * saying what changed. A rerun with nothing new changes nothing; a closed incident whose key shows up in
@@ -51770,7 +52365,8 @@ function changeComment(head, lines, runUrl) {
  */
 async function refreshIncident(env, finding, ctx, opts) {
     const { github, issueRepo } = env;
-    let found = opts.existing === undefined ? await github.findIncident(issueRepo, finding.keyId) : opts.existing;
+    const id = subjectId(finding);
+    let found = opts.existing === undefined ? await github.findIncident(issueRepo, id) : opts.existing;
     if (!found) {
         if (!opts.labelsEnsured.done) {
             await github.ensureLabels(issueRepo, INCIDENT_LABELS);
@@ -51778,7 +52374,7 @@ async function refreshIncident(env, finding, ctx, opts) {
         }
         const { issue, created } = await createOnce(env, finding, ctx);
         if (created)
-            return { keyId: finding.keyId, number: issue.number, url: issue.url, outcome: 'created' };
+            return { keyId: id, number: issue.number, url: issue.url, outcome: 'created' };
         // Another run opened it first: this run's news goes there, as to any existing incident.
         found = issue;
     }
@@ -51793,7 +52389,7 @@ async function refreshIncident(env, finding, ctx, opts) {
     const changes = describeChanges(before, after);
     const reopen = found.state === 'closed' && leakedAgain;
     if (changes.length === 0 && !reopen && before && !opts.announce) {
-        return { keyId: finding.keyId, number: found.number, url: found.url, outcome: 'unchanged' };
+        return { keyId: id, number: found.number, url: found.url, outcome: 'unchanged' };
     }
     let regenerated = renderIncidentBody(merged, ctx);
     if (earlierTrail)
@@ -51804,27 +52400,35 @@ async function refreshIncident(env, finding, ctx, opts) {
     if (reopen)
         await github.reopenIncident(issueRepo, found.number);
     const head = reopen
-        ? 'This key leaked again after the incident was closed, so keyleak reopened it.'
+        ? `This ${isLoneSecret(finding) ? 'secret' : 'key'} leaked again after the incident was closed, so keyleak reopened it.`
         : (opts.announce?.head ?? 'keyleak updated this incident.');
     const quiet = opts.announce?.quiet ?? 'The incident body was regenerated.';
     await github.commentIncident(issueRepo, found.number, changeComment(head, changes.length > 0 ? changes : [quiet], env.runUrl));
     return {
-        keyId: finding.keyId,
+        keyId: id,
         number: found.number,
         url: found.url,
         outcome: reopen ? 'reopened' : 'updated',
     };
 }
-/**
- * Where a key sits in a checked-out repository: the refs and pull requests holding its commits, and the
- * history-rewrite plan tailored to them (built from the secret, which the plan itself never holds).
- */
 /** Branches (origin's named as the branches they track) and tags holding `commit`, each named once. */
 async function branchesAndTagsHolding(git, commit) {
     const refs = await git.refsHolding(commit).catch(() => []);
     return [...new Set(refs.map((r) => r.replace(/^refs\/remotes\/origin\//, 'refs/heads/')))].sort();
 }
+/** The report a plan or an incident of one subject is drawn from: that key, or that lone secret, alone. */
+function reportOf(report, s) {
+    return isLoneSecret(s)
+        ? { ...report, findings: [], loneSecrets: [s] }
+        : { ...report, findings: [s], loneSecrets: [] };
+}
+/**
+ * Where a key (or a lone secret) sits in a checked-out repository: the refs and pull requests holding its
+ * commits, and the history-rewrite plan tailored to them (built from the secret, which the plan itself
+ * never holds).
+ */
 async function repositoryEvidence(deps, finding, responded, extra = {}) {
+    const id = subjectId(finding);
     const commits = [...new Set(finding.locations.map((l) => l.commit).filter((c) => !!c))].slice(0, 20);
     const refs = {};
     const pulls = {};
@@ -51838,13 +52442,13 @@ async function repositoryEvidence(deps, finding, responded, extra = {}) {
         }
     }
     let historyPlan = null;
-    if (extra.secrets?.has(finding.keyId) && commits.length > 0) {
+    if (extra.secrets?.has(id) && commits.length > 0) {
         try {
-            const plan = await planRewrite(deps.git, { report: { ...responded.report, findings: [finding] }, secrets: extra.secrets }, { pullRequestsByCommit: pulls });
+            const plan = await planRewrite(deps.git, { report: reportOf(responded.report, finding), secrets: extra.secrets }, { pullRequestsByCommit: pulls });
             historyPlan = renderRewriteMarkdown(plan);
         }
         catch (e) {
-            deps.log(`could not build the history-rewrite plan for ${finding.keyId}: ${e.message}`);
+            deps.log(`could not build the history-rewrite plan for ${id}: ${e.message}`);
         }
     }
     return { repo: deps.repo, refs, pulls, forcePush: extra.forcePush ?? null, historyPlan };
@@ -51853,10 +52457,14 @@ async function repositoryEvidence(deps, finding, responded, extra = {}) {
 function remoteEvidence(repo) {
     return { repo, refs: {}, pulls: {}, forcePush: null, historyPlan: null };
 }
-/** The incident context of one finding: its evidence and what the responder said of it. */
+/**
+ * The incident context of one finding: its evidence and what the responder said of it. A lone secret was
+ * never given to the responder: no verdict, no CloudTrail.
+ */
 function incidentContext(env, finding, responded, evidence, trailArtifactUrl) {
-    const note = responded.notes.get(finding.keyId);
-    const trail = responded.trails.get(finding.keyId) ?? null;
+    const keyId = isLoneSecret(finding) ? null : finding.keyId;
+    const note = keyId ? responded.notes.get(keyId) : undefined;
+    const trail = (keyId && responded.trails.get(keyId)) || null;
     return {
         ...evidence,
         serverUrl: env.serverUrl,
@@ -51867,19 +52475,20 @@ function incidentContext(env, finding, responded, evidence, trailArtifactUrl) {
         verificationNote: note?.verification ?? null,
         contacts: env.contacts,
         checkedAt: env.now().toISOString(),
-        quarantine: responded.quarantine?.get(finding.keyId) ?? null,
+        quarantine: (keyId && responded.quarantine?.get(keyId)) || null,
     };
 }
 /**
- * Opens or refreshes the incident of every responded finding, after uploading their CloudTrail
- * summaries once. A failure on one key is recorded and the others still get theirs.
+ * Opens or refreshes the incident of every responded finding and of every lone secret (one per
+ * fingerprint), after uploading the keys' CloudTrail summaries once. A failure on one is recorded and the
+ * others still get theirs.
  */
 async function refreshIncidents(env, responded, evidenceOf, opts = {}) {
     const upserts = [];
     const problems = [];
     const failed = [];
-    const findings = responded.report.findings;
-    if (findings.length === 0)
+    const subjects = [...responded.report.findings, ...(responded.report.loneSecrets ?? [])];
+    if (subjects.length === 0)
         return { upserts, problems, failed };
     let artifactUrl = null;
     if (responded.trails.size > 0) {
@@ -51891,7 +52500,8 @@ async function refreshIncidents(env, responded, evidenceOf, opts = {}) {
         }
     }
     const labelsEnsured = { done: false };
-    for (const f of findings) {
+    for (const f of subjects) {
+        const id = subjectId(f);
         try {
             const full = incidentContext(env, f, responded, await evidenceOf(f), artifactUrl);
             const shown = env.withholdDetails ? withholdDetails(f, full) : { finding: f, ctx: full };
@@ -51900,12 +52510,12 @@ async function refreshIncidents(env, responded, evidenceOf, opts = {}) {
                 existing: opts.existing,
                 announce: opts.announce,
             });
-            env.log(`incident for ${f.keyId}: #${u.number} ${u.outcome}`);
+            env.log(`incident for ${id}: #${u.number} ${u.outcome}`);
             upserts.push(u);
         }
         catch (e) {
-            problems.push(`could not open or update the incident issue for ${f.keyId}: ${e.message}`);
-            failed.push(f.keyId);
+            problems.push(`could not open or update the incident issue for ${id}: ${e.message}`);
+            failed.push(id);
         }
     }
     return { upserts, problems, failed };
@@ -51939,6 +52549,7 @@ function parsePushEvent(payload) {
         before,
         after,
         created: payload.created === true || push_ZERO.test(before),
+        announcedCreated: payload.created === true,
         deleted: payload.deleted === true || push_ZERO.test(after),
         forced: payload.forced === true,
         defaultBranch: def && !def.startsWith('-') ? `refs/heads/${def}` : null,
@@ -51963,20 +52574,21 @@ function before(a, b) {
     return a[0] !== b[0] ? a[0] < b[0] : a[1] < b[1];
 }
 /**
- * What a run for a created ref may leave out. Several refs created by one push start one run each, in
- * any order, and each sees the others already there; so a run leaves out only history another run is
- * sure to scan:
+ * What a run that cannot tell what its ref held before the push may leave out: a created ref, or a force
+ * push whose replaced commit cannot be fetched. Several refs pushed at once start one run each, in any
+ * order, and each sees the others already moved; so a run leaves out only history another run is sure
+ * to scan:
  * - the default branch's: every commit it ever held was scanned by the run of the push that brought it
  *   (its creation scans its whole history, each update `before..after`);
- * - refs whose tips are strict ancestors of the pushed commit, and refs at the same commit ranked
- *   before this one: among the refs holding a new commit, the lowest in that order excludes none of the
- *   others, and scans it.
- * Other refs, however old, are kept: the run cannot tell them from refs created by the same push, and
- * scans more rather than less.
+ * - branches whose tips are strict ancestors of the pushed commit, and branches at the same commit
+ *   ranked before this one: among the refs holding a new commit, the lowest in that order excludes none
+ *   of the others, and scans it.
+ * Other refs, however old, are kept: the run cannot tell them from refs created or moved by the same
+ * push, and scans more rather than less. So are tags: GitHub starts no run for the tags of a push of more
+ * than three. The default branch itself leans on no one.
  */
-async function createdRefExclusions(git, ev) {
+async function coveredElsewhere(git, ev) {
     const self = canonicalRef(ev.ref);
-    // The default branch being created has no one to lean on: it scans everything it holds.
     if (self === ev.defaultBranch)
         return [];
     const me = rank(self, ev.defaultBranch);
@@ -51986,7 +52598,7 @@ async function createdRefExclusions(git, ev) {
     const exclude = new Set();
     for (const r of refs) {
         const name = canonicalRef(r.ref);
-        if (name === self)
+        if (name === self || name.startsWith('refs/tags/'))
             continue;
         if (name === ev.defaultBranch)
             exclude.add(r.sha);
@@ -51994,6 +52606,18 @@ async function createdRefExclusions(git, ev) {
             exclude.add(r.sha);
     }
     return [...exclude];
+}
+/**
+ * The range of a ref whose previous state is unknown, and what it covers, said after `lead` (what the
+ * push was). Every branch is fetched first: the other refs decide what is new.
+ */
+async function unknownStartRange(git, ev, lead, notes, log) {
+    await git.fetchWholeHistory('the other branches tell what the ref brings', log, { always: true });
+    const exclude = await coveredElsewhere(git, ev);
+    notes.push(exclude.length === 0
+        ? `${lead}: scanned its whole history, as no other ref is known to be scanned on its own`
+        : `${lead}: scanned the commits that neither the default branch nor the branches it builds on hold; their commits are scanned by their own pushes and were not scanned again`);
+    return { kind: 'range', include: [ev.after], exclude, coveredDespiteShallow: false, notes };
 }
 /** Fetches `shas` from origin when the clone lacks them; returns false when it could not. */
 async function ensureCommits(git, shas, log) {
@@ -52020,24 +52644,32 @@ async function ensureCommits(git, shas, log) {
 }
 /**
  * Decides what a push brought in, fetching what the checkout lacks. `before..after` for an ordinary
- * push (deepening a shallow checkout just enough to reach `before`); for a new ref, the commits on no
- * other branch or tag; nothing for a deleted ref. Fails with the reason rather than scan too little.
+ * push (deepening a shallow checkout just enough to reach `before`) and for a force push; for a new ref,
+ * or a force push whose `before` cannot be fetched, what no ref scanned on its own holds
+ * (`coveredElsewhere`); nothing for a deleted ref. Each plan's notes say what was and was not scanned.
+ * Fails with the reason rather than scan too little.
  */
 async function planPush(git, ev, log) {
-    if (ev.deleted)
-        return { kind: 'nothing', reason: `the push deleted ${ev.ref}` };
+    if (ev.deleted) {
+        return {
+            kind: 'nothing',
+            reason: `the push deleted ${ev.ref}${push_ZERO.test(ev.before) ? '' : ` (it was at ${ev.before.slice(0, 12)})`}: a deletion brings no commits, so nothing was scanned, and the commits the ref held were not scanned again`,
+        };
+    }
     if (!(await ensureCommits(git, [ev.after], log))) {
         throw new Error(`the pushed commit ${ev.after} is not in the checkout and could not be fetched from origin`);
     }
     const notes = [];
     if (ev.created) {
-        // Other refs decide what is new, so every branch is fetched, with their whole history.
-        await git.fetchWholeHistory('a new ref is compared with every other branch', log, { always: true });
-        const exclude = await createdRefExclusions(git, ev);
-        notes.push(exclude.length === 0
-            ? `new ref ${ev.ref}: scanning its whole history (no other ref is known to cover any of it)`
-            : `new ref ${ev.ref}: scanning the commits that the default branch and the refs it builds on do not hold`);
-        return { kind: 'range', include: [ev.after], exclude, coveredDespiteShallow: false, notes };
+        if (!ev.announcedCreated) {
+            notes.push(`the push event gives no previous commit for ${ev.ref} (before is all zeros) but does not say it was created: it is scanned as a new one`);
+        }
+        const what = ev.ref.startsWith('refs/tags/')
+            ? (await git.isTagObject(ev.after))
+                ? `new annotated tag ${ev.ref} (its message included)`
+                : `new tag ${ev.ref}`
+            : `new ${ev.ref.startsWith('refs/heads/') ? 'branch' : 'ref'} ${ev.ref}`;
+        return unknownStartRange(git, ev, what, notes, log);
     }
     if (ev.forced) {
         // What the force push replaced is not an ancestor of `after`: the whole graph is needed to tell
@@ -52053,15 +52685,9 @@ async function planPush(git, ev, log) {
                 notes,
             };
         }
-        const others = (await git.refs()).filter((r) => !r.ref.endsWith(`/${ev.ref.replace(/^refs\/(heads|tags)\//, '')}`));
-        notes.push(`force push: the replaced commit ${ev.before.slice(0, 12)} could not be fetched; scanning every commit of ${ev.ref} that is on no other branch`);
-        return {
-            kind: 'range',
-            include: [ev.after],
-            exclude: [...new Set(others.map((r) => r.sha))],
-            coveredDespiteShallow: false,
-            notes,
-        };
+        // What the ref held before is unknown: it is treated as new. Excluding every other ref here would
+        // let the refs this same push created or moved hide the commits it brought.
+        return unknownStartRange(git, ev, `force push of ${ev.ref}: the replaced commit ${ev.before.slice(0, 12)} could not be fetched, so what the push replaced is unknown`, notes, log);
     }
     // An ordinary push: deepen step by step until `before` is reached, then, if need be, all the way.
     if (await git.isShallow()) {
@@ -52120,13 +52746,16 @@ async function runPush(deps, payload) {
     const ev = parsePushEvent(payload);
     const plan = await planPush(deps.git, ev, deps.log);
     if (plan.kind === 'nothing') {
-        deps.log(`${plan.reason}: nothing to scan`);
-        return { report: emptyReport(), issues: [], notes: [`${plan.reason}: nothing to scan.`], problems: [] };
+        deps.log(plan.reason);
+        return { report: emptyReport(), issues: [], notes: [`${plan.reason}.`], problems: [] };
     }
     for (const n of plan.notes)
         deps.log(n);
-    // The push may edit the config: the one at `before` governs it (a new branch: the default branch's).
-    const before = ev.created ? await defaultBranchTip(deps.git, payload) : ev.before;
+    // The push may edit the config: the one at `before` governs it (a new branch, or a `before` that could
+    // not be fetched: the default branch's).
+    const before = !ev.created && (await deps.git.hasCommit(ev.before))
+        ? ev.before
+        : await defaultBranchTip(deps.git, payload);
     const { config, warnings } = deps.configPath
         ? await configForChange(deps.git, deps.configPath, { before, after: ev.after, what: 'push' })
         : { config: deps.config, warnings: [] };
@@ -52137,7 +52766,7 @@ async function runPush(deps, payload) {
         result.report = dropCoveredShallowWarning(result.report);
     const responded = await deps.responder.respond(result, {});
     // The push may edit the runbook template too: the one at `before` goes into its incidents.
-    const { contacts, warnings: runbook } = deps.contactsPath && responded.report.findings.length > 0
+    const { contacts, warnings: runbook } = deps.contactsPath && responded.report.findings.length + (responded.report.loneSecrets ?? []).length > 0
         ? await contactsForChange(deps.git, deps.contactsPath, { before, after: ev.after, what: 'push' }, DEFAULT_RUNBOOK_TEMPLATE)
         : { contacts: deps.contacts, warnings: [] };
     responded.report.warnings.push(...runbook);
@@ -53202,161 +53831,6 @@ async function writeEventsOut(r, file) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/org/select.ts
-
-
-const DEFAULT_REPO_FILTER = {
-    includeArchived: false,
-    includeForks: false,
-    visibility: [],
-    include: [],
-    exclude: [],
-    topics: [],
-    excludeTopics: [],
-};
-/**
- * A name glob: `*` any run of characters but `/`, `?` one. A glob without `/` matches the repository
- * name, one with `/` the full `owner/name`. GitHub names are case-insensitive, and so is the match.
- */
-function repoGlobMatch(glob, fullName) {
-    let re = '';
-    for (const c of glob.toLowerCase()) {
-        if (c === '*')
-            re += '[^/]*';
-        else if (c === '?')
-            re += '[^/]';
-        else
-            re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-    }
-    const name = fullName.toLowerCase();
-    const subject = glob.includes('/') ? name : name.slice(name.indexOf('/') + 1);
-    return new RegExp(`^${re}$`).test(subject);
-}
-function exclusion(r, f) {
-    const out = (reason, detail) => ({ repo: r.fullName, reason, detail });
-    if (r.archived && !f.includeArchived)
-        return out('archived', 'archived (set include-archived to scan it)');
-    if (r.fork && !f.includeForks)
-        return out('fork', 'a fork (set include-forks to scan it)');
-    if (f.visibility.length > 0 && !f.visibility.includes(r.visibility))
-        return out('visibility', `${r.visibility}, not one of ${f.visibility.join(', ')}`);
-    const excludedBy = f.exclude.find((g) => repoGlobMatch(g, r.fullName));
-    if (excludedBy !== undefined)
-        return out('name-excluded', `matches exclude glob '${excludedBy}'`);
-    if (f.include.length > 0 && !f.include.some((g) => repoGlobMatch(g, r.fullName)))
-        return out('name-not-included', `matches none of ${f.include.map((g) => `'${g}'`).join(', ')}`);
-    const topics = new Set(r.topics.map((t) => t.toLowerCase()));
-    const badTopic = f.excludeTopics.find((t) => topics.has(t.toLowerCase()));
-    if (badTopic !== undefined)
-        return out('topic-excluded', `has topic '${badTopic}'`);
-    if (f.topics.length > 0 && !f.topics.some((t) => topics.has(t.toLowerCase())))
-        return out('topic-missing', `has none of the topics ${f.topics.join(', ')}`);
-    return null;
-}
-/** Splits the listed repositories into those to scan and those left out, each with its reason. */
-function select_selectRepositories(repos, filter) {
-    const selected = [];
-    const excluded = [];
-    for (const r of repos) {
-        const why = exclusion(r, filter);
-        if (why)
-            excluded.push(why);
-        else
-            selected.push(r);
-    }
-    return { selected, excluded };
-}
-const VISIBILITIES = (/* unused pure expression or super */ null && (['public', 'private', 'internal']));
-function select_list(text) {
-    return (text ?? '')
-        .split(/[,\n]/)
-        .map((s) => s.trim())
-        .filter(Boolean);
-}
-function bool(name, text) {
-    return named(text ?? '', parseBoolean(false), invalid(name));
-}
-/** Validates filter inputs into a RepoFilter; errors name the input and the bad value. */
-function select_parseRepoFilter(raw) {
-    const visibility = select_list(raw.visibility).map((v) => v.toLowerCase());
-    const bad = visibility.find((v) => !VISIBILITIES.includes(v));
-    if (bad !== undefined)
-        throw new UsageError(`invalid visibility '${bad}'. Expected one of ${VISIBILITIES.join(', ')}`);
-    return {
-        includeArchived: bool('include-archived', raw.includeArchived),
-        includeForks: bool('include-forks', raw.includeForks),
-        visibility: visibility,
-        include: select_list(raw.include),
-        exclude: select_list(raw.exclude),
-        topics: select_list(raw.topics),
-        excludeTopics: select_list(raw.excludeTopics),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/core/org/shard.ts
-
-
-const WHOLE = { index: 1, count: 1 };
-/** GitHub caps a matrix at 256 jobs; more shards than that cannot run in one workflow. */
-const MAX_SHARDS = 256;
-/** Parses `i/n`; an empty value is the whole org (1/1). */
-function shard_parseShard(text) {
-    const t = text.trim();
-    if (t === '')
-        return WHOLE;
-    const m = /^(\d+)\s*\/\s*(\d+)$/.exec(t);
-    const index = m ? Number(m[1]) : NaN;
-    const count = m ? Number(m[2]) : NaN;
-    if (!m || index < 1 || count < 1 || index > count) {
-        throw new UsageError(`invalid shard '${text}'. Expected i/n with 1 ≤ i ≤ n`);
-    }
-    if (count > MAX_SHARDS) {
-        throw new UsageError(`invalid shard '${text}'. At most ${MAX_SHARDS} shards (a matrix's job limit)`);
-    }
-    return { index, count };
-}
-function shard_formatShard(s) {
-    return `${s.index}/${s.count}`;
-}
-/** MurmurHash3's 32-bit finaliser: a cheap, well-mixed permutation of 32-bit integers. */
-function fmix32(x) {
-    let h = x >>> 0;
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    return (h ^ (h >>> 16)) >>> 0;
-}
-/**
- * The shard (1-based) that owns `key`, by rendezvous hashing: each shard draws a pseudo-random weight
- * for the key and the highest wins. The answer depends on the key and `count` alone, so repositories
- * coming and going move nothing else, and growing from n to n+1 shards moves only about 1/(n+1) of them.
- * The key is hashed once (SHA-256); each shard's weight mixes that digest with the shard number, in
- * plain integer arithmetic so every runner computes the same answer.
- */
-function shardOf(key, count) {
-    const d = createHash('sha256').update(key).digest();
-    const a = d.readUInt32BE(0);
-    const b = d.readUInt32BE(4);
-    let best = 1;
-    let bestWeight = -1;
-    for (let j = 1; j <= count; j++) {
-        const s = fmix32(Math.imul(j, 0x9e3779b9));
-        // 53 bits of weight: ties are practically impossible, and the lower shard wins one anyway.
-        const w = fmix32(a ^ s) * 2 ** 21 + (fmix32((b + s) >>> 0) >>> 11);
-        if (w > bestWeight) {
-            bestWeight = w;
-            best = j;
-        }
-    }
-    return best;
-}
-/** The key a repository is sharded on: its id, which survives renames and transfers. */
-function shardKey(repo) {
-    return `repo:${repo.id}`;
-}
-function shard_inShard(repo, shard) {
-    return shard.count === 1 || shardOf(shardKey(repo), shard.count) === shard.index;
-}
-
 ;// CONCATENATED MODULE: ./src/core/org/state.ts
 /**
  * The incremental state of an org scan, restored before a run and saved after it. Versioned JSON, keyed
@@ -53620,7 +54094,17 @@ function mergeSummaries(parts) {
     const excluded = new Map();
     const outcomes = new Map();
     const keys = new Map();
+    const lone = new Map();
     for (const p of parts) {
+        for (const x of p.loneSecrets ?? []) {
+            const cur = lone.get(x.fingerprint);
+            if (!cur)
+                lone.set(x.fingerprint, { ...x, repos: [...x.repos] });
+            else {
+                cur.repos = [...new Set([...cur.repos, ...x.repos])].sort();
+                cur.locations += x.locations;
+            }
+        }
         for (const e of p.excluded)
             excluded.set(e.repo, e);
         for (const o of p.outcomes) {
@@ -53649,6 +54133,7 @@ function mergeSummaries(parts) {
         excluded: [...excluded.values()].sort((a, b) => a.repo.localeCompare(b.repo)),
         outcomes: [...outcomes.values()].sort((a, b) => a.repo.localeCompare(b.repo)),
         keys: [...keys.values()].sort((a, b) => a.keyId.localeCompare(b.keyId)),
+        loneSecrets: [...lone.values()].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint)),
         budgetExhausted: parts.some((p) => p.budgetExhausted),
         warnings: [...new Set(parts.flatMap((p) => p.warnings))],
     };
@@ -53702,6 +54187,8 @@ function renderOrgSummary(s) {
     out.push(`| Left for the next run | ${pending.length} |`);
     out.push(`| Leaked keys | ${s.keys.length} (${findings} finding${findings === 1 ? '' : 's'} across repositories) |`);
     out.push(`| Live keys | ${live} |`);
+    const lone = s.loneSecrets ?? [];
+    out.push(`| Secrets without a key id | ${lone.length} |`);
     out.push(`| Time | ${formatSeconds(s.durationMs)} |`);
     out.push('');
     if (s.budgetExhausted) {
@@ -53713,6 +54200,12 @@ function renderOrgSummary(s) {
         out.push('### Leaked keys', '', '| Key id | Status | Repositories | Locations |', '| --- | --- | --- | --- |');
         for (const k of s.keys)
             out.push(`| ${escape_mdCode(k.keyId)} | ${k.status} | ${k.repos.map(cell).join(', ')} | ${k.locations} |`);
+        out.push('');
+    }
+    if (lone.length > 0) {
+        out.push('### Secrets found without their key id', '', 'Not verifiable (STS needs the key id): find each key in IAM by its last use, then rotate it.', '', '| Secret | Fingerprint | Repositories | Locations |', '| --- | --- | --- | --- |');
+        for (const x of lone)
+            out.push(`| ${escape_mdCode(x.secretRedacted)} | ${escape_mdCode(x.fingerprint)} | ${x.repos.map(cell).join(', ')} | ${x.locations} |`);
         out.push('');
     }
     if (failed.length > 0) {
@@ -53886,16 +54379,12 @@ async function runOrgScan(s, deps) {
             continue;
         const before = new Set(prior[String(repo.id)]?.fingerprints ?? []);
         for (const f of scan.result.report.findings) {
-            let k = keys.get(f.keyId);
-            if (!k) {
-                k = {
-                    keyId: f.keyId,
-                    fingerprint: f.fingerprint,
-                    occurrences: [],
-                    secrets: { secrets: [], sessionTokens: [] },
-                };
-                keys.set(f.keyId, k);
-            }
+            const k = entryOf(keys, f.keyId, () => ({
+                keyId: f.keyId,
+                fingerprint: f.fingerprint,
+                occurrences: [],
+                secrets: { secrets: [], sessionTokens: [] },
+            }));
             k.occurrences.push({ repo, finding: f, alreadyReported: before.has(f.fingerprint) });
             const m = scan.result.secrets.get(f.keyId);
             if (m) {
@@ -53906,11 +54395,12 @@ async function runOrgScan(s, deps) {
         }
     }
     const keyList = [...keys.values()].sort((a, b) => a.keyId.localeCompare(b.keyId));
+    const secretList = loneSecretsAcross(mine, scans, prior);
     let verdicts = [];
     let handedOver = true;
-    if (keyList.length > 0) {
+    if (keyList.length > 0 || secretList.length > 0) {
         try {
-            verdicts = await deps.sink.report(keyList);
+            verdicts = await deps.sink.report(keyList, secretList);
         }
         catch (e) {
             handedOver = false;
@@ -53928,7 +54418,7 @@ async function runOrgScan(s, deps) {
             recordUnchanged(state, repo, at);
         if (scan?.record !== 'scan')
             continue;
-        const findings = scan.result?.report.findings ?? [];
+        const findings = [...(scan.result?.report.findings ?? []), ...(scan.result?.report.loneSecrets ?? [])];
         if (!handedOver && findings.length > 0)
             continue;
         // An incomplete scan is not a scan of the repository: it keeps its previous state, and the next run
@@ -53953,6 +54443,12 @@ async function runOrgScan(s, deps) {
         locations: k.occurrences.reduce((a, o) => a + o.finding.locations.length, 0),
         status: verdictOf.get(k.keyId) ?? 'not verified',
     }));
+    const secretSummaries = secretList.map((x) => ({
+        fingerprint: x.fingerprint,
+        secretRedacted: x.secretRedacted,
+        repos: [...new Set(x.occurrences.map((o) => o.repo.fullName))].sort(),
+        locations: x.occurrences.reduce((a, o) => a + o.secret.locations.length, 0),
+    }));
     const outcomes = [
         ...[...scans.values()].map((x) => x.outcome),
         ...notStarted.map((r) => pendingOutcome(r)),
@@ -53966,11 +54462,35 @@ async function runOrgScan(s, deps) {
         excluded,
         outcomes,
         keys: keySummaries,
+        loneSecrets: secretSummaries,
         budgetExhausted,
         warnings,
     };
     await writeAtomically(summaryFileFor(s.stateFile), serializeOrgSummary(summary));
-    return { summary, state, keys: keyList, verdicts };
+    return { summary, state, keys: keyList, secrets: secretList, verdicts };
+}
+/** Every secret found without its key id, grouped by fingerprint across repositories: one incident each. */
+function loneSecretsAcross(repos, scans, prior) {
+    const out = new Map();
+    for (const repo of repos) {
+        const result = scans.get(repo.id)?.result;
+        if (!result)
+            continue;
+        const before = new Set(prior[String(repo.id)]?.fingerprints ?? []);
+        for (const secret of result.report.loneSecrets ?? []) {
+            const material = result.secrets.get(secret.fingerprint);
+            if (!material)
+                continue;
+            const x = entryOf(out, secret.fingerprint, () => ({
+                fingerprint: secret.fingerprint,
+                secretRedacted: secret.secretRedacted,
+                occurrences: [],
+                material,
+            }));
+            x.occurrences.push({ repo, secret, alreadyReported: before.has(secret.fingerprint) });
+        }
+    }
+    return [...out.values()].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
 }
 /**
  * Repositories a run could not scan whole: failed to clone or scan, or scanned incompletely. Each is
@@ -54054,7 +54574,7 @@ async function scanOne(repo, s, state, sharedConfig, now) {
         Object.assign(outcome, {
             status: 'scanned',
             scan: sel.mode === 'range' ? 'incremental' : 'full',
-            findings: result.report.findings.length,
+            findings: result.report.findings.length + (result.report.loneSecrets ?? []).length,
             objects: st.objectsScanned,
             bytes: st.bytesScanned,
             commits: st.commitsScanned,
@@ -54121,81 +54641,15 @@ async function mergeOrgShardDir(opts) {
     await writeAtomically(summaryFileFor(opts.stateFile), org_summary_serializeOrgSummary(merged.summary));
     return merged;
 }
-
-;// CONCATENATED MODULE: ./src/core/org/settings.ts
-
-
-
-
-
-const DEFAULT_STATE_FILE = '.keyleak/org-state.json';
-const DEFAULT_CONCURRENCY = 4;
-/** Parses `30m`, `1h30m`, `90s`, `2h` (or a bare number of minutes) into milliseconds; empty is null. */
-function parseDuration(text, name = 'max-duration') {
-    const t = text.trim().toLowerCase();
-    if (t === '' || t === '0')
-        return null;
-    const bare = /^\d+$/.test(t) ? `${t}m` : t;
-    const m = /^(?:(\d+)h)?\s*(?:(\d+)m(?:in)?)?\s*(?:(\d+)s)?$/.exec(bare);
-    if (!m || (m[1] === undefined && m[2] === undefined && m[3] === undefined)) {
-        throw new UsageError(`invalid ${name} '${text}'. Expected a duration like 30m, 1h30m or 90s`);
-    }
-    return (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000;
-}
-/** An org input through a shared validator; the error names the input, the value and what was expected. */
-function orgInput(name, raw, validate) {
-    return named(raw, validate, invalid(name));
-}
-/** Validates org-scan inputs; each error names the input, the bad value and what was expected. */
-function parseOrgSettings(raw, defaults) {
-    const org = (raw.org ?? '').trim();
-    if (org === '')
-        throw new UsageError('org mode needs `org`: the organisation or user to scan');
-    const owner = orgInput('org', org, parseLogin);
-    const concurrency = raw.concurrency === undefined || raw.concurrency.trim() === ''
-        ? DEFAULT_CONCURRENCY
-        : orgInput('concurrency', raw.concurrency, parseWholeNumber(1, 64));
-    return {
-        owner,
-        shard: parseShard(raw.shard ?? ''),
-        filter: parseRepoFilter(raw),
-        fullRescan: orgInput('full-rescan', raw.fullRescan ?? '', parseBoolean(false)),
-        maxDurationMs: parseDuration(raw.maxDuration ?? ''),
-        concurrency,
-        jobs: Math.max(1, Math.floor(defaults.cpus / concurrency)),
-        token: raw.token?.trim() || null,
-        stateFile: raw.stateFile?.trim() || DEFAULT_STATE_FILE,
-        config: raw.config?.trim() || null,
-        workDir: defaults.workDir,
-    };
-}
-const ORG_MERGE_USAGE = `usage: keyleak org-merge --owner NAME --dir DIR [--state FILE]
-       merges the org-state.json and org-summary.json files of every shard under DIR into FILE
-       (default ${DEFAULT_STATE_FILE}) and prints the merged summary as markdown`;
-/** Parses `keyleak org-merge` arguments; errors are UsageErrors naming the bad value. */
-function parseOrgMergeArgs(argv) {
-    let values;
-    try {
-        ({ values } = (0,external_node_util_.parseArgs)({
-            args: argv,
-            options: { owner: { type: 'string' }, dir: { type: 'string' }, state: { type: 'string' } },
-            allowPositionals: false,
-            strict: true,
-        }));
-    }
-    catch (e) {
-        throw new errors_UsageError(`${e.message}\n${ORG_MERGE_USAGE}`);
-    }
-    if (!values.owner)
-        throw new errors_UsageError(`--owner is required\n${ORG_MERGE_USAGE}`);
-    const owner = validate_named(values.owner, validate_parseLogin, validate_invalid('--owner'));
-    if (!values.dir)
-        throw new errors_UsageError(`--dir is required\n${ORG_MERGE_USAGE}`);
-    return { owner, dir: values.dir, stateFile: values.state ?? DEFAULT_STATE_FILE };
+/** The entry of `map` under `key`, made by `make` the first time: grouping places by what leaked. */
+function entryOf(map, key, make) {
+    let v = map.get(key);
+    if (v === undefined)
+        map.set(key, (v = make()));
+    return v;
 }
 
 ;// CONCATENATED MODULE: ./src/cli-main.ts
-
 
 
 
@@ -54369,12 +54823,18 @@ async function main(argv) {
             line?.clear();
             for (const w of done.report.warnings)
                 stderrLine(`warning: ${w}`);
+            for (const e of done.unmatched)
+                stderrLine(`warning: ${e.at}: names no key this scan found; nothing recorded for it`);
             const n = done.added.length;
-            const already = done.report.suppressed.filter((x) => x.reason === 'baseline').length;
+            const keys = done.added.filter((f) => 'keyId' in f).length;
+            const already = done.report.suppressed.filter((x) => x.reason === 'baseline');
+            const alreadyKeys = already.filter((x) => x.keyId !== null).length;
             process.stdout.write(n === 0
-                ? `keyleak: nothing new to record in ${done.file}${already > 0 ? ` (${already} key${already === 1 ? '' : 's'} already in the baseline)` : ''}\n`
-                : `keyleak: recorded ${n} key${n === 1 ? '' : 's'} in the baseline of ${done.file}:\n` +
-                    done.added.map((f) => `  ${f.fingerprint}  ${f.keyId}\n`).join('') +
+                ? `keyleak: nothing new to record in ${done.file}${already.length > 0 ? ` (${countWords(alreadyKeys, already.length - alreadyKeys)} already in the baseline)` : ''}\n`
+                : `keyleak: recorded ${countWords(keys, n - keys)} in the baseline of ${done.file}:\n` +
+                    done.added
+                        .map((f) => `  ${f.fingerprint}  ${'keyId' in f ? f.keyId : `secret ${f.secretRedacted}`}\n`)
+                        .join('') +
                     'Commit the file: from now on only keys leaked after today are reported. The recorded keys are still\n' +
                     'leaked: deactivate them in IAM (keyleak scan --verify says which are live).\n');
             return done.report.incomplete ? 2 : 0;
@@ -54390,9 +54850,6 @@ async function main(argv) {
 
 ;// CONCATENATED MODULE: ./src/cli.ts
 
-
-// Full-history scans read packs on threads started from the worker bundle beside this file.
-workerScriptBeside(import.meta.url);
 // A reader that stops early (`keyleak scan --all | head -2`) closes the pipe: what it did not read is
 // not an error, and the exit status stays the command's own.
 process.stdout.on('error', (e) => {

@@ -7,8 +7,6 @@ const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRe
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: external "node:url"
-const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:zlib"
@@ -19,17 +17,40 @@ const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impo
 
 
 /**
- * Reads git's object store from disk: pack files through their version-2 indexes, and the names of loose
- * objects. The full-history pass reads packs itself because piping every object, fully expanded,
- * through `git cat-file` costs more than the scan; it hands git whatever this reader does not cover.
+ * Reads git's object store from disk: the pack format, and the names of loose objects. The full-history
+ * pass reads packs itself because piping every object, fully expanded, through `git cat-file` costs more
+ * than the scan; it hands git whatever this reader does not cover. Planning a pass over a pack, walking
+ * its chains and sharing them between threads are src/scan's (pack-plan.ts, pack-pass.ts, threads.ts).
+ *
+ * The format is git's own, as `gitformat-pack(5)` documents it (Documentation/gitformat-pack.txt in
+ * git's sources), in three parts, each below:
+ * - the pack index, version 2 (`*.idx`): magic and version, a 256-entry fan-out table, the sorted object
+ *   ids, their CRC32s, their 4-byte offsets, then the 8-byte offsets the 4-byte ones point to when their
+ *   high bit is set; the pack's and the index's SHA-1 last;
+ * - the pack (`*.pack`): `PACK`, version 2 or 3, the object count, then each object as a header (its type
+ *   in three bits and its inflated size as a little-endian base-128 number), for OBJ_OFS_DELTA the
+ *   distance back to its base (base-128, big-endian, each continued byte adding one) and for
+ *   OBJ_REF_DELTA its base's id, then its zlib stream; the SHA-1 of everything before it last;
+ * - the deltified representation: the base's and the target's sizes (base-128), then instructions that
+ *   copy a range of the base (offset and size bytes chosen by the low seven bits; a size of 0 means
+ *   0x10000) or insert up to 127 literal bytes; instruction 0 is reserved.
  */
 /** Pack object kinds, as numbered in the pack format. */
 const packs_KIND = { commit: 1, tree: 2, blob: 3, tag: 4, ofsDelta: 6, refDelta: 7 };
 class packs_PackFormatError extends Error {
+    unreadable;
     name = 'PackFormatError';
+    /**
+     * @param unreadable objects no reader can rebuild (a cycle of deltas, and deltas based on one): git,
+     *   asked for one of them, loops without end, so they are reported rather than handed to it.
+     */
+    constructor(message, unreadable = []) {
+        super(message);
+        this.unreadable = unreadable;
+    }
 }
 /** One object this reader could not decode; the rest of its pack is read, and this object goes to git. */
-class packs_ObjectReadError extends Error {
+class ObjectReadError extends Error {
     name = 'ObjectReadError';
 }
 /** Objects whose inflated data is larger than this are never inflated here (git reads them, streaming). */
@@ -177,7 +198,7 @@ class PackFile {
         const len = this.ends[i] - start;
         const size = this.sizes[i];
         if (size > MAX_INFLATE)
-            throw new packs_ObjectReadError(`${this.describe(i)} declares ${size} bytes, more than this reader inflates (${MAX_INFLATE})`);
+            throw new ObjectReadError(`${this.describe(i)} declares ${size} bytes, more than this reader inflates (${MAX_INFLATE})`);
         let out;
         try {
             const stored = this.stored(i, start, len);
@@ -192,14 +213,14 @@ class PackFile {
         }
         catch (e) {
             if (e instanceof packs_PackFormatError)
-                throw new packs_ObjectReadError(e.message);
+                throw new ObjectReadError(e.message);
             const why = e.message.includes('maxOutputLength') || e instanceof Overlong
                 ? `inflates to more than the ${size} bytes its header declares`
                 : `does not inflate (${e.message})`;
-            throw new packs_ObjectReadError(`${this.describe(i)} ${why}`);
+            throw new ObjectReadError(`${this.describe(i)} ${why}`);
         }
         if (out.length !== size)
-            throw new packs_ObjectReadError(`${this.describe(i)} inflates to ${out.length} bytes, not the ${size} declared`);
+            throw new ObjectReadError(`${this.describe(i)} inflates to ${out.length} bytes, not the ${size} declared`);
         return out;
     }
     /** Names object `i` and its pack for an error message. */
@@ -337,6 +358,9 @@ function readHeaders(fd, packSize, share, n) {
             chunkAt = start;
             chunkLen = (0,external_node_fs_namespaceObject.readSync)(fd, buf, 0, Math.min(HEADER_CHUNK, packSize - start), start);
         }
+        // A truncated pack ends before an object the index names: never decode what was not read.
+        if (start + 1 > packSize - OID_BYTES)
+            throw new packs_PackFormatError(`pack is truncated before offset ${start}`);
         let p = start - chunkAt;
         let c = buf[p++];
         const kind = (c >> 4) & 7;
@@ -369,6 +393,8 @@ function readHeaders(fd, packSize, share, n) {
         else if (kind < packs_KIND.commit || kind > packs_KIND.tag) {
             throw new packs_PackFormatError(`unknown object kind ${kind} at ${start}`);
         }
+        if (p > chunkLen)
+            throw new packs_PackFormatError(`pack is truncated inside the object at ${start}`);
         dataStarts[i] = chunkAt + p;
     }
     if (refBases.length > 0) {
@@ -460,14 +486,9 @@ function objectStoreLayout(objectsDir) {
     visit(objectsDir, 0);
     return layout;
 }
-
-;// CONCATENATED MODULE: ./src/scan/delta.ts
-/**
- * Git's delta format, as stored in pack files: the base's size, the target's size, then instructions
- * that either copy a range of the base or insert literal bytes. Applying one costs a few memory copies,
- * and its instructions tell which bytes of the target are new: the full-history pass looks only there.
- */
-class delta_DeltaError extends Error {
+// The deltified representation (see the top of this file). Applying a delta costs a few memory copies, and
+// its instructions tell which bytes of the target are new: the full-history pass searches only those.
+class packs_DeltaError extends Error {
     name = 'DeltaError';
 }
 /**
@@ -499,7 +520,7 @@ function readSize(delta, start) {
     let p = start;
     for (;;) {
         if (p >= delta.length)
-            throw new delta_DeltaError('delta header is truncated');
+            throw new packs_DeltaError('delta header is truncated');
         const c = delta[p++];
         value += (c & 0x7f) * 2 ** shift;
         shift += 7;
@@ -520,7 +541,7 @@ function deltaTargetSize(delta) {
 function parseDelta(delta, baseLength, ops) {
     const [baseSize, p0] = readSize(delta, 0);
     if (baseSize !== baseLength)
-        throw new delta_DeltaError(`delta expects a base of ${baseSize} bytes, got ${baseLength}`);
+        throw new packs_DeltaError(`delta expects a base of ${baseSize} bytes, got ${baseLength}`);
     const [targetSize, p1] = readSize(delta, p0);
     ops.length = 0;
     const end = delta.length;
@@ -548,23 +569,23 @@ function parseDelta(delta, baseLength, ops) {
             if (size === 0)
                 size = 0x10000;
             if (p > end || off + size > baseLength || t + size > targetSize)
-                throw new delta_DeltaError('delta copies outside its base or target');
+                throw new packs_DeltaError('delta copies outside its base or target');
             ops.push(t, size, off);
             t += size;
         }
         else if (op !== 0) {
             if (p + op > end || t + op > targetSize)
-                throw new delta_DeltaError('delta inserts past its end');
+                throw new packs_DeltaError('delta inserts past its end');
             ops.push(t, op, -p - 1);
             t += op;
             p += op;
         }
         else {
-            throw new delta_DeltaError('delta uses the reserved instruction 0');
+            throw new packs_DeltaError('delta uses the reserved instruction 0');
         }
     }
     if (t !== targetSize)
-        throw new delta_DeltaError(`delta produced ${t} bytes, its header says ${targetSize}`);
+        throw new packs_DeltaError(`delta produced ${t} bytes, its header says ${targetSize}`);
     return targetSize;
 }
 /**
@@ -634,17 +655,272 @@ function applyDelta(base, delta, ops = new DeltaOps()) {
     return mem.subarray(base.length);
 }
 
+;// CONCATENATED MODULE: ./src/scan/pack-plan.ts
+
+/**
+ * Planning a full-history pass over one pack, before any object is inflated: what kind each delta chain
+ * ends in, which deltas hang from each object, which chains this reader walks and what each weighs, and
+ * how they are shared between threads. Everything here comes from the headers the pack reader parsed;
+ * the plan is in shared memory, so threads read it without a copy.
+ */
+/** Objects larger than this are streamed by git instead of held whole. */
+const LARGE_OBJECT = 8 << 20;
+/** Kinds of object a pass reads: blobs, commits and annotated tags (trees hold no key). */
+const pack_plan_WANTED_ROOTS = new Set([packs_KIND.blob, packs_KIND.commit, packs_KIND.tag]);
+const UNKNOWN = 255;
+/** Object ids of `from` and every delta based on it, directly or not. */
+function pack_plan_subtree(pack, plan, from) {
+    const { childStart, children } = plan;
+    const out = [];
+    const todo = [from];
+    while (todo.length > 0) {
+        const i = todo.pop();
+        out.push(pack.oid(i));
+        for (let c = childStart[i]; c < childStart[i + 1]; c++)
+            todo.push(children[c]);
+    }
+    return out;
+}
+/** Resolves kinds through delta chains and lists each object's deltas. */
+function pack_plan_planPack(pack) {
+    const rootKind = new Uint8Array(new SharedArrayBuffer(Math.max(1, pack.count))).subarray(0, pack.count);
+    resolveRootKinds(pack, rootKind);
+    return { rootKind, ...childLists(pack) };
+}
+/**
+ * The objects the chains this reader reads start from, with the stored bytes of each chain (the work of
+ * reading it); and those of the chains it leaves to git: deltas whose base is in another pack, and
+ * objects too large to hold.
+ */
+function pack_plan_chainRoots(pack) {
+    const n = pack.count;
+    const list = [];
+    const early = [];
+    for (let i = 0; i < n; i++) {
+        const k = pack.kinds[i];
+        if (k >= KIND.ofsDelta) {
+            // Based on an object outside this pack: of a kind only git can tell.
+            if (pack.bases[i] < 0)
+                early.push(i);
+        }
+        else if (pack_plan_WANTED_ROOTS.has(k)) {
+            if (pack.sizes[i] > LARGE_OBJECT)
+                early.push(i);
+            else
+                list.push(i);
+        }
+    }
+    const roots = Uint32Array.from(list);
+    // Chain weights: each object's stored size added to its root's, bases before deltas (offset order
+    // puts a base before its deltas except for deltas named by id, resolved by walking up).
+    const rootOf = new Int32Array(n).fill(-1);
+    for (let k = 0; k < roots.length; k++)
+        rootOf[roots[k]] = k;
+    const weights = new Float64Array(roots.length);
+    for (let i = 0; i < n; i++) {
+        let j = i;
+        let steps = 0;
+        while (rootOf[j] === -1 && pack.kinds[j] >= KIND.ofsDelta && pack.bases[j] >= 0 && steps++ < n)
+            j = pack.bases[j];
+        const k = rootOf[j];
+        if (k >= 0) {
+            if (j !== i)
+                rootOf[i] = k;
+            weights[k] = weights[k] + (pack.ends[i] - pack.starts[i]);
+        }
+    }
+    return { roots, weights, early };
+}
+/** Splits chains into `jobs` shares of about equal weight, each kept in pack order. */
+function pack_plan_splitRoots(roots, weights, jobs) {
+    const order = Array.from(roots.keys()).sort((a, b) => weights[b] - weights[a]);
+    const load = new Float64Array(jobs);
+    const assigned = Array.from({ length: jobs }, () => []);
+    for (const k of order) {
+        let best = 0;
+        for (let j = 1; j < jobs; j++)
+            if (load[j] < load[best])
+                best = j;
+        load[best] = load[best] + weights[k];
+        assigned[best].push(roots[k]);
+    }
+    return assigned
+        .filter((a) => a.length > 0)
+        .map((a) => {
+        const share = new Uint32Array(new SharedArrayBuffer(Math.max(1, a.length) * 4)).subarray(0, a.length);
+        share.set(a.sort((x, y) => x - y));
+        return share;
+    });
+}
+/** Marks of resolveRootKinds: on the chain being walked, and on or leading into a cycle of deltas. */
+const VISITING = 254;
+const CYCLIC = 253;
+/**
+ * The kind of object each entry is once its delta chain is resolved (UNKNOWN when the base is elsewhere).
+ * Each entry is walked once, so a cycle of deltas costs no more than a chain; the objects on one, or
+ * based on one, are named in the PackFormatError thrown.
+ */
+function resolveRootKinds(pack, kinds) {
+    const n = pack.count;
+    const chain = [];
+    const cyclic = [];
+    for (let i = 0; i < n; i++) {
+        if (kinds[i] !== 0)
+            continue;
+        let j = i;
+        chain.length = 0;
+        while (kinds[j] === 0 && pack.kinds[j] >= KIND.ofsDelta && pack.bases[j] >= 0) {
+            kinds[j] = VISITING;
+            chain.push(j);
+            j = pack.bases[j];
+        }
+        const k = kinds[j] === VISITING || kinds[j] === CYCLIC
+            ? CYCLIC
+            : kinds[j] !== 0
+                ? kinds[j]
+                : pack.kinds[j] < KIND.ofsDelta
+                    ? pack.kinds[j]
+                    : UNKNOWN;
+        kinds[j] = k;
+        for (const c of chain)
+            kinds[c] = k;
+        if (k === CYCLIC)
+            for (const c of chain)
+                cyclic.push(pack.oid(c));
+    }
+    if (cyclic.length > 0)
+        throw new PackFormatError(`${pack.path} has a cycle of deltas: ${cyclic.length} object(s) on it or based on it can never be rebuilt`, cyclic);
+}
+/** For each object, the deltas based on it, as one flat list with start positions (shared memory). */
+function childLists(pack) {
+    const n = pack.count;
+    const childStart = new Uint32Array(new SharedArrayBuffer((n + 1) * 4));
+    for (let i = 0; i < n; i++) {
+        const b = pack.bases[i];
+        if (pack.kinds[i] >= KIND.ofsDelta && b >= 0)
+            childStart[b + 1] = childStart[b + 1] + 1;
+    }
+    for (let i = 0; i < n; i++)
+        childStart[i + 1] = childStart[i + 1] + childStart[i];
+    const fill = childStart.slice(0, n);
+    const total = childStart[n];
+    const children = new Uint32Array(new SharedArrayBuffer(Math.max(1, total) * 4)).subarray(0, total);
+    for (let i = 0; i < n; i++) {
+        const b = pack.bases[i];
+        if (pack.kinds[i] >= KIND.ofsDelta && b >= 0) {
+            children[fill[b]] = i;
+            fill[b] = fill[b] + 1;
+        }
+    }
+    return { childStart, children };
+}
+
 ;// CONCATENATED MODULE: ./src/core/rules.ts
 /**
  * The patterns keyleak matches. Kept in one place so the fast first pass and the full analysis agree.
  */
-/**
- * First-pass pattern over raw bytes read as latin1: a superset of real key ids (no boundary checks, the
- * body allows 0/1/8/9 so placeholders reach the suppressed list). The full analysis decides the rest.
- */
-const KEY_ID_PREFILTER = /(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}/g;
 /** The longest match of KEY_ID_PREFILTER: chunk readers carry this many bytes over a boundary. */
 const KEY_ID_LENGTH = 20;
+/**
+ * The prefixes of credential key ids, in groups whose base64 forms are searched as one (position by
+ * position, any of the group's characters); `?` stands for any key-id character (legacy `A3T…` ids).
+ */
+const KEY_ID_PREFIX_GROUPS = [['AKIA', 'ASIA', 'ABIA', 'ACCA'], ['A3T?']];
+const KEY_ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const BASE64_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/**
+ * A regex character class holding the base64 digits whose values are set in `has` (a single character
+ * when one is). Runs of consecutive values become ranges, never across the groups A-Z, a-z, 0-9, + and /.
+ */
+function base64Class(has) {
+    const char = (v) => (v >= 62 ? `\\${BASE64_CHARS[v]}` : BASE64_CHARS[v]);
+    const breaks = new Set([26, 52, 62, 63]);
+    let out = '';
+    let count = 0;
+    for (let v = 0; v < 64;) {
+        if (!has[v]) {
+            v++;
+            continue;
+        }
+        let w = v;
+        while (w + 1 < 64 && has[w + 1] && !breaks.has(w + 1))
+            w++;
+        out += w - v >= 2 ? `${char(v)}-${char(w)}` : w > v ? char(v) + char(w) : char(v);
+        count += w - v + 1;
+        v = w + 1;
+    }
+    return count === 1 ? out : `[${out}]`;
+}
+/**
+ * The base64 text of a key id with one of `prefixes` that starts `align` bytes into a three-byte group:
+ * the characters each position can take, from the first one the key id alone decides, KEY_ID_LENGTH of
+ * them. A random base64 run matches one of these about once in 10^18 positions, so a data URI never looks
+ * like a key.
+ */
+function base64KeyIdForm(prefixes, align) {
+    const any = Array.from({ length: 256 }, (_, i) => i);
+    const body = [...KEY_ID_CHARS].map((c) => c.charCodeAt(0));
+    const prefixBytes = [...prefixes[0]].map((_, i) => [
+        ...new Set(prefixes.flatMap((p) => (p[i] === '?' ? body : [p.charCodeAt(i)]))),
+    ]);
+    const bytes = [
+        ...Array(align).fill(any),
+        ...prefixBytes,
+        ...Array(KEY_ID_LENGTH - prefixBytes.length).fill(body),
+    ];
+    const chars = [];
+    for (let bit = 0; bit + 6 <= bytes.length * 8; bit += 6) {
+        const at = bit >> 3;
+        // A character takes its high bits from one byte and, past that byte's end, its low bits from the next.
+        const fromFirst = Math.min(6, 8 - (bit & 7));
+        const fromNext = 6 - fromFirst;
+        const his = new Uint8Array(64);
+        for (const x of bytes[at])
+            his[(x >> (8 - (bit & 7) - fromFirst)) & ((1 << fromFirst) - 1)] = 1;
+        const los = new Uint8Array(64);
+        if (fromNext > 0)
+            for (const y of bytes[at + 1])
+                los[y >> (8 - fromNext)] = 1;
+        else
+            los[0] = 1;
+        const has = new Uint8Array(64);
+        for (let hi = 0; hi < 1 << fromFirst; hi++)
+            if (his[hi])
+                for (let lo = 0; lo < 1 << fromNext; lo++)
+                    if (los[lo])
+                        has[(hi << fromNext) | lo] = 1;
+        chars.push(has);
+    }
+    const first = chars.findIndex((has) => has.reduce((a, b) => a + b, 0) === 1);
+    return chars
+        .slice(first, first + KEY_ID_LENGTH)
+        .map(base64Class)
+        .join('');
+}
+/**
+ * Key ids as files encode them, each no longer than KEY_ID_LENGTH so that the carry-over between pieces
+ * and the spans carried through git deltas (scan/spans.ts) hold them as they hold a plain key id: UTF-16
+ * (little- or big-endian: the big-endian bytes hold the little-endian pattern one byte in), a JSON `\\u`
+ * escape or an HTML numeric entity of a key-id character (no serialiser writes one for a letter or digit
+ * unless it escapes everything), and the base64 text of a key id at each of the three alignments. The
+ * full analysis (LineAnalyzer) undoes the encodings and decides. The escapes cost most: with them the
+ * pattern searches about half as fast, which a full scan of git's history does not show in its CPU time
+ * (most of it is inflating and rebuilding objects).
+ */
+const ENCODED_KEY_ID_SOURCES = [
+    `A\\0(?:K\\0I\\0A|S\\0I\\0A|B\\0I\\0A|C\\0C\\0A|3\\0T\\0[A-Z0-9])\\0(?:[A-Z0-9]\\0){6}`,
+    `\\\\u00(?:3[0-9]|4[1-9A-Fa-f]|5[0-9Aa])`,
+    `&#0{0,5}(?:4[89]|5[0-7]|6[5-9]|[78][0-9]|90);`,
+    `&#[xX]0{0,4}(?:3[0-9]|4[1-9A-Fa-f]|5[0-9Aa]);`,
+    ...[0, 1, 2].flatMap((align) => KEY_ID_PREFIX_GROUPS.map((g) => base64KeyIdForm(g, align))),
+];
+/**
+ * First-pass pattern over raw bytes read as latin1: a superset of real key ids (no boundary checks, the
+ * body allows 0/1/8/9 so placeholders reach the suppressed list), and of their encoded forms
+ * (ENCODED_KEY_ID_SOURCES), so that history scans look into UTF-16, escaped and base64 files too. The
+ * full analysis decides the rest.
+ */
+const rules_KEY_ID_PREFILTER = new RegExp(['(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}', ...ENCODED_KEY_ID_SOURCES].join('|'), 'g');
 /** A key id as a whole token, on a line already normalised by `normaliseLine`. */
 const KEY_ID_TOKEN = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/g;
 /**
@@ -660,19 +936,19 @@ const SECRET_LABEL = /secret|aws_?sak|sak\b|credential/i;
  * without a key id. Spelled in the three cases people write (lower, Capitalised, UPPER) rather than
  * case-insensitively, so that the first pass can look for `ecret` / `ECRET` as plain strings first.
  */
-const AWS_SECRET_LABEL = /[Ss]ecret[_ -]?[Aa]ccess[_ -]?[Kk]ey|SECRET[_ -]?ACCESS[_ -]?KEY|[Aa]ws[_ .-]?[Ss]ecret|AWS[_ .-]?SECRET/;
+const rules_AWS_SECRET_LABEL = /[Ss]ecret[_ -]?[Aa]ccess[_ -]?[Kk]ey|SECRET[_ -]?ACCESS[_ -]?KEY|[Aa]ws[_ .-]?[Ss]ecret|AWS[_ .-]?SECRET/;
 /** The longest match of AWS_SECRET_LABEL (`secret_access_key`): no longer than a key id. */
 const AWS_SECRET_LABEL_LENGTH = 17;
 /** Session tokens are long base64; they are only taken when labelled or when they carry STS's own prefix. */
 const SESSION_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{100,}={0,2}(?![A-Za-z0-9+/=])/g;
 const SESSION_TOKEN_LABEL = /session_?token|security_?token|x-amz-security-token/i;
-const SESSION_TOKEN_PREFIXES = (/* unused pure expression or super */ null && ([
+const SESSION_TOKEN_PREFIXES = [
     'FwoGZXIvYXdz',
     'IQoJb3JpZ2lu',
     'IQoJb3JpZ2',
     'AgoJb3JpZ2lu',
     'FQoGZXIvYXdz',
-]));
+];
 /** The marker that suppresses a finding on its line, unless `allow.markers` names others. */
 const ALLOW_MARKER = 'keyleak:allow';
 /**
@@ -690,7 +966,7 @@ const KNOWN_ALLOW_MARKERS = [
  * AWS's documentation secrets: the one every page uses, its published variants (the same body with `+`
  * or an extra letter) and the second one the IAM guide pairs with `AKIAI44QH8DHBEXAMPLE`.
  */
-function isDocumentedSecret(value) {
+function rules_isDocumentedSecret(value) {
     return (value.includes('EXAMPLE') ||
         value.startsWith('wJalrXUtnFEMI') ||
         value.startsWith('je7MtGbClwBF') ||
@@ -734,7 +1010,7 @@ function pronounceableLetters(value) {
  * (which is then reported as a key id without its secret); on the histories of aws-cli, botocore and
  * boto3 they turn away every documentation path and model name that used to pair.
  */
-function hasSecretShape(value) {
+function rules_hasSecretShape(value) {
     if (/^[0-9a-fA-F]+$/.test(value))
         return false; // git SHAs, hex digests
     if (!/[A-Z]/.test(value) || !/[a-z]/.test(value))
@@ -806,6 +1082,476 @@ function normaliseLine(line) {
     return line.replace(ENCODED_UNIT, decodeUnit);
 }
 
+;// CONCATENATED MODULE: ./src/core/detect.ts
+
+const detect_EMPTY_ANALYSIS = Object.freeze({ keyIds: [], secrets: [], tokens: [] });
+/**
+ * True when `text` (bytes read as latin1) may hold a key id, as it is or encoded (UTF-16, a `\u` escape
+ * or HTML entity of one of its characters, base64: rules.ts KEY_ID_PREFILTER), so that a history scan's
+ * first pass hands the full analysis, which decodes, every file it must. The first pass runs this over
+ * every object in a history, so it is one regex and nothing else.
+ */
+function detect_mayHoldKeyId(text) {
+    KEY_ID_PREFILTER.lastIndex = 0;
+    return KEY_ID_PREFILTER.test(text);
+}
+/**
+ * True when `text` (bytes read as latin1) may label an AWS secret access key, so that a lone secret (one
+ * with no key id) reaches the full analysis. Plain string searches first: most text holds neither.
+ */
+function detect_mayHoldSecretLabel(text) {
+    return (text.includes('ecret') || text.includes('ECRET')) && AWS_SECRET_LABEL.test(text);
+}
+/** A secret label's global twin, to visit every label in a text. */
+const AWS_SECRET_LABELS = new RegExp(rules_AWS_SECRET_LABEL.source, 'g');
+/** How far past a label the analysis looks for its secret (analyseDecoded: 64 characters before a token). */
+const LABEL_REACH = AWS_SECRET_LABEL_LENGTH + 64 + 40;
+/** Raw text a label's reach may take when every character of it is escaped (`&#x2F;` is six bytes). */
+const RAW_REACH = LABEL_REACH * 8;
+const SECRET_RUN = /[A-Za-z0-9+/]{40}/;
+/** Labels looked at before a text is simply analysed in full: a hostile file cannot make this the slow part. */
+const LABELS_LOOKED_AT = 1000;
+/**
+ * True when a text with no key id may hold a lone secret: a 40-character run within a secret label's
+ * reach on its line, after the same unescaping the analysis does (the value may be base64, `\u`-escaped
+ * or entity-encoded); UTF-16 text is always taken. The full analysis of a file costs far more than this,
+ * and a history's API models name `SecretAccessKey` thousands of times without ever holding one.
+ */
+function mayHoldLabelledSecret(text) {
+    if (utf16Of(text.slice(0, 64)))
+        return true;
+    AWS_SECRET_LABELS.lastIndex = 0;
+    let seen = 0;
+    for (let m = AWS_SECRET_LABELS.exec(text); m; m = AWS_SECRET_LABELS.exec(text)) {
+        if (++seen > LABELS_LOOKED_AT)
+            return true;
+        const eol = text.indexOf('\n', m.index);
+        const raw = text.slice(m.index, Math.min(eol < 0 ? text.length : eol, m.index + RAW_REACH));
+        if (SECRET_RUN.test(normaliseLine(raw).slice(0, LABEL_REACH)))
+            return true;
+        AWS_SECRET_LABELS.lastIndex = m.index + 1;
+    }
+    return false;
+}
+/** Whether a 40-character token has the shape of a secret access key (and is not AWS's documentation one). */
+function looksLikeSecret(value) {
+    return hasSecretShape(value) && !isDocumentedSecret(value);
+}
+function looksLikeSessionToken(value, line) {
+    return SESSION_TOKEN_LABEL.test(line) || SESSION_TOKEN_PREFIXES.some((p) => value.startsWith(p));
+}
+/**
+ * Analyses lines of text, fed in pieces of any size. Lines are 1-based and counted on the original text,
+ * so CRLF files and escaped content report the line a person sees.
+ */
+class detect_LineAnalyzer {
+    keyIdsOnly;
+    markers;
+    partial = '';
+    lineNo = 0;
+    /** Decided on the first bytes: UTF-16 text is decoded before it is split into lines. */
+    utf16 = undefined;
+    oddByte = '';
+    result = { keyIds: [], secrets: [], tokens: [] };
+    /**
+     * `keyIdsOnly`: key ids (with their lines and allow markers) and nothing else, for texts where no
+     * report will need a secret (a history's documentation keys): the secret patterns are most of the cost.
+     */
+    constructor(keyIdsOnly = false, 
+    /** The allow markers to note on a line (config's `allow.markers` and other scanners'). */
+    markers = KNOWN_ALLOW_MARKERS) {
+        this.keyIdsOnly = keyIdsOnly;
+        this.markers = markers;
+    }
+    /** Longest line held in memory; longer lines (minified files) are analysed in overlapping pieces. */
+    static MAX_LINE = 1 << 20;
+    /** Takes bytes read as latin1 (one character per byte), in pieces of any size. */
+    push(piece) {
+        if (this.utf16 === undefined)
+            this.utf16 = utf16Of(piece);
+        if (this.utf16)
+            piece = this.decodeUtf16(piece);
+        let text = this.partial + piece;
+        let start = 0;
+        for (;;) {
+            const nl = text.indexOf('\n', start);
+            if (nl < 0)
+                break;
+            this.lineNo++;
+            this.analyseLine(text.slice(start, nl), this.lineNo);
+            start = nl + 1;
+        }
+        text = text.slice(start);
+        if (text.length > detect_LineAnalyzer.MAX_LINE) {
+            // Analyse the head of an over-long line now and keep a tail long enough for any token to straddle.
+            // Tokens inside the kept tail are seen twice and deduplicated at the end.
+            const keep = 4096;
+            this.analyseLine(text, this.lineNo + 1);
+            text = text.slice(text.length - keep);
+        }
+        this.partial = text;
+    }
+    end() {
+        if (this.partial.length > 0) {
+            this.lineNo++;
+            this.analyseLine(this.partial, this.lineNo);
+            this.partial = '';
+        }
+        dedupe(this.result);
+        return this.result;
+    }
+    decodeUtf16(piece) {
+        let bytes = this.oddByte + piece;
+        this.oddByte = bytes.length % 2 ? bytes.slice(-1) : '';
+        if (this.oddByte)
+            bytes = bytes.slice(0, -1);
+        const buf = Buffer.from(bytes, 'latin1');
+        if (this.utf16 === 'be')
+            buf.swap16();
+        // Characters beyond latin1 cannot be part of a key or a secret: keep one character per unit.
+        // eslint-disable-next-line no-control-regex -- the range is every latin1 character, NUL included
+        return buf.toString('utf16le').replace(/[^\x00-\xff]/g, '?');
+    }
+    analyseLine(raw, line) {
+        const text = normaliseLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+        this.analyseDecoded(text, line);
+        // One level of base64 under a credential-like key (a Kubernetes Secret's `data:`, a
+        // `.dockerconfigjson`'s `auth`): the decoded text is analysed as if it stood on this line.
+        if (text.length >= 24 && CREDENTIAL_VALUE_HINT.test(text)) {
+            CREDENTIAL_B64_VALUE.lastIndex = 0;
+            for (let m = CREDENTIAL_B64_VALUE.exec(text); m; m = CREDENTIAL_B64_VALUE.exec(text)) {
+                const decoded = decodeBase64Text(m[2]);
+                if (decoded === null)
+                    continue;
+                const name = m[1];
+                for (const part of decoded.split(/\r?\n/))
+                    this.analyseDecoded(`${name}: ${normaliseLine(part)}`, line);
+            }
+        }
+    }
+    markerOf(text) {
+        for (const m of this.markers)
+            if (text.includes(m))
+                return m;
+        return null;
+    }
+    analyseDecoded(text, line) {
+        let marker;
+        if (text.indexOf('A') >= 0) {
+            KEY_ID_TOKEN.lastIndex = 0;
+            for (let m = KEY_ID_TOKEN.exec(text); m; m = KEY_ID_TOKEN.exec(text)) {
+                if (marker === undefined)
+                    marker = this.markerOf(text);
+                this.result.keyIds.push({ keyId: m[0], line, marker });
+            }
+        }
+        if (this.keyIdsOnly || text.length < 40)
+            return;
+        SECRET_TOKEN.lastIndex = 0;
+        for (let m = SECRET_TOKEN.exec(text); m; m = SECRET_TOKEN.exec(text)) {
+            if (!rules_hasSecretShape(m[0]))
+                continue;
+            const before = text.slice(Math.max(0, m.index - 64), m.index);
+            const hit = { value: m[0], line, labelled: SECRET_LABEL.test(before) };
+            if (rules_AWS_SECRET_LABEL.test(before))
+                hit.awsLabelled = true;
+            if (rules_isDocumentedSecret(m[0]))
+                hit.documented = true;
+            if (marker === undefined)
+                marker = this.markerOf(text);
+            if (marker)
+                hit.marker = marker;
+            this.result.secrets.push(hit);
+        }
+        if (text.length < 100)
+            return;
+        SESSION_TOKEN.lastIndex = 0;
+        for (let m = SESSION_TOKEN.exec(text); m; m = SESSION_TOKEN.exec(text)) {
+            if (looksLikeSessionToken(m[0], text))
+                this.result.tokens.push({ value: m[0], line });
+        }
+    }
+}
+/** Cheap test before the base64 one: the line names a credential-like key. */
+const CREDENTIAL_VALUE_HINT = /secret|key|token|auth|cred|passw|dockerconfig/i;
+/** A credential-like key and its base64 value (YAML, JSON or `KEY=value`). */
+const CREDENTIAL_B64_VALUE = /([A-Za-z0-9_.-]*(?:secret|key|token|auth|cred|passw|dockerconfig)[A-Za-z0-9_.-]*)["']?\s*[:=]\s*["']?([A-Za-z0-9+/]{24,}={0,2})(?![A-Za-z0-9+/=])/gi;
+/** Base64 that decodes to printable text, or null (binary, or not base64 at all). */
+function decodeBase64Text(value) {
+    if (value.length % 4 === 1)
+        return null;
+    const text = Buffer.from(value, 'base64').toString('latin1');
+    return /^[\t\n\r\x20-\x7e]+$/.test(text) ? text : null;
+}
+/**
+ * Whether bytes (read as latin1) are UTF-16: a byte-order mark, or text whose every other byte is NUL
+ * among the first ones (Windows tools write UTF-16 LE without a mark).
+ */
+function utf16Of(head) {
+    if (head.startsWith('\xff\xfe'))
+        return 'le';
+    if (head.startsWith('\xfe\xff'))
+        return 'be';
+    const n = Math.min(head.length, 64) & ~1;
+    if (n < 8)
+        return null;
+    let le = 0;
+    let be = 0;
+    for (let i = 0; i < n; i += 2) {
+        if (head.charCodeAt(i + 1) === 0 && head.charCodeAt(i) !== 0)
+            le++;
+        if (head.charCodeAt(i) === 0 && head.charCodeAt(i + 1) !== 0)
+            be++;
+    }
+    if (le === n / 2)
+        return 'le';
+    if (be === n / 2)
+        return 'be';
+    return null;
+}
+/** The items whose key is seen first, in order. */
+function uniqueBy(items, key) {
+    const seen = new Set();
+    return items.filter((t) => {
+        const k = key(t);
+        if (seen.has(k))
+            return false;
+        seen.add(k);
+        return true;
+    });
+}
+function dedupe(a) {
+    a.keyIds = uniqueBy(a.keyIds, (k) => `${k.keyId}:${k.line}`);
+    a.secrets = uniqueBy(a.secrets, (s) => `${s.value}:${s.line}`);
+    a.tokens = uniqueBy(a.tokens, (t) => t.value);
+}
+/** Full analysis of a whole text in memory. */
+function analyseText(text) {
+    const a = new detect_LineAnalyzer();
+    a.push(text);
+    return a.end();
+}
+
+;// CONCATENATED MODULE: ./src/scan/passes.ts
+
+
+/** Bytes carried over a piece boundary: enough for a key id or a secret label split across two pieces. */
+const CARRY = Math.max(KEY_ID_LENGTH, AWS_SECRET_LABEL_LENGTH) - 1;
+/** A key id, or a label a lone secret may stand under (detect.ts mayHoldSecretLabel). */
+function mayMatter(text) {
+    return mayHoldKeyId(text) || mayHoldSecretLabel(text);
+}
+/**
+ * Reads objects once and keeps only the ids of those that may hold a key id. This is the hot path of a
+ * full-history scan: one latin1 decode and one regex per piece, nothing kept but a short carry-over so a
+ * key id split across two pieces is still seen.
+ */
+class PrefilterSink {
+    onPiece;
+    hits = new Map();
+    objects = 0;
+    commits = 0;
+    bytes = 0;
+    oid = '';
+    type = 'blob';
+    skip = false;
+    hit = false;
+    carry = '';
+    constructor(onPiece) {
+        this.onPiece = onPiece;
+    }
+    begin(oid, type, size) {
+        this.oid = oid;
+        this.type = type;
+        this.skip = type === 'tree';
+        this.hit = false;
+        this.carry = '';
+        if (!this.skip) {
+            this.objects++;
+            this.bytes += size;
+            if (type === 'commit')
+                this.commits++;
+        }
+    }
+    data(piece) {
+        if (this.skip)
+            return;
+        this.onPiece?.(piece.length);
+        if (this.hit)
+            return;
+        const text = piece.toString('latin1');
+        if (mayMatter(text)) {
+            this.hit = true;
+            return;
+        }
+        if (this.carry) {
+            // Only the seam: the carried tail and the head of this piece.
+            if (mayMatter(this.carry + text.slice(0, CARRY))) {
+                this.hit = true;
+                return;
+            }
+        }
+        this.carry = text.length >= CARRY ? text.slice(-CARRY) : (this.carry + text).slice(-CARRY);
+    }
+    end() {
+        if (this.hit)
+            this.hits.set(this.oid, this.type);
+    }
+}
+/**
+ * First pass over `oids`, split into `jobs` contiguous shares read by parallel `git cat-file` processes
+ * (contiguous so each process keeps pack locality and its delta cache warm).
+ */
+async function prefilter(git, oids, jobs, onProgress, weights) {
+    const shares = splitShares(oids, Math.max(1, jobs), weights);
+    const sinks = shares.map(() => new PrefilterSink(onProgress));
+    const missing = (await Promise.all(shares.map((s, i) => git.readObjects(s, sinks[i])))).flat();
+    const result = { hits: new Map(), missing, objects: 0, commits: 0, bytes: 0 };
+    for (const s of sinks) {
+        for (const [k, v] of s.hits)
+            result.hits.set(k, v);
+        result.objects += s.objects;
+        result.commits += s.commits;
+        result.bytes += s.bytes;
+    }
+    return result;
+}
+function splitShares(oids, jobs, weights) {
+    if (jobs === 1 || oids.length < 64)
+        return [oids.slice()];
+    const w = weights ?? oids.map(() => 1);
+    const total = w.reduce((a, b) => a + b, 0);
+    const shares = [];
+    let start = 0;
+    let acc = 0;
+    for (let j = 1; j <= jobs; j++) {
+        const target = (total * j) / jobs;
+        let end = start;
+        while (end < oids.length && (acc + w[end] <= target || j === jobs))
+            acc += w[end++];
+        if (end === start && end < oids.length)
+            acc += w[end++];
+        shares.push(oids.slice(start, end));
+        start = end;
+    }
+    return shares.filter((s) => s.length > 0);
+}
+/**
+ * The headers of a commit or annotated tag object, in order, and its message: `name value` lines up to the
+ * first empty line (git's Documentation/gitformat-signature.txt). Lines that start with a space continue
+ * the header before them (a signature, a merged tag) and are left out: nothing here reads them. The one
+ * parser of object headers: the pack reader's check of a commit's tree and parents uses it too.
+ */
+function objectHeaders(text) {
+    const sep = text.indexOf('\n\n');
+    const head = sep < 0 ? text : text.slice(0, sep);
+    const headers = [];
+    for (const line of head.split('\n')) {
+        if (line.startsWith(' '))
+            continue;
+        const sp = line.indexOf(' ');
+        headers.push(sp < 0 ? [line, ''] : [line.slice(0, sp), line.slice(sp + 1)]);
+    }
+    return { headers, message: sep < 0 ? '' : text.slice(sep + 2) };
+}
+function parseCommitObject(text) {
+    return parseSigned(objectHeaders(text), 'author');
+}
+/** An annotated tag's tagger, date and message, with the name its own header gives. */
+function parseTagObject(text) {
+    const parsed = objectHeaders(text);
+    const name = parsed.headers.find(([n, v]) => n === 'tag' && v !== '')?.[1] ?? '';
+    return { ...parseSigned(parsed, 'tagger'), name };
+}
+const SIGNATURE = /^(.*) (\d+) ([+-]\d{4})$/;
+function parseSigned({ headers, message }, who) {
+    let m = null;
+    for (const [name, value] of headers)
+        if (name === who && (m = SIGNATURE.exec(value)))
+            break;
+    let author = '';
+    let date = '';
+    if (m) {
+        author = m[1];
+        const offset = m[3];
+        const sign = offset[0] === '-' ? -1 : 1;
+        const minutes = sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(3, 5)));
+        const local = new Date(Number(m[2]) * 1000 + minutes * 60_000).toISOString().slice(0, 19);
+        date = `${local}${offset.slice(0, 3)}:${offset.slice(3)}`;
+    }
+    return { author, date, message };
+}
+/** Pieces a held blob is analysed in: the size git's pipe hands a reader. */
+const ANALYSIS_PIECE = 64 << 10;
+/**
+ * What attribution needs of a flagged file version, from its whole content: its key ids (with lines and
+ * allow markers), which is all a suppressed key's report needs; and when it has none (it was flagged for
+ * a secret label), the full analysis where a labelled secret may be (detect.ts mayHoldLabelledSecret), to
+ * tell whether it holds a lone secret.
+ */
+function analyseFlagged(content, markers) {
+    const keyIds = passes_analyseText(content, true, markers);
+    if (keyIds.keyIds.length > 0 || !mayHoldLabelledSecret(content.toString('latin1')))
+        return keyIds;
+    return passes_analyseText(content, false, markers);
+}
+function passes_analyseText(content, keyIdsOnly, markers) {
+    const a = new detect_LineAnalyzer(keyIdsOnly, markers);
+    for (let at = 0; at < content.length; at += ANALYSIS_PIECE)
+        a.push(content.toString('latin1', at, Math.min(content.length, at + ANALYSIS_PIECE)));
+    return a.end();
+}
+/** Analysis of each object in `oids`: blobs as text, commits and annotated tags by their message. */
+async function analyseObjects(git, oids, opts = {}) {
+    const analyses = new Map();
+    const commits = new Map();
+    const tags = new Map();
+    let oid = '';
+    let type = 'blob';
+    let analyzer = null;
+    let commitBuf = [];
+    let size = 0;
+    const sink = {
+        begin(o, t, n) {
+            oid = o;
+            type = t;
+            size = n;
+            analyzer = t === 'blob' ? new LineAnalyzer(opts.keyIdsOnly, opts.markers) : null;
+            commitBuf = [];
+        },
+        data(piece) {
+            if (analyzer)
+                analyzer.push(piece.toString('latin1'));
+            else if (type === 'commit' || type === 'tag')
+                commitBuf.push(Buffer.from(piece));
+        },
+        end() {
+            if (analyzer)
+                analyses.set(oid, analyzer.end());
+            else if (type === 'commit') {
+                const parsed = parseCommitObject(Buffer.concat(commitBuf).toString('utf8'));
+                commits.set(oid, parsed);
+                const a = new LineAnalyzer(false, opts.markers);
+                a.push(parsed.message);
+                analyses.set(oid, a.end());
+            }
+            else if (type === 'tag') {
+                const parsed = parseTagObject(Buffer.concat(commitBuf).toString('utf8'));
+                tags.set(oid, parsed);
+                const a = new LineAnalyzer();
+                a.push(parsed.message);
+                analyses.set(oid, a.end());
+            }
+            else
+                analyses.set(oid, EMPTY_ANALYSIS);
+            opts.onObject?.(size);
+        },
+    };
+    const unique = [...new Set(oids)];
+    const missing = await git.readObjects(unique, sink);
+    return { analyses, commits, tags, missing };
+}
+
 ;// CONCATENATED MODULE: ./src/scan/spans.ts
 
 /**
@@ -822,14 +1568,14 @@ const MERGE_GAP = 64;
  */
 function matchStarts(buf, from, to, out, origin = 0) {
     const text = buf.toString('latin1', from, to);
-    const re = KEY_ID_PREFILTER;
+    const re = rules_KEY_ID_PREFILTER;
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
         out.push(from - origin + m.index);
         re.lastIndex = m.index + 1;
     }
 }
-const LABEL = new RegExp(AWS_SECRET_LABEL.source, 'g');
+const LABEL = new RegExp(rules_AWS_SECRET_LABEL.source, 'g');
 /**
  * Where a secret label (rules.ts AWS_SECRET_LABEL) ends in `buf[from, to)`, as the start of a label of
  * the longest length ending there: labels vary in length, and so every span stands for
@@ -931,23 +1677,131 @@ function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search, rule = KEY_
     return spans;
 }
 
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+;// CONCATENATED MODULE: ./src/scan/threads.ts
+
+
+
+
+
+/**
+ * The threads a pack is read on: how many a pack is worth, and the messages between the thread that
+ * plans the pass and those that read shares of its chains (src/pack-worker.ts).
+ *
+ * A thread costs its start-up (a heap, the reader's code loaded again: tens of milliseconds) and earns it
+ * only on enough bytes. Small packs are read on the calling thread, one after another; `jobs` is the most
+ * a large one gets.
+ */
+/** Stored bytes of chains each pack-reading thread should have, at least, to be worth starting. */
+const THREAD_MIN_WORK = (/* unused pure expression or super */ null && (16 << 20));
+let minWork = (/* unused pure expression or super */ null && (THREAD_MIN_WORK));
+/** Threads for a pack whose chains weigh `work` stored bytes, with at most `jobs` allowed. */
+function threads_threadsFor(work, jobs) {
+    return Math.max(1, Math.min(jobs, Math.floor(work / minWork)));
+}
+/** Sets the work a thread needs (tests read tiny packs on threads with 1); returns the previous value. */
+function setThreadMinWork(bytes) {
+    const before = minWork;
+    minWork = bytes;
+    return before;
+}
+/**
+ * The script pack-reading threads run: `pack-worker.js` beside `entry` (a path or a file URL; the action
+ * and the CLI are bundles in dist/ beside it), or null when it is not there (a test runner, src/), and
+ * every share is then read on the calling thread.
+ */
+function packWorkerBeside(entry) {
+    if (!entry)
+        return null;
+    let real;
+    try {
+        // `npx keyleak` runs the CLI through a link in node_modules/.bin.
+        real = realpathSync(entry.startsWith('file:') ? fileURLToPath(entry) : entry);
+    }
+    catch {
+        return null;
+    }
+    const script = join(dirname(real), 'pack-worker.js');
+    return existsSync(script) ? script : null;
+}
+function isPackWorkerData(d) {
+    return typeof d === 'object' && d !== null && d.keyleakPackWorker === true;
+}
+/** The reading side of a thread: runs `scan` and posts its progress (at most every 100 ms) and result. */
+async function serveShare(scan) {
+    const port = external_node_worker_threads_namespaceObject.parentPort;
+    try {
+        let objects = 0;
+        let bytes = 0;
+        let last = performance.now();
+        const result = await scan((n, b) => {
+            objects += n;
+            bytes += b;
+            const now = performance.now();
+            if (now - last > 100) {
+                port.postMessage({ type: 'progress', objects, bytes });
+                objects = 0;
+                bytes = 0;
+                last = now;
+            }
+        });
+        if (objects > 0)
+            port.postMessage({ type: 'progress', objects, bytes });
+        port.postMessage({ type: 'done', result });
+    }
+    catch (e) {
+        const err = e;
+        port.postMessage({ type: 'error', name: err.name, message: err.message });
+    }
+}
+/** Errors a thread reports by name, raised again here as the same kind. */
+const RAISED = { DeltaError: packs_DeltaError, PackFormatError: packs_PackFormatError, ObjectReadError: ObjectReadError };
+/** Reads a share of a pack's chains on a new thread started from `script`. */
+function threads_runShareOnWorker(script, data, onObjects, cancel) {
+    return new Promise((resolve, reject) => {
+        // A small nursery: the inflated deltas a thread drops are freed sooner, and its memory stays small.
+        const worker = new Worker(script, {
+            workerData: { keyleakPackWorker: true, ...data },
+            resourceLimits: { maxYoungGenerationSizeMb: 4 },
+        });
+        // Another share failed: this one's result would be thrown away.
+        cancel.addEventListener('abort', () => void worker.terminate(), { once: true });
+        let settled = false;
+        worker.on('message', (m) => {
+            if (m.type === 'progress')
+                onObjects(m.objects, m.bytes);
+            else if (m.type === 'done') {
+                settled = true;
+                resolve(m.result);
+            }
+            else {
+                settled = true;
+                const Err = RAISED[m.name] ?? Error;
+                reject(new Err(m.message));
+            }
+        });
+        worker.on('error', (e) => {
+            settled = true;
+            reject(e);
+        });
+        worker.on('exit', (code) => {
+            if (!settled)
+                reject(new Error(`pack reader thread exited with code ${code} before finishing`));
+        });
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/scan/pack-pass.ts
 
 
 
 
 
-
-
-
-/** Objects larger than this are streamed by git instead of held whole. */
-const LARGE_OBJECT = 8 << 20;
 /** Bound on the bytes held for the open part of a delta chain; what does not fit goes to git. */
 const HELD_BUDGET = 32 << 20;
 /** The pass yields to the event loop this often, so progress and child processes keep moving. */
 const YIELD_MS = 25;
-const WANTED_ROOTS = new Set([packs_KIND.blob, packs_KIND.commit, packs_KIND.tag]);
-const UNKNOWN = 255;
 /**
  * Memory for the open part of a delta chain, one buffer so that building a target from its base is a
  * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.
@@ -969,107 +1823,16 @@ class Arena {
         this.top = at;
     }
 }
-/** The script worker threads run (dist/pack-worker.js), or null to read every share on this thread. */
-let workerScript = null;
-/**
- * Lets the pass run shares of a pack on threads started from `pack-worker.js` beside the module at
- * `moduleUrl`, when that bundle is there (it is beside dist/index.js and dist/cli.js, not beside src/).
- */
-function workerScriptBeside(moduleUrl) {
-    const script = join(dirname(fileURLToPath(moduleUrl)), 'pack-worker.js');
-    workerScript = existsSync(script) ? script : null;
-}
-function isPackWorkerData(d) {
-    return typeof d === 'object' && d !== null && d.keyleakPackWorker === true;
-}
-/** A worker thread's whole job: scan its share of chains and post the result. */
-async function runPackWorker(data) {
-    const port = external_node_worker_threads_namespaceObject.parentPort;
-    let pack = null;
-    try {
-        pack = PackFile.fromShare(data.share);
-        let objects = 0;
-        let bytes = 0;
-        let last = performance.now();
-        const result = await scanShare(pack, data.plan, data.roots, (n, b) => {
-            objects += n;
-            bytes += b;
-            const now = performance.now();
-            if (now - last > 100) {
-                port.postMessage({ type: 'progress', objects, bytes });
-                objects = 0;
-                bytes = 0;
-                last = now;
-            }
-        });
-        if (objects > 0)
-            port.postMessage({ type: 'progress', objects, bytes });
-        port.postMessage({ type: 'done', result });
-    }
-    catch (e) {
-        const err = e;
-        port.postMessage({ type: 'error', name: err.name, message: err.message });
-    }
-    finally {
-        pack?.close();
-    }
-}
-function runShareOnWorker(pack, plan, roots, onObjects, cancel) {
-    return new Promise((resolve, reject) => {
-        const data = { keyleakPackWorker: true, share: pack.shared(), plan, roots };
-        // A small nursery: the inflated deltas a thread drops are freed sooner, and its memory stays small.
-        const worker = new Worker(workerScript, {
-            workerData: data,
-            resourceLimits: { maxYoungGenerationSizeMb: 4 },
-        });
-        // Another share failed: this one's result would be thrown away.
-        cancel.addEventListener('abort', () => void worker.terminate(), { once: true });
-        let settled = false;
-        worker.on('message', (m) => {
-            if (m.type === 'progress')
-                onObjects(m.objects, m.bytes);
-            else if (m.type === 'done') {
-                settled = true;
-                resolve(m.result);
-            }
-            else {
-                settled = true;
-                const Err = m.name === 'DeltaError'
-                    ? DeltaError
-                    : m.name === 'PackFormatError'
-                        ? PackFormatError
-                        : m.name === 'ObjectReadError'
-                            ? ObjectReadError
-                            : Error;
-                reject(new Err(m.message));
-            }
-        });
-        worker.on('error', (e) => {
-            settled = true;
-            reject(e);
-        });
-        worker.on('exit', (code) => {
-            if (!settled)
-                reject(new Error(`pack reader thread exited with code ${code} before finishing`));
-        });
-    });
+function emptyShare() {
+    return { hits: [], analyses: [], absent: [], objects: 0, commits: 0, bytes: 0, deferred: [], errors: [] };
 }
 /**
- * Runs the first pass over `packs`, on `jobs` threads when worker threads are available. Chains this
- * reader leaves to git and can tell before reading (based outside their pack, or starting from an object
- * too large to hold) go to `toGit` first, so git can read them while the packs are read; those it finds
- * on the way are in the result's `deferred`. Throws PackFormatError or DeltaError on a pack it cannot read.
+ * Runs the first pass over `packs`, a pack's chains shared between threads when it is worth them.
+ * Throws PackFormatError or DeltaError on a pack it cannot read.
  */
-async function packPass(packs, jobs, onProgress, toGit) {
-    const result = {
-        hits: new Map(),
-        absent: [],
-        objects: 0,
-        commits: 0,
-        bytes: 0,
-        deferred: [],
-        errors: [],
-    };
+async function packPass(packs, opts) {
+    const { jobs, workerScript, markers, onProgress, toGit } = opts;
+    const all = emptyShare();
     const planned = packs.map((pack) => {
         const plan = planPack(pack);
         return { pack, plan, ...chainRoots(pack) };
@@ -1078,7 +1841,7 @@ async function packPass(packs, jobs, onProgress, toGit) {
     if (toGit)
         toGit(early);
     else
-        result.deferred.push(...early);
+        all.deferred.push(...early);
     if (onProgress) {
         let count = 0;
         for (const { pack, plan } of planned)
@@ -1098,73 +1861,49 @@ async function packPass(packs, jobs, onProgress, toGit) {
         // or dies (not a pack it cannot read) leaves its share to this thread.
         const cancel = new AbortController();
         const parts = await Promise.all(shares.map((share, k) => k === 0
-            ? scanShare(pack, plan, share, onObjects)
-            : runShareOnWorker(pack, plan, share, onObjects, cancel.signal).catch((e) => {
+            ? scanShare(pack, plan, share, markers, onObjects)
+            : runShareOnWorker(workerScript, { share: pack.shared(), plan, roots: share, markers }, onObjects, cancel.signal).catch((e) => {
                 if (e instanceof PackFormatError || e instanceof DeltaError || cancel.signal.aborted)
                     throw e;
-                return scanShare(pack, plan, share);
+                return scanShare(pack, plan, share, markers);
             }))).catch((e) => {
             cancel.abort();
             throw e;
         });
         for (const part of parts) {
             for (const oid of part.deferred)
-                result.deferred.push(oid);
+                all.deferred.push(oid);
             for (const oid of part.absent)
-                result.absent.push(oid);
+                all.absent.push(oid);
             for (const m of part.errors)
-                result.errors.push(m);
-            for (const [oid, type] of part.hits)
-                result.hits.set(oid, type);
-            result.objects += part.objects;
-            result.commits += part.commits;
-            result.bytes += part.bytes;
+                all.errors.push(m);
+            for (const h of part.hits)
+                all.hits.push(h);
+            for (const a of part.analyses)
+                all.analyses.push(a);
+            all.objects += part.objects;
+            all.commits += part.commits;
+            all.bytes += part.bytes;
         }
     }
-    return result;
-}
-/** Object ids of `from` and every delta based on it, directly or not. */
-function subtree(pack, plan, from) {
-    const { childStart, children } = plan;
-    const out = [];
-    const todo = [from];
-    while (todo.length > 0) {
-        const i = todo.pop();
-        out.push(pack.oid(i));
-        for (let c = childStart[i]; c < childStart[i + 1]; c++)
-            todo.push(children[c]);
-    }
-    return out;
+    return { ...all, hits: new Map(all.hits), analyses: new Map(all.analyses) };
 }
 /**
  * Scans the chains that start at `roots` (chainRoots' choice: objects of this pack small enough to hold),
  * each object once; deltas found too large on the way are left to git.
  */
-async function scanShare(pack, plan, roots, onObjects) {
+async function scanShare(pack, plan, roots, markers, onObjects) {
     const { rootKind, childStart, children } = plan;
-    const result = {
-        hits: [],
-        absent: [],
-        objects: 0,
-        commits: 0,
-        bytes: 0,
-        deferred: [],
-        errors: [],
-    };
+    const result = emptyShare();
     // A commit's tree and parents, read from its header: whether the pack stands on its own.
     const checkCommit = (buf, from, to) => {
-        let p = from;
-        for (;;) {
-            const nl = buf.indexOf(0x0a, p);
-            if (nl < 0 || nl >= to || nl === p)
+        const blank = buf.subarray(from, to).indexOf('\n\n');
+        const { headers } = objectHeaders(buf.toString('latin1', from, blank < 0 ? to : from + blank));
+        for (const [name, value] of headers) {
+            if (name !== 'tree' && name !== 'parent')
                 return;
-            const line = buf.toString('latin1', p, Math.min(nl, p + 48));
-            const m = /^(?:tree|parent) ([0-9a-f]{40})$/.exec(line);
-            if (m && !pack.has(m[1]))
-                result.absent.push(m[1]);
-            else if (!m && !line.startsWith('tree ') && !line.startsWith('parent '))
-                return;
-            p = nl + 1;
+            if (/^[0-9a-f]{40}$/.test(value) && !pack.has(value))
+                result.absent.push(value);
         }
     };
     let lastYield = performance.now();
@@ -1179,26 +1918,32 @@ async function scanShare(pack, plan, roots, onObjects) {
     const ops = new DeltaOps();
     let scratch = Buffer.allocUnsafe(1 << 16);
     const hasChildren = (i) => childStart[i] !== childStart[i + 1];
-    const record = (i, size, hit) => {
+    // A flagged file version is analysed here, while its content is at hand: attribution then reads it
+    // again through git only for the few that report a key. `content` gives it whole.
+    const record = (i, size, hit, content) => {
         const kind = rootKind[i];
         result.objects++;
         result.bytes += size;
         if (kind === packs_KIND.commit)
             result.commits++;
-        if (hit)
-            result.hits.push([pack.oid(i), kind === packs_KIND.commit ? 'commit' : kind === packs_KIND.tag ? 'tag' : 'blob']);
+        if (hit) {
+            const oid = pack.oid(i);
+            result.hits.push([oid, kind === packs_KIND.commit ? 'commit' : kind === packs_KIND.tag ? 'tag' : 'blob']);
+            if (kind === packs_KIND.blob)
+                result.analyses.push([oid, analyseFlagged(content(), markers)]);
+        }
         onObjects?.(1, size);
     };
     const defer = (from) => {
-        for (const oid of subtree(pack, plan, from))
+        for (const oid of pack_plan_subtree(pack, plan, from))
             result.deferred.push(oid);
     };
     // An object this reader cannot decode is git's to read, with everything built on it; git then reads it
     // or reports it unreadable.
     const undecodable = (e, i) => {
-        if (!(e instanceof packs_ObjectReadError || e instanceof delta_DeltaError))
+        if (!(e instanceof ObjectReadError || e instanceof packs_DeltaError))
             return false;
-        result.errors.push(e instanceof delta_DeltaError ? `${pack.describe(i)}: ${e.message}` : e.message);
+        result.errors.push(e instanceof packs_DeltaError ? `${pack.describe(i)}: ${e.message}` : e.message);
         defer(i);
         return true;
     };
@@ -1227,7 +1972,7 @@ async function scanShare(pack, plan, roots, onObjects) {
         matchStarts(content, 0, content.length, spans);
         const labels = [];
         labelStarts(content, 0, content.length, labels);
-        record(r, content.length, spans.length + labels.length > 0);
+        record(r, content.length, spans.length + labels.length > 0, () => content);
         if (rootKind[r] === packs_KIND.commit)
             checkCommit(content, 0, content.length);
         if (!hasChildren(r))
@@ -1273,6 +2018,7 @@ async function scanShare(pack, plan, roots, onObjects) {
                 ls = deltaSpans(ops, size, arena.mem, f.at, f.labels, (s, e, o) => labelStarts(view, out + s, out + e, o, out), LABEL_SPANS);
                 if (rootKind[c] === packs_KIND.commit)
                     checkCommit(view, out, out + size);
+                record(c, size, cs.length + ls.length > 0, () => view.subarray(out, out + size));
                 if (f.next >= childStart[f.i + 1]) {
                     // The base's last delta: the base is needed no more, and the delta takes its place. A chain
                     // of versions holds two of them at a time, not the whole chain.
@@ -1306,135 +2052,29 @@ async function scanShare(pack, plan, roots, onObjects) {
                         scratch = Buffer.allocUnsafe(size);
                     checkCommit(readTarget(arena.mem, f.at, delta, ops, 0, size, scratch), 0, size);
                 }
+                record(c, size, cs.length + ls.length > 0, () => {
+                    if (size > scratch.length)
+                        scratch = Buffer.allocUnsafe(size);
+                    return readTarget(arena.mem, f.at, delta, ops, 0, size, scratch);
+                });
             }
-            record(c, size, cs.length + ls.length > 0);
             await maybeYield();
         }
         await maybeYield();
     }
     return result;
 }
-/** Resolves kinds through delta chains and lists each object's deltas. */
-function planPack(pack) {
-    const rootKind = new Uint8Array(new SharedArrayBuffer(Math.max(1, pack.count))).subarray(0, pack.count);
-    resolveRootKinds(pack, rootKind);
-    return { rootKind, ...childLists(pack) };
-}
-/**
- * The objects the chains this reader reads start from, with the stored bytes of each chain (the work of
- * reading it); and those of the chains it leaves to git: deltas whose base is in another pack, and
- * objects too large to hold.
- */
-function chainRoots(pack) {
-    const n = pack.count;
-    const list = [];
-    const early = [];
-    for (let i = 0; i < n; i++) {
-        const k = pack.kinds[i];
-        if (k >= KIND.ofsDelta) {
-            // Based on an object outside this pack: of a kind only git can tell.
-            if (pack.bases[i] < 0)
-                early.push(i);
-        }
-        else if (WANTED_ROOTS.has(k)) {
-            if (pack.sizes[i] > LARGE_OBJECT)
-                early.push(i);
-            else
-                list.push(i);
-        }
-    }
-    const roots = Uint32Array.from(list);
-    // Chain weights: each object's stored size added to its root's, bases before deltas (offset order
-    // puts a base before its deltas except for deltas named by id, resolved by walking up).
-    const rootOf = new Int32Array(n).fill(-1);
-    for (let k = 0; k < roots.length; k++)
-        rootOf[roots[k]] = k;
-    const weights = new Float64Array(roots.length);
-    for (let i = 0; i < n; i++) {
-        let j = i;
-        let steps = 0;
-        while (rootOf[j] === -1 && pack.kinds[j] >= KIND.ofsDelta && pack.bases[j] >= 0 && steps++ < n)
-            j = pack.bases[j];
-        const k = rootOf[j];
-        if (k >= 0) {
-            if (j !== i)
-                rootOf[i] = k;
-            weights[k] = weights[k] + (pack.ends[i] - pack.starts[i]);
-        }
-    }
-    return { roots, weights, early };
-}
-/** Splits chains into `jobs` shares of about equal weight, each kept in pack order. */
-function splitRoots(roots, weights, jobs) {
-    const order = Array.from(roots.keys()).sort((a, b) => weights[b] - weights[a]);
-    const load = new Float64Array(jobs);
-    const assigned = Array.from({ length: jobs }, () => []);
-    for (const k of order) {
-        let best = 0;
-        for (let j = 1; j < jobs; j++)
-            if (load[j] < load[best])
-                best = j;
-        load[best] = load[best] + weights[k];
-        assigned[best].push(roots[k]);
-    }
-    return assigned
-        .filter((a) => a.length > 0)
-        .map((a) => {
-        const share = new Uint32Array(new SharedArrayBuffer(Math.max(1, a.length) * 4)).subarray(0, a.length);
-        share.set(a.sort((x, y) => x - y));
-        return share;
-    });
-}
-/** The kind of object each entry is once its delta chain is resolved (UNKNOWN when the base is elsewhere). */
-function resolveRootKinds(pack, kinds) {
-    const n = pack.count;
-    const chain = [];
-    for (let i = 0; i < n; i++) {
-        if (kinds[i] !== 0)
-            continue;
-        let j = i;
-        chain.length = 0;
-        while (kinds[j] === 0 && pack.kinds[j] >= KIND.ofsDelta && pack.bases[j] >= 0) {
-            chain.push(j);
-            if (chain.length > n)
-                throw new PackFormatError('pack has a cycle of deltas');
-            j = pack.bases[j];
-        }
-        const k = kinds[j] !== 0 ? kinds[j] : pack.kinds[j] < KIND.ofsDelta ? pack.kinds[j] : UNKNOWN;
-        kinds[j] = k;
-        for (const c of chain)
-            kinds[c] = k;
-    }
-}
-/** For each object, the deltas based on it, as one flat list with start positions (shared memory). */
-function childLists(pack) {
-    const n = pack.count;
-    const childStart = new Uint32Array(new SharedArrayBuffer((n + 1) * 4));
-    for (let i = 0; i < n; i++) {
-        const b = pack.bases[i];
-        if (pack.kinds[i] >= KIND.ofsDelta && b >= 0)
-            childStart[b + 1] = childStart[b + 1] + 1;
-    }
-    for (let i = 0; i < n; i++)
-        childStart[i + 1] = childStart[i + 1] + childStart[i];
-    const fill = childStart.slice(0, n);
-    const total = childStart[n];
-    const children = new Uint32Array(new SharedArrayBuffer(Math.max(1, total) * 4)).subarray(0, total);
-    for (let i = 0; i < n; i++) {
-        const b = pack.bases[i];
-        if (pack.kinds[i] >= KIND.ofsDelta && b >= 0) {
-            children[fill[b]] = i;
-            fill[b] = fill[b] + 1;
-        }
-    }
-    return { childStart, children };
-}
 
 ;// CONCATENATED MODULE: ./src/pack-worker.ts
 
 
+
+
 // Entry of the threads that read shares of a pack during a full-history scan (bundled as
 // dist/pack-worker.js, beside the action and the CLI that start them).
-if (isPackWorkerData(external_node_worker_threads_namespaceObject.workerData))
-    void runPackWorker(external_node_worker_threads_namespaceObject.workerData);
+if (isPackWorkerData(external_node_worker_threads_namespaceObject.workerData)) {
+    const data = external_node_worker_threads_namespaceObject.workerData;
+    const pack = PackFile.fromShare(data.share);
+    void serveShare((onObjects) => scanShare(pack, data.plan, data.roots, data.markers, onObjects)).finally(() => pack.close());
+}
 
