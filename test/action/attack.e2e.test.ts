@@ -4,7 +4,8 @@ import { startAwsEmulator, type AwsEmulator } from '../emulators/aws/index.js';
 import { makeState, startGitHubEmulator } from '../emulators/github/index.js';
 import { makePair } from '../helpers/keys.js';
 import { MANAGED, useEmulatorEnv } from '../aws/world.js';
-import { pushPayload, runAction, secretNowhere, World, trackCleanups } from './harness.js';
+import { trackCleanups } from './cleanups.js';
+import { pushPayload, runAction, secretNowhere, World } from './harness.js';
 
 const dist = inject('actionDist');
 

@@ -4,7 +4,8 @@ import { startAwsEmulator } from '../emulators/aws/index.js';
 import { makeState, startGitHubEmulator, type GitHubEmulator } from '../emulators/github/index.js';
 import { makePair, type KeyPair } from '../helpers/keys.js';
 import { MANAGED, useEmulatorEnv } from '../aws/world.js';
-import { git, pushPayload, runAction, secretNowhere, World, trackCleanups } from './harness.js';
+import { trackCleanups } from './cleanups.js';
+import { git, pushPayload, runAction, secretNowhere, World } from './harness.js';
 
 // Each test is an attack on the action, run through the bundle against the emulators, and asserts that
 // the attack fails.

@@ -1,4 +1,3 @@
-import { afterAll, afterEach, vi } from 'vitest';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -216,21 +215,4 @@ export function attackerEvents(keyId: string, accountId = '123456789012'): Scena
     now: new Date(),
     regions: ['us-east-1', 'eu-west-1'],
   }).events;
-}
-
-/**
- * The worlds and emulators a test file starts, stopped after each test (emulators, stubbed environment)
- * and removed after the file (worlds).
- */
-export function trackCleanups(): { worlds: World[]; closers: { close(): Promise<void> }[] } {
-  const worlds: World[] = [];
-  const closers: { close(): Promise<void> }[] = [];
-  afterEach(async () => {
-    for (const c of closers.splice(0)) await c.close();
-    vi.unstubAllEnvs();
-  });
-  afterAll(() => {
-    for (const w of worlds.splice(0)) w.cleanup();
-  });
-  return { worlds, closers };
 }

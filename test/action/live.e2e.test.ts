@@ -3,7 +3,8 @@ import { startAwsEmulator, type AwsEmulator, type Fault } from '../emulators/aws
 import { makeState, startGitHubEmulator, type GitHubEmulator } from '../emulators/github/index.js';
 import { makePair, type KeyPair } from '../helpers/keys.js';
 import { MANAGED, useEmulatorEnv } from '../aws/world.js';
-import { attackerEvents, pushPayload, runAction, secretNowhere, World, trackCleanups } from './harness.js';
+import { trackCleanups } from './cleanups.js';
+import { attackerEvents, pushPayload, runAction, secretNowhere, World } from './harness.js';
 
 const dist = inject('actionDist');
 

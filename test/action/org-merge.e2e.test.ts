@@ -7,7 +7,8 @@ import type { OrgState } from '../../src/core/org/state.js';
 import type { OrgSummary } from '../../src/core/render/org-summary.js';
 import { writeShard } from '../org/shards.js';
 import { makePair } from '../helpers/keys.js';
-import { runAction, trackCleanups } from './harness.js';
+import { trackCleanups } from './cleanups.js';
+import { runAction } from './harness.js';
 
 const dist = inject('actionDist');
 
