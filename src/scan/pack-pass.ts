@@ -22,7 +22,8 @@ import {
   type PackPlan,
 } from './pack-plan.js';
 import { analyseFlagged, objectHeaders } from './passes.js';
-import { LABEL_SPANS, deltaSpans, labelStarts, matchStarts } from './spans.js';
+import { KEY_ID_LENGTH } from '../core/rules.js';
+import { LABEL_SPANS, deltaSpans, labelStarts as labelsIn, matchStarts as matchesIn } from './spans.js';
 import { runShareOnWorker, threadsFor } from './threads.js';
 
 /**
@@ -50,8 +51,38 @@ export interface PackPassResult {
 
 /** Bound on the bytes held for the open part of a delta chain; what does not fit goes to git. */
 const HELD_BUDGET = 32 << 20;
+/**
+ * Objects are searched this many bytes at a time. A search reads its bytes as one string, and a string
+ * of more than about a megabyte is copied outside the heap, where every thread leaves its own high-water
+ * mark behind; pieces this size stay in the young generation and are freed within moments.
+ */
+const SEARCH_PIECE = 64 << 10;
 /** The pass yields to the event loop this often, so progress and child processes keep moving. */
 const YIELD_MS = 25;
+
+type Search = (buf: Buffer, from: number, to: number, out: number[], origin?: number) => void;
+
+/**
+ * `find` over `buf[from, to)` piece by piece, with the same result as over the whole: each piece is
+ * searched with the longest match (KEY_ID_LENGTH, which no label exceeds) more bytes after it, and the
+ * matches starting in those bytes, found again by the next piece, are dropped. The patterns look at no
+ * byte outside their match, and matches come in order of their start, so those are the last ones found.
+ */
+function inPieces(find: Search, buf: Buffer, from: number, to: number, out: number[], origin = 0): void {
+  for (let at = from; at < to; at += SEARCH_PIECE) {
+    const own = Math.min(to, at + SEARCH_PIECE);
+    const end = Math.min(to, own + KEY_ID_LENGTH - 1);
+    find(buf, at, end, out, origin);
+    if (end > own) {
+      const next: number[] = [];
+      find(buf, own, end, next, origin);
+      out.length -= next.length;
+    }
+  }
+}
+
+const matchStarts: Search = (...a) => inPieces(matchesIn, ...a);
+const labelStarts: Search = (...a) => inPieces(labelsIn, ...a);
 
 /**
  * Memory for the open part of a delta chain, one buffer so that building a target from its base is a

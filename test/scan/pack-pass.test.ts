@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeltaError, DeltaOps, PackFile, PackFormatError, applyDelta } from '../../src/adapters/packs.js';
-import { KEY_ID_PREFILTER } from '../../src/core/rules.js';
+import { AWS_SECRET_LABEL, KEY_ID_PREFILTER } from '../../src/core/rules.js';
 import { packPass } from '../../src/scan/pack-pass.js';
 import { analyseFlagged } from '../../src/scan/passes.js';
 import { packWorkerBeside, setThreadMinWork, THREAD_MIN_WORK } from '../../src/scan/threads.js';
@@ -137,6 +137,30 @@ describe('reading packs directly', () => {
       }
     },
   );
+
+  it('finds key ids and labels wherever they fall in an object searched piece by piece', async () => {
+    // Objects of 200 KiB are searched 64 KiB at a time: a key id or a label may start just before a
+    // piece ends, straddle its end, or start just after it.
+    const piece = 64 << 10;
+    const filler = ('x'.repeat(63) + '\n').repeat((200 << 10) / 64);
+    const place = (at: number, text: string) => filler.slice(0, at) + text + filler.slice(at + text.length);
+    const keyId = makeKeyId();
+    const contents = [filler];
+    for (const boundary of [piece, 2 * piece])
+      for (const at of [boundary - 25, boundary - 20, boundary - 19, boundary - 1, boundary, boundary + 1]) {
+        contents.push(place(at, keyId), place(at, 'secret_access_key'), place(at, keyId.slice(0, 19)));
+      }
+    const { pack, oids } = packOf(contents, 'pieces');
+    try {
+      const label = new RegExp(AWS_SECRET_LABEL.source);
+      const truth = new Set(oids.filter((_, i) => mayHold(contents[i]!) || label.test(contents[i]!)));
+      expect(truth.size).toBe(24);
+      const result = await packPass([pack], { jobs: 1, workerScript: null });
+      expect(new Set(result.hits.keys())).toEqual(truth);
+    } finally {
+      pack.close();
+    }
+  });
 
   it('leaves objects too large to hold to git, with the deltas based on them', async () => {
     const big = 'x'.repeat(9 << 20) + `\n${makeKeyId()}\n`;
