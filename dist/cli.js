@@ -43087,10 +43087,37 @@ function runShareOnWorker(script, data, onObjects, cancel) {
 
 
 
+
 /** Bound on the bytes held for the open part of a delta chain; what does not fit goes to git. */
 const HELD_BUDGET = 32 << 20;
+/**
+ * Objects are searched this many bytes at a time. A search reads its bytes as one string, and a string
+ * of more than about a megabyte is copied outside the heap, where every thread leaves its own high-water
+ * mark behind; pieces this size stay in the young generation and are freed within moments.
+ */
+const SEARCH_PIECE = 64 << 10;
 /** The pass yields to the event loop this often, so progress and child processes keep moving. */
 const YIELD_MS = 25;
+/**
+ * `find` over `buf[from, to)` piece by piece, with the same result as over the whole: each piece is
+ * searched with the longest match (KEY_ID_LENGTH, which no label exceeds) more bytes after it, and the
+ * matches starting in those bytes, found again by the next piece, are dropped. The patterns look at no
+ * byte outside their match, and matches come in order of their start, so those are the last ones found.
+ */
+function inPieces(find, buf, from, to, out, origin = 0) {
+    for (let at = from; at < to; at += SEARCH_PIECE) {
+        const own = Math.min(to, at + SEARCH_PIECE);
+        const end = Math.min(to, own + KEY_ID_LENGTH - 1);
+        find(buf, at, end, out, origin);
+        if (end > own) {
+            const next = [];
+            find(buf, own, end, next, origin);
+            out.length -= next.length;
+        }
+    }
+}
+const pack_pass_matchStarts = (...a) => inPieces(matchStarts, ...a);
+const pack_pass_labelStarts = (...a) => inPieces(labelStarts, ...a);
 /**
  * Memory for the open part of a delta chain, one buffer so that building a target from its base is a
  * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.
@@ -43258,9 +43285,9 @@ async function scanShare(pack, plan, roots, markers, onObjects) {
         }
         arena.release(at + content.length);
         const spans = [];
-        matchStarts(content, 0, content.length, spans);
+        pack_pass_matchStarts(content, 0, content.length, spans);
         const labels = [];
-        labelStarts(content, 0, content.length, labels);
+        pack_pass_labelStarts(content, 0, content.length, labels);
         record(r, content.length, spans.length + labels.length > 0, () => content);
         if (rootKind[r] === KIND.commit)
             checkCommit(content, 0, content.length);
@@ -43303,8 +43330,8 @@ async function scanShare(pack, plan, roots, markers, onObjects) {
                 }
                 buildTarget(arena.mem, f.at, out, delta, ops);
                 const view = arena.mem;
-                cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => matchStarts(view, out + s, out + e, o, out));
-                ls = deltaSpans(ops, size, arena.mem, f.at, f.labels, (s, e, o) => labelStarts(view, out + s, out + e, o, out), LABEL_SPANS);
+                cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => pack_pass_matchStarts(view, out + s, out + e, o, out));
+                ls = deltaSpans(ops, size, arena.mem, f.at, f.labels, (s, e, o) => pack_pass_labelStarts(view, out + s, out + e, o, out), LABEL_SPANS);
                 if (rootKind[c] === KIND.commit)
                     checkCommit(view, out, out + size);
                 record(c, size, cs.length + ls.length > 0, () => view.subarray(out, out + size));
@@ -43325,7 +43352,7 @@ async function scanShare(pack, plan, roots, markers, onObjects) {
                 cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => {
                     if (e - s > scratch.length)
                         scratch = Buffer.allocUnsafe(e - s);
-                    matchStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
+                    pack_pass_matchStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
                 });
                 // A leaf with a key id is flagged already: its labels need not be looked for.
                 ls =
@@ -43334,7 +43361,7 @@ async function scanShare(pack, plan, roots, markers, onObjects) {
                         : deltaSpans(ops, size, arena.mem, f.at, f.labels, (s, e, o) => {
                             if (e - s > scratch.length)
                                 scratch = Buffer.allocUnsafe(e - s);
-                            labelStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
+                            pack_pass_labelStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
                         }, LABEL_SPANS);
                 if (rootKind[c] === KIND.commit) {
                     if (size > scratch.length)
