@@ -54733,7 +54733,7 @@ const COMMAND_USAGE = {
  * their own).
  */
 async function loadAws() {
-    const { createAws, defaultAwsOptions } = await Promise.all(/* import() */[__nccwpck_require__.e(368), __nccwpck_require__.e(745)]).then(__nccwpck_require__.bind(__nccwpck_require__, 6745));
+    const { createAws, defaultAwsOptions } = await Promise.all(/* import() */[__nccwpck_require__.e(368), __nccwpck_require__.e(134)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2134));
     return createAws(defaultAwsOptions());
 }
 async function readStdin() {

@@ -22,6 +22,7 @@ import { VERSION } from '../version.js';
 
 export type { AwsFailure } from '../core/verdict.js';
 import { AwsCallError } from './aws-errors.js';
+import { REVOKE_POLICY_NAME, ROLE_REVOKE_POLICY_NAME } from '../core/revoke-policies.js';
 export { AwsCallError, describeFailure } from './aws-errors.js';
 
 /** How every AWS client keyleak builds behaves. */
@@ -101,21 +102,6 @@ export interface Aws {
   /** A session in `accountId`: the responder role assumed with the default chain's credentials. */
   assumeRole(accountId: string, roleArn: string): Promise<AccountSession>;
 }
-
-/**
- * The managed policy `--revoke-sessions` attaches, created once per account by its administrators (see
- * docs/aws/revoke-sessions-policy.json). A fixed, pre-made policy lets the responder's
- * iam:AttachUserPolicy be limited to it with an iam:PolicyARN condition: the responder can never attach
- * or write a policy that grants anything.
- */
-export const REVOKE_POLICY_NAME = 'keyleak-revoke-sessions';
-
-/**
- * The inline policy IAM's console puts on a role to "revoke active sessions" (`contain-persistence`):
- * deny everything to tokens issued before now. A role's sessions are all temporary, so the fixed
- * user policy above would end the role's legitimate use too; this one ends only the sessions that exist.
- */
-export const ROLE_REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
 
 /** The deny on tokens issued before `before`. */
 function revokePolicy(before: Date) {
@@ -432,3 +418,4 @@ export function createAws(options: AwsOptions = defaultAwsOptions()): Aws {
     },
   };
 }
+

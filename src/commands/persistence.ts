@@ -1,4 +1,5 @@
-import { ROLE_REVOKE_POLICY_NAME, type AccountSession } from '../adapters/aws.js';
+import type { AccountSession } from '../adapters/aws.js';
+import { ROLE_REVOKE_POLICY_NAME } from '../core/revoke-policies.js';
 import type { AttackDigest } from '../core/attack-digest.js';
 import {
   costWindow,

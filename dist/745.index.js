@@ -2,21 +2,26 @@ export const id = 745;
 export const ids = [745];
 export const modules = {
 
-/***/ 6745:
+/***/ 16745:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
+__webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   AwsCallError: () => (/* reexport safe */ _aws_errors_js__WEBPACK_IMPORTED_MODULE_0__.iQ),
 /* harmony export */   createAws: () => (/* binding */ createAws),
-/* harmony export */   defaultAwsOptions: () => (/* binding */ defaultAwsOptions)
+/* harmony export */   defaultAwsOptions: () => (/* binding */ defaultAwsOptions),
+/* harmony export */   describeFailure: () => (/* reexport safe */ _aws_errors_js__WEBPACK_IMPORTED_MODULE_0__.Ic),
+/* harmony export */   failureOf: () => (/* binding */ failureOf)
 /* harmony export */ });
-/* unused harmony exports REVOKE_POLICY_NAME, ROLE_REVOKE_POLICY_NAME, failureOf */
-/* harmony import */ var _aws_sdk_client_cloudtrail__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(7392);
-/* harmony import */ var _aws_sdk_client_cost_explorer__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(2994);
-/* harmony import */ var _aws_sdk_client_ec2__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(5193);
-/* harmony import */ var _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6764);
-/* harmony import */ var _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(1695);
+/* harmony import */ var _aws_sdk_client_cloudtrail__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(57392);
+/* harmony import */ var _aws_sdk_client_cost_explorer__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(32994);
+/* harmony import */ var _aws_sdk_client_ec2__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(35193);
+/* harmony import */ var _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(16764);
+/* harmony import */ var _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(71695);
 /* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(311);
-/* harmony import */ var _aws_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(133);
+/* harmony import */ var _aws_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(20133);
+/* harmony import */ var _core_revoke_policies_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(20496);
+
 
 
 
@@ -32,19 +37,6 @@ function defaultAwsOptions(env = process.env) {
         maxAttempts: 3,
     };
 }
-/**
- * The managed policy `--revoke-sessions` attaches, created once per account by its administrators (see
- * docs/aws/revoke-sessions-policy.json). A fixed, pre-made policy lets the responder's
- * iam:AttachUserPolicy be limited to it with an iam:PolicyARN condition: the responder can never attach
- * or write a policy that grants anything.
- */
-const REVOKE_POLICY_NAME = 'keyleak-revoke-sessions';
-/**
- * The inline policy IAM's console puts on a role to "revoke active sessions" (`contain-persistence`):
- * deny everything to tokens issued before now. A role's sessions are all temporary, so the fixed
- * user policy above would end the role's legitimate use too; this one ends only the sessions that exist.
- */
-const ROLE_REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
 /** The deny on tokens issued before `before`. */
 function revokePolicy(before) {
     return {
@@ -181,7 +173,7 @@ function createAws(options = defaultAwsOptions()) {
             },
             async revokeSessions(userName) {
                 const partition = identity.arn.split(':')[1] ?? 'aws';
-                const arn = `arn:${partition}:iam::${identity.account}:policy/${REVOKE_POLICY_NAME}`;
+                const arn = `arn:${partition}:iam::${identity.account}:policy/${_core_revoke_policies_js__WEBPACK_IMPORTED_MODULE_5__/* .REVOKE_POLICY_NAME */ .o}`;
                 await call('iam:AttachUserPolicy', (abortSignal) => iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .AttachUserPolicyCommand */ .sGv({ UserName: userName, PolicyArn: arn }), { abortSignal }));
                 return arn;
             },
@@ -191,19 +183,19 @@ function createAws(options = defaultAwsOptions()) {
             async revokeRoleSessions(roleName, before) {
                 await call('iam:PutRolePolicy', (abortSignal) => iam.send(new _aws_sdk_client_iam__WEBPACK_IMPORTED_MODULE_2__/* .PutRolePolicyCommand */ .pMt({
                     RoleName: roleName,
-                    PolicyName: ROLE_REVOKE_POLICY_NAME,
+                    PolicyName: _core_revoke_policies_js__WEBPACK_IMPORTED_MODULE_5__/* .ROLE_REVOKE_POLICY_NAME */ .X,
                     PolicyDocument: JSON.stringify(revokePolicy(before)),
                 }), { abortSignal }));
-                return ROLE_REVOKE_POLICY_NAME;
+                return _core_revoke_policies_js__WEBPACK_IMPORTED_MODULE_5__/* .ROLE_REVOKE_POLICY_NAME */ .X;
             },
             async dailyCost(start, end) {
                 // Cost Explorer has one endpoint, in us-east-1.
-                const ce = new _aws_sdk_client_cost_explorer__WEBPACK_IMPORTED_MODULE_5__/* .CostExplorerClient */ .mM9({ ...withCreds(options.maxAttempts), region: 'us-east-1' });
+                const ce = new _aws_sdk_client_cost_explorer__WEBPACK_IMPORTED_MODULE_6__/* .CostExplorerClient */ .mM9({ ...withCreds(options.maxAttempts), region: 'us-east-1' });
                 const days = [];
                 let currency = 'USD';
                 let token;
                 do {
-                    const out = await call('ce:GetCostAndUsage', (abortSignal) => ce.send(new _aws_sdk_client_cost_explorer__WEBPACK_IMPORTED_MODULE_5__/* .GetCostAndUsageCommand */ .lx0({
+                    const out = await call('ce:GetCostAndUsage', (abortSignal) => ce.send(new _aws_sdk_client_cost_explorer__WEBPACK_IMPORTED_MODULE_6__/* .GetCostAndUsageCommand */ .lx0({
                         TimePeriod: { Start: start, End: end },
                         Granularity: 'DAILY',
                         Metrics: ['UnblendedCost'],
@@ -249,10 +241,10 @@ function createAws(options = defaultAwsOptions()) {
             },
         };
     }
-    const defaultSts = () => new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_6__/* .STSClient */ .iM(base(options.maxAttempts));
+    const defaultSts = () => new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_7__/* .STSClient */ .iM(base(options.maxAttempts));
     return {
         async callerIdentity(pair) {
-            const sts = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_6__/* .STSClient */ .iM({
+            const sts = new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_7__/* .STSClient */ .iM({
                 ...base(1),
                 credentials: {
                     accessKeyId: pair.keyId,
@@ -261,7 +253,7 @@ function createAws(options = defaultAwsOptions()) {
                 },
             });
             try {
-                const out = await call('sts:GetCallerIdentity', (abortSignal) => sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_6__/* .GetCallerIdentityCommand */ .zI({}), { abortSignal }));
+                const out = await call('sts:GetCallerIdentity', (abortSignal) => sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_7__/* .GetCallerIdentityCommand */ .zI({}), { abortSignal }));
                 return { ok: true, account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
             }
             catch (e) {
@@ -273,12 +265,12 @@ function createAws(options = defaultAwsOptions()) {
         },
         async ownSession() {
             const sts = defaultSts();
-            const out = await call('sts:GetCallerIdentity', (abortSignal) => sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_6__/* .GetCallerIdentityCommand */ .zI({}), { abortSignal }));
+            const out = await call('sts:GetCallerIdentity', (abortSignal) => sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_7__/* .GetCallerIdentityCommand */ .zI({}), { abortSignal }));
             return accountSession({ account: out.Account ?? '', arn: out.Arn ?? '' }, undefined);
         },
         async assumeRole(accountId, roleArn) {
             const sts = defaultSts();
-            const out = await call('sts:AssumeRole', (abortSignal) => sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_6__/* .AssumeRoleCommand */ .QL({
+            const out = await call('sts:AssumeRole', (abortSignal) => sts.send(new _aws_sdk_client_sts__WEBPACK_IMPORTED_MODULE_7__/* .AssumeRoleCommand */ .QL({
                 RoleArn: roleArn,
                 RoleSessionName: `keyleak-${Date.now()}`,
                 DurationSeconds: 3600,
