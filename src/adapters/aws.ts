@@ -418,4 +418,3 @@ export function createAws(options: AwsOptions = defaultAwsOptions()): Aws {
     },
   };
 }
-
