@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli-main.js';
 import { scanRepository } from '../../src/commands/scan.js';
 import { parseConfig } from '../../src/core/config.js';
 import { fingerprintSecret } from '../../src/core/redact.js';
@@ -10,6 +9,7 @@ import { renderText } from '../../src/core/render/text.js';
 import { parseScanArgs } from '../../src/settings.js';
 import { makePair, makeSecret } from '../helpers/keys.js';
 import { TestRepo } from '../helpers/repo.js';
+import { cli } from '../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -20,21 +20,6 @@ function repo(): TestRepo {
   const r = TestRepo.create();
   cleanups.push(() => r.cleanup());
   return r;
-}
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
 }
 
 const scan = (dir: string, ...flags: string[]) =>
