@@ -507,29 +507,6 @@ export class Git {
   }
 
   /**
-   * Where each of `oids` sits in the history of `sel`: up to `perObject` commits (newest first) that put
-   * it at a path, with that path. One walk of the commits' trees that reads no blob (git's own
-   * `--find-object` fetches blobs in a partial clone), so objects absent from the store are found by the
-   * trees that name them. An object no commit puts at a path gets an empty list. A tree or commit the
-   * walk needs and cannot read fails it: a GitError.
-   */
-  async objectReferences(
-    sel: HistorySelection,
-    oids: readonly string[],
-    perObject: number,
-  ): Promise<Map<string, { commit: string; path: string }[]>> {
-    const refs = new Map<string, { commit: string; path: string }[]>(oids.map((o) => [o, []]));
-    if (oids.length === 0) return refs;
-    await this.logChanges(sel, (c) => {
-      for (const ch of c.changes) {
-        const list = refs.get(ch.oid);
-        if (list && list.length < perObject) list.push({ commit: c.sha, path: ch.path });
-      }
-    });
-    return refs;
-  }
-
-  /**
    * Streams `git cat-file --batch` for `oids` into `sink`. Returns the oids git reported missing or could
    * not read: git stops at an object it cannot read (a corrupt pack entry), and the rest is read by a new
    * process, so one bad object never hides the others. Memory stays bounded by the pipe's chunk size

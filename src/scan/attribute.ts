@@ -9,6 +9,7 @@ import {
 import { markersToNote, type KeyleakConfig } from '../core/config.js';
 import type { TextAnalysis } from '../core/detect.js';
 import { suppressionOf, type CommitMeta, type ScanUnit } from '../core/findings.js';
+import { MissingReferences } from './missing.js';
 import { analyseObjects, type ParsedCommit } from './passes.js';
 
 /**
@@ -44,7 +45,11 @@ export async function attribute(
   onAnalysed: ((bytes: number) => void) | undefined,
   lost: string[],
   problems: string[],
-): Promise<void> {
+  /** Objects missing from the store, located by the same walk when there is one (missing.ts). */
+  locate: readonly string[] = [],
+  /** A partial clone: git is never asked to limit its walk to objects, which fetches them there. */
+  partial = false,
+): Promise<MissingReferences | null> {
   // A walk git cannot finish (a damaged commit or tree) is said, and what it reached is kept.
   const walked = (what: string, p: Promise<void>): Promise<void> =>
     p.catch((e: unknown) => {
@@ -90,7 +95,7 @@ export async function attribute(
   // Commit and tag messages are analysed in full already.
   for (const o of hitOids) if (hits.get(o) !== 'blob' && mayStandAlone(analyses.get(o))) lone.add(o);
   const withKeys = new Set(hitOids.filter((o) => (analyses.get(o)?.keyIds.length ?? 0) > 0 || lone.has(o)));
-  if (withKeys.size === 0) return;
+  if (withKeys.size === 0) return null;
   const hitBlobs = new Set([...withKeys].filter((o) => hits.get(o) === 'blob'));
   const hitCommits = new Set([...withKeys].filter((o) => hits.get(o) === 'commit'));
 
@@ -100,18 +105,26 @@ export async function attribute(
   // with the hits, not with the history; a history whose flagged objects hold no key is not walked.
   const introducing: { commit: CommitChanges; order: number }[] = [];
   let seq = 0;
-  const walkChanges = (objects: string[]): Promise<void> =>
-    git.logChanges(
+  // Objects missing from the store are located by the same walk: a scan walks the history once.
+  let located: MissingReferences | null = null;
+  const walkChanges = async (objects: string[]): Promise<void> => {
+    introducing.length = 0;
+    seq = 0;
+    const refs = new MissingReferences(locate);
+    await git.logChanges(
       sel,
       (c) => {
         seq++; // git log lists newest first
+        refs.see(c);
         const changes = c.changes.filter((ch) => hitBlobs.has(ch.oid));
         if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
       },
       [],
-      objects,
+      objects.length > 0 ? [...objects, ...refs.oids] : [],
     );
-  const limited = hitBlobs.size <= FIND_OBJECTS_LIMIT ? [...hitBlobs] : [];
+    located = refs;
+  };
+  const limited = !partial && hitBlobs.size <= FIND_OBJECTS_LIMIT ? [...hitBlobs] : [];
   const walk =
     hitBlobs.size === 0
       ? Promise.resolve()
@@ -120,11 +133,9 @@ export async function attribute(
           limited.length === 0
             ? walkChanges([])
             : walkChanges(limited).catch(async (e: unknown) => {
-                // Limiting the walk makes git read file versions it may not have (a partial clone, a
-                // damaged store): the whole walk reads trees alone, and what it keeps is the same.
+                // Limiting the walk makes git read file versions it may not have (a damaged store): the
+                // whole walk reads trees alone, and what it keeps is the same.
                 if (!(e instanceof GitError)) throw e;
-                introducing.length = 0;
-                seq = 0;
                 await walkChanges([]);
               }),
         );
@@ -273,6 +284,7 @@ export async function attribute(
         units.push({ commit: meta(ku.commit), path: ch.path, analysis: a });
     }
   }
+  return located;
 }
 
 /**

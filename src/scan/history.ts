@@ -3,7 +3,7 @@ import { markersToNote, type KeyleakConfig } from '../core/config.js';
 import type { ScanUnit } from '../core/findings.js';
 import { attribute } from './attribute.js';
 import { fullFirstPass, openStore, vouchedFor } from './first-pass.js';
-import { locateMissing } from './missing.js';
+import { locateMissing, type MissingReferences } from './missing.js';
 import { prefilter, type FirstPassResult, type Progress } from './passes.js';
 import { scanResult, type ScanResult } from './result.js';
 import { packWorkerBeside } from './threads.js';
@@ -118,6 +118,9 @@ export async function scanHistory(
   }
   const units: ScanUnit[] = [];
   const lost: string[] = [];
+  // Objects known to be missing before attribution are located by its walk, when it walks.
+  const missingBefore = [...new Set([...first.missing, ...unreachable])];
+  let walkedFor: MissingReferences | null = null;
   if (first.hits.size > 0) {
     Object.assign(progress, {
       phase: 'attributing',
@@ -135,7 +138,7 @@ export async function scanHistory(
         }
       : undefined;
     if (opts.onProgress) tell(true);
-    await attribute(
+    walkedFor = await attribute(
       git,
       sel,
       first.hits,
@@ -145,6 +148,8 @@ export async function scanHistory(
       onAnalysed,
       lost,
       problems,
+      missingBefore,
+      partial,
     );
   }
   if (problems.length > 0) {
@@ -158,8 +163,8 @@ export async function scanHistory(
     );
   }
   for (const n of first.notes ?? []) warnings.push(`${n}; read through git instead`);
-  const missing = [...new Set([...first.missing, ...unreachable, ...lost])];
-  const located = missing.length > 0 ? await locateMissing(git, sel, missing) : null;
+  const missing = [...new Set([...missingBefore, ...lost])];
+  const located = missing.length > 0 ? await locateMissing(git, sel, missing, walkedFor) : null;
   if (located) {
     incomplete = true;
     warnings.push(located.warning);

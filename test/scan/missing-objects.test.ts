@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Git } from '../../src/adapters/git.js';
 import { exitCodeFor, scanRepository } from '../../src/commands/scan.js';
 import { renderJson } from '../../src/core/render/json.js';
 import { renderMarkdown } from '../../src/core/render/markdown.js';
@@ -105,6 +106,42 @@ describe('missing objects are located where the history references them', () => 
     expect(got.report.missing).toEqual([
       { oid: blob, referencedBy: [{ commit: leak, path: 'old/secret.env' }] },
     ]);
+  });
+
+  it('with a key to attribute too, the history is walked once: git is asked about both in one walk', async () => {
+    const { r, recent, leak } = history();
+    const blob = r.head(`${leak}:old/secret.env`);
+    rmSync(join(r.dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
+    const walks = vi.spyOn(Git.prototype, 'logChanges');
+    try {
+      const got = await scan(r.dir, '--all');
+      expect(got.keys).toEqual([recent.keyId]);
+      expect(got.report.missing).toEqual([
+        { oid: blob, referencedBy: [{ commit: leak, path: 'old/secret.env' }] },
+      ]);
+      expect(walks).toHaveBeenCalledTimes(1);
+      expect(walks.mock.calls[0]![3]).toContain(blob);
+    } finally {
+      walks.mockRestore();
+    }
+  });
+
+  it('in a partial clone the one walk names no object to git, which would fetch what it lacks', async () => {
+    const { r, recent, leak } = history();
+    const blob = r.head(`${leak}:old/secret.env`);
+    const dir = partialClone(r);
+    const walks = vi.spyOn(Git.prototype, 'logChanges');
+    try {
+      const got = await scan(dir, '--all');
+      expect(got.keys).toEqual([recent.keyId]);
+      expect(got.report.missing).toEqual([
+        { oid: blob, referencedBy: [{ commit: leak, path: 'old/secret.env' }] },
+      ]);
+      expect(walks).toHaveBeenCalledTimes(1);
+      expect(walks.mock.calls[0]![3] ?? []).toEqual([]);
+    } finally {
+      walks.mockRestore();
+    }
   });
 
   it('a hostile path is quoted in the warning, never split across lines', async () => {
