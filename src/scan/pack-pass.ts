@@ -190,12 +190,15 @@ export async function packPass(packs: readonly PackFile[], opts: PackPassOptions
         )
       : 1;
     const shares = threads > 1 ? splitRoots(roots, weights, threads) : [roots];
-    // The first share runs here; the others on worker threads, all at once. A thread that cannot start
-    // or dies (not a pack it cannot read) leaves its share to this thread.
+    // A pack read on one thread is read here; shares of a larger one each on a worker thread, all at
+    // once, this thread only gathering their results. Its heap, whose nursery node sizes for throughput
+    // (tens of MB) and cannot be told otherwise once started, then holds results, not the garbage of
+    // reading; a worker's nursery is kept small. A thread that cannot start or dies (not a pack it cannot
+    // read) leaves its share to this thread.
     const cancel = new AbortController();
     const parts = await Promise.all(
-      shares.map((share, k) =>
-        k === 0
+      shares.map((share) =>
+        shares.length === 1
           ? scanShare(pack, plan, share, markers, onObjects)
           : runShareOnWorker(
               workerScript!,
