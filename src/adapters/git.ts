@@ -619,36 +619,54 @@ export class Git {
     onCommit: (c: CommitChanges) => void,
     paths: string[] = [],
   ): Promise<void> {
-    const args = [
-      'log',
-      '--raw',
-      '--no-abbrev',
-      '--no-renames',
-      '-z',
-      '--diff-merges=first-parent',
-      '--format=%x01%H%x02%P%x02%an <%ae>%x02%aI',
-      ...revs,
-      '--',
-      ...paths,
-    ];
-    let current: CommitChanges | null = null;
-    const raw = new RawDiffReader((ch) => current?.changes.push(ch));
-    await this.streamTokens(args, '\0', (token) => {
-      const header = raw.push(token);
-      if (header === null) return;
-      const h = header.indexOf('\x01');
-      if (h < 0) return;
-      if (current) onCommit(current);
-      const [sha, parents, author, date] = header.slice(h + 1).split('\x02');
-      current = {
-        sha: sha!,
-        parents: parents ? parents.split(' ') : [],
-        author: author!,
-        date: date!.trim(),
-        changes: [],
-      };
-    });
-    if (current) onCommit(current);
+    const parse = commitParser(onCommit);
+    await this.streamTokens(logArgs(revs, paths), '\0', parse.token);
+    parse.end();
+  }
+
+  /**
+   * The walk `logChanges(sel, …)` makes, started now and kept (at most `limit` characters of git's
+   * output) to be replayed later: a scan with a core to spare runs it while it reads the packs, and
+   * replays it only when it has something to attribute. Past `limit` git is stopped, and a replay walks
+   * again.
+   */
+  keepChanges(sel: HistorySelection, limit: number): KeptWalk {
+    const kept: string[] = [];
+    let size = 0;
+    const stop = new AbortController();
+    const done = this.revisions(sel).then((revs) =>
+      this.stream(
+        logArgs(revs, []),
+        (s) => {
+          size += s.length;
+          if (size > limit) throw new Overflow();
+          kept.push(s);
+        },
+        undefined,
+        stop.signal,
+      ),
+    );
+    done.catch(() => {}); // awaited by a replay; not left unhandled when discarded
+    return {
+      replay: async (onCommit) => {
+        try {
+          await done;
+        } catch (e) {
+          if (!(e instanceof Overflow)) throw e;
+          kept.length = 0;
+          return this.logChanges(sel, onCommit);
+        }
+        const parse = commitParser(onCommit);
+        const tokens = new TokenSplitter('\0', parse.token);
+        for (const s of kept) tokens.push(s);
+        tokens.end();
+        parse.end();
+      },
+      discard: () => {
+        kept.length = 0;
+        stop.abort();
+      },
+    };
   }
 
   /** Files staged in the index that differ from HEAD (or every staged file before the first commit). */
@@ -688,6 +706,20 @@ export class Git {
     onToken: (t: string) => void,
     input?: string,
   ): Promise<void> {
+    const tokens = new TokenSplitter(sep, onToken);
+    return this.stream(args, (s) => tokens.push(s), input).then(() => tokens.end());
+  }
+
+  /**
+   * Runs git, handing its stdout to `onData` as text as it comes; a non-zero exit, a watchdog's stop or
+   * a throw from `onData` (which stops git) rejects. `signal` stops git too.
+   */
+  private stream(
+    args: string[],
+    onData: (s: string) => void,
+    input?: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = spawnGit([...BOUNDED_READS, ...args], {
         cwd: this.dir,
@@ -698,19 +730,25 @@ export class Git {
         child.stdin.on('error', () => {}); // git may exit before reading all input; the exit code tells.
         child.stdin.end(input);
       }
-      let rest = '';
       const err: Buffer[] = [];
       let failed: unknown = null;
+      const fail = (e: unknown): void => {
+        failed ??= e;
+        child.kill();
+      };
+      if (signal) {
+        if (signal.aborted) fail(new GitError(`git ${args[0]} was stopped`));
+        signal.addEventListener('abort', () => fail(new GitError(`git ${args[0]} was stopped`)), {
+          once: true,
+        });
+      }
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', (s: string) => {
         if (failed) return;
-        const parts = (rest + s).split(sep);
-        rest = parts.pop()!;
         try {
-          for (const p of parts) onToken(p);
+          onData(s);
         } catch (e) {
-          failed = e;
-          child.kill();
+          fail(e);
         }
       });
       child.stderr.on('data', (b: Buffer) => err.push(b));
@@ -726,7 +764,6 @@ export class Git {
             .join('\n');
           return reject(new GitError(`git ${args[0]} failed: ${said || `exit ${code}`}`));
         }
-        if (rest) onToken(rest);
         resolve();
       });
     });
@@ -877,6 +914,81 @@ export class Git {
       }
     }
     return runGit(args, { env }, undefined, token).then((b) => b.toString('utf8'));
+  }
+}
+
+/** A walk of changes kept for later (Git.keepChanges). */
+export interface KeptWalk {
+  /** The walk's commits, as logChanges gives them; rejects as logChanges would. */
+  replay(onCommit: (c: CommitChanges) => void): Promise<void>;
+  /** Stops the walk and frees what it kept: it is not needed. */
+  discard(): void;
+}
+
+/** A kept walk's output outgrew its bound. */
+class Overflow extends Error {}
+
+/** `git log` listing each commit's changes (against its first parent) in the form commitParser reads. */
+function logArgs(revs: string[], paths: string[]): string[] {
+  return [
+    'log',
+    '--raw',
+    '--no-abbrev',
+    '--no-renames',
+    '-z',
+    '--diff-merges=first-parent',
+    '--format=%x01%H%x02%P%x02%an <%ae>%x02%aI',
+    ...revs,
+    '--',
+    ...paths,
+  ];
+}
+
+/** Reads logArgs' output, a NUL-separated token at a time, into commits with their changes. */
+function commitParser(onCommit: (c: CommitChanges) => void): { token: (t: string) => void; end: () => void } {
+  let current: CommitChanges | null = null;
+  const raw = new RawDiffReader((ch) => current?.changes.push(ch));
+  return {
+    token: (token) => {
+      const header = raw.push(token);
+      if (header === null) return;
+      const h = header.indexOf('\x01');
+      if (h < 0) return;
+      if (current) onCommit(current);
+      const [sha, parents, author, date] = header.slice(h + 1).split('\x02');
+      current = {
+        sha: sha!,
+        parents: parents ? parents.split(' ') : [],
+        author: author!,
+        date: date!.trim(),
+        changes: [],
+      };
+    },
+    end: () => {
+      if (current) onCommit(current);
+      current = null;
+    },
+  };
+}
+
+/** Splits text that arrives in pieces into `sep`-separated tokens; the last one is given at the end. */
+class TokenSplitter {
+  private rest = '';
+
+  constructor(
+    private readonly sep: string,
+    private readonly onToken: (t: string) => void,
+  ) {}
+
+  push(s: string): void {
+    const parts = (this.rest + s).split(this.sep);
+    this.rest = parts.pop()!;
+    for (const p of parts) this.onToken(p);
+  }
+
+  end(): void {
+    if (this.rest) this.onToken(this.rest);
+    this.rest = '';
   }
 }
 

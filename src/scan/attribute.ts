@@ -4,6 +4,7 @@ import {
   type CommitChanges,
   type Git,
   type HistorySelection,
+  type KeptWalk,
   type ObjectType,
 } from '../adapters/git.js';
 import { markersToNote, type KeyleakConfig } from '../core/config.js';
@@ -49,6 +50,8 @@ export async function attribute(
   locate: readonly string[] = [],
   /** A partial clone: git is never asked to limit its walk to objects, which fetches them there. */
   partial = false,
+  /** The whole walk, run while the packs were read (Git.keepChanges): replayed instead of walking. */
+  kept: KeptWalk | null = null,
 ): Promise<MissingReferences | null> {
   // A walk git cannot finish (a damaged commit or tree) is said, and what it reached is kept.
   const walked = (what: string, p: Promise<void>): Promise<void> =>
@@ -111,20 +114,17 @@ export async function attribute(
     introducing.length = 0;
     seq = 0;
     const refs = new MissingReferences(locate);
-    await git.logChanges(
-      sel,
-      (c) => {
-        seq++; // git log lists newest first
-        refs.see(c);
-        const changes = c.changes.filter((ch) => hitBlobs.has(ch.oid));
-        if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
-      },
-      [],
-      objects.length > 0 ? [...objects, ...refs.oids] : [],
-    );
+    const onCommit = (c: CommitChanges): void => {
+      seq++; // git log lists newest first
+      refs.see(c);
+      const changes = c.changes.filter((ch) => hitBlobs.has(ch.oid));
+      if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
+    };
+    if (kept && objects.length === 0) await kept.replay(onCommit);
+    else await git.logChanges(sel, onCommit, [], objects.length > 0 ? [...objects, ...refs.oids] : []);
     located = refs;
   };
-  const limited = !partial && hitBlobs.size <= FIND_OBJECTS_LIMIT ? [...hitBlobs] : [];
+  const limited = !kept && !partial && hitBlobs.size <= FIND_OBJECTS_LIMIT ? [...hitBlobs] : [];
   const walk =
     hitBlobs.size === 0
       ? Promise.resolve()

@@ -72,7 +72,7 @@ export async function vouchedFor(git: Git, store: OpenStore): Promise<boolean> {
 export async function fullFirstPass(
   git: Git,
   store: OpenStore | null,
-  readers: Pick<PackPassOptions, 'jobs' | 'workerScript' | 'markers'>,
+  readers: Pick<PackPassOptions, 'jobs' | 'workerScript' | 'markers' | 'onPlanned'>,
   progress: Progress,
   onBytes?: (n: number) => void,
 ): Promise<FirstPassResult> {

@@ -1,4 +1,4 @@
-import { GitError, type Git, type HistorySelection } from '../adapters/git.js';
+import { GitError, type Git, type HistorySelection, type KeptWalk } from '../adapters/git.js';
 import { markersToNote, type KeyleakConfig } from '../core/config.js';
 import type { ScanUnit } from '../core/findings.js';
 import { attribute } from './attribute.js';
@@ -9,6 +9,9 @@ import { scanResult, type ScanResult } from './result.js';
 import { packWorkerBeside } from './threads.js';
 
 export type { HistorySelection } from '../adapters/git.js';
+
+/** Characters of a kept walk's output held at most (boto3's whole history is about 7 M). */
+const KEPT_WALK_LIMIT = 16 << 20;
 
 export interface HistoryScanOptions {
   config: KeyleakConfig;
@@ -81,110 +84,131 @@ export async function scanHistory(
 
   let first: FirstPassResult;
   let unreachable: string[] = [];
-  if (sel.mode === 'all') {
-    const store = await openStore(git);
-    if (store) progress.phase = 'reading packs';
-    try {
-      // The object store lists what is present; only a walk of the history tells what is referenced but
-      // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
-      // and after it when a commit of that store turns out to name a tree or parent it lacks.
-      const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
-      [first, unreachable] = await Promise.all([
-        fullFirstPass(
-          git,
-          store,
-          {
-            jobs: opts.jobs,
-            workerScript:
-              opts.workerScript === undefined ? packWorkerBeside(process.argv[1]) : opts.workerScript,
-            markers: markersToNote(opts.config),
-          },
-          progress,
-          onBytes,
-        ),
-        vouched ? Promise.resolve([]) : missingObjects(),
-      ]);
-      if (vouched && (first.absent?.length ?? 0) > 0)
-        unreachable = [...first.absent!, ...(await missingObjects())];
-    } finally {
-      for (const p of store?.packs ?? []) p.close();
-    }
-  } else {
-    // What `rev-list --objects` says is new in the range, read through git.
-    const oids = await git.listNewObjects(sel);
-    const boundary = oids.find((o) => shallow.has(o));
-    if (boundary) shallowWarning(`the range reaches the shallow boundary at ${boundary}`);
-    first = await prefilter(git, oids, 1, onBytes);
-  }
-  const units: ScanUnit[] = [];
-  const lost: string[] = [];
-  // Objects known to be missing before attribution are located by its walk, when it walks.
-  const missingBefore = [...new Set([...first.missing, ...unreachable])];
-  let walkedFor: MissingReferences | null = null;
-  if (first.hits.size > 0) {
-    Object.assign(progress, {
-      phase: 'attributing',
-      objects: 0,
-      // What the pack reader analysed as it read is not read again.
-      totalObjects: first.hits.size - (first.analyses?.size ?? 0),
-      bytes: 0,
-      totalBytes: 0,
-    } satisfies Progress);
-    const onAnalysed = opts.onProgress
-      ? (n: number): void => {
-          progress.objects++;
-          progress.bytes += n;
-          tell();
-        }
-      : undefined;
-    if (opts.onProgress) tell(true);
-    walkedFor = await attribute(
-      git,
-      sel,
-      first.hits,
-      first.analyses ?? new Map(),
-      opts.config,
-      units,
-      onAnalysed,
-      lost,
-      problems,
-      missingBefore,
-      partial,
-    );
-  }
-  if (problems.length > 0) {
-    incomplete = true;
-    warnings.push(...problems);
-  }
-  for (const d of first.damaged ?? []) {
-    incomplete = true;
-    warnings.push(
-      `${d}: objects in it may have been misread or skipped (run \`git fsck\`, then re-clone or restore the repository)`,
-    );
-  }
-  for (const n of first.notes ?? []) warnings.push(`${n}; read through git instead`);
-  const missing = [...new Set([...missingBefore, ...lost])];
-  const located = missing.length > 0 ? await locateMissing(git, sel, missing, walkedFor) : null;
-  if (located) {
-    incomplete = true;
-    warnings.push(located.warning);
+  const workerScript =
+    opts.workerScript === undefined ? packWorkerBeside(process.argv[1]) : opts.workerScript;
+  // A pack read on fewer threads than allowed leaves a core free: the walk that attribution and the
+  // location of missing objects need runs there meanwhile (its output kept, within a bound), and is
+  // replayed only if there is something to attribute or locate. The pack is then read on a worker, so
+  // that this thread takes git's output as it comes.
+  let kept: KeptWalk | null = null;
+  const onPlanned = (threads: number): boolean => {
+    if (threads >= opts.jobs || workerScript === null) return false;
+    kept = git.keepChanges(sel, KEPT_WALK_LIMIT);
+    return true;
+  };
+  try {
+    return await scanWith();
+  } finally {
+    (kept as KeptWalk | null)?.discard();
   }
 
-  const result = scanResult(
-    units,
-    opts.config,
-    {
-      mode: sel.mode,
-      objectsScanned: first.objects,
-      bytesScanned: first.bytes,
-      commitsScanned: first.commits,
-      durationMs: Date.now() - started,
-    },
-    warnings,
-    incomplete,
-  );
-  if (located) result.report.missing = located.missing;
-  return result;
+  async function scanWith(): Promise<ScanResult> {
+    if (sel.mode === 'all') {
+      const store = await openStore(git);
+      if (store) progress.phase = 'reading packs';
+      try {
+        // The object store lists what is present; only a walk of the history tells what is referenced but
+        // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
+        // and after it when a commit of that store turns out to name a tree or parent it lacks.
+        const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
+        [first, unreachable] = await Promise.all([
+          fullFirstPass(
+            git,
+            store,
+            {
+              jobs: opts.jobs,
+              workerScript,
+              markers: markersToNote(opts.config),
+              onPlanned,
+            },
+            progress,
+            onBytes,
+          ),
+          vouched ? Promise.resolve([]) : missingObjects(),
+        ]);
+        if (vouched && (first.absent?.length ?? 0) > 0)
+          unreachable = [...first.absent!, ...(await missingObjects())];
+      } finally {
+        for (const p of store?.packs ?? []) p.close();
+      }
+    } else {
+      // What `rev-list --objects` says is new in the range, read through git.
+      const oids = await git.listNewObjects(sel);
+      const boundary = oids.find((o) => shallow.has(o));
+      if (boundary) shallowWarning(`the range reaches the shallow boundary at ${boundary}`);
+      first = await prefilter(git, oids, 1, onBytes);
+    }
+    const units: ScanUnit[] = [];
+    const lost: string[] = [];
+    // Objects known to be missing before attribution are located by its walk, when it walks.
+    const missingBefore = [...new Set([...first.missing, ...unreachable])];
+    let walkedFor: MissingReferences | null = null;
+    if (first.hits.size > 0) {
+      Object.assign(progress, {
+        phase: 'attributing',
+        objects: 0,
+        // What the pack reader analysed as it read is not read again.
+        totalObjects: first.hits.size - (first.analyses?.size ?? 0),
+        bytes: 0,
+        totalBytes: 0,
+      } satisfies Progress);
+      const onAnalysed = opts.onProgress
+        ? (n: number): void => {
+            progress.objects++;
+            progress.bytes += n;
+            tell();
+          }
+        : undefined;
+      if (opts.onProgress) tell(true);
+      walkedFor = await attribute(
+        git,
+        sel,
+        first.hits,
+        first.analyses ?? new Map(),
+        opts.config,
+        units,
+        onAnalysed,
+        lost,
+        problems,
+        missingBefore,
+        partial,
+        kept,
+      );
+    }
+    if (problems.length > 0) {
+      incomplete = true;
+      warnings.push(...problems);
+    }
+    for (const d of first.damaged ?? []) {
+      incomplete = true;
+      warnings.push(
+        `${d}: objects in it may have been misread or skipped (run \`git fsck\`, then re-clone or restore the repository)`,
+      );
+    }
+    for (const n of first.notes ?? []) warnings.push(`${n}; read through git instead`);
+    const missing = [...new Set([...missingBefore, ...lost])];
+    const located = missing.length > 0 ? await locateMissing(git, sel, missing, walkedFor, kept) : null;
+    if (located) {
+      incomplete = true;
+      warnings.push(located.warning);
+    }
+
+    const result = scanResult(
+      units,
+      opts.config,
+      {
+        mode: sel.mode,
+        objectsScanned: first.objects,
+        bytesScanned: first.bytes,
+        commitsScanned: first.commits,
+        durationMs: Date.now() - started,
+      },
+      warnings,
+      incomplete,
+    );
+    if (located) result.report.missing = located.missing;
+    return result;
+  }
 }
 
 function firstLine(s: string): string {

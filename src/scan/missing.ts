@@ -1,4 +1,10 @@
-import { GitError, type CommitChanges, type Git, type HistorySelection } from '../adapters/git.js';
+import {
+  GitError,
+  type CommitChanges,
+  type Git,
+  type HistorySelection,
+  type KeptWalk,
+} from '../adapters/git.js';
 import type { MissingObject } from '../core/types.js';
 
 /** Objects looked for in the one walk: each is an argument of it. The rest are listed, not located. */
@@ -48,13 +54,16 @@ export async function locateMissing(
   sel: HistorySelection,
   oids: readonly string[],
   walked: MissingReferences | null = null,
+  /** The whole walk, run while the packs were read: replayed instead of walking again. */
+  kept: KeptWalk | null = null,
 ): Promise<{ missing: MissingObject[]; warning: string }> {
   const found: References = new Map(walked?.refs);
   const rest = new MissingReferences(oids.filter((o) => !found.has(o)).slice(0, LOCATE_AT_MOST - found.size));
   let failure = '';
   if (rest.refs.size > 0) {
     try {
-      await git.logChanges(sel, (c) => rest.see(c));
+      const see = (c: CommitChanges): void => rest.see(c);
+      await (kept ? kept.replay(see) : git.logChanges(sel, see));
       for (const [oid, list] of rest.refs) found.set(oid, list);
     } catch (e) {
       if (!(e instanceof GitError)) throw e;

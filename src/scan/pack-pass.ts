@@ -148,6 +148,12 @@ export interface PackPassOptions {
   markers?: readonly string[];
   onProgress?: PackProgress;
   /**
+   * Called once the packs are planned, with the most threads any of them will be read on. Returning
+   * true has a pack read on one thread read on a worker all the same, leaving this thread free for other
+   * work meanwhile (the output of a walk of the history).
+   */
+  onPlanned?: (threads: number) => boolean;
+  /**
    * Takes the chains this reader leaves to git and can tell before reading (based outside their pack, or
    * starting from an object too large to hold), so git can read them while the packs are read; without
    * it they are in the result's `deferred`, with those found on the way.
@@ -164,7 +170,7 @@ function emptyShare(): ShareResult {
  * Throws PackFormatError or DeltaError on a pack it cannot read.
  */
 export async function packPass(packs: readonly PackFile[], opts: PackPassOptions): Promise<PackPassResult> {
-  const { jobs, workerScript, markers, onProgress, toGit } = opts;
+  const { jobs, workerScript, markers, onProgress, toGit, onPlanned } = opts;
   const all = emptyShare();
   const planned = packs.map((pack) => {
     const plan = planPack(pack);
@@ -182,23 +188,27 @@ export async function packPass(packs: readonly PackFile[], opts: PackPassOptions
 
   // An object in two packs is counted in both; as a hit it is one key of the map.
   const onObjects = (n: number, b: number): void => onProgress?.objects(n, b);
-  for (const { pack, plan, roots, weights } of planned) {
-    const threads = workerScript
+  const threadCounts = planned.map(({ weights }) =>
+    workerScript
       ? threadsFor(
           weights.reduce((a, w) => a + w, 0),
           jobs,
         )
-      : 1;
+      : 1,
+  );
+  const offThread = (onPlanned?.(Math.max(1, ...threadCounts)) ?? false) && workerScript !== null;
+  for (const [p, { pack, plan, roots, weights }] of planned.entries()) {
+    const threads = threadCounts[p]!;
     const shares = threads > 1 ? splitRoots(roots, weights, threads) : [roots];
-    // A pack read on one thread is read here; shares of a larger one each on a worker thread, all at
-    // once, this thread only gathering their results. Its heap, whose nursery node sizes for throughput
+    // A pack read on one thread is read here (unless onPlanned wants this thread free); shares of a
+    // larger one each on a worker thread, all at once, this thread only gathering their results. Its heap, whose nursery node sizes for throughput
     // (tens of MB) and cannot be told otherwise once started, then holds results, not the garbage of
     // reading; a worker's nursery is kept small. A thread that cannot start or dies (not a pack it cannot
     // read) leaves its share to this thread.
     const cancel = new AbortController();
     const parts = await Promise.all(
       shares.map((share) =>
-        shares.length === 1
+        shares.length === 1 && !offThread
           ? scanShare(pack, plan, share, markers, onObjects)
           : runShareOnWorker(
               workerScript!,

@@ -1,7 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Git } from '../../src/adapters/git.js';
 import { scanRepository } from '../../src/commands/scan.js';
 import { parseScanArgs } from '../../src/settings.js';
 import { makeKeyId, makePair } from '../helpers/keys.js';
+import { bundle } from '../helpers/bundle.js';
 import { TestRepo } from '../helpers/repo.js';
 
 const repos: TestRepo[] = [];
@@ -148,31 +152,64 @@ function buildHistory() {
 const sortWhere = (ws: Where[]) =>
   [...ws].sort((a, b) => `${a.commit}${a.path}${a.line}`.localeCompare(`${b.commit}${b.path}${b.line}`));
 
-describe.each(['loose objects', 'one pack'])('attribution of a full-history scan (%s)', (storage) => {
-  it('reports every key at every place that introduced it, and every suppressed one', async () => {
-    const { r, expected, suppressed, secrets } = buildHistory();
-    if (storage === 'one pack') r.git('repack', '-a', '-d', '-f', '-q', '--depth=50', '--window=50');
-    const s = parseScanArgs(['--repo', r.dir, '--all'], { cwd: r.dir, isTTY: false });
-    const { report, secrets: material } = await scanRepository(s);
+/**
+ * The pack-reading threads' script, as the bundled CLI finds it beside itself: a scan started by an entry
+ * in that directory reads a small pack on a worker and walks the history meanwhile (history.ts).
+ */
+function besidePackWorker(): string {
+  const built = bundle('src/pack-worker.ts');
+  copyFileSync(join(built, 'index.js'), join(built, 'pack-worker.js'));
+  writeFileSync(join(built, 'entry.js'), '');
+  return join(built, 'entry.js');
+}
 
-    const got = new Map(
-      report.findings.map((f) => [
-        f.keyId,
-        sortWhere(f.locations.map(({ commit, path, line }) => ({ commit: commit!, path, line }))),
-      ]),
-    );
-    expect(got).toEqual(new Map([...expected].map(([k, ws]) => [k, sortWhere(ws)])));
-    const gotSuppressed = new Map(
-      report.suppressed.map((x) => [
-        `${x.keyId} ${x.reason}`,
-        sortWhere(x.locations.map(({ commit, path, line }) => ({ commit: commit!, path, line }))),
-      ]),
-    );
-    expect(gotSuppressed).toEqual(
-      new Map([...suppressed].map(([k, ws]) => [`${k} aws-example`, sortWhere(ws)])),
-    );
-    for (const [keyId, secret] of Object.entries(secrets))
-      expect(material.get(keyId)!.secrets[0]).toBe(secret);
-    expect(report.incomplete).toBe(false);
-  });
-});
+describe.each(['loose objects', 'one pack', 'one pack, the history walked while it is read'])(
+  'attribution of a full-history scan (%s)',
+  (storage) => {
+    it('reports every key at every place that introduced it, and every suppressed one', async () => {
+      const { r, expected, suppressed, secrets } = buildHistory();
+      if (storage !== 'loose objects') r.git('repack', '-a', '-d', '-f', '-q', '--depth=50', '--window=50');
+      const meanwhile = storage.includes('while it is read');
+      const s = parseScanArgs(['--repo', r.dir, '--all', '--jobs', meanwhile ? '2' : '1'], {
+        cwd: r.dir,
+        isTTY: false,
+      });
+      const entry = process.argv[1];
+      const kept = vi.spyOn(Git.prototype, 'keepChanges');
+      const walks = vi.spyOn(Git.prototype, 'logChanges');
+      if (meanwhile) process.argv[1] = besidePackWorker();
+      let scanned: Awaited<ReturnType<typeof scanRepository>> | null = null;
+      try {
+        scanned = await scanRepository(s);
+        // The walk kept while the pack was read is the one attribution uses: git walks the history once.
+        expect(kept).toHaveBeenCalledTimes(meanwhile ? 1 : 0);
+        expect(walks).toHaveBeenCalledTimes(meanwhile ? 0 : 1);
+      } finally {
+        process.argv[1] = entry!;
+        kept.mockRestore();
+        walks.mockRestore();
+      }
+      const { report, secrets: material } = scanned!;
+
+      const got = new Map(
+        report.findings.map((f) => [
+          f.keyId,
+          sortWhere(f.locations.map(({ commit, path, line }) => ({ commit: commit!, path, line }))),
+        ]),
+      );
+      expect(got).toEqual(new Map([...expected].map(([k, ws]) => [k, sortWhere(ws)])));
+      const gotSuppressed = new Map(
+        report.suppressed.map((x) => [
+          `${x.keyId} ${x.reason}`,
+          sortWhere(x.locations.map(({ commit, path, line }) => ({ commit: commit!, path, line }))),
+        ]),
+      );
+      expect(gotSuppressed).toEqual(
+        new Map([...suppressed].map(([k, ws]) => [`${k} aws-example`, sortWhere(ws)])),
+      );
+      for (const [keyId, secret] of Object.entries(secrets))
+        expect(material.get(keyId)!.secrets[0]).toBe(secret);
+      expect(report.incomplete).toBe(false);
+    });
+  },
+);

@@ -1,5 +1,7 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { Git, type HistorySelection } from '../../src/adapters/git.js';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Git, type CommitChanges, type HistorySelection } from '../../src/adapters/git.js';
 import { TestRepo } from '../helpers/repo.js';
 
 /**
@@ -204,5 +206,49 @@ describe('a walk limited to some file versions', () => {
     o.dev.git('branch', '-q', '-D', 'gone');
     const among = await git.commitsAmong({ mode: 'all', remotes: false }, new Set([o.side, o.tagged, gone]));
     expect([...among].sort()).toEqual([o.side, o.tagged].sort());
+  });
+});
+
+describe('a walk kept while other work runs', () => {
+  const all: HistorySelection = { mode: 'all', remotes: false };
+  const listed = async (walk: (on: (c: CommitChanges) => void) => Promise<void>) => {
+    const seen: CommitChanges[] = [];
+    await walk((c) => seen.push(c));
+    return seen;
+  };
+
+  it('replays what the walk of the history gives, as often as asked', async () => {
+    const o = origin();
+    o.dev.commit('odd names', { 'tab\there.txt': 'x\n', 'new\nline.txt': 'y\n', 'ü.txt': 'z\n' });
+    const git = await Git.open(o.dev.dir);
+    const truth = await listed((on) => git.logChanges(all, on));
+    expect(truth.length).toBeGreaterThan(3);
+    const kept = git.keepChanges(all, 1 << 20);
+    expect(await listed((on) => kept.replay(on))).toEqual(truth);
+    expect(await listed((on) => kept.replay(on))).toEqual(truth);
+    kept.discard();
+  });
+
+  it('past its bound, git is stopped and a replay walks again', async () => {
+    const o = origin();
+    const git = await Git.open(o.dev.dir);
+    const truth = await listed((on) => git.logChanges(all, on));
+    const walks = vi.spyOn(Git.prototype, 'logChanges');
+    try {
+      const kept = git.keepChanges(all, 10);
+      expect(await listed((on) => kept.replay(on))).toEqual(truth);
+      expect(walks).toHaveBeenCalledTimes(1);
+    } finally {
+      walks.mockRestore();
+    }
+  });
+
+  it('a walk git cannot finish rejects the replay with what git said', async () => {
+    const o = origin();
+    const tree = o.dev.git('rev-parse', `${o.main[1]}^{tree}`).trim();
+    rmSync(join(o.dev.dir, '.git', 'objects', tree.slice(0, 2), tree.slice(2)));
+    const git = await Git.open(o.dev.dir);
+    const kept = git.keepChanges(all, 1 << 20);
+    await expect(kept.replay(() => {})).rejects.toThrow(new RegExp(`git log failed: .*${tree}`));
   });
 });
