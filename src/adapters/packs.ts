@@ -1,4 +1,13 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  read,
+  readFileSync,
+  readSync,
+  readdirSync,
+} from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Inflate, constants as zlibConstants, inflateSync } from 'node:zlib';
@@ -243,9 +252,10 @@ export class PackFile {
 
   /**
    * Why the pack or its index fails its checksum (damaged on disk, or not what git wrote), or null when
-   * both match. Reads the whole pack once.
+   * both match. Reads the whole pack once, a piece at a time between other work: nothing else needs its
+   * answer before the end of a pass, so it runs beside the reading instead of before it.
    */
-  checksumProblem(): string | null {
+  async checksumProblem(): Promise<string | null> {
     const idx = this.idx;
     const idxSum = createHash('sha1')
       .update(idx.subarray(0, idx.length - OID_BYTES))
@@ -257,18 +267,25 @@ export class PackFile {
     const hash = createHash('sha1');
     const buf = Buffer.allocUnsafe(1 << 20);
     const body = size - OID_BYTES;
-    for (let at = 0; at < body;) {
-      const n = readSync(this.fd, buf, 0, Math.min(buf.length, body - at), at);
-      if (n <= 0) return `${this.share.packPath} could not be read to its end`;
-      hash.update(buf.subarray(0, n));
-      at += n;
+    const readAt = (into: Buffer, len: number, at: number): Promise<number> =>
+      new Promise((res, rej) => read(this.fd, into, 0, len, at, (e, n) => (e ? rej(e) : res(n))));
+    try {
+      for (let at = 0; at < body;) {
+        const n = await readAt(buf, Math.min(buf.length, body - at), at);
+        if (n <= 0) return `${this.share.packPath} could not be read to its end`;
+        hash.update(buf.subarray(0, n));
+        at += n;
+      }
+      const trailer = Buffer.allocUnsafe(OID_BYTES);
+      if ((await readAt(trailer, OID_BYTES, body)) !== OID_BYTES)
+        return `${this.share.packPath} could not be read to its end`;
+      if (!hash.digest().equals(trailer)) return `${this.share.packPath} fails its checksum`;
+      if (!trailer.equals(idx.subarray(idx.length - 2 * OID_BYTES, idx.length - OID_BYTES)))
+        return `the pack index of ${this.share.packPath} belongs to another pack`;
+      return null;
+    } catch (e) {
+      return `${this.share.packPath} could not be read to its end (${(e as Error).message})`;
     }
-    const trailer = Buffer.allocUnsafe(OID_BYTES);
-    readSync(this.fd, trailer, 0, OID_BYTES, body);
-    if (!hash.digest().equals(trailer)) return `${this.share.packPath} fails its checksum`;
-    if (!trailer.equals(idx.subarray(idx.length - 2 * OID_BYTES, idx.length - OID_BYTES)))
-      return `the pack index of ${this.share.packPath} belongs to another pack`;
-    return null;
   }
 
   /**

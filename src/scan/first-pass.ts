@@ -22,8 +22,11 @@ function sum<T>(items: readonly T[], f: (t: T) => number): number {
 export interface OpenStore {
   layout: ObjectStoreLayout;
   packs: PackFile[];
-  /** Packs whose checksums do not match, said as what is wrong. */
-  damaged: string[];
+  /**
+   * Packs whose checksums do not match, said as what is wrong: checked while the packs are read, and
+   * settled before they are closed.
+   */
+  damaged: Promise<string[]>;
 }
 
 export async function openStore(git: Git): Promise<OpenStore | null> {
@@ -41,7 +44,9 @@ export async function openStore(git: Git): Promise<OpenStore | null> {
   }
   // Every byte of a pack is covered by its checksum: a flipped bit that still decodes (an object's type,
   // a size) cannot pass as a clean read.
-  const damaged = packs.map((p) => p.checksumProblem()).filter((m): m is string => m !== null);
+  const damaged = Promise.all(packs.map((p) => p.checksumProblem())).then((ms) =>
+    ms.filter((m): m is string => m !== null),
+  );
   return { layout, packs, damaged };
 }
 
@@ -109,7 +114,7 @@ export async function fullFirstPass(
         hits,
         analyses: packed.analyses,
         absent: packed.absent,
-        damaged: store.damaged,
+        damaged: await store.damaged,
         notes: packed.errors,
         missing: parts.flatMap((p) => p.missing),
         objects: packed.objects + sum(parts, (p) => p.objects),
@@ -141,7 +146,7 @@ export async function fullFirstPass(
       hits: new Map(),
       missing: [],
       damaged: [
-        ...(store?.damaged ?? []),
+        ...((await store?.damaged) ?? []),
         `git could not list the objects (${e.message.split('\n')[0]!.slice(0, 300)})`,
       ],
       objects: 0,

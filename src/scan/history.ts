@@ -129,6 +129,8 @@ export async function scanHistory(
         if (vouched && (first.absent?.length ?? 0) > 0)
           unreachable = [...first.absent!, ...(await missingObjects())];
       } finally {
+        // The checksums are read from the packs' files: settled before those are closed.
+        await store?.damaged;
         for (const p of store?.packs ?? []) p.close();
       }
     } else {
