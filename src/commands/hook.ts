@@ -5,7 +5,7 @@ import type { ScanResult } from '../scan/result.js';
 import { scanFiles, scanStaged } from '../scan/worktree.js';
 import { parsePrePushLines, type HookSettings } from '../settings.js';
 import { checkRepoDir, loadConfig, rangeSelection } from './scan.js';
-import { emptyReport } from './push.js';
+import { emptyReport } from '../scan/result.js';
 
 /** `keyleak hook`: the scan a git hook or pre-commit asked for (see HookTarget). */
 export async function runHook(s: HookSettings, readStdin: () => Promise<string>): Promise<ScanResult> {

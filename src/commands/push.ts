@@ -3,6 +3,7 @@ import { UsageError } from '../core/errors.js';
 import type { ScanReport } from '../core/types.js';
 import { DEFAULT_RUNBOOK_TEMPLATE } from '../core/render/incident.js';
 import { configForChange, contactsForChange, scanChange } from './change-config.js';
+import { emptyReport } from '../scan/result.js';
 import { refreshRepositoryIncidents } from './incidents.js';
 import type { FlowDeps, FlowResult } from './ports.js';
 
@@ -323,15 +324,5 @@ export async function runPush(deps: FlowDeps, payload: Record<string, unknown>):
     trails: responded.trails,
     notes: [...plan.notes, ...upserts.map((u) => `Incident #${u.number} for ${u.keyId}: ${u.outcome}.`)],
     problems,
-  };
-}
-
-export function emptyReport(): ScanReport {
-  return {
-    findings: [],
-    suppressed: [],
-    stats: { mode: 'range', objectsScanned: 0, bytesScanned: 0, commitsScanned: 0, durationMs: 0 },
-    incomplete: false,
-    warnings: [],
   };
 }

@@ -9,7 +9,7 @@ import type { Finding, LoneSecret } from '../core/types.js';
 import { scanHistory } from '../scan/history.js';
 import type { ScanResult } from '../scan/result.js';
 import { refreshRepositoryIncidents } from './incidents.js';
-import { emptyReport } from './push.js';
+import { emptyReport } from '../scan/result.js';
 import type { FlowDeps, FlowResult, Responded } from './ports.js';
 
 export type RescanCommand = 'rescan' | 'deactivate';

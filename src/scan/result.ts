@@ -32,3 +32,14 @@ export function scanResult(
     secrets: built.secrets,
   };
 }
+
+/** The report of a scan that had nothing to read (a push of no new commits). */
+export function emptyReport(): ScanReport {
+  return {
+    findings: [],
+    suppressed: [],
+    stats: { mode: 'range', objectsScanned: 0, bytesScanned: 0, commitsScanned: 0, durationMs: 0 },
+    incomplete: false,
+    warnings: [],
+  };
+}

@@ -37,6 +37,14 @@ describe('the entries load the AWS SDK and the artifact client only when a run u
     expect(eager).toEqual([]);
   });
 
+  it('the CLI, which never calls GitHub, does not load its client: a scan starts without it', () => {
+    const { packages } = staticGraph('src/cli.ts');
+    const github = [...packages]
+      .filter(([p]) => /^@octokit\//.test(p) || p === '@actions/github')
+      .map(([p, by]) => `${p} (by ${by})`);
+    expect(github).toEqual([]);
+  });
+
   it('the check sees through to a package a module imports statically', () => {
     expect([...staticGraph('src/adapters/aws.ts').packages.keys()]).toContain('@aws-sdk/client-sts');
   });
