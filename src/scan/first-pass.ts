@@ -63,8 +63,7 @@ export async function openStore(git: Git): Promise<OpenStore | null> {
 export async function vouchedFor(git: Git, store: OpenStore): Promise<boolean> {
   const { layout, packs } = store;
   if (packs.length !== 1 || layout.loose.length > 0 || layout.alternates || layout.promisor) return false;
-  const tips = await git.refTips();
-  const head = await git.headCommit();
+  const [tips, head] = await Promise.all([git.refTips(), git.headCommit()]);
   if (head) tips.push(head);
   return tips.every((t) => packs[0]!.has(t));
 }

@@ -50,7 +50,8 @@ export async function scanHistory(
   // A shallow or partial clone is incomplete only where the scan needed what it lacks: a range that
   // stops short of the shallow boundary is whole; objects a partial clone filtered out and the scan
   // needed are listed as missing by the walks below.
-  const shallow = await git.shallowCommits();
+  // Questions for git that do not depend on each other are asked at once: each is a process of its own.
+  const [shallow, partial] = await Promise.all([git.shallowCommits(), git.isPartial()]);
   const shallowWarning = (where: string): void => {
     incomplete = true;
     warnings.push(
@@ -58,7 +59,6 @@ export async function scanHistory(
     );
   };
   if (shallow.size > 0 && sel.mode === 'all') shallowWarning('the history is cut short');
-  const partial = await git.isPartial();
 
   const progress: Progress = {
     phase: 'reading objects',
