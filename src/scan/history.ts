@@ -86,10 +86,11 @@ export async function scanHistory(
   let unreachable: string[] = [];
   const workerScript =
     opts.workerScript === undefined ? packWorkerBeside(process.argv[1]) : opts.workerScript;
-  // A pack read on fewer threads than allowed leaves a core free: the walk that attribution and the
-  // location of missing objects need runs there meanwhile (its output kept, within a bound), and is
-  // replayed only if there is something to attribute or locate. The pack is then read on a worker, so
-  // that this thread takes git's output as it comes.
+  // A store of one pack read on fewer threads than allowed leaves a core free: the walk that attribution
+  // and the location of missing objects need runs there meanwhile (its output kept, within a bound), and
+  // is replayed only if there is something to attribute or locate. The pack is then read on a worker, so
+  // that this thread takes git's output as it comes. (A store of many small packs would start a worker
+  // for each.)
   let kept: KeptWalk | null = null;
   const onPlanned = (threads: number): boolean => {
     if (threads >= opts.jobs || workerScript === null) return false;
@@ -119,7 +120,7 @@ export async function scanHistory(
               jobs: opts.jobs,
               workerScript,
               markers: markersToNote(opts.config),
-              onPlanned,
+              onPlanned: store?.packs.length === 1 ? onPlanned : undefined,
             },
             progress,
             onBytes,
