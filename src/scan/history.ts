@@ -12,6 +12,17 @@ export type { HistorySelection } from '../adapters/git.js';
 
 /** Characters of a kept walk's output held at most (boto3's whole history is about 7 M). */
 const KEPT_WALK_LIMIT = 16 << 20;
+/** Stored bytes of chains under which a history is walked after its pack is read (see onPlanned). */
+export const KEPT_WALK_MIN_WORK = 4 << 20;
+
+let keptWalkMinWork = KEPT_WALK_MIN_WORK;
+
+/** Sets the work a kept walk needs (tests walk tiny histories while reading them); returns the previous. */
+export function setKeptWalkMinWork(bytes: number): number {
+  const before = keptWalkMinWork;
+  keptWalkMinWork = bytes;
+  return before;
+}
 
 export interface HistoryScanOptions {
   config: KeyleakConfig;
@@ -89,11 +100,11 @@ export async function scanHistory(
   // A store of one pack read on fewer threads than allowed leaves a core free: the walk that attribution
   // and the location of missing objects need runs there meanwhile (its output kept, within a bound), and
   // is replayed only if there is something to attribute or locate. The pack is then read on a worker, so
-  // that this thread takes git's output as it comes. (A store of many small packs would start a worker
-  // for each.)
+  // that this thread takes git's output as it comes. Not for a store of many small packs (a worker each)
+  // nor a small history, whose walk takes less than starting a worker.
   let kept: KeptWalk | null = null;
-  const onPlanned = (threads: number): boolean => {
-    if (threads >= opts.jobs || workerScript === null) return false;
+  const onPlanned = (threads: number, work: number): boolean => {
+    if (threads >= opts.jobs || workerScript === null || work < keptWalkMinWork) return false;
     kept = git.keepChanges(sel, KEPT_WALK_LIMIT);
     return true;
   };

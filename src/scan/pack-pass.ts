@@ -148,11 +148,11 @@ export interface PackPassOptions {
   markers?: readonly string[];
   onProgress?: PackProgress;
   /**
-   * Called once the packs are planned, with the most threads any of them will be read on. Returning
-   * true has a pack read on one thread read on a worker all the same, leaving this thread free for other
-   * work meanwhile (the output of a walk of the history).
+   * Called once the packs are planned, with the most threads any of them will be read on and the stored
+   * bytes of chains to read. Returning true has a pack read on one thread read on a worker all the same,
+   * leaving this thread free for other work meanwhile (the output of a walk of the history).
    */
-  onPlanned?: (threads: number) => boolean;
+  onPlanned?: (threads: number, work: number) => boolean;
   /**
    * Takes the chains this reader leaves to git and can tell before reading (based outside their pack, or
    * starting from an object too large to hold), so git can read them while the packs are read; without
@@ -196,7 +196,8 @@ export async function packPass(packs: readonly PackFile[], opts: PackPassOptions
         )
       : 1,
   );
-  const offThread = (onPlanned?.(Math.max(1, ...threadCounts)) ?? false) && workerScript !== null;
+  const work = planned.reduce((a, { weights }) => a + weights.reduce((b, w) => b + w, 0), 0);
+  const offThread = (onPlanned?.(Math.max(1, ...threadCounts), work) ?? false) && workerScript !== null;
   for (const [p, { pack, plan, roots, weights }] of planned.entries()) {
     const threads = threadCounts[p]!;
     const shares = threads > 1 ? splitRoots(roots, weights, threads) : [roots];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Git } from '../../src/adapters/git.js';
 import { scanRepository } from '../../src/commands/scan.js';
+import { KEPT_WALK_MIN_WORK, setKeptWalkMinWork } from '../../src/scan/history.js';
 import { parseScanArgs } from '../../src/settings.js';
 import { makeKeyId, makePair } from '../helpers/keys.js';
 import { bundle } from '../helpers/bundle.js';
@@ -178,6 +179,8 @@ describe.each(['loose objects', 'one pack', 'one pack, the history walked while 
       const kept = vi.spyOn(Git.prototype, 'keepChanges');
       const walks = vi.spyOn(Git.prototype, 'logChanges');
       if (meanwhile) process.argv[1] = besidePackWorker();
+      // A history this small is otherwise walked after its pack is read.
+      const minWork = setKeptWalkMinWork(meanwhile ? 1 : KEPT_WALK_MIN_WORK);
       let scanned: Awaited<ReturnType<typeof scanRepository>> | null = null;
       try {
         scanned = await scanRepository(s);
@@ -186,6 +189,7 @@ describe.each(['loose objects', 'one pack', 'one pack, the history walked while 
         expect(walks).toHaveBeenCalledTimes(meanwhile ? 0 : 1);
       } finally {
         process.argv[1] = entry!;
+        setKeptWalkMinWork(minWork);
         kept.mockRestore();
         walks.mockRestore();
       }
