@@ -229,9 +229,10 @@ class PackFile {
     }
     /**
      * Why the pack or its index fails its checksum (damaged on disk, or not what git wrote), or null when
-     * both match. Reads the whole pack once.
+     * both match. Reads the whole pack once, a piece at a time between other work: nothing else needs its
+     * answer before the end of a pass, so it runs beside the reading instead of before it.
      */
-    checksumProblem() {
+    async checksumProblem() {
         const idx = this.idx;
         const idxSum = (0,external_node_crypto_namespaceObject.createHash)('sha1')
             .update(idx.subarray(0, idx.length - OID_BYTES))
@@ -244,20 +245,27 @@ class PackFile {
         const hash = (0,external_node_crypto_namespaceObject.createHash)('sha1');
         const buf = Buffer.allocUnsafe(1 << 20);
         const body = size - OID_BYTES;
-        for (let at = 0; at < body;) {
-            const n = (0,external_node_fs_namespaceObject.readSync)(this.fd, buf, 0, Math.min(buf.length, body - at), at);
-            if (n <= 0)
+        const readAt = (into, len, at) => new Promise((res, rej) => (0,external_node_fs_namespaceObject.read)(this.fd, into, 0, len, at, (e, n) => (e ? rej(e) : res(n))));
+        try {
+            for (let at = 0; at < body;) {
+                const n = await readAt(buf, Math.min(buf.length, body - at), at);
+                if (n <= 0)
+                    return `${this.share.packPath} could not be read to its end`;
+                hash.update(buf.subarray(0, n));
+                at += n;
+            }
+            const trailer = Buffer.allocUnsafe(OID_BYTES);
+            if ((await readAt(trailer, OID_BYTES, body)) !== OID_BYTES)
                 return `${this.share.packPath} could not be read to its end`;
-            hash.update(buf.subarray(0, n));
-            at += n;
+            if (!hash.digest().equals(trailer))
+                return `${this.share.packPath} fails its checksum`;
+            if (!trailer.equals(idx.subarray(idx.length - 2 * OID_BYTES, idx.length - OID_BYTES)))
+                return `the pack index of ${this.share.packPath} belongs to another pack`;
+            return null;
         }
-        const trailer = Buffer.allocUnsafe(OID_BYTES);
-        (0,external_node_fs_namespaceObject.readSync)(this.fd, trailer, 0, OID_BYTES, body);
-        if (!hash.digest().equals(trailer))
-            return `${this.share.packPath} fails its checksum`;
-        if (!trailer.equals(idx.subarray(idx.length - 2 * OID_BYTES, idx.length - OID_BYTES)))
-            return `the pack index of ${this.share.packPath} belongs to another pack`;
-        return null;
+        catch (e) {
+            return `${this.share.packPath} could not be read to its end (${e.message})`;
+        }
     }
     /**
      * The stored bytes of object `i`. Deltas tend to sit near the objects they are based on, so a small
@@ -1693,6 +1701,8 @@ const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
  * only on enough bytes. Small packs are read on the calling thread, one after another; `jobs` is the most
  * a large one gets.
  */
+/** The old generation of a pack-reading thread, in MB (see runShareOnWorker). */
+const WORKER_OLD_SPACE_MB = 96;
 /** Stored bytes of chains each pack-reading thread should have, at least, to be worth starting. */
 const THREAD_MIN_WORK = (/* unused pure expression or super */ null && (16 << 20));
 let minWork = (/* unused pure expression or super */ null && (THREAD_MIN_WORK));
@@ -1761,9 +1771,12 @@ const RAISED = { DeltaError: packs_DeltaError, PackFormatError: packs_PackFormat
 function threads_runShareOnWorker(script, data, onObjects, cancel) {
     return new Promise((resolve, reject) => {
         // A small nursery: the inflated deltas a thread drops are freed sooner, and its memory stays small.
+        // A bounded old generation makes V8 grow the heap in small steps, collecting before it doubles (a
+        // thread keeps a few MB of results; on aws-cli's history the process peaks 30-40 MB lower). A share
+        // that outgrows it ends the thread like any other failure: this thread reads it instead.
         const worker = new Worker(script, {
             workerData: { keyleakPackWorker: true, ...data },
-            resourceLimits: { maxYoungGenerationSizeMb: 4 },
+            resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB },
         });
         // Another share failed: this one's result would be thrown away.
         cancel.addEventListener('abort', () => void worker.terminate(), { once: true });
@@ -1858,7 +1871,7 @@ function emptyShare() {
  * Throws PackFormatError or DeltaError on a pack it cannot read.
  */
 async function packPass(packs, opts) {
-    const { jobs, workerScript, markers, onProgress, toGit } = opts;
+    const { jobs, workerScript, markers, onProgress, toGit, onPlanned } = opts;
     const all = emptyShare();
     const planned = packs.map((pack) => {
         const plan = planPack(pack);
@@ -1879,15 +1892,21 @@ async function packPass(packs, opts) {
     }
     // An object in two packs is counted in both; as a hit it is one key of the map.
     const onObjects = (n, b) => onProgress?.objects(n, b);
-    for (const { pack, plan, roots, weights } of planned) {
-        const threads = workerScript
-            ? threadsFor(weights.reduce((a, w) => a + w, 0), jobs)
-            : 1;
+    const threadCounts = planned.map(({ weights }) => workerScript
+        ? threadsFor(weights.reduce((a, w) => a + w, 0), jobs)
+        : 1);
+    const work = planned.reduce((a, { weights }) => a + weights.reduce((b, w) => b + w, 0), 0);
+    const offThread = (onPlanned?.(Math.max(1, ...threadCounts), work) ?? false) && workerScript !== null;
+    for (const [p, { pack, plan, roots, weights }] of planned.entries()) {
+        const threads = threadCounts[p];
         const shares = threads > 1 ? splitRoots(roots, weights, threads) : [roots];
-        // The first share runs here; the others on worker threads, all at once. A thread that cannot start
-        // or dies (not a pack it cannot read) leaves its share to this thread.
+        // A pack read on one thread is read here (unless onPlanned wants this thread free); shares of a
+        // larger one each on a worker thread, all at once, this thread only gathering their results. Its heap, whose nursery node sizes for throughput
+        // (tens of MB) and cannot be told otherwise once started, then holds results, not the garbage of
+        // reading; a worker's nursery is kept small. A thread that cannot start or dies (not a pack it cannot
+        // read) leaves its share to this thread.
         const cancel = new AbortController();
-        const parts = await Promise.all(shares.map((share, k) => k === 0
+        const parts = await Promise.all(shares.map((share) => shares.length === 1 && !offThread
             ? scanShare(pack, plan, share, markers, onObjects)
             : runShareOnWorker(workerScript, { share: pack.shared(), plan, roots: share, markers }, onObjects, cancel.signal).catch((e) => {
                 if (e instanceof PackFormatError || e instanceof DeltaError || cancel.signal.aborted)

@@ -648,6 +648,11 @@ export class Git {
     );
     done.catch(() => {}); // awaited by a replay; not left unhandled when discarded
     return {
+      whole: () =>
+        done.then(
+          () => true,
+          (e: unknown) => !(e instanceof Overflow),
+        ),
       replay: async (onCommit) => {
         try {
           await done;
@@ -919,6 +924,11 @@ export class Git {
 
 /** A walk of changes kept for later (Git.keepChanges). */
 export interface KeptWalk {
+  /**
+   * Whether the walk was kept whole (or failed, as a walk would again): false when it outgrew its bound,
+   * and a caller that can walk less than the whole history had better do that.
+   */
+  whole(): Promise<boolean>;
   /** The walk's commits, as logChanges gives them; rejects as logChanges would. */
   replay(onCommit: (c: CommitChanges) => void): Promise<void>;
   /** Stops the walk and frees what it kept: it is not needed. */

@@ -106,6 +106,8 @@ export async function attribute(
   // from a file version holding a key (of each, only those changes), and which commits with a key in their
   // message the history holds (a walk of the commits alone). What git prints and what is kept here grow
   // with the hits, not with the history; a history whose flagged objects hold no key is not walked.
+  // A walk kept while the packs were read is replayed, unless it outgrew its bound.
+  const replay = kept !== null && hitBlobs.size > 0 && (await kept.whole()) ? kept : null;
   const introducing: { commit: CommitChanges; order: number }[] = [];
   let seq = 0;
   // Objects missing from the store are located by the same walk: a scan walks the history once.
@@ -120,11 +122,11 @@ export async function attribute(
       const changes = c.changes.filter((ch) => hitBlobs.has(ch.oid));
       if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
     };
-    if (kept && objects.length === 0) await kept.replay(onCommit);
+    if (replay) await replay.replay(onCommit);
     else await git.logChanges(sel, onCommit, [], objects.length > 0 ? [...objects, ...refs.oids] : []);
     located = refs;
   };
-  const limited = !kept && !partial && hitBlobs.size <= FIND_OBJECTS_LIMIT ? [...hitBlobs] : [];
+  const limited = !replay && !partial && hitBlobs.size <= FIND_OBJECTS_LIMIT ? [...hitBlobs] : [];
   const walk =
     hitBlobs.size === 0
       ? Promise.resolve()

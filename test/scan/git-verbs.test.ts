@@ -224,6 +224,7 @@ describe('a walk kept while other work runs', () => {
     const truth = await listed((on) => git.logChanges(all, on));
     expect(truth.length).toBeGreaterThan(3);
     const kept = git.keepChanges(all, 1 << 20);
+    expect(await kept.whole()).toBe(true);
     expect(await listed((on) => kept.replay(on))).toEqual(truth);
     expect(await listed((on) => kept.replay(on))).toEqual(truth);
     kept.discard();
@@ -236,6 +237,7 @@ describe('a walk kept while other work runs', () => {
     const walks = vi.spyOn(Git.prototype, 'logChanges');
     try {
       const kept = git.keepChanges(all, 10);
+      expect(await kept.whole()).toBe(false);
       expect(await listed((on) => kept.replay(on))).toEqual(truth);
       expect(walks).toHaveBeenCalledTimes(1);
     } finally {
