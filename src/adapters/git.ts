@@ -584,11 +584,48 @@ export class Git {
     onCommit: (c: CommitChanges) => void,
     paths: string[] = [],
     objects: readonly string[] = [],
+    /** git processes to share the walk between, when it is limited to `objects`. */
+    parallel = 1,
   ): Promise<void> {
     // With `objects`, git lists only the commits that changed a path to or from one of them, and only
     // those changes: what it prints (and this process parses) follows them, not the history.
     const find = objects.filter((o) => OID.test(o)).map((o) => `--find-object=${o}`);
-    await this.log([...find, ...(await this.revisions(sel))], onCommit, paths);
+    const revs = await this.revisions(sel);
+    if (find.length === 0 || parallel < 2) return this.log([...find, ...revs], onCommit, paths);
+    // Diffing each commit's trees is the walk's cost, and each commit is diffed on its own: the commits,
+    // listed in the walk's order, are shared out between processes in blocks dealt in turn (newer commits
+    // have larger trees: a process given the newest half would take most of the time), and what they
+    // find is given in the walk's order. They print a few commits: holding them until their turn costs
+    // nothing.
+    const commits: string[] = [];
+    await this.streamLines(['rev-list', ...revs], (line) => {
+      if (line) commits.push(line);
+    });
+    const runs = Math.min(parallel, Math.ceil(commits.length / parallelWalk.min));
+    if (runs < 2) return this.log([...find, ...revs], onCommit, paths);
+    const blockOf = new Map<string, number>();
+    const { block: blockSize } = parallelWalk;
+    const blocks = Math.ceil(commits.length / blockSize);
+    const dealt: string[][] = Array.from({ length: runs }, () => []);
+    for (let b = 0; b < blocks; b++) {
+      const block = commits.slice(b * blockSize, (b + 1) * blockSize);
+      for (const sha of block) blockOf.set(sha, b);
+      dealt[b % runs]!.push(...block);
+    }
+    const found: CommitChanges[][] = Array.from({ length: blocks }, () => []);
+    await Promise.all(
+      dealt.map(async (mine) => {
+        const parse = commitParser((c) => found[blockOf.get(c.sha)!]!.push(c));
+        await this.streamTokens(
+          logArgs(['--no-walk=unsorted', '--stdin', ...find], paths),
+          '\0',
+          parse.token,
+          mine.join('\n') + '\n',
+        );
+        parse.end();
+      }),
+    );
+    for (const block of found) for (const c of block) onCommit(c);
   }
 
   /** Which of `commits` the history of `sel` holds: a walk of the commits alone, reading no tree. */
@@ -933,6 +970,18 @@ export interface KeptWalk {
   replay(onCommit: (c: CommitChanges) => void): Promise<void>;
   /** Stops the walk and frees what it kept: it is not needed. */
   discard(): void;
+}
+
+/** Commits a process of a shared walk is given at least (Git.logChanges), and dealt at a time. */
+export const PARALLEL_WALK = Object.freeze({ min: 2000, block: 256 });
+
+let parallelWalk: { min: number; block: number } = PARALLEL_WALK;
+
+/** Sets how a walk is shared (tests share tiny histories); returns the previous setting. */
+export function setParallelWalk(sizes: { min: number; block: number }): { min: number; block: number } {
+  const before = parallelWalk;
+  parallelWalk = sizes;
+  return before;
 }
 
 /** A kept walk's output outgrew its bound. */

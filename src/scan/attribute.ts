@@ -31,6 +31,18 @@ const LIST_CHUNK = 1000;
  */
 const FIND_OBJECTS_LIMIT = 10_000;
 
+/** How attribution walks the history. */
+export interface WalkOptions {
+  /** Objects missing from the store, located by the same walk when there is one (missing.ts). */
+  locate?: readonly string[];
+  /** A partial clone: git is never asked to limit its walk to objects, which fetches them there. */
+  partial?: boolean;
+  /** The whole walk, run while the packs were read (Git.keepChanges): replayed instead of walking. */
+  kept?: KeptWalk | null;
+  /** git processes a walk limited to the versions with keys is shared between. */
+  jobs?: number;
+}
+
 /**
  * Maps objects that may hold key ids back to where they were introduced, and analyses them (and, for
  * pairing, the other files of the commits that report a key) in full.
@@ -46,13 +58,9 @@ export async function attribute(
   onAnalysed: ((bytes: number) => void) | undefined,
   lost: string[],
   problems: string[],
-  /** Objects missing from the store, located by the same walk when there is one (missing.ts). */
-  locate: readonly string[] = [],
-  /** A partial clone: git is never asked to limit its walk to objects, which fetches them there. */
-  partial = false,
-  /** The whole walk, run while the packs were read (Git.keepChanges): replayed instead of walking. */
-  kept: KeptWalk | null = null,
+  how: WalkOptions = {},
 ): Promise<MissingReferences | null> {
+  const { locate = [], partial = false, kept = null, jobs = 1 } = how;
   // A walk git cannot finish (a damaged commit or tree) is said, and what it reached is kept.
   const walked = (what: string, p: Promise<void>): Promise<void> =>
     p.catch((e: unknown) => {
@@ -123,7 +131,7 @@ export async function attribute(
       if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
     };
     if (replay) await replay.replay(onCommit);
-    else await git.logChanges(sel, onCommit, [], objects.length > 0 ? [...objects, ...refs.oids] : []);
+    else await git.logChanges(sel, onCommit, [], objects.length > 0 ? [...objects, ...refs.oids] : [], jobs);
     located = refs;
   };
   const limited = !replay && !partial && hitBlobs.size <= FIND_OBJECTS_LIMIT ? [...hitBlobs] : [];

@@ -184,9 +184,7 @@ export async function scanHistory(
         onAnalysed,
         lost,
         problems,
-        missingBefore,
-        partial,
-        kept,
+        { locate: missingBefore, partial, kept, jobs: opts.jobs },
       );
     }
     if (problems.length > 0) {

@@ -1,7 +1,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Git } from '../../src/adapters/git.js';
+import { Git, PARALLEL_WALK, setParallelWalk } from '../../src/adapters/git.js';
 import { scanRepository } from '../../src/commands/scan.js';
 import { KEPT_WALK_MIN_WORK, setKeptWalkMinWork } from '../../src/scan/history.js';
 import { parseScanArgs } from '../../src/settings.js';
@@ -171,7 +171,10 @@ describe.each(['loose objects', 'one pack', 'one pack, the history walked while 
       const { r, expected, suppressed, secrets } = buildHistory();
       if (storage !== 'loose objects') r.git('repack', '-a', '-d', '-f', '-q', '--depth=50', '--window=50');
       const meanwhile = storage.includes('while it is read');
-      const s = parseScanArgs(['--repo', r.dir, '--all', '--jobs', meanwhile ? '2' : '1'], {
+      // One pack: read on this thread, and the walk limited to the versions with keys shared between two
+      // git processes, a few commits each.
+      const shared = storage === 'one pack';
+      const s = parseScanArgs(['--repo', r.dir, '--all', '--jobs', meanwhile || shared ? '2' : '1'], {
         cwd: r.dir,
         isTTY: false,
       });
@@ -181,6 +184,7 @@ describe.each(['loose objects', 'one pack', 'one pack, the history walked while 
       if (meanwhile) process.argv[1] = besidePackWorker();
       // A history this small is otherwise walked after its pack is read.
       const minWork = setKeptWalkMinWork(meanwhile ? 1 : KEPT_WALK_MIN_WORK);
+      const sharing = setParallelWalk(shared ? { min: 1, block: 3 } : PARALLEL_WALK);
       let scanned: Awaited<ReturnType<typeof scanRepository>> | null = null;
       try {
         scanned = await scanRepository(s);
@@ -190,6 +194,7 @@ describe.each(['loose objects', 'one pack', 'one pack, the history walked while 
       } finally {
         process.argv[1] = entry!;
         setKeptWalkMinWork(minWork);
+        setParallelWalk(sharing);
         kept.mockRestore();
         walks.mockRestore();
       }

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Git, type CommitChanges, type HistorySelection } from '../../src/adapters/git.js';
+import { Git, setParallelWalk, type CommitChanges, type HistorySelection } from '../../src/adapters/git.js';
 import { TestRepo } from '../helpers/repo.js';
 
 /**
@@ -252,5 +252,43 @@ describe('a walk kept while other work runs', () => {
     const git = await Git.open(o.dev.dir);
     const kept = git.keepChanges(all, 1 << 20);
     await expect(kept.replay(() => {})).rejects.toThrow(new RegExp(`git log failed: .*${tree}`));
+  });
+});
+
+describe('a walk limited to some file versions, shared between processes', () => {
+  const all: HistorySelection = { mode: 'all', remotes: false };
+  it('gives the same commits, with the same changes, in the same order as one walk', async () => {
+    const o = origin();
+    const versions: string[] = [];
+    for (let i = 0; i < 9; i++) {
+      const sha = o.dev.commit(`v${i}`, { 'a.txt': `${i % 3}\n`, [`f${i}.txt`]: `${i}\n` });
+      versions.push(o.dev.git('rev-parse', `${sha}:a.txt`).trim());
+    }
+    o.dev.git('checkout', '-q', 'side');
+    o.dev.commit('side again', { 'a.txt': '1\n' });
+    o.dev.git('checkout', '-q', 'main');
+    o.dev.git('merge', '-q', '--no-edit', 'side');
+    const git = await Git.open(o.dev.dir);
+    const wanted = [...new Set(versions)];
+    const walk = async (parallel: number) => {
+      const seen: CommitChanges[] = [];
+      await git.logChanges(all, (c) => seen.push(c), [], wanted, parallel);
+      return seen;
+    };
+    const one = await walk(1);
+    expect(one.length).toBeGreaterThan(5);
+    const before = setParallelWalk({ min: 1, block: 2 });
+    const started = vi.spyOn(
+      Git.prototype as unknown as { streamTokens: (...a: unknown[]) => Promise<void> },
+      'streamTokens',
+    );
+    try {
+      expect(await walk(3)).toEqual(one);
+      // rev-list, then one `log --no-walk` per process
+      expect(started).toHaveBeenCalledTimes(4);
+    } finally {
+      started.mockRestore();
+      setParallelWalk(before);
+    }
   });
 });
