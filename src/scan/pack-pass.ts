@@ -261,15 +261,17 @@ export async function scanShare(
 
   // A flagged file version is analysed here, while its content is at hand: attribution then reads it
   // again through git only for the few that report a key. `content` gives it whole.
-  const record = (i: number, size: number, hit: boolean, content: () => Buffer): void => {
+  // `keyIds` and `labels`: how many prefilter matches and secret labels the object holds (labels are
+  // not looked for once a key id is found); a file with only labels needs no search for key ids.
+  const record = (i: number, size: number, keyIds: number, labels: number, content: () => Buffer): void => {
     const kind = rootKind[i]!;
     result.objects++;
     result.bytes += size;
     if (kind === KIND.commit) result.commits++;
-    if (hit) {
+    if (keyIds + labels > 0) {
       const oid = pack.oid(i);
       result.hits.push([oid, kind === KIND.commit ? 'commit' : kind === KIND.tag ? 'tag' : 'blob']);
-      if (kind === KIND.blob) result.analyses.push([oid, analyseFlagged(content(), markers)]);
+      if (kind === KIND.blob) result.analyses.push([oid, analyseFlagged(content(), markers, keyIds > 0)]);
     }
     onObjects?.(1, size);
   };
@@ -309,7 +311,7 @@ export async function scanShare(
     matchStarts(content, 0, content.length, spans);
     const labels: number[] = [];
     labelStarts(content, 0, content.length, labels);
-    record(r, content.length, spans.length + labels.length > 0, () => content);
+    record(r, content.length, spans.length, labels.length, () => content);
     if (rootKind[r] === KIND.commit) checkCommit(content, 0, content.length);
     if (!hasChildren(r)) continue;
 
@@ -361,7 +363,7 @@ export async function scanShare(
           LABEL_SPANS,
         );
         if (rootKind[c] === KIND.commit) checkCommit(view, out, out + size);
-        record(c, size, cs.length + ls.length > 0, () => view.subarray(out, out + size));
+        record(c, size, cs.length, ls.length, () => view.subarray(out, out + size));
         if (f.next >= childStart[f.i + 1]!) {
           // The base's last delta: the base is needed no more, and the delta takes its place. A chain
           // of versions holds two of them at a time, not the whole chain.
@@ -398,7 +400,7 @@ export async function scanShare(
           if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
           checkCommit(readTarget(arena.mem, f.at, delta, ops, 0, size, scratch), 0, size);
         }
-        record(c, size, cs.length + ls.length > 0, () => {
+        record(c, size, cs.length, ls.length, () => {
           if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
           return readTarget(arena.mem, f.at, delta, ops, 0, size, scratch);
         });

@@ -11,7 +11,7 @@ import { analyseFlagged } from '../../src/scan/passes.js';
 import { packWorkerBeside, setThreadMinWork, THREAD_MIN_WORK } from '../../src/scan/threads.js';
 import { deltaSpans, matchStarts } from '../../src/scan/spans.js';
 import { bundle } from '../helpers/bundle.js';
-import { makeKeyId } from '../helpers/keys.js';
+import { makeKeyId, makeSecret } from '../helpers/keys.js';
 
 /** A small deterministic generator, so a failure names the seed that reproduces it. */
 function prng(seed: number): (n: number) => number {
@@ -157,6 +157,49 @@ describe('reading packs directly', () => {
       expect(truth.size).toBe(24);
       const result = await packPass([pack], { jobs: 1, workerScript: null });
       expect(new Set(result.hits.keys())).toEqual(truth);
+    } finally {
+      pack.close();
+    }
+  });
+
+  it('analyses files flagged for a secret label alone as it analyses any flagged file', async () => {
+    // Versions of an API model naming `SecretAccessKey` on every line, to which edits add a labelled
+    // secret, a key id in escaped base64 under a label (which the prefilter does not see), or a plain key id.
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    const escapedB64 = (id: string) =>
+      `${b64(id).slice(0, 2)}\\u00${b64(id).charCodeAt(2).toString(16)}${b64(id).slice(3)}`;
+    const rnd = prng(7);
+    const model = Array.from(
+      { length: 80 },
+      (_, i) =>
+        `  "SecretAccessKey${i}": {"shape": "AccessKeySecretType", "documentation": "<p>key ${i}</p>"},`,
+    );
+    const extras = [
+      () => `  "aws_secret_access_key": "${makeSecret()}",`,
+      () => `  "SecretAccessKeyBlob": "${escapedB64(makeKeyId())}",`,
+      () => `  "AccessKeyId": "${makeKeyId()}",`,
+      () => `  "aws_secret_access_key": "${makeSecret()}", "token": "${escapedB64(makeKeyId())}",`,
+    ];
+    let lines = model.slice();
+    const contents: string[] = [];
+    for (let v = 0; v < 120; v++) {
+      const r = Math.floor(rnd(10));
+      if (r < extras.length) lines.splice(Math.floor(rnd(lines.length)), 0, extras[r]!());
+      else if (r < 7) lines = model.slice();
+      else lines.splice(Math.floor(rnd(lines.length)), 1);
+      contents.push(`{\n${lines.join('\n')}\n}\n`);
+    }
+    const { pack, oids } = packOf(contents, 'labels');
+    try {
+      const result = await packPass([pack], { jobs: 1, workerScript: null });
+      const byOid = new Map(oids.map((o, i) => [o, contents[i]!]));
+      expect(new Set(result.analyses.keys())).toEqual(new Set(oids));
+      const labelOnly = oids.filter((o) => !mayHold(byOid.get(o)!));
+      expect(labelOnly.some((o) => result.analyses.get(o)!.keyIds.length > 0)).toBe(true);
+      expect(labelOnly.some((o) => result.analyses.get(o)!.secrets.length > 0)).toBe(true);
+      expect(labelOnly.some((o) => result.analyses.get(o)!.keyIds.length === 0)).toBe(true);
+      for (const [oid, a] of result.analyses)
+        expect(a, oid).toEqual(analyseFlagged(Buffer.from(byOid.get(oid)!, 'latin1')));
     } finally {
       pack.close();
     }
