@@ -162,7 +162,9 @@ export function visitSecretLabels(
     else upper = text.indexOf('ECRET', q + 5);
     for (const back of LABEL_STARTS_BEFORE_ECRET) {
       const at = q - back;
-      if (at < from) continue;
+      // The letter a label starts with (S or s before `ecret`, A or a three or four before `S`):
+      // most places fail here, without running the pattern.
+      if (at < from || (text.charCodeAt(at) | 0x20) !== (back === 1 ? 0x73 : 0x61)) continue;
       AWS_SECRET_LABEL_AT.lastIndex = at;
       const m = AWS_SECRET_LABEL_AT.exec(text);
       if (m && at + m[0].length <= to && visit(at, m[0].length)) return;

@@ -1,4 +1,9 @@
-import { AWS_SECRET_LABEL, AWS_SECRET_LABEL_LENGTH, KEY_ID_LENGTH, KEY_ID_PREFILTER } from '../core/rules.js';
+import {
+  AWS_SECRET_LABEL_LENGTH,
+  KEY_ID_LENGTH,
+  KEY_ID_PREFILTER,
+  visitSecretLabels,
+} from '../core/rules.js';
 import type { DeltaOps } from '../adapters/packs.js';
 
 /**
@@ -25,22 +30,22 @@ export function matchStarts(buf: Buffer, from: number, to: number, out: number[]
   }
 }
 
-const LABEL = new RegExp(AWS_SECRET_LABEL.source, 'g');
+const ECRET_LOWER = Buffer.from('ecret');
+const ECRET_UPPER = Buffer.from('ECRET');
 
 /**
  * Where a secret label (rules.ts AWS_SECRET_LABEL) ends in `buf[from, to)`, as the start of a label of
  * the longest length ending there: labels vary in length, and so every span stands for
- * AWS_SECRET_LABEL_LENGTH bytes like a key id's for its own. Plain string searches first: most text
- * names no secret.
+ * AWS_SECRET_LABEL_LENGTH bytes like a key id's for its own.
  */
 export function labelStarts(buf: Buffer, from: number, to: number, out: number[], origin = 0): void {
+  // Most windows name no secret: looked for in the bytes, where no string needs to be made for them.
+  const bytes = buf.subarray(from, to);
+  if (bytes.indexOf(ECRET_LOWER) < 0 && bytes.indexOf(ECRET_UPPER) < 0) return;
   const text = buf.toString('latin1', from, to);
-  if (!text.includes('ecret') && !text.includes('ECRET')) return;
-  LABEL.lastIndex = 0;
-  for (let m = LABEL.exec(text); m; m = LABEL.exec(text)) {
-    out.push(from - origin + m.index + m[0].length - AWS_SECRET_LABEL_LENGTH);
-    LABEL.lastIndex = m.index + 1;
-  }
+  visitSecretLabels(text, 0, text.length, (at, length) => {
+    out.push(from - origin + at + length - AWS_SECRET_LABEL_LENGTH);
+  });
 }
 
 /** How spans of one kind are carried through deltas: their length and the bytes a match is made of. */
