@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeltaError, DeltaOps, PackFile, PackFormatError, applyDelta } from '../../src/adapters/packs.js';
+import {
+  DeltaError,
+  DeltaOps,
+  PackFile,
+  PackFormatError,
+  applyDelta,
+  parseDelta,
+  readTarget,
+} from '../../src/adapters/packs.js';
 import { AWS_SECRET_LABEL, KEY_ID_PREFILTER } from '../../src/core/rules.js';
 import { packPass } from '../../src/scan/pack-pass.js';
 import { analyseFlagged } from '../../src/scan/passes.js';
@@ -347,6 +355,23 @@ describe('git deltas', () => {
   it('copies from the base and inserts new bytes', () => {
     const base = Buffer.from('hello world');
     expect(applyDelta(base, delta(11, 11, [0, 6], 'there')).toString()).toBe('hello there');
+  });
+
+  it('reads any range of a target without building it, through short and long copies and inserts', () => {
+    const rnd = prng(11);
+    const base = Buffer.from(Array.from({ length: 240 }, () => Math.floor(rnd(256))));
+    const long = 'i'.repeat(100);
+    const d = delta(240, 5 + 3 + 120 + 100 + 60 + 1, [10, 5], 'abc', [0, 120], long, [170, 60], 'z');
+    const target = applyDelta(base, d);
+    const ops = new DeltaOps();
+    expect(parseDelta(d, base.length, ops)).toBe(target.length);
+    const out = Buffer.alloc(target.length);
+    for (let from = 0; from < target.length; from += 7)
+      for (let to = from + 1; to <= target.length; to += 11)
+        expect(
+          readTarget(base, 0, d, ops, from, to, out).equals(target.subarray(from, to)),
+          `${from}-${to}`,
+        ).toBe(true);
   });
 
   it('rejects a delta for another base, a copy past the base, a reserved instruction and a short result', () => {
