@@ -23,7 +23,14 @@ import {
 } from './pack-plan.js';
 import { analyseFlagged, objectHeaders } from './passes.js';
 import { KEY_ID_LENGTH } from '../core/rules.js';
-import { LABEL_SPANS, deltaSpans, labelStarts as labelsIn, matchStarts as matchesIn } from './spans.js';
+import {
+  KEY_SPANS,
+  LABEL_SPANS,
+  deltaSpans,
+  deltaSpansOf,
+  labelStarts as labelsIn,
+  matchStarts as matchesIn,
+} from './spans.js';
 import { runShareOnWorker, threadsFor } from './threads.js';
 
 /**
@@ -81,8 +88,11 @@ function inPieces(find: Search, buf: Buffer, from: number, to: number, out: numb
   }
 }
 
-const matchStarts: Search = (...a) => inPieces(matchesIn, ...a);
-const labelStarts: Search = (...a) => inPieces(labelsIn, ...a);
+/** The spans a leaf's windows are searched for: key ids, then labels. */
+const LEAF_RULES = [KEY_SPANS, LABEL_SPANS];
+
+const matchStarts: Search = (buf, from, to, out, origin) => inPieces(matchesIn, buf, from, to, out, origin);
+const labelStarts: Search = (buf, from, to, out, origin) => inPieces(labelsIn, buf, from, to, out, origin);
 
 /**
  * Memory for the open part of a delta chain, one buffer so that building a target from its base is a
@@ -375,27 +385,14 @@ export async function scanShare(
           stack.push({ i: c, at: out, size, spans: cs, labels: ls, next: childStart[c]! });
         }
       } else {
-        // A leaf: only the windows searched are ever built.
-        cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => {
+        // A leaf: only the windows searched are ever built, each once for key ids and labels. A leaf
+        // with a key id is flagged already: its labels need not be looked for.
+        [cs, ls] = deltaSpansOf(ops, size, arena.mem, f.at, LEAF_RULES, [f.spans, f.labels], (s, e, outs) => {
           if (e - s > scratch.length) scratch = Buffer.allocUnsafe(e - s);
-          matchStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
-        });
-        // A leaf with a key id is flagged already: its labels need not be looked for.
-        ls =
-          cs.length > 0
-            ? []
-            : deltaSpans(
-                ops,
-                size,
-                arena.mem,
-                f.at,
-                f.labels,
-                (s, e, o) => {
-                  if (e - s > scratch.length) scratch = Buffer.allocUnsafe(e - s);
-                  labelStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
-                },
-                LABEL_SPANS,
-              );
+          const window = readTarget(arena.mem, f.at, delta, ops, s, e, scratch);
+          matchStarts(window, 0, e - s, outs[0]!, -s);
+          if (outs[0]!.length === 0) labelStarts(window, 0, e - s, outs[1]!, -s);
+        }) as [number[], number[]];
         if (rootKind[c] === KIND.commit) {
           if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
           checkCommit(readTarget(arena.mem, f.at, delta, ops, 0, size, scratch), 0, size);

@@ -17,7 +17,14 @@ import { AWS_SECRET_LABEL, KEY_ID_PREFILTER } from '../../src/core/rules.js';
 import { packPass } from '../../src/scan/pack-pass.js';
 import { analyseFlagged } from '../../src/scan/passes.js';
 import { packWorkerBeside, setThreadMinWork, THREAD_MIN_WORK } from '../../src/scan/threads.js';
-import { deltaSpans, matchStarts } from '../../src/scan/spans.js';
+import {
+  KEY_SPANS,
+  LABEL_SPANS,
+  deltaSpans,
+  deltaSpansOf,
+  labelStarts,
+  matchStarts,
+} from '../../src/scan/spans.js';
 import { bundle } from '../helpers/bundle.js';
 import { makeKeyId, makeSecret } from '../helpers/keys.js';
 
@@ -328,6 +335,97 @@ describe('matches carried through a delta', () => {
         [10, 12],
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('key ids and labels carried through a delta together', () => {
+  it.each([1, 2, 3, 4, 5, 6])(
+    'finds what searching for each on its own finds, and every match of the target (seed %i)',
+    (seed) => {
+      const rnd = prng(seed);
+      const int = (n: number) => Math.floor(rnd(n));
+      // Copies of whole pieces of key ids and labels, and short inserts, so that spans are made where
+      // two copies meet or an insert ends one; filler no span is made of keeps windows apart.
+      const pieces = [
+        ...['AKIA', 'QQQQ2345', '67QQQQ23', 'secret_', 'access_key', 'AWS_', 'SECRET', 'SecretAccessKey'],
+        ...['~'.repeat(90), '~'.repeat(150)],
+      ];
+      const inserts = ['Q', '23', 'key', 'A', 'AKIA'];
+      for (let round = 0; round < 40; round++) {
+        const starts: number[] = [];
+        let text = '';
+        for (let i = 0; i < 80; i++) {
+          starts.push(text.length);
+          text += pieces[int(pieces.length)];
+        }
+        starts.push(text.length);
+        const mem = Buffer.from(text, 'latin1');
+        const ops = new DeltaOps();
+        const parts: Buffer[] = [];
+        let t = 0;
+        for (let k = 0, count = 4 + int(30); k < count; k++) {
+          const first = int(starts.length - 1);
+          const last = Math.min(starts.length - 1, first + 1 + int(3));
+          const [src, end] = [starts[first]!, starts[last]!];
+          const inserted = rnd(4) < 1;
+          const bytes = inserted
+            ? Buffer.from(inserts[int(inserts.length)]!, 'latin1')
+            : mem.subarray(src, end);
+          ops.push(t, bytes.length, inserted ? -1 : src);
+          parts.push(bytes);
+          t += bytes.length;
+        }
+        const target = Buffer.concat(parts);
+        const base = [KEY_SPANS, LABEL_SPANS].map((rule) => {
+          const out: number[] = [];
+          (rule === KEY_SPANS ? matchStarts : labelStarts)(mem, 0, mem.length, out);
+          return out;
+        });
+        const [keys, labels] = deltaSpansOf(
+          ops,
+          t,
+          mem,
+          0,
+          [KEY_SPANS, LABEL_SPANS],
+          base,
+          (from, to, outs) => {
+            matchStarts(target, from, to, outs[0]!);
+            labelStarts(target, from, to, outs[1]!);
+          },
+        );
+        expect(keys).toEqual(deltaSpans(ops, t, mem, 0, base[0]!, (f, e, o) => matchStarts(target, f, e, o)));
+        expect(labels).toEqual(
+          deltaSpans(ops, t, mem, 0, base[1]!, (f, e, o) => labelStarts(target, f, e, o), LABEL_SPANS),
+        );
+        const truth: number[] = [];
+        matchStarts(target, 0, t, truth);
+        expect(keys).toEqual(truth);
+        const labelTruth: number[] = [];
+        labelStarts(target, 0, t, labelTruth);
+        expect(labels).toEqual(expect.arrayContaining(labelTruth));
+      }
+    },
+  );
+  it('reaches back the length of a key id from an insert, though labels are shorter', () => {
+    const mem = Buffer.from(`AKIAQQQQ234567QQQQ2${'~'.repeat(100)}`, 'latin1');
+    const ops = new DeltaOps();
+    ops.push(0, 19, 0);
+    ops.push(19, 1, -1);
+    ops.push(20, 100, 19);
+    const target = Buffer.concat([mem.subarray(0, 19), Buffer.from('3'), mem.subarray(19)]);
+    const [keys] = deltaSpansOf(
+      ops,
+      target.length,
+      mem,
+      0,
+      [LABEL_SPANS, KEY_SPANS],
+      [[], []],
+      (f, e, outs) => {
+        labelStarts(target, f, e, outs[0]!);
+        matchStarts(target, f, e, outs[1]!);
+      },
+    ).reverse();
+    expect(keys).toEqual([0]);
   });
 });
 
