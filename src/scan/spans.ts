@@ -112,8 +112,8 @@ export type WindowsSearch = (from: number, to: number, outs: number[][]) => void
 /**
  * deltaSpans for spans of several kinds at once (`rules[k]`, with `baseSpans[k]` in the base): each
  * window is searched once for all of them, so a delta whose target is not built has each window read
- * once. A window is what any kind needs, at the longest reach: a kind is searched in more bytes than
- * its own windows, and finds no other match there than the ones carried or found around the bytes.
+ * once. A window is what any kind needs, at the longest reach: a kind searched in more bytes than its
+ * own windows finds there only matches the target holds, which its own windows or copies give too.
  */
 export function deltaSpansOf(
   ops: DeltaOps,
