@@ -674,8 +674,10 @@ export function readTarget(
     const skip = pos - d[k]!;
     const take = Math.min(d[k + 1]! - skip, to - pos);
     const src = d[k + 2]!;
-    if (src >= 0) out.set(mem.subarray(baseAt + src + skip, baseAt + src + skip + take), w);
-    else delta.copy(out, w, -src - 1 + skip, -src - 1 + skip + take);
+    const from = src >= 0 ? baseAt + src + skip : -src - 1 + skip;
+    const bytes = src >= 0 ? mem : delta;
+    if (take < SMALL_COPY) for (let i = 0; i < take; i++) out[w + i] = bytes[from + i]!;
+    else out.set(bytes.subarray(from, from + take), w);
     w += take;
     pos += take;
   }

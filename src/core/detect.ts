@@ -12,6 +12,7 @@ import {
   hasSecretShape,
   isDocumentedSecret,
   normaliseLine,
+  visitSecretLabels,
 } from './rules.js';
 
 /** A key id seen on a line of a text. */
@@ -67,8 +68,6 @@ export function mayHoldSecretLabel(text: string): boolean {
   return (text.includes('ecret') || text.includes('ECRET')) && AWS_SECRET_LABEL.test(text);
 }
 
-/** A secret label's global twin, to visit every label in a text. */
-const AWS_SECRET_LABELS = new RegExp(AWS_SECRET_LABEL.source, 'g');
 /** How far past a label the analysis looks for its secret (analyseDecoded: 64 characters before a token). */
 const LABEL_REACH = AWS_SECRET_LABEL_LENGTH + 64 + 40;
 /** Raw text a label's reach may take when every character of it is escaped (`&#x2F;` is six bytes). */
@@ -85,14 +84,46 @@ const LABELS_LOOKED_AT = 1000;
  */
 export function mayHoldLabelledSecret(text: string): boolean {
   if (utf16Of(text.slice(0, 64))) return true;
-  AWS_SECRET_LABELS.lastIndex = 0;
   let seen = 0;
-  for (let m = AWS_SECRET_LABELS.exec(text); m; m = AWS_SECRET_LABELS.exec(text)) {
-    if (++seen > LABELS_LOOKED_AT) return true;
-    const eol = text.indexOf('\n', m.index);
-    const raw = text.slice(m.index, Math.min(eol < 0 ? text.length : eol, m.index + RAW_REACH));
-    if (SECRET_RUN.test(normaliseLine(raw).slice(0, LABEL_REACH))) return true;
-    AWS_SECRET_LABELS.lastIndex = m.index + 1;
+  let may = false;
+  visitSecretLabels(text, 0, text.length, (at) => {
+    if (++seen > LABELS_LOOKED_AT) return (may = true);
+    const eol = text.indexOf('\n', at);
+    const raw = text.slice(at, Math.min(eol < 0 ? text.length : eol, at + RAW_REACH));
+    return (may = SECRET_RUN.test(normaliseLine(raw).slice(0, LABEL_REACH)));
+  });
+  return may;
+}
+
+/** Lines looked at together by mayHoldDecodedKeyId: whole lines of about this many characters. */
+const LINES_PIECE = 64 << 10;
+/**
+ * A base64 value as CREDENTIAL_B64_VALUE takes it, without the name before it (its second group here),
+ * long enough to decode to a key id's 20 characters, and whose first three digits leave the top bit of
+ * the first three bytes clear, as text's are (see decodesToAscii): most names in API models fail there.
+ */
+const B64_KEY_ID_VALUE =
+  /[:=]\s*["']?([A-Za-f][A-HQ-Xg-nw-z0-3][ABEFIJMNQRUVYZcdghklopstwx014589][A-Za-z0-9+/]{24,}={0,2})/g;
+
+/**
+ * Whether a text (bytes read as latin1) the first pass found no key id in may still give LineAnalyzer
+ * one. Only a value it decodes from base64 (analyseLine) can, and only when that value's text, or the
+ * text it decodes to, is escaped (a `\u0041`), which the prefilter's base64 forms do not cover: so this
+ * looks for a value of 27 characters or more after a separator, on lines unescaped as the analysis does,
+ * that decodes to text. Whole lines are looked at together (an escape never holds a line break), which
+ * costs a fraction of analysing them; a line too long for that is answered yes, as is UTF-16 text.
+ */
+export function mayHoldDecodedKeyId(text: string): boolean {
+  if (utf16Of(text.slice(0, 64))) return true;
+  for (let at = 0; at < text.length;) {
+    let end = at + LINES_PIECE >= text.length ? text.length : text.indexOf('\n', at + LINES_PIECE);
+    if (end < 0) end = text.length;
+    if (end - at > LineAnalyzer.MAX_LINE) return true;
+    const lines = normaliseLine(text.slice(at, end));
+    B64_KEY_ID_VALUE.lastIndex = 0;
+    for (let m = B64_KEY_ID_VALUE.exec(lines); m; m = B64_KEY_ID_VALUE.exec(lines))
+      if (decodesToAscii(m[1]!) && decodeBase64Text(m[1]!) !== null) return true;
+    at = end + 1;
   }
   return false;
 }
@@ -181,7 +212,7 @@ export class LineAnalyzer {
     this.analyseDecoded(text, line);
     // One level of base64 under a credential-like key (a Kubernetes Secret's `data:`, a
     // `.dockerconfigjson`'s `auth`): the decoded text is analysed as if it stood on this line.
-    if (text.length >= 24 && CREDENTIAL_VALUE_HINT.test(text)) {
+    if (text.length >= 24 && B64_VALUE_AFTER_SEPARATOR.test(text) && CREDENTIAL_VALUE_HINT.test(text)) {
       CREDENTIAL_B64_VALUE.lastIndex = 0;
       for (let m = CREDENTIAL_B64_VALUE.exec(text); m; m = CREDENTIAL_B64_VALUE.exec(text)) {
         const decoded = decodeBase64Text(m[2]!);
@@ -227,11 +258,39 @@ export class LineAnalyzer {
   }
 }
 
-/** Cheap test before the base64 one: the line names a credential-like key. */
+/**
+ * Cheap tests before the base64 one, each true of every line it matches: a separator with a base64 run
+ * of 24 after it (most lines have none, and this pattern is only tried where a `:` or `=` stands), and a
+ * credential-like name. CREDENTIAL_B64_VALUE tries every start of every word, which made it the
+ * costliest pattern of a history scan.
+ */
+const B64_VALUE_AFTER_SEPARATOR = /[:=]\s*["']?[A-Za-z0-9+/]{24}/;
+/** The line names a credential-like key. */
 const CREDENTIAL_VALUE_HINT = /secret|key|token|auth|cred|passw|dockerconfig/i;
 /** A credential-like key and its base64 value (YAML, JSON or `KEY=value`). */
 const CREDENTIAL_B64_VALUE =
   /([A-Za-z0-9_.-]*(?:secret|key|token|auth|cred|passw|dockerconfig)[A-Za-z0-9_.-]*)["']?\s*[:=]\s*["']?([A-Za-z0-9+/]{24,}={0,2})(?![A-Za-z0-9+/=])/gi;
+
+/** Base64 digit values by character code (-1 for anything else). */
+const BASE64_VALUE = Int8Array.from({ length: 128 }, (_, c) =>
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.indexOf(String.fromCharCode(c)),
+);
+/** Of the digit at each place of a group of four, the bit that becomes a byte's top bit. */
+const TOP_BIT = [0x20, 0x08, 0x02, 0];
+
+/**
+ * Whether every byte a base64 run decodes to is below 0x80, as text must be: a test of its digits that
+ * rejects most names (`AuthorizeSecurityGroupIngress`) at their second letter, before decoding.
+ */
+function decodesToAscii(value: string): boolean {
+  // A byte is decoded from a digit's bits only when the next digit is there too.
+  for (let i = 0; i + 1 < value.length; i++) {
+    const v = BASE64_VALUE[value.charCodeAt(i)];
+    if (v === undefined || v < 0) return true;
+    if (v & TOP_BIT[i & 3]!) return false;
+  }
+  return true;
+}
 
 /** Base64 that decodes to printable text, or null (binary, or not base64 at all). */
 function decodeBase64Text(value: string): string | null {

@@ -129,6 +129,49 @@ export const AWS_SECRET_LABEL =
 /** The longest match of AWS_SECRET_LABEL (`secret_access_key`): no longer than a key id. */
 export const AWS_SECRET_LABEL_LENGTH = 17;
 
+const AWS_SECRET_LABEL_AT = new RegExp(AWS_SECRET_LABEL.source, 'y');
+/**
+ * Where a label starts before the `ecret` or `ECRET` it holds: `Secret…`, `AWSSecret…`, `AWS_Secret…`.
+ * Largest first, so that the starts of one `ecret` come in order; two of them are five or more apart.
+ */
+const LABEL_STARTS_BEFORE_ECRET = [5, 4, 1];
+
+/**
+ * Calls `visit` with the start and length of every secret label (AWS_SECRET_LABEL) in `text[from, to)`,
+ * overlapping ones included, in order: what a global search resuming one past each match start finds.
+ * Every label holds `ecret` or `ECRET`, so only the few places around those are tried; the pattern,
+ * which begins with a class, is slow to search for by itself. At a start, at most one spelling can
+ * match (they differ in their first two letters, and each separator is optional before a letter),
+ * so the match tried at a place is the one a search of `text[from, to)` finds there, if it ends by
+ * `to`. `visit` returns true to stop.
+ */
+export function visitSecretLabels(
+  text: string,
+  from: number,
+  to: number,
+  visit: (at: number, length: number) => boolean | void,
+): void {
+  let lower = text.indexOf('ecret', from);
+  let upper = text.indexOf('ECRET', from);
+  for (;;) {
+    if (lower >= to - 4) lower = -1;
+    if (upper >= to - 4) upper = -1;
+    if (lower < 0 && upper < 0) return;
+    const q = upper < 0 || (lower >= 0 && lower < upper) ? lower : upper;
+    if (q === lower) lower = text.indexOf('ecret', q + 5);
+    else upper = text.indexOf('ECRET', q + 5);
+    for (const back of LABEL_STARTS_BEFORE_ECRET) {
+      const at = q - back;
+      // The letter a label starts with (S or s before `ecret`, A or a three or four before `S`):
+      // most places fail here, without running the pattern.
+      if (at < from || (text.charCodeAt(at) | 0x20) !== (back === 1 ? 0x73 : 0x61)) continue;
+      AWS_SECRET_LABEL_AT.lastIndex = at;
+      const m = AWS_SECRET_LABEL_AT.exec(text);
+      if (m && at + m[0].length <= to && visit(at, m[0].length)) return;
+    }
+  }
+}
+
 /** Session tokens are long base64; they are only taken when labelled or when they carry STS's own prefix. */
 export const SESSION_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{100,}={0,2}(?![A-Za-z0-9+/=])/g;
 export const SESSION_TOKEN_LABEL = /session_?token|security_?token|x-amz-security-token/i;

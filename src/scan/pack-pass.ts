@@ -23,7 +23,14 @@ import {
 } from './pack-plan.js';
 import { analyseFlagged, objectHeaders } from './passes.js';
 import { KEY_ID_LENGTH } from '../core/rules.js';
-import { LABEL_SPANS, deltaSpans, labelStarts as labelsIn, matchStarts as matchesIn } from './spans.js';
+import {
+  KEY_SPANS,
+  LABEL_SPANS,
+  deltaSpans,
+  deltaSpansOf,
+  labelStarts as labelsIn,
+  matchStarts as matchesIn,
+} from './spans.js';
 import { runShareOnWorker, threadsFor } from './threads.js';
 
 /**
@@ -81,8 +88,11 @@ function inPieces(find: Search, buf: Buffer, from: number, to: number, out: numb
   }
 }
 
-const matchStarts: Search = (...a) => inPieces(matchesIn, ...a);
-const labelStarts: Search = (...a) => inPieces(labelsIn, ...a);
+/** The spans a leaf's windows are searched for: key ids, then labels. */
+const LEAF_RULES = [KEY_SPANS, LABEL_SPANS];
+
+const matchStarts: Search = (buf, from, to, out, origin) => inPieces(matchesIn, buf, from, to, out, origin);
+const labelStarts: Search = (buf, from, to, out, origin) => inPieces(labelsIn, buf, from, to, out, origin);
 
 /**
  * Memory for the open part of a delta chain, one buffer so that building a target from its base is a
@@ -275,15 +285,17 @@ export async function scanShare(
 
   // A flagged file version is analysed here, while its content is at hand: attribution then reads it
   // again through git only for the few that report a key. `content` gives it whole.
-  const record = (i: number, size: number, hit: boolean, content: () => Buffer): void => {
+  // `keyIds` and `labels`: how many prefilter matches and secret labels the object holds (labels are
+  // not looked for once a key id is found); a file with only labels needs no search for key ids.
+  const record = (i: number, size: number, keyIds: number, labels: number, content: () => Buffer): void => {
     const kind = rootKind[i]!;
     result.objects++;
     result.bytes += size;
     if (kind === KIND.commit) result.commits++;
-    if (hit) {
+    if (keyIds + labels > 0) {
       const oid = pack.oid(i);
       result.hits.push([oid, kind === KIND.commit ? 'commit' : kind === KIND.tag ? 'tag' : 'blob']);
-      if (kind === KIND.blob) result.analyses.push([oid, analyseFlagged(content(), markers)]);
+      if (kind === KIND.blob) result.analyses.push([oid, analyseFlagged(content(), markers, keyIds > 0)]);
     }
     onObjects?.(1, size);
   };
@@ -323,7 +335,7 @@ export async function scanShare(
     matchStarts(content, 0, content.length, spans);
     const labels: number[] = [];
     labelStarts(content, 0, content.length, labels);
-    record(r, content.length, spans.length + labels.length > 0, () => content);
+    record(r, content.length, spans.length, labels.length, () => content);
     if (rootKind[r] === KIND.commit) checkCommit(content, 0, content.length);
     if (!hasChildren(r)) continue;
 
@@ -375,7 +387,7 @@ export async function scanShare(
           LABEL_SPANS,
         );
         if (rootKind[c] === KIND.commit) checkCommit(view, out, out + size);
-        record(c, size, cs.length + ls.length > 0, () => view.subarray(out, out + size));
+        record(c, size, cs.length, ls.length, () => view.subarray(out, out + size));
         if (f.next >= childStart[f.i + 1]!) {
           // The base's last delta: the base is needed no more, and the delta takes its place. A chain
           // of versions holds two of them at a time, not the whole chain.
@@ -387,32 +399,19 @@ export async function scanShare(
           stack.push({ i: c, at: out, size, spans: cs, labels: ls, next: childStart[c]! });
         }
       } else {
-        // A leaf: only the windows searched are ever built.
-        cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => {
+        // A leaf: only the windows searched are ever built, each once for key ids and labels. A leaf
+        // with a key id is flagged already: its labels need not be looked for.
+        [cs, ls] = deltaSpansOf(ops, size, arena.mem, f.at, LEAF_RULES, [f.spans, f.labels], (s, e, outs) => {
           if (e - s > scratch.length) scratch = Buffer.allocUnsafe(e - s);
-          matchStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
-        });
-        // A leaf with a key id is flagged already: its labels need not be looked for.
-        ls =
-          cs.length > 0
-            ? []
-            : deltaSpans(
-                ops,
-                size,
-                arena.mem,
-                f.at,
-                f.labels,
-                (s, e, o) => {
-                  if (e - s > scratch.length) scratch = Buffer.allocUnsafe(e - s);
-                  labelStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
-                },
-                LABEL_SPANS,
-              );
+          const window = readTarget(arena.mem, f.at, delta, ops, s, e, scratch);
+          matchStarts(window, 0, e - s, outs[0]!, -s);
+          if (outs[0]!.length === 0) labelStarts(window, 0, e - s, outs[1]!, -s);
+        }) as [number[], number[]];
         if (rootKind[c] === KIND.commit) {
           if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
           checkCommit(readTarget(arena.mem, f.at, delta, ops, 0, size, scratch), 0, size);
         }
-        record(c, size, cs.length + ls.length > 0, () => {
+        record(c, size, cs.length, ls.length, () => {
           if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
           return readTarget(arena.mem, f.at, delta, ops, 0, size, scratch);
         });

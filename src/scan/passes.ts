@@ -2,6 +2,7 @@ import type { Git, ObjectSink, ObjectType } from '../adapters/git.js';
 import {
   EMPTY_ANALYSIS,
   LineAnalyzer,
+  mayHoldDecodedKeyId,
   mayHoldKeyId,
   mayHoldLabelledSecret,
   mayHoldSecretLabel,
@@ -199,12 +200,28 @@ const ANALYSIS_PIECE = 64 << 10;
  * What attribution needs of a flagged file version, from its whole content: its key ids (with lines and
  * allow markers), which is all a suppressed key's report needs; and when it has none (it was flagged for
  * a secret label), the full analysis where a labelled secret may be (detect.ts mayHoldLabelledSecret), to
- * tell whether it holds a lone secret.
+ * tell whether it holds a lone secret. `prefilterMatched` false says the key-id prefilter matches nowhere
+ * in it (the pack pass knows): then the key ids the analysis could still find are those of an escaped
+ * base64 value (detect.ts mayHoldDecodedKeyId), and the analysis for key ids alone, which API models
+ * naming `SecretAccessKey` in every version made most of a history's analysis, is mostly left out.
  */
-export function analyseFlagged(content: Buffer, markers?: readonly string[]): TextAnalysis {
-  const keyIds = analyseText(content, true, markers);
-  if (keyIds.keyIds.length > 0 || !mayHoldLabelledSecret(content.toString('latin1'))) return keyIds;
-  return analyseText(content, false, markers);
+export function analyseFlagged(
+  content: Buffer,
+  markers?: readonly string[],
+  prefilterMatched = true,
+): TextAnalysis {
+  if (prefilterMatched) {
+    const keyIds = analyseText(content, true, markers);
+    if (keyIds.keyIds.length > 0 || !mayHoldLabelledSecret(content.toString('latin1'))) return keyIds;
+    return analyseText(content, false, markers);
+  }
+  const text = content.toString('latin1');
+  if (mayHoldLabelledSecret(text)) {
+    // Key ids found, the file's report needs nothing else: as the analysis for key ids alone gives.
+    const full = analyseText(content, false, markers);
+    return full.keyIds.length > 0 ? { keyIds: full.keyIds, secrets: [], tokens: [] } : full;
+  }
+  return mayHoldDecodedKeyId(text) ? analyseText(content, true, markers) : EMPTY_ANALYSIS;
 }
 
 function analyseText(content: Buffer, keyIdsOnly: boolean, markers?: readonly string[]): TextAnalysis {

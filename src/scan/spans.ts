@@ -1,4 +1,9 @@
-import { AWS_SECRET_LABEL, AWS_SECRET_LABEL_LENGTH, KEY_ID_LENGTH, KEY_ID_PREFILTER } from '../core/rules.js';
+import {
+  AWS_SECRET_LABEL_LENGTH,
+  KEY_ID_LENGTH,
+  KEY_ID_PREFILTER,
+  visitSecretLabels,
+} from '../core/rules.js';
 import type { DeltaOps } from '../adapters/packs.js';
 
 /**
@@ -25,22 +30,22 @@ export function matchStarts(buf: Buffer, from: number, to: number, out: number[]
   }
 }
 
-const LABEL = new RegExp(AWS_SECRET_LABEL.source, 'g');
+const ECRET_LOWER = Buffer.from('ecret');
+const ECRET_UPPER = Buffer.from('ECRET');
 
 /**
  * Where a secret label (rules.ts AWS_SECRET_LABEL) ends in `buf[from, to)`, as the start of a label of
  * the longest length ending there: labels vary in length, and so every span stands for
- * AWS_SECRET_LABEL_LENGTH bytes like a key id's for its own. Plain string searches first: most text
- * names no secret.
+ * AWS_SECRET_LABEL_LENGTH bytes like a key id's for its own.
  */
 export function labelStarts(buf: Buffer, from: number, to: number, out: number[], origin = 0): void {
+  // Most windows name no secret: looked for in the bytes, where no string needs to be made for them.
+  const bytes = from === 0 && to === buf.length ? buf : buf.subarray(from, to);
+  if (bytes.indexOf(ECRET_LOWER) < 0 && bytes.indexOf(ECRET_UPPER) < 0) return;
   const text = buf.toString('latin1', from, to);
-  if (!text.includes('ecret') && !text.includes('ECRET')) return;
-  LABEL.lastIndex = 0;
-  for (let m = LABEL.exec(text); m; m = LABEL.exec(text)) {
-    out.push(from - origin + m.index + m[0].length - AWS_SECRET_LABEL_LENGTH);
-    LABEL.lastIndex = m.index + 1;
-  }
+  visitSecretLabels(text, 0, text.length, (at, length) => {
+    out.push(from - origin + at + length - AWS_SECRET_LABEL_LENGTH);
+  });
 }
 
 /** How spans of one kind are carried through deltas: their length and the bytes a match is made of. */
@@ -96,8 +101,31 @@ export function deltaSpans(
   search: WindowSearch,
   rule: SpanRule = KEY_SPANS,
 ): number[] {
-  const reach = rule.length - 1;
-  const spans: number[] = [];
+  return deltaSpansOf(ops, targetSize, mem, baseAt, [rule], [baseSpans], (from, to, outs) =>
+    search(from, to, outs[0]!),
+  )[0]!;
+}
+
+/** Searches `target[from, to)` for spans of each kind, appending the starts of kind k to `outs[k]`. */
+export type WindowsSearch = (from: number, to: number, outs: number[][]) => void;
+
+/**
+ * deltaSpans for spans of several kinds at once (`rules[k]`, with `baseSpans[k]` in the base): each
+ * window is searched once for all of them, so a delta whose target is not built has each window read
+ * once. A window is what any kind needs, at the longest reach: a kind searched in more bytes than its
+ * own windows finds there only matches the target holds, which its own windows or copies give too.
+ */
+export function deltaSpansOf(
+  ops: DeltaOps,
+  targetSize: number,
+  mem: Uint8Array,
+  baseAt: number,
+  rules: readonly SpanRule[],
+  baseSpans: readonly (readonly number[])[],
+  search: WindowsSearch,
+): number[][] {
+  const reach = Math.max(...rules.map((r) => r.length)) - 1;
+  const outs = rules.map((): number[] => []);
   let winStart = -1;
   let winEnd = -1;
   const want = (s: number, e: number): void => {
@@ -107,9 +135,14 @@ export function deltaSpans(
       if (to > winEnd) winEnd = to;
       return;
     }
-    if (winStart >= 0) search(winStart, winEnd, spans);
+    if (winStart >= 0) search(winStart, winEnd, outs);
     winStart = from;
     winEnd = to;
+  };
+  // A match across the seam of two copies holds both bytes at the seam; most seams fall elsewhere.
+  const seamMatters = (a: number, b: number): boolean => {
+    for (const rule of rules) if (rule.isChar(a) && rule.isChar(b)) return true;
+    return false;
   };
   let prevCopy = false;
   const d = ops.data;
@@ -125,24 +158,26 @@ export function deltaSpans(
     // The base's matches are sorted: find the first inside this copy, so a delta of many copies over a
     // base of many matches costs a search per copy, not a walk of every match.
     // A label span may start before the copy (its start is virtual): carrying it flags more, never less.
-    const end = src + n - rule.length;
-    for (
-      let j = firstAtOrAfter(baseSpans, src - rule.slack);
-      j < baseSpans.length && baseSpans[j]! <= end;
-      j++
-    )
-      spans.push(t + baseSpans[j]! - src);
-    // A match across the seam of two copies holds both bytes at the seam; most seams fall elsewhere.
-    if (prevCopy && rule.isChar(mem[baseAt + d[k - 1]! + d[k - 2]! - 1]!) && rule.isChar(mem[baseAt + src]!))
+    for (let r = 0; r < rules.length; r++) {
+      const rule = rules[r]!;
+      const base = baseSpans[r]!;
+      const spans = outs[r]!;
+      const end = src + n - rule.length;
+      for (let j = firstAtOrAfter(base, src - rule.slack); j < base.length && base[j]! <= end; j++)
+        spans.push(t + base[j]! - src);
+    }
+    if (prevCopy && seamMatters(mem[baseAt + d[k - 1]! + d[k - 2]! - 1]!, mem[baseAt + src]!))
       want(t - reach, t + reach);
     prevCopy = true;
   }
-  if (winStart >= 0) search(winStart, winEnd, spans);
-  if (spans.length < 2) return spans;
+  if (winStart >= 0) search(winStart, winEnd, outs);
   // A match found by a search may also lie inside a copy: keep each start once.
-  spans.sort((x, y) => x - y);
-  let w = 1;
-  for (let i = 1; i < spans.length; i++) if (spans[i] !== spans[w - 1]) spans[w++] = spans[i]!;
-  spans.length = w;
-  return spans;
+  for (const spans of outs) {
+    if (spans.length < 2) continue;
+    spans.sort((x, y) => x - y);
+    let w = 1;
+    for (let i = 1; i < spans.length; i++) if (spans[i] !== spans[w - 1]) spans[w++] = spans[i]!;
+    spans.length = w;
+  }
+  return outs;
 }

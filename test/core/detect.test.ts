@@ -4,9 +4,11 @@ import {
   analyseText,
   LineAnalyzer,
   looksLikeSecret,
+  mayHoldDecodedKeyId,
   mayHoldKeyId,
   mayHoldLabelledSecret,
 } from '../../src/core/detect.js';
+import { AWS_SECRET_LABEL, visitSecretLabels } from '../../src/core/rules.js';
 import { makeKeyId, makeSecret, makeSessionToken } from '../helpers/keys.js';
 
 const ids = (text: string) => analyseText(text).keyIds.map((k) => k.keyId);
@@ -219,5 +221,135 @@ describe('streaming', () => {
     a.push(` ${id} `);
     a.push(filler + '\nnext');
     expect(a.end().keyIds).toEqual([{ keyId: id, line: 1, marker: null }]);
+  });
+});
+
+describe('base64 values under credential-like names', () => {
+  const b64 = (t: string) => Buffer.from(t).toString('base64');
+  const escapeOne = (t: string, i: number) =>
+    `${t.slice(0, i)}\\u00${t.charCodeAt(i).toString(16)}${t.slice(i + 1)}`;
+  const keyIdsOnly = (text: string) => {
+    const a = new LineAnalyzer(true);
+    a.push(text);
+    return a.end().keyIds.map((k) => k.keyId);
+  };
+  const cases: [string, (id: string) => string][] = [
+    ['a Kubernetes Secret', (id) => `data:\n  aws_access_key_id: ${b64(id)}\n`],
+    ['a docker config auth', (id) => `{"auths": {"x": {"auth": "${b64(`user:${id}`)}"}}}`],
+    ['an env file, quoted', (id) => `API_TOKEN='${b64(id)}'`],
+    ['spaces around the separator', (id) => `secret_key   =   "${b64(`${id}\n`)}"`],
+    ['a value whose base64 is JSON-escaped', (id) => `{"password": "${escapeOne(b64(id), 2)}"}`],
+    [
+      'a value that decodes to escaped text',
+      (id) => `credentials: ${b64(`[x]\nid = \\u0041${id.slice(1)}\n`)}`,
+    ],
+  ];
+  it.each(cases)('finds the key id in %s, with or without the secret patterns', (_, make) => {
+    const id = makeKeyId();
+    expect(ids(make(id))).toEqual([id]);
+    expect(keyIdsOnly(make(id))).toEqual([id]);
+  });
+
+  it.each([
+    ['no credential-like name', (id: string) => `data: ${b64(id)}`],
+    ['a value too short to be base64 of interest', () => `token: ${b64('x'.repeat(17))}`],
+    ['binary base64', () => `secret: ${randomBytes(30).toString('base64').replace(/[=]/g, '')}x`],
+  ])('finds nothing with %s', (_, make) => {
+    expect(keyIdsOnly(make(makeKeyId()))).toEqual([]);
+  });
+});
+
+describe('where the prefilter sees no key id, only escaped base64 can give the analysis one', () => {
+  const b64 = (t: string) => Buffer.from(t).toString('base64');
+  // The prefilter's escapes cover upper-case letters and digits alone: the third digit of a key id's
+  // base64 is a lower-case letter.
+  const escaped = (id: string) =>
+    `${b64(id).slice(0, 2)}\\u00${b64(id).charCodeAt(2).toString(16)}${b64(id).slice(3)}`;
+  const entity = (id: string) => `${b64(id).slice(0, 2)}&#${b64(id).charCodeAt(2)};${b64(id).slice(3)}`;
+  const model =
+    '{"SecretAccessKey":{"shape":"AuthorizeSecurityGroupIngressResult","documentation":"<p>The secret access key &amp; its \\"id\\".</p>\\n"},\n' +
+    '  "RoleSessionName": "EKSDescribeClusterSessionName",\n';
+  // What the analysis for key ids alone finds, and whether the look ahead of it says it may.
+  it.each([
+    ['a value whose base64 is JSON-escaped', (id: string) => `secret: "${escaped(id)}"\n`, true, true],
+    ['a value whose base64 is entity-encoded', (id: string) => `auth=${entity(id)}\n`, true, true],
+    [
+      'a value that decodes to escaped text',
+      (id: string) => `token: ${b64(`\\u0041${id.slice(1)}`)}\n`,
+      true,
+      true,
+    ],
+    [
+      'the same after thousands of model lines',
+      (id: string) => `${model.repeat(2000)}token: ${b64(`\\u0041${id.slice(1)}`)}\n`,
+      true,
+      true,
+    ],
+    [
+      'UTF-16 text',
+      (id: string) => Buffer.from(`token: ${escaped(id)}\r\n`, 'utf16le').toString('latin1'),
+      true,
+      true,
+    ],
+    [
+      'a line longer than the analysis holds at once',
+      () => `${'a:b '.repeat(LineAnalyzer.MAX_LINE / 2)}\n`,
+      false,
+      true,
+    ],
+    ['API models naming secrets and sessions', () => model.repeat(2000), false, false],
+    ['a base64 value of binary', () => `secret: ${randomBytes(60).toString('base64')}\n`, false, false],
+    ['a value too short to decode to a key id', () => `token: ${b64('a'.repeat(19))}\n`, false, false],
+  ])('%s', (_, make, found, may) => {
+    const id = makeKeyId();
+    const text = make(id);
+    expect(mayHoldKeyId(text)).toBe(false);
+    expect(analyseKeyIds(text)).toEqual(found ? [id] : []);
+    expect(mayHoldDecodedKeyId(text)).toBe(may);
+  });
+});
+
+function analyseKeyIds(text: string): string[] {
+  const a = new LineAnalyzer(true);
+  a.push(text);
+  return a.end().keyIds.map((k) => k.keyId);
+}
+
+describe('secret labels are found where a search of the whole text finds them', () => {
+  /** Every label start in text[from, to) with its length, by a global search resuming one past each start. */
+  const searched = (text: string, from: number, to: number) => {
+    const re = new RegExp(AWS_SECRET_LABEL.source, 'g');
+    const sub = text.slice(from, to);
+    const out: [number, number][] = [];
+    for (let m = re.exec(sub); m; m = re.exec(sub)) {
+      out.push([from + m.index, m[0].length]);
+      re.lastIndex = m.index + 1;
+    }
+    return out;
+  };
+  const visited = (text: string, from: number, to: number) => {
+    const out: [number, number][] = [];
+    visitSecretLabels(text, from, to, (at, length) => void out.push([at, length]));
+    return out;
+  };
+  it.each([
+    [
+      'every spelling',
+      'aws_secret_access_key AWS_SECRET_ACCESS_KEY SecretAccessKey secret-access-key awsSecret AWS.SECRET Aws Secret',
+    ],
+    ['labels inside labels', 'AWS_SECRET_ACCESS_KEY=1 awssecretaccesskey AwsSecretAccessKey AWSSECRET'],
+    ['near misses', 'secret_access_ke secretaccess_key AWS__SECRET ECRET ecret sECRET SeCret_access_key'],
+    ['labels back to back', 'SecretAccessKeySecretAccessKeyAWS_SECRETAWSSECRET'],
+  ])('%s', (_, text) => {
+    for (let from = 0; from < text.length; from += 3)
+      for (let to = from; to <= text.length; to += 5)
+        expect(visited(text, from, to)).toEqual(searched(text, from, to));
+    expect(visited(text, 0, text.length).length).toBeGreaterThan(text.startsWith('secret_access_ke') ? 0 : 1);
+  });
+
+  it('stops when told', () => {
+    const seen: number[] = [];
+    visitSecretLabels('awsSecret awsSecret awsSecret', 0, 29, (at) => seen.push(at) >= 2);
+    expect(seen).toEqual([0, 10]);
   });
 });

@@ -4,14 +4,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeltaError, DeltaOps, PackFile, PackFormatError, applyDelta } from '../../src/adapters/packs.js';
+import {
+  DeltaError,
+  DeltaOps,
+  PackFile,
+  PackFormatError,
+  applyDelta,
+  parseDelta,
+  readTarget,
+} from '../../src/adapters/packs.js';
 import { AWS_SECRET_LABEL, KEY_ID_PREFILTER } from '../../src/core/rules.js';
 import { packPass } from '../../src/scan/pack-pass.js';
 import { analyseFlagged } from '../../src/scan/passes.js';
 import { packWorkerBeside, setThreadMinWork, THREAD_MIN_WORK } from '../../src/scan/threads.js';
-import { deltaSpans, matchStarts } from '../../src/scan/spans.js';
+import {
+  KEY_SPANS,
+  LABEL_SPANS,
+  deltaSpans,
+  deltaSpansOf,
+  labelStarts,
+  matchStarts,
+} from '../../src/scan/spans.js';
 import { bundle } from '../helpers/bundle.js';
-import { makeKeyId } from '../helpers/keys.js';
+import { makeKeyId, makeSecret } from '../helpers/keys.js';
 
 /** A small deterministic generator, so a failure names the seed that reproduces it. */
 function prng(seed: number): (n: number) => number {
@@ -162,6 +177,49 @@ describe('reading packs directly', () => {
     }
   });
 
+  it('analyses files flagged for a secret label alone as it analyses any flagged file', async () => {
+    // Versions of an API model naming `SecretAccessKey` on every line, to which edits add a labelled
+    // secret, a key id in escaped base64 under a label (which the prefilter does not see), or a plain key id.
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    const escapedB64 = (id: string) =>
+      `${b64(id).slice(0, 2)}\\u00${b64(id).charCodeAt(2).toString(16)}${b64(id).slice(3)}`;
+    const rnd = prng(7);
+    const model = Array.from(
+      { length: 80 },
+      (_, i) =>
+        `  "SecretAccessKey${i}": {"shape": "AccessKeySecretType", "documentation": "<p>key ${i}</p>"},`,
+    );
+    const extras = [
+      () => `  "aws_secret_access_key": "${makeSecret()}",`,
+      () => `  "SecretAccessKeyBlob": "${escapedB64(makeKeyId())}",`,
+      () => `  "AccessKeyId": "${makeKeyId()}",`,
+      () => `  "aws_secret_access_key": "${makeSecret()}", "token": "${escapedB64(makeKeyId())}",`,
+    ];
+    let lines = model.slice();
+    const contents: string[] = [];
+    for (let v = 0; v < 120; v++) {
+      const r = Math.floor(rnd(10));
+      if (r < extras.length) lines.splice(Math.floor(rnd(lines.length)), 0, extras[r]!());
+      else if (r < 7) lines = model.slice();
+      else lines.splice(Math.floor(rnd(lines.length)), 1);
+      contents.push(`{\n${lines.join('\n')}\n}\n`);
+    }
+    const { pack, oids } = packOf(contents, 'labels');
+    try {
+      const result = await packPass([pack], { jobs: 1, workerScript: null });
+      const byOid = new Map(oids.map((o, i) => [o, contents[i]!]));
+      expect(new Set(result.analyses.keys())).toEqual(new Set(oids));
+      const labelOnly = oids.filter((o) => !mayHold(byOid.get(o)!));
+      expect(labelOnly.some((o) => result.analyses.get(o)!.keyIds.length > 0)).toBe(true);
+      expect(labelOnly.some((o) => result.analyses.get(o)!.secrets.length > 0)).toBe(true);
+      expect(labelOnly.some((o) => result.analyses.get(o)!.keyIds.length === 0)).toBe(true);
+      for (const [oid, a] of result.analyses)
+        expect(a, oid).toEqual(analyseFlagged(Buffer.from(byOid.get(oid)!, 'latin1')));
+    } finally {
+      pack.close();
+    }
+  });
+
   it('leaves objects too large to hold to git, with the deltas based on them', async () => {
     const big = 'x'.repeat(9 << 20) + `\n${makeKeyId()}\n`;
     const { pack, oids } = packOf([big, big + 'more\n', 'small\n'], 'large');
@@ -280,6 +338,97 @@ describe('matches carried through a delta', () => {
   });
 });
 
+describe('key ids and labels carried through a delta together', () => {
+  it.each([1, 2, 3, 4, 5, 6])(
+    'finds what searching for each on its own finds, and every match of the target (seed %i)',
+    (seed) => {
+      const rnd = prng(seed);
+      const int = (n: number) => Math.floor(rnd(n));
+      // Copies of whole pieces of key ids and labels, and short inserts, so that spans are made where
+      // two copies meet or an insert ends one; filler no span is made of keeps windows apart.
+      const pieces = [
+        ...['AKIA', 'QQQQ2345', '67QQQQ23', 'secret_', 'access_key', 'AWS_', 'SECRET', 'SecretAccessKey'],
+        ...['~'.repeat(90), '~'.repeat(150)],
+      ];
+      const inserts = ['Q', '23', 'key', 'A', 'AKIA'];
+      for (let round = 0; round < 40; round++) {
+        const starts: number[] = [];
+        let text = '';
+        for (let i = 0; i < 80; i++) {
+          starts.push(text.length);
+          text += pieces[int(pieces.length)];
+        }
+        starts.push(text.length);
+        const mem = Buffer.from(text, 'latin1');
+        const ops = new DeltaOps();
+        const parts: Buffer[] = [];
+        let t = 0;
+        for (let k = 0, count = 4 + int(30); k < count; k++) {
+          const first = int(starts.length - 1);
+          const last = Math.min(starts.length - 1, first + 1 + int(3));
+          const [src, end] = [starts[first]!, starts[last]!];
+          const inserted = rnd(4) < 1;
+          const bytes = inserted
+            ? Buffer.from(inserts[int(inserts.length)]!, 'latin1')
+            : mem.subarray(src, end);
+          ops.push(t, bytes.length, inserted ? -1 : src);
+          parts.push(bytes);
+          t += bytes.length;
+        }
+        const target = Buffer.concat(parts);
+        const base = [KEY_SPANS, LABEL_SPANS].map((rule) => {
+          const out: number[] = [];
+          (rule === KEY_SPANS ? matchStarts : labelStarts)(mem, 0, mem.length, out);
+          return out;
+        });
+        const [keys, labels] = deltaSpansOf(
+          ops,
+          t,
+          mem,
+          0,
+          [KEY_SPANS, LABEL_SPANS],
+          base,
+          (from, to, outs) => {
+            matchStarts(target, from, to, outs[0]!);
+            labelStarts(target, from, to, outs[1]!);
+          },
+        );
+        expect(keys).toEqual(deltaSpans(ops, t, mem, 0, base[0]!, (f, e, o) => matchStarts(target, f, e, o)));
+        expect(labels).toEqual(
+          deltaSpans(ops, t, mem, 0, base[1]!, (f, e, o) => labelStarts(target, f, e, o), LABEL_SPANS),
+        );
+        const truth: number[] = [];
+        matchStarts(target, 0, t, truth);
+        expect(keys).toEqual(truth);
+        const labelTruth: number[] = [];
+        labelStarts(target, 0, t, labelTruth);
+        expect(labels).toEqual(expect.arrayContaining(labelTruth));
+      }
+    },
+  );
+  it('reaches back the length of a key id from an insert, though labels are shorter', () => {
+    const mem = Buffer.from(`AKIAQQQQ234567QQQQ2${'~'.repeat(100)}`, 'latin1');
+    const ops = new DeltaOps();
+    ops.push(0, 19, 0);
+    ops.push(19, 1, -1);
+    ops.push(20, 100, 19);
+    const target = Buffer.concat([mem.subarray(0, 19), Buffer.from('3'), mem.subarray(19)]);
+    const [keys] = deltaSpansOf(
+      ops,
+      target.length,
+      mem,
+      0,
+      [LABEL_SPANS, KEY_SPANS],
+      [[], []],
+      (f, e, outs) => {
+        labelStarts(target, f, e, outs[0]!);
+        matchStarts(target, f, e, outs[1]!);
+      },
+    ).reverse();
+    expect(keys).toEqual([0]);
+  });
+});
+
 describe('git deltas', () => {
   /** A delta in git's format: sizes, then copy (offset, length) and insert (bytes) instructions. */
   function delta(baseSize: number, targetSize: number, ...ops: ([number, number] | string)[]): Buffer {
@@ -304,6 +453,23 @@ describe('git deltas', () => {
   it('copies from the base and inserts new bytes', () => {
     const base = Buffer.from('hello world');
     expect(applyDelta(base, delta(11, 11, [0, 6], 'there')).toString()).toBe('hello there');
+  });
+
+  it('reads any range of a target without building it, through short and long copies and inserts', () => {
+    const rnd = prng(11);
+    const base = Buffer.from(Array.from({ length: 240 }, () => Math.floor(rnd(256))));
+    const long = 'i'.repeat(100);
+    const d = delta(240, 5 + 3 + 120 + 100 + 60 + 1, [10, 5], 'abc', [0, 120], long, [170, 60], 'z');
+    const target = applyDelta(base, d);
+    const ops = new DeltaOps();
+    expect(parseDelta(d, base.length, ops)).toBe(target.length);
+    const out = Buffer.alloc(target.length);
+    for (let from = 0; from < target.length; from += 7)
+      for (let to = from + 1; to <= target.length; to += 11)
+        expect(
+          readTarget(base, 0, d, ops, from, to, out).equals(target.subarray(from, to)),
+          `${from}-${to}`,
+        ).toBe(true);
   });
 
   it('rejects a delta for another base, a copy past the base, a reserved instruction and a short result', () => {
