@@ -645,10 +645,13 @@ function readTarget(mem, baseAt, delta, ops, from, to, out) {
         const skip = pos - d[k];
         const take = Math.min(d[k + 1] - skip, to - pos);
         const src = d[k + 2];
-        if (src >= 0)
-            out.set(mem.subarray(baseAt + src + skip, baseAt + src + skip + take), w);
+        const from = src >= 0 ? baseAt + src + skip : -src - 1 + skip;
+        const bytes = src >= 0 ? mem : delta;
+        if (take < SMALL_COPY)
+            for (let i = 0; i < take; i++)
+                out[w + i] = bytes[from + i];
         else
-            delta.copy(out, w, -src - 1 + skip, -src - 1 + skip + take);
+            out.set(bytes.subarray(from, from + take), w);
         w += take;
         pos += take;
     }
@@ -947,6 +950,49 @@ const SECRET_LABEL = /secret|aws_?sak|sak\b|credential/i;
 const rules_AWS_SECRET_LABEL = /[Ss]ecret[_ -]?[Aa]ccess[_ -]?[Kk]ey|SECRET[_ -]?ACCESS[_ -]?KEY|[Aa]ws[_ .-]?[Ss]ecret|AWS[_ .-]?SECRET/;
 /** The longest match of AWS_SECRET_LABEL (`secret_access_key`): no longer than a key id. */
 const AWS_SECRET_LABEL_LENGTH = 17;
+const AWS_SECRET_LABEL_AT = new RegExp(rules_AWS_SECRET_LABEL.source, 'y');
+/**
+ * Where a label starts before the `ecret` or `ECRET` it holds: `Secret…`, `AWSSecret…`, `AWS_Secret…`.
+ * Largest first, so that the starts of one `ecret` come in order; two of them are five or more apart.
+ */
+const LABEL_STARTS_BEFORE_ECRET = [5, 4, 1];
+/**
+ * Calls `visit` with the start and length of every secret label (AWS_SECRET_LABEL) in `text[from, to)`,
+ * overlapping ones included, in order: what a global search resuming one past each match start finds.
+ * Every label holds `ecret` or `ECRET`, so only the few places around those are tried; the pattern,
+ * which begins with a class, is slow to search for by itself. At a start, at most one spelling can
+ * match (they differ in their first two letters, and each separator is optional before a letter),
+ * so the match tried at a place is the one a search of `text[from, to)` finds there, if it ends by
+ * `to`. `visit` returns true to stop.
+ */
+function visitSecretLabels(text, from, to, visit) {
+    let lower = text.indexOf('ecret', from);
+    let upper = text.indexOf('ECRET', from);
+    for (;;) {
+        if (lower >= to - 4)
+            lower = -1;
+        if (upper >= to - 4)
+            upper = -1;
+        if (lower < 0 && upper < 0)
+            return;
+        const q = upper < 0 || (lower >= 0 && lower < upper) ? lower : upper;
+        if (q === lower)
+            lower = text.indexOf('ecret', q + 5);
+        else
+            upper = text.indexOf('ECRET', q + 5);
+        for (const back of LABEL_STARTS_BEFORE_ECRET) {
+            const at = q - back;
+            // The letter a label starts with (S or s before `ecret`, A or a three or four before `S`):
+            // most places fail here, without running the pattern.
+            if (at < from || (text.charCodeAt(at) | 0x20) !== (back === 1 ? 0x73 : 0x61))
+                continue;
+            AWS_SECRET_LABEL_AT.lastIndex = at;
+            const m = AWS_SECRET_LABEL_AT.exec(text);
+            if (m && at + m[0].length <= to && visit(at, m[0].length))
+                return;
+        }
+    }
+}
 /** Session tokens are long base64; they are only taken when labelled or when they carry STS's own prefix. */
 const SESSION_TOKEN = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{100,}={0,2}(?![A-Za-z0-9+/=])/g;
 const SESSION_TOKEN_LABEL = /session_?token|security_?token|x-amz-security-token/i;
@@ -1110,8 +1156,6 @@ function detect_mayHoldKeyId(text) {
 function detect_mayHoldSecretLabel(text) {
     return (text.includes('ecret') || text.includes('ECRET')) && AWS_SECRET_LABEL.test(text);
 }
-/** A secret label's global twin, to visit every label in a text. */
-const AWS_SECRET_LABELS = new RegExp(rules_AWS_SECRET_LABEL.source, 'g');
 /** How far past a label the analysis looks for its secret (analyseDecoded: 64 characters before a token). */
 const LABEL_REACH = AWS_SECRET_LABEL_LENGTH + 64 + 40;
 /** Raw text a label's reach may take when every character of it is escaped (`&#x2F;` is six bytes). */
@@ -1128,16 +1172,48 @@ const LABELS_LOOKED_AT = 1000;
 function mayHoldLabelledSecret(text) {
     if (utf16Of(text.slice(0, 64)))
         return true;
-    AWS_SECRET_LABELS.lastIndex = 0;
     let seen = 0;
-    for (let m = AWS_SECRET_LABELS.exec(text); m; m = AWS_SECRET_LABELS.exec(text)) {
+    let may = false;
+    visitSecretLabels(text, 0, text.length, (at) => {
         if (++seen > LABELS_LOOKED_AT)
+            return (may = true);
+        const eol = text.indexOf('\n', at);
+        const raw = text.slice(at, Math.min(eol < 0 ? text.length : eol, at + RAW_REACH));
+        return (may = SECRET_RUN.test(normaliseLine(raw).slice(0, LABEL_REACH)));
+    });
+    return may;
+}
+/** Lines looked at together by mayHoldDecodedKeyId: whole lines of about this many characters. */
+const LINES_PIECE = 64 << 10;
+/**
+ * A base64 value as CREDENTIAL_B64_VALUE takes it, without the name before it (its second group here),
+ * long enough to decode to a key id's 20 characters, and whose first three digits leave the top bit of
+ * the first three bytes clear, as text's are (see decodesToAscii): most names in API models fail there.
+ */
+const B64_KEY_ID_VALUE = /[:=]\s*["']?([A-Za-f][A-HQ-Xg-nw-z0-3][ABEFIJMNQRUVYZcdghklopstwx014589][A-Za-z0-9+/]{24,}={0,2})/g;
+/**
+ * Whether a text (bytes read as latin1) the first pass found no key id in may still give LineAnalyzer
+ * one. Only a value it decodes from base64 (analyseLine) can, and only when that value's text, or the
+ * text it decodes to, is escaped (a `\u0041`), which the prefilter's base64 forms do not cover: so this
+ * looks for a value of 27 characters or more after a separator, on lines unescaped as the analysis does,
+ * that decodes to text. Whole lines are looked at together (an escape never holds a line break), which
+ * costs a fraction of analysing them; a line too long for that is answered yes, as is UTF-16 text.
+ */
+function mayHoldDecodedKeyId(text) {
+    if (utf16Of(text.slice(0, 64)))
+        return true;
+    for (let at = 0; at < text.length;) {
+        let end = at + LINES_PIECE >= text.length ? text.length : text.indexOf('\n', at + LINES_PIECE);
+        if (end < 0)
+            end = text.length;
+        if (end - at > detect_LineAnalyzer.MAX_LINE)
             return true;
-        const eol = text.indexOf('\n', m.index);
-        const raw = text.slice(m.index, Math.min(eol < 0 ? text.length : eol, m.index + RAW_REACH));
-        if (SECRET_RUN.test(normaliseLine(raw).slice(0, LABEL_REACH)))
-            return true;
-        AWS_SECRET_LABELS.lastIndex = m.index + 1;
+        const lines = normaliseLine(text.slice(at, end));
+        B64_KEY_ID_VALUE.lastIndex = 0;
+        for (let m = B64_KEY_ID_VALUE.exec(lines); m; m = B64_KEY_ID_VALUE.exec(lines))
+            if (decodesToAscii(m[1]) && decodeBase64Text(m[1]) !== null)
+                return true;
+        at = end + 1;
     }
     return false;
 }
@@ -1225,7 +1301,7 @@ class detect_LineAnalyzer {
         this.analyseDecoded(text, line);
         // One level of base64 under a credential-like key (a Kubernetes Secret's `data:`, a
         // `.dockerconfigjson`'s `auth`): the decoded text is analysed as if it stood on this line.
-        if (text.length >= 24 && CREDENTIAL_VALUE_HINT.test(text)) {
+        if (text.length >= 24 && B64_VALUE_AFTER_SEPARATOR.test(text) && CREDENTIAL_VALUE_HINT.test(text)) {
             CREDENTIAL_B64_VALUE.lastIndex = 0;
             for (let m = CREDENTIAL_B64_VALUE.exec(text); m; m = CREDENTIAL_B64_VALUE.exec(text)) {
                 const decoded = decodeBase64Text(m[2]);
@@ -1280,10 +1356,36 @@ class detect_LineAnalyzer {
         }
     }
 }
-/** Cheap test before the base64 one: the line names a credential-like key. */
+/**
+ * Cheap tests before the base64 one, each true of every line it matches: a separator with a base64 run
+ * of 24 after it (most lines have none, and this pattern is only tried where a `:` or `=` stands), and a
+ * credential-like name. CREDENTIAL_B64_VALUE tries every start of every word, which made it the
+ * costliest pattern of a history scan.
+ */
+const B64_VALUE_AFTER_SEPARATOR = /[:=]\s*["']?[A-Za-z0-9+/]{24}/;
+/** The line names a credential-like key. */
 const CREDENTIAL_VALUE_HINT = /secret|key|token|auth|cred|passw|dockerconfig/i;
 /** A credential-like key and its base64 value (YAML, JSON or `KEY=value`). */
 const CREDENTIAL_B64_VALUE = /([A-Za-z0-9_.-]*(?:secret|key|token|auth|cred|passw|dockerconfig)[A-Za-z0-9_.-]*)["']?\s*[:=]\s*["']?([A-Za-z0-9+/]{24,}={0,2})(?![A-Za-z0-9+/=])/gi;
+/** Base64 digit values by character code (-1 for anything else). */
+const BASE64_VALUE = Int8Array.from({ length: 128 }, (_, c) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.indexOf(String.fromCharCode(c)));
+/** Of the digit at each place of a group of four, the bit that becomes a byte's top bit. */
+const TOP_BIT = [0x20, 0x08, 0x02, 0];
+/**
+ * Whether every byte a base64 run decodes to is below 0x80, as text must be: a test of its digits that
+ * rejects most names (`AuthorizeSecurityGroupIngress`) at their second letter, before decoding.
+ */
+function decodesToAscii(value) {
+    // A byte is decoded from a digit's bits only when the next digit is there too.
+    for (let i = 0; i + 1 < value.length; i++) {
+        const v = BASE64_VALUE[value.charCodeAt(i)];
+        if (v === undefined || v < 0)
+            return true;
+        if (v & TOP_BIT[i & 3])
+            return false;
+    }
+    return true;
+}
 /** Base64 that decodes to printable text, or null (binary, or not base64 at all). */
 function decodeBase64Text(value) {
     if (value.length % 4 === 1)
@@ -1495,13 +1597,25 @@ const ANALYSIS_PIECE = 64 << 10;
  * What attribution needs of a flagged file version, from its whole content: its key ids (with lines and
  * allow markers), which is all a suppressed key's report needs; and when it has none (it was flagged for
  * a secret label), the full analysis where a labelled secret may be (detect.ts mayHoldLabelledSecret), to
- * tell whether it holds a lone secret.
+ * tell whether it holds a lone secret. `prefilterMatched` false says the key-id prefilter matches nowhere
+ * in it (the pack pass knows): then the key ids the analysis could still find are those of an escaped
+ * base64 value (detect.ts mayHoldDecodedKeyId), and the analysis for key ids alone, which API models
+ * naming `SecretAccessKey` in every version made most of a history's analysis, is mostly left out.
  */
-function analyseFlagged(content, markers) {
-    const keyIds = passes_analyseText(content, true, markers);
-    if (keyIds.keyIds.length > 0 || !mayHoldLabelledSecret(content.toString('latin1')))
-        return keyIds;
-    return passes_analyseText(content, false, markers);
+function analyseFlagged(content, markers, prefilterMatched = true) {
+    if (prefilterMatched) {
+        const keyIds = passes_analyseText(content, true, markers);
+        if (keyIds.keyIds.length > 0 || !mayHoldLabelledSecret(content.toString('latin1')))
+            return keyIds;
+        return passes_analyseText(content, false, markers);
+    }
+    const text = content.toString('latin1');
+    if (mayHoldLabelledSecret(text)) {
+        // Key ids found, the file's report needs nothing else: as the analysis for key ids alone gives.
+        const full = passes_analyseText(content, false, markers);
+        return full.keyIds.length > 0 ? { keyIds: full.keyIds, secrets: [], tokens: [] } : full;
+    }
+    return mayHoldDecodedKeyId(text) ? passes_analyseText(content, true, markers) : detect_EMPTY_ANALYSIS;
 }
 function passes_analyseText(content, keyIdsOnly, markers) {
     const a = new detect_LineAnalyzer(keyIdsOnly, markers);
@@ -1583,22 +1697,22 @@ function matchStarts(buf, from, to, out, origin = 0) {
         re.lastIndex = m.index + 1;
     }
 }
-const LABEL = new RegExp(rules_AWS_SECRET_LABEL.source, 'g');
+const ECRET_LOWER = Buffer.from('ecret');
+const ECRET_UPPER = Buffer.from('ECRET');
 /**
  * Where a secret label (rules.ts AWS_SECRET_LABEL) ends in `buf[from, to)`, as the start of a label of
  * the longest length ending there: labels vary in length, and so every span stands for
- * AWS_SECRET_LABEL_LENGTH bytes like a key id's for its own. Plain string searches first: most text
- * names no secret.
+ * AWS_SECRET_LABEL_LENGTH bytes like a key id's for its own.
  */
 function labelStarts(buf, from, to, out, origin = 0) {
-    const text = buf.toString('latin1', from, to);
-    if (!text.includes('ecret') && !text.includes('ECRET'))
+    // Most windows name no secret: looked for in the bytes, where no string needs to be made for them.
+    const bytes = from === 0 && to === buf.length ? buf : buf.subarray(from, to);
+    if (bytes.indexOf(ECRET_LOWER) < 0 && bytes.indexOf(ECRET_UPPER) < 0)
         return;
-    LABEL.lastIndex = 0;
-    for (let m = LABEL.exec(text); m; m = LABEL.exec(text)) {
-        out.push(from - origin + m.index + m[0].length - AWS_SECRET_LABEL_LENGTH);
-        LABEL.lastIndex = m.index + 1;
-    }
+    const text = buf.toString('latin1', from, to);
+    visitSecretLabels(text, 0, text.length, (at, length) => {
+        out.push(from - origin + at + length - AWS_SECRET_LABEL_LENGTH);
+    });
 }
 /** Index of the first of the sorted `xs` at or after `v`. */
 function firstAtOrAfter(xs, v) {
@@ -1632,8 +1746,17 @@ const LABEL_SPANS = {
  * `search` reads the target.
  */
 function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search, rule = KEY_SPANS) {
-    const reach = rule.length - 1;
-    const spans = [];
+    return deltaSpansOf(ops, targetSize, mem, baseAt, [rule], [baseSpans], (from, to, outs) => search(from, to, outs[0]))[0];
+}
+/**
+ * deltaSpans for spans of several kinds at once (`rules[k]`, with `baseSpans[k]` in the base): each
+ * window is searched once for all of them, so a delta whose target is not built has each window read
+ * once. A window is what any kind needs, at the longest reach: a kind searched in more bytes than its
+ * own windows finds there only matches the target holds, which its own windows or copies give too.
+ */
+function deltaSpansOf(ops, targetSize, mem, baseAt, rules, baseSpans, search) {
+    const reach = Math.max(...rules.map((r) => r.length)) - 1;
+    const outs = rules.map(() => []);
     let winStart = -1;
     let winEnd = -1;
     const want = (s, e) => {
@@ -1645,9 +1768,16 @@ function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search, rule = KEY_
             return;
         }
         if (winStart >= 0)
-            search(winStart, winEnd, spans);
+            search(winStart, winEnd, outs);
         winStart = from;
         winEnd = to;
+    };
+    // A match across the seam of two copies holds both bytes at the seam; most seams fall elsewhere.
+    const seamMatters = (a, b) => {
+        for (const rule of rules)
+            if (rule.isChar(a) && rule.isChar(b))
+                return true;
+        return false;
     };
     let prevCopy = false;
     const d = ops.data;
@@ -1663,26 +1793,32 @@ function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search, rule = KEY_
         // The base's matches are sorted: find the first inside this copy, so a delta of many copies over a
         // base of many matches costs a search per copy, not a walk of every match.
         // A label span may start before the copy (its start is virtual): carrying it flags more, never less.
-        const end = src + n - rule.length;
-        for (let j = firstAtOrAfter(baseSpans, src - rule.slack); j < baseSpans.length && baseSpans[j] <= end; j++)
-            spans.push(t + baseSpans[j] - src);
-        // A match across the seam of two copies holds both bytes at the seam; most seams fall elsewhere.
-        if (prevCopy && rule.isChar(mem[baseAt + d[k - 1] + d[k - 2] - 1]) && rule.isChar(mem[baseAt + src]))
+        for (let r = 0; r < rules.length; r++) {
+            const rule = rules[r];
+            const base = baseSpans[r];
+            const spans = outs[r];
+            const end = src + n - rule.length;
+            for (let j = firstAtOrAfter(base, src - rule.slack); j < base.length && base[j] <= end; j++)
+                spans.push(t + base[j] - src);
+        }
+        if (prevCopy && seamMatters(mem[baseAt + d[k - 1] + d[k - 2] - 1], mem[baseAt + src]))
             want(t - reach, t + reach);
         prevCopy = true;
     }
     if (winStart >= 0)
-        search(winStart, winEnd, spans);
-    if (spans.length < 2)
-        return spans;
+        search(winStart, winEnd, outs);
     // A match found by a search may also lie inside a copy: keep each start once.
-    spans.sort((x, y) => x - y);
-    let w = 1;
-    for (let i = 1; i < spans.length; i++)
-        if (spans[i] !== spans[w - 1])
-            spans[w++] = spans[i];
-    spans.length = w;
-    return spans;
+    for (const spans of outs) {
+        if (spans.length < 2)
+            continue;
+        spans.sort((x, y) => x - y);
+        let w = 1;
+        for (let i = 1; i < spans.length; i++)
+            if (spans[i] !== spans[w - 1])
+                spans[w++] = spans[i];
+        spans.length = w;
+    }
+    return outs;
 }
 
 ;// CONCATENATED MODULE: external "node:url"
@@ -1840,8 +1976,10 @@ function inPieces(find, buf, from, to, out, origin = 0) {
         }
     }
 }
-const pack_pass_matchStarts = (...a) => inPieces(matchStarts, ...a);
-const pack_pass_labelStarts = (...a) => inPieces(labelStarts, ...a);
+/** The spans a leaf's windows are searched for: key ids, then labels. */
+const LEAF_RULES = [KEY_SPANS, LABEL_SPANS];
+const pack_pass_matchStarts = (buf, from, to, out, origin) => inPieces(matchStarts, buf, from, to, out, origin);
+const pack_pass_labelStarts = (buf, from, to, out, origin) => inPieces(labelStarts, buf, from, to, out, origin);
 /**
  * Memory for the open part of a delta chain, one buffer so that building a target from its base is a
  * series of memmoves. Objects are stacked: a target is placed above its base and freed before it.
@@ -1966,17 +2104,19 @@ async function scanShare(pack, plan, roots, markers, onObjects) {
     const hasChildren = (i) => childStart[i] !== childStart[i + 1];
     // A flagged file version is analysed here, while its content is at hand: attribution then reads it
     // again through git only for the few that report a key. `content` gives it whole.
-    const record = (i, size, hit, content) => {
+    // `keyIds` and `labels`: how many prefilter matches and secret labels the object holds (labels are
+    // not looked for once a key id is found); a file with only labels needs no search for key ids.
+    const record = (i, size, keyIds, labels, content) => {
         const kind = rootKind[i];
         result.objects++;
         result.bytes += size;
         if (kind === packs_KIND.commit)
             result.commits++;
-        if (hit) {
+        if (keyIds + labels > 0) {
             const oid = pack.oid(i);
             result.hits.push([oid, kind === packs_KIND.commit ? 'commit' : kind === packs_KIND.tag ? 'tag' : 'blob']);
             if (kind === packs_KIND.blob)
-                result.analyses.push([oid, analyseFlagged(content(), markers)]);
+                result.analyses.push([oid, analyseFlagged(content(), markers, keyIds > 0)]);
         }
         onObjects?.(1, size);
     };
@@ -2018,7 +2158,7 @@ async function scanShare(pack, plan, roots, markers, onObjects) {
         pack_pass_matchStarts(content, 0, content.length, spans);
         const labels = [];
         pack_pass_labelStarts(content, 0, content.length, labels);
-        record(r, content.length, spans.length + labels.length > 0, () => content);
+        record(r, content.length, spans.length, labels.length, () => content);
         if (rootKind[r] === packs_KIND.commit)
             checkCommit(content, 0, content.length);
         if (!hasChildren(r))
@@ -2064,7 +2204,7 @@ async function scanShare(pack, plan, roots, markers, onObjects) {
                 ls = deltaSpans(ops, size, arena.mem, f.at, f.labels, (s, e, o) => pack_pass_labelStarts(view, out + s, out + e, o, out), LABEL_SPANS);
                 if (rootKind[c] === packs_KIND.commit)
                     checkCommit(view, out, out + size);
-                record(c, size, cs.length + ls.length > 0, () => view.subarray(out, out + size));
+                record(c, size, cs.length, ls.length, () => view.subarray(out, out + size));
                 if (f.next >= childStart[f.i + 1]) {
                     // The base's last delta: the base is needed no more, and the delta takes its place. A chain
                     // of versions holds two of them at a time, not the whole chain.
@@ -2078,27 +2218,22 @@ async function scanShare(pack, plan, roots, markers, onObjects) {
                 }
             }
             else {
-                // A leaf: only the windows searched are ever built.
-                cs = deltaSpans(ops, size, arena.mem, f.at, f.spans, (s, e, o) => {
+                // A leaf: only the windows searched are ever built, each once for key ids and labels. A leaf
+                // with a key id is flagged already: its labels need not be looked for.
+                [cs, ls] = deltaSpansOf(ops, size, arena.mem, f.at, LEAF_RULES, [f.spans, f.labels], (s, e, outs) => {
                     if (e - s > scratch.length)
                         scratch = Buffer.allocUnsafe(e - s);
-                    pack_pass_matchStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
+                    const window = readTarget(arena.mem, f.at, delta, ops, s, e, scratch);
+                    pack_pass_matchStarts(window, 0, e - s, outs[0], -s);
+                    if (outs[0].length === 0)
+                        pack_pass_labelStarts(window, 0, e - s, outs[1], -s);
                 });
-                // A leaf with a key id is flagged already: its labels need not be looked for.
-                ls =
-                    cs.length > 0
-                        ? []
-                        : deltaSpans(ops, size, arena.mem, f.at, f.labels, (s, e, o) => {
-                            if (e - s > scratch.length)
-                                scratch = Buffer.allocUnsafe(e - s);
-                            pack_pass_labelStarts(readTarget(arena.mem, f.at, delta, ops, s, e, scratch), 0, e - s, o, -s);
-                        }, LABEL_SPANS);
                 if (rootKind[c] === packs_KIND.commit) {
                     if (size > scratch.length)
                         scratch = Buffer.allocUnsafe(size);
                     checkCommit(readTarget(arena.mem, f.at, delta, ops, 0, size, scratch), 0, size);
                 }
-                record(c, size, cs.length + ls.length > 0, () => {
+                record(c, size, cs.length, ls.length, () => {
                     if (size > scratch.length)
                         scratch = Buffer.allocUnsafe(size);
                     return readTarget(arena.mem, f.at, delta, ops, 0, size, scratch);
