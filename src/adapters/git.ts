@@ -1,7 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams, type SpawnOptions } from 'node:child_process';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { totalmem } from 'node:os';
-import { resolve as resolvePath } from 'node:path';
+import { tmpdir, totalmem } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../core/errors.js';
 
 /**
@@ -103,10 +105,11 @@ function spawnGit(
   args: string[],
   opts: SpawnOptions,
 ): ChildProcessWithoutNullStreams & { stalled: string | null } {
-  // Every caller pipes stdout and stderr; those that pipe stdin too use it.
+  // Every caller pipes stderr; stdout is piped, or a file (a kept walk), whose growth is progress.
   const child = Object.assign(spawn('git', args, opts) as ChildProcessWithoutNullStreams, {
     stalled: null as string | null,
   });
+  const outFile = Array.isArray(opts.stdio) && typeof opts.stdio[1] === 'number' ? opts.stdio[1] : null;
   const stop = (why: string, knob: string): void => {
     if (child.stalled) return;
     child.stalled = `git ${commandOf(args)} ${why} and was stopped (a damaged or hostile object store can do this: run \`git fsck\`; ${knob} raises the limit)`;
@@ -120,8 +123,18 @@ function spawnGit(
     timer.unref();
   };
   arm();
-  child.stdout.on('data', arm);
+  child.stdout?.on('data', arm);
   child.stderr.on('data', arm);
+  let written = 0;
+  const growth =
+    outFile === null
+      ? undefined
+      : setInterval(() => {
+          const size = fstatSync(outFile).size;
+          if (size !== written) arm();
+          written = size;
+        }, MEMORY_POLL_MS);
+  growth?.unref();
   const limit = memoryLimit();
   const poll =
     process.platform === 'linux' && child.pid
@@ -140,6 +153,7 @@ function spawnGit(
   child.on('close', () => {
     clearTimeout(timer);
     clearInterval(poll);
+    clearInterval(growth);
   });
   return child;
 }
@@ -662,28 +676,50 @@ export class Git {
   }
 
   /**
-   * The walk `logChanges(sel, …)` makes, started now and kept (at most `limit` characters of git's
-   * output) to be replayed later: a scan with a core to spare runs it while it reads the packs, and
-   * replays it only when it has something to attribute. Past `limit` git is stopped, and a replay walks
-   * again.
+   * The walk `logChanges(sel, …)` makes, started now and kept (at most `limit` bytes of git's output) to
+   * be replayed later: a scan with a core to spare runs it while it reads the packs, and replays it only
+   * when it has something to attribute. git writes to a file of its own, so nothing here has to take its
+   * output as it comes; past `limit` git is stopped, and a replay walks again.
    */
   keepChanges(sel: HistorySelection, limit: number): KeptWalk {
-    const kept: string[] = [];
-    let size = 0;
-    const stop = new AbortController();
-    const done = this.revisions(sel).then((revs) =>
-      this.stream(
-        logArgs(revs, []),
-        (s) => {
-          size += s.length;
-          if (size > limit) throw new Overflow();
-          kept.push(s);
-        },
-        undefined,
-        stop.signal,
-      ),
+    const dir = mkdtempSync(join(tmpdir(), 'keyleak-walk-'));
+    const fd = openSync(join(dir, 'log'), 'w+', 0o600);
+    let child: ReturnType<typeof spawnGit> | null = null;
+    let discarded = false;
+    let overflow = false;
+    const done = this.revisions(sel).then(
+      (revs) =>
+        new Promise<void>((resolve, reject) => {
+          if (discarded) return reject(new GitError('git log was stopped'));
+          const args = [...BOUNDED_READS, ...logArgs(revs, [])];
+          const c = spawnGit(args, { cwd: this.dir, env: GIT_ENV, stdio: ['ignore', fd, 'pipe'] });
+          child = c;
+          const err: Buffer[] = [];
+          c.stderr.on('data', (b: Buffer) => err.push(b));
+          const bound = setInterval(() => {
+            if (fstatSync(fd).size <= limit) return;
+            overflow = true;
+            c.kill();
+          }, 50);
+          c.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
+          c.on('close', (code) => {
+            clearInterval(bound);
+            if (overflow || fstatSync(fd).size > limit) return reject(new Overflow());
+            const failure = gitFailure(args.slice(BOUNDED_READS.length), code, c.stalled, err);
+            if (discarded) return reject(new GitError('git log was stopped'));
+            return failure ? reject(failure) : resolve();
+          });
+        }),
     );
     done.catch(() => {}); // awaited by a replay; not left unhandled when discarded
+    const free = (): void => {
+      try {
+        closeSync(fd);
+      } catch {
+        // closed already
+      }
+      rmSync(dir, { recursive: true, force: true });
+    };
     return {
       whole: () =>
         done.then(
@@ -695,18 +731,25 @@ export class Git {
           await done;
         } catch (e) {
           if (!(e instanceof Overflow)) throw e;
-          kept.length = 0;
           return this.logChanges(sel, onCommit);
         }
         const parse = commitParser(onCommit);
         const tokens = new TokenSplitter('\0', parse.token);
-        for (const s of kept) tokens.push(s);
+        const decoder = new StringDecoder('utf8');
+        const piece = Buffer.allocUnsafe(1 << 20);
+        for (let at = 0, n = 0; (n = readSync(fd, piece, 0, piece.length, at)) > 0; at += n)
+          tokens.push(decoder.write(piece.subarray(0, n)));
+        tokens.push(decoder.end());
         tokens.end();
         parse.end();
       },
       discard: () => {
-        kept.length = 0;
-        stop.abort();
+        if (discarded) return;
+        discarded = true;
+        if (child && child.exitCode === null && child.signalCode === null) {
+          (child as ReturnType<typeof spawnGit>).once('close', free);
+          (child as ReturnType<typeof spawnGit>).kill();
+        } else done.finally(free).catch(() => {});
       },
     };
   }
@@ -798,15 +841,8 @@ export class Git {
       child.on('close', (code) => {
         if (child.stalled) return reject(new GitError(child.stalled));
         if (failed) return reject(failed);
-        if (code !== 0) {
-          const said = Buffer.concat(err)
-            .toString('utf8')
-            .split(/[\r\n]+/)
-            .filter((l) => l && !l.startsWith(PROGRESS))
-            .join('\n');
-          return reject(new GitError(`git ${args[0]} failed: ${said || `exit ${code}`}`));
-        }
-        resolve();
+        const failure = gitFailure(args, code, null, err);
+        return failure ? reject(failure) : resolve();
       });
     });
   }
@@ -986,6 +1022,23 @@ export function setParallelWalk(sizes: { min: number; block: number }): { min: n
 
 /** A kept walk's output outgrew its bound. */
 class Overflow extends Error {}
+
+/** Why a git process that has closed failed (a watchdog's stop, or a non-zero exit and what it said), or null. */
+function gitFailure(
+  args: string[],
+  code: number | null,
+  stalled: string | null,
+  stderr: Buffer[],
+): GitError | null {
+  if (stalled) return new GitError(stalled);
+  if (code === 0) return null;
+  const said = Buffer.concat(stderr)
+    .toString('utf8')
+    .split(/[\r\n]+/)
+    .filter((l) => l && !l.startsWith(PROGRESS))
+    .join('\n');
+  return new GitError(`git ${args[0]} failed: ${said || `exit ${code}`}`);
+}
 
 /** `git log` listing each commit's changes (against its first parent) in the form commitParser reads. */
 function logArgs(revs: string[], paths: string[]): string[] {

@@ -10,7 +10,7 @@ import { packWorkerBeside } from './threads.js';
 
 export type { HistorySelection } from '../adapters/git.js';
 
-/** Characters of a kept walk's output held at most (boto3's whole history is about 7 M). */
+/** Bytes of a kept walk's output written at most (boto3's whole history is about 8 MB). */
 const KEPT_WALK_LIMIT = 16 << 20;
 /** Stored bytes of chains under which a history is walked after its pack is read (see onPlanned). */
 export const KEPT_WALK_MIN_WORK = 4 << 20;
@@ -97,16 +97,13 @@ export async function scanHistory(
   let unreachable: string[] = [];
   const workerScript =
     opts.workerScript === undefined ? packWorkerBeside(process.argv[1]) : opts.workerScript;
-  // A store of one pack read on fewer threads than allowed leaves a core free: the walk that attribution
-  // and the location of missing objects need runs there meanwhile (its output kept, within a bound), and
-  // is replayed only if there is something to attribute or locate. The pack is then read on a worker, so
-  // that this thread takes git's output as it comes. Not for a store of many small packs (a worker each)
-  // nor a small history, whose walk takes less than starting a worker.
+  // Packs read on fewer threads than allowed leave a core free: the walk that attribution and the
+  // location of missing objects need runs there meanwhile (git writes it to a file, within a bound), and
+  // is replayed only if there is something to attribute or locate. Not for a small history, whose walk
+  // after the read costs less than a process started for nothing.
   let kept: KeptWalk | null = null;
-  const onPlanned = (threads: number, work: number): boolean => {
-    if (threads >= opts.jobs || workerScript === null || work < keptWalkMinWork) return false;
-    kept = git.keepChanges(sel, KEPT_WALK_LIMIT);
-    return true;
+  const onPlanned = (threads: number, work: number): void => {
+    if (threads < opts.jobs && work >= keptWalkMinWork) kept = git.keepChanges(sel, KEPT_WALK_LIMIT);
   };
   try {
     return await scanWith();
@@ -131,7 +128,7 @@ export async function scanHistory(
               jobs: opts.jobs,
               workerScript,
               markers: markersToNote(opts.config),
-              onPlanned: store?.packs.length === 1 ? onPlanned : undefined,
+              onPlanned,
             },
             progress,
             onBytes,

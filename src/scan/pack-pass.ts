@@ -158,11 +158,10 @@ export interface PackPassOptions {
   markers?: readonly string[];
   onProgress?: PackProgress;
   /**
-   * Called once the packs are planned, with the most threads any of them will be read on and the stored
-   * bytes of chains to read. Returning true has a pack read on one thread read on a worker all the same,
-   * leaving this thread free for other work meanwhile (the output of a walk of the history).
+   * Called once the packs are planned, before any is read, with the most threads any of them will be
+   * read on and the stored bytes of chains to read (a core left free can take other work meanwhile).
    */
-  onPlanned?: (threads: number, work: number) => boolean;
+  onPlanned?: (threads: number, work: number) => void;
   /**
    * Takes the chains this reader leaves to git and can tell before reading (based outside their pack, or
    * starting from an object too large to hold), so git can read them while the packs are read; without
@@ -207,19 +206,19 @@ export async function packPass(packs: readonly PackFile[], opts: PackPassOptions
       : 1,
   );
   const work = planned.reduce((a, { weights }) => a + weights.reduce((b, w) => b + w, 0), 0);
-  const offThread = (onPlanned?.(Math.max(1, ...threadCounts), work) ?? false) && workerScript !== null;
+  onPlanned?.(Math.max(1, ...threadCounts), work);
   for (const [p, { pack, plan, roots, weights }] of planned.entries()) {
     const threads = threadCounts[p]!;
     const shares = threads > 1 ? splitRoots(roots, weights, threads) : [roots];
-    // A pack read on one thread is read here (unless onPlanned wants this thread free); shares of a
-    // larger one each on a worker thread, all at once, this thread only gathering their results. Its heap, whose nursery node sizes for throughput
+    // A pack read on one thread is read here; shares of a larger one each on a worker thread, all at
+    // once, this thread only gathering their results. Its heap, whose nursery node sizes for throughput
     // (tens of MB) and cannot be told otherwise once started, then holds results, not the garbage of
     // reading; a worker's nursery is kept small. A thread that cannot start or dies (not a pack it cannot
     // read) leaves its share to this thread.
     const cancel = new AbortController();
     const parts = await Promise.all(
       shares.map((share) =>
-        shares.length === 1 && !offThread
+        shares.length === 1
           ? scanShare(pack, plan, share, markers, onObjects)
           : runShareOnWorker(
               workerScript!,

@@ -1,12 +1,9 @@
-import { copyFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Git, PARALLEL_WALK, setParallelWalk } from '../../src/adapters/git.js';
 import { scanRepository } from '../../src/commands/scan.js';
 import { KEPT_WALK_MIN_WORK, setKeptWalkMinWork } from '../../src/scan/history.js';
 import { parseScanArgs } from '../../src/settings.js';
 import { makeKeyId, makePair } from '../helpers/keys.js';
-import { bundle } from '../helpers/bundle.js';
 import { TestRepo } from '../helpers/repo.js';
 
 const repos: TestRepo[] = [];
@@ -153,17 +150,6 @@ function buildHistory() {
 const sortWhere = (ws: Where[]) =>
   [...ws].sort((a, b) => `${a.commit}${a.path}${a.line}`.localeCompare(`${b.commit}${b.path}${b.line}`));
 
-/**
- * The pack-reading threads' script, as the bundled CLI finds it beside itself: a scan started by an entry
- * in that directory reads a small pack on a worker and walks the history meanwhile (history.ts).
- */
-function besidePackWorker(): string {
-  const built = bundle('src/pack-worker.ts');
-  copyFileSync(join(built, 'index.js'), join(built, 'pack-worker.js'));
-  writeFileSync(join(built, 'entry.js'), '');
-  return join(built, 'entry.js');
-}
-
 describe.each(['loose objects', 'one pack', 'one pack, the history walked while it is read'])(
   'attribution of a full-history scan (%s)',
   (storage) => {
@@ -178,10 +164,8 @@ describe.each(['loose objects', 'one pack', 'one pack, the history walked while 
         cwd: r.dir,
         isTTY: false,
       });
-      const entry = process.argv[1];
       const kept = vi.spyOn(Git.prototype, 'keepChanges');
       const walks = vi.spyOn(Git.prototype, 'logChanges');
-      if (meanwhile) process.argv[1] = besidePackWorker();
       // A history this small is otherwise walked after its pack is read.
       const minWork = setKeptWalkMinWork(meanwhile ? 1 : KEPT_WALK_MIN_WORK);
       const sharing = setParallelWalk(shared ? { min: 1, block: 3 } : PARALLEL_WALK);
@@ -192,7 +176,6 @@ describe.each(['loose objects', 'one pack', 'one pack, the history walked while 
         expect(kept).toHaveBeenCalledTimes(meanwhile ? 1 : 0);
         expect(walks).toHaveBeenCalledTimes(meanwhile ? 0 : 1);
       } finally {
-        process.argv[1] = entry!;
         setKeptWalkMinWork(minWork);
         setParallelWalk(sharing);
         kept.mockRestore();
