@@ -684,6 +684,15 @@ export class Git {
   keepChanges(sel: HistorySelection, limit: number): KeptWalk {
     const dir = mkdtempSync(join(tmpdir(), 'keyleak-walk-'));
     const fd = openSync(join(dir, 'log'), 'w+', 0o600);
+    // Held open, the file needs no name: removed now, nothing is left behind however this process ends
+    // (where an open file cannot be removed, it is removed when discarded).
+    let removed = false;
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      removed = true;
+    } catch {
+      // removed when discarded
+    }
     let child: ReturnType<typeof spawnGit> | null = null;
     let discarded = false;
     let overflow = false;
@@ -718,7 +727,7 @@ export class Git {
       } catch {
         // closed already
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!removed) rmSync(dir, { recursive: true, force: true });
     };
     return {
       whole: () =>

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Git, setParallelWalk, type CommitChanges, type HistorySelection } from '../../src/adapters/git.js';
 import { TestRepo } from '../helpers/repo.js';
@@ -230,6 +231,19 @@ describe('a walk kept while other work runs', () => {
     kept.discard();
   });
 
+  it('leaves no file behind, and a walk discarded early is stopped', async () => {
+    const o = origin();
+    const git = await Git.open(o.dev.dir);
+    const before = readdirSync(tmpdir()).filter((f) => f.startsWith('keyleak-walk-'));
+    const kept = git.keepChanges(all, 1 << 20);
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith('keyleak-walk-') && !before.includes(f))).toEqual(
+      [],
+    );
+    kept.discard();
+    expect(await kept.whole()).toBe(true); // stopped: said as a failure, not as outgrowing its bound
+    await expect(kept.replay(() => {})).rejects.toThrow(/stopped/);
+  });
+
   it('past its bound, git is stopped and a replay walks again', async () => {
     const o = origin();
     const git = await Git.open(o.dev.dir);
@@ -240,6 +254,7 @@ describe('a walk kept while other work runs', () => {
       expect(await kept.whole()).toBe(false);
       expect(await listed((on) => kept.replay(on))).toEqual(truth);
       expect(walks).toHaveBeenCalledTimes(1);
+      kept.discard();
     } finally {
       walks.mockRestore();
     }
@@ -252,6 +267,7 @@ describe('a walk kept while other work runs', () => {
     const git = await Git.open(o.dev.dir);
     const kept = git.keepChanges(all, 1 << 20);
     await expect(kept.replay(() => {})).rejects.toThrow(new RegExp(`git log failed: .*${tree}`));
+    kept.discard();
   });
 });
 
