@@ -9376,11 +9376,17 @@ class ProgressLine {
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./src/adapters/git.ts
+
+
 
 
 
@@ -9427,10 +9433,11 @@ const memoryLimit = () => {
 const MEMORY_POLL_MS = 250;
 /** Spawns git with the idle and memory watchdogs: `stalled` says why it was stopped, or stays null. */
 function spawnGit(args, opts) {
-    // Every caller pipes stdout and stderr; those that pipe stdin too use it.
+    // Every caller pipes stderr; stdout is piped, or a file (a kept walk), whose growth is progress.
     const child = Object.assign((0,external_node_child_process_.spawn)('git', args, opts), {
         stalled: null,
     });
+    const outFile = Array.isArray(opts.stdio) && typeof opts.stdio[1] === 'number' ? opts.stdio[1] : null;
     const stop = (why, knob) => {
         if (child.stalled)
             return;
@@ -9445,8 +9452,18 @@ function spawnGit(args, opts) {
         timer.unref();
     };
     arm();
-    child.stdout.on('data', arm);
+    child.stdout?.on('data', arm);
     child.stderr.on('data', arm);
+    let written = 0;
+    const growth = outFile === null
+        ? undefined
+        : setInterval(() => {
+            const size = (0,external_node_fs_.fstatSync)(outFile).size;
+            if (size !== written)
+                arm();
+            written = size;
+        }, MEMORY_POLL_MS);
+    growth?.unref();
     const limit = memoryLimit();
     const poll = process.platform === 'linux' && child.pid
         ? setInterval(() => {
@@ -9461,6 +9478,7 @@ function spawnGit(args, opts) {
     child.on('close', () => {
         clearTimeout(timer);
         clearInterval(poll);
+        clearInterval(growth);
     });
     return child;
 }
@@ -9916,22 +9934,52 @@ class git_Git {
         parse.end();
     }
     /**
-     * The walk `logChanges(sel, …)` makes, started now and kept (at most `limit` characters of git's
-     * output) to be replayed later: a scan with a core to spare runs it while it reads the packs, and
-     * replays it only when it has something to attribute. Past `limit` git is stopped, and a replay walks
-     * again.
+     * The walk `logChanges(sel, …)` makes, started now and kept (at most `limit` bytes of git's output) to
+     * be replayed later: a scan with a core to spare runs it while it reads the packs, and replays it only
+     * when it has something to attribute. git writes to a file of its own, so nothing here has to take its
+     * output as it comes; past `limit` git is stopped, and a replay walks again.
      */
     keepChanges(sel, limit) {
-        const kept = [];
-        let size = 0;
-        const stop = new AbortController();
-        const done = this.revisions(sel).then((revs) => this.stream(logArgs(revs, []), (s) => {
-            size += s.length;
-            if (size > limit)
-                throw new Overflow();
-            kept.push(s);
-        }, undefined, stop.signal));
+        const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'keyleak-walk-'));
+        const fd = (0,external_node_fs_.openSync)((0,external_node_path_.join)(dir, 'log'), 'w+', 0o600);
+        let child = null;
+        let discarded = false;
+        let overflow = false;
+        const done = this.revisions(sel).then((revs) => new Promise((resolve, reject) => {
+            if (discarded)
+                return reject(new GitError('git log was stopped'));
+            const args = [...BOUNDED_READS, ...logArgs(revs, [])];
+            const c = spawnGit(args, { cwd: this.dir, env: GIT_ENV, stdio: ['ignore', fd, 'pipe'] });
+            child = c;
+            const err = [];
+            c.stderr.on('data', (b) => err.push(b));
+            const bound = setInterval(() => {
+                if ((0,external_node_fs_.fstatSync)(fd).size <= limit)
+                    return;
+                overflow = true;
+                c.kill();
+            }, 50);
+            c.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
+            c.on('close', (code) => {
+                clearInterval(bound);
+                if (overflow || (0,external_node_fs_.fstatSync)(fd).size > limit)
+                    return reject(new Overflow());
+                const failure = gitFailure(args.slice(BOUNDED_READS.length), code, c.stalled, err);
+                if (discarded)
+                    return reject(new GitError('git log was stopped'));
+                return failure ? reject(failure) : resolve();
+            });
+        }));
         done.catch(() => { }); // awaited by a replay; not left unhandled when discarded
+        const free = () => {
+            try {
+                (0,external_node_fs_.closeSync)(fd);
+            }
+            catch {
+                // closed already
+            }
+            (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+        };
         return {
             whole: () => done.then(() => true, (e) => !(e instanceof Overflow)),
             replay: async (onCommit) => {
@@ -9941,19 +9989,28 @@ class git_Git {
                 catch (e) {
                     if (!(e instanceof Overflow))
                         throw e;
-                    kept.length = 0;
                     return this.logChanges(sel, onCommit);
                 }
                 const parse = commitParser(onCommit);
                 const tokens = new TokenSplitter('\0', parse.token);
-                for (const s of kept)
-                    tokens.push(s);
+                const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+                const piece = Buffer.allocUnsafe(1 << 20);
+                for (let at = 0, n = 0; (n = (0,external_node_fs_.readSync)(fd, piece, 0, piece.length, at)) > 0; at += n)
+                    tokens.push(decoder.write(piece.subarray(0, n)));
+                tokens.push(decoder.end());
                 tokens.end();
                 parse.end();
             },
             discard: () => {
-                kept.length = 0;
-                stop.abort();
+                if (discarded)
+                    return;
+                discarded = true;
+                if (child && child.exitCode === null && child.signalCode === null) {
+                    child.once('close', free);
+                    child.kill();
+                }
+                else
+                    done.finally(free).catch(() => { });
             },
         };
     }
@@ -10033,15 +10090,8 @@ class git_Git {
                     return reject(new GitError(child.stalled));
                 if (failed)
                     return reject(failed);
-                if (code !== 0) {
-                    const said = Buffer.concat(err)
-                        .toString('utf8')
-                        .split(/[\r\n]+/)
-                        .filter((l) => l && !l.startsWith(PROGRESS))
-                        .join('\n');
-                    return reject(new GitError(`git ${args[0]} failed: ${said || `exit ${code}`}`));
-                }
-                resolve();
+                const failure = gitFailure(args, code, null, err);
+                return failure ? reject(failure) : resolve();
             });
         });
     }
@@ -10184,6 +10234,19 @@ function setParallelWalk(sizes) {
 }
 /** A kept walk's output outgrew its bound. */
 class Overflow extends Error {
+}
+/** Why a git process that has closed failed (a watchdog's stop, or a non-zero exit and what it said), or null. */
+function gitFailure(args, code, stalled, stderr) {
+    if (stalled)
+        return new GitError(stalled);
+    if (code === 0)
+        return null;
+    const said = Buffer.concat(stderr)
+        .toString('utf8')
+        .split(/[\r\n]+/)
+        .filter((l) => l && !l.startsWith(PROGRESS))
+        .join('\n');
+    return new GitError(`git ${args[0]} failed: ${said || `exit ${code}`}`);
 }
 /** `git log` listing each commit's changes (against its first parent) in the form commitParser reads. */
 function logArgs(revs, paths) {
@@ -11198,8 +11261,6 @@ function renderRewriteScript(plan) {
     return out.join('\n');
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/core/config.ts
@@ -14179,17 +14240,17 @@ async function packPass(packs, opts) {
         ? threadsFor(weights.reduce((a, w) => a + w, 0), jobs)
         : 1);
     const work = planned.reduce((a, { weights }) => a + weights.reduce((b, w) => b + w, 0), 0);
-    const offThread = (onPlanned?.(Math.max(1, ...threadCounts), work) ?? false) && workerScript !== null;
+    onPlanned?.(Math.max(1, ...threadCounts), work);
     for (const [p, { pack, plan, roots, weights }] of planned.entries()) {
         const threads = threadCounts[p];
         const shares = threads > 1 ? splitRoots(roots, weights, threads) : [roots];
-        // A pack read on one thread is read here (unless onPlanned wants this thread free); shares of a
-        // larger one each on a worker thread, all at once, this thread only gathering their results. Its heap, whose nursery node sizes for throughput
+        // A pack read on one thread is read here; shares of a larger one each on a worker thread, all at
+        // once, this thread only gathering their results. Its heap, whose nursery node sizes for throughput
         // (tens of MB) and cannot be told otherwise once started, then holds results, not the garbage of
         // reading; a worker's nursery is kept small. A thread that cannot start or dies (not a pack it cannot
         // read) leaves its share to this thread.
         const cancel = new AbortController();
-        const parts = await Promise.all(shares.map((share) => shares.length === 1 && !offThread
+        const parts = await Promise.all(shares.map((share) => shares.length === 1
             ? scanShare(pack, plan, share, markers, onObjects)
             : runShareOnWorker(workerScript, { share: pack.shared(), plan, roots: share, markers }, onObjects, cancel.signal).catch((e) => {
                 if (e instanceof PackFormatError || e instanceof DeltaError || cancel.signal.aborted)
@@ -14583,7 +14644,7 @@ function emptyReport() {
 
 
 
-/** Characters of a kept walk's output held at most (boto3's whole history is about 7 M). */
+/** Bytes of a kept walk's output written at most (boto3's whole history is about 8 MB). */
 const KEPT_WALK_LIMIT = 16 << 20;
 /** Stored bytes of chains under which a history is walked after its pack is read (see onPlanned). */
 const KEPT_WALK_MIN_WORK = 4 << 20;
@@ -14646,17 +14707,14 @@ async function history_scanHistory(git, sel, opts) {
     let first;
     let unreachable = [];
     const workerScript = opts.workerScript === undefined ? packWorkerBeside(process.argv[1]) : opts.workerScript;
-    // A store of one pack read on fewer threads than allowed leaves a core free: the walk that attribution
-    // and the location of missing objects need runs there meanwhile (its output kept, within a bound), and
-    // is replayed only if there is something to attribute or locate. The pack is then read on a worker, so
-    // that this thread takes git's output as it comes. Not for a store of many small packs (a worker each)
-    // nor a small history, whose walk takes less than starting a worker.
+    // Packs read on fewer threads than allowed leave a core free: the walk that attribution and the
+    // location of missing objects need runs there meanwhile (git writes it to a file, within a bound), and
+    // is replayed only if there is something to attribute or locate. Not for a small history, whose walk
+    // after the read costs less than a process started for nothing.
     let kept = null;
     const onPlanned = (threads, work) => {
-        if (threads >= opts.jobs || workerScript === null || work < keptWalkMinWork)
-            return false;
-        kept = git.keepChanges(sel, KEPT_WALK_LIMIT);
-        return true;
+        if (threads < opts.jobs && work >= keptWalkMinWork)
+            kept = git.keepChanges(sel, KEPT_WALK_LIMIT);
     };
     try {
         return await scanWith();
@@ -14679,7 +14737,7 @@ async function history_scanHistory(git, sel, opts) {
                         jobs: opts.jobs,
                         workerScript,
                         markers: markersToNote(opts.config),
-                        onPlanned: store?.packs.length === 1 ? onPlanned : undefined,
+                        onPlanned,
                     }, progress, onBytes),
                     vouched ? Promise.resolve([]) : missingObjects(),
                 ]);

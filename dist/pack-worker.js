@@ -2034,17 +2034,17 @@ async function packPass(packs, opts) {
         ? threadsFor(weights.reduce((a, w) => a + w, 0), jobs)
         : 1);
     const work = planned.reduce((a, { weights }) => a + weights.reduce((b, w) => b + w, 0), 0);
-    const offThread = (onPlanned?.(Math.max(1, ...threadCounts), work) ?? false) && workerScript !== null;
+    onPlanned?.(Math.max(1, ...threadCounts), work);
     for (const [p, { pack, plan, roots, weights }] of planned.entries()) {
         const threads = threadCounts[p];
         const shares = threads > 1 ? splitRoots(roots, weights, threads) : [roots];
-        // A pack read on one thread is read here (unless onPlanned wants this thread free); shares of a
-        // larger one each on a worker thread, all at once, this thread only gathering their results. Its heap, whose nursery node sizes for throughput
+        // A pack read on one thread is read here; shares of a larger one each on a worker thread, all at
+        // once, this thread only gathering their results. Its heap, whose nursery node sizes for throughput
         // (tens of MB) and cannot be told otherwise once started, then holds results, not the garbage of
         // reading; a worker's nursery is kept small. A thread that cannot start or dies (not a pack it cannot
         // read) leaves its share to this thread.
         const cancel = new AbortController();
-        const parts = await Promise.all(shares.map((share) => shares.length === 1 && !offThread
+        const parts = await Promise.all(shares.map((share) => shares.length === 1
             ? scanShare(pack, plan, share, markers, onObjects)
             : runShareOnWorker(workerScript, { share: pack.shared(), plan, roots: share, markers }, onObjects, cancel.signal).catch((e) => {
                 if (e instanceof PackFormatError || e instanceof DeltaError || cancel.signal.aborted)
