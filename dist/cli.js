@@ -9942,6 +9942,16 @@ class git_Git {
     keepChanges(sel, limit) {
         const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'keyleak-walk-'));
         const fd = (0,external_node_fs_.openSync)((0,external_node_path_.join)(dir, 'log'), 'w+', 0o600);
+        // Held open, the file needs no name: removed now, nothing is left behind however this process ends
+        // (where an open file cannot be removed, it is removed when discarded).
+        let removed = false;
+        try {
+            (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+            removed = true;
+        }
+        catch {
+            // removed when discarded
+        }
         let child = null;
         let discarded = false;
         let overflow = false;
@@ -9978,7 +9988,8 @@ class git_Git {
             catch {
                 // closed already
             }
-            (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+            if (!removed)
+                (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
         };
         return {
             whole: () => done.then(() => true, (e) => !(e instanceof Overflow)),
