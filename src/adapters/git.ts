@@ -130,7 +130,12 @@ function spawnGit(
     outFile === null
       ? undefined
       : setInterval(() => {
-          const size = fstatSync(outFile).size;
+          let size: number;
+          try {
+            size = fstatSync(outFile).size;
+          } catch {
+            return clearInterval(growth); // the file is closed: the walk is over
+          }
           if (size !== written) arm();
           written = size;
         }, MEMORY_POLL_MS);
@@ -706,11 +711,18 @@ export class Git {
           const err: Buffer[] = [];
           c.stderr.on('data', (b: Buffer) => err.push(b));
           const bound = setInterval(() => {
-            if (fstatSync(fd).size <= limit) return;
+            try {
+              if (fstatSync(fd).size <= limit) return;
+            } catch {
+              return clearInterval(bound); // the file is closed: the walk was discarded
+            }
             overflow = true;
             c.kill();
           }, 50);
-          c.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
+          c.on('error', (e) => {
+            clearInterval(bound);
+            reject(new GitError(`could not run git: ${e.message}`));
+          });
           c.on('close', (code) => {
             clearInterval(bound);
             if (overflow || fstatSync(fd).size > limit) return reject(new Overflow());
