@@ -9458,7 +9458,13 @@ function spawnGit(args, opts) {
     const growth = outFile === null
         ? undefined
         : setInterval(() => {
-            const size = (0,external_node_fs_.fstatSync)(outFile).size;
+            let size;
+            try {
+                size = (0,external_node_fs_.fstatSync)(outFile).size;
+            }
+            catch {
+                return clearInterval(growth); // the file is closed: the walk is over
+            }
             if (size !== written)
                 arm();
             written = size;
@@ -9964,12 +9970,20 @@ class git_Git {
             const err = [];
             c.stderr.on('data', (b) => err.push(b));
             const bound = setInterval(() => {
-                if ((0,external_node_fs_.fstatSync)(fd).size <= limit)
-                    return;
+                try {
+                    if ((0,external_node_fs_.fstatSync)(fd).size <= limit)
+                        return;
+                }
+                catch {
+                    return clearInterval(bound); // the file is closed: the walk was discarded
+                }
                 overflow = true;
                 c.kill();
             }, 50);
-            c.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`)));
+            c.on('error', (e) => {
+                clearInterval(bound);
+                reject(new GitError(`could not run git: ${e.message}`));
+            });
             c.on('close', (code) => {
                 clearInterval(bound);
                 if (overflow || (0,external_node_fs_.fstatSync)(fd).size > limit)
