@@ -818,14 +818,9 @@ export class Git {
 
   /**
    * Runs git, handing its stdout to `onData` as text as it comes; a non-zero exit, a watchdog's stop or
-   * a throw from `onData` (which stops git) rejects. `signal` stops git too.
+   * a throw from `onData` (which stops git) rejects.
    */
-  private stream(
-    args: string[],
-    onData: (s: string) => void,
-    input?: string,
-    signal?: AbortSignal,
-  ): Promise<void> {
+  private stream(args: string[], onData: (s: string) => void, input?: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = spawnGit([...BOUNDED_READS, ...args], {
         cwd: this.dir,
@@ -838,23 +833,14 @@ export class Git {
       }
       const err: Buffer[] = [];
       let failed: unknown = null;
-      const fail = (e: unknown): void => {
-        failed ??= e;
-        child.kill();
-      };
-      if (signal) {
-        if (signal.aborted) fail(new GitError(`git ${args[0]} was stopped`));
-        signal.addEventListener('abort', () => fail(new GitError(`git ${args[0]} was stopped`)), {
-          once: true,
-        });
-      }
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', (s: string) => {
         if (failed) return;
         try {
           onData(s);
         } catch (e) {
-          fail(e);
+          failed = e;
+          child.kill();
         }
       });
       child.stderr.on('data', (b: Buffer) => err.push(b));

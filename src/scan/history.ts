@@ -46,6 +46,30 @@ export async function scanHistory(
   sel: HistorySelection,
   opts: HistoryScanOptions,
 ): Promise<ScanResult> {
+  const spare: SpareCore = { kept: null };
+  try {
+    return await scanWithSpareCore(git, sel, opts, spare);
+  } finally {
+    spare.kept?.discard();
+  }
+}
+
+/**
+ * A core the packs' reading leaves free: the walk that attribution and the location of missing objects
+ * need runs there meanwhile (git writes it to a file, within a bound), and is replayed only if there is
+ * something to attribute or locate. Not for a small history, whose walk after the read costs less than
+ * a process started for nothing.
+ */
+interface SpareCore {
+  kept: KeptWalk | null;
+}
+
+async function scanWithSpareCore(
+  git: Git,
+  sel: HistorySelection,
+  opts: HistoryScanOptions,
+  spare: SpareCore,
+): Promise<ScanResult> {
   const started = Date.now();
   const warnings: string[] = [];
   let incomplete = false;
@@ -97,127 +121,115 @@ export async function scanHistory(
   let unreachable: string[] = [];
   const workerScript =
     opts.workerScript === undefined ? packWorkerBeside(process.argv[1]) : opts.workerScript;
-  // Packs read on fewer threads than allowed leave a core free: the walk that attribution and the
-  // location of missing objects need runs there meanwhile (git writes it to a file, within a bound), and
-  // is replayed only if there is something to attribute or locate. Not for a small history, whose walk
-  // after the read costs less than a process started for nothing.
-  let kept: KeptWalk | null = null;
+  // Packs read on fewer threads than allowed leave a core free (SpareCore).
   const onPlanned = (threads: number, work: number): void => {
-    if (threads < opts.jobs && work >= keptWalkMinWork) kept = git.keepChanges(sel, KEPT_WALK_LIMIT);
+    if (threads < opts.jobs && work >= keptWalkMinWork) spare.kept = git.keepChanges(sel, KEPT_WALK_LIMIT);
   };
-  try {
-    return await scanWith();
-  } finally {
-    (kept as KeptWalk | null)?.discard();
+  if (sel.mode === 'all') {
+    const store = await openStore(git);
+    if (store) progress.phase = 'reading packs';
+    try {
+      // The object store lists what is present; only a walk of the history tells what is referenced but
+      // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
+      // and after it when a commit of that store turns out to name a tree or parent it lacks.
+      const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
+      [first, unreachable] = await Promise.all([
+        fullFirstPass(
+          git,
+          store,
+          {
+            jobs: opts.jobs,
+            workerScript,
+            markers: markersToNote(opts.config),
+            onPlanned,
+          },
+          progress,
+          onBytes,
+        ),
+        vouched ? Promise.resolve([]) : missingObjects(),
+      ]);
+      if (vouched && (first.absent?.length ?? 0) > 0)
+        unreachable = [...first.absent!, ...(await missingObjects())];
+    } finally {
+      // The checksums are read from the packs' files: settled before those are closed.
+      await store?.damaged;
+      for (const p of store?.packs ?? []) p.close();
+    }
+  } else {
+    // What `rev-list --objects` says is new in the range, read through git.
+    const oids = await git.listNewObjects(sel);
+    const boundary = oids.find((o) => shallow.has(o));
+    if (boundary) shallowWarning(`the range reaches the shallow boundary at ${boundary}`);
+    first = await prefilter(git, oids, 1, onBytes);
   }
-
-  async function scanWith(): Promise<ScanResult> {
-    if (sel.mode === 'all') {
-      const store = await openStore(git);
-      if (store) progress.phase = 'reading packs';
-      try {
-        // The object store lists what is present; only a walk of the history tells what is referenced but
-        // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
-        // and after it when a commit of that store turns out to name a tree or parent it lacks.
-        const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
-        [first, unreachable] = await Promise.all([
-          fullFirstPass(
-            git,
-            store,
-            {
-              jobs: opts.jobs,
-              workerScript,
-              markers: markersToNote(opts.config),
-              onPlanned,
-            },
-            progress,
-            onBytes,
-          ),
-          vouched ? Promise.resolve([]) : missingObjects(),
-        ]);
-        if (vouched && (first.absent?.length ?? 0) > 0)
-          unreachable = [...first.absent!, ...(await missingObjects())];
-      } finally {
-        // The checksums are read from the packs' files: settled before those are closed.
-        await store?.damaged;
-        for (const p of store?.packs ?? []) p.close();
-      }
-    } else {
-      // What `rev-list --objects` says is new in the range, read through git.
-      const oids = await git.listNewObjects(sel);
-      const boundary = oids.find((o) => shallow.has(o));
-      if (boundary) shallowWarning(`the range reaches the shallow boundary at ${boundary}`);
-      first = await prefilter(git, oids, 1, onBytes);
-    }
-    const units: ScanUnit[] = [];
-    const lost: string[] = [];
-    // Objects known to be missing before attribution are located by its walk, when it walks.
-    const missingBefore = [...new Set([...first.missing, ...unreachable])];
-    let walkedFor: MissingReferences | null = null;
-    if (first.hits.size > 0) {
-      Object.assign(progress, {
-        phase: 'attributing',
-        objects: 0,
-        // What the pack reader analysed as it read is not read again.
-        totalObjects: first.hits.size - (first.analyses?.size ?? 0),
-        bytes: 0,
-        totalBytes: 0,
-      } satisfies Progress);
-      const onAnalysed = opts.onProgress
-        ? (n: number): void => {
-            progress.objects++;
-            progress.bytes += n;
-            tell();
-          }
-        : undefined;
-      if (opts.onProgress) tell(true);
-      walkedFor = await attribute(
-        git,
-        sel,
-        first.hits,
-        first.analyses ?? new Map(),
-        opts.config,
-        units,
-        onAnalysed,
-        lost,
-        problems,
-        { locate: missingBefore, partial, kept, jobs: opts.jobs },
-      );
-    }
-    if (problems.length > 0) {
-      incomplete = true;
-      warnings.push(...problems);
-    }
-    for (const d of first.damaged ?? []) {
-      incomplete = true;
-      warnings.push(
-        `${d}: objects in it may have been misread or skipped (run \`git fsck\`, then re-clone or restore the repository)`,
-      );
-    }
-    for (const n of first.notes ?? []) warnings.push(`${n}; read through git instead`);
-    const missing = [...new Set([...missingBefore, ...lost])];
-    const located = missing.length > 0 ? await locateMissing(git, sel, missing, walkedFor, kept) : null;
-    if (located) {
-      incomplete = true;
-      warnings.push(located.warning);
-    }
-
-    const result = scanResult(
-      units,
+  const units: ScanUnit[] = [];
+  const lost: string[] = [];
+  // Objects known to be missing before attribution are located by its walk, when it walks.
+  const missingBefore = [...new Set([...first.missing, ...unreachable])];
+  let walkedFor: MissingReferences | null = null;
+  if (first.hits.size > 0) {
+    Object.assign(progress, {
+      phase: 'attributing',
+      objects: 0,
+      // What the pack reader analysed as it read is not read again.
+      totalObjects: first.hits.size - (first.analyses?.size ?? 0),
+      bytes: 0,
+      totalBytes: 0,
+    } satisfies Progress);
+    const onAnalysed = opts.onProgress
+      ? (n: number): void => {
+          progress.objects++;
+          progress.bytes += n;
+          tell();
+        }
+      : undefined;
+    if (opts.onProgress) tell(true);
+    walkedFor = await attribute(
+      git,
+      sel,
+      first.hits,
+      first.analyses ?? new Map(),
       opts.config,
-      {
-        mode: sel.mode,
-        objectsScanned: first.objects,
-        bytesScanned: first.bytes,
-        commitsScanned: first.commits,
-        durationMs: Date.now() - started,
-      },
-      warnings,
-      incomplete,
+      units,
+      onAnalysed,
+      lost,
+      problems,
+      { locate: missingBefore, partial, kept: spare.kept, jobs: opts.jobs },
     );
-    if (located) result.report.missing = located.missing;
-    return result;
   }
+  if (problems.length > 0) {
+    incomplete = true;
+    warnings.push(...problems);
+  }
+  for (const d of first.damaged ?? []) {
+    incomplete = true;
+    warnings.push(
+      `${d}: objects in it may have been misread or skipped (run \`git fsck\`, then re-clone or restore the repository)`,
+    );
+  }
+  for (const n of first.notes ?? []) warnings.push(`${n}; read through git instead`);
+  const missing = [...new Set([...missingBefore, ...lost])];
+  const located = missing.length > 0 ? await locateMissing(git, sel, missing, walkedFor, spare.kept) : null;
+  if (located) {
+    incomplete = true;
+    warnings.push(located.warning);
+  }
+
+  const result = scanResult(
+    units,
+    opts.config,
+    {
+      mode: sel.mode,
+      objectsScanned: first.objects,
+      bytesScanned: first.bytes,
+      commitsScanned: first.commits,
+      durationMs: Date.now() - started,
+    },
+    warnings,
+    incomplete,
+  );
+  if (located) result.report.missing = located.missing;
+  return result;
 }
 
 function firstLine(s: string): string {

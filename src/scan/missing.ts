@@ -8,7 +8,7 @@ import {
 import type { MissingObject } from '../core/types.js';
 
 /** Objects looked for in the one walk: each is an argument of it. The rest are listed, not located. */
-export const LOCATE_AT_MOST = 100;
+const LOCATE_AT_MOST = 100;
 /** Commits named per object: enough to find the file, not a history of it. */
 const PER_OBJECT = 3;
 /** Objects the warning names; the JSON report's `missing` lists them all. */
