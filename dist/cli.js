@@ -10071,9 +10071,9 @@ class git_Git {
     }
     /**
      * Runs git, handing its stdout to `onData` as text as it comes; a non-zero exit, a watchdog's stop or
-     * a throw from `onData` (which stops git) rejects. `signal` stops git too.
+     * a throw from `onData` (which stops git) rejects.
      */
-    stream(args, onData, input, signal) {
+    stream(args, onData, input) {
         return new Promise((resolve, reject) => {
             const child = spawnGit([...BOUNDED_READS, ...args], {
                 cwd: this.dir,
@@ -10086,17 +10086,6 @@ class git_Git {
             }
             const err = [];
             let failed = null;
-            const fail = (e) => {
-                failed ??= e;
-                child.kill();
-            };
-            if (signal) {
-                if (signal.aborted)
-                    fail(new GitError(`git ${args[0]} was stopped`));
-                signal.addEventListener('abort', () => fail(new GitError(`git ${args[0]} was stopped`)), {
-                    once: true,
-                });
-            }
             child.stdout.setEncoding('utf8');
             child.stdout.on('data', (s) => {
                 if (failed)
@@ -10105,7 +10094,8 @@ class git_Git {
                     onData(s);
                 }
                 catch (e) {
-                    fail(e);
+                    failed = e;
+                    child.kill();
                 }
             });
             child.stderr.on('data', (b) => err.push(b));
@@ -14261,11 +14251,9 @@ async function packPass(packs, opts) {
     }
     // An object in two packs is counted in both; as a hit it is one key of the map.
     const onObjects = (n, b) => onProgress?.objects(n, b);
-    const threadCounts = planned.map(({ weights }) => workerScript
-        ? threadsFor(weights.reduce((a, w) => a + w, 0), jobs)
-        : 1);
-    const work = planned.reduce((a, { weights }) => a + weights.reduce((b, w) => b + w, 0), 0);
-    onPlanned?.(Math.max(1, ...threadCounts), work);
+    const workOf = planned.map(({ weights }) => weights.reduce((a, w) => a + w, 0));
+    const threadCounts = workOf.map((work) => (workerScript ? threadsFor(work, jobs) : 1));
+    onPlanned?.(Math.max(1, ...threadCounts), workOf.reduce((a, w) => a + w, 0));
     for (const [p, { pack, plan, roots, weights }] of planned.entries()) {
         const threads = threadCounts[p];
         const shares = threads > 1 ? splitRoots(roots, weights, threads) : [roots];
@@ -14686,6 +14674,15 @@ function setKeptWalkMinWork(bytes) {
  * introduced them.
  */
 async function history_scanHistory(git, sel, opts) {
+    const spare = { kept: null };
+    try {
+        return await scanWithSpareCore(git, sel, opts, spare);
+    }
+    finally {
+        spare.kept?.discard();
+    }
+}
+async function scanWithSpareCore(git, sel, opts, spare) {
     const started = Date.now();
     const warnings = [];
     let incomplete = false;
@@ -14732,110 +14729,98 @@ async function history_scanHistory(git, sel, opts) {
     let first;
     let unreachable = [];
     const workerScript = opts.workerScript === undefined ? packWorkerBeside(process.argv[1]) : opts.workerScript;
-    // Packs read on fewer threads than allowed leave a core free: the walk that attribution and the
-    // location of missing objects need runs there meanwhile (git writes it to a file, within a bound), and
-    // is replayed only if there is something to attribute or locate. Not for a small history, whose walk
-    // after the read costs less than a process started for nothing.
-    let kept = null;
+    // Packs read on fewer threads than allowed leave a core free (SpareCore).
     const onPlanned = (threads, work) => {
         if (threads < opts.jobs && work >= keptWalkMinWork)
-            kept = git.keepChanges(sel, KEPT_WALK_LIMIT);
+            spare.kept = git.keepChanges(sel, KEPT_WALK_LIMIT);
     };
-    try {
-        return await scanWith();
+    if (sel.mode === 'all') {
+        const store = await openStore(git);
+        if (store)
+            progress.phase = 'reading packs';
+        try {
+            // The object store lists what is present; only a walk of the history tells what is referenced but
+            // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
+            // and after it when a commit of that store turns out to name a tree or parent it lacks.
+            const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
+            [first, unreachable] = await Promise.all([
+                fullFirstPass(git, store, {
+                    jobs: opts.jobs,
+                    workerScript,
+                    markers: markersToNote(opts.config),
+                    onPlanned,
+                }, progress, onBytes),
+                vouched ? Promise.resolve([]) : missingObjects(),
+            ]);
+            if (vouched && (first.absent?.length ?? 0) > 0)
+                unreachable = [...first.absent, ...(await missingObjects())];
+        }
+        finally {
+            // The checksums are read from the packs' files: settled before those are closed.
+            await store?.damaged;
+            for (const p of store?.packs ?? [])
+                p.close();
+        }
     }
-    finally {
-        kept?.discard();
+    else {
+        // What `rev-list --objects` says is new in the range, read through git.
+        const oids = await git.listNewObjects(sel);
+        const boundary = oids.find((o) => shallow.has(o));
+        if (boundary)
+            shallowWarning(`the range reaches the shallow boundary at ${boundary}`);
+        first = await prefilter(git, oids, 1, onBytes);
     }
-    async function scanWith() {
-        if (sel.mode === 'all') {
-            const store = await openStore(git);
-            if (store)
-                progress.phase = 'reading packs';
-            try {
-                // The object store lists what is present; only a walk of the history tells what is referenced but
-                // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
-                // and after it when a commit of that store turns out to name a tree or parent it lacks.
-                const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
-                [first, unreachable] = await Promise.all([
-                    fullFirstPass(git, store, {
-                        jobs: opts.jobs,
-                        workerScript,
-                        markers: markersToNote(opts.config),
-                        onPlanned,
-                    }, progress, onBytes),
-                    vouched ? Promise.resolve([]) : missingObjects(),
-                ]);
-                if (vouched && (first.absent?.length ?? 0) > 0)
-                    unreachable = [...first.absent, ...(await missingObjects())];
+    const units = [];
+    const lost = [];
+    // Objects known to be missing before attribution are located by its walk, when it walks.
+    const missingBefore = [...new Set([...first.missing, ...unreachable])];
+    let walkedFor = null;
+    if (first.hits.size > 0) {
+        Object.assign(progress, {
+            phase: 'attributing',
+            objects: 0,
+            // What the pack reader analysed as it read is not read again.
+            totalObjects: first.hits.size - (first.analyses?.size ?? 0),
+            bytes: 0,
+            totalBytes: 0,
+        });
+        const onAnalysed = opts.onProgress
+            ? (n) => {
+                progress.objects++;
+                progress.bytes += n;
+                tell();
             }
-            finally {
-                // The checksums are read from the packs' files: settled before those are closed.
-                await store?.damaged;
-                for (const p of store?.packs ?? [])
-                    p.close();
-            }
-        }
-        else {
-            // What `rev-list --objects` says is new in the range, read through git.
-            const oids = await git.listNewObjects(sel);
-            const boundary = oids.find((o) => shallow.has(o));
-            if (boundary)
-                shallowWarning(`the range reaches the shallow boundary at ${boundary}`);
-            first = await prefilter(git, oids, 1, onBytes);
-        }
-        const units = [];
-        const lost = [];
-        // Objects known to be missing before attribution are located by its walk, when it walks.
-        const missingBefore = [...new Set([...first.missing, ...unreachable])];
-        let walkedFor = null;
-        if (first.hits.size > 0) {
-            Object.assign(progress, {
-                phase: 'attributing',
-                objects: 0,
-                // What the pack reader analysed as it read is not read again.
-                totalObjects: first.hits.size - (first.analyses?.size ?? 0),
-                bytes: 0,
-                totalBytes: 0,
-            });
-            const onAnalysed = opts.onProgress
-                ? (n) => {
-                    progress.objects++;
-                    progress.bytes += n;
-                    tell();
-                }
-                : undefined;
-            if (opts.onProgress)
-                tell(true);
-            walkedFor = await attribute(git, sel, first.hits, first.analyses ?? new Map(), opts.config, units, onAnalysed, lost, problems, { locate: missingBefore, partial, kept, jobs: opts.jobs });
-        }
-        if (problems.length > 0) {
-            incomplete = true;
-            warnings.push(...problems);
-        }
-        for (const d of first.damaged ?? []) {
-            incomplete = true;
-            warnings.push(`${d}: objects in it may have been misread or skipped (run \`git fsck\`, then re-clone or restore the repository)`);
-        }
-        for (const n of first.notes ?? [])
-            warnings.push(`${n}; read through git instead`);
-        const missing = [...new Set([...missingBefore, ...lost])];
-        const located = missing.length > 0 ? await locateMissing(git, sel, missing, walkedFor, kept) : null;
-        if (located) {
-            incomplete = true;
-            warnings.push(located.warning);
-        }
-        const result = scanResult(units, opts.config, {
-            mode: sel.mode,
-            objectsScanned: first.objects,
-            bytesScanned: first.bytes,
-            commitsScanned: first.commits,
-            durationMs: Date.now() - started,
-        }, warnings, incomplete);
-        if (located)
-            result.report.missing = located.missing;
-        return result;
+            : undefined;
+        if (opts.onProgress)
+            tell(true);
+        walkedFor = await attribute(git, sel, first.hits, first.analyses ?? new Map(), opts.config, units, onAnalysed, lost, problems, { locate: missingBefore, partial, kept: spare.kept, jobs: opts.jobs });
     }
+    if (problems.length > 0) {
+        incomplete = true;
+        warnings.push(...problems);
+    }
+    for (const d of first.damaged ?? []) {
+        incomplete = true;
+        warnings.push(`${d}: objects in it may have been misread or skipped (run \`git fsck\`, then re-clone or restore the repository)`);
+    }
+    for (const n of first.notes ?? [])
+        warnings.push(`${n}; read through git instead`);
+    const missing = [...new Set([...missingBefore, ...lost])];
+    const located = missing.length > 0 ? await locateMissing(git, sel, missing, walkedFor, spare.kept) : null;
+    if (located) {
+        incomplete = true;
+        warnings.push(located.warning);
+    }
+    const result = scanResult(units, opts.config, {
+        mode: sel.mode,
+        objectsScanned: first.objects,
+        bytesScanned: first.bytes,
+        commitsScanned: first.commits,
+        durationMs: Date.now() - started,
+    }, warnings, incomplete);
+    if (located)
+        result.report.missing = located.missing;
+    return result;
 }
 function history_firstLine(s) {
     return s.split('\n')[0].slice(0, 300);

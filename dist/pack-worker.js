@@ -2030,11 +2030,9 @@ async function packPass(packs, opts) {
     }
     // An object in two packs is counted in both; as a hit it is one key of the map.
     const onObjects = (n, b) => onProgress?.objects(n, b);
-    const threadCounts = planned.map(({ weights }) => workerScript
-        ? threadsFor(weights.reduce((a, w) => a + w, 0), jobs)
-        : 1);
-    const work = planned.reduce((a, { weights }) => a + weights.reduce((b, w) => b + w, 0), 0);
-    onPlanned?.(Math.max(1, ...threadCounts), work);
+    const workOf = planned.map(({ weights }) => weights.reduce((a, w) => a + w, 0));
+    const threadCounts = workOf.map((work) => (workerScript ? threadsFor(work, jobs) : 1));
+    onPlanned?.(Math.max(1, ...threadCounts), workOf.reduce((a, w) => a + w, 0));
     for (const [p, { pack, plan, roots, weights }] of planned.entries()) {
         const threads = threadCounts[p];
         const shares = threads > 1 ? splitRoots(roots, weights, threads) : [roots];
