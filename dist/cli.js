@@ -9392,6 +9392,8 @@ const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRe
 
 
 
+/** What Git.listCommits asks git's log for: the fields of a CommitTree. */
+const COMMIT_TREE_FORMAT = '%H%x02%P%x02%T%x02%an <%ae>%x02%aI';
 class GitError extends Error {
     name = 'GitError';
 }
@@ -9868,18 +9870,25 @@ class git_Git {
     }
     /**
      * Streams the commits of `sel` with the files each one added or modified, newest first (merges diffed
-     * against their first parent: the caller decides what a merge itself introduced); with `paths`, only
-     * the changes to those paths.
+     * against their first parent: the caller decides what a merge itself introduced); with `paths` (raw
+     * bytes, or text), only the changes to those paths and what lies below them, every commit that made
+     * one listed (no history simplification).
      */
     async logChanges(sel, onCommit, paths = [], objects = [], 
-    /** git processes to share the walk between, when it is limited to `objects`. */
+    /** git processes to share the walk between, when it is limited to `objects` and not to paths. */
     parallel = 1) {
         // With `objects`, git lists only the commits that changed a path to or from one of them, and only
         // those changes: what it prints (and this process parses) follows them, not the history.
         const find = objects.filter((o) => OID.test(o)).map((o) => `--find-object=${o}`);
         const revs = await this.revisions(sel);
+        if (paths.length > 0) {
+            const spec = pathspecInput(paths);
+            // A path git's input cannot carry leaves the walk unlimited: more changes, never fewer.
+            if (spec)
+                return this.log([...find, '--full-history', '--stdin', ...revs], onCommit, spec);
+        }
         if (find.length === 0 || parallel < 2)
-            return this.log([...find, ...revs], onCommit, paths);
+            return this.log([...find, ...revs], onCommit);
         // Diffing each commit's trees is the walk's cost, and each commit is diffed on its own: the commits,
         // listed in the walk's order, are shared out between processes in blocks dealt in turn (newer commits
         // have larger trees: a process given the newest half would take most of the time), and what they
@@ -9892,7 +9901,7 @@ class git_Git {
         });
         const runs = Math.min(parallel, Math.ceil(commits.length / parallelWalk.min));
         if (runs < 2)
-            return this.log([...find, ...revs], onCommit, paths);
+            return this.log([...find, ...revs], onCommit);
         const blockOf = new Map();
         const { block: blockSize } = parallelWalk;
         const blocks = Math.ceil(commits.length / blockSize);
@@ -9906,12 +9915,41 @@ class git_Git {
         const found = Array.from({ length: blocks }, () => []);
         await Promise.all(dealt.map(async (mine) => {
             const parse = commitParser((c) => found[blockOf.get(c.sha)].push(c));
-            await this.streamTokens(logArgs(['--no-walk=unsorted', '--stdin', ...find], paths), '\0', parse.token, mine.join('\n') + '\n');
+            await this.streamTokens(logArgs(['--no-walk=unsorted', '--stdin', ...find]), '\0', parse.token, mine.join('\n') + '\n');
             parse.end();
         }));
         for (const block of found)
             for (const c of block)
                 onCommit(c);
+    }
+    /**
+     * The commits of `sel` in the order `logChanges` gives them (newest first), each with its parents, tree,
+     * author and date: a walk of the commits alone, reading no tree.
+     */
+    listCommits(sel) {
+        // Kept in a file as git writes it: a caller busy meanwhile (reading trees) does not hold git back.
+        const kept = this.keep(this.revisions(sel).then((revs) => ['log', '-z', `--format=${COMMIT_TREE_FORMAT}`, ...revs, '--']), Number.MAX_SAFE_INTEGER);
+        return kept.done
+            .then(() => {
+            const out = [];
+            const tokens = new TokenSplitter('\0', (token) => {
+                const t = token.replace(/^\n+/, '');
+                if (!t)
+                    return;
+                const [sha, parents, tree, author, date] = t.split('\x02');
+                out.push({
+                    sha: sha,
+                    parents: parents ? parents.split(' ') : [],
+                    tree: tree,
+                    author: author,
+                    date: date,
+                });
+            });
+            kept.read((s) => tokens.push(s));
+            tokens.end();
+            return out;
+        })
+            .finally(kept.discard);
     }
     /** Which of `commits` the history of `sel` holds: a walk of the commits alone, reading no tree. */
     async commitsAmong(sel, commits) {
@@ -9934,18 +9972,45 @@ class git_Git {
         const head = (await this.headCommit()) ? ['HEAD'] : [];
         return ['--branches', ...(sel.remotes ? ['--remotes'] : []), '--tags', ...head];
     }
-    async log(revs, onCommit, paths = []) {
+    /** git log over `revs`; `input` is what its `--stdin` reads (revisions, then `--` and paths). */
+    async log(revs, onCommit, input) {
         const parse = commitParser(onCommit);
-        await this.streamTokens(logArgs(revs, paths), '\0', parse.token);
+        await this.streamTokens(logArgs(revs), '\0', parse.token, input);
         parse.end();
     }
     /**
      * The walk `logChanges(sel, …)` makes, started now and kept (at most `limit` bytes of git's output) to
      * be replayed later: a scan with a core to spare runs it while it reads the packs, and replays it only
-     * when it has something to attribute. git writes to a file of its own, so nothing here has to take its
-     * output as it comes; past `limit` git is stopped, and a replay walks again.
+     * when it has something to attribute. Past `limit` git is stopped, and a replay walks again.
      */
     keepChanges(sel, limit) {
+        const kept = this.keep(this.revisions(sel).then((revs) => logArgs(revs)), limit);
+        return {
+            whole: () => kept.done.then(() => true, (e) => !(e instanceof Overflow)),
+            replay: async (onCommit) => {
+                try {
+                    await kept.done;
+                }
+                catch (e) {
+                    if (!(e instanceof Overflow))
+                        throw e;
+                    return this.logChanges(sel, onCommit);
+                }
+                const parse = commitParser(onCommit);
+                const tokens = new TokenSplitter('\0', parse.token);
+                kept.read((s) => tokens.push(s));
+                tokens.end();
+                parse.end();
+            },
+            discard: kept.discard,
+        };
+    }
+    /**
+     * Runs git with its output kept in a file of its own (at most `limit` bytes; past it git is stopped and
+     * `done` rejects with an Overflow), so nothing here has to take the output as it comes: the process
+     * works on whatever this one is busy with. `read` hands the output over as text once `done` settles.
+     */
+    keep(args, limit) {
         const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'keyleak-walk-'));
         const fd = (0,external_node_fs_.openSync)((0,external_node_path_.join)(dir, 'log'), 'w+', 0o600);
         // Held open, the file needs no name: removed now, nothing is left behind however this process ends
@@ -9961,11 +10026,11 @@ class git_Git {
         let child = null;
         let discarded = false;
         let overflow = false;
-        const done = this.revisions(sel).then((revs) => new Promise((resolve, reject) => {
+        const done = args.then((own) => new Promise((resolve, reject) => {
             if (discarded)
-                return reject(new GitError('git log was stopped'));
-            const args = [...BOUNDED_READS, ...logArgs(revs, [])];
-            const c = spawnGit(args, { cwd: this.dir, env: GIT_ENV, stdio: ['ignore', fd, 'pipe'] });
+                return reject(new GitError('git was stopped'));
+            const all = [...BOUNDED_READS, ...own];
+            const c = spawnGit(all, { cwd: this.dir, env: GIT_ENV, stdio: ['ignore', fd, 'pipe'] });
             child = c;
             const err = [];
             c.stderr.on('data', (b) => err.push(b));
@@ -9975,7 +10040,7 @@ class git_Git {
                         return;
                 }
                 catch {
-                    return clearInterval(bound); // the file is closed: the walk was discarded
+                    return clearInterval(bound); // the file is closed: the output was discarded
                 }
                 overflow = true;
                 c.kill();
@@ -9988,13 +10053,13 @@ class git_Git {
                 clearInterval(bound);
                 if (overflow || (0,external_node_fs_.fstatSync)(fd).size > limit)
                     return reject(new Overflow());
-                const failure = gitFailure(args.slice(BOUNDED_READS.length), code, c.stalled, err);
+                const failure = gitFailure(own, code, c.stalled, err);
                 if (discarded)
-                    return reject(new GitError('git log was stopped'));
+                    return reject(new GitError('git was stopped'));
                 return failure ? reject(failure) : resolve();
             });
         }));
-        done.catch(() => { }); // awaited by a replay; not left unhandled when discarded
+        done.catch(() => { }); // awaited by a reader; not left unhandled when discarded
         const free = () => {
             try {
                 (0,external_node_fs_.closeSync)(fd);
@@ -10006,25 +10071,13 @@ class git_Git {
                 (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
         };
         return {
-            whole: () => done.then(() => true, (e) => !(e instanceof Overflow)),
-            replay: async (onCommit) => {
-                try {
-                    await done;
-                }
-                catch (e) {
-                    if (!(e instanceof Overflow))
-                        throw e;
-                    return this.logChanges(sel, onCommit);
-                }
-                const parse = commitParser(onCommit);
-                const tokens = new TokenSplitter('\0', parse.token);
+            done,
+            read: (onData) => {
                 const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
                 const piece = Buffer.allocUnsafe(1 << 20);
                 for (let at = 0, n = 0; (n = (0,external_node_fs_.readSync)(fd, piece, 0, piece.length, at)) > 0; at += n)
-                    tokens.push(decoder.write(piece.subarray(0, n)));
-                tokens.push(decoder.end());
-                tokens.end();
-                parse.end();
+                    onData(decoder.write(piece.subarray(0, n)));
+                onData(decoder.end());
             },
             discard: () => {
                 if (discarded)
@@ -10264,7 +10317,7 @@ function gitFailure(args, code, stalled, stderr) {
     return new GitError(`git ${args[0]} failed: ${said || `exit ${code}`}`);
 }
 /** `git log` listing each commit's changes (against its first parent) in the form commitParser reads. */
-function logArgs(revs, paths) {
+function logArgs(revs) {
     return [
         'log',
         '--raw',
@@ -10275,8 +10328,34 @@ function logArgs(revs, paths) {
         '--format=%x01%H%x02%P%x02%an <%ae>%x02%aI',
         ...revs,
         '--',
-        ...paths,
     ];
+}
+const NL = 0x0a;
+const CR = 0x0d;
+const SLASH = 0x2f;
+/**
+ * What `git log --stdin` reads to limit a walk to `paths`: `--`, then a path a line, as the raw bytes
+ * of the tree entries (a name need not be UTF-8). git reads a line to its newline and drops a carriage
+ * return before it, so a path holding either is given as the directory above it; a path whose first
+ * name holds one, or that git would normalise (an empty, `.` or `..` name, which git's own checks
+ * refuse), cannot be given, and the answer is null: the walk is not limited.
+ */
+function pathspecInput(paths) {
+    const lines = new Map();
+    for (const p of paths) {
+        let path = typeof p === 'string' ? Buffer.from(p) : p;
+        const cut = path.findIndex((b) => b === NL || b === CR);
+        if (cut >= 0)
+            path = path.subarray(0, Math.max(0, path.lastIndexOf(SLASH, cut)));
+        const names = path.toString('latin1').split('/');
+        if (names.some((n) => n === '' || n === '.' || n === '..'))
+            return null;
+        lines.set(path.toString('latin1'), path);
+    }
+    const parts = [Buffer.from('--\n')];
+    for (const line of lines.values())
+        parts.push(line, Buffer.from('\n'));
+    return Buffer.concat(parts);
 }
 /** Reads logArgs' output, a NUL-separated token at a time, into commits with their changes. */
 function commitParser(onCommit) {
@@ -12577,6 +12656,7 @@ class PrefilterSink {
     objects = 0;
     commits = 0;
     bytes = 0;
+    trees = 0;
     oid = '';
     type = 'blob';
     skip = false;
@@ -12589,6 +12669,8 @@ class PrefilterSink {
         this.oid = oid;
         this.type = type;
         this.skip = type === 'tree';
+        if (this.skip)
+            this.trees++;
         this.hit = false;
         this.carry = '';
         if (!this.skip) {
@@ -12631,13 +12713,14 @@ async function prefilter(git, oids, jobs, onProgress, weights) {
     const shares = splitShares(oids, Math.max(1, jobs), weights);
     const sinks = shares.map(() => new PrefilterSink(onProgress));
     const missing = (await Promise.all(shares.map((s, i) => git.readObjects(s, sinks[i])))).flat();
-    const result = { hits: new Map(), missing, objects: 0, commits: 0, bytes: 0 };
+    const result = { hits: new Map(), missing, objects: 0, commits: 0, bytes: 0, trees: 0 };
     for (const s of sinks) {
         for (const [k, v] of s.hits)
             result.hits.set(k, v);
         result.objects += s.objects;
         result.commits += s.commits;
         result.bytes += s.bytes;
+        result.trees += s.trees;
     }
     return result;
 }
@@ -12818,7 +12901,7 @@ const FIND_OBJECTS_LIMIT = 10_000;
 async function attribute(git, sel, hits, 
 /** Flagged file versions the first pass analysed already (analyseFlagged): not read again. */
 known, config, units, onAnalysed, lost, problems, how = {}) {
-    const { locate = [], partial = false, kept = null, jobs = 1 } = how;
+    const { locate = [], partial = false, kept = null, jobs = 1, fromPacks } = how;
     // A walk git cannot finish (a damaged commit or tree) is said, and what it reached is kept.
     const walked = (what, p) => p.catch((e) => {
         if (!(e instanceof GitError))
@@ -12886,10 +12969,12 @@ known, config, units, onAnalysed, lost, problems, how = {}) {
             if (changes.length > 0)
                 introducing.push({ commit: { ...c, changes }, order: -seq });
         };
+        const named = objects.length > 0 ? [...objects, ...refs.oids] : [];
         if (replay)
             await replay.replay(onCommit);
-        else
-            await git.logChanges(sel, onCommit, [], objects.length > 0 ? [...objects, ...refs.oids] : [], jobs);
+        // The packs' trees answer for a walk limited to the objects, where they can (tree-changes.ts).
+        else if (!(named.length > 0 && fromPacks && (await fromPacks(new Set(named), onCommit))))
+            await git.logChanges(sel, onCommit, [], named, jobs);
         located = refs;
     };
     const limited = !replay && !partial && hitBlobs.size <= FIND_OBJECTS_LIMIT ? [...hitBlobs] : [];
@@ -13128,6 +13213,10 @@ const OID_BYTES = 20;
 const MAX_HEADER = 32;
 const HEADER_CHUNK = 8 << 20;
 const WINDOW = 64 << 10;
+/** A stretch of the pack read at once by preload when it holds enough of the objects wanted. */
+const PRELOAD_STRETCH = 1 << 20;
+/** Objects a stretch must hold to be read whole (a system call costs about what copying 32 KB does). */
+const PRELOAD_DENSITY = 8;
 function shared(make, bytesPer, n) {
     return new make(new SharedArrayBuffer(Math.max(1, n) * bytesPer));
 }
@@ -13154,6 +13243,8 @@ class PackFile {
     window = Buffer.allocUnsafe(WINDOW);
     windowAt = -1;
     windowLen = 0;
+    /** Stored bytes read ahead for a walk of objects far apart (see preload): where each one is. */
+    held = null;
     constructor(share) {
         this.share = share;
         this.idx = Buffer.from(share.idx.buffer, share.idx.byteOffset, share.idx.byteLength);
@@ -13339,6 +13430,9 @@ class PackFile {
      * window read ahead serves most of them without a system call of their own.
      */
     stored(i, start, len) {
+        const held = this.held?.at.get(i);
+        if (held !== undefined)
+            return this.held.bytes.subarray(held, held + len);
         if (start >= this.windowAt && start + len <= this.windowAt + this.windowLen)
             return this.window.subarray(start - this.windowAt, start - this.windowAt + len);
         if (len > WINDOW) {
@@ -13354,7 +13448,54 @@ class PackFile {
             throw new PackFormatError(`pack ended inside object ${this.oid(i)}`);
         return this.window.subarray(0, len);
     }
+    /**
+     * Reads the stored bytes of `objects` (at most `budget` of them) into memory, in as few reads as their
+     * places allow, so that a walk of objects scattered through the pack (its trees, among the blobs) makes
+     * a system call per stretch instead of one per object. They are read from memory until `forget`.
+     * False, reading nothing, when they exceed `budget`.
+     */
+    preload(objects, budget) {
+        const order = Int32Array.from(objects).sort((a, b) => this.starts[a] - this.starts[b]);
+        let total = 0;
+        for (const i of order)
+            total += this.ends[i] - this.dataStarts[i];
+        if (total > budget)
+            return false;
+        const bytes = Buffer.allocUnsafeSlow(total);
+        const at = new Map();
+        const stretch = Buffer.allocUnsafeSlow(PRELOAD_STRETCH + WINDOW);
+        let w = 0;
+        for (let k = 0; k < order.length;) {
+            // The objects starting within a stretch of the first: read together when there are enough.
+            let e = k;
+            const from = this.dataStarts[order[k]];
+            while (e < order.length && this.ends[order[e]] - from <= stretch.length)
+                e++;
+            const whole = e - k >= PRELOAD_DENSITY;
+            const to = this.ends[order[e - 1]];
+            if (whole && (0,external_node_fs_.readSync)(this.fd, stretch, 0, to - from, from) !== to - from)
+                throw new PackFormatError(`pack ended inside object ${this.oid(order[e - 1])}`);
+            for (const stop = Math.max(e, k + 1); k < stop; k++) {
+                const i = order[k];
+                const s = this.dataStarts[i];
+                const len = this.ends[i] - s;
+                if (whole)
+                    stretch.copy(bytes, w, s - from, s - from + len);
+                else if ((0,external_node_fs_.readSync)(this.fd, bytes, w, len, s) !== len)
+                    throw new PackFormatError(`pack ended inside object ${this.oid(i)}`);
+                at.set(i, w);
+                w += len;
+            }
+        }
+        this.held = { bytes, at };
+        return true;
+    }
+    /** Drops what preload read. */
+    forget() {
+        this.held = null;
+    }
     close() {
+        this.held = null;
         this.inflater.close();
         (0,external_node_fs_.closeSync)(this.fd);
     }
@@ -13759,6 +13900,18 @@ function subtree(pack, plan, from) {
     }
     return out;
 }
+const plans = new WeakMap();
+/** The plan of `pack`, made once: the first pass and attribution's read of trees share it. */
+function planOf(pack) {
+    let plan = plans.get(pack);
+    if (!plan)
+        plans.set(pack, (plan = planPack(pack)));
+    return plan;
+}
+/** Takes `plan` as the plan of `pack` (made by another thread, in shared memory). */
+function adoptPlan(pack, plan) {
+    plans.set(pack, plan);
+}
 /** Resolves kinds through delta chains and lists each object's deltas. */
 function planPack(pack) {
     const rootKind = new Uint8Array(new SharedArrayBuffer(Math.max(1, pack.count))).subarray(0, pack.count);
@@ -14044,7 +14197,466 @@ function deltaSpansOf(ops, targetSize, mem, baseAt, rules, baseSpans, search) {
 const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 ;// CONCATENATED MODULE: external "node:worker_threads"
 const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
+;// CONCATENATED MODULE: ./src/scan/tree-changes.ts
+
+
+/**
+ * Attribution read from a history's packs: which commits put given objects (the file versions with keys,
+ * the missing objects to locate) at which paths, the changes `git log --raw` would list for them, without
+ * git diffing every commit's whole tree (aws-cli: 3.6 s of git's walk to a few hundred ms here).
+ *
+ * A tree names an entry as `<mode> <name>\0<20-byte id>`, so "a tree holds X" is "its bytes hold a NUL
+ * followed by X's id". That is searched the way the pack pass searches for key ids: each tree's delta
+ * chain from its base outwards, only inserted bytes and the seams between copies read, matches inside a
+ * copy carried over from the base. The trees holding the objects are found first, then the trees holding
+ * those, up to the roots; only the trees found are read whole. A commit's changes are then its tree diffed
+ * against its first parent's, as git's log does, through those trees alone: a subtree that holds none of
+ * the objects cannot hold a change to one.
+ */
+/** An entry's id with the NUL before it: a match of this many bytes starts at that NUL. */
+const ENTRY_ID = 21;
+const ID_BYTES = 20;
+const tree_changes_OID = /^[0-9a-f]{40}$/;
+const KNOWN_KINDS = new Set([KIND.commit, KIND.tree, KIND.blob, KIND.tag]);
+/** How far around inserted bytes and seams an entry may start or end (spans.ts deltaSpans' reach). */
+const REACH = ENTRY_ID - 1;
+/** Windows closer than this are searched as one. */
+const tree_changes_MERGE_GAP = 64;
+/** Bytes held for the open part of one tree's delta chain; a chain that needs more is not answered. */
+const HELD_BUDGET = 16 << 20;
+/**
+ * Stored bytes of trees read ahead at most (see PackFile.preload); past it, each is read on its own. The
+ * memory is what bounds it: boto3's 2.3 MB of trees are read in 15 system calls instead of 17,000, while
+ * aws-cli's 16.7 MB would raise the scan's peak past its bound, and are read one at a time.
+ */
+const PRELOAD_BUDGET = 8 << 20;
+/** The reading yields to the event loop this often, so git's output keeps flowing meanwhile. */
+const YIELD_MS = 25;
+/** Trees are searched up to this many levels deep. */
+const MAX_DEPTH = 4096;
+const EMPTY_LIST = new Int32Array(0);
+/** Thrown inside the reader when a chain cannot be held: the question is left unanswered. */
+class Unanswerable extends Error {
+}
+/**
+ * The first four bytes of an id, as the search keys entries by: ids are hashes, so a key names one id of
+ * any history's trees but for the odd collision, and a collision only makes a tree read whole that holds
+ * nothing wanted (the entries read are matched on their whole ids).
+ */
+function keyOf(buf, at) {
+    return (buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3] | 0;
+}
+function keyOfHex(oid) {
+    return Number.parseInt(oid.slice(0, 8), 16) | 0;
+}
+/** A growable list of 32-bit integers (a typed array, so a million entries stay a few MB). */
+class IntList {
+    data = new Int32Array(1 << 12);
+    length = 0;
+    push(v) {
+        if (this.length === this.data.length) {
+            const grown = new Int32Array(this.data.length * 2);
+            grown.set(this.data);
+            this.data = grown;
+        }
+        this.data[this.length++] = v;
+    }
+    done() {
+        return this.data.subarray(0, this.length);
+    }
+}
+/** Modes as git's diff compares them (its canon_mode): a tree, a link, a submodule, or a file. */
+const TREE = 0o040000;
+const LINK = 0o120000;
+const GITLINK = 0o160000;
+const tree_changes_SLASH = Buffer.from('/');
+const EMPTY = Buffer.alloc(0);
+function canonicalMode(mode) {
+    const type = mode & 0o170000;
+    if (type === TREE || type === LINK || type === GITLINK)
+        return type;
+    return 0o100000 | (mode & 0o100 ? 0o755 : 0o644);
+}
+/**
+ * Gives `onCommit` each of `commits` (in their order) with its changes to `objects`: the paths where its
+ * tree holds one and its first parent's tree (none for a root commit) does not hold it with the same
+ * mode, as `git log --raw --no-renames --diff-merges=first-parent` lists them. A change's `srcOid` is the
+ * path's former object where that is one of `objects`, else null. False, having called `onCommit` for
+ * nothing, when the packs cannot answer for every tree: a tree whose chain is based outside its pack,
+ * one too large to hold, one that does not decode, or an object wanted that a tree names as a subtree
+ * (a missing tree: git's walk says what it cannot read).
+ */
+async function changesFromPacks(
+/** The trees holding the objects (treesHolding, here or on another thread), or null. */
+trees, objects, commits, onCommit) {
+    // git lists the commits while the trees are read.
+    const listed = commits();
+    listed.catch(() => { }); // awaited below; not left unhandled if the trees cannot answer
+    const held = await trees();
+    if (!held)
+        return false;
+    const holding = held;
+    const diff = (tree, before, prefix, out) => {
+        const entries = holding.get(tree);
+        if (!entries)
+            return;
+        const old = before === null ? undefined : holding.get(before);
+        for (const e of entries) {
+            const was = old?.find((o) => o.name.equals(e.name));
+            if (e.mode === TREE) {
+                if (was?.mode === TREE && was.oid === e.oid)
+                    continue;
+                diff(e.oid, was?.mode === TREE ? was.oid : null, Buffer.concat([prefix, e.name, tree_changes_SLASH]), out);
+            }
+            else if (e.mode !== GITLINK && objects.has(e.oid)) {
+                if (was && was.oid === e.oid && was.mode === e.mode)
+                    continue;
+                const srcOid = was && was.mode !== TREE && was.mode !== GITLINK ? was.oid : null;
+                out.push({ path: Buffer.concat([prefix, e.name]).toString('utf8'), oid: e.oid, srcOid });
+            }
+        }
+    };
+    const list = await listed;
+    // A parent outside the list is beyond a shallow clone's boundary, where git's log diffs against nothing.
+    const treeOf = new Map(list.map((c) => [c.sha, c.tree]));
+    const pause = pauser();
+    for (const c of list) {
+        const changes = [];
+        const before = c.parents.length > 0 ? (treeOf.get(c.parents[0]) ?? null) : null;
+        diff(c.tree, before, EMPTY, changes);
+        onCommit({ sha: c.sha, parents: c.parents, author: c.author, date: c.date, changes });
+        await pause();
+    }
+    return true;
+}
+/**
+ * The trees of `packs` that hold one of `objects`, directly or below, each with its entries that name one
+ * of them or another such tree; null when the packs cannot answer for every tree (see changesFromPacks).
+ */
+async function treesHolding(packs, objects) {
+    try {
+        return await holdingIn(packs, objects);
+    }
+    catch (e) {
+        if (e instanceof Unanswerable || e instanceof ObjectReadError || e instanceof DeltaError)
+            return null;
+        if (e instanceof PackFormatError)
+            return null;
+        throw e;
+    }
+    finally {
+        // Trees lie scattered among the blobs: their stored bytes were read ahead (indexTrees), for both
+        // reads of them.
+        for (const pack of packs)
+            pack.forget();
+    }
+}
+function toWire(trees) {
+    return [...trees].map(([tree, entries]) => [
+        tree,
+        entries.map((e) => e.mode),
+        entries.map((e) => e.name.toString('latin1')),
+        entries.map((e) => e.oid),
+    ]);
+}
+function fromWire(wire) {
+    return new Map(wire.map(([tree, modes, names, oids]) => [
+        tree,
+        modes.map((mode, k) => ({ mode, name: Buffer.from(names[k], 'latin1'), oid: oids[k] })),
+    ]));
+}
+async function holdingIn(packs, objects) {
+    const indexes = [];
+    for (const pack of packs) {
+        const index = await indexTrees(pack);
+        if (!index)
+            return null;
+        indexes.push(index);
+    }
+    // Trees holding the objects, then trees holding those, until a level finds none.
+    let wanted = new Set([...objects].filter((o) => tree_changes_OID.test(o)).map(keyOfHex));
+    const found = new Map(indexes.map((x) => [x, new Set()]));
+    const holding = new Set();
+    for (let depth = 0; wanted.size > 0; depth++) {
+        if (depth > MAX_DEPTH)
+            throw new Unanswerable();
+        const level = new Set();
+        for (const index of indexes) {
+            for (const i of matchingTrees(index, wanted)) {
+                const oid = index.pack.oid(i);
+                if (holding.has(oid))
+                    continue;
+                holding.add(oid);
+                found.get(index).add(i);
+                level.add(keyOfHex(oid));
+            }
+        }
+        wanted = level;
+    }
+    // What the search needed is not needed to read the trees found.
+    for (const index of indexes)
+        index.candPos = index.candKey = index.copies = EMPTY_LIST;
+    // Each tree found read whole, for its entries naming an object or another tree found (most entries
+    // name neither, and are told so by their first bytes, never spelled out).
+    const keys = new Set([...objects, ...holding].filter((o) => tree_changes_OID.test(o)).map(keyOfHex));
+    const trees = new Map();
+    for (const index of indexes) {
+        const mine = found.get(index);
+        if (mine.size === 0)
+            continue;
+        await readTrees(index, mine, (i, tree) => {
+            const entries = [];
+            forEachEntry(tree, (mode, nameFrom, nameTo, idAt) => {
+                if (!keys.has(keyOf(tree, idAt)))
+                    return;
+                const oid = tree.toString('hex', idAt, idAt + ID_BYTES);
+                if (mode === TREE ? !holding.has(oid) : !objects.has(oid)) {
+                    // A tree the objects name (one missing from the store): git's walk is to say it cannot read it.
+                    if (mode === TREE && objects.has(oid))
+                        throw new Unanswerable();
+                    return;
+                }
+                entries.push({ mode, name: Buffer.from(tree.subarray(nameFrom, nameTo)), oid });
+            });
+            trees.set(index.pack.oid(i), entries);
+        });
+    }
+    return trees;
+}
+/**
+ * Calls `onEntry` for each entry of `tree` (git's tree format) with its mode as git's diff compares it,
+ * where its name is and where its id starts.
+ */
+function forEachEntry(tree, onEntry) {
+    for (let p = 0; p < tree.length;) {
+        const space = tree.indexOf(0x20, p);
+        const nul = space < 0 ? -1 : tree.indexOf(0, space + 1);
+        if (nul < 0 || nul + 1 + ID_BYTES > tree.length)
+            throw new Unanswerable();
+        let mode = 0;
+        for (let k = p; k < space; k++)
+            mode = mode * 8 + (tree[k] - 0x30);
+        onEntry(canonicalMode(mode), space + 1, nul, nul + 1);
+        p = nul + 1 + ID_BYTES;
+    }
+}
+/** The trees of `index` whose bytes hold a NUL followed by an id marked in `wanted`. */
+function matchingTrees(index, wanted) {
+    const { order, base, candStart, candPos, candKey, copyStart, copies } = index;
+    const found = [];
+    // Where each object holds a match, for the objects that hold one; a delta carries its base's.
+    const matches = new Map();
+    for (let k = 0; k < order.length; k++) {
+        const i = order[k];
+        let here = null;
+        for (let c = candStart[k]; c < candStart[k + 1]; c++)
+            if (wanted.has(candKey[c]))
+                (here ??= []).push(candPos[c]);
+        const b = base[i];
+        const from = b >= 0 ? matches.get(b) : undefined;
+        if (from) {
+            for (let c = copyStart[k]; c < copyStart[k + 1]; c += 3) {
+                const t = copies[c];
+                const n = copies[c + 1];
+                const src = copies[c + 2];
+                for (const q of from)
+                    if (q >= src && q + ENTRY_ID <= src + n)
+                        (here ??= []).push(t + q - src);
+            }
+        }
+        if (here) {
+            here.sort((x, y) => x - y);
+            matches.set(i, here);
+            found.push(i);
+        }
+    }
+    return found;
+}
+/**
+ * Reads every tree chain of `pack` once and notes, for each tree, the entry ids in the bytes that are
+ * its own (a base's whole content; a delta's inserts and the seams between its copies) and its copies.
+ * Null when a tree's chain starts outside the pack (its kind, and so whether it is a tree, is git's).
+ */
+async function indexTrees(pack) {
+    const plan = planOf(pack);
+    // A chain based outside the pack is of a kind only git can tell: it may be a tree.
+    for (let i = 0; i < pack.count; i++)
+        if (!KNOWN_KINDS.has(plan.rootKind[i]))
+            return null;
+    const order = new IntList();
+    const base = new Int32Array(pack.count).fill(-1);
+    const candStart = new IntList();
+    const candPos = new IntList();
+    const candKey = new IntList();
+    const copyStart = new IntList();
+    const copies = new IntList();
+    // Entry ids in `buf[from, to)`, each at the NUL before it, as offsets from `origin`.
+    const search = (buf, from, to, origin) => {
+        for (let p = buf.indexOf(0, from); p >= 0 && p + ENTRY_ID <= to; p = buf.indexOf(0, p + 1)) {
+            candPos.push(p - origin);
+            candKey.push(keyOf(buf, p + 1));
+        }
+    };
+    const trees = [];
+    for (let i = 0; i < pack.count; i++)
+        if (plan.rootKind[i] === KIND.tree)
+            trees.push(i);
+    pack.preload(trees, PRELOAD_BUDGET);
+    await walkTrees(pack, plan, trees, {
+        root(i, mem, at, size) {
+            order.push(i);
+            candStart.push(candPos.length);
+            copyStart.push(copies.length);
+            search(mem, at, at + size, at);
+        },
+        delta(i, b, ops, size, mem, _baseAt, at) {
+            order.push(i);
+            base[i] = b;
+            candStart.push(candPos.length);
+            copyStart.push(copies.length);
+            // An entry inside one copy is its base's; any other touches inserted bytes or the seam of two
+            // copies, and is searched for in the bytes around those (spans.ts deltaSpans, for entries).
+            const d = ops.data;
+            let from = -1;
+            let to = -1;
+            for (let k = 0; k < ops.length; k += 3) {
+                const t = d[k];
+                const n = d[k + 1];
+                const copied = d[k + 2] >= 0;
+                if (copied) {
+                    copies.push(t);
+                    copies.push(n);
+                    copies.push(d[k + 2]);
+                }
+                // Every seam matters: an entry is any bytes at all.
+                if (!copied || (k > 0 && d[k - 1] >= 0)) {
+                    const s = Math.max(0, t - REACH);
+                    const e = Math.min(size, (copied ? t : t + n) + REACH);
+                    if (from >= 0 && s <= to + tree_changes_MERGE_GAP)
+                        to = Math.max(to, e);
+                    else {
+                        if (from >= 0)
+                            search(mem, at + from, at + to, at);
+                        from = s;
+                        to = e;
+                    }
+                }
+            }
+            if (from >= 0)
+                search(mem, at + from, at + to, at);
+        },
+    });
+    candStart.push(candPos.length);
+    copyStart.push(copies.length);
+    return {
+        pack,
+        plan,
+        order: order.done(),
+        base,
+        candStart: candStart.done(),
+        candPos: candPos.done(),
+        candKey: candKey.done(),
+        copyStart: copyStart.done(),
+        copies: copies.done(),
+    };
+}
+/** Calls `onTree` with the whole content of each tree of `index` in `which` (a view, valid in the call). */
+async function readTrees(index, which, onTree) {
+    // Only the chains holding a tree wanted are read: in `order`, a chain is its root and what follows
+    // until the next root.
+    const chains = [];
+    let chain = [];
+    let wanted = false;
+    for (const i of index.order) {
+        if (index.base[i] === -1) {
+            if (wanted)
+                chains.push(chain);
+            chain = [];
+            wanted = false;
+        }
+        chain.push(i);
+        if (which.has(i))
+            wanted = true;
+    }
+    if (wanted)
+        chains.push(chain);
+    await walkTrees(index.pack, index.plan, chains.flat(), {
+        root(i, mem, at, size) {
+            if (which.has(i))
+                onTree(i, mem.subarray(at, at + size));
+        },
+        delta(i, _b, _ops, size, mem, _baseAt, at) {
+            if (which.has(i))
+                onTree(i, mem.subarray(at, at + size));
+        },
+    });
+}
+/** Lets the event loop run (git's output, progress) every so often during a long computation. */
+function pauser() {
+    let last = performance.now();
+    return async () => {
+        if (performance.now() - last < YIELD_MS)
+            return;
+        await new Promise((r) => setImmediate(r));
+        last = performance.now();
+    };
+}
+/**
+ * Walks the chains of `trees` (objects of `pack`, whole chains, roots first in pack order), each base
+ * before its deltas, each built above its base.
+ */
+async function walkTrees(pack, plan, trees, visit) {
+    const { childStart, children } = plan;
+    // The open part of a chain, grown as deep chains of large trees need (offsets stay valid in a copy).
+    let mem = Buffer.allocUnsafeSlow(1 << 20);
+    const ops = new DeltaOps();
+    let deltaBuf = Buffer.allocUnsafeSlow(1 << 16);
+    const reserve = (at, size) => {
+        if (at + size > HELD_BUDGET)
+            throw new Unanswerable();
+        if (at + size > mem.length) {
+            const grown = Buffer.allocUnsafeSlow(Math.min(HELD_BUDGET, Math.max(at + size, mem.length * 2)));
+            mem.copy(grown, 0, 0, at);
+            mem = grown;
+        }
+        return at;
+    };
+    const wanted = new Set(trees);
+    const pause = pauser();
+    for (const r of trees) {
+        if (pack.kinds[r] !== KIND.tree)
+            continue;
+        reserve(0, pack.sizes[r] + 1);
+        const content = pack.read(r, mem, 0);
+        visit.root(r, mem, 0, content.length);
+        const stack = [{ i: r, at: 0, size: content.length, next: childStart[r] }];
+        while (stack.length > 0) {
+            const f = stack[stack.length - 1];
+            if (f.next >= childStart[f.i + 1]) {
+                stack.pop();
+                continue;
+            }
+            const c = children[f.next++];
+            if (!wanted.has(c))
+                continue;
+            if (pack.sizes[c] + 1 > deltaBuf.length)
+                deltaBuf = Buffer.allocUnsafeSlow(Math.max(pack.sizes[c] + 1, deltaBuf.length * 2));
+            const delta = pack.read(c, deltaBuf);
+            const size = parseDelta(delta, f.size, ops);
+            // Trees are small: each is built whole above its base, so its windows are read where it lies.
+            const out = reserve(f.at + f.size, size);
+            buildTarget(mem, f.at, out, delta, ops);
+            visit.delta(c, f.i, ops, size, mem, f.at, out);
+            if (childStart[c] !== childStart[c + 1])
+                stack.push({ i: c, at: out, size, next: childStart[c] });
+        }
+        await pause();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/scan/threads.ts
+
+
 
 
 
@@ -14126,13 +14738,40 @@ async function serveShare(scan) {
 const RAISED = { DeltaError: DeltaError, PackFormatError: PackFormatError, ObjectReadError: ObjectReadError };
 /** Reads a share of a pack's chains on a new thread started from `script`. */
 function runShareOnWorker(script, data, onObjects, cancel) {
+    return runOnWorker(script, { keyleakPackWorker: true, job: 'share', ...data }, onObjects, cancel);
+}
+/**
+ * The trees of `packs` holding `objects` (tree-changes.ts treesHolding), found on a thread of their own
+ * when `script` is there: the search makes much short-lived garbage, which a thread's small nursery frees
+ * as it goes, where this thread's would grow its heap by tens of MB for the rest of the scan (aws-cli's
+ * history: the scan's peak 20-30 MB higher). Found here when no thread can start or it dies.
+ */
+async function treesOnThread(script, packs, objects) {
+    if (script) {
+        try {
+            const wire = await runOnWorker(script, {
+                keyleakPackWorker: true,
+                job: 'trees',
+                shares: packs.map((p) => p.shared()),
+                plans: packs.map((p) => planOf(p)),
+                objects: [...objects],
+            }, () => { }, new AbortController().signal);
+            return wire && fromWire(wire);
+        }
+        catch {
+            // read here instead
+        }
+    }
+    return treesHolding(packs, objects);
+}
+function runOnWorker(script, data, onObjects, cancel) {
     return new Promise((resolve, reject) => {
         // A small nursery: the inflated deltas a thread drops are freed sooner, and its memory stays small.
         // A bounded old generation makes V8 grow the heap in small steps, collecting before it doubles (a
         // thread keeps a few MB of results; on aws-cli's history the process peaks 30-40 MB lower). A share
         // that outgrows it ends the thread like any other failure: this thread reads it instead.
         const worker = new external_node_worker_threads_namespaceObject.Worker(script, {
-            workerData: { keyleakPackWorker: true, ...data },
+            workerData: data,
             resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB },
         });
         // Another share failed: this one's result would be thrown away.
@@ -14170,7 +14809,7 @@ function runShareOnWorker(script, data, onObjects, cancel) {
 
 
 /** Bound on the bytes held for the open part of a delta chain; what does not fit goes to git. */
-const HELD_BUDGET = 32 << 20;
+const pack_pass_HELD_BUDGET = 32 << 20;
 /**
  * Objects are searched this many bytes at a time. A search reads its bytes as one string, and a string
  * of more than about a megabyte is copied outside the heap, where every thread leaves its own high-water
@@ -14178,7 +14817,7 @@ const HELD_BUDGET = 32 << 20;
  */
 const SEARCH_PIECE = 64 << 10;
 /** The pass yields to the event loop this often, so progress and child processes keep moving. */
-const YIELD_MS = 25;
+const pack_pass_YIELD_MS = 25;
 /**
  * `find` over `buf[from, to)` piece by piece, with the same result as over the whole: each piece is
  * searched with the longest match (KEY_ID_LENGTH, which no label exceeds) more bytes after it, and the
@@ -14208,7 +14847,7 @@ const pack_pass_labelStarts = (buf, from, to, out, origin) => inPieces(labelStar
 class Arena {
     // Reserved whole and unzeroed: its pages become resident only as chains reach them, so what it costs
     // is the deepest point a chain reached, never a series of grown copies left for the collector.
-    mem = Buffer.allocUnsafeSlow(HELD_BUDGET);
+    mem = Buffer.allocUnsafeSlow(pack_pass_HELD_BUDGET);
     top = 0;
     /** Where `size` bytes were reserved, or -1 past the budget. */
     reserve(size) {
@@ -14233,7 +14872,7 @@ async function packPass(packs, opts) {
     const { jobs, workerScript, markers, onProgress, toGit, onPlanned } = opts;
     const all = emptyShare();
     const planned = packs.map((pack) => {
-        const plan = planPack(pack);
+        const plan = planOf(pack);
         return { pack, plan, ...chainRoots(pack) };
     });
     const early = planned.flatMap(({ pack, plan, early }) => early.flatMap((i) => subtree(pack, plan, i)));
@@ -14312,7 +14951,7 @@ async function scanShare(pack, plan, roots, markers, onObjects) {
     let lastYield = performance.now();
     const maybeYield = async () => {
         const now = performance.now();
-        if (now - lastYield < YIELD_MS)
+        if (now - lastYield < pack_pass_YIELD_MS)
             return;
         await new Promise((r) => setImmediate(r));
         lastYield = performance.now();
@@ -14569,6 +15208,7 @@ async function fullFirstPass(git, store, readers, progress, onBytes) {
                 objects: packed.objects + sum(parts, (p) => p.objects),
                 commits: packed.commits + sum(parts, (p) => p.commits),
                 bytes: packed.bytes + sum(parts, (p) => p.bytes),
+                trees: sum(parts, (p) => p.trees ?? 0),
             };
         }
         catch (e) {
@@ -14657,6 +15297,7 @@ function emptyReport() {
 
 
 
+
 /** Bytes of a kept walk's output written at most (boto3's whole history is about 8 MB). */
 const KEPT_WALK_LIMIT = 16 << 20;
 /** Stored bytes of chains under which a history is walked after its pack is read (see onPlanned). */
@@ -14674,12 +15315,16 @@ function setKeptWalkMinWork(bytes) {
  * introduced them.
  */
 async function history_scanHistory(git, sel, opts) {
-    const spare = { kept: null };
+    const spare = { kept: null, store: null };
     try {
         return await scanWithSpareCore(git, sel, opts, spare);
     }
     finally {
         spare.kept?.discard();
+        // The checksums are read from the packs' files: settled before those are closed.
+        await spare.store?.damaged;
+        for (const p of spare.store?.packs ?? [])
+            p.close();
     }
 }
 async function scanWithSpareCore(git, sel, opts, spare) {
@@ -14734,33 +15379,31 @@ async function scanWithSpareCore(git, sel, opts, spare) {
         if (threads < opts.jobs && work >= keptWalkMinWork)
             spare.kept = git.keepChanges(sel, KEPT_WALK_LIMIT);
     };
+    // A store whose trees are all in its packs gives attribution its walk (tree-changes.ts).
+    let treesInPacks = false;
     if (sel.mode === 'all') {
         const store = await openStore(git);
+        spare.store = store;
         if (store)
             progress.phase = 'reading packs';
-        try {
-            // The object store lists what is present; only a walk of the history tells what is referenced but
-            // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
-            // and after it when a commit of that store turns out to name a tree or parent it lacks.
-            const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
-            [first, unreachable] = await Promise.all([
-                fullFirstPass(git, store, {
-                    jobs: opts.jobs,
-                    workerScript,
-                    markers: markersToNote(opts.config),
-                    onPlanned,
-                }, progress, onBytes),
-                vouched ? Promise.resolve([]) : missingObjects(),
-            ]);
-            if (vouched && (first.absent?.length ?? 0) > 0)
-                unreachable = [...first.absent, ...(await missingObjects())];
-        }
-        finally {
-            // The checksums are read from the packs' files: settled before those are closed.
-            await store?.damaged;
-            for (const p of store?.packs ?? [])
-                p.close();
-        }
+        // The object store lists what is present; only a walk of the history tells what is referenced but
+        // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
+        // and after it when a commit of that store turns out to name a tree or parent it lacks.
+        const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
+        [first, unreachable] = await Promise.all([
+            fullFirstPass(git, store, {
+                jobs: opts.jobs,
+                workerScript,
+                markers: markersToNote(opts.config),
+                onPlanned,
+            }, progress, onBytes),
+            vouched ? Promise.resolve([]) : missingObjects(),
+        ]);
+        if (vouched && (first.absent?.length ?? 0) > 0)
+            unreachable = [...first.absent, ...(await missingObjects())];
+        // Loose trees (read by git, where the pack reader cannot look for entries) or another store's objects
+        // leave the packs short of some of the history's trees.
+        treesInPacks = store !== null && !store.layout.alternates && !partial && first.trees === 0;
     }
     else {
         // What `rev-list --objects` says is new in the range, read through git.
@@ -14793,7 +15436,15 @@ async function scanWithSpareCore(git, sel, opts, spare) {
             : undefined;
         if (opts.onProgress)
             tell(true);
-        walkedFor = await attribute(git, sel, first.hits, first.analyses ?? new Map(), opts.config, units, onAnalysed, lost, problems, { locate: missingBefore, partial, kept: spare.kept, jobs: opts.jobs });
+        walkedFor = await attribute(git, sel, first.hits, first.analyses ?? new Map(), opts.config, units, onAnalysed, lost, problems, {
+            locate: missingBefore,
+            partial,
+            kept: spare.kept,
+            jobs: opts.jobs,
+            fromPacks: treesInPacks
+                ? (objects, onCommit) => changesFromPacks(() => treesOnThread(workerScript, spare.store.packs, objects), objects, () => git.listCommits(sel), onCommit)
+                : undefined,
+        });
     }
     if (problems.length > 0) {
         incomplete = true;

@@ -36,6 +36,18 @@ export interface Change {
   srcOid: string | null;
 }
 
+/** What Git.listCommits asks git's log for: the fields of a CommitTree. */
+const COMMIT_TREE_FORMAT = '%H%x02%P%x02%T%x02%an <%ae>%x02%aI';
+
+/** A commit with its tree (Git.listCommits). */
+export interface CommitTree {
+  sha: string;
+  parents: string[];
+  tree: string;
+  author: string;
+  date: string;
+}
+
 export interface CommitChanges {
   sha: string;
   parents: string[];
@@ -595,22 +607,28 @@ export class Git {
 
   /**
    * Streams the commits of `sel` with the files each one added or modified, newest first (merges diffed
-   * against their first parent: the caller decides what a merge itself introduced); with `paths`, only
-   * the changes to those paths.
+   * against their first parent: the caller decides what a merge itself introduced); with `paths` (raw
+   * bytes, or text), only the changes to those paths and what lies below them, every commit that made
+   * one listed (no history simplification).
    */
   async logChanges(
     sel: HistorySelection,
     onCommit: (c: CommitChanges) => void,
-    paths: string[] = [],
+    paths: readonly (string | Buffer)[] = [],
     objects: readonly string[] = [],
-    /** git processes to share the walk between, when it is limited to `objects`. */
+    /** git processes to share the walk between, when it is limited to `objects` and not to paths. */
     parallel = 1,
   ): Promise<void> {
     // With `objects`, git lists only the commits that changed a path to or from one of them, and only
     // those changes: what it prints (and this process parses) follows them, not the history.
     const find = objects.filter((o) => OID.test(o)).map((o) => `--find-object=${o}`);
     const revs = await this.revisions(sel);
-    if (find.length === 0 || parallel < 2) return this.log([...find, ...revs], onCommit, paths);
+    if (paths.length > 0) {
+      const spec = pathspecInput(paths);
+      // A path git's input cannot carry leaves the walk unlimited: more changes, never fewer.
+      if (spec) return this.log([...find, '--full-history', '--stdin', ...revs], onCommit, spec);
+    }
+    if (find.length === 0 || parallel < 2) return this.log([...find, ...revs], onCommit);
     // Diffing each commit's trees is the walk's cost, and each commit is diffed on its own: the commits,
     // listed in the walk's order, are shared out between processes in blocks dealt in turn (newer commits
     // have larger trees: a process given the newest half would take most of the time), and what they
@@ -621,7 +639,7 @@ export class Git {
       if (line) commits.push(line);
     });
     const runs = Math.min(parallel, Math.ceil(commits.length / parallelWalk.min));
-    if (runs < 2) return this.log([...find, ...revs], onCommit, paths);
+    if (runs < 2) return this.log([...find, ...revs], onCommit);
     const blockOf = new Map<string, number>();
     const { block: blockSize } = parallelWalk;
     const blocks = Math.ceil(commits.length / blockSize);
@@ -636,7 +654,7 @@ export class Git {
       dealt.map(async (mine) => {
         const parse = commitParser((c) => found[blockOf.get(c.sha)!]!.push(c));
         await this.streamTokens(
-          logArgs(['--no-walk=unsorted', '--stdin', ...find], paths),
+          logArgs(['--no-walk=unsorted', '--stdin', ...find]),
           '\0',
           parse.token,
           mine.join('\n') + '\n',
@@ -645,6 +663,38 @@ export class Git {
       }),
     );
     for (const block of found) for (const c of block) onCommit(c);
+  }
+
+  /**
+   * The commits of `sel` in the order `logChanges` gives them (newest first), each with its parents, tree,
+   * author and date: a walk of the commits alone, reading no tree.
+   */
+  listCommits(sel: HistorySelection): Promise<CommitTree[]> {
+    // Kept in a file as git writes it: a caller busy meanwhile (reading trees) does not hold git back.
+    const kept = this.keep(
+      this.revisions(sel).then((revs) => ['log', '-z', `--format=${COMMIT_TREE_FORMAT}`, ...revs, '--']),
+      Number.MAX_SAFE_INTEGER,
+    );
+    return kept.done
+      .then(() => {
+        const out: CommitTree[] = [];
+        const tokens = new TokenSplitter('\0', (token) => {
+          const t = token.replace(/^\n+/, '');
+          if (!t) return;
+          const [sha, parents, tree, author, date] = t.split('\x02');
+          out.push({
+            sha: sha!,
+            parents: parents ? parents.split(' ') : [],
+            tree: tree!,
+            author: author!,
+            date: date!,
+          });
+        });
+        kept.read((s) => tokens.push(s));
+        tokens.end();
+        return out;
+      })
+      .finally(kept.discard);
   }
 
   /** Which of `commits` the history of `sel` holds: a walk of the commits alone, reading no tree. */
@@ -670,23 +720,55 @@ export class Git {
     return ['--branches', ...(sel.remotes ? ['--remotes'] : []), '--tags', ...head];
   }
 
-  private async log(
-    revs: string[],
-    onCommit: (c: CommitChanges) => void,
-    paths: string[] = [],
-  ): Promise<void> {
+  /** git log over `revs`; `input` is what its `--stdin` reads (revisions, then `--` and paths). */
+  private async log(revs: string[], onCommit: (c: CommitChanges) => void, input?: Buffer): Promise<void> {
     const parse = commitParser(onCommit);
-    await this.streamTokens(logArgs(revs, paths), '\0', parse.token);
+    await this.streamTokens(logArgs(revs), '\0', parse.token, input);
     parse.end();
   }
 
   /**
    * The walk `logChanges(sel, …)` makes, started now and kept (at most `limit` bytes of git's output) to
    * be replayed later: a scan with a core to spare runs it while it reads the packs, and replays it only
-   * when it has something to attribute. git writes to a file of its own, so nothing here has to take its
-   * output as it comes; past `limit` git is stopped, and a replay walks again.
+   * when it has something to attribute. Past `limit` git is stopped, and a replay walks again.
    */
   keepChanges(sel: HistorySelection, limit: number): KeptWalk {
+    const kept = this.keep(
+      this.revisions(sel).then((revs) => logArgs(revs)),
+      limit,
+    );
+    return {
+      whole: () =>
+        kept.done.then(
+          () => true,
+          (e: unknown) => !(e instanceof Overflow),
+        ),
+      replay: async (onCommit) => {
+        try {
+          await kept.done;
+        } catch (e) {
+          if (!(e instanceof Overflow)) throw e;
+          return this.logChanges(sel, onCommit);
+        }
+        const parse = commitParser(onCommit);
+        const tokens = new TokenSplitter('\0', parse.token);
+        kept.read((s) => tokens.push(s));
+        tokens.end();
+        parse.end();
+      },
+      discard: kept.discard,
+    };
+  }
+
+  /**
+   * Runs git with its output kept in a file of its own (at most `limit` bytes; past it git is stopped and
+   * `done` rejects with an Overflow), so nothing here has to take the output as it comes: the process
+   * works on whatever this one is busy with. `read` hands the output over as text once `done` settles.
+   */
+  private keep(
+    args: Promise<string[]>,
+    limit: number,
+  ): { done: Promise<void>; read: (onData: (s: string) => void) => void; discard: () => void } {
     const dir = mkdtempSync(join(tmpdir(), 'keyleak-walk-'));
     const fd = openSync(join(dir, 'log'), 'w+', 0o600);
     // Held open, the file needs no name: removed now, nothing is left behind however this process ends
@@ -701,12 +783,12 @@ export class Git {
     let child: ReturnType<typeof spawnGit> | null = null;
     let discarded = false;
     let overflow = false;
-    const done = this.revisions(sel).then(
-      (revs) =>
+    const done = args.then(
+      (own) =>
         new Promise<void>((resolve, reject) => {
-          if (discarded) return reject(new GitError('git log was stopped'));
-          const args = [...BOUNDED_READS, ...logArgs(revs, [])];
-          const c = spawnGit(args, { cwd: this.dir, env: GIT_ENV, stdio: ['ignore', fd, 'pipe'] });
+          if (discarded) return reject(new GitError('git was stopped'));
+          const all = [...BOUNDED_READS, ...own];
+          const c = spawnGit(all, { cwd: this.dir, env: GIT_ENV, stdio: ['ignore', fd, 'pipe'] });
           child = c;
           const err: Buffer[] = [];
           c.stderr.on('data', (b: Buffer) => err.push(b));
@@ -714,7 +796,7 @@ export class Git {
             try {
               if (fstatSync(fd).size <= limit) return;
             } catch {
-              return clearInterval(bound); // the file is closed: the walk was discarded
+              return clearInterval(bound); // the file is closed: the output was discarded
             }
             overflow = true;
             c.kill();
@@ -726,13 +808,13 @@ export class Git {
           c.on('close', (code) => {
             clearInterval(bound);
             if (overflow || fstatSync(fd).size > limit) return reject(new Overflow());
-            const failure = gitFailure(args.slice(BOUNDED_READS.length), code, c.stalled, err);
-            if (discarded) return reject(new GitError('git log was stopped'));
+            const failure = gitFailure(own, code, c.stalled, err);
+            if (discarded) return reject(new GitError('git was stopped'));
             return failure ? reject(failure) : resolve();
           });
         }),
     );
-    done.catch(() => {}); // awaited by a replay; not left unhandled when discarded
+    done.catch(() => {}); // awaited by a reader; not left unhandled when discarded
     const free = (): void => {
       try {
         closeSync(fd);
@@ -742,27 +824,13 @@ export class Git {
       if (!removed) rmSync(dir, { recursive: true, force: true });
     };
     return {
-      whole: () =>
-        done.then(
-          () => true,
-          (e: unknown) => !(e instanceof Overflow),
-        ),
-      replay: async (onCommit) => {
-        try {
-          await done;
-        } catch (e) {
-          if (!(e instanceof Overflow)) throw e;
-          return this.logChanges(sel, onCommit);
-        }
-        const parse = commitParser(onCommit);
-        const tokens = new TokenSplitter('\0', parse.token);
+      done,
+      read: (onData) => {
         const decoder = new StringDecoder('utf8');
         const piece = Buffer.allocUnsafe(1 << 20);
         for (let at = 0, n = 0; (n = readSync(fd, piece, 0, piece.length, at)) > 0; at += n)
-          tokens.push(decoder.write(piece.subarray(0, n)));
-        tokens.push(decoder.end());
-        tokens.end();
-        parse.end();
+          onData(decoder.write(piece.subarray(0, n)));
+        onData(decoder.end());
       },
       discard: () => {
         if (discarded) return;
@@ -802,7 +870,11 @@ export class Git {
       .map((l) => (/^[0-9a-f]{40,64} blob$/.test(l) ? l.split(' ')[0]! : null));
   }
 
-  private streamLines(args: string[], onLine: (line: string) => void, input?: string): Promise<void> {
+  private streamLines(
+    args: string[],
+    onLine: (line: string) => void,
+    input?: string | Buffer,
+  ): Promise<void> {
     return this.streamTokens(args, '\n', onLine, input);
   }
 
@@ -810,7 +882,7 @@ export class Git {
     args: string[],
     sep: string,
     onToken: (t: string) => void,
-    input?: string,
+    input?: string | Buffer,
   ): Promise<void> {
     const tokens = new TokenSplitter(sep, onToken);
     return this.stream(args, (s) => tokens.push(s), input).then(() => tokens.end());
@@ -820,7 +892,7 @@ export class Git {
    * Runs git, handing its stdout to `onData` as text as it comes; a non-zero exit, a watchdog's stop or
    * a throw from `onData` (which stops git) rejects.
    */
-  private stream(args: string[], onData: (s: string) => void, input?: string): Promise<void> {
+  private stream(args: string[], onData: (s: string) => void, input?: string | Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = spawnGit([...BOUNDED_READS, ...args], {
         cwd: this.dir,
@@ -1048,7 +1120,7 @@ function gitFailure(
 }
 
 /** `git log` listing each commit's changes (against its first parent) in the form commitParser reads. */
-function logArgs(revs: string[], paths: string[]): string[] {
+function logArgs(revs: string[]): string[] {
   return [
     'log',
     '--raw',
@@ -1059,8 +1131,33 @@ function logArgs(revs: string[], paths: string[]): string[] {
     '--format=%x01%H%x02%P%x02%an <%ae>%x02%aI',
     ...revs,
     '--',
-    ...paths,
   ];
+}
+
+const NL = 0x0a;
+const CR = 0x0d;
+const SLASH = 0x2f;
+
+/**
+ * What `git log --stdin` reads to limit a walk to `paths`: `--`, then a path a line, as the raw bytes
+ * of the tree entries (a name need not be UTF-8). git reads a line to its newline and drops a carriage
+ * return before it, so a path holding either is given as the directory above it; a path whose first
+ * name holds one, or that git would normalise (an empty, `.` or `..` name, which git's own checks
+ * refuse), cannot be given, and the answer is null: the walk is not limited.
+ */
+export function pathspecInput(paths: readonly (string | Buffer)[]): Buffer | null {
+  const lines = new Map<string, Buffer>();
+  for (const p of paths) {
+    let path = typeof p === 'string' ? Buffer.from(p) : p;
+    const cut = path.findIndex((b) => b === NL || b === CR);
+    if (cut >= 0) path = path.subarray(0, Math.max(0, path.lastIndexOf(SLASH, cut)));
+    const names = path.toString('latin1').split('/');
+    if (names.some((n) => n === '' || n === '.' || n === '..')) return null;
+    lines.set(path.toString('latin1'), path);
+  }
+  const parts: Buffer[] = [Buffer.from('--\n')];
+  for (const line of lines.values()) parts.push(line, Buffer.from('\n'));
+  return Buffer.concat(parts);
 }
 
 /** Reads logArgs' output, a NUL-separated token at a time, into commits with their changes. */

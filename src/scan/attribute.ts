@@ -41,6 +41,11 @@ export interface WalkOptions {
   kept?: KeptWalk | null;
   /** git processes a walk limited to the versions with keys is shared between. */
   jobs?: number;
+  /**
+   * The walk read from the packs' trees (tree-changes.ts changesFromPacks): each commit with its changes
+   * to these objects, in git's order; false when the packs cannot answer, and git walks instead.
+   */
+  fromPacks?: (objects: ReadonlySet<string>, onCommit: (c: CommitChanges) => void) => Promise<boolean>;
 }
 
 /**
@@ -60,7 +65,7 @@ export async function attribute(
   problems: string[],
   how: WalkOptions = {},
 ): Promise<MissingReferences | null> {
-  const { locate = [], partial = false, kept = null, jobs = 1 } = how;
+  const { locate = [], partial = false, kept = null, jobs = 1, fromPacks } = how;
   // A walk git cannot finish (a damaged commit or tree) is said, and what it reached is kept.
   const walked = (what: string, p: Promise<void>): Promise<void> =>
     p.catch((e: unknown) => {
@@ -130,8 +135,11 @@ export async function attribute(
       const changes = c.changes.filter((ch) => hitBlobs.has(ch.oid));
       if (changes.length > 0) introducing.push({ commit: { ...c, changes }, order: -seq });
     };
+    const named = objects.length > 0 ? [...objects, ...refs.oids] : [];
     if (replay) await replay.replay(onCommit);
-    else await git.logChanges(sel, onCommit, [], objects.length > 0 ? [...objects, ...refs.oids] : [], jobs);
+    // The packs' trees answer for a walk limited to the objects, where they can (tree-changes.ts).
+    else if (!(named.length > 0 && fromPacks && (await fromPacks(new Set(named), onCommit))))
+      await git.logChanges(sel, onCommit, [], named, jobs);
     located = refs;
   };
   const limited = !replay && !partial && hitBlobs.size <= FIND_OBJECTS_LIMIT ? [...hitBlobs] : [];

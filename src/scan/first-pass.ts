@@ -119,6 +119,7 @@ export async function fullFirstPass(
         objects: packed.objects + sum(parts, (p) => p.objects),
         commits: packed.commits + sum(parts, (p) => p.commits),
         bytes: packed.bytes + sum(parts, (p) => p.bytes),
+        trees: sum(parts, (p) => p.trees ?? 0),
       };
     } catch (e) {
       // A pack this reader does not understand is git's to read: start over through git.

@@ -2,11 +2,12 @@ import { GitError, type Git, type HistorySelection, type KeptWalk } from '../ada
 import { markersToNote, type KeyleakConfig } from '../core/config.js';
 import type { ScanUnit } from '../core/findings.js';
 import { attribute } from './attribute.js';
-import { fullFirstPass, openStore, vouchedFor } from './first-pass.js';
+import { fullFirstPass, openStore, vouchedFor, type OpenStore } from './first-pass.js';
 import { locateMissing, type MissingReferences } from './missing.js';
 import { prefilter, type FirstPassResult, type Progress } from './passes.js';
 import { scanResult, type ScanResult } from './result.js';
-import { packWorkerBeside } from './threads.js';
+import { packWorkerBeside, treesOnThread } from './threads.js';
+import { changesFromPacks } from './tree-changes.js';
 
 export type { HistorySelection } from '../adapters/git.js';
 
@@ -46,11 +47,14 @@ export async function scanHistory(
   sel: HistorySelection,
   opts: HistoryScanOptions,
 ): Promise<ScanResult> {
-  const spare: SpareCore = { kept: null };
+  const spare: SpareCore = { kept: null, store: null };
   try {
     return await scanWithSpareCore(git, sel, opts, spare);
   } finally {
     spare.kept?.discard();
+    // The checksums are read from the packs' files: settled before those are closed.
+    await spare.store?.damaged;
+    for (const p of spare.store?.packs ?? []) p.close();
   }
 }
 
@@ -62,6 +66,8 @@ export async function scanHistory(
  */
 interface SpareCore {
   kept: KeptWalk | null;
+  /** The packs, open until attribution has read their trees. */
+  store: OpenStore | null;
 }
 
 async function scanWithSpareCore(
@@ -125,36 +131,36 @@ async function scanWithSpareCore(
   const onPlanned = (threads: number, work: number): void => {
     if (threads < opts.jobs && work >= keptWalkMinWork) spare.kept = git.keepChanges(sel, KEPT_WALK_LIMIT);
   };
+  // A store whose trees are all in its packs gives attribution its walk (tree-changes.ts).
+  let treesInPacks = false;
   if (sel.mode === 'all') {
     const store = await openStore(git);
+    spare.store = store;
     if (store) progress.phase = 'reading packs';
-    try {
-      // The object store lists what is present; only a walk of the history tells what is referenced but
-      // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
-      // and after it when a commit of that store turns out to name a tree or parent it lacks.
-      const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
-      [first, unreachable] = await Promise.all([
-        fullFirstPass(
-          git,
-          store,
-          {
-            jobs: opts.jobs,
-            workerScript,
-            markers: markersToNote(opts.config),
-            onPlanned,
-          },
-          progress,
-          onBytes,
-        ),
-        vouched ? Promise.resolve([]) : missingObjects(),
-      ]);
-      if (vouched && (first.absent?.length ?? 0) > 0)
-        unreachable = [...first.absent!, ...(await missingObjects())];
-    } finally {
-      // The checksums are read from the packs' files: settled before those are closed.
-      await store?.damaged;
-      for (const p of store?.packs ?? []) p.close();
-    }
+    // The object store lists what is present; only a walk of the history tells what is referenced but
+    // absent. It runs beside the object pass, on another core, unless git itself vouches for the store;
+    // and after it when a commit of that store turns out to name a tree or parent it lacks.
+    const vouched = store !== null && !incomplete && !partial && (await vouchedFor(git, store));
+    [first, unreachable] = await Promise.all([
+      fullFirstPass(
+        git,
+        store,
+        {
+          jobs: opts.jobs,
+          workerScript,
+          markers: markersToNote(opts.config),
+          onPlanned,
+        },
+        progress,
+        onBytes,
+      ),
+      vouched ? Promise.resolve([]) : missingObjects(),
+    ]);
+    if (vouched && (first.absent?.length ?? 0) > 0)
+      unreachable = [...first.absent!, ...(await missingObjects())];
+    // Loose trees (read by git, where the pack reader cannot look for entries) or another store's objects
+    // leave the packs short of some of the history's trees.
+    treesInPacks = store !== null && !store.layout.alternates && !partial && first.trees === 0;
   } else {
     // What `rev-list --objects` says is new in the range, read through git.
     const oids = await git.listNewObjects(sel);
@@ -194,7 +200,21 @@ async function scanWithSpareCore(
       onAnalysed,
       lost,
       problems,
-      { locate: missingBefore, partial, kept: spare.kept, jobs: opts.jobs },
+      {
+        locate: missingBefore,
+        partial,
+        kept: spare.kept,
+        jobs: opts.jobs,
+        fromPacks: treesInPacks
+          ? (objects, onCommit) =>
+              changesFromPacks(
+                () => treesOnThread(workerScript, spare.store!.packs, objects),
+                objects,
+                () => git.listCommits(sel),
+                onCommit,
+              )
+          : undefined,
+      },
     );
   }
   if (problems.length > 0) {

@@ -16,7 +16,7 @@ import {
   LARGE_OBJECT,
   WANTED_ROOTS,
   chainRoots,
-  planPack,
+  planOf,
   splitRoots,
   subtree,
   type PackPlan,
@@ -182,7 +182,7 @@ export async function packPass(packs: readonly PackFile[], opts: PackPassOptions
   const { jobs, workerScript, markers, onProgress, toGit, onPlanned } = opts;
   const all = emptyShare();
   const planned = packs.map((pack) => {
-    const plan = planPack(pack);
+    const plan = planOf(pack);
     return { pack, plan, ...chainRoots(pack) };
   });
   const early = planned.flatMap(({ pack, plan, early }) => early.flatMap((i) => subtree(pack, plan, i)));

@@ -34,8 +34,22 @@ export function subtree(pack: PackFile, plan: PackPlan, from: number): string[] 
   return out;
 }
 
+const plans = new WeakMap<PackFile, PackPlan>();
+
+/** The plan of `pack`, made once: the first pass and attribution's read of trees share it. */
+export function planOf(pack: PackFile): PackPlan {
+  let plan = plans.get(pack);
+  if (!plan) plans.set(pack, (plan = planPack(pack)));
+  return plan;
+}
+
+/** Takes `plan` as the plan of `pack` (made by another thread, in shared memory). */
+export function adoptPlan(pack: PackFile, plan: PackPlan): void {
+  plans.set(pack, plan);
+}
+
 /** Resolves kinds through delta chains and lists each object's deltas. */
-export function planPack(pack: PackFile): PackPlan {
+function planPack(pack: PackFile): PackPlan {
   const rootKind = new Uint8Array(new SharedArrayBuffer(Math.max(1, pack.count))).subarray(0, pack.count);
   resolveRootKinds(pack, rootKind);
   return { rootKind, ...childLists(pack) };

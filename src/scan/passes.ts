@@ -37,6 +37,8 @@ export interface FirstPassResult {
   objects: number;
   commits: number;
   bytes: number;
+  /** Trees read through git (loose ones, in a store of packs): not all of the history's trees are packed. */
+  trees?: number;
 }
 
 /**
@@ -49,6 +51,7 @@ class PrefilterSink implements ObjectSink {
   objects = 0;
   commits = 0;
   bytes = 0;
+  trees = 0;
   private oid = '';
   private type: ObjectType = 'blob';
   private skip = false;
@@ -61,6 +64,7 @@ class PrefilterSink implements ObjectSink {
     this.oid = oid;
     this.type = type;
     this.skip = type === 'tree';
+    if (this.skip) this.trees++;
     this.hit = false;
     this.carry = '';
     if (!this.skip) {
@@ -108,12 +112,13 @@ export async function prefilter(
   const shares = splitShares(oids, Math.max(1, jobs), weights);
   const sinks = shares.map(() => new PrefilterSink(onProgress));
   const missing = (await Promise.all(shares.map((s, i) => git.readObjects(s, sinks[i]!)))).flat();
-  const result: FirstPassResult = { hits: new Map(), missing, objects: 0, commits: 0, bytes: 0 };
+  const result: FirstPassResult = { hits: new Map(), missing, objects: 0, commits: 0, bytes: 0, trees: 0 };
   for (const s of sinks) {
     for (const [k, v] of s.hits) result.hits.set(k, v);
     result.objects += s.objects;
     result.commits += s.commits;
     result.bytes += s.bytes;
+    result.trees! += s.trees;
   }
   return result;
 }

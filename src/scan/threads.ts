@@ -2,9 +2,10 @@ import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, parentPort } from 'node:worker_threads';
-import { DeltaError, ObjectReadError, PackFormatError, type PackShare } from '../adapters/packs.js';
+import { DeltaError, ObjectReadError, PackFile, PackFormatError, type PackShare } from '../adapters/packs.js';
 import type { ShareResult } from './pack-pass.js';
-import type { PackPlan } from './pack-plan.js';
+import { planOf, type PackPlan } from './pack-plan.js';
+import { fromWire, treesHolding, type HoldingTrees, type WireTrees } from './tree-changes.js';
 
 /**
  * The threads a pack is read on: how many a pack is worth, and the messages between the thread that
@@ -53,27 +54,34 @@ export function packWorkerBeside(entry: string | undefined): string | null {
   return existsSync(script) ? script : null;
 }
 
-/** What a thread is started with: the pack as its reader shared it, the plan, and its share of chains. */
-export interface PackWorkerData {
-  keyleakPackWorker: true;
-  share: PackShare;
-  plan: PackPlan;
-  roots: Uint32Array;
-  markers: readonly string[] | undefined;
-}
+/**
+ * What a thread is started with: to read a share of a pack's chains, the pack as its reader shared it,
+ * the plan and the share; or to find the trees holding objects (tree-changes.ts treesHolding), the packs
+ * and their plans.
+ */
+export type PackWorkerData =
+  | {
+      keyleakPackWorker: true;
+      job: 'share';
+      share: PackShare;
+      plan: PackPlan;
+      roots: Uint32Array;
+      markers: readonly string[] | undefined;
+    }
+  | { keyleakPackWorker: true; job: 'trees'; shares: PackShare[]; plans: PackPlan[]; objects: string[] };
 
 export function isPackWorkerData(d: unknown): d is PackWorkerData {
   return typeof d === 'object' && d !== null && (d as PackWorkerData).keyleakPackWorker === true;
 }
 
-type WorkerMessage =
+type WorkerMessage<T> =
   | { type: 'progress'; objects: number; bytes: number }
-  | { type: 'done'; result: ShareResult }
+  | { type: 'done'; result: T }
   | { type: 'error'; name: string; message: string };
 
 /** The reading side of a thread: runs `scan` and posts its progress (at most every 100 ms) and result. */
-export async function serveShare(
-  scan: (onObjects: (count: number, bytes: number) => void) => Promise<ShareResult>,
+export async function serveShare<T>(
+  scan: (onObjects: (count: number, bytes: number) => void) => Promise<T>,
 ): Promise<void> {
   const port = parentPort!;
   try {
@@ -85,17 +93,17 @@ export async function serveShare(
       bytes += b;
       const now = performance.now();
       if (now - last > 100) {
-        port.postMessage({ type: 'progress', objects, bytes } satisfies WorkerMessage);
+        port.postMessage({ type: 'progress', objects, bytes } satisfies WorkerMessage<T>);
         objects = 0;
         bytes = 0;
         last = now;
       }
     });
-    if (objects > 0) port.postMessage({ type: 'progress', objects, bytes } satisfies WorkerMessage);
-    port.postMessage({ type: 'done', result } satisfies WorkerMessage);
+    if (objects > 0) port.postMessage({ type: 'progress', objects, bytes } satisfies WorkerMessage<T>);
+    port.postMessage({ type: 'done', result } satisfies WorkerMessage<T>);
   } catch (e) {
     const err = e as Error;
-    port.postMessage({ type: 'error', name: err.name, message: err.message } satisfies WorkerMessage);
+    port.postMessage({ type: 'error', name: err.name, message: err.message } satisfies WorkerMessage<T>);
   }
 }
 
@@ -105,23 +113,70 @@ const RAISED = { DeltaError, PackFormatError, ObjectReadError } as const;
 /** Reads a share of a pack's chains on a new thread started from `script`. */
 export function runShareOnWorker(
   script: string,
-  data: Omit<PackWorkerData, 'keyleakPackWorker'>,
+  data: { share: PackShare; plan: PackPlan; roots: Uint32Array; markers: readonly string[] | undefined },
   onObjects: (count: number, bytes: number) => void,
   cancel: AbortSignal,
 ): Promise<ShareResult> {
+  return runOnWorker<ShareResult>(
+    script,
+    { keyleakPackWorker: true, job: 'share', ...data },
+    onObjects,
+    cancel,
+  );
+}
+
+/**
+ * The trees of `packs` holding `objects` (tree-changes.ts treesHolding), found on a thread of their own
+ * when `script` is there: the search makes much short-lived garbage, which a thread's small nursery frees
+ * as it goes, where this thread's would grow its heap by tens of MB for the rest of the scan (aws-cli's
+ * history: the scan's peak 20-30 MB higher). Found here when no thread can start or it dies.
+ */
+export async function treesOnThread(
+  script: string | null,
+  packs: readonly PackFile[],
+  objects: ReadonlySet<string>,
+): Promise<HoldingTrees | null> {
+  if (script) {
+    try {
+      const wire = await runOnWorker<WireTrees | null>(
+        script,
+        {
+          keyleakPackWorker: true,
+          job: 'trees',
+          shares: packs.map((p) => p.shared()),
+          plans: packs.map((p) => planOf(p)),
+          objects: [...objects],
+        },
+        () => {},
+        new AbortController().signal,
+      );
+      return wire && fromWire(wire);
+    } catch {
+      // read here instead
+    }
+  }
+  return treesHolding(packs, objects);
+}
+
+function runOnWorker<T>(
+  script: string,
+  data: PackWorkerData,
+  onObjects: (count: number, bytes: number) => void,
+  cancel: AbortSignal,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     // A small nursery: the inflated deltas a thread drops are freed sooner, and its memory stays small.
     // A bounded old generation makes V8 grow the heap in small steps, collecting before it doubles (a
     // thread keeps a few MB of results; on aws-cli's history the process peaks 30-40 MB lower). A share
     // that outgrows it ends the thread like any other failure: this thread reads it instead.
     const worker = new Worker(script, {
-      workerData: { keyleakPackWorker: true, ...data } satisfies PackWorkerData,
+      workerData: data,
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB },
     });
     // Another share failed: this one's result would be thrown away.
     cancel.addEventListener('abort', () => void worker.terminate(), { once: true });
     let settled = false;
-    worker.on('message', (m: WorkerMessage) => {
+    worker.on('message', (m: WorkerMessage<T>) => {
       if (m.type === 'progress') onObjects(m.objects, m.bytes);
       else if (m.type === 'done') {
         settled = true;

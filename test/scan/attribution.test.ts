@@ -150,58 +150,69 @@ function buildHistory() {
 const sortWhere = (ws: Where[]) =>
   [...ws].sort((a, b) => `${a.commit}${a.path}${a.line}`.localeCompare(`${b.commit}${b.path}${b.line}`));
 
-describe.each(['loose objects', 'one pack', 'one pack, the history walked while it is read'])(
-  'attribution of a full-history scan (%s)',
-  (storage) => {
-    it('reports every key at every place that introduced it, and every suppressed one', async () => {
-      const { r, expected, suppressed, secrets } = buildHistory();
-      if (storage !== 'loose objects') r.git('repack', '-a', '-d', '-f', '-q', '--depth=50', '--window=50');
-      const meanwhile = storage.includes('while it is read');
-      // One pack: read on this thread, and the walk limited to the versions with keys shared between two
-      // git processes, a few commits each.
-      const shared = storage === 'one pack';
-      const s = parseScanArgs(['--repo', r.dir, '--all', '--jobs', meanwhile || shared ? '2' : '1'], {
-        cwd: r.dir,
-        isTTY: false,
-      });
-      const kept = vi.spyOn(Git.prototype, 'keepChanges');
-      const walks = vi.spyOn(Git.prototype, 'logChanges');
-      // A history this small is otherwise walked after its pack is read.
-      const minWork = setKeptWalkMinWork(meanwhile ? 1 : KEPT_WALK_MIN_WORK);
-      const sharing = setParallelWalk(shared ? { min: 1, block: 3 } : PARALLEL_WALK);
-      let scanned: Awaited<ReturnType<typeof scanRepository>> | null = null;
-      try {
-        scanned = await scanRepository(s);
-        // The walk kept while the pack was read is the one attribution uses: git walks the history once.
-        expect(kept).toHaveBeenCalledTimes(meanwhile ? 1 : 0);
-        expect(walks).toHaveBeenCalledTimes(meanwhile ? 0 : 1);
-      } finally {
-        setKeptWalkMinWork(minWork);
-        setParallelWalk(sharing);
-        kept.mockRestore();
-        walks.mockRestore();
-      }
-      const { report, secrets: material } = scanned!;
-
-      const got = new Map(
-        report.findings.map((f) => [
-          f.keyId,
-          sortWhere(f.locations.map(({ commit, path, line }) => ({ commit: commit!, path, line }))),
-        ]),
-      );
-      expect(got).toEqual(new Map([...expected].map(([k, ws]) => [k, sortWhere(ws)])));
-      const gotSuppressed = new Map(
-        report.suppressed.map((x) => [
-          `${x.keyId} ${x.reason}`,
-          sortWhere(x.locations.map(({ commit, path, line }) => ({ commit: commit!, path, line }))),
-        ]),
-      );
-      expect(gotSuppressed).toEqual(
-        new Map([...suppressed].map(([k, ws]) => [`${k} aws-example`, sortWhere(ws)])),
-      );
-      for (const [keyId, secret] of Object.entries(secrets))
-        expect(material.get(keyId)!.secrets[0]).toBe(secret);
-      expect(report.incomplete).toBe(false);
+describe.each([
+  'loose objects',
+  'one pack, its trees read for the walk',
+  'one pack and a loose object, the walk shared between git processes',
+  'one pack, the history walked while it is read',
+])('attribution of a full-history scan (%s)', (storage) => {
+  it('reports every key at every place that introduced it, and every suppressed one', async () => {
+    const { r, expected, suppressed, secrets } = buildHistory();
+    if (storage !== 'loose objects') r.git('repack', '-a', '-d', '-f', '-q', '--depth=50', '--window=50');
+    const meanwhile = storage.includes('while it is read');
+    const fromTrees = storage.includes('trees read');
+    // The merge that stopped on a conflict left loose objects behind (a tree among them): the pack reader
+    // would leave those to git, and git would walk.
+    if (fromTrees) r.git('prune', '--expire=now');
+    // A loose object the pack reader leaves to git: its trees may not all be in the pack, and git walks,
+    // the walk limited to the versions with keys shared between two git processes, a few commits each.
+    const shared = storage.includes('shared');
+    if (shared) r.git('hash-object', '-w', 'README.md');
+    const s = parseScanArgs(['--repo', r.dir, '--all', '--jobs', meanwhile || shared ? '2' : '1'], {
+      cwd: r.dir,
+      isTTY: false,
     });
-  },
-);
+    const kept = vi.spyOn(Git.prototype, 'keepChanges');
+    const walks = vi.spyOn(Git.prototype, 'logChanges');
+    const listed = vi.spyOn(Git.prototype, 'listCommits');
+    // A history this small is otherwise walked after its pack is read.
+    const minWork = setKeptWalkMinWork(meanwhile ? 1 : KEPT_WALK_MIN_WORK);
+    const sharing = setParallelWalk(shared ? { min: 1, block: 3 } : PARALLEL_WALK);
+    let scanned: Awaited<ReturnType<typeof scanRepository>> | null = null;
+    try {
+      scanned = await scanRepository(s);
+      // The walk kept while the pack was read is the one attribution uses: git walks the history once;
+      // with the trees read from the pack, git lists the commits alone.
+      expect(kept).toHaveBeenCalledTimes(meanwhile ? 1 : 0);
+      expect(walks).toHaveBeenCalledTimes(meanwhile || fromTrees ? 0 : 1);
+      expect(listed).toHaveBeenCalledTimes(fromTrees ? 1 : 0);
+    } finally {
+      setKeptWalkMinWork(minWork);
+      setParallelWalk(sharing);
+      kept.mockRestore();
+      walks.mockRestore();
+      listed.mockRestore();
+    }
+    const { report, secrets: material } = scanned!;
+
+    const got = new Map(
+      report.findings.map((f) => [
+        f.keyId,
+        sortWhere(f.locations.map(({ commit, path, line }) => ({ commit: commit!, path, line }))),
+      ]),
+    );
+    expect(got).toEqual(new Map([...expected].map(([k, ws]) => [k, sortWhere(ws)])));
+    const gotSuppressed = new Map(
+      report.suppressed.map((x) => [
+        `${x.keyId} ${x.reason}`,
+        sortWhere(x.locations.map(({ commit, path, line }) => ({ commit: commit!, path, line }))),
+      ]),
+    );
+    expect(gotSuppressed).toEqual(
+      new Map([...suppressed].map(([k, ws]) => [`${k} aws-example`, sortWhere(ws)])),
+    );
+    for (const [keyId, secret] of Object.entries(secrets))
+      expect(material.get(keyId)!.secrets[0]).toBe(secret);
+    expect(report.incomplete).toBe(false);
+  });
+});
