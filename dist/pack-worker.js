@@ -303,7 +303,8 @@ class PackFile {
      * False, reading nothing, when they exceed `budget`.
      */
     preload(objects, budget) {
-        const order = Int32Array.from(objects).sort((a, b) => this.starts[a] - this.starts[b]);
+        // Objects are numbered in the order they lie in the pack.
+        const order = Int32Array.from(objects).sort();
         let total = 0;
         for (const i of order)
             total += this.ends[i] - this.dataStarts[i];

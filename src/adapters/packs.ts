@@ -322,7 +322,8 @@ export class PackFile {
    * False, reading nothing, when they exceed `budget`.
    */
   preload(objects: readonly number[], budget: number): boolean {
-    const order = Int32Array.from(objects).sort((a, b) => this.starts[a]! - this.starts[b]!);
+    // Objects are numbered in the order they lie in the pack.
+    const order = Int32Array.from(objects).sort();
     let total = 0;
     for (const i of order) total += this.ends[i]! - this.dataStarts[i]!;
     if (total > budget) return false;
