@@ -14279,29 +14279,49 @@ function canonicalMode(mode) {
     return 0o100000 | (mode & 0o100 ? 0o755 : 0o644);
 }
 /**
- * Gives `onCommit` each of `commits` (in their order) with its changes to `objects`: the paths where its
- * tree holds one and its first parent's tree (none for a root commit) does not hold it with the same
- * mode, as `git log --raw --no-renames --diff-merges=first-parent` lists them. A change's `srcOid` is the
- * path's former object where that is one of `objects`, else null. False, having called `onCommit` for
- * nothing, when the packs cannot answer for every tree: a tree whose chain is based outside its pack,
- * one too large to hold, one that does not decode, or an object wanted that a tree names as a subtree
- * (a missing tree: git's walk says what it cannot read).
+ * Gives `onCommit` each of `commits` (in their order) with its changes to the objects `find` looks for:
+ * the paths where its tree holds one and its first parent's tree (none for a root commit) does not hold
+ * it with the same mode, as `git log --raw --no-renames --diff-merges=first-parent` lists them. A
+ * change's `srcOid` is the path's former object where that is one of the objects, else null. False,
+ * having called `onCommit` for nothing, when the packs cannot answer for every tree: a tree whose chain
+ * is based outside its pack, one too large to hold, one that does not decode, or an object wanted that a
+ * tree names as a subtree (a missing tree: git's walk says what it cannot read).
  */
 async function changesFromPacks(
-/** The trees holding the objects (treesHolding, here or on another thread), or null. */
-trees, objects, commits, onCommit) {
+/** Reads the trees and diffs the pairs it is given (diffFromPacks, here or on another thread). */
+find, commits, onCommit) {
     // git lists the commits while the trees are read.
     const listed = commits();
-    listed.catch(() => { }); // awaited below; not left unhandled if the trees cannot answer
-    const held = await trees();
-    if (!held)
+    const pairs = listed.then((list) => {
+        // A parent outside the list is beyond a shallow clone's boundary, where git's log diffs against nothing.
+        const treeOf = new Map(list.map((c) => [c.sha, c.tree]));
+        return list.map((c) => [
+            c.tree,
+            c.parents.length > 0 ? (treeOf.get(c.parents[0]) ?? null) : null,
+        ]);
+    });
+    pairs.catch(() => { }); // awaited below; not left unhandled if the trees cannot answer
+    const found = await find(pairs);
+    if (!found)
         return false;
-    const holding = held;
+    const list = await listed;
+    const at = new Map(found);
+    for (const [k, c] of list.entries())
+        onCommit({ sha: c.sha, parents: c.parents, author: c.author, date: c.date, changes: at.get(k) ?? [] });
+    return true;
+}
+/** The trees of `packs` holding `objects`, then the changes to them of each pair: null where they cannot tell. */
+async function diffFromPacks(packs, objects, pairs) {
+    const trees = await treesHolding(packs, objects);
+    return trees && diffPairs(trees, objects, await pairs);
+}
+/** Each pair's changes to `objects`, through the trees that hold them. */
+function diffPairs(trees, objects, pairs) {
     const diff = (tree, before, prefix, out) => {
-        const entries = holding.get(tree);
+        const entries = trees.get(tree);
         if (!entries)
             return;
-        const old = before === null ? undefined : holding.get(before);
+        const old = before === null ? undefined : trees.get(before);
         for (const e of entries) {
             const was = old?.find((o) => o.name.equals(e.name));
             if (e.mode === TREE) {
@@ -14317,18 +14337,17 @@ trees, objects, commits, onCommit) {
             }
         }
     };
-    const list = await listed;
-    // A parent outside the list is beyond a shallow clone's boundary, where git's log diffs against nothing.
-    const treeOf = new Map(list.map((c) => [c.sha, c.tree]));
-    const pause = pauser();
-    for (const c of list) {
+    const out = [];
+    for (const [k, [tree, before]] of pairs.entries()) {
+        // Trees that did not change hold no change.
+        if (tree === before)
+            continue;
         const changes = [];
-        const before = c.parents.length > 0 ? (treeOf.get(c.parents[0]) ?? null) : null;
-        diff(c.tree, before, EMPTY, changes);
-        onCommit({ sha: c.sha, parents: c.parents, author: c.author, date: c.date, changes });
-        await pause();
+        diff(tree, before, EMPTY, changes);
+        if (changes.length > 0)
+            out.push([k, changes]);
     }
-    return true;
+    return out;
 }
 /**
  * The trees of `packs` that hold one of `objects`, directly or below, each with its entries that name one
@@ -14351,20 +14370,6 @@ async function treesHolding(packs, objects) {
         for (const pack of packs)
             pack.forget();
     }
-}
-function toWire(trees) {
-    return [...trees].map(([tree, entries]) => [
-        tree,
-        entries.map((e) => e.mode),
-        entries.map((e) => e.name.toString('latin1')),
-        entries.map((e) => e.oid),
-    ]);
-}
-function fromWire(wire) {
-    return new Map(wire.map(([tree, modes, names, oids]) => [
-        tree,
-        modes.map((mode, k) => ({ mode, name: Buffer.from(names[k], 'latin1'), oid: oids[k] })),
-    ]));
 }
 async function holdingIn(packs, objects) {
     const indexes = [];
@@ -14742,30 +14747,37 @@ function runShareOnWorker(script, data, onObjects, cancel) {
     return runOnWorker(script, { keyleakPackWorker: true, job: 'share', ...data }, onObjects, cancel);
 }
 /**
- * The trees of `packs` holding `objects` (tree-changes.ts treesHolding), found on a thread of their own
- * when `script` is there: the search makes much short-lived garbage, which a thread's small nursery frees
- * as it goes, where this thread's would grow its heap by tens of MB for the rest of the scan (aws-cli's
- * history: the scan's peak 20-30 MB higher). Found here when no thread can start or it dies.
+ * The changes to `objects` of each pair of trees (tree-changes.ts diffFromPacks), read on a thread of
+ * their own when `script` is there: reading the trees makes much short-lived garbage, which a thread's
+ * small nursery frees as it goes, where this thread's would grow by tens of MB for the rest of the scan
+ * (aws-cli's history: the scan's peak 20-30 MB higher). Read here when no thread can start or it dies.
  */
-async function treesOnThread(script, packs, objects) {
+async function changesOnThread(script, packs, objects, pairs) {
     if (script) {
         try {
-            const wire = await runOnWorker(script, {
-                keyleakPackWorker: true,
-                job: 'trees',
-                shares: packs.map((p) => p.shared()),
-                plans: packs.map((p) => planOf(p)),
-                objects: [...objects],
-            }, () => { }, new AbortController().signal);
-            return wire && fromWire(wire);
+            return await changesOnWorker(script, packs, objects, pairs);
         }
-        catch {
-            // read here instead
+        catch (e) {
+            // The pairs could not be listed: nothing to read here either.
+            if (await pairs.then(() => false, () => true))
+                throw e;
         }
     }
-    return treesHolding(packs, objects);
+    return diffFromPacks(packs, objects, pairs);
 }
-function runOnWorker(script, data, onObjects, cancel) {
+/** changesOnThread's thread: rejects when it cannot start or dies. */
+function changesOnWorker(script, packs, objects, pairs) {
+    return runOnWorker(script, {
+        keyleakPackWorker: true,
+        job: 'changes',
+        shares: packs.map((p) => p.shared()),
+        plans: packs.map((p) => planOf(p)),
+        objects: [...objects],
+    }, () => { }, new AbortController().signal, pairs);
+}
+function runOnWorker(script, data, onObjects, cancel, 
+/** Posted to the thread once settled; its failure ends the thread and is the result. */
+then) {
     return new Promise((resolve, reject) => {
         // A small nursery: the inflated deltas a thread drops are freed sooner, and its memory stays small.
         // A bounded old generation makes V8 grow the heap in small steps, collecting before it doubles (a
@@ -14778,6 +14790,11 @@ function runOnWorker(script, data, onObjects, cancel) {
         // Another share failed: this one's result would be thrown away.
         cancel.addEventListener('abort', () => void worker.terminate(), { once: true });
         let settled = false;
+        then?.then((value) => worker.postMessage(value), (e) => {
+            settled = true;
+            void worker.terminate();
+            reject(e);
+        });
         worker.on('message', (m) => {
             if (m.type === 'progress')
                 onObjects(m.objects, m.bytes);
@@ -15443,7 +15460,7 @@ async function scanWithSpareCore(git, sel, opts, spare) {
             kept: spare.kept,
             jobs: opts.jobs,
             fromPacks: treesInPacks
-                ? (objects, onCommit) => changesFromPacks(() => treesOnThread(workerScript, spare.store.packs, objects), objects, () => git.listCommits(sel), onCommit)
+                ? (objects, onCommit) => changesFromPacks((pairs) => changesOnThread(workerScript, spare.store.packs, objects, pairs), () => git.listCommits(sel), onCommit)
                 : undefined,
         });
     }

@@ -1,9 +1,9 @@
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { PackFile } from './adapters/packs.js';
 import { scanShare } from './scan/pack-pass.js';
 import { adoptPlan } from './scan/pack-plan.js';
 import { isPackWorkerData, serveShare } from './scan/threads.js';
-import { toWire, treesHolding } from './scan/tree-changes.js';
+import { diffFromPacks, type TreePairs } from './scan/tree-changes.js';
 
 // Entry of the threads that read shares of a pack during a full-history scan, and that find the trees
 // attribution needs (bundled as dist/pack-worker.js, beside the action and the CLI that start them).
@@ -17,10 +17,9 @@ if (isPackWorkerData(workerData)) {
   } else {
     const packs = data.shares.map((share) => PackFile.fromShare(share));
     packs.forEach((pack, k) => adoptPlan(pack, data.plans[k]!));
-    void serveShare(async () => {
-      const trees = await treesHolding(packs, new Set(data.objects));
-      return trees && toWire(trees);
-    }).finally(() => {
+    // The pairs of trees to diff come once git has listed the commits.
+    const pairs = new Promise<TreePairs>((resolve) => parentPort!.once('message', resolve));
+    void serveShare(() => diffFromPacks(packs, new Set(data.objects), pairs)).finally(() => {
       for (const pack of packs) pack.close();
     });
   }

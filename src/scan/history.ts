@@ -6,7 +6,7 @@ import { fullFirstPass, openStore, vouchedFor, type OpenStore } from './first-pa
 import { locateMissing, type MissingReferences } from './missing.js';
 import { prefilter, type FirstPassResult, type Progress } from './passes.js';
 import { scanResult, type ScanResult } from './result.js';
-import { packWorkerBeside, treesOnThread } from './threads.js';
+import { changesOnThread, packWorkerBeside } from './threads.js';
 import { changesFromPacks } from './tree-changes.js';
 
 export type { HistorySelection } from '../adapters/git.js';
@@ -208,8 +208,7 @@ async function scanWithSpareCore(
         fromPacks: treesInPacks
           ? (objects, onCommit) =>
               changesFromPacks(
-                () => treesOnThread(workerScript, spare.store!.packs, objects),
-                objects,
+                (pairs) => changesOnThread(workerScript, spare.store!.packs, objects, pairs),
                 () => git.listCommits(sel),
                 onCommit,
               )

@@ -5,7 +5,7 @@ import { Worker, parentPort } from 'node:worker_threads';
 import { DeltaError, ObjectReadError, PackFile, PackFormatError, type PackShare } from '../adapters/packs.js';
 import type { ShareResult } from './pack-pass.js';
 import { planOf, type PackPlan } from './pack-plan.js';
-import { fromWire, treesHolding, type HoldingTrees, type WireTrees } from './tree-changes.js';
+import { diffFromPacks, type ChangesAt, type TreePairs } from './tree-changes.js';
 
 /**
  * The threads a pack is read on: how many a pack is worth, and the messages between the thread that
@@ -56,8 +56,8 @@ export function packWorkerBeside(entry: string | undefined): string | null {
 
 /**
  * What a thread is started with: to read a share of a pack's chains, the pack as its reader shared it,
- * the plan and the share; or to find the trees holding objects (tree-changes.ts treesHolding), the packs
- * and their plans.
+ * the plan and the share; or to read attribution's changes from the trees (tree-changes.ts), the packs
+ * and their plans (the pairs of trees to diff follow in a message).
  */
 export type PackWorkerData =
   | {
@@ -68,7 +68,7 @@ export type PackWorkerData =
       roots: Uint32Array;
       markers: readonly string[] | undefined;
     }
-  | { keyleakPackWorker: true; job: 'trees'; shares: PackShare[]; plans: PackPlan[]; objects: string[] };
+  | { keyleakPackWorker: true; job: 'changes'; shares: PackShare[]; plans: PackPlan[]; objects: string[] };
 
 export function isPackWorkerData(d: unknown): d is PackWorkerData {
   return typeof d === 'object' && d !== null && (d as PackWorkerData).keyleakPackWorker === true;
@@ -126,36 +126,54 @@ export function runShareOnWorker(
 }
 
 /**
- * The trees of `packs` holding `objects` (tree-changes.ts treesHolding), found on a thread of their own
- * when `script` is there: the search makes much short-lived garbage, which a thread's small nursery frees
- * as it goes, where this thread's would grow its heap by tens of MB for the rest of the scan (aws-cli's
- * history: the scan's peak 20-30 MB higher). Found here when no thread can start or it dies.
+ * The changes to `objects` of each pair of trees (tree-changes.ts diffFromPacks), read on a thread of
+ * their own when `script` is there: reading the trees makes much short-lived garbage, which a thread's
+ * small nursery frees as it goes, where this thread's would grow by tens of MB for the rest of the scan
+ * (aws-cli's history: the scan's peak 20-30 MB higher). Read here when no thread can start or it dies.
  */
-export async function treesOnThread(
+export async function changesOnThread(
   script: string | null,
   packs: readonly PackFile[],
   objects: ReadonlySet<string>,
-): Promise<HoldingTrees | null> {
+  pairs: Promise<TreePairs>,
+): Promise<ChangesAt | null> {
   if (script) {
     try {
-      const wire = await runOnWorker<WireTrees | null>(
-        script,
-        {
-          keyleakPackWorker: true,
-          job: 'trees',
-          shares: packs.map((p) => p.shared()),
-          plans: packs.map((p) => planOf(p)),
-          objects: [...objects],
-        },
-        () => {},
-        new AbortController().signal,
-      );
-      return wire && fromWire(wire);
-    } catch {
-      // read here instead
+      return await changesOnWorker(script, packs, objects, pairs);
+    } catch (e) {
+      // The pairs could not be listed: nothing to read here either.
+      if (
+        await pairs.then(
+          () => false,
+          () => true,
+        )
+      )
+        throw e;
     }
   }
-  return treesHolding(packs, objects);
+  return diffFromPacks(packs, objects, pairs);
+}
+
+/** changesOnThread's thread: rejects when it cannot start or dies. */
+export function changesOnWorker(
+  script: string,
+  packs: readonly PackFile[],
+  objects: ReadonlySet<string>,
+  pairs: Promise<TreePairs>,
+): Promise<ChangesAt | null> {
+  return runOnWorker<ChangesAt | null>(
+    script,
+    {
+      keyleakPackWorker: true,
+      job: 'changes',
+      shares: packs.map((p) => p.shared()),
+      plans: packs.map((p) => planOf(p)),
+      objects: [...objects],
+    },
+    () => {},
+    new AbortController().signal,
+    pairs,
+  );
 }
 
 function runOnWorker<T>(
@@ -163,6 +181,8 @@ function runOnWorker<T>(
   data: PackWorkerData,
   onObjects: (count: number, bytes: number) => void,
   cancel: AbortSignal,
+  /** Posted to the thread once settled; its failure ends the thread and is the result. */
+  then?: Promise<unknown>,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     // A small nursery: the inflated deltas a thread drops are freed sooner, and its memory stays small.
@@ -176,6 +196,14 @@ function runOnWorker<T>(
     // Another share failed: this one's result would be thrown away.
     cancel.addEventListener('abort', () => void worker.terminate(), { once: true });
     let settled = false;
+    then?.then(
+      (value) => worker.postMessage(value),
+      (e: unknown) => {
+        settled = true;
+        void worker.terminate();
+        reject(e);
+      },
+    );
     worker.on('message', (m: WorkerMessage<T>) => {
       if (m.type === 'progress') onObjects(m.objects, m.bytes);
       else if (m.type === 'done') {

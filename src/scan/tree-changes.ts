@@ -120,32 +120,63 @@ export interface Entry {
   oid: string;
 }
 
+/** Each commit's tree and its first parent's (null for a root commit), in the walk's order. */
+export type TreePairs = [tree: string, before: string | null][];
+
+/** The commits of TreePairs that change an object, by their place in it, with the changes. */
+export type ChangesAt = [at: number, changes: Change[]][];
+
 /**
- * Gives `onCommit` each of `commits` (in their order) with its changes to `objects`: the paths where its
- * tree holds one and its first parent's tree (none for a root commit) does not hold it with the same
- * mode, as `git log --raw --no-renames --diff-merges=first-parent` lists them. A change's `srcOid` is the
- * path's former object where that is one of `objects`, else null. False, having called `onCommit` for
- * nothing, when the packs cannot answer for every tree: a tree whose chain is based outside its pack,
- * one too large to hold, one that does not decode, or an object wanted that a tree names as a subtree
- * (a missing tree: git's walk says what it cannot read).
+ * Gives `onCommit` each of `commits` (in their order) with its changes to the objects `find` looks for:
+ * the paths where its tree holds one and its first parent's tree (none for a root commit) does not hold
+ * it with the same mode, as `git log --raw --no-renames --diff-merges=first-parent` lists them. A
+ * change's `srcOid` is the path's former object where that is one of the objects, else null. False,
+ * having called `onCommit` for nothing, when the packs cannot answer for every tree: a tree whose chain
+ * is based outside its pack, one too large to hold, one that does not decode, or an object wanted that a
+ * tree names as a subtree (a missing tree: git's walk says what it cannot read).
  */
 export async function changesFromPacks(
-  /** The trees holding the objects (treesHolding, here or on another thread), or null. */
-  trees: () => Promise<HoldingTrees | null>,
-  objects: ReadonlySet<string>,
+  /** Reads the trees and diffs the pairs it is given (diffFromPacks, here or on another thread). */
+  find: (pairs: Promise<TreePairs>) => Promise<ChangesAt | null>,
   commits: () => Promise<CommitTree[]>,
   onCommit: (c: CommitChanges) => void,
 ): Promise<boolean> {
   // git lists the commits while the trees are read.
   const listed = commits();
-  listed.catch(() => {}); // awaited below; not left unhandled if the trees cannot answer
-  const held = await trees();
-  if (!held) return false;
-  const holding = held;
+  const pairs = listed.then((list) => {
+    // A parent outside the list is beyond a shallow clone's boundary, where git's log diffs against nothing.
+    const treeOf = new Map(list.map((c) => [c.sha, c.tree]));
+    return list.map((c): [string, string | null] => [
+      c.tree,
+      c.parents.length > 0 ? (treeOf.get(c.parents[0]!) ?? null) : null,
+    ]);
+  });
+  pairs.catch(() => {}); // awaited below; not left unhandled if the trees cannot answer
+  const found = await find(pairs);
+  if (!found) return false;
+  const list = await listed;
+  const at = new Map(found);
+  for (const [k, c] of list.entries())
+    onCommit({ sha: c.sha, parents: c.parents, author: c.author, date: c.date, changes: at.get(k) ?? [] });
+  return true;
+}
+
+/** The trees of `packs` holding `objects`, then the changes to them of each pair: null where they cannot tell. */
+export async function diffFromPacks(
+  packs: readonly PackFile[],
+  objects: ReadonlySet<string>,
+  pairs: Promise<TreePairs>,
+): Promise<ChangesAt | null> {
+  const trees = await treesHolding(packs, objects);
+  return trees && diffPairs(trees, objects, await pairs);
+}
+
+/** Each pair's changes to `objects`, through the trees that hold them. */
+export function diffPairs(trees: HoldingTrees, objects: ReadonlySet<string>, pairs: TreePairs): ChangesAt {
   const diff = (tree: string, before: string | null, prefix: Buffer, out: Change[]): void => {
-    const entries = holding.get(tree);
+    const entries = trees.get(tree);
     if (!entries) return;
-    const old = before === null ? undefined : holding.get(before);
+    const old = before === null ? undefined : trees.get(before);
     for (const e of entries) {
       const was = old?.find((o) => o.name.equals(e.name));
       if (e.mode === TREE) {
@@ -158,19 +189,17 @@ export async function changesFromPacks(
       }
     }
   };
-  const list = await listed;
-  // A parent outside the list is beyond a shallow clone's boundary, where git's log diffs against nothing.
-  const treeOf = new Map(list.map((c) => [c.sha, c.tree]));
-  const pause = pauser();
-  for (const c of list) {
+  const out: ChangesAt = [];
+  for (const [k, [tree, before]] of pairs.entries()) {
+    // Trees that did not change hold no change.
+    if (tree === before) continue;
     const changes: Change[] = [];
-    const before = c.parents.length > 0 ? (treeOf.get(c.parents[0]!) ?? null) : null;
-    diff(c.tree, before, EMPTY, changes);
-    onCommit({ sha: c.sha, parents: c.parents, author: c.author, date: c.date, changes });
-    await pause();
+    diff(tree, before, EMPTY, changes);
+    if (changes.length > 0) out.push([k, changes]);
   }
-  return true;
+  return out;
 }
+
 /** Trees holding objects wanted, by id, each with its entries naming one of them or another such tree. */
 export type HoldingTrees = Map<string, Entry[]>;
 
@@ -193,27 +222,6 @@ export async function treesHolding(
     // reads of them.
     for (const pack of packs) pack.forget();
   }
-}
-
-/** HoldingTrees as plain data, to cross from another thread: names as latin1 text, which keeps every byte. */
-export type WireTrees = [tree: string, modes: number[], names: string[], oids: string[]][];
-
-export function toWire(trees: HoldingTrees): WireTrees {
-  return [...trees].map(([tree, entries]) => [
-    tree,
-    entries.map((e) => e.mode),
-    entries.map((e) => e.name.toString('latin1')),
-    entries.map((e) => e.oid),
-  ]);
-}
-
-export function fromWire(wire: WireTrees): HoldingTrees {
-  return new Map(
-    wire.map(([tree, modes, names, oids]) => [
-      tree,
-      modes.map((mode, k) => ({ mode, name: Buffer.from(names[k]!, 'latin1'), oid: oids[k]! })),
-    ]),
-  );
 }
 
 async function holdingIn(

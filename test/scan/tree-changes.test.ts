@@ -3,8 +3,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Git, pathspecInput, type CommitChanges, type HistorySelection } from '../../src/adapters/git.js';
 import { openStore, type OpenStore } from '../../src/scan/first-pass.js';
-import { treesOnThread } from '../../src/scan/threads.js';
-import { changesFromPacks, treesHolding } from '../../src/scan/tree-changes.js';
+import { changesOnThread, changesOnWorker } from '../../src/scan/threads.js';
+import {
+  changesFromPacks,
+  diffFromPacks,
+  treesHolding,
+  type TreePairs,
+} from '../../src/scan/tree-changes.js';
 import { bundle } from '../helpers/bundle.js';
 import { TestRepo } from '../helpers/repo.js';
 
@@ -118,8 +123,7 @@ describe('changes read from the packs’ trees', () => {
     await git.logChanges(ALL, lister(blobs, viaGit));
     const viaPacks: Listed = [];
     const answered = await changesFromPacks(
-      () => treesHolding(store.packs, blobs),
-      blobs,
+      (pairs) => diffFromPacks(store.packs, blobs, pairs),
       () => git.listCommits(ALL),
       lister(blobs, viaPacks),
     );
@@ -146,8 +150,7 @@ describe('changes read from the packs’ trees', () => {
     await git.logChanges(ALL, lister(few, viaGit), [], [...few]);
     const viaPacks: Listed = [];
     await changesFromPacks(
-      () => treesHolding(store.packs, few),
-      few,
+      (pairs) => diffFromPacks(store.packs, few, pairs),
       () => git.listCommits(ALL),
       lister(few, viaPacks),
     );
@@ -164,16 +167,41 @@ describe('changes read from the packs’ trees', () => {
     expect(await treesHolding(store.packs, new Set([aTree]))).toBeNull();
   });
 
-  it('are found the same on a worker thread as on this one', async () => {
+  it('are read the same on a worker thread as on this one', async () => {
     const r = historyOfEveryShape();
-    const { store } = await open(r);
+    const { git, store } = await open(r);
     const blobs = blobsOf(r);
     const built = bundle('src/pack-worker.ts');
     copyFileSync(join(built, 'index.js'), join(built, 'pack-worker.js'));
-    const here = await treesHolding(store.packs, blobs);
-    const there = await treesOnThread(join(built, 'pack-worker.js'), store.packs, blobs);
+    const list = await git.listCommits(ALL);
+    const treeOf = new Map(list.map((c) => [c.sha, c.tree]));
+    const pairs: TreePairs = list.map((c) => [c.tree, treeOf.get(c.parents[0]!) ?? null]);
+    const here = await diffFromPacks(store.packs, blobs, Promise.resolve(pairs));
+    const there = await changesOnWorker(
+      join(built, 'pack-worker.js'),
+      store.packs,
+      blobs,
+      Promise.resolve(pairs),
+    );
     expect(there).toEqual(here);
-    expect(here!.size).toBeGreaterThan(10);
+    expect(here!.length).toBeGreaterThan(10);
+    // A thread that cannot start leaves the reading to this one.
+    const broken = join(built, 'broken-worker.js');
+    writeFileSync(broken, "throw new Error('this thread fails to start');\n");
+    await expect(changesOnWorker(broken, store.packs, blobs, Promise.resolve(pairs))).rejects.toThrow();
+    expect(await changesOnThread(broken, store.packs, blobs, Promise.resolve(pairs))).toEqual(here);
+  });
+
+  it('are not read when git cannot list the commits, on a thread or here', async () => {
+    const r = historyOfEveryShape();
+    const { store } = await open(r);
+    const built = bundle('src/pack-worker.ts');
+    copyFileSync(join(built, 'index.js'), join(built, 'pack-worker.js'));
+    const failing = (): Promise<TreePairs> => Promise.reject(new Error('git log failed'));
+    for (const script of [join(built, 'pack-worker.js'), null])
+      await expect(changesOnThread(script, store.packs, blobsOf(r), failing())).rejects.toThrow(
+        'git log failed',
+      );
   });
 });
 
