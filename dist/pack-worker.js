@@ -61,10 +61,13 @@ const OID_BYTES = 20;
 const MAX_HEADER = 32;
 const HEADER_CHUNK = 8 << 20;
 const WINDOW = 64 << 10;
-/** A stretch of the pack read at once by preload when it holds enough of the objects wanted. */
+/** The most preload reads at once. */
 const PRELOAD_STRETCH = 1 << 20;
-/** Objects a stretch must hold to be read whole (a system call costs about what copying 32 KB does). */
-const PRELOAD_DENSITY = 8;
+/**
+ * Bytes between two objects preload reads in one system call rather than two: a call costs about what
+ * copying 16 KB does (aws-cli's trees: 28,000 stretches among its blobs, most less than 4 KB apart).
+ */
+const PRELOAD_GAP = 8 << 10;
 function shared(make, bytesPer, n) {
     return new make(new SharedArrayBuffer(Math.max(1, n) * bytesPer));
 }
@@ -312,23 +315,26 @@ class PackFile {
             return false;
         const bytes = Buffer.allocUnsafeSlow(total);
         const at = new Map();
-        const stretch = Buffer.allocUnsafeSlow(PRELOAD_STRETCH + WINDOW);
+        const stretch = Buffer.allocUnsafeSlow(PRELOAD_STRETCH);
         let w = 0;
         for (let k = 0; k < order.length;) {
-            // The objects starting within a stretch of the first: read together when there are enough.
-            let e = k;
+            // Objects close enough to the one before are read with it, the bytes between them read and dropped:
+            // one system call per stretch of them.
             const from = this.dataStarts[order[k]];
-            while (e < order.length && this.ends[order[e]] - from <= stretch.length)
+            let e = k + 1;
+            while (e < order.length &&
+                this.starts[order[e]] - this.ends[order[e - 1]] <= PRELOAD_GAP &&
+                this.ends[order[e]] - from <= stretch.length)
                 e++;
-            const whole = e - k >= PRELOAD_DENSITY;
             const to = this.ends[order[e - 1]];
-            if (whole && (0,external_node_fs_namespaceObject.readSync)(this.fd, stretch, 0, to - from, from) !== to - from)
+            const together = e - k > 1;
+            if (together && (0,external_node_fs_namespaceObject.readSync)(this.fd, stretch, 0, to - from, from) !== to - from)
                 throw new packs_PackFormatError(`pack ended inside object ${this.oid(order[e - 1])}`);
-            for (const stop = Math.max(e, k + 1); k < stop; k++) {
+            for (; k < e; k++) {
                 const i = order[k];
                 const s = this.dataStarts[i];
                 const len = this.ends[i] - s;
-                if (whole)
+                if (together)
                     stretch.copy(bytes, w, s - from, s - from + len);
                 else if ((0,external_node_fs_namespaceObject.readSync)(this.fd, bytes, w, len, s) !== len)
                     throw new packs_PackFormatError(`pack ended inside object ${this.oid(i)}`);
@@ -1928,7 +1934,7 @@ const HELD_BUDGET = 16 << 20;
  * memory is what bounds it: boto3's 2.3 MB of trees are read in 15 system calls instead of 17,000, while
  * aws-cli's 16.7 MB would raise the scan's peak past its bound, and are read one at a time.
  */
-const PRELOAD_BUDGET = 8 << 20;
+const PRELOAD_BUDGET = 32 << 20;
 /** The reading yields to the event loop this often, so git's output keeps flowing meanwhile. */
 const YIELD_MS = 25;
 /** Trees are searched up to this many levels deep. */
@@ -2077,21 +2083,24 @@ async function holdingIn(packs, objects) {
             return null;
         indexes.push(index);
     }
-    // Trees holding the objects, then trees holding those, until a level finds none.
+    // Trees holding the objects, then trees holding those, until a level finds none; with where in each
+    // tree an entry may name one (the NUL before its id), at every level it was found at.
     let wanted = new Set([...objects].filter((o) => OID.test(o)).map(keyOfHex));
-    const found = new Map(indexes.map((x) => [x, new Set()]));
+    const found = new Map(indexes.map((x) => [x, new Map()]));
     const holding = new Set();
     for (let depth = 0; wanted.size > 0; depth++) {
         if (depth > MAX_DEPTH)
             throw new Unanswerable();
         const level = new Set();
         for (const index of indexes) {
-            for (const i of matchingTrees(index, wanted)) {
+            const mine = found.get(index);
+            for (const [i, at] of matchingTrees(index, wanted)) {
+                const known = mine.get(i);
+                mine.set(i, known ? [...known, ...at] : at);
                 const oid = index.pack.oid(i);
                 if (holding.has(oid))
                     continue;
                 holding.add(oid);
-                found.get(index).add(i);
                 level.add(keyOfHex(oid));
             }
         }
@@ -2100,19 +2109,15 @@ async function holdingIn(packs, objects) {
     // What the search needed is not needed to read the trees found.
     for (const index of indexes)
         index.candPos = index.candKey = index.copies = EMPTY_LIST;
-    // Each tree found read whole, for its entries naming an object or another tree found (most entries
-    // name neither, and are told so by their first bytes, never spelled out).
-    const keys = new Set([...objects, ...holding].filter((o) => OID.test(o)).map(keyOfHex));
+    // Each tree found read whole, for the entries at the places found (matched on their whole ids).
     const trees = new Map();
     for (const index of indexes) {
         const mine = found.get(index);
         if (mine.size === 0)
             continue;
-        await readTrees(index, mine, (i, tree) => {
+        await readTrees(index, new Set(mine.keys()), (i, tree) => {
             const entries = [];
-            forEachEntry(tree, (mode, nameFrom, nameTo, idAt) => {
-                if (!keys.has(keyOf(tree, idAt)))
-                    return;
+            entriesAt(tree, mine.get(i), (mode, nameFrom, nameTo, idAt) => {
                 const oid = tree.toString('hex', idAt, idAt + ID_BYTES);
                 if (mode === TREE ? !holding.has(oid) : !objects.has(oid)) {
                     // A tree the objects name (one missing from the store): git's walk is to say it cannot read it.
@@ -2128,26 +2133,35 @@ async function holdingIn(packs, objects) {
     return trees;
 }
 /**
- * Calls `onEntry` for each entry of `tree` (git's tree format) with its mode as git's diff compares it,
- * where its name is and where its id starts.
+ * Calls `onEntry` for the entries of `tree` (git's tree format) whose NUL is at one of `places`, with its
+ * mode as git's diff compares it, where its name is and where its id starts. A place inside an id (a
+ * match that was not an entry) names none. The entries are stepped through only up to the last place.
  */
-function forEachEntry(tree, onEntry) {
-    for (let p = 0; p < tree.length;) {
-        const space = tree.indexOf(0x20, p);
-        const nul = space < 0 ? -1 : tree.indexOf(0, space + 1);
+function entriesAt(tree, places, onEntry) {
+    const sorted = places.length > 1 ? [...new Set(places)].sort((x, y) => x - y) : places;
+    let j = 0;
+    for (let p = 0; p < tree.length && j < sorted.length;) {
+        const nul = tree.indexOf(0, p);
         if (nul < 0 || nul + 1 + ID_BYTES > tree.length)
             throw new Unanswerable();
-        let mode = 0;
-        for (let k = p; k < space; k++)
-            mode = mode * 8 + (tree[k] - 0x30);
-        onEntry(canonicalMode(mode), space + 1, nul, nul + 1);
+        while (j < sorted.length && sorted[j] < nul)
+            j++;
+        if (sorted[j] === nul) {
+            const space = tree.indexOf(0x20, p);
+            if (space < 0 || space > nul)
+                throw new Unanswerable();
+            let mode = 0;
+            for (let k = p; k < space; k++)
+                mode = mode * 8 + (tree[k] - 0x30);
+            onEntry(canonicalMode(mode), space + 1, nul, nul + 1);
+            j++;
+        }
         p = nul + 1 + ID_BYTES;
     }
 }
-/** The trees of `index` whose bytes hold a NUL followed by an id marked in `wanted`. */
+/** The trees of `index` whose bytes hold a NUL followed by an id keyed in `wanted`, with where. */
 function matchingTrees(index, wanted) {
     const { order, base, candStart, candPos, candKey, copyStart, copies } = index;
-    const found = [];
     // Where each object holds a match, for the objects that hold one; a delta carries its base's.
     const matches = new Map();
     for (let k = 0; k < order.length; k++) {
@@ -2171,10 +2185,9 @@ function matchingTrees(index, wanted) {
         if (here) {
             here.sort((x, y) => x - y);
             matches.set(i, here);
-            found.push(i);
         }
     }
-    return found;
+    return matches;
 }
 /**
  * Reads every tree chain of `pack` once and notes, for each tree, the entry ids in the bytes that are

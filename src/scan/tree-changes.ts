@@ -41,7 +41,7 @@ const HELD_BUDGET = 16 << 20;
  * memory is what bounds it: boto3's 2.3 MB of trees are read in 15 system calls instead of 17,000, while
  * aws-cli's 16.7 MB would raise the scan's peak past its bound, and are read one at a time.
  */
-const PRELOAD_BUDGET = 8 << 20;
+const PRELOAD_BUDGET = 32 << 20;
 /** The reading yields to the event loop this often, so git's output keeps flowing meanwhile. */
 const YIELD_MS = 25;
 /** Trees are searched up to this many levels deep. */
@@ -234,19 +234,22 @@ async function holdingIn(
     if (!index) return null;
     indexes.push(index);
   }
-  // Trees holding the objects, then trees holding those, until a level finds none.
+  // Trees holding the objects, then trees holding those, until a level finds none; with where in each
+  // tree an entry may name one (the NUL before its id), at every level it was found at.
   let wanted = new Set([...objects].filter((o) => OID.test(o)).map(keyOfHex));
-  const found = new Map<TreeIndex, Set<number>>(indexes.map((x) => [x, new Set()]));
+  const found = new Map<TreeIndex, Map<number, number[]>>(indexes.map((x) => [x, new Map()]));
   const holding = new Set<string>();
   for (let depth = 0; wanted.size > 0; depth++) {
     if (depth > MAX_DEPTH) throw new Unanswerable();
     const level = new Set<number>();
     for (const index of indexes) {
-      for (const i of matchingTrees(index, wanted)) {
+      const mine = found.get(index)!;
+      for (const [i, at] of matchingTrees(index, wanted)) {
+        const known = mine.get(i);
+        mine.set(i, known ? [...known, ...at] : at);
         const oid = index.pack.oid(i);
         if (holding.has(oid)) continue;
         holding.add(oid);
-        found.get(index)!.add(i);
         level.add(keyOfHex(oid));
       }
     }
@@ -254,17 +257,14 @@ async function holdingIn(
   }
   // What the search needed is not needed to read the trees found.
   for (const index of indexes) index.candPos = index.candKey = index.copies = EMPTY_LIST;
-  // Each tree found read whole, for its entries naming an object or another tree found (most entries
-  // name neither, and are told so by their first bytes, never spelled out).
-  const keys = new Set([...objects, ...holding].filter((o) => OID.test(o)).map(keyOfHex));
+  // Each tree found read whole, for the entries at the places found (matched on their whole ids).
   const trees = new Map<string, Entry[]>();
   for (const index of indexes) {
     const mine = found.get(index)!;
     if (mine.size === 0) continue;
-    await readTrees(index, mine, (i, tree) => {
+    await readTrees(index, new Set(mine.keys()), (i, tree) => {
       const entries: Entry[] = [];
-      forEachEntry(tree, (mode, nameFrom, nameTo, idAt) => {
-        if (!keys.has(keyOf(tree, idAt))) return;
+      entriesAt(tree, mine.get(i)!, (mode, nameFrom, nameTo, idAt) => {
         const oid = tree.toString('hex', idAt, idAt + ID_BYTES);
         if (mode === TREE ? !holding.has(oid) : !objects.has(oid)) {
           // A tree the objects name (one missing from the store): git's walk is to say it cannot read it.
@@ -280,28 +280,36 @@ async function holdingIn(
 }
 
 /**
- * Calls `onEntry` for each entry of `tree` (git's tree format) with its mode as git's diff compares it,
- * where its name is and where its id starts.
+ * Calls `onEntry` for the entries of `tree` (git's tree format) whose NUL is at one of `places`, with its
+ * mode as git's diff compares it, where its name is and where its id starts. A place inside an id (a
+ * match that was not an entry) names none. The entries are stepped through only up to the last place.
  */
-function forEachEntry(
+function entriesAt(
   tree: Buffer,
+  places: number[],
   onEntry: (mode: number, nameFrom: number, nameTo: number, idAt: number) => void,
 ): void {
-  for (let p = 0; p < tree.length;) {
-    const space = tree.indexOf(0x20, p);
-    const nul = space < 0 ? -1 : tree.indexOf(0, space + 1);
+  const sorted = places.length > 1 ? [...new Set(places)].sort((x, y) => x - y) : places;
+  let j = 0;
+  for (let p = 0; p < tree.length && j < sorted.length;) {
+    const nul = tree.indexOf(0, p);
     if (nul < 0 || nul + 1 + ID_BYTES > tree.length) throw new Unanswerable();
-    let mode = 0;
-    for (let k = p; k < space; k++) mode = mode * 8 + (tree[k]! - 0x30);
-    onEntry(canonicalMode(mode), space + 1, nul, nul + 1);
+    while (j < sorted.length && sorted[j]! < nul) j++;
+    if (sorted[j] === nul) {
+      const space = tree.indexOf(0x20, p);
+      if (space < 0 || space > nul) throw new Unanswerable();
+      let mode = 0;
+      for (let k = p; k < space; k++) mode = mode * 8 + (tree[k]! - 0x30);
+      onEntry(canonicalMode(mode), space + 1, nul, nul + 1);
+      j++;
+    }
     p = nul + 1 + ID_BYTES;
   }
 }
 
-/** The trees of `index` whose bytes hold a NUL followed by an id marked in `wanted`. */
-function matchingTrees(index: TreeIndex, wanted: ReadonlySet<number>): number[] {
+/** The trees of `index` whose bytes hold a NUL followed by an id keyed in `wanted`, with where. */
+function matchingTrees(index: TreeIndex, wanted: ReadonlySet<number>): Map<number, number[]> {
   const { order, base, candStart, candPos, candKey, copyStart, copies } = index;
-  const found: number[] = [];
   // Where each object holds a match, for the objects that hold one; a delta carries its base's.
   const matches = new Map<number, number[]>();
   for (let k = 0; k < order.length; k++) {
@@ -322,10 +330,9 @@ function matchingTrees(index: TreeIndex, wanted: ReadonlySet<number>): number[] 
     if (here) {
       here.sort((x, y) => x - y);
       matches.set(i, here);
-      found.push(i);
     }
   }
-  return found;
+  return matches;
 }
 
 /**
