@@ -38,10 +38,11 @@ const MERGE_GAP = 64;
 const HELD_BUDGET = 16 << 20;
 /**
  * Stored bytes of trees read ahead at most (see PackFile.preload); past it, each is read on its own. The
- * memory is what bounds it: boto3's 2.3 MB of trees are read in 15 system calls instead of 17,000, while
+ * memory is what bounds it: boto3's 2.3 MB of trees, scattered among its blobs, are read in a few hundred
+ * system calls instead of one per tree (17,000), while
  * aws-cli's 16.7 MB would raise the scan's peak past its bound, and are read one at a time.
  */
-const PRELOAD_BUDGET = 32 << 20;
+const PRELOAD_BUDGET = 8 << 20;
 /** The reading yields to the event loop this often, so git's output keeps flowing meanwhile. */
 const YIELD_MS = 25;
 /** Trees are searched up to this many levels deep. */
@@ -82,30 +83,42 @@ function keyOfHex(oid: string): number {
   return Number.parseInt(oid.slice(0, 8), 16) | 0;
 }
 
-/** A growable list of 32-bit integers (a typed array, so a million entries stay a few MB). */
+/** A growable list of 32-bit integers (typed arrays, so a million entries stay a few MB). */
 class IntList {
-  data = new Int32Array(1 << 12);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Int32Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = v;
+  /** Filled pieces of LIST_PIECE numbers, and the one being filled: growing copies nothing. */
+  private full: Int32Array[] = [];
+  private piece = new Int32Array(LIST_PIECE);
+  private at = 0;
+
+  get length(): number {
+    return this.full.length * LIST_PIECE + this.at;
   }
+
+  push(v: number): void {
+    if (this.at === LIST_PIECE) {
+      this.full.push(this.piece);
+      this.piece = new Int32Array(LIST_PIECE);
+      this.at = 0;
+    }
+    this.piece[this.at++] = v;
+  }
+
+  /** The numbers in one array of their own size. */
   done(): Int32Array {
-    return this.data.subarray(0, this.length);
+    const out = new Int32Array(this.length);
+    this.full.forEach((p, k) => out.set(p, k * LIST_PIECE));
+    out.set(this.piece.subarray(0, this.at), this.full.length * LIST_PIECE);
+    this.full = [];
+    return out;
   }
 }
+
+const LIST_PIECE = 1 << 16;
 
 /** Modes as git's diff compares them (its canon_mode): a tree, a link, a submodule, or a file. */
 const TREE = 0o040000;
 const LINK = 0o120000;
 const GITLINK = 0o160000;
-
-const SLASH = Buffer.from('/');
-const EMPTY = Buffer.alloc(0);
 
 function canonicalMode(mode: number): number {
   const type = mode & 0o170000;
@@ -116,7 +129,8 @@ function canonicalMode(mode: number): number {
 /** An entry of a tree read whole: one naming an object wanted or a tree that holds one. */
 export interface Entry {
   mode: number;
-  name: Buffer;
+  /** The name's bytes, as latin1 text (which keeps every byte). */
+  name: string;
   oid: string;
 }
 
@@ -173,19 +187,20 @@ export async function diffFromPacks(
 
 /** Each pair's changes to `objects`, through the trees that hold them. */
 export function diffPairs(trees: HoldingTrees, objects: ReadonlySet<string>, pairs: TreePairs): ChangesAt {
-  const diff = (tree: string, before: string | null, prefix: Buffer, out: Change[]): void => {
+  const diff = (tree: string, before: string | null, prefix: string, out: Change[]): void => {
     const entries = trees.get(tree);
     if (!entries) return;
     const old = before === null ? undefined : trees.get(before);
     for (const e of entries) {
-      const was = old?.find((o) => o.name.equals(e.name));
+      const was = old?.find((o) => o.name === e.name);
       if (e.mode === TREE) {
         if (was?.mode === TREE && was.oid === e.oid) continue;
-        diff(e.oid, was?.mode === TREE ? was.oid : null, Buffer.concat([prefix, e.name, SLASH]), out);
+        diff(e.oid, was?.mode === TREE ? was.oid : null, `${prefix}${e.name}/`, out);
       } else if (e.mode !== GITLINK && objects.has(e.oid)) {
         if (was && was.oid === e.oid && was.mode === e.mode) continue;
         const srcOid = was && was.mode !== TREE && was.mode !== GITLINK ? was.oid : null;
-        out.push({ path: Buffer.concat([prefix, e.name]).toString('utf8'), oid: e.oid, srcOid });
+        // git prints a path's bytes; read as UTF-8, as its output is.
+        out.push({ path: Buffer.from(prefix + e.name, 'latin1').toString('utf8'), oid: e.oid, srcOid });
       }
     }
   };
@@ -194,7 +209,7 @@ export function diffPairs(trees: HoldingTrees, objects: ReadonlySet<string>, pai
     // Trees that did not change hold no change.
     if (tree === before) continue;
     const changes: Change[] = [];
-    diff(tree, before, EMPTY, changes);
+    diff(tree, before, '', changes);
     if (changes.length > 0) out.push([k, changes]);
   }
   return out;
@@ -271,7 +286,7 @@ async function holdingIn(
           if (mode === TREE && objects.has(oid)) throw new Unanswerable();
           return;
         }
-        entries.push({ mode, name: Buffer.from(tree.subarray(nameFrom, nameTo)), oid });
+        entries.push({ mode, name: tree.toString('latin1', nameFrom, nameTo), oid });
       });
       trees.set(index.pack.oid(i), entries);
     });
