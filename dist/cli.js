@@ -14240,8 +14240,8 @@ const HELD_BUDGET = 16 << 20;
 const PRELOAD_BUDGET = 8 << 20;
 /** The reading yields to the event loop this often, so git's output keeps flowing meanwhile. */
 const YIELD_MS = 25;
-/** Trees are searched up to this many levels deep. */
-const MAX_DEPTH = 4096;
+/** Trees are searched and diffed up to this many levels deep; a deeper history is left to git's walk. */
+const MAX_DEPTH = 2048;
 const EMPTY_LIST = new Int32Array(0);
 /** Thrown inside the reader when a chain cannot be held: the question is left unanswered. */
 class Unanswerable extends Error {
@@ -14329,11 +14329,24 @@ find, commits, onCommit) {
 /** The trees of `packs` holding `objects`, then the changes to them of each pair: null where they cannot tell. */
 async function diffFromPacks(packs, objects, pairs) {
     const trees = await treesHolding(packs, objects);
-    return trees && diffPairs(trees, objects, await pairs);
+    if (!trees)
+        return null;
+    const list = await pairs;
+    try {
+        return diffPairs(trees, objects, list);
+    }
+    catch (e) {
+        // Directories nested deeper than this reader follows (a hostile history): git's walk says what it can.
+        if (e instanceof RangeError || e instanceof Unanswerable)
+            return null;
+        throw e;
+    }
 }
 /** Each pair's changes to `objects`, through the trees that hold them. */
 function diffPairs(trees, objects, pairs) {
-    const diff = (tree, before, prefix, out) => {
+    const diff = (tree, before, prefix, out, depth) => {
+        if (depth > MAX_DEPTH)
+            throw new Unanswerable();
         const entries = trees.get(tree);
         if (!entries)
             return;
@@ -14343,7 +14356,7 @@ function diffPairs(trees, objects, pairs) {
             if (e.mode === TREE) {
                 if (was?.mode === TREE && was.oid === e.oid)
                     continue;
-                diff(e.oid, was?.mode === TREE ? was.oid : null, `${prefix}${e.name}/`, out);
+                diff(e.oid, was?.mode === TREE ? was.oid : null, `${prefix}${e.name}/`, out, depth + 1);
             }
             else if (e.mode !== GITLINK && objects.has(e.oid)) {
                 if (was && was.oid === e.oid && was.mode === e.mode)
@@ -14360,7 +14373,7 @@ function diffPairs(trees, objects, pairs) {
         if (tree === before)
             continue;
         const changes = [];
-        diff(tree, before, '', changes);
+        diff(tree, before, '', changes, 0);
         if (changes.length > 0)
             out.push([k, changes]);
     }
@@ -14694,7 +14707,7 @@ async function walkTrees(pack, plan, trees, visit) {
 
 /**
  * The threads a pack is read on: how many a pack is worth, and the messages between the thread that
- * plans the pass and those that read shares of its chains (src/pack-worker.ts).
+ * plans the pass and those that read shares of its chains, or attribution's trees (src/pack-worker.ts).
  *
  * A thread costs its start-up (a heap, the reader's code loaded again: tens of milliseconds) and earns it
  * only on enough bytes. Small packs are read on the calling thread, one after another; `jobs` is the most

@@ -9,7 +9,7 @@ import { diffFromPacks, type ChangesAt, type TreePairs } from './tree-changes.js
 
 /**
  * The threads a pack is read on: how many a pack is worth, and the messages between the thread that
- * plans the pass and those that read shares of its chains (src/pack-worker.ts).
+ * plans the pass and those that read shares of its chains, or attribution's trees (src/pack-worker.ts).
  *
  * A thread costs its start-up (a heap, the reader's code loaded again: tens of milliseconds) and earns it
  * only on enough bytes. Small packs are read on the calling thread, one after another; `jobs` is the most

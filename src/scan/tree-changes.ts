@@ -45,8 +45,8 @@ const HELD_BUDGET = 16 << 20;
 const PRELOAD_BUDGET = 8 << 20;
 /** The reading yields to the event loop this often, so git's output keeps flowing meanwhile. */
 const YIELD_MS = 25;
-/** Trees are searched up to this many levels deep. */
-const MAX_DEPTH = 4096;
+/** Trees are searched and diffed up to this many levels deep; a deeper history is left to git's walk. */
+const MAX_DEPTH = 2048;
 
 /** What the search of one pack's trees found, before any needle is known. */
 interface TreeIndex {
@@ -182,12 +182,21 @@ export async function diffFromPacks(
   pairs: Promise<TreePairs>,
 ): Promise<ChangesAt | null> {
   const trees = await treesHolding(packs, objects);
-  return trees && diffPairs(trees, objects, await pairs);
+  if (!trees) return null;
+  const list = await pairs;
+  try {
+    return diffPairs(trees, objects, list);
+  } catch (e) {
+    // Directories nested deeper than this reader follows (a hostile history): git's walk says what it can.
+    if (e instanceof RangeError || e instanceof Unanswerable) return null;
+    throw e;
+  }
 }
 
 /** Each pair's changes to `objects`, through the trees that hold them. */
 export function diffPairs(trees: HoldingTrees, objects: ReadonlySet<string>, pairs: TreePairs): ChangesAt {
-  const diff = (tree: string, before: string | null, prefix: string, out: Change[]): void => {
+  const diff = (tree: string, before: string | null, prefix: string, out: Change[], depth: number): void => {
+    if (depth > MAX_DEPTH) throw new Unanswerable();
     const entries = trees.get(tree);
     if (!entries) return;
     const old = before === null ? undefined : trees.get(before);
@@ -195,7 +204,7 @@ export function diffPairs(trees: HoldingTrees, objects: ReadonlySet<string>, pai
       const was = old?.find((o) => o.name === e.name);
       if (e.mode === TREE) {
         if (was?.mode === TREE && was.oid === e.oid) continue;
-        diff(e.oid, was?.mode === TREE ? was.oid : null, `${prefix}${e.name}/`, out);
+        diff(e.oid, was?.mode === TREE ? was.oid : null, `${prefix}${e.name}/`, out, depth + 1);
       } else if (e.mode !== GITLINK && objects.has(e.oid)) {
         if (was && was.oid === e.oid && was.mode === e.mode) continue;
         const srcOid = was && was.mode !== TREE && was.mode !== GITLINK ? was.oid : null;
@@ -209,7 +218,7 @@ export function diffPairs(trees: HoldingTrees, objects: ReadonlySet<string>, pai
     // Trees that did not change hold no change.
     if (tree === before) continue;
     const changes: Change[] = [];
-    diff(tree, before, '', changes);
+    diff(tree, before, '', changes, 0);
     if (changes.length > 0) out.push([k, changes]);
   }
   return out;

@@ -7,7 +7,9 @@ import { changesOnThread, changesOnWorker } from '../../src/scan/threads.js';
 import {
   changesFromPacks,
   diffFromPacks,
+  diffPairs,
   treesHolding,
+  type Entry,
   type TreePairs,
 } from '../../src/scan/tree-changes.js';
 import { bundle } from '../helpers/bundle.js';
@@ -214,5 +216,37 @@ describe('paths given to git’s walk on its input', () => {
   it('cannot limit the walk to a path git would read otherwise', () => {
     for (const p of ['top\nlevel', '../up', 'a/./b', 'a//b', ''])
       expect(pathspecInput(['fine.txt', p]), JSON.stringify(p)).toBeNull();
+  });
+});
+
+describe('a commit’s changes diffed through the trees that hold the objects', () => {
+  const blob = 'b'.repeat(40);
+  const nested = (levels: number): { trees: Map<string, Entry[]>; root: string } => {
+    const trees = new Map<string, Entry[]>();
+    let child = blob;
+    let mode = 0o100644;
+    for (let k = levels; k >= 1; k--) {
+      const id = k.toString(16).padStart(40, '0');
+      trees.set(id, [{ mode, name: k === levels ? 'key.env' : `d${k + 1}`, oid: child }]);
+      child = id;
+      mode = 0o040000;
+    }
+    return { trees, root: child };
+  };
+
+  it('names the path down to the version, however deep a history nests it', () => {
+    const { trees, root } = nested(200);
+    const got = diffPairs(trees, new Set([blob]), [[root, null]]);
+    expect(got).toHaveLength(1);
+    const [at, changes] = got[0]!;
+    expect(at).toBe(0);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]!.path.split('/')).toHaveLength(200);
+    expect(changes[0]!.path.endsWith('/key.env')).toBe(true);
+  });
+
+  it('leaves a history nested deeper than it follows to git’s walk', () => {
+    const { trees, root } = nested(5000);
+    expect(() => diffPairs(trees, new Set([blob]), [[root, null]])).toThrow();
   });
 });
