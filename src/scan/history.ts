@@ -7,7 +7,7 @@ import { locateMissing, type MissingReferences } from './missing.js';
 import { prefilter, type FirstPassResult, type Progress } from './passes.js';
 import { scanResult, type ScanResult } from './result.js';
 import { changesOnThread, packWorkerBeside } from './threads.js';
-import { changesFromPacks } from './tree-changes.js';
+import { changesFromPacks, treesWithinLimit } from './tree-changes.js';
 
 export type { HistorySelection } from '../adapters/git.js';
 
@@ -159,8 +159,14 @@ async function scanWithSpareCore(
     if (vouched && (first.absent?.length ?? 0) > 0)
       unreachable = [...first.absent!, ...(await missingObjects())];
     // Loose trees (read by git, where the pack reader cannot look for entries) or another store's objects
-    // leave the packs short of some of the history's trees.
-    treesInPacks = store !== null && !store.layout.alternates && !partial && first.trees === 0;
+    // leave the packs short of some of the history's trees; a history with very many trees is walked by
+    // git, whose memory does not grow with them.
+    treesInPacks =
+      store !== null &&
+      !store.layout.alternates &&
+      !partial &&
+      first.trees === 0 &&
+      treesWithinLimit(store.packs);
   } else {
     // What `rev-list --objects` says is new in the range, read through git.
     const oids = await git.listNewObjects(sel);

@@ -224,6 +224,39 @@ export function diffPairs(trees: HoldingTrees, objects: ReadonlySet<string>, pai
   return out;
 }
 
+/**
+ * Stored bytes of trees past which a history's trees are not read: what reading them holds grows with
+ * them (aws-cli's 16.7 MB of trees: about 120 MB on the thread reading them; git's 77 MB: 180 MB), and
+ * past this the scan's own memory bound would not hold. git walks such a history instead.
+ */
+export const TREE_READ_LIMIT = 24 << 20;
+
+let treeReadLimit = TREE_READ_LIMIT;
+
+/** Sets the limit (tests read tiny histories' trees past one); returns the previous value. */
+export function setTreeReadLimit(bytes: number): number {
+  const before = treeReadLimit;
+  treeReadLimit = bytes;
+  return before;
+}
+
+/** Whether the trees of `packs` are few enough to be read (TREE_READ_LIMIT), and the packs readable. */
+export function treesWithinLimit(packs: readonly PackFile[]): boolean {
+  let bytes = 0;
+  try {
+    for (const pack of packs) {
+      const { rootKind } = planOf(pack);
+      for (let i = 0; i < pack.count; i++)
+        if (rootKind[i] === KIND.tree) bytes += pack.ends[i]! - pack.starts[i]!;
+    }
+  } catch (e) {
+    // A pack this reader cannot plan (a cycle of deltas) is git's to read.
+    if (e instanceof PackFormatError) return false;
+    throw e;
+  }
+  return bytes <= treeReadLimit;
+}
+
 /** Trees holding objects wanted, by id, each with its entries naming one of them or another such tree. */
 export type HoldingTrees = Map<string, Entry[]>;
 

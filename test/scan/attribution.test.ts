@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Git, PARALLEL_WALK, setParallelWalk } from '../../src/adapters/git.js';
 import { scanRepository } from '../../src/commands/scan.js';
 import { KEPT_WALK_MIN_WORK, setKeptWalkMinWork } from '../../src/scan/history.js';
+import { TREE_READ_LIMIT, setTreeReadLimit } from '../../src/scan/tree-changes.js';
 import { parseScanArgs } from '../../src/settings.js';
 import { makeKeyId, makePair } from '../helpers/keys.js';
 import { TestRepo } from '../helpers/repo.js';
@@ -154,6 +155,7 @@ describe.each([
   'loose objects',
   'one pack, its trees read for the walk',
   'one pack and a loose object, the walk shared between git processes',
+  'one pack whose trees are past the read limit, walked by git',
   'one pack, the history walked while it is read',
 ])('attribution of a full-history scan (%s)', (storage) => {
   it('reports every key at every place that introduced it, and every suppressed one', async () => {
@@ -161,9 +163,10 @@ describe.each([
     if (storage !== 'loose objects') r.git('repack', '-a', '-d', '-f', '-q', '--depth=50', '--window=50');
     const meanwhile = storage.includes('while it is read');
     const fromTrees = storage.includes('trees read');
+    const overLimit = storage.includes('past the read limit');
     // The merge that stopped on a conflict left loose objects behind (a tree among them): the pack reader
     // would leave those to git, and git would walk.
-    if (fromTrees) r.git('prune', '--expire=now');
+    if (fromTrees || overLimit) r.git('prune', '--expire=now');
     // A loose object the pack reader leaves to git: its trees may not all be in the pack, and git walks,
     // the walk limited to the versions with keys shared between two git processes, a few commits each.
     const shared = storage.includes('shared');
@@ -178,6 +181,7 @@ describe.each([
     // A history this small is otherwise walked after its pack is read.
     const minWork = setKeptWalkMinWork(meanwhile ? 1 : KEPT_WALK_MIN_WORK);
     const sharing = setParallelWalk(shared ? { min: 1, block: 3 } : PARALLEL_WALK);
+    const readLimit = setTreeReadLimit(overLimit ? 1 : TREE_READ_LIMIT);
     let scanned: Awaited<ReturnType<typeof scanRepository>> | null = null;
     try {
       scanned = await scanRepository(s);
@@ -189,6 +193,7 @@ describe.each([
     } finally {
       setKeptWalkMinWork(minWork);
       setParallelWalk(sharing);
+      setTreeReadLimit(readLimit);
       kept.mockRestore();
       walks.mockRestore();
       listed.mockRestore();
