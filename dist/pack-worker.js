@@ -1908,7 +1908,8 @@ const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
 /**
  * Attribution read from a history's packs: which commits put given objects (the file versions with keys,
  * the missing objects to locate) at which paths, the changes `git log --raw` would list for them, without
- * git diffing every commit's whole tree (aws-cli: 3.6 s of git's walk to a few hundred ms here).
+ * git diffing every commit's whole tree (aws-cli: git's walk, about 2 s on two git processes, becomes a
+ * listing of the commits, 0.25 s of git, and 1.9 s on one thread here).
  *
  * A tree names an entry as `<mode> <name>\0<20-byte id>`, so "a tree holds X" is "its bytes hold a NUL
  * followed by X's id". That is searched the way the pack pass searches for key ids: each tree's delta
@@ -1932,11 +1933,11 @@ const HELD_BUDGET = 16 << 20;
 /**
  * Stored bytes of trees read ahead at most (see PackFile.preload); past it, each is read on its own. The
  * memory is what bounds it: boto3's 2.3 MB of trees, scattered among its blobs, are read in a few hundred
- * system calls instead of one per tree (17,000), while
- * aws-cli's 16.7 MB would raise the scan's peak past its bound, and are read one at a time.
+ * system calls instead of one per tree (17,000), while aws-cli's 16.7 MB would add to what the reading
+ * thread already holds, and are read one at a time.
  */
 const PRELOAD_BUDGET = 8 << 20;
-/** The reading yields to the event loop this often, so git's output keeps flowing meanwhile. */
+/** The reading yields to the event loop this often, so the thread's other work keeps moving. */
 const YIELD_MS = 25;
 /** Trees are searched and diffed up to this many levels deep; a deeper history is left to git's walk. */
 const MAX_DEPTH = 2048;
