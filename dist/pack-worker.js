@@ -1763,6 +1763,38 @@ async function analyseObjects(git, oids, opts = {}) {
 /** Windows closer than this are searched as one. */
 const MERGE_GAP = 64;
 /**
+ * The windows of a delta's target to search, each clipped to the target and merged with the one before
+ * when they are closer than MERGE_GAP; `search` gets each once, in order, the last on `end`.
+ */
+class Windows {
+    size;
+    search;
+    from = -1;
+    to = -1;
+    constructor(size, search) {
+        this.size = size;
+        this.search = search;
+    }
+    want(s, e) {
+        const from = Math.max(0, s);
+        const to = Math.min(this.size, e);
+        if (this.from >= 0 && from <= this.to + MERGE_GAP) {
+            if (to > this.to)
+                this.to = to;
+            return;
+        }
+        if (this.from >= 0)
+            this.search(this.from, this.to);
+        this.from = from;
+        this.to = to;
+    }
+    end() {
+        if (this.from >= 0)
+            this.search(this.from, this.to);
+        this.from = -1;
+    }
+}
+/**
  * Where the prefilter matches in `buf[from, to)`, overlapping ones included, appended to `out` as
  * offsets from `origin`. Every match, not only the leftmost of a run: a delta may copy the second of
  * two overlapping matches without the first.
@@ -1836,21 +1868,7 @@ function deltaSpans(ops, targetSize, mem, baseAt, baseSpans, search, rule = KEY_
 function deltaSpansOf(ops, targetSize, mem, baseAt, rules, baseSpans, search) {
     const reach = Math.max(...rules.map((r) => r.length)) - 1;
     const outs = rules.map(() => []);
-    let winStart = -1;
-    let winEnd = -1;
-    const want = (s, e) => {
-        const from = Math.max(0, s);
-        const to = Math.min(targetSize, e);
-        if (winStart >= 0 && from <= winEnd + MERGE_GAP) {
-            if (to > winEnd)
-                winEnd = to;
-            return;
-        }
-        if (winStart >= 0)
-            search(winStart, winEnd, outs);
-        winStart = from;
-        winEnd = to;
-    };
+    const windows = new Windows(targetSize, (from, to) => search(from, to, outs));
     // A match across the seam of two copies holds both bytes at the seam; most seams fall elsewhere.
     const seamMatters = (a, b) => {
         for (const rule of rules)
@@ -1865,7 +1883,7 @@ function deltaSpansOf(ops, targetSize, mem, baseAt, rules, baseSpans, search) {
         const n = d[k + 1];
         const src = d[k + 2];
         if (src < 0) {
-            want(t - reach, t + n + reach);
+            windows.want(t - reach, t + n + reach);
             prevCopy = false;
             continue;
         }
@@ -1881,11 +1899,10 @@ function deltaSpansOf(ops, targetSize, mem, baseAt, rules, baseSpans, search) {
                 spans.push(t + base[j] - src);
         }
         if (prevCopy && seamMatters(mem[baseAt + d[k - 1] + d[k - 2] - 1], mem[baseAt + src]))
-            want(t - reach, t + reach);
+            windows.want(t - reach, t + reach);
         prevCopy = true;
     }
-    if (winStart >= 0)
-        search(winStart, winEnd, outs);
+    windows.end();
     // A match found by a search may also lie inside a copy: keep each start once.
     for (const spans of outs) {
         if (spans.length < 2)
@@ -1903,6 +1920,7 @@ function deltaSpansOf(ops, targetSize, mem, baseAt, rules, baseSpans, search) {
 ;// CONCATENATED MODULE: external "node:url"
 const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 ;// CONCATENATED MODULE: ./src/scan/tree-changes.ts
+
 
 
 /**
@@ -1926,8 +1944,6 @@ const OID = /^[0-9a-f]{40}$/;
 const KNOWN_KINDS = new Set([packs_KIND.commit, packs_KIND.tree, packs_KIND.blob, packs_KIND.tag]);
 /** How far around inserted bytes and seams an entry may start or end (spans.ts deltaSpans' reach). */
 const REACH = ENTRY_ID - 1;
-/** Windows closer than this are searched as one. */
-const tree_changes_MERGE_GAP = 64;
 /** Bytes held for the open part of one tree's delta chain; a chain that needs more is not answered. */
 const HELD_BUDGET = 16 << 20;
 /**
@@ -2289,35 +2305,24 @@ async function indexTrees(pack) {
             candStart.push(candPos.length);
             copyStart.push(copies.length);
             // An entry inside one copy is its base's; any other touches inserted bytes or the seam of two
-            // copies, and is searched for in the bytes around those (spans.ts deltaSpans, for entries).
+            // copies, and is searched for in the bytes around those (spans.ts deltaSpans, for entries: every
+            // seam matters, as an entry is any bytes at all).
+            const windows = new Windows(size, (from, to) => search(mem, at + from, at + to, at));
             const d = ops.data;
-            let from = -1;
-            let to = -1;
             for (let k = 0; k < ops.length; k += 3) {
                 const t = d[k];
                 const n = d[k + 1];
-                const copied = d[k + 2] >= 0;
-                if (copied) {
+                if (d[k + 2] < 0)
+                    windows.want(t - REACH, t + n + REACH);
+                else {
                     copies.push(t);
                     copies.push(n);
                     copies.push(d[k + 2]);
-                }
-                // Every seam matters: an entry is any bytes at all.
-                if (!copied || (k > 0 && d[k - 1] >= 0)) {
-                    const s = Math.max(0, t - REACH);
-                    const e = Math.min(size, (copied ? t : t + n) + REACH);
-                    if (from >= 0 && s <= to + tree_changes_MERGE_GAP)
-                        to = Math.max(to, e);
-                    else {
-                        if (from >= 0)
-                            search(mem, at + from, at + to, at);
-                        from = s;
-                        to = e;
-                    }
+                    if (k > 0 && d[k - 1] >= 0)
+                        windows.want(t - REACH, t + REACH);
                 }
             }
-            if (from >= 0)
-                search(mem, at + from, at + to, at);
+            windows.end();
         },
     });
     candStart.push(candPos.length);

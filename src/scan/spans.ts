@@ -16,6 +16,37 @@ import type { DeltaOps } from '../adapters/packs.js';
 const MERGE_GAP = 64;
 
 /**
+ * The windows of a delta's target to search, each clipped to the target and merged with the one before
+ * when they are closer than MERGE_GAP; `search` gets each once, in order, the last on `end`.
+ */
+export class Windows {
+  private from = -1;
+  private to = -1;
+
+  constructor(
+    private readonly size: number,
+    private readonly search: (from: number, to: number) => void,
+  ) {}
+
+  want(s: number, e: number): void {
+    const from = Math.max(0, s);
+    const to = Math.min(this.size, e);
+    if (this.from >= 0 && from <= this.to + MERGE_GAP) {
+      if (to > this.to) this.to = to;
+      return;
+    }
+    if (this.from >= 0) this.search(this.from, this.to);
+    this.from = from;
+    this.to = to;
+  }
+
+  end(): void {
+    if (this.from >= 0) this.search(this.from, this.to);
+    this.from = -1;
+  }
+}
+
+/**
  * Where the prefilter matches in `buf[from, to)`, overlapping ones included, appended to `out` as
  * offsets from `origin`. Every match, not only the leftmost of a run: a delta may copy the second of
  * two overlapping matches without the first.
@@ -126,19 +157,7 @@ export function deltaSpansOf(
 ): number[][] {
   const reach = Math.max(...rules.map((r) => r.length)) - 1;
   const outs = rules.map((): number[] => []);
-  let winStart = -1;
-  let winEnd = -1;
-  const want = (s: number, e: number): void => {
-    const from = Math.max(0, s);
-    const to = Math.min(targetSize, e);
-    if (winStart >= 0 && from <= winEnd + MERGE_GAP) {
-      if (to > winEnd) winEnd = to;
-      return;
-    }
-    if (winStart >= 0) search(winStart, winEnd, outs);
-    winStart = from;
-    winEnd = to;
-  };
+  const windows = new Windows(targetSize, (from, to) => search(from, to, outs));
   // A match across the seam of two copies holds both bytes at the seam; most seams fall elsewhere.
   const seamMatters = (a: number, b: number): boolean => {
     for (const rule of rules) if (rule.isChar(a) && rule.isChar(b)) return true;
@@ -151,7 +170,7 @@ export function deltaSpansOf(
     const n = d[k + 1]!;
     const src = d[k + 2]!;
     if (src < 0) {
-      want(t - reach, t + n + reach);
+      windows.want(t - reach, t + n + reach);
       prevCopy = false;
       continue;
     }
@@ -167,10 +186,10 @@ export function deltaSpansOf(
         spans.push(t + base[j]! - src);
     }
     if (prevCopy && seamMatters(mem[baseAt + d[k - 1]! + d[k - 2]! - 1]!, mem[baseAt + src]!))
-      want(t - reach, t + reach);
+      windows.want(t - reach, t + reach);
     prevCopy = true;
   }
-  if (winStart >= 0) search(winStart, winEnd, outs);
+  windows.end();
   // A match found by a search may also lie inside a copy: keep each start once.
   for (const spans of outs) {
     if (spans.length < 2) continue;

@@ -10,6 +10,7 @@ import {
   parseDelta,
 } from '../adapters/packs.js';
 import { planOf, type PackPlan } from './pack-plan.js';
+import { Windows } from './spans.js';
 
 /**
  * Attribution read from a history's packs: which commits put given objects (the file versions with keys,
@@ -33,8 +34,6 @@ const OID = /^[0-9a-f]{40}$/;
 const KNOWN_KINDS = new Set<number>([KIND.commit, KIND.tree, KIND.blob, KIND.tag]);
 /** How far around inserted bytes and seams an entry may start or end (spans.ts deltaSpans' reach). */
 const REACH = ENTRY_ID - 1;
-/** Windows closer than this are searched as one. */
-const MERGE_GAP = 64;
 /** Bytes held for the open part of one tree's delta chain; a chain that needs more is not answered. */
 const HELD_BUDGET = 16 << 20;
 /**
@@ -432,32 +431,22 @@ async function indexTrees(pack: PackFile): Promise<TreeIndex | null> {
       candStart.push(candPos.length);
       copyStart.push(copies.length);
       // An entry inside one copy is its base's; any other touches inserted bytes or the seam of two
-      // copies, and is searched for in the bytes around those (spans.ts deltaSpans, for entries).
+      // copies, and is searched for in the bytes around those (spans.ts deltaSpans, for entries: every
+      // seam matters, as an entry is any bytes at all).
+      const windows = new Windows(size, (from, to) => search(mem, at + from, at + to, at));
       const d = ops.data;
-      let from = -1;
-      let to = -1;
       for (let k = 0; k < ops.length; k += 3) {
         const t = d[k]!;
         const n = d[k + 1]!;
-        const copied = d[k + 2]! >= 0;
-        if (copied) {
+        if (d[k + 2]! < 0) windows.want(t - REACH, t + n + REACH);
+        else {
           copies.push(t);
           copies.push(n);
           copies.push(d[k + 2]!);
-        }
-        // Every seam matters: an entry is any bytes at all.
-        if (!copied || (k > 0 && d[k - 1]! >= 0)) {
-          const s = Math.max(0, t - REACH);
-          const e = Math.min(size, (copied ? t : t + n) + REACH);
-          if (from >= 0 && s <= to + MERGE_GAP) to = Math.max(to, e);
-          else {
-            if (from >= 0) search(mem, at + from, at + to, at);
-            from = s;
-            to = e;
-          }
+          if (k > 0 && d[k - 1]! >= 0) windows.want(t - REACH, t + REACH);
         }
       }
-      if (from >= 0) search(mem, at + from, at + to, at);
+      windows.end();
     },
   });
   candStart.push(candPos.length);
